@@ -1,0 +1,400 @@
+package protocol
+
+import "encoding/json"
+
+// Request types (Frame.Type of a request and of its response).
+const (
+	// ReqPing is the application-level heartbeat: browsers cannot send
+	// WebSocket ping frames. Data: none. Response: Pong.
+	ReqPing = "ping"
+	// ReqSend sends a message. Data: SendReq. Response: SendResp.
+	ReqSend = "send"
+	// ReqSync lists the conversations that changed after a cursor.
+	// Data: SyncReq. Response: SyncResp.
+	ReqSync = "sync"
+	// ReqPull reads messages by seq range. Data: PullReq. Response: PullResp.
+	ReqPull = "pull"
+	// ReqMarkRead moves the caller's read seq. Data: MarkReadReq.
+	// Response: ConversationState.
+	ReqMarkRead = "conversation.markRead"
+	// ReqSetPinned pins or unpins. Data: SetPinnedReq. Response: ConversationState.
+	ReqSetPinned = "conversation.setPinned"
+	// ReqSetDraft stores a draft. Data: SetDraftReq. Response: ConversationState.
+	ReqSetDraft = "conversation.setDraft"
+
+	// ReqGetSelf returns the caller. Data: none. Response: User.
+	ReqGetSelf = "user.getSelf"
+	// ReqGetUsers returns profiles. Data: GetUsersReq. Response: UsersResp.
+	ReqGetUsers = "user.get"
+	// ReqSetSelf updates the caller's profile. Data: SetSelfReq. Response: User.
+	ReqSetSelf = "user.setSelf"
+	// ReqFindUser looks a user up by username. Data: FindUserReq. Response: User.
+	ReqFindUser = "user.find"
+
+	// ReqAddFriend sends a friend request. Data: AddFriendReq. Response: none.
+	ReqAddFriend = "friend.add"
+	// ReqAcceptFriend accepts a pending request. Data: UserIDReq. Response: none.
+	ReqAcceptFriend = "friend.accept"
+	// ReqListFriends lists friends. Data: none. Response: UsersResp.
+	ReqListFriends = "friend.list"
+	// ReqListFriendRequests lists requests to and from the caller.
+	// Data: none. Response: FriendRequestsResp.
+	ReqListFriendRequests = "friend.requests"
+
+	// ReqCreateGroup creates a group with the caller as owner.
+	// Data: CreateGroupReq. Response: Group.
+	ReqCreateGroup = "group.create"
+	// ReqListGroups lists the caller's groups. Data: none. Response: GroupsResp.
+	ReqListGroups = "group.list"
+	// ReqGetGroupMembers lists a group's members, for members only.
+	// Data: GroupIDReq. Response: GroupMembersResp.
+	ReqGetGroupMembers = "group.members"
+)
+
+// Push types (Frame.Type of a frame with no ID).
+const (
+	// PushMessage carries a new Message to every online device of every
+	// recipient and to the sender's other devices.
+	PushMessage = "push.message"
+	// PushConversation carries a ConversationState that changed without a
+	// new message (read seq, pinned, draft), to the user's devices.
+	PushConversation = "push.conversation"
+	// PushFriendRequest carries a FriendRequest to its recipient.
+	PushFriendRequest = "push.friendRequest"
+	// PushFriendAdded carries the new friend's User to both sides.
+	PushFriendAdded = "push.friendAdded"
+	// PushGroup carries a Group the user was added to or that changed.
+	PushGroup = "push.group"
+	// PushKicked tells a device that the server is closing its session:
+	// data is Kicked. The client must not reconnect with the same token.
+	PushKicked = "push.kicked"
+)
+
+// SessionType says whether a conversation is one-to-one or a group.
+type SessionType string
+
+// Session types.
+const (
+	SessionSingle SessionType = "single"
+	SessionGroup  SessionType = "group"
+)
+
+// Content types. Only text and custom are accepted by the server today; the
+// others name the shapes the envelope is ready for.
+const (
+	ContentText   = "text"
+	ContentImage  = "image"
+	ContentFile   = "file"
+	ContentVoice  = "voice"
+	ContentVideo  = "video"
+	ContentCustom = "custom"
+)
+
+// TextContent is Message.Content for ContentText.
+type TextContent struct {
+	Text string `json:"text"`
+}
+
+// Message is a stored message. Content is the typed envelope's body: for
+// ContentText a TextContent.
+type Message struct {
+	ClientMsgID    string          `json:"clientMsgID"`
+	ServerMsgID    string          `json:"serverMsgID"`
+	ConversationID string          `json:"conversationID"`
+	Seq            int64           `json:"seq"`
+	SendID         string          `json:"sendID"`
+	RecvID         string          `json:"recvID,omitempty"`
+	GroupID        string          `json:"groupID,omitempty"`
+	SessionType    SessionType     `json:"sessionType"`
+	ContentType    string          `json:"contentType"`
+	Content        json.RawMessage `json:"content"`
+	// SendTime is when the server stored it, Unix ms.
+	SendTime int64 `json:"sendTime"`
+	// CreateTime is when the client created it, Unix ms (client clock).
+	CreateTime int64 `json:"createTime,omitempty"`
+}
+
+// SendReq sends a message to exactly one of RecvID (a user) or GroupID.
+type SendReq struct {
+	ClientMsgID string          `json:"clientMsgID"`
+	RecvID      string          `json:"recvID,omitempty"`
+	GroupID     string          `json:"groupID,omitempty"`
+	ContentType string          `json:"contentType"`
+	Content     json.RawMessage `json:"content"`
+	CreateTime  int64           `json:"createTime,omitempty"`
+}
+
+// SendResp acknowledges a send after the message is committed. A repeated
+// ClientMsgID gets the original values and Duplicate set.
+type SendResp struct {
+	ConversationID string `json:"conversationID"`
+	ServerMsgID    string `json:"serverMsgID"`
+	Seq            int64  `json:"seq"`
+	SendTime       int64  `json:"sendTime"`
+	Duplicate      bool   `json:"duplicate,omitempty"`
+}
+
+// ConversationState is the server's view of one conversation for one user.
+type ConversationState struct {
+	ConversationID string      `json:"conversationID"`
+	SessionType    SessionType `json:"sessionType"`
+	// PeerUserID is the other user of a single conversation.
+	PeerUserID string `json:"peerUserID,omitempty"`
+	GroupID    string `json:"groupID,omitempty"`
+	// MaxSeq is the conversation's highest seq (0: no messages yet).
+	MaxSeq int64 `json:"maxSeq"`
+	// MinSeq is the lowest seq this user may read (1, or later for a member
+	// who joined a group after it started).
+	MinSeq    int64  `json:"minSeq"`
+	ReadSeq   int64  `json:"readSeq"`
+	IsPinned  bool   `json:"isPinned"`
+	DraftText string `json:"draftText"`
+	// Version is the user's change cursor value of the last change to this
+	// conversation.
+	Version int64 `json:"version"`
+	// UpdatedAt is the time of the latest message or change, Unix ms.
+	UpdatedAt     int64    `json:"updatedAt"`
+	LatestMessage *Message `json:"latestMessage,omitempty"`
+}
+
+// SyncReq asks for the conversations that changed after Cursor (0: all).
+type SyncReq struct {
+	Cursor int64 `json:"cursor"`
+	Limit  int   `json:"limit,omitempty"`
+}
+
+// SyncResp lists changed conversations in ascending Version. The client
+// stores them, pulls what it lacks, and then keeps Cursor; while HasMore it
+// asks again from Cursor.
+type SyncResp struct {
+	Conversations []ConversationState `json:"conversations"`
+	Cursor        int64               `json:"cursor"`
+	HasMore       bool                `json:"hasMore"`
+}
+
+// SeqRange asks for messages of one conversation with FromSeq <= seq <= ToSeq
+// (ToSeq 0: up to the latest). At most Limit are returned: the lowest ones,
+// or with Latest the highest ones.
+type SeqRange struct {
+	ConversationID string `json:"conversationID"`
+	FromSeq        int64  `json:"fromSeq"`
+	ToSeq          int64  `json:"toSeq,omitempty"`
+	Limit          int    `json:"limit"`
+	Latest         bool   `json:"latest,omitempty"`
+}
+
+// PullReq reads one or more ranges in one round trip.
+type PullReq struct {
+	Ranges []SeqRange `json:"ranges"`
+}
+
+// PullResp holds the messages of every range, each range's in ascending seq,
+// ranges in request order.
+type PullResp struct {
+	Messages []Message `json:"messages"`
+}
+
+// MarkReadReq moves the read seq to ReadSeq (0: to the conversation's
+// MaxSeq). The read seq never moves backwards.
+type MarkReadReq struct {
+	ConversationID string `json:"conversationID"`
+	ReadSeq        int64  `json:"readSeq,omitempty"`
+}
+
+// SetPinnedReq pins or unpins a conversation for the caller.
+type SetPinnedReq struct {
+	ConversationID string `json:"conversationID"`
+	IsPinned       bool   `json:"isPinned"`
+}
+
+// SetDraftReq stores a draft for the caller.
+type SetDraftReq struct {
+	ConversationID string `json:"conversationID"`
+	DraftText      string `json:"draftText"`
+}
+
+// User is a public profile.
+type User struct {
+	UserID   string `json:"userID"`
+	Username string `json:"username,omitempty"`
+	Nickname string `json:"nickname"`
+	FaceURL  string `json:"faceURL"`
+}
+
+// GetUsersReq asks for profiles by ID.
+type GetUsersReq struct {
+	UserIDs []string `json:"userIDs"`
+}
+
+// UsersResp lists profiles.
+type UsersResp struct {
+	Users []User `json:"users"`
+}
+
+// SetSelfReq changes the fields that are set.
+type SetSelfReq struct {
+	Nickname *string `json:"nickname,omitempty"`
+	FaceURL  *string `json:"faceURL,omitempty"`
+}
+
+// FindUserReq looks a user up by username (case-insensitive).
+type FindUserReq struct {
+	Username string `json:"username"`
+}
+
+// UserIDReq names one user.
+type UserIDReq struct {
+	UserID string `json:"userID"`
+}
+
+// AddFriendReq asks UserID to become a friend.
+type AddFriendReq struct {
+	UserID  string `json:"userID"`
+	Message string `json:"message,omitempty"`
+}
+
+// Friend request states.
+const (
+	FriendRequestPending  = "pending"
+	FriendRequestAccepted = "accepted"
+)
+
+// FriendRequest is a request from FromUserID to ToUserID.
+type FriendRequest struct {
+	FromUserID string `json:"fromUserID"`
+	ToUserID   string `json:"toUserID"`
+	Message    string `json:"message"`
+	State      string `json:"state"`
+	CreateTime int64  `json:"createTime"`
+	// FromUser is the requester's profile, for display.
+	FromUser *User `json:"fromUser,omitempty"`
+}
+
+// FriendRequestsResp lists requests to and from the caller.
+type FriendRequestsResp struct {
+	Requests []FriendRequest `json:"requests"`
+}
+
+// Group roles.
+const (
+	RoleOwner  = "owner"
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+)
+
+// Group is a group's public description.
+type Group struct {
+	GroupID     string `json:"groupID"`
+	Name        string `json:"name"`
+	FaceURL     string `json:"faceURL"`
+	OwnerUserID string `json:"ownerUserID"`
+	MemberCount int    `json:"memberCount"`
+	CreateTime  int64  `json:"createTime"`
+}
+
+// CreateGroupReq creates a group; the caller is its owner and a member.
+type CreateGroupReq struct {
+	Name          string   `json:"name"`
+	FaceURL       string   `json:"faceURL,omitempty"`
+	MemberUserIDs []string `json:"memberUserIDs"`
+}
+
+// GroupsResp lists groups.
+type GroupsResp struct {
+	Groups []Group `json:"groups"`
+}
+
+// GroupIDReq names one group.
+type GroupIDReq struct {
+	GroupID string `json:"groupID"`
+}
+
+// GroupMember is one member of a group.
+type GroupMember struct {
+	GroupID  string `json:"groupID"`
+	UserID   string `json:"userID"`
+	Role     string `json:"role"`
+	JoinTime int64  `json:"joinTime"`
+}
+
+// GroupMembersResp lists a group's members.
+type GroupMembersResp struct {
+	Members []GroupMember `json:"members"`
+}
+
+// Kicked says why the server closes a session.
+type Kicked struct {
+	// Reason is "token_revoked", "token_expired" or "replaced" (a newer login
+	// on the same platform took the session).
+	Reason string `json:"reason"`
+}
+
+// Pong answers a ping with the server's clock, Unix ms.
+type Pong struct {
+	ServerTime int64 `json:"serverTime"`
+}
+
+// HTTP bodies (contract section 1).
+
+// RegisterReq is POST /api/v1/auth/register.
+type RegisterReq struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Nickname string `json:"nickname"`
+}
+
+// LoginReq is POST /api/v1/auth/login.
+type LoginReq struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Platform string `json:"platform"`
+}
+
+// AuthResp answers register and login.
+type AuthResp struct {
+	UserID    string `json:"userID"`
+	Token     string `json:"token"`
+	ExpiresAt int64  `json:"expiresAt"`
+}
+
+// AdminCreateUserReq is POST /api/v1/admin/users.
+type AdminCreateUserReq struct {
+	UserID   string `json:"userID"`
+	Nickname string `json:"nickname"`
+	FaceURL  string `json:"faceURL"`
+}
+
+// AdminTokenReq is POST /api/v1/admin/tokens.
+type AdminTokenReq struct {
+	UserID   string `json:"userID"`
+	Platform string `json:"platform"`
+}
+
+// TokenResp answers POST /api/v1/admin/tokens.
+type TokenResp struct {
+	Token     string `json:"token"`
+	ExpiresAt int64  `json:"expiresAt"`
+}
+
+// ErrorBody is every HTTP error's body.
+type ErrorBody struct {
+	Error Error `json:"error"`
+}
+
+// Platforms a token may carry.
+const (
+	PlatformWeb     = "web"
+	PlatformIOS     = "ios"
+	PlatformAndroid = "android"
+	PlatformDesktop = "desktop"
+	PlatformOther   = "other"
+)
+
+// ValidPlatform reports whether p is one of the platforms above.
+func ValidPlatform(p string) bool {
+	switch p {
+	case PlatformWeb, PlatformIOS, PlatformAndroid, PlatformDesktop, PlatformOther:
+		return true
+	}
+	return false
+}
