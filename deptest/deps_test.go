@@ -1,0 +1,81 @@
+package deptest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// goList returns the transitive dependencies of pkgs for goos/goarch.
+func goList(t *testing.T, goos, goarch string, pkgs ...string) map[string]bool {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-deps"}, pkgs...)...)
+	cmd.Dir = ".."
+	cmd.Env = append(cmd.Environ(), "GOOS="+goos, "GOARCH="+goarch)
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("go list -deps %v (%s/%s): %v\n%s", pkgs, goos, goarch, err, stderr)
+	}
+	deps := make(map[string]bool)
+	for _, p := range strings.Fields(string(out)) {
+		deps[p] = true
+	}
+	return deps
+}
+
+// forbidden reports the dependencies matching any of the prefixes.
+func forbidden(deps map[string]bool, prefixes ...string) []string {
+	var bad []string
+	for d := range deps {
+		for _, p := range prefixes {
+			if d == p || strings.HasPrefix(d, p+"/") {
+				bad = append(bad, d)
+			}
+		}
+	}
+	return bad
+}
+
+func TestLayers(t *testing.T) {
+	cases := []struct {
+		name      string
+		goos      string
+		goarch    string
+		pkgs      []string
+		forbidden []string
+	}{
+		{
+			// protocol is shared by both sides and lands in the wasm.
+			name: "protocol", goos: "linux", goarch: "amd64", pkgs: []string{"./protocol"},
+			forbidden: []string{"parley/core", "parley/server", "net/http", "github.com"},
+		},
+		{
+			name: "core native", goos: "linux", goarch: "amd64", pkgs: []string{"./core/..."},
+			forbidden: []string{"parley/server", "syscall/js", "database/sql", "github.com/gorilla",
+				"github.com/nats-io", "github.com/jackc", "modernc.org"},
+		},
+		{
+			// In the browser the transport is the browser's WebSocket: no
+			// net/http, no coder/websocket (they would cost 640 KB gzip).
+			name: "core wasm", goos: "js", goarch: "wasm", pkgs: []string{"./core/..."},
+			forbidden: []string{"parley/server", "syscall/js", "database/sql", "net/http",
+				"github.com/coder/websocket", "github.com/gorilla", "github.com/nats-io", "github.com/jackc", "modernc.org"},
+		},
+		{
+			name: "server", goos: "linux", goarch: "amd64", pkgs: []string{"./server/...", "./cmd/parleyd"},
+			forbidden: []string{"parley/core", "syscall/js"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			deps := goList(t, tc.goos, tc.goarch, tc.pkgs...)
+			if bad := forbidden(deps, tc.forbidden...); len(bad) > 0 {
+				t.Errorf("%s depends on forbidden packages: %v", tc.name, bad)
+			}
+		})
+	}
+}
