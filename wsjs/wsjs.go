@@ -24,7 +24,6 @@ type Dialer struct{}
 
 var _ core.Dialer = Dialer{}
 
-
 func networkErr(msg string) error {
 	return &protocol.Error{Code: protocol.CodeNetwork, Message: msg}
 }
@@ -121,7 +120,9 @@ func probeUnauthorized(ctx context.Context, url string) error {
 
 type unauthorizedError struct{}
 
-func (*unauthorizedError) Error() string { return "wsjs: server answered 401: " + core.ErrUnauthorized.Error() }
+func (*unauthorizedError) Error() string {
+	return "wsjs: server answered 401: " + core.ErrUnauthorized.Error()
+}
 func (*unauthorizedError) Unwrap() error { return core.ErrUnauthorized }
 
 // await waits for a JS promise. A rejection becomes an error.
@@ -355,4 +356,3 @@ func (c *conn) Close() error {
 	c.markClosed("closed by client")
 	return nil
 }
-
