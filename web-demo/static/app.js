@@ -1,3 +1,641 @@
-// Placeholder while the full app lands: shows the sign-in screen.
-document.getElementById('boot-screen').hidden = true;
-document.getElementById('auth-screen').hidden = false;
+// Parley web demo: the controller. It owns the app state, talks to the SDK
+// and to the account routes, and tells the views what to show.
+import * as api from './api.js';
+import * as session from './session.js';
+import { $ } from './dom.js';
+import { paintAvatar, singleConversationID, groupConversationID } from './format.js';
+import { renderBanner, hideBanner } from './views/banner.js';
+import { renderConversations } from './views/conversations.js';
+import { ChatView } from './views/chat.js';
+import { mountAuth } from './views/auth.js';
+import { mountDialogs } from './views/dialogs.js';
+
+const SCREENS = ['boot-screen', 'auth-screen', 'ended-screen', 'main-screen'];
+const LIST_PAGE = 500;
+
+const state = {
+  client: null,
+  selfID: '',
+  self: null,
+  conversations: new Map(), // conversationID -> Conversation
+  users: new Map(), // userID -> User
+  usersAsked: new Set(), // userIDs already looked up, so a missing user is not asked for again and again
+  // Own sends started on this page: clientMsgID -> {message, conversationID, target, failed, error}.
+  pending: new Map(),
+  friendRequests: [],
+  connection: '', // the last state the SDK reported
+  lostConnection: false, // true from a disconnect until connected again
+};
+
+let auth;
+let chat;
+let dialogs;
+
+// ---------- small helpers ----------
+
+function showScreen(id) {
+  for (const s of SCREENS) $(s).hidden = s !== id;
+}
+
+function setView(view) {
+  $('main-screen').dataset.view = view;
+}
+
+let toastTimer = 0;
+function toast(text) {
+  const t = $('toast');
+  t.textContent = text;
+  t.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    t.hidden = true;
+  }, 6000);
+}
+
+function errorText(err) {
+  return (err && err.message) || String(err);
+}
+
+function userLabel(u) {
+  return (u && (u.nickname || u.username || u.userID)) || '';
+}
+
+function nameOf(userID) {
+  if (userID === state.selfID) return 'You';
+  const u = state.users.get(userID);
+  return userLabel(u) || userID;
+}
+
+function rememberUser(u) {
+  if (u && u.userID) state.users.set(u.userID, { ...state.users.get(u.userID), ...u });
+}
+
+/** ensureUsers fetches profiles we have not seen, for sender names in groups. */
+async function ensureUsers(userIDs) {
+  const missing = [...new Set(userIDs)].filter((id) => id && id !== state.selfID && !state.users.has(id) && !state.usersAsked.has(id));
+  if (missing.length === 0 || !state.client) return;
+  for (const id of missing) state.usersAsked.add(id);
+  try {
+    const users = await state.client.getUsersInfo({ userIDs: missing });
+    for (const u of users || []) rememberUser(u);
+    chat.refreshNames();
+    renderList();
+  } catch (err) {
+    // Offline or not allowed: the ID stands in for the name; try again later.
+    for (const id of missing) state.usersAsked.delete(id);
+    console.warn('getUsersInfo', err);
+  }
+}
+
+function setTitle(total) {
+  document.title = total > 0 ? `(${total > 99 ? '99+' : total}) Parley` : 'Parley';
+}
+
+// ---------- banner ----------
+
+function updateBanner() {
+  if (!state.selfID) return hideBanner();
+  switch (state.connection) {
+    case 'connected':
+      return renderBanner('connected');
+    case 'disconnected':
+      return renderBanner('offline');
+    default:
+      return renderBanner(state.lostConnection ? 'reconnecting' : 'connecting');
+  }
+}
+
+// ---------- conversation list ----------
+
+function renderList() {
+  if (!state.selfID) return;
+  renderConversations($('conversation-list'), $('empty-conversations'), [...state.conversations.values()], {
+    selfID: state.selfID,
+    openID: chat.conv ? chat.conv.conversationID : '',
+    onOpen: openConversation,
+    nameOf,
+  });
+}
+
+function groupSenders(convs) {
+  return convs.filter((c) => c.sessionType === 'group' && c.latestMessage).map((c) => c.latestMessage.sendID);
+}
+
+async function loadConversations() {
+  try {
+    const list = await state.client.getConversationList({ offset: 0, count: LIST_PAGE });
+    state.conversations.clear();
+    for (const c of list || []) state.conversations.set(c.conversationID, c);
+    renderList();
+    ensureUsers(groupSenders(list || []));
+  } catch (err) {
+    const empty = $('empty-conversations');
+    empty.hidden = false;
+    empty.textContent = `Couldn't load conversations: ${errorText(err)}`;
+  }
+}
+
+let listRefreshTimer = 0;
+function scheduleListRefresh() {
+  if (listRefreshTimer) return;
+  listRefreshTimer = setTimeout(() => {
+    listRefreshTimer = 0;
+    if (state.selfID) loadConversations();
+  }, 200);
+}
+
+async function refreshTotalUnread() {
+  try {
+    setTitle(await state.client.getTotalUnreadCount());
+  } catch (err) {
+    console.warn('getTotalUnreadCount', err);
+  }
+}
+
+// ---------- the open conversation ----------
+
+function openConversation(conv) {
+  chat.open(conv);
+  setView('chat');
+  history.replaceState(null, '', `#${encodeURIComponent(conv.conversationID)}`);
+  renderList();
+  // Own sends from this page that are still on their way or failed.
+  for (const [id, p] of state.pending) {
+    if (p.conversationID !== conv.conversationID) continue;
+    chat.upsertMany([p.shown], { toBottom: true });
+    if (p.failed) chat.setFailed(id, p.error);
+  }
+  if (conv.sessionType === 'group') loadGroupInfo(conv.groupID);
+  markOpenRead();
+  if (window.matchMedia('(min-width: 761px)').matches) chat.focusComposer();
+}
+
+async function loadGroupInfo(groupID) {
+  try {
+    const groups = await state.client.getJoinedGroupList();
+    const g = (groups || []).find((x) => x.groupID === groupID);
+    if (g && chat.conv && chat.conv.groupID === groupID) chat.setHeader({ ...chat.conv, memberCount: g.memberCount, showName: chat.conv.showName || g.name });
+  } catch (err) {
+    console.warn('getJoinedGroupList', err);
+  }
+}
+
+function closeConversation() {
+  chat.close();
+  setView('list');
+  history.replaceState(null, '', location.pathname + location.search);
+  renderList();
+}
+
+function openUserChat(user) {
+  rememberUser(user);
+  const id = singleConversationID(state.selfID, user.userID);
+  const known = state.conversations.get(id);
+  openConversation(
+    known ? { ...known, username: user.username } : { conversationID: id, sessionType: 'single', userID: user.userID, groupID: '', showName: userLabel(user), faceURL: user.faceURL || '', username: user.username, unreadCount: 0 },
+  );
+}
+
+function openGroupChat(group) {
+  const id = groupConversationID(group.groupID);
+  const known = state.conversations.get(id);
+  openConversation(known || { conversationID: id, sessionType: 'group', userID: '', groupID: group.groupID, showName: group.name, faceURL: group.faceURL || '', memberCount: group.memberCount, unreadCount: 0 });
+}
+
+/** markOpenRead marks the open conversation read while the page is visible. */
+async function markOpenRead() {
+  const open = chat.conv;
+  if (!open || document.visibilityState !== 'visible' || !state.conversations.has(open.conversationID)) return;
+  try {
+    await state.client.markConversationAsRead({ conversationID: open.conversationID });
+    const c = state.conversations.get(open.conversationID);
+    if (c && c.unreadCount) {
+      state.conversations.set(c.conversationID, { ...c, unreadCount: 0 });
+      renderList();
+    }
+    refreshTotalUnread();
+  } catch (err) {
+    console.warn('markConversationAsRead', err);
+  }
+}
+
+let markTimer = 0;
+function scheduleMarkRead() {
+  if (markTimer) return;
+  markTimer = setTimeout(() => {
+    markTimer = 0;
+    markOpenRead();
+  }, 150);
+}
+
+/**
+ * refreshOpenIfStale re-reads the newest page of the open conversation when it
+ * shows own messages still on their way that this page is not waiting for
+ * (sent from a previous page load's outbox): their status comes from storage.
+ */
+let staleTimer = 0;
+function refreshOpenIfStale() {
+  if (staleTimer || !chat.conv) return;
+  staleTimer = setTimeout(() => {
+    staleTimer = 0;
+    if (chat.hasUnsentNotIn(state.pending)) chat.refreshNewest();
+  }, 250);
+}
+
+// ---------- sending ----------
+
+async function send(text) {
+  const conv = chat.conv;
+  if (!conv) return;
+  const target = conv.sessionType === 'group' ? { groupID: conv.groupID } : { recvID: conv.userID };
+  let message;
+  try {
+    message = await state.client.createTextMessage(text);
+  } catch (err) {
+    toast(`Couldn't create the message: ${errorText(err)}`);
+    return;
+  }
+  // What the view shows until the SDK answers; the SDK fills in the conversation on send.
+  const shown = {
+    ...message,
+    conversationID: conv.conversationID,
+    sendID: message.sendID || state.selfID,
+    sendTime: message.sendTime || Date.now(),
+    sessionType: conv.sessionType,
+    status: 'sending',
+  };
+  state.pending.set(message.clientMsgID, { message, shown, conversationID: conv.conversationID, target, failed: false, error: null });
+  chat.upsertMany([shown], { toBottom: true });
+  deliver(message.clientMsgID);
+}
+
+/** deliver sends (or re-sends) a pending message; while offline the SDK's promise waits. */
+async function deliver(clientMsgID) {
+  const p = state.pending.get(clientMsgID);
+  if (!p) return;
+  p.failed = false;
+  p.error = null;
+  if (chat.conv && chat.conv.conversationID === p.conversationID) chat.setSending(clientMsgID);
+  try {
+    const stored = await state.client.sendMessage({ message: p.message, ...p.target });
+    state.pending.delete(clientMsgID);
+    if (chat.conv && chat.conv.conversationID === p.conversationID) chat.upsertMany([stored]);
+  } catch (err) {
+    p.failed = true;
+    p.error = err;
+    if (chat.conv && chat.conv.conversationID === p.conversationID) chat.setFailed(clientMsgID, err);
+  }
+}
+
+function retry(message) {
+  if (!state.pending.has(message.clientMsgID)) {
+    // A message that failed before this page loaded: send it again to where it belongs.
+    const conv = chat.conv;
+    if (!conv) return;
+    const target = conv.sessionType === 'group' ? { groupID: conv.groupID } : { recvID: conv.userID };
+    state.pending.set(message.clientMsgID, { message, shown: { ...message, status: 'sending' }, conversationID: conv.conversationID, target, failed: true, error: null });
+  }
+  deliver(message.clientMsgID);
+}
+
+// ---------- friends ----------
+
+function canListFriendRequests() {
+  return !!state.client && typeof state.client.getFriendRequests === 'function';
+}
+
+function renderFriendBadge() {
+  const n = state.friendRequests.filter((r) => r.state === 'pending' && r.toUserID === state.selfID).length;
+  const badge = $('friend-requests-badge');
+  badge.textContent = String(n);
+  badge.hidden = n === 0;
+}
+
+async function reloadFriendRequests() {
+  if (canListFriendRequests()) {
+    try {
+      state.friendRequests = (await state.client.getFriendRequests()) || [];
+    } catch (err) {
+      console.warn('getFriendRequests', err);
+    }
+    for (const r of state.friendRequests) rememberUser(r.fromUser);
+    ensureUsers(state.friendRequests.flatMap((r) => [r.fromUserID, r.toUserID]));
+  }
+  renderFriendBadge();
+}
+
+/** onFriendRequest handles friendRequestReceived; without getFriendRequests the event is all we know. */
+function onFriendRequest(payload) {
+  if (canListFriendRequests()) {
+    reloadFriendRequests().then(() => dialogs.refresh());
+    return;
+  }
+  const r = (payload && (payload.request || payload)) || {};
+  if (!r.fromUserID) return;
+  state.friendRequests = state.friendRequests.filter((x) => x.fromUserID !== r.fromUserID);
+  state.friendRequests.push({ toUserID: state.selfID, message: '', createTime: Date.now(), ...r, state: 'pending' });
+  rememberUser(r.fromUser);
+  ensureUsers([r.fromUserID]);
+  renderFriendBadge();
+  dialogs.refresh();
+}
+
+function onFriendAdded(payload) {
+  const id = payload && (payload.userID || (payload.user && payload.user.userID));
+  if (id) state.friendRequests = state.friendRequests.map((r) => (r.fromUserID === id || r.toUserID === id ? { ...r, state: 'accepted' } : r));
+  reloadFriendRequests().then(() => dialogs.refresh());
+}
+
+/** lookupUser finds a user by username, degrading to a user ID when the SDK cannot search. */
+async function lookupUser(username) {
+  const c = state.client;
+  if (typeof c.findUserByUsername === 'function') {
+    let user = null;
+    try {
+      user = await c.findUserByUsername({ username });
+    } catch (err) {
+      if (err && err.code === 'not_found') throw new Error(`No user is called “${username}”.`);
+      throw err;
+    }
+    if (!user || !user.userID) throw new Error(`No user is called “${username}”.`);
+    rememberUser(user);
+    return user;
+  }
+  try {
+    const [user] = (await c.getUsersInfo({ userIDs: [username] })) || [];
+    if (user && user.userID) {
+      rememberUser(user);
+      return user;
+    }
+  } catch {
+    // Fall through to the explanation below.
+  }
+  throw new Error('This SDK build cannot look up users by username (findUserByUsername is missing). Enter their user ID instead.');
+}
+
+// ---------- SDK events ----------
+
+function subscribe(client) {
+  client.on('connectionStateChanged', (e) => {
+    const st = (e && e.state) || e;
+    state.connection = st;
+    if (st === 'disconnected') state.lostConnection = true;
+    if (st === 'connected') state.lostConnection = false;
+    if (!state.selfID) return;
+    if (st === 'kickedOffline' || st === 'tokenExpired') {
+      endSession(st);
+      return;
+    }
+    updateBanner();
+  });
+
+  client.on('newMessages', (messages) => {
+    if (!state.selfID || !Array.isArray(messages)) return;
+    const open = chat.conv;
+    const here = open ? messages.filter((m) => m.conversationID === open.conversationID) : [];
+    if (here.length) {
+      if (open.sessionType === 'group') ensureUsers(here.map((m) => m.sendID));
+      chat.upsertMany(here);
+      scheduleMarkRead();
+    }
+    if (messages.some((m) => !state.conversations.has(m.conversationID))) scheduleListRefresh();
+  });
+
+  client.on('conversationsChanged', (convs) => {
+    if (!state.selfID || !Array.isArray(convs)) return;
+    const open = chat.conv;
+    for (const c of convs) {
+      state.conversations.set(c.conversationID, { ...state.conversations.get(c.conversationID), ...c });
+      if (!open || c.conversationID !== open.conversationID) continue;
+      chat.setHeader(c);
+      if (c.latestMessage) chat.upsertMany([c.latestMessage]);
+      if (c.unreadCount > 0) scheduleMarkRead();
+      refreshOpenIfStale();
+    }
+    ensureUsers(groupSenders(convs));
+    renderList();
+  });
+
+  client.on('totalUnreadCountChanged', (n) => {
+    if (state.selfID) setTitle(Number(n) || 0);
+  });
+
+  // Extras: handled when the SDK offers them.
+  client.on('friendRequestReceived', (p) => state.selfID && onFriendRequest(p));
+  client.on('friendAdded', (p) => state.selfID && onFriendAdded(p));
+  client.on('groupJoined', () => state.selfID && scheduleListRefresh());
+}
+
+// ---------- session ----------
+
+async function startSession(s) {
+  state.connection = '';
+  state.lostConnection = false;
+  await state.client.login({ userID: s.userID, token: s.token });
+  state.selfID = s.userID;
+  chat.selfID = s.userID;
+  state.conversations.clear();
+  state.pending.clear();
+  state.friendRequests = [];
+
+  $('self-name').textContent = s.username || s.userID;
+  $('self-id').textContent = s.username ? `@${s.username}` : '';
+  paintAvatar($('self-avatar'), s.username || s.userID, s.userID);
+  $('empty-conversations').textContent = 'No conversations yet. Start a chat with someone by their username.';
+  showScreen('main-screen');
+  setView('list');
+  updateBanner();
+
+  loadSelf(s);
+  await loadConversations();
+  refreshTotalUnread();
+  reloadFriendRequests();
+
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  if (wanted && state.conversations.has(wanted)) openConversation(state.conversations.get(wanted));
+}
+
+async function loadSelf(s) {
+  try {
+    const me = await state.client.getSelfUserInfo();
+    state.self = me;
+    rememberUser(me);
+    const name = me.nickname || me.username || s.username || s.userID;
+    $('self-name').textContent = name;
+    $('self-id').textContent = me.username || s.username ? `@${me.username || s.username}` : me.userID;
+    paintAvatar($('self-avatar'), name, me.userID);
+  } catch (err) {
+    console.warn('getSelfUserInfo', err);
+  }
+}
+
+/** teardown forgets everything about the signed-in user on this page. */
+function teardown() {
+  state.selfID = '';
+  state.self = null;
+  state.conversations.clear();
+  state.pending.clear();
+  state.friendRequests = [];
+  state.users.clear();
+  state.usersAsked.clear();
+  chat.close();
+  chat.selfID = '';
+  dialogs.closeAll();
+  $('conversation-list').replaceChildren();
+  hideBanner();
+  setTitle(0);
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
+async function finishLogin(res, username) {
+  const s = { userID: res.userID, token: res.token, expiresAt: res.expiresAt, username };
+  session.save(s);
+  try {
+    await startSession(s);
+  } catch (err) {
+    session.clear();
+    throw err;
+  }
+}
+
+async function onLogin({ username, password }) {
+  if (!state.client) throw new Error('The SDK is not loaded yet.');
+  const res = await api.login({ username, password });
+  await finishLogin(res, username);
+}
+
+async function onRegister({ username, password, nickname }) {
+  if (!state.client) throw new Error('The SDK is not loaded yet.');
+  const res = await api.register({ username, password, nickname: nickname || username });
+  await finishLogin(res, username);
+}
+
+async function logout() {
+  const saved = session.load();
+  const button = $('logout-button');
+  button.disabled = true;
+  teardown();
+  session.clear();
+  try {
+    await state.client.logout();
+  } catch (err) {
+    console.warn('logout', err);
+  }
+  // Revoke the token on the server too; offline this fails and the token simply expires.
+  if (saved) api.logout(saved.token).catch((err) => console.warn('auth/logout', err));
+  button.disabled = false;
+  showScreen('auth-screen');
+  auth.show({ username: saved && saved.username });
+}
+
+const ENDED = {
+  kickedOffline: ['Signed in somewhere else', 'Your account signed in on another device or tab, so this one was signed out. Sign in again to continue here.'],
+  tokenExpired: ['Your session expired', 'For your security, sign in again to continue.'],
+};
+
+let endedUsername = '';
+async function endSession(kind) {
+  const saved = session.load();
+  endedUsername = (saved && saved.username) || '';
+  session.clear();
+  teardown();
+  const [title, text] = ENDED[kind];
+  $('ended-title').textContent = title;
+  $('ended-message').textContent = text;
+  $('ended-screen').dataset.reason = kind;
+  showScreen('ended-screen');
+  try {
+    await state.client.logout();
+  } catch (err) {
+    console.warn('logout', err);
+  }
+}
+
+// ---------- start-up ----------
+
+function registerServiceWorker() {
+  // The service worker keeps the app shell and the SDK for loads without the server.
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('sw.js').catch((err) => console.warn('service worker', err));
+  }
+}
+
+function bootFailed(message) {
+  $('boot-message').textContent = message;
+  const retryButton = $('boot-retry');
+  retryButton.hidden = false;
+  retryButton.onclick = () => location.reload();
+}
+
+async function boot() {
+  registerServiceWorker();
+
+  auth = mountAuth({ onLogin, onRegister });
+  chat = new ChatView({
+    loadHistory: (q) => state.client.getHistoryMessages(q),
+    onSend: send,
+    onRetry: retry,
+    onBack: closeConversation,
+    nameOf,
+  });
+  dialogs = mountDialogs({
+    get client() {
+      return state.client;
+    },
+    selfID: () => state.selfID,
+    lookupUser,
+    openUserChat,
+    openGroupChat,
+    friendRequests: () => state.friendRequests,
+    reloadFriendRequests,
+    canListFriendRequests,
+    nameOf,
+  });
+  $('logout-button').addEventListener('click', logout);
+  $('new-chat-button').addEventListener('click', () => dialogs.openNewChat());
+  $('new-group-button').addEventListener('click', () => dialogs.openNewGroup());
+  $('friends-button').addEventListener('click', () => dialogs.openFriends());
+  $('ended-back').addEventListener('click', () => {
+    showScreen('auth-screen');
+    auth.show({ username: endedUsername });
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') markOpenRead();
+  });
+
+  let sdk;
+  try {
+    sdk = await import('/sdk/index.js');
+  } catch (err) {
+    bootFailed(`Couldn't load the Parley SDK from /sdk/index.js: ${errorText(err)}`);
+    return;
+  }
+  if (typeof sdk.createClient !== 'function') {
+    bootFailed('The file at /sdk/index.js does not export createClient.');
+    return;
+  }
+  try {
+    state.client = await sdk.createClient({ serverURL: location.origin });
+  } catch (err) {
+    bootFailed(`Couldn't start the Parley SDK: ${errorText(err)}`);
+    return;
+  }
+  subscribe(state.client);
+
+  const saved = session.load();
+  if (!saved) {
+    showScreen('auth-screen');
+    auth.show({ username: session.lastUsername() });
+    return;
+  }
+  try {
+    // Works without the server: the SDK opens local data and keeps reconnecting.
+    await startSession(saved);
+  } catch (err) {
+    session.clear();
+    showScreen('auth-screen');
+    auth.show({ username: saved.username, message: `Couldn't resume your session: ${errorText(err)}` });
+  }
+}
+
+boot();

@@ -1,0 +1,59 @@
+// Formatting of names, avatars and times for display.
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
+const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** shortTime is for lists: the time today, the weekday this week, else the date. */
+export function shortTime(ms, now = Date.now()) {
+  if (!ms) return '';
+  const d = new Date(ms);
+  const today = new Date(now);
+  if (d.toDateString() === today.toDateString()) return timeFmt.format(d);
+  if (now - ms < 6 * 24 * 3600 * 1000 && ms < now) return dayFmt.format(d);
+  return dateFmt.format(d);
+}
+
+/** clockTime is the time of day of a message. */
+export function clockTime(ms) {
+  return ms ? timeFmt.format(new Date(ms)) : '';
+}
+
+/** fullTime is for tooltips. */
+export function fullTime(ms) {
+  return ms ? fullFmt.format(new Date(ms)) : '';
+}
+
+/** initials gives up to two letters for an avatar. */
+export function initials(name) {
+  const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return '?';
+  const letters = words.length === 1 ? [...words[0]].slice(0, 2) : [[...words[0]][0], [...words[1]][0]];
+  return letters.join('').toUpperCase();
+}
+
+/** hue picks a stable avatar colour for an ID. */
+export function hue(id) {
+  let h = 0;
+  for (const ch of String(id || '')) h = (h * 31 + ch.codePointAt(0)) >>> 0;
+  return h % 360;
+}
+
+/** paintAvatar fills an avatar element for a name and ID. */
+export function paintAvatar(node, name, id) {
+  node.textContent = initials(name);
+  node.style.setProperty('--avatar-hue', String(hue(id || name)));
+}
+
+/** singleConversationID follows the contract: si_<lower>_<higher>, byte-wise. */
+export function singleConversationID(a, b) {
+  // JS string comparison is by UTF-16 code unit; for the ASCII IDs the server
+  // issues that is the same as byte order.
+  return a < b ? `si_${a}_${b}` : `si_${b}_${a}`;
+}
+
+/** groupConversationID follows the contract: sg_<groupID>. */
+export function groupConversationID(groupID) {
+  return `sg_${groupID}`;
+}

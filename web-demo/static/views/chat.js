@@ -1,0 +1,351 @@
+// The chat view: history that pages in older messages as you scroll up, the
+// composer, and own messages with their sending / sent / failed state.
+import { el, $ } from '../dom.js';
+import { clockTime, fullTime, paintAvatar } from '../format.js';
+import { icon } from './icons.js';
+
+const PAGE = 30;
+// How close to the top (px) scrolling starts loading the previous page.
+const LOAD_MARGIN = 120;
+// How close to the bottom (px) still counts as "reading the newest".
+const BOTTOM_MARGIN = 48;
+
+function isSent(m) {
+  return m.status === 'sent' || m.seq > 0;
+}
+
+/** ChatView owns #chat-view. The controller tells it what to show. */
+export class ChatView {
+  /**
+   * @param {object} o
+   * @param {(q:{conversationID:string, beforeSeq?:number, count:number}) => Promise<{messages:object[], isEnd:boolean}>} o.loadHistory
+   * @param {(text:string) => void} o.onSend
+   * @param {(message:object) => void} o.onRetry
+   * @param {() => void} o.onBack
+   * @param {(userID:string) => string} o.nameOf
+   */
+  constructor({ loadHistory, onSend, onRetry, onBack, nameOf }) {
+    this.loadHistory = loadHistory;
+    this.onSend = onSend;
+    this.onRetry = onRetry;
+    this.nameOf = nameOf;
+    this.selfID = '';
+    this.conv = null;
+    this.records = new Map(); // clientMsgID -> {msg, failed, error, node, order}
+    this.order = 0;
+    this.gen = 0; // bumps on every open, so answers for an old conversation are dropped
+    this.loading = false;
+    this.isEnd = false;
+    this.loadError = null;
+
+    this.root = $('chat-view');
+    this.placeholder = $('chat-placeholder');
+    this.scroller = $('message-scroller');
+    this.list = $('message-list');
+    this.historyStatus = $('history-status');
+    this.title = $('chat-title');
+    this.subtitle = $('chat-subtitle');
+    this.avatar = $('chat-avatar');
+    this.form = $('composer');
+    this.input = $('composer-input');
+
+    $('back-button').addEventListener('click', onBack);
+    this.scroller.addEventListener('scroll', () => {
+      if (this.scroller.scrollTop < LOAD_MARGIN) this.loadOlder();
+    });
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const text = this.input.value.trim();
+      if (!text || !this.conv) return;
+      this.input.value = '';
+      this.autosize();
+      this.onSend(text);
+    });
+    this.input.addEventListener('keydown', (e) => {
+      // Enter sends; Shift+Enter breaks the line; never while an IME is composing.
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        this.form.requestSubmit();
+      }
+    });
+    this.input.addEventListener('input', () => this.autosize());
+  }
+
+  autosize() {
+    this.input.style.height = 'auto';
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
+  }
+
+  /** open shows a conversation and loads its newest page. */
+  open(conv) {
+    this.gen++;
+    this.conv = conv;
+    this.records.clear();
+    this.list.replaceChildren();
+    this.loading = false;
+    this.isEnd = false;
+    this.loadError = null;
+    this.setHeader(conv);
+    this.placeholder.hidden = true;
+    this.root.hidden = false;
+    this.renderHistoryStatus();
+    this.loadOlder();
+  }
+
+  /** close hides the chat (nothing open). */
+  close() {
+    this.gen++;
+    this.conv = null;
+    this.records.clear();
+    this.list.replaceChildren();
+    this.root.hidden = true;
+    this.placeholder.hidden = false;
+  }
+
+  focusComposer() {
+    this.input.focus();
+  }
+
+  /** setHeader updates the title when the conversation's name or size changes. */
+  setHeader(conv) {
+    if (this.conv && conv.conversationID === this.conv.conversationID) this.conv = { ...this.conv, ...conv };
+    const c = this.conv || conv;
+    const name = c.showName || c.userID || c.groupID || c.conversationID;
+    this.title.textContent = name;
+    paintAvatar(this.avatar, name, c.userID || c.groupID || c.conversationID);
+    if (c.sessionType === 'group') {
+      this.subtitle.textContent = c.memberCount ? `Group · ${c.memberCount} members` : 'Group';
+    } else {
+      this.subtitle.textContent = c.username ? `@${c.username}` : 'Direct message';
+    }
+  }
+
+  atBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < BOTTOM_MARGIN;
+  }
+
+  scrollToBottom() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  minSeq() {
+    let min = 0;
+    for (const { msg } of this.records.values()) if (msg.seq > 0 && (min === 0 || msg.seq < min)) min = msg.seq;
+    return min;
+  }
+
+  /** loadOlder fetches the page before the oldest message shown. */
+  async loadOlder() {
+    if (!this.conv || this.loading || this.isEnd || this.loadError) return;
+    const gen = this.gen;
+    const first = this.records.size === 0;
+    const before = this.minSeq();
+    this.loading = true;
+    this.renderHistoryStatus();
+    let filled = false;
+    try {
+      const q = { conversationID: this.conv.conversationID, count: PAGE };
+      if (before > 0) q.beforeSeq = before;
+      const res = await this.loadHistory(q);
+      if (gen !== this.gen) return;
+      const messages = (res && res.messages) || [];
+      const prevHeight = this.scroller.scrollHeight;
+      const prevTop = this.scroller.scrollTop;
+      this.upsertMany(messages, { keepScroll: true });
+      this.isEnd = !!(res && res.isEnd) || messages.length === 0;
+      if (first) this.scrollToBottom();
+      else this.scroller.scrollTop = prevTop + (this.scroller.scrollHeight - prevHeight);
+      filled = true;
+    } catch (err) {
+      if (gen !== this.gen) return;
+      if (err && err.code === 'not_found') {
+        // A conversation that has no messages yet (a chat just started).
+        this.isEnd = true;
+      } else {
+        this.loadError = err;
+      }
+    } finally {
+      if (gen === this.gen) {
+        this.loading = false;
+        this.renderHistoryStatus();
+      }
+    }
+    // Keep loading while the pane is not yet scrollable, so scrolling up can work.
+    if (filled && gen === this.gen && !this.isEnd && this.scroller.scrollHeight <= this.scroller.clientHeight + LOAD_MARGIN) {
+      this.loadOlder();
+    }
+  }
+
+  renderHistoryStatus() {
+    const s = this.historyStatus;
+    s.replaceChildren();
+    if (this.loading) {
+      s.dataset.state = 'loading';
+      s.textContent = 'Loading messages…';
+    } else if (this.loadError) {
+      s.dataset.state = 'error';
+      s.append(
+        `Couldn't load messages: ${this.loadError.message || this.loadError}. `,
+        el('button', {
+          type: 'button',
+          className: 'link',
+          text: 'Try again',
+          onclick: () => {
+            this.loadError = null;
+            this.loadOlder();
+          },
+        }),
+      );
+    } else if (this.isEnd) {
+      s.dataset.state = 'end';
+      s.textContent = this.records.size ? 'This is the start of the conversation.' : 'No messages yet. Say hello!';
+    } else {
+      s.dataset.state = 'more';
+      s.textContent = '';
+    }
+  }
+
+  /** belongs says whether a message is for the open conversation. */
+  belongs(msg) {
+    return !!this.conv && !!msg && (!msg.conversationID || msg.conversationID === this.conv.conversationID);
+  }
+
+  /**
+   * upsertMany adds or updates messages, keyed by clientMsgID, so a message
+   * seen twice (history, live event, send result) is shown once.
+   */
+  upsertMany(messages, { keepScroll = false, toBottom = false } = {}) {
+    const stick = this.atBottom();
+    let changed = false;
+    for (const msg of messages) {
+      if (!this.belongs(msg) || !msg.clientMsgID) continue;
+      let rec = this.records.get(msg.clientMsgID);
+      if (rec) {
+        // Never step back from a stored copy to an older, unsent copy.
+        if (isSent(rec.msg) && !isSent(msg)) continue;
+        rec.msg = msg;
+        if (isSent(msg)) {
+          rec.failed = false;
+          rec.error = null;
+        }
+      } else {
+        rec = { msg, failed: msg.status === 'failed', error: null, node: null, order: this.order++ };
+        this.records.set(msg.clientMsgID, rec);
+      }
+      this.renderRecord(rec);
+      changed = true;
+    }
+    if (!changed) return;
+    this.reorder();
+    this.renderHistoryStatus();
+    if (!keepScroll && (stick || toBottom)) this.scrollToBottom();
+  }
+
+  /** hasUnsentNotIn says whether an own unsent message is shown that pending does not track. */
+  hasUnsentNotIn(pending) {
+    for (const { msg } of this.records.values()) {
+      if (msg.sendID === this.selfID && !isSent(msg) && !pending.has(msg.clientMsgID)) return true;
+    }
+    return false;
+  }
+
+  /** refreshNewest re-reads the newest page, to pick up stored statuses. */
+  async refreshNewest() {
+    if (!this.conv) return;
+    const gen = this.gen;
+    try {
+      const res = await this.loadHistory({ conversationID: this.conv.conversationID, count: PAGE });
+      if (gen === this.gen) this.upsertMany((res && res.messages) || []);
+    } catch (err) {
+      console.warn('getHistoryMessages', err);
+    }
+  }
+
+  /** setFailed marks an own message as failed, with the reason. */
+  setFailed(clientMsgID, error) {
+    const rec = this.records.get(clientMsgID);
+    if (!rec || isSent(rec.msg)) return;
+    rec.failed = true;
+    rec.error = error;
+    this.renderRecord(rec);
+  }
+
+  /** setSending shows an own message as on its way again (a retry). */
+  setSending(clientMsgID) {
+    const rec = this.records.get(clientMsgID);
+    if (!rec) return;
+    rec.failed = false;
+    rec.error = null;
+    this.renderRecord(rec);
+  }
+
+  /** refreshNames redraws sender names after user info arrived. */
+  refreshNames() {
+    if (!this.conv || this.conv.sessionType !== 'group') return;
+    for (const rec of this.records.values()) this.renderRecord(rec);
+  }
+
+  reorder() {
+    const key = (r) => (isSent(r.msg) ? r.msg.seq : Number.MAX_SAFE_INTEGER);
+    const sorted = [...this.records.values()].sort((a, b) => key(a) - key(b) || a.order - b.order);
+    const children = this.list.children;
+    let same = children.length === sorted.length;
+    for (let i = 0; same && i < sorted.length; i++) same = children[i] === sorted[i].node;
+    if (!same) this.list.append(...sorted.map((r) => r.node));
+  }
+
+  renderRecord(rec) {
+    const m = rec.msg;
+    const own = m.sendID === this.selfID;
+    let status = 'received';
+    if (own) status = isSent(m) ? 'sent' : rec.failed || m.status === 'failed' ? 'failed' : 'sending';
+    const group = (this.conv && this.conv.sessionType === 'group') || m.sessionType === 'group';
+    const isText = m.contentType === 'text' || (m.text && !m.contentType);
+
+    const meta = el(
+      'span',
+      { className: 'meta' },
+      el('time', { text: clockTime(m.sendTime), title: fullTime(m.sendTime) }),
+      own ? statusIcon(status) : null,
+    );
+    const bubble = el(
+      'div',
+      { className: 'bubble' },
+      group && !own ? el('span', { className: 'sender', text: this.nameOf(m.sendID), dataset: { testid: 'message-sender' } }) : null,
+      // textContent only: message text is user data and is never parsed as HTML.
+      el('p', { className: isText ? 'text' : 'text unsupported', text: isText ? m.text || '' : `[${m.contentType} message]`, dataset: { testid: 'message-text' } }),
+      meta,
+    );
+    const node = el(
+      'li',
+      {
+        className: `msg ${own ? 'own' : 'other'} ${status}`,
+        dataset: { testid: 'message', clientMsgId: m.clientMsgID, status, own: String(own), seq: String(m.seq || 0) },
+      },
+      bubble,
+      status === 'failed'
+        ? el(
+            'div',
+            { className: 'failed-row', dataset: { testid: 'message-failed' } },
+            el('span', { text: rec.error && rec.error.message ? `Not sent: ${rec.error.message}` : 'Not sent.' }),
+            el('button', {
+              type: 'button',
+              className: 'link',
+              text: 'Retry',
+              dataset: { testid: 'retry-button' },
+              onclick: () => this.onRetry(rec.msg),
+            }),
+          )
+        : null,
+    );
+    if (rec.node) rec.node.replaceWith(node);
+    rec.node = node;
+  }
+}
+
+function statusIcon(status) {
+  const labels = { sending: 'Sending', sent: 'Sent', failed: 'Failed' };
+  const names = { sending: 'clock', sent: 'check', failed: 'alert' };
+  return el('span', { className: `status ${status}`, title: labels[status], dataset: { testid: 'message-status' } }, icon(names[status], labels[status]));
+}
