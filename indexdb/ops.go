@@ -1,0 +1,443 @@
+//go:build js
+
+package indexdb
+
+import (
+	"context"
+	"sort"
+	"syscall/js"
+
+	"github.com/hack-pad/go-indexeddb/idb"
+
+	"parley/core"
+)
+
+// Apply writes ch in one readwrite transaction: upserts first, then
+// removals, then the cursor.
+func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
+	const op = "apply"
+	if ch.Empty() {
+		_, done, err := s.begin(ctx)
+		if err != nil {
+			return err
+		}
+		done()
+		return nil
+	}
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	defer recoverJS(op, &err)
+	if err := ctx.Err(); err != nil {
+		return wrapErr(op, err)
+	}
+
+	// Encode everything before the transaction starts: a transaction
+	// commits as soon as it has no pending request at the end of a task,
+	// so nothing slow may run between its requests.
+	type put struct {
+		store string
+		vals  js.Value
+	}
+	var puts []put
+	add := func(store string, n int, v any) error {
+		if n == 0 {
+			return nil
+		}
+		jv, err := toJS(v)
+		if err != nil {
+			return err
+		}
+		puts = append(puts, put{store, jv})
+		return nil
+	}
+	msgs := make([]*msgRecord, len(ch.Messages))
+	for i := range ch.Messages {
+		msgs[i] = newMsgRecord(&ch.Messages[i])
+	}
+	convs := make([]*convRecord, len(ch.Conversations))
+	for i := range ch.Conversations {
+		convs[i] = newConvRecord(&ch.Conversations[i])
+	}
+	outbox := make([]*outboxRecord, len(ch.Outbox))
+	for i := range ch.Outbox {
+		outbox[i] = newOutboxRecord(&ch.Outbox[i])
+	}
+	for _, p := range []struct {
+		store string
+		n     int
+		v     any
+	}{
+		{storeUsers, len(ch.Users), ch.Users},
+		{storeFriends, len(ch.Friends), ch.Friends},
+		{storeGroups, len(ch.Groups), ch.Groups},
+		{storeConversations, len(convs), convs},
+		{storeMessages, len(msgs), msgs},
+		{storeOutbox, len(outbox), outbox},
+	} {
+		if err := add(p.store, p.n, p.v); err != nil {
+			return wrapErr(op, err)
+		}
+	}
+	type del struct {
+		store string
+		keys  []string
+	}
+	dels := []del{
+		{storeFriends, ch.RemovedFriends},
+		{storeGroups, ch.RemovedGroups},
+		{storeOutbox, ch.RemovedOutbox},
+	}
+
+	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, allStores[1:]...)
+	if err != nil {
+		return wrapErr(op, err)
+	}
+	issue := func() error {
+		for _, p := range puts {
+			os, err := tx.ObjectStore(p.store)
+			if err != nil {
+				return err
+			}
+			n := p.vals.Length()
+			for i := 0; i < n; i++ {
+				if _, err := os.Put(p.vals.Index(i)); err != nil {
+					return err
+				}
+			}
+		}
+		for _, d := range dels {
+			if len(d.keys) == 0 {
+				continue
+			}
+			os, err := tx.ObjectStore(d.store)
+			if err != nil {
+				return err
+			}
+			for _, k := range d.keys {
+				if _, err := os.Delete(js.ValueOf(k)); err != nil {
+					return err
+				}
+			}
+		}
+		if ch.Cursor != nil {
+			os, err := tx.ObjectStore(storeMeta)
+			if err != nil {
+				return err
+			}
+			if _, err := os.PutKey(js.ValueOf(metaSyncCursor), js.ValueOf(float64(*ch.Cursor))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := issue(); err != nil {
+		_ = tx.Abort()
+		return wrapErr(op, err)
+	}
+	// Let the browser commit without waiting for the last success event.
+	_ = tx.Commit()
+	return wrapErr(op, awaitTx(ctx, tx))
+}
+
+// Users returns the cached profiles among userIDs, in the order asked.
+func (s *Store) Users(ctx context.Context, userIDs []string) ([]core.User, error) {
+	var out []core.User
+	err := s.getByKeys(ctx, "users", storeUsers, userIDs, func(v js.Value) error {
+		var u core.User
+		if err := fromJS(v, &u); err != nil {
+			return err
+		}
+		out = append(out, u)
+		return nil
+	})
+	return out, err
+}
+
+// Messages returns the stored messages among clientMsgIDs, in the order
+// asked.
+func (s *Store) Messages(ctx context.Context, clientMsgIDs []string) ([]core.Message, error) {
+	var out []core.Message
+	err := s.getByKeys(ctx, "messages", storeMessages, clientMsgIDs, func(v js.Value) error {
+		var r msgRecord
+		if err := fromJS(v, &r); err != nil {
+			return err
+		}
+		out = append(out, r.message())
+		return nil
+	})
+	return out, err
+}
+
+// getByKeys gets records by primary key and calls each for those found, in
+// the order of keys.
+func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, each func(js.Value) error) error {
+	if len(keys) == 0 {
+		_, done, err := s.begin(ctx)
+		if err != nil {
+			return err
+		}
+		done()
+		return nil
+	}
+	return s.read(ctx, op, []string{store}, func(_ context.Context, tx *idb.Transaction) (func() error, error) {
+		os, err := tx.ObjectStore(store)
+		if err != nil {
+			return nil, err
+		}
+		reqs := make([]*idb.Request, len(keys))
+		for i, k := range keys {
+			if reqs[i], err = os.Get(js.ValueOf(k)); err != nil {
+				return nil, err
+			}
+		}
+		return func() error {
+			for _, r := range reqs {
+				v, err := r.Result()
+				if err != nil {
+					return err
+				}
+				if v.IsUndefined() {
+					continue
+				}
+				if err := each(v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+}
+
+// all reads the records of a store in primary key order, or of an index
+// in index order (optionally within the key range made by query), into
+// out. go-indexeddb offers getAllKeys but not getAll, so it reads the keys,
+// then gets each record in the same transaction.
+func (s *Store) all(ctx context.Context, op, store, index string, query func() (*idb.KeyRange, error), out any) error {
+	return s.read(ctx, op, []string{store}, func(ctx context.Context, tx *idb.Transaction) (func() error, error) {
+		os, err := tx.ObjectStore(store)
+		if err != nil {
+			return nil, err
+		}
+		var keysReq *idb.ArrayRequest
+		var kr *idb.KeyRange
+		if query != nil {
+			if kr, err = query(); err != nil {
+				return nil, err
+			}
+		}
+		switch {
+		case index == "" && kr == nil:
+			keysReq, err = os.GetAllKeys()
+		case index == "":
+			keysReq, err = os.GetAllKeysRange(kr, 0)
+		default:
+			var ix *idb.Index
+			if ix, err = os.Index(index); err != nil {
+				return nil, err
+			}
+			if kr == nil {
+				keysReq, err = ix.GetAllKeys()
+			} else {
+				keysReq, err = ix.GetAllKeysRange(kr, 0)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		// The transaction stays active: the goroutine resumes inside the
+		// success event's task and issues the gets before it ends.
+		keys, err := keysReq.Await(ctx)
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return nil, err
+		}
+		reqs := make([]*idb.Request, len(keys))
+		for i, k := range keys {
+			if reqs[i], err = os.Get(k); err != nil {
+				return nil, err
+			}
+		}
+		return func() error {
+			arr := js.Global().Get("Array").New()
+			for _, r := range reqs {
+				v, err := r.Result()
+				if err != nil {
+					return err
+				}
+				if !v.IsUndefined() {
+					arr.Call("push", v)
+				}
+			}
+			return fromJS(arr, out)
+		}, nil
+	})
+}
+
+// Friends returns the friend list ordered by UserID.
+func (s *Store) Friends(ctx context.Context) ([]core.User, error) {
+	var out []core.User
+	err := s.all(ctx, "friends", storeFriends, "", nil, &out)
+	return out, err
+}
+
+// Groups returns the joined groups ordered by GroupID.
+func (s *Store) Groups(ctx context.Context) ([]core.Group, error) {
+	var out []core.Group
+	err := s.all(ctx, "groups", storeGroups, "", nil, &out)
+	return out, err
+}
+
+// Conversation returns one conversation or an error wrapping
+// core.ErrNotFound.
+func (s *Store) Conversation(ctx context.Context, conversationID string) (core.Conversation, error) {
+	var found []core.Conversation
+	err := s.getByKeys(ctx, "conversation", storeConversations, []string{conversationID}, func(v js.Value) error {
+		var r convRecord
+		if err := fromJS(v, &r); err != nil {
+			return err
+		}
+		found = append(found, r.conversation())
+		return nil
+	})
+	if err != nil {
+		return core.Conversation{}, err
+	}
+	if len(found) == 0 {
+		return core.Conversation{}, wrapErr("conversation "+conversationID, core.ErrNotFound)
+	}
+	return found[0], nil
+}
+
+// Conversations returns every conversation ordered by ConversationID.
+func (s *Store) Conversations(ctx context.Context) ([]core.Conversation, error) {
+	var recs []convRecord
+	if err := s.all(ctx, "conversations", storeConversations, "", nil, &recs); err != nil {
+		return nil, err
+	}
+	return convsOf(recs), nil
+}
+
+// ConversationsInOrder returns the conversations as the list shows them:
+// pinned first, then by UpdatedAt descending (ties by ConversationID).
+// It reads the "order" index.
+func (s *Store) ConversationsInOrder(ctx context.Context) ([]core.Conversation, error) {
+	var recs []convRecord
+	if err := s.all(ctx, "conversations", storeConversations, indexOrder, nil, &recs); err != nil {
+		return nil, err
+	}
+	// The index is ascending; the list wants it descending, and equal keys
+	// come in primary-key order, which stays ascending.
+	sort.SliceStable(recs, func(i, j int) bool {
+		a, b := recs[i].Conversation, recs[j].Conversation
+		if a.IsPinned != b.IsPinned {
+			return a.IsPinned
+		}
+		if a.UpdatedAt != b.UpdatedAt {
+			return a.UpdatedAt > b.UpdatedAt
+		}
+		return a.ConversationID < b.ConversationID
+	})
+	return convsOf(recs), nil
+}
+
+func convsOf(recs []convRecord) []core.Conversation {
+	out := make([]core.Conversation, len(recs))
+	for i := range recs {
+		out[i] = recs[i].conversation()
+	}
+	return out
+}
+
+// MessagesBySeq returns a conversation's messages with fromSeq <= seq <=
+// toSeq, ascending, through the convSeq index.
+func (s *Store) MessagesBySeq(ctx context.Context, conversationID string, fromSeq, toSeq int64) ([]core.Message, error) {
+	if fromSeq < 1 {
+		fromSeq = 1 // unsent messages are not in the index anyway
+	}
+	if fromSeq > toSeq {
+		_, done, err := s.begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		done()
+		return nil, nil
+	}
+	var recs []msgRecord
+	err := s.all(ctx, "messagesBySeq", storeMessages, indexConvSeq, func() (*idb.KeyRange, error) {
+		return bound([]any{conversationID, fromSeq}, []any{conversationID, toSeq})
+	}, &recs)
+	return msgsOf(recs), err
+}
+
+// UnsentMessages returns a conversation's messages without a seq, by
+// CreateTime then ClientMsgID, through the unsent index.
+func (s *Store) UnsentMessages(ctx context.Context, conversationID string) ([]core.Message, error) {
+	var recs []msgRecord
+	err := s.all(ctx, "unsentMessages", storeMessages, indexUnsent, func() (*idb.KeyRange, error) {
+		// [id] sorts before every [id, …]; [id, []] after every
+		// [id, number, …], since arrays sort after numbers.
+		return bound([]any{conversationID}, []any{conversationID, []any{}})
+	}, &recs)
+	return msgsOf(recs), err
+}
+
+func msgsOf(recs []msgRecord) []core.Message {
+	if len(recs) == 0 {
+		return nil
+	}
+	out := make([]core.Message, len(recs))
+	for i := range recs {
+		out[i] = recs[i].message()
+	}
+	return out
+}
+
+// bound builds the key range [lower, upper] from Go values.
+func bound(lower, upper []any) (*idb.KeyRange, error) {
+	l, err := toJS(lower)
+	if err != nil {
+		return nil, err
+	}
+	u, err := toJS(upper)
+	if err != nil {
+		return nil, err
+	}
+	return idb.NewKeyRangeBound(l, u, false, false)
+}
+
+// Outbox returns the entries by Order, then ClientMsgID.
+func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
+	var out []core.OutboxEntry
+	err := s.all(ctx, "outbox", storeOutbox, indexOrder, nil, &out)
+	return out, err
+}
+
+// SyncCursor returns the stored sync cursor.
+func (s *Store) SyncCursor(ctx context.Context) (cursor int64, ok bool, err error) {
+	err = s.read(ctx, "syncCursor", []string{storeMeta}, func(_ context.Context, tx *idb.Transaction) (func() error, error) {
+		os, err := tx.ObjectStore(storeMeta)
+		if err != nil {
+			return nil, err
+		}
+		req, err := os.Get(js.ValueOf(metaSyncCursor))
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			v, err := req.Result()
+			if err != nil {
+				return err
+			}
+			if v.Type() == js.TypeNumber {
+				cursor, ok = int64(v.Float()), true
+			}
+			return nil
+		}, nil
+	})
+	return cursor, ok, err
+}

@@ -1,0 +1,84 @@
+//go:build js
+
+package indexdb
+
+import (
+	"parley/core"
+)
+
+// msgRecord is a stored message: the core JSON plus derived index keys.
+// Content is shadowed by a string so custom content keeps its exact bytes
+// (a JS object would reorder integer-like keys).
+type msgRecord struct {
+	core.Message
+	Content string `json:"content,omitempty"`
+	// CS is [conversationID, seq], set only when seq > 0 (index convSeq).
+	CS []any `json:"_cs,omitempty"`
+	// US is [conversationID, createTime, clientMsgID], set only when the
+	// message has no seq yet (index unsent).
+	US []any `json:"_us,omitempty"`
+}
+
+func newMsgRecord(m *core.Message) *msgRecord {
+	r := &msgRecord{Message: *m, Content: string(m.Content)}
+	r.Message.Content = nil
+	if m.Seq > 0 {
+		r.CS = []any{m.ConversationID, m.Seq}
+	} else {
+		r.US = []any{m.ConversationID, m.CreateTime, m.ClientMsgID}
+	}
+	return r
+}
+
+func (r *msgRecord) message() core.Message {
+	m := r.Message
+	if r.Content != "" {
+		m.Content = []byte(r.Content)
+	}
+	return m
+}
+
+// convRecord is a stored conversation.
+type convRecord struct {
+	core.Conversation
+	LatestMessage *msgRecord `json:"latestMessage"`
+	// Order is [1 if pinned else 0, updatedAt] (index order, walked
+	// backwards for the conversation list).
+	Order []any `json:"_order"`
+}
+
+func newConvRecord(c *core.Conversation) *convRecord {
+	r := &convRecord{Conversation: *c}
+	r.Conversation.LatestMessage = nil
+	if c.LatestMessage != nil {
+		r.LatestMessage = newMsgRecord(c.LatestMessage)
+		// The latest message is not a row of its own: keep no index keys.
+		r.LatestMessage.CS, r.LatestMessage.US = nil, nil
+	}
+	pinned := 0
+	if c.IsPinned {
+		pinned = 1
+	}
+	r.Order = []any{pinned, c.UpdatedAt}
+	return r
+}
+
+func (r *convRecord) conversation() core.Conversation {
+	c := r.Conversation
+	if r.LatestMessage != nil {
+		m := r.LatestMessage.message()
+		c.LatestMessage = &m
+	}
+	return c
+}
+
+// outboxRecord is a stored outbox entry.
+type outboxRecord struct {
+	core.OutboxEntry
+	// Order is [order, clientMsgID] (index order).
+	Order []any `json:"_order"`
+}
+
+func newOutboxRecord(e *core.OutboxEntry) *outboxRecord {
+	return &outboxRecord{OutboxEntry: *e, Order: []any{e.Order, e.ClientMsgID}}
+}

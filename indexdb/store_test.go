@@ -1,0 +1,179 @@
+//go:build js
+
+package indexdb
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"parley/core"
+	"parley/core/storetest"
+	"parley/protocol"
+)
+
+// prefix keeps database names of one run apart from any earlier run in the
+// same browser profile.
+func prefix(t *testing.T) string {
+	return "test" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + t.Name()
+}
+
+func open(t *testing.T, name string, cfg Config) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), name, cfg)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", name, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	p := prefix(t)
+	storetest.Run(t, func(t *testing.T, name string) core.Store {
+		return open(t, DBName(p, name), Config{})
+	})
+}
+
+func TestDBName(t *testing.T) {
+	if got := DBName("", "alice"); got != "parley_alice" {
+		t.Errorf("DBName default = %q", got)
+	}
+	if got := DBName("app", "alice"); got != "app_alice" {
+		t.Errorf("DBName = %q", got)
+	}
+}
+
+func msg(seq int64, id string, createTime int64) core.Message {
+	m := core.Message{
+		ClientMsgID: id, ConversationID: "si_a_b", Seq: seq, SendID: "a", RecvID: "b",
+		SessionType: protocol.SessionSingle, ContentType: protocol.ContentText, Text: id,
+		CreateTime: createTime, Status: core.StatusSent,
+	}
+	if seq == 0 {
+		m.Status = core.StatusSending
+	}
+	return m
+}
+
+// TestSchemaUpgrade writes data with schema version 1, reopens with the
+// current schema and checks that the data survived and that the indexes
+// version 2 added cover the old records.
+func TestSchemaUpgrade(t *testing.T) {
+	ctx := context.Background()
+	name := prefix(t)
+	old := open(t, name, Config{version: 1})
+	cur := int64(7)
+	if err := old.Apply(ctx, &core.Changes{
+		Messages: []core.Message{msg(1, "m1", 1), msg(2, "m2", 2), msg(0, "u2", 20), msg(0, "u1", 10)},
+		Outbox: []core.OutboxEntry{
+			{ClientMsgID: "u2", ConversationID: "si_a_b", Order: 2},
+			{ClientMsgID: "u1", ConversationID: "si_a_b", Order: 1},
+		},
+		Conversations: []core.Conversation{
+			{ConversationID: "si_a_b", UpdatedAt: 5},
+			{ConversationID: "si_a_c", UpdatedAt: 9},
+			{ConversationID: "sg_g", UpdatedAt: 1, IsPinned: true},
+		},
+		Cursor: &cur,
+	}); err != nil {
+		t.Fatalf("Apply on v1: %v", err)
+	}
+	// Version 1 has no unsent index: the read fails cleanly.
+	if _, err := old.UnsentMessages(ctx, "si_a_b"); err == nil {
+		t.Fatal("UnsentMessages on schema v1 succeeded; the test does not test an upgrade")
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := open(t, name, Config{})
+	un, err := s.UnsentMessages(ctx, "si_a_b")
+	if err != nil || len(un) != 2 || un[0].ClientMsgID != "u1" || un[1].ClientMsgID != "u2" {
+		t.Fatalf("UnsentMessages after upgrade = %+v, %v", un, err)
+	}
+	ob, err := s.Outbox(ctx)
+	if err != nil || len(ob) != 2 || ob[0].ClientMsgID != "u1" {
+		t.Fatalf("Outbox after upgrade = %+v, %v", ob, err)
+	}
+	cs, err := s.ConversationsInOrder(ctx)
+	if err != nil || len(cs) != 3 || cs[0].ConversationID != "sg_g" || cs[1].ConversationID != "si_a_c" || cs[2].ConversationID != "si_a_b" {
+		t.Fatalf("ConversationsInOrder after upgrade = %+v, %v", cs, err)
+	}
+	ms, err := s.MessagesBySeq(ctx, "si_a_b", 1, 10)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("MessagesBySeq after upgrade = %+v, %v", ms, err)
+	}
+	if c, ok, err := s.SyncCursor(ctx); c != 7 || !ok || err != nil {
+		t.Fatalf("SyncCursor after upgrade = %d %v %v", c, ok, err)
+	}
+}
+
+// TestDowngradeFails opens a database with an older schema than it has:
+// IndexedDB refuses, and Open must return that as an error, not hang.
+func TestDowngradeFails(t *testing.T) {
+	name := prefix(t)
+	s := open(t, name, Config{})
+	s.Close()
+	if _, err := Open(context.Background(), name, Config{version: 1}); err == nil {
+		t.Fatal("opening with an older schema version succeeded")
+	}
+	// The database is still usable with the right version.
+	open(t, name, Config{})
+}
+
+func TestDeadline(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Open(ctx, prefix(t), Config{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Open with a canceled context: %v", err)
+	}
+	s := open(t, prefix(t)+"b", Config{})
+	if _, err := s.Conversations(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read with a canceled context: %v", err)
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	// Open, write, close and reopen several times in a row, as logout and
+	// login do.
+	ctx := context.Background()
+	name := prefix(t)
+	for i := 1; i <= 3; i++ {
+		s := open(t, name, Config{})
+		if err := s.Apply(ctx, &core.Changes{Messages: []core.Message{msg(int64(i), "m"+strconv.Itoa(i), int64(i))}}); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := s.MessagesBySeq(ctx, "si_a_b", 1, 100)
+		if err != nil || len(ms) != i {
+			t.Fatalf("round %d: %d messages, %v", i, len(ms), err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCustomContentBytes(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, prefix(t), Config{})
+	m := msg(1, "c1", 1)
+	m.ContentType = protocol.ContentCustom
+	m.Text = ""
+	// Integer-like keys would be reordered by a JS object.
+	m.Content = []byte(`{"b":1,"2":"x","1":[true]}`)
+	conv := core.Conversation{ConversationID: "si_a_b", LatestMessage: &m}
+	if err := s.Apply(ctx, &core.Changes{Messages: []core.Message{m}, Conversations: []core.Conversation{conv}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Messages(ctx, []string{"c1"})
+	if err != nil || len(got) != 1 || string(got[0].Content) != string(m.Content) {
+		t.Fatalf("content = %+v, %v", got, err)
+	}
+	c, err := s.Conversation(ctx, "si_a_b")
+	if err != nil || c.LatestMessage == nil || string(c.LatestMessage.Content) != string(m.Content) {
+		t.Fatalf("latest message content = %+v, %v", c.LatestMessage, err)
+	}
+}
