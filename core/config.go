@@ -1,0 +1,81 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"parley/protocol"
+)
+
+// Config configures a Client. The zero value of every field but ServerURL
+// means its default; New copies the Config before filling them in.
+type Config struct {
+	// ServerURL is the server's base URL, http(s)://host[:port]; the
+	// WebSocket URL is derived from it (ws(s)://host[:port]/ws).
+	ServerURL string
+	// OpenStore opens the local store of userID at Login; the Client closes
+	// it at Logout. Nil gives a fresh memory store at every Login (nothing
+	// survives a Logout).
+	OpenStore func(ctx context.Context, userID string) (Store, error)
+	// Dialer opens WebSocket connections. Nil means NativeDialer in native
+	// builds; the browser build must set it (package wsjs).
+	Dialer Dialer
+	// Logger receives diagnostics; nil is silent.
+	Logger *slog.Logger
+
+	// SendTimeout bounds how long a message waits in the outbox for its ack,
+	// offline time included, before it becomes failed. Default 60 s.
+	SendTimeout time.Duration
+	// RequestTimeout bounds a request (waiting for the connection included)
+	// when the caller's ctx has no earlier deadline. Default 15 s.
+	RequestTimeout time.Duration
+	// HeartbeatInterval is the ping period; a connection that answers no
+	// ping within it is closed. Default protocol.HeartbeatIntervalMs.
+	HeartbeatInterval time.Duration
+	// ReconnectMinDelay and ReconnectMaxDelay bound the exponential backoff
+	// between connection attempts (with jitter). Defaults 500 ms and 30 s.
+	ReconnectMinDelay time.Duration
+	ReconnectMaxDelay time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.New(discardHandler{})
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = 60 * time.Second
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 15 * time.Second
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = protocol.HeartbeatIntervalMs * time.Millisecond
+	}
+	if c.ReconnectMinDelay <= 0 {
+		c.ReconnectMinDelay = 500 * time.Millisecond
+	}
+	if c.ReconnectMaxDelay <= 0 {
+		c.ReconnectMaxDelay = 30 * time.Second
+	}
+	if c.ReconnectMaxDelay < c.ReconnectMinDelay {
+		c.ReconnectMaxDelay = c.ReconnectMinDelay
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Dialer == nil {
+		c.Dialer = defaultDialer()
+	}
+}
+
+// discardHandler drops every record (slog.DiscardHandler without the
+// version dependency).
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discardHandler) WithGroup(string) slog.Handler           { return d }

@@ -1,0 +1,70 @@
+//go:build !js
+
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/coder/websocket"
+)
+
+// NativeDialer dials with github.com/coder/websocket. It is the default
+// Dialer outside the browser.
+type NativeDialer struct {
+	// HTTPClient is used for the handshake; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// ReadLimit bounds one received message; 0 means 32 MiB (a pull
+	// response of many messages is larger than one frame of the protocol).
+	ReadLimit int64
+}
+
+var _ Dialer = NativeDialer{}
+
+func defaultDialer() Dialer { return NativeDialer{} }
+
+// Dial implements Dialer.
+func (d NativeDialer) Dial(ctx context.Context, url string) (Conn, error) {
+	c, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: d.HTTPClient})
+	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
+			return nil, fmt.Errorf("dial: %w", ErrUnauthorized)
+		}
+		return nil, fmt.Errorf("dial: %w", err)
+	}
+	limit := d.ReadLimit
+	if limit <= 0 {
+		limit = 32 << 20
+	}
+	c.SetReadLimit(limit)
+	return &nativeConn{c: c}, nil
+}
+
+type nativeConn struct{ c *websocket.Conn }
+
+func (n *nativeConn) Read(ctx context.Context) ([]byte, error) {
+	for {
+		typ, p, err := n.c.Read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if typ == websocket.MessageText {
+			return p, nil
+		}
+	}
+}
+
+func (n *nativeConn) Write(ctx context.Context, p []byte) error {
+	return n.c.Write(ctx, websocket.MessageText, p)
+}
+
+func (n *nativeConn) Close() error {
+	err := n.c.CloseNow()
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,22 @@
+// Package core is the platform-neutral heart of Parley's browser SDK: the
+// client, its local store, the sync engine and the outbox. It builds natively
+// and for GOOS=js GOARCH=wasm and never imports syscall/js, net/http or the
+// server.
+//
+// Layout:
+//   - Client (client.go) is the API behind every JS call of the contract's
+//     section 3; events reach handlers registered with Client.On.
+//   - Store (store.go) is the storage contract; core/mem is the memory
+//     implementation, core/storetest the conformance suite every
+//     implementation runs.
+//   - The engine (engine.go) decides what to pull, what to write and what to
+//     announce from local state and decoded frames; it does no I/O. The
+//     session (session.go) and the outbox (outbox.go) do the I/O around it.
+//
+// # Wasm
+//
+// The browser build supplies its Dialer (package wsjs) and its Store
+// (package indexdb) through Config; NativeDialer exists only in native
+// builds. Event handlers run on one goroutine, in order; a handler that
+// blocks delays later events.
+package core

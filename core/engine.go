@@ -1,0 +1,416 @@
+package core
+
+import (
+	"sort"
+
+	"parley/protocol"
+)
+
+// The sync engine's decisions: pure functions from local state and decoded
+// frames to the batch to write, the pulls to make and the events to emit.
+// They do no I/O and read no clock; session.go does the I/O around them.
+
+// Pull sizing.
+const (
+	// initialPullCount is how many of a conversation's latest messages the
+	// first sync of a store pulls; older ones come with history.
+	initialPullCount = 20
+	// maxCatchUp is the largest gap pulled in full; beyond it the engine
+	// pulls the latest page and leaves the rest to history.
+	maxCatchUp = 5000
+	// maxPullPerRequest bounds the messages one pull request asks for.
+	maxPullPerRequest = 2000
+)
+
+// pullPlan is what to pull for one conversation.
+type pullPlan struct {
+	Ranges []protocol.SeqRange
+	// Tail, when not 0, is the lowest seq the pull may return for a
+	// conversation whose older messages are skipped: the local contiguous
+	// run restarts there.
+	Tail int64
+}
+
+// planPull decides what to pull to bring a conversation holding messages up
+// to localMax (contiguously) to maxSeq. firstSync pulls only the latest page.
+func planPull(convID string, localMax, minSeq, maxSeq int64, firstSync bool) pullPlan {
+	from := localMax + 1
+	if minSeq > from {
+		from = minSeq
+	}
+	if from < 1 {
+		from = 1
+	}
+	if maxSeq < from {
+		return pullPlan{}
+	}
+	n := maxSeq - from + 1
+	if firstSync || n > maxCatchUp {
+		limit := int64(protocol.MaxPullLimit)
+		if firstSync {
+			limit = initialPullCount
+		}
+		if n <= limit {
+			// The whole gap fits in one page: no hole.
+			return pullPlan{Ranges: []protocol.SeqRange{{ConversationID: convID, FromSeq: from, ToSeq: maxSeq, Limit: int(n)}}}
+		}
+		return pullPlan{
+			Ranges: []protocol.SeqRange{{ConversationID: convID, FromSeq: maxSeq - limit + 1, ToSeq: maxSeq, Limit: int(limit)}},
+			Tail:   maxSeq - limit + 1,
+		}
+	}
+	var rs []protocol.SeqRange
+	for lo := from; lo <= maxSeq; lo += protocol.MaxPullLimit {
+		hi := lo + protocol.MaxPullLimit - 1
+		if hi > maxSeq {
+			hi = maxSeq
+		}
+		rs = append(rs, protocol.SeqRange{ConversationID: convID, FromSeq: lo, ToSeq: hi, Limit: int(hi - lo + 1)})
+	}
+	return pullPlan{Ranges: rs}
+}
+
+// planGaps decides what to pull before applying pushed messages: the seqs
+// between a conversation's local top and the highest pushed seq that are
+// neither stored nor in the batch. Conversations unknown locally start a
+// new run at their lowest pushed seq (a group joined late has no earlier
+// messages to read).
+func planGaps(convs map[string]*Conversation, pushed []protocol.Message) (ranges []protocol.SeqRange, tails map[string]int64) {
+	bySeq := make(map[string]map[int64]bool)
+	top := make(map[string]int64)
+	low := make(map[string]int64)
+	for i := range pushed {
+		m := &pushed[i]
+		if bySeq[m.ConversationID] == nil {
+			bySeq[m.ConversationID] = make(map[int64]bool)
+		}
+		bySeq[m.ConversationID][m.Seq] = true
+		if m.Seq > top[m.ConversationID] {
+			top[m.ConversationID] = m.Seq
+		}
+		if l, ok := low[m.ConversationID]; !ok || m.Seq < l {
+			low[m.ConversationID] = m.Seq
+		}
+	}
+	ids := make([]string, 0, len(top))
+	for id := range top {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		c := convs[id]
+		if c == nil {
+			if low[id] > 1 {
+				if tails == nil {
+					tails = make(map[string]int64)
+				}
+				tails[id] = low[id]
+			}
+			continue
+		}
+		from := c.LocalMaxSeq + 1
+		if c.MinSeq > from {
+			from = c.MinSeq
+		}
+		if top[id]-from > maxCatchUp {
+			if tails == nil {
+				tails = make(map[string]int64)
+			}
+			tails[id] = low[id]
+			continue
+		}
+		var cur *protocol.SeqRange
+		for s := from; s < top[id]; s++ {
+			if bySeq[id][s] {
+				cur = nil
+				continue
+			}
+			if cur != nil && cur.ToSeq == s-1 && cur.Limit < protocol.MaxPullLimit {
+				cur.ToSeq = s
+				cur.Limit++
+				continue
+			}
+			ranges = append(ranges, protocol.SeqRange{ConversationID: id, FromSeq: s, ToSeq: s, Limit: 1})
+			cur = &ranges[len(ranges)-1]
+		}
+	}
+	return ranges, tails
+}
+
+// packPulls groups ranges into pull requests within the protocol's bounds.
+func packPulls(ranges []protocol.SeqRange) []protocol.PullReq {
+	var reqs []protocol.PullReq
+	var cur protocol.PullReq
+	total := 0
+	for _, r := range ranges {
+		if len(cur.Ranges) == protocol.MaxPullRanges || (len(cur.Ranges) > 0 && total+r.Limit > maxPullPerRequest) {
+			reqs = append(reqs, cur)
+			cur, total = protocol.PullReq{}, 0
+		}
+		cur.Ranges = append(cur.Ranges, r)
+		total += r.Limit
+	}
+	if len(cur.Ranges) > 0 {
+		reqs = append(reqs, cur)
+	}
+	return reqs
+}
+
+// localState is the part of the local store one fold needs: every
+// conversation it touches (absent: not stored), the stored messages among
+// the incoming ClientMsgIDs, and which of those are in the outbox.
+type localState struct {
+	Self   string
+	Convs  map[string]*Conversation
+	Msgs   map[string]Message
+	Outbox map[string]bool
+}
+
+// foldInput is what arrived: conversation states from a sync page or a
+// push, and messages from pushes, pulls or an ack.
+type foldInput struct {
+	States   []protocol.ConversationState
+	Messages []protocol.Message
+	// Tails: see pullPlan.Tail, per conversation.
+	Tails map[string]int64
+	// Quiet stores messages without announcing them (first sync, history).
+	Quiet bool
+	// Cursor, when set, is stored with the batch.
+	Cursor *int64
+}
+
+// foldResult is what to write and announce.
+type foldResult struct {
+	Changes Changes
+	// New are the messages to announce with newMessages, in input order
+	// sorted by (conversation, seq).
+	New []Message
+	// Changed are the conversations whose visible content changed, after
+	// the change, ordered by ConversationID.
+	Changed []Conversation
+	// Sent are the user's own pending messages now known to be stored on the
+	// server; their SendMessage calls resolve with them.
+	Sent []Message
+	// ReadBehind lists conversations the user read further locally than the
+	// server knows; the session sends their read seq.
+	ReadBehind []Conversation
+}
+
+// fold folds states and messages into local state. Whatever is already
+// stored changes nothing: folding the same input twice writes the same
+// records and announces nothing the second time.
+func fold(l localState, in foldInput) foldResult {
+	var res foldResult
+	work := make(map[string]*Conversation, len(l.Convs))
+	before := make(map[string]*Conversation, len(l.Convs))
+	get := func(id string) *Conversation {
+		if c, ok := work[id]; ok {
+			return c
+		}
+		var c Conversation
+		if old := l.Convs[id]; old != nil {
+			c = *old
+			before[id] = old
+		} else {
+			c = Conversation{ConversationID: id, MinSeq: 1}
+		}
+		work[id] = &c
+		return &c
+	}
+
+	for i := range in.States {
+		st := &in.States[i]
+		c := get(st.ConversationID)
+		c.SessionType = st.SessionType
+		if st.PeerUserID != "" {
+			c.UserID = st.PeerUserID
+		}
+		if st.GroupID != "" {
+			c.GroupID = st.GroupID
+		}
+		if st.MinSeq > 0 {
+			c.MinSeq = st.MinSeq
+		}
+		if c.LocalMaxSeq < c.MinSeq-1 {
+			c.LocalMaxSeq = c.MinSeq - 1
+		}
+		if st.MaxSeq > c.MaxSeq {
+			c.MaxSeq = st.MaxSeq
+		}
+		if st.ReadSeq > c.ReadSeq {
+			c.ReadSeq = st.ReadSeq
+		} else if c.ReadSeq > st.ReadSeq {
+			res.ReadBehind = append(res.ReadBehind, *c)
+		}
+		c.IsPinned = st.IsPinned
+		c.DraftText = st.DraftText
+		if st.UpdatedAt > c.UpdatedAt {
+			c.UpdatedAt = st.UpdatedAt
+		}
+		if lm := st.LatestMessage; lm != nil && (c.LatestMessage == nil || lm.Seq > c.LatestMessage.Seq) {
+			m := messageFromProto(lm)
+			c.LatestMessage = &m
+		}
+	}
+
+	for id, tail := range in.Tails {
+		c := get(id)
+		if c.LocalMaxSeq < tail-1 {
+			c.LocalMaxSeq = tail - 1
+		}
+	}
+
+	msgs := make([]protocol.Message, len(in.Messages))
+	copy(msgs, in.Messages)
+	sort.SliceStable(msgs, func(i, j int) bool {
+		if msgs[i].ConversationID != msgs[j].ConversationID {
+			return msgs[i].ConversationID < msgs[j].ConversationID
+		}
+		return msgs[i].Seq < msgs[j].Seq
+	})
+	seen := make(map[string]bool, len(msgs))
+	for i := range msgs {
+		pm := &msgs[i]
+		if pm.ConversationID == "" || pm.Seq <= 0 {
+			continue // not a stored message; nothing sane to do with it
+		}
+		m := messageFromProto(pm)
+		if seen[m.ClientMsgID] {
+			continue
+		}
+		seen[m.ClientMsgID] = true
+		c := get(m.ConversationID)
+		if c.SessionType == "" {
+			c.SessionType = m.SessionType
+			if m.SessionType == protocol.SessionGroup {
+				c.GroupID = m.GroupID
+			} else if m.SendID == l.Self {
+				c.UserID = m.RecvID
+			} else {
+				c.UserID = m.SendID
+			}
+		}
+		old, stored := l.Msgs[m.ClientMsgID]
+		switch {
+		case stored && old.Status == StatusSent && old.Seq == m.Seq:
+			// Already here: a duplicate from push and pull.
+			m = old
+		case stored:
+			// The user's own message, waiting for its ack or given up on:
+			// the server has it, so it is sent, and it is not news.
+			if m.CreateTime == 0 {
+				m.CreateTime = old.CreateTime
+			}
+			res.Changes.Messages = append(res.Changes.Messages, m)
+			res.Changes.RemovedOutbox = append(res.Changes.RemovedOutbox, m.ClientMsgID)
+			res.Sent = append(res.Sent, m)
+		default:
+			res.Changes.Messages = append(res.Changes.Messages, m)
+			if l.Outbox[m.ClientMsgID] {
+				res.Changes.RemovedOutbox = append(res.Changes.RemovedOutbox, m.ClientMsgID)
+				res.Sent = append(res.Sent, m)
+			} else if !in.Quiet {
+				res.New = append(res.New, m)
+			}
+		}
+		if m.Seq > c.MaxSeq {
+			c.MaxSeq = m.Seq
+		}
+		if m.Seq == c.LocalMaxSeq+1 {
+			c.LocalMaxSeq = m.Seq
+		}
+		if m.SendID == l.Self && m.Seq > c.ReadSeq {
+			c.ReadSeq = m.Seq
+		}
+		if c.LatestMessage == nil || m.Seq >= c.LatestMessage.Seq {
+			mm := m
+			c.LatestMessage = &mm
+		}
+		if m.SendTime > c.UpdatedAt {
+			c.UpdatedAt = m.SendTime
+		}
+	}
+
+	ids := make([]string, 0, len(work))
+	for id := range work {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		c := work[id]
+		c.UnreadCount = c.unread()
+		old := before[id]
+		if old != nil && sameConv(old, c) {
+			continue
+		}
+		res.Changes.Conversations = append(res.Changes.Conversations, *c)
+		if old == nil || visiblyChanged(old, c) {
+			res.Changed = append(res.Changed, *c)
+		}
+	}
+	res.Changes.Cursor = in.Cursor
+	return res
+}
+
+// sameConv reports whether two records are equal, latest message by identity.
+func sameConv(a, b *Conversation) bool {
+	x, y := *a, *b
+	x.LatestMessage, y.LatestMessage = nil, nil
+	return x == y && sameLatest(a.LatestMessage, b.LatestMessage)
+}
+
+func sameLatest(a, b *Message) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.ClientMsgID == b.ClientMsgID && a.Seq == b.Seq && a.Status == b.Status
+}
+
+// visiblyChanged reports a change an app shows: not seq bookkeeping alone.
+func visiblyChanged(a, b *Conversation) bool {
+	return a.UnreadCount != b.UnreadCount || a.IsPinned != b.IsPinned || a.DraftText != b.DraftText ||
+		a.UpdatedAt != b.UpdatedAt || a.SessionType != b.SessionType || a.UserID != b.UserID ||
+		a.GroupID != b.GroupID || !sameLatest(a.LatestMessage, b.LatestMessage)
+}
+
+// failMessage is the batch that gives up on an own message.
+func failMessage(m Message, code protocol.Code) Changes {
+	m.Status = StatusFailed
+	m.ErrorCode = code
+	return Changes{Messages: []Message{m}, RemovedOutbox: []string{m.ClientMsgID}}
+}
+
+// ackMessage is the server message an ack describes.
+func ackMessage(m Message, ack protocol.SendResp) (protocol.Message, error) {
+	content, err := m.wireContent()
+	if err != nil {
+		return protocol.Message{}, err
+	}
+	conv := ack.ConversationID
+	if conv == "" {
+		conv = m.ConversationID
+	}
+	return protocol.Message{
+		ClientMsgID:    m.ClientMsgID,
+		ServerMsgID:    ack.ServerMsgID,
+		ConversationID: conv,
+		Seq:            ack.Seq,
+		SendID:         m.SendID,
+		RecvID:         m.RecvID,
+		GroupID:        m.GroupID,
+		SessionType:    m.SessionType,
+		ContentType:    m.ContentType,
+		Content:        content,
+		SendTime:       ack.SendTime,
+		CreateTime:     m.CreateTime,
+	}, nil
+}
+
+// totalUnread sums unread counts.
+func totalUnread(unread map[string]int64) int64 {
+	var n int64
+	for _, u := range unread {
+		n += u
+	}
+	return n
+}

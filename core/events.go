@@ -1,0 +1,220 @@
+package core
+
+import (
+	"log/slog"
+	"sync"
+)
+
+// Event is something a Client announces to the handlers registered with On.
+// The concrete types below are the events; switch on them, or use
+// EventName and EventPayload, which give the JS event name and the exact
+// value its handler receives (contract section 3).
+type Event interface {
+	EventName() string
+	EventPayload() any
+}
+
+// ConnectionStateChanged: the connection moved to State.
+type ConnectionStateChanged struct {
+	State ConnState `json:"state"`
+}
+
+// NewMessages: messages that arrived from others or from the user's other
+// devices, each announced once, ascending by seq within a conversation.
+type NewMessages struct {
+	Messages []Message
+}
+
+// ConversationsChanged: conversations whose content changed.
+type ConversationsChanged struct {
+	Conversations []Conversation
+}
+
+// TotalUnreadCountChanged: the sum of the unread counts changed.
+type TotalUnreadCountChanged struct {
+	Count int64
+}
+
+// Sync phases.
+const (
+	SyncStart    = "start"
+	SyncProgress = "progress"
+	SyncFinish   = "finish"
+)
+
+// SyncProgressed reports a catch-up after connecting: one start, a progress
+// per applied sync page, one finish (also when the catch-up is cut short).
+type SyncProgressed struct {
+	Phase string `json:"phase"`
+	// Conversations and Messages count what was applied so far.
+	Conversations int `json:"conversations"`
+	Messages      int `json:"messages"`
+	// Err is the error code that cut the catch-up short, on finish.
+	Err string `json:"error,omitempty"`
+}
+
+// FriendRequestReceived: someone asked the user to be friends.
+type FriendRequestReceived struct {
+	Request FriendRequest
+}
+
+// FriendAdded: a friendship was made (on either side's acceptance).
+type FriendAdded struct {
+	User User
+}
+
+// GroupChanged: the user joined a group or one of its groups changed.
+type GroupChanged struct {
+	Group Group
+}
+
+// SelfInfoUpdated: the user's own profile changed.
+type SelfInfoUpdated struct {
+	User User
+}
+
+// EventName implements Event.
+func (ConnectionStateChanged) EventName() string { return "connectionStateChanged" }
+
+// EventPayload implements Event: {state}.
+func (e ConnectionStateChanged) EventPayload() any { return e }
+
+// EventName implements Event.
+func (NewMessages) EventName() string { return "newMessages" }
+
+// EventPayload implements Event: Message[].
+func (e NewMessages) EventPayload() any { return e.Messages }
+
+// EventName implements Event.
+func (ConversationsChanged) EventName() string { return "conversationsChanged" }
+
+// EventPayload implements Event: Conversation[].
+func (e ConversationsChanged) EventPayload() any { return e.Conversations }
+
+// EventName implements Event.
+func (TotalUnreadCountChanged) EventName() string { return "totalUnreadCountChanged" }
+
+// EventPayload implements Event: number.
+func (e TotalUnreadCountChanged) EventPayload() any { return e.Count }
+
+// EventName implements Event.
+func (SyncProgressed) EventName() string { return "syncProgress" }
+
+// EventPayload implements Event: {phase, conversations, messages, error?}.
+func (e SyncProgressed) EventPayload() any { return e }
+
+// EventName implements Event.
+func (FriendRequestReceived) EventName() string { return "friendRequestReceived" }
+
+// EventPayload implements Event: FriendRequest.
+func (e FriendRequestReceived) EventPayload() any { return e.Request }
+
+// EventName implements Event.
+func (FriendAdded) EventName() string { return "friendAdded" }
+
+// EventPayload implements Event: User.
+func (e FriendAdded) EventPayload() any { return e.User }
+
+// EventName implements Event.
+func (GroupChanged) EventName() string { return "groupChanged" }
+
+// EventPayload implements Event: Group.
+func (e GroupChanged) EventPayload() any { return e.Group }
+
+// EventName implements Event.
+func (SelfInfoUpdated) EventName() string { return "selfInfoUpdated" }
+
+// EventPayload implements Event: User.
+func (e SelfInfoUpdated) EventPayload() any { return e.User }
+
+// emitter delivers events in order on one goroutine that exists only while
+// events are pending, so emitting never blocks and never runs a handler
+// under the emitter's caller's locks.
+type emitter struct {
+	log      *slog.Logger
+	mu       sync.Mutex
+	handlers []*handler
+	queue    []Event
+	running  bool
+	idle     *sync.Cond
+}
+
+type handler struct{ fn func(Event) }
+
+func newEmitter(log *slog.Logger) *emitter {
+	e := &emitter{log: log}
+	e.idle = sync.NewCond(&e.mu)
+	return e
+}
+
+// on registers fn and returns the function that removes it.
+func (e *emitter) on(fn func(Event)) func() {
+	h := &handler{fn: fn}
+	e.mu.Lock()
+	e.handlers = append(e.handlers, h)
+	e.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			for i, x := range e.handlers {
+				if x == h {
+					e.handlers = append(e.handlers[:i:i], e.handlers[i+1:]...)
+					return
+				}
+			}
+		})
+	}
+}
+
+func (e *emitter) emit(evs ...Event) {
+	if len(evs) == 0 {
+		return
+	}
+	e.mu.Lock()
+	e.queue = append(e.queue, evs...)
+	if !e.running {
+		e.running = true
+		go e.drain()
+	}
+	e.mu.Unlock()
+}
+
+func (e *emitter) drain() {
+	for {
+		e.mu.Lock()
+		if len(e.queue) == 0 {
+			e.running = false
+			e.idle.Broadcast()
+			e.mu.Unlock()
+			return
+		}
+		ev := e.queue[0]
+		e.queue[0] = nil
+		e.queue = e.queue[1:]
+		hs := e.handlers
+		e.mu.Unlock()
+		for _, h := range hs {
+			e.call(h, ev)
+		}
+	}
+}
+
+func (e *emitter) call(h *handler, ev Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("event handler panicked", "event", ev.EventName(), "panic", r)
+		}
+	}()
+	h.fn(ev)
+}
+
+// wait blocks until every event emitted so far was delivered.
+func (e *emitter) wait() {
+	e.mu.Lock()
+	for e.running {
+		e.idle.Wait()
+	}
+	e.mu.Unlock()
+}

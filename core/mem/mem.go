@@ -1,0 +1,315 @@
+// Package mem is the in-memory core.Store: the reference implementation of
+// the store contract, used by native clients and tests.
+package mem
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"sync"
+
+	"parley/core"
+)
+
+// data is the content shared by every handle opened on it.
+type data struct {
+	mu        sync.RWMutex
+	users     map[string]core.User
+	friends   map[string]core.User
+	groups    map[string]core.Group
+	convs     map[string]core.Conversation
+	msgs      map[string]core.Message     // by ClientMsgID
+	bySeq     map[string]map[int64]string // conversationID -> seq -> ClientMsgID
+	outbox    map[string]core.OutboxEntry
+	cursor    int64
+	hasCursor bool
+}
+
+// Store is one open handle on in-memory data.
+type Store struct {
+	d      *data
+	mu     sync.Mutex
+	closed bool
+}
+
+var _ core.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{d: &data{
+		users:   make(map[string]core.User),
+		friends: make(map[string]core.User),
+		groups:  make(map[string]core.Group),
+		convs:   make(map[string]core.Conversation),
+		msgs:    make(map[string]core.Message),
+		bySeq:   make(map[string]map[int64]string),
+		outbox:  make(map[string]core.OutboxEntry),
+	}}
+}
+
+// Reopen returns a new handle on the same data, as opening the same database
+// again would; s itself may be closed or open.
+func (s *Store) Reopen() *Store { return &Store{d: s.d} }
+
+// Close closes this handle; the data stays for Reopen.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return core.ErrStoreClosed
+	}
+	s.closed = true
+	return nil
+}
+
+func (s *Store) check(ctx context.Context) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return core.ErrStoreClosed
+	}
+	return ctx.Err()
+}
+
+func cloneMsg(m core.Message) core.Message {
+	if m.Content != nil {
+		m.Content = append(json.RawMessage(nil), m.Content...)
+	}
+	return m
+}
+
+func cloneConv(c core.Conversation) core.Conversation {
+	if c.LatestMessage != nil {
+		m := cloneMsg(*c.LatestMessage)
+		c.LatestMessage = &m
+	}
+	return c
+}
+
+// Users implements core.UserReader.
+func (s *Store) Users(ctx context.Context, ids []string) ([]core.User, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.User, 0, len(ids))
+	for _, id := range ids {
+		if u, ok := s.d.users[id]; ok {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// Friends implements core.FriendReader.
+func (s *Store) Friends(ctx context.Context) ([]core.User, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.User, 0, len(s.d.friends))
+	for _, u := range s.d.friends {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
+	return out, nil
+}
+
+// Groups implements core.GroupReader.
+func (s *Store) Groups(ctx context.Context) ([]core.Group, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.Group, 0, len(s.d.groups))
+	for _, g := range s.d.groups {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GroupID < out[j].GroupID })
+	return out, nil
+}
+
+// Conversation implements core.ConversationReader.
+func (s *Store) Conversation(ctx context.Context, id string) (core.Conversation, error) {
+	if err := s.check(ctx); err != nil {
+		return core.Conversation{}, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	c, ok := s.d.convs[id]
+	if !ok {
+		return core.Conversation{}, core.ErrNotFound
+	}
+	return cloneConv(c), nil
+}
+
+// Conversations implements core.ConversationReader.
+func (s *Store) Conversations(ctx context.Context) ([]core.Conversation, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.Conversation, 0, len(s.d.convs))
+	for _, c := range s.d.convs {
+		out = append(out, cloneConv(c))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ConversationID < out[j].ConversationID })
+	return out, nil
+}
+
+// MessagesBySeq implements core.MessageReader.
+func (s *Store) MessagesBySeq(ctx context.Context, convID string, from, to int64) ([]core.Message, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	idx := s.d.bySeq[convID]
+	var out []core.Message
+	if to-from < int64(len(idx)) {
+		for seq := from; seq <= to; seq++ {
+			if id, ok := idx[seq]; ok {
+				out = append(out, cloneMsg(s.d.msgs[id]))
+			}
+		}
+		return out, nil
+	}
+	for seq, id := range idx {
+		if seq >= from && seq <= to {
+			out = append(out, cloneMsg(s.d.msgs[id]))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out, nil
+}
+
+// Messages implements core.MessageReader.
+func (s *Store) Messages(ctx context.Context, ids []string) ([]core.Message, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.Message, 0, len(ids))
+	for _, id := range ids {
+		if m, ok := s.d.msgs[id]; ok {
+			out = append(out, cloneMsg(m))
+		}
+	}
+	return out, nil
+}
+
+// UnsentMessages implements core.MessageReader.
+func (s *Store) UnsentMessages(ctx context.Context, convID string) ([]core.Message, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	var out []core.Message
+	for _, m := range s.d.msgs {
+		if m.ConversationID == convID && m.Seq == 0 {
+			out = append(out, cloneMsg(m))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].CreateTime != out[j].CreateTime {
+			return out[i].CreateTime < out[j].CreateTime
+		}
+		return out[i].ClientMsgID < out[j].ClientMsgID
+	})
+	return out, nil
+}
+
+// Outbox implements core.OutboxReader.
+func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.OutboxEntry, 0, len(s.d.outbox))
+	for _, e := range s.d.outbox {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Order != out[j].Order {
+			return out[i].Order < out[j].Order
+		}
+		return out[i].ClientMsgID < out[j].ClientMsgID
+	})
+	return out, nil
+}
+
+// SyncCursor implements core.CursorReader.
+func (s *Store) SyncCursor(ctx context.Context) (int64, bool, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, false, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	return s.d.cursor, s.d.hasCursor, nil
+}
+
+// Apply implements core.Applier. Nothing in it can fail half-way, so the
+// batch is atomic by holding the lock.
+func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if ch == nil {
+		return nil
+	}
+	d := s.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, u := range ch.Users {
+		d.users[u.UserID] = u
+	}
+	for _, u := range ch.Friends {
+		d.friends[u.UserID] = u
+	}
+	for _, g := range ch.Groups {
+		d.groups[g.GroupID] = g
+	}
+	for _, c := range ch.Conversations {
+		d.convs[c.ConversationID] = cloneConv(c)
+	}
+	for _, m := range ch.Messages {
+		if old, ok := d.msgs[m.ClientMsgID]; ok && old.Seq != 0 {
+			if idx := d.bySeq[old.ConversationID]; idx[old.Seq] == m.ClientMsgID {
+				delete(idx, old.Seq)
+			}
+		}
+		d.msgs[m.ClientMsgID] = cloneMsg(m)
+		if m.Seq != 0 {
+			idx := d.bySeq[m.ConversationID]
+			if idx == nil {
+				idx = make(map[int64]string)
+				d.bySeq[m.ConversationID] = idx
+			}
+			idx[m.Seq] = m.ClientMsgID
+		}
+	}
+	for _, e := range ch.Outbox {
+		d.outbox[e.ClientMsgID] = e
+	}
+	for _, id := range ch.RemovedFriends {
+		delete(d.friends, id)
+	}
+	for _, id := range ch.RemovedGroups {
+		delete(d.groups, id)
+	}
+	for _, id := range ch.RemovedOutbox {
+		delete(d.outbox, id)
+	}
+	if ch.Cursor != nil {
+		d.cursor, d.hasCursor = *ch.Cursor, true
+	}
+	return nil
+}

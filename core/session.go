@@ -1,0 +1,729 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"parley/protocol"
+)
+
+// session is one login: the store, the connection loop, the sync worker and
+// the outbox. It ends at Logout.
+type session struct {
+	c      *Client
+	cfg    *Config
+	userID string
+	url    string
+	store  Store
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	wire     *wire
+	changed  chan struct{} // closed and replaced when wire or state changes
+	state    ConnState
+	terminal error // set once the session stopped reconnecting
+
+	// applyMu serializes read-decide-write cycles on the store, so folds
+	// see each other's results.
+	applyMu sync.Mutex
+	unread  map[string]int64 // conversationID -> unread, guarded by applyMu
+	total   int64
+
+	outbox outbox
+}
+
+func (s *session) now() int64 { return s.cfg.Now().UnixMilli() }
+
+// setState records a state and announces it when it changed.
+func (s *session) setState(st ConnState, w *wire) {
+	s.mu.Lock()
+	if s.ctx.Err() != nil {
+		s.mu.Unlock()
+		return // logged out: announce nothing more
+	}
+	s.wire = w
+	changed := s.state != st
+	s.state = st
+	switch st {
+	case ConnTokenExpired:
+		s.terminal = &Error{Code: protocol.CodeTokenExpired, Message: "token expired or revoked; log in again"}
+	case ConnKickedOffline:
+		s.terminal = &Error{Code: protocol.CodeUnauthenticated, Message: "kicked offline by another login"}
+	}
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+	if changed {
+		s.c.events.emit(ConnectionStateChanged{State: st})
+	}
+}
+
+func (s *session) connState() ConnState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// liveWire returns the current connection or nil.
+func (s *session) liveWire() *wire {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wire != nil && s.wire.ctx.Err() == nil {
+		return s.wire
+	}
+	return nil
+}
+
+// waitWire waits for a live connection until ctx ends.
+func (s *session) waitWire(ctx context.Context) (*wire, error) {
+	for {
+		s.mu.Lock()
+		w, ch, term := s.wire, s.changed, s.terminal
+		s.mu.Unlock()
+		if w != nil && w.ctx.Err() == nil {
+			return w, nil
+		}
+		if term != nil {
+			return nil, term
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, errNetwork(nil)
+		case <-s.ctx.Done():
+			return nil, errNotLoggedIn()
+		}
+	}
+}
+
+// call makes one request, waiting for the connection first, within the
+// caller's deadline or RequestTimeout.
+func (s *session) call(ctx context.Context, typ string, req, resp any) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	defer cancel()
+	w, err := s.waitWire(ctx)
+	if err != nil {
+		return err
+	}
+	return w.call(ctx, typ, req, resp)
+}
+
+// backoff is the delay before connection attempt n (0-based): exponential,
+// capped, with the upper half jittered so clients do not reconnect in step.
+func backoff(n int, min, max time.Duration) time.Duration {
+	d := min
+	for i := 0; i < n && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+func (s *session) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
+
+// run connects, serves the connection and reconnects until logout, a kick
+// or a refused token.
+func (s *session) run() {
+	defer s.wg.Done()
+	for attempt := 0; ; attempt++ {
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.setState(ConnConnecting, nil)
+		dctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+		conn, err := s.cfg.Dialer.Dial(dctx, s.url)
+		cancel()
+		if err != nil {
+			if errors.Is(err, ErrUnauthorized) {
+				s.cfg.Logger.Info("token refused at handshake", "user", s.userID)
+				s.setState(ConnTokenExpired, nil)
+				return
+			}
+			s.cfg.Logger.Debug("dial failed", "err", err)
+			s.setState(ConnDisconnected, nil)
+			if !s.sleep(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay)) {
+				return
+			}
+			continue
+		}
+		w := newWire(s.ctx, conn)
+		caughtUp := s.serve(w)
+		if caughtUp {
+			attempt = 0
+		}
+		switch reason := w.kickedReason(); reason {
+		case "":
+		case "replaced":
+			s.setState(ConnKickedOffline, nil)
+			return
+		default:
+			s.cfg.Logger.Info("kicked", "reason", reason)
+			s.setState(ConnTokenExpired, nil)
+			return
+		}
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.setState(ConnDisconnected, nil)
+		if !s.sleep(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay)) {
+			return
+		}
+	}
+}
+
+// serve runs one connection to its end and reports whether its catch-up
+// finished.
+func (s *session) serve(w *wire) (caughtUp bool) {
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); w.readLoop() }()
+	go func() { defer wg.Done(); s.heartbeat(w) }()
+	go func() {
+		defer wg.Done()
+		if err := s.catchUp(w); err != nil {
+			s.cfg.Logger.Warn("catch-up failed", "err", err)
+			w.close(err)
+			return
+		}
+		caughtUp = true
+		s.pushLoop(w)
+	}()
+	s.setState(ConnConnected, w)
+	s.outbox.wake()
+	wg.Wait()
+	w.close(errConnClosed)
+	return caughtUp
+}
+
+func (s *session) heartbeat(w *wire) {
+	t := time.NewTicker(s.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(w.ctx, s.cfg.HeartbeatInterval)
+		err := w.call(ctx, protocol.ReqPing, nil, nil)
+		cancel()
+		if err != nil && w.ctx.Err() == nil {
+			s.cfg.Logger.Info("heartbeat failed; reconnecting", "err", err)
+			w.close(errors.New("heartbeat: " + err.Error()))
+			return
+		}
+	}
+}
+
+// loadLocal reads what a fold needs for these conversations and messages.
+func (s *session) loadLocal(ctx context.Context, convIDs []string, msgIDs []string) (localState, error) {
+	l := localState{Self: s.userID, Convs: make(map[string]*Conversation), Msgs: make(map[string]Message), Outbox: make(map[string]bool)}
+	for _, id := range convIDs {
+		if _, ok := l.Convs[id]; ok {
+			continue
+		}
+		c, err := s.store.Conversation(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return l, err
+		}
+		l.Convs[id] = &c
+	}
+	if len(msgIDs) > 0 {
+		ms, err := s.store.Messages(ctx, msgIDs)
+		if err != nil {
+			return l, err
+		}
+		for _, m := range ms {
+			l.Msgs[m.ClientMsgID] = m
+		}
+		for _, id := range msgIDs {
+			if s.outbox.has(id) {
+				l.Outbox[id] = true
+			}
+		}
+	}
+	return l, nil
+}
+
+// applyFold loads local state, folds in, writes the batch and announces the
+// result. It is the one place incoming data reaches the store.
+func (s *session) applyFold(ctx context.Context, in foldInput) (foldResult, error) {
+	convIDs := make([]string, 0, len(in.States)+len(in.Tails))
+	msgIDs := make([]string, 0, len(in.Messages))
+	for _, st := range in.States {
+		convIDs = append(convIDs, st.ConversationID)
+	}
+	for id := range in.Tails {
+		convIDs = append(convIDs, id)
+	}
+	for _, m := range in.Messages {
+		convIDs = append(convIDs, m.ConversationID)
+		id := m.ClientMsgID
+		if id == "" {
+			id = m.ServerMsgID
+		}
+		msgIDs = append(msgIDs, id)
+	}
+	s.applyMu.Lock()
+	l, err := s.loadLocal(ctx, convIDs, msgIDs)
+	if err != nil {
+		s.applyMu.Unlock()
+		return foldResult{}, err
+	}
+	res := fold(l, in)
+	if !res.Changes.Empty() {
+		if err := s.store.Apply(ctx, &res.Changes); err != nil {
+			s.applyMu.Unlock()
+			return foldResult{}, err
+		}
+	}
+	totalChanged := s.noteUnread(res.Changes.Conversations)
+	total := s.total
+	s.applyMu.Unlock()
+
+	s.announce(ctx, res, totalChanged, total)
+	return res, nil
+}
+
+// noteUnread updates the unread cache; applyMu must be held.
+func (s *session) noteUnread(convs []Conversation) bool {
+	before := s.total
+	for _, c := range convs {
+		s.unread[c.ConversationID] = c.UnreadCount
+	}
+	s.total = totalUnread(s.unread)
+	return s.total != before
+}
+
+func (s *session) announce(ctx context.Context, res foldResult, totalChanged bool, total int64) {
+	for _, m := range res.Sent {
+		s.outbox.resolve(m.ClientMsgID, m, nil)
+	}
+	var evs []Event
+	if len(res.New) > 0 {
+		evs = append(evs, NewMessages{Messages: res.New})
+	}
+	if len(res.Changed) > 0 {
+		evs = append(evs, ConversationsChanged{Conversations: s.decorate(ctx, res.Changed)})
+	}
+	if totalChanged {
+		evs = append(evs, TotalUnreadCountChanged{Count: total})
+	}
+	s.c.events.emit(evs...)
+	if len(res.Changed) > 0 {
+		s.fetchProfiles(res.Changed)
+	}
+	for _, c := range res.ReadBehind {
+		s.sendReadBehind(c)
+	}
+}
+
+// catchUp syncs from the stored cursor to the present, one atomic batch per
+// sync page.
+func (s *session) catchUp(w *wire) error {
+	ctx := w.ctx
+	cursor, ok, err := s.store.SyncCursor(ctx)
+	if err != nil {
+		return err
+	}
+	first := !ok
+	started := false
+	var nConv, nMsg int
+	finish := func(err error) error {
+		if started {
+			ev := SyncProgressed{Phase: SyncFinish, Conversations: nConv, Messages: nMsg}
+			if err != nil {
+				ev.Err = string(protocol.CodeOf(err))
+			}
+			s.c.events.emit(ev)
+		}
+		return err
+	}
+	for {
+		var resp protocol.SyncResp
+		if err := w.call(ctx, protocol.ReqSync, protocol.SyncReq{Cursor: cursor, Limit: protocol.DefaultSyncLimit}, &resp); err != nil {
+			return finish(err)
+		}
+		if len(resp.Conversations) > 0 && !started {
+			started = true
+			s.c.events.emit(SyncProgressed{Phase: SyncStart})
+		}
+		in := foldInput{States: resp.Conversations, Quiet: first, Tails: map[string]int64{}}
+		if len(resp.Conversations) > 0 {
+			ids := make([]string, len(resp.Conversations))
+			for i, st := range resp.Conversations {
+				ids[i] = st.ConversationID
+			}
+			l, err := s.loadLocal(ctx, ids, nil)
+			if err != nil {
+				return finish(err)
+			}
+			var ranges []protocol.SeqRange
+			for _, st := range resp.Conversations {
+				var localMax int64
+				if c := l.Convs[st.ConversationID]; c != nil {
+					localMax = c.LocalMaxSeq
+				}
+				p := planPull(st.ConversationID, localMax, st.MinSeq, st.MaxSeq, first)
+				ranges = append(ranges, p.Ranges...)
+				if p.Tail != 0 {
+					in.Tails[st.ConversationID] = p.Tail
+				}
+			}
+			msgs, err := s.pull(ctx, w, ranges)
+			if err != nil {
+				return finish(err)
+			}
+			in.Messages = msgs
+		}
+		next := resp.Cursor
+		if next != cursor || first {
+			in.Cursor = &next
+		}
+		if _, err := s.applyFold(ctx, in); err != nil {
+			return finish(err)
+		}
+		nConv += len(resp.Conversations)
+		nMsg += len(in.Messages)
+		if started {
+			s.c.events.emit(SyncProgressed{Phase: SyncProgress, Conversations: nConv, Messages: nMsg})
+		}
+		cursor, first = next, false
+		if !resp.HasMore {
+			return finish(nil)
+		}
+	}
+}
+
+// pull fetches ranges, several per request.
+func (s *session) pull(ctx context.Context, w *wire, ranges []protocol.SeqRange) ([]protocol.Message, error) {
+	var out []protocol.Message
+	for _, req := range packPulls(ranges) {
+		var resp protocol.PullResp
+		if err := w.call(ctx, protocol.ReqPull, req, &resp); err != nil {
+			return nil, err
+		}
+		out = append(out, resp.Messages...)
+	}
+	return out, nil
+}
+
+// pushLoop applies pushes in arrival order; consecutive message pushes are
+// applied as one batch.
+func (s *session) pushLoop(w *wire) {
+	for {
+		frames := w.takePushes()
+		if frames == nil {
+			return
+		}
+		var batch []protocol.Message
+		flush := func() bool {
+			if len(batch) == 0 {
+				return true
+			}
+			err := s.applyPushed(w, batch)
+			batch = nil
+			if err != nil {
+				s.cfg.Logger.Warn("applying pushed messages failed; reconnecting to resync", "err", err)
+				w.close(err)
+				return false
+			}
+			return true
+		}
+		for _, f := range frames {
+			if f.Type == protocol.PushMessage {
+				var m protocol.Message
+				if err := protocol.DecodeData(f.Data, &m); err != nil {
+					s.cfg.Logger.Warn("bad push", "type", f.Type, "err", err)
+					continue
+				}
+				batch = append(batch, m)
+				continue
+			}
+			if !flush() {
+				return
+			}
+			if err := s.applyPush(w, f); err != nil {
+				s.cfg.Logger.Warn("applying push failed", "type", f.Type, "err", err)
+			}
+		}
+		if !flush() {
+			return
+		}
+	}
+}
+
+// applyPushed applies pushed messages, pulling any gap before them first.
+func (s *session) applyPushed(w *wire, msgs []protocol.Message) error {
+	ctx := w.ctx
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ConversationID
+	}
+	l, err := s.loadLocal(ctx, ids, nil)
+	if err != nil {
+		return err
+	}
+	ranges, tails := planGaps(l.Convs, msgs)
+	in := foldInput{Messages: msgs, Tails: tails}
+	if len(ranges) > 0 {
+		pulled, err := s.pull(ctx, w, ranges)
+		if err != nil {
+			return err
+		}
+		in.Messages = append(pulled, msgs...)
+	}
+	_, err = s.applyFold(ctx, in)
+	return err
+}
+
+func (s *session) applyPush(w *wire, f *protocol.Frame) error {
+	ctx := w.ctx
+	switch f.Type {
+	case protocol.PushConversation:
+		var st protocol.ConversationState
+		if err := protocol.DecodeData(f.Data, &st); err != nil {
+			return err
+		}
+		_, err := s.applyFold(ctx, foldInput{States: []protocol.ConversationState{st}})
+		return err
+	case protocol.PushFriendRequest:
+		var fr protocol.FriendRequest
+		if err := protocol.DecodeData(f.Data, &fr); err != nil {
+			return err
+		}
+		if fr.FromUser != nil {
+			if err := s.store.Apply(ctx, &Changes{Users: []User{userFromProto(*fr.FromUser)}}); err != nil {
+				return err
+			}
+		}
+		s.c.events.emit(FriendRequestReceived{Request: fr})
+	case protocol.PushFriendAdded:
+		var u protocol.User
+		if err := protocol.DecodeData(f.Data, &u); err != nil {
+			return err
+		}
+		cu := userFromProto(u)
+		if err := s.store.Apply(ctx, &Changes{Users: []User{cu}, Friends: []User{cu}}); err != nil {
+			return err
+		}
+		s.c.events.emit(FriendAdded{User: cu})
+	case protocol.PushGroup:
+		var g protocol.Group
+		if err := protocol.DecodeData(f.Data, &g); err != nil {
+			return err
+		}
+		cg := groupFromProto(g)
+		if err := s.store.Apply(ctx, &Changes{Groups: []Group{cg}}); err != nil {
+			return err
+		}
+		s.c.events.emit(GroupChanged{Group: cg})
+	default:
+		s.cfg.Logger.Debug("ignoring push", "type", f.Type)
+	}
+	return nil
+}
+
+// sendReadBehind tells the server (and so the user's other devices) a read
+// seq it missed, e.g. one marked while offline.
+func (s *session) sendReadBehind(c Conversation) {
+	w := s.liveWire()
+	if w == nil {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		var st protocol.ConversationState
+		req := protocol.MarkReadReq{ConversationID: c.ConversationID, ReadSeq: c.ReadSeq}
+		if err := w.call(w.ctx, protocol.ReqMarkRead, req, &st); err != nil {
+			s.cfg.Logger.Debug("sending read seq failed", "conversation", c.ConversationID, "err", err)
+		}
+	}()
+}
+
+// decorate fills ShowName and FaceURL from stored profiles and groups.
+func (s *session) decorate(ctx context.Context, convs []Conversation) []Conversation {
+	var userIDs []string
+	for _, c := range convs {
+		if c.SessionType != protocol.SessionGroup && c.UserID != "" {
+			userIDs = append(userIDs, c.UserID)
+		}
+	}
+	users := map[string]User{}
+	if len(userIDs) > 0 {
+		us, err := s.store.Users(ctx, userIDs)
+		if err == nil {
+			for _, u := range us {
+				users[u.UserID] = u
+			}
+		}
+	}
+	groups := map[string]Group{}
+	for _, c := range convs {
+		if c.SessionType == protocol.SessionGroup {
+			gs, err := s.store.Groups(ctx)
+			if err == nil {
+				for _, g := range gs {
+					groups[g.GroupID] = g
+				}
+			}
+			break
+		}
+	}
+	out := make([]Conversation, len(convs))
+	for i, c := range convs {
+		if c.SessionType == protocol.SessionGroup {
+			if g, ok := groups[c.GroupID]; ok {
+				c.ShowName, c.FaceURL = g.Name, g.FaceURL
+			}
+		} else if u, ok := users[c.UserID]; ok {
+			c.ShowName, c.FaceURL = u.Nickname, u.FaceURL
+		}
+		if c.ShowName == "" {
+			if c.SessionType == protocol.SessionGroup {
+				c.ShowName = c.GroupID
+			} else {
+				c.ShowName = c.UserID
+			}
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// fetchProfiles loads the profiles and groups of conversations whose names
+// are not stored yet, then announces those conversations again.
+func (s *session) fetchProfiles(convs []Conversation) {
+	w := s.liveWire()
+	if w == nil {
+		return
+	}
+	ctx := w.ctx
+	var userIDs []string
+	needGroups := false
+	var missing []Conversation
+	known := map[string]bool{}
+	for _, c := range convs {
+		if c.SessionType == protocol.SessionGroup {
+			needGroups = true
+			continue
+		}
+		if c.UserID != "" {
+			userIDs = append(userIDs, c.UserID)
+		}
+	}
+	if len(userIDs) > 0 {
+		us, err := s.store.Users(ctx, userIDs)
+		if err != nil {
+			return
+		}
+		for _, u := range us {
+			known[u.UserID] = true
+		}
+	}
+	var fetch []string
+	for _, c := range convs {
+		if c.SessionType == protocol.SessionGroup {
+			missing = append(missing, c)
+		} else if c.UserID != "" && !known[c.UserID] {
+			fetch = append(fetch, c.UserID)
+			missing = append(missing, c)
+		}
+	}
+	if needGroups {
+		gs, err := s.store.Groups(ctx)
+		if err != nil {
+			return
+		}
+		have := map[string]bool{}
+		for _, g := range gs {
+			have[g.GroupID] = true
+		}
+		needGroups = false
+		kept := missing[:0]
+		for _, c := range missing {
+			if c.SessionType == protocol.SessionGroup {
+				if have[c.GroupID] {
+					continue
+				}
+				needGroups = true
+			}
+			kept = append(kept, c)
+		}
+		missing = kept
+	}
+	if len(fetch) == 0 && !needGroups {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		var ch Changes
+		if len(fetch) > 0 {
+			sort.Strings(fetch)
+			var resp protocol.UsersResp
+			if err := w.call(ctx, protocol.ReqGetUsers, protocol.GetUsersReq{UserIDs: dedup(fetch)}, &resp); err != nil {
+				return
+			}
+			for _, u := range resp.Users {
+				ch.Users = append(ch.Users, userFromProto(u))
+			}
+		}
+		if needGroups {
+			var resp protocol.GroupsResp
+			if err := w.call(ctx, protocol.ReqListGroups, nil, &resp); err != nil {
+				return
+			}
+			for _, g := range resp.Groups {
+				ch.Groups = append(ch.Groups, groupFromProto(g))
+			}
+		}
+		if err := s.store.Apply(ctx, &ch); err != nil {
+			return
+		}
+		// Re-read: the conversations may have changed meanwhile.
+		var fresh []Conversation
+		for _, c := range missing {
+			if cur, err := s.store.Conversation(ctx, c.ConversationID); err == nil {
+				fresh = append(fresh, cur)
+			}
+		}
+		if len(fresh) > 0 {
+			s.c.events.emit(ConversationsChanged{Conversations: s.decorate(ctx, fresh)})
+		}
+	}()
+}
+
+func dedup(ids []string) []string {
+	out := ids[:0]
+	for i, id := range ids {
+		if i > 0 && ids[i-1] == id {
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}

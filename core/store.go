@@ -1,0 +1,133 @@
+package core
+
+import "context"
+
+// Store is everything the client keeps locally for one user. It is composed
+// of small read interfaces and one write method: all writes go through
+// Apply, so a sync page, an ack or a local send is one atomic batch.
+//
+// Implementations: core/mem (memory), indexdb (the browser's IndexedDB).
+// Every implementation must pass core/storetest.
+//
+// Methods are called from several goroutines; implementations must be safe
+// for concurrent use. After Close every method returns ErrStoreClosed.
+type Store interface {
+	UserReader
+	FriendReader
+	GroupReader
+	ConversationReader
+	MessageReader
+	OutboxReader
+	CursorReader
+	Applier
+	// Close releases the store. Data written before it stays for the next
+	// open of the same store.
+	Close() error
+}
+
+// Applier writes a batch.
+type Applier interface {
+	// Apply writes every part of ch in one transaction: after an error
+	// nothing of ch is visible, after success all of it is, including the
+	// cursor. Upserts are applied before removals. Applying the same batch
+	// twice leaves the store as applying it once.
+	Apply(ctx context.Context, ch *Changes) error
+}
+
+// UserReader reads cached profiles.
+type UserReader interface {
+	// Users returns the stored profiles among userIDs, in the order asked;
+	// unknown IDs are left out.
+	Users(ctx context.Context, userIDs []string) ([]User, error)
+}
+
+// FriendReader reads the friend list.
+type FriendReader interface {
+	// Friends returns the friend list ordered by UserID.
+	Friends(ctx context.Context) ([]User, error)
+}
+
+// GroupReader reads the joined groups.
+type GroupReader interface {
+	// Groups returns the joined groups ordered by GroupID.
+	Groups(ctx context.Context) ([]Group, error)
+}
+
+// ConversationReader reads conversations.
+type ConversationReader interface {
+	// Conversation returns one conversation or an error wrapping ErrNotFound.
+	Conversation(ctx context.Context, conversationID string) (Conversation, error)
+	// Conversations returns every conversation ordered by ConversationID.
+	Conversations(ctx context.Context) ([]Conversation, error)
+}
+
+// MessageReader reads messages.
+type MessageReader interface {
+	// MessagesBySeq returns the messages of a conversation with
+	// fromSeq <= Seq <= toSeq, ascending by Seq. Messages without a Seq
+	// (not yet sent) are never returned.
+	MessagesBySeq(ctx context.Context, conversationID string, fromSeq, toSeq int64) ([]Message, error)
+	// Messages returns the stored messages among clientMsgIDs, in the order
+	// asked; unknown IDs are left out.
+	Messages(ctx context.Context, clientMsgIDs []string) ([]Message, error)
+	// UnsentMessages returns the messages of a conversation that have no
+	// Seq yet (sending or failed), ascending by CreateTime then ClientMsgID.
+	UnsentMessages(ctx context.Context, conversationID string) ([]Message, error)
+}
+
+// OutboxReader reads the outbox.
+type OutboxReader interface {
+	// Outbox returns the entries ascending by Order, then ClientMsgID.
+	Outbox(ctx context.Context) ([]OutboxEntry, error)
+}
+
+// CursorReader reads the sync cursor.
+type CursorReader interface {
+	// SyncCursor returns the stored sync cursor; ok is false when none was
+	// ever stored (a store that has never finished a sync page).
+	SyncCursor(ctx context.Context) (cursor int64, ok bool, err error)
+}
+
+// Changes is one atomic batch of writes. Records are upserted by key:
+// users, friends by UserID; groups by GroupID; conversations by
+// ConversationID; messages and outbox entries by ClientMsgID (a message whose
+// Seq changes moves in the (ConversationID, Seq) index with it).
+type Changes struct {
+	Users          []User
+	Friends        []User
+	RemovedFriends []string
+	Groups         []Group
+	RemovedGroups  []string
+	Conversations  []Conversation
+	Messages       []Message
+	Outbox         []OutboxEntry
+	// RemovedOutbox lists ClientMsgIDs to remove from the outbox.
+	RemovedOutbox []string
+	// Cursor, when set, is stored as the new sync cursor.
+	Cursor *int64
+}
+
+// Empty reports whether ch writes nothing.
+func (ch *Changes) Empty() bool {
+	return ch == nil || (len(ch.Users) == 0 && len(ch.Friends) == 0 && len(ch.RemovedFriends) == 0 &&
+		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
+		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil)
+}
+
+// OutboxEntry is a message waiting to be sent. The message itself is stored
+// with the messages (status sending); the entry says where it goes and keeps
+// the send order across reloads.
+type OutboxEntry struct {
+	ClientMsgID    string `json:"clientMsgID"`
+	ConversationID string `json:"conversationID"`
+	RecvID         string `json:"recvID,omitempty"`
+	GroupID        string `json:"groupID,omitempty"`
+	// Order is the send order: entries go out ascending by Order.
+	Order int64 `json:"order"`
+	// EnqueuedAt is when SendMessage stored it, Unix ms.
+	EnqueuedAt int64 `json:"enqueuedAt"`
+	// Attempts counts sends that got no answer or a temporary error.
+	Attempts int `json:"attempts"`
+	// LastError is the code of the last temporary error.
+	LastError string `json:"lastError,omitempty"`
+}

@@ -1,0 +1,190 @@
+package core
+
+import (
+	"encoding/json"
+
+	"parley/protocol"
+)
+
+// MessageStatus is a message's delivery state as the app sees it.
+type MessageStatus string
+
+// Message statuses.
+const (
+	// StatusCreated: made by CreateTextMessage, not yet handed to SendMessage.
+	StatusCreated MessageStatus = "created"
+	// StatusSending: stored locally and waiting in the outbox for its ack.
+	StatusSending MessageStatus = "sending"
+	// StatusSent: acknowledged by the server; Seq, ServerMsgID and SendTime are set.
+	StatusSent MessageStatus = "sent"
+	// StatusFailed: refused by the server or not acknowledged within the send
+	// timeout; SendMessage may send it again with the same ClientMsgID.
+	StatusFailed MessageStatus = "failed"
+)
+
+// Message is a message as the SDK stores and shows it (contract section 3).
+// Messages of every status are keyed by ClientMsgID; those with a Seq are
+// also found by (ConversationID, Seq).
+type Message struct {
+	ClientMsgID    string               `json:"clientMsgID"`
+	ServerMsgID    string               `json:"serverMsgID"`
+	ConversationID string               `json:"conversationID"`
+	Seq            int64                `json:"seq"`
+	SendID         string               `json:"sendID"`
+	RecvID         string               `json:"recvID"`
+	GroupID        string               `json:"groupID"`
+	SessionType    protocol.SessionType `json:"sessionType"`
+	ContentType    string               `json:"contentType"`
+	// Text is the body of a text message.
+	Text string `json:"text"`
+	// Content is the raw body of a message of another content type.
+	Content json.RawMessage `json:"content,omitempty"`
+	// SendTime is when the server stored it, Unix ms (0 before the ack).
+	SendTime int64 `json:"sendTime"`
+	// CreateTime is when the client created it, Unix ms.
+	CreateTime int64         `json:"createTime"`
+	Status     MessageStatus `json:"status"`
+	// ErrorCode says why a failed message failed.
+	ErrorCode protocol.Code `json:"errorCode,omitempty"`
+}
+
+// Conversation is one conversation of the logged-in user (contract section 3),
+// plus the seq bookkeeping the SDK keeps with it.
+type Conversation struct {
+	ConversationID string               `json:"conversationID"`
+	SessionType    protocol.SessionType `json:"sessionType"`
+	// UserID is the peer of a single conversation.
+	UserID  string `json:"userID"`
+	GroupID string `json:"groupID"`
+	// ShowName and FaceURL come from the peer's profile or the group.
+	ShowName      string   `json:"showName"`
+	FaceURL       string   `json:"faceURL"`
+	LatestMessage *Message `json:"latestMessage"`
+	UnreadCount   int64    `json:"unreadCount"`
+	IsPinned      bool     `json:"isPinned"`
+	DraftText     string   `json:"draftText"`
+	// UpdatedAt is the time of the latest message or change, Unix ms.
+	UpdatedAt int64 `json:"updatedAt"`
+
+	// MaxSeq is the highest seq known to exist on the server.
+	MaxSeq int64 `json:"maxSeq"`
+	// MinSeq is the lowest seq this user may read.
+	MinSeq int64 `json:"minSeq"`
+	// ReadSeq is the user's read position; messages above it are unread.
+	ReadSeq int64 `json:"readSeq"`
+	// LocalMaxSeq is the top of the contiguous run of messages held locally:
+	// the sync engine pulls (LocalMaxSeq, MaxSeq] when it learns of more.
+	LocalMaxSeq int64 `json:"localMaxSeq"`
+}
+
+// unread is the unread count implied by the seqs: own messages never count
+// because the server moves the sender's read seq to them.
+func (c *Conversation) unread() int64 {
+	floor := c.ReadSeq
+	if c.MinSeq-1 > floor {
+		floor = c.MinSeq - 1
+	}
+	if n := c.MaxSeq - floor; n > 0 {
+		return n
+	}
+	return 0
+}
+
+// User is a public profile.
+type User struct {
+	UserID   string `json:"userID"`
+	Username string `json:"username,omitempty"`
+	Nickname string `json:"nickname"`
+	FaceURL  string `json:"faceURL"`
+}
+
+// Group is a group the user belongs to.
+type Group struct {
+	GroupID     string `json:"groupID"`
+	Name        string `json:"name"`
+	FaceURL     string `json:"faceURL"`
+	OwnerUserID string `json:"ownerUserID"`
+	MemberCount int    `json:"memberCount"`
+	CreateTime  int64  `json:"createTime"`
+}
+
+// FriendRequest is a friend request to or from the user.
+type FriendRequest = protocol.FriendRequest
+
+// GroupMember is one member of a group.
+type GroupMember = protocol.GroupMember
+
+// SelfInfoUpdate changes the fields that are set.
+type SelfInfoUpdate struct {
+	Nickname *string `json:"nickname,omitempty"`
+	FaceURL  *string `json:"faceURL,omitempty"`
+}
+
+// History is one page of GetHistoryMessages.
+type History struct {
+	// Messages are in ascending seq, without gaps.
+	Messages []Message `json:"messages"`
+	// IsEnd reports that the page reaches the conversation's first message.
+	IsEnd bool `json:"isEnd"`
+}
+
+// ConnState is the connection state reported by connectionStateChanged.
+type ConnState string
+
+// Connection states. After ConnKickedOffline and ConnTokenExpired the client
+// stops reconnecting until the next Login.
+const (
+	ConnDisconnected  ConnState = "disconnected"
+	ConnConnecting    ConnState = "connecting"
+	ConnConnected     ConnState = "connected"
+	ConnKickedOffline ConnState = "kickedOffline"
+	ConnTokenExpired  ConnState = "tokenExpired"
+)
+
+func userFromProto(u protocol.User) User {
+	return User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL}
+}
+
+func groupFromProto(g protocol.Group) Group {
+	return Group{GroupID: g.GroupID, Name: g.Name, FaceURL: g.FaceURL, OwnerUserID: g.OwnerUserID,
+		MemberCount: g.MemberCount, CreateTime: g.CreateTime}
+}
+
+// messageFromProto converts a stored server message; it is always sent.
+func messageFromProto(m *protocol.Message) Message {
+	out := Message{
+		ClientMsgID:    m.ClientMsgID,
+		ServerMsgID:    m.ServerMsgID,
+		ConversationID: m.ConversationID,
+		Seq:            m.Seq,
+		SendID:         m.SendID,
+		RecvID:         m.RecvID,
+		GroupID:        m.GroupID,
+		SessionType:    m.SessionType,
+		ContentType:    m.ContentType,
+		SendTime:       m.SendTime,
+		CreateTime:     m.CreateTime,
+		Status:         StatusSent,
+	}
+	if out.ClientMsgID == "" {
+		// The store keys messages by ClientMsgID; the server's ID is as unique.
+		out.ClientMsgID = m.ServerMsgID
+	}
+	if m.ContentType == protocol.ContentText {
+		var tc protocol.TextContent
+		if json.Unmarshal(m.Content, &tc) == nil {
+			out.Text = tc.Text
+		}
+	} else if len(m.Content) > 0 {
+		out.Content = append(json.RawMessage(nil), m.Content...)
+	}
+	return out
+}
+
+// wireContent is the content a message is sent with.
+func (m *Message) wireContent() (json.RawMessage, error) {
+	if m.ContentType == protocol.ContentText {
+		return json.Marshal(protocol.TextContent{Text: m.Text})
+	}
+	return m.Content, nil
+}

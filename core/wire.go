@@ -1,0 +1,178 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+
+	"parley/protocol"
+)
+
+// wire is one live connection: it matches responses to requests and queues
+// pushes for the session's worker.
+type wire struct {
+	conn   Conn
+	ctx    context.Context // done when the connection ends
+	cancel context.CancelCauseFunc
+
+	writeMu sync.Mutex
+
+	mu      sync.Mutex
+	nextID  uint64
+	pending map[string]chan *protocol.Frame
+	kicked  string
+	pushes  []*protocol.Frame
+	pushSig chan struct{} // has a value when pushes is not empty
+}
+
+func newWire(parent context.Context, conn Conn) *wire {
+	ctx, cancel := context.WithCancelCause(parent)
+	return &wire{
+		conn:    conn,
+		ctx:     ctx,
+		cancel:  cancel,
+		pending: make(map[string]chan *protocol.Frame),
+		pushSig: make(chan struct{}, 1),
+	}
+}
+
+var errConnClosed = errors.New("connection closed")
+
+func errNetwork(cause error) error {
+	msg := "not connected"
+	if cause != nil {
+		msg = "connection lost: " + cause.Error()
+	}
+	return &Error{Code: protocol.CodeNetwork, Message: msg}
+}
+
+// close ends the connection; pending calls fail with a network error.
+func (w *wire) close(cause error) {
+	w.cancel(cause)
+	w.conn.Close()
+}
+
+// readLoop reads until the connection fails; it must run while calls are made.
+func (w *wire) readLoop() {
+	for {
+		b, err := w.conn.Read(w.ctx)
+		if err != nil {
+			w.close(err)
+			return
+		}
+		f, err := protocol.DecodeFrame(b)
+		if err != nil {
+			continue // a frame we cannot read answers nothing we wait for
+		}
+		if f.IsPush() {
+			if f.Type == protocol.PushKicked {
+				var k protocol.Kicked
+				_ = protocol.DecodeData(f.Data, &k)
+				if k.Reason == "" {
+					k.Reason = "unknown"
+				}
+				w.mu.Lock()
+				w.kicked = k.Reason
+				w.mu.Unlock()
+				w.close(errors.New("kicked: " + k.Reason))
+				return
+			}
+			w.mu.Lock()
+			w.pushes = append(w.pushes, f)
+			w.mu.Unlock()
+			select {
+			case w.pushSig <- struct{}{}:
+			default:
+			}
+			continue
+		}
+		w.mu.Lock()
+		ch := w.pending[f.ID]
+		delete(w.pending, f.ID)
+		w.mu.Unlock()
+		if ch != nil {
+			ch <- f
+		}
+	}
+}
+
+// takePushes returns the queued pushes, waiting for one if there are none;
+// nil means the connection ended.
+func (w *wire) takePushes() []*protocol.Frame {
+	for {
+		w.mu.Lock()
+		ps := w.pushes
+		w.pushes = nil
+		w.mu.Unlock()
+		if len(ps) > 0 {
+			return ps
+		}
+		select {
+		case <-w.pushSig:
+		case <-w.ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (w *wire) kickedReason() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.kicked
+}
+
+// call sends one request and decodes its response into resp (may be nil).
+// Errors: the server's *Error, a network error when the connection ends
+// first, or timeout/canceled from ctx.
+func (w *wire) call(ctx context.Context, typ string, req, resp any) error {
+	w.mu.Lock()
+	w.nextID++
+	id := strconv.FormatUint(w.nextID, 36)
+	ch := make(chan *protocol.Frame, 1)
+	w.pending[id] = ch
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		delete(w.pending, id)
+		w.mu.Unlock()
+	}()
+	b, err := protocol.EncodeFrame(id, typ, req)
+	if err != nil {
+		return withCode(err)
+	}
+	// Writes use the connection's context: a caller's deadline must not
+	// tear down the connection mid-frame.
+	w.writeMu.Lock()
+	err = w.conn.Write(w.ctx, b)
+	w.writeMu.Unlock()
+	if err != nil {
+		w.close(err)
+		return errNetwork(err)
+	}
+	select {
+	case f := <-ch:
+		if f.Error != nil {
+			return f.Error
+		}
+		if resp == nil {
+			return nil
+		}
+		if err := json.Unmarshal(orEmpty(f.Data), resp); err != nil {
+			return &Error{Code: protocol.CodeInternal, Message: "bad " + typ + " response: " + err.Error()}
+		}
+		return nil
+	case <-w.ctx.Done():
+		return errNetwork(context.Cause(w.ctx))
+	case <-ctx.Done():
+		return withCode(ctx.Err())
+	}
+}
+
+func orEmpty(b json.RawMessage) []byte {
+	if len(b) == 0 {
+		return []byte("{}")
+	}
+	return b
+}
