@@ -1,0 +1,206 @@
+// Command parleyd is Parley's IM server: the HTTP API, the WebSocket
+// gateway, the web demo at / and the SDK package at /sdk/, on one port.
+//
+// Every flag has an environment variable; the variable sets the default
+// and the flag overrides it. See docs/limits.md for all settings.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	webdemo "parley/web-demo"
+
+	"parley/server"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "parleyd:", err)
+		os.Exit(1)
+	}
+}
+
+// options are parleyd's settings after flags and environment.
+type options struct {
+	addr, data, adminSecret, store, bus string
+	sdkDir, allowedOrigins, debugAddr   string
+	maxFrameBytes                       int
+	denyStrangers                       bool
+	tokenTTL                            time.Duration
+	logLevel                            string
+}
+
+func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	envInt := func(name string, def int) (int, error) {
+		v := getenv(name)
+		if v == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+		return n, nil
+	}
+	var o options
+	fs := flag.NewFlagSet("parleyd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", env("PARLEY_ADDR", "127.0.0.1:8080"), "listen address (PARLEY_ADDR)")
+	fs.StringVar(&o.data, "data", env("PARLEY_DATA", "./data"), "data folder: database and uploads (PARLEY_DATA)")
+	fs.StringVar(&o.adminSecret, "admin-secret", env("PARLEY_ADMIN_SECRET", ""), "admin API secret; generated and printed when empty (PARLEY_ADMIN_SECRET)")
+	fs.StringVar(&o.store, "store", env("PARLEY_STORE", "sqlite"), "store: sqlite (postgres:// later) (PARLEY_STORE)")
+	fs.StringVar(&o.bus, "bus", env("PARLEY_BUS", "local"), "push bus: local (nats:// later) (PARLEY_BUS)")
+	fs.StringVar(&o.sdkDir, "sdk-dir", env("PARLEY_SDK_DIR", "wasm/dist"), "folder served at /sdk/ (PARLEY_SDK_DIR)")
+	fs.StringVar(&o.allowedOrigins, "allowed-origins", env("PARLEY_ALLOWED_ORIGINS", ""), "comma-separated cross-origin pages allowed, or * (PARLEY_ALLOWED_ORIGINS)")
+	fs.StringVar(&o.debugAddr, "debug-addr", env("PARLEY_DEBUG_ADDR", ""), "listen address for /debug/pprof; empty disables (PARLEY_DEBUG_ADDR)")
+	fs.StringVar(&o.logLevel, "log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	mfb, err := envInt("PARLEY_MAX_FRAME_BYTES", 0)
+	if err != nil {
+		return nil, err
+	}
+	fs.IntVar(&o.maxFrameBytes, "max-frame-bytes", mfb, "largest WebSocket frame; 0 = 65536 (PARLEY_MAX_FRAME_BYTES)")
+	deny, _ := strconv.ParseBool(getenv("PARLEY_DENY_STRANGERS"))
+	fs.BoolVar(&o.denyStrangers, "deny-strangers", deny, "only friends may message each other (PARLEY_DENY_STRANGERS)")
+	ttl := time.Duration(0)
+	if v := getenv("PARLEY_TOKEN_TTL"); v != "" {
+		if ttl, err = time.ParseDuration(v); err != nil {
+			return nil, fmt.Errorf("PARLEY_TOKEN_TTL: %w", err)
+		}
+	}
+	fs.DurationVar(&o.tokenTTL, "token-ttl", ttl, "token lifetime; 0 = 168h (PARLEY_TOKEN_TTL)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return &o, nil
+}
+
+// run starts parleyd and serves until ctx ends or SIGINT/SIGTERM arrives.
+// ready, if not nil, receives the listening address.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready chan<- string) error {
+	o, err := parseOptions(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("log level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	if o.adminSecret == "" {
+		b := make([]byte, 24)
+		rand.Read(b)
+		o.adminSecret = hex.EncodeToString(b)
+		fmt.Fprintf(stderr, "parleyd: generated admin secret (set PARLEY_ADMIN_SECRET to keep one): %s\n", o.adminSecret)
+	}
+	var origins []string
+	for _, s := range strings.Split(o.allowedOrigins, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			origins = append(origins, s)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv, err := server.New(ctx, server.Config{
+		DataDir:        o.data,
+		AdminSecret:    o.adminSecret,
+		Store:          o.store,
+		Bus:            o.bus,
+		Logger:         log,
+		MaxFrameBytes:  o.maxFrameBytes,
+		AllowedOrigins: origins,
+		DenyStrangers:  o.denyStrangers,
+		TokenTTL:       o.tokenTTL,
+		SDKDir:         o.sdkDir,
+		DemoFS:         webdemo.FS(),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		srv.Shutdown(context.Background())
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	if o.debugAddr != "" {
+		go serveDebug(ctx, o.debugAddr, log)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		srv.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	// The Server first: it drains the WebSocket connections, which
+	// http.Server.Shutdown does not track once hijacked.
+	err = srv.Shutdown(sctx)
+	if herr := hs.Shutdown(sctx); herr != nil && !errors.Is(herr, http.ErrServerClosed) {
+		err = errors.Join(err, herr)
+	}
+	if err == nil {
+		log.Info("stopped cleanly")
+	}
+	return err
+}
+
+// serveDebug serves net/http/pprof on its own address, so it is never
+// exposed on the public port.
+func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		hs.Close()
+	}()
+	log.Info("debug listening", "addr", addr)
+	if err := hs.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("debug server", "err", err)
+	}
+}

@@ -1,0 +1,297 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"parley/protocol"
+	"parley/server/bus"
+	"parley/server/store"
+)
+
+// Account limits; docs/limits.md lists them.
+const (
+	minUsernameLen = 3
+	maxUsernameLen = 32
+	minPasswordLen = 8
+	maxPasswordLen = 72 // bcrypt ignores bytes beyond 72
+	maxNicknameLen = 64 // runes
+	maxFaceURLLen  = 1024
+)
+
+// validUsername: 3 to 32 characters of [a-z0-9._-] (after lower-casing),
+// starting with a letter or digit.
+func validUsername(u string) bool {
+	if len(u) < minUsernameLen || len(u) > maxUsernameLen {
+		return false
+	}
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '.' || c == '_' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func checkNickname(n string) error {
+	if !utf8.ValidString(n) || utf8.RuneCountInString(n) > maxNicknameLen {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "nickname must be valid UTF-8 of at most %d characters", maxNicknameLen)
+	}
+	return nil
+}
+
+func checkFaceURL(u string) error {
+	if len(u) > maxFaceURLLen {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "faceURL longer than %d bytes", maxFaceURLLen)
+	}
+	return nil
+}
+
+// mintToken signs a token for the user's current token generation.
+func (s *Server) mintToken(u *store.User, platform string) (token string, expiresAt int64) {
+	now := s.now()
+	exp := now.Add(s.cfg.TokenTTL).UnixMilli()
+	return s.tokens.sign(claims{
+		UserID:     u.UserID,
+		Platform:   platform,
+		ID:         randomID("t", 10),
+		Generation: u.TokenGeneration,
+		IssuedAt:   now.UnixMilli(),
+		ExpiresAt:  exp,
+	}), exp
+}
+
+// authenticate checks the request's user token (Authorization: Bearer, or
+// the token query parameter): signature, expiry, revocation, and that the
+// user still exists with the token's generation.
+func (s *Server) authenticate(ctx context.Context, r *http.Request) (*claims, error) {
+	tok := bearer(r)
+	if tok == "" {
+		tok = r.URL.Query().Get(protocol.WSTokenParam)
+	}
+	if tok == "" {
+		return nil, protocol.Errorf(protocol.CodeUnauthenticated, "token required")
+	}
+	cl, err := s.tokens.parse(tok, s.now())
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.User(ctx, cl.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, protocol.Errorf(protocol.CodeUnauthenticated, "unknown user")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.TokenGeneration != cl.Generation {
+		return nil, protocol.Errorf(protocol.CodeTokenExpired, "token revoked")
+	}
+	revoked, err := s.store.TokenRevoked(ctx, cl.ID)
+	if err != nil {
+		return nil, err
+	}
+	if revoked {
+		return nil, protocol.Errorf(protocol.CodeTokenExpired, "token revoked")
+	}
+	return cl, nil
+}
+
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
+	var req protocol.RegisterReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	username := strings.ToLower(req.Username)
+	switch {
+	case !validUsername(username):
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument,
+			"username must be %d to %d characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit", minUsernameLen, maxUsernameLen))
+		return
+	case len(req.Password) < minPasswordLen || len(req.Password) > maxPasswordLen:
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "password must be %d to %d bytes", minPasswordLen, maxPasswordLen))
+		return
+	}
+	nickname := strings.TrimSpace(req.Nickname)
+	if nickname == "" {
+		nickname = username
+	}
+	if err := checkNickname(nickname); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), s.cfg.BcryptCost)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	u := &store.User{
+		UserID:       randomID("u", 10),
+		Username:     username,
+		PasswordHash: hash,
+		Nickname:     nickname,
+		CreateTime:   s.nowMs(),
+	}
+	if err := s.store.CreateUser(r.Context(), u); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			err = protocol.Errorf(protocol.CodeAlreadyExists, "username %q is taken", username)
+		}
+		s.writeError(w, err)
+		return
+	}
+	tok, exp := s.mintToken(u, protocol.PlatformWeb)
+	s.log.Info("registered", "user", u.UserID, "username", username)
+	writeJSON(w, http.StatusCreated, protocol.AuthResp{UserID: u.UserID, Token: tok, ExpiresAt: exp})
+}
+
+func platformOrDefault(p string) (string, error) {
+	if p == "" {
+		return protocol.PlatformWeb, nil
+	}
+	if !protocol.ValidPlatform(p) {
+		return "", protocol.Errorf(protocol.CodeInvalidArgument, "unknown platform %q", p)
+	}
+	return p, nil
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var req protocol.LoginReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	platform, err := platformOrDefault(req.Platform)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if req.Username == "" || req.Password == "" {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "username and password are required"))
+		return
+	}
+	wrong := protocol.Errorf(protocol.CodeUnauthenticated, "wrong username or password")
+	u, err := s.store.UserByUsername(r.Context(), strings.ToLower(req.Username))
+	if errors.Is(err, store.ErrNotFound) {
+		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(req.Password))
+		s.writeError(w, wrong)
+		return
+	}
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if len(u.PasswordHash) == 0 || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(req.Password)) != nil {
+		s.writeError(w, wrong)
+		return
+	}
+	tok, exp := s.mintToken(u, platform)
+	writeJSON(w, http.StatusOK, protocol.AuthResp{UserID: u.UserID, Token: tok, ExpiresAt: exp})
+}
+
+// handleLogout revokes the calling token and closes its connections.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	cl, err := s.authenticate(r.Context(), r)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if err := s.store.RevokeToken(r.Context(), cl.ID, cl.UserID, cl.ExpiresAt); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.publish(r.Context(), bus.Event{
+		UserIDs: []string{cl.UserID}, Type: protocol.PushKicked, Frame: s.kickedFrame("token_revoked"),
+		Kick: &bus.Kick{TokenID: cl.ID},
+	})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleRevokeAll invalidates every token of the caller (this one included)
+// and closes all their connections.
+func (s *Server) handleRevokeAll(w http.ResponseWriter, r *http.Request) {
+	cl, err := s.authenticate(r.Context(), r)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	gen, err := s.store.BumpTokenGeneration(r.Context(), cl.UserID)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.publish(r.Context(), bus.Event{
+		UserIDs: []string{cl.UserID}, Type: protocol.PushKicked, Frame: s.kickedFrame("token_revoked"),
+		Kick: &bus.Kick{BelowGeneration: gen},
+	})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) {
+	var req protocol.AdminCreateUserReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !protocol.ValidID(req.UserID) {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument,
+			"userID must be 1 to %d of A-Z, a-z, 0-9, '-', '.', '@', starting with a letter or digit", protocol.MaxIDLen))
+		return
+	}
+	if err := checkNickname(req.Nickname); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if err := checkFaceURL(req.FaceURL); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	nickname := req.Nickname
+	if nickname == "" {
+		nickname = req.UserID
+	}
+	u := &store.User{UserID: req.UserID, Nickname: nickname, FaceURL: req.FaceURL, CreateTime: s.nowMs()}
+	if err := s.store.CreateUser(r.Context(), u); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			err = protocol.Errorf(protocol.CodeAlreadyExists, "user %q exists", req.UserID)
+		}
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u.Profile())
+}
+
+func (s *Server) handleAdminToken(w http.ResponseWriter, r *http.Request) {
+	var req protocol.AdminTokenReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	platform, err := platformOrDefault(req.Platform)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !protocol.ValidID(req.UserID) {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID"))
+		return
+	}
+	u, err := s.store.User(r.Context(), req.UserID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", req.UserID)
+		}
+		s.writeError(w, err)
+		return
+	}
+	tok, exp := s.mintToken(u, platform)
+	writeJSON(w, http.StatusOK, protocol.TokenResp{Token: tok, ExpiresAt: exp})
+}

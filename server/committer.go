@@ -1,0 +1,146 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// sendJob is one message waiting for its commit.
+type sendJob struct {
+	msg    store.NewMessage
+	connID string
+	done   chan sendResult // buffered: the committer never waits on it
+}
+
+type sendResult struct {
+	res store.AppendResult
+	err error
+}
+
+// committer is the single writer of messages. It takes every send queued
+// while the previous commit ran and stores them in one transaction (group
+// commit), so throughput does not fall to one fsync per message. Seqs are
+// assigned inside that transaction, in queue order, and each sender is
+// answered only after the commit.
+type committer struct {
+	st         store.Messages
+	maxBatch   int
+	afterStore func(ctx context.Context, r *store.AppendResult, connID string)
+	metrics    *metrics
+	log        *slog.Logger
+
+	in     chan *sendJob
+	quit   chan struct{}
+	exited chan struct{}
+}
+
+func newCommitter(st store.Messages, maxBatch int, after func(context.Context, *store.AppendResult, string), m *metrics, log *slog.Logger) *committer {
+	c := &committer{
+		st: st, maxBatch: maxBatch, afterStore: after, metrics: m, log: log,
+		in:     make(chan *sendJob, 4*maxBatch),
+		quit:   make(chan struct{}),
+		exited: make(chan struct{}),
+	}
+	go c.run()
+	return c
+}
+
+// enqueue queues j, waiting while the queue is full; false once stopped.
+func (c *committer) enqueue(j *sendJob) bool {
+	select {
+	case <-c.quit:
+		return false
+	default:
+	}
+	select {
+	case c.in <- j:
+		return true
+	case <-c.quit:
+		return false
+	}
+}
+
+// wait returns j's result. A job still queued when the committer exited
+// was not stored and gets CodeUnavailable.
+func (c *committer) wait(j *sendJob) sendResult {
+	select {
+	case r := <-j.done:
+		return r
+	case <-c.exited:
+		select {
+		case r := <-j.done:
+			return r
+		default:
+			return sendResult{err: protocol.Errorf(protocol.CodeUnavailable, "server is shutting down")}
+		}
+	}
+}
+
+// stop commits what is queued and returns once the committer has exited.
+func (c *committer) stop() {
+	close(c.quit)
+	<-c.exited
+}
+
+func (c *committer) run() {
+	defer close(c.exited)
+	for {
+		select {
+		case j := <-c.in:
+			c.commit(c.collect(j))
+		case <-c.quit:
+			for {
+				select {
+				case j := <-c.in:
+					c.commit(c.collect(j))
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// collect returns first plus whatever else is queued, up to maxBatch.
+func (c *committer) collect(first *sendJob) []*sendJob {
+	batch := []*sendJob{first}
+	for len(batch) < c.maxBatch {
+		select {
+		case j := <-c.in:
+			batch = append(batch, j)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (c *committer) commit(batch []*sendJob) {
+	msgs := make([]store.NewMessage, len(batch))
+	for i, j := range batch {
+		msgs[i] = j.msg
+	}
+	// Not the request's context: once queued, a message is committed even
+	// if its sender has gone, so that a resend finds it.
+	ctx := context.Background()
+	res, err := c.st.AppendMessages(ctx, msgs)
+	c.metrics.batchSize.Observe(float64(len(batch)))
+	if err != nil {
+		c.log.Error("commit failed", "messages", len(batch), "err", err)
+		for _, j := range batch {
+			j.done <- sendResult{err: err}
+		}
+		return
+	}
+	for i, j := range batch {
+		r := &res[i]
+		if r.Err == nil && !r.Duplicate {
+			c.metrics.messagesIn.Inc()
+			c.afterStore(ctx, r, j.connID)
+		}
+		j.done <- sendResult{res: *r, err: r.Err}
+	}
+}

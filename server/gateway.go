@@ -1,0 +1,366 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"parley/protocol"
+)
+
+// hardFrameFactor: frames up to this many times MaxFrameBytes are read and
+// answered with too_large; longer ones make gorilla close the connection
+// (1009), since reading them at all would let one client use unbounded memory.
+const hardFrameFactor = 4
+
+// maxSendsInFlight bounds one connection's sends awaiting their commit;
+// the connection's reading pauses while it is reached.
+const maxSendsInFlight = 64
+
+// requestTimeout bounds the store calls of one request.
+const requestTimeout = 30 * time.Second
+
+// handleWS authenticates, then upgrades. The token is checked before the
+// upgrade headers, so that a browser can learn that its token was refused
+// by repeating the URL as a plain GET (401) rather than guessing from a
+// failed WebSocket.
+func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	cl, err := s.authenticate(r.Context(), r)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !websocket.IsWebSocketUpgrade(r) {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "WebSocket upgrade required"))
+		return
+	}
+	if !s.originAllowed(r) {
+		s.writeError(w, protocol.Errorf(protocol.CodePermissionDenied, "origin %q not allowed", r.Header.Get("Origin")))
+		return
+	}
+	up := websocket.Upgrader{
+		ReadBufferSize:    4096,
+		WriteBufferSize:   4096,
+		EnableCompression: true,
+		// Checked above, with a JSON answer.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+	ws, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		// Upgrade has answered the client already.
+		s.log.Debug("upgrade failed", "err", err)
+		return
+	}
+	c := s.newConn(ws, cl)
+	s.hub.add(c)
+	if s.isClosing() {
+		// Shutdown may have listed the hub before add.
+		c.drain()
+	}
+	s.log.Debug("connected", "conn", c.id, "user", c.userID, "platform", c.platform)
+	c.serve()
+	s.hub.remove(c)
+	s.log.Debug("disconnected", "conn", c.id, "user", c.userID)
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// originAllowed: no Origin (native clients), the server's own origin, or
+// one of Config.AllowedOrigins ("*" for any).
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err == nil && strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, o := range s.cfg.AllowedOrigins {
+		if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// conn is one WebSocket connection of an authenticated user.
+type conn struct {
+	s          *Server
+	ws         *websocket.Conn
+	id         string
+	userID     string
+	platform   string
+	tokenID    string
+	generation int64
+	expiresAt  int64
+
+	// out is the bounded queue of frames to write; when it is full the
+	// connection is closed rather than anyone waiting for it.
+	out       chan []byte
+	limiter   *rate.Limiter
+	sendSlots chan struct{}
+	inflight  sync.WaitGroup
+	draining  atomic.Bool
+	// deadlineMu orders drain's read deadline against the heartbeat's.
+	deadlineMu sync.Mutex
+	writerDone chan struct{}
+
+	stopOnce    sync.Once
+	stopped     chan struct{}
+	closeCode   int
+	closeReason string
+	flush       bool
+}
+
+func (s *Server) newConn(ws *websocket.Conn, cl *claims) *conn {
+	return &conn{
+		s:          s,
+		ws:         ws,
+		id:         randomID("c", 10),
+		userID:     cl.UserID,
+		platform:   cl.Platform,
+		tokenID:    cl.ID,
+		generation: cl.Generation,
+		expiresAt:  cl.ExpiresAt,
+		out:        make(chan []byte, s.cfg.SendQueue),
+		limiter:    rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
+		sendSlots:  make(chan struct{}, maxSendsInFlight),
+		writerDone: make(chan struct{}),
+		stopped:    make(chan struct{}),
+	}
+}
+
+// send queues a frame without blocking. A full queue means the reader is too
+// slow: the connection is closed. It reports whether the frame was queued.
+func (c *conn) send(frame []byte) bool {
+	select {
+	case <-c.stopped:
+		return false
+	default:
+	}
+	select {
+	case c.out <- frame:
+		return true
+	default:
+		c.s.metrics.slowDisconnects.Inc()
+		c.s.log.Info("closing slow connection", "conn", c.id, "user", c.userID)
+		c.stop(websocket.CloseTryAgainLater, "send queue full", false)
+		return false
+	}
+}
+
+// stop closes the connection with a close frame; with flush, the frames
+// already queued are written first. Only the first call has an effect.
+func (c *conn) stop(code int, reason string, flush bool) {
+	c.stopOnce.Do(func() {
+		c.closeCode, c.closeReason, c.flush = code, reason, flush
+		close(c.stopped)
+	})
+}
+
+// drain makes the connection stop reading; serve then waits for the
+// requests it has read, and closes with "going away".
+func (c *conn) drain() {
+	c.deadlineMu.Lock()
+	defer c.deadlineMu.Unlock()
+	c.draining.Store(true)
+	c.ws.SetReadDeadline(time.Now())
+}
+
+// keepAlive extends the read deadline by idle, unless draining.
+func (c *conn) keepAlive(idle time.Duration) {
+	c.deadlineMu.Lock()
+	defer c.deadlineMu.Unlock()
+	if !c.draining.Load() {
+		c.ws.SetReadDeadline(time.Now().Add(idle))
+	}
+}
+
+// serve runs the connection until it closes.
+func (c *conn) serve() {
+	go c.writeLoop()
+	if d := time.Until(time.UnixMilli(c.expiresAt)); d > 0 {
+		t := time.AfterFunc(d, func() {
+			c.send(c.s.kickedFrame("token_expired"))
+			c.stop(websocket.ClosePolicyViolation, "token expired", true)
+		})
+		defer t.Stop()
+	}
+
+	idle := 3 * c.s.cfg.HeartbeatInterval
+	c.ws.SetReadLimit(int64(c.s.cfg.MaxFrameBytes) * hardFrameFactor)
+	c.ws.SetPingHandler(func(data string) error {
+		c.keepAlive(idle)
+		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.s.cfg.WriteTimeout))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	code, reason := websocket.CloseNormalClosure, ""
+	for {
+		c.keepAlive(idle)
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			var ne interface{ Timeout() bool }
+			if errors.As(err, &ne) && ne.Timeout() && !c.draining.Load() {
+				code, reason = websocket.CloseGoingAway, "heartbeat timeout"
+			}
+			break
+		}
+		c.handle(data)
+	}
+	if c.draining.Load() {
+		code, reason = websocket.CloseGoingAway, "server shutting down"
+	}
+	// Answer what was read (sends awaiting their commit) before closing.
+	c.inflight.Wait()
+	c.stop(code, reason, true)
+	<-c.writerDone
+}
+
+func (c *conn) writeLoop() {
+	defer close(c.writerDone)
+	defer c.ws.Close()
+	for {
+		select {
+		case f := <-c.out:
+			if err := c.write(f); err != nil {
+				c.stop(websocket.CloseAbnormalClosure, "", false)
+				return
+			}
+		case <-c.stopped:
+			if c.flush {
+			flush:
+				for {
+					select {
+					case f := <-c.out:
+						if c.write(f) != nil {
+							return
+						}
+					default:
+						break flush
+					}
+				}
+			}
+			if c.closeCode != websocket.CloseAbnormalClosure {
+				msg := websocket.FormatCloseMessage(c.closeCode, c.closeReason)
+				c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+			}
+			return
+		}
+	}
+}
+
+func (c *conn) write(f []byte) error {
+	c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+	return c.ws.WriteMessage(websocket.TextMessage, f)
+}
+
+// handle answers one request frame. Sends are answered asynchronously,
+// after their commit; everything else before the next frame is read.
+func (c *conn) handle(data []byte) {
+	start := time.Now()
+	if len(data) > c.s.cfg.MaxFrameBytes {
+		id, typ := peekFrame(data)
+		c.replyError(id, typ, start, protocol.Errorf(protocol.CodeTooLarge,
+			"frame of %d bytes exceeds the limit of %d", len(data), c.s.cfg.MaxFrameBytes))
+		return
+	}
+	f, err := protocol.DecodeFrame(data)
+	if err != nil {
+		id, typ := peekFrame(data)
+		c.replyError(id, typ, start, err)
+		return
+	}
+	if f.ID == "" {
+		c.replyError("", f.Type, start, protocol.Errorf(protocol.CodeInvalidArgument, "request has no id"))
+		return
+	}
+	if f.Type != protocol.ReqPing && !c.limiter.Allow() {
+		c.replyError(f.ID, f.Type, start, protocol.Errorf(protocol.CodeRateLimited, "too many requests; slow down"))
+		return
+	}
+	if f.Type == protocol.ReqSend {
+		c.s.startSend(c, f, start)
+		return
+	}
+	h, ok := c.s.handlers[f.Type]
+	if !ok {
+		c.replyError(f.ID, f.Type, start, protocol.Errorf(protocol.CodeUnimplemented, "unknown request type %q", f.Type))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	resp, err := h(ctx, c.caller(), f.Data)
+	c.reply(f.ID, f.Type, start, resp, err)
+}
+
+// peekFrame recovers what it can of a frame that failed to decode, so the
+// error can be correlated with its request.
+func peekFrame(data []byte) (id, typ string) {
+	var f struct {
+		ID   any `json:"id"`
+		Type any `json:"type"`
+	}
+	json.Unmarshal(data, &f)
+	id, _ = f.ID.(string)
+	typ, _ = f.Type.(string)
+	if typ == "" {
+		typ = "error"
+	}
+	return id, typ
+}
+
+func (c *conn) caller() caller {
+	return caller{UserID: c.userID, ConnID: c.id}
+}
+
+// reply queues the response to request id of type typ.
+func (c *conn) reply(id, typ string, start time.Time, resp any, err error) {
+	if err != nil {
+		c.replyError(id, typ, start, err)
+		return
+	}
+	b, err := protocol.EncodeFrame(id, typ, resp)
+	if err != nil {
+		c.replyError(id, typ, start, err)
+		return
+	}
+	c.send(b)
+	c.s.metrics.requests.WithLabelValues(c.s.typeLabel(typ)).Observe(time.Since(start).Seconds())
+}
+
+func (c *conn) replyError(id, typ string, start time.Time, err error) {
+	pe := c.s.publicError(err)
+	b, _ := protocol.EncodeError(id, typ, pe) // an Error always encodes
+	c.send(b)
+	c.s.metrics.requests.WithLabelValues(c.s.typeLabel(typ)).Observe(time.Since(start).Seconds())
+}
+
+// typeLabel bounds the metric label to the known request types.
+func (s *Server) typeLabel(typ string) string {
+	if _, ok := s.handlers[typ]; ok || typ == protocol.ReqSend {
+		return typ
+	}
+	return "unknown"
+}
+
+func (s *Server) kickedFrame(reason string) []byte {
+	b, _ := protocol.EncodeFrame("", protocol.PushKicked, protocol.Kicked{Reason: reason})
+	return b
+}

@@ -1,0 +1,318 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// Social limits; docs/limits.md lists them.
+const (
+	maxFriendMessageLen = 1024
+	maxGroupNameLen     = 128 // runes
+	maxGroupMembers     = 500 // at creation
+	maxListedRequests   = 200
+)
+
+// handlerFunc answers one request of an authenticated caller.
+type handlerFunc func(ctx context.Context, c caller, data json.RawMessage) (any, error)
+
+// typed adapts a function with a typed request: decoding is done here,
+// validation in f.
+func typed[Req, Resp any](f func(ctx context.Context, c caller, req *Req) (Resp, error)) handlerFunc {
+	return func(ctx context.Context, c caller, data json.RawMessage) (any, error) {
+		var req Req
+		if err := protocol.DecodeData(data, &req); err != nil {
+			return nil, err
+		}
+		return f(ctx, c, &req)
+	}
+}
+
+type empty struct{}
+
+// newHandlers lists the request types besides send (which is asynchronous,
+// see startSend).
+func (s *Server) newHandlers() map[string]handlerFunc {
+	return map[string]handlerFunc{
+		protocol.ReqPing: typed(func(context.Context, caller, *empty) (protocol.Pong, error) {
+			return protocol.Pong{ServerTime: s.nowMs()}, nil
+		}),
+		protocol.ReqSync:               typed(s.sync),
+		protocol.ReqPull:               typed(s.pull),
+		protocol.ReqMarkRead:           typed(s.markRead),
+		protocol.ReqSetPinned:          typed(s.setPinned),
+		protocol.ReqSetDraft:           typed(s.setDraft),
+		protocol.ReqGetSelf:            typed(s.getSelf),
+		protocol.ReqGetUsers:           typed(s.getUsers),
+		protocol.ReqSetSelf:            typed(s.setSelf),
+		protocol.ReqFindUser:           typed(s.findUser),
+		protocol.ReqAddFriend:          typed(s.addFriend),
+		protocol.ReqAcceptFriend:       typed(s.acceptFriend),
+		protocol.ReqListFriends:        typed(s.listFriends),
+		protocol.ReqListFriendRequests: typed(s.listFriendRequests),
+		protocol.ReqCreateGroup:        typed(s.createGroup),
+		protocol.ReqListGroups:         typed(s.listGroups),
+		protocol.ReqGetGroupMembers:    typed(s.groupMembers),
+	}
+}
+
+func (s *Server) profile(ctx context.Context, userID string) (*protocol.User, error) {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", userID)
+		}
+		return nil, err
+	}
+	p := u.Profile()
+	return &p, nil
+}
+
+func (s *Server) getSelf(ctx context.Context, c caller, _ *empty) (*protocol.User, error) {
+	return s.profile(ctx, c.UserID)
+}
+
+// getUsers returns the profiles that exist, in request order; public
+// profiles are visible to every signed-in user.
+func (s *Server) getUsers(ctx context.Context, _ caller, req *protocol.GetUsersReq) (*protocol.UsersResp, error) {
+	if len(req.UserIDs) > protocol.MaxGetUsers {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "at most %d userIDs", protocol.MaxGetUsers)
+	}
+	return s.usersInOrder(ctx, req.UserIDs)
+}
+
+func (s *Server) usersInOrder(ctx context.Context, ids []string) (*protocol.UsersResp, error) {
+	us, err := s.store.Users(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*store.User, len(us))
+	for _, u := range us {
+		byID[u.UserID] = u
+	}
+	resp := &protocol.UsersResp{Users: []protocol.User{}}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if u := byID[id]; u != nil && !seen[id] {
+			seen[id] = true
+			resp.Users = append(resp.Users, u.Profile())
+		}
+	}
+	return resp, nil
+}
+
+func (s *Server) setSelf(ctx context.Context, c caller, req *protocol.SetSelfReq) (*protocol.User, error) {
+	if req.Nickname != nil {
+		n := strings.TrimSpace(*req.Nickname)
+		if n == "" {
+			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "nickname cannot be empty")
+		}
+		if err := checkNickname(n); err != nil {
+			return nil, err
+		}
+		req.Nickname = &n
+	}
+	if req.FaceURL != nil {
+		if err := checkFaceURL(*req.FaceURL); err != nil {
+			return nil, err
+		}
+	}
+	u, err := s.store.UpdateProfile(ctx, c.UserID, req.Nickname, req.FaceURL)
+	if err != nil {
+		return nil, err
+	}
+	p := u.Profile()
+	return &p, nil
+}
+
+func (s *Server) findUser(ctx context.Context, _ caller, req *protocol.FindUserReq) (*protocol.User, error) {
+	name := strings.ToLower(strings.TrimSpace(req.Username))
+	if !validUsername(name) {
+		return nil, protocol.Errorf(protocol.CodeNotFound, "no user %q", req.Username)
+	}
+	u, err := s.store.UserByUsername(ctx, name)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "no user %q", req.Username)
+		}
+		return nil, err
+	}
+	p := u.Profile()
+	return &p, nil
+}
+
+// addFriend sends a friend request, or accepts the target's pending
+// request to the caller.
+func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFriendReq) (*empty, error) {
+	if !protocol.ValidID(req.UserID) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID")
+	}
+	if req.UserID == c.UserID {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "cannot befriend yourself")
+	}
+	if len(req.Message) > maxFriendMessageLen || !utf8.ValidString(req.Message) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "message must be valid UTF-8 of at most %d bytes", maxFriendMessageLen)
+	}
+	target, err := s.profile(ctx, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := s.store.AreFriends(ctx, c.UserID, req.UserID); err != nil {
+		return nil, err
+	} else if ok {
+		return nil, protocol.Errorf(protocol.CodeAlreadyExists, "already friends")
+	}
+	if theirs, err := s.store.FriendRequest(ctx, req.UserID, c.UserID); err == nil && theirs.State == protocol.FriendRequestPending {
+		return s.acceptFriend(ctx, c, &protocol.UserIDReq{UserID: req.UserID})
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	now := s.nowMs()
+	err = s.store.PutFriendRequest(ctx, store.FriendRequest{FromUserID: c.UserID, ToUserID: target.UserID, Message: req.Message, CreateTime: now})
+	if err != nil {
+		if errors.Is(err, store.ErrExists) {
+			err = protocol.Errorf(protocol.CodeAlreadyExists, "already friends")
+		}
+		return nil, err
+	}
+	me, err := s.profile(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	s.pushTo(ctx, protocol.PushFriendRequest, protocol.FriendRequest{
+		FromUserID: c.UserID, ToUserID: target.UserID, Message: req.Message,
+		State: protocol.FriendRequestPending, CreateTime: now, FromUser: me,
+	}, "", target.UserID)
+	return &empty{}, nil
+}
+
+// acceptFriend accepts req.UserID's pending request and tells both sides
+// (every connection, the caller's included).
+func (s *Server) acceptFriend(ctx context.Context, c caller, req *protocol.UserIDReq) (*empty, error) {
+	if !protocol.ValidID(req.UserID) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID")
+	}
+	if err := s.store.AcceptFriendRequest(ctx, req.UserID, c.UserID, s.nowMs()); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "no pending friend request from %q", req.UserID)
+		}
+		return nil, err
+	}
+	them, err := s.profile(ctx, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	me, err := s.profile(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	s.pushTo(ctx, protocol.PushFriendAdded, them, "", c.UserID)
+	s.pushTo(ctx, protocol.PushFriendAdded, me, "", req.UserID)
+	return &empty{}, nil
+}
+
+func (s *Server) listFriends(ctx context.Context, c caller, _ *empty) (*protocol.UsersResp, error) {
+	ids, err := s.store.FriendIDs(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.usersInOrder(ctx, ids)
+}
+
+func (s *Server) listFriendRequests(ctx context.Context, c caller, _ *empty) (*protocol.FriendRequestsResp, error) {
+	reqs, err := s.store.FriendRequests(ctx, c.UserID, maxListedRequests)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, r := range reqs {
+		ids = append(ids, r.FromUserID)
+	}
+	users, err := s.usersInOrder(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]protocol.User, len(users.Users))
+	for _, u := range users.Users {
+		byID[u.UserID] = u
+	}
+	resp := &protocol.FriendRequestsResp{Requests: []protocol.FriendRequest{}}
+	for _, r := range reqs {
+		fr := protocol.FriendRequest{FromUserID: r.FromUserID, ToUserID: r.ToUserID, Message: r.Message, State: r.State, CreateTime: r.CreateTime}
+		if u, ok := byID[r.FromUserID]; ok {
+			fr.FromUser = &u
+		}
+		resp.Requests = append(resp.Requests, fr)
+	}
+	return resp, nil
+}
+
+func (s *Server) createGroup(ctx context.Context, c caller, req *protocol.CreateGroupReq) (*protocol.Group, error) {
+	name := strings.TrimSpace(req.Name)
+	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxGroupNameLen {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "group name must be 1 to %d characters", maxGroupNameLen)
+	}
+	if err := checkFaceURL(req.FaceURL); err != nil {
+		return nil, err
+	}
+	if len(req.MemberUserIDs) > maxGroupMembers {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "at most %d members at creation", maxGroupMembers)
+	}
+	for _, id := range req.MemberUserIDs {
+		if !protocol.ValidID(id) {
+			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid member userID %q", id)
+		}
+	}
+	g, err := s.store.CreateGroup(ctx, store.NewGroup{
+		GroupID:       randomID("g", 10),
+		Name:          name,
+		FaceURL:       req.FaceURL,
+		OwnerUserID:   c.UserID,
+		MemberUserIDs: req.MemberUserIDs,
+		CreateTime:    s.nowMs(),
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "a member does not exist: %v", err)
+		}
+		return nil, err
+	}
+	members := slices.Compact(slices.Sorted(slices.Values(append([]string{c.UserID}, req.MemberUserIDs...))))
+	s.pushTo(ctx, protocol.PushGroup, g, "", members...)
+	return g, nil
+}
+
+func (s *Server) listGroups(ctx context.Context, c caller, _ *empty) (*protocol.GroupsResp, error) {
+	gs, err := s.store.UserGroups(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if gs == nil {
+		gs = []protocol.Group{}
+	}
+	return &protocol.GroupsResp{Groups: gs}, nil
+}
+
+func (s *Server) groupMembers(ctx context.Context, c caller, req *protocol.GroupIDReq) (*protocol.GroupMembersResp, error) {
+	if !protocol.ValidID(req.GroupID) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
+	}
+	if _, err := s.store.GroupMember(ctx, req.GroupID, c.UserID); err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
+		}
+		return nil, err
+	}
+	ms, err := s.store.GroupMembers(ctx, req.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	return &protocol.GroupMembersResp{Members: ms}, nil
+}

@@ -1,0 +1,187 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"path"
+	"strings"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// maxHTTPBody bounds the JSON body of an HTTP API request.
+const maxHTTPBody = 64 << 10
+
+func (s *Server) routes() http.Handler {
+	s.handlers = s.newHandlers()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("GET "+protocol.WSPath, s.handleWS)
+
+	mux.HandleFunc("POST /api/v1/auth/register", s.handleRegister)
+	mux.HandleFunc("POST /api/v1/auth/login", s.handleLogin)
+	mux.HandleFunc("POST /api/v1/auth/logout", s.handleLogout)
+	mux.HandleFunc("POST /api/v1/auth/revoke-all", s.handleRevokeAll)
+	mux.HandleFunc("POST /api/v1/admin/users", s.admin(s.handleAdminCreateUser))
+	mux.HandleFunc("POST /api/v1/admin/tokens", s.admin(s.handleAdminToken))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, protocol.Errorf(protocol.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
+	})
+
+	if s.cfg.SDKDir != "" {
+		mux.Handle("GET /sdk/", http.StripPrefix("/sdk/", wasmType(http.FileServer(http.Dir(s.cfg.SDKDir)))))
+	}
+	if s.cfg.DemoFS != nil {
+		mux.Handle("/", http.FileServerFS(s.cfg.DemoFS))
+	}
+	return s.guard(mux)
+}
+
+// guard counts requests in progress (so Shutdown can wait for them),
+// refuses new ones while shutting down, and answers CORS for the API.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && strings.HasPrefix(r.URL.Path, "/api/") && s.originAllowed(r) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			h.Add("Vary", "Origin")
+			if r.Method == http.MethodOptions {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		if !s.enter() {
+			s.writeError(w, protocol.Errorf(protocol.CodeUnavailable, "server is shutting down"))
+			return
+		}
+		defer s.active.Done()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wasmType makes sure .wasm files carry application/wasm, which
+// WebAssembly.instantiateStreaming requires.
+func wasmType(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if path.Ext(r.URL.Path) == ".wasm" {
+			w.Header().Set("Content-Type", "application/wasm")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !s.ready.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("unavailable\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// httpStatus maps an error code to its HTTP status.
+func httpStatus(c protocol.Code) int {
+	switch c {
+	case protocol.CodeInvalidArgument:
+		return http.StatusBadRequest
+	case protocol.CodeUnauthenticated, protocol.CodeTokenExpired:
+		return http.StatusUnauthorized
+	case protocol.CodePermissionDenied:
+		return http.StatusForbidden
+	case protocol.CodeNotFound:
+		return http.StatusNotFound
+	case protocol.CodeAlreadyExists:
+		return http.StatusConflict
+	case protocol.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case protocol.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case protocol.CodeUnimplemented:
+		return http.StatusNotImplemented
+	case protocol.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// publicError turns any error into the client-facing one. Store sentinels
+// map to their codes; anything unexpected is logged and becomes "internal"
+// without details.
+func (s *Server) publicError(err error) *protocol.Error {
+	var pe *protocol.Error
+	switch {
+	case errors.As(err, &pe):
+	case errors.Is(err, store.ErrNotFound):
+		pe = protocol.Errorf(protocol.CodeNotFound, "not found")
+	case errors.Is(err, store.ErrExists):
+		pe = protocol.Errorf(protocol.CodeAlreadyExists, "already exists")
+	case errors.Is(err, store.ErrNotMember):
+		pe = protocol.Errorf(protocol.CodePermissionDenied, "not a member")
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("request timed out", "err", err)
+		pe = protocol.Errorf(protocol.CodeUnavailable, "request timed out")
+	default:
+		s.log.Error("internal error", "err", err)
+		pe = protocol.Errorf(protocol.CodeInternal, "internal error")
+	}
+	s.metrics.errors.WithLabelValues(string(pe.Code)).Inc()
+	return pe
+}
+
+func (s *Server) writeError(w http.ResponseWriter, err error) {
+	pe := s.publicError(err)
+	writeJSON(w, httpStatus(pe.Code), protocol.ErrorBody{Error: *pe})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// readJSON decodes a request body into v.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxHTTPBody)
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return protocol.Errorf(protocol.CodeTooLarge, "body exceeds %d bytes", maxHTTPBody)
+		}
+		return protocol.Errorf(protocol.CodeInvalidArgument, "bad JSON body: %v", err)
+	}
+	if dec.More() {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "bad JSON body: trailing data")
+	}
+	return nil
+}
+
+// bearer returns the Authorization: Bearer credential, or "".
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// admin wraps a handler that needs the admin secret.
+func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		got := bearer(r)
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AdminSecret)) != 1 {
+			s.writeError(w, protocol.Errorf(protocol.CodeUnauthenticated, "admin secret required"))
+			return
+		}
+		next(w, r)
+	}
+}

@@ -1,0 +1,116 @@
+package server
+
+import (
+	"sync"
+
+	"github.com/gorilla/websocket"
+
+	"parley/protocol"
+	"parley/server/bus"
+)
+
+// hub knows this node's open connections by user, and delivers bus events
+// to them without ever blocking: a connection whose queue is full is closed.
+type hub struct {
+	metrics *metrics
+	mu      sync.RWMutex
+	byUser  map[string]map[*conn]struct{}
+}
+
+func newHub(m *metrics) *hub {
+	return &hub{metrics: m, byUser: make(map[string]map[*conn]struct{})}
+}
+
+func (h *hub) add(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.byUser[c.userID]
+	if set == nil {
+		set = make(map[*conn]struct{})
+		h.byUser[c.userID] = set
+	}
+	set[c] = struct{}{}
+	h.metrics.connections.Inc()
+}
+
+func (h *hub) remove(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.byUser[c.userID]
+	if _, ok := set[c]; !ok {
+		return
+	}
+	delete(set, c)
+	if len(set) == 0 {
+		delete(h.byUser, c.userID)
+	}
+	h.metrics.connections.Dec()
+}
+
+func (h *hub) count() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	for _, set := range h.byUser {
+		n += len(set)
+	}
+	return n
+}
+
+func (h *hub) all() []*conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []*conn
+	for _, set := range h.byUser {
+		for c := range set {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// deliver implements the bus's delivery: it queues ev.Frame on the matching
+// connections. Called from one goroutine per publisher, so a publisher's
+// events reach each connection in order.
+func (h *hub) deliver(ev bus.Event) {
+	h.mu.RLock()
+	var targets []*conn
+	for _, uid := range ev.UserIDs {
+		for c := range h.byUser[uid] {
+			if c.id == ev.SkipConn {
+				continue
+			}
+			if ev.Kick != nil && !ev.Kick.Matches(c.tokenID, c.generation) {
+				continue
+			}
+			targets = append(targets, c)
+		}
+	}
+	h.mu.RUnlock()
+	for _, c := range targets {
+		if c.send(ev.Frame) {
+			h.metrics.pushes.WithLabelValues(ev.Type).Inc()
+			if ev.Type == protocol.PushMessage {
+				h.metrics.messagesOut.Inc()
+			}
+		}
+		if ev.Kick != nil {
+			c.stop(websocket.ClosePolicyViolation, "kicked", true)
+		}
+	}
+}
+
+// drainAll asks every connection to stop reading, finish what it read and
+// close with "going away".
+func (h *hub) drainAll() {
+	for _, c := range h.all() {
+		c.drain()
+	}
+}
+
+// abortAll closes every connection at once.
+func (h *hub) abortAll() {
+	for _, c := range h.all() {
+		c.stop(websocket.CloseGoingAway, "server shutting down", false)
+	}
+}

@@ -1,0 +1,344 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+	"unicode/utf8"
+
+	"parley/protocol"
+	"parley/server/bus"
+	"parley/server/store"
+)
+
+// Message and conversation limits; docs/limits.md lists them.
+const (
+	// defaultPullLimit applies to a SeqRange with Limit 0.
+	defaultPullLimit = 100
+	// maxPullBytes bounds the content bytes of one pull response; a range
+	// may return fewer messages than its limit when it is reached.
+	maxPullBytes = 4 << 20
+	maxDraftLen  = 16 << 10
+)
+
+// caller is who a request comes from.
+type caller struct {
+	UserID string
+	ConnID string
+}
+
+// publish hands ev to the bus; a failure only costs the push (clients
+// catch up through sync), so it is logged, not returned.
+func (s *Server) publish(ctx context.Context, ev bus.Event) {
+	if err := s.bus.Publish(ctx, ev); err != nil {
+		s.log.Warn("publish failed", "type", ev.Type, "err", err)
+	}
+}
+
+// pushTo encodes a push and publishes it to users, skipping one connection
+// (none when skipConn is "").
+func (s *Server) pushTo(ctx context.Context, typ string, v any, skipConn string, userIDs ...string) {
+	b, err := protocol.EncodeFrame("", typ, v)
+	if err != nil {
+		s.log.Error("encode push", "type", typ, "err", err)
+		return
+	}
+	s.publish(ctx, bus.Event{UserIDs: userIDs, SkipConn: skipConn, Type: typ, Frame: b})
+}
+
+// afterCommit fans a stored message out. It runs on the committer's
+// goroutine, so pushes leave in seq order.
+func (s *Server) afterCommit(ctx context.Context, r *store.AppendResult, connID string) {
+	s.pushTo(ctx, protocol.PushMessage, &r.Message, connID, r.Recipients...)
+}
+
+// startSend validates a send, queues it for the committer and answers it
+// from a goroutine once committed, so the connection keeps reading.
+func (s *Server) startSend(c *conn, f *protocol.Frame, start time.Time) {
+	var req protocol.SendReq
+	err := protocol.DecodeData(f.Data, &req)
+	var nm store.NewMessage
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		nm, err = s.prepareSend(ctx, c.userID, &req)
+		cancel()
+	}
+	if err != nil {
+		c.replyError(f.ID, f.Type, start, err)
+		return
+	}
+	c.sendSlots <- struct{}{}
+	job := &sendJob{msg: nm, connID: c.id, done: make(chan sendResult, 1)}
+	if !s.commit.enqueue(job) {
+		<-c.sendSlots
+		c.replyError(f.ID, f.Type, start, protocol.Errorf(protocol.CodeUnavailable, "server is shutting down"))
+		return
+	}
+	c.inflight.Add(1)
+	go func() {
+		defer c.inflight.Done()
+		r := s.commit.wait(job)
+		<-c.sendSlots
+		if r.err != nil {
+			c.replyError(f.ID, f.Type, start, r.err)
+			return
+		}
+		m := &r.res.Message
+		c.reply(f.ID, f.Type, start, protocol.SendResp{
+			ConversationID: m.ConversationID,
+			ServerMsgID:    m.ServerMsgID,
+			Seq:            m.Seq,
+			SendTime:       m.SendTime,
+			Duplicate:      r.res.Duplicate,
+		}, nil)
+	}()
+}
+
+// prepareSend checks a send request and who may receive it. Group
+// membership is checked again inside the commit.
+func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.SendReq) (store.NewMessage, error) {
+	if req.ClientMsgID == "" || len(req.ClientMsgID) > protocol.MaxClientMsgIDLen {
+		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "clientMsgID must be 1 to %d bytes", protocol.MaxClientMsgIDLen)
+	}
+	if (req.RecvID == "") == (req.GroupID == "") {
+		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "exactly one of recvID and groupID is required")
+	}
+	content, err := checkContent(req.ContentType, req.Content)
+	if err != nil {
+		return store.NewMessage{}, err
+	}
+	if req.RecvID != "" {
+		if !protocol.ValidID(req.RecvID) {
+			return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "invalid recvID")
+		}
+		if _, err := s.store.User(ctx, req.RecvID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", req.RecvID)
+			}
+			return store.NewMessage{}, err
+		}
+		if s.cfg.DenyStrangers && req.RecvID != from {
+			ok, err := s.store.AreFriends(ctx, from, req.RecvID)
+			if err != nil {
+				return store.NewMessage{}, err
+			}
+			if !ok {
+				return store.NewMessage{}, protocol.Errorf(protocol.CodePermissionDenied, "you can only message friends")
+			}
+		}
+	} else if !protocol.ValidID(req.GroupID) {
+		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
+	}
+	return store.NewMessage{
+		ClientMsgID: req.ClientMsgID,
+		ServerMsgID: randomID("s", 15),
+		SendID:      from,
+		RecvID:      req.RecvID,
+		GroupID:     req.GroupID,
+		ContentType: req.ContentType,
+		Content:     content,
+		SendTime:    s.nowMs(),
+		CreateTime:  req.CreateTime,
+	}, nil
+}
+
+// checkContent validates the typed envelope and returns the content in
+// compact form.
+func checkContent(typ string, raw json.RawMessage) ([]byte, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "content must be a JSON object")
+	}
+	switch typ {
+	case protocol.ContentText:
+		var t struct {
+			Text *string `json:"text"`
+		}
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "text content: %v", err)
+		}
+		if t.Text == nil || *t.Text == "" {
+			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "text content needs a non-empty \"text\"")
+		}
+		if !utf8.ValidString(*t.Text) {
+			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "text is not valid UTF-8")
+		}
+	case protocol.ContentCustom:
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "custom content: %v", err)
+		}
+	case protocol.ContentImage, protocol.ContentFile, protocol.ContentVoice, protocol.ContentVideo:
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "content type %q is not supported yet", typ)
+	case "":
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "contentType is required")
+	default:
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "unknown content type %q", typ)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "content: %v", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// access checks that the caller may read a conversation and returns the
+// lowest seq they may see.
+func (s *Server) access(ctx context.Context, userID, conversationID string) (minSeq int64, err error) {
+	st, a, b, ok := protocol.ParseConversationID(conversationID)
+	if !ok {
+		return 0, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", conversationID)
+	}
+	if st == protocol.SessionSingle {
+		if userID != a && userID != b {
+			return 0, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
+		}
+		return 1, nil
+	}
+	// Non-members and missing groups get the same answer, so that group
+	// IDs cannot be probed.
+	denied := protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
+	if _, err := s.store.GroupMember(ctx, a, userID); err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			return 0, denied
+		}
+		return 0, err
+	}
+	cs, err := s.store.Conversation(ctx, userID, conversationID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, denied
+		}
+		return 0, err
+	}
+	return max(cs.MinSeq, 1), nil
+}
+
+func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*protocol.PullResp, error) {
+	if len(req.Ranges) > protocol.MaxPullRanges {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "at most %d ranges per pull", protocol.MaxPullRanges)
+	}
+	resp := &protocol.PullResp{Messages: []protocol.Message{}}
+	budget := maxPullBytes
+	for _, rg := range req.Ranges {
+		if rg.FromSeq < 0 || rg.ToSeq < 0 || rg.Limit < 0 {
+			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative seq or limit")
+		}
+		minSeq, err := s.access(ctx, c.UserID, rg.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		limit := rg.Limit
+		if limit == 0 {
+			limit = defaultPullLimit
+		}
+		limit = min(limit, protocol.MaxPullLimit)
+		if budget <= 0 {
+			continue
+		}
+		msgs, err := s.store.Messages(ctx, rg.ConversationID, max(rg.FromSeq, minSeq), rg.ToSeq, limit, rg.Latest)
+		if err != nil {
+			return nil, err
+		}
+		// Keep within the byte budget: the lowest seqs for a forward
+		// range, the highest for a latest one, so that the client can
+		// continue from where this stopped.
+		n := 0
+		used := 0
+		if rg.Latest {
+			for i := len(msgs) - 1; i >= 0 && used+len(msgs[i].Content) <= budget; i-- {
+				used += len(msgs[i].Content)
+				n++
+			}
+			msgs = msgs[len(msgs)-n:]
+		} else {
+			for i := 0; i < len(msgs) && used+len(msgs[i].Content) <= budget; i++ {
+				used += len(msgs[i].Content)
+				n++
+			}
+			msgs = msgs[:n]
+		}
+		budget -= used
+		resp.Messages = append(resp.Messages, msgs...)
+	}
+	return resp, nil
+}
+
+func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*protocol.SyncResp, error) {
+	if req.Cursor < 0 || req.Limit < 0 {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative cursor or limit")
+	}
+	limit := req.Limit
+	if limit == 0 {
+		limit = protocol.DefaultSyncLimit
+	}
+	limit = min(limit, protocol.MaxSyncLimit)
+	convs, err := s.store.ChangedConversations(ctx, c.UserID, req.Cursor, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &protocol.SyncResp{Conversations: []protocol.ConversationState{}, Cursor: req.Cursor}
+	if len(convs) > limit {
+		convs, resp.HasMore = convs[:limit], true
+	}
+	if len(convs) > 0 {
+		resp.Conversations = convs
+		resp.Cursor = convs[len(convs)-1].Version
+	}
+	return resp, nil
+}
+
+// updateConversation applies a change for the caller and pushes the new
+// state to their other connections.
+func (s *Server) updateConversation(ctx context.Context, c caller, convID string, ch store.ConversationChange) (*protocol.ConversationState, error) {
+	typ, a, b, ok := protocol.ParseConversationID(convID)
+	if !ok {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", convID)
+	}
+	if typ == protocol.SessionSingle {
+		if c.UserID != a && c.UserID != b {
+			return nil, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
+		}
+		peer := a
+		if c.UserID == a {
+			peer = b
+		}
+		if _, err := s.store.User(ctx, peer); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", peer)
+			}
+			return nil, err
+		}
+	}
+	st, changed, err := s.store.UpdateConversation(ctx, c.UserID, convID, ch, s.nowMs())
+	if err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
+		}
+		return nil, err
+	}
+	if changed {
+		s.pushTo(ctx, protocol.PushConversation, st, c.ConnID, c.UserID)
+	}
+	return st, nil
+}
+
+func (s *Server) markRead(ctx context.Context, c caller, req *protocol.MarkReadReq) (*protocol.ConversationState, error) {
+	if req.ReadSeq < 0 {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative readSeq")
+	}
+	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{ReadSeq: &req.ReadSeq})
+}
+
+func (s *Server) setPinned(ctx context.Context, c caller, req *protocol.SetPinnedReq) (*protocol.ConversationState, error) {
+	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{IsPinned: &req.IsPinned})
+}
+
+func (s *Server) setDraft(ctx context.Context, c caller, req *protocol.SetDraftReq) (*protocol.ConversationState, error) {
+	if len(req.DraftText) > maxDraftLen || !utf8.ValidString(req.DraftText) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "draft must be valid UTF-8 of at most %d bytes", maxDraftLen)
+	}
+	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{DraftText: &req.DraftText})
+}

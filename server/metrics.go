@@ -1,0 +1,66 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are registered on a registry of the Server's own, so that several
+// Servers can run in one process (tests).
+type metrics struct {
+	reg             *prometheus.Registry
+	connections     prometheus.Gauge
+	messagesIn      prometheus.Counter
+	messagesOut     prometheus.Counter
+	pushes          *prometheus.CounterVec
+	requests        *prometheus.HistogramVec
+	errors          *prometheus.CounterVec
+	batchSize       prometheus.Histogram
+	slowDisconnects prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "parley_ws_connections", Help: "Open WebSocket connections.",
+		}),
+		messagesIn: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_messages_in_total", Help: "Messages stored (duplicates excluded).",
+		}),
+		messagesOut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_messages_out_total", Help: "push.message frames queued to connections.",
+		}),
+		pushes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_pushes_total", Help: "Push frames queued to connections, by type.",
+		}, []string{"type"}),
+		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "parley_request_duration_seconds",
+			Help:    "WebSocket request latency from read to response queued, by request type.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"type"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_errors_total", Help: "Error responses (WebSocket and HTTP), by code.",
+		}, []string{"code"}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "parley_commit_batch_messages",
+			Help:    "Messages per group commit.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+		}),
+		slowDisconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_slow_consumer_disconnects_total", Help: "Connections closed because their send queue was full.",
+		}),
+	}
+	m.reg.MustRegister(m.connections, m.messagesIn, m.messagesOut, m.pushes, m.requests, m.errors, m.batchSize,
+		m.slowDisconnects,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}

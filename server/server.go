@@ -1,0 +1,270 @@
+// Package server is parleyd: accounts and tokens over HTTP, and the
+// WebSocket gateway through which the SDK sends, syncs and pulls messages.
+//
+// A Server is built with New from a Config and serves everything from
+// Handler. Persistence is behind the interfaces of package store (SQLite
+// today); pushes to connections go through package bus (in-process today).
+// docs/protocol.md describes the wire protocol, docs/limits.md every limit.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"parley/protocol"
+	"parley/server/bus"
+	"parley/server/store"
+	"parley/server/store/sqlite"
+)
+
+// Config configures a Server. The zero value of every field but AdminSecret
+// is usable; New fills in the defaults on a copy.
+type Config struct {
+	// DataDir holds the SQLite database (and uploads, later); created if
+	// missing. Default "data".
+	DataDir string
+	// AdminSecret authorizes the /api/v1/admin routes. Required.
+	AdminSecret string
+	// Store selects the store: "" or "sqlite". PostgreSQL URLs are not
+	// supported yet.
+	Store string
+	// Bus selects the push bus: "" or "local". NATS URLs are not supported yet.
+	Bus string
+	// Logger receives the server's logs; nil is silent.
+	Logger *slog.Logger
+
+	// MaxFrameBytes bounds one WebSocket frame (so one message); default
+	// protocol.DefaultMaxFrameBytes. Larger frames are answered with
+	// too_large; frames over 4× this close the connection.
+	MaxFrameBytes int
+	// AllowedOrigins lists the cross-origin pages (e.g.
+	// "https://app.example.com", or "*" for any) allowed to open a
+	// WebSocket and call the HTTP API. Same-origin pages and clients that
+	// send no Origin are always allowed.
+	AllowedOrigins []string
+	// DenyStrangers, when set, lets users message only their friends.
+	DenyStrangers bool
+	// TokenTTL is how long a minted token is valid; default 7 days.
+	TokenTTL time.Duration
+
+	// SDKDir is served at /sdk/ (the built npm package); empty serves nothing.
+	SDKDir string
+	// DemoFS is served at / (the web demo); nil serves nothing.
+	DemoFS fs.FS
+
+	// HeartbeatInterval is the client's expected ping interval; a
+	// connection silent for three intervals is closed. Default
+	// protocol.HeartbeatIntervalMs.
+	HeartbeatInterval time.Duration
+	// RateLimit is the sustained number of requests per second one
+	// connection may make (pings excluded), RateBurst the burst; defaults
+	// 100 and 200. Requests over the limit are answered rate_limited.
+	RateLimit float64
+	RateBurst int
+	// SendQueue is how many outgoing frames may wait for a slow reader
+	// before its connection is closed; default 256.
+	SendQueue int
+	// WriteTimeout bounds writing one frame to a connection; default 10s.
+	WriteTimeout time.Duration
+	// MaxBatch bounds how many messages share one commit; default 256.
+	MaxBatch int
+	// BcryptCost is the password hashing cost; default bcrypt.DefaultCost.
+	// Tests lower it.
+	BcryptCost int
+	// Clock returns the current time; nil is time.Now. Tests move it.
+	Clock func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = protocol.DefaultMaxFrameBytes
+	}
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = 7 * 24 * time.Hour
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = protocol.HeartbeatIntervalMs * time.Millisecond
+	}
+	if c.RateLimit <= 0 {
+		c.RateLimit = 100
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = 200
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = 256
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 256
+	}
+	if c.BcryptCost == 0 {
+		c.BcryptCost = bcrypt.DefaultCost
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	c.AllowedOrigins = append([]string(nil), c.AllowedOrigins...)
+	return c
+}
+
+// Server is one parleyd node.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   store.Store
+	bus     bus.Bus
+	hub     *hub
+	tokens  *tokenSigner
+	metrics *metrics
+	commit  *committer
+	handler http.Handler
+	// handlers answer the WebSocket request types (send aside).
+	handlers map[string]handlerFunc
+	// dummyHash is compared against on logins of unknown users, so that
+	// they take as long as logins with a wrong password.
+	dummyHash []byte
+
+	// mu guards closing and the Add side of active.
+	mu      sync.Mutex
+	closing bool
+	// active counts HTTP requests in progress, WebSocket connections included.
+	active sync.WaitGroup
+	ready  atomic.Bool
+}
+
+// New opens the store (running its migrations) and returns a Server ready
+// to serve Handler.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if cfg.AdminSecret == "" {
+		return nil, errors.New("server: AdminSecret is required")
+	}
+	switch {
+	case cfg.Bus == "" || cfg.Bus == "local":
+	case strings.HasPrefix(cfg.Bus, "nats://"):
+		return nil, fmt.Errorf("server: bus %q: NATS is not supported yet; use local", cfg.Bus)
+	default:
+		return nil, fmt.Errorf("server: unknown bus %q (want local)", cfg.Bus)
+	}
+	var st store.Store
+	switch {
+	case cfg.Store == "" || cfg.Store == "sqlite":
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("server: data dir: %w", err)
+		}
+		var err error
+		st, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db"))
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+	case strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
+		return nil, errors.New("server: PostgreSQL store is not supported yet; use sqlite")
+	default:
+		return nil, fmt.Errorf("server: unknown store %q (want sqlite)", cfg.Store)
+	}
+
+	key, err := st.Secret(ctx, "token_key", func() ([]byte, error) {
+		k := make([]byte, 32)
+		_, err := rand.Read(k)
+		return k, err
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("server: token key: %w", err)
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte("not a password"), cfg.BcryptCost)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("server: bcrypt cost %d: %w", cfg.BcryptCost, err)
+	}
+
+	s := &Server{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		store:     st,
+		tokens:    &tokenSigner{key: key},
+		metrics:   newMetrics(),
+		dummyHash: dummy,
+	}
+	s.hub = newHub(s.metrics)
+	s.bus = bus.NewLocal(s.hub.deliver)
+	s.commit = newCommitter(st, cfg.MaxBatch, s.afterCommit, s.metrics, s.log)
+	s.handler = s.routes()
+	s.ready.Store(true)
+	s.log.Info("server ready", "data", cfg.DataDir, "store", "sqlite", "bus", "local")
+	return s, nil
+}
+
+// Handler serves every route: the HTTP API, /ws, /healthz, /metrics, /sdk/
+// and the demo at /.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Shutdown stops accepting requests, lets each WebSocket connection finish
+// the requests it has read (acknowledging committed messages), closes the
+// connections with "going away", commits what is queued and closes the
+// store. It returns ctx's error if ctx ends first; the store is then still
+// closed, and requests not yet acknowledged get no acknowledgement.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return errors.New("server: already shut down")
+	}
+	s.closing = true
+	s.mu.Unlock()
+	s.ready.Store(false)
+	s.log.Info("shutting down", "connections", s.hub.count())
+
+	s.hub.drainAll()
+	idle := make(chan struct{})
+	go func() {
+		s.active.Wait()
+		close(idle)
+	}()
+	var err error
+	select {
+	case <-idle:
+	case <-ctx.Done():
+		err = fmt.Errorf("server: shutdown: %w", ctx.Err())
+		s.hub.abortAll()
+	}
+	s.commit.stop()
+	return errors.Join(err, s.bus.Close(), s.store.Close())
+}
+
+// enter registers an HTTP request in progress; false once shutting down.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.active.Add(1)
+	return true
+}
+
+func (s *Server) now() time.Time { return s.cfg.Clock() }
+
+func (s *Server) nowMs() int64 { return s.cfg.Clock().UnixMilli() }

@@ -1,0 +1,170 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+const convCols = `uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
+	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, c.max_seq`
+
+const convFrom = ` FROM user_conversations uc JOIN conversations c ON c.conversation_id = uc.conversation_id `
+
+func scanConv(row interface{ Scan(...any) error }) (protocol.ConversationState, error) {
+	var st protocol.ConversationState
+	var pinned int
+	err := row.Scan(&st.ConversationID, &st.SessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
+		&pinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq)
+	st.IsPinned = pinned != 0
+	return st, err
+}
+
+// withLatest loads st's latest message, if it has one the user may read.
+func withLatest(ctx context.Context, q querier, st *protocol.ConversationState) error {
+	if st.MaxSeq == 0 || st.MaxSeq < st.MinSeq {
+		return nil
+	}
+	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq = ?`,
+		st.ConversationID, st.MaxSeq))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	st.LatestMessage = &m
+	return nil
+}
+
+// ChangedConversations implements store.Conversations. It reads through the
+// (user_id, version) index, then one primary-key lookup per row returned.
+func (s *Store) ChangedConversations(ctx context.Context, userID string, cursor int64, limit int) ([]protocol.ConversationState, error) {
+	var out []protocol.ConversationState
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+convCols+convFrom+`
+			WHERE uc.user_id = ? AND uc.version > ? ORDER BY uc.version LIMIT ?`, userID, cursor, limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			st, err := scanConv(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, st)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range out {
+			if err := withLatest(ctx, tx, &out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: changed conversations: %w", err)
+	}
+	return out, nil
+}
+
+// Conversation implements store.Conversations.
+func (s *Store) Conversation(ctx context.Context, userID, conversationID string) (*protocol.ConversationState, error) {
+	var st protocol.ConversationState
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		st, err = scanConv(tx.QueryRowContext(ctx, `SELECT `+convCols+convFrom+`WHERE uc.user_id = ? AND uc.conversation_id = ?`,
+			userID, conversationID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlite: conversation %q of %q: %w", conversationID, userID, store.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: conversation: %w", err)
+		}
+		return withLatest(ctx, tx, &st)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// UpdateConversation implements store.Conversations.
+func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID string, ch store.ConversationChange, now int64) (*protocol.ConversationState, bool, error) {
+	var st protocol.ConversationState
+	changed := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		row := func() *sql.Row {
+			return tx.QueryRowContext(ctx, `SELECT `+convCols+convFrom+`WHERE uc.user_id = ? AND uc.conversation_id = ?`,
+				userID, conversationID)
+		}
+		var err error
+		st, err = scanConv(row())
+		if errors.Is(err, sql.ErrNoRows) {
+			typ, a, b, ok := protocol.ParseConversationID(conversationID)
+			if !ok || typ != protocol.SessionSingle || (userID != a && userID != b) {
+				return fmt.Errorf("sqlite: conversation %q: %w", conversationID, store.ErrNotMember)
+			}
+			peer := a
+			if userID == a {
+				peer = b
+			}
+			if err := ensureConversation(ctx, tx, conversationID, protocol.SessionSingle, "", now); err != nil {
+				return err
+			}
+			if err := ensureSingleState(ctx, tx, userID, peer, conversationID, now); err != nil {
+				return err
+			}
+			st, err = scanConv(row())
+		}
+		if err != nil {
+			return err
+		}
+
+		if ch.ReadSeq != nil {
+			rs := *ch.ReadSeq
+			if rs <= 0 || rs > st.MaxSeq {
+				rs = st.MaxSeq
+			}
+			if rs > st.ReadSeq {
+				st.ReadSeq, changed = rs, true
+			}
+		}
+		if ch.IsPinned != nil && *ch.IsPinned != st.IsPinned {
+			st.IsPinned, changed = *ch.IsPinned, true
+		}
+		if ch.DraftText != nil && *ch.DraftText != st.DraftText {
+			st.DraftText, changed = *ch.DraftText, true
+		}
+		if changed {
+			err := tx.QueryRowContext(ctx, `UPDATE users SET change_version = change_version + 1 WHERE user_id = ? RETURNING change_version`,
+				userID).Scan(&st.Version)
+			if err != nil {
+				return err
+			}
+			st.UpdatedAt = now
+			_, err = tx.ExecContext(ctx, `UPDATE user_conversations SET read_seq = ?, is_pinned = ?, draft_text = ?, version = ?, update_time = ?
+				WHERE user_id = ? AND conversation_id = ?`,
+				st.ReadSeq, boolInt(st.IsPinned), st.DraftText, st.Version, st.UpdatedAt, userID, conversationID)
+			if err != nil {
+				return err
+			}
+		}
+		return withLatest(ctx, tx, &st)
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			return nil, false, err
+		}
+		return nil, false, fmt.Errorf("sqlite: update conversation: %w", err)
+	}
+	return &st, changed, nil
+}

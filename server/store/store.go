@@ -1,0 +1,224 @@
+// Package store defines the persistence parleyd needs, as several small
+// interfaces composed into Store. Implementations live in subpackages
+// (sqlite today, PostgreSQL later) and all run the conformance suite in
+// package storetest.
+//
+// Every method is safe for concurrent use. Methods that change several rows
+// do so in one transaction: either all of it is committed or none of it.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"parley/protocol"
+)
+
+// Sentinel errors, part of the contract checked by storetest. Callers test
+// them with errors.Is; implementations may wrap them.
+var (
+	// ErrNotFound: the user, group, conversation or request does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrExists: a unique key (user ID, username, friendship) is taken.
+	ErrExists = errors.New("store: already exists")
+	// ErrNotMember: the user is not a member of the group.
+	ErrNotMember = errors.New("store: not a member")
+)
+
+// User is a stored account. Username and PasswordHash are empty for users an
+// application's backend created through the admin API.
+type User struct {
+	UserID       string
+	Username     string
+	PasswordHash []byte
+	Nickname     string
+	FaceURL      string
+	CreateTime   int64
+	// TokenGeneration is bumped by "revoke all": only tokens carrying the
+	// current generation are valid.
+	TokenGeneration int64
+}
+
+// Profile converts u to its public wire form.
+func (u *User) Profile() protocol.User {
+	return protocol.User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL}
+}
+
+// Users stores accounts. Usernames are unique case-insensitively; the
+// caller passes them already lower-cased.
+type Users interface {
+	// CreateUser stores u. ErrExists if the user ID or username is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// User returns one user, or ErrNotFound.
+	User(ctx context.Context, userID string) (*User, error)
+	// UserByUsername returns the user with that (lower-case) username, or ErrNotFound.
+	UserByUsername(ctx context.Context, username string) (*User, error)
+	// Users returns the users that exist among ids, in no particular order.
+	Users(ctx context.Context, ids []string) ([]*User, error)
+	// UpdateProfile sets the non-nil fields and returns the updated user.
+	UpdateProfile(ctx context.Context, userID string, nickname, faceURL *string) (*User, error)
+}
+
+// Tokens stores what makes a signed token invalid before its expiry.
+type Tokens interface {
+	// RevokeToken records that the token with this ID is no longer valid.
+	// expiresAt lets implementations forget it once it would have expired.
+	RevokeToken(ctx context.Context, tokenID, userID string, expiresAt int64) error
+	// TokenRevoked reports whether RevokeToken was called for tokenID.
+	TokenRevoked(ctx context.Context, tokenID string) (bool, error)
+	// BumpTokenGeneration invalidates every token of the user minted so far
+	// and returns the new generation. ErrNotFound if the user does not exist.
+	BumpTokenGeneration(ctx context.Context, userID string) (int64, error)
+}
+
+// Secrets stores server-wide secrets such as the token signing key, so that
+// tokens survive restarts.
+type Secrets interface {
+	// Secret returns the secret called name, storing gen() first if there
+	// is none. Concurrent callers all get the same value.
+	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+}
+
+// NewMessage is one message to store. Exactly one of RecvID and GroupID is set.
+type NewMessage struct {
+	ClientMsgID string
+	ServerMsgID string // chosen by the caller, unique
+	SendID      string
+	RecvID      string
+	GroupID     string
+	ContentType string
+	Content     []byte // JSON
+	SendTime    int64
+	CreateTime  int64
+}
+
+// AppendResult is the outcome of one NewMessage.
+type AppendResult struct {
+	// Message is the stored message; for a duplicate, the original.
+	Message protocol.Message
+	// Duplicate: the sender had already sent this ClientMsgID; nothing was stored.
+	Duplicate bool
+	// Recipients are the users whose conversation changed (sender
+	// included), for fan-out. Empty for a duplicate.
+	Recipients []string
+	// Err is set when this message was rejected (ErrNotMember); the other
+	// messages of the batch are unaffected.
+	Err error
+}
+
+// Messages stores messages.
+type Messages interface {
+	// AppendMessages stores msgs in one transaction, in order. For each
+	// message it assigns the next seq of its conversation, creates the
+	// conversation on first use, bumps the change version of every member
+	// (sender included), and moves the sender's read seq to the new seq.
+	// A group message from a non-member gets Err ErrNotMember. A message
+	// whose (SendID, ClientMsgID) was stored before, in an earlier call or
+	// earlier in msgs, is a duplicate. The returned error is for the
+	// transaction as a whole: when it is non-nil nothing was stored.
+	AppendMessages(ctx context.Context, msgs []NewMessage) ([]AppendResult, error)
+	// Messages returns the messages of conversationID with
+	// fromSeq <= seq <= toSeq (toSeq 0: no upper bound), at most limit of
+	// them: the lowest, or with latest the highest; always in ascending seq.
+	Messages(ctx context.Context, conversationID string, fromSeq, toSeq int64, limit int, latest bool) ([]protocol.Message, error)
+}
+
+// ConversationChange is one change to a user's conversation state; nil
+// fields are left as they are.
+type ConversationChange struct {
+	// ReadSeq moves the read seq forward (never back), capped at MaxSeq;
+	// 0 means MaxSeq.
+	ReadSeq   *int64
+	IsPinned  *bool
+	DraftText *string
+}
+
+// Conversations stores each user's view of their conversations.
+type Conversations interface {
+	// ChangedConversations returns the user's conversations whose version
+	// is greater than cursor, in ascending version, at most limit, each
+	// with its latest message. Its cost is proportional to the number
+	// returned, not to the user's conversation count.
+	ChangedConversations(ctx context.Context, userID string, cursor int64, limit int) ([]protocol.ConversationState, error)
+	// Conversation returns one conversation of the user, or ErrNotFound
+	// when the user has no state for it.
+	Conversation(ctx context.Context, userID, conversationID string) (*protocol.ConversationState, error)
+	// UpdateConversation applies ch to the user's state of a conversation
+	// and, if anything changed, bumps the user's change version. For a
+	// single conversation the state is created when missing (the caller
+	// has checked the peer exists); for a group, a non-member gets
+	// ErrNotMember. changed is false when ch changed nothing.
+	UpdateConversation(ctx context.Context, userID, conversationID string, ch ConversationChange, now int64) (st *protocol.ConversationState, changed bool, err error)
+}
+
+// FriendRequest is a stored request.
+type FriendRequest struct {
+	FromUserID string
+	ToUserID   string
+	Message    string
+	State      string // protocol.FriendRequestPending or Accepted
+	CreateTime int64
+	HandleTime int64
+}
+
+// Friends stores friend requests and friendships. A friendship is stored
+// in both directions, which leaves room for per-side remarks later.
+type Friends interface {
+	// PutFriendRequest creates or refreshes a pending request from -> to.
+	// ErrExists if they are already friends.
+	PutFriendRequest(ctx context.Context, req FriendRequest) error
+	// FriendRequest returns the request from -> to, or ErrNotFound.
+	FriendRequest(ctx context.Context, from, to string) (*FriendRequest, error)
+	// AcceptFriendRequest marks the pending request from -> to accepted
+	// and makes them friends, in one transaction. ErrNotFound when there is
+	// no pending request.
+	AcceptFriendRequest(ctx context.Context, from, to string, now int64) error
+	// FriendRequests lists pending requests to or from userID, newest first.
+	FriendRequests(ctx context.Context, userID string, limit int) ([]FriendRequest, error)
+	// AreFriends reports whether a and b are friends.
+	AreFriends(ctx context.Context, a, b string) (bool, error)
+	// FriendIDs lists userID's friends.
+	FriendIDs(ctx context.Context, userID string) ([]string, error)
+}
+
+// NewGroup is a group to create; OwnerUserID is also a member.
+type NewGroup struct {
+	GroupID       string
+	Name          string
+	FaceURL       string
+	OwnerUserID   string
+	MemberUserIDs []string // besides the owner; duplicates ignored
+	CreateTime    int64
+}
+
+// Groups stores groups and their members.
+type Groups interface {
+	// CreateGroup creates the group, its members (owner with RoleOwner,
+	// the others RoleMember), its conversation with seq 0, and every
+	// member's conversation state (bumping their change versions), in one
+	// transaction. ErrNotFound if a member does not exist; ErrExists if the
+	// group ID is taken.
+	CreateGroup(ctx context.Context, g NewGroup) (*protocol.Group, error)
+	// Group returns a group, or ErrNotFound.
+	Group(ctx context.Context, groupID string) (*protocol.Group, error)
+	// UserGroups lists the groups userID is a member of.
+	UserGroups(ctx context.Context, userID string) ([]protocol.Group, error)
+	// GroupMembers lists a group's members, owner first then by join time.
+	GroupMembers(ctx context.Context, groupID string) ([]protocol.GroupMember, error)
+	// GroupMember returns one membership, or ErrNotMember.
+	GroupMember(ctx context.Context, groupID, userID string) (*protocol.GroupMember, error)
+}
+
+// Store is everything parleyd persists.
+type Store interface {
+	Users
+	Tokens
+	Secrets
+	Messages
+	Conversations
+	Friends
+	Groups
+	// Close flushes and closes the store. It must be called once, after
+	// every other call has returned.
+	Close() error
+}
