@@ -117,8 +117,14 @@ function renderList() {
   });
 }
 
-function groupSenders(convs) {
-  return convs.filter((c) => c.sessionType === 'group' && c.latestMessage).map((c) => c.latestMessage.sendID);
+/** idsToName lists the users the list shows by name: group senders, unnamed peers. */
+function idsToName(convs) {
+  const ids = [];
+  for (const c of convs) {
+    if (c.sessionType === 'group' && c.latestMessage) ids.push(c.latestMessage.sendID);
+    if (c.sessionType !== 'group' && !c.showName && c.userID) ids.push(c.userID);
+  }
+  return ids;
 }
 
 async function loadConversations() {
@@ -127,7 +133,7 @@ async function loadConversations() {
     state.conversations.clear();
     for (const c of list || []) state.conversations.set(c.conversationID, c);
     renderList();
-    ensureUsers(groupSenders(list || []));
+    ensureUsers(idsToName(list || []));
   } catch (err) {
     const empty = $('empty-conversations');
     empty.hidden = false;
@@ -412,7 +418,7 @@ function subscribe(client) {
       if (c.unreadCount > 0) scheduleMarkRead();
       refreshOpenIfStale();
     }
-    ensureUsers(groupSenders(convs));
+    ensureUsers(idsToName(convs));
     renderList();
   });
 

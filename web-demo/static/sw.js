@@ -29,7 +29,14 @@ const SHELL = [
   '/sdk/parley.wasm',
 ];
 
-const NEVER = [/^\/api\//, /^\/ws$/, /^\/healthz$/, /^\/metrics$/];
+// Only files are cached: the page, its modules and the SDK's files. Never the
+// API, the WebSocket or a stream, whose answers must come from the server.
+const FILE = /\.(html|js|mjs|css|wasm|json|svg|png|ico|webmanifest)$/;
+const NEVER = /^\/(api|ws|healthz|metrics)(\/|$)/;
+
+function cacheable(url) {
+  return url.origin === self.location.origin && !NEVER.test(url.pathname) && (url.pathname === '/' || FILE.test(url.pathname));
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -54,8 +61,7 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('fetch', (event) => {
   const req = event.request;
   const url = new URL(req.url);
-  if (req.method !== 'GET' || url.origin !== self.location.origin) return;
-  if (NEVER.some((re) => re.test(url.pathname))) return;
+  if (req.method !== 'GET' || !cacheable(url)) return;
   event.respondWith(networkFirst(event, req));
 });
 

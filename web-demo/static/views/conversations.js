@@ -17,8 +17,8 @@ export function sortConversations(convs) {
 }
 
 /** conversationName is what a conversation is called in the list and header. */
-export function conversationName(c) {
-  return c.showName || c.userID || c.groupID || c.conversationID;
+export function conversationName(c, nameOf = (id) => id) {
+  return c.showName || (c.userID && nameOf(c.userID)) || c.groupID || c.conversationID;
 }
 
 function preview(c, selfID, nameOf) {
@@ -32,7 +32,7 @@ function preview(c, selfID, nameOf) {
 }
 
 function item(c, { selfID, openID, onOpen, nameOf }) {
-  const name = conversationName(c);
+  const name = conversationName(c, nameOf);
   const avatar = el('span', { className: 'avatar', attrs: { 'aria-hidden': 'true' } });
   paintAvatar(avatar, name, c.userID || c.groupID || c.conversationID);
   const p = preview(c, selfID, nameOf);

@@ -1,0 +1,478 @@
+// End-to-end tests of the web demo: a real parleyd, the real SDK it serves at
+// /sdk/, and Debian's Chromium driven by playwright-core. Users register and
+// chat through the demo's own forms, as a person would.
+//
+//   cd web-demo/e2e && npm ci && node --test
+//
+// Environment:
+//   PARLEYD_BIN        a built parleyd; without it the test builds ./cmd/parleyd
+//   PARLEY_ROOT        the repository root (default: two folders up)
+//   CHROMIUM_BIN       the browser (default /usr/bin/chromium)
+//   PARLEY_SCREENSHOT  set to 1 to save docs/screenshot.png
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..'));
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+// How long one expectation may take. Generous: the machine is small and shared.
+const WAIT = 30_000;
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+// ---------- parleyd ----------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function delay(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Parleyd runs the server binary on a fixed port and data folder, so it can be stopped and started again. */
+class Parleyd {
+  constructor(bin, port, dataDir) {
+    this.bin = bin;
+    this.port = port;
+    this.dataDir = dataDir;
+    this.url = `http://127.0.0.1:${port}`;
+    this.proc = null;
+    this.log = [];
+  }
+
+  async start() {
+    const proc = spawn(this.bin, ['-addr', `127.0.0.1:${this.port}`, '-data', this.dataDir, '-admin-secret', 'x'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    proc.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    const keep = (chunk) => {
+      this.log.push(...String(chunk).split('\n').filter(Boolean));
+      if (this.log.length > 300) this.log.splice(0, this.log.length - 300);
+    };
+    proc.stdout.on('data', keep);
+    proc.stderr.on('data', keep);
+
+    // Wait for /healthz to answer 200, or for the process to die.
+    const deadline = Date.now() + 60_000;
+    let exited = null;
+    proc.exited.then((e) => (exited = e));
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`parleyd exited (${JSON.stringify(exited)}) before it was healthy:\n${this.tail()}`);
+      try {
+        const res = await fetch(`${this.url}/healthz`);
+        if (res.status === 200) return;
+      } catch {
+        // Not listening yet.
+      }
+      await delay(100);
+    }
+    throw new Error(`parleyd did not become healthy within 60s:\n${this.tail()}`);
+  }
+
+  async stop() {
+    const proc = this.proc;
+    if (!proc) return;
+    this.proc = null;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const done = await Promise.race([proc.exited, delay(10_000).then(() => null)]);
+    if (!done) {
+      proc.kill('SIGKILL');
+      await proc.exited;
+    }
+  }
+
+  tail() {
+    return this.log.slice(-40).join('\n');
+  }
+}
+
+function parleydBinary(tmp) {
+  if (process.env.PARLEYD_BIN) return path.resolve(process.env.PARLEYD_BIN);
+  if (!existsSync(path.join(root, 'wasm', 'dist', 'index.js'))) {
+    throw new Error('wasm/dist/index.js is missing: run ./build.sh first (parleyd serves the SDK from it at /sdk/)');
+  }
+  const bin = path.join(tmp, 'parleyd');
+  execFileSync('go', ['build', '-o', bin, './cmd/parleyd'], { cwd: root, stdio: 'inherit', timeout: 600_000 });
+  return bin;
+}
+
+// ---------- the browser side ----------
+
+let server;
+let browser;
+let tmp;
+const contexts = [];
+let userCounter = 0;
+const runID = Math.random().toString(36).slice(2, 7);
+
+/**
+ * newUser opens a fresh browser profile, registers through the demo's form
+ * and waits until the main screen shows.
+ */
+async function newUser(label, viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(WAIT);
+  contexts.push(context);
+  const page = await context.newPage();
+  const user = {
+    label,
+    username: `${label.toLowerCase()}_${runID}_${++userCounter}`,
+    nickname: `${label} ${runID}`,
+    password: `pw-${label}-${runID}-secret`,
+    context,
+    page,
+    dialogs: [],
+    errors: [],
+  };
+  page.on('dialog', (d) => {
+    user.dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (err) => user.errors.push(String(err)));
+  await page.goto(server.url + '/');
+  await page.getByTestId('auth-screen').waitFor();
+  await page.getByTestId('show-register').click();
+  await page.getByTestId('register-username').fill(user.username);
+  await page.getByTestId('register-nickname').fill(user.nickname);
+  await page.getByTestId('register-password').fill(user.password);
+  await page.getByTestId('register-submit').click();
+  await page.getByTestId('main-screen').waitFor();
+  return user;
+}
+
+function conversationItem(user, name) {
+  return user.page.locator(`[data-testid="conversation-item"][data-name="${name}"]`);
+}
+
+function message(user, text, status) {
+  const sel = status ? `[data-testid="message"][data-status="${status}"]` : '[data-testid="message"]';
+  return user.page.locator(sel).filter({ has: user.page.getByTestId('message-text').getByText(text, { exact: true }) });
+}
+
+async function startChat(user, other) {
+  await user.page.getByTestId('new-chat-button').click();
+  await user.page.getByTestId('new-chat-username').fill(other.username);
+  await user.page.getByTestId('new-chat-submit').click();
+  await user.page.getByTestId('chat-view').waitFor();
+  await waitText(user, 'chat-title', other.nickname);
+}
+
+async function openConversation(user, name) {
+  await conversationItem(user, name).click();
+  await user.page.getByTestId('chat-view').waitFor();
+  await waitText(user, 'chat-title', name);
+}
+
+async function send(user, text) {
+  const input = user.page.getByTestId('composer-input');
+  await input.fill(text);
+  await input.press('Enter');
+  await message(user, text).waitFor();
+}
+
+async function waitText(user, testid, text) {
+  await user.page.waitForFunction(
+    ([id, want]) => {
+      const node = document.querySelector(`[data-testid="${id}"]`);
+      return !!node && node.textContent.trim() === want;
+    },
+    [testid, text],
+    { timeout: WAIT },
+  );
+}
+
+/** waitFor polls a condition in Node with a deadline (for things spanning pages). */
+async function waitFor(what, fn, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    await delay(100);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+async function unreadOf(user, name) {
+  return Number(await conversationItem(user, name).getAttribute('data-unread'));
+}
+
+function assertClean(...users) {
+  for (const u of users) {
+    assert.deepEqual(u.dialogs, [], `${u.label} saw dialogs`);
+    assert.deepEqual(u.errors, [], `${u.label} had uncaught page errors`);
+  }
+}
+
+before(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-demo-e2e-'));
+  const bin = parleydBinary(tmp);
+  const dataDir = path.join(tmp, 'data');
+  mkdirSync(dataDir);
+  server = new Parleyd(bin, await freePort(), dataDir);
+  await server.start();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  if (browser) await browser.close().catch(() => {});
+  if (server) await server.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('web demo', { timeout: 600_000 }, () => {
+  test('two users chat; unread badge rises and clears; history pages and survives a reload; log out and in', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+
+    await startChat(alice, bob);
+    await send(alice, 'Hello Bob');
+    await message(alice, 'Hello Bob', 'sent').waitFor();
+
+    // Bob is on his list: the conversation arrives with an unread badge and the title counts it.
+    await conversationItem(bob, alice.nickname).waitFor();
+    await waitFor('Bob unread 1', async () => (await unreadOf(bob, alice.nickname)) === 1);
+    assert.equal((await conversationItem(bob, alice.nickname).getByTestId('unread-badge').textContent()).trim(), '1');
+    await bob.page.waitForFunction(() => document.title.startsWith('(1)'), null, { timeout: WAIT });
+
+    // Opening it shows the message and clears the badge and the title count.
+    await openConversation(bob, alice.nickname);
+    await message(bob, 'Hello Bob').waitFor();
+    await waitFor('Bob unread 0', async () => (await unreadOf(bob, alice.nickname)) === 0);
+    assert.equal(await conversationItem(bob, alice.nickname).getByTestId('unread-badge').count(), 0);
+    await bob.page.waitForFunction(() => document.title === 'Parley', null, { timeout: WAIT });
+
+    // The other way, live: Alice has the chat open.
+    await send(bob, 'Hi Alice');
+    await message(bob, 'Hi Alice', 'sent').waitFor();
+    await message(alice, 'Hi Alice').waitFor();
+    assert.equal(await message(alice, 'Hi Alice').getAttribute('data-own'), 'false');
+    assert.equal(await message(alice, 'Hello Bob').getAttribute('data-own'), 'true');
+
+    // Enough messages for more than one page of history.
+    const many = 40;
+    for (let i = 1; i <= many; i++) await send(alice, `line ${i}`);
+    await message(alice, `line ${many}`, 'sent').waitFor();
+    await message(bob, `line ${many}`).waitFor();
+
+    // A reload logs in again from the remembered session and reopens the chat from local data.
+    await bob.page.reload();
+    await bob.page.getByTestId('main-screen').waitFor();
+    await bob.page.getByTestId('chat-view').waitFor();
+    await message(bob, `line ${many}`).waitFor();
+    // Only the newest page is loaded at first; scrolling up loads the older ones.
+    assert.equal(await message(bob, 'Hello Bob').count(), 0, 'the first page should not reach back to the first message');
+    const scroller = bob.page.getByTestId('message-scroller');
+    await waitFor('history back to the start', async () => {
+      await scroller.evaluate((el) => {
+        el.scrollTop = 0;
+        el.dispatchEvent(new Event('scroll'));
+      });
+      return (await message(bob, 'Hello Bob').count()) === 1;
+    });
+    await bob.page.locator('[data-testid="history-status"][data-state="end"]').waitFor();
+    // Every message exactly once, in order.
+    const texts = await bob.page.getByTestId('message-text').allTextContents();
+    assert.deepEqual(texts, ['Hello Bob', 'Hi Alice', ...Array.from({ length: many }, (_, i) => `line ${i + 1}`)]);
+
+    // Log out, then log in with the password.
+    await alice.page.getByTestId('logout-button').click();
+    await alice.page.getByTestId('auth-screen').waitFor();
+    assert.equal(await alice.page.evaluate(() => localStorage.getItem('parley.session')), null);
+    await alice.page.getByTestId('login-username').fill(alice.username);
+    await alice.page.getByTestId('login-password').fill('wrong password');
+    await alice.page.getByTestId('login-submit').click();
+    await alice.page.getByTestId('auth-error').waitFor();
+    assert.notEqual((await alice.page.getByTestId('auth-error').textContent()).trim(), '');
+    await alice.page.getByTestId('login-password').fill(alice.password);
+    await alice.page.getByTestId('login-submit').click();
+    await alice.page.getByTestId('main-screen').waitFor();
+    await conversationItem(alice, bob.nickname).waitFor();
+
+    assertClean(alice, bob);
+  });
+
+  test('friend requests are sent and accepted', async () => {
+    const carol = await newUser('Carol');
+    const dave = await newUser('Dave');
+
+    await carol.page.getByTestId('friends-button').click();
+    await carol.page.getByTestId('add-friend-username').fill(dave.username);
+    await carol.page.getByTestId('add-friend-submit').click();
+    await carol.page.getByTestId('friends-notice').waitFor();
+    await carol.page.keyboard.press('Escape');
+
+    await dave.page.getByTestId('friends-button').click();
+    const request = dave.page.locator('[data-testid="friend-request"]').filter({ hasText: carol.nickname });
+    await request.waitFor();
+    await request.getByTestId('accept-friend-button').click();
+    await dave.page.locator('[data-testid="friend-item"]').filter({ hasText: carol.nickname }).waitFor();
+    await dave.page.keyboard.press('Escape');
+
+    await carol.page.getByTestId('friends-button').click();
+    await carol.page.locator('[data-testid="friend-item"]').filter({ hasText: dave.nickname }).waitFor();
+
+    assertClean(carol, dave);
+  });
+
+  test('offline: banner shows, local data reads after a reload, a message typed offline is delivered once', async () => {
+    const erin = await newUser('Erin');
+    const frank = await newUser('Frank');
+
+    await startChat(erin, frank);
+    await send(erin, 'before the outage');
+    await message(erin, 'before the outage', 'sent').waitFor();
+    await openConversation(frank, erin.nickname);
+    await message(frank, 'before the outage').waitFor();
+    // A reload with the server up, so this page's service worker holds the app and the SDK.
+    await frank.page.reload();
+    await message(frank, 'before the outage').waitFor();
+    await frank.page.locator('[data-testid="connection-banner"]').waitFor({ state: 'hidden' });
+
+    await server.stop();
+    for (const u of [erin, frank]) {
+      const banner = u.page.getByTestId('connection-banner');
+      await banner.waitFor();
+      await waitFor(`${u.label}'s offline banner`, async () => /offline|reconnecting/i.test(await banner.textContent()));
+    }
+
+    await send(erin, 'typed while offline');
+    assert.equal(await message(erin, 'typed while offline').getAttribute('data-status'), 'sending');
+
+    // Reload without the server: the app opens from the service worker, the data from IndexedDB.
+    await frank.page.reload();
+    await frank.page.getByTestId('main-screen').waitFor();
+    await frank.page.getByTestId('connection-banner').waitFor();
+    await message(frank, 'before the outage').waitFor();
+
+    await server.start();
+    await message(erin, 'typed while offline', 'sent').waitFor();
+    await message(frank, 'typed while offline').waitFor();
+    for (const u of [erin, frank]) await u.page.getByTestId('connection-banner').waitFor({ state: 'hidden' });
+    assert.equal(await message(frank, 'typed while offline').count(), 1);
+    assert.equal(await message(erin, 'typed while offline').count(), 1);
+
+    // Still once after a reload (from storage and catch-up together).
+    await frank.page.reload();
+    await message(frank, 'typed while offline').waitFor();
+    await message(frank, 'before the outage').waitFor();
+    assert.equal(await message(frank, 'typed while offline').count(), 1);
+
+    assertClean(erin, frank);
+  });
+
+  test('a group of three exchanges messages', async () => {
+    const gina = await newUser('Gina');
+    const hank = await newUser('Hank');
+    const ivy = await newUser('Ivy');
+
+    // A one-to-one chat as well, so the list holds more than the group.
+    await startChat(gina, hank);
+    await send(gina, 'Lunch later?');
+    await message(gina, 'Lunch later?', 'sent').waitFor();
+
+    const groupName = `Trio ${runID}`;
+    await gina.page.getByTestId('new-group-button').click();
+    await gina.page.getByTestId('group-name').fill(groupName);
+    for (const member of [hank, ivy]) {
+      await gina.page.getByTestId('group-member-username').fill(member.username);
+      await gina.page.getByTestId('group-member-add').click();
+      await gina.page.locator('[data-testid="group-member-chip"]').filter({ hasText: member.nickname }).waitFor();
+    }
+    await gina.page.getByTestId('group-submit').click();
+    await waitText(gina, 'chat-title', groupName);
+
+    await send(gina, 'Hello, trio!');
+    await message(gina, 'Hello, trio!', 'sent').waitFor();
+
+    for (const u of [hank, ivy]) {
+      await conversationItem(u, groupName).waitFor();
+      await openConversation(u, groupName);
+      await message(u, 'Hello, trio!').waitFor();
+      await message(u, 'Hello, trio!').getByTestId('message-sender').getByText(gina.nickname).waitFor();
+    }
+
+    await send(hank, 'Hank here');
+    await send(ivy, 'Ivy here');
+    for (const u of [gina, hank, ivy]) {
+      await message(u, 'Hank here', u === hank ? 'sent' : undefined).waitFor();
+      await message(u, 'Ivy here', u === ivy ? 'sent' : undefined).waitFor();
+    }
+
+    if (process.env.PARLEY_SCREENSHOT === '1') {
+      await send(gina, 'Great — see you both at noon.');
+      await message(gina, 'Great — see you both at noon.', 'sent').waitFor();
+      await gina.page.screenshot({ path: path.join(root, 'docs', 'screenshot.png') });
+    }
+
+    assertClean(gina, hank, ivy);
+  });
+
+  test('message text is shown as text, never run as HTML', async () => {
+    const mallory = await newUser('Mallory');
+    const victim = await newUser('Victor');
+    const payload = '<img src=x onerror=alert(1)>';
+
+    await startChat(mallory, victim);
+    await send(mallory, payload);
+    await message(mallory, payload, 'sent').waitFor();
+
+    await conversationItem(victim, mallory.nickname).waitFor();
+    await openConversation(victim, mallory.nickname);
+    await message(victim, payload).waitFor();
+    assert.equal(await message(victim, payload).getByTestId('message-text').textContent(), payload);
+    for (const u of [mallory, victim]) {
+      assert.equal(await u.page.locator('[data-testid="message-list"] img, [data-testid="conversation-list"] img').count(), 0);
+    }
+    assertClean(mallory, victim);
+  });
+
+  test('a phone-sized window shows one pane at a time', async () => {
+    const nina = await newUser('Nina', PHONE);
+    const oscar = await newUser('Oscar');
+
+    await startChat(oscar, nina);
+    await send(oscar, 'Hi from a desktop');
+    await message(oscar, 'Hi from a desktop', 'sent').waitFor();
+
+    await conversationItem(nina, oscar.nickname).waitFor();
+    assert.equal(await nina.page.getByTestId('chat-pane').isVisible(), false);
+    await openConversation(nina, oscar.nickname);
+    await message(nina, 'Hi from a desktop').waitFor();
+    assert.equal(await nina.page.getByTestId('sidebar').isVisible(), false);
+    await send(nina, 'Hi from a phone');
+    await message(oscar, 'Hi from a phone').waitFor();
+    await nina.page.getByTestId('back-button').click();
+    await nina.page.getByTestId('sidebar').waitFor();
+    assert.equal(await nina.page.getByTestId('chat-pane').isVisible(), false);
+
+    assertClean(nina, oscar);
+  });
+});
