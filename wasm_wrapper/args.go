@@ -314,3 +314,16 @@ func describe(v js.Value) string {
 	}
 	return t.String()
 }
+
+// StringArg reads args[i] as a string argument called name (for methods
+// that take a bare string, like createTextMessage(text)).
+func StringArg(method, name string, args []js.Value, i int) (string, error) {
+	if i >= len(args) || !is(args[i], js.TypeString) {
+		got := "undefined"
+		if i < len(args) {
+			got = describe(args[i])
+		}
+		return "", &protocol.Error{Code: protocol.CodeInvalidArgument, Message: method + ": " + name + " must be a string, got " + got}
+	}
+	return args[i].String(), nil
+}

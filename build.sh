@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the browser SDK's npm package (parley-sdk) into wasm/dist/:
+# parley.wasm, the matching wasm_exec.js, index.js, index.d.ts, package.json
+# and README.md. Prints parley.wasm's raw and gzip -9 sizes and fails when
+# the gzip size is over the budget (1.5 MB).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+out=wasm/dist
+budget=1500000 # bytes of parley.wasm after gzip -9
+
+rm -rf "$out"
+mkdir -p "$out"
+
+GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$out/parley.wasm" ./wasm
+
+# wasm_exec.js must come from the toolchain that built the wasm: the Go
+# runtime and its JS glue change together.
+goroot=$(go env GOROOT)
+execjs="$goroot/lib/wasm/wasm_exec.js" # Go 1.24+
+if [ ! -f "$execjs" ]; then
+	execjs="$goroot/misc/wasm/wasm_exec.js" # older toolchains
+fi
+cp "$execjs" "$out/wasm_exec.js"
+cp wasm/package.json wasm/index.js wasm/index.d.ts wasm/README.md "$out/"
+
+raw=$(wc -c <"$out/parley.wasm")
+gz=$(gzip -9 -c "$out/parley.wasm" | wc -c)
+echo "parley.wasm: $raw bytes raw, $gz bytes gzip -9 (budget $budget)"
+if [ "$gz" -gt "$budget" ]; then
+	echo "parley.wasm is over the size budget by $((gz - budget)) bytes" >&2
+	exit 1
+fi
+echo "package written to $out ($(go env GOVERSION))"

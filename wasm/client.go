@@ -1,0 +1,317 @@
+//go:build js
+
+package main
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"syscall/js"
+
+	"parley/core"
+	eventlistener "parley/event_listener"
+	"parley/indexdb"
+	"parley/protocol"
+	wasmwrapper "parley/wasm_wrapper"
+	"parley/wsjs"
+)
+
+// clientOptions are createClient's options that reach Go (wasmURL is
+// index.js's business).
+type clientOptions struct {
+	ServerURL string
+	DBName    string
+	LogLevel  string
+}
+
+// events are the names on() accepts: core's events.
+var eventNames = []string{
+	"connectionStateChanged",
+	"newMessages",
+	"conversationsChanged",
+	"totalUnreadCountChanged",
+	"syncProgress",
+	"friendRequestReceived",
+	"friendAdded",
+	"groupChanged",
+	"selfInfoUpdated",
+}
+
+// handle is one JS client: a core.Client and the JS object that exposes it.
+type handle struct {
+	c   *core.Client
+	em  *eventlistener.Emitter
+	log *slog.Logger
+	obj js.Value
+}
+
+func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
+	log := newLogger(opts.LogLevel)
+	dbPrefix := opts.DBName
+	c, err := core.New(core.Config{
+		ServerURL: opts.ServerURL,
+		Dialer:    wsjs.Dialer{},
+		OpenStore: func(ctx context.Context, userID string) (core.Store, error) {
+			return indexdb.Open(ctx, indexdb.DBName(dbPrefix, userID), indexdb.Config{Logger: log})
+		},
+		Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	h := &handle{c: c, em: eventlistener.New(eventNames...), log: log, obj: js.Global().Get("Object").New()}
+	c.On(h.deliver)
+
+	// The handle lives as long as the page (clients are not disposed), so
+	// its functions are never released.
+	for name, fn := range h.methods() {
+		h.obj.Set(name, wasmwrapper.Promise(log, fn))
+	}
+	h.obj.Set("on", js.FuncOf(h.on))
+	return h, nil
+}
+
+// deliver passes a core event to its JS handlers, converting the payload
+// only when someone listens.
+func (h *handle) deliver(ev core.Event) {
+	name := ev.EventName()
+	if h.em.Count(name) == 0 {
+		return
+	}
+	p, err := wasmwrapper.ToJS(nonNil(ev.EventPayload()))
+	if err != nil {
+		h.log.Error("cannot convert event payload", "event", name, "err", err)
+		return
+	}
+	h.em.Emit(name, p)
+}
+
+// on is client.on(name, handler): it returns the unsubscribe function, or
+// an Error (with .code) that index.js throws.
+func (h *handle) on(_ js.Value, args []js.Value) any {
+	name, err := wasmwrapper.StringArg("on", "name", args, 0)
+	if err != nil {
+		return wasmwrapper.ErrorValue(err)
+	}
+	fn := js.Undefined()
+	if len(args) > 1 {
+		fn = args[1]
+	}
+	off, err := h.em.On(name, fn)
+	if err != nil {
+		return wasmwrapper.ErrorValue(err)
+	}
+	return off
+}
+
+// nonNil turns nil slices into empty ones so JS gets [] rather than null.
+func nonNil(v any) any {
+	switch x := v.(type) {
+	case []core.Message:
+		if x == nil {
+			return []core.Message{}
+		}
+	case []core.Conversation:
+		if x == nil {
+			return []core.Conversation{}
+		}
+	case []core.User:
+		if x == nil {
+			return []core.User{}
+		}
+	case []core.Group:
+		if x == nil {
+			return []core.Group{}
+		}
+	case []core.FriendRequest:
+		if x == nil {
+			return []core.FriendRequest{}
+		}
+	case []core.GroupMember:
+		if x == nil {
+			return []core.GroupMember{}
+		}
+	case core.History:
+		if x.Messages == nil {
+			x.Messages = []core.Message{}
+		}
+		return x
+	}
+	return v
+}
+
+const maxInt = math.MaxInt32
+
+// methods returns every Promise method of the JS client, by JS name.
+func (h *handle) methods() map[string]wasmwrapper.Func {
+	c := h.c
+	bg := context.Background
+	// ok wraps a method result so nil slices become [].
+	ok := func(v any, err error) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		return nonNil(v), nil
+	}
+	return map[string]wasmwrapper.Func{
+		"login": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("login", args, 0)
+			userID, token := a.RequiredString("userID"), a.RequiredString("token")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.Login(bg(), userID, token)
+		},
+		"logout": func([]js.Value) (any, error) {
+			return nil, c.Logout(bg())
+		},
+		"getLoginUserID": func([]js.Value) (any, error) {
+			return c.LoginUserID(), nil
+		},
+		"getConnectionState": func([]js.Value) (any, error) {
+			return string(c.ConnectionState()), nil
+		},
+		"getSelfUserInfo": func([]js.Value) (any, error) {
+			return ok(c.SelfInfo(bg()))
+		},
+		"getUsersInfo": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getUsersInfo", args, 0)
+			ids := a.Strings("userIDs", true, protocol.MaxGetUsers)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.UsersInfo(bg(), ids))
+		},
+		"setSelfInfo": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setSelfInfo", args, 0)
+			upd := core.SelfInfoUpdate{Nickname: a.OptionalString("nickname"), FaceURL: a.OptionalString("faceURL")}
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.SetSelfInfo(bg(), upd))
+		},
+		"findUserByUsername": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("findUserByUsername", args, 0)
+			username := a.RequiredString("username")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.FindUserByUsername(bg(), username))
+		},
+		"createTextMessage": func(args []js.Value) (any, error) {
+			text, err := wasmwrapper.StringArg("createTextMessage", "text", args, 0)
+			if err != nil {
+				return nil, err
+			}
+			return ok(c.CreateTextMessage(text))
+		},
+		"sendMessage": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("sendMessage", args, 0)
+			var m core.Message
+			a.JSON("message", true, &m)
+			recvID, groupID := a.String("recvID"), a.String("groupID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.SendMessage(bg(), m, recvID, groupID))
+		},
+		"getConversationList": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getConversationList", args, 0)
+			offset := a.Int("offset", 0, 0, maxInt)
+			count := a.Int("count", 0, 0, maxInt)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.ConversationList(bg(), int(offset), int(count)))
+		},
+		"getConversation": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getConversation", args, 0)
+			id := a.RequiredString("conversationID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.Conversation(bg(), id))
+		},
+		"getHistoryMessages": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getHistoryMessages", args, 0)
+			id := a.RequiredString("conversationID")
+			before := a.Int("beforeSeq", 0, 0, 1<<53)
+			count := a.RequiredInt("count", 1, protocol.MaxPullLimit)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.HistoryMessages(bg(), id, before, int(count)))
+		},
+		"markConversationAsRead": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("markConversationAsRead", args, 0)
+			id := a.RequiredString("conversationID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.MarkConversationAsRead(bg(), id)
+		},
+		"setConversationPinned": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setConversationPinned", args, 0)
+			id := a.RequiredString("conversationID")
+			pinned := a.Bool("isPinned", true)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SetConversationPinned(bg(), id, pinned)
+		},
+		"setConversationDraft": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setConversationDraft", args, 0)
+			id := a.RequiredString("conversationID")
+			draft := a.String("draftText")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SetConversationDraft(bg(), id, draft)
+		},
+		"getTotalUnreadCount": func([]js.Value) (any, error) {
+			return ok(c.TotalUnreadCount(bg()))
+		},
+		"addFriend": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("addFriend", args, 0)
+			userID, msg := a.RequiredString("userID"), a.String("message")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.AddFriend(bg(), userID, msg)
+		},
+		"acceptFriendRequest": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("acceptFriendRequest", args, 0)
+			userID := a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.AcceptFriendRequest(bg(), userID)
+		},
+		"getFriendList": func([]js.Value) (any, error) {
+			return ok(c.FriendList(bg()))
+		},
+		"getFriendRequests": func([]js.Value) (any, error) {
+			return ok(c.FriendRequests(bg()))
+		},
+		"createGroup": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("createGroup", args, 0)
+			name := a.RequiredString("name")
+			members := a.Strings("memberUserIDs", true, 10000)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.CreateGroup(bg(), name, members))
+		},
+		"getJoinedGroupList": func([]js.Value) (any, error) {
+			return ok(c.JoinedGroupList(bg()))
+		},
+		"getGroupMembers": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getGroupMembers", args, 0)
+			id := a.RequiredString("groupID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.GroupMembers(bg(), id))
+		},
+	}
+}

@@ -1,0 +1,269 @@
+// Type definitions for parley-sdk, the browser SDK of Parley.
+// Written by hand beside the Go bindings (wasm/client.go); keep them in step.
+
+/**
+ * Error codes on a rejected call's Error (`err.code`). Server codes come
+ * from the server unchanged; `network`, `not_logged_in`, `timeout` and
+ * `canceled` arise in the client.
+ */
+export type ErrorCode =
+  | 'invalid_argument'
+  | 'unauthenticated'
+  | 'permission_denied'
+  | 'not_found'
+  | 'already_exists'
+  | 'rate_limited'
+  | 'too_large'
+  | 'internal'
+  | 'unimplemented'
+  | 'token_expired'
+  | 'unavailable'
+  | 'network'
+  | 'not_logged_in'
+  | 'timeout'
+  | 'canceled';
+
+/** Every rejection (and every error thrown by `on`) is an Error with a code. */
+export interface ParleyError extends Error {
+  code: ErrorCode | string;
+}
+
+export interface ClientOptions {
+  /** The server's base URL, `http(s)://host[:port]`. WebSocket goes to `ws(s)://host[:port]/ws`. */
+  serverURL: string;
+  /** Where parley.wasm is; default: next to index.js. */
+  wasmURL?: string | URL;
+  /**
+   * Prefix of the IndexedDB database names, default `'parley'`. Each user
+   * has a database `<dbName>_<userID>`; give two clients in one page
+   * different dbNames to keep them apart.
+   */
+  dbName?: string;
+  /** SDK diagnostics on the console at this level and above. Default `'warn'`. */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'off';
+}
+
+/** Creates a client (not logged in). Loads parley.wasm on first use. */
+export function createClient(options: ClientOptions): Promise<ParleyClient>;
+
+/** The SDK version. */
+export const version: string;
+
+/** A public profile. */
+export interface User {
+  userID: string;
+  /** Present for users who registered with a username. */
+  username?: string;
+  nickname: string;
+  faceURL: string;
+}
+
+export interface Group {
+  groupID: string;
+  name: string;
+  faceURL: string;
+  ownerUserID: string;
+  memberCount: number;
+  /** Unix ms. */
+  createTime: number;
+}
+
+export interface GroupMember {
+  groupID: string;
+  userID: string;
+  role: 'owner' | 'admin' | 'member';
+  /** Unix ms. */
+  joinTime: number;
+}
+
+export type SessionType = 'single' | 'group';
+export type ContentType = 'text' | 'image' | 'file' | 'voice' | 'video' | 'custom';
+export type MessageStatus = 'created' | 'sending' | 'sent' | 'failed';
+
+export interface Message {
+  /** The client's ID of the message, and its idempotency key. */
+  clientMsgID: string;
+  /** Set once the server stored it. */
+  serverMsgID: string;
+  conversationID: string;
+  /** Position in the conversation (1, 2, 3, …); 0 until sent. */
+  seq: number;
+  sendID: string;
+  /** The receiving user of a one-to-one message, else ''. */
+  recvID: string;
+  /** The group of a group message, else ''. */
+  groupID: string;
+  sessionType: SessionType;
+  contentType: ContentType | string;
+  /** The text of a text message. */
+  text: string;
+  /** The body of a message of another content type. */
+  content?: unknown;
+  /** When the server stored it, Unix ms; 0 until sent. */
+  sendTime: number;
+  /** When the client created it, Unix ms (client clock). */
+  createTime: number;
+  status: MessageStatus;
+  /** Why a failed message failed. */
+  errorCode?: ErrorCode | string;
+}
+
+export interface Conversation {
+  /** `si_<lower userID>_<higher userID>` or `sg_<groupID>`. */
+  conversationID: string;
+  sessionType: SessionType;
+  /** The other user of a one-to-one conversation, else ''. */
+  userID: string;
+  /** The group of a group conversation, else ''. */
+  groupID: string;
+  /** The peer's nickname or the group's name. */
+  showName: string;
+  faceURL: string;
+  latestMessage: Message | null;
+  unreadCount: number;
+  isPinned: boolean;
+  draftText: string;
+  /** Time of the latest message or change, Unix ms. */
+  updatedAt: number;
+  /** Highest seq known on the server. */
+  maxSeq: number;
+  /** Lowest seq this user may read. */
+  minSeq: number;
+  /** The user's read position. */
+  readSeq: number;
+  /** Top of the gap-free run of messages held locally. */
+  localMaxSeq: number;
+}
+
+export interface FriendRequest {
+  fromUserID: string;
+  toUserID: string;
+  message: string;
+  state: 'pending' | 'accepted';
+  /** Unix ms. */
+  createTime: number;
+  /** The requester's profile, for display. */
+  fromUser?: User;
+}
+
+export interface HistoryPage {
+  /** Ascending by seq, without gaps. */
+  messages: Message[];
+  /** True when the page reaches the conversation's first message. */
+  isEnd: boolean;
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'kickedOffline' | 'tokenExpired';
+
+export interface SyncProgress {
+  phase: 'start' | 'progress' | 'finish';
+  /** Conversations applied so far in this catch-up. */
+  conversations: number;
+  /** Messages applied so far in this catch-up. */
+  messages: number;
+  /** The error code that cut the catch-up short (on finish). */
+  error?: string;
+}
+
+/** Events and their payloads. */
+export interface EventMap {
+  /** The connection moved to a new state. */
+  connectionStateChanged: { state: ConnectionState };
+  /** Messages that arrived from others or from the user's other devices, each once. */
+  newMessages: Message[];
+  /** Conversations whose content changed. */
+  conversationsChanged: Conversation[];
+  /** The sum of all unread counts. */
+  totalUnreadCountChanged: number;
+  /** Catch-up after (re)connecting: one start, progress per page, one finish. */
+  syncProgress: SyncProgress;
+  /** Someone asked the user to be friends. */
+  friendRequestReceived: FriendRequest;
+  /** A friendship was made. */
+  friendAdded: User;
+  /** The user joined a group, or one of their groups changed. */
+  groupChanged: Group;
+  /** The user's own profile changed (on this or another device). */
+  selfInfoUpdated: User;
+}
+
+export type EventName = keyof EventMap;
+
+export declare class ParleyClient {
+  private constructor();
+
+  /**
+   * Opens the user's local data and starts connecting. Resolves once local
+   * data is open; does not wait for the network (with the server away,
+   * local data still serves and the SDK keeps reconnecting). Rejects with
+   * `invalid_argument` when already logged in.
+   */
+  login(args: { userID: string; token: string }): Promise<void>;
+  /** Disconnects and closes local data. Rejects with `not_logged_in` when not logged in. */
+  logout(): Promise<void>;
+  /** The logged-in user's ID, or ''. */
+  getLoginUserID(): Promise<string>;
+  /** The current connection state ('disconnected' when logged out). */
+  getConnectionState(): Promise<ConnectionState>;
+
+  /** The user's own profile: from the server when connected, else the stored copy. */
+  getSelfUserInfo(): Promise<User>;
+  /** Profiles of the given users (at most 200), known ones only. */
+  getUsersInfo(args: { userIDs: string[] }): Promise<User[]>;
+  /** Changes the fields that are given; resolves to the updated profile. */
+  setSelfInfo(args: { nickname?: string; faceURL?: string }): Promise<User>;
+  /** Looks a user up by username (case-insensitive); rejects with `not_found`. */
+  findUserByUsername(args: { username: string }): Promise<User>;
+
+  /** A local message, `status: 'created'`, with a fresh clientMsgID. Nothing is stored yet. */
+  createTextMessage(text: string): Promise<Message>;
+  /**
+   * Sends a message to exactly one of recvID (a user) or groupID. The
+   * message is stored locally before it goes on the wire. Resolves to the
+   * message as stored (`status: 'sent'`, `seq`, `serverMsgID`, `sendTime`).
+   * While disconnected it waits for the connection (up to 60 s) instead of
+   * failing. Sending the same clientMsgID again never makes a second copy.
+   */
+  sendMessage(args: { message: Message; recvID?: string; groupID?: string }): Promise<Message>;
+
+  /** Conversations, pinned first, then newest activity first. count 0 or absent: all. */
+  getConversationList(args?: { offset?: number; count?: number }): Promise<Conversation[]>;
+  /** One conversation from local data; rejects with `not_found`. */
+  getConversation(args: { conversationID: string }): Promise<Conversation>;
+  /**
+   * The newest `count` (1…500) messages before `beforeSeq` (default: the
+   * latest), ascending by seq. Offline it serves what is stored locally.
+   */
+  getHistoryMessages(args: { conversationID: string; beforeSeq?: number; count: number }): Promise<HistoryPage>;
+  /** Sets the conversation's unreadCount to 0 on every device of the user. */
+  markConversationAsRead(args: { conversationID: string }): Promise<void>;
+  /** Pins (default) or unpins a conversation. */
+  setConversationPinned(args: { conversationID: string; isPinned?: boolean }): Promise<void>;
+  /** Stores a draft ('' clears it). */
+  setConversationDraft(args: { conversationID: string; draftText?: string }): Promise<void>;
+  /** Sum of all unread counts. */
+  getTotalUnreadCount(): Promise<number>;
+
+  /** Sends a friend request. */
+  addFriend(args: { userID: string; message?: string }): Promise<void>;
+  /** Accepts a pending friend request from userID. */
+  acceptFriendRequest(args: { userID: string }): Promise<void>;
+  getFriendList(): Promise<User[]>;
+  /** Friend requests to and from the user. */
+  getFriendRequests(): Promise<FriendRequest[]>;
+
+  /** Creates a group with the user as owner and the given members. */
+  createGroup(args: { name: string; memberUserIDs: string[] }): Promise<Group>;
+  getJoinedGroupList(): Promise<Group[]>;
+  /** Members of a group the user belongs to. */
+  getGroupMembers(args: { groupID: string }): Promise<GroupMember[]>;
+
+  /**
+   * Registers a handler and returns the function that removes it. Throws an
+   * Error with code `invalid_argument` for an unknown event name or a
+   * handler that is not a function. Handlers stay registered across
+   * logout and login. A handler that throws is logged to the console and
+   * does not affect the SDK or other handlers.
+   */
+  on<K extends EventName>(name: K, handler: (payload: EventMap[K]) => void): () => void;
+}
