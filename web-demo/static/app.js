@@ -234,20 +234,6 @@ function scheduleMarkRead() {
   }, 150);
 }
 
-/**
- * refreshOpenIfStale re-reads the newest page of the open conversation when it
- * shows own messages still on their way that this page is not waiting for
- * (sent from a previous page load's outbox): their status comes from storage.
- */
-let staleTimer = 0;
-function refreshOpenIfStale() {
-  if (staleTimer || !chat.conv) return;
-  staleTimer = setTimeout(() => {
-    staleTimer = 0;
-    if (chat.hasUnsentNotIn(state.pending)) chat.refreshNewest();
-  }, 250);
-}
-
 // ---------- sending ----------
 
 async function send(text) {
@@ -293,15 +279,32 @@ async function deliver(clientMsgID) {
   }
 }
 
+/** track starts following a stored own message this page did not send (from an earlier load). */
+function track(message) {
+  if (state.pending.has(message.clientMsgID)) return true;
+  const conv = chat.conv;
+  let target = null;
+  if (message.groupID) target = { groupID: message.groupID };
+  else if (message.recvID) target = { recvID: message.recvID };
+  else if (conv) target = conv.sessionType === 'group' ? { groupID: conv.groupID } : { recvID: conv.userID };
+  if (!target) return false;
+  const conversationID = message.conversationID || (conv && conv.conversationID);
+  state.pending.set(message.clientMsgID, { message, shown: { ...message, status: 'sending' }, conversationID, target, failed: false, error: null });
+  return true;
+}
+
 function retry(message) {
-  if (!state.pending.has(message.clientMsgID)) {
-    // A message that failed before this page loaded: send it again to where it belongs.
-    const conv = chat.conv;
-    if (!conv) return;
-    const target = conv.sessionType === 'group' ? { groupID: conv.groupID } : { recvID: conv.userID };
-    state.pending.set(message.clientMsgID, { message, shown: { ...message, status: 'sending' }, conversationID: conv.conversationID, target, failed: true, error: null });
-  }
-  deliver(message.clientMsgID);
+  if (track(message)) deliver(message.clientMsgID);
+}
+
+/**
+ * adopt follows an own message that storage shows as sending, left in the
+ * outbox by an earlier page load: sendMessage with the same clientMsgID waits
+ * for that send instead of making a second one, and resolves when it is stored.
+ */
+function adopt(message) {
+  if (state.pending.has(message.clientMsgID)) return;
+  if (track(message)) deliver(message.clientMsgID);
 }
 
 // ---------- friends ----------
@@ -416,7 +419,6 @@ function subscribe(client) {
       chat.setHeader(c);
       if (c.latestMessage) chat.upsertMany([c.latestMessage]);
       if (c.unreadCount > 0) scheduleMarkRead();
-      refreshOpenIfStale();
     }
     ensureUsers(idsToName(convs));
     renderList();
@@ -430,6 +432,8 @@ function subscribe(client) {
   client.on('friendRequestReceived', (p) => state.selfID && onFriendRequest(p));
   client.on('friendAdded', (p) => state.selfID && onFriendAdded(p));
   client.on('groupJoined', () => state.selfID && scheduleListRefresh());
+  client.on('groupChanged', () => state.selfID && scheduleListRefresh());
+  client.on('selfInfoUpdated', (u) => state.selfID && u && u.userID === state.selfID && showSelf(u));
 }
 
 // ---------- session ----------
@@ -452,7 +456,7 @@ async function startSession(s) {
   setView('list');
   updateBanner();
 
-  loadSelf(s);
+  loadSelf();
   await loadConversations();
   refreshTotalUnread();
   reloadFriendRequests();
@@ -461,18 +465,23 @@ async function startSession(s) {
   if (wanted && state.conversations.has(wanted)) openConversation(state.conversations.get(wanted));
 }
 
-async function loadSelf(s) {
+async function loadSelf() {
   try {
-    const me = await state.client.getSelfUserInfo();
-    state.self = me;
-    rememberUser(me);
-    const name = me.nickname || me.username || s.username || s.userID;
-    $('self-name').textContent = name;
-    $('self-id').textContent = me.username || s.username ? `@${me.username || s.username}` : me.userID;
-    paintAvatar($('self-avatar'), name, me.userID);
+    showSelf(await state.client.getSelfUserInfo());
   } catch (err) {
     console.warn('getSelfUserInfo', err);
   }
+}
+
+function showSelf(me) {
+  const saved = session.load();
+  const username = me.username || (saved && saved.username) || '';
+  state.self = me;
+  rememberUser(me);
+  const name = me.nickname || username || me.userID;
+  $('self-name').textContent = name;
+  $('self-id').textContent = username ? `@${username}` : me.userID;
+  paintAvatar($('self-avatar'), name, me.userID);
 }
 
 /** teardown forgets everything about the signed-in user on this page. */
@@ -581,6 +590,7 @@ async function boot() {
     loadHistory: (q) => state.client.getHistoryMessages(q),
     onSend: send,
     onRetry: retry,
+    onUnsent: adopt,
     onBack: closeConversation,
     nameOf,
   });

@@ -25,6 +25,20 @@ export function fullTime(ms) {
   return ms ? fullFmt.format(new Date(ms)) : '';
 }
 
+/** dayLabel names a message's day for the dividers in a chat. */
+export function dayLabel(ms, now = Date.now()) {
+  if (!ms) return '';
+  const d = new Date(ms);
+  const today = new Date(now);
+  if (d.toDateString() === today.toDateString()) return 'Today';
+  const yesterday = new Date(today);
+  yesterday.setDate(today.getDate() - 1);
+  if (d.toDateString() === yesterday.toDateString()) return 'Yesterday';
+  const opts = { weekday: 'long', day: 'numeric', month: 'long' };
+  if (d.getFullYear() !== today.getFullYear()) opts.year = 'numeric';
+  return new Intl.DateTimeFormat(undefined, opts).format(d);
+}
+
 /** initials gives up to two letters for an avatar. */
 export function initials(name) {
   const words = String(name || '?').trim().split(/\s+/).filter(Boolean);

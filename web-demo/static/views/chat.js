@@ -1,7 +1,7 @@
 // The chat view: history that pages in older messages as you scroll up, the
 // composer, and own messages with their sending / sent / failed state.
 import { el, $ } from '../dom.js';
-import { clockTime, fullTime, paintAvatar } from '../format.js';
+import { clockTime, dayLabel, fullTime, paintAvatar } from '../format.js';
 import { icon } from './icons.js';
 
 const PAGE = 30;
@@ -14,6 +14,11 @@ function isSent(m) {
   return m.status === 'sent' || m.seq > 0;
 }
 
+/** when is a message's time: the server's once sent, the local creation time before. */
+function when(m) {
+  return m.sendTime || m.createTime || 0;
+}
+
 /** ChatView owns #chat-view. The controller tells it what to show. */
 export class ChatView {
   /**
@@ -21,17 +26,20 @@ export class ChatView {
    * @param {(q:{conversationID:string, beforeSeq?:number, count:number}) => Promise<{messages:object[], isEnd:boolean}>} o.loadHistory
    * @param {(text:string) => void} o.onSend
    * @param {(message:object) => void} o.onRetry
+   * @param {(message:object) => void} o.onUnsent called for own messages shown as sending
    * @param {() => void} o.onBack
    * @param {(userID:string) => string} o.nameOf
    */
-  constructor({ loadHistory, onSend, onRetry, onBack, nameOf }) {
+  constructor({ loadHistory, onSend, onRetry, onUnsent, onBack, nameOf }) {
     this.loadHistory = loadHistory;
     this.onSend = onSend;
     this.onRetry = onRetry;
+    this.onUnsent = onUnsent;
     this.nameOf = nameOf;
     this.selfID = '';
     this.conv = null;
     this.records = new Map(); // clientMsgID -> {msg, failed, error, node, order}
+    this.dividers = new Map(); // day label -> divider <li>
     this.order = 0;
     this.gen = 0; // bumps on every open, so answers for an old conversation are dropped
     this.loading = false;
@@ -81,6 +89,7 @@ export class ChatView {
     this.gen++;
     this.conv = conv;
     this.records.clear();
+    this.dividers.clear();
     this.list.replaceChildren();
     this.loading = false;
     this.isEnd = false;
@@ -97,6 +106,7 @@ export class ChatView {
     this.gen++;
     this.conv = null;
     this.records.clear();
+    this.dividers.clear();
     this.list.replaceChildren();
     this.root.hidden = true;
     this.placeholder.hidden = false;
@@ -235,31 +245,12 @@ export class ChatView {
       }
       this.renderRecord(rec);
       changed = true;
+      if (msg.sendID === this.selfID && !isSent(msg) && !rec.failed) this.onUnsent(msg);
     }
     if (!changed) return;
     this.reorder();
     this.renderHistoryStatus();
     if (!keepScroll && (stick || toBottom)) this.scrollToBottom();
-  }
-
-  /** hasUnsentNotIn says whether an own unsent message is shown that pending does not track. */
-  hasUnsentNotIn(pending) {
-    for (const { msg } of this.records.values()) {
-      if (msg.sendID === this.selfID && !isSent(msg) && !pending.has(msg.clientMsgID)) return true;
-    }
-    return false;
-  }
-
-  /** refreshNewest re-reads the newest page, to pick up stored statuses. */
-  async refreshNewest() {
-    if (!this.conv) return;
-    const gen = this.gen;
-    try {
-      const res = await this.loadHistory({ conversationID: this.conv.conversationID, count: PAGE });
-      if (gen === this.gen) this.upsertMany((res && res.messages) || []);
-    } catch (err) {
-      console.warn('getHistoryMessages', err);
-    }
   }
 
   /** setFailed marks an own message as failed, with the reason. */
@@ -289,10 +280,29 @@ export class ChatView {
   reorder() {
     const key = (r) => (isSent(r.msg) ? r.msg.seq : Number.MAX_SAFE_INTEGER);
     const sorted = [...this.records.values()].sort((a, b) => key(a) - key(b) || a.order - b.order);
+    const want = [];
+    const days = new Set();
+    for (const r of sorted) {
+      const day = dayLabel(when(r.msg));
+      if (day && !days.has(day)) {
+        days.add(day);
+        want.push(this.divider(day));
+      }
+      want.push(r.node);
+    }
     const children = this.list.children;
-    let same = children.length === sorted.length;
-    for (let i = 0; same && i < sorted.length; i++) same = children[i] === sorted[i].node;
-    if (!same) this.list.append(...sorted.map((r) => r.node));
+    let same = children.length === want.length;
+    for (let i = 0; same && i < want.length; i++) same = children[i] === want[i];
+    if (!same) this.list.replaceChildren(...want);
+  }
+
+  divider(day) {
+    let node = this.dividers.get(day);
+    if (!node) {
+      node = el('li', { className: 'day-divider', attrs: { role: 'separator' }, dataset: { testid: 'day-divider' } }, el('span', { text: day }));
+      this.dividers.set(day, node);
+    }
+    return node;
   }
 
   renderRecord(rec) {
@@ -306,7 +316,7 @@ export class ChatView {
     const meta = el(
       'span',
       { className: 'meta' },
-      el('time', { text: clockTime(m.sendTime), title: fullTime(m.sendTime) }),
+      el('time', { text: clockTime(when(m)), title: fullTime(when(m)) }),
       own ? statusIcon(status) : null,
     );
     const bubble = el(
@@ -328,7 +338,7 @@ export class ChatView {
         ? el(
             'div',
             { className: 'failed-row', dataset: { testid: 'message-failed' } },
-            el('span', { text: rec.error && rec.error.message ? `Not sent: ${rec.error.message}` : 'Not sent.' }),
+            el('span', { text: failReason(rec) }),
             el('button', {
               type: 'button',
               className: 'link',
@@ -342,6 +352,12 @@ export class ChatView {
     if (rec.node) rec.node.replaceWith(node);
     rec.node = node;
   }
+}
+
+function failReason(rec) {
+  if (rec.error && rec.error.message) return `Not sent: ${rec.error.message}`;
+  if (rec.msg.errorCode) return `Not sent (${rec.msg.errorCode}).`;
+  return 'Not sent.';
 }
 
 function statusIcon(status) {

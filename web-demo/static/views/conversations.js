@@ -5,7 +5,8 @@ import { icon } from './icons.js';
 
 /** activityTime is what "newest activity" sorts by. */
 function activityTime(c) {
-  return Math.max(c.updatedAt || 0, (c.latestMessage && c.latestMessage.sendTime) || 0);
+  const m = c.latestMessage;
+  return Math.max(c.updatedAt || 0, (m && (m.sendTime || m.createTime)) || 0);
 }
 
 /** sortConversations orders like the SDK does: pinned first, then newest activity. */
