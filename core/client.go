@@ -366,9 +366,14 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 		m.CreateTime = s.now()
 	}
 
+	if err := ctx.Err(); err != nil {
+		return Message{}, withCode(err)
+	}
+	// Once started, storing is not cut short by ctx: ctx only bounds the wait.
+	sctx := context.WithoutCancel(ctx)
 	var wait chan sendResult
 	s.applyMu.Lock()
-	existing, err := s.store.Messages(ctx, []string{m.ClientMsgID})
+	existing, err := s.store.Messages(sctx, []string{m.ClientMsgID})
 	if err != nil {
 		s.applyMu.Unlock()
 		return Message{}, withCode(err)
@@ -384,7 +389,7 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 	}
 	if wait == nil {
 		entry, ch := s.outbox.add(m, recvID, groupID, c.cfg.Now())
-		if err := s.store.Apply(ctx, &Changes{Messages: []Message{m}, Outbox: []OutboxEntry{entry}}); err != nil {
+		if err := s.store.Apply(sctx, &Changes{Messages: []Message{m}, Outbox: []OutboxEntry{entry}}); err != nil {
 			s.outbox.cancel(m.ClientMsgID)
 			s.applyMu.Unlock()
 			return Message{}, withCode(err)

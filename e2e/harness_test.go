@@ -113,6 +113,8 @@ func (e *env) token(id, platform string) string {
 type dialer struct {
 	inner core.Dialer
 	dials atomic.Int64
+	// down makes every dial fail, as if the server were away.
+	down atomic.Bool
 
 	mu    sync.Mutex
 	conns []*cutConn
@@ -123,6 +125,9 @@ type dialer struct {
 
 func (d *dialer) Dial(ctx context.Context, url string) (core.Conn, error) {
 	d.dials.Add(1)
+	if d.down.Load() {
+		return nil, errors.New("server away (test)")
+	}
 	c, err := d.inner.Dial(ctx, url)
 	if err != nil {
 		return nil, err
@@ -191,6 +196,7 @@ type deviceOpt struct {
 	token    string     // default: a fresh web token
 	platform string
 	cfg      func(*core.Config)
+	down     bool // start with the server unreachable
 }
 
 // login builds a Client for userID and logs it in.
@@ -208,6 +214,7 @@ func (e *env) device(userID string, o deviceOpt) *device {
 	}
 	d := &device{t: e.t, e: e, userID: userID, store: st, changed: make(chan struct{}), total: -1}
 	d.dial = &dialer{inner: core.NativeDialer{}}
+	d.dial.down.Store(o.down)
 	cfg := core.Config{
 		ServerURL: e.url,
 		OpenStore: func(ctx context.Context, id string) (core.Store, error) {
@@ -384,4 +391,64 @@ func sortedIDs(us []core.User) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// enqueue hands a message to SendMessage in the background and returns
+// once it is stored in the outbox; the ack is not awaited.
+func (d *device) enqueue(to, group, text string) core.Message {
+	d.t.Helper()
+	m, err := d.c.CreateTextMessage(text)
+	if err != nil {
+		d.t.Fatalf("CreateTextMessage: %v", err)
+	}
+	go d.c.SendMessage(context.Background(), m, to, group) //nolint:errcheck // checked through the store
+	st := d.store.Reopen()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		ms, err := st.Messages(context.Background(), []string{m.ClientMsgID})
+		if err != nil {
+			d.t.Fatalf("Messages: %v", err)
+		}
+		if len(ms) == 1 {
+			return m
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("message %q never stored", text)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// checkOnce fails if any message was announced twice or out of seq order
+// within its conversation.
+func checkOnce(t *testing.T, who string, ms []core.Message) {
+	t.Helper()
+	seen := map[string]bool{}
+	last := map[string]int64{}
+	for _, m := range ms {
+		if seen[m.ClientMsgID] {
+			t.Fatalf("%s: message %s (seq %d) announced twice", who, m.ClientMsgID, m.Seq)
+		}
+		seen[m.ClientMsgID] = true
+		if m.Seq <= last[m.ConversationID] {
+			t.Fatalf("%s: announced out of order in %s: %d after %d", who, m.ConversationID, m.Seq, last[m.ConversationID])
+		}
+		last[m.ConversationID] = m.Seq
+	}
+}
+
+// outboxEmpty fails unless the device's store has an empty outbox.
+func (d *device) outboxLen() int {
+	d.t.Helper()
+	es, err := d.store.Reopen().Outbox(context.Background())
+	if err != nil {
+		d.t.Fatalf("Outbox: %v", err)
+	}
+	return len(es)
+}
+
+func (d *device) statesCopy() []core.ConnState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]core.ConnState(nil), d.states...)
 }

@@ -1,0 +1,335 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"parley/core"
+	"parley/protocol"
+	"parley/server"
+)
+
+func TestGroupOfThree(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		e.user(u)
+	}
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	c := e.device("carol", deviceOpt{})
+	a.waitState(core.ConnConnected)
+	g, err := a.c.CreateGroup(context.Background(), "Trio", []string{"bob", "carol"})
+	if err != nil {
+		t.Fatalf("CreateGroup: %v", err)
+	}
+	if g.GroupID == "" || g.Name != "Trio" || g.OwnerUserID != "alice" || g.MemberCount != 3 {
+		t.Fatalf("group = %+v", g)
+	}
+	conv := protocol.GroupConversationID(g.GroupID)
+	var want []string
+	for i := 0; i < 3; i++ {
+		for _, d := range []*device{a, b, c} {
+			txt := d.userID + strconv.Itoa(i)
+			d.send("", g.GroupID, txt)
+			want = append(want, txt)
+		}
+	}
+	for _, d := range []*device{a, b, c} {
+		d.waitNew(6)
+		checkOnce(t, d.userID, d.newMessages())
+		h := d.history(conv)
+		checkDense(t, d.userID, h)
+		checkTexts(t, d.userID, h, want)
+		gs, err := d.c.JoinedGroupList(context.Background())
+		if err != nil || len(gs) != 1 || gs[0].GroupID != g.GroupID {
+			t.Errorf("%s: JoinedGroupList = %+v, %v", d.userID, gs, err)
+		}
+		cv := conversation(t, d, conv)
+		if cv.SessionType != protocol.SessionGroup || cv.GroupID != g.GroupID || cv.ShowName != "Trio" {
+			t.Errorf("%s: group conversation = %+v", d.userID, cv)
+		}
+	}
+	// c's last message is the latest: unread for nobody who sent after it.
+	if cv := conversation(t, a, conv); cv.UnreadCount != 2 {
+		t.Errorf("alice unread = %d, want 2 (bob2, carol2)", cv.UnreadCount)
+	}
+	if cv := conversation(t, c, conv); cv.UnreadCount != 0 {
+		t.Errorf("carol unread = %d, want 0", cv.UnreadCount)
+	}
+}
+
+func TestCatchUpThousand(t *testing.T) {
+	const n = 1000
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	conv := protocol.SingleConversationID("alice", "bob")
+	a.send("bob", "", "hello")
+	b.waitNew(1)
+	b.logout()
+
+	want := []string{"hello"}
+	for i := 0; i < n; i++ {
+		txt := "m" + strconv.Itoa(i)
+		a.enqueue("bob", "", txt)
+		want = append(want, txt)
+	}
+	a.waitFor("outbox flushed", func() bool {
+		for i := len(a.events) - 1; i >= 0; i-- {
+			if cc, ok := a.events[i].(core.ConversationsChanged); ok {
+				for _, cv := range cc.Conversations {
+					if cv.MaxSeq == n+1 {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
+
+	// Bob comes back: a new Client on the same storage.
+	b2 := e.device("bob", deviceOpt{store: b.store})
+	b2.waitFor("catch-up finished", func() bool {
+		for _, ev := range b2.events {
+			if sp, ok := ev.(core.SyncProgressed); ok && sp.Phase == core.SyncFinish {
+				return true
+			}
+		}
+		return false
+	})
+	got := b2.newMessages()
+	if len(got) != n {
+		t.Fatalf("bob announced %d messages after catch-up, want %d", len(got), n)
+	}
+	checkOnce(t, "bob", got)
+	for i, m := range got {
+		if m.Seq != int64(i+2) || m.Text != want[i+1] {
+			t.Fatalf("announced message %d = seq %d %q, want seq %d %q", i, m.Seq, m.Text, i+2, want[i+1])
+		}
+	}
+	h := b2.history(conv)
+	checkDense(t, "bob", h)
+	checkTexts(t, "bob", h, want)
+	if n, _ := b2.c.TotalUnreadCount(context.Background()); n != 1001 {
+		t.Errorf("bob total unread = %d, want 1001", n)
+	}
+	// A live message after the catch-up comes through once.
+	a.send("bob", "", "after")
+	b2.waitNew(n + 1)
+	checkOnce(t, "bob", b2.newMessages())
+	if b2.newMessages()[n].Text != "after" {
+		t.Errorf("last announced = %+v", b2.newMessages()[n])
+	}
+}
+
+func TestCutInTheMiddleOfSend(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after bool
+	}{{"before the frame", false}, {"after the frame", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.user("alice")
+			e.user("bob")
+			a := e.device("alice", deviceOpt{})
+			b := e.device("bob", deviceOpt{})
+			a.waitState(core.ConnConnected)
+			conv := protocol.SingleConversationID("alice", "bob")
+			var cuts atomic.Int64
+			a.dial.mu.Lock()
+			a.dial.onWrite = func(p []byte) (bool, bool) {
+				var f protocol.Frame
+				if json.Unmarshal(p, &f) == nil && f.Type == protocol.ReqSend && cuts.Add(1) == 1 {
+					return !tc.after, tc.after
+				}
+				return false, false
+			}
+			a.dial.mu.Unlock()
+			sent := a.send("bob", "", "through the cut")
+			if cuts.Load() < 1 {
+				t.Fatal("the cut never happened")
+			}
+			a.send("bob", "", "second")
+			b.waitNew(2)
+			got := b.newMessages()
+			checkOnce(t, "bob", got)
+			if len(got) != 2 || got[0].ClientMsgID != sent.ClientMsgID {
+				t.Fatalf("bob got %+v", got)
+			}
+			for _, d := range []*device{a, b} {
+				h := d.history(conv)
+				checkDense(t, d.userID, h)
+				checkTexts(t, d.userID, h, []string{"through the cut", "second"})
+			}
+			if n := a.outboxLen(); n != 0 {
+				t.Errorf("alice outbox holds %d entries", n)
+			}
+			if a.dial.dials.Load() < 2 {
+				t.Errorf("alice dialed %d times; the cut should force a reconnect", a.dial.dials.Load())
+			}
+		})
+	}
+}
+
+func TestOutboxSurvivesReload(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	b := e.device("bob", deviceOpt{})
+	b.waitState(core.ConnConnected)
+
+	// Alice writes while the server is unreachable, then reloads.
+	a := e.device("alice", deviceOpt{down: true})
+	var want []string
+	for i := 0; i < 5; i++ {
+		txt := "offline" + strconv.Itoa(i)
+		a.enqueue("bob", "", txt)
+		want = append(want, txt)
+	}
+	if n := a.outboxLen(); n != 5 {
+		t.Fatalf("outbox holds %d, want 5", n)
+	}
+	a.logout()
+	a2 := e.device("alice", deviceOpt{store: a.store})
+	b.waitNew(5)
+	got := b.newMessages()
+	checkOnce(t, "bob", got)
+	checkTexts(t, "bob", got, want)
+	conv := protocol.SingleConversationID("alice", "bob")
+	a2.waitFor("outbox empty", func() bool { return a2.outboxLen() == 0 })
+	h := a2.history(conv)
+	checkDense(t, "alice", h)
+	checkTexts(t, "alice", h, want)
+	// Nothing more arrives: a second reload sends nothing again.
+	a2.logout()
+	a3 := e.device("alice", deviceOpt{store: a.store})
+	a3.waitState(core.ConnConnected)
+	a3.send("bob", "", "last")
+	b.waitNew(6)
+	checkOnce(t, "bob", b.newMessages())
+	if got := b.newMessages(); len(got) != 6 || got[5].Text != "last" {
+		t.Fatalf("bob got %d messages, last %+v", len(got), got[len(got)-1])
+	}
+}
+
+func TestTwoDevicesAgree(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	web := e.device("alice", deviceOpt{platform: protocol.PlatformWeb})
+	desk := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop})
+	b := e.device("bob", deviceOpt{})
+	web.waitState(core.ConnConnected)
+	desk.waitState(core.ConnConnected)
+	conv := protocol.SingleConversationID("alice", "bob")
+	for i := 0; i < 3; i++ {
+		b.send("alice", "", "b"+strconv.Itoa(i))
+	}
+	for _, d := range []*device{web, desk} {
+		d.waitNew(3)
+		d.waitFor("3 unread", func() bool { return d.total == 3 })
+	}
+	if err := desk.c.MarkConversationAsRead(context.Background(), conv); err != nil {
+		t.Fatal(err)
+	}
+	web.waitFor("read on the other device", func() bool { return web.total == 0 })
+	if cv := conversation(t, web, conv); cv.UnreadCount != 0 {
+		t.Errorf("web unread = %d", cv.UnreadCount)
+	}
+	web.send("bob", "", "from web")
+	desk.waitNew(4)
+	if got := desk.newMessages(); got[3].Text != "from web" || got[3].SendID != "alice" {
+		t.Errorf("desktop got %+v", got[3])
+	}
+	b.waitNew(1)
+	desk.send("bob", "", "from desk")
+	web.waitNew(4)
+	b.waitNew(2)
+	hw, hd := web.history(conv), desk.history(conv)
+	checkDense(t, "web", hw)
+	if len(hw) != 5 || len(hd) != 5 {
+		t.Fatalf("histories: web %d, desktop %d", len(hw), len(hd))
+	}
+	for i := range hw {
+		if hw[i].ClientMsgID != hd[i].ClientMsgID || hw[i].Seq != hd[i].Seq || hw[i].Text != hd[i].Text {
+			t.Errorf("message %d differs: %+v vs %+v", i, hw[i], hd[i])
+		}
+	}
+	for _, d := range []*device{web, desk} {
+		checkOnce(t, d.userID, d.newMessages())
+		if cv := conversation(t, d, conv); cv.UnreadCount != 0 || cv.ReadSeq != 5 {
+			t.Errorf("%s: unread %d readSeq %d", d.c.LoginUserID(), cv.UnreadCount, cv.ReadSeq)
+		}
+	}
+}
+
+func TestRevokedToken(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	tok := e.token("alice", protocol.PlatformWeb)
+	a := e.device("alice", deviceOpt{token: tok})
+	a.waitState(core.ConnConnected)
+	if err := e.post("/api/v1/auth/revoke-all", tok, struct{}{}, nil); err != nil {
+		t.Fatalf("revoke-all: %v", err)
+	}
+	a.waitState(core.ConnTokenExpired)
+	dials := a.dial.dials.Load()
+	// A reconnect loop would dial every 10-100 ms; give it a few rounds.
+	time.Sleep(500 * time.Millisecond)
+	if got := a.dial.dials.Load(); got != dials {
+		t.Errorf("dialed %d more times after tokenExpired", got-dials)
+	}
+	if _, err := a.c.SetSelfInfo(context.Background(), core.SelfInfoUpdate{}); protocol.CodeOf(err) != protocol.CodeTokenExpired {
+		t.Errorf("request after tokenExpired: err = %v, want token_expired", err)
+	}
+
+	// A new login with the revoked token: refused at the handshake, once.
+	a.logout()
+	a2 := e.device("alice", deviceOpt{token: tok, store: a.store})
+	a2.waitState(core.ConnTokenExpired)
+	time.Sleep(300 * time.Millisecond)
+	if got := a2.dial.dials.Load(); got != 1 {
+		t.Errorf("dialed %d times with a revoked token, want 1", got)
+	}
+	states := a2.statesCopy()
+	if !reflect.DeepEqual(states, []core.ConnState{core.ConnConnecting, core.ConnTokenExpired}) {
+		t.Errorf("states = %v", states)
+	}
+}
+
+func TestRateLimitedSendsArePaced(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.RateLimit, c.RateBurst = 40, 5 })
+	e.user("alice")
+	e.user("bob")
+	b := e.device("bob", deviceOpt{})
+	a := e.device("alice", deviceOpt{down: true})
+	const n = 60
+	var want []string
+	for i := 0; i < n; i++ {
+		txt := "burst" + strconv.Itoa(i)
+		a.enqueue("bob", "", txt)
+		want = append(want, txt)
+	}
+	a.dial.down.Store(false)
+	b.waitNew(n)
+	got := b.newMessages()
+	checkOnce(t, "bob", got)
+	checkTexts(t, "bob", got, want)
+	a.waitFor("outbox empty", func() bool { return a.outboxLen() == 0 })
+	h := a.history(protocol.SingleConversationID("alice", "bob"))
+	for _, m := range h {
+		if m.Status != core.StatusSent {
+			t.Fatalf("message %q is %s", m.Text, m.Status)
+		}
+	}
+	if len(h) != n {
+		t.Fatalf("alice history has %d", len(h))
+	}
+}
