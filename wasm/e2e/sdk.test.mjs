@@ -1,0 +1,555 @@
+// End-to-end tests of the built parley-sdk package (wasm/dist, served by
+// parleyd at /sdk/) in Debian's Chromium, driven by playwright-core, against
+// a real parleyd on a free loopback port.
+//
+//   ./build.sh && cd wasm/e2e && npm ci && node --test
+//
+// Environment:
+//   PARLEYD_BIN   a built parleyd; without it the test builds ./cmd/parleyd
+//   PARLEY_ROOT   the repository root (default: two folders up)
+//   CHROMIUM_BIN  the browser (default /usr/bin/chromium)
+//
+// Pages live on parleyd's origin. The test page itself, and /sdk/ while
+// parleyd is stopped, are served by playwright from wasm/dist: that stands
+// in for the app's service worker, so a page can reload offline.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..'));
+const dist = path.join(root, 'wasm', 'dist');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const ADMIN = 'e2e-admin-secret';
+// How long one expectation may take: generous, the machine is small and shared.
+const WAIT = 30_000;
+
+function delay(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------- parleyd ----------
+
+/** Runs parleyd on a fixed port and data folder, so it can be stopped and started again. */
+class Parleyd {
+  constructor(bin, port, dataDir) {
+    Object.assign(this, { bin, port, dataDir, url: `http://127.0.0.1:${port}`, proc: null, log: [] });
+  }
+
+  async start() {
+    const proc = spawn(
+      this.bin,
+      ['-addr', `127.0.0.1:${this.port}`, '-data', this.dataDir, '-admin-secret', ADMIN, '-sdk-dir', dist],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.proc = proc;
+    proc.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    const keep = (chunk) => {
+      this.log.push(...String(chunk).split('\n').filter(Boolean));
+      if (this.log.length > 300) this.log.splice(0, this.log.length - 300);
+    };
+    proc.stdout.on('data', keep);
+    proc.stderr.on('data', keep);
+    let exited = null;
+    proc.exited.then((e) => (exited = e));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`parleyd exited (${JSON.stringify(exited)}):\n${this.tail()}`);
+      try {
+        if ((await fetch(`${this.url}/healthz`)).status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await delay(100);
+    }
+    throw new Error(`parleyd not healthy within 60s:\n${this.tail()}`);
+  }
+
+  async stop() {
+    const proc = this.proc;
+    if (!proc) return;
+    this.proc = null;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    if (!(await Promise.race([proc.exited, delay(10_000).then(() => null)]))) {
+      proc.kill('SIGKILL');
+      await proc.exited;
+    }
+  }
+
+  tail() {
+    return this.log.slice(-40).join('\n');
+  }
+
+  async admin(route, body) {
+    const res = await fetch(`${this.url}/api/v1/admin/${route}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (res.status >= 300) throw new Error(`admin ${route}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  async user(userID, nickname) {
+    await this.admin('users', { userID, nickname, faceURL: '' });
+  }
+
+  async token(userID, platform = 'web') {
+    return (await this.admin('tokens', { userID, platform })).token;
+  }
+}
+
+function parleydBinary(tmp) {
+  if (process.env.PARLEYD_BIN) return path.resolve(process.env.PARLEYD_BIN);
+  const bin = path.join(tmp, 'parleyd');
+  execFileSync('go', ['build', '-o', bin, './cmd/parleyd'], { cwd: root, stdio: 'inherit', timeout: 600_000 });
+  return bin;
+}
+
+// ---------- browser pages ----------
+
+let server;
+let browser;
+let tmp;
+const contexts = [];
+const runID = Math.random().toString(36).slice(2, 7);
+const uid = (name) => `${name}-${runID}`;
+
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.ts': 'text/plain' };
+
+/** A page on parleyd's origin with the SDK imported as T.sdk. */
+async function openPage(label) {
+  const context = await browser.newContext();
+  context.setDefaultTimeout(WAIT);
+  contexts.push(context);
+  const page = await context.newPage();
+  page.label = label;
+  page.errors = [];
+  page.logs = [];
+  page.on('pageerror', (err) => page.errors.push(String(err)));
+  page.on('console', (m) => page.logs.push(`${m.type()}: ${m.text()}`));
+  await page.route(`${server.url}/e2e`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><meta charset="utf-8"><title>sdk e2e</title>' }),
+  );
+  // /sdk/ comes from parleyd while it runs, from wasm/dist while it does not.
+  await page.route(`${server.url}/sdk/**`, async (route) => {
+    try {
+      const res = await route.fetch();
+      await route.fulfill({ response: res });
+    } catch {
+      const file = path.join(dist, new URL(route.request().url()).pathname.slice('/sdk/'.length));
+      await route.fulfill({ contentType: TYPES[path.extname(file)] || 'application/octet-stream', body: readFileSync(file) });
+    }
+  });
+  await load(page);
+  return page;
+}
+
+async function load(page) {
+  await page.goto(`${server.url}/e2e`);
+  await page.evaluate(async () => {
+    globalThis.T = { sdk: await import('/sdk/index.js'), clients: {}, events: {}, pending: {} };
+  });
+}
+
+/**
+ * Creates client `name` in the page, records its events in T.events[name]
+ * and logs it in. A throwing newMessages handler is registered first: it
+ * must not disturb the SDK or the recording handler.
+ */
+async function loginClient(page, name, userID, token, dbName) {
+  await page.evaluate(
+    async ({ name, userID, token, dbName }) => {
+      const c = await T.sdk.createClient({ serverURL: location.origin, dbName });
+      T.clients[name] = c;
+      const ev = (T.events[name] = { newMessages: [], states: [], unread: [], convs: 0 });
+      c.on('newMessages', () => {
+        throw new Error('handler bug (expected by the test)');
+      });
+      c.on('newMessages', (ms) => ev.newMessages.push(...ms));
+      c.on('connectionStateChanged', (e) => ev.states.push(e.state));
+      c.on('totalUnreadCountChanged', (n) => ev.unread.push(n));
+      c.on('conversationsChanged', (cs) => (ev.convs += cs.length));
+      await c.login({ userID, token });
+    },
+    { name, userID, token, dbName },
+  );
+}
+
+/** Waits until fn(T, arg) is truthy in the page. */
+async function until(page, fn, arg) {
+  await page.waitForFunction(fn, arg, { timeout: WAIT, polling: 50 });
+}
+
+async function connected(page, name) {
+  await until(page, (n) => T.events[n].states.includes('connected'), name);
+}
+
+/** Sends text from client name to recvID and returns the resolved message. */
+async function send(page, name, recvID, text) {
+  return page.evaluate(
+    async ({ name, recvID, text }) => {
+      const c = T.clients[name];
+      const m = await c.createTextMessage(text);
+      return c.sendMessage({ message: m, recvID });
+    },
+    { name, recvID, text },
+  );
+}
+
+function counts(list) {
+  const n = new Map();
+  for (const m of list) n.set(m.clientMsgID, (n.get(m.clientMsgID) || 0) + 1);
+  return n;
+}
+
+function assertOnceEach(messages, what) {
+  for (const [id, n] of counts(messages)) assert.equal(n, 1, `${what}: message ${id} announced ${n} times`);
+}
+
+const events = (page, name) => page.evaluate((n) => T.events[n], name);
+
+// ---------- the tests ----------
+
+describe('parley-sdk in Chromium against parleyd', () => {
+  const alice = uid('alice');
+  const bob = uid('bob');
+  const carol = uid('carol');
+  const dave = uid('dave');
+  const convAB = `si_${[alice, bob].sort().join('_')}`;
+  let pageA;
+  let pageB;
+  let tokenB;
+
+  before(async () => {
+    if (!existsSync(path.join(dist, 'index.js')) || !existsSync(path.join(dist, 'parley.wasm'))) {
+      throw new Error('wasm/dist is incomplete: run ./build.sh first');
+    }
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-sdk-e2e-'));
+    server = new Parleyd(parleydBinary(tmp), await freePort(), path.join(tmp, 'data'));
+    await server.start();
+    for (const u of [alice, bob, carol, dave]) await server.user(u, u.split('-')[0]);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        // The test page is fulfilled by playwright, so Chromium cannot tell
+        // its address space and would block its WebSocket to loopback as a
+        // public page reaching the local network.
+        '--disable-features=LocalNetworkAccessChecks',
+      ],
+    });
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    if (browser) await browser.close().catch(() => {});
+    if (server) await server.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  // Print what the pages and the server said when a test fails.
+  const diagnose = async (fn) => {
+    try {
+      await fn();
+    } catch (err) {
+      for (const p of [pageA, pageB].filter(Boolean)) {
+        console.error(`--- ${p.label} console:\n${p.logs.slice(-30).join('\n')}\nerrors: ${p.errors.join('\n')}`);
+      }
+      if (server) console.error(`--- parleyd:\n${server.tail()}`);
+      throw err;
+    }
+  };
+
+  test('two clients log in, exchange messages and see newMessages once each', () =>
+    diagnose(async () => {
+      pageA = await openPage('alice');
+      pageB = await openPage('bob');
+      await loginClient(pageA, 'a', alice, await server.token(alice));
+      tokenB = await server.token(bob);
+      await loginClient(pageB, 'b', bob, tokenB);
+      await connected(pageA, 'a');
+      await connected(pageB, 'b');
+
+      const sent = [];
+      for (const text of ['m1', 'm2', 'm3']) sent.push(await send(pageA, 'a', bob, text));
+      assert.deepEqual(sent.map((m) => m.status), ['sent', 'sent', 'sent']);
+      assert.deepEqual(sent.map((m) => m.seq), [1, 2, 3]);
+      for (const m of sent) {
+        assert.equal(m.conversationID, convAB);
+        assert.ok(m.serverMsgID && m.sendTime > 0, 'sent message has serverMsgID and sendTime');
+      }
+
+      await until(pageB, () => T.events.b.newMessages.length >= 3);
+      const ev = await events(pageB, 'b');
+      assert.deepEqual(ev.newMessages.map((m) => m.text), ['m1', 'm2', 'm3']);
+      assert.deepEqual(ev.newMessages.map((m) => m.clientMsgID), sent.map((m) => m.clientMsgID));
+      assertOnceEach(ev.newMessages, 'bob');
+      assert.ok(ev.newMessages.every((m) => m.status === 'sent' && m.sendID === alice && m.recvID === bob));
+      // Own sends from this device are not "new messages".
+      assert.equal((await events(pageA, 'a')).newMessages.length, 0);
+      // The throwing handler ran before the recorder every time and broke nothing.
+      assert.ok(pageB.logs.some((l) => l.includes('handler bug')), 'the throwing handler was reported on the console');
+      assert.deepEqual(pageB.errors, []);
+    }));
+
+  test('unread counts and markConversationAsRead, on every device of the user', () =>
+    diagnose(async () => {
+      const r = await pageB.evaluate(async () => {
+        const c = T.clients.b;
+        return { total: await c.getTotalUnreadCount(), list: await c.getConversationList() };
+      });
+      assert.equal(r.total, 3);
+      assert.ok(Array.isArray(r.list) && r.list.length === 1, 'one conversation');
+      assert.equal(r.list[0].conversationID, convAB);
+      assert.equal(r.list[0].unreadCount, 3);
+      assert.equal(r.list[0].latestMessage.text, 'm3');
+      assert.equal(r.list[0].sessionType, 'single');
+      assert.equal(r.list[0].userID, alice);
+      await until(pageB, () => T.events.b.unread.includes(3));
+
+      // Bob's second device, another browser profile, another platform.
+      const pageB2 = await openPage('bob, second device');
+      await loginClient(pageB2, 'b2', bob, await server.token(bob, 'desktop'));
+      await connected(pageB2, 'b2');
+      await until(pageB2, async () => (await T.clients.b2.getTotalUnreadCount()) === 3);
+
+      await pageB.evaluate((id) => T.clients.b.markConversationAsRead({ conversationID: id }), convAB);
+      const after = await pageB.evaluate(async () => ({
+        total: await T.clients.b.getTotalUnreadCount(),
+        list: await T.clients.b.getConversationList(),
+      }));
+      assert.equal(after.total, 0);
+      assert.equal(after.list[0].unreadCount, 0);
+      await until(pageB, () => T.events.b.unread.at(-1) === 0);
+      await until(pageB2, async () => (await T.clients.b2.getTotalUnreadCount()) === 0);
+      await until(pageB2, () => T.events.b2.unread.at(-1) === 0);
+      const b2list = await pageB2.evaluate(() => T.clients.b2.getConversationList());
+      assert.equal(b2list[0].unreadCount, 0);
+
+      // Bob answers; Alice gets it once, and it is unread for her.
+      const reply = await send(pageB, 'b', alice, 'r1');
+      assert.equal(reply.seq, 4);
+      await until(pageA, () => T.events.a.newMessages.length >= 1);
+      await until(pageA, async () => (await T.clients.a.getTotalUnreadCount()) === 1);
+      const a = await events(pageA, 'a');
+      assert.deepEqual(a.newMessages.map((m) => m.text), ['r1']);
+      // Bob's other device sees his own message as coming from another device.
+      await until(pageB2, () => T.events.b2.newMessages.some((m) => m.text === 'r1'));
+      assertOnceEach((await events(pageB2, 'b2')).newMessages, 'bob second device');
+      await pageB2.context().close();
+    }));
+
+  test('offline reload serves local data; messages sent meanwhile arrive exactly once', () =>
+    diagnose(async () => {
+      await server.stop();
+      await until(pageA, () => T.events.a.states.at(-1) !== 'connected');
+
+      // Alice sends while the server is away: the sends wait.
+      await pageA.evaluate((bob) => {
+        const c = T.clients.a;
+        T.pending.settled = false;
+        T.pending.sends = (async () => {
+          const out = [];
+          for (const text of ['o1', 'o2']) out.push(c.sendMessage({ message: await c.createTextMessage(text), recvID: bob }));
+          return Promise.all(out);
+        })();
+        T.pending.sends.finally(() => (T.pending.settled = true));
+      }, bob);
+
+      // Bob's page reloads while the server is away; login resolves and
+      // local data serves.
+      await load(pageB);
+      await loginClient(pageB, 'b', bob, tokenB);
+      const offline = await pageB.evaluate(async (id) => {
+        const c = T.clients.b;
+        return {
+          user: await c.getLoginUserID(),
+          state: await c.getConnectionState(),
+          list: await c.getConversationList(),
+          history: await c.getHistoryMessages({ conversationID: id, count: 50 }),
+          total: await c.getTotalUnreadCount(),
+        };
+      }, convAB);
+      assert.equal(offline.user, bob);
+      assert.notEqual(offline.state, 'connected');
+      assert.equal(offline.list.length, 1);
+      assert.equal(offline.list[0].latestMessage.text, 'r1');
+      assert.deepEqual(offline.history.messages.map((m) => m.text), ['m1', 'm2', 'm3', 'r1']);
+      assert.deepEqual(offline.history.messages.map((m) => m.seq), [1, 2, 3, 4]);
+      assert.equal(offline.history.isEnd, true);
+      assert.equal(offline.total, 0);
+      assert.equal(await pageA.evaluate(() => T.pending.settled), false, 'sends wait for the server instead of failing');
+
+      await server.start();
+      const resolved = await pageA.evaluate(() => T.pending.sends);
+      assert.deepEqual(resolved.map((m) => m.status), ['sent', 'sent']);
+      assert.deepEqual(resolved.map((m) => m.seq), [5, 6]);
+
+      await connected(pageB, 'b');
+      await until(pageB, () => T.events.b.newMessages.length >= 2);
+      const history = await pageB.evaluate(
+        (id) => T.clients.b.getHistoryMessages({ conversationID: id, count: 50 }),
+        convAB,
+      );
+      assert.deepEqual(history.messages.map((m) => m.text), ['m1', 'm2', 'm3', 'r1', 'o1', 'o2']);
+      assert.deepEqual(history.messages.map((m) => m.seq), [1, 2, 3, 4, 5, 6]);
+      const ev = await events(pageB, 'b');
+      assert.deepEqual(ev.newMessages.map((m) => m.text), ['o1', 'o2'], 'only the messages sent meanwhile are new');
+      assertOnceEach(ev.newMessages, 'bob after reconnect');
+
+      // Alice's own copy: every message once, in seq order.
+      const aHist = await pageA.evaluate((id) => T.clients.a.getHistoryMessages({ conversationID: id, count: 50 }), convAB);
+      assert.deepEqual(aHist.messages.map((m) => m.seq), [1, 2, 3, 4, 5, 6]);
+      assertOnceEach(aHist.messages, 'alice history');
+      assertOnceEach((await events(pageA, 'a')).newMessages, 'alice');
+    }));
+
+  test('two clients in one page; logout then login as another user without reloading', () =>
+    diagnose(async () => {
+      const page = await openPage('two clients');
+      await loginClient(page, 'x', carol, await server.token(carol), 'appx');
+      await loginClient(page, 'y', bob, await server.token(bob, 'android'), 'appy');
+      await connected(page, 'x');
+      await connected(page, 'y');
+      await send(page, 'x', bob, 'from carol');
+      await until(page, () => T.events.y.newMessages.some((m) => m.text === 'from carol'));
+      assert.equal((await events(page, 'x')).newMessages.length, 0);
+
+      const switched = await page.evaluate(
+        async ({ dave, token }) => {
+          const x = T.clients.x;
+          await x.logout();
+          const out = { afterLogout: await x.getLoginUserID() };
+          try {
+            await x.getConversationList();
+          } catch (e) {
+            out.code = e.code;
+          }
+          await x.login({ userID: dave, token });
+          out.user = await x.getLoginUserID();
+          out.list = await x.getConversationList();
+          return out;
+        },
+        { dave, token: await server.token(dave) },
+      );
+      assert.equal(switched.afterLogout, '');
+      assert.equal(switched.code, 'not_logged_in');
+      assert.equal(switched.user, dave);
+      assert.deepEqual(switched.list, [], "dave does not see carol's conversations");
+      await until(page, () => T.events.x.states.filter((s) => s === 'connected').length >= 2);
+      await send(page, 'x', bob, 'from dave');
+      await until(page, () => T.events.y.newMessages.some((m) => m.text === 'from dave'));
+      assertOnceEach((await events(page, 'y')).newMessages, 'bob in the two-client page');
+      assert.deepEqual(page.errors, []);
+    }));
+
+  test('arguments are checked, errors carry codes, results are plain objects', () =>
+    diagnose(async () => {
+      const page = await openPage('errors');
+      const r = await page.evaluate(async () => {
+        const out = {};
+        const code = async (p) => {
+          try {
+            await p;
+            return 'resolved';
+          } catch (e) {
+            return { isError: e instanceof Error, code: e.code, message: e.message };
+          }
+        };
+        out.noServer = await code(T.sdk.createClient({}));
+        const c = await T.sdk.createClient({ serverURL: location.origin, dbName: 'errs' });
+        out.notLoggedIn = await code(c.getTotalUnreadCount());
+        out.badUserID = await code(c.login({ userID: 5, token: 't' }));
+        out.noToken = await code(c.login({ userID: 'x' }));
+        out.notObject = await code(c.login('x'));
+        try {
+          c.on('newMesages', () => {});
+        } catch (e) {
+          out.badEvent = { code: e.code, message: e.message };
+        }
+        try {
+          c.on('newMessages', 'not a function');
+        } catch (e) {
+          out.badHandler = { code: e.code };
+        }
+        const off = c.on('connectionStateChanged', () => {});
+        out.offType = typeof off;
+        off();
+        off();
+        return out;
+      });
+      assert.equal(r.noServer.code, 'invalid_argument');
+      assert.deepEqual(r.notLoggedIn.code, 'not_logged_in');
+      assert.ok(r.notLoggedIn.isError);
+      assert.equal(r.badUserID.code, 'invalid_argument');
+      assert.match(r.badUserID.message, /userID/);
+      assert.equal(r.noToken.code, 'invalid_argument');
+      assert.match(r.noToken.message, /token/);
+      assert.equal(r.notObject.code, 'invalid_argument');
+      assert.equal(r.badEvent.code, 'invalid_argument');
+      assert.match(r.badEvent.message, /newMesages/);
+      assert.equal(r.badHandler.code, 'invalid_argument');
+      assert.equal(r.offType, 'function');
+
+      const more = await page.evaluate(async (userID) => {
+        const c = await T.sdk.createClient({ serverURL: location.origin, dbName: 'errs2' });
+        const states = [];
+        c.on('connectionStateChanged', (e) => states.push(e.state));
+        T.states = states;
+        await c.login({ userID, token: 'not-a-valid-token' });
+        const out = {};
+        try {
+          await c.getHistoryMessages({ conversationID: 'si_a_b' });
+        } catch (e) {
+          out.noCount = { code: e.code, message: e.message };
+        }
+        try {
+          await c.sendMessage({ message: 'hi', recvID: 'bob' });
+        } catch (e) {
+          out.badMessage = { code: e.code, message: e.message };
+        }
+        const m = await c.createTextMessage('hello');
+        out.created = m;
+        out.listIsArray = Array.isArray(await c.getConversationList());
+        return out;
+      }, carol);
+      assert.equal(more.noCount.code, 'invalid_argument');
+      assert.match(more.noCount.message, /count/);
+      assert.equal(more.badMessage.code, 'invalid_argument');
+      assert.match(more.badMessage.message, /message/);
+      assert.equal(typeof more.created, 'object');
+      assert.equal(more.created.status, 'created');
+      assert.ok(more.created.clientMsgID, 'created message has a clientMsgID');
+      assert.equal(more.listIsArray, true);
+      // A refused token: the SDK learns it (the browser transport repeats the
+      // handshake as a fetch to see the 401) and stops with tokenExpired.
+      await until(page, () => T.states.includes('tokenExpired'));
+    }));
+});
