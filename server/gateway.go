@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -202,7 +203,8 @@ func (c *conn) serve() {
 	}
 
 	idle := 3 * c.s.cfg.HeartbeatInterval
-	c.ws.SetReadLimit(int64(c.s.cfg.MaxFrameBytes) * hardFrameFactor)
+	hard := int64(c.s.cfg.MaxFrameBytes) * hardFrameFactor
+	c.ws.SetReadLimit(hard)
 	c.ws.SetPingHandler(func(data string) error {
 		c.keepAlive(idle)
 		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.s.cfg.WriteTimeout))
@@ -214,7 +216,11 @@ func (c *conn) serve() {
 	code, reason := websocket.CloseNormalClosure, ""
 	for {
 		c.keepAlive(idle)
-		_, data, err := c.ws.ReadMessage()
+		data, err := c.readFrame(hard)
+		if errors.Is(err, errFrameTooLarge) {
+			code, reason = websocket.CloseMessageTooBig, "frame too large"
+			break
+		}
 		if err != nil {
 			var ne interface{ Timeout() bool }
 			if errors.As(err, &ne) && ne.Timeout() && !c.draining.Load() {
@@ -231,6 +237,26 @@ func (c *conn) serve() {
 	c.inflight.Wait()
 	c.stop(code, reason, true)
 	<-c.writerDone
+}
+
+var errFrameTooLarge = errors.New("frame too large")
+
+// readFrame reads one message of at most limit bytes. gorilla's read limit
+// counts the bytes on the wire, which permessage-deflate can make far
+// smaller than the message, so the inflated size is bounded here.
+func (c *conn) readFrame(limit int64) ([]byte, error) {
+	_, r, err := c.ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errFrameTooLarge
+	}
+	return data, nil
 }
 
 func (c *conn) writeLoop() {

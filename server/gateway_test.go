@@ -1,0 +1,282 @@
+package server_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parley/protocol"
+	"parley/server"
+)
+
+func TestBadInputKeepsConnection(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.MaxFrameBytes = 4096 })
+	_, tok := e.register("alice")
+	bob, _ := e.register("bob")
+	c := e.dial(tok)
+
+	raw := func(b string) *protocol.Frame {
+		t.Helper()
+		c.writeRaw([]byte(b))
+		select {
+		case f := <-c.pushes:
+			return f
+		case <-time.After(waitFor):
+			t.Fatalf("no answer to %.40q", b)
+		}
+		return nil
+	}
+	// Frames without a usable ID are answered with an ID-less error frame.
+	for _, b := range []string{`not json`, `[1,2]`, `{"id":"1"`, `{}`, `{"id":"x","type":"ping"} trailing`} {
+		f := raw(b)
+		if f.Error == nil || f.Error.Code != protocol.CodeInvalidArgument {
+			t.Errorf("%q: %+v", b, f)
+		}
+	}
+	if f := raw(`{"type":"ping"}`); f.Error == nil || f.Error.Code != protocol.CodeInvalidArgument || f.Type != "ping" {
+		t.Errorf("no id: %+v", f)
+	}
+
+	// With an ID, errors are correlated.
+	c.wantError("nope", nil, protocol.CodeUnimplemented)
+	c.wantError(protocol.ReqSend, "a string", protocol.CodeInvalidArgument)
+	c.wantError(protocol.ReqSend, map[string]any{"clientMsgID": 5}, protocol.CodeInvalidArgument)
+	c.wantError(protocol.ReqPull, map[string]any{"ranges": "all"}, protocol.CodeInvalidArgument)
+	c.wantError(protocol.ReqMarkRead, map[string]any{}, protocol.CodeInvalidArgument)
+	c.wantError(protocol.ReqGetUsers, protocol.GetUsersReq{UserIDs: make([]string, protocol.MaxGetUsers+1)}, protocol.CodeInvalidArgument)
+
+	// Oversized: answered with too_large, connection kept.
+	big := strings.Repeat("x", 5000)
+	c.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "big", RecvID: bob, ContentType: "text", Content: text(big)}, protocol.CodeTooLarge)
+	c.ping()
+	c.sendText("small", bob, "", "fits")
+
+	// Far beyond the limit the connection is closed (1009).
+	c.writeRaw([]byte(`{"id":"huge","type":"send","data":"` + strings.Repeat("x", 5*4096) + `"}`))
+	err := c.waitClosed()
+	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Fatalf("closed with %v", err)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.RateLimit = 0.001 // effectively no refill during the test
+		c.RateBurst = 5
+	})
+	_, tok := e.register("alice")
+	c := e.dial(tok)
+	for range 5 {
+		c.do(protocol.ReqGetSelf, nil, nil)
+	}
+	c.wantError(protocol.ReqGetSelf, nil, protocol.CodeRateLimited)
+	c.wantError(protocol.ReqSend, protocol.SendReq{}, protocol.CodeRateLimited)
+	// Heartbeats are never limited, and the connection stays usable.
+	c.ping()
+	// Limits are per connection.
+	e.dial(tok).do(protocol.ReqGetSelf, nil, nil)
+}
+
+func TestHeartbeatTimeoutClosesSilentConnection(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.HeartbeatInterval = 50 * time.Millisecond })
+	_, tok := e.register("alice")
+	c := e.dial(tok)
+	c.ping()
+	err := c.waitClosed()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("closed with %v", err)
+	}
+	if !strings.Contains(err.Error(), "heartbeat") {
+		t.Fatalf("close reason: %v", err)
+	}
+}
+
+func TestShutdownLosesNothingAcknowledged(t *testing.T) {
+	e := newEnv(t)
+	_, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	const senders = 4
+	clients := make([]*client, senders)
+	for i := range clients {
+		clients[i] = e.dial(aTok)
+	}
+
+	var mu sync.Mutex
+	acked := map[string]int64{} // clientMsgID -> seq
+	var wg sync.WaitGroup
+	started := make(chan struct{}, senders)
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Keep many sends in flight until the server goes away.
+			var inflight []<-chan *protocol.Frame
+			var ids []string
+			for j := 0; ; j++ {
+				id := fmt.Sprintf("c%d-%d", i, j)
+				ch, ok := c.tryRequest(protocol.ReqSend, protocol.SendReq{ClientMsgID: id, RecvID: bob, ContentType: "text", Content: text(id)})
+				if !ok {
+					break
+				}
+				inflight, ids = append(inflight, ch), append(ids, id)
+				if j == 20 {
+					started <- struct{}{}
+				}
+				if len(inflight) > 32 {
+					if !c.collect(inflight[0], ids[0], &mu, acked) {
+						break
+					}
+					inflight, ids = inflight[1:], ids[1:]
+				}
+			}
+			for k := range inflight {
+				c.collect(inflight[k], ids[k], &mu, acked)
+			}
+		}()
+	}
+	for range senders {
+		<-started
+	}
+	e.shutdown()
+	wg.Wait()
+	if len(acked) == 0 {
+		t.Fatal("nothing was acknowledged")
+	}
+
+	// Reopen on the same data folder: every acknowledged message is there,
+	// with its seq, and seqs are dense.
+	e.start()
+	b := e.dial(bTok)
+	conv := protocol.SingleConversationID(bob, mustSelfID(t, e.dial(aTok)))
+	stored := map[string]int64{}
+	var from int64 = 1
+	for {
+		var pr protocol.PullResp
+		b.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: from, Limit: protocol.MaxPullLimit}}}, &pr)
+		if len(pr.Messages) == 0 {
+			break
+		}
+		for _, m := range pr.Messages {
+			if m.Seq != from {
+				t.Fatalf("seq %d where %d expected", m.Seq, from)
+			}
+			stored[m.ClientMsgID] = m.Seq
+			from++
+		}
+	}
+	for id, seq := range acked {
+		if stored[id] != seq {
+			t.Fatalf("acknowledged %s (seq %d) stored as %d", id, seq, stored[id])
+		}
+	}
+	t.Logf("%d acknowledged, %d stored", len(acked), len(stored))
+}
+
+// tryRequest is request that reports a closed connection instead of failing.
+func (c *client) tryRequest(typ string, data any) (<-chan *protocol.Frame, bool) {
+	id := fmt.Sprintf("r%d", c.nextID.Add(1))
+	ch := make(chan *protocol.Frame, 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending[id] = ch
+	b, _ := protocol.EncodeFrame(id, typ, data)
+	return ch, c.ws.WriteMessage(websocket.TextMessage, b) == nil
+}
+
+// collect waits for one send's answer and records it if acknowledged; false
+// when the connection is gone or the server refused.
+func (c *client) collect(ch <-chan *protocol.Frame, id string, mu *sync.Mutex, acked map[string]int64) bool {
+	select {
+	case f := <-ch:
+		if f.Error != nil {
+			if f.Error.Code != protocol.CodeUnavailable {
+				c.t.Errorf("send %s: %v", id, f.Error)
+			}
+			return false
+		}
+		mu.Lock()
+		acked[id] = decode[protocol.SendResp](c.t, f).Seq
+		mu.Unlock()
+		return true
+	case <-c.closed:
+		return false
+	case <-time.After(waitFor):
+		c.t.Errorf("no answer for %s", id)
+		return false
+	}
+}
+
+func TestShutdownClosesWithGoingAway(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.register("alice")
+	c := e.dial(tok)
+	c.ping()
+	e.shutdown()
+	if err := c.waitClosed(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("closed with %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err == nil {
+		t.Fatal("second Shutdown succeeded")
+	}
+}
+
+func TestSlowReaderIsDisconnectedWithoutStallingOthers(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.SendQueue = 8 })
+	_, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a := e.dial(aTok)
+	fast := e.dial(bTok)
+
+	// Bob's second device never reads, with a tiny socket buffer, so the
+	// server's writes to it block and its queue fills.
+	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetReadBuffer(4096)
+		}
+		return conn, err
+	}}
+	slow, _, err := d.Dial(e.wsURL(bTok), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+
+	// 100 incompressible messages of ~48 KB: more than the kernel buffers.
+	const n = 100
+	buf := make([]byte, 36<<10)
+	for i := range n {
+		rand.Read(buf)
+		a.sendText(fmt.Sprint(i), bob, "", base64.StdEncoding.EncodeToString(buf))
+		// The fast device keeps up and gets everything in order.
+		if m := decode[protocol.Message](t, fast.push(protocol.PushMessage)); m.Seq != int64(i+1) {
+			t.Fatalf("fast device got seq %d, want %d", m.Seq, i+1)
+		}
+	}
+	// Every push to the slow device was queued or refused before its
+	// message's ack, so the overflow has happened by now.
+	_, body := e.get("/metrics", nil)
+	if !strings.Contains(string(body), "parley_slow_consumer_disconnects_total 1") {
+		t.Fatalf("slow reader not disconnected:\n%s", grepLines(string(body), "parley_slow"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,441 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/crypto/bcrypt"
+
+	"parley/protocol"
+	"parley/server"
+)
+
+const (
+	adminSecret = "test-admin-secret"
+	waitFor     = 10 * time.Second
+)
+
+// env is one parleyd behind a real HTTP server on 127.0.0.1:0.
+type env struct {
+	t   *testing.T
+	cfg server.Config
+	srv *server.Server
+	hs  *httptest.Server
+	// down is set once the test shut the server down itself.
+	down atomic.Bool
+}
+
+func newEnv(t *testing.T, mods ...func(*server.Config)) *env {
+	t.Helper()
+	cfg := server.Config{
+		DataDir:     t.TempDir(),
+		AdminSecret: adminSecret,
+		BcryptCost:  bcrypt.MinCost,
+	}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	e := &env{t: t, cfg: cfg}
+	e.start()
+	t.Cleanup(func() {
+		e.hs.Close()
+		if !e.down.Load() {
+			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+			defer cancel()
+			if err := e.srv.Shutdown(ctx); err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
+		}
+	})
+	return e
+}
+
+// start (re)opens the server on e.cfg, e.g. after shutdown on the same DataDir.
+func (e *env) start() {
+	e.t.Helper()
+	srv, err := server.New(context.Background(), e.cfg)
+	if err != nil {
+		e.t.Fatalf("New: %v", err)
+	}
+	e.srv = srv
+	e.hs = httptest.NewServer(srv.Handler())
+	e.down.Store(false)
+}
+
+// shutdown stops the server and its HTTP listener.
+func (e *env) shutdown() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		e.t.Fatalf("shutdown: %v", err)
+	}
+	e.down.Store(true)
+	e.hs.Close()
+}
+
+// post sends a JSON body (raw when body is a string) with an optional bearer.
+func (e *env) post(path, bearer string, body any) (int, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case string:
+		rd = strings.NewReader(b)
+	case nil:
+		rd = http.NoBody
+	default:
+		js, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(js)
+	}
+	req, err := http.NewRequest(http.MethodPost, e.hs.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	return do(e.t, req)
+}
+
+func (e *env) get(path string, hdr http.Header) (int, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.hs.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	return do(e.t, req)
+}
+
+func do(t *testing.T, req *http.Request) (int, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// errCode parses an HTTP error body and returns its code.
+func errCode(t *testing.T, body []byte) protocol.Code {
+	t.Helper()
+	var eb protocol.ErrorBody
+	if err := json.Unmarshal(body, &eb); err != nil || eb.Error.Code == "" {
+		t.Fatalf("not an error body: %s", body)
+	}
+	return eb.Error.Code
+}
+
+// wantHTTPError checks status and code of an HTTP error answer.
+func wantHTTPError(t *testing.T, status int, body []byte, wantStatus int, wantCode protocol.Code) {
+	t.Helper()
+	if status != wantStatus {
+		t.Fatalf("status %d, want %d (body %s)", status, wantStatus, body)
+	}
+	if c := errCode(t, body); c != wantCode {
+		t.Fatalf("code %q, want %q (body %s)", c, wantCode, body)
+	}
+}
+
+// register creates a user through the public API and returns it with a token.
+func (e *env) register(username string) (userID, token string) {
+	e.t.Helper()
+	st, body := e.post("/api/v1/auth/register", "", protocol.RegisterReq{Username: username, Password: "password-" + username})
+	if st != http.StatusCreated {
+		e.t.Fatalf("register %s: %d %s", username, st, body)
+	}
+	var ar protocol.AuthResp
+	if err := json.Unmarshal(body, &ar); err != nil {
+		e.t.Fatal(err)
+	}
+	return ar.UserID, ar.Token
+}
+
+// adminUser creates a user through the admin API and mints a token.
+func (e *env) adminUser(userID string) string {
+	e.t.Helper()
+	st, body := e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: userID, Nickname: "N " + userID})
+	if st != http.StatusCreated {
+		e.t.Fatalf("admin user %s: %d %s", userID, st, body)
+	}
+	return e.token(userID)
+}
+
+func (e *env) token(userID string) string {
+	e.t.Helper()
+	st, body := e.post("/api/v1/admin/tokens", adminSecret, protocol.AdminTokenReq{UserID: userID})
+	if st != http.StatusOK {
+		e.t.Fatalf("admin token %s: %d %s", userID, st, body)
+	}
+	var tr protocol.TokenResp
+	if err := json.Unmarshal(body, &tr); err != nil {
+		e.t.Fatal(err)
+	}
+	return tr.Token
+}
+
+func (e *env) wsURL(token string) string {
+	return "ws" + strings.TrimPrefix(e.hs.URL, "http") + protocol.WSPath + "?" + protocol.WSTokenParam + "=" + token
+}
+
+// client is a test WebSocket client: it correlates responses by ID and
+// queues pushes.
+type client struct {
+	t      *testing.T
+	ws     *websocket.Conn
+	nextID atomic.Int64
+
+	mu      sync.Mutex
+	pending map[string]chan *protocol.Frame
+	pushes  chan *protocol.Frame
+	closed  chan struct{}
+	// closeErr is the read error that ended the connection.
+	closeErr error
+}
+
+func (e *env) dial(token string) *client {
+	e.t.Helper()
+	c, resp, err := e.tryDial(token, nil)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		e.t.Fatalf("dial: %v (status %d)", err, status)
+	}
+	return c
+}
+
+func (e *env) tryDial(token string, hdr http.Header) (*client, *http.Response, error) {
+	d := websocket.Dialer{HandshakeTimeout: waitFor, EnableCompression: true}
+	ws, resp, err := d.Dial(e.wsURL(token), hdr)
+	if err != nil {
+		return nil, resp, err
+	}
+	c := &client{
+		t:       e.t,
+		ws:      ws,
+		pending: make(map[string]chan *protocol.Frame),
+		pushes:  make(chan *protocol.Frame, 10000),
+		closed:  make(chan struct{}),
+	}
+	go c.readLoop()
+	e.t.Cleanup(func() { ws.Close() })
+	return c, resp, nil
+}
+
+func (c *client) readLoop() {
+	defer close(c.closed)
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.mu.Lock()
+			c.closeErr = err
+			c.mu.Unlock()
+			return
+		}
+		var f protocol.Frame
+		if err := json.Unmarshal(data, &f); err != nil {
+			c.t.Errorf("server sent a bad frame: %s", data)
+			return
+		}
+		if f.ID == "" {
+			c.pushes <- &f
+			continue
+		}
+		c.mu.Lock()
+		ch := c.pending[f.ID]
+		delete(c.pending, f.ID)
+		c.mu.Unlock()
+		if ch == nil {
+			c.t.Errorf("response to unknown request %q: %s", f.ID, data)
+			continue
+		}
+		ch <- &f
+	}
+}
+
+// request sends a frame (data marshalled unless it is json.RawMessage) and
+// returns a channel for the response.
+func (c *client) request(typ string, data any) <-chan *protocol.Frame {
+	c.t.Helper()
+	id := fmt.Sprintf("r%d", c.nextID.Add(1))
+	ch := make(chan *protocol.Frame, 1)
+	c.mu.Lock()
+	c.pending[id] = ch
+	c.mu.Unlock()
+	b, err := protocol.EncodeFrame(id, typ, data)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.writeRaw(b)
+	return ch
+}
+
+func (c *client) writeRaw(b []byte) {
+	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+func (c *client) await(ch <-chan *protocol.Frame) *protocol.Frame {
+	c.t.Helper()
+	select {
+	case f := <-ch:
+		return f
+	case <-c.closed:
+		c.t.Fatalf("connection closed while waiting: %v", c.closeErr)
+	case <-time.After(waitFor):
+		c.t.Fatal("no response")
+	}
+	return nil
+}
+
+// call sends a request and returns its response frame.
+func (c *client) call(typ string, data any) *protocol.Frame {
+	c.t.Helper()
+	return c.await(c.request(typ, data))
+}
+
+// do sends a request, fails on an error response, and decodes the data into out.
+func (c *client) do(typ string, data, out any) {
+	c.t.Helper()
+	f := c.call(typ, data)
+	if f.Error != nil {
+		c.t.Fatalf("%s: %v", typ, f.Error)
+	}
+	if out != nil {
+		if err := json.Unmarshal(f.Data, out); err != nil {
+			c.t.Fatalf("%s: decode %s: %v", typ, f.Data, err)
+		}
+	}
+}
+
+// wantError sends a request and checks it fails with code.
+func (c *client) wantError(typ string, data any, code protocol.Code) {
+	c.t.Helper()
+	f := c.call(typ, data)
+	if f.Error == nil {
+		c.t.Fatalf("%s: want error %q, got data %s", typ, code, f.Data)
+	}
+	if f.Error.Code != code {
+		c.t.Fatalf("%s: error %v, want code %q", typ, f.Error, code)
+	}
+}
+
+// push waits for the next push and checks its type.
+func (c *client) push(typ string) *protocol.Frame {
+	c.t.Helper()
+	select {
+	case f := <-c.pushes:
+		if f.Type != typ {
+			c.t.Fatalf("push %s (%s), want %s", f.Type, f.Data, typ)
+		}
+		return f
+	case <-time.After(waitFor):
+		c.t.Fatalf("no %s push", typ)
+	}
+	return nil
+}
+
+// noPush checks that no push has arrived so far. Responses and pushes to
+// one connection are queued in order, so after a response this proves a
+// push queued before it was not sent.
+func (c *client) noPush() {
+	c.t.Helper()
+	select {
+	case f := <-c.pushes:
+		c.t.Fatalf("unexpected push %s: %s", f.Type, f.Data)
+	default:
+	}
+}
+
+func (c *client) ping() {
+	c.t.Helper()
+	c.do(protocol.ReqPing, nil, nil)
+}
+
+// waitClosed waits for the server to close the connection and returns the
+// close error.
+func (c *client) waitClosed() error {
+	c.t.Helper()
+	select {
+	case <-c.closed:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.closeErr
+	case <-time.After(waitFor):
+		c.t.Fatal("connection not closed")
+	}
+	return nil
+}
+
+func text(s string) json.RawMessage {
+	b, _ := json.Marshal(protocol.TextContent{Text: s})
+	return b
+}
+
+// sendText sends a text message and returns the ack.
+func (c *client) sendText(clientMsgID, recvID, groupID, s string) protocol.SendResp {
+	c.t.Helper()
+	var r protocol.SendResp
+	c.do(protocol.ReqSend, protocol.SendReq{
+		ClientMsgID: clientMsgID, RecvID: recvID, GroupID: groupID,
+		ContentType: protocol.ContentText, Content: text(s),
+	}, &r)
+	return r
+}
+
+func decode[T any](t *testing.T, f *protocol.Frame) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(f.Data, &v); err != nil {
+		t.Fatalf("decode %s: %v", f.Data, err)
+	}
+	return v
+}
+
+// atomicTime is a settable clock for Config.Clock.
+type atomicTime struct{ v atomic.Int64 }
+
+func (a *atomicTime) set(t time.Time) { a.v.Store(t.UnixNano()) }
+func (a *atomicTime) get() time.Time  { return time.Unix(0, a.v.Load()) }
+
+func mustSelfID(t *testing.T, c *client) string {
+	t.Helper()
+	var me protocol.User
+	c.do(protocol.ReqGetSelf, nil, &me)
+	return me.UserID
+}
+
+// httptestRecorder serves one GET through h in memory and returns the status.
+func httptestRecorder(h http.Handler, path string) int {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec.Code
+}

@@ -1,0 +1,322 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"parley/protocol"
+	"parley/server"
+)
+
+func TestRegister(t *testing.T) {
+	e := newEnv(t)
+	st, body := e.post("/api/v1/auth/register", "", protocol.RegisterReq{Username: "Alice", Password: "secret-pw", Nickname: "Alice A"})
+	if st != http.StatusCreated {
+		t.Fatalf("register: %d %s", st, body)
+	}
+	var ar protocol.AuthResp
+	if err := json.Unmarshal(body, &ar); err != nil {
+		t.Fatal(err)
+	}
+	if !protocol.ValidID(ar.UserID) || ar.Token == "" || ar.ExpiresAt <= time.Now().UnixMilli() {
+		t.Fatalf("bad answer %+v", ar)
+	}
+	c := e.dial(ar.Token)
+	var me protocol.User
+	c.do(protocol.ReqGetSelf, nil, &me)
+	if me.UserID != ar.UserID || me.Username != "alice" || me.Nickname != "Alice A" {
+		t.Fatalf("self = %+v", me)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		body   any
+		status int
+		code   protocol.Code
+	}{
+		{"taken, other case", protocol.RegisterReq{Username: "ALICE", Password: "password1"}, 409, protocol.CodeAlreadyExists},
+		{"short username", protocol.RegisterReq{Username: "al", Password: "password1"}, 400, protocol.CodeInvalidArgument},
+		{"bad characters", protocol.RegisterReq{Username: "al ice", Password: "password1"}, 400, protocol.CodeInvalidArgument},
+		{"leading dot", protocol.RegisterReq{Username: ".alice", Password: "password1"}, 400, protocol.CodeInvalidArgument},
+		{"long username", protocol.RegisterReq{Username: strings.Repeat("a", 33), Password: "password1"}, 400, protocol.CodeInvalidArgument},
+		{"short password", protocol.RegisterReq{Username: "bob", Password: "1234567"}, 400, protocol.CodeInvalidArgument},
+		{"long password", protocol.RegisterReq{Username: "bob", Password: strings.Repeat("p", 73)}, 400, protocol.CodeInvalidArgument},
+		{"long nickname", protocol.RegisterReq{Username: "bob", Password: "password1", Nickname: strings.Repeat("n", 65)}, 400, protocol.CodeInvalidArgument},
+		{"malformed JSON", `{"username":`, 400, protocol.CodeInvalidArgument},
+		{"wrong types", `{"username": 5, "password": true}`, 400, protocol.CodeInvalidArgument},
+		{"trailing data", `{"username":"bob","password":"password1"} {}`, 400, protocol.CodeInvalidArgument},
+		{"too large", `{"username":"` + strings.Repeat("x", 70<<10) + `"}`, 413, protocol.CodeTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, body := e.post("/api/v1/auth/register", "", tc.body)
+			wantHTTPError(t, st, body, tc.status, tc.code)
+		})
+	}
+}
+
+func TestLogin(t *testing.T) {
+	e := newEnv(t)
+	uid, _ := e.register("carol")
+	st, body := e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "Carol", Password: "password-carol", Platform: "ios"})
+	if st != http.StatusOK {
+		t.Fatalf("login: %d %s", st, body)
+	}
+	var ar protocol.AuthResp
+	json.Unmarshal(body, &ar)
+	if ar.UserID != uid || ar.Token == "" {
+		t.Fatalf("login answer %+v", ar)
+	}
+	e.dial(ar.Token).ping()
+
+	st, body = e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "carol", Password: "password-carol"})
+	if st != http.StatusOK {
+		t.Fatalf("login with default platform: %d %s", st, body)
+	}
+	st, body = e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "carol", Password: "wrong-password"})
+	wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+	st, body = e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "nobody", Password: "password-x"})
+	wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+	st, body = e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "carol", Password: "password-carol", Platform: "toaster"})
+	wantHTTPError(t, st, body, 400, protocol.CodeInvalidArgument)
+	st, body = e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "carol"})
+	wantHTTPError(t, st, body, 400, protocol.CodeInvalidArgument)
+	st, body = e.post("/api/v1/auth/login", "", "[]")
+	wantHTTPError(t, st, body, 400, protocol.CodeInvalidArgument)
+
+	// Admin-created users have no password and cannot log in.
+	e.adminUser("dave")
+	st, body = e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "dave", Password: "anything-at-all"})
+	wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+}
+
+func TestAdminRoutes(t *testing.T) {
+	e := newEnv(t)
+	st, body := e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: "app-user.1", Nickname: "App User", FaceURL: "https://x/y.png"})
+	if st != http.StatusCreated {
+		t.Fatalf("create: %d %s", st, body)
+	}
+	var u protocol.User
+	json.Unmarshal(body, &u)
+	if u != (protocol.User{UserID: "app-user.1", Nickname: "App User", FaceURL: "https://x/y.png"}) {
+		t.Fatalf("user = %+v", u)
+	}
+
+	st, body = e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: "app-user.1"})
+	wantHTTPError(t, st, body, 409, protocol.CodeAlreadyExists)
+	st, body = e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: "bad_id"})
+	wantHTTPError(t, st, body, 400, protocol.CodeInvalidArgument)
+	st, body = e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: ""})
+	wantHTTPError(t, st, body, 400, protocol.CodeInvalidArgument)
+	st, body = e.post("/api/v1/admin/users", "wrong", protocol.AdminCreateUserReq{UserID: "x"})
+	wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+	st, body = e.post("/api/v1/admin/users", "", protocol.AdminCreateUserReq{UserID: "x"})
+	wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+
+	st, body = e.post("/api/v1/admin/tokens", adminSecret, protocol.AdminTokenReq{UserID: "app-user.1", Platform: "android"})
+	if st != http.StatusOK {
+		t.Fatalf("token: %d %s", st, body)
+	}
+	var tr protocol.TokenResp
+	json.Unmarshal(body, &tr)
+	if tr.Token == "" || tr.ExpiresAt <= time.Now().UnixMilli() {
+		t.Fatalf("token answer %+v", tr)
+	}
+	var me protocol.User
+	e.dial(tr.Token).do(protocol.ReqGetSelf, nil, &me)
+	if me.UserID != "app-user.1" {
+		t.Fatalf("token is for %q", me.UserID)
+	}
+
+	st, body = e.post("/api/v1/admin/tokens", adminSecret, protocol.AdminTokenReq{UserID: "ghost"})
+	wantHTTPError(t, st, body, 404, protocol.CodeNotFound)
+	st, body = e.post("/api/v1/admin/tokens", adminSecret, protocol.AdminTokenReq{UserID: "app-user.1", Platform: "fax"})
+	wantHTTPError(t, st, body, 400, protocol.CodeInvalidArgument)
+	st, body = e.post("/api/v1/admin/tokens", tr.Token, protocol.AdminTokenReq{UserID: "app-user.1"})
+	wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+
+	st, body = e.post("/api/v1/nothing", "", nil)
+	wantHTTPError(t, st, body, 404, protocol.CodeNotFound)
+}
+
+func TestLogoutRevokesTokenAndKicks(t *testing.T) {
+	e := newEnv(t)
+	uid, tok1 := e.register("erin")
+	tok2 := e.token(uid)
+	c1 := e.dial(tok1)
+	c2 := e.dial(tok2)
+
+	st, body := e.post("/api/v1/auth/logout", tok1, nil)
+	if st != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", st, body)
+	}
+	k := decode[protocol.Kicked](t, c1.push(protocol.PushKicked))
+	if k.Reason != "token_revoked" {
+		t.Fatalf("kicked reason %q", k.Reason)
+	}
+	c1.waitClosed()
+	c2.ping() // the other token still works
+
+	st, body = e.get(protocol.WSPath+"?token="+tok1, nil)
+	wantHTTPError(t, st, body, 401, protocol.CodeTokenExpired)
+	st, body = e.post("/api/v1/auth/logout", tok1, nil)
+	wantHTTPError(t, st, body, 401, protocol.CodeTokenExpired)
+	st, body = e.post("/api/v1/auth/logout", "", nil)
+	wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+}
+
+func TestRevokeAll(t *testing.T) {
+	e := newEnv(t)
+	uid, tok1 := e.register("frank")
+	tok2 := e.token(uid)
+	c1, c2 := e.dial(tok1), e.dial(tok2)
+
+	st, body := e.post("/api/v1/auth/revoke-all", tok2, nil)
+	if st != http.StatusNoContent {
+		t.Fatalf("revoke-all: %d %s", st, body)
+	}
+	for _, c := range []*client{c1, c2} {
+		c.push(protocol.PushKicked)
+		c.waitClosed()
+	}
+	for _, tok := range []string{tok1, tok2} {
+		st, body := e.get(protocol.WSPath+"?token="+tok, nil)
+		wantHTTPError(t, st, body, 401, protocol.CodeTokenExpired)
+	}
+	// A token minted afterwards is the only one that works.
+	st, body = e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "frank", Password: "password-frank"})
+	if st != http.StatusOK {
+		t.Fatalf("login: %d %s", st, body)
+	}
+	var ar protocol.AuthResp
+	json.Unmarshal(body, &ar)
+	e.dial(ar.Token).ping()
+}
+
+func TestHandshake(t *testing.T) {
+	now := time.Now()
+	var clock atomicTime
+	clock.set(now)
+	e := newEnv(t, func(c *server.Config) {
+		c.Clock = clock.get
+		c.AllowedOrigins = []string{"https://app.example.com"}
+	})
+	_, tok := e.register("gina")
+
+	// Bad tokens are refused before the upgrade, on a plain GET too.
+	for _, bad := range []string{"", "garbage", "p1.e30.AAAA", tok + "x"} {
+		st, body := e.get(protocol.WSPath+"?token="+bad, nil)
+		wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+		_, resp, err := e.tryDial(bad, nil)
+		if err == nil || resp == nil || resp.StatusCode != 401 {
+			t.Fatalf("dial with %q: err %v resp %v", bad, err, resp)
+		}
+	}
+	// A good token without an upgrade is a bad request.
+	st, body := e.get(protocol.WSPath+"?token="+tok, nil)
+	wantHTTPError(t, st, body, 400, protocol.CodeInvalidArgument)
+	// The Authorization header works as well as the query.
+	st, body = e.get(protocol.WSPath, http.Header{"Authorization": {"Bearer " + tok}})
+	wantHTTPError(t, st, body, 400, protocol.CodeInvalidArgument)
+
+	// Origins: none, same origin and allowed ones pass; others are refused.
+	for origin, ok := range map[string]bool{
+		"":                        true,
+		e.hs.URL:                  true,
+		"https://app.example.com": true,
+		"https://evil.example":    false,
+	} {
+		hdr := http.Header{}
+		if origin != "" {
+			hdr.Set("Origin", origin)
+		}
+		c, resp, err := e.tryDial(tok, hdr)
+		if ok {
+			if err != nil {
+				t.Fatalf("origin %q refused: %v", origin, err)
+			}
+			c.ping()
+		} else if err == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("origin %q: err %v", origin, err)
+		}
+	}
+
+	// An expired token answers token_expired.
+	clock.set(now.Add(8 * 24 * time.Hour))
+	st, body = e.get(protocol.WSPath+"?token="+tok, nil)
+	wantHTTPError(t, st, body, 401, protocol.CodeTokenExpired)
+}
+
+func TestHealthzMetricsAndStatic(t *testing.T) {
+	sdk := t.TempDir()
+	os.WriteFile(filepath.Join(sdk, "index.js"), []byte("export {}"), 0o644)
+	os.WriteFile(filepath.Join(sdk, "parley.wasm"), []byte("\x00asm"), 0o644)
+	e := newEnv(t, func(c *server.Config) {
+		c.SDKDir = sdk
+		c.DemoFS = fstest.MapFS{"index.html": {Data: []byte("<h1>demo</h1>")}}
+	})
+	if st, body := e.get("/healthz", nil); st != 200 {
+		t.Fatalf("healthz: %d %s", st, body)
+	}
+	_, tok := e.register("hank")
+	c := e.dial(tok)
+	c.sendText("m1", mustSelfID(t, c), "", "hello me")
+	c.wantError("no.such.type", nil, protocol.CodeUnimplemented)
+
+	st, body := e.get("/metrics", nil)
+	if st != 200 {
+		t.Fatalf("metrics: %d", st)
+	}
+	for _, want := range []string{
+		"parley_ws_connections 1",
+		"parley_messages_in_total 1",
+		`parley_errors_total{code="unimplemented"} 1`,
+		`parley_request_duration_seconds_count{type="send"} 1`,
+		"parley_commit_batch_messages_count 1",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+
+	if st, body := e.get("/", nil); st != 200 || !strings.Contains(string(body), "demo") {
+		t.Fatalf("demo: %d %s", st, body)
+	}
+	req, _ := http.NewRequest("GET", e.hs.URL+"/sdk/parley.wasm", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/wasm" {
+		t.Fatalf("wasm: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if st, _ := e.get("/sdk/index.js", nil); st != 200 {
+		t.Fatalf("index.js: %d", st)
+	}
+
+	e.shutdown()
+	// After shutdown the handler refuses everything with 503.
+	rec := httptestRecorder(e.srv.Handler(), "/healthz")
+	if rec != http.StatusServiceUnavailable {
+		t.Fatalf("healthz after shutdown: %d", rec)
+	}
+}
+
+func TestNewRejectsUnsupportedSettings(t *testing.T) {
+	for _, cfg := range []server.Config{
+		{DataDir: t.TempDir()}, // no admin secret
+		{DataDir: t.TempDir(), AdminSecret: "x", Store: "postgres://localhost/parley"},
+		{DataDir: t.TempDir(), AdminSecret: "x", Store: "mysql"},
+		{DataDir: t.TempDir(), AdminSecret: "x", Bus: "nats://localhost:4222"},
+	} {
+		if _, err := server.New(t.Context(), cfg); err == nil {
+			t.Errorf("New(%+v) succeeded", cfg)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"parley/protocol"
+)
+
+func TestFriends(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	carol, cTok := e.register("carol")
+	a, b, c := e.dial(aTok), e.dial(bTok), e.dial(cTok)
+
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "hi, it's alice"}, nil)
+	fr := decode[protocol.FriendRequest](t, b.push(protocol.PushFriendRequest))
+	if fr.FromUserID != alice || fr.ToUserID != bob || fr.Message != "hi, it's alice" || fr.State != protocol.FriendRequestPending ||
+		fr.FromUser == nil || fr.FromUser.Username != "alice" {
+		t.Fatalf("request push %+v", fr)
+	}
+	for _, cl := range []*client{a, b} {
+		var rr protocol.FriendRequestsResp
+		cl.do(protocol.ReqListFriendRequests, nil, &rr)
+		if len(rr.Requests) != 1 || rr.Requests[0].FromUserID != alice {
+			t.Fatalf("requests %+v", rr)
+		}
+	}
+	b.wantError(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: carol}, protocol.CodeNotFound)
+	a.wantError(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: bob}, protocol.CodeNotFound) // one's own request
+	b.do(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: alice}, nil)
+	if u := decode[protocol.User](t, a.push(protocol.PushFriendAdded)); u.UserID != bob {
+		t.Fatalf("alice told of %+v", u)
+	}
+	if u := decode[protocol.User](t, b.push(protocol.PushFriendAdded)); u.UserID != alice {
+		t.Fatalf("bob told of %+v", u)
+	}
+	var fl protocol.UsersResp
+	a.do(protocol.ReqListFriends, nil, &fl)
+	if len(fl.Users) != 1 || fl.Users[0].UserID != bob {
+		t.Fatalf("friends %+v", fl)
+	}
+	a.wantError(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob}, protocol.CodeAlreadyExists)
+	a.wantError(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: alice}, protocol.CodeInvalidArgument)
+	a.wantError(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: "ghost"}, protocol.CodeNotFound)
+	a.wantError(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: "bad_id"}, protocol.CodeInvalidArgument)
+
+	// Asking someone who already asked you accepts.
+	c.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: alice}, nil)
+	a.push(protocol.PushFriendRequest)
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: carol}, nil)
+	a.push(protocol.PushFriendAdded)
+	c.push(protocol.PushFriendAdded)
+	c.do(protocol.ReqListFriends, nil, &fl)
+	if len(fl.Users) != 1 || fl.Users[0].UserID != alice {
+		t.Fatalf("carol's friends %+v", fl)
+	}
+	var rr protocol.FriendRequestsResp
+	a.do(protocol.ReqListFriendRequests, nil, &rr)
+	if len(rr.Requests) != 0 {
+		t.Fatalf("requests left %+v", rr)
+	}
+}
+
+func TestGroups(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+
+	var g protocol.Group
+	a.do(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "  Team  ", MemberUserIDs: []string{bob, bob, alice}}, &g)
+	if !protocol.ValidID(g.GroupID) || g.Name != "Team" || g.OwnerUserID != alice || g.MemberCount != 2 {
+		t.Fatalf("group %+v", g)
+	}
+	for _, c := range []*client{a, b} {
+		if pg := decode[protocol.Group](t, c.push(protocol.PushGroup)); pg.GroupID != g.GroupID {
+			t.Fatalf("push.group %+v", pg)
+		}
+		var gl protocol.GroupsResp
+		c.do(protocol.ReqListGroups, nil, &gl)
+		if len(gl.Groups) != 1 || gl.Groups[0] != g {
+			t.Fatalf("groups %+v, want %+v", gl, g)
+		}
+		var sr protocol.SyncResp
+		c.do(protocol.ReqSync, protocol.SyncReq{}, &sr)
+		if len(sr.Conversations) != 1 || sr.Conversations[0].GroupID != g.GroupID || sr.Conversations[0].MaxSeq != 0 || sr.Conversations[0].LatestMessage != nil {
+			t.Fatalf("sync %+v", sr)
+		}
+	}
+	r := b.sendText("g1", "", g.GroupID, "hello team")
+	if r.ConversationID != protocol.GroupConversationID(g.GroupID) || r.Seq != 1 {
+		t.Fatalf("group ack %+v", r)
+	}
+	if m := decode[protocol.Message](t, a.push(protocol.PushMessage)); m.GroupID != g.GroupID || m.SessionType != protocol.SessionGroup || m.RecvID != "" {
+		t.Fatalf("group push %+v", m)
+	}
+
+	a.wantError(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "", MemberUserIDs: []string{bob}}, protocol.CodeInvalidArgument)
+	a.wantError(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: strings.Repeat("n", 129)}, protocol.CodeInvalidArgument)
+	a.wantError(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "x", MemberUserIDs: []string{"ghost"}}, protocol.CodeNotFound)
+	a.wantError(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "x", MemberUserIDs: []string{"bad_id"}}, protocol.CodeInvalidArgument)
+	a.wantError(protocol.ReqGetGroupMembers, protocol.GroupIDReq{}, protocol.CodeInvalidArgument)
+}
+
+func TestProfiles(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+
+	nick, face := "Alice!", "https://img/a.png"
+	var u protocol.User
+	a.do(protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: &nick, FaceURL: &face}, &u)
+	if u.Nickname != nick || u.FaceURL != face {
+		t.Fatalf("setSelf %+v", u)
+	}
+	only := "Just Nick"
+	a.do(protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: &only}, &u)
+	if u.Nickname != only || u.FaceURL != face {
+		t.Fatalf("partial setSelf %+v", u)
+	}
+	emptyNick := " "
+	a.wantError(protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: &emptyNick}, protocol.CodeInvalidArgument)
+
+	var ur protocol.UsersResp
+	b.do(protocol.ReqGetUsers, protocol.GetUsersReq{UserIDs: []string{alice, "ghost", bob, alice}}, &ur)
+	if len(ur.Users) != 2 || ur.Users[0].UserID != alice || ur.Users[0].Nickname != only || ur.Users[1].UserID != bob {
+		t.Fatalf("getUsers %+v", ur)
+	}
+	b.do(protocol.ReqFindUser, protocol.FindUserReq{Username: "ALICE"}, &u)
+	if u.UserID != alice {
+		t.Fatalf("find %+v", u)
+	}
+	b.wantError(protocol.ReqFindUser, protocol.FindUserReq{Username: "nobody"}, protocol.CodeNotFound)
+	b.wantError(protocol.ReqFindUser, protocol.FindUserReq{}, protocol.CodeNotFound)
+}
