@@ -122,10 +122,25 @@ func (o *outbox) deadline(id string) time.Time {
 	return d
 }
 
-// run sends until the session ends.
+// maxWindow bounds the sends in flight: the server commits the sends of
+// one connection in the order it reads them, so a window keeps the order
+// and lets the server batch commits.
+const maxWindow = 32
+
+// pendingSend is one outbox entry ready to go.
+type pendingSend struct {
+	msg      Message
+	req      protocol.SendReq
+	deadline time.Time
+}
+
+// run sends until the session ends: a window of entries at a time, in
+// order. The window shrinks to one after back-pressure (so a retried
+// message cannot be overtaken twice) and grows back while sends succeed.
 func (o *outbox) run() {
 	s := o.s
 	defer s.wg.Done()
+	window, pace := 1, 0
 	for s.ctx.Err() == nil {
 		entries, err := s.store.Outbox(s.ctx)
 		if err != nil {
@@ -142,80 +157,136 @@ func (o *outbox) run() {
 			}
 			continue
 		}
-		for _, e := range entries {
-			o.sendOne(e)
-			if s.ctx.Err() != nil {
-				return
+		batch := o.prepare(entries, window)
+		if len(batch) == 0 {
+			continue
+		}
+		earliest := batch[0].deadline
+		for _, p := range batch {
+			if p.deadline.Before(earliest) {
+				earliest = p.deadline
 			}
 		}
-	}
-}
-
-// sendOne sends one entry until it is sent, failed or the session ends.
-func (o *outbox) sendOne(e OutboxEntry) {
-	s := o.s
-	ms, err := s.store.Messages(s.ctx, []string{e.ClientMsgID})
-	if err != nil {
-		return
-	}
-	if len(ms) == 0 || ms[0].Status == StatusSent || ms[0].Status == StatusFailed {
-		// Nothing left to send: clear the entry.
-		if err := s.store.Apply(s.ctx, &Changes{RemovedOutbox: []string{e.ClientMsgID}}); err == nil && len(ms) > 0 {
-			o.resolve(e.ClientMsgID, ms[0], nil)
-		}
-		return
-	}
-	m := ms[0]
-	content, err := m.wireContent()
-	if err != nil {
-		o.fail(m, protocol.CodeInvalidArgument)
-		return
-	}
-	req := protocol.SendReq{ClientMsgID: m.ClientMsgID, RecvID: e.RecvID, GroupID: e.GroupID,
-		ContentType: m.ContentType, Content: content, CreateTime: m.CreateTime}
-	deadline := o.deadline(m.ClientMsgID)
-	pace := 0
-	for s.ctx.Err() == nil {
-		if !o.has(m.ClientMsgID) {
-			return // a pull found it on the server and resolved it
-		}
-		if !s.cfg.Now().Before(deadline) {
-			o.fail(m, protocol.CodeTimeout)
-			return
-		}
-		ctx, cancel := context.WithDeadline(s.ctx, deadline)
-		err := o.attempt(ctx, m, req)
+		ctx, cancel := context.WithDeadline(s.ctx, earliest)
+		w, err := s.waitWire(ctx)
 		cancel()
-		if err == nil {
-			return
+		if err != nil {
+			// Offline (or stopped reconnecting): wait for a change or the
+			// first deadline, which prepare then enforces.
+			o.waitChange(earliest)
+			continue
 		}
-		var pe *Error
-		code := protocol.CodeOf(err)
-		switch {
-		case code == protocol.CodeNetwork || code == protocol.CodeTimeout || code == protocol.CodeCanceled:
-			// Disconnects are not failures; the deadline check above decides.
-			if errors.As(err, &pe) && pe.Code == protocol.CodeNetwork && s.liveWire() == nil {
-				o.waitChange(deadline)
+		var temporary, network bool
+		for i, err := range o.sendBatch(w, batch) {
+			if err == nil {
+				continue
 			}
-		case code == protocol.CodeTokenExpired || code == protocol.CodeUnauthenticated:
-			// The session stopped reconnecting: wait out the deadline.
-			o.waitChange(deadline)
-		case errors.As(err, &pe) && pe.Temporary():
-			// Back-pressure: pace and retry, never fail for it.
-			s.cfg.Logger.Debug("send paced", "code", code, "clientMsgID", m.ClientMsgID)
+			var pe *Error
+			switch code := protocol.CodeOf(err); {
+			case code == protocol.CodeNetwork:
+				network = true
+			case code == protocol.CodeTimeout || code == protocol.CodeCanceled:
+				// The deadline passed; prepare fails it next round.
+			case code == protocol.CodeTokenExpired || code == protocol.CodeUnauthenticated:
+				network = true
+			case errors.As(err, &pe) && pe.Temporary():
+				// Back-pressure: pace and retry, never fail for it.
+				s.cfg.Logger.Debug("send paced", "code", code, "clientMsgID", batch[i].msg.ClientMsgID)
+				temporary = true
+			default:
+				o.fail(batch[i].msg, code)
+			}
+		}
+		switch {
+		case temporary:
+			window = 1
 			if !s.sleep(backoff(pace, 100*time.Millisecond, 5*time.Second)) {
 				return
 			}
 			pace++
+		case network:
+			window = 1
+			o.waitChange(earliest)
 		default:
-			o.fail(m, code)
-			return
+			pace = 0
+			window = min(window*2, maxWindow)
 		}
 	}
 }
 
+// prepare picks up to n entries to send: it clears entries whose message
+// is gone or already resolved and fails those past their deadline.
+func (o *outbox) prepare(entries []OutboxEntry, n int) []pendingSend {
+	s := o.s
+	var out []pendingSend
+	for _, e := range entries {
+		if len(out) == n || s.ctx.Err() != nil {
+			break
+		}
+		ms, err := s.store.Messages(s.ctx, []string{e.ClientMsgID})
+		if err != nil {
+			return out
+		}
+		if len(ms) == 0 || ms[0].Status == StatusSent || ms[0].Status == StatusFailed {
+			// Nothing left to send: clear the entry.
+			if err := s.store.Apply(s.ctx, &Changes{RemovedOutbox: []string{e.ClientMsgID}}); err == nil && len(ms) > 0 {
+				o.resolve(e.ClientMsgID, ms[0], nil)
+			}
+			continue
+		}
+		m := ms[0]
+		if !o.has(m.ClientMsgID) {
+			o.mu.Lock()
+			o.ids[m.ClientMsgID] = true // stored by an earlier session
+			o.mu.Unlock()
+		}
+		deadline := o.deadline(m.ClientMsgID)
+		if !s.cfg.Now().Before(deadline) {
+			o.fail(m, protocol.CodeTimeout)
+			continue
+		}
+		content, err := m.wireContent()
+		if err != nil {
+			o.fail(m, protocol.CodeInvalidArgument)
+			continue
+		}
+		out = append(out, pendingSend{msg: m, deadline: deadline, req: protocol.SendReq{
+			ClientMsgID: m.ClientMsgID, RecvID: e.RecvID, GroupID: e.GroupID,
+			ContentType: m.ContentType, Content: content, CreateTime: m.CreateTime}})
+	}
+	return out
+}
+
+// sendBatch writes the batch's sends in order, then applies each ack; it
+// returns each send's error.
+func (o *outbox) sendBatch(w *wire, batch []pendingSend) []error {
+	errs := make([]error, len(batch))
+	reqs := make([]request, 0, len(batch))
+	for i, p := range batch {
+		r, err := w.start(protocol.ReqSend, p.req)
+		if err != nil {
+			for j := i; j < len(batch); j++ {
+				errs[j] = err
+			}
+			break
+		}
+		reqs = append(reqs, r)
+	}
+	for i, r := range reqs {
+		ctx, cancel := context.WithDeadline(o.s.ctx, batch[i].deadline)
+		var ack protocol.SendResp
+		err := w.await(ctx, r, &ack)
+		cancel()
+		if err == nil {
+			err = o.applyAck(batch[i].msg, ack)
+		}
+		errs[i] = err
+	}
+	return errs
+}
+
 // waitChange waits for the connection state to change, the deadline or
-// logout.
+// logout; it returns at once when connected.
 func (o *outbox) waitChange(deadline time.Time) {
 	s := o.s
 	s.mu.Lock()
@@ -234,17 +305,9 @@ func (o *outbox) waitChange(deadline time.Time) {
 	}
 }
 
-// attempt sends once and applies the ack.
-func (o *outbox) attempt(ctx context.Context, m Message, req protocol.SendReq) error {
+// applyAck stores an ack and resolves the message's waiters.
+func (o *outbox) applyAck(m Message, ack protocol.SendResp) error {
 	s := o.s
-	w, err := s.waitWire(ctx)
-	if err != nil {
-		return err
-	}
-	var ack protocol.SendResp
-	if err := w.call(ctx, protocol.ReqSend, req, &ack); err != nil {
-		return err
-	}
 	pm, err := ackMessage(m, ack)
 	if err != nil {
 		return err
@@ -252,10 +315,10 @@ func (o *outbox) attempt(ctx context.Context, m Message, req protocol.SendReq) e
 	res, err := s.applyFold(s.ctx, foldInput{Messages: []protocol.Message{pm}})
 	if err != nil {
 		s.cfg.Logger.Error("storing ack", "err", err)
-		return err
+		return withCode(err)
 	}
 	if len(res.Sent) == 0 {
-		// Already resolved (e.g. a pull found it first): answer any waiter.
+		// Already resolved (a pull found it first): answer any waiter.
 		o.resolve(m.ClientMsgID, messageFromProto(&pm), nil)
 	}
 	return nil

@@ -127,20 +127,31 @@ func (w *wire) kickedReason() string {
 // Errors: the server's *Error, a network error when the connection ends
 // first, or timeout/canceled from ctx.
 func (w *wire) call(ctx context.Context, typ string, req, resp any) error {
+	p, err := w.start(typ, req)
+	if err != nil {
+		return err
+	}
+	return w.await(ctx, p, resp)
+}
+
+// request is one request on the wire, waiting for its response.
+type request struct {
+	id, typ string
+	ch      chan *protocol.Frame
+}
+
+// start writes a request; requests started one after another go out in
+// that order.
+func (w *wire) start(typ string, req any) (request, error) {
 	w.mu.Lock()
 	w.nextID++
-	id := strconv.FormatUint(w.nextID, 36)
-	ch := make(chan *protocol.Frame, 1)
-	w.pending[id] = ch
+	r := request{id: strconv.FormatUint(w.nextID, 36), typ: typ, ch: make(chan *protocol.Frame, 1)}
+	w.pending[r.id] = r.ch
 	w.mu.Unlock()
-	defer func() {
-		w.mu.Lock()
-		delete(w.pending, id)
-		w.mu.Unlock()
-	}()
-	b, err := protocol.EncodeFrame(id, typ, req)
+	b, err := protocol.EncodeFrame(r.id, typ, req)
 	if err != nil {
-		return withCode(err)
+		w.forget(r)
+		return r, withCode(err)
 	}
 	// Writes use the connection's context: a caller's deadline must not
 	// tear down the connection mid-frame.
@@ -148,11 +159,24 @@ func (w *wire) call(ctx context.Context, typ string, req, resp any) error {
 	err = w.conn.Write(w.ctx, b)
 	w.writeMu.Unlock()
 	if err != nil {
+		w.forget(r)
 		w.close(err)
-		return errNetwork(err)
+		return r, errNetwork(err)
 	}
+	return r, nil
+}
+
+func (w *wire) forget(r request) {
+	w.mu.Lock()
+	delete(w.pending, r.id)
+	w.mu.Unlock()
+}
+
+// await waits for r's response and decodes it into resp (may be nil).
+func (w *wire) await(ctx context.Context, r request, resp any) error {
+	defer w.forget(r)
 	select {
-	case f := <-ch:
+	case f := <-r.ch:
 		if f.Error != nil {
 			return f.Error
 		}
@@ -160,7 +184,7 @@ func (w *wire) call(ctx context.Context, typ string, req, resp any) error {
 			return nil
 		}
 		if err := json.Unmarshal(orEmpty(f.Data), resp); err != nil {
-			return &Error{Code: protocol.CodeInternal, Message: "bad " + typ + " response: " + err.Error()}
+			return &Error{Code: protocol.CodeInternal, Message: "bad " + r.typ + " response: " + err.Error()}
 		}
 		return nil
 	case <-w.ctx.Done():

@@ -76,6 +76,7 @@ func TestCatchUpThousand(t *testing.T) {
 	b.logout()
 
 	want := []string{"hello"}
+	start := time.Now()
 	for i := 0; i < n; i++ {
 		txt := "m" + strconv.Itoa(i)
 		a.enqueue("bob", "", txt)
@@ -94,6 +95,8 @@ func TestCatchUpThousand(t *testing.T) {
 		return false
 	})
 
+	t.Logf("alice sent %d messages in %v", n, time.Since(start))
+	start = time.Now()
 	// Bob comes back: a new Client on the same storage.
 	b2 := e.device("bob", deviceOpt{store: b.store})
 	b2.waitFor("catch-up finished", func() bool {
@@ -104,6 +107,7 @@ func TestCatchUpThousand(t *testing.T) {
 		}
 		return false
 	})
+	t.Logf("bob caught up in %v", time.Since(start))
 	got := b2.newMessages()
 	if len(got) != n {
 		t.Fatalf("bob announced %d messages after catch-up, want %d", len(got), n)
