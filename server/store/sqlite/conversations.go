@@ -41,13 +41,17 @@ func withLatest(ctx context.Context, q querier, st *protocol.ConversationState) 
 	return nil
 }
 
+// changedQuery reads a user's conversations changed after a cursor through
+// the (user_id, version) index; TestSyncUsesVersionIndex checks the plan.
+const changedQuery = `SELECT ` + convCols + convFrom + `
+	WHERE uc.user_id = ? AND uc.version > ? ORDER BY uc.version LIMIT ?`
+
 // ChangedConversations implements store.Conversations. It reads through the
 // (user_id, version) index, then one primary-key lookup per row returned.
 func (s *Store) ChangedConversations(ctx context.Context, userID string, cursor int64, limit int) ([]protocol.ConversationState, error) {
 	var out []protocol.ConversationState
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+convCols+convFrom+`
-			WHERE uc.user_id = ? AND uc.version > ? ORDER BY uc.version LIMIT ?`, userID, cursor, limit)
+		rows, err := tx.QueryContext(ctx, changedQuery, userID, cursor, limit)
 		if err != nil {
 			return err
 		}
