@@ -1,0 +1,321 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"parley/core"
+	"parley/core/mem"
+	"parley/protocol"
+)
+
+func TestNewChecksConfig(t *testing.T) {
+	ok := func(context.Context, string) (core.Store, error) { return mem.New(), nil }
+	cases := []core.Config{
+		{ServerURL: "", OpenStore: ok},
+		{ServerURL: "ftp://x", OpenStore: ok},
+		{ServerURL: "127.0.0.1:8080", OpenStore: ok},
+		{ServerURL: "http://x"},
+	}
+	for _, cfg := range cases {
+		if _, err := core.New(cfg); protocol.CodeOf(err) != protocol.CodeInvalidArgument {
+			t.Errorf("New(%+v) err = %v, want invalid_argument", cfg, err)
+		}
+	}
+	if _, err := core.New(core.Config{ServerURL: "https://x/base/", OpenStore: ok}); err != nil {
+		t.Errorf("valid config refused: %v", err)
+	}
+}
+
+func TestNotLoggedIn(t *testing.T) {
+	c, _ := newTestClient(t, &fakeServer{}, mem.New(), nil)
+	ctx := context.Background()
+	calls := map[string]error{}
+	_, calls["SelfInfo"] = c.SelfInfo(ctx)
+	_, calls["CreateTextMessage"] = c.CreateTextMessage("x")
+	_, calls["SendMessage"] = c.SendMessage(ctx, core.Message{ClientMsgID: "a", Text: "x"}, "bob", "")
+	_, calls["ConversationList"] = c.ConversationList(ctx, 0, 10)
+	_, calls["HistoryMessages"] = c.HistoryMessages(ctx, "si_a_b", 0, 10)
+	calls["MarkConversationAsRead"] = c.MarkConversationAsRead(ctx, "si_a_b")
+	_, calls["TotalUnreadCount"] = c.TotalUnreadCount(ctx)
+	_, calls["FriendList"] = c.FriendList(ctx)
+	calls["Logout"] = c.Logout(ctx)
+	for name, err := range calls {
+		if protocol.CodeOf(err) != protocol.CodeNotLoggedIn {
+			t.Errorf("%s: err = %v, want not_logged_in", name, err)
+		}
+	}
+	if c.LoginUserID() != "" {
+		t.Errorf("LoginUserID = %q", c.LoginUserID())
+	}
+}
+
+func TestLoginServesLocalDataOffline(t *testing.T) {
+	st := mem.New()
+	conv := protocol.SingleConversationID("me", "bob")
+	var msgs []core.Message
+	for i := int64(1); i <= 5; i++ {
+		msgs = append(msgs, core.Message{ClientMsgID: fmt.Sprint("m", i), ConversationID: conv, Seq: i, SendID: "bob",
+			RecvID: "me", SessionType: protocol.SessionSingle, ContentType: protocol.ContentText, Text: fmt.Sprint("t", i), Status: core.StatusSent})
+	}
+	latest := msgs[4]
+	cur := int64(9)
+	if err := st.Apply(context.Background(), &core.Changes{
+		Messages: msgs, Cursor: &cur,
+		Users:         []core.User{{UserID: "bob", Nickname: "Bob"}},
+		Conversations: []core.Conversation{{ConversationID: conv, SessionType: protocol.SessionSingle, UserID: "bob", MinSeq: 1, MaxSeq: 5, LocalMaxSeq: 5, ReadSeq: 2, UnreadCount: 3, LatestMessage: &latest}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fs := &fakeServer{dialErr: errors.New("server away")}
+	c, rec := newTestClient(t, fs, st, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Login(ctx, "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.ConversationList(ctx, 0, 0)
+	if err != nil || len(list) != 1 || list[0].ShowName != "Bob" || list[0].UnreadCount != 3 || list[0].LatestMessage.Text != "t5" {
+		t.Fatalf("ConversationList = %+v, %v", list, err)
+	}
+	if n, _ := c.TotalUnreadCount(ctx); n != 3 {
+		t.Errorf("TotalUnreadCount = %d", n)
+	}
+	h, err := c.HistoryMessages(ctx, conv, 0, 3)
+	if err != nil || len(h.Messages) != 3 || h.Messages[0].Seq != 3 || h.IsEnd {
+		t.Errorf("HistoryMessages latest = %+v, %v", h, err)
+	}
+	h, err = c.HistoryMessages(ctx, conv, 3, 10)
+	if err != nil || len(h.Messages) != 2 || h.Messages[0].Seq != 1 || !h.IsEnd {
+		t.Errorf("HistoryMessages before 3 = %+v, %v", h, err)
+	}
+	// Offline reads of server-only data fail with network, after the wait.
+	short, cancel2 := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel2()
+	if _, err := c.FriendRequests(short); protocol.CodeOf(err) != protocol.CodeNetwork {
+		t.Errorf("FriendRequests offline: %v, want network", err)
+	}
+	rec.waitFor(t, "disconnected", lastState(core.ConnDisconnected))
+	// Marking read offline applies locally at once.
+	if err := c.MarkConversationAsRead(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "total unread 0", func(evs []core.Event) bool {
+		for _, ev := range evs {
+			if tu, ok := ev.(core.TotalUnreadCountChanged); ok && tu.Count == 0 {
+				return true
+			}
+		}
+		return false
+	})
+	if fs.dials.Load() < 2 {
+		t.Errorf("dials = %d; the client should keep trying", fs.dials.Load())
+	}
+}
+
+func TestHandshakeRefusedMeansTokenExpired(t *testing.T) {
+	fs := &fakeServer{dialErr: fmt.Errorf("dial: %w", core.ErrUnauthorized)}
+	c, rec := newTestClient(t, fs, mem.New(), nil)
+	if err := c.Login(context.Background(), "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "tokenExpired", lastState(core.ConnTokenExpired))
+	if got := rec.states(); len(got) != 2 || got[0] != core.ConnConnecting {
+		t.Errorf("states = %v, want [connecting tokenExpired]", got)
+	}
+	if _, err := c.FriendList(context.Background()); err != nil {
+		t.Errorf("local read after tokenExpired: %v", err)
+	}
+	if err := c.AddFriend(context.Background(), "bob", ""); protocol.CodeOf(err) != protocol.CodeTokenExpired {
+		t.Errorf("request after tokenExpired: %v, want token_expired", err)
+	}
+	if n := fs.dials.Load(); n != 1 {
+		t.Errorf("dials = %d, want 1", n)
+	}
+}
+
+func TestKickedReplaced(t *testing.T) {
+	fs := &fakeServer{}
+	c, rec := newTestClient(t, fs, mem.New(), nil)
+	if err := c.Login(context.Background(), "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "connected", lastState(core.ConnConnected))
+	fs.push(protocol.PushKicked, protocol.Kicked{Reason: "replaced"})
+	rec.waitFor(t, "kickedOffline", lastState(core.ConnKickedOffline))
+	if c.ConnectionState() != core.ConnKickedOffline {
+		t.Errorf("ConnectionState = %s", c.ConnectionState())
+	}
+	if n := fs.dials.Load(); n != 1 {
+		t.Errorf("dials = %d after kick, want 1", n)
+	}
+	// Logging in again starts over.
+	if err := c.Logout(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Login(context.Background(), "me", "tok2"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "connected again", lastState(core.ConnConnected))
+}
+
+func TestHeartbeatTimeoutReconnects(t *testing.T) {
+	fs := &fakeServer{}
+	fs.handle = func(f *protocol.Frame) (any, *protocol.Error, bool) {
+		if f.Type == protocol.ReqPing {
+			return nil, nil, false
+		}
+		r, e := defaultAnswer(fs, f)
+		return r, e, true
+	}
+	c, rec := newTestClient(t, fs, mem.New(), func(cfg *core.Config) { cfg.HeartbeatInterval = 20 * time.Millisecond })
+	if err := c.Login(context.Background(), "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "a reconnect after a silent heartbeat", func(evs []core.Event) bool {
+		n := 0
+		for _, ev := range evs {
+			if s, ok := ev.(core.ConnectionStateChanged); ok && s.State == core.ConnConnected {
+				n++
+			}
+		}
+		return n >= 2
+	})
+}
+
+func TestSendTimeoutFailsAndResendWorks(t *testing.T) {
+	fs := &fakeServer{dialErr: errors.New("server away")}
+	c, _ := newTestClient(t, fs, mem.New(), func(cfg *core.Config) { cfg.SendTimeout = 100 * time.Millisecond })
+	ctx := context.Background()
+	if err := c.Login(ctx, "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.CreateTextMessage("hi")
+	if err != nil || m.Status != core.StatusCreated || m.ClientMsgID == "" || m.SendID != "me" {
+		t.Fatalf("CreateTextMessage = %+v, %v", m, err)
+	}
+	_, err = c.SendMessage(ctx, m, "bob", "")
+	if protocol.CodeOf(err) != protocol.CodeTimeout {
+		t.Fatalf("SendMessage offline past the timeout: %v, want timeout", err)
+	}
+	h, _ := c.HistoryMessages(ctx, protocol.SingleConversationID("me", "bob"), 0, 10)
+	if len(h.Messages) != 0 {
+		t.Errorf("failed message listed in history: %+v", h.Messages)
+	}
+	fs.set(func(s *fakeServer) { s.dialErr = nil })
+	sent, err := c.SendMessage(ctx, m, "bob", "")
+	if err != nil || sent.Status != core.StatusSent || sent.ClientMsgID != m.ClientMsgID || sent.Seq != 1 {
+		t.Fatalf("resend = %+v, %v", sent, err)
+	}
+	// Sending a sent message again returns it as stored.
+	again, err := c.SendMessage(ctx, m, "bob", "")
+	if err != nil || again.Seq != 1 || again.ServerMsgID != sent.ServerMsgID {
+		t.Errorf("send of a sent message = %+v, %v", again, err)
+	}
+}
+
+func TestRefusedSendFails(t *testing.T) {
+	fs := &fakeServer{}
+	fs.handle = func(f *protocol.Frame) (any, *protocol.Error, bool) {
+		if f.Type == protocol.ReqSend {
+			return nil, &protocol.Error{Code: protocol.CodePermissionDenied, Message: "not friends"}, true
+		}
+		r, e := defaultAnswer(fs, f)
+		return r, e, true
+	}
+	c, _ := newTestClient(t, fs, mem.New(), nil)
+	ctx := context.Background()
+	if err := c.Login(ctx, "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := c.CreateTextMessage("hi")
+	if _, err := c.SendMessage(ctx, m, "bob", ""); protocol.CodeOf(err) != protocol.CodePermissionDenied {
+		t.Fatalf("SendMessage = %v, want permission_denied", err)
+	}
+}
+
+func TestRateLimitedIsRetried(t *testing.T) {
+	fs := &fakeServer{}
+	refusals := 3
+	fs.handle = func(f *protocol.Frame) (any, *protocol.Error, bool) {
+		if f.Type == protocol.ReqSend && refusals > 0 {
+			refusals--
+			return nil, &protocol.Error{Code: protocol.CodeRateLimited}, true
+		}
+		r, e := defaultAnswer(fs, f)
+		return r, e, true
+	}
+	c, _ := newTestClient(t, fs, mem.New(), nil)
+	ctx := context.Background()
+	if err := c.Login(ctx, "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := c.CreateTextMessage("hi")
+	sent, err := c.SendMessage(ctx, m, "bob", "")
+	if err != nil || sent.Status != core.StatusSent {
+		t.Fatalf("SendMessage = %+v, %v", sent, err)
+	}
+}
+
+func TestSendMessageChecksArguments(t *testing.T) {
+	c, _ := newTestClient(t, &fakeServer{}, mem.New(), nil)
+	ctx := context.Background()
+	if err := c.Login(ctx, "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := c.CreateTextMessage("hi")
+	bad := []struct {
+		m             core.Message
+		recv, groupID string
+	}{
+		{m, "", ""},
+		{m, "bob", "g1"},
+		{m, "bad id!", ""},
+		{core.Message{Text: "x"}, "bob", ""},
+		{core.Message{ClientMsgID: "x"}, "bob", ""},
+	}
+	for _, b := range bad {
+		if _, err := c.SendMessage(ctx, b.m, b.recv, b.groupID); protocol.CodeOf(err) != protocol.CodeInvalidArgument {
+			t.Errorf("SendMessage(%+v, %q, %q) = %v, want invalid_argument", b.m, b.recv, b.groupID, err)
+		}
+	}
+	if _, err := c.CreateTextMessage(""); protocol.CodeOf(err) != protocol.CodeInvalidArgument {
+		t.Errorf("CreateTextMessage(\"\") = %v", err)
+	}
+	if _, err := c.HistoryMessages(ctx, "nope", 0, 10); protocol.CodeOf(err) != protocol.CodeInvalidArgument {
+		t.Errorf("HistoryMessages(bad id) = %v", err)
+	}
+	if err := c.Login(ctx, "me", "tok"); protocol.CodeOf(err) != protocol.CodeInvalidArgument {
+		t.Errorf("second Login = %v", err)
+	}
+}
+
+func TestPanickingHandlerIsContained(t *testing.T) {
+	fs := &fakeServer{}
+	c, rec := newTestClient(t, fs, mem.New(), nil)
+	c.On(func(core.Event) { panic("boom") })
+	if err := c.Login(context.Background(), "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "connected", lastState(core.ConnConnected))
+}
+
+func TestRemoveHandler(t *testing.T) {
+	fs := &fakeServer{}
+	c, rec := newTestClient(t, fs, mem.New(), nil)
+	n := 0
+	remove := c.On(func(core.Event) { n++ })
+	remove()
+	remove()
+	if err := c.Login(context.Background(), "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "connected", lastState(core.ConnConnected))
+	c.WaitEvents()
+	if n != 0 {
+		t.Errorf("removed handler called %d times", n)
+	}
+}
