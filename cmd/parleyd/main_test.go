@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestOptionsEnvAndFlags(t *testing.T) {
+	env := map[string]string{
+		"PARLEY_ADDR":            "127.0.0.1:9999",
+		"PARLEY_DATA":            "/env/data",
+		"PARLEY_STORE":           "sqlite",
+		"PARLEY_ALLOWED_ORIGINS": "https://a.example, https://b.example",
+		"PARLEY_MAX_FRAME_BYTES": "1234",
+	}
+	o, err := parseOptions([]string{"-data", "/flag/data", "-bus", "local"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.addr != "127.0.0.1:9999" || o.data != "/flag/data" || o.maxFrameBytes != 1234 || o.bus != "local" ||
+		o.allowedOrigins != "https://a.example, https://b.example" || o.sdkDir != "wasm/dist" {
+		t.Fatalf("options %+v", o)
+	}
+	o, err = parseOptions(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.addr != "127.0.0.1:8080" || o.data != "./data" || o.store != "sqlite" || o.bus != "local" || o.adminSecret != "" {
+		t.Fatalf("defaults %+v", o)
+	}
+	if _, err := parseOptions([]string{"-nope"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Fatal("unknown flag accepted")
+	}
+	if _, err := parseOptions(nil, func(k string) string { return map[string]string{"PARLEY_MAX_FRAME_BYTES": "big"}[k] }, io.Discard); err == nil {
+		t.Fatal("bad PARLEY_MAX_FRAME_BYTES accepted")
+	}
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "data")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-data", dir}, func(string) string { return "" }, &logs, ready)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("run: %v\n%s", err, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("not ready")
+	}
+	if strings.HasSuffix(addr, ":0") || !strings.Contains(logs.String(), addr) {
+		t.Fatalf("address %q not logged:\n%s", addr, logs.String())
+	}
+	if !strings.Contains(logs.String(), "generated admin secret") {
+		t.Fatalf("admin secret not printed:\n%s", logs.String())
+	}
+	for _, path := range []string{"/healthz", "/"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("did not stop")
+	}
+	if !strings.Contains(logs.String(), "stopped cleanly") {
+		t.Fatalf("no clean stop:\n%s", logs.String())
+	}
+}
+
+func TestRunRejectsUnsupported(t *testing.T) {
+	for _, args := range [][]string{
+		{"-store", "postgres://localhost/db"},
+		{"-bus", "nats://localhost:4222"},
+	} {
+		args = append(args, "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-admin-secret", "s")
+		err := run(context.Background(), args, func(string) string { return "" }, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), "not supported yet") {
+			t.Fatalf("%v: %v", args, err)
+		}
+	}
+}
