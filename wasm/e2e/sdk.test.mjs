@@ -470,6 +470,51 @@ describe('parley-sdk in Chromium against parleyd', () => {
       assert.deepEqual(page.errors, []);
     }));
 
+  test('runs in a Worker (no window, no document)', () =>
+    diagnose(async () => {
+      const page = await openPage('worker');
+      const before = (await events(pageA, 'a')).newMessages.length;
+      const result = await page.evaluate(
+        async ({ userID, token, to }) => {
+          const src = `
+            self.onmessage = async (e) => {
+              const { origin, userID, token, to } = e.data;
+              try {
+                const sdk = await import(origin + '/sdk/index.js');
+                const c = await sdk.createClient({ serverURL: origin, dbName: 'worker' });
+                const connected = new Promise((resolve) => c.on('connectionStateChanged', (s) => s.state === 'connected' && resolve()));
+                await c.login({ userID, token });
+                await connected;
+                const m = await c.sendMessage({ message: await c.createTextMessage('from a worker'), recvID: to });
+                const list = await c.getConversationList();
+                self.postMessage({ ok: true, status: m.status, seq: m.seq, conversations: list.length,
+                  window: typeof window, document: typeof document });
+              } catch (err) {
+                self.postMessage({ ok: false, code: err.code, message: String(err && err.message) });
+              }
+            };`;
+          const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+          const reply = new Promise((resolve, reject) => {
+            w.onmessage = (e) => resolve(e.data);
+            w.onerror = (e) => reject(new Error('worker error: ' + e.message));
+          });
+          w.postMessage({ origin: location.origin, userID, token, to });
+          const r = await reply;
+          w.terminate();
+          return r;
+        },
+        { userID: carol, token: await server.token(carol, 'other'), to: alice },
+      );
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.equal(result.window, 'undefined');
+      assert.equal(result.document, 'undefined');
+      assert.equal(result.status, 'sent');
+      assert.equal(result.seq, 1);
+      await until(pageA, (n) => T.events.a.newMessages.length > n, before);
+      const got = (await events(pageA, 'a')).newMessages.slice(before);
+      assert.deepEqual(got.map((m) => m.text), ['from a worker']);
+    }));
+
   test('arguments are checked, errors carry codes, results are plain objects', () =>
     diagnose(async () => {
       const page = await openPage('errors');
