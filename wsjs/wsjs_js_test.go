@@ -100,10 +100,11 @@ func TestJSBadURL(t *testing.T) {
 }
 
 func TestJSDialContext(t *testing.T) {
+	url := serverURL(t) + "/slow"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := wsjs.Dialer{}.Dial(ctx, serverURL(t)+"/slow")
+		_, err := wsjs.Dialer{}.Dial(ctx, url)
 		done <- err
 	}()
 	cancel()
