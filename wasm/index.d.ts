@@ -31,7 +31,10 @@ export interface ParleyError extends Error {
 export interface ClientOptions {
   /** The server's base URL, `http(s)://host[:port]`. WebSocket goes to `ws(s)://host[:port]/ws`. */
   serverURL: string;
-  /** Where parley.wasm is; default: next to index.js. */
+  /**
+   * Where parley.wasm is; default: next to index.js. A relative URL
+   * resolves against the page's (or Worker's) location.
+   */
   wasmURL?: string | URL;
   /**
    * Prefix of the IndexedDB database names, default `'parley'`. Each user

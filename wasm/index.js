@@ -94,7 +94,11 @@ export async function createClient(options) {
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error', 'off'].includes(logLevel)) {
     throw codedError('invalid_argument', "createClient: logLevel must be 'debug', 'info', 'warn', 'error' or 'off'");
   }
-  const url = new URL(wasmURL ?? './parley.wasm', import.meta.url).href;
+  // Default: next to this file. A given URL resolves like a link on the
+  // page (or the Worker's script).
+  const url = wasmURL === undefined
+    ? new URL('./parley.wasm', import.meta.url).href
+    : new URL(wasmURL, globalThis.location?.href ?? import.meta.url).href;
   const api = await loadRuntime(url);
   const handle = await api.createClient({
     serverURL,
