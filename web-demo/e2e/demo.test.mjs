@@ -149,7 +149,7 @@ async function newUser(label, viewport = DESKTOP) {
   });
   page.on('pageerror', (err) => user.errors.push(String(err)));
   await page.goto(server.url + '/');
-  await page.getByTestId('auth-screen').waitFor();
+  await waitForApp(page);
   await page.getByTestId('show-register').click();
   await page.getByTestId('register-username').fill(user.username);
   await page.getByTestId('register-nickname').fill(user.nickname);
@@ -157,6 +157,14 @@ async function newUser(label, viewport = DESKTOP) {
   await page.getByTestId('register-submit').click();
   await page.getByTestId('main-screen').waitFor();
   return user;
+}
+
+/** waitForApp waits for the sign-in screen, and says why when the app failed to start. */
+async function waitForApp(page) {
+  await page.locator('[data-testid="auth-screen"]:visible, [data-testid="boot-retry"]:visible').first().waitFor();
+  if (await page.getByTestId('boot-retry').isVisible()) {
+    throw new Error(`the demo failed to start: ${await page.getByTestId('boot-message').textContent()}`);
+  }
 }
 
 function conversationItem(user, name) {

@@ -384,7 +384,18 @@ async function lookupUser(username) {
 
 // ---------- SDK events ----------
 
+/**
+ * subscribe registers the handlers. The contract's events must exist; the
+ * extras are optional, so an SDK that does not know one is fine.
+ */
 function subscribe(client) {
+  const optional = (name, fn) => {
+    try {
+      client.on(name, fn);
+    } catch (err) {
+      console.info(`SDK has no '${name}' event: ${errorText(err)}`);
+    }
+  };
   client.on('connectionStateChanged', (e) => {
     const st = (e && e.state) || e;
     state.connection = st;
@@ -429,11 +440,11 @@ function subscribe(client) {
   });
 
   // Extras: handled when the SDK offers them.
-  client.on('friendRequestReceived', (p) => state.selfID && onFriendRequest(p));
-  client.on('friendAdded', (p) => state.selfID && onFriendAdded(p));
-  client.on('groupJoined', () => state.selfID && scheduleListRefresh());
-  client.on('groupChanged', () => state.selfID && scheduleListRefresh());
-  client.on('selfInfoUpdated', (u) => state.selfID && u && u.userID === state.selfID && showSelf(u));
+  optional('friendRequestReceived', (p) => state.selfID && onFriendRequest(p));
+  optional('friendAdded', (p) => state.selfID && onFriendAdded(p));
+  optional('groupJoined', () => state.selfID && scheduleListRefresh());
+  optional('groupChanged', () => state.selfID && scheduleListRefresh());
+  optional('selfInfoUpdated', (u) => state.selfID && u && u.userID === state.selfID && showSelf(u));
 }
 
 // ---------- session ----------
@@ -576,6 +587,7 @@ function registerServiceWorker() {
 }
 
 function bootFailed(message) {
+  showScreen('boot-screen');
   $('boot-message').textContent = message;
   const retryButton = $('boot-retry');
   retryButton.hidden = false;
@@ -654,4 +666,7 @@ async function boot() {
   }
 }
 
-boot();
+boot().catch((err) => {
+  console.error(err);
+  bootFailed(`Parley failed to start: ${errorText(err)}`);
+});
