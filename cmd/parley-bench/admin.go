@@ -145,6 +145,7 @@ loop:
 type serverStats struct {
 	RSS         float64 // bytes
 	HeapInuse   float64
+	StackInuse  float64
 	Goroutines  float64
 	Connections float64
 	MessagesIn  float64
@@ -179,6 +180,8 @@ func (a *admin) scrape(ctx context.Context, pid int) (serverStats, error) {
 			s.RSS = v
 		case "go_memstats_heap_inuse_bytes":
 			s.HeapInuse = v
+		case "go_memstats_stack_inuse_bytes":
+			s.StackInuse = v
 		case "go_goroutines":
 			s.Goroutines = v
 		case "parley_ws_connections":

@@ -23,8 +23,8 @@ func runIdle(ctx context.Context, c *config, r *result) error {
 		return err
 	}
 	r.add("tool open-file limit", float64(limit), "files")
-	if need := uint64(c.conns) + 256; limit < need {
-		r.note("this process may open only %d files: the run is limited by it", limit)
+	if need := uint64(c.conns) + 64; limit < need {
+		return fmt.Errorf("-conns %d needs about %d open files and this process may open %d (its hard limit); the server needs as many", c.conns, need, limit)
 	}
 	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
 		r.Params["ip_local_port_range"] = strings.Join(strings.Fields(string(b)), "-")
@@ -41,7 +41,11 @@ func runIdle(ctx context.Context, c *config, r *result) error {
 	r.add("users and tokens through the admin API", round1(time.Since(setupStart).Seconds()), "s")
 
 	// Let the server settle after setup before taking its baseline.
-	time.Sleep(2 * time.Second)
+	select {
+	case <-time.After(2 * time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	before, err := a.scrape(ctx, c.pid)
 	if err != nil {
 		return fmt.Errorf("read server metrics: %w", err)
@@ -93,7 +97,8 @@ func runIdle(ctx context.Context, c *config, r *result) error {
 	r.add("server goroutines", after.Goroutines, "")
 	if opened > 0 {
 		r.addTarget("server RSS per connection", round3((after.RSS-before.RSS)/float64(opened)/1024), "KB", "<= 20 KB at 20,000")
-		r.add("server heap in use per connection", round3((after.HeapInuse-before.HeapInuse)/float64(opened)/1024), "KB")
+		r.add("  of which Go heap in use", round3((after.HeapInuse-before.HeapInuse)/float64(opened)/1024), "KB")
+		r.add("  of which goroutine stacks", round3((after.StackInuse-before.StackInuse)/float64(opened)/1024), "KB")
 	}
 	c.log("closing")
 	return nil

@@ -1,0 +1,220 @@
+// Runs the browser benchmark of the Parley SDK headless in Debian's
+// Chromium and prints the results as JSON on stdout (progress on stderr).
+//
+//   ./build.sh && cd wasm/bench && npm ci && node run.mjs
+//
+// It starts its own parleyd (fresh data folder, free port) whose -sdk-dir is
+// a copy of wasm/dist with page/bench.html and page/bench.js added, so the
+// page and the SDK share the server's origin exactly as an app's would.
+// Data is created server-side with `parley-bench -scenario seed`:
+//   1. 1,000 conversations with 1 message each; the SDK's first sync.
+//   2. 49 more messages in each (50,000 in all); the SDK catches up, so its
+//      IndexedDB holds 1,000 conversations and 50,000 messages.
+//   3. Cold start on that store: createClient, login, first
+//      getConversationList page (from IndexedDB; login does not wait for
+//      the network). Repeated, each in a new page.
+//   4. 10,000 more messages (100 conversations x 100); catch-up timed from
+//      login until newMessages has announced all 10,000.
+// wasm download/compile/instantiate is timed first, in an empty context.
+//
+// Environment: PARLEYD_BIN, PARLEY_BENCH_BIN (built when unset),
+// CHROMIUM_BIN (default /usr/bin/chromium), PARLEY_ROOT (default ../..),
+// BENCH_REPEAT (cold starts to time, default 5).
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..'));
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const REPEAT = Number(process.env.BENCH_REPEAT || 5);
+const CONVERSATIONS = 1000;
+const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function build(tmp, envName, pkg, name) {
+  if (process.env[envName]) return path.resolve(process.env[envName]);
+  const bin = path.join(tmp, name);
+  log(`building ${pkg}`);
+  execFileSync('go', ['build', '-o', bin, pkg], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
+  return bin;
+}
+
+async function startParleyd(bin, port, dataDir, sdkDir, secret) {
+  const proc = spawn(bin, ['-addr', `127.0.0.1:${port}`, '-data', dataDir, '-sdk-dir', sdkDir, '-admin-secret', secret, '-log-level', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const logs = [];
+  proc.stderr.on('data', (c) => logs.push(String(c)));
+  proc.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    if (proc.exitCode !== null) throw new Error(`parleyd exited: ${logs.join('')}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).status === 200) return { proc, url, logs };
+    } catch {
+      // not listening yet
+    }
+    await delay(100);
+  }
+  proc.kill('SIGKILL');
+  throw new Error('parleyd did not become healthy within 60 s');
+}
+
+async function stopParleyd(p) {
+  if (!p || p.proc.exitCode !== null) return;
+  p.proc.kill('SIGTERM');
+  const done = await Promise.race([p.proc.exited, delay(15_000).then(() => null)]);
+  if (!done) {
+    p.proc.kill('SIGKILL');
+    await p.proc.exited;
+  }
+}
+
+function seed(benchBin, url, secret, conversations, perConv) {
+  log(`seeding: ${conversations} conversations x ${perConv} messages`);
+  const out = execFileSync(benchBin, [
+    '-scenario', 'seed', '-server', url, '-admin-secret', secret, '-prefix', 'bb', '-user', 'bb-u',
+    '-conversations', String(conversations), '-per-conv', String(perConv), '-json',
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+  const r = JSON.parse(out);
+  return { userID: r.params.userID, token: r.params.token, seedRate: r.metrics.find((m) => m.name === 'seeding rate')?.value };
+}
+
+function machine() {
+  const cpu = os.cpus();
+  return {
+    cores: cpu.length,
+    cpu: cpu[0]?.model,
+    memTotalGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+};
+
+async function main() {
+  const dist = path.join(root, 'wasm', 'dist');
+  if (!existsSync(path.join(dist, 'index.js')) || !existsSync(path.join(dist, 'parley.wasm'))) {
+    throw new Error('wasm/dist is missing: run ./build.sh first');
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-browser-bench-'));
+  let server;
+  let browser;
+  try {
+    const sdkDir = path.join(tmp, 'sdk');
+    cpSync(dist, sdkDir, { recursive: true });
+    cpSync(path.join(here, 'page'), sdkDir, { recursive: true });
+    const parleyd = build(tmp, 'PARLEYD_BIN', './cmd/parleyd', 'parleyd');
+    const benchBin = build(tmp, 'PARLEY_BENCH_BIN', './cmd/parley-bench', 'parley-bench');
+    const secret = 'bench-' + Math.random().toString(36).slice(2);
+    server = await startParleyd(parleyd, await freePort(), path.join(tmp, 'data'), sdkDir, secret);
+    const pageURL = `${server.url}/sdk/bench.html`;
+    log(`parleyd at ${server.url}`);
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const openPage = async (context) => {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => log('page error:', e.message));
+      await page.goto(pageURL);
+      await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 60_000 });
+      return page;
+    };
+    const results = { date: new Date().toISOString(), machine: machine(), browser: browser.version() };
+    const wasmStat = readFileSync(path.join(dist, 'parley.wasm'));
+    results.wasmBytes = wasmStat.length;
+
+    // wasm load, cold: a fresh context has an empty cache.
+    {
+      const ctx = await browser.newContext();
+      const page = await openPage(ctx);
+      log('timing wasm download, compile, instantiate');
+      results.wasmLoad = await page.evaluate(() => window.bench.wasmLoad());
+      await ctx.close();
+    }
+
+    const ctx = await browser.newContext(); // its IndexedDB lives as long as it does
+    const dbName = 'bench';
+    let u = seed(benchBin, server.url, secret, CONVERSATIONS, 1);
+    {
+      const page = await openPage(ctx);
+      log('first sync of 1,000 conversations');
+      results.firstSync = await page.evaluate((a) => window.bench.firstSync(a),
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, conversations: CONVERSATIONS });
+      await page.close();
+    }
+    u = seed(benchBin, server.url, secret, CONVERSATIONS, 49);
+    results.seedRateMsgPerSecond = u.seedRate;
+    {
+      const page = await openPage(ctx);
+      log('catching up 49,000 messages (store then holds 50,000)');
+      results.catchUp49k = await page.evaluate((a) => window.bench.catchUp(a),
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 49_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: 50 });
+      await page.close();
+    }
+    results.firstList = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const page = await openPage(ctx);
+      log(`cold start on 1,000 conversations / 50,000 messages (${i + 1}/${REPEAT})`);
+      results.firstList.push(await page.evaluate((a) => window.bench.firstList(a),
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, count: 50, conversations: CONVERSATIONS }));
+      await page.close();
+    }
+    results.firstListMedian = {
+      createClientMs: median(results.firstList.map((r) => r.createClientMs)),
+      loginMs: median(results.firstList.map((r) => r.loginMs)),
+      firstPageSinceLoginStartMs: median(results.firstList.map((r) => r.firstPageSinceLoginStartMs)),
+      fullListMs: median(results.firstList.map((r) => r.fullListMs)),
+    };
+    u = seed(benchBin, server.url, secret, 100, 100);
+    {
+      const page = await openPage(ctx);
+      log('catching up 10,000 messages');
+      results.catchUp10k = await page.evaluate((a) => window.bench.catchUp(a),
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 10_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: 150 });
+      await page.close();
+    }
+    await ctx.close();
+    results.machine.loadavgAfter = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    results.targets = {
+      firstListWithinMsOfLogin: 150,
+      catchUp10kStoredWithinMs: 2000,
+    };
+    process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await stopParleyd(server);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error('browser bench failed:', err);
+  process.exitCode = 1;
+});
