@@ -558,6 +558,24 @@ func (c *Client) HistoryMessages(ctx context.Context, conversationID string, bef
 	return History{Messages: out, IsEnd: false}, nil
 }
 
+// UnsentMessages returns the conversation's messages that have no seq yet:
+// waiting in the outbox (sending) or given up on (failed), oldest first.
+// Apps show them after the history, e.g. after a reload.
+func (c *Client) UnsentMessages(ctx context.Context, conversationID string) ([]Message, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.store.UnsentMessages(ctx, conversationID)
+	if err != nil {
+		return nil, withCode(err)
+	}
+	if ms == nil {
+		ms = []Message{}
+	}
+	return ms, nil
+}
+
 // contiguousTail returns the longest gap-free run ending at the last message.
 func contiguousTail(ms []Message) []Message {
 	if len(ms) == 0 {

@@ -205,6 +205,10 @@ func TestSendTimeoutFailsAndResendWorks(t *testing.T) {
 	if len(h.Messages) != 0 {
 		t.Errorf("failed message listed in history: %+v", h.Messages)
 	}
+	un, err := c.UnsentMessages(ctx, protocol.SingleConversationID("me", "bob"))
+	if err != nil || len(un) != 1 || un[0].Status != core.StatusFailed || un[0].ErrorCode != protocol.CodeTimeout {
+		t.Errorf("UnsentMessages = %+v, %v; want the failed message", un, err)
+	}
 	fs.set(func(s *fakeServer) { s.dialErr = nil })
 	sent, err := c.SendMessage(ctx, m, "bob", "")
 	if err != nil || sent.Status != core.StatusSent || sent.ClientMsgID != m.ClientMsgID || sent.Seq != 1 {

@@ -254,9 +254,16 @@ func fold(l localState, in foldInput) foldResult {
 	}
 
 	for id, tail := range in.Tails {
+		_, known := l.Convs[id]
 		c := get(id)
 		if c.LocalMaxSeq < tail-1 {
 			c.LocalMaxSeq = tail - 1
+		}
+		if !known && len(in.States) == 0 && c.MinSeq < tail {
+			// A conversation first seen through a push beyond seq 1 (a
+			// group joined late): what precedes is not this user's to
+			// count as unread. The next sync brings the server's MinSeq.
+			c.MinSeq = tail
 		}
 	}
 

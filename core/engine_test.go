@@ -202,6 +202,12 @@ func TestFold(t *testing.T) {
 			want:  want{newSeqs: []int64{90, 91}, written: []int64{90, 91}, unread: 88, localMax: 91, maxSeq: 91, readSeq: 3, latest: 91, changed: true, convWritten: true},
 		},
 		{
+			name:  "push into an unknown conversation beyond seq 1 counts from there",
+			local: localState{Self: "alice"},
+			in:    foldInput{Messages: []protocol.Message{pm(convAB, 50, "bob")}, Tails: map[string]int64{convAB: 50}},
+			want:  want{newSeqs: []int64{50}, written: []int64{50}, unread: 1, localMax: 50, maxSeq: 50, latest: 50, changed: true, convWritten: true},
+		},
+		{
 			name:  "state moves read seq and max seq",
 			local: localState{Self: "alice", Convs: map[string]*Conversation{convAB: base(5, 5, 1)}},
 			in:    foldInput{States: []protocol.ConversationState{{ConversationID: convAB, SessionType: protocol.SessionSingle, PeerUserID: "bob", MaxSeq: 7, MinSeq: 1, ReadSeq: 5}}},

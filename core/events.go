@@ -42,8 +42,11 @@ const (
 	SyncFinish   = "finish"
 )
 
-// SyncProgressed reports a catch-up after connecting: one start, a progress
-// per applied sync page, one finish (also when the catch-up is cut short).
+// SyncProgressed reports the catch-up after every connect: one start, a
+// progress per applied sync page that changed something, one finish (also
+// when the catch-up is cut short, with Err set). Messages that arrive
+// before finish on a store's very first sync are history, not news: they
+// are stored but not announced with newMessages.
 type SyncProgressed struct {
 	Phase string `json:"phase"`
 	// Conversations and Messages count what was applied so far.

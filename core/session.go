@@ -349,26 +349,20 @@ func (s *session) catchUp(w *wire) error {
 		return err
 	}
 	first := !ok
-	started := false
 	var nConv, nMsg int
+	s.c.events.emit(SyncProgressed{Phase: SyncStart})
 	finish := func(err error) error {
-		if started {
-			ev := SyncProgressed{Phase: SyncFinish, Conversations: nConv, Messages: nMsg}
-			if err != nil {
-				ev.Err = string(protocol.CodeOf(err))
-			}
-			s.c.events.emit(ev)
+		ev := SyncProgressed{Phase: SyncFinish, Conversations: nConv, Messages: nMsg}
+		if err != nil {
+			ev.Err = string(protocol.CodeOf(err))
 		}
+		s.c.events.emit(ev)
 		return err
 	}
 	for {
 		var resp protocol.SyncResp
 		if err := w.call(ctx, protocol.ReqSync, protocol.SyncReq{Cursor: cursor, Limit: protocol.DefaultSyncLimit}, &resp); err != nil {
 			return finish(err)
-		}
-		if len(resp.Conversations) > 0 && !started {
-			started = true
-			s.c.events.emit(SyncProgressed{Phase: SyncStart})
 		}
 		in := foldInput{States: resp.Conversations, Quiet: first, Tails: map[string]int64{}}
 		if len(resp.Conversations) > 0 {
@@ -407,7 +401,7 @@ func (s *session) catchUp(w *wire) error {
 		}
 		nConv += len(resp.Conversations)
 		nMsg += len(in.Messages)
-		if started {
+		if len(resp.Conversations) > 0 {
 			s.c.events.emit(SyncProgressed{Phase: SyncProgress, Conversations: nConv, Messages: nMsg})
 		}
 		cursor, first = next, false

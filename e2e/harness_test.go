@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -50,16 +52,43 @@ func newEnv(t *testing.T, mod func(*server.Config)) *env {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	e := &env{t: t, srv: srv, http: hs, url: hs.URL}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		hs.CloseClientConnections()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Logf("server shutdown: %v", err)
-		}
-		hs.Close()
-	})
+	t.Cleanup(e.stop)
 	return e
+}
+
+// stop shuts the server down and closes its listener; safe to repeat.
+func (e *env) stop() {
+	if e.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		e.t.Logf("server shutdown: %v", err)
+	}
+	e.http.CloseClientConnections()
+	e.http.Close()
+	e.srv, e.http = nil, nil
+}
+
+// restart starts a new server on the address of the stopped one.
+func (e *env) restart(mod func(*server.Config)) {
+	e.t.Helper()
+	cfg := server.Config{AdminSecret: adminSecret, RateLimit: 100000, RateBurst: 100000, BcryptCost: 4}
+	mod(&cfg)
+	srv, err := server.New(context.Background(), cfg)
+	if err != nil {
+		e.t.Fatalf("server.New: %v", err)
+	}
+	ln, err := net.Listen("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		e.t.Fatalf("listen again on %s: %v", e.url, err)
+	}
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	hs.Listener.Close()
+	hs.Listener = ln
+	hs.Start()
+	e.srv, e.http = srv, hs
 }
 
 // post sends a JSON request and decodes the answer into out.
@@ -197,6 +226,7 @@ type deviceOpt struct {
 	platform string
 	cfg      func(*core.Config)
 	down     bool // start with the server unreachable
+	noWait   bool // do not wait for the first catch-up
 }
 
 // login builds a Client for userID and logs it in.
@@ -244,6 +274,9 @@ func (e *env) device(userID string, o deviceOpt) *device {
 		e.t.Fatalf("Login %s: %v", userID, err)
 	}
 	e.t.Cleanup(func() { d.logout() })
+	if !o.down && !o.noWait {
+		d.waitSynced()
+	}
 	return d
 }
 
@@ -293,6 +326,19 @@ func (d *device) waitFor(what string, cond func() bool) {
 			d.t.Fatalf("%s: timed out waiting for %s", d.userID, what)
 		}
 	}
+}
+
+// waitSynced waits for the end of the first catch-up.
+func (d *device) waitSynced() {
+	d.t.Helper()
+	d.waitFor("catch-up finished", func() bool {
+		for _, ev := range d.events {
+			if sp, ok := ev.(core.SyncProgressed); ok && sp.Phase == core.SyncFinish && sp.Err == "" {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func (d *device) waitState(st core.ConnState) {

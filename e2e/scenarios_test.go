@@ -75,13 +75,19 @@ func TestCatchUpThousand(t *testing.T) {
 	b.waitNew(1)
 	b.logout()
 
+	// Alice writes them during an outage of her own, so that her outbox
+	// flushes hundreds at once when she is back.
+	a.dial.down.Store(true)
+	a.dial.cut()
+	a.waitState(core.ConnDisconnected)
 	want := []string{"hello"}
-	start := time.Now()
 	for i := 0; i < n; i++ {
 		txt := "m" + strconv.Itoa(i)
 		a.enqueue("bob", "", txt)
 		want = append(want, txt)
 	}
+	start := time.Now()
+	a.dial.down.Store(false)
 	a.waitFor("outbox flushed", func() bool {
 		for i := len(a.events) - 1; i >= 0; i-- {
 			if cc, ok := a.events[i].(core.ConversationsChanged); ok {
@@ -99,14 +105,6 @@ func TestCatchUpThousand(t *testing.T) {
 	start = time.Now()
 	// Bob comes back: a new Client on the same storage.
 	b2 := e.device("bob", deviceOpt{store: b.store})
-	b2.waitFor("catch-up finished", func() bool {
-		for _, ev := range b2.events {
-			if sp, ok := ev.(core.SyncProgressed); ok && sp.Phase == core.SyncFinish {
-				return true
-			}
-		}
-		return false
-	})
 	t.Logf("bob caught up in %v", time.Since(start))
 	got := b2.newMessages()
 	if len(got) != n {
@@ -296,7 +294,7 @@ func TestRevokedToken(t *testing.T) {
 
 	// A new login with the revoked token: refused at the handshake, once.
 	a.logout()
-	a2 := e.device("alice", deviceOpt{token: tok, store: a.store})
+	a2 := e.device("alice", deviceOpt{token: tok, store: a.store, noWait: true})
 	a2.waitState(core.ConnTokenExpired)
 	time.Sleep(300 * time.Millisecond)
 	if got := a2.dial.dials.Load(); got != 1 {
@@ -336,4 +334,139 @@ func TestRateLimitedSendsArePaced(t *testing.T) {
 	if len(h) != n {
 		t.Fatalf("alice history has %d", len(h))
 	}
+}
+
+func TestFriends(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	a.waitState(core.ConnConnected)
+	b.waitState(core.ConnConnected)
+	ctx := context.Background()
+	if err := a.c.AddFriend(ctx, "bob", "hi, it's alice"); err != nil {
+		t.Fatalf("AddFriend: %v", err)
+	}
+	b.waitFor("friend request", func() bool {
+		for _, ev := range b.events {
+			if fr, ok := ev.(core.FriendRequestReceived); ok && fr.Request.FromUserID == "alice" && fr.Request.Message == "hi, it's alice" {
+				return true
+			}
+		}
+		return false
+	})
+	reqs, err := b.c.FriendRequests(ctx)
+	if err != nil || len(reqs) != 1 || reqs[0].FromUserID != "alice" || reqs[0].State != protocol.FriendRequestPending {
+		t.Fatalf("FriendRequests = %+v, %v", reqs, err)
+	}
+	if err := b.c.AcceptFriendRequest(ctx, "alice"); err != nil {
+		t.Fatalf("AcceptFriendRequest: %v", err)
+	}
+	a.waitFor("friend added", func() bool {
+		for _, ev := range a.events {
+			if fa, ok := ev.(core.FriendAdded); ok && fa.User.UserID == "bob" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, tc := range []struct {
+		d    *device
+		want string
+	}{{a, "bob"}, {b, "alice"}} {
+		fs, err := tc.d.c.FriendList(ctx)
+		if err != nil || !reflect.DeepEqual(sortedIDs(fs), []string{tc.want}) {
+			t.Errorf("%s: FriendList = %+v, %v", tc.d.userID, fs, err)
+		}
+	}
+	// Profiles: self, others, and a change.
+	nick := "Alice A."
+	u, err := a.c.SetSelfInfo(ctx, core.SelfInfoUpdate{Nickname: &nick})
+	if err != nil || u.Nickname != nick {
+		t.Fatalf("SetSelfInfo = %+v, %v", u, err)
+	}
+	if self, err := a.c.SelfInfo(ctx); err != nil || self.Nickname != nick || self.UserID != "alice" {
+		t.Errorf("SelfInfo = %+v, %v", self, err)
+	}
+	us, err := b.c.UsersInfo(ctx, []string{"alice"})
+	if err != nil || len(us) != 1 || us[0].Nickname != nick {
+		t.Errorf("UsersInfo = %+v, %v", us, err)
+	}
+	// Offline, the stored friend list still serves.
+	a.dial.down.Store(true)
+	a.dial.cut()
+	a.waitState(core.ConnDisconnected)
+	if fs, err := a.c.FriendList(ctx); err != nil || !reflect.DeepEqual(sortedIDs(fs), []string{"bob"}) {
+		t.Errorf("offline FriendList = %+v, %v", fs, err)
+	}
+}
+
+func TestServerRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := func(c *server.Config) { c.DataDir = dir }
+	e := newEnv(t, cfg)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	a.send("bob", "", "before")
+	b.waitNew(1)
+
+	// The server goes away; alice keeps writing.
+	e.stop()
+	a.waitState(core.ConnDisconnected)
+	want := []string{"before"}
+	for i := 0; i < 3; i++ {
+		txt := "during" + strconv.Itoa(i)
+		a.enqueue("bob", "", txt)
+		want = append(want, txt)
+	}
+	// It comes back on the same address with the same data.
+	e.restart(cfg)
+	b.waitNew(4)
+	a.send("bob", "", "after")
+	want = append(want, "after")
+	b.waitNew(5)
+	got := b.newMessages()
+	checkOnce(t, "bob", got)
+	checkTexts(t, "bob", got, want)
+	conv := protocol.SingleConversationID("alice", "bob")
+	for _, d := range []*device{a, b} {
+		h := d.history(conv)
+		checkDense(t, d.userID, h)
+		checkTexts(t, d.userID, h, want)
+	}
+}
+
+func TestReadOfflineReachesOtherDevice(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	web := e.device("alice", deviceOpt{platform: protocol.PlatformWeb})
+	desk := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop})
+	b := e.device("bob", deviceOpt{})
+	conv := protocol.SingleConversationID("alice", "bob")
+	b.send("alice", "", "one")
+	web.waitNew(1)
+	desk.waitNew(1)
+	// The desktop goes offline, and reads there.
+	desk.dial.down.Store(true)
+	desk.dial.cut()
+	desk.waitState(core.ConnDisconnected)
+	b.send("alice", "", "two")
+	web.waitNew(2)
+	if err := desk.c.MarkConversationAsRead(context.Background(), conv); err != nil {
+		t.Fatal(err)
+	}
+	if cv := conversation(t, desk, conv); cv.UnreadCount != 0 {
+		t.Errorf("desktop unread after local read = %d", cv.UnreadCount)
+	}
+	web.waitFor("2 unread on web", func() bool { return web.total == 2 })
+	// Back online, the desktop catches up ("two") and its read reaches web:
+	// it had read only "one" (what it held), so "two" stays unread.
+	desk.dial.down.Store(false)
+	desk.waitNew(2)
+	web.waitFor("web sees the desktop's read", func() bool { return web.total == 1 })
+	desk.waitFor("desktop counts the new one", func() bool { return desk.total == 1 })
 }
