@@ -211,6 +211,8 @@ type client struct {
 	pending map[string]chan *protocol.Frame
 	pushes  chan *protocol.Frame
 	closed  chan struct{}
+	// lenient ignores responses to IDs it did not send (fuzzing sends raw frames).
+	lenient atomic.Bool
 	// closeErr is the read error that ended the connection.
 	closeErr error
 }
@@ -269,6 +271,9 @@ func (c *client) readLoop() {
 		ch := c.pending[f.ID]
 		delete(c.pending, f.ID)
 		c.mu.Unlock()
+		if ch == nil && c.lenient.Load() {
+			continue
+		}
 		if ch == nil {
 			c.t.Errorf("response to unknown request %q: %s", f.ID, data)
 			continue

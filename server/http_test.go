@@ -246,6 +246,16 @@ func TestHandshake(t *testing.T) {
 		}
 	}
 
+	// permessage-deflate is negotiated when offered.
+	c, resp, err := e.tryDial(tok, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ext := resp.Header.Get("Sec-Websocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
+		t.Fatalf("extensions %q", ext)
+	}
+	c.ping()
+
 	// An expired token answers token_expired.
 	clock.set(now.Add(8 * 24 * time.Hour))
 	st, body = e.get(protocol.WSPath+"?token="+tok, nil)
@@ -319,4 +329,14 @@ func TestNewRejectsUnsupportedSettings(t *testing.T) {
 			t.Errorf("New(%+v) succeeded", cfg)
 		}
 	}
+}
+
+func TestTokenExpiryClosesOpenConnection(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.TokenTTL = 2 * time.Second })
+	_, tok := e.register("ivan")
+	c := e.dial(tok)
+	if k := decode[protocol.Kicked](t, c.push(protocol.PushKicked)); k.Reason != "token_expired" {
+		t.Fatalf("kicked %+v", k)
+	}
+	c.waitClosed()
 }
