@@ -65,7 +65,7 @@ func TestMethodsArePresent(t *testing.T) {
 		"markConversationAsRead", "getTotalUnreadCount", "addFriend", "acceptFriendRequest",
 		"getFriendList", "createGroup", "getJoinedGroupList",
 		"findUserByUsername", "getFriendRequests", "setConversationPinned", "setConversationDraft",
-		"getConversation", "getGroupMembers", "getConnectionState", "on",
+		"getConversation", "getGroupMembers", "getConnectionState", "getUnsentMessages", "on",
 	} {
 		if h.obj.Get(m).Type() != js.TypeFunction {
 			t.Errorf("method %s missing", m)
@@ -98,6 +98,7 @@ func TestArgumentErrors(t *testing.T) {
 		{"getHistoryMessages", `{conversationID: "si_a_b", count: 0}`, "getHistoryMessages: count must be between 1 and 500"},
 		{"getHistoryMessages", `{count: 5}`, "getHistoryMessages: conversationID is required"},
 		{"getHistoryMessages", `{conversationID: "si_a_b", count: 5, beforeSeq: "9"}`, "getHistoryMessages: beforeSeq must be a number"},
+		{"getUnsentMessages", `{conversationID: 1}`, "getUnsentMessages: conversationID must be a string"},
 		{"markConversationAsRead", `{}`, "markConversationAsRead: conversationID is required"},
 		{"setConversationPinned", `{conversationID: "x", isPinned: "yes"}`, "setConversationPinned: isPinned must be a boolean"},
 		{"setConversationDraft", `{conversationID: "x", draftText: 1}`, "setConversationDraft: draftText must be a string"},

@@ -242,6 +242,14 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			}
 			return ok(c.HistoryMessages(bg(), id, before, int(count)))
 		},
+		"getUnsentMessages": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getUnsentMessages", args, 0)
+			id := a.RequiredString("conversationID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.UnsentMessages(bg(), id))
+		},
 		"markConversationAsRead": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("markConversationAsRead", args, 0)
 			id := a.RequiredString("conversationID")

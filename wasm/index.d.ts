@@ -238,6 +238,12 @@ export declare class ParleyClient {
    * latest), ascending by seq. Offline it serves what is stored locally.
    */
   getHistoryMessages(args: { conversationID: string; beforeSeq?: number; count: number }): Promise<HistoryPage>;
+  /**
+   * The conversation's messages that have no seq yet: waiting to be sent
+   * ('sending') or given up on ('failed'), oldest first. Show them after the
+   * history, e.g. after a reload.
+   */
+  getUnsentMessages(args: { conversationID: string }): Promise<Message[]>;
   /** Sets the conversation's unreadCount to 0 on every device of the user. */
   markConversationAsRead(args: { conversationID: string }): Promise<void>;
   /** Pins (default) or unpins a conversation. */

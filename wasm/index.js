@@ -115,7 +115,7 @@ const METHODS = [
   'login', 'logout', 'getLoginUserID', 'getConnectionState',
   'getSelfUserInfo', 'getUsersInfo', 'setSelfInfo', 'findUserByUsername',
   'createTextMessage', 'sendMessage',
-  'getConversationList', 'getConversation', 'getHistoryMessages',
+  'getConversationList', 'getConversation', 'getHistoryMessages', 'getUnsentMessages',
   'markConversationAsRead', 'setConversationPinned', 'setConversationDraft',
   'getTotalUnreadCount',
   'addFriend', 'acceptFriendRequest', 'getFriendList', 'getFriendRequests',
@@ -162,6 +162,7 @@ export class ParleyClient {
   getConversationList(args) { return this.#call('getConversationList', [args]); }
   getConversation(args) { return this.#call('getConversation', [args]); }
   getHistoryMessages(args) { return this.#call('getHistoryMessages', [args]); }
+  getUnsentMessages(args) { return this.#call('getUnsentMessages', [args]); }
   markConversationAsRead(args) { return this.#call('markConversationAsRead', [args]); }
   setConversationPinned(args) { return this.#call('setConversationPinned', [args]); }
   setConversationDraft(args) { return this.#call('setConversationDraft', [args]); }

@@ -383,6 +383,11 @@ describe('parley-sdk in Chromium against parleyd', () => {
         T.pending.sends.finally(() => (T.pending.settled = true));
       }, bob);
 
+      // They are stored before they go on the wire: listed as unsent.
+      await until(pageA, async (id) => (await T.clients.a.getUnsentMessages({ conversationID: id })).length === 2, convAB);
+      const unsent = await pageA.evaluate((id) => T.clients.a.getUnsentMessages({ conversationID: id }), convAB);
+      assert.deepEqual(unsent.map((m) => [m.text, m.status, m.seq]), [['o1', 'sending', 0], ['o2', 'sending', 0]]);
+
       // Bob's page reloads while the server is away; login resolves and
       // local data serves.
       await load(pageB);
@@ -411,6 +416,7 @@ describe('parley-sdk in Chromium against parleyd', () => {
       const resolved = await pageA.evaluate(() => T.pending.sends);
       assert.deepEqual(resolved.map((m) => m.status), ['sent', 'sent']);
       assert.deepEqual(resolved.map((m) => m.seq), [5, 6]);
+      assert.deepEqual(await pageA.evaluate((id) => T.clients.a.getUnsentMessages({ conversationID: id }), convAB), []);
 
       await connected(pageB, 'b');
       await until(pageB, () => T.events.b.newMessages.length >= 2);
