@@ -552,8 +552,10 @@ func (c *Client) HistoryMessages(ctx context.Context, conversationID string, bef
 		}
 	}
 	out := contiguousTail(local)
-	if len(out) > 0 && out[len(out)-1].Seq != top {
-		out = []Message{} // the newest part is missing: nothing continuous to give
+	if beforeSeq > 0 && len(out) > 0 && out[len(out)-1].Seq != top {
+		// The page must join the previous one at beforeSeq: without its
+		// newest part there is nothing continuous to give.
+		out = []Message{}
 	}
 	return History{Messages: out, IsEnd: false}, nil
 }
@@ -607,21 +609,15 @@ func (c *Client) MarkConversationAsRead(ctx context.Context, conversationID stri
 		cv.ReadSeq = cv.MaxSeq
 	}
 	cv.UnreadCount = cv.unread()
-	var totalChanged bool
-	var total int64
-	changed := !sameConv(&before, &cv)
-	if changed {
+	if !sameConv(&before, &cv) {
 		if err := s.store.Apply(ctx, &Changes{Conversations: []Conversation{cv}}); err != nil {
 			s.applyMu.Unlock()
 			return withCode(err)
 		}
-		totalChanged = s.noteUnread([]Conversation{cv})
-		total = s.total
+		totalChanged := s.noteUnread([]Conversation{cv})
+		s.announce(ctx, foldResult{Changed: []Conversation{cv}}, totalChanged, s.total)
 	}
 	s.applyMu.Unlock()
-	if changed {
-		s.announce(ctx, foldResult{Changed: []Conversation{cv}}, totalChanged, total)
-	}
 	if s.liveWire() == nil {
 		return nil
 	}

@@ -300,10 +300,10 @@ func (s *session) applyFold(ctx context.Context, in foldInput) (foldResult, erro
 		}
 	}
 	totalChanged := s.noteUnread(res.Changes.Conversations)
-	total := s.total
+	// Queued under the lock so that events follow the order of the writes;
+	// handlers run later, on the emitter's goroutine.
+	s.announce(ctx, res, totalChanged, s.total)
 	s.applyMu.Unlock()
-
-	s.announce(ctx, res, totalChanged, total)
 	return res, nil
 }
 
@@ -317,6 +317,8 @@ func (s *session) noteUnread(convs []Conversation) bool {
 	return s.total != before
 }
 
+// announce queues the events of a write and starts its follow-ups; applyMu
+// must be held.
 func (s *session) announce(ctx context.Context, res foldResult, totalChanged bool, total int64) {
 	for _, m := range res.Sent {
 		s.outbox.resolve(m.ClientMsgID, m, nil)
@@ -695,6 +697,8 @@ func (s *session) fetchProfiles(convs []Conversation) {
 				ch.Groups = append(ch.Groups, groupFromProto(g))
 			}
 		}
+		s.applyMu.Lock()
+		defer s.applyMu.Unlock()
 		if err := s.store.Apply(ctx, &ch); err != nil {
 			return
 		}
