@@ -483,4 +483,24 @@ describe('web demo', { timeout: 600_000 }, () => {
 
     assertClean(nina, oscar);
   });
+
+  test('a session revoked on the server ends on a clear screen, back to sign in', async () => {
+    const pat = await newUser('Pat');
+    await pat.page.locator('[data-testid="connection-banner"]').waitFor({ state: 'hidden' });
+    const saved = JSON.parse(await pat.page.evaluate(() => localStorage.getItem('parley.session')));
+    assert.ok(saved && saved.token, 'the session is remembered in localStorage');
+
+    // As if the user logged out on another device with this token.
+    const res = await fetch(`${server.url}/api/v1/auth/logout`, { method: 'POST', headers: { Authorization: `Bearer ${saved.token}` } });
+    assert.ok(res.ok, `logout answered ${res.status}`);
+
+    await pat.page.getByTestId('ended-screen').waitFor();
+    assert.match(await pat.page.getByTestId('ended-screen').getAttribute('data-reason'), /^(tokenExpired|kickedOffline)$/);
+    assert.equal(await pat.page.evaluate(() => localStorage.getItem('parley.session')), null);
+    await pat.page.getByTestId('ended-back-button').click();
+    await pat.page.getByTestId('auth-screen').waitFor();
+    assert.equal(await pat.page.getByTestId('login-username').inputValue(), pat.username);
+
+    assertClean(pat);
+  });
 });

@@ -407,6 +407,12 @@ function subscribe(client) {
       return;
     }
     updateBanner();
+    if (st === 'connected') {
+      // Right after login local data may not hold the profile yet (first
+      // login on this browser): read it, and the requests, from the server.
+      loadSelf();
+      reloadFriendRequests();
+    }
   });
 
   client.on('newMessages', (messages) => {
