@@ -81,6 +81,8 @@ func TestTwoUsersChat(t *testing.T) {
 		}
 		return false
 	})
+	checkConvEvents(t, a)
+	checkConvEvents(t, b)
 	list, err := a.c.ConversationList(context.Background(), 0, 10)
 	if err != nil || len(list) != 1 || list[0].ConversationID != conv || list[0].ShowName != "Nick bob" {
 		t.Errorf("ConversationList = %+v, %v", list, err)

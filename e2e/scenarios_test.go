@@ -334,6 +334,8 @@ func TestRateLimitedSendsArePaced(t *testing.T) {
 	if len(h) != n {
 		t.Fatalf("alice history has %d", len(h))
 	}
+	checkConvEvents(t, a)
+	checkConvEvents(t, b)
 }
 
 func TestFriends(t *testing.T) {
@@ -469,4 +471,134 @@ func TestReadOfflineReachesOtherDevice(t *testing.T) {
 	desk.waitNew(2)
 	web.waitFor("web sees the desktop's read", func() bool { return web.total == 1 })
 	desk.waitFor("desktop counts the new one", func() bool { return desk.total == 1 })
+}
+
+func TestFreshDeviceReadsHistoryFromServer(t *testing.T) {
+	const n = 130
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	var want []string
+	for i := 0; i < n; i++ {
+		txt := "h" + strconv.Itoa(i)
+		a.enqueue("bob", "", txt)
+		want = append(want, txt)
+	}
+	a.waitFor("outbox flushed", func() bool { return a.outboxLen() == 0 })
+
+	// Bob's first login anywhere: the conversation list is there at once,
+	// older messages come through history, and none of it is "new".
+	b := e.device("bob", deviceOpt{})
+	conv := protocol.SingleConversationID("alice", "bob")
+	cv := conversation(t, b, conv)
+	if cv.UnreadCount != n || cv.LatestMessage == nil || cv.LatestMessage.Text != want[n-1] {
+		t.Fatalf("conversation after first sync = %+v", cv)
+	}
+	h := b.history(conv)
+	checkDense(t, "bob", h)
+	checkTexts(t, "bob", h, want)
+	if got := b.newMessages(); len(got) != 0 {
+		t.Errorf("first sync announced %d messages as new", len(got))
+	}
+	// Pages are continuous and end with isEnd.
+	ctx := context.Background()
+	page, err := b.c.HistoryMessages(ctx, conv, 0, 50)
+	if err != nil || len(page.Messages) != 50 || page.Messages[49].Seq != n || page.IsEnd {
+		t.Fatalf("latest page = %d messages, isEnd %v, %v", len(page.Messages), page.IsEnd, err)
+	}
+	page, err = b.c.HistoryMessages(ctx, conv, 31, 50)
+	if err != nil || len(page.Messages) != 30 || page.Messages[0].Seq != 1 || !page.IsEnd {
+		t.Fatalf("first page = %d messages, isEnd %v, %v", len(page.Messages), page.IsEnd, err)
+	}
+	if err := b.c.MarkConversationAsRead(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := b.c.TotalUnreadCount(ctx); n != 0 {
+		t.Errorf("unread after reading = %d", n)
+	}
+	checkConvEvents(t, b)
+	checkConvEvents(t, a)
+}
+
+// checkConvEvents fails if conversationsChanged ever showed an older latest
+// message after a newer one.
+func checkConvEvents(t *testing.T, d *device) {
+	t.Helper()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	last := map[string]int64{}
+	for _, ev := range d.events {
+		cc, ok := ev.(core.ConversationsChanged)
+		if !ok {
+			continue
+		}
+		for _, cv := range cc.Conversations {
+			if cv.LatestMessage == nil {
+				continue
+			}
+			if cv.LatestMessage.Seq < last[cv.ConversationID] {
+				t.Errorf("%s: conversationsChanged went back from seq %d to %d", d.userID, last[cv.ConversationID], cv.LatestMessage.Seq)
+			}
+			last[cv.ConversationID] = cv.LatestMessage.Seq
+		}
+	}
+}
+
+func TestPinAndDraftFollowTheUser(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		e.user(u)
+	}
+	web := e.device("alice", deviceOpt{platform: protocol.PlatformWeb})
+	desk := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop})
+	b := e.device("bob", deviceOpt{})
+	c := e.device("carol", deviceOpt{})
+	b.send("alice", "", "from bob")
+	c.send("alice", "", "from carol") // newer: carol's conversation comes first
+	web.waitNew(2)
+	desk.waitNew(2)
+	ctx := context.Background()
+	withBob := protocol.SingleConversationID("alice", "bob")
+	withCarol := protocol.SingleConversationID("alice", "carol")
+	order := func(d *device) []string {
+		list, err := d.c.ConversationList(ctx, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, cv := range list {
+			ids = append(ids, cv.ConversationID)
+		}
+		return ids
+	}
+	if got := order(web); !reflect.DeepEqual(got, []string{withCarol, withBob}) {
+		t.Fatalf("order = %v, want newest first", got)
+	}
+	if err := desk.c.SetConversationPinned(ctx, withBob, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := desk.c.SetConversationDraft(ctx, withCarol, "half a thought"); err != nil {
+		t.Fatal(err)
+	}
+	web.waitFor("pin and draft from the desktop", func() bool {
+		pinned, draft := false, false
+		for _, ev := range web.events {
+			if cc, ok := ev.(core.ConversationsChanged); ok {
+				for _, cv := range cc.Conversations {
+					pinned = pinned || (cv.ConversationID == withBob && cv.IsPinned)
+					draft = draft || (cv.ConversationID == withCarol && cv.DraftText == "half a thought")
+				}
+			}
+		}
+		return pinned && draft
+	})
+	for _, d := range []*device{web, desk} {
+		if got := order(d); !reflect.DeepEqual(got, []string{withBob, withCarol}) {
+			t.Errorf("order on %s = %v, want pinned first", d.userID, got)
+		}
+	}
+	if list, _ := web.c.ConversationList(ctx, 1, 1); len(list) != 1 || list[0].ConversationID != withCarol || list[0].DraftText != "half a thought" {
+		t.Errorf("second page = %+v", list)
+	}
 }
