@@ -289,6 +289,11 @@ describe('parley-sdk in Chromium against parleyd', () => {
 
   test('two clients log in, exchange messages and see newMessages once each', () =>
     diagnose(async () => {
+      // parleyd serves the package; application/wasm allows streaming compilation.
+      const wasm = await fetch(`${server.url}/sdk/parley.wasm`, { method: 'HEAD' });
+      assert.equal(wasm.status, 200);
+      assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+
       pageA = await openPage('alice');
       pageB = await openPage('bob');
       await loginClient(pageA, 'a', alice, await server.token(alice));
