@@ -265,17 +265,20 @@ func (c *conn) writeLoop() {
 	for {
 		select {
 		case f := <-c.out:
-			if err := c.write(f); err != nil {
+			if err := c.write(f, time.Now().Add(c.s.cfg.WriteTimeout)); err != nil {
 				c.stop(websocket.CloseAbnormalClosure, "", false)
 				return
 			}
 		case <-c.stopped:
 			if c.flush {
+				// One deadline for the whole flush, so that a trickling
+				// reader cannot hold the connection open for long.
+				deadline := time.Now().Add(c.s.cfg.WriteTimeout)
 			flush:
 				for {
 					select {
 					case f := <-c.out:
-						if c.write(f) != nil {
+						if c.write(f, deadline) != nil {
 							return
 						}
 					default:
@@ -292,8 +295,8 @@ func (c *conn) writeLoop() {
 	}
 }
 
-func (c *conn) write(f []byte) error {
-	c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+func (c *conn) write(f []byte, deadline time.Time) error {
+	c.ws.SetWriteDeadline(deadline)
 	return c.ws.WriteMessage(websocket.TextMessage, f)
 }
 

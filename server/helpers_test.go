@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -34,9 +35,25 @@ type env struct {
 	hs  *httptest.Server
 	// down is set once the test shut the server down itself.
 	down atomic.Bool
+	// smallSendBuffers shrinks the kernel send buffer of every accepted
+	// connection, so that a client that does not read blocks the server's
+	// writes quickly.
+	smallSendBuffers bool
 }
 
 func newEnv(t *testing.T, mods ...func(*server.Config)) *env {
+	t.Helper()
+	return newEnvOpts(t, envOpts{}, mods...)
+}
+
+// envOpts are test-side settings of an env.
+type envOpts struct {
+	// smallSendBuffers: see env.smallSendBuffers.
+	smallSendBuffers bool
+}
+
+// newEnvOpts is newEnv with test-side options.
+func newEnvOpts(t *testing.T, opts envOpts, mods ...func(*server.Config)) *env {
 	t.Helper()
 	cfg := server.Config{
 		DataDir:     t.TempDir(),
@@ -46,7 +63,7 @@ func newEnv(t *testing.T, mods ...func(*server.Config)) *env {
 	for _, m := range mods {
 		m(&cfg)
 	}
-	e := &env{t: t, cfg: cfg}
+	e := &env{t: t, cfg: cfg, smallSendBuffers: opts.smallSendBuffers}
 	e.start()
 	t.Cleanup(func() {
 		e.hs.Close()
@@ -69,7 +86,15 @@ func (e *env) start() {
 		e.t.Fatalf("New: %v", err)
 	}
 	e.srv = srv
-	e.hs = httptest.NewServer(srv.Handler())
+	e.hs = httptest.NewUnstartedServer(srv.Handler())
+	if e.smallSendBuffers {
+		e.hs.Config.ConnState = func(c net.Conn, st http.ConnState) {
+			if tc, ok := c.(*net.TCPConn); ok && st == http.StateNew {
+				tc.SetWriteBuffer(4096)
+			}
+		}
+	}
+	e.hs.Start()
 	e.down.Store(false)
 }
 

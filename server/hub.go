@@ -108,9 +108,11 @@ func (h *hub) drainAll() {
 	}
 }
 
-// abortAll closes every connection at once.
+// abortAll closes every connection at once, even one whose writer is
+// blocked on a slow reader.
 func (h *hub) abortAll() {
 	for _, c := range h.all() {
 		c.stop(websocket.CloseGoingAway, "server shutting down", false)
+		c.ws.Close()
 	}
 }
