@@ -149,8 +149,8 @@ func (c *Client) Logout(ctx context.Context) error {
 		return errNotLoggedIn()
 	}
 	wasDisconnected := s.connState() == ConnDisconnected
-	s.cancel()
 	s.mu.Lock()
+	s.cancel() // under mu: goBackground adds to wg only before this
 	if s.wire != nil {
 		s.wire.close(errors.New("logout"))
 	}

@@ -549,14 +549,28 @@ func (s *session) sendReadBehind(c Conversation) {
 	if w == nil {
 		return
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.goBackground(func() {
 		var st protocol.ConversationState
 		req := protocol.MarkReadReq{ConversationID: c.ConversationID, ReadSeq: c.ReadSeq}
 		if err := w.call(w.ctx, protocol.ReqMarkRead, req, &st); err != nil {
 			s.cfg.Logger.Debug("sending read seq failed", "conversation", c.ConversationID, "err", err)
 		}
+	})
+}
+
+// goBackground runs fn on a goroutine that Logout waits for, unless the
+// session already ended.
+func (s *session) goBackground(fn func()) {
+	s.mu.Lock()
+	if s.ctx.Err() != nil {
+		s.mu.Unlock()
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		fn()
 	}()
 }
 
@@ -674,9 +688,7 @@ func (s *session) fetchProfiles(convs []Conversation) {
 	if len(fetch) == 0 && !needGroups {
 		return
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.goBackground(func() {
 		var ch Changes
 		if len(fetch) > 0 {
 			sort.Strings(fetch)
@@ -712,7 +724,7 @@ func (s *session) fetchProfiles(convs []Conversation) {
 		if len(fresh) > 0 {
 			s.c.events.emit(ConversationsChanged{Conversations: s.decorate(ctx, fresh)})
 		}
-	}()
+	})
 }
 
 func dedup(ids []string) []string {
