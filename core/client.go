@@ -434,12 +434,13 @@ func (c *Client) ConversationList(ctx context.Context, offset, count int) ([]Con
 	return s.decorate(ctx, convs), nil
 }
 
+// activity is what "newest activity first" sorts by: the latest message's
+// time, so that reading, pinning or a draft does not reorder the list.
 func activity(c *Conversation) int64 {
-	t := c.UpdatedAt
-	if c.LatestMessage != nil && c.LatestMessage.SendTime > t {
-		t = c.LatestMessage.SendTime
+	if c.LatestMessage != nil && c.LatestMessage.SendTime > 0 {
+		return c.LatestMessage.SendTime
 	}
-	return t
+	return c.UpdatedAt
 }
 
 func sortConversations(cs []Conversation) {

@@ -309,3 +309,30 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestSortConversations(t *testing.T) {
+	at := func(id string, pinned bool, sendTime, updated int64) Conversation {
+		c := Conversation{ConversationID: id, IsPinned: pinned, UpdatedAt: updated}
+		if sendTime > 0 {
+			c.LatestMessage = &Message{SendTime: sendTime}
+		}
+		return c
+	}
+	cs := []Conversation{
+		at("a", false, 100, 900), // read or pinned late: still sorted by its message
+		at("b", false, 200, 200),
+		at("c", true, 50, 50),
+		at("d", false, 0, 150), // no message yet: its own update time
+		at("e", false, 200, 200),
+		at("f", true, 60, 60),
+	}
+	sortConversations(cs)
+	var got []string
+	for _, c := range cs {
+		got = append(got, c.ConversationID)
+	}
+	want := []string{"f", "c", "b", "e", "d", "a"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("order = %v, want %v", got, want)
+	}
+}
