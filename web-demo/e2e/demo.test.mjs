@@ -503,4 +503,32 @@ describe('web demo', { timeout: 600_000 }, () => {
 
     assertClean(pat);
   });
+
+  test('a message the server refuses shows failed, with a retry', async () => {
+    const quinn = await newUser('Quinn');
+    const rita = await newUser('Rita');
+    await startChat(quinn, rita);
+
+    // Larger than the server's frame limit (64 KiB) but not so large that it drops the connection.
+    const huge = `huge ${'x'.repeat(70_000)}`;
+    const input = quinn.page.getByTestId('composer-input');
+    await input.fill(huge);
+    await input.press('Enter');
+    const failed = quinn.page.locator('[data-testid="message"][data-status="failed"]');
+    await failed.waitFor();
+    const retry = failed.getByTestId('retry-button');
+    await retry.waitFor();
+
+    // Retrying sends the same message again; the server refuses it again, and it stays one message.
+    const id = await failed.getAttribute('data-client-msg-id');
+    await retry.click();
+    await quinn.page.locator(`[data-testid="message"][data-client-msg-id="${id}"][data-status="failed"] [data-testid="retry-button"]`).waitFor();
+    assert.equal(await quinn.page.locator(`[data-testid="message"][data-client-msg-id="${id}"]`).count(), 1);
+
+    // The connection is fine: the next message goes through.
+    await send(quinn, 'a normal one');
+    await message(quinn, 'a normal one', 'sent').waitFor();
+    await conversationItem(rita, quinn.nickname).getByTestId('conversation-preview').getByText('a normal one').waitFor();
+    assertClean(quinn, rita);
+  });
 });
