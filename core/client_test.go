@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -321,5 +322,80 @@ func TestRemoveHandler(t *testing.T) {
 	c.WaitEvents()
 	if n != 0 {
 		t.Errorf("removed handler called %d times", n)
+	}
+}
+
+func TestPushGapIsPulled(t *testing.T) {
+	conv := protocol.SingleConversationID("me", "bob")
+	msg := func(seq int64) protocol.Message {
+		return protocol.Message{ClientMsgID: fmt.Sprint("c", seq), ServerMsgID: fmt.Sprint("s", seq), ConversationID: conv,
+			Seq: seq, SendID: "bob", RecvID: "me", SessionType: protocol.SessionSingle, ContentType: protocol.ContentText,
+			Content: []byte(fmt.Sprintf(`{"text":"t%d"}`, seq)), SendTime: 1000 + seq}
+	}
+	fs := &fakeServer{}
+	var pulls []protocol.SeqRange
+	fs.handle = func(f *protocol.Frame) (any, *protocol.Error, bool) {
+		if f.Type == protocol.ReqPull {
+			var req protocol.PullReq
+			_ = json.Unmarshal(f.Data, &req)
+			var out []protocol.Message
+			fs.mu.Lock()
+			pulls = append(pulls, req.Ranges...)
+			fs.mu.Unlock()
+			for _, r := range req.Ranges {
+				for s := r.FromSeq; s <= r.ToSeq; s++ {
+					out = append(out, msg(s))
+				}
+			}
+			return protocol.PullResp{Messages: out}, nil, true
+		}
+		r, e := defaultAnswer(fs, f)
+		return r, e, true
+	}
+	c, rec := newTestClient(t, fs, mem.New(), nil)
+	if err := c.Login(context.Background(), "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "first sync", func(evs []core.Event) bool {
+		for _, ev := range evs {
+			if sp, ok := ev.(core.SyncProgressed); ok && sp.Phase == core.SyncFinish {
+				return true
+			}
+		}
+		return false
+	})
+	newSeqs := func(evs []core.Event) []int64 {
+		var out []int64
+		for _, ev := range evs {
+			if nm, ok := ev.(core.NewMessages); ok {
+				for _, m := range nm.Messages {
+					out = append(out, m.Seq)
+				}
+			}
+		}
+		return out
+	}
+	fs.push(protocol.PushMessage, msg(1))
+	rec.waitFor(t, "message 1", func(evs []core.Event) bool { return len(newSeqs(evs)) == 1 })
+	fs.push(protocol.PushMessage, msg(4))
+	rec.waitFor(t, "messages 2-4", func(evs []core.Event) bool { return len(newSeqs(evs)) == 4 })
+	fs.push(protocol.PushMessage, msg(3)) // late duplicate of a pulled one
+	fs.push(protocol.PushMessage, msg(5))
+	rec.waitFor(t, "message 5", func(evs []core.Event) bool { return len(newSeqs(evs)) >= 5 })
+	c.WaitEvents()
+	rec.mu.Lock()
+	got := newSeqs(rec.events)
+	rec.mu.Unlock()
+	if want := []int64{1, 2, 3, 4, 5}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("announced %v, want %v", got, want)
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if len(pulls) != 1 || pulls[0].FromSeq != 2 || pulls[0].ToSeq != 3 {
+		t.Errorf("pulls = %+v, want one of 2..3", pulls)
+	}
+	h, err := c.HistoryMessages(context.Background(), conv, 0, 10)
+	if err != nil || len(h.Messages) != 5 || !h.IsEnd {
+		t.Errorf("history = %+v, %v", h, err)
 	}
 }
