@@ -27,8 +27,10 @@ func scanMessage(row interface{ Scan(...any) error }) (protocol.Message, error) 
 func (s *Store) AppendMessages(ctx context.Context, msgs []store.NewMessage) ([]store.AppendResult, error) {
 	res := make([]store.AppendResult, len(msgs))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// A batch runs the same few statements many times: parse them once.
+		q := &stmtCache{tx: tx, stmts: make(map[string]*sql.Stmt)}
 		for i := range msgs {
-			r, err := appendOne(ctx, tx, &msgs[i])
+			r, err := appendOne(ctx, q, &msgs[i])
 			if err != nil {
 				return err
 			}
@@ -42,7 +44,7 @@ func (s *Store) AppendMessages(ctx context.Context, msgs []store.NewMessage) ([]
 	return res, nil
 }
 
-func appendOne(ctx context.Context, tx *sql.Tx, nm *store.NewMessage) (store.AppendResult, error) {
+func appendOne(ctx context.Context, tx querier, nm *store.NewMessage) (store.AppendResult, error) {
 	orig, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE send_id = ? AND client_msg_id = ?`,
 		nm.SendID, nm.ClientMsgID))
 	if err == nil {
@@ -147,13 +149,13 @@ func groupMemberIDs(ctx context.Context, q querier, groupID string) ([]string, e
 	return ids, rows.Err()
 }
 
-func ensureConversation(ctx context.Context, tx *sql.Tx, convID string, st protocol.SessionType, groupID string, now int64) error {
+func ensureConversation(ctx context.Context, tx querier, convID string, st protocol.SessionType, groupID string, now int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO conversations (conversation_id, session_type, group_id, max_seq, update_time)
 		VALUES (?, ?, ?, 0, ?)`, convID, st, groupID, now)
 	return err
 }
 
-func ensureSingleState(ctx context.Context, tx *sql.Tx, userID, peerID, convID string, now int64) error {
+func ensureSingleState(ctx context.Context, tx querier, userID, peerID, convID string, now int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_conversations
 		(user_id, conversation_id, session_type, peer_user_id, min_seq, version, update_time)
 		VALUES (?, ?, ?, ?, 1, 0, ?)`, userID, convID, protocol.SessionSingle, peerID, now)
@@ -194,4 +196,48 @@ func (s *Store) Messages(ctx context.Context, conversationID string, fromSeq, to
 		slices.Reverse(out)
 	}
 	return out, nil
+}
+
+// stmtCache is a querier that prepares each distinct query once per
+// transaction; the statements are closed when the transaction ends.
+type stmtCache struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := c.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[query] = st
+	return st, nil
+}
+
+func (c *stmtCache) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c *stmtCache) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		// The Row carries the same preparation error.
+		return c.tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (c *stmtCache) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
