@@ -280,7 +280,7 @@ func (s *Server) createGroup(ctx context.Context, c caller, req *protocol.Create
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			err = protocol.Errorf(protocol.CodeNotFound, "a member does not exist: %v", err)
+			err = protocol.Errorf(protocol.CodeNotFound, "a member does not exist")
 		}
 		return nil, err
 	}

@@ -29,6 +29,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/auth/revoke-all", s.handleRevokeAll)
 	mux.HandleFunc("POST /api/v1/admin/users", s.admin(s.handleAdminCreateUser))
 	mux.HandleFunc("POST /api/v1/admin/tokens", s.admin(s.handleAdminToken))
+	mux.HandleFunc("POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup))
+	mux.HandleFunc("POST /api/v1/admin/friends", s.admin(s.handleAdminFriends))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, protocol.Errorf(protocol.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})

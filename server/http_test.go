@@ -340,3 +340,43 @@ func TestTokenExpiryClosesOpenConnection(t *testing.T) {
 	}
 	c.waitClosed()
 }
+
+func TestAdminGroupsAndFriends(t *testing.T) {
+	e := newEnv(t)
+	aTok, bTok := e.adminUser("ann"), e.adminUser("ben")
+	a, b := e.dial(aTok), e.dial(bTok)
+
+	st, body := e.post("/api/v1/admin/friends", adminSecret, server.AdminFriendsReq{UserID: "ann", FriendUserID: "ben"})
+	if st != http.StatusNoContent {
+		t.Fatalf("friends: %d %s", st, body)
+	}
+	a.push(protocol.PushFriendAdded)
+	b.push(protocol.PushFriendAdded)
+	var fl protocol.UsersResp
+	a.do(protocol.ReqListFriends, nil, &fl)
+	if len(fl.Users) != 1 || fl.Users[0].UserID != "ben" {
+		t.Fatalf("friends %+v", fl)
+	}
+	st, body = e.post("/api/v1/admin/friends", adminSecret, server.AdminFriendsReq{UserID: "ben", FriendUserID: "ann"})
+	wantHTTPError(t, st, body, 409, protocol.CodeAlreadyExists)
+	st, body = e.post("/api/v1/admin/friends", adminSecret, server.AdminFriendsReq{UserID: "ann", FriendUserID: "ghost"})
+	wantHTTPError(t, st, body, 404, protocol.CodeNotFound)
+	st, body = e.post("/api/v1/admin/friends", adminSecret, server.AdminFriendsReq{UserID: "ann", FriendUserID: "ann"})
+	wantHTTPError(t, st, body, 400, protocol.CodeInvalidArgument)
+
+	st, body = e.post("/api/v1/admin/groups", adminSecret, server.AdminCreateGroupReq{OwnerUserID: "ann", Name: "ops", MemberUserIDs: []string{"ben"}})
+	if st != http.StatusCreated {
+		t.Fatalf("group: %d %s", st, body)
+	}
+	var g protocol.Group
+	json.Unmarshal(body, &g)
+	if g.OwnerUserID != "ann" || g.MemberCount != 2 {
+		t.Fatalf("group %+v", g)
+	}
+	b.push(protocol.PushGroup)
+	b.sendText("hi", "", g.GroupID, "hello ops")
+	st, body = e.post("/api/v1/admin/groups", adminSecret, server.AdminCreateGroupReq{OwnerUserID: "ghost", Name: "x"})
+	wantHTTPError(t, st, body, 404, protocol.CodeNotFound)
+	st, body = e.post("/api/v1/admin/groups", "not-admin", server.AdminCreateGroupReq{OwnerUserID: "ann", Name: "x"})
+	wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+}

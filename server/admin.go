@@ -1,0 +1,76 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// AdminCreateGroupReq is POST /api/v1/admin/groups: an application's
+// backend (or a load tool) creates a group on behalf of its owner.
+type AdminCreateGroupReq struct {
+	OwnerUserID   string   `json:"ownerUserID"`
+	Name          string   `json:"name"`
+	FaceURL       string   `json:"faceURL,omitempty"`
+	MemberUserIDs []string `json:"memberUserIDs"`
+}
+
+// AdminFriendsReq is POST /api/v1/admin/friends: makes two users friends
+// without a request.
+type AdminFriendsReq struct {
+	UserID       string `json:"userID"`
+	FriendUserID string `json:"friendUserID"`
+}
+
+func (s *Server) handleAdminCreateGroup(w http.ResponseWriter, r *http.Request) {
+	var req AdminCreateGroupReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !protocol.ValidID(req.OwnerUserID) {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "invalid ownerUserID"))
+		return
+	}
+	g, err := s.createGroup(r.Context(), caller{UserID: req.OwnerUserID}, &protocol.CreateGroupReq{
+		Name: req.Name, FaceURL: req.FaceURL, MemberUserIDs: req.MemberUserIDs,
+	})
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, g)
+}
+
+func (s *Server) handleAdminFriends(w http.ResponseWriter, r *http.Request) {
+	var req AdminFriendsReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !protocol.ValidID(req.UserID) || !protocol.ValidID(req.FriendUserID) || req.UserID == req.FriendUserID {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "two different valid user IDs are required"))
+		return
+	}
+	ctx := r.Context()
+	for _, id := range []string{req.UserID, req.FriendUserID} {
+		if _, err := s.profile(ctx, id); err != nil {
+			s.writeError(w, err)
+			return
+		}
+	}
+	err := s.store.PutFriendRequest(ctx, store.FriendRequest{FromUserID: req.UserID, ToUserID: req.FriendUserID, CreateTime: s.nowMs()})
+	if err == nil {
+		_, err = s.acceptFriend(ctx, caller{UserID: req.FriendUserID}, &protocol.UserIDReq{UserID: req.UserID})
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrExists) {
+			err = protocol.Errorf(protocol.CodeAlreadyExists, "already friends")
+		}
+		s.writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
