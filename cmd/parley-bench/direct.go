@@ -41,12 +41,14 @@ func runDirect(ctx context.Context, c *config, r *result) error {
 	before, _ := a.scrape(ctx, c.pid)
 	c.log("sending for %s (rate %v/s, 0 = flat out)", c.duration, c.rate)
 	start := time.Now()
+	profWait := c.profiler().cpuDuring(ctx, c.duration, r)
 	l.send(ctx, senders, c.rate, c.duration, c.window)
 	sendFor := time.Since(start)
 	if !l.drain(ctx, func() int64 { return l.acked.Load() - l.dup.Load() }, 15*time.Second) {
 		r.note("not every send was answered or delivered within 15 s of the end of sending")
 	}
 	after, _ := a.scrape(ctx, c.pid)
+	profWait()
 	noteUnexpectedCloses(r, clients)
 	closeAll(clients) // the recorders are read below, once their readers have stopped
 	l.report(r, recs, 1, sendFor)

@@ -52,6 +52,7 @@ func runGroup(ctx context.Context, c *config, r *result) error {
 	before, _ := a.scrape(ctx, c.pid)
 	c.log("sending for %s from %d members (rate %v/s, 0 = flat out)", c.duration, c.senders, c.rate)
 	start := time.Now()
+	profWait := c.profiler().cpuDuring(ctx, c.duration, r)
 	l.send(ctx, senders, c.rate, c.duration, c.window)
 	sendFor := time.Since(start)
 	fan := int64(c.members - 1)
@@ -59,6 +60,7 @@ func runGroup(ctx context.Context, c *config, r *result) error {
 		r.note("not every send was answered or delivered within 15 s of the end of sending")
 	}
 	after, _ := a.scrape(ctx, c.pid)
+	profWait()
 	noteUnexpectedCloses(r, clients)
 	closeAll(clients)
 	l.report(r, recs, c.members-1, sendFor)

@@ -89,6 +89,16 @@ func runIdle(ctx context.Context, c *config, r *result) error {
 	if err != nil {
 		return fmt.Errorf("read server metrics: %w", err)
 	}
+	if path, err := c.profiler().fetch(ctx, "heap?gc=1", "heap"); err != nil {
+		r.note("heap profile: %v", err)
+	} else if path != "" {
+		r.note("server heap profile with the connections open: %s", path)
+	}
+	if path, err := c.profiler().fetch(ctx, "goroutine", "goroutine"); err != nil {
+		r.note("goroutine profile: %v", err)
+	} else if path != "" {
+		r.note("server goroutine profile: %s", path)
+	}
 	noteUnexpectedCloses(r, clients)
 	r.add("server connections (gauge)", after.Connections, "")
 	r.add("server RSS before", round1(before.RSS/1e6), "MB")

@@ -54,6 +54,8 @@ type config struct {
 	timeout     time.Duration
 	parallel    int
 	size        int
+	debugURL    string
+	profileDir  string
 
 	// idle
 	conns int
@@ -93,6 +95,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Minute, "bound on the whole run")
 	fs.IntVar(&c.parallel, "parallel", 32, "setup requests and dials in parallel")
 	fs.IntVar(&c.size, "size", 100, "bytes of text per message")
+	fs.StringVar(&c.debugURL, "debug", "", "parleyd's debug (pprof) base URL, e.g. http://127.0.0.1:6060 (parleyd -debug-addr)")
+	fs.StringVar(&c.profileDir, "profile-dir", "", "with -debug: save server profiles here (CPU of the send phase; heap of idle)")
 
 	fs.IntVar(&c.conns, "conns", 1000, "idle: connections to open")
 	fs.DurationVar(&c.hold, "hold", 10*time.Second, "idle: how long to hold them before measuring")

@@ -148,7 +148,10 @@ async function firstList({ serverURL, userID, token, dbName, count, conversation
   const t2 = now();
   const withLatest = page.filter((c) => c.latestMessage).length;
   await o.client.logout();
+  const raw = await rawGetAll(`${dbName}_${userID}`, 'conversations');
   return {
+    rawIndexedDBGetAllConversationsMs: raw.ms,
+    rawIndexedDBConversations: raw.count,
     createClientMs: o.createClientMs,
     loginMs: o.loginMs,
     firstPageMs: round(t1 - t0),
@@ -158,6 +161,26 @@ async function firstList({ serverURL, userID, token, dbName, count, conversation
     fullListMs: round(t2 - t1),
     fullListCount: all.length,
   };
+}
+
+// rawGetAll reads a whole object store with plain IndexedDB calls from
+// JavaScript: the floor under what the SDK's store can do.
+function rawGetAll(dbName, storeName) {
+  return new Promise((resolve, reject) => {
+    const t0 = now();
+    const req = indexedDB.open(dbName);
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const get = db.transaction(storeName, 'readonly').objectStore(storeName).getAll();
+      get.onerror = () => reject(get.error);
+      get.onsuccess = () => {
+        const count = get.result.length;
+        db.close();
+        resolve({ ms: round(now() - t0), count });
+      };
+    };
+  });
 }
 
 window.bench = { wasmLoad, firstSync, catchUp, firstList };
