@@ -2,10 +2,10 @@ package core
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 	"errors"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -40,23 +40,51 @@ func New(cfg Config) (*Client, error) {
 	return &Client{cfg: cfg, wsBase: base, events: newEmitter(cfg.Logger)}, nil
 }
 
-// wsBaseURL turns the server URL into the WebSocket endpoint's URL.
+// wsBaseURL turns the server URL into the WebSocket endpoint's URL. It
+// parses by hand: net/url would add net/netip and more to the wasm.
 func wsBaseURL(server string) (string, error) {
-	u, err := url.Parse(server)
-	if err != nil || u.Host == "" {
+	scheme, rest, ok := strings.Cut(server, "://")
+	if !ok {
 		return "", errInvalid("core: ServerURL must be an absolute http(s) URL, got " + strconvQuote(server))
 	}
-	switch u.Scheme {
+	switch strings.ToLower(scheme) {
 	case "http", "ws":
-		u.Scheme = "ws"
+		scheme = "ws"
 	case "https", "wss":
-		u.Scheme = "wss"
+		scheme = "wss"
 	default:
-		return "", errInvalid("core: ServerURL scheme must be http or https, got " + strconvQuote(u.Scheme))
+		return "", errInvalid("core: ServerURL scheme must be http or https, got " + strconvQuote(scheme))
 	}
-	u.Path = strings.TrimRight(u.Path, "/") + protocol.WSPath
-	u.RawQuery, u.Fragment = "", ""
-	return u.String(), nil
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	if host == "" || strings.ContainsAny(host, " \t\n@") || strings.ContainsAny(path, " \t\n") {
+		return "", errInvalid("core: ServerURL has no valid host: " + strconvQuote(server))
+	}
+	path = strings.TrimRight(path, "/")
+	if path != "" {
+		path = "/" + path
+	}
+	return scheme + "://" + host + path + protocol.WSPath, nil
+}
+
+// queryEscape percent-encodes s for a query value.
+func queryEscape(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String()
 }
 
 func strconvQuote(s string) string { return "\"" + s + "\"" }
@@ -119,7 +147,7 @@ func (c *Client) startSession(ctx context.Context, userID, token string, store S
 		c:       c,
 		cfg:     &c.cfg,
 		userID:  userID,
-		url:     c.wsBase + "?" + protocol.WSTokenParam + "=" + url.QueryEscape(token),
+		url:     c.wsBase + "?" + protocol.WSTokenParam + "=" + queryEscape(token),
 		store:   store,
 		changed: make(chan struct{}),
 		state:   ConnDisconnected,
@@ -292,10 +320,13 @@ func (c *Client) FindUserByUsername(ctx context.Context, username string) (User,
 	return userFromProto(u), nil
 }
 
-// newClientMsgID returns a random 128-bit ID.
+// newClientMsgID returns a random 128-bit ID. math/rand/v2's generator is
+// seeded from the system's randomness; an idempotency key needs no more,
+// and crypto/rand would add its whole FIPS module to the wasm.
 func newClientMsgID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	return hex.EncodeToString(b[:])
 }
 

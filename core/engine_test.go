@@ -336,3 +336,26 @@ func TestSortConversations(t *testing.T) {
 		t.Errorf("order = %v, want %v", got, want)
 	}
 }
+
+func TestWSBaseURL(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"http://127.0.0.1:8080", "ws://127.0.0.1:8080/ws"},
+		{"https://chat.example.com/", "wss://chat.example.com/ws"},
+		{"https://example.com/parley/?x=1#f", "wss://example.com/parley/ws"},
+		{"WS://h:1", "ws://h:1/ws"},
+		{"", ""},
+		{"127.0.0.1:8080", ""},
+		{"ftp://x", ""},
+		{"http://", ""},
+		{"http://a b", ""},
+	}
+	for _, c := range cases {
+		got, err := wsBaseURL(c.in)
+		if (err != nil) != (c.want == "") || got != c.want {
+			t.Errorf("wsBaseURL(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+	if got := queryEscape("a+b/c=d ~._-Z9é"); got != "a%2Bb%2Fc%3Dd%20~._-Z9%C3%A9" {
+		t.Errorf("queryEscape = %q", got)
+	}
+}
