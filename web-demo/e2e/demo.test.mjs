@@ -136,7 +136,8 @@ async function newUser(label, viewport = DESKTOP) {
   const user = {
     label,
     username: `${label.toLowerCase()}_${runID}_${++userCounter}`,
-    nickname: `${label} ${runID}`,
+    // Each run has its own server and data, so first names are unique enough.
+    nickname: label,
     password: `pw-${label}-${runID}-secret`,
     context,
     page,
@@ -406,7 +407,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     await send(gina, 'Lunch later?');
     await message(gina, 'Lunch later?', 'sent').waitFor();
 
-    const groupName = `Trio ${runID}`;
+    const groupName = 'Weekend plans';
     await gina.page.getByTestId('new-group-button').click();
     await gina.page.getByTestId('group-name').fill(groupName);
     for (const member of [hank, ivy]) {
