@@ -341,9 +341,18 @@ func (d *device) waitSynced() {
 	})
 }
 
+// waitState waits until the client has reported st (at any time since
+// login: states can move on before the waiter looks).
 func (d *device) waitState(st core.ConnState) {
 	d.t.Helper()
-	d.waitFor("state "+string(st), func() bool { return len(d.states) > 0 && d.states[len(d.states)-1] == st })
+	d.waitFor("state "+string(st), func() bool {
+		for _, s := range d.states {
+			if s == st {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // waitNew waits until n new messages were announced in total.
