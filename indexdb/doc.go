@@ -26,7 +26,9 @@
 //   - Only builds for GOOS=js. It needs a global indexedDB, so it works in a
 //     page and in a Worker.
 //   - Every write batch is one readwrite transaction; every read is one
-//     readonly transaction. Every wait has a deadline (Config.OpTimeout,
+//     readonly transaction. Open, the schema upgrade, writes and point reads
+//     go through go-indexeddb; list reads use getAll directly on the same
+//     connection, which go-indexeddb lacks. Every wait has a deadline (Config.OpTimeout,
 //     default 20 s): an IndexedDB event that never comes (a transaction that
 //     finished before anyone listened, a database blocked by another tab)
 //     turns into an error instead of a hang.

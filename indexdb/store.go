@@ -52,6 +52,8 @@ type Store struct {
 	mu     sync.RWMutex
 	closed bool
 	db     *idb.Database
+	// jsDB is the same IDBDatabase as db, for getAll (see getAll).
+	jsDB js.Value
 }
 
 var _ core.Store = (*Store)(nil)
@@ -133,7 +135,7 @@ func Open(ctx context.Context, name string, cfg Config) (_ *Store, err error) {
 		closeWhenOpen(openReq)
 		return nil, wrapErr("open "+name, err)
 	}
-	return &Store{name: name, timeout: cfg.OpTimeout, log: cfg.Logger, db: db}, nil
+	return &Store{name: name, timeout: cfg.OpTimeout, log: cfg.Logger, db: db, jsDB: openReq.Get("result")}, nil
 }
 
 // closeWhenOpen closes the database an abandoned open request yields.
