@@ -532,4 +532,45 @@ describe('web demo', { timeout: 600_000 }, () => {
     await conversationItem(rita, quinn.nickname).getByTestId('conversation-preview').getByText('a normal one').waitFor();
     assertClean(quinn, rita);
   });
+
+  test('pinning moves a conversation to the top; unsent text is kept as a draft', async () => {
+    const sam = await newUser('Sam');
+    // The others only need accounts: made through the HTTP API, as a backend would.
+    const others = [];
+    for (const label of ['Tess', 'Uma']) {
+      const username = `${label.toLowerCase()}_${runID}_${++userCounter}`;
+      const res = await fetch(`${server.url}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username, password: `pw-${label}-${runID}-secret`, nickname: label }),
+      });
+      assert.equal(res.status, 201);
+      others.push({ username, nickname: label });
+    }
+    const [tess, uma] = others;
+    for (const u of [tess, uma]) {
+      await startChat(sam, u);
+      await send(sam, `hi ${u.nickname}`);
+      await message(sam, `hi ${u.nickname}`, 'sent').waitFor();
+    }
+    const names = () => sam.page.locator('[data-testid="conversation-item"]').evaluateAll((items) => items.map((i) => i.dataset.name));
+    await waitFor('Uma first (newest)', async () => (await names())[0] === 'Uma');
+
+    await openConversation(sam, 'Tess');
+    await sam.page.getByTestId('pin-button').click();
+    await waitFor('Tess pinned first', async () => (await names())[0] === 'Tess');
+    await conversationItem(sam, 'Tess').getByTestId('pinned').waitFor();
+    assert.equal(await sam.page.getByTestId('pin-button').getAttribute('aria-pressed'), 'true');
+
+    await sam.page.getByTestId('composer-input').fill('a thought for later');
+    await openConversation(sam, 'Uma');
+    await conversationItem(sam, 'Tess').getByTestId('conversation-preview').getByText('a thought for later').waitFor();
+    await sam.page.reload();
+    await sam.page.getByTestId('main-screen').waitFor();
+    await openConversation(sam, 'Tess');
+    assert.equal(await sam.page.getByTestId('composer-input').inputValue(), 'a thought for later');
+    assert.equal((await names())[0], 'Tess');
+
+    assertClean(sam);
+  });
 });

@@ -161,7 +161,10 @@ async function refreshTotalUnread() {
 // ---------- the open conversation ----------
 
 function openConversation(conv) {
+  saveDraft();
   chat.open(conv);
+  chat.setDraft((state.conversations.get(conv.conversationID) || conv).draftText);
+  renderPin();
   setView('chat');
   history.replaceState(null, '', `#${encodeURIComponent(conv.conversationID)}`);
   renderList();
@@ -187,10 +190,53 @@ async function loadGroupInfo(groupID) {
 }
 
 function closeConversation() {
+  saveDraft();
   chat.close();
   setView('list');
   history.replaceState(null, '', location.pathname + location.search);
   renderList();
+}
+
+/** saveDraft keeps unsent composer text of the conversation being left (an SDK extra). */
+function saveDraft() {
+  const open = chat.conv;
+  if (!open || typeof state.client.setConversationDraft !== 'function') return;
+  const c = state.conversations.get(open.conversationID);
+  if (!c) return; // nothing stored for a chat without messages yet
+  const text = chat.draft.trim() ? chat.draft : '';
+  if (text === (c.draftText || '')) return;
+  state.conversations.set(c.conversationID, { ...c, draftText: text });
+  state.client.setConversationDraft({ conversationID: c.conversationID, draftText: text }).catch((err) => console.warn('setConversationDraft', err));
+}
+
+/** renderPin shows the pin toggle for a stored conversation when the SDK can pin (an extra). */
+function renderPin() {
+  const button = $('pin-button');
+  const open = chat.conv;
+  const c = open && state.conversations.get(open.conversationID);
+  button.hidden = !c || typeof state.client.setConversationPinned !== 'function';
+  if (button.hidden) return;
+  button.textContent = c.isPinned ? 'Unpin' : 'Pin';
+  button.setAttribute('aria-pressed', String(!!c.isPinned));
+}
+
+async function togglePin() {
+  const open = chat.conv;
+  const c = open && state.conversations.get(open.conversationID);
+  if (!c) return;
+  const button = $('pin-button');
+  button.disabled = true;
+  try {
+    await state.client.setConversationPinned({ conversationID: c.conversationID, isPinned: !c.isPinned });
+    const now = state.conversations.get(c.conversationID) || c;
+    state.conversations.set(c.conversationID, { ...now, isPinned: !c.isPinned });
+    renderList();
+    renderPin();
+  } catch (err) {
+    toast(`Couldn't ${c.isPinned ? 'unpin' : 'pin'} the conversation: ${errorText(err)}`);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function openUserChat(user) {
@@ -240,6 +286,11 @@ async function send(text) {
   const conv = chat.conv;
   if (!conv) return;
   const target = conv.sessionType === 'group' ? { groupID: conv.groupID } : { recvID: conv.userID };
+  const stored = state.conversations.get(conv.conversationID);
+  if (stored && stored.draftText && typeof state.client.setConversationDraft === 'function') {
+    state.conversations.set(stored.conversationID, { ...stored, draftText: '' });
+    state.client.setConversationDraft({ conversationID: stored.conversationID, draftText: '' }).catch((err) => console.warn('setConversationDraft', err));
+  }
   let message;
   try {
     message = await state.client.createTextMessage(text);
@@ -434,6 +485,7 @@ function subscribe(client) {
       state.conversations.set(c.conversationID, { ...state.conversations.get(c.conversationID), ...c });
       if (!open || c.conversationID !== open.conversationID) continue;
       chat.setHeader(c);
+      renderPin();
       if (c.latestMessage) chat.upsertMany([c.latestMessage]);
       if (c.unreadCount > 0) scheduleMarkRead();
     }
@@ -626,6 +678,7 @@ async function boot() {
     nameOf,
   });
   $('logout-button').addEventListener('click', logout);
+  $('pin-button').addEventListener('click', togglePin);
   $('new-chat-button').addEventListener('click', () => dialogs.openNewChat());
   $('new-group-button').addEventListener('click', () => dialogs.openNewGroup());
   $('friends-button').addEventListener('click', () => dialogs.openFriends());

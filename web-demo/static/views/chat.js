@@ -116,6 +116,16 @@ export class ChatView {
     this.input.focus();
   }
 
+  /** draft is the composer's text; setDraft fills it (a stored draft on open). */
+  get draft() {
+    return this.input.value;
+  }
+
+  setDraft(text) {
+    this.input.value = text || '';
+    this.autosize();
+  }
+
   /** setHeader updates the title when the conversation's name or size changes. */
   setHeader(conv) {
     if (this.conv && conv.conversationID === this.conv.conversationID) this.conv = { ...this.conv, ...conv };
