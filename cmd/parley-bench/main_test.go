@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"parley/server"
+)
+
+func TestPercentile(t *testing.T) {
+	var s []time.Duration
+	for i := 1; i <= 100; i++ {
+		s = append(s, time.Duration(i))
+	}
+	for _, c := range []struct {
+		p    float64
+		want time.Duration
+	}{{50, 50}, {90, 90}, {99, 99}, {100, 100}, {0.1, 1}} {
+		if got := percentile(s, c.p); got != c.want {
+			t.Errorf("percentile(1..100, %v) = %v, want %v", c.p, got, c.want)
+		}
+	}
+	if got := percentile([]time.Duration{7}, 99); got != 7 {
+		t.Errorf("percentile of one sample = %v", got)
+	}
+	if got := percentile(nil, 50); got != 0 {
+		t.Errorf("percentile of none = %v", got)
+	}
+	sum := summarize(latencies{3 * time.Millisecond, time.Millisecond, 2 * time.Millisecond})
+	if sum.Count != 3 || sum.P50 != 2 || sum.Max != 3 || sum.Mean != 2 {
+		t.Errorf("summarize = %+v", sum)
+	}
+}
+
+// TestScenarios runs every scenario, small, against an in-process parleyd
+// on 127.0.0.1 and checks that what it reports adds up. It asserts counts,
+// never speed.
+func TestScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server and hundreds of connections")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := server.New(ctx, server.Config{DataDir: t.TempDir(), AdminSecret: "secret", BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer func() {
+		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		srv.Shutdown(sctx)
+		hs.Close()
+	}()
+
+	runJSON := func(t *testing.T, args ...string) *result {
+		t.Helper()
+		var out bytes.Buffer
+		args = append([]string{"-server", hs.URL, "-admin-secret", "secret", "-json", "-timeout", "2m"}, args...)
+		if err := run(args, &out, io.Discard); err != nil {
+			t.Fatalf("parley-bench %v: %v", args, err)
+		}
+		var r result
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+		}
+		return &r
+	}
+	metric := func(t *testing.T, r *result, name string) float64 {
+		t.Helper()
+		for _, m := range r.Metrics {
+			if m.Name == name {
+				return m.Value
+			}
+		}
+		t.Fatalf("no metric %q in %+v", name, r.Metrics)
+		return 0
+	}
+
+	t.Run("idle", func(t *testing.T) {
+		r := runJSON(t, "-scenario", "idle", "-conns", "20", "-hold", "10ms")
+		if got := metric(t, r, "connections opened"); got != 20 {
+			t.Errorf("opened %v connections", got)
+		}
+		if got := metric(t, r, "server connections (gauge)"); got != 20 {
+			t.Errorf("server counted %v connections", got)
+		}
+	})
+	for _, rate := range []string{"0", "200"} {
+		t.Run("direct rate="+rate, func(t *testing.T) {
+			r := runJSON(t, "-scenario", "direct", "-pairs", "3", "-rate", rate, "-duration", "300ms")
+			stored, recv := metric(t, r, "messages stored (acked)"), metric(t, r, "deliveries received")
+			if stored == 0 || recv != stored || metric(t, r, "failed sends") != 0 {
+				t.Errorf("stored %v, received %v, failed %v", stored, recv, metric(t, r, "failed sends"))
+			}
+			if got := r.Latencies["send→receipt"].Count; float64(got) != recv {
+				t.Errorf("%d latency samples for %v deliveries", got, recv)
+			}
+		})
+	}
+	t.Run("group", func(t *testing.T) {
+		r := runJSON(t, "-scenario", "group", "-members", "5", "-senders", "2", "-duration", "300ms")
+		stored, recv := metric(t, r, "messages stored (acked)"), metric(t, r, "deliveries received")
+		if stored == 0 || recv != 4*stored {
+			t.Errorf("stored %v, received %v, want 4 deliveries each", stored, recv)
+		}
+		if got := r.Latencies["send→last member"].Count; float64(got) != stored {
+			t.Errorf("%d messages reached every member, want %v", got, stored)
+		}
+	})
+	for _, compress := range []string{"false", "true"} {
+		t.Run("catchup compress="+compress, func(t *testing.T) {
+			r := runJSON(t, "-scenario", "catchup", "-conversations", "30", "-changed", "5", "-per-conv", "120", "-compress="+compress)
+			if got := metric(t, r, "catch-up: messages received"); got != 600 {
+				t.Errorf("caught up %v messages, want 600", got)
+			}
+			if got := metric(t, r, "catch-up: conversations changed (listed by sync)"); got != 5 {
+				t.Errorf("sync listed %v changed conversations, want 5", got)
+			}
+			if len(r.Notes) > 0 {
+				t.Errorf("notes: %v", r.Notes)
+			}
+		})
+	}
+	t.Run("seed twice", func(t *testing.T) {
+		for range 2 {
+			r := runJSON(t, "-scenario", "seed", "-prefix", "s", "-conversations", "4", "-per-conv", "3")
+			if got := metric(t, r, "messages stored"); got != 12 {
+				t.Errorf("stored %v, want 12", got)
+			}
+			if r.Params["token"] == "" || r.Params["userID"] != "s-u" {
+				t.Errorf("params %v", r.Params)
+			}
+		}
+	})
+	t.Run("bad flags", func(t *testing.T) {
+		if err := run([]string{"-scenario", "nope", "-admin-secret", "x"}, io.Discard, io.Discard); err == nil {
+			t.Error("unknown scenario accepted")
+		}
+		if err := run([]string{"-scenario", "idle"}, io.Discard, io.Discard); err == nil && os.Getenv("PARLEY_ADMIN_SECRET") == "" {
+			t.Error("missing admin secret accepted")
+		}
+	})
+}
