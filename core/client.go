@@ -564,15 +564,15 @@ func (c *Client) HistoryMessages(ctx context.Context, conversationID string, bef
 	if int64(len(local)) == top-from+1 {
 		return History{Messages: local, IsEnd: from == minSeq}, nil
 	}
-	if s.liveWire() != nil {
-		var resp protocol.PullResp
-		req := protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conversationID, FromSeq: from, ToSeq: top, Limit: int(top - from + 1)}}}
-		err := s.call(ctx, protocol.ReqPull, req, &resp)
+	if w := s.liveWire(); w != nil {
+		pctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		msgs, err := s.pull(pctx, w, []protocol.SeqRange{{ConversationID: conversationID, FromSeq: from, ToSeq: top, Limit: int(top - from + 1)}})
+		cancel()
 		if err != nil && protocol.CodeOf(err) != protocol.CodeNetwork {
 			return History{}, err
 		}
-		if err == nil && len(resp.Messages) > 0 {
-			if _, err := s.applyFold(ctx, foldInput{Messages: resp.Messages, Quiet: true}); err != nil {
+		if err == nil && len(msgs) > 0 {
+			if _, err := s.applyFold(ctx, foldInput{Messages: msgs, Quiet: true}); err != nil {
 				return History{}, withCode(err)
 			}
 			if local, err = s.store.MessagesBySeq(ctx, conversationID, from, top); err != nil {

@@ -156,6 +156,31 @@ func packPulls(ranges []protocol.SeqRange) []protocol.PullReq {
 	return reqs
 }
 
+// continuePulls returns what is left of forward ranges that a pull answered
+// only in part (the server caps a response's size): each range that got
+// messages but not up to its ToSeq continues after the highest seq received.
+// A range that got nothing is done.
+func continuePulls(ranges []protocol.SeqRange, got []protocol.Message) []protocol.SeqRange {
+	var next []protocol.SeqRange
+	for _, r := range ranges {
+		if r.Latest || r.ToSeq == 0 {
+			continue
+		}
+		var top int64
+		for i := range got {
+			m := &got[i]
+			if m.ConversationID == r.ConversationID && m.Seq >= r.FromSeq && m.Seq <= r.ToSeq && m.Seq > top {
+				top = m.Seq
+			}
+		}
+		if top == 0 || top >= r.ToSeq {
+			continue
+		}
+		next = append(next, protocol.SeqRange{ConversationID: r.ConversationID, FromSeq: top + 1, ToSeq: r.ToSeq, Limit: int(r.ToSeq - top)})
+	}
+	return next
+}
+
 // localState is the part of the local store one fold needs: every
 // conversation it touches (absent: not stored), the stored messages among
 // the incoming ClientMsgIDs, and which of those are in the outbox.

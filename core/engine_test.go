@@ -359,3 +359,33 @@ func TestWSBaseURL(t *testing.T) {
 		t.Errorf("queryEscape = %q", got)
 	}
 }
+
+func TestContinuePulls(t *testing.T) {
+	fwd := func(conv string, from, to int64) protocol.SeqRange {
+		return protocol.SeqRange{ConversationID: conv, FromSeq: from, ToSeq: to, Limit: int(to - from + 1)}
+	}
+	const other = "si_alice_carol"
+	cases := []struct {
+		name   string
+		ranges []protocol.SeqRange
+		got    []protocol.Message
+		want   []protocol.SeqRange
+	}{
+		{"complete", []protocol.SeqRange{fwd(convAB, 1, 3)}, []protocol.Message{pm(convAB, 1, "bob"), pm(convAB, 2, "bob"), pm(convAB, 3, "bob")}, nil},
+		{"cut short", []protocol.SeqRange{fwd(convAB, 1, 500)}, []protocol.Message{pm(convAB, 1, "bob"), pm(convAB, 2, "bob")}, []protocol.SeqRange{fwd(convAB, 3, 500)}},
+		{"nothing returned is the end", []protocol.SeqRange{fwd(convAB, 1, 500)}, nil, nil},
+		{"two ranges of one conversation", []protocol.SeqRange{fwd(convAB, 1, 500), fwd(convAB, 501, 900)},
+			[]protocol.Message{pm(convAB, 1, "bob"), pm(convAB, 2, "bob")}, []protocol.SeqRange{fwd(convAB, 3, 500)}},
+		{"latest ranges are never continued", []protocol.SeqRange{{ConversationID: convAB, FromSeq: 1, ToSeq: 90, Limit: 20, Latest: true}},
+			[]protocol.Message{pm(convAB, 80, "bob")}, nil},
+		{"per conversation", []protocol.SeqRange{fwd(convAB, 1, 4), fwd(other, 1, 4)},
+			[]protocol.Message{pm(convAB, 1, "bob"), pm(convAB, 4, "bob"), pm(other, 2, "bob")}, []protocol.SeqRange{fwd(other, 3, 4)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := continuePulls(c.ranges, c.got); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("continuePulls = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}

@@ -413,15 +413,21 @@ func (s *session) catchUp(w *wire) error {
 	}
 }
 
-// pull fetches ranges, several per request.
+// pull fetches ranges, several per request, continuing ranges that a
+// size-capped response answered in part.
 func (s *session) pull(ctx context.Context, w *wire, ranges []protocol.SeqRange) ([]protocol.Message, error) {
 	var out []protocol.Message
-	for _, req := range packPulls(ranges) {
-		var resp protocol.PullResp
-		if err := w.call(ctx, protocol.ReqPull, req, &resp); err != nil {
-			return nil, err
+	for len(ranges) > 0 {
+		var next []protocol.SeqRange
+		for _, req := range packPulls(ranges) {
+			var resp protocol.PullResp
+			if err := w.call(ctx, protocol.ReqPull, req, &resp); err != nil {
+				return nil, err
+			}
+			out = append(out, resp.Messages...)
+			next = append(next, continuePulls(req.Ranges, resp.Messages)...)
 		}
-		out = append(out, resp.Messages...)
+		ranges = next
 	}
 	return out, nil
 }
