@@ -151,6 +151,8 @@ type serverStats struct {
 	MessagesIn  float64
 	MessagesOut float64
 	CPUSeconds  float64
+	// Commits and CommittedMessages count the committer's batches.
+	Commits, CommittedMessages float64
 }
 
 func (a *admin) scrape(ctx context.Context, pid int) (serverStats, error) {
@@ -192,6 +194,10 @@ func (a *admin) scrape(ctx context.Context, pid int) (serverStats, error) {
 			s.MessagesOut = v
 		case "process_cpu_seconds_total":
 			s.CPUSeconds = v
+		case "parley_commit_batch_messages_count":
+			s.Commits = v
+		case "parley_commit_batch_messages_sum":
+			s.CommittedMessages = v
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -91,8 +91,14 @@ func noteUnexpectedCloses(r *result, clients []*client) {
 	}
 }
 
+// serverCPU adds what the server's metrics say about the run: its CPU
+// time and how many messages its commits held.
 func serverCPU(r *result, before, after serverStats) {
 	if after.CPUSeconds > 0 {
 		r.add("server CPU time during run", round1(after.CPUSeconds-before.CPUSeconds), "s")
+	}
+	if n := after.Commits - before.Commits; n > 0 {
+		r.add("server commits", n, "")
+		r.add("messages per commit (mean)", round1((after.CommittedMessages-before.CommittedMessages)/n), "")
 	}
 }
