@@ -46,7 +46,11 @@ export interface ClientOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'off';
 }
 
-/** Creates a client (not logged in). Loads parley.wasm on first use. */
+/**
+ * Creates a client (not logged in). Loads parley.wasm on first use; later
+ * clients share the same Go runtime. Rejects with `invalid_argument` for bad
+ * options and `network` when parley.wasm cannot be loaded.
+ */
 export function createClient(options: ClientOptions): Promise<ParleyClient>;
 
 /** The SDK version. */
