@@ -122,9 +122,11 @@ func (o *outbox) deadline(id string) time.Time {
 	return d
 }
 
-// maxWindow bounds the sends in flight: the server commits the sends of
-// one connection in the order it reads them, so a window keeps the order
-// and lets the server batch commits.
+// maxWindow bounds the sends in flight, at most one per conversation. The
+// server commits the sends of one connection in the order it reads them,
+// but it may refuse one (rate_limited) and accept the next: two sends of
+// one conversation in flight could swap, so a conversation's messages go
+// one at a time, while different conversations share the window.
 const maxWindow = 32
 
 // pendingSend is one outbox entry ready to go.
@@ -135,8 +137,8 @@ type pendingSend struct {
 }
 
 // run sends until the session ends: a window of entries at a time, in
-// order. The window shrinks to one after back-pressure (so a retried
-// message cannot be overtaken twice) and grows back while sends succeed.
+// order, one per conversation. The window shrinks to one after
+// back-pressure and grows back while sends succeed.
 func (o *outbox) run() {
 	s := o.s
 	defer s.wg.Done()
@@ -219,9 +221,13 @@ func (o *outbox) run() {
 func (o *outbox) prepare(entries []OutboxEntry, n int) []pendingSend {
 	s := o.s
 	var out []pendingSend
+	busy := make(map[string]bool) // conversations with a send in this batch
 	for _, e := range entries {
 		if len(out) == n || s.ctx.Err() != nil {
 			break
+		}
+		if busy[e.ConversationID] {
+			continue
 		}
 		ms, err := s.store.Messages(s.ctx, []string{e.ClientMsgID})
 		if err != nil {
@@ -250,6 +256,7 @@ func (o *outbox) prepare(entries []OutboxEntry, n int) []pendingSend {
 			o.fail(m, protocol.CodeInvalidArgument)
 			continue
 		}
+		busy[e.ConversationID] = true
 		out = append(out, pendingSend{msg: m, deadline: deadline, req: protocol.SendReq{
 			ClientMsgID: m.ClientMsgID, RecvID: e.RecvID, GroupID: e.GroupID,
 			ContentType: m.ContentType, Content: content, CreateTime: m.CreateTime}})
