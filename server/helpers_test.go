@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,7 +25,9 @@ import (
 
 const (
 	adminSecret = "test-admin-secret"
-	waitFor     = 10 * time.Second
+	// waitFor bounds every wait. Generous: under -race the pure-Go SQLite
+	// is many times slower, and the machine is shared.
+	waitFor = 30 * time.Second
 )
 
 // env is one parleyd behind a real HTTP server on 127.0.0.1:0.
@@ -335,15 +338,31 @@ func (c *client) writeRaw(b []byte) {
 
 func (c *client) await(ch <-chan *protocol.Frame) *protocol.Frame {
 	c.t.Helper()
+	f, err := c.tryAwait(ch)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return f
+}
+
+// tryAwait is await for goroutines other than the test's, which must not
+// call t.Fatal.
+func (c *client) tryAwait(ch <-chan *protocol.Frame) (*protocol.Frame, error) {
 	select {
 	case f := <-ch:
-		return f
+		return f, nil
 	case <-c.closed:
-		c.t.Fatalf("connection closed while waiting: %v", c.closeErr)
+		select {
+		case f := <-ch: // answered just before the close
+			return f, nil
+		default:
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return nil, fmt.Errorf("connection closed while waiting: %v", c.closeErr)
 	case <-time.After(waitFor):
-		c.t.Fatal("no response")
+		return nil, errors.New("no response")
 	}
-	return nil
 }
 
 // call sends a request and returns its response frame.

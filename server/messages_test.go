@@ -84,7 +84,11 @@ func TestIdempotentResend(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f := a.call(protocol.ReqSend, protocol.SendReq{ClientMsgID: "race", RecvID: bob, ContentType: "text", Content: text("r")})
+			f, err := a.tryAwait(a.request(protocol.ReqSend, protocol.SendReq{ClientMsgID: "race", RecvID: bob, ContentType: "text", Content: text("r")}))
+			if err != nil {
+				t.Error(err)
+				return
+			}
 			if f.Error != nil {
 				t.Errorf("send: %v", f.Error)
 				return
@@ -102,7 +106,7 @@ func TestIdempotentResend(t *testing.T) {
 
 func TestConcurrentSendersGetDenseUniqueSeqs(t *testing.T) {
 	e := newEnv(t)
-	const senders, each = 8, 25
+	const senders, each = 6, 20
 	owner, oTok := e.register("owner")
 	var ids []string
 	var clients []*client
@@ -133,7 +137,11 @@ func TestConcurrentSendersGetDenseUniqueSeqs(t *testing.T) {
 			}
 			var last int64
 			for _, ch := range chans {
-				f := c.await(ch)
+				f, err := c.tryAwait(ch)
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				if f.Error != nil {
 					t.Errorf("send: %v", f.Error)
 					return

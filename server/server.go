@@ -75,7 +75,8 @@ type Config struct {
 	RateLimit float64
 	RateBurst int
 	// SendQueue is how many outgoing frames may wait for a slow reader
-	// before its connection is closed; default 256.
+	// before its connection is closed; default 1024. It must absorb the
+	// pushes of one group commit (up to MaxBatch) in a busy group.
 	SendQueue int
 	// WriteTimeout bounds writing one frame to a connection; default 10s.
 	WriteTimeout time.Duration
@@ -111,7 +112,7 @@ func (c Config) withDefaults() Config {
 		c.RateBurst = 200
 	}
 	if c.SendQueue <= 0 {
-		c.SendQueue = 256
+		c.SendQueue = 1024
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
