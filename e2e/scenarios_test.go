@@ -310,29 +310,36 @@ func TestRateLimitedSendsArePaced(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.RateLimit, c.RateBurst = 40, 5 })
 	e.user("alice")
 	e.user("bob")
+	e.user("carol")
 	b := e.device("bob", deviceOpt{})
+	c := e.device("carol", deviceOpt{})
 	a := e.device("alice", deviceOpt{down: true})
-	const n = 60
-	var want []string
+	const n = 40 // per conversation, interleaved
+	var toBob, toCarol []string
 	for i := 0; i < n; i++ {
 		txt := "burst" + strconv.Itoa(i)
 		a.enqueue("bob", "", txt)
-		want = append(want, txt)
+		toBob = append(toBob, txt)
+		a.enqueue("carol", "", txt)
+		toCarol = append(toCarol, txt)
 	}
 	a.dial.down.Store(false)
-	b.waitNew(n)
-	got := b.newMessages()
-	checkOnce(t, "bob", got)
-	checkTexts(t, "bob", got, want)
-	a.waitFor("outbox empty", func() bool { return a.outboxLen() == 0 })
-	h := a.history(protocol.SingleConversationID("alice", "bob"))
-	for _, m := range h {
-		if m.Status != core.StatusSent {
-			t.Fatalf("message %q is %s", m.Text, m.Status)
-		}
+	for _, r := range []struct {
+		d    *device
+		want []string
+	}{{b, toBob}, {c, toCarol}} {
+		r.d.waitNew(n)
+		got := r.d.newMessages()
+		checkOnce(t, r.d.userID, got)
+		checkTexts(t, r.d.userID, got, r.want)
 	}
-	if len(h) != n {
-		t.Fatalf("alice history has %d", len(h))
+	a.waitFor("outbox empty", func() bool { return a.outboxLen() == 0 })
+	for _, peer := range []string{"bob", "carol"} {
+		h := a.history(protocol.SingleConversationID("alice", peer))
+		checkDense(t, "alice", h)
+		if len(h) != n {
+			t.Fatalf("alice's history with %s has %d", peer, len(h))
+		}
 	}
 	checkConvEvents(t, a)
 	checkConvEvents(t, b)
