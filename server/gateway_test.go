@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -286,4 +288,24 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func TestShutdownDeadlineCutsConnections(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.register("alice")
+	c := e.dial(tok)
+	c.ping()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := e.srv.Shutdown(ctx)
+	e.down.Store(true)
+	// The connection may have drained before the deadline was noticed;
+	// either way the server is down and the client is disconnected.
+	if err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("shutdown: %v", err)
+	}
+	c.waitClosed()
+	if st := httptestRecorder(e.srv.Handler(), "/healthz"); st != http.StatusServiceUnavailable {
+		t.Fatalf("healthz after shutdown: %d", st)
+	}
 }
