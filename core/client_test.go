@@ -399,3 +399,32 @@ func TestPushGapIsPulled(t *testing.T) {
 		t.Errorf("history = %+v, %v", h, err)
 	}
 }
+
+func TestUnansweredSyncReconnects(t *testing.T) {
+	fs := &fakeServer{}
+	fs.handle = func(f *protocol.Frame) (any, *protocol.Error, bool) {
+		if f.Type == protocol.ReqSync {
+			return nil, nil, false
+		}
+		r, e := defaultAnswer(fs, f)
+		return r, e, true
+	}
+	c, rec := newTestClient(t, fs, mem.New(), func(cfg *core.Config) { cfg.RequestTimeout = 50 * time.Millisecond })
+	if err := c.Login(context.Background(), "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "a catch-up that timed out, then another connection", func(evs []core.Event) bool {
+		timedOut, connects := false, 0
+		for _, ev := range evs {
+			switch e := ev.(type) {
+			case core.SyncProgressed:
+				timedOut = timedOut || (e.Phase == core.SyncFinish && e.Err == string(protocol.CodeTimeout))
+			case core.ConnectionStateChanged:
+				if e.State == core.ConnConnected {
+					connects++
+				}
+			}
+		}
+		return timedOut && connects >= 2
+	})
+}

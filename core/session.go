@@ -165,7 +165,7 @@ func (s *session) run() {
 			}
 			continue
 		}
-		w := newWire(s.ctx, conn)
+		w := newWire(s.ctx, conn, s.cfg.RequestTimeout)
 		caughtUp := s.serve(w)
 		if caughtUp {
 			attempt = 0

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"time"
 
 	"parley/protocol"
 )
@@ -16,6 +17,8 @@ type wire struct {
 	conn   Conn
 	ctx    context.Context // done when the connection ends
 	cancel context.CancelCauseFunc
+	// timeout bounds a call whose context has no deadline.
+	timeout time.Duration
 
 	writeMu sync.Mutex
 
@@ -27,10 +30,11 @@ type wire struct {
 	pushSig chan struct{} // has a value when pushes is not empty
 }
 
-func newWire(parent context.Context, conn Conn) *wire {
+func newWire(parent context.Context, conn Conn, timeout time.Duration) *wire {
 	ctx, cancel := context.WithCancelCause(parent)
 	return &wire{
 		conn:    conn,
+		timeout: timeout,
 		ctx:     ctx,
 		cancel:  cancel,
 		pending: make(map[string]chan *protocol.Frame),
@@ -127,6 +131,12 @@ func (w *wire) kickedReason() string {
 // Errors: the server's *Error, a network error when the connection ends
 // first, or timeout/canceled from ctx.
 func (w *wire) call(ctx context.Context, typ string, req, resp any) error {
+	if _, ok := ctx.Deadline(); !ok && w.timeout > 0 {
+		// Nothing waits forever for a server that stopped answering.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, w.timeout)
+		defer cancel()
+	}
 	p, err := w.start(typ, req)
 	if err != nil {
 		return err
