@@ -243,24 +243,26 @@ func (s *Store) read(ctx context.Context, op string, stores []string, fn func(ct
 		_ = tx.Abort()
 		return wrapErr(op, err)
 	}
-	if err := awaitTx(ctx, tx); err != nil {
+	if err := s.awaitTx(ctx, op, tx); err != nil {
 		return wrapErr(op, err)
 	}
 	return wrapErr(op, collect())
 }
 
 // awaitTx waits for tx to finish; when ctx ends first it aborts tx.
-func awaitTx(ctx context.Context, tx *idb.Transaction) error {
+func (s *Store) awaitTx(ctx context.Context, op string, tx *idb.Transaction) error {
 	err := tx.Await(ctx)
 	if err == nil {
 		// go-indexeddb returns nil when its context ends without an event.
 		err = ctx.Err()
 	}
 	if err != nil && ctx.Err() != nil {
-		// Abort fails if tx already finished; then it may have committed,
-		// and the caller, seeing an error, applies the batch again, which
-		// the Store contract makes harmless.
-		_ = tx.Abort()
+		if abortErr := tx.Abort(); abortErr != nil && s.log != nil {
+			// tx finished as the deadline passed: it may have committed.
+			// The caller sees an error and applies the batch again, which
+			// the Store contract makes harmless.
+			s.log.Warn("indexdb: transaction outcome unknown after deadline", "db", s.name, "op", op, "err", err)
+		}
 	}
 	return err
 }
