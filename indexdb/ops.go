@@ -140,7 +140,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	}
 	// Let the browser commit without waiting for the last success event.
 	_ = tx.Commit()
-	return wrapErr(op, s.awaitTx(ctx, op, tx))
+	return wrapErr(op, s.awaitTx(ctx, op, tx, true))
 }
 
 // Users returns the cached profiles among userIDs, in the order asked.

@@ -243,21 +243,22 @@ func (s *Store) read(ctx context.Context, op string, stores []string, fn func(ct
 		_ = tx.Abort()
 		return wrapErr(op, err)
 	}
-	if err := s.awaitTx(ctx, op, tx); err != nil {
+	if err := s.awaitTx(ctx, op, tx, false); err != nil {
 		return wrapErr(op, err)
 	}
 	return wrapErr(op, collect())
 }
 
-// awaitTx waits for tx to finish; when ctx ends first it aborts tx.
-func (s *Store) awaitTx(ctx context.Context, op string, tx *idb.Transaction) error {
+// awaitTx waits for tx to finish; when ctx ends first it aborts tx. write
+// says tx is a readwrite transaction, whose outcome matters.
+func (s *Store) awaitTx(ctx context.Context, op string, tx *idb.Transaction, write bool) error {
 	err := tx.Await(ctx)
 	if err == nil {
 		// go-indexeddb returns nil when its context ends without an event.
 		err = ctx.Err()
 	}
 	if err != nil && ctx.Err() != nil {
-		if abortErr := tx.Abort(); abortErr != nil && s.log != nil {
+		if abortErr := tx.Abort(); abortErr != nil && write && s.log != nil {
 			// tx finished as the deadline passed: it may have committed.
 			// The caller sees an error and applies the batch again, which
 			// the Store contract makes harmless.
