@@ -49,6 +49,13 @@ func (Dialer) Dial(ctx context.Context, url string) (core.Conn, error) {
 	case <-c.opened:
 		return c, nil
 	case <-c.closed:
+		select {
+		case <-c.opened:
+			// Opened and closed before we looked: Read returns what
+			// arrived, then the close.
+			return c, nil
+		default:
+		}
 		// The handshake failed. The browser hides why; ask over HTTP.
 		c.Close()
 		if authErr := probeUnauthorized(ctx, url); authErr != nil {
