@@ -112,6 +112,7 @@ type conn struct {
 	// out is the bounded queue of frames to write; when it is full the
 	// connection is closed rather than anyone waiting for it.
 	out       chan []byte
+	outBytes  atomic.Int64 // bytes of the frames in out
 	limiter   *rate.Limiter
 	sendSlots chan struct{}
 	inflight  sync.WaitGroup
@@ -145,23 +146,28 @@ func (s *Server) newConn(ws *websocket.Conn, cl *claims) *conn {
 	}
 }
 
-// send queues a frame without blocking. A full queue means the reader is too
-// slow: the connection is closed. It reports whether the frame was queued.
+// send queues a frame without blocking. A full queue (SendQueue frames or
+// SendQueueBytes bytes) means the reader is too slow: the connection is
+// closed. It reports whether the frame was queued.
 func (c *conn) send(frame []byte) bool {
 	select {
 	case <-c.stopped:
 		return false
 	default:
 	}
-	select {
-	case c.out <- frame:
-		return true
-	default:
-		c.s.metrics.slowDisconnects.Inc()
-		c.s.log.Info("closing slow connection", "conn", c.id, "user", c.userID)
-		c.stop(websocket.CloseTryAgainLater, "send queue full", false)
-		return false
+	n := int64(len(frame))
+	if c.outBytes.Add(n) <= int64(c.s.cfg.SendQueueBytes) {
+		select {
+		case c.out <- frame:
+			return true
+		default:
+		}
 	}
+	c.outBytes.Add(-n)
+	c.s.metrics.slowDisconnects.Inc()
+	c.s.log.Info("closing slow connection", "conn", c.id, "user", c.userID)
+	c.stop(websocket.CloseTryAgainLater, "send queue full", false)
+	return false
 }
 
 // stop closes the connection with a close frame; with flush, the frames
@@ -265,6 +271,7 @@ func (c *conn) writeLoop() {
 	for {
 		select {
 		case f := <-c.out:
+			c.outBytes.Add(-int64(len(f)))
 			if err := c.write(f, time.Now().Add(c.s.cfg.WriteTimeout)); err != nil {
 				c.stop(websocket.CloseAbnormalClosure, "", false)
 				return

@@ -233,7 +233,16 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 }
 
 func TestSlowReaderIsDisconnectedWithoutStallingOthers(t *testing.T) {
-	e := newEnvOpts(t, envOpts{smallSendBuffers: true}, func(c *server.Config) { c.SendQueue = 8 })
+	t.Run("frames", func(t *testing.T) {
+		testSlowReader(t, func(c *server.Config) { c.SendQueue = 8 })
+	})
+	t.Run("bytes", func(t *testing.T) {
+		testSlowReader(t, func(c *server.Config) { c.SendQueueBytes = 256 << 10 })
+	})
+}
+
+func testSlowReader(t *testing.T, mod func(*server.Config)) {
+	e := newEnvOpts(t, envOpts{smallSendBuffers: true}, mod)
 	_, aTok := e.register("alice")
 	bob, bTok := e.register("bob")
 	a := e.dial(aTok)

@@ -78,6 +78,8 @@ type Config struct {
 	// before its connection is closed; default 1024. It must absorb the
 	// pushes of one group commit (up to MaxBatch) in a busy group.
 	SendQueue int
+	// SendQueueBytes bounds the bytes of those frames; default 8 MiB.
+	SendQueueBytes int
 	// WriteTimeout bounds writing one frame to a connection; default 10s.
 	WriteTimeout time.Duration
 	// MaxBatch bounds how many messages share one commit; default 256.
@@ -113,6 +115,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 1024
+	}
+	if c.SendQueueBytes <= 0 {
+		c.SendQueueBytes = 8 << 20
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
