@@ -267,8 +267,11 @@ func fold(l localState, in foldInput) foldResult {
 		} else if c.ReadSeq > st.ReadSeq {
 			res.ReadBehind = append(res.ReadBehind, *c)
 		}
-		c.IsPinned = st.IsPinned
-		c.DraftText = st.DraftText
+		if st.Version >= c.Version {
+			c.IsPinned = st.IsPinned
+			c.DraftText = st.DraftText
+			c.Version = st.Version
+		}
 		if st.UpdatedAt > c.UpdatedAt {
 			c.UpdatedAt = st.UpdatedAt
 		}

@@ -220,6 +220,16 @@ func TestFold(t *testing.T) {
 			want:  want{unread: 0, localMax: 5, maxSeq: 5, readSeq: 5, readBehind: 1},
 		},
 		{
+			name: "an older state does not undo a newer pin",
+			local: localState{Self: "alice", Convs: map[string]*Conversation{convAB: func() *Conversation {
+				c := base(5, 5, 5)
+				c.IsPinned, c.Version = true, 30
+				return c
+			}()}},
+			in:   foldInput{States: []protocol.ConversationState{{ConversationID: convAB, SessionType: protocol.SessionSingle, PeerUserID: "bob", MaxSeq: 5, MinSeq: 1, ReadSeq: 5, Version: 20}}},
+			want: want{unread: 0, localMax: 5, maxSeq: 5, readSeq: 5},
+		},
+		{
 			name:  "message without seq is ignored",
 			local: localState{Self: "alice"},
 			in:    foldInput{Messages: []protocol.Message{pm(convAB, 0, "bob")}},

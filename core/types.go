@@ -75,6 +75,10 @@ type Conversation struct {
 	// LocalMaxSeq is the top of the contiguous run of messages held locally:
 	// the sync engine pulls (LocalMaxSeq, MaxSeq] when it learns of more.
 	LocalMaxSeq int64 `json:"localMaxSeq"`
+	// Version is the server's change version of the last state applied; an
+	// older state (a sync page racing a newer push or answer) does not undo
+	// a newer pin or draft.
+	Version int64 `json:"version"`
 }
 
 // unread is the unread count implied by the seqs: own messages never count
