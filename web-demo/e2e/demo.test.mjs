@@ -476,6 +476,8 @@ describe('web demo', { timeout: 600_000 }, () => {
     await openConversation(nina, oscar.nickname);
     await message(nina, 'Hi from a desktop').waitFor();
     assert.equal(await nina.page.getByTestId('sidebar').isVisible(), false);
+    const composer = await nina.page.getByTestId('composer-input').boundingBox();
+    assert.ok(composer && composer.height >= 30 && composer.width >= 200, `composer is usable: ${JSON.stringify(composer)}`);
     await send(nina, 'Hi from a phone');
     await message(oscar, 'Hi from a phone').waitFor();
     await nina.page.getByTestId('back-button').click();

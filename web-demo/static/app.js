@@ -163,9 +163,10 @@ async function refreshTotalUnread() {
 function openConversation(conv) {
   saveDraft();
   chat.open(conv);
+  setView('chat');
+  // After the pane shows, so the composer can measure the draft.
   chat.setDraft((state.conversations.get(conv.conversationID) || conv).draftText);
   renderPin();
-  setView('chat');
   history.replaceState(null, '', `#${encodeURIComponent(conv.conversationID)}`);
   renderList();
   // Own sends from this page that are still on their way or failed.

@@ -80,6 +80,9 @@ export class ChatView {
   }
 
   autosize() {
+    // Empty or not laid out (a hidden pane measures 0): the natural one row.
+    this.input.style.height = '';
+    if (!this.input.value || this.input.offsetParent === null) return;
     this.input.style.height = 'auto';
     this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
   }
