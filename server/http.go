@@ -45,8 +45,10 @@ func (s *Server) routes() http.Handler {
 }
 
 // guard counts requests in progress (so Shutdown can wait for them),
-// refuses new ones while shutting down, and answers CORS for the API.
+// refuses new ones while shutting down, answers CORS for the API, and
+// measures each request.
 func (s *Server) guard(next http.Handler) http.Handler {
+	next = s.metrics.observe(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && strings.HasPrefix(r.URL.Path, "/api/") && s.originAllowed(r) {
 			h := w.Header()

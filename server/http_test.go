@@ -288,6 +288,8 @@ func TestHealthzMetricsAndStatic(t *testing.T) {
 		`parley_errors_total{code="unimplemented"} 1`,
 		`parley_request_duration_seconds_count{type="send"} 1`,
 		"parley_commit_batch_messages_count 1",
+		`parley_http_request_duration_seconds_count{route="POST /api/v1/auth/register",status="201"} 1`,
+		`parley_http_request_duration_seconds_count{route="GET /ws",status="101"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q", want)

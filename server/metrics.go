@@ -1,7 +1,11 @@
 package server
 
 import (
+	"bufio"
+	"net"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -20,6 +24,7 @@ type metrics struct {
 	errors          *prometheus.CounterVec
 	batchSize       prometheus.Histogram
 	slowDisconnects prometheus.Counter
+	httpRequests    *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -53,9 +58,14 @@ func newMetrics() *metrics {
 		slowDisconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_slow_consumer_disconnects_total", Help: "Connections closed because their send queue was full.",
 		}),
+		httpRequests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "parley_http_request_duration_seconds",
+			Help:    "HTTP request latency by route and status (WebSocket upgrades: until the upgrade).",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "status"}),
 	}
 	m.reg.MustRegister(m.connections, m.messagesIn, m.messagesOut, m.pushes, m.requests, m.errors, m.batchSize,
-		m.slowDisconnects,
+		m.slowDisconnects, m.httpRequests,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -63,4 +73,65 @@ func newMetrics() *metrics {
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// statusWriter records the status of a response for the HTTP metrics. It
+// keeps http.Hijacker working for the WebSocket upgrade.
+type statusWriter struct {
+	http.ResponseWriter
+	status   int
+	hijacked func()
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.status = http.StatusSwitchingProtocols
+		w.hijacked()
+	}
+	return conn, rw, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe wraps next so that each request's latency is recorded by route
+// pattern (a bounded set) and status.
+func (m *metrics) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		done := false
+		record := func(status int) {
+			if done {
+				return
+			}
+			done = true
+			route := r.Pattern
+			if route == "" {
+				route = "other"
+			}
+			m.httpRequests.WithLabelValues(route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		// A WebSocket is measured until its upgrade, not for its lifetime.
+		sw.hijacked = func() { record(http.StatusSwitchingProtocols) }
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		record(sw.status)
+	})
 }

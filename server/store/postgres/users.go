@@ -155,10 +155,12 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() ([]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("postgres: secret %q: %w", name, err)
 	}
-	// Insert unless another node was first, then read whichever won.
-	err = s.pool.QueryRow(ctx, `WITH ins AS (
-			INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value)
-		SELECT value FROM ins UNION ALL SELECT value FROM secrets WHERE name = $1 LIMIT 1`, name, fresh).Scan(&val)
+	// Insert unless another node was first, then read whichever won (a
+	// new statement, so that it sees the winner's commit).
+	_, err = s.pool.Exec(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, fresh)
+	if err == nil {
+		err = s.pool.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&val)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: secret %q: %w", name, err)
 	}

@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// convSelect reads a user's conversation states, each with its latest
+// message when the user may read it, in one statement (one snapshot).
+const convSelect = `SELECT uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
+	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, c.max_seq,
+	m.seq, m.server_msg_id, m.client_msg_id, m.send_id, m.recv_id, m.group_id, m.session_type, m.content_type,
+	m.content, m.send_time, m.create_time
+	FROM user_conversations uc
+	JOIN conversations c ON c.conversation_id = uc.conversation_id
+	LEFT JOIN messages m ON m.conversation_id = uc.conversation_id AND m.seq = c.max_seq AND c.max_seq >= uc.min_seq `
+
+func scanConv(row pgx.Row) (protocol.ConversationState, error) {
+	var st protocol.ConversationState
+	var sessionType string
+	var (
+		seq, sendTime, createTime                                     *int64
+		serverID, clientID, sendID, recvID, groupID, mType, cType *string
+		content                                                       []byte
+	)
+	err := row.Scan(&st.ConversationID, &sessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
+		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq,
+		&seq, &serverID, &clientID, &sendID, &recvID, &groupID, &mType, &cType, &content, &sendTime, &createTime)
+	if err != nil {
+		return st, err
+	}
+	st.SessionType = protocol.SessionType(sessionType)
+	if seq != nil {
+		st.LatestMessage = &protocol.Message{
+			ClientMsgID: *clientID, ServerMsgID: *serverID, ConversationID: st.ConversationID, Seq: *seq,
+			SendID: *sendID, RecvID: *recvID, GroupID: *groupID, SessionType: protocol.SessionType(*mType),
+			ContentType: *cType, Content: content, SendTime: *sendTime, CreateTime: *createTime,
+		}
+	}
+	return st, nil
+}
+
+// changedQuery reads a user's conversations changed after a cursor through
+// the (user_id, version) index; TestSyncUsesVersionIndex checks the plan.
+const changedQuery = convSelect + `WHERE uc.user_id = $1 AND uc.version > $2 ORDER BY uc.version LIMIT $3`
+
+// ChangedConversations implements store.Conversations. It reads through the
+// (user_id, version) index, then primary-key lookups for each row returned.
+func (s *Store) ChangedConversations(ctx context.Context, userID string, cursor int64, limit int) ([]protocol.ConversationState, error) {
+	rows, err := s.pool.Query(ctx, changedQuery, userID, cursor, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: changed conversations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (protocol.ConversationState, error) { return scanConv(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: changed conversations: %w", err)
+	}
+	return out, nil
+}
+
+const oneConv = convSelect + `WHERE uc.user_id = $1 AND uc.conversation_id = $2`
+
+// Conversation implements store.Conversations.
+func (s *Store) Conversation(ctx context.Context, userID, conversationID string) (*protocol.ConversationState, error) {
+	st, err := scanConv(s.pool.QueryRow(ctx, oneConv, userID, conversationID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgres: conversation %q of %q: %w", conversationID, userID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: conversation: %w", err)
+	}
+	return &st, nil
+}
+
+// UpdateConversation implements store.Conversations. It locks the user's
+// row before reading the state, so that concurrent changes of the same
+// user (another device, a new message) apply one after the other.
+func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID string, ch store.ConversationChange, now int64) (*protocol.ConversationState, bool, error) {
+	var st protocol.ConversationState
+	var changed bool
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		changed = false
+		var exists bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM user_conversations WHERE user_id = $1 AND conversation_id = $2)`,
+			userID, conversationID).Scan(&exists)
+		if err != nil {
+			return err
+		}
+		peer := ""
+		if !exists {
+			typ, a, b, ok := protocol.ParseConversationID(conversationID)
+			if !ok || typ != protocol.SessionSingle || (userID != a && userID != b) {
+				return fmt.Errorf("postgres: conversation %q: %w", conversationID, store.ErrNotMember)
+			}
+			peer = a
+			if userID == a {
+				peer = b
+			}
+			// Conversations are locked before users (see lockBatch).
+			_, err := tx.Exec(ctx, `INSERT INTO conversations (conversation_id, session_type, group_id, max_seq, update_time)
+				VALUES ($1, $2, '', 0, $3) ON CONFLICT (conversation_id) DO NOTHING`, conversationID, protocol.SessionSingle, now)
+			if err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE`, userID); err != nil {
+			return err
+		}
+		if !exists {
+			_, err := tx.Exec(ctx, `INSERT INTO user_conversations
+				(user_id, conversation_id, session_type, peer_user_id, min_seq, version, update_time)
+				VALUES ($1, $2, $3, $4, 1, 0, $5) ON CONFLICT (user_id, conversation_id) DO NOTHING`,
+				userID, conversationID, protocol.SessionSingle, peer, now)
+			if err != nil {
+				return err
+			}
+		}
+		st, err = scanConv(tx.QueryRow(ctx, oneConv, userID, conversationID))
+		if err != nil {
+			return err
+		}
+
+		if ch.ReadSeq != nil {
+			rs := *ch.ReadSeq
+			if rs <= 0 || rs > st.MaxSeq {
+				rs = st.MaxSeq
+			}
+			if rs > st.ReadSeq {
+				st.ReadSeq, changed = rs, true
+			}
+		}
+		if ch.IsPinned != nil && *ch.IsPinned != st.IsPinned {
+			st.IsPinned, changed = *ch.IsPinned, true
+		}
+		if ch.DraftText != nil && *ch.DraftText != st.DraftText {
+			st.DraftText, changed = *ch.DraftText, true
+		}
+		if !changed {
+			return nil
+		}
+		err = tx.QueryRow(ctx, `UPDATE users SET change_version = change_version + 1 WHERE user_id = $1 RETURNING change_version`,
+			userID).Scan(&st.Version)
+		if err != nil {
+			return err
+		}
+		st.UpdatedAt = now
+		_, err = tx.Exec(ctx, `UPDATE user_conversations SET read_seq = $1, is_pinned = $2, draft_text = $3, version = $4, update_time = $5
+			WHERE user_id = $6 AND conversation_id = $7`,
+			st.ReadSeq, st.IsPinned, st.DraftText, st.Version, st.UpdatedAt, userID, conversationID)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			return nil, false, err
+		}
+		return nil, false, fmt.Errorf("postgres: update conversation: %w", err)
+	}
+	return &st, changed, nil
+}
