@@ -1,0 +1,147 @@
+package core
+
+// The conversations module: the list, read state, pins and drafts.
+
+import (
+	"context"
+	"sort"
+
+	"parley/protocol"
+)
+
+// ConversationList returns conversations, pinned first, then newest
+// activity first; count <= 0 means all from offset.
+func (c *Client) ConversationList(ctx context.Context, offset, count int) ([]Conversation, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	if offset < 0 {
+		return nil, errInvalid("negative offset")
+	}
+	convs, err := s.store.Conversations(ctx)
+	if err != nil {
+		return nil, withCode(err)
+	}
+	sortConversations(convs)
+	if offset >= len(convs) {
+		return []Conversation{}, nil
+	}
+	convs = convs[offset:]
+	if count > 0 && count < len(convs) {
+		convs = convs[:count]
+	}
+	return s.decorate(ctx, convs), nil
+}
+
+// activity is what "newest activity first" sorts by: the latest message's
+// time, so that reading, pinning or a draft does not reorder the list.
+func activity(c *Conversation) int64 {
+	if c.LatestMessage != nil && c.LatestMessage.SendTime > 0 {
+		return c.LatestMessage.SendTime
+	}
+	return c.UpdatedAt
+}
+
+func sortConversations(cs []Conversation) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := &cs[i], &cs[j]
+		if a.IsPinned != b.IsPinned {
+			return a.IsPinned
+		}
+		if x, y := activity(a), activity(b); x != y {
+			return x > y
+		}
+		return a.ConversationID < b.ConversationID
+	})
+}
+
+// Conversation returns one conversation from local data.
+func (c *Client) Conversation(ctx context.Context, conversationID string) (Conversation, error) {
+	s, err := c.session()
+	if err != nil {
+		return Conversation{}, err
+	}
+	cv, err := s.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return Conversation{}, withCode(err)
+	}
+	return s.decorate(ctx, []Conversation{cv})[0], nil
+}
+
+// MarkConversationAsRead marks every message of the conversation read, here
+// at once and on the user's other devices through the server. Offline the
+// local change stands and reaches the server after reconnecting.
+func (c *Client) MarkConversationAsRead(ctx context.Context, conversationID string) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	s.applyMu.Lock()
+	cv, err := s.store.Conversation(ctx, conversationID)
+	if err != nil {
+		s.applyMu.Unlock()
+		return withCode(err)
+	}
+	before := cv
+	if cv.MaxSeq > cv.ReadSeq {
+		cv.ReadSeq = cv.MaxSeq
+	}
+	cv.UnreadCount = cv.unread()
+	if !sameConv(&before, &cv) {
+		if err := s.store.Apply(ctx, &Changes{Conversations: []Conversation{cv}}); err != nil {
+			s.applyMu.Unlock()
+			return withCode(err)
+		}
+		totalChanged := s.noteUnread([]Conversation{cv})
+		s.announce(ctx, foldResult{Changed: []Conversation{cv}}, totalChanged, s.total)
+	}
+	s.applyMu.Unlock()
+	if s.liveWire() == nil {
+		return nil
+	}
+	var st protocol.ConversationState
+	err = s.call(ctx, protocol.ReqMarkRead, protocol.MarkReadReq{ConversationID: conversationID, ReadSeq: cv.ReadSeq}, &st)
+	if err != nil {
+		if protocol.CodeOf(err) == protocol.CodeNetwork {
+			return nil
+		}
+		return err
+	}
+	_, err = s.applyFold(ctx, foldInput{States: []protocol.ConversationState{st}})
+	return withCode(err)
+}
+
+// SetConversationPinned pins or unpins a conversation on all the user's devices.
+func (c *Client) SetConversationPinned(ctx context.Context, conversationID string, pinned bool) error {
+	return c.conversationRequest(ctx, protocol.ReqSetPinned, protocol.SetPinnedReq{ConversationID: conversationID, IsPinned: pinned})
+}
+
+// SetConversationDraft stores a draft on all the user's devices.
+func (c *Client) SetConversationDraft(ctx context.Context, conversationID, draft string) error {
+	return c.conversationRequest(ctx, protocol.ReqSetDraft, protocol.SetDraftReq{ConversationID: conversationID, DraftText: draft})
+}
+
+func (c *Client) conversationRequest(ctx context.Context, typ string, req any) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	var st protocol.ConversationState
+	if err := s.call(ctx, typ, req, &st); err != nil {
+		return err
+	}
+	_, err = s.applyFold(ctx, foldInput{States: []protocol.ConversationState{st}})
+	return withCode(err)
+}
+
+// TotalUnreadCount returns the sum of the conversations' unread counts.
+func (c *Client) TotalUnreadCount(ctx context.Context) (int64, error) {
+	s, err := c.session()
+	if err != nil {
+		return 0, err
+	}
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	return s.total, nil
+}
