@@ -4,14 +4,22 @@
 // server.
 //
 // Layout:
-//   - Client (client.go) is the API behind every JS call of the contract's
-//     section 3; events reach handlers registered with Client.On.
+//   - Client (client.go: login and logout) is the API behind every JS call
+//     of the contract's section 3, in module files: users.go, messages.go,
+//     conversations.go, friends.go, groups.go. Events (events.go) reach the
+//     handlers registered with Client.On, in order, never under a lock.
+//   - Errors carry a protocol.Code: protocol.CodeOf(err) is the JS
+//     Error's .code (not_logged_in, network, invalid_argument, timeout,
+//     token_expired, or the server's code).
 //   - Store (store.go) is the storage contract; core/mem is the memory
 //     implementation, core/storetest the conformance suite every
 //     implementation runs.
 //   - The engine (engine.go) decides what to pull, what to write and what to
 //     announce from local state and decoded frames; it does no I/O. The
-//     session (session.go) and the outbox (outbox.go) do the I/O around it.
+//     session (session.go: connect, heartbeat, reconnect with backoff,
+//     catch-up, pushes), the wire (wire.go: requests and responses) and the
+//     outbox (outbox.go: ordered sends, pacing, timeouts) do the I/O
+//     around it. Every write goes through one Store.Apply batch.
 //
 // # Wasm
 //
