@@ -19,9 +19,12 @@
 //
 // Environment: PARLEYD_BIN, PARLEY_BENCH_BIN (built when unset),
 // CHROMIUM_BIN (default /usr/bin/chromium), PARLEY_ROOT (default ../..),
-// BENCH_REPEAT (cold starts to time, default 5).
+// BENCH_REPEAT (cold starts to time, default 5), BENCH_PROFILE_DIR (when
+// set, the first cold start and the 10,000-message catch-up are profiled
+// with the DevTools CPU profiler: .cpuprofile files, loadable in Chrome's
+// Performance panel, and a summary of where the time went in the JSON).
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,6 +113,54 @@ function machine() {
   };
 }
 
+// profiled runs fn with the DevTools CPU profiler on page when
+// BENCH_PROFILE_DIR is set, saves the profile and returns fn's result with
+// a summary: self time by kind (wasm code, the Go JS glue, other JS
+// including the IndexedDB calls it makes, garbage collection, idle).
+async function profiled(page, name, fn) {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  if (!dir) return fn();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+  const result = await fn();
+  const { profile } = await cdp.send('Profiler.stop');
+  await cdp.detach();
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(path.resolve(dir), `${name}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const dt = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    dt.set(profile.samples[i], (dt.get(profile.samples[i]) || 0) + (profile.timeDeltas[i] || 0));
+  }
+  const kinds = {};
+  const top = new Map();
+  for (const n of profile.nodes) {
+    const us = dt.get(n.id) || 0;
+    if (!us) continue;
+    const { functionName: fnName, url } = n.callFrame;
+    let kind = 'other JS';
+    if (url.startsWith('wasm://') || url.endsWith('.wasm') || /^\$?wasm-function/.test(fnName)) kind = 'wasm';
+    else if (url.endsWith('wasm_exec.js')) kind = 'Go JS glue (wasm_exec.js)';
+    else if (fnName === '(idle)') kind = 'idle (waiting: IndexedDB, network)';
+    else if (fnName === '(garbage collector)') kind = 'JS garbage collector';
+    else if (fnName === '(program)') kind = 'browser (program)';
+    kinds[kind] = (kinds[kind] || 0) + us / 1000;
+    const key = `${fnName || '(anonymous)'} ${url.split('/').pop()}`;
+    top.set(key, (top.get(key) || 0) + us / 1000);
+  }
+  const round1 = (x) => Math.round(x * 10) / 10;
+  return {
+    ...result,
+    profile: {
+      file,
+      selfMsByKind: Object.fromEntries(Object.entries(kinds).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round1(v)])),
+      topSelfMs: [...top.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, round1(v)]),
+    },
+  };
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)];
@@ -127,6 +178,15 @@ async function main() {
     const sdkDir = path.join(tmp, 'sdk');
     cpSync(dist, sdkDir, { recursive: true });
     cpSync(path.join(here, 'page'), sdkDir, { recursive: true });
+    if (process.env.BENCH_PROFILE_DIR) {
+      // Profiles name Go functions only with the wasm name section, which
+      // the release build strips: profile an unstripped build of the same
+      // source (larger, so its load times are not the release's).
+      log('building an unstripped parley.wasm for profiling');
+      execFileSync('go', ['build', '-trimpath', '-o', path.join(sdkDir, 'parley.wasm'), './wasm'], {
+        cwd: root, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000,
+      });
+    }
     const parleyd = build(tmp, 'PARLEYD_BIN', './cmd/parleyd', 'parleyd');
     const benchBin = build(tmp, 'PARLEY_BENCH_BIN', './cmd/parley-bench', 'parley-bench');
     const secret = 'bench-' + Math.random().toString(36).slice(2);
@@ -146,7 +206,7 @@ async function main() {
       await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 60_000 });
       return page;
     };
-    const results = { date: new Date().toISOString(), machine: machine(), browser: browser.version() };
+    const results = { date: new Date().toISOString(), machine: machine(), browser: browser.version(), profiled: Boolean(process.env.BENCH_PROFILE_DIR) };
     const wasmStat = readFileSync(path.join(dist, 'parley.wasm'));
     results.wasmBytes = wasmStat.length;
 
@@ -182,8 +242,9 @@ async function main() {
     for (let i = 0; i < REPEAT; i++) {
       const page = await openPage(ctx);
       log(`cold start on 1,000 conversations / 50,000 messages (${i + 1}/${REPEAT})`);
-      results.firstList.push(await page.evaluate((a) => window.bench.firstList(a),
-        { serverURL: server.url, userID: u.userID, token: u.token, dbName, count: 50, conversations: CONVERSATIONS }));
+      const run = () => page.evaluate((a) => window.bench.firstList(a),
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, count: 50, conversations: CONVERSATIONS });
+      results.firstList.push(i === 0 ? await profiled(page, 'first-list', run) : await run());
       await page.close();
     }
     results.firstListMedian = {
@@ -196,8 +257,8 @@ async function main() {
     {
       const page = await openPage(ctx);
       log('catching up 10,000 messages');
-      results.catchUp10k = await page.evaluate((a) => window.bench.catchUp(a),
-        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 10_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: 150 });
+      results.catchUp10k = await profiled(page, 'catch-up-10k', () => page.evaluate((a) => window.bench.catchUp(a),
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 10_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: 150 }));
       await page.close();
     }
     await ctx.close();
