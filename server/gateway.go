@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -311,6 +313,15 @@ func (c *conn) write(f []byte, deadline time.Time) error {
 // after their commit; everything else before the next frame is read.
 func (c *conn) handle(data []byte) {
 	start := time.Now()
+	defer func() {
+		// A bug in one handler must not take the server down: answer
+		// "internal" to that request (if it can be identified) and go on.
+		if p := recover(); p != nil {
+			c.s.log.Error("panic in request handler", "panic", p, "stack", string(debug.Stack()))
+			id, typ := peekFrame(data)
+			c.replyError(id, typ, start, fmt.Errorf("panic: %v", p))
+		}
+	}()
 	if len(data) > c.s.cfg.MaxFrameBytes {
 		id, typ := peekFrame(data)
 		c.replyError(id, typ, start, protocol.Errorf(protocol.CodeTooLarge,
