@@ -91,6 +91,14 @@ function setTitle(total) {
   document.title = total > 0 ? `(${total > 99 ? '99+' : total}) Parley` : 'Parley';
 }
 
+function fragment() {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return ''; // a malformed fragment names no conversation
+  }
+}
+
 // ---------- banner ----------
 
 function updateBanner() {
@@ -161,6 +169,10 @@ async function refreshTotalUnread() {
 // ---------- the open conversation ----------
 
 function openConversation(conv) {
+  if (chat.conv && chat.conv.conversationID === conv.conversationID) {
+    setView('chat'); // already open: keep its scroll position and composer
+    return;
+  }
   saveDraft();
   chat.open(conv);
   setView('chat');
@@ -287,10 +299,11 @@ async function send(text) {
   const conv = chat.conv;
   if (!conv) return;
   const target = conv.sessionType === 'group' ? { groupID: conv.groupID } : { recvID: conv.userID };
-  const stored = state.conversations.get(conv.conversationID);
-  if (stored && stored.draftText && typeof state.client.setConversationDraft === 'function') {
-    state.conversations.set(stored.conversationID, { ...stored, draftText: '' });
-    state.client.setConversationDraft({ conversationID: stored.conversationID, draftText: '' }).catch((err) => console.warn('setConversationDraft', err));
+  const known = state.conversations.get(conv.conversationID);
+  if (known && known.draftText && typeof state.client.setConversationDraft === 'function') {
+    // The draft was sent: clear the stored copy too.
+    state.conversations.set(known.conversationID, { ...known, draftText: '' });
+    state.client.setConversationDraft({ conversationID: known.conversationID, draftText: '' }).catch((err) => console.warn('setConversationDraft', err));
   }
   let message;
   try {
@@ -355,8 +368,7 @@ function retry(message) {
  * for that send instead of making a second one, and resolves when it is stored.
  */
 function adopt(message) {
-  if (state.pending.has(message.clientMsgID)) return;
-  if (track(message)) deliver(message.clientMsgID);
+  if (!state.pending.has(message.clientMsgID)) retry(message);
 }
 
 // ---------- friends ----------
@@ -531,8 +543,9 @@ async function startSession(s) {
   refreshTotalUnread();
   reloadFriendRequests();
 
-  const wanted = decodeURIComponent(location.hash.slice(1));
-  if (wanted && state.conversations.has(wanted)) openConversation(state.conversations.get(wanted));
+  // A reload reopens the conversation that was open (kept in the URL's fragment).
+  const wanted = state.conversations.get(fragment());
+  if (wanted) openConversation(wanted);
 }
 
 async function loadSelf() {

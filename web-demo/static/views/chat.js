@@ -133,7 +133,7 @@ export class ChatView {
   setHeader(conv) {
     if (this.conv && conv.conversationID === this.conv.conversationID) this.conv = { ...this.conv, ...conv };
     const c = this.conv || conv;
-    const name = c.showName || c.userID || c.groupID || c.conversationID;
+    const name = c.showName || (c.userID && this.nameOf(c.userID)) || c.groupID || c.conversationID;
     this.title.textContent = name;
     paintAvatar(this.avatar, name, c.userID || c.groupID || c.conversationID);
     if (c.sessionType === 'group') {
