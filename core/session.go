@@ -696,15 +696,18 @@ func (s *session) fetchProfiles(convs []Conversation) {
 	}
 	s.goBackground(func() {
 		var ch Changes
-		if len(fetch) > 0 {
-			sort.Strings(fetch)
+		sort.Strings(fetch)
+		ids := dedup(fetch)
+		for len(ids) > 0 {
+			n := min(len(ids), protocol.MaxGetUsers)
 			var resp protocol.UsersResp
-			if err := w.call(ctx, protocol.ReqGetUsers, protocol.GetUsersReq{UserIDs: dedup(fetch)}, &resp); err != nil {
+			if err := w.call(ctx, protocol.ReqGetUsers, protocol.GetUsersReq{UserIDs: ids[:n]}, &resp); err != nil {
 				return
 			}
 			for _, u := range resp.Users {
 				ch.Users = append(ch.Users, userFromProto(u))
 			}
+			ids = ids[n:]
 		}
 		if needGroups {
 			var resp protocol.GroupsResp
