@@ -23,8 +23,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.HandleFunc("GET "+protocol.WSPath, s.handleWS)
 
-	mux.HandleFunc("POST /api/v1/auth/register", s.handleRegister)
-	mux.HandleFunc("POST /api/v1/auth/login", s.handleLogin)
+	mux.HandleFunc("POST /api/v1/auth/register", s.limitAuth(s.handleRegister))
+	mux.HandleFunc("POST /api/v1/auth/login", s.limitAuth(s.handleLogin))
 	mux.HandleFunc("POST /api/v1/auth/logout", s.handleLogout)
 	mux.HandleFunc("POST /api/v1/auth/revoke-all", s.handleRevokeAll)
 	mux.HandleFunc("POST /api/v1/admin/users", s.admin(s.handleAdminCreateUser))

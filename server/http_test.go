@@ -382,3 +382,21 @@ func TestAdminGroupsAndFriends(t *testing.T) {
 	st, body = e.post("/api/v1/admin/groups", "not-admin", server.AdminCreateGroupReq{OwnerUserID: "ann", Name: "x"})
 	wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
 }
+
+func TestAuthAttemptsAreRateLimited(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.AuthRateLimit = 0.001 // no refill during the test
+		c.AuthRateBurst = 3
+	})
+	e.register("jane") // 1
+	for range 2 {      // 2, 3
+		st, body := e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "jane", Password: "guess-guess"})
+		wantHTTPError(t, st, body, 401, protocol.CodeUnauthenticated)
+	}
+	st, body := e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "jane", Password: "password-jane"})
+	wantHTTPError(t, st, body, 429, protocol.CodeRateLimited)
+	st, body = e.post("/api/v1/auth/register", "", protocol.RegisterReq{Username: "kate", Password: "password-kate"})
+	wantHTTPError(t, st, body, 429, protocol.CodeRateLimited)
+	// The admin API is not limited.
+	e.adminUser("lee")
+}

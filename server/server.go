@@ -74,6 +74,11 @@ type Config struct {
 	// 100 and 200. Requests over the limit are answered rate_limited.
 	RateLimit float64
 	RateBurst int
+	// AuthRateLimit is the sustained number of register and login attempts
+	// per second from one IP address, AuthRateBurst the burst; defaults 5
+	// and 50. Attempts over the limit get 429 rate_limited.
+	AuthRateLimit float64
+	AuthRateBurst int
 	// SendQueue is how many outgoing frames may wait for a slow reader
 	// before its connection is closed; default 1024. It must absorb the
 	// pushes of one group commit (up to MaxBatch) in a busy group.
@@ -113,6 +118,12 @@ func (c Config) withDefaults() Config {
 	if c.RateBurst <= 0 {
 		c.RateBurst = 200
 	}
+	if c.AuthRateLimit <= 0 {
+		c.AuthRateLimit = 5
+	}
+	if c.AuthRateBurst <= 0 {
+		c.AuthRateBurst = 50
+	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 1024
 	}
@@ -145,7 +156,9 @@ type Server struct {
 	tokens  *tokenSigner
 	metrics *metrics
 	commit  *committer
-	handler http.Handler
+	// authLimiter slows password guessing on register and login.
+	authLimiter *ipLimiter
+	handler     http.Handler
 	// handlers answer the WebSocket request types (send aside).
 	handlers map[string]handlerFunc
 	// dummyHash is compared against on logins of unknown users, so that
@@ -213,6 +226,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		tokens:    &tokenSigner{key: key},
 		metrics:   newMetrics(),
 		dummyHash: dummy,
+
+		authLimiter: newIPLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
 	}
 	s.hub = newHub(s.metrics)
 	s.bus = bus.NewLocal(s.hub.deliver)
