@@ -25,9 +25,9 @@ func scanConv(row pgx.Row) (protocol.ConversationState, error) {
 	var st protocol.ConversationState
 	var sessionType string
 	var (
-		seq, sendTime, createTime                                     *int64
+		seq, sendTime, createTime                                 *int64
 		serverID, clientID, sendID, recvID, groupID, mType, cType *string
-		content                                                       []byte
+		content                                                   []byte
 	)
 	err := row.Scan(&st.ConversationID, &sessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
 		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq,
