@@ -21,8 +21,8 @@ import (
 )
 
 // hardFrameFactor: frames up to this many times MaxFrameBytes are read and
-// answered with too_large; longer ones make gorilla close the connection
-// (1009), since reading them at all would let one client use unbounded memory.
+// answered with too_large; longer ones close the connection (1009), since
+// reading them whole would let one client use unbounded memory.
 const hardFrameFactor = 4
 
 // maxSendsInFlight bounds one connection's sends awaiting their commit;
