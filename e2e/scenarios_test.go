@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,44 +66,48 @@ func TestGroupOfThree(t *testing.T) {
 
 func TestCatchUpThousand(t *testing.T) {
 	const n = 1000
+	senders := []string{"alice", "carol", "dave", "erin"}
 	e := newEnv(t, nil)
-	e.user("alice")
 	e.user("bob")
-	a := e.device("alice", deviceOpt{})
+	for _, u := range senders {
+		e.user(u)
+	}
 	b := e.device("bob", deviceOpt{})
-	conv := protocol.SingleConversationID("alice", "bob")
-	a.send("bob", "", "hello")
+	var devs []*device
+	for _, u := range senders {
+		devs = append(devs, e.device(u, deviceOpt{}))
+	}
+	g, err := devs[0].c.CreateGroup(context.Background(), "Busy", append([]string{"bob"}, senders[1:]...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := protocol.GroupConversationID(g.GroupID)
+	devs[0].send("", g.GroupID, "hello")
 	b.waitNew(1)
 	b.logout()
 
-	// Alice writes them during an outage of her own, so that her outbox
-	// flushes hundreds at once when she is back.
-	a.dial.down.Store(true)
-	a.dial.cut()
-	a.waitState(core.ConnDisconnected)
-	want := []string{"hello"}
-	for i := 0; i < n; i++ {
-		txt := "m" + strconv.Itoa(i)
-		a.enqueue("bob", "", txt)
-		want = append(want, txt)
+	// The others write while bob is away, each during an outage of their
+	// own, so that every outbox flushes hundreds at once when they return.
+	for _, d := range devs {
+		d.dial.down.Store(true)
+		d.dial.cut()
+		d.waitState(core.ConnDisconnected)
+	}
+	for i := 0; i < n/len(devs); i++ {
+		for _, d := range devs {
+			d.enqueue("", g.GroupID, d.userID+" "+strconv.Itoa(i))
+		}
 	}
 	start := time.Now()
-	a.dial.down.Store(false)
-	a.waitFor("outbox flushed", func() bool {
-		for i := len(a.events) - 1; i >= 0; i-- {
-			if cc, ok := a.events[i].(core.ConversationsChanged); ok {
-				for _, cv := range cc.Conversations {
-					if cv.MaxSeq == n+1 {
-						return true
-					}
-				}
-			}
-		}
-		return false
-	})
-
-	t.Logf("alice sent %d messages in %v", n, time.Since(start))
+	for _, d := range devs {
+		d.dial.down.Store(false)
+	}
+	for _, d := range devs {
+		d.waitFor("outbox flushed", func() bool { return d.outboxLen() == 0 })
+	}
+	t.Logf("%d messages sent in %v", n, time.Since(start))
 	start = time.Now()
+
 	// Bob comes back: a new Client on the same storage.
 	b2 := e.device("bob", deviceOpt{store: b.store})
 	t.Logf("bob caught up in %v", time.Since(start))
@@ -111,23 +116,31 @@ func TestCatchUpThousand(t *testing.T) {
 		t.Fatalf("bob announced %d messages after catch-up, want %d", len(got), n)
 	}
 	checkOnce(t, "bob", got)
-	for i, m := range got {
-		if m.Seq != int64(i+2) || m.Text != want[i+1] {
-			t.Fatalf("announced message %d = seq %d %q, want seq %d %q", i, m.Seq, m.Text, i+2, want[i+1])
-		}
-	}
 	h := b2.history(conv)
 	checkDense(t, "bob", h)
-	checkTexts(t, "bob", h, want)
-	if n, _ := b2.c.TotalUnreadCount(context.Background()); n != 1001 {
-		t.Errorf("bob total unread = %d, want 1001", n)
+	if len(h) != n+1 {
+		t.Fatalf("bob's history has %d messages, want %d", len(h), n+1)
+	}
+	next := map[string]int{}
+	for i, m := range got {
+		if m.Seq != int64(i+2) || m.ClientMsgID != h[i+1].ClientMsgID {
+			t.Fatalf("announced message %d = seq %d, want seq %d", i, m.Seq, i+2)
+		}
+		// Each sender's messages keep the order they were written in.
+		if want := m.SendID + " " + strconv.Itoa(next[m.SendID]); m.Text != want {
+			t.Fatalf("message seq %d is %q, want %q", m.Seq, m.Text, want)
+		}
+		next[m.SendID]++
+	}
+	if c, _ := b2.c.TotalUnreadCount(context.Background()); c != n+1 {
+		t.Errorf("bob total unread = %d, want %d", c, n+1)
 	}
 	// A live message after the catch-up comes through once.
-	a.send("bob", "", "after")
+	devs[1].send("", g.GroupID, "after")
 	b2.waitNew(n + 1)
 	checkOnce(t, "bob", b2.newMessages())
-	if b2.newMessages()[n].Text != "after" {
-		t.Errorf("last announced = %+v", b2.newMessages()[n])
+	if m := b2.newMessages()[n]; m.Text != "after" {
+		t.Errorf("last announced = %+v", m)
 	}
 }
 
@@ -607,5 +620,44 @@ func TestPinAndDraftFollowTheUser(t *testing.T) {
 	}
 	if list, _ := web.c.ConversationList(ctx, 1, 1); len(list) != 1 || list[0].ConversationID != withCarol || list[0].DraftText != "half a thought" {
 		t.Errorf("second page = %+v", list)
+	}
+}
+
+func TestManyConversations(t *testing.T) {
+	const n = protocol.DefaultSyncLimit + 15 // more than one sync page
+	e := newEnv(t, nil)
+	e.user("hub")
+	for i := 0; i < n; i++ {
+		e.user("u" + strconv.Itoa(i))
+	}
+	a := e.device("hub", deviceOpt{platform: protocol.PlatformWeb})
+	for i := 0; i < n; i++ {
+		a.enqueue("u"+strconv.Itoa(i), "", "hello "+strconv.Itoa(i))
+	}
+	a.waitFor("outbox flushed", func() bool { return a.outboxLen() == 0 })
+
+	// A second device of the hub starts from nothing.
+	d := e.device("hub", deviceOpt{platform: protocol.PlatformDesktop})
+	ctx := context.Background()
+	d.waitFor("every conversation listed and named", func() bool {
+		list, err := d.c.ConversationList(ctx, 0, 0)
+		if err != nil || len(list) != n {
+			return false
+		}
+		for _, cv := range list {
+			if !strings.HasPrefix(cv.ShowName, "Nick u") || cv.LatestMessage == nil || cv.UnreadCount != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	list, _ := d.c.ConversationList(ctx, 0, 0)
+	// Newest first: the last message sent heads the list.
+	if list[0].LatestMessage.Text != "hello "+strconv.Itoa(n-1) {
+		t.Errorf("first conversation = %+v", list[0])
+	}
+	page, err := d.c.ConversationList(ctx, n-5, 10)
+	if err != nil || len(page) != 5 {
+		t.Errorf("last page = %d conversations, %v", len(page), err)
 	}
 }
