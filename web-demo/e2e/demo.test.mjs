@@ -394,6 +394,20 @@ describe('web demo', { timeout: 600_000 }, () => {
     await message(frank, 'before the outage').waitFor();
     assert.equal(await message(frank, 'typed while offline').count(), 1);
 
+    // A second outage, and this time the sender's page reloads before the
+    // server is back: the message waits in the outbox and goes out once.
+    await server.stop();
+    await erin.page.getByTestId('connection-banner').waitFor();
+    await send(erin, 'typed offline, then reloaded');
+    await erin.page.reload();
+    await erin.page.getByTestId('main-screen').waitFor();
+    await message(erin, 'typed offline, then reloaded', 'sending').waitFor();
+    await server.start();
+    await message(erin, 'typed offline, then reloaded', 'sent').waitFor();
+    await message(frank, 'typed offline, then reloaded').waitFor();
+    assert.equal(await message(frank, 'typed offline, then reloaded').count(), 1);
+    assert.equal(await message(erin, 'typed offline, then reloaded').count(), 1);
+
     assertClean(erin, frank);
   });
 

@@ -187,9 +187,25 @@ function openConversation(conv) {
     chat.upsertMany([p.shown], { toBottom: true });
     if (p.failed) chat.setFailed(id, p.error);
   }
+  loadUnsent(conv.conversationID);
   if (conv.sessionType === 'group') loadGroupInfo(conv.groupID);
   markOpenRead();
   if (window.matchMedia('(min-width: 761px)').matches) chat.focusComposer();
+}
+
+/**
+ * loadUnsent shows own messages that have no seq yet: still in the outbox
+ * (sending) or given up on (failed), e.g. after a reload. History holds only
+ * stored messages, so these come from the SDK's getUnsentMessages (an extra).
+ */
+async function loadUnsent(conversationID) {
+  if (typeof state.client.getUnsentMessages !== 'function') return;
+  try {
+    const messages = await state.client.getUnsentMessages({ conversationID });
+    if (chat.conv && chat.conv.conversationID === conversationID) chat.upsertMany(messages || [], { toBottom: true });
+  } catch (err) {
+    console.warn('getUnsentMessages', err);
+  }
 }
 
 async function loadGroupInfo(groupID) {
