@@ -428,3 +428,41 @@ func TestUnansweredSyncReconnects(t *testing.T) {
 		return timedOut && connects >= 2
 	})
 }
+
+func TestRateLimitedRequestsAreRetried(t *testing.T) {
+	fs := &fakeServer{}
+	refusals := 0
+	fs.handle = func(f *protocol.Frame) (any, *protocol.Error, bool) {
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		if f.Type != protocol.ReqPing && refusals < 6 && refusals%2 == 0 {
+			refusals++
+			return nil, &protocol.Error{Code: protocol.CodeRateLimited}, true
+		}
+		refusals++
+		switch f.Type {
+		case protocol.ReqListFriends:
+			return protocol.UsersResp{Users: []protocol.User{{UserID: "bob"}}}, nil, true
+		case protocol.ReqSync:
+			return protocol.SyncResp{}, nil, true
+		}
+		return nil, &protocol.Error{Code: protocol.CodeUnimplemented}, true
+	}
+	c, rec := newTestClient(t, fs, mem.New(), nil)
+	ctx := context.Background()
+	if err := c.Login(ctx, "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "catch-up despite back-pressure", func(evs []core.Event) bool {
+		for _, ev := range evs {
+			if sp, ok := ev.(core.SyncProgressed); ok && sp.Phase == core.SyncFinish {
+				return sp.Err == ""
+			}
+		}
+		return false
+	})
+	friends, err := c.FriendList(ctx)
+	if err != nil || len(friends) != 1 {
+		t.Errorf("FriendList = %+v, %v", friends, err)
+	}
+}

@@ -127,9 +127,10 @@ func (w *wire) kickedReason() string {
 	return w.kicked
 }
 
-// call sends one request and decodes its response into resp (may be nil).
-// Errors: the server's *Error, a network error when the connection ends
-// first, or timeout/canceled from ctx.
+// call sends one request and decodes its response into resp (may be nil),
+// repeating it while the server answers rate_limited. Errors: the server's
+// *Error, a network error when the connection ends first, or
+// timeout/canceled from ctx.
 func (w *wire) call(ctx context.Context, typ string, req, resp any) error {
 	if _, ok := ctx.Deadline(); !ok && w.timeout > 0 {
 		// Nothing waits forever for a server that stopped answering.
@@ -137,11 +138,27 @@ func (w *wire) call(ctx context.Context, typ string, req, resp any) error {
 		ctx, cancel = context.WithTimeout(ctx, w.timeout)
 		defer cancel()
 	}
-	p, err := w.start(typ, req)
-	if err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		p, err := w.start(typ, req)
+		if err != nil {
+			return err
+		}
+		err = w.await(ctx, p, resp)
+		if protocol.CodeOf(err) != protocol.CodeRateLimited {
+			return err
+		}
+		// Back-pressure: wait and ask again, within the caller's deadline.
+		t := time.NewTimer(backoff(attempt, 50*time.Millisecond, 2*time.Second))
+		select {
+		case <-t.C:
+		case <-w.ctx.Done():
+			t.Stop()
+			return errNetwork(context.Cause(w.ctx))
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
 	}
-	return w.await(ctx, p, resp)
 }
 
 // request is one request on the wire, waiting for its response.
