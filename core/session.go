@@ -406,6 +406,10 @@ func (s *session) catchUp(w *wire) error {
 		if len(resp.Conversations) > 0 {
 			s.c.events.emit(SyncProgressed{Phase: SyncProgress, Conversations: nConv, Messages: nMsg})
 		}
+		if resp.HasMore && next <= cursor {
+			// A server that says "more" without moving would loop us forever.
+			return finish(&Error{Code: protocol.CodeInternal, Message: "sync: hasMore without a new cursor"})
+		}
 		cursor, first = next, false
 		if !resp.HasMore {
 			return finish(nil)
