@@ -347,6 +347,16 @@ describe('web demo', { timeout: 600_000 }, () => {
 
     await carol.page.getByTestId('friends-button').click();
     await carol.page.locator('[data-testid="friend-item"]').filter({ hasText: dave.nickname }).waitFor();
+    await carol.page.keyboard.press('Escape');
+
+    // A new display name shows at once and after a reload.
+    await carol.page.getByTestId('profile-button').click();
+    await carol.page.getByTestId('profile-nickname').fill('Carol K.');
+    await carol.page.getByTestId('profile-submit').click();
+    await waitText(carol, 'self-name', 'Carol K.');
+    await carol.page.reload();
+    await carol.page.getByTestId('main-screen').waitFor();
+    await waitText(carol, 'self-name', 'Carol K.');
 
     assertClean(carol, dave);
   });

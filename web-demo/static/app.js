@@ -706,9 +706,11 @@ async function boot() {
     reloadFriendRequests,
     canListFriendRequests,
     nameOf,
+    showSelf,
   });
   $('logout-button').addEventListener('click', logout);
   $('pin-button').addEventListener('click', togglePin);
+  $('self').addEventListener('click', () => dialogs.openProfile(state.self));
   $('new-chat-button').addEventListener('click', () => dialogs.openNewChat());
   $('new-group-button').addEventListener('click', () => dialogs.openNewGroup());
   $('friends-button').addEventListener('click', () => dialogs.openFriends());

@@ -25,7 +25,8 @@ function closeButtons(dialog) {
 /**
  * mountDialogs wires the dialogs to the app.
  * app: {client, selfID(), lookupUser(username) -> User, openUserChat(User), openGroupChat(Group),
- *       friendRequests() -> request[], reloadFriendRequests() -> Promise, nameOf(userID)}
+ *       friendRequests() -> request[], reloadFriendRequests() -> Promise, canListFriendRequests(),
+ *       nameOf(userID), showSelf(User)}
  */
 export function mountDialogs(app) {
   // --- New chat ---
@@ -239,7 +240,35 @@ export function mountDialogs(app) {
     );
   }
 
+  // --- Profile ---
+  const profileDialog = $('profile-dialog');
+  const profileForm = $('profile-form');
+  const profileError = byTestID(profileDialog, 'profile-error');
+  closeButtons(profileDialog);
+  profileForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const nickname = profileForm.elements.nickname.value.trim();
+    if (!nickname) return showError(profileError, 'Choose a display name.');
+    const submit = byTestID(profileDialog, 'profile-submit');
+    submit.disabled = true;
+    showError(profileError, '');
+    try {
+      app.showSelf(await app.client.setSelfInfo({ nickname }));
+      profileDialog.close();
+    } catch (err) {
+      showError(profileError, err.message || String(err));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
   return {
+    openProfile(self) {
+      profileForm.reset();
+      profileForm.elements.nickname.value = (self && self.nickname) || '';
+      showError(profileError, '');
+      profileDialog.showModal();
+    },
     openNewChat() {
       chatForm.reset();
       showError(chatError, '');
@@ -284,7 +313,7 @@ export function mountDialogs(app) {
       if (friendsDialog.open) await renderFriends();
     },
     closeAll() {
-      for (const d of [chatDialog, groupDialog, friendsDialog]) if (d.open) d.close();
+      for (const d of [chatDialog, groupDialog, friendsDialog, profileDialog]) if (d.open) d.close();
     },
   };
 }
