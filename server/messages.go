@@ -275,11 +275,25 @@ func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*pr
 		limit = protocol.DefaultSyncLimit
 	}
 	limit = min(limit, protocol.MaxSyncLimit)
-	convs, err := s.store.ChangedConversations(ctx, c.UserID, req.Cursor, limit+1)
+	cursor := req.Cursor
+	if cursor > 0 {
+		// A cursor from the future means the server's data was reset or
+		// restored from a backup: start over rather than report nothing
+		// until the counter catches up.
+		u, err := s.store.User(ctx, c.UserID)
+		if err != nil {
+			return nil, err
+		}
+		// (A store that does not report versions reports 0: no reset.)
+		if u.ChangeVersion > 0 && cursor > u.ChangeVersion {
+			cursor = 0
+		}
+	}
+	convs, err := s.store.ChangedConversations(ctx, c.UserID, cursor, limit+1)
 	if err != nil {
 		return nil, err
 	}
-	resp := &protocol.SyncResp{Conversations: []protocol.ConversationState{}, Cursor: req.Cursor}
+	resp := &protocol.SyncResp{Conversations: []protocol.ConversationState{}, Cursor: cursor}
 	if len(convs) > limit {
 		convs, resp.HasMore = convs[:limit], true
 	}

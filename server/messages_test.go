@@ -302,6 +302,13 @@ func TestSyncPages(t *testing.T) {
 		t.Fatalf("saw %d conversations", len(seen))
 	}
 	b.wantError(protocol.ReqSync, protocol.SyncReq{Cursor: -1}, protocol.CodeInvalidArgument)
+
+	// A cursor the server never gave (its data was reset) starts over.
+	var sr protocol.SyncResp
+	b.do(protocol.ReqSync, protocol.SyncReq{Cursor: cursor + 1000}, &sr)
+	if len(sr.Conversations) != 5 || sr.Cursor != cursor {
+		t.Fatalf("future cursor: %d conversations, cursor %d (want %d)", len(sr.Conversations), sr.Cursor, cursor)
+	}
 }
 
 func TestPull(t *testing.T) {

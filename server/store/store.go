@@ -37,6 +37,9 @@ type User struct {
 	// TokenGeneration is bumped by "revoke all": only tokens carrying the
 	// current generation are valid.
 	TokenGeneration int64
+	// ChangeVersion is the user's sync counter: the highest version of
+	// their conversations; 0 before any. Read-only (CreateUser ignores it).
+	ChangeVersion int64
 }
 
 // Profile converts u to its public wire form.

@@ -10,11 +10,11 @@ import (
 	"parley/server/store"
 )
 
-const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, x''), nickname, face_url, create_time, token_generation`
+const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, x''), nickname, face_url, create_time, token_generation, change_version`
 
 func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
 	var u store.User
-	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration); err != nil {
+	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration, &u.ChangeVersion); err != nil {
 		return nil, err
 	}
 	return &u, nil

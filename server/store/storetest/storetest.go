@@ -204,6 +204,7 @@ func testAppendSingle(t *testing.T, s store.Store) {
 	if r.Message.Seq != 3 {
 		t.Fatalf("third seq %d", r.Message.Seq)
 	}
+
 	for _, u := range []string{"a", "b"} {
 		st, err := s.Conversation(ctx, u, conv)
 		must(t, err)
