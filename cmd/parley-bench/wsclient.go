@@ -82,9 +82,13 @@ func dial(ctx context.Context, base, userID, token string, o dialOptions) (*clie
 	if err != nil {
 		return nil, err
 	}
-	u.Scheme = map[string]string{"https": "wss"}[u.Scheme]
-	if u.Scheme == "" {
+	switch u.Scheme {
+	case "https":
+		u.Scheme = "wss"
+	case "http":
 		u.Scheme = "ws"
+	default:
+		return nil, fmt.Errorf("-server %q: want an http:// or https:// URL", base)
 	}
 	u.Path = protocol.WSPath
 	u.RawQuery = url.Values{protocol.WSTokenParam: {token}}.Encode()
