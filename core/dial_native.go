@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/coder/websocket"
 )
@@ -32,6 +33,13 @@ func (d NativeDialer) Dial(ctx context.Context, url string) (Conn, error) {
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
 			return nil, fmt.Errorf("dial: %w", ErrUnauthorized)
+		}
+		// net/http's errors quote the URL, and with it the token: keep
+		// that out of error messages and logs.
+		if i := strings.IndexByte(url, '?'); i >= 0 {
+			if msg := err.Error(); strings.Contains(msg, url[i:]) {
+				return nil, &redactedError{msg: "dial: " + strings.ReplaceAll(msg, url[i:], "?token=REDACTED"), err: err}
+			}
 		}
 		return nil, fmt.Errorf("dial: %w", err)
 	}
@@ -68,3 +76,13 @@ func (n *nativeConn) Close() error {
 	}
 	return err
 }
+
+// redactedError shows a message with the token removed and still unwraps
+// to the original error for errors.Is.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
