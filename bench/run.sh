@@ -65,7 +65,7 @@ for s in ${SCENARIOS:-$all}; do
 	direct-flat) bench direct-flat -scenario direct -pairs 100 -duration 20s ;;
 	direct-rate) bench direct-rate -scenario direct -pairs 100 -rate 1000 -duration 20s ;;
 	group-rate) bench group-rate -scenario group -members 100 -senders 4 -rate 100 -duration 20s ;;
-	group-flat) bench group-flat -scenario group -members 100 -senders 4 -duration 15s ;;
+	group-flat) bench group-flat -scenario group -members 100 -senders 20 -duration 15s ;;
 	catchup) bench catchup -scenario catchup -conversations 1000 -changed 100 -per-conv 100 ;;
 	catchup-compress) bench catchup-compress -scenario catchup -conversations 1000 -changed 100 -per-conv 100 -compress ;;
 	*) echo "unknown scenario $s" >&2; exit 2 ;;

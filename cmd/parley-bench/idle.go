@@ -89,10 +89,15 @@ func runIdle(ctx context.Context, c *config, r *result) error {
 	if err != nil {
 		return fmt.Errorf("read server metrics: %w", err)
 	}
+	var afterGC *serverStats
 	if path, err := c.profiler().fetch(ctx, "heap?gc=1", "heap"); err != nil {
 		r.note("heap profile: %v", err)
 	} else if path != "" {
 		r.note("server heap profile with the connections open: %s", path)
+		// The profile ran a GC: what is left is what the connections hold.
+		if s, err := a.scrape(ctx, c.pid); err == nil {
+			afterGC = &s
+		}
 	}
 	if path, err := c.profiler().fetch(ctx, "goroutine", "goroutine"); err != nil {
 		r.note("goroutine profile: %v", err)
@@ -109,6 +114,10 @@ func runIdle(ctx context.Context, c *config, r *result) error {
 		r.addTarget("server RSS per connection", round3((after.RSS-before.RSS)/float64(opened)/1024), "KB", "<= 20 KB at 20,000")
 		r.add("  of which Go heap in use", round3((after.HeapInuse-before.HeapInuse)/float64(opened)/1024), "KB")
 		r.add("  of which goroutine stacks", round3((after.StackInuse-before.StackInuse)/float64(opened)/1024), "KB")
+		if afterGC != nil {
+			r.add("after a forced GC: RSS per connection", round3((afterGC.RSS-before.RSS)/float64(opened)/1024), "KB")
+			r.add("after a forced GC: Go heap in use per connection", round3((afterGC.HeapInuse-before.HeapInuse)/float64(opened)/1024), "KB")
+		}
 	}
 	c.log("closing")
 	return nil
