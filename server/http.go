@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"path"
 	"strings"
 
@@ -36,20 +37,22 @@ func (s *Server) routes() http.Handler {
 	})
 
 	if s.cfg.SDKDir != "" {
-		mux.Handle("GET /sdk/", http.StripPrefix("/sdk/", wasmType(http.FileServer(http.Dir(s.cfg.SDKDir)))))
+		sdk := os.DirFS(s.cfg.SDKDir)
+		mux.Handle("GET /sdk/", http.StripPrefix("/sdk/", wasmType(newGzipFiles(sdk, http.FileServerFS(sdk)))))
 	}
 	if s.cfg.DemoFS != nil {
-		mux.Handle("/", http.FileServerFS(s.cfg.DemoFS))
+		mux.Handle("/", newGzipFiles(s.cfg.DemoFS, http.FileServerFS(s.cfg.DemoFS)))
 	}
 	return s.guard(mux)
 }
 
-// guard counts requests in progress (so Shutdown can wait for them),
-// refuses new ones while shutting down, answers CORS for the API, and
-// measures each request.
+// guard sets the security headers, counts requests in progress (so
+// Shutdown can wait for them), refuses new ones while shutting down,
+// answers CORS for the API, and measures each request.
 func (s *Server) guard(next http.Handler) http.Handler {
 	next = s.metrics.observe(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		securityHeaders(w.Header(), r.URL.Path)
 		if origin := r.Header.Get("Origin"); origin != "" && strings.HasPrefix(r.URL.Path, "/api/") && s.originAllowed(r) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
