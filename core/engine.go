@@ -216,9 +216,6 @@ type foldResult struct {
 	// Sent are the user's own pending messages now known to be stored on the
 	// server; their SendMessage calls resolve with them.
 	Sent []Message
-	// ReadBehind lists conversations the user read further locally than the
-	// server knows; the session sends their read seq.
-	ReadBehind []Conversation
 }
 
 // fold folds states and messages into local state. Whatever is already
@@ -264,8 +261,9 @@ func fold(l localState, in foldInput) foldResult {
 		}
 		if st.ReadSeq > c.ReadSeq {
 			c.ReadSeq = st.ReadSeq
-		} else if c.ReadSeq > st.ReadSeq {
-			res.ReadBehind = append(res.ReadBehind, *c)
+		}
+		if st.ReadSeq > c.ServerReadSeq {
+			c.ServerReadSeq = st.ReadSeq
 		}
 		if st.Version >= c.Version {
 			c.IsPinned = st.IsPinned
@@ -356,6 +354,9 @@ func fold(l localState, in foldInput) foldResult {
 		}
 		if m.SendID == l.Self && m.Seq > c.ReadSeq {
 			c.ReadSeq = m.Seq
+		}
+		if m.SendID == l.Self && m.Seq > c.ServerReadSeq {
+			c.ServerReadSeq = m.Seq // the server moves it with the send
 		}
 		if c.LatestMessage == nil || m.Seq >= c.LatestMessage.Seq {
 			mm := m
@@ -448,4 +449,16 @@ func totalUnread(unread map[string]int64) int64 {
 		n += u
 	}
 	return n
+}
+
+// unsentReads picks the conversations read further here than the server
+// knows (marked while offline): their read seq is to be sent.
+func unsentReads(convs []Conversation) []protocol.MarkReadReq {
+	var out []protocol.MarkReadReq
+	for _, c := range convs {
+		if c.ReadSeq > c.ServerReadSeq {
+			out = append(out, protocol.MarkReadReq{ConversationID: c.ConversationID, ReadSeq: c.ReadSeq})
+		}
+	}
+	return out
 }

@@ -132,7 +132,7 @@ func TestFold(t *testing.T) {
 	}
 	base := func(localMax, maxSeq, readSeq int64) *Conversation {
 		return &Conversation{ConversationID: convAB, SessionType: protocol.SessionSingle, UserID: "bob",
-			MinSeq: 1, MaxSeq: maxSeq, LocalMaxSeq: localMax, ReadSeq: readSeq, UnreadCount: maxSeq - readSeq}
+			MinSeq: 1, MaxSeq: maxSeq, LocalMaxSeq: localMax, ReadSeq: readSeq, ServerReadSeq: readSeq, UnreadCount: maxSeq - readSeq}
 	}
 	type want struct {
 		newSeqs     []int64 // announced
@@ -145,7 +145,6 @@ func TestFold(t *testing.T) {
 		latest      int64
 		changed     bool // conversationsChanged announced
 		convWritten bool
-		readBehind  int
 	}
 	cases := []struct {
 		name  string
@@ -214,10 +213,10 @@ func TestFold(t *testing.T) {
 			want:  want{unread: 2, localMax: 5, maxSeq: 7, readSeq: 5, changed: true, convWritten: true},
 		},
 		{
-			name:  "state behind the local read seq is reported",
+			name:  "state behind the local read seq does not move it back",
 			local: localState{Self: "alice", Convs: map[string]*Conversation{convAB: base(5, 5, 5)}},
 			in:    foldInput{States: []protocol.ConversationState{{ConversationID: convAB, SessionType: protocol.SessionSingle, PeerUserID: "bob", MaxSeq: 5, MinSeq: 1, ReadSeq: 2}}},
-			want:  want{unread: 0, localMax: 5, maxSeq: 5, readSeq: 5, readBehind: 1},
+			want:  want{},
 		},
 		{
 			name: "an older state does not undo a newer pin",
@@ -261,9 +260,6 @@ func TestFold(t *testing.T) {
 			}
 			if !reflect.DeepEqual(res.Changes.RemovedOutbox, sent) {
 				t.Errorf("RemovedOutbox = %v, want %v", res.Changes.RemovedOutbox, sent)
-			}
-			if len(res.ReadBehind) != c.want.readBehind {
-				t.Errorf("ReadBehind = %v", res.ReadBehind)
 			}
 			if (len(res.Changed) > 0) != c.want.changed {
 				t.Errorf("Changed = %+v, want announced %v", res.Changed, c.want.changed)
@@ -397,5 +393,19 @@ func TestContinuePulls(t *testing.T) {
 				t.Errorf("continuePulls = %+v, want %+v", got, c.want)
 			}
 		})
+	}
+}
+
+func TestUnsentReads(t *testing.T) {
+	convs := []Conversation{
+		{ConversationID: "a", ReadSeq: 5, ServerReadSeq: 5},
+		{ConversationID: "b", ReadSeq: 7, ServerReadSeq: 3},
+		{ConversationID: "c", ReadSeq: 0, ServerReadSeq: 0},
+		{ConversationID: "d", ReadSeq: 2, ServerReadSeq: 4},
+	}
+	got := unsentReads(convs)
+	want := []protocol.MarkReadReq{{ConversationID: "b", ReadSeq: 7}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("unsentReads = %+v, want %+v", got, want)
 	}
 }

@@ -205,6 +205,9 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 			return
 		}
 		caughtUp = true
+		if err := s.sendReads(w); err != nil {
+			s.cfg.Logger.Warn("sending read seqs failed", "err", err)
+		}
 		s.pushLoop(w)
 	}()
 	s.setState(ConnConnected, w)
@@ -336,9 +339,6 @@ func (s *session) announce(ctx context.Context, res foldResult, totalChanged boo
 	s.c.events.emit(evs...)
 	if len(res.Changed) > 0 {
 		s.fetchProfiles(res.Changed)
-	}
-	for _, c := range res.ReadBehind {
-		s.sendReadBehind(c)
 	}
 }
 
@@ -552,20 +552,27 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 	return nil
 }
 
-// sendReadBehind tells the server (and so the user's other devices) a read
-// seq it missed, e.g. one marked while offline.
-func (s *session) sendReadBehind(c Conversation) {
-	w := s.liveWire()
-	if w == nil {
-		return
+// sendReads tells the server (and so the user's other devices) the read
+// seqs marked here while offline.
+func (s *session) sendReads(w *wire) error {
+	convs, err := s.store.Conversations(w.ctx)
+	if err != nil {
+		return err
 	}
-	s.goBackground(func() {
+	for _, req := range unsentReads(convs) {
 		var st protocol.ConversationState
-		req := protocol.MarkReadReq{ConversationID: c.ConversationID, ReadSeq: c.ReadSeq}
 		if err := w.call(w.ctx, protocol.ReqMarkRead, req, &st); err != nil {
-			s.cfg.Logger.Debug("sending read seq failed", "conversation", c.ConversationID, "err", err)
+			if protocol.CodeOf(err) == protocol.CodeNetwork {
+				return err
+			}
+			s.cfg.Logger.Warn("sending read seq refused", "conversation", req.ConversationID, "err", err)
+			continue
 		}
-	})
+		if _, err := s.applyFold(w.ctx, foldInput{States: []protocol.ConversationState{st}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // goBackground runs fn on a goroutine that Logout waits for, unless the

@@ -72,6 +72,9 @@ type Conversation struct {
 	MinSeq int64 `json:"minSeq"`
 	// ReadSeq is the user's read position; messages above it are unread.
 	ReadSeq int64 `json:"readSeq"`
+	// ServerReadSeq is the read position the server is known to hold; a
+	// ReadSeq above it (marked while offline) is sent after reconnecting.
+	ServerReadSeq int64 `json:"serverReadSeq"`
 	// LocalMaxSeq is the top of the contiguous run of messages held locally:
 	// the sync engine pulls (LocalMaxSeq, MaxSeq] when it learns of more.
 	LocalMaxSeq int64 `json:"localMaxSeq"`

@@ -491,6 +491,37 @@ func TestReadOfflineReachesOtherDevice(t *testing.T) {
 	desk.waitNew(2)
 	web.waitFor("web sees the desktop's read", func() bool { return web.total == 1 })
 	desk.waitFor("desktop counts the new one", func() bool { return desk.total == 1 })
+
+	// Read offline in a conversation that does not change on the server
+	// meanwhile: no sync page carries it, and the read still gets through.
+	// A reconnect first, so that the desktop's cursor covers every change.
+	finishes := func() int {
+		n := 0
+		for _, ev := range desk.events {
+			if sp, ok := ev.(core.SyncProgressed); ok && sp.Phase == core.SyncFinish && sp.Err == "" {
+				n++
+			}
+		}
+		return n
+	}
+	desk.mu.Lock()
+	before := finishes()
+	desk.mu.Unlock()
+	desk.dial.cut()
+	desk.waitFor("a reconnect and its sync", func() bool { return finishes() > before })
+	desk.dial.down.Store(true)
+	desk.dial.cut()
+	desk.waitFor("offline again", func() bool {
+		return len(desk.states) > 0 && desk.states[len(desk.states)-1] != core.ConnConnected
+	})
+	if err := desk.c.MarkConversationAsRead(context.Background(), conv); err != nil {
+		t.Fatal(err)
+	}
+	desk.dial.down.Store(false)
+	web.waitFor("web sees the second offline read", func() bool { return web.total == 0 })
+	if cv := conversation(t, web, conv); cv.UnreadCount != 0 || cv.ReadSeq != 2 {
+		t.Errorf("web: unread %d readSeq %d", cv.UnreadCount, cv.ReadSeq)
+	}
 }
 
 func TestFreshDeviceReadsHistoryFromServer(t *testing.T) {
