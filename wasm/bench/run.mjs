@@ -215,6 +215,7 @@ async function main() {
       const ctx = await browser.newContext();
       const page = await openPage(ctx);
       log('timing wasm download, compile, instantiate');
+      results.pageReadyMs = await page.evaluate(() => window.benchReadyMs);
       results.wasmLoad = await page.evaluate(() => window.bench.wasmLoad());
       await ctx.close();
     }

@@ -185,3 +185,6 @@ function rawGetAll(dbName, storeName) {
 
 window.bench = { wasmLoad, firstSync, catchUp, firstList };
 status.textContent = 'ready';
+// Navigation start to this line: the page, index.js and this module
+// fetched and evaluated, the one line of text rendered (no wasm yet).
+window.benchReadyMs = round(now());
