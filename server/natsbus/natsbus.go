@@ -1,0 +1,292 @@
+// Package natsbus is the bus.Bus of several parleyd nodes: each event is
+// delivered to this node's connections at once and published on one NATS
+// subject that every node of the deployment subscribes to; each node then
+// delivers it to its own connections of the event's users.
+//
+// One subject for all events, rather than one per user, means a push to a
+// group of a thousand members is one NATS message, not a thousand, and a
+// node needs no subscription per connected user; the price is that every
+// node reads every event (docs/scaling.md discusses the limits).
+//
+// Delivery is at most once (core NATS): the bus is fan-out only. Messages,
+// seqs and read states live in the store, and a client that misses a push
+// catches up through sync. To make sure it does, the bus calls
+// Config.Missed whenever this node may have missed events: after a
+// reconnect to NATS, or when NATS dropped events because the node fell
+// behind. parleyd then closes the node's WebSocket connections; their
+// clients reconnect and sync.
+package natsbus
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"parley/server/bus"
+)
+
+// DefaultSubject is the subject events travel on unless configured.
+const DefaultSubject = "parley.push"
+
+// Config configures a Bus. Only URL is required.
+type Config struct {
+	// URL is the NATS server, "nats://host:4222", or several separated by
+	// commas. A query "?subject=…" sets Subject (unless set here), so that
+	// the whole bus is configured by one string (parleyd's -bus flag).
+	URL string
+	// Subject is the subject the nodes of one deployment share; default
+	// DefaultSubject. Deployments sharing a NATS server use different ones.
+	Subject string
+	// NodeID names this node in events and logs; default random.
+	NodeID string
+	// Logger receives connection changes; nil is silent.
+	Logger *slog.Logger
+	// Missed is called, on a NATS goroutine, when this node may have
+	// missed other nodes' events. nil ignores it.
+	Missed func()
+	// ReconnectWait is the pause between reconnect attempts; default 1s
+	// (with jitter). The bus keeps reconnecting until closed.
+	ReconnectWait time.Duration
+}
+
+// Bus is a bus.Bus over NATS.
+type Bus struct {
+	cfg     Config
+	nc      *nats.Conn
+	sub     *nats.Subscription
+	deliver func(bus.Event)
+	log     *slog.Logger
+}
+
+var _ bus.Bus = (*Bus)(nil)
+
+// header is the JSON line before the frame in a NATS message.
+type header struct {
+	Node     string   `json:"node"`
+	UserIDs  []string `json:"users"`
+	SkipConn string   `json:"skip,omitempty"`
+	Type     string   `json:"type,omitempty"`
+	Kick     *kick    `json:"kick,omitempty"`
+}
+
+type kick struct {
+	TokenID         string `json:"token,omitempty"`
+	BelowGeneration int64  `json:"belowGen,omitempty"`
+}
+
+// Connect connects to NATS and subscribes to the deployment's subject.
+// deliver hands an event to this node's connections; it must not block,
+// and it is called both from Publish and from a NATS goroutine.
+func Connect(ctx context.Context, cfg Config, deliver func(bus.Event)) (*Bus, error) {
+	servers, subject, err := parseURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Subject == "" {
+		cfg.Subject = subject
+	}
+	if cfg.Subject == "" {
+		cfg.Subject = DefaultSubject
+	}
+	if cfg.NodeID == "" {
+		b := make([]byte, 6)
+		rand.Read(b)
+		cfg.NodeID = "n" + hex.EncodeToString(b)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ReconnectWait <= 0 {
+		cfg.ReconnectWait = time.Second
+	}
+	timeout := 5 * time.Second
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	b := &Bus{cfg: cfg, deliver: deliver, log: cfg.Logger.With("bus", "nats", "node", cfg.NodeID)}
+	missed := func(reason string) {
+		b.log.Warn("events from other nodes may have been missed", "reason", reason)
+		if cfg.Missed != nil {
+			cfg.Missed()
+		}
+	}
+	nc, err := nats.Connect(servers,
+		nats.Name("parleyd "+cfg.NodeID),
+		nats.Timeout(timeout),
+		// This node delivers its own events directly, not through NATS.
+		nats.NoEcho(),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(cfg.ReconnectWait),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			b.log.Warn("disconnected from NATS", "err", err)
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			b.log.Info("reconnected to NATS", "server", nc.ConnectedUrlRedacted())
+			missed("reconnected")
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrSlowConsumer) {
+				missed("slow consumer")
+				return
+			}
+			b.log.Warn("NATS error", "err", err)
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: connect: %w", err)
+	}
+	b.nc = nc
+	b.sub, err = nc.Subscribe(cfg.Subject, b.receive)
+	if err == nil {
+		// Once the server has the subscription, no event published after
+		// Connect returns is missed.
+		err = nc.FlushWithContext(ctx)
+	}
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("natsbus: subscribe %q: %w", cfg.Subject, err)
+	}
+	b.log.Info("connected to NATS", "server", nc.ConnectedUrlRedacted(), "subject", cfg.Subject)
+	return b, nil
+}
+
+// parseURL splits "nats://a:4222,nats://b:4222?subject=x" into the servers
+// and the subject.
+func parseURL(s string) (servers, subject string, err error) {
+	servers, query, _ := strings.Cut(s, "?")
+	if servers == "" {
+		return "", "", errors.New("natsbus: no NATS URL")
+	}
+	for _, srv := range strings.Split(servers, ",") {
+		u, err := url.Parse(strings.TrimSpace(srv))
+		if err != nil || u.Host == "" || (u.Scheme != "nats" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss") {
+			return "", "", fmt.Errorf("natsbus: invalid NATS URL (want nats://host:port)")
+		}
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", "", fmt.Errorf("natsbus: invalid NATS URL query: %w", err)
+	}
+	subject = q.Get("subject")
+	if subject != "" && strings.ContainsAny(subject, " \t\r\n*>") {
+		return "", "", fmt.Errorf("natsbus: invalid subject %q", subject)
+	}
+	return servers, subject, nil
+}
+
+// NodeID returns this node's ID.
+func (b *Bus) NodeID() string { return b.cfg.NodeID }
+
+// Publish implements bus.Bus: it delivers ev to this node's connections,
+// then publishes it to the other nodes. An error means the other nodes
+// will not get it (their clients catch up through sync); this node's
+// connections got it anyway. A large user list is split over several NATS
+// messages, each within the server's payload limit.
+func (b *Bus) Publish(_ context.Context, ev bus.Event) error {
+	b.deliver(ev)
+	h := header{Node: b.cfg.NodeID, SkipConn: ev.SkipConn, Type: ev.Type}
+	if ev.Kick != nil {
+		h.Kick = &kick{TokenID: ev.Kick.TokenID, BelowGeneration: ev.Kick.BelowGeneration}
+	}
+	// Room for the user IDs: the payload limit less the frame and the
+	// rest of the header, with some slack.
+	room := int(b.nc.MaxPayload()) - len(ev.Frame) - 512 - len(ev.SkipConn) - len(ev.Type) - len(h.Node)
+	if h.Kick != nil {
+		room -= len(h.Kick.TokenID)
+	}
+	users := ev.UserIDs
+	for len(users) > 0 {
+		n, size := 0, 0
+		for n < len(users) {
+			// A quoted ID and a comma; doubling covers JSON escapes.
+			add := 2*len(users[n]) + 3
+			if n > 0 && size+add > room {
+				break
+			}
+			size += add
+			n++
+		}
+		if size > room {
+			return fmt.Errorf("natsbus: publish %s: frame of %d bytes too large for NATS", ev.Type, len(ev.Frame))
+		}
+		h.UserIDs = users[:n]
+		users = users[n:]
+		data, err := encode(&h, ev.Frame)
+		if err != nil {
+			return err
+		}
+		if err := b.nc.Publish(b.cfg.Subject, data); err != nil {
+			return fmt.Errorf("natsbus: publish %s: %w", ev.Type, err)
+		}
+	}
+	return nil
+}
+
+func encode(h *header, frame []byte) ([]byte, error) {
+	head, err := json.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: encode: %w", err)
+	}
+	// JSON never holds a raw newline, so the first one ends the header.
+	data := make([]byte, 0, len(head)+1+len(frame))
+	data = append(data, head...)
+	data = append(data, '\n')
+	return append(data, frame...), nil
+}
+
+func decode(data []byte) (bus.Event, string, error) {
+	head, frame, ok := bytes.Cut(data, []byte{'\n'})
+	if !ok {
+		return bus.Event{}, "", errors.New("no header")
+	}
+	var h header
+	if err := json.Unmarshal(head, &h); err != nil {
+		return bus.Event{}, "", err
+	}
+	ev := bus.Event{UserIDs: h.UserIDs, SkipConn: h.SkipConn, Type: h.Type, Frame: frame}
+	if h.Kick != nil {
+		ev.Kick = &bus.Kick{TokenID: h.Kick.TokenID, BelowGeneration: h.Kick.BelowGeneration}
+	}
+	return ev, h.Node, nil
+}
+
+// receive delivers another node's event. NATS calls it from one goroutine
+// per subscription, so each node's events are delivered in the order that
+// node published them.
+func (b *Bus) receive(m *nats.Msg) {
+	ev, node, err := decode(m.Data)
+	if err != nil {
+		b.log.Warn("dropping malformed event", "err", err)
+		return
+	}
+	if node == b.cfg.NodeID {
+		return // delivered by Publish already
+	}
+	b.deliver(ev)
+}
+
+// Close implements bus.Bus: it stops receiving, sends what is buffered
+// and disconnects.
+func (b *Bus) Close() error {
+	err := b.sub.Unsubscribe()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if ferr := b.nc.FlushWithContext(ctx); ferr != nil && !errors.Is(ferr, nats.ErrConnectionClosed) {
+		err = errors.Join(err, ferr)
+	}
+	b.nc.Close()
+	if err != nil {
+		return fmt.Errorf("natsbus: close: %w", err)
+	}
+	return nil
+}

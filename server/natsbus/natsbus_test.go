@@ -1,0 +1,309 @@
+package natsbus
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"parley/server/bus"
+)
+
+// testURL returns PARLEY_TEST_NATS, or skips the test when it is unset.
+func testURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("PARLEY_TEST_NATS")
+	if u == "" {
+		t.Skip("PARLEY_TEST_NATS is not set (e.g. nats://127.0.0.1:4222); skipping NATS tests")
+	}
+	return u
+}
+
+// uniqueSubject keeps parallel and repeated tests apart.
+func uniqueSubject() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "parley.test." + hex.EncodeToString(b)
+}
+
+// sink collects delivered events.
+type sink chan bus.Event
+
+func (s sink) deliver(ev bus.Event) { s <- ev }
+
+// discard is a sink nobody reads.
+func discard() sink { return nil }
+
+func (s sink) next(t *testing.T) bus.Event {
+	t.Helper()
+	select {
+	case ev := <-s:
+		return ev
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event within 10s")
+		return bus.Event{}
+	}
+}
+
+func connect(t *testing.T, cfg Config, s sink) *Bus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	deliver := s.deliver
+	if s == nil {
+		deliver = func(bus.Event) {}
+	}
+	b, err := Connect(ctx, cfg, deliver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return b
+}
+
+func TestCrossNode(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	subject := uniqueSubject()
+	sa, sb := make(sink, 10), make(sink, 10)
+	a := connect(t, Config{URL: url, Subject: subject}, sa)
+	connect(t, Config{URL: url + "?subject=" + subject}, sb)
+
+	ev := bus.Event{UserIDs: []string{"u1", "u2"}, SkipConn: "c1", Type: "push.kicked",
+		Frame: []byte(`{"type":"push.kicked","data":{"reason":"token_revoked"}}`), Kick: &bus.Kick{TokenID: "t1", BelowGeneration: 3}}
+	if err := a.Publish(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]sink{"local": sa, "remote": sb} {
+		got := s.next(t)
+		if !slices.Equal(got.UserIDs, ev.UserIDs) || got.SkipConn != "c1" || got.Type != ev.Type ||
+			string(got.Frame) != string(ev.Frame) || got.Kick == nil || *got.Kick != *ev.Kick {
+			t.Fatalf("%s got %+v", name, got)
+		}
+	}
+	// A frame need not be JSON, and an event without a kick has none.
+	if err := a.Publish(context.Background(), bus.Event{UserIDs: []string{"u"}, Frame: []byte("line1\nline2")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sb.next(t); string(got.Frame) != "line1\nline2" || got.Kick != nil {
+		t.Fatalf("remote got %+v", got)
+	}
+	// No echo: the local sink got each event once.
+	if got := sa.next(t); string(got.Frame) != "line1\nline2" {
+		t.Fatalf("local got %+v", got)
+	}
+	select {
+	case ev := <-sa:
+		t.Fatalf("local delivery twice: %+v", ev)
+	default:
+	}
+}
+
+func TestOrder(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	subject := uniqueSubject()
+	a := connect(t, Config{URL: url, Subject: subject}, discard())
+	sb := make(sink, 1000)
+	connect(t, Config{URL: url, Subject: subject}, sb)
+	const n = 500
+	for i := range n {
+		if err := a.Publish(context.Background(), bus.Event{UserIDs: []string{"u"}, Frame: []byte(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		if got := string(sb.next(t).Frame); got != fmt.Sprint(i) {
+			t.Fatalf("event %d: got %s", i, got)
+		}
+	}
+}
+
+// TestLargeAudience publishes to more users than fit in one NATS message:
+// the other node gets them all, over several messages.
+func TestLargeAudience(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	subject := uniqueSubject()
+	a := connect(t, Config{URL: url, Subject: subject}, discard())
+	sb := make(sink, 100)
+	connect(t, Config{URL: url, Subject: subject}, sb)
+	var users []string
+	size := 0
+	for i := 0; size < 2*int(a.nc.MaxPayload()); i++ {
+		users = append(users, fmt.Sprintf("user-%030d", i))
+		size += len(users[i])
+	}
+	frame := []byte(`{"type":"push.message"}`)
+	if err := a.Publish(context.Background(), bus.Event{UserIDs: users, Type: "push.message", Frame: frame}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for parts := 0; len(got) < len(users); parts++ {
+		ev := sb.next(t)
+		if string(ev.Frame) != string(frame) {
+			t.Fatalf("frame %q", ev.Frame)
+		}
+		got = append(got, ev.UserIDs...)
+		if parts > 100 {
+			t.Fatal("too many parts")
+		}
+	}
+	if !slices.Equal(got, users) {
+		t.Fatalf("got %d users, want %d", len(got), len(users))
+	}
+	// A frame too large for NATS is an error, not a hang or a panic.
+	huge := make([]byte, a.nc.MaxPayload()+1)
+	if err := a.Publish(context.Background(), bus.Event{UserIDs: []string{"u"}, Frame: huge}); err == nil {
+		t.Fatal("oversized frame published")
+	}
+}
+
+// TestMissedAfterReconnect cuts a node's NATS connection (through a proxy)
+// and checks that the bus reports possibly missed events once it is back,
+// and that events flow again.
+func TestMissedAfterReconnect(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	target := strings.TrimPrefix(strings.SplitN(url, ",", 2)[0], "nats://")
+	p := newProxy(t, target)
+	subject := uniqueSubject()
+	missed := make(chan struct{}, 10)
+	sb := make(sink, 100)
+	connect(t, Config{URL: "nats://" + p.addr(), Subject: subject, ReconnectWait: 20 * time.Millisecond,
+		Missed: func() { missed <- struct{}{} }}, sb)
+	a := connect(t, Config{URL: url, Subject: subject}, discard())
+
+	p.cut()
+	select {
+	case <-missed:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Missed not called after a reconnect")
+	}
+	// The subscription is back: publish until one arrives.
+	deadline := time.After(15 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := a.Publish(context.Background(), bus.Event{UserIDs: []string{"u"}, Frame: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-sb:
+			return
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("no event after reconnecting")
+		}
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	for _, tc := range []struct {
+		in, servers, subject string
+		ok                   bool
+	}{
+		{"nats://127.0.0.1:4222", "nats://127.0.0.1:4222", "", true},
+		{"nats://a:4222,nats://b:4222?subject=parley.eu", "nats://a:4222,nats://b:4222", "parley.eu", true},
+		{"tls://a:4222", "tls://a:4222", "", true},
+		{"", "", "", false},
+		{"http://a:4222", "", "", false},
+		{"nats://a:4222?subject=a.*", "", "", false},
+		{"nats://a:4222?subject=%zz", "", "", false},
+	} {
+		servers, subject, err := parseURL(tc.in)
+		if (err == nil) != tc.ok || servers != tc.servers || subject != tc.subject {
+			t.Errorf("parseURL(%q) = %q, %q, %v", tc.in, servers, subject, err)
+		}
+	}
+}
+
+func TestConnectFails(t *testing.T) {
+	// A port nobody listens on: a listener opened and closed at once.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := Connect(ctx, Config{URL: "nats://" + addr}, func(bus.Event) {}); err == nil {
+		t.Fatal("connected to nothing")
+	}
+	if _, err := Connect(ctx, Config{URL: "postgres://x"}, func(bus.Event) {}); err == nil {
+		t.Fatal("accepted a non-NATS URL")
+	}
+}
+
+// proxy forwards TCP connections to target and can cut them all.
+type proxy struct {
+	l      net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+	wg     sync.WaitGroup
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{l: l, target: target}
+	p.wg.Go(p.serve)
+	t.Cleanup(func() {
+		l.Close()
+		p.cut()
+		p.wg.Wait()
+	})
+	return p
+}
+
+func (p *proxy) addr() string { return p.l.Addr().String() }
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.l.Accept()
+		if err != nil {
+			return
+		}
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, up)
+		p.mu.Unlock()
+		pipe := func(dst, src net.Conn) {
+			io.Copy(dst, src)
+			dst.Close()
+			src.Close()
+		}
+		p.wg.Go(func() { pipe(up, c) })
+		p.wg.Go(func() { pipe(c, up) })
+	}
+}
+
+// cut closes every connection made so far.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
