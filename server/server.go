@@ -26,7 +26,9 @@ import (
 
 	"parley/protocol"
 	"parley/server/bus"
+	"parley/server/natsbus"
 	"parley/server/store"
+	"parley/server/store/postgres"
 	"parley/server/store/sqlite"
 )
 
@@ -38,10 +40,12 @@ type Config struct {
 	DataDir string
 	// AdminSecret authorizes the /api/v1/admin routes. Required.
 	AdminSecret string
-	// Store selects the store: "" or "sqlite". PostgreSQL URLs are not
-	// supported yet.
+	// Store selects the store: "" or "sqlite" (in DataDir), or a
+	// postgres:// (postgresql://) URL for PostgreSQL, which several nodes
+	// can share (docs/scaling.md).
 	Store string
-	// Bus selects the push bus: "" or "local". NATS URLs are not supported yet.
+	// Bus selects the push bus: "" or "local" (one node), or a nats:// URL
+	// (optionally with ?subject=…) to fan pushes out across nodes.
 	Bus string
 	// Logger receives the server's logs; nil is silent.
 	Logger *slog.Logger
@@ -183,9 +187,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	switch {
 	case cfg.Bus == "" || cfg.Bus == "local":
 	case strings.HasPrefix(cfg.Bus, "nats://"):
-		return nil, fmt.Errorf("server: bus %q: NATS is not supported yet; use local", cfg.Bus)
 	default:
-		return nil, fmt.Errorf("server: unknown bus %q (want local)", cfg.Bus)
+		return nil, fmt.Errorf("server: unknown bus %q (want local or nats://…)", cfg.Bus)
 	}
 	var st store.Store
 	switch {
@@ -199,9 +202,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("server: %w", err)
 		}
 	case strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
-		return nil, errors.New("server: PostgreSQL store is not supported yet; use sqlite")
+		var err error
+		st, err = postgres.Open(ctx, cfg.Store)
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
 	default:
-		return nil, fmt.Errorf("server: unknown store %q (want sqlite)", cfg.Store)
+		return nil, errors.New("server: unknown store (want sqlite or postgres://…)")
 	}
 
 	key, err := st.Secret(ctx, "token_key", func() ([]byte, error) {
@@ -231,10 +238,27 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(s.metrics)
 	s.bus = bus.NewLocal(s.hub.deliver)
+	if strings.HasPrefix(cfg.Bus, "nats://") {
+		// A node that may have missed pushes (NATS reconnect) closes its
+		// connections: their clients reconnect and catch up through sync.
+		s.bus, err = natsbus.Connect(ctx, natsbus.Config{URL: cfg.Bus, Logger: s.log, Missed: s.hub.drainAll}, s.hub.deliver)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("server: %w", err)
+		}
+	}
 	s.commit = newCommitter(st, cfg.MaxBatch, s.afterCommit, s.metrics, s.log)
 	s.handler = s.routes()
 	s.ready.Store(true)
-	s.log.Info("server ready", "data", cfg.DataDir, "store", "sqlite", "bus", "local")
+	// Not the URLs: they may hold passwords.
+	storeKind, busKind := "sqlite", "local"
+	if _, ok := st.(*postgres.Store); ok {
+		storeKind = "postgres"
+	}
+	if _, ok := s.bus.(*natsbus.Bus); ok {
+		busKind = "nats"
+	}
+	s.log.Info("server ready", "data", cfg.DataDir, "store", storeKind, "bus", busKind)
 	return s, nil
 }
 
