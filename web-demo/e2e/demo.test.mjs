@@ -229,11 +229,16 @@ async function unreadOf(user, name) {
   return Number(await conversationItem(user, name).getAttribute('data-unread'));
 }
 
-function assertClean(...users) {
+/**
+ * finish checks that no page saw a dialog or an uncaught error, then closes
+ * the users' browser profiles, so finished tests stop using the CPU.
+ */
+async function finish(...users) {
   for (const u of users) {
     assert.deepEqual(u.dialogs, [], `${u.label} saw dialogs`);
     assert.deepEqual(u.errors, [], `${u.label} had uncaught page errors`);
   }
+  for (const u of users) await u.context.close();
 }
 
 before(async () => {
@@ -325,7 +330,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     await alice.page.getByTestId('main-screen').waitFor();
     await conversationItem(alice, bob.nickname).waitFor();
 
-    assertClean(alice, bob);
+    await finish(alice, bob);
   });
 
   test('friend requests are sent and accepted', async () => {
@@ -358,7 +363,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     await carol.page.getByTestId('main-screen').waitFor();
     await waitText(carol, 'self-name', 'Carol K.');
 
-    assertClean(carol, dave);
+    await finish(carol, dave);
   });
 
   test('offline: banner shows, local data reads after a reload, a message typed offline is delivered once', async () => {
@@ -418,7 +423,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     assert.equal(await message(frank, 'typed offline, then reloaded').count(), 1);
     assert.equal(await message(erin, 'typed offline, then reloaded').count(), 1);
 
-    assertClean(erin, frank);
+    await finish(erin, frank);
   });
 
   test('a group of three exchanges messages', async () => {
@@ -465,7 +470,7 @@ describe('web demo', { timeout: 600_000 }, () => {
       await gina.page.screenshot({ path: path.join(root, 'docs', 'screenshot.png') });
     }
 
-    assertClean(gina, hank, ivy);
+    await finish(gina, hank, ivy);
   });
 
   test('message text is shown as text, never run as HTML', async () => {
@@ -484,7 +489,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     for (const u of [mallory, victim]) {
       assert.equal(await u.page.locator('[data-testid="message-list"] img, [data-testid="conversation-list"] img').count(), 0);
     }
-    assertClean(mallory, victim);
+    await finish(mallory, victim);
   });
 
   test('a phone-sized window shows one pane at a time', async () => {
@@ -508,7 +513,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     await nina.page.getByTestId('sidebar').waitFor();
     assert.equal(await nina.page.getByTestId('chat-pane').isVisible(), false);
 
-    assertClean(nina, oscar);
+    await finish(nina, oscar);
   });
 
   test('a session revoked on the server ends on a clear screen, back to sign in', async () => {
@@ -528,7 +533,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     await pat.page.getByTestId('auth-screen').waitFor();
     assert.equal(await pat.page.getByTestId('login-username').inputValue(), pat.username);
 
-    assertClean(pat);
+    await finish(pat);
   });
 
   test('a message the server refuses shows failed, with a retry', async () => {
@@ -556,7 +561,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     await send(quinn, 'a normal one');
     await message(quinn, 'a normal one', 'sent').waitFor();
     await conversationItem(rita, quinn.nickname).getByTestId('conversation-preview').getByText('a normal one').waitFor();
-    assertClean(quinn, rita);
+    await finish(quinn, rita);
   });
 
   test('pinning moves a conversation to the top; unsent text is kept as a draft', async () => {
@@ -597,6 +602,6 @@ describe('web demo', { timeout: 600_000 }, () => {
     assert.equal(await sam.page.getByTestId('composer-input').inputValue(), 'a thought for later');
     assert.equal((await names())[0], 'Tess');
 
-    assertClean(sam);
+    await finish(sam);
   });
 });
