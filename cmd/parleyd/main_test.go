@@ -5,11 +5,15 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"parley/server/store/postgres"
 )
 
 func TestOptionsEnvAndFlags(t *testing.T) {
@@ -109,15 +113,65 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 }
 
-func TestRunRejectsUnsupported(t *testing.T) {
+func TestRunRejectsUnknownStoreAndBus(t *testing.T) {
 	for _, args := range [][]string{
-		{"-store", "postgres://localhost/db"},
-		{"-bus", "nats://localhost:4222"},
+		{"-store", "mysql://localhost/db"},
+		{"-bus", "redis://localhost:6379"},
 	} {
 		args = append(args, "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-admin-secret", "s")
 		err := run(context.Background(), args, func(string) string { return "" }, io.Discard, nil)
-		if err == nil || !strings.Contains(err.Error(), "not supported yet") {
+		if err == nil || !strings.Contains(err.Error(), "unknown") {
 			t.Fatalf("%v: %v", args, err)
 		}
+	}
+}
+
+// TestRunPostgresNATS starts parleyd on PostgreSQL and NATS, the way a
+// node of a cluster runs, when both are available.
+func TestRunPostgresNATS(t *testing.T) {
+	pg, nc := os.Getenv("PARLEY_TEST_POSTGRES"), os.Getenv("PARLEY_TEST_NATS")
+	if pg == "" || nc == "" {
+		t.Skip("PARLEY_TEST_POSTGRES and PARLEY_TEST_NATS are not both set; skipping")
+	}
+	storeURL, err := postgres.TestSchema(context.Background(), pg, t.Cleanup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	env := map[string]string{"PARLEY_STORE": storeURL, "PARLEY_BUS": nc + "?subject=parley.test.cmd." + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-admin-secret", "s"}, func(k string) string { return env[k] }, &logs, ready)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("run: %v\n%s", err, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("not ready")
+	}
+	if !strings.Contains(logs.String(), "store=postgres bus=nats") {
+		t.Fatalf("not on postgres and nats:\n%s", logs.String())
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("did not stop")
 	}
 }

@@ -150,7 +150,7 @@ func Connect(ctx context.Context, cfg Config, deliver func(bus.Event)) (*Bus, er
 	if err == nil {
 		// Once the server has the subscription, no event published after
 		// Connect returns is missed.
-		err = nc.FlushWithContext(ctx)
+		err = nc.FlushTimeout(timeout)
 	}
 	if err != nil {
 		nc.Close()
