@@ -341,6 +341,19 @@ func (d *device) waitSynced() {
 	})
 }
 
+// waitOutboxEmpty polls the device's store until its outbox is empty: the
+// last removal need not be followed by an event to wake a waiter.
+func (d *device) waitOutboxEmpty() {
+	d.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for d.outboxLen() != 0 {
+		if time.Now().After(deadline) {
+			d.t.Fatalf("%s: outbox still holds %d entries", d.userID, d.outboxLen())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // waitState waits until the client has reported st (at any time since
 // login: states can move on before the waiter looks).
 func (d *device) waitState(st core.ConnState) {

@@ -103,7 +103,7 @@ func TestCatchUpThousand(t *testing.T) {
 		d.dial.down.Store(false)
 	}
 	for _, d := range devs {
-		d.waitFor("outbox flushed", func() bool { return d.outboxLen() == 0 })
+		d.waitOutboxEmpty()
 	}
 	t.Logf("%d messages sent in %v", n, time.Since(start))
 	start = time.Now()
@@ -218,7 +218,7 @@ func TestOutboxSurvivesReload(t *testing.T) {
 	checkOnce(t, "bob", got)
 	checkTexts(t, "bob", got, want)
 	conv := protocol.SingleConversationID("alice", "bob")
-	a2.waitFor("outbox empty", func() bool { return a2.outboxLen() == 0 })
+	a2.waitOutboxEmpty()
 	h := a2.history(conv)
 	checkDense(t, "alice", h)
 	checkTexts(t, "alice", h, want)
@@ -346,7 +346,7 @@ func TestRateLimitedSendsArePaced(t *testing.T) {
 		checkOnce(t, r.d.userID, got)
 		checkTexts(t, r.d.userID, got, r.want)
 	}
-	a.waitFor("outbox empty", func() bool { return a.outboxLen() == 0 })
+	a.waitOutboxEmpty()
 	for _, peer := range []string{"bob", "carol"} {
 		h := a.history(protocol.SingleConversationID("alice", peer))
 		checkDense(t, "alice", h)
@@ -536,7 +536,7 @@ func TestFreshDeviceReadsHistoryFromServer(t *testing.T) {
 		a.enqueue("bob", "", txt)
 		want = append(want, txt)
 	}
-	a.waitFor("outbox flushed", func() bool { return a.outboxLen() == 0 })
+	a.waitOutboxEmpty()
 
 	// Bob's first login anywhere: the conversation list is there at once,
 	// older messages come through history, and none of it is "new".
@@ -665,7 +665,7 @@ func TestManyConversations(t *testing.T) {
 	for i := 0; i < n; i++ {
 		a.enqueue("u"+strconv.Itoa(i), "", "hello "+strconv.Itoa(i))
 	}
-	a.waitFor("outbox flushed", func() bool { return a.outboxLen() == 0 })
+	a.waitOutboxEmpty()
 
 	// A second device of the hub starts from nothing.
 	d := e.device("hub", deviceOpt{platform: protocol.PlatformDesktop})
