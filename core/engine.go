@@ -189,6 +189,10 @@ type localState struct {
 	Convs  map[string]*Conversation
 	Msgs   map[string]Message
 	Outbox map[string]bool
+	// Held lists, per conversation, seqs already stored above its
+	// LocalMaxSeq (an own message acked before the messages below it
+	// arrived): when the run reaches them it continues through them.
+	Held map[string][]int64
 }
 
 // foldInput is what arrived: conversation states from a sync page or a
@@ -374,6 +378,14 @@ func fold(l localState, in foldInput) foldResult {
 	sort.Strings(ids)
 	for _, id := range ids {
 		c := work[id]
+		if held := l.Held[id]; len(held) > 0 {
+			// held is ascending: walk the run on through stored messages.
+			for _, seq := range held {
+				if seq == c.LocalMaxSeq+1 {
+					c.LocalMaxSeq = seq
+				}
+			}
+		}
 		c.UnreadCount = c.unread()
 		old := before[id]
 		if old != nil && sameConv(old, c) {

@@ -189,6 +189,13 @@ func TestFold(t *testing.T) {
 			want:  want{written: []int64{5}, sent: []string{convAB + "-5"}, localMax: 2, maxSeq: 5, readSeq: 5, latest: 5, changed: true, convWritten: true},
 		},
 		{
+			name: "the run continues through an own message acked ahead of it",
+			local: localState{Self: "alice", Convs: map[string]*Conversation{convAB: withLatest(base(2, 4, 4), stored(pm(convAB, 4, "alice")))},
+				Held: map[string][]int64{convAB: {4}}},
+			in:   foldInput{Messages: []protocol.Message{pm(convAB, 3, "bob")}},
+			want: want{newSeqs: []int64{3}, written: []int64{3}, localMax: 4, maxSeq: 4, readSeq: 4, latest: 4, convWritten: true},
+		},
+		{
 			name:  "quiet stores without announcing",
 			local: localState{Self: "alice"},
 			in:    foldInput{Messages: []protocol.Message{pm(convAB, 1, "bob"), pm(convAB, 2, "bob")}, Quiet: true},

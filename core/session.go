@@ -252,6 +252,21 @@ func (s *session) loadLocal(ctx context.Context, convIDs []string, msgIDs []stri
 			return l, err
 		}
 		l.Convs[id] = &c
+		if c.MaxSeq > c.LocalMaxSeq+1 {
+			// Messages may be stored beyond the run's next seq (own acks
+			// ahead of a gap); fold needs them to move the run past them.
+			top := min(c.MaxSeq, c.LocalMaxSeq+1+protocol.MaxPullLimit)
+			ms, err := s.store.MessagesBySeq(ctx, id, c.LocalMaxSeq+2, top)
+			if err != nil {
+				return l, err
+			}
+			for _, m := range ms {
+				if l.Held == nil {
+					l.Held = make(map[string][]int64)
+				}
+				l.Held[id] = append(l.Held[id], m.Seq)
+			}
+		}
 	}
 	if len(msgIDs) > 0 {
 		ms, err := s.store.Messages(ctx, msgIDs)
