@@ -154,7 +154,9 @@ func (p *parleyd) startOnce() error {
 	}()
 	select {
 	case addr := <-addrc:
-		p.addr = addr
+		if p.addr != addr {
+			p.addr = addr // the first start, on port 0; later ones reuse it
+		}
 	case <-exited:
 		return fmt.Errorf("parleyd exited at start (%v)", cmd.ProcessState)
 	case <-time.After(30 * time.Second):
@@ -273,7 +275,7 @@ func (p *parleyd) group(owner, name string, members []string) string {
 // way a flaky network or a load balancer does.
 type proxy struct {
 	ln      net.Listener
-	backend func() string
+	backend string
 	refuse  atomic.Bool // close new connections at once
 
 	mu    sync.Mutex
@@ -286,7 +288,7 @@ type pipe struct{ a, b net.Conn }
 
 func (p *pipe) close() { p.a.Close(); p.b.Close() }
 
-func newProxy(t testing.TB, backend func() string) *proxy {
+func newProxy(t testing.TB, backend string) *proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -323,7 +325,7 @@ func (px *proxy) accept() {
 
 func (px *proxy) serve(c net.Conn) {
 	defer px.wg.Done()
-	b, err := net.DialTimeout("tcp", px.backend(), 2*time.Second)
+	b, err := net.DialTimeout("tcp", px.backend, 2*time.Second)
 	if err != nil {
 		c.Close()
 		return

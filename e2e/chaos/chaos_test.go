@@ -1,0 +1,468 @@
+package chaos
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"parley/core"
+	"parley/protocol"
+)
+
+var (
+	flagSeed     = flag.Uint64("chaos.seed", 1, "seed of the chaos run's schedule (printed; rerun with it)")
+	flagDuration = flag.Duration("chaos.duration", 20*time.Second, "how long the chaos run sends and breaks things")
+	flagSoak     = flag.Bool("chaos.soak", false, "long soak: 10 minutes of chaos unless -chaos.duration is set higher")
+)
+
+// run counts what the chaos run did.
+type run struct {
+	created, acked, failed, refused int
+	cuts, cutAlls, restarts, kills  int
+	killsInFlight, reloads          int
+}
+
+// TestChaos has several users, some with two devices, send in one-to-one
+// and group conversations while the harness cuts connections, restarts
+// parleyd gracefully, kills it with SIGKILL and reloads clients, all on a
+// seeded schedule. Afterwards it checks that nothing was lost, doubled,
+// reordered or announced twice, and that unread counts add up.
+func TestChaos(t *testing.T) {
+	seed := *flagSeed
+	duration := *flagDuration
+	if *flagSoak && duration < 10*time.Minute {
+		duration = 10 * time.Minute
+	}
+	t.Logf("chaos: seed %d, duration %v (rerun: -chaos.seed=%d -chaos.duration=%v)", seed, duration, seed, duration)
+	rng := rand.New(rand.NewPCG(seed, 0x9a7e1e))
+
+	srv := newParleyd(t)
+	srv.start()
+	px := newProxy(t, srv.addr)
+
+	// Six users; u1 and u2 have two devices each.
+	users := []string{"u1", "u2", "u3", "u4", "u5", "u6"}
+	for _, u := range users {
+		srv.user(u)
+	}
+	g1 := srv.group("u1", "four", []string{"u2", "u3", "u4"})
+	g2 := srv.group("u5", "three", []string{"u1", "u6"})
+	pairs := [][2]string{{"u1", "u2"}, {"u1", "u3"}, {"u2", "u4"}, {"u3", "u5"}, {"u5", "u6"}, {"u4", "u6"}, {"u2", "u2"}}
+	targets := map[string][]target{}
+	members := map[string][]string{} // conversation -> users
+	for _, p := range pairs {
+		conv := protocol.SingleConversationID(p[0], p[1])
+		targets[p[0]] = append(targets[p[0]], target{conv: conv, recvID: p[1]})
+		if p[1] != p[0] {
+			targets[p[1]] = append(targets[p[1]], target{conv: conv, recvID: p[0]})
+			members[conv] = []string{p[0], p[1]}
+		} else {
+			members[conv] = []string{p[0]}
+		}
+	}
+	for g, ms := range map[string][]string{g1: {"u1", "u2", "u3", "u4"}, g2: {"u5", "u1", "u6"}} {
+		conv := protocol.GroupConversationID(g)
+		for _, u := range ms {
+			targets[u] = append(targets[u], target{conv: conv, groupID: g})
+		}
+		members[conv] = ms
+	}
+	for _, u := range users {
+		sort.Slice(targets[u], func(i, j int) bool { return targets[u][i].conv < targets[u][j].conv })
+	}
+
+	var devices []*device
+	byUser := map[string][]*device{}
+	tokens := map[string]string{}
+	for _, u := range users {
+		tokens[u] = srv.token(u)
+		names := []string{u + "/a"}
+		if u == "u1" || u == "u2" {
+			names = append(names, u+"/b")
+		}
+		for _, name := range names {
+			d := newDevice(t, name, u, srv.token(u), px.url())
+			devices = append(devices, d)
+			byUser[u] = append(byUser[u], d)
+		}
+	}
+	for _, d := range devices {
+		if err := d.login(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.logout() })
+	}
+	for _, d := range devices {
+		if err := d.waitSynced(60 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Senders: each device on its own seeded stream.
+	var st run
+	ctx, stopSending := context.WithCancel(context.Background())
+	var senders sync.WaitGroup
+	for i, d := range devices {
+		drng := rand.New(rand.NewPCG(seed, uint64(i+1)))
+		tgs := targets[d.userID]
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			for n := 1; ; n++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Duration(100+drng.IntN(300)) * time.Millisecond):
+				}
+				tg := tgs[drng.IntN(len(tgs))]
+				if drng.IntN(8) == 0 {
+					d.markRead(tg.conv)
+					continue
+				}
+				d.send(tg, fmt.Sprintf("%s #%d", d.name, n))
+			}
+		}()
+	}
+
+	// The chaos schedule.
+	inFlight := func() bool {
+		for _, d := range devices {
+			es, err := d.store.Reopen().Outbox(context.Background())
+			if err == nil && len(es) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	end := time.Now().Add(duration)
+	for time.Now().Before(end) {
+		time.Sleep(time.Duration(150+rng.IntN(450)) * time.Millisecond)
+		switch r := rng.IntN(100); {
+		case r < 35:
+			live := px.live()
+			for k := 1 + rng.IntN(3); k > 0 && len(live) > 0; k-- {
+				i := rng.IntN(len(live))
+				if px.cut(live[i]) {
+					st.cuts++
+				}
+				live = append(live[:i], live[i+1:]...)
+			}
+		case r < 45:
+			px.cutAll()
+			st.cutAlls++
+		case r < 57:
+			srv.stop()
+			if rng.IntN(2) == 0 {
+				time.Sleep(time.Duration(rng.IntN(500)) * time.Millisecond) // down for a while
+			}
+			srv.start()
+			st.restarts++
+		case r < 77:
+			// Mid-send: wait a moment for a message in flight.
+			for wait := time.Now().Add(time.Second); !inFlight() && time.Now().Before(wait); {
+				time.Sleep(time.Millisecond)
+			}
+			if inFlight() {
+				st.killsInFlight++
+			}
+			srv.kill()
+			srv.start()
+			st.kills++
+		case r < 90:
+			d := devices[rng.IntN(len(devices))]
+			if err := d.reload(); err != nil {
+				t.Fatal(err)
+			}
+			st.reloads++
+		}
+	}
+	stopSending()
+	senders.Wait()
+	t.Logf("chaos: stopped after %v; waiting for convergence", duration)
+
+	// Convergence: outboxes empty and every device agreeing with the
+	// server on every conversation's max seq and read seq.
+	auditCtx, cancelAudit := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancelAudit()
+	var truth map[string]map[string]protocol.ConversationState // user -> conv -> state
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var why string
+		truth, why = converged(auditCtx, srv, tokens, devices)
+		if why == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no convergence within 90s after the chaos stopped: %s", why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, d := range devices {
+		waitGroup(t, &d.sends, 60*time.Second, d.name+": SendMessage calls")
+		if c := d.client(); c != nil {
+			c.WaitEvents()
+		}
+	}
+
+	// The server's messages, read over the raw protocol.
+	checks := map[string]int{}
+	check := func(name string, ok bool, format string, args ...any) {
+		t.Helper()
+		checks[name]++
+		if !ok {
+			t.Errorf(name+": "+format, args...)
+		}
+	}
+	server := map[string][]protocol.Message{} // conv -> messages in seq order
+	seqOf := map[string]int64{}               // clientMsgID -> seq
+	for conv, ms := range members {
+		r, err := dialRaw(auditCtx, srv.addr, tokens[ms[0]])
+		if err != nil {
+			t.Fatal(err)
+		}
+		max := truth[ms[0]][conv].MaxSeq
+		msgs, err := r.messages(auditCtx, conv, max)
+		r.close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		server[conv] = msgs
+		check("server: conversation holds seqs 1..max", int64(len(msgs)) == max, "%s: %d messages, max seq %d", conv, len(msgs), max)
+		for i, m := range msgs {
+			check("server: seq dense and in order", m.Seq == int64(i+1), "%s: message %d has seq %d", conv, i, m.Seq)
+			_, dup := seqOf[m.ClientMsgID]
+			check("server: clientMsgID stored once", !dup, "%s: clientMsgID %s at seq %d and before", conv, m.ClientMsgID, m.Seq)
+			seqOf[m.ClientMsgID] = m.Seq
+		}
+	}
+
+	// Every message a device created: acknowledged and on the server once,
+	// or failed; the SendMessage answer, if one came, agrees.
+	for _, d := range devices {
+		d.mu.Lock()
+		attempts := d.attempts
+		problems := d.problems
+		d.mu.Unlock()
+		for _, p := range problems {
+			check("events: each message announced at most once, in order, never one's own", false, "%s", p)
+		}
+		ids := make([]string, 0, len(attempts))
+		for id := range attempts {
+			ids = append(ids, id)
+		}
+		stored, err := d.store.Reopen().Messages(auditCtx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string]core.Message{}
+		for _, m := range stored {
+			byID[m.ClientMsgID] = m
+		}
+		for id, a := range attempts {
+			st.created++
+			m, ok := byID[id]
+			if !ok {
+				// SendMessage ran into a logout before storing it: it was
+				// refused, never accepted.
+				check("client: created message stored or refused at once", a.returned && a.code == protocol.CodeNotLoggedIn, "%s: %s (%q) neither stored nor refused (%+v)", d.name, id, a.text, *a)
+				_, onServer := seqOf[id]
+				check("server: refused message absent", !onServer, "%s: %s refused but stored", d.name, id)
+				st.created--
+				st.refused++
+				continue
+			}
+			switch m.Status {
+			case core.StatusSent:
+				st.acked++
+				check("client: acked message on the server at its seq", seqOf[id] == m.Seq && m.Seq > 0, "%s: %s stored with seq %d, server seq %d", d.name, id, m.Seq, seqOf[id])
+				if a.returned && a.code == "" {
+					check("client: SendMessage's seq is the server's", a.seq == seqOf[id], "%s: %s answered seq %d, server %d", d.name, id, a.seq, seqOf[id])
+				}
+			case core.StatusFailed:
+				st.failed++
+				_, onServer := seqOf[id]
+				check("client: failed message not on the server", !onServer, "%s: %s failed (%s) but stored at seq %d", d.name, id, m.ErrorCode, seqOf[id])
+			default:
+				check("client: every message acked or failed", false, "%s: %s (%q) still %s", d.name, id, a.text, m.Status)
+			}
+		}
+	}
+	// Nothing on the server that no client created.
+	created := map[string]bool{}
+	for _, d := range devices {
+		for id := range d.attempts {
+			created[id] = true
+		}
+	}
+	for conv, msgs := range server {
+		for _, m := range msgs {
+			check("server: every message was created by a client", created[m.ClientMsgID], "%s seq %d: unknown clientMsgID %s", conv, m.Seq, m.ClientMsgID)
+		}
+	}
+
+	// Every member device holds exactly the server's messages, in seq
+	// order; each message from elsewhere was announced exactly once; unread
+	// counts are what the messages and read seqs say.
+	for _, d := range devices {
+		s := d.store.Reopen()
+		var sum int64
+		for conv, ms := range members {
+			if !contains(ms, d.userID) {
+				continue
+			}
+			want := server[conv]
+			got, err := s.MessagesBySeq(auditCtx, conv, 1, int64(len(want))+1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			same := len(got) == len(want)
+			for i := 0; same && i < len(got); i++ {
+				same = got[i].ClientMsgID == want[i].ClientMsgID && got[i].Seq == want[i].Seq && got[i].Status == core.StatusSent
+			}
+			check("device: holds every message once in seq order", same, "%s %s: holds %s, server %s", d.name, conv, seqList(got), protoSeqList(want))
+			d.mu.Lock()
+			for _, m := range want {
+				if d.attempts[m.ClientMsgID] != nil {
+					continue
+				}
+				check("events: every message from elsewhere announced once", d.announced[m.ClientMsgID] == 1, "%s: %s seq %d announced %d times", d.name, conv, m.Seq, d.announced[m.ClientMsgID])
+			}
+			d.mu.Unlock()
+			cv, err := s.Conversation(auditCtx, conv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srvState := truth[d.userID][conv]
+			var unread int64
+			for _, m := range want {
+				if m.Seq > srvState.ReadSeq && m.Seq >= srvState.MinSeq {
+					unread++
+				}
+			}
+			check("unread: device count = messages above the read seq", cv.UnreadCount == unread && cv.ReadSeq == srvState.ReadSeq,
+				"%s %s: unread %d (read seq %d), want %d (server read seq %d)", d.name, conv, cv.UnreadCount, cv.ReadSeq, unread, srvState.ReadSeq)
+			sum += unread
+		}
+		c := d.client()
+		total, err := c.TotalUnreadCount(auditCtx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.mu.Lock()
+		last, saw := d.total, d.sawTotal
+		d.mu.Unlock()
+		check("unread: total = sum, and the last totalUnreadCountChanged said so", total == sum && (last == sum || !saw && sum == 0),
+			"%s: TotalUnreadCount %d, last event %d, sum %d", d.name, total, last, sum)
+	}
+
+	var msgs int
+	for _, ms := range server {
+		msgs += len(ms)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "chaos summary (seed %d, %v, %d devices of %d users, %d conversations):\n", seed, duration, len(devices), len(users), len(members))
+	fmt.Fprintf(&b, "  messages: %d created, %d acked, %d failed, %d refused at logout; %d stored on the server\n", st.created, st.acked, st.failed, st.refused, msgs)
+	fmt.Fprintf(&b, "  faults: %d connections cut, %d cut-all, %d graceful restarts, %d SIGKILLs (%d with sends in flight), %d client reloads\n",
+		st.cuts, st.cutAlls, st.restarts, st.kills, st.killsInFlight, st.reloads)
+	names := make([]string, 0, len(checks))
+	for n := range checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  check %-75s %d\n", n, checks[n])
+	}
+	t.Log(b.String())
+	if msgs == 0 || st.acked == 0 {
+		t.Errorf("the run stored nothing: it proves nothing")
+	}
+}
+
+// converged reads the server's conversation states for every user and
+// reports why the devices do not agree with them yet ("" when they do).
+func converged(ctx context.Context, srv *parleyd, tokens map[string]string, devices []*device) (map[string]map[string]protocol.ConversationState, string) {
+	truth := map[string]map[string]protocol.ConversationState{}
+	for u, tok := range tokens {
+		r, err := dialRaw(ctx, srv.addr, tok)
+		if err != nil {
+			return nil, "dial: " + err.Error()
+		}
+		sts, err := r.states(ctx)
+		r.close()
+		if err != nil {
+			return nil, "sync: " + err.Error()
+		}
+		truth[u] = sts
+	}
+	for _, d := range devices {
+		s := d.store.Reopen()
+		es, err := s.Outbox(ctx)
+		if err != nil {
+			return nil, err.Error()
+		}
+		if len(es) > 0 {
+			return nil, fmt.Sprintf("%s: %d messages in the outbox", d.name, len(es))
+		}
+		for conv, want := range truth[d.userID] {
+			cv, err := s.Conversation(ctx, conv)
+			if err != nil {
+				return nil, fmt.Sprintf("%s: %s: %v", d.name, conv, err)
+			}
+			if cv.MaxSeq != want.MaxSeq || cv.LocalMaxSeq != want.MaxSeq || cv.ReadSeq != want.ReadSeq {
+				held, _ := s.MessagesBySeq(ctx, conv, max(cv.LocalMaxSeq-2, 1), want.MaxSeq)
+				return nil, fmt.Sprintf("%s: %s: max %d local %d read %d; server max %d read %d; held from local-2: %s",
+					d.name, conv, cv.MaxSeq, cv.LocalMaxSeq, cv.ReadSeq, want.MaxSeq, want.ReadSeq, seqList(held))
+			}
+		}
+	}
+	return truth, ""
+}
+
+func waitGroup(t *testing.T, wg *sync.WaitGroup, timeout time.Duration, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		t.Fatalf("%s did not return within %v", what, timeout)
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func seqList(ms []core.Message) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%d:%.6s ", m.Seq, m.ClientMsgID)
+	}
+	return fmt.Sprintf("%d [%s]", len(ms), strings.TrimSpace(clip(b.String())))
+}
+
+func protoSeqList(ms []protocol.Message) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%d:%.6s ", m.Seq, m.ClientMsgID)
+	}
+	return fmt.Sprintf("%d [%s]", len(ms), strings.TrimSpace(clip(b.String())))
+}
+
+func clip(s string) string {
+	if len(s) > 600 {
+		return s[:300] + " … " + s[len(s)-300:]
+	}
+	return s
+}
