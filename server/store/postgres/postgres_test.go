@@ -14,7 +14,7 @@ import (
 )
 
 // testURL returns PARLEY_TEST_POSTGRES, or skips the test when it is unset.
-func testURL(t *testing.T) string {
+func testURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("PARLEY_TEST_POSTGRES")
 	if u == "" {
