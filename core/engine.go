@@ -72,11 +72,20 @@ func planPull(convID string, localMax, minSeq, maxSeq int64, firstSync bool) pul
 
 // planGaps decides what to pull before applying pushed messages: the seqs
 // between a conversation's local top and the highest pushed seq that are
-// neither stored nor in the batch. Conversations unknown locally start a
+// neither stored (held) nor in the batch. Conversations unknown locally start a
 // new run at their lowest pushed seq (a group joined late has no earlier
 // messages to read).
-func planGaps(convs map[string]*Conversation, pushed []protocol.Message) (ranges []protocol.SeqRange, tails map[string]int64) {
+func planGaps(convs map[string]*Conversation, held map[string][]int64, pushed []protocol.Message) (ranges []protocol.SeqRange, tails map[string]int64) {
 	bySeq := make(map[string]map[int64]bool)
+	for id, seqs := range held {
+		// Stored already (own sends acknowledged ahead of a gap): no pull.
+		for _, s := range seqs {
+			if bySeq[id] == nil {
+				bySeq[id] = make(map[int64]bool)
+			}
+			bySeq[id][s] = true
+		}
+	}
 	top := make(map[string]int64)
 	low := make(map[string]int64)
 	for i := range pushed {

@@ -67,24 +67,27 @@ func TestPlanGaps(t *testing.T) {
 	cases := []struct {
 		name      string
 		convs     map[string]*Conversation
+		held      map[string][]int64
 		pushed    []protocol.Message
 		want      []protocol.SeqRange
 		wantTails map[string]int64
 	}{
-		{"next in line", map[string]*Conversation{convAB: conv(4)}, []protocol.Message{pm(convAB, 5, "bob")}, nil, nil},
-		{"duplicate", map[string]*Conversation{convAB: conv(9)}, []protocol.Message{pm(convAB, 5, "bob")}, nil, nil},
-		{"gap", map[string]*Conversation{convAB: conv(4)}, []protocol.Message{pm(convAB, 8, "bob")}, []protocol.SeqRange{r(convAB, 5, 7)}, nil},
-		{"batch fills its own gaps", map[string]*Conversation{convAB: conv(4)},
+		{"next in line", map[string]*Conversation{convAB: conv(4)}, nil, []protocol.Message{pm(convAB, 5, "bob")}, nil, nil},
+		{"duplicate", map[string]*Conversation{convAB: conv(9)}, nil, []protocol.Message{pm(convAB, 5, "bob")}, nil, nil},
+		{"gap", map[string]*Conversation{convAB: conv(4)}, nil, []protocol.Message{pm(convAB, 8, "bob")}, []protocol.SeqRange{r(convAB, 5, 7)}, nil},
+		{"batch fills its own gaps", map[string]*Conversation{convAB: conv(4)}, nil,
 			[]protocol.Message{pm(convAB, 7, "bob"), pm(convAB, 5, "bob"), pm(convAB, 6, "bob")}, nil, nil},
-		{"two holes", map[string]*Conversation{convAB: conv(1)},
+		{"two holes", map[string]*Conversation{convAB: conv(1)}, nil,
 			[]protocol.Message{pm(convAB, 3, "bob"), pm(convAB, 6, "bob")}, []protocol.SeqRange{r(convAB, 2, 2), r(convAB, 4, 5)}, nil},
-		{"unknown conversation starting at 1", nil, []protocol.Message{pm(convAB, 1, "bob")}, nil, nil},
-		{"unknown conversation starting later", nil, []protocol.Message{pm(convAB, 40, "bob"), pm(convAB, 41, "bob")}, nil, map[string]int64{convAB: 40}},
-		{"huge gap", map[string]*Conversation{convAB: conv(1)}, []protocol.Message{pm(convAB, maxCatchUp+10, "bob")}, nil, map[string]int64{convAB: maxCatchUp + 10}},
+		{"unknown conversation starting at 1", nil, nil, []protocol.Message{pm(convAB, 1, "bob")}, nil, nil},
+		{"unknown conversation starting later", nil, nil, []protocol.Message{pm(convAB, 40, "bob"), pm(convAB, 41, "bob")}, nil, map[string]int64{convAB: 40}},
+		{"own sends held above the run are not pulled", map[string]*Conversation{convAB: conv(2)}, map[string][]int64{convAB: {4, 6}},
+			[]protocol.Message{pm(convAB, 7, "bob")}, []protocol.SeqRange{r(convAB, 3, 3), r(convAB, 5, 5)}, nil},
+		{"huge gap", map[string]*Conversation{convAB: conv(1)}, nil, []protocol.Message{pm(convAB, maxCatchUp+10, "bob")}, nil, map[string]int64{convAB: maxCatchUp + 10}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, tails := planGaps(c.convs, c.pushed)
+			got, tails := planGaps(c.convs, c.held, c.pushed)
 			if !reflect.DeepEqual(got, c.want) || !reflect.DeepEqual(tails, c.wantTails) {
 				t.Errorf("planGaps = %+v, %v; want %+v, %v", got, tails, c.want, c.wantTails)
 			}

@@ -507,7 +507,7 @@ func (s *session) applyPushed(w *wire, msgs []protocol.Message) error {
 	if err != nil {
 		return err
 	}
-	ranges, tails := planGaps(l.Convs, msgs)
+	ranges, tails := planGaps(l.Convs, l.Held, msgs)
 	in := foldInput{Messages: msgs, Tails: tails}
 	if len(ranges) > 0 {
 		pulled, err := s.pull(ctx, w, ranges)

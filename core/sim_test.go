@@ -24,6 +24,14 @@ func (s *simStore) local(self string, convIDs, msgIDs []string) localState {
 			l.Convs[id] = &c
 		}
 	}
+	for _, id := range convIDs {
+		for cid, seqs := range s.held(id) {
+			if l.Held == nil {
+				l.Held = map[string][]int64{}
+			}
+			l.Held[cid] = seqs
+		}
+	}
 	for _, id := range msgIDs {
 		if m, ok := s.msgs[id]; ok {
 			l.Msgs[id] = m
@@ -33,6 +41,22 @@ func (s *simStore) local(self string, convIDs, msgIDs []string) localState {
 		}
 	}
 	return l
+}
+
+// held lists the seqs stored above a conversation's LocalMaxSeq, ascending.
+func (s *simStore) held(conv string) map[string][]int64 {
+	c := s.convs[conv]
+	var seqs []int64
+	for _, m := range s.msgs {
+		if m.ConversationID == conv && m.Seq > c.LocalMaxSeq+1 {
+			seqs = append(seqs, m.Seq)
+		}
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+	return map[string][]int64{conv: seqs}
 }
 
 func (s *simStore) apply(ch Changes) {
@@ -164,7 +188,7 @@ func simulate(t *testing.T, seed uint64) {
 		if c, ok := st.convs[conv]; ok {
 			convs = map[string]*Conversation{conv: &c}
 		}
-		ranges, tails := planGaps(convs, batch)
+		ranges, tails := planGaps(convs, st.held(conv), batch)
 		msgs := append(pullFrom(committed, ranges), batch...)
 		run(foldInput{Messages: msgs, Tails: tails})
 	}
