@@ -13,7 +13,7 @@ import (
 func TestFS(t *testing.T) {
 	if err := fstest.TestFS(FS(),
 		"index.html", "style.css", "sw.js",
-		"app.js", "api.js", "dom.js", "format.js", "session.js",
+		"app.js", "api.js", "dom.js", "format.js", "session.js", "users.js", "sending.js",
 		"views/auth.js", "views/banner.js", "views/chat.js",
 		"views/conversations.js", "views/dialogs.js", "views/icons.js",
 	); err != nil {

@@ -9,6 +9,8 @@ import { renderConversations } from './views/conversations.js';
 import { ChatView } from './views/chat.js';
 import { mountAuth } from './views/auth.js';
 import { mountDialogs } from './views/dialogs.js';
+import { Users, userLabel } from './users.js';
+import { Sending } from './sending.js';
 
 const SCREENS = ['boot-screen', 'auth-screen', 'ended-screen', 'main-screen'];
 const LIST_PAGE = 500;
@@ -18,10 +20,6 @@ const state = {
   selfID: '',
   self: null,
   conversations: new Map(), // conversationID -> Conversation
-  users: new Map(), // userID -> User
-  usersAsked: new Set(), // userIDs already looked up, so a missing user is not asked for again and again
-  // Own sends started on this page: clientMsgID -> {message, conversationID, target, failed, error}.
-  pending: new Map(),
   friendRequests: [],
   connection: '', // the last state the SDK reported
   lostConnection: false, // true from a disconnect until connected again
@@ -30,6 +28,15 @@ const state = {
 let auth;
 let chat;
 let dialogs;
+let sending;
+const users = new Users(
+  () => state.client,
+  () => {
+    chat.refreshNames();
+    renderList();
+  },
+);
+const nameOf = (userID) => users.nameOf(userID);
 
 // ---------- small helpers ----------
 
@@ -54,37 +61,6 @@ function toast(text) {
 
 function errorText(err) {
   return (err && err.message) || String(err);
-}
-
-function userLabel(u) {
-  return (u && (u.nickname || u.username || u.userID)) || '';
-}
-
-function nameOf(userID) {
-  if (userID === state.selfID) return 'You';
-  const u = state.users.get(userID);
-  return userLabel(u) || userID;
-}
-
-function rememberUser(u) {
-  if (u && u.userID) state.users.set(u.userID, { ...state.users.get(u.userID), ...u });
-}
-
-/** ensureUsers fetches profiles we have not seen, for sender names in groups. */
-async function ensureUsers(userIDs) {
-  const missing = [...new Set(userIDs)].filter((id) => id && id !== state.selfID && !state.users.has(id) && !state.usersAsked.has(id));
-  if (missing.length === 0 || !state.client) return;
-  for (const id of missing) state.usersAsked.add(id);
-  try {
-    const users = await state.client.getUsersInfo({ userIDs: missing });
-    for (const u of users || []) rememberUser(u);
-    chat.refreshNames();
-    renderList();
-  } catch (err) {
-    // Offline or not allowed: the ID stands in for the name; try again later.
-    for (const id of missing) state.usersAsked.delete(id);
-    console.warn('getUsersInfo', err);
-  }
 }
 
 function setTitle(total) {
@@ -141,7 +117,7 @@ async function loadConversations() {
     state.conversations.clear();
     for (const c of list || []) state.conversations.set(c.conversationID, c);
     renderList();
-    ensureUsers(idsToName(list || []));
+    users.ensure(idsToName(list || []));
   } catch (err) {
     const empty = $('empty-conversations');
     empty.hidden = false;
@@ -182,11 +158,7 @@ function openConversation(conv) {
   history.replaceState(null, '', `#${encodeURIComponent(conv.conversationID)}`);
   renderList();
   // Own sends from this page that are still on their way or failed.
-  for (const [id, p] of state.pending) {
-    if (p.conversationID !== conv.conversationID) continue;
-    chat.upsertMany([p.shown], { toBottom: true });
-    if (p.failed) chat.setFailed(id, p.error);
-  }
+  sending.showPending(conv.conversationID);
   loadUnsent(conv.conversationID);
   if (conv.sessionType === 'group') loadGroupInfo(conv.groupID);
   markOpenRead();
@@ -269,7 +241,7 @@ async function togglePin() {
 }
 
 function openUserChat(user) {
-  rememberUser(user);
+  users.remember(user);
   const id = singleConversationID(state.selfID, user.userID);
   const known = state.conversations.get(id);
   openConversation(
@@ -311,80 +283,16 @@ function scheduleMarkRead() {
 
 // ---------- sending ----------
 
-async function send(text) {
+/** send sends the composer's text; a draft stored for the conversation is done with. */
+function send(text) {
   const conv = chat.conv;
   if (!conv) return;
-  const target = conv.sessionType === 'group' ? { groupID: conv.groupID } : { recvID: conv.userID };
   const known = state.conversations.get(conv.conversationID);
   if (known && known.draftText && typeof state.client.setConversationDraft === 'function') {
-    // The draft was sent: clear the stored copy too.
     state.conversations.set(known.conversationID, { ...known, draftText: '' });
     state.client.setConversationDraft({ conversationID: known.conversationID, draftText: '' }).catch((err) => console.warn('setConversationDraft', err));
   }
-  let message;
-  try {
-    message = await state.client.createTextMessage(text);
-  } catch (err) {
-    toast(`Couldn't create the message: ${errorText(err)}`);
-    return;
-  }
-  // What the view shows until the SDK answers; the SDK fills in the conversation on send.
-  const shown = {
-    ...message,
-    conversationID: conv.conversationID,
-    sendID: message.sendID || state.selfID,
-    sendTime: message.sendTime || Date.now(),
-    sessionType: conv.sessionType,
-    status: 'sending',
-  };
-  state.pending.set(message.clientMsgID, { message, shown, conversationID: conv.conversationID, target, failed: false, error: null });
-  chat.upsertMany([shown], { toBottom: true });
-  deliver(message.clientMsgID);
-}
-
-/** deliver sends (or re-sends) a pending message; while offline the SDK's promise waits. */
-async function deliver(clientMsgID) {
-  const p = state.pending.get(clientMsgID);
-  if (!p) return;
-  p.failed = false;
-  p.error = null;
-  if (chat.conv && chat.conv.conversationID === p.conversationID) chat.setSending(clientMsgID);
-  try {
-    const stored = await state.client.sendMessage({ message: p.message, ...p.target });
-    state.pending.delete(clientMsgID);
-    if (chat.conv && chat.conv.conversationID === p.conversationID) chat.upsertMany([stored]);
-  } catch (err) {
-    p.failed = true;
-    p.error = err;
-    if (chat.conv && chat.conv.conversationID === p.conversationID) chat.setFailed(clientMsgID, err);
-  }
-}
-
-/** track starts following a stored own message this page did not send (from an earlier load). */
-function track(message) {
-  if (state.pending.has(message.clientMsgID)) return true;
-  const conv = chat.conv;
-  let target = null;
-  if (message.groupID) target = { groupID: message.groupID };
-  else if (message.recvID) target = { recvID: message.recvID };
-  else if (conv) target = conv.sessionType === 'group' ? { groupID: conv.groupID } : { recvID: conv.userID };
-  if (!target) return false;
-  const conversationID = message.conversationID || (conv && conv.conversationID);
-  state.pending.set(message.clientMsgID, { message, shown: { ...message, status: 'sending' }, conversationID, target, failed: false, error: null });
-  return true;
-}
-
-function retry(message) {
-  if (track(message)) deliver(message.clientMsgID);
-}
-
-/**
- * adopt follows an own message that storage shows as sending, left in the
- * outbox by an earlier page load: sendMessage with the same clientMsgID waits
- * for that send instead of making a second one, and resolves when it is stored.
- */
-function adopt(message) {
-  if (!state.pending.has(message.clientMsgID)) retry(message);
+  sending.send(text);
 }
 
 // ---------- friends ----------
@@ -407,8 +315,8 @@ async function reloadFriendRequests() {
     } catch (err) {
       console.warn('getFriendRequests', err);
     }
-    for (const r of state.friendRequests) rememberUser(r.fromUser);
-    ensureUsers(state.friendRequests.flatMap((r) => [r.fromUserID, r.toUserID]));
+    for (const r of state.friendRequests) users.remember(r.fromUser);
+    users.ensure(state.friendRequests.flatMap((r) => [r.fromUserID, r.toUserID]));
   }
   renderFriendBadge();
 }
@@ -423,8 +331,8 @@ function onFriendRequest(payload) {
   if (!r.fromUserID) return;
   state.friendRequests = state.friendRequests.filter((x) => x.fromUserID !== r.fromUserID);
   state.friendRequests.push({ toUserID: state.selfID, message: '', createTime: Date.now(), ...r, state: 'pending' });
-  rememberUser(r.fromUser);
-  ensureUsers([r.fromUserID]);
+  users.remember(r.fromUser);
+  users.ensure([r.fromUserID]);
   renderFriendBadge();
   dialogs.refresh();
 }
@@ -433,33 +341,6 @@ function onFriendAdded(payload) {
   const id = payload && (payload.userID || (payload.user && payload.user.userID));
   if (id) state.friendRequests = state.friendRequests.map((r) => (r.fromUserID === id || r.toUserID === id ? { ...r, state: 'accepted' } : r));
   reloadFriendRequests().then(() => dialogs.refresh());
-}
-
-/** lookupUser finds a user by username, degrading to a user ID when the SDK cannot search. */
-async function lookupUser(username) {
-  const c = state.client;
-  if (typeof c.findUserByUsername === 'function') {
-    let user = null;
-    try {
-      user = await c.findUserByUsername({ username });
-    } catch (err) {
-      if (err && err.code === 'not_found') throw new Error(`No user is called “${username}”.`);
-      throw err;
-    }
-    if (!user || !user.userID) throw new Error(`No user is called “${username}”.`);
-    rememberUser(user);
-    return user;
-  }
-  try {
-    const [user] = (await c.getUsersInfo({ userIDs: [username] })) || [];
-    if (user && user.userID) {
-      rememberUser(user);
-      return user;
-    }
-  } catch {
-    // Fall through to the explanation below.
-  }
-  throw new Error('This SDK build cannot look up users by username (findUserByUsername is missing). Enter their user ID instead.');
 }
 
 // ---------- SDK events ----------
@@ -500,7 +381,7 @@ function subscribe(client) {
     const open = chat.conv;
     const here = open ? messages.filter((m) => m.conversationID === open.conversationID) : [];
     if (here.length) {
-      if (open.sessionType === 'group') ensureUsers(here.map((m) => m.sendID));
+      if (open.sessionType === 'group') users.ensure(here.map((m) => m.sendID));
       chat.upsertMany(here);
       scheduleMarkRead();
     }
@@ -518,7 +399,7 @@ function subscribe(client) {
       if (c.latestMessage) chat.upsertMany([c.latestMessage]);
       if (c.unreadCount > 0) scheduleMarkRead();
     }
-    ensureUsers(idsToName(convs));
+    users.ensure(idsToName(convs));
     renderList();
   });
 
@@ -543,7 +424,8 @@ async function startSession(s) {
   state.selfID = s.userID;
   chat.selfID = s.userID;
   state.conversations.clear();
-  state.pending.clear();
+  sending.clear();
+  users.reset(s.userID);
   state.friendRequests = [];
 
   $('self-name').textContent = s.username || s.userID;
@@ -576,7 +458,7 @@ function showSelf(me) {
   const saved = session.load();
   const username = me.username || (saved && saved.username) || '';
   state.self = me;
-  rememberUser(me);
+  users.remember(me);
   const name = me.nickname || username || me.userID;
   $('self-name').textContent = name;
   $('self-id').textContent = username ? `@${username}` : me.userID;
@@ -588,10 +470,9 @@ function teardown() {
   state.selfID = '';
   state.self = null;
   state.conversations.clear();
-  state.pending.clear();
+  sending.clear();
+  users.reset('');
   state.friendRequests = [];
-  state.users.clear();
-  state.usersAsked.clear();
   chat.close();
   chat.selfID = '';
   dialogs.closeAll();
@@ -689,17 +570,18 @@ async function boot() {
   chat = new ChatView({
     loadHistory: (q) => state.client.getHistoryMessages(q),
     onSend: send,
-    onRetry: retry,
-    onUnsent: adopt,
+    onRetry: (message) => sending.retry(message),
+    onUnsent: (message) => sending.adopt(message),
     onBack: closeConversation,
     nameOf,
   });
+  sending = new Sending({ client: () => state.client, chat, selfID: () => state.selfID, toast });
   dialogs = mountDialogs({
     get client() {
       return state.client;
     },
     selfID: () => state.selfID,
-    lookupUser,
+    lookupUser: (username) => users.lookup(username),
     openUserChat,
     openGroupChat,
     friendRequests: () => state.friendRequests,

@@ -17,6 +17,8 @@ const SHELL = [
   'dom.js',
   'format.js',
   'session.js',
+  'users.js',
+  'sending.js',
   'views/auth.js',
   'views/banner.js',
   'views/chat.js',

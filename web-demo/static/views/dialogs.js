@@ -1,10 +1,7 @@
 // The three dialogs: start a chat by username, create a group, friends and requests.
 import { el, $, byTestID, showError } from '../dom.js';
 import { paintAvatar } from '../format.js';
-
-function userLabel(u) {
-  return u.nickname || u.username || u.userID;
-}
+import { userLabel } from '../users.js';
 
 function userRow(u, ...actions) {
   const avatar = el('span', { className: 'avatar small', attrs: { 'aria-hidden': 'true' } });
