@@ -49,6 +49,16 @@ const (
 	// ReqGetGroupMembers lists a group's members, for members only.
 	// Data: GroupIDReq. Response: GroupMembersResp.
 	ReqGetGroupMembers = "group.members"
+	// ReqKickGroupMember removes a member from a group: the owner may
+	// remove anyone else, an admin only plain members.
+	// Data: GroupMemberReq. Response: none.
+	ReqKickGroupMember = "group.kick"
+
+	// ReqBlockUser blocks a user: they can no longer message the caller
+	// one-to-one or send them friend requests. Data: UserIDReq. Response: none.
+	ReqBlockUser = "user.block"
+	// ReqUnblockUser lifts a block. Data: UserIDReq. Response: none.
+	ReqUnblockUser = "user.unblock"
 )
 
 // Push types (Frame.Type of a frame with no ID).
@@ -307,6 +317,12 @@ type GroupsResp struct {
 // GroupIDReq names one group.
 type GroupIDReq struct {
 	GroupID string `json:"groupID"`
+}
+
+// GroupMemberReq names one member of one group.
+type GroupMemberReq struct {
+	GroupID string `json:"groupID"`
+	UserID  string `json:"userID"`
 }
 
 // GroupMember is one member of a group.

@@ -5,24 +5,15 @@ import (
 	"net/http"
 
 	"parley/protocol"
+	"parley/server/httpapi"
 	"parley/server/store"
 )
 
-// AdminCreateGroupReq is POST /api/v1/admin/groups: an application's
-// backend (or a load tool) creates a group on behalf of its owner.
-type AdminCreateGroupReq struct {
-	OwnerUserID   string   `json:"ownerUserID"`
-	Name          string   `json:"name"`
-	FaceURL       string   `json:"faceURL,omitempty"`
-	MemberUserIDs []string `json:"memberUserIDs"`
-}
+// AdminCreateGroupReq is POST /api/v1/admin/groups.
+type AdminCreateGroupReq = httpapi.AdminCreateGroupReq
 
-// AdminFriendsReq is POST /api/v1/admin/friends: makes two users friends
-// without a request.
-type AdminFriendsReq struct {
-	UserID       string `json:"userID"`
-	FriendUserID string `json:"friendUserID"`
-}
+// AdminFriendsReq is POST /api/v1/admin/friends.
+type AdminFriendsReq = httpapi.AdminFriendsReq
 
 func (s *Server) handleAdminCreateGroup(w http.ResponseWriter, r *http.Request) {
 	var req AdminCreateGroupReq
@@ -30,8 +21,8 @@ func (s *Server) handleAdminCreateGroup(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, err)
 		return
 	}
-	if !protocol.ValidID(req.OwnerUserID) {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "invalid ownerUserID"))
+	if _, err := httpapi.AdminGroup(&req, s.cfg.MaxGroupSize-1); err != nil {
+		s.writeError(w, err)
 		return
 	}
 	g, err := s.createGroup(r.Context(), caller{UserID: req.OwnerUserID}, &protocol.CreateGroupReq{
@@ -50,8 +41,8 @@ func (s *Server) handleAdminFriends(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	if !protocol.ValidID(req.UserID) || !protocol.ValidID(req.FriendUserID) || req.UserID == req.FriendUserID {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "two different valid user IDs are required"))
+	if err := httpapi.AdminFriends(&req); err != nil {
+		s.writeError(w, err)
 		return
 	}
 	ctx := r.Context()

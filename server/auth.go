@@ -5,56 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"parley/protocol"
 	"parley/server/bus"
+	"parley/server/httpapi"
 	"parley/server/store"
 )
-
-// Account limits; docs/limits.md lists them.
-const (
-	minUsernameLen = 3
-	maxUsernameLen = 32
-	minPasswordLen = 8
-	maxPasswordLen = 72 // bcrypt ignores bytes beyond 72
-	maxNicknameLen = 64 // runes
-	maxFaceURLLen  = 1024
-)
-
-// validUsername: 3 to 32 characters of [a-z0-9._-] (after lower-casing),
-// starting with a letter or digit.
-func validUsername(u string) bool {
-	if len(u) < minUsernameLen || len(u) > maxUsernameLen {
-		return false
-	}
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case (c == '.' || c == '_' || c == '-') && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func checkNickname(n string) error {
-	if !utf8.ValidString(n) || utf8.RuneCountInString(n) > maxNicknameLen {
-		return protocol.Errorf(protocol.CodeInvalidArgument, "nickname must be valid UTF-8 of at most %d characters", maxNicknameLen)
-	}
-	return nil
-}
-
-func checkFaceURL(u string) error {
-	if len(u) > maxFaceURLLen {
-		return protocol.Errorf(protocol.CodeInvalidArgument, "faceURL longer than %d bytes", maxFaceURLLen)
-	}
-	return nil
-}
 
 // mintToken signs a token for the user's current token generation.
 func (s *Server) mintToken(u *store.User, platform string) (token string, expiresAt int64) {
@@ -111,21 +69,8 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	username := strings.ToLower(req.Username)
-	switch {
-	case !validUsername(username):
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument,
-			"username must be %d to %d characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit", minUsernameLen, maxUsernameLen))
-		return
-	case len(req.Password) < minPasswordLen || len(req.Password) > maxPasswordLen:
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "password must be %d to %d bytes", minPasswordLen, maxPasswordLen))
-		return
-	}
-	nickname := strings.TrimSpace(req.Nickname)
-	if nickname == "" {
-		nickname = username
-	}
-	if err := checkNickname(nickname); err != nil {
+	username, nickname, err := httpapi.Register(&req)
+	if err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -153,29 +98,15 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, protocol.AuthResp{UserID: u.UserID, Token: tok, ExpiresAt: exp})
 }
 
-func platformOrDefault(p string) (string, error) {
-	if p == "" {
-		return protocol.PlatformWeb, nil
-	}
-	if !protocol.ValidPlatform(p) {
-		return "", protocol.Errorf(protocol.CodeInvalidArgument, "unknown platform %q", p)
-	}
-	return p, nil
-}
-
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	var req protocol.LoginReq
 	if err := readJSON(w, r, &req); err != nil {
 		s.writeError(w, err)
 		return
 	}
-	platform, err := platformOrDefault(req.Platform)
+	platform, err := httpapi.Login(&req)
 	if err != nil {
 		s.writeError(w, err)
-		return
-	}
-	if req.Username == "" || req.Password == "" {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "username and password are required"))
 		return
 	}
 	wrong := protocol.Errorf(protocol.CodeUnauthenticated, "wrong username or password")
@@ -241,22 +172,10 @@ func (s *Server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	if !protocol.ValidID(req.UserID) {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument,
-			"userID must be 1 to %d of A-Z, a-z, 0-9, '-', '.', '@', starting with a letter or digit", protocol.MaxIDLen))
-		return
-	}
-	if err := checkNickname(req.Nickname); err != nil {
+	nickname, err := httpapi.AdminUser(&req)
+	if err != nil {
 		s.writeError(w, err)
 		return
-	}
-	if err := checkFaceURL(req.FaceURL); err != nil {
-		s.writeError(w, err)
-		return
-	}
-	nickname := req.Nickname
-	if nickname == "" {
-		nickname = req.UserID
 	}
 	u := &store.User{UserID: req.UserID, Nickname: nickname, FaceURL: req.FaceURL, CreateTime: s.nowMs()}
 	if err := s.store.CreateUser(r.Context(), u); err != nil {
@@ -275,13 +194,9 @@ func (s *Server) handleAdminToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	platform, err := platformOrDefault(req.Platform)
+	platform, err := httpapi.AdminToken(&req)
 	if err != nil {
 		s.writeError(w, err)
-		return
-	}
-	if !protocol.ValidID(req.UserID) {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID"))
 		return
 	}
 	u, err := s.store.User(r.Context(), req.UserID)

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"parley/protocol"
+	"parley/server/bus"
 )
 
 // hardFrameFactor: frames up to this many times MaxFrameBytes are read and
@@ -50,6 +51,12 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, protocol.Errorf(protocol.CodePermissionDenied, "origin %q not allowed", r.Header.Get("Origin")))
 		return
 	}
+	userLim, ok := s.users.acquire(cl.UserID)
+	if !ok {
+		s.writeError(w, protocol.Errorf(protocol.CodeRateLimited, "too many connections; at most %d per user", s.cfg.MaxConnsPerUser))
+		return
+	}
+	defer s.users.release(cl.UserID)
 	up := websocket.Upgrader{
 		ReadBufferSize:    4096,
 		WriteBufferSize:   4096,
@@ -63,11 +70,19 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("upgrade failed", "err", err)
 		return
 	}
-	c := s.newConn(ws, cl)
+	c := s.newConn(ws, cl, userLim)
 	s.hub.add(c)
 	if s.isClosing() {
 		// Shutdown may have listed the hub before add.
 		c.drain()
+	}
+	if s.cfg.SessionPolicy == SessionsSinglePerPlatform {
+		// The user's older connections on this platform, on any node, make
+		// way for this one.
+		s.publish(r.Context(), bus.Event{
+			UserIDs: []string{c.userID}, SkipConn: c.id, Type: protocol.PushKicked, Frame: s.kickedFrame("replaced"),
+			Kick: &bus.Kick{Platform: c.platform, StartedBefore: c.started},
+		})
 	}
 	s.log.Debug("connected", "conn", c.id, "user", c.userID, "platform", c.platform)
 	c.serve()
@@ -110,12 +125,20 @@ type conn struct {
 	tokenID    string
 	generation int64
 	expiresAt  int64
+	// started is when the connection was accepted, Unix ns: a newer
+	// session on the same platform replaces only older ones.
+	started int64
 
 	// out is the bounded queue of frames to write; when it is full the
 	// connection is closed rather than anyone waiting for it.
-	out       chan []byte
-	outBytes  atomic.Int64 // bytes of the frames in out
-	limiter   *rate.Limiter
+	out      chan []byte
+	outBytes atomic.Int64 // bytes of the frames in out
+	limiter  *rate.Limiter
+	// userLimiter is shared by all the user's connections to this node.
+	userLimiter *rate.Limiter
+	// strikes counts requests refused as rate_limited; a connection that
+	// exhausts it too is flooding regardless and is closed.
+	strikes   *rate.Limiter
 	sendSlots chan struct{}
 	inflight  sync.WaitGroup
 	draining  atomic.Bool
@@ -130,21 +153,24 @@ type conn struct {
 	flush       bool
 }
 
-func (s *Server) newConn(ws *websocket.Conn, cl *claims) *conn {
+func (s *Server) newConn(ws *websocket.Conn, cl *claims, userLim *rate.Limiter) *conn {
 	return &conn{
-		s:          s,
-		ws:         ws,
-		id:         randomID("c", 10),
-		userID:     cl.UserID,
-		platform:   cl.Platform,
-		tokenID:    cl.ID,
-		generation: cl.Generation,
-		expiresAt:  cl.ExpiresAt,
-		out:        make(chan []byte, s.cfg.SendQueue),
-		limiter:    rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
-		sendSlots:  make(chan struct{}, maxSendsInFlight),
-		writerDone: make(chan struct{}),
-		stopped:    make(chan struct{}),
+		s:           s,
+		ws:          ws,
+		id:          randomID("c", 10),
+		userID:      cl.UserID,
+		platform:    cl.Platform,
+		tokenID:     cl.ID,
+		generation:  cl.Generation,
+		expiresAt:   cl.ExpiresAt,
+		out:         make(chan []byte, s.cfg.SendQueue),
+		started:     time.Now().UnixNano(),
+		limiter:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
+		userLimiter: userLim,
+		strikes:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
+		sendSlots:   make(chan struct{}, maxSendsInFlight),
+		writerDone:  make(chan struct{}),
+		stopped:     make(chan struct{}),
 	}
 }
 
@@ -338,7 +364,13 @@ func (c *conn) handle(data []byte) {
 		c.replyError("", f.Type, start, protocol.Errorf(protocol.CodeInvalidArgument, "request has no id"))
 		return
 	}
-	if f.Type != protocol.ReqPing && !c.limiter.Allow() {
+	if f.Type != protocol.ReqPing && !(c.limiter.Allow() && c.userLimiter.Allow()) {
+		if !c.strikes.Allow() {
+			c.s.metrics.floodDisconnects.Inc()
+			c.s.log.Info("closing flooding connection", "conn", c.id, "user", c.userID)
+			c.stop(websocket.ClosePolicyViolation, "too many requests", true)
+			return
+		}
 		c.replyError(f.ID, f.Type, start, protocol.Errorf(protocol.CodeRateLimited, "too many requests; slow down"))
 		return
 	}

@@ -9,14 +9,13 @@ import (
 	"unicode/utf8"
 
 	"parley/protocol"
+	"parley/server/httpapi"
 	"parley/server/store"
 )
 
 // Social limits; docs/limits.md lists them.
 const (
 	maxFriendMessageLen = 1024
-	maxGroupNameLen     = 128 // runes
-	maxGroupMembers     = 500 // at creation
 	maxListedRequests   = 200
 )
 
@@ -60,6 +59,9 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqCreateGroup:        typed(s.createGroup),
 		protocol.ReqListGroups:         typed(s.listGroups),
 		protocol.ReqGetGroupMembers:    typed(s.groupMembers),
+		protocol.ReqKickGroupMember:    typed(s.kickGroupMember),
+		protocol.ReqBlockUser:          typed(s.blockUser),
+		protocol.ReqUnblockUser:        typed(s.unblockUser),
 	}
 }
 
@@ -114,13 +116,13 @@ func (s *Server) setSelf(ctx context.Context, c caller, req *protocol.SetSelfReq
 		if n == "" {
 			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "nickname cannot be empty")
 		}
-		if err := checkNickname(n); err != nil {
+		if err := httpapi.CheckNickname(n); err != nil {
 			return nil, err
 		}
 		req.Nickname = &n
 	}
 	if req.FaceURL != nil {
-		if err := checkFaceURL(*req.FaceURL); err != nil {
+		if err := httpapi.CheckFaceURL(*req.FaceURL); err != nil {
 			return nil, err
 		}
 	}
@@ -134,7 +136,7 @@ func (s *Server) setSelf(ctx context.Context, c caller, req *protocol.SetSelfReq
 
 func (s *Server) findUser(ctx context.Context, _ caller, req *protocol.FindUserReq) (*protocol.User, error) {
 	name := strings.ToLower(strings.TrimSpace(req.Username))
-	if !validUsername(name) {
+	if !httpapi.ValidUsername(name) {
 		return nil, protocol.Errorf(protocol.CodeNotFound, "no user %q", req.Username)
 	}
 	u, err := s.store.UserByUsername(ctx, name)
@@ -163,6 +165,11 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 	target, err := s.profile(ctx, req.UserID)
 	if err != nil {
 		return nil, err
+	}
+	if blocked, err := s.blockedBy(ctx, req.UserID, c.UserID); err != nil {
+		return nil, err
+	} else if blocked {
+		return nil, protocol.Errorf(protocol.CodePermissionDenied, "this user does not accept your requests")
 	}
 	if ok, err := s.store.AreFriends(ctx, c.UserID, req.UserID); err != nil {
 		return nil, err
@@ -255,20 +262,9 @@ func (s *Server) listFriendRequests(ctx context.Context, c caller, _ *empty) (*p
 }
 
 func (s *Server) createGroup(ctx context.Context, c caller, req *protocol.CreateGroupReq) (*protocol.Group, error) {
-	name := strings.TrimSpace(req.Name)
-	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxGroupNameLen {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "group name must be 1 to %d characters", maxGroupNameLen)
-	}
-	if err := checkFaceURL(req.FaceURL); err != nil {
+	name, err := httpapi.NewGroup(req.Name, req.FaceURL, req.MemberUserIDs, s.cfg.MaxGroupSize-1)
+	if err != nil {
 		return nil, err
-	}
-	if len(req.MemberUserIDs) > maxGroupMembers {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "at most %d members at creation", maxGroupMembers)
-	}
-	for _, id := range req.MemberUserIDs {
-		if !protocol.ValidID(id) {
-			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid member userID %q", id)
-		}
 	}
 	g, err := s.store.CreateGroup(ctx, store.NewGroup{
 		GroupID:       randomID("g", 10),

@@ -8,14 +8,13 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"parley/protocol"
+	"parley/server/httpapi"
 	"parley/server/store"
 )
-
-// maxHTTPBody bounds the JSON body of an HTTP API request.
-const maxHTTPBody = 64 << 10
 
 func (s *Server) routes() http.Handler {
 	s.handlers = s.newHandlers()
@@ -24,14 +23,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.HandleFunc("GET "+protocol.WSPath, s.handleWS)
 
-	mux.HandleFunc("POST /api/v1/auth/register", s.limitAuth(s.handleRegister))
-	mux.HandleFunc("POST /api/v1/auth/login", s.limitAuth(s.handleLogin))
-	mux.HandleFunc("POST /api/v1/auth/logout", s.handleLogout)
-	mux.HandleFunc("POST /api/v1/auth/revoke-all", s.handleRevokeAll)
-	mux.HandleFunc("POST /api/v1/admin/users", s.admin(s.handleAdminCreateUser))
-	mux.HandleFunc("POST /api/v1/admin/tokens", s.admin(s.handleAdminToken))
-	mux.HandleFunc("POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup))
-	mux.HandleFunc("POST /api/v1/admin/friends", s.admin(s.handleAdminFriends))
+	for _, rt := range s.apiRoutes() {
+		mux.HandleFunc(rt.pattern, rt.handler)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, protocol.Errorf(protocol.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
@@ -44,6 +38,46 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("/", newGzipFiles(s.cfg.DemoFS, http.FileServerFS(s.cfg.DemoFS)))
 	}
 	return s.guard(mux)
+}
+
+type apiRoute struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// apiRoutes lists the HTTP API.
+func (s *Server) apiRoutes() []apiRoute {
+	return []apiRoute{
+		{"POST /api/v1/auth/register", s.limitAuth(s.handleRegister)},
+		{"POST /api/v1/auth/login", s.limitAuth(s.handleLogin)},
+		{"POST /api/v1/auth/logout", s.handleLogout},
+		{"POST /api/v1/auth/revoke-all", s.handleRevokeAll},
+		{"POST /api/v1/admin/users", s.admin(s.handleAdminCreateUser)},
+		{"POST /api/v1/admin/tokens", s.admin(s.handleAdminToken)},
+		{"POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup)},
+		{"POST /api/v1/admin/friends", s.admin(s.handleAdminFriends)},
+	}
+}
+
+// APIRoutes lists the patterns ("POST /api/v1/…") of the HTTP API, so that
+// tests and tools can check they cover every route.
+func (s *Server) APIRoutes() []string {
+	var out []string
+	for _, rt := range s.apiRoutes() {
+		out = append(out, rt.pattern)
+	}
+	return out
+}
+
+// RequestTypes lists the WebSocket request types the server answers,
+// sorted, so that tests can check they cover every one.
+func (s *Server) RequestTypes() []string {
+	out := []string{protocol.ReqSend}
+	for typ := range s.handlers {
+		out = append(out, typ)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // guard sets the security headers, counts requests in progress (so
@@ -155,21 +189,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// readJSON decodes a request body into v.
+// readJSON decodes a request body into v (see httpapi.Decode).
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxHTTPBody)
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return protocol.Errorf(protocol.CodeTooLarge, "body exceeds %d bytes", maxHTTPBody)
-		}
-		return protocol.Errorf(protocol.CodeInvalidArgument, "bad JSON body: %v", err)
-	}
-	if dec.More() {
-		return protocol.Errorf(protocol.CodeInvalidArgument, "bad JSON body: trailing data")
-	}
-	return nil
+	// MaxBytesReader also stops the server reading an endless body.
+	r.Body = http.MaxBytesReader(w, r.Body, httpapi.MaxBody+1)
+	return httpapi.Decode(r.Body, v)
 }
 
 // bearer returns the Authorization: Bearer credential, or "".

@@ -80,7 +80,7 @@ func (h *hub) deliver(ev bus.Event) {
 			if c.id == ev.SkipConn {
 				continue
 			}
-			if ev.Kick != nil && !ev.Kick.Matches(c.tokenID, c.generation) {
+			if ev.Kick != nil && !ev.Kick.Matches(bus.Conn{TokenID: c.tokenID, Generation: c.generation, Platform: c.platform, Started: c.started}) {
 				continue
 			}
 			targets = append(targets, c)

@@ -119,6 +119,11 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 			}
 			return store.NewMessage{}, err
 		}
+		if blocked, err := s.blockedBy(ctx, req.RecvID, from); err != nil {
+			return store.NewMessage{}, err
+		} else if blocked {
+			return store.NewMessage{}, protocol.Errorf(protocol.CodePermissionDenied, "this user does not accept your messages")
+		}
 		if s.cfg.DenyStrangers && req.RecvID != from {
 			ok, err := s.store.AreFriends(ctx, from, req.RecvID)
 			if err != nil {
@@ -322,6 +327,16 @@ func (s *Server) updateConversation(ctx context.Context, c caller, convID string
 		if _, err := s.store.User(ctx, peer); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", peer)
+			}
+			return nil, err
+		}
+	}
+	if typ == protocol.SessionGroup {
+		// Checked here too, not only by the store, so that a removed member
+		// never gets the state (and its latest message) back.
+		if _, err := s.store.GroupMember(ctx, a, c.UserID); err != nil {
+			if errors.Is(err, store.ErrNotMember) {
+				err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
 			}
 			return nil, err
 		}

@@ -24,7 +24,9 @@ type metrics struct {
 	errors          *prometheus.CounterVec
 	batchSize       prometheus.Histogram
 	slowDisconnects prometheus.Counter
-	httpRequests    *prometheus.HistogramVec
+	// floodDisconnects counts connections closed for flooding.
+	floodDisconnects prometheus.Counter
+	httpRequests     *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -58,6 +60,9 @@ func newMetrics() *metrics {
 		slowDisconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_slow_consumer_disconnects_total", Help: "Connections closed because their send queue was full.",
 		}),
+		floodDisconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_flood_disconnects_total", Help: "Connections closed because they kept sending while rate-limited.",
+		}),
 		httpRequests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "parley_http_request_duration_seconds",
 			Help:    "HTTP request latency by route and status (WebSocket upgrades: until the upgrade).",
@@ -65,7 +70,7 @@ func newMetrics() *metrics {
 		}, []string{"route", "status"}),
 	}
 	m.reg.MustRegister(m.connections, m.messagesIn, m.messagesOut, m.pushes, m.requests, m.errors, m.batchSize,
-		m.slowDisconnects, m.httpRequests,
+		m.slowDisconnects, m.floodDisconnects, m.httpRequests,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -78,6 +78,25 @@ type Config struct {
 	// 100 and 200. Requests over the limit are answered rate_limited.
 	RateLimit float64
 	RateBurst int
+	// UserRateLimit is the sustained number of requests per second one
+	// user may make across all their connections to this node (pings
+	// excluded), UserRateBurst the burst; defaults 200 and 400. Requests
+	// over either this or the connection's limit are answered rate_limited;
+	// a connection that keeps sending regardless (more rejected requests
+	// than RateBurst beyond RateLimit) is closed with 1008.
+	UserRateLimit float64
+	UserRateBurst int
+	// MaxConnsPerUser bounds one user's open WebSocket connections to this
+	// node; a handshake beyond it is refused with 429 rate_limited. Default 20.
+	MaxConnsPerUser int
+	// SessionPolicy is SessionsMulti ("" or "multi": any number of sessions
+	// per platform) or SessionsSinglePerPlatform ("single-per-platform": a
+	// new connection replaces the user's older connections on the same
+	// platform, which get push.kicked {"reason":"replaced"} and are closed).
+	SessionPolicy string
+	// MaxGroupSize bounds a group's members, owner included; default 500.
+	// group.create with more is answered invalid_argument.
+	MaxGroupSize int
 	// AuthRateLimit is the sustained number of register and login attempts
 	// per second from one IP address, AuthRateBurst the burst; defaults 5
 	// and 50. Attempts over the limit get 429 rate_limited.
@@ -122,6 +141,21 @@ func (c Config) withDefaults() Config {
 	if c.RateBurst <= 0 {
 		c.RateBurst = 200
 	}
+	if c.UserRateLimit <= 0 {
+		c.UserRateLimit = 200
+	}
+	if c.UserRateBurst <= 0 {
+		c.UserRateBurst = 400
+	}
+	if c.MaxConnsPerUser <= 0 {
+		c.MaxConnsPerUser = 20
+	}
+	if c.SessionPolicy == "" {
+		c.SessionPolicy = SessionsMulti
+	}
+	if c.MaxGroupSize <= 0 {
+		c.MaxGroupSize = 500
+	}
 	if c.AuthRateLimit <= 0 {
 		c.AuthRateLimit = 5
 	}
@@ -150,6 +184,12 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Session policies (Config.SessionPolicy).
+const (
+	SessionsMulti             = "multi"
+	SessionsSinglePerPlatform = "single-per-platform"
+)
+
 // Server is one parleyd node.
 type Server struct {
 	cfg     Config
@@ -162,7 +202,9 @@ type Server struct {
 	commit  *committer
 	// authLimiter slows password guessing on register and login.
 	authLimiter *ipLimiter
-	handler     http.Handler
+	// users holds each user's request limiter and connection count.
+	users   *userLimits
+	handler http.Handler
 	// handlers answer the WebSocket request types (send aside).
 	handlers map[string]handlerFunc
 	// dummyHash is compared against on logins of unknown users, so that
@@ -183,6 +225,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	if cfg.AdminSecret == "" {
 		return nil, errors.New("server: AdminSecret is required")
+	}
+	if cfg.SessionPolicy != SessionsMulti && cfg.SessionPolicy != SessionsSinglePerPlatform {
+		return nil, fmt.Errorf("server: unknown session policy %q (want %s or %s)", cfg.SessionPolicy, SessionsMulti, SessionsSinglePerPlatform)
 	}
 	switch {
 	case cfg.Bus == "" || cfg.Bus == "local":
@@ -235,6 +280,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		dummyHash: dummy,
 
 		authLimiter: newIPLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
+		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
 	}
 	s.hub = newHub(s.metrics)
 	s.bus = bus.NewLocal(s.hub.deliver)

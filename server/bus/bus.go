@@ -21,17 +21,30 @@ type Event struct {
 	Kick *Kick
 }
 
-// Kick selects connections to close: those authenticated with TokenID, or
-// those whose token generation is below BelowGeneration.
+// Kick selects connections to close: those authenticated with TokenID,
+// those whose token generation is below BelowGeneration, or those on
+// Platform opened before StartedBefore (a newer session replaces them).
 type Kick struct {
 	TokenID         string
 	BelowGeneration int64
+	Platform        string
+	// StartedBefore is a Unix time in nanoseconds.
+	StartedBefore int64
 }
 
-// Matches reports whether a connection authenticated with the token tokenID
-// of generation gen is selected.
-func (k *Kick) Matches(tokenID string, gen int64) bool {
-	return (k.TokenID != "" && k.TokenID == tokenID) || gen < k.BelowGeneration
+// Conn describes a connection for Kick.Matches.
+type Conn struct {
+	TokenID    string
+	Generation int64
+	Platform   string
+	// Started is when it was opened, Unix ns.
+	Started int64
+}
+
+// Matches reports whether the connection c is selected.
+func (k *Kick) Matches(c Conn) bool {
+	return (k.TokenID != "" && k.TokenID == c.TokenID) || c.Generation < k.BelowGeneration ||
+		(k.Platform != "" && k.Platform == c.Platform && c.Started < k.StartedBefore)
 }
 
 // Bus publishes events to every node's connections.

@@ -9,19 +9,22 @@ import (
 
 func TestKickMatches(t *testing.T) {
 	for _, tc := range []struct {
-		kick  bus.Kick
-		token string
-		gen   int64
-		want  bool
+		kick bus.Kick
+		conn bus.Conn
+		want bool
 	}{
-		{bus.Kick{TokenID: "t1"}, "t1", 0, true},
-		{bus.Kick{TokenID: "t1"}, "t2", 0, false},
-		{bus.Kick{BelowGeneration: 2}, "t2", 1, true},
-		{bus.Kick{BelowGeneration: 2}, "t2", 2, false},
-		{bus.Kick{}, "", 0, false}, // an empty token ID matches nothing
+		{bus.Kick{TokenID: "t1"}, bus.Conn{TokenID: "t1"}, true},
+		{bus.Kick{TokenID: "t1"}, bus.Conn{TokenID: "t2"}, false},
+		{bus.Kick{BelowGeneration: 2}, bus.Conn{TokenID: "t2", Generation: 1}, true},
+		{bus.Kick{BelowGeneration: 2}, bus.Conn{TokenID: "t2", Generation: 2}, false},
+		{bus.Kick{}, bus.Conn{}, false}, // an empty token ID or platform matches nothing
+		{bus.Kick{Platform: "web", StartedBefore: 10}, bus.Conn{TokenID: "t", Platform: "web", Started: 9}, true},
+		{bus.Kick{Platform: "web", StartedBefore: 10}, bus.Conn{TokenID: "t", Platform: "web", Started: 10}, false},
+		{bus.Kick{Platform: "web", StartedBefore: 10}, bus.Conn{TokenID: "t", Platform: "ios", Started: 9}, false},
+		{bus.Kick{TokenID: "t1"}, bus.Conn{TokenID: "t2", Platform: "web", Started: 1}, false},
 	} {
-		if got := tc.kick.Matches(tc.token, tc.gen); got != tc.want {
-			t.Errorf("%+v.Matches(%q, %d) = %v", tc.kick, tc.token, tc.gen, got)
+		if got := tc.kick.Matches(tc.conn); got != tc.want {
+			t.Errorf("%+v.Matches(%+v) = %v", tc.kick, tc.conn, got)
 		}
 	}
 }

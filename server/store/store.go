@@ -212,6 +212,27 @@ type Groups interface {
 	GroupMember(ctx context.Context, groupID, userID string) (*protocol.GroupMember, error)
 }
 
+// Blocks stores who blocked whom. It is optional while not every store has
+// it: the server type-asserts it and answers unimplemented without it.
+type Blocks interface {
+	// BlockUser records that owner blocks blocked; blocking twice is not
+	// an error.
+	BlockUser(ctx context.Context, ownerUserID, blockedUserID string, now int64) error
+	// UnblockUser lifts the block; lifting a missing block is not an error.
+	UnblockUser(ctx context.Context, ownerUserID, blockedUserID string) error
+	// Blocked reports whether owner blocks userID.
+	Blocked(ctx context.Context, ownerUserID, userID string) (bool, error)
+}
+
+// GroupMembership changes who is in a group. Optional like Blocks.
+type GroupMembership interface {
+	// RemoveGroupMember removes userID from the group and deletes their
+	// state of its conversation, in one transaction: they can no longer
+	// send to, read or change it, and sync no longer returns it (nor its
+	// latest message). ErrNotMember if they are not a member.
+	RemoveGroupMember(ctx context.Context, groupID, userID string) error
+}
+
 // Store is everything parleyd persists.
 type Store interface {
 	Users

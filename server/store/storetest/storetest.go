@@ -36,6 +36,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateConversation", testUpdateConversation},
 		{"Friends", testFriends},
 		{"Groups", testGroups},
+		{"Blocks", testBlocks},
+		{"RemoveGroupMember", testRemoveGroupMember},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -545,4 +547,84 @@ func testGroups(t *testing.T, s store.Store) {
 		after[len(after)-1].MinSeq != 1 || after[len(after)-1].LatestMessage != nil {
 		t.Fatalf("sync after create %+v", after)
 	}
+}
+
+// testBlocks runs for stores that implement the optional store.Blocks.
+func testBlocks(t *testing.T, s store.Store) {
+	b, ok := s.(store.Blocks)
+	if !ok {
+		t.Skip("store does not implement store.Blocks")
+	}
+	ctx := context.Background()
+	addUsers(t, s, "a", "b", "c")
+	is := func(owner, user string, want bool) {
+		t.Helper()
+		got, err := b.Blocked(ctx, owner, user)
+		must(t, err)
+		if got != want {
+			t.Fatalf("Blocked(%s, %s) = %v", owner, user, got)
+		}
+	}
+	is("a", "b", false)
+	must(t, b.BlockUser(ctx, "a", "b", 1))
+	must(t, b.BlockUser(ctx, "a", "b", 2)) // twice is fine
+	is("a", "b", true)
+	is("b", "a", false) // one direction only
+	is("a", "c", false)
+	must(t, b.UnblockUser(ctx, "a", "b"))
+	must(t, b.UnblockUser(ctx, "a", "b"))
+	is("a", "b", false)
+}
+
+// testRemoveGroupMember runs for stores that implement the optional
+// store.GroupMembership.
+func testRemoveGroupMember(t *testing.T, s store.Store) {
+	gm, ok := s.(store.GroupMembership)
+	if !ok {
+		t.Skip("store does not implement store.GroupMembership")
+	}
+	ctx := context.Background()
+	addUsers(t, s, "o", "m1", "m2")
+	_, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "G", OwnerUserID: "o", MemberUserIDs: []string{"m1", "m2"}, CreateTime: 1})
+	must(t, err)
+	must(t, gm.RemoveGroupMember(ctx, "g1", "m1"))
+	_, err = s.GroupMember(ctx, "g1", "m1")
+	wantErr(t, err, store.ErrNotMember)
+	wantErr(t, gm.RemoveGroupMember(ctx, "g1", "m1"), store.ErrNotMember)
+	wantErr(t, gm.RemoveGroupMember(ctx, "nope", "m2"), store.ErrNotMember)
+	g, err := s.Group(ctx, "g1")
+	must(t, err)
+	if g.MemberCount != 2 {
+		t.Fatalf("member count %d after removal", g.MemberCount)
+	}
+	// A removed member's messages are refused; the others' still go in.
+	rs, err := s.AppendMessages(ctx, []store.NewMessage{group("m1", "g1", "k1", 2), group("m2", "g1", "k2", 3)})
+	must(t, err)
+	if !errors.Is(rs[0].Err, store.ErrNotMember) || rs[1].Err != nil || rs[1].Message.Seq != 1 {
+		t.Fatalf("append after removal: %+v", rs)
+	}
+	for _, r := range rs[1].Recipients {
+		if r == "m1" {
+			t.Fatalf("removed member is a recipient: %v", rs[1].Recipients)
+		}
+	}
+	gs, err := s.UserGroups(ctx, "m1")
+	must(t, err)
+	if len(gs) != 0 {
+		t.Fatalf("removed member still lists %+v", gs)
+	}
+	// Sync no longer shows the group (nor its latest message), and its
+	// state cannot be changed.
+	convs, err := s.ChangedConversations(ctx, "m1", 0, 10)
+	must(t, err)
+	for _, c := range convs {
+		if c.ConversationID == "sg_g1" {
+			t.Fatalf("removed member syncs %+v", c)
+		}
+	}
+	_, err = s.Conversation(ctx, "m1", "sg_g1")
+	wantErr(t, err, store.ErrNotFound)
+	pin := true
+	_, _, err = s.UpdateConversation(ctx, "m1", "sg_g1", store.ConversationChange{IsPinned: &pin}, 4)
+	wantErr(t, err, store.ErrNotMember)
 }

@@ -1,0 +1,435 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"parley/protocol"
+	"parley/server"
+)
+
+// The authorization matrix: every WebSocket request type and every HTTP
+// route, tried without a token, with an expired one, a revoked one, and as
+// the wrong user, a non-member, a removed (kicked) member and a blocked
+// user where that applies. Each must answer the right code, and no answer
+// may leak message text, member lists or whether a private group exists.
+
+// Secrets the attackers must never see.
+const (
+	secretDM       = "s3cret-dm-between-alice-and-bob"
+	secretGroup    = "s3cret-group-plan"
+	secretAfter    = "s3cret-after-carl-left"
+	privateGroupNm = "Private Plans"
+)
+
+type authzWorld struct {
+	e                  *env
+	group              string // the private group's ID
+	dm                 string // alice and bob's conversation
+	tokens             map[string]string
+	expired, revoked   string // mallory's bad tokens
+	forbidden          []string
+	forbiddenForGroups []string
+}
+
+func newAuthzWorld(t *testing.T) *authzWorld {
+	clock := &atomicTime{}
+	now := time.Now()
+	clock.set(now.Add(-8 * 24 * time.Hour))
+	e := newEnv(t, func(c *server.Config) { c.Clock = clock.get })
+	w := &authzWorld{e: e, tokens: map[string]string{}}
+	for _, u := range []string{"alice", "bob", "carl", "mallory", "dave"} {
+		st, body := e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: u})
+		if st != http.StatusCreated {
+			t.Fatalf("create %s: %d %s", u, st, body)
+		}
+	}
+	// A token minted eight days ago has expired (TokenTTL is 7 days).
+	w.expired = e.token("mallory")
+	clock.set(now)
+	for _, u := range []string{"alice", "bob", "carl", "mallory", "dave"} {
+		w.tokens[u] = e.token(u)
+	}
+	w.revoked = e.token("mallory")
+	if st, body := e.post("/api/v1/auth/logout", w.revoked, nil); st != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", st, body)
+	}
+
+	st, body := e.post("/api/v1/admin/groups", adminSecret, server.AdminCreateGroupReq{
+		OwnerUserID: "alice", Name: privateGroupNm, MemberUserIDs: []string{"bob", "carl"}})
+	if st != http.StatusCreated {
+		t.Fatalf("group: %d %s", st, body)
+	}
+	var g protocol.Group
+	json.Unmarshal(body, &g)
+	w.group = g.GroupID
+	w.dm = protocol.SingleConversationID("alice", "bob")
+
+	alice := e.dial(w.tokens["alice"])
+	alice.sendText("dm1", "bob", "", secretDM)
+	alice.sendText("g1", "", w.group, secretGroup)
+	// bob asks alice to be friends (pending), alice blocks dave, and
+	// removes carl from the group; then the group talks on.
+	e.dial(w.tokens["bob"]).do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: "alice", Message: "hi alice"}, nil)
+	alice.do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: "dave"}, nil)
+	alice.do(protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: w.group, UserID: "carl"}, nil)
+	alice.sendText("g2", "", w.group, secretAfter)
+
+	w.forbidden = []string{secretDM, secretGroup, secretAfter, privateGroupNm, "hi alice"}
+	// Group answers to outsiders must not list members either.
+	w.forbiddenForGroups = append(slices.Clone(w.forbidden), `"alice"`, `"bob"`, `"carl"`, "alice,", "bob,")
+	return w
+}
+
+// wsCase is one request by one user.
+type wsCase struct {
+	name string
+	as   string // user
+	typ  string
+	data any
+	// want is the error code, or "" for success.
+	want protocol.Code
+	// groupy answers must not name the group's members.
+	groupy bool
+	// check inspects a successful answer.
+	check func(t *testing.T, w *authzWorld, data json.RawMessage)
+}
+
+// noneOf fails when the answer mentions any of the forbidden strings.
+func noneOf(t *testing.T, what string, answer []byte, forbidden []string) {
+	t.Helper()
+	for _, f := range forbidden {
+		if strings.Contains(string(answer), f) {
+			t.Errorf("%s leaks %q: %s", what, f, answer)
+		}
+	}
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	w := newAuthzWorld(t)
+	e := w.e
+	sg := protocol.GroupConversationID(w.group)
+	ghost := "gnosuchgroup"
+	sgGhost := protocol.GroupConversationID(ghost)
+	text := func(s string) json.RawMessage { return text(s) }
+	sendTo := func(recv, group string) protocol.SendReq {
+		return protocol.SendReq{ClientMsgID: "x-" + recv + group, RecvID: recv, GroupID: group, ContentType: protocol.ContentText, Content: text("attack")}
+	}
+	pullOf := func(conv string) protocol.PullReq {
+		return protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1, Limit: 50}}}
+	}
+	// ownOnly checks that a list answer holds nothing of others'.
+	ownOnly := func(t *testing.T, w *authzWorld, data json.RawMessage) {
+		t.Helper()
+		noneOf(t, "answer", data, w.forbidden)
+		if strings.Contains(string(data), w.group) || strings.Contains(string(data), w.dm) {
+			t.Errorf("answer names the private group: %s", data)
+		}
+	}
+	noNewSecrets := func(t *testing.T, w *authzWorld, data json.RawMessage) {
+		t.Helper()
+		noneOf(t, "answer", data, []string{secretAfter, secretDM})
+	}
+	profileOnly := func(t *testing.T, w *authzWorld, data json.RawMessage) {
+		t.Helper()
+		var raw map[string]any
+		json.Unmarshal(data, &raw)
+		users, _ := raw["users"].([]any)
+		if users == nil {
+			users = []any{raw}
+		}
+		for _, u := range users {
+			for k := range u.(map[string]any) {
+				if k != "userID" && k != "username" && k != "nickname" && k != "faceURL" {
+					t.Errorf("profile carries %q: %s", k, data)
+				}
+			}
+		}
+	}
+
+	cases := []wsCase{
+		{name: "ping", as: "mallory", typ: protocol.ReqPing},
+
+		{name: "send to a group as non-member", as: "mallory", typ: protocol.ReqSend, data: sendTo("", w.group), want: protocol.CodePermissionDenied, groupy: true},
+		{name: "send to a missing group", as: "mallory", typ: protocol.ReqSend, data: sendTo("", ghost), want: protocol.CodePermissionDenied, groupy: true},
+		{name: "send to a group as kicked member", as: "carl", typ: protocol.ReqSend, data: sendTo("", w.group), want: protocol.CodePermissionDenied, groupy: true},
+		{name: "send one-to-one as blocked user", as: "dave", typ: protocol.ReqSend, data: sendTo("alice", ""), want: protocol.CodePermissionDenied},
+		{name: "send one-to-one as stranger (allowed by default)", as: "mallory", typ: protocol.ReqSend, data: sendTo("bob", "")},
+
+		{name: "sync as wrong user", as: "mallory", typ: protocol.ReqSync, data: protocol.SyncReq{}, check: ownOnly},
+		{name: "sync as kicked member", as: "carl", typ: protocol.ReqSync, data: protocol.SyncReq{}, check: noNewSecrets},
+
+		{name: "pull others' one-to-one", as: "mallory", typ: protocol.ReqPull, data: pullOf(w.dm), want: protocol.CodePermissionDenied},
+		{name: "pull a group as non-member", as: "mallory", typ: protocol.ReqPull, data: pullOf(sg), want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull a missing group", as: "mallory", typ: protocol.ReqPull, data: pullOf(sgGhost), want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull a group as kicked member", as: "carl", typ: protocol.ReqPull, data: pullOf(sg), want: protocol.CodePermissionDenied, groupy: true},
+
+		{name: "markRead others' one-to-one", as: "mallory", typ: protocol.ReqMarkRead, data: protocol.MarkReadReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "markRead a group as non-member", as: "mallory", typ: protocol.ReqMarkRead, data: protocol.MarkReadReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "markRead a missing group", as: "mallory", typ: protocol.ReqMarkRead, data: protocol.MarkReadReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "markRead a group as kicked member", as: "carl", typ: protocol.ReqMarkRead, data: protocol.MarkReadReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "setPinned others' one-to-one", as: "mallory", typ: protocol.ReqSetPinned, data: protocol.SetPinnedReq{ConversationID: w.dm, IsPinned: true}, want: protocol.CodePermissionDenied},
+		{name: "setPinned a group as non-member", as: "mallory", typ: protocol.ReqSetPinned, data: protocol.SetPinnedReq{ConversationID: sg, IsPinned: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "setPinned a missing group", as: "mallory", typ: protocol.ReqSetPinned, data: protocol.SetPinnedReq{ConversationID: sgGhost, IsPinned: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "setPinned a group as kicked member", as: "carl", typ: protocol.ReqSetPinned, data: protocol.SetPinnedReq{ConversationID: sg, IsPinned: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "setDraft others' one-to-one", as: "mallory", typ: protocol.ReqSetDraft, data: protocol.SetDraftReq{ConversationID: w.dm, DraftText: "x"}, want: protocol.CodePermissionDenied},
+		{name: "setDraft a group as non-member", as: "mallory", typ: protocol.ReqSetDraft, data: protocol.SetDraftReq{ConversationID: sg, DraftText: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "setDraft a missing group", as: "mallory", typ: protocol.ReqSetDraft, data: protocol.SetDraftReq{ConversationID: sgGhost, DraftText: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "setDraft a group as kicked member", as: "carl", typ: protocol.ReqSetDraft, data: protocol.SetDraftReq{ConversationID: sg, DraftText: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+
+		{name: "getSelf is the caller", as: "mallory", typ: protocol.ReqGetSelf, check: func(t *testing.T, _ *authzWorld, d json.RawMessage) {
+			if !strings.Contains(string(d), `"userID":"mallory"`) {
+				t.Errorf("getSelf answered %s", d)
+			}
+			profileOnly(t, nil, d)
+		}},
+		{name: "user.get shows public profiles only", as: "mallory", typ: protocol.ReqGetUsers, data: protocol.GetUsersReq{UserIDs: []string{"alice", "bob"}}, check: profileOnly},
+		{name: "user.setSelf changes only the caller", as: "mallory", typ: protocol.ReqSetSelf, data: map[string]string{"nickname": "Mal"}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			if !strings.Contains(string(d), `"userID":"mallory"`) {
+				t.Errorf("setSelf answered %s", d)
+			}
+		}},
+		{name: "user.find shows a public profile only", as: "mallory", typ: protocol.ReqFindUser, data: protocol.FindUserReq{Username: "nobody-here"}, want: protocol.CodeNotFound},
+
+		{name: "friend.add as blocked user", as: "dave", typ: protocol.ReqAddFriend, data: protocol.AddFriendReq{UserID: "alice"}, want: protocol.CodePermissionDenied},
+		{name: "friend.accept someone else's request", as: "mallory", typ: protocol.ReqAcceptFriend, data: protocol.UserIDReq{UserID: "bob"}, want: protocol.CodeNotFound},
+		{name: "friend.list is the caller's", as: "mallory", typ: protocol.ReqListFriends, check: ownOnly},
+		{name: "friend.requests are the caller's", as: "mallory", typ: protocol.ReqListFriendRequests, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			ownOnly(t, w, d)
+			if strings.Contains(string(d), `"bob"`) {
+				t.Errorf("sees bob's request to alice: %s", d)
+			}
+		}},
+
+		{name: "group.create by anyone", as: "mallory", typ: protocol.ReqCreateGroup, data: protocol.CreateGroupReq{Name: "mine", MemberUserIDs: []string{"dave"}}},
+		{name: "group.list as non-member", as: "mallory", typ: protocol.ReqListGroups, check: ownOnly},
+		{name: "group.list as kicked member", as: "carl", typ: protocol.ReqListGroups, check: ownOnly},
+		{name: "group.members as non-member", as: "mallory", typ: protocol.ReqGetGroupMembers, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.members of a missing group", as: "mallory", typ: protocol.ReqGetGroupMembers, data: protocol.GroupIDReq{GroupID: ghost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.members as kicked member", as: "carl", typ: protocol.ReqGetGroupMembers, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.kick as non-member", as: "mallory", typ: protocol.ReqKickGroupMember, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "bob"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.kick in a missing group", as: "mallory", typ: protocol.ReqKickGroupMember, data: protocol.GroupMemberReq{GroupID: ghost, UserID: "bob"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.kick as kicked member", as: "carl", typ: protocol.ReqKickGroupMember, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "bob"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.kick as plain member", as: "bob", typ: protocol.ReqKickGroupMember, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "alice"}, want: protocol.CodePermissionDenied},
+
+		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
+		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
+	}
+
+	// Every request type the server answers has a row.
+	covered := map[string]bool{}
+	for _, c := range cases {
+		covered[c.typ] = true
+	}
+	for _, typ := range e.srv.RequestTypes() {
+		if !covered[typ] {
+			t.Errorf("request type %q has no row in the matrix", typ)
+		}
+	}
+
+	// Tokens that are not (or no longer) valid never get a connection, for
+	// any request type.
+	bad := []struct {
+		name, token string
+		code        protocol.Code
+	}{
+		{"no token", "", protocol.CodeUnauthenticated},
+		{"garbage token", "p1.e30.AAAA", protocol.CodeUnauthenticated},
+		{"expired token", w.expired, protocol.CodeTokenExpired},
+		{"revoked token", w.revoked, protocol.CodeTokenExpired},
+		{"admin secret as a user token", adminSecret, protocol.CodeUnauthenticated},
+	}
+	for _, typ := range e.srv.RequestTypes() {
+		for _, b := range bad {
+			_, resp, err := e.tryDial(b.token, nil)
+			if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+				st := 0
+				if resp != nil {
+					st = resp.StatusCode
+				}
+				t.Errorf("%s, %s: dial err %v, status %d", typ, b.name, err, st)
+				continue
+			}
+			var eb protocol.ErrorBody
+			json.NewDecoder(resp.Body).Decode(&eb)
+			resp.Body.Close()
+			if eb.Error.Code != b.code {
+				t.Errorf("%s, %s: code %q, want %q", typ, b.name, eb.Error.Code, b.code)
+			}
+		}
+	}
+
+	conns := map[string]*client{}
+	conn := func(user string) *client {
+		if conns[user] == nil {
+			conns[user] = e.dial(w.tokens[user])
+		}
+		return conns[user]
+	}
+	// The error messages of a group the caller is not in must be the same
+	// whether the group exists or not.
+	groupMsgs := map[string]string{}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := conn(c.as).call(c.typ, c.data)
+			frame, _ := json.Marshal(f)
+			forbidden := w.forbidden
+			if c.groupy {
+				forbidden = w.forbiddenForGroups
+			}
+			if c.want != "" {
+				if f.Error == nil {
+					t.Fatalf("want %q, got %s", c.want, f.Data)
+				}
+				if f.Error.Code != c.want {
+					t.Fatalf("code %q (%s), want %q", f.Error.Code, f.Error.Message, c.want)
+				}
+				noneOf(t, "error", frame, forbidden)
+				if c.groupy {
+					if prev, ok := groupMsgs[c.typ]; ok && prev != f.Error.Message {
+						t.Errorf("%s: message %q differs from %q: tells groups apart", c.typ, f.Error.Message, prev)
+					}
+					groupMsgs[c.typ] = f.Error.Message
+				}
+				return
+			}
+			if f.Error != nil {
+				t.Fatalf("unexpected error %v", f.Error)
+			}
+			noneOf(t, "answer", frame, w.forbidden)
+			if c.check != nil {
+				c.check(t, w, f.Data)
+			}
+		})
+	}
+
+	// The attacks changed nothing of alice's: her conversation with bob and
+	// the group are intact, carl is gone, dave still blocked.
+	alice := conn("alice")
+	var pr protocol.PullResp
+	alice.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: w.dm, FromSeq: 1}, {ConversationID: sg, FromSeq: 1}}}, &pr)
+	if len(pr.Messages) != 3 {
+		t.Fatalf("alice's messages: %+v", pr.Messages)
+	}
+	var cs protocol.ConversationState
+	alice.do(protocol.ReqSetDraft, protocol.SetDraftReq{ConversationID: w.dm, DraftText: ""}, &cs)
+	if cs.IsPinned {
+		t.Error("mallory pinned alice's conversation")
+	}
+	var ms protocol.GroupMembersResp
+	alice.do(protocol.ReqGetGroupMembers, protocol.GroupIDReq{GroupID: w.group}, &ms)
+	if len(ms.Members) != 2 {
+		t.Errorf("members after the attacks: %+v", ms.Members)
+	}
+	var me protocol.User
+	alice.do(protocol.ReqGetSelf, nil, &me)
+	if me.Nickname != "alice" {
+		t.Errorf("alice's nickname is %q", me.Nickname)
+	}
+	conn("dave").wantError(protocol.ReqSend, sendTo("alice", ""), protocol.CodePermissionDenied)
+	// Unblocking lets dave through again.
+	alice.do(protocol.ReqUnblockUser, protocol.UserIDReq{UserID: "dave"}, nil)
+	conn("dave").sendText("d1", "alice", "", "hello again")
+}
+
+func TestAuthorizationMatrixHTTP(t *testing.T) {
+	w := newAuthzWorld(t)
+	e := w.e
+	valid := w.tokens["mallory"]
+	type cred struct {
+		name, bearer string
+	}
+	none, garbage := cred{"no token", ""}, cred{"garbage", "p1.e30.AAAA"}
+	expired, revoked := cred{"expired", w.expired}, cred{"revoked", w.revoked}
+	userTok := cred{"a user's token", valid}
+	bodies := map[string]any{
+		"POST /api/v1/auth/register":   protocol.RegisterReq{Username: "newbie", Password: "long enough"},
+		"POST /api/v1/auth/login":      protocol.LoginReq{Username: "nobody", Password: "wrong password"},
+		"POST /api/v1/auth/logout":     nil,
+		"POST /api/v1/auth/revoke-all": nil,
+		"POST /api/v1/admin/users":     protocol.AdminCreateUserReq{UserID: "intruder"},
+		"POST /api/v1/admin/tokens":    protocol.AdminTokenReq{UserID: "alice"},
+		"POST /api/v1/admin/groups":    server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
+		"POST /api/v1/admin/friends":   server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
+	}
+	type row struct {
+		route  string
+		cred   cred
+		status int
+		code   protocol.Code
+	}
+	var rows []row
+	for _, route := range e.srv.APIRoutes() {
+		if _, ok := bodies[route]; !ok {
+			t.Errorf("route %q has no row in the matrix", route)
+		}
+		switch {
+		case strings.Contains(route, "/admin/"):
+			for _, c := range []cred{none, garbage, expired, revoked, userTok} {
+				rows = append(rows, row{route, c, 401, protocol.CodeUnauthenticated})
+			}
+		case strings.HasSuffix(route, "/logout"), strings.HasSuffix(route, "/revoke-all"):
+			rows = append(rows,
+				row{route, none, 401, protocol.CodeUnauthenticated},
+				row{route, garbage, 401, protocol.CodeUnauthenticated},
+				row{route, expired, 401, protocol.CodeTokenExpired},
+				row{route, revoked, 401, protocol.CodeTokenExpired},
+				row{route, cred{"the admin secret", adminSecret}, 401, protocol.CodeUnauthenticated})
+		case strings.HasSuffix(route, "/login"):
+			// Public; a wrong password says nothing about the account.
+			rows = append(rows, row{route, none, 401, protocol.CodeUnauthenticated})
+		case strings.HasSuffix(route, "/register"):
+			rows = append(rows, row{route, none, 201, ""})
+		}
+	}
+	for _, r := range rows {
+		t.Run(r.route+" with "+r.cred.name, func(t *testing.T) {
+			method, path, _ := strings.Cut(r.route, " ")
+			if method != http.MethodPost {
+				t.Fatalf("unexpected method %s", method)
+			}
+			st, body := e.post(path, r.cred.bearer, bodies[r.route])
+			if st != r.status {
+				t.Fatalf("status %d, want %d: %s", st, r.status, body)
+			}
+			if r.code != "" {
+				if c := errCode(t, body); c != r.code {
+					t.Fatalf("code %q, want %q", c, r.code)
+				}
+			}
+			noneOf(t, "answer", body, w.forbiddenForGroups)
+			if strings.Contains(string(body), "p1.") && r.status != 201 {
+				t.Errorf("answer carries a token: %s", body)
+			}
+		})
+	}
+	// Nothing an attacker tried took effect.
+	if st, _ := e.post("/api/v1/admin/tokens", adminSecret, protocol.AdminTokenReq{UserID: "intruder"}); st != http.StatusNotFound {
+		t.Errorf("intruder was created: %d", st)
+	}
+	c := e.dial(valid)
+	var gs protocol.GroupsResp
+	c.do(protocol.ReqListGroups, nil, &gs)
+	if len(gs.Groups) != 0 {
+		t.Errorf("mallory's groups: %+v", gs.Groups)
+	}
+	// A connection outlives neither logout nor revoke-all of its token.
+	st, _ := e.post("/api/v1/auth/revoke-all", valid, nil)
+	if st != http.StatusNoContent {
+		t.Fatalf("revoke-all: %d", st)
+	}
+	if k := decode[protocol.Kicked](t, c.push(protocol.PushKicked)); k.Reason != "token_revoked" {
+		t.Fatalf("kicked %+v", k)
+	}
+	c.waitClosed()
+
+	// The public endpoints leak nothing either.
+	for _, p := range []string{"/healthz", "/metrics", "/api/v1/nope", protocol.WSPath} {
+		_, body := e.get(p, nil)
+		noneOf(t, p, body, w.forbiddenForGroups)
+	}
+}

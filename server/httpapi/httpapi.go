@@ -1,0 +1,218 @@
+// Package httpapi decodes and validates the JSON bodies of parleyd's HTTP
+// API. It holds no state and depends on nothing but package protocol, so
+// that its parsing can be fuzzed cheaply (the server package, with its
+// SQLite, is too heavy to instrument).
+//
+// Every error is a *protocol.Error: too_large for an oversized body,
+// invalid_argument for anything else.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"parley/protocol"
+)
+
+// Limits; docs/limits.md lists them.
+const (
+	// MaxBody bounds one request body.
+	MaxBody        = 64 << 10
+	MinUsernameLen = 3
+	MaxUsernameLen = 32
+	MinPasswordLen = 8
+	MaxPasswordLen = 72 // bcrypt ignores bytes beyond 72
+	MaxNicknameLen = 64 // runes
+	MaxFaceURLLen  = 1024
+	MaxGroupName   = 128 // runes
+)
+
+// Decode reads one JSON value of at most MaxBody bytes from r into v;
+// trailing data is an error.
+func Decode(r io.Reader, v any) error {
+	b, err := io.ReadAll(io.LimitReader(r, MaxBody+1))
+	if err != nil {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "reading body: %v", err)
+	}
+	if len(b) > MaxBody {
+		return protocol.Errorf(protocol.CodeTooLarge, "body exceeds %d bytes", MaxBody)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return protocol.Errorf(protocol.CodeInvalidArgument, "empty body; a JSON object is required")
+		}
+		return protocol.Errorf(protocol.CodeInvalidArgument, "bad JSON body: %v", err)
+	}
+	if dec.More() {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "bad JSON body: trailing data")
+	}
+	return nil
+}
+
+// ValidUsername: 3 to 32 characters of [a-z0-9._-] (after lower-casing),
+// starting with a letter or digit.
+func ValidUsername(u string) bool {
+	if len(u) < MinUsernameLen || len(u) > MaxUsernameLen {
+		return false
+	}
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '.' || c == '_' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// CheckNickname checks a nickname's encoding and length.
+func CheckNickname(n string) error {
+	if !utf8.ValidString(n) || utf8.RuneCountInString(n) > MaxNicknameLen {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "nickname must be valid UTF-8 of at most %d characters", MaxNicknameLen)
+	}
+	return nil
+}
+
+// CheckFaceURL checks an avatar URL's length.
+func CheckFaceURL(u string) error {
+	if len(u) > MaxFaceURLLen {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "faceURL longer than %d bytes", MaxFaceURLLen)
+	}
+	return nil
+}
+
+// Platform returns p, or web when p is empty.
+func Platform(p string) (string, error) {
+	if p == "" {
+		return protocol.PlatformWeb, nil
+	}
+	if !protocol.ValidPlatform(p) {
+		// Not echoed: it may be anything.
+		return "", protocol.Errorf(protocol.CodeInvalidArgument, "unknown platform; want web, ios, android, desktop or other")
+	}
+	return p, nil
+}
+
+// Register validates a registration and returns the username lower-cased
+// and the nickname (the username when none is given).
+func Register(req *protocol.RegisterReq) (username, nickname string, err error) {
+	username = strings.ToLower(req.Username)
+	if !ValidUsername(username) {
+		return "", "", protocol.Errorf(protocol.CodeInvalidArgument,
+			"username must be %d to %d characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit", MinUsernameLen, MaxUsernameLen)
+	}
+	if len(req.Password) < MinPasswordLen || len(req.Password) > MaxPasswordLen {
+		return "", "", protocol.Errorf(protocol.CodeInvalidArgument, "password must be %d to %d bytes", MinPasswordLen, MaxPasswordLen)
+	}
+	nickname = strings.TrimSpace(req.Nickname)
+	if nickname == "" {
+		nickname = username
+	}
+	if err := CheckNickname(nickname); err != nil {
+		return "", "", err
+	}
+	return username, nickname, nil
+}
+
+// Login validates a login and returns its platform.
+func Login(req *protocol.LoginReq) (platform string, err error) {
+	if platform, err = Platform(req.Platform); err != nil {
+		return "", err
+	}
+	if req.Username == "" || req.Password == "" {
+		return "", protocol.Errorf(protocol.CodeInvalidArgument, "username and password are required")
+	}
+	return platform, nil
+}
+
+// AdminUser validates POST /api/v1/admin/users and returns the nickname
+// (the user ID when none is given).
+func AdminUser(req *protocol.AdminCreateUserReq) (nickname string, err error) {
+	if !protocol.ValidID(req.UserID) {
+		return "", protocol.Errorf(protocol.CodeInvalidArgument,
+			"userID must be 1 to %d of A-Z, a-z, 0-9, '-', '.', '@', starting with a letter or digit", protocol.MaxIDLen)
+	}
+	if err := CheckNickname(req.Nickname); err != nil {
+		return "", err
+	}
+	if err := CheckFaceURL(req.FaceURL); err != nil {
+		return "", err
+	}
+	if req.Nickname == "" {
+		return req.UserID, nil
+	}
+	return req.Nickname, nil
+}
+
+// AdminToken validates POST /api/v1/admin/tokens and returns the platform.
+func AdminToken(req *protocol.AdminTokenReq) (platform string, err error) {
+	if platform, err = Platform(req.Platform); err != nil {
+		return "", err
+	}
+	if !protocol.ValidID(req.UserID) {
+		return "", protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID")
+	}
+	return platform, nil
+}
+
+// AdminCreateGroupReq is POST /api/v1/admin/groups: an application's
+// backend (or a load tool) creates a group on behalf of its owner.
+type AdminCreateGroupReq struct {
+	OwnerUserID   string   `json:"ownerUserID"`
+	Name          string   `json:"name"`
+	FaceURL       string   `json:"faceURL,omitempty"`
+	MemberUserIDs []string `json:"memberUserIDs"`
+}
+
+// AdminFriendsReq is POST /api/v1/admin/friends: makes two users friends
+// without a request.
+type AdminFriendsReq struct {
+	UserID       string `json:"userID"`
+	FriendUserID string `json:"friendUserID"`
+}
+
+// AdminGroup validates POST /api/v1/admin/groups like NewGroup does, and
+// returns the trimmed name.
+func AdminGroup(req *AdminCreateGroupReq, maxMembers int) (name string, err error) {
+	if !protocol.ValidID(req.OwnerUserID) {
+		return "", protocol.Errorf(protocol.CodeInvalidArgument, "invalid ownerUserID")
+	}
+	return NewGroup(req.Name, req.FaceURL, req.MemberUserIDs, maxMembers)
+}
+
+// AdminFriends validates POST /api/v1/admin/friends.
+func AdminFriends(req *AdminFriendsReq) error {
+	if !protocol.ValidID(req.UserID) || !protocol.ValidID(req.FriendUserID) || req.UserID == req.FriendUserID {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "two different valid user IDs are required")
+	}
+	return nil
+}
+
+// NewGroup validates a new group (group.create and the admin route): a
+// name of 1 to MaxGroupName characters, a faceURL, and at most maxMembers
+// valid member IDs besides the owner. It returns the trimmed name.
+func NewGroup(name, faceURL string, members []string, maxMembers int) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxGroupName {
+		return "", protocol.Errorf(protocol.CodeInvalidArgument, "group name must be 1 to %d characters", MaxGroupName)
+	}
+	if err := CheckFaceURL(faceURL); err != nil {
+		return "", err
+	}
+	if len(members) > maxMembers {
+		return "", protocol.Errorf(protocol.CodeInvalidArgument, "at most %d members besides the owner", maxMembers)
+	}
+	for _, id := range members {
+		if !protocol.ValidID(id) {
+			// The ID is not echoed: a bad one may be anything.
+			return "", protocol.Errorf(protocol.CodeInvalidArgument, "invalid member userID")
+		}
+	}
+	return name, nil
+}

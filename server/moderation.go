@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// Blocking users and removing group members. Both need store interfaces
+// that are optional while not every store has them (store.Blocks,
+// store.GroupMembership); without them these requests are unimplemented
+// and nobody counts as blocked.
+
+func (s *Server) blocks() (store.Blocks, error) {
+	b, ok := s.store.(store.Blocks)
+	if !ok {
+		return nil, protocol.Errorf(protocol.CodeUnimplemented, "this server's store cannot block users")
+	}
+	return b, nil
+}
+
+// blockedBy reports whether owner blocks userID.
+func (s *Server) blockedBy(ctx context.Context, owner, userID string) (bool, error) {
+	b, ok := s.store.(store.Blocks)
+	if !ok || owner == userID {
+		return false, nil
+	}
+	return b.Blocked(ctx, owner, userID)
+}
+
+func (s *Server) blockUser(ctx context.Context, c caller, req *protocol.UserIDReq) (*empty, error) {
+	if err := s.checkBlockTarget(ctx, c, req); err != nil {
+		return nil, err
+	}
+	b, err := s.blocks()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.BlockUser(ctx, c.UserID, req.UserID, s.nowMs()); err != nil {
+		return nil, err
+	}
+	return &empty{}, nil
+}
+
+func (s *Server) unblockUser(ctx context.Context, c caller, req *protocol.UserIDReq) (*empty, error) {
+	if err := s.checkBlockTarget(ctx, c, req); err != nil {
+		return nil, err
+	}
+	b, err := s.blocks()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.UnblockUser(ctx, c.UserID, req.UserID); err != nil {
+		return nil, err
+	}
+	return &empty{}, nil
+}
+
+func (s *Server) checkBlockTarget(ctx context.Context, c caller, req *protocol.UserIDReq) error {
+	if !protocol.ValidID(req.UserID) {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID")
+	}
+	if req.UserID == c.UserID {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "cannot block yourself")
+	}
+	_, err := s.profile(ctx, req.UserID)
+	return err
+}
+
+// kickGroupMember removes a member: the owner may remove anyone but
+// themselves, an admin only plain members. Every remaining member gets
+// push.group with the new member count.
+func (s *Server) kickGroupMember(ctx context.Context, c caller, req *protocol.GroupMemberReq) (*empty, error) {
+	if !protocol.ValidID(req.GroupID) || !protocol.ValidID(req.UserID) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID or userID")
+	}
+	// Non-members learn nothing, not even whether the group exists.
+	me, err := s.store.GroupMember(ctx, req.GroupID, c.UserID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
+		}
+		return nil, err
+	}
+	if me.Role != protocol.RoleOwner && me.Role != protocol.RoleAdmin {
+		return nil, protocol.Errorf(protocol.CodePermissionDenied, "only the owner or an admin may remove members")
+	}
+	if req.UserID == c.UserID {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "cannot remove yourself")
+	}
+	target, err := s.store.GroupMember(ctx, req.GroupID, req.UserID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			err = protocol.Errorf(protocol.CodeNotFound, "no such member")
+		}
+		return nil, err
+	}
+	if target.Role == protocol.RoleOwner || (target.Role == protocol.RoleAdmin && me.Role != protocol.RoleOwner) {
+		return nil, protocol.Errorf(protocol.CodePermissionDenied, "only the owner may remove an admin, and nobody the owner")
+	}
+	gm, ok := s.store.(store.GroupMembership)
+	if !ok {
+		return nil, protocol.Errorf(protocol.CodeUnimplemented, "this server's store cannot remove group members")
+	}
+	if err := gm.RemoveGroupMember(ctx, req.GroupID, req.UserID); err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			err = protocol.Errorf(protocol.CodeNotFound, "no such member")
+		}
+		return nil, err
+	}
+	g, err := s.store.Group(ctx, req.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.store.GroupMembers(ctx, req.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.UserID)
+	}
+	s.pushTo(ctx, protocol.PushGroup, g, "", ids...)
+	return &empty{}, nil
+}
