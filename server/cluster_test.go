@@ -6,12 +6,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"parley/protocol"
 	"parley/server"
@@ -22,6 +27,13 @@ import (
 // NATS subject, or skips the test when PARLEY_TEST_POSTGRES or
 // PARLEY_TEST_NATS is unset.
 func newCluster(t *testing.T, n int) []*env {
+	t.Helper()
+	return newClusterVia(t, n, func(_ int, busURL string) string { return busURL })
+}
+
+// newClusterVia is newCluster with each node's bus URL passed through via,
+// e.g. to route one node's NATS connection through a proxy.
+func newClusterVia(t *testing.T, n int, via func(node int, busURL string) string) []*env {
 	t.Helper()
 	pg, nc := os.Getenv("PARLEY_TEST_POSTGRES"), os.Getenv("PARLEY_TEST_NATS")
 	if pg == "" || nc == "" {
@@ -37,7 +49,7 @@ func newCluster(t *testing.T, n int) []*env {
 	busURL := nc + "?subject=parley.test.cluster." + hex.EncodeToString(b)
 	nodes := make([]*env, n)
 	for i := range nodes {
-		nodes[i] = newEnv(t, func(c *server.Config) { c.Store, c.Bus = storeURL, busURL })
+		nodes[i] = newEnv(t, func(c *server.Config) { c.Store, c.Bus = storeURL, via(i, busURL) })
 	}
 	return nodes
 }
@@ -228,5 +240,121 @@ func TestClusterGroupSeqs(t *testing.T) {
 				t.Fatalf("pull out of order at %d: %d", i, m.Seq)
 			}
 		}
+	}
+}
+
+// TestClusterResyncAfterBusOutage cuts node 2 off from NATS while node 1
+// stores a message for a user on node 2: the push is lost, so once node 2
+// is back on NATS it closes its connections, and the client finds the
+// message by syncing after reconnecting.
+func TestClusterResyncAfterBusOutage(t *testing.T) {
+	t.Parallel()
+	var p *proxy
+	nodes := newClusterVia(t, 2, func(node int, busURL string) string {
+		if node == 0 {
+			return busURL
+		}
+		host, rest, _ := strings.Cut(strings.TrimPrefix(busURL, "nats://"), "?")
+		p = newProxy(t, strings.SplitN(host, ",", 2)[0])
+		return "nats://" + p.addr() + "?" + rest
+	})
+	n1, n2 := nodes[0], nodes[1]
+	a := n1.dial(n1.adminUser("alice"))
+	tokB := n2.adminUser("bob")
+	b := n2.dial(tokB)
+	a.sendText("before", "bob", "", "before the outage")
+	if m := nextMessage(b); m.Seq != 1 {
+		t.Fatalf("push before the outage %+v", m)
+	}
+
+	p.setDown(true)
+	ack := a.sendText("during", "bob", "", "during the outage")
+	p.setDown(false)
+
+	if err := b.waitClosed(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("bob's connection on node 2: %v, want going away", err)
+	}
+	b = n2.dial(tokB)
+	var sr protocol.SyncResp
+	b.do(protocol.ReqSync, protocol.SyncReq{}, &sr)
+	if len(sr.Conversations) != 1 || sr.Conversations[0].MaxSeq != ack.Seq ||
+		sr.Conversations[0].LatestMessage == nil || sr.Conversations[0].LatestMessage.ClientMsgID != "during" {
+		t.Fatalf("sync after the outage %+v", sr)
+	}
+}
+
+// proxy forwards TCP connections to target; while down it cuts every
+// connection and refuses new ones.
+type proxy struct {
+	l      net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  []net.Conn
+	wg     sync.WaitGroup
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{l: l, target: target}
+	p.wg.Go(p.serve)
+	t.Cleanup(func() {
+		l.Close()
+		p.setDown(true)
+		p.wg.Wait()
+	})
+	return p
+}
+
+func (p *proxy) addr() string { return p.l.Addr().String() }
+
+func (p *proxy) setDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	if down {
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.conns = nil
+	}
+}
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.l.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		down := p.down
+		p.mu.Unlock()
+		if down {
+			c.Close()
+			continue
+		}
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		if p.down {
+			c.Close()
+			up.Close()
+		} else {
+			p.conns = append(p.conns, c, up)
+		}
+		p.mu.Unlock()
+		pipe := func(dst, src net.Conn) {
+			io.Copy(dst, src)
+			dst.Close()
+			src.Close()
+		}
+		p.wg.Go(func() { pipe(up, c) })
+		p.wg.Go(func() { pipe(c, up) })
 	}
 }
