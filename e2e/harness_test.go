@@ -26,8 +26,9 @@ import (
 
 const adminSecret = "s"
 
-// waitTimeout bounds every wait for an event; generous for -race on 2 cores.
-const waitTimeout = 30 * time.Second
+// waitTimeout bounds every wait: it catches hangs, not slowness, so it is
+// generous for -race on a loaded 2-core machine.
+const waitTimeout = 90 * time.Second
 
 type env struct {
 	t    *testing.T
