@@ -533,6 +533,15 @@ describe('web demo', { timeout: 600_000 }, () => {
     await pat.page.getByTestId('auth-screen').waitFor();
     assert.equal(await pat.page.getByTestId('login-username').inputValue(), pat.username);
 
+    // The server's error message is shown, e.g. for a username that is taken.
+    await pat.page.getByTestId('show-register').click();
+    await pat.page.getByTestId('register-username').fill(pat.username);
+    await pat.page.getByTestId('register-password').fill('another-long-password');
+    await pat.page.getByTestId('register-submit').click();
+    await pat.page.getByTestId('auth-error').waitFor();
+    assert.notEqual((await pat.page.getByTestId('auth-error').textContent()).trim(), '');
+    assert.equal(await pat.page.getByTestId('main-screen').isVisible(), false);
+
     await finish(pat);
   });
 
