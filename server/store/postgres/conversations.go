@@ -102,7 +102,7 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 			if userID == a {
 				peer = b
 			}
-			// Conversations are locked before users (see lockBatch).
+			// Conversations are locked before users, as in AppendMessages.
 			_, err := tx.Exec(ctx, `INSERT INTO conversations (conversation_id, session_type, group_id, max_seq, update_time)
 				VALUES ($1, $2, '', 0, $3) ON CONFLICT (conversation_id) DO NOTHING`, conversationID, protocol.SessionSingle, now)
 			if err != nil {

@@ -2,11 +2,11 @@
 // github.com/jackc/pgx/v5 (pgxpool). Several parleyd nodes share one
 // database through it.
 //
-// Seqs stay dense and unique across nodes because each message's seq is
-// taken with UPDATE conversations … RETURNING max_seq inside the
-// transaction that inserts the message: the conversation row stays locked
-// until that transaction commits, so a concurrent writer on another node
-// waits and then reads the new counter. Every change to a user's
+// Seqs stay dense and unique across nodes because a batch of messages
+// locks its conversations' rows (SELECT … FOR UPDATE) before reading their
+// seq counters, and inserts the messages and moves the counters in that
+// same transaction: the rows stay locked until it commits, so a concurrent
+// writer on another node waits and then reads the new counters. Every change to a user's
 // conversation states first locks the user's row (whose change_version is
 // the sync cursor), so versions are handed out in commit order. A batch of
 // messages (group commit) locks its conversations and then its users in

@@ -124,7 +124,7 @@ func (s *Store) FriendIDs(ctx context.Context, userID string) ([]string, error) 
 }
 
 // CreateGroup implements store.Groups. The members' rows are locked (in key
-// order) before anything is written, as lockBatch does.
+// order) before anything is written, as AppendMessages does.
 func (s *Store) CreateGroup(ctx context.Context, g store.NewGroup) (*protocol.Group, error) {
 	members := []string{g.OwnerUserID}
 	seen := map[string]bool{g.OwnerUserID: true}
