@@ -215,5 +215,5 @@ func (c *Client) ConnectionState() ConnState {
 }
 
 // WaitEvents blocks until every event emitted so far reached the handlers.
-// Tests use it; apps need not.
+// Tests use it; apps need not. Calling it from a handler deadlocks.
 func (c *Client) WaitEvents() { c.events.wait() }
