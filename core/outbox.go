@@ -159,7 +159,11 @@ func (o *outbox) run() {
 			}
 			continue
 		}
-		batch := o.prepare(entries, window)
+		batch, err := o.prepare(entries, window)
+		if err != nil && s.ctx.Err() == nil {
+			s.cfg.Logger.Error("reading outbox messages", "err", err)
+			s.sleep(time.Second)
+		}
 		if len(batch) == 0 {
 			continue
 		}
@@ -218,7 +222,7 @@ func (o *outbox) run() {
 
 // prepare picks up to n entries to send: it clears entries whose message
 // is gone or already resolved and fails those past their deadline.
-func (o *outbox) prepare(entries []OutboxEntry, n int) []pendingSend {
+func (o *outbox) prepare(entries []OutboxEntry, n int) ([]pendingSend, error) {
 	s := o.s
 	var out []pendingSend
 	busy := make(map[string]bool) // conversations with a send in this batch
@@ -231,7 +235,7 @@ func (o *outbox) prepare(entries []OutboxEntry, n int) []pendingSend {
 		}
 		ms, err := s.store.Messages(s.ctx, []string{e.ClientMsgID})
 		if err != nil {
-			return out
+			return out, err
 		}
 		if len(ms) == 0 || ms[0].Status == StatusSent || ms[0].Status == StatusFailed {
 			// Nothing left to send: clear the entry.
@@ -261,7 +265,7 @@ func (o *outbox) prepare(entries []OutboxEntry, n int) []pendingSend {
 			ClientMsgID: m.ClientMsgID, RecvID: e.RecvID, GroupID: e.GroupID,
 			ContentType: m.ContentType, Content: content, CreateTime: m.CreateTime}})
 	}
-	return out
+	return out, nil
 }
 
 // sendBatch writes the batch's sends in order, then applies each ack; it
