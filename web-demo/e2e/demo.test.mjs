@@ -513,6 +513,15 @@ describe('web demo', { timeout: 600_000 }, () => {
     await nina.page.getByTestId('sidebar').waitFor();
     assert.equal(await nina.page.getByTestId('chat-pane').isVisible(), false);
 
+    // The browser's back button does the same, and forward reopens the chat.
+    await openConversation(nina, oscar.nickname);
+    await nina.page.goBack();
+    await nina.page.getByTestId('sidebar').waitFor();
+    assert.equal(await nina.page.getByTestId('chat-pane').isVisible(), false);
+    await nina.page.goForward();
+    await nina.page.getByTestId('chat-pane').waitFor();
+    await message(nina, 'Hi from a phone').waitFor();
+
     await finish(nina, oscar);
   });
 

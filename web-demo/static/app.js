@@ -144,18 +144,29 @@ async function refreshTotalUnread() {
 
 // ---------- the open conversation ----------
 
-function openConversation(conv) {
+/**
+ * openConversation shows a conversation. The URL's fragment names it, so a
+ * reload reopens it; opening from the list adds a history entry, so the
+ * browser's back button returns to the list (on a phone, the other pane).
+ * fromHistory: the browser already moved (back/forward, or a reload).
+ */
+function openConversation(conv, { fromHistory = false } = {}) {
   if (chat.conv && chat.conv.conversationID === conv.conversationID) {
     setView('chat'); // already open: keep its scroll position and composer
     return;
   }
+  const wasOpen = !!chat.conv;
   saveDraft();
   chat.open(conv);
   setView('chat');
   // After the pane shows, so the composer can measure the draft.
   chat.setDraft((state.conversations.get(conv.conversationID) || conv).draftText);
   renderPin();
-  history.replaceState(null, '', `#${encodeURIComponent(conv.conversationID)}`);
+  if (!fromHistory) {
+    const url = `#${encodeURIComponent(conv.conversationID)}`;
+    if (wasOpen) history.replaceState({ chat: true }, '', url);
+    else history.pushState({ chat: true }, '', url);
+  }
   renderList();
   // Own sends from this page that are still on their way or failed.
   sending.showPending(conv.conversationID);
@@ -190,12 +201,25 @@ async function loadGroupInfo(groupID) {
   }
 }
 
-function closeConversation() {
+/** closeConversation goes back to the list; through history when opening added an entry. */
+function closeConversation({ fromHistory = false } = {}) {
+  if (!fromHistory && history.state && history.state.chat) {
+    history.back(); // popstate closes it
+    return;
+  }
   saveDraft();
   chat.close();
   setView('list');
-  history.replaceState(null, '', location.pathname + location.search);
+  if (!fromHistory) history.replaceState(null, '', location.pathname + location.search);
   renderList();
+}
+
+/** onPopState follows the browser's back and forward buttons. */
+function onPopState() {
+  if (!state.selfID) return;
+  const c = state.conversations.get(fragment());
+  if (c) openConversation(c, { fromHistory: true });
+  else if (chat.conv) closeConversation({ fromHistory: true });
 }
 
 /** saveDraft keeps unsent composer text of the conversation being left (an SDK extra). */
@@ -443,7 +467,7 @@ async function startSession(s) {
 
   // A reload reopens the conversation that was open (kept in the URL's fragment).
   const wanted = state.conversations.get(fragment());
-  if (wanted) openConversation(wanted);
+  if (wanted) openConversation(wanted, { fromHistory: true });
 }
 
 async function loadSelf() {
@@ -600,6 +624,7 @@ async function boot() {
     showScreen('auth-screen');
     auth.show({ username: endedUsername });
   });
+  window.addEventListener('popstate', onPopState);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') markOpenRead();
   });
