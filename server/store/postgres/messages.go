@@ -70,6 +70,7 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 	// Round trip 1: create, lock and read. Statements of a pipeline run in
 	// order, so the reads see what the locks protect.
 	maxSeq := map[string]int64{}
+	version := map[string]int64{}
 	stored := map[msgKey]protocol.Message{}
 	members := map[string][]string{}
 	b := &pgx.Batch{}
@@ -85,9 +86,14 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 		_, err := pgx.ForEachRow(rows, []any{&id, &seq}, func() error { maxSeq[id] = seq; return nil })
 		return err
 	})
-	b.Queue(`SELECT 1 FROM users
+	b.Queue(`SELECT user_id, change_version FROM users
 		WHERE user_id = ANY($1) OR user_id IN (SELECT user_id FROM group_members WHERE group_id = ANY($2))
-		ORDER BY user_id FOR UPDATE`, dedup(userIDs), dedup(groupIDs))
+		ORDER BY user_id FOR UPDATE`, dedup(userIDs), dedup(groupIDs)).Query(func(rows pgx.Rows) error {
+		var id string
+		var v int64
+		_, err := pgx.ForEachRow(rows, []any{&id, &v}, func() error { version[id] = v; return nil })
+		return err
+	})
 	b.Queue(`SELECT `+msgCols+` FROM messages
 		WHERE (send_id, client_msg_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, sendIDs, clientIDs).
 		Query(func(rows pgx.Rows) error {
@@ -112,10 +118,16 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 		return nil, err
 	}
 
-	// Decide each message in order, as the SQLite store does one by one.
+	// Decide each message in order, with the same outcome as storing them
+	// one by one: seqs and change versions are counted here, under the
+	// row locks, and written in bulk.
 	res := make([]store.AppendResult, len(msgs))
-	w := &pgx.Batch{}
+	type ucKey struct{ userID, convID string }
+	type ucChange struct{ version, readSeq, updateTime int64 }
+	states := map[ucKey]string{} // new one-to-one states: peer
+	changes := map[ucKey]*ucChange{}
 	lastTime := map[string]int64{}
+	var newMsgs []*protocol.Message
 	for i := range msgs {
 		nm := &msgs[i]
 		key := msgKey{nm.SendID, nm.ClientMsgID}
@@ -148,48 +160,106 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 			m.SessionType = protocol.SessionSingle
 			m.ConversationID = protocol.SingleConversationID(nm.SendID, nm.RecvID)
 			recipients = []string{nm.SendID}
+			states[ucKey{nm.SendID, m.ConversationID}] = nm.RecvID
 			if nm.RecvID != nm.SendID {
 				recipients = append(recipients, nm.RecvID)
+				states[ucKey{nm.RecvID, m.ConversationID}] = nm.SendID
 			}
-			// Each side gets its state on the first message.
-			w.Queue(`INSERT INTO user_conversations
-				(user_id, conversation_id, session_type, peer_user_id, min_seq, version, update_time)
-				SELECT u, $3, $4, p, 1, 0, $5 FROM unnest($1::text[], $2::text[]) AS t(u, p)
-				ON CONFLICT (user_id, conversation_id) DO NOTHING`,
-				recipients, []string{nm.RecvID, nm.SendID}[:len(recipients)], m.ConversationID, string(protocol.SessionSingle), nm.SendTime)
 		}
 		cur, ok := maxSeq[m.ConversationID]
 		if !ok {
 			return nil, fmt.Errorf("conversation %q has no row", m.ConversationID)
 		}
-		// The seq is assigned here, under the conversation's row lock, and
-		// stored in the same transaction.
 		m.Seq = cur + 1
 		maxSeq[m.ConversationID] = m.Seq
 		lastTime[m.ConversationID] = m.SendTime
-		w.Queue(`INSERT INTO messages (`+msgCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			m.ConversationID, m.Seq, m.ServerMsgID, m.ClientMsgID, m.SendID, m.RecvID, m.GroupID,
-			string(m.SessionType), m.ContentType, []byte(m.Content), m.SendTime, m.CreateTime)
-		// Bump every member's change version and stamp their state with
-		// it; the sender has read their own message.
-		w.Queue(`WITH v AS (
-				UPDATE users SET change_version = change_version + 1 WHERE user_id = ANY($1) RETURNING user_id, change_version)
-			UPDATE user_conversations uc SET
-				version = v.change_version,
-				read_seq = CASE WHEN uc.user_id = $2 THEN $3 ELSE uc.read_seq END,
-				update_time = $4
-			FROM v WHERE uc.user_id = v.user_id AND uc.conversation_id = $5`,
-			recipients, nm.SendID, m.Seq, nm.SendTime, m.ConversationID)
+		// Every member's change version is bumped and their state stamped
+		// with it; the sender has read their own message.
+		for _, u := range recipients {
+			v, ok := version[u]
+			if !ok {
+				continue // no such user
+			}
+			version[u] = v + 1
+			k := ucKey{u, m.ConversationID}
+			ch := changes[k]
+			if ch == nil {
+				ch = &ucChange{}
+				changes[k] = ch
+			}
+			ch.version, ch.updateTime = v+1, m.SendTime
+			if u == nm.SendID {
+				ch.readSeq = m.Seq
+			}
+		}
 		stored[key] = m
 		res[i] = store.AppendResult{Message: m, Recipients: recipients}
+		newMsgs = append(newMsgs, &res[i].Message)
 	}
-	for conv, t := range lastTime {
-		w.Queue(`UPDATE conversations SET max_seq = $2, update_time = $3 WHERE conversation_id = $1`, conv, maxSeq[conv], t)
+	if len(newMsgs) == 0 {
+		return res, nil
 	}
-	if w.Len() > 0 {
-		if err := tx.SendBatch(ctx, w).Close(); err != nil {
-			return nil, err
+
+	// Round trip 2: write it all, one statement per table.
+	w := &pgx.Batch{}
+	if len(states) > 0 {
+		var us, cs, ps []string
+		for k, peer := range states {
+			us, cs, ps = append(us, k.userID), append(cs, k.convID), append(ps, peer)
 		}
+		w.Queue(`INSERT INTO user_conversations
+			(user_id, conversation_id, session_type, peer_user_id, min_seq, version, update_time)
+			SELECT u, c, $4, p, 1, 0, $5 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(u, c, p)
+			ON CONFLICT (user_id, conversation_id) DO NOTHING`,
+			us, cs, ps, string(protocol.SessionSingle), msgs[0].SendTime)
+	}
+	var (
+		mConv, mServer, mClient, mSend, mRecv, mGroup, mSession, mType []string
+		mSeq, mSendTime, mCreate                                       []int64
+		mContent                                                       [][]byte
+	)
+	for _, m := range newMsgs {
+		mConv, mSeq, mServer, mClient = append(mConv, m.ConversationID), append(mSeq, m.Seq), append(mServer, m.ServerMsgID), append(mClient, m.ClientMsgID)
+		mSend, mRecv, mGroup, mSession = append(mSend, m.SendID), append(mRecv, m.RecvID), append(mGroup, m.GroupID), append(mSession, string(m.SessionType))
+		mType, mContent, mSendTime, mCreate = append(mType, m.ContentType), append(mContent, m.Content), append(mSendTime, m.SendTime), append(mCreate, m.CreateTime)
+	}
+	w.Queue(`INSERT INTO messages (`+msgCols+`)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::text[], $9::text[], $10::bytea[], $11::bigint[], $12::bigint[])`,
+		mConv, mSeq, mServer, mClient, mSend, mRecv, mGroup, mSession, mType, mContent, mSendTime, mCreate)
+	var convIDs []string
+	var seqs, times []int64
+	for conv, t := range lastTime {
+		convIDs, seqs, times = append(convIDs, conv), append(seqs, maxSeq[conv]), append(times, t)
+	}
+	w.Queue(`UPDATE conversations c SET max_seq = d.seq, update_time = d.t
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(id, seq, t) WHERE c.conversation_id = d.id`,
+		convIDs, seqs, times)
+	if len(changes) > 0 {
+		var users, ucConvs []string
+		var vers, reads, updated []int64
+		for k, ch := range changes {
+			users, ucConvs = append(users, k.userID), append(ucConvs, k.convID)
+			vers, reads, updated = append(vers, ch.version), append(reads, ch.readSeq), append(updated, ch.updateTime)
+		}
+		var vUsers []string
+		var vVals []int64
+		for u, v := range version {
+			vUsers, vVals = append(vUsers, u), append(vVals, v)
+		}
+		w.Queue(`UPDATE users u SET change_version = d.v
+			FROM unnest($1::text[], $2::bigint[]) AS d(id, v) WHERE u.user_id = d.id AND u.change_version <> d.v`,
+			vUsers, vVals)
+		w.Queue(`UPDATE user_conversations uc SET
+				version = d.v,
+				read_seq = CASE WHEN d.r > 0 THEN d.r ELSE uc.read_seq END,
+				update_time = d.t
+			FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(u, c, v, r, t)
+			WHERE uc.user_id = d.u AND uc.conversation_id = d.c`,
+			users, ucConvs, vers, reads, updated)
+	}
+	if err := tx.SendBatch(ctx, w).Close(); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
