@@ -40,7 +40,7 @@ func runDirect(ctx context.Context, c *config, r *result) error {
 	}
 	before, _ := a.scrape(ctx, c.pid)
 	c.log("sending for %s (rate %v/s, 0 = flat out)", c.duration, c.rate)
-	start := time.Now()
+	start, toolStart := time.Now(), cpuTime()
 	profWait := c.profiler().cpuDuring(ctx, c.duration, r)
 	l.send(ctx, senders, c.rate, c.duration, c.window)
 	sendFor := time.Since(start)
@@ -48,11 +48,13 @@ func runDirect(ctx context.Context, c *config, r *result) error {
 		r.note("not every send was answered or delivered within 15 s of the end of sending")
 	}
 	after, _ := a.scrape(ctx, c.pid)
+	toolCPU := cpuTime() - toolStart
 	profWait()
 	noteUnexpectedCloses(r, clients)
 	closeAll(clients) // the recorders are read below, once their readers have stopped
 	l.report(r, recs, 1, sendFor)
 	serverCPU(r, before, after)
+	r.add("tool CPU time during run", round1(toolCPU.Seconds()), "s")
 	return nil
 }
 

@@ -51,7 +51,7 @@ func runGroup(ctx context.Context, c *config, r *result) error {
 	}
 	before, _ := a.scrape(ctx, c.pid)
 	c.log("sending for %s from %d members (rate %v/s, 0 = flat out)", c.duration, c.senders, c.rate)
-	start := time.Now()
+	start, toolStart := time.Now(), cpuTime()
 	profWait := c.profiler().cpuDuring(ctx, c.duration, r)
 	l.send(ctx, senders, c.rate, c.duration, c.window)
 	sendFor := time.Since(start)
@@ -60,11 +60,13 @@ func runGroup(ctx context.Context, c *config, r *result) error {
 		r.note("not every send was answered or delivered within 15 s of the end of sending")
 	}
 	after, _ := a.scrape(ctx, c.pid)
+	toolCPU := cpuTime() - toolStart
 	profWait()
 	noteUnexpectedCloses(r, clients)
 	closeAll(clients)
 	l.report(r, recs, c.members-1, sendFor)
 	serverCPU(r, before, after)
+	r.add("tool CPU time during run", round1(toolCPU.Seconds()), "s")
 
 	// Fan-out completion: per message, the time until its last member had it.
 	last := map[string]time.Duration{}
