@@ -76,12 +76,9 @@ type header struct {
 	UserIDs  []string `json:"users"`
 	SkipConn string   `json:"skip,omitempty"`
 	Type     string   `json:"type,omitempty"`
-	Kick     *kick    `json:"kick,omitempty"`
-}
-
-type kick struct {
-	TokenID         string `json:"token,omitempty"`
-	BelowGeneration int64  `json:"belowGen,omitempty"`
+	// Kick is encoded with its Go field names, so that fields added to
+	// bus.Kick travel without changes here.
+	Kick *bus.Kick `json:"kick,omitempty"`
 }
 
 // Connect connects to NATS and subscribes to the deployment's subject.
@@ -194,16 +191,10 @@ func (b *Bus) NodeID() string { return b.cfg.NodeID }
 // messages, each within the server's payload limit.
 func (b *Bus) Publish(_ context.Context, ev bus.Event) error {
 	b.deliver(ev)
-	h := header{Node: b.cfg.NodeID, SkipConn: ev.SkipConn, Type: ev.Type}
-	if ev.Kick != nil {
-		h.Kick = &kick{TokenID: ev.Kick.TokenID, BelowGeneration: ev.Kick.BelowGeneration}
-	}
+	h := header{Node: b.cfg.NodeID, SkipConn: ev.SkipConn, Type: ev.Type, Kick: ev.Kick}
 	// Room for the user IDs: the payload limit less the frame and the
 	// rest of the header, with some slack.
-	room := int(b.nc.MaxPayload()) - len(ev.Frame) - 512 - len(ev.SkipConn) - len(ev.Type) - len(h.Node)
-	if h.Kick != nil {
-		room -= len(h.Kick.TokenID)
-	}
+	room := int(b.nc.MaxPayload()) - len(ev.Frame) - 1024 - len(ev.SkipConn) - len(ev.Type) - len(h.Node)
 	users := ev.UserIDs
 	for len(users) > 0 {
 		n, size := 0, 0
@@ -253,11 +244,7 @@ func decode(data []byte) (bus.Event, string, error) {
 	if err := json.Unmarshal(head, &h); err != nil {
 		return bus.Event{}, "", err
 	}
-	ev := bus.Event{UserIDs: h.UserIDs, SkipConn: h.SkipConn, Type: h.Type, Frame: frame}
-	if h.Kick != nil {
-		ev.Kick = &bus.Kick{TokenID: h.Kick.TokenID, BelowGeneration: h.Kick.BelowGeneration}
-	}
-	return ev, h.Node, nil
+	return bus.Event{UserIDs: h.UserIDs, SkipConn: h.SkipConn, Type: h.Type, Frame: frame, Kick: h.Kick}, h.Node, nil
 }
 
 // receive delivers another node's event. NATS calls it from one goroutine

@@ -82,7 +82,7 @@ func TestCrossNode(t *testing.T) {
 	connect(t, Config{URL: url + "?subject=" + subject}, sb)
 
 	ev := bus.Event{UserIDs: []string{"u1", "u2"}, SkipConn: "c1", Type: "push.kicked",
-		Frame: []byte(`{"type":"push.kicked","data":{"reason":"token_revoked"}}`), Kick: &bus.Kick{TokenID: "t1", BelowGeneration: 3}}
+		Frame: []byte(`{"type":"push.kicked","data":{"reason":"token_revoked"}}`), Kick: &bus.Kick{TokenID: "t1", BelowGeneration: 3, Platform: "web", StartedBefore: 1234567890123456789}}
 	if err := a.Publish(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
