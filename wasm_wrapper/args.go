@@ -3,9 +3,6 @@
 package wasmwrapper
 
 import (
-	"encoding/json"
-	"errors"
-	"math"
 	"strconv"
 	"syscall/js"
 
@@ -130,16 +127,12 @@ func (a *Args) Int(field string, def, min, max int64) int64 {
 		a.fail(field, "must be a number, got "+describe(v))
 		return def
 	}
-	f := v.Float()
-	if math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f) {
-		a.fail(field, "must be an integer, got "+describe(v))
+	n, msg := checkInt(v.Float(), min, max)
+	if msg != "" {
+		a.fail(field, msg+", got "+describe(v))
 		return def
 	}
-	if f < float64(min) || f > float64(max) {
-		a.fail(field, "must be between "+strconv.FormatInt(min, 10)+" and "+strconv.FormatInt(max, 10)+", got "+describe(v))
-		return def
-	}
-	return int64(f)
+	return n
 }
 
 // RequiredInt is Int for a field that must be present.
@@ -239,14 +232,7 @@ func decodeJSON(jv js.Value, v any) (sub, msg string) {
 		}
 	}()
 	s := js.Global().Get("JSON").Call("stringify", jv).String()
-	if err := json.Unmarshal([]byte(s), v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return te.Field, "must be " + jsTypeName(te.Type.Kind().String()) + ", got " + te.Value
-		}
-		return "", "is malformed: " + err.Error()
-	}
-	return "", ""
+	return decodeJSONText(s, v)
 }
 
 // typeOf is js.Value.Type without its panic on a BigInt, which syscall/js
@@ -268,20 +254,6 @@ func is(v js.Value, t js.Type) bool {
 
 func isArray(v js.Value) bool {
 	return is(v, js.TypeObject) && js.Global().Get("Array").Call("isArray", v).Bool()
-}
-
-func jsTypeName(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "a boolean"
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
-		return "a number"
-	case "slice", "array":
-		return "an array"
-	}
-	return "an object"
 }
 
 // describe names a JS value's type for error messages.
