@@ -71,6 +71,17 @@ if [ "$vet_rc" -eq 0 ]; then record vet 1 0 0; else record vet 0 1 1; fi
 step "native Go tests (-race)"
 gotest go "$logs/go.log" -race -count=1 -timeout 15m ./...
 
+step "fuzz targets, briefly (the seed corpora run in the tests above too)"
+for target in protocol:FuzzDecodeFrame server/httpapi:FuzzBodies wasm_wrapper:FuzzDecodeArgs; do
+	name=${target##*:}
+	if go test -run '^$' -fuzz "^$name\$" -fuzztime 5s "./${target%%:*}" >"$logs/fuzz-$name.log" 2>&1; then
+		record "fuzz $name" 1 0 0
+	else
+		tail -30 "$logs/fuzz-$name.log"
+		record "fuzz $name" 0 1 1
+	fi
+done
+
 if [ "${PARLEY_TEST_SKIP_BROWSER:-}" != 1 ]; then
 	step "wasm tests in headless Chromium"
 	js_test_pkgs=$(GOOS=js GOARCH=wasm go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./indexdb/... ./wsjs/... ./event_listener/... ./wasm_wrapper/... ./wasm/... 2>/dev/null)
