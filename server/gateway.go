@@ -30,6 +30,9 @@ const hardFrameFactor = 4
 // the connection's reading pauses while it is reached.
 const maxSendsInFlight = 64
 
+// closeLinger bounds the wait for a client's close reply.
+const closeLinger = 2 * time.Second
+
 // requestTimeout bounds the store calls of one request.
 const requestTimeout = 30 * time.Second
 
@@ -145,6 +148,8 @@ type conn struct {
 	// deadlineMu orders drain's read deadline against the heartbeat's.
 	deadlineMu sync.Mutex
 	writerDone chan struct{}
+	// readDone is closed when serve stops reading.
+	readDone chan struct{}
 
 	stopOnce    sync.Once
 	stopped     chan struct{}
@@ -170,6 +175,7 @@ func (s *Server) newConn(ws *websocket.Conn, cl *claims, userLim *rate.Limiter) 
 		strikes:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
 		sendSlots:   make(chan struct{}, maxSendsInFlight),
 		writerDone:  make(chan struct{}),
+		readDone:    make(chan struct{}),
 		stopped:     make(chan struct{}),
 	}
 }
@@ -264,6 +270,7 @@ func (c *conn) serve() {
 		}
 		c.handle(data)
 	}
+	close(c.readDone)
 	if c.draining.Load() {
 		code, reason = websocket.CloseGoingAway, "server shutting down"
 	}
@@ -324,6 +331,17 @@ func (c *conn) writeLoop() {
 			if c.closeCode != websocket.CloseAbnormalClosure {
 				msg := websocket.FormatCloseMessage(c.closeCode, c.closeReason)
 				c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+				// Closing the socket while the client's frames are still
+				// arriving makes the kernel reset the connection, which can
+				// destroy what was just sent (a push.kicked, the close
+				// frame) before the client reads it. So wait for the
+				// client's close reply (the read loop ends), briefly.
+				t := time.NewTimer(closeLinger)
+				select {
+				case <-c.readDone:
+				case <-t.C:
+				}
+				t.Stop()
 			}
 			return
 		}
@@ -338,6 +356,13 @@ func (c *conn) write(f []byte, deadline time.Time) error {
 // handle answers one request frame. Sends are answered asynchronously,
 // after their commit; everything else before the next frame is read.
 func (c *conn) handle(data []byte) {
+	select {
+	case <-c.stopped:
+		// Closing (flooding, kicked, slow): frames still buffered are not
+		// worth answering.
+		return
+	default:
+	}
 	start := time.Now()
 	defer func() {
 		// A bug in one handler must not take the server down: answer

@@ -41,6 +41,9 @@ type options struct {
 	addr, data, adminSecret, store, bus string
 	sdkDir, allowedOrigins, debugAddr   string
 	maxFrameBytes                       int
+	maxConnsPerUser, maxGroupSize       int
+	rateLimit, userRateLimit            float64
+	sessionPolicy                       string
 	denyStrangers                       bool
 	tokenTTL                            time.Duration
 	logLevel                            string
@@ -81,6 +84,39 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		return nil, err
 	}
 	fs.IntVar(&o.maxFrameBytes, "max-frame-bytes", mfb, "largest WebSocket frame; 0 = 65536 (PARLEY_MAX_FRAME_BYTES)")
+	envFloat := func(name string) (float64, error) {
+		v := getenv(name)
+		if v == "" {
+			return 0, nil
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+		return f, nil
+	}
+	mcu, err := envInt("PARLEY_MAX_CONNS_PER_USER", 0)
+	if err != nil {
+		return nil, err
+	}
+	fs.IntVar(&o.maxConnsPerUser, "max-conns-per-user", mcu, "WebSocket connections per user; 0 = 20 (PARLEY_MAX_CONNS_PER_USER)")
+	mgs, err := envInt("PARLEY_MAX_GROUP_SIZE", 0)
+	if err != nil {
+		return nil, err
+	}
+	fs.IntVar(&o.maxGroupSize, "max-group-size", mgs, "members of a group, owner included; 0 = 500 (PARLEY_MAX_GROUP_SIZE)")
+	rl, err := envFloat("PARLEY_RATE_LIMIT")
+	if err != nil {
+		return nil, err
+	}
+	fs.Float64Var(&o.rateLimit, "rate-limit", rl, "requests per second per connection, burst twice that; 0 = 100 (PARLEY_RATE_LIMIT)")
+	url, err := envFloat("PARLEY_USER_RATE_LIMIT")
+	if err != nil {
+		return nil, err
+	}
+	fs.Float64Var(&o.userRateLimit, "user-rate-limit", url, "requests per second per user across connections, burst twice that; 0 = 200 (PARLEY_USER_RATE_LIMIT)")
+	fs.StringVar(&o.sessionPolicy, "session-policy", env("PARLEY_SESSION_POLICY", server.SessionsMulti),
+		"multi, or single-per-platform: a new login on a platform kicks the older ones (PARLEY_SESSION_POLICY)")
 	deny, _ := strconv.ParseBool(getenv("PARLEY_DENY_STRANGERS"))
 	fs.BoolVar(&o.denyStrangers, "deny-strangers", deny, "only friends may message each other (PARLEY_DENY_STRANGERS)")
 	ttl := time.Duration(0)
@@ -129,17 +165,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer stop()
 
 	srv, err := server.New(ctx, server.Config{
-		DataDir:        o.data,
-		AdminSecret:    o.adminSecret,
-		Store:          o.store,
-		Bus:            o.bus,
-		Logger:         log,
-		MaxFrameBytes:  o.maxFrameBytes,
-		AllowedOrigins: origins,
-		DenyStrangers:  o.denyStrangers,
-		TokenTTL:       o.tokenTTL,
-		SDKDir:         o.sdkDir,
-		DemoFS:         webdemo.FS(),
+		DataDir:         o.data,
+		AdminSecret:     o.adminSecret,
+		Store:           o.store,
+		Bus:             o.bus,
+		Logger:          log,
+		MaxFrameBytes:   o.maxFrameBytes,
+		RateLimit:       o.rateLimit,
+		RateBurst:       int(2 * o.rateLimit),
+		UserRateLimit:   o.userRateLimit,
+		UserRateBurst:   int(2 * o.userRateLimit),
+		MaxConnsPerUser: o.maxConnsPerUser,
+		MaxGroupSize:    o.maxGroupSize,
+		SessionPolicy:   o.sessionPolicy,
+		AllowedOrigins:  origins,
+		DenyStrangers:   o.denyStrangers,
+		TokenTTL:        o.tokenTTL,
+		SDKDir:          o.sdkDir,
+		DemoFS:          webdemo.FS(),
 	})
 	if err != nil {
 		return err

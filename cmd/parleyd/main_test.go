@@ -23,10 +23,15 @@ func TestOptionsEnvAndFlags(t *testing.T) {
 		"PARLEY_STORE":           "sqlite",
 		"PARLEY_ALLOWED_ORIGINS": "https://a.example, https://b.example",
 		"PARLEY_MAX_FRAME_BYTES": "1234",
+		"PARLEY_SESSION_POLICY":  "single-per-platform",
+		"PARLEY_RATE_LIMIT":      "7.5",
 	}
-	o, err := parseOptions([]string{"-data", "/flag/data", "-bus", "local"}, func(k string) string { return env[k] }, io.Discard)
+	o, err := parseOptions([]string{"-data", "/flag/data", "-bus", "local", "-max-conns-per-user", "3", "-max-group-size", "9"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.sessionPolicy != "single-per-platform" || o.rateLimit != 7.5 || o.maxConnsPerUser != 3 || o.maxGroupSize != 9 || o.userRateLimit != 0 {
+		t.Fatalf("limit options %+v", o)
 	}
 	if o.addr != "127.0.0.1:9999" || o.data != "/flag/data" || o.maxFrameBytes != 1234 || o.bus != "local" ||
 		o.allowedOrigins != "https://a.example, https://b.example" || o.sdkDir != "wasm/dist" {
@@ -42,8 +47,10 @@ func TestOptionsEnvAndFlags(t *testing.T) {
 	if _, err := parseOptions([]string{"-nope"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("unknown flag accepted")
 	}
-	if _, err := parseOptions(nil, func(k string) string { return map[string]string{"PARLEY_MAX_FRAME_BYTES": "big"}[k] }, io.Discard); err == nil {
-		t.Fatal("bad PARLEY_MAX_FRAME_BYTES accepted")
+	for _, k := range []string{"PARLEY_MAX_FRAME_BYTES", "PARLEY_RATE_LIMIT", "PARLEY_USER_RATE_LIMIT", "PARLEY_MAX_CONNS_PER_USER", "PARLEY_MAX_GROUP_SIZE"} {
+		if _, err := parseOptions(nil, func(name string) string { return map[string]string{k: "big"}[name] }, io.Discard); err == nil {
+			t.Fatalf("bad %s accepted", k)
+		}
 	}
 }
 
