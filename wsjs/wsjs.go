@@ -33,7 +33,7 @@ func networkErr(msg string) error {
 func (Dialer) Dial(ctx context.Context, url string) (core.Conn, error) {
 	if !strings.HasPrefix(url, "ws://") && !strings.HasPrefix(url, "wss://") {
 		// Browsers resolve relative URLs; the contract wants absolute ones.
-		return nil, &protocol.Error{Code: protocol.CodeInvalidArgument, Message: "websocket URL must start with ws:// or wss://: " + strconv.Quote(url)}
+		return nil, &protocol.Error{Code: protocol.CodeInvalidArgument, Message: "websocket URL must start with ws:// or wss://: " + strconv.Quote(withoutQuery(url))}
 	}
 	ctor := js.Global().Get("WebSocket")
 	if ctor.IsUndefined() {
@@ -73,9 +73,9 @@ func (Dialer) Dial(ctx context.Context, url string) (core.Conn, error) {
 func newSocket(ctor js.Value, url string) (ws js.Value, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &protocol.Error{Code: protocol.CodeInvalidArgument, Message: "bad websocket URL " + strconv.Quote(url)}
+			err = &protocol.Error{Code: protocol.CodeInvalidArgument, Message: "bad websocket URL " + strconv.Quote(withoutQuery(url))}
 			if je, ok := r.(js.Error); ok {
-				err = &protocol.Error{Code: protocol.CodeInvalidArgument, Message: "bad websocket URL " + strconv.Quote(url) + ": " + je.Error()}
+				err = &protocol.Error{Code: protocol.CodeInvalidArgument, Message: "bad websocket URL " + strconv.Quote(withoutQuery(url)) + ": " + je.Error()}
 			}
 		}
 	}()
@@ -362,4 +362,12 @@ func (c *conn) Close() error {
 	c.ws.Call("close", 1000)
 	c.markClosed("closed by client")
 	return nil
+}
+
+// withoutQuery cuts the query from a URL shown in an error: it holds the token.
+func withoutQuery(url string) string {
+	if i := strings.IndexByte(url, '?'); i >= 0 {
+		return url[:i] + "?…"
+	}
+	return url
 }
