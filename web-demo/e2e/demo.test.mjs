@@ -316,6 +316,14 @@ describe('web demo', { timeout: 600_000 }, () => {
     const texts = await bob.page.getByTestId('message-text').allTextContents();
     assert.deepEqual(texts, ['Hello Bob', 'Hi Alice', ...Array.from({ length: many }, (_, i) => `line ${i + 1}`)]);
 
+    // Bob reads old messages at the top; a new one does not pull him away, it is announced.
+    await send(alice, 'are you there?');
+    await message(bob, 'are you there?').waitFor({ state: 'attached' });
+    await bob.page.getByTestId('jump-latest').waitFor();
+    await bob.page.getByTestId('jump-latest').click();
+    await bob.page.getByTestId('jump-latest').waitFor({ state: 'hidden' });
+    assert.ok(await scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 48), 'scrolled to the newest message');
+
     // Log out, then log in with the password.
     await alice.page.getByTestId('logout-button').click();
     await alice.page.getByTestId('auth-screen').waitFor();

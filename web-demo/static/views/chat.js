@@ -54,13 +54,16 @@ export class ChatView {
     this.title = $('chat-title');
     this.subtitle = $('chat-subtitle');
     this.avatar = $('chat-avatar');
+    this.jump = $('jump-latest');
     this.form = $('composer');
     this.input = $('composer-input');
 
     $('back-button').addEventListener('click', onBack);
     this.scroller.addEventListener('scroll', () => {
       if (this.scroller.scrollTop < LOAD_MARGIN) this.loadOlder();
+      if (this.atBottom()) this.jump.hidden = true;
     });
+    this.jump.addEventListener('click', () => this.scrollToBottom());
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       const text = this.input.value.trim();
@@ -97,6 +100,7 @@ export class ChatView {
     this.loading = false;
     this.isEnd = false;
     this.loadError = null;
+    this.jump.hidden = true;
     this.setHeader(conv);
     this.placeholder.hidden = true;
     this.root.hidden = false;
@@ -150,6 +154,7 @@ export class ChatView {
 
   scrollToBottom() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.jump.hidden = true;
   }
 
   minSeq() {
@@ -241,6 +246,7 @@ export class ChatView {
   upsertMany(messages, { keepScroll = false, toBottom = false } = {}) {
     const stick = this.atBottom();
     let changed = false;
+    let arrived = false; // a message from someone else that was not shown before
     for (const msg of messages) {
       if (!this.belongs(msg) || !msg.clientMsgID) continue;
       let rec = this.records.get(msg.clientMsgID);
@@ -255,6 +261,7 @@ export class ChatView {
       } else {
         rec = { msg, failed: msg.status === 'failed', error: null, node: null, order: this.order++ };
         this.records.set(msg.clientMsgID, rec);
+        if (msg.sendID !== this.selfID) arrived = true;
       }
       this.renderRecord(rec);
       changed = true;
@@ -263,7 +270,10 @@ export class ChatView {
     if (!changed) return;
     this.reorder();
     this.renderHistoryStatus();
-    if (!keepScroll && (stick || toBottom)) this.scrollToBottom();
+    if (keepScroll) return;
+    if (stick || toBottom) this.scrollToBottom();
+    // Reading older messages: say that new ones came instead of jumping away.
+    else if (arrived) this.jump.hidden = false;
   }
 
   /** setFailed marks an own message as failed, with the reason. */
