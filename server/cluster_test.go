@@ -26,14 +26,14 @@ import (
 // newCluster starts n parleyd nodes on one fresh PostgreSQL schema and one
 // NATS subject, or skips the test when PARLEY_TEST_POSTGRES or
 // PARLEY_TEST_NATS is unset.
-func newCluster(t *testing.T, n int) []*env {
+func newCluster(t *testing.T, n int, mods ...func(*server.Config)) []*env {
 	t.Helper()
-	return newClusterVia(t, n, func(_ int, busURL string) string { return busURL })
+	return newClusterVia(t, n, func(_ int, busURL string) string { return busURL }, mods...)
 }
 
 // newClusterVia is newCluster with each node's bus URL passed through via,
 // e.g. to route one node's NATS connection through a proxy.
-func newClusterVia(t *testing.T, n int, via func(node int, busURL string) string) []*env {
+func newClusterVia(t *testing.T, n int, via func(node int, busURL string) string, mods ...func(*server.Config)) []*env {
 	t.Helper()
 	pg, nc := os.Getenv("PARLEY_TEST_POSTGRES"), os.Getenv("PARLEY_TEST_NATS")
 	if pg == "" || nc == "" {
@@ -49,7 +49,7 @@ func newClusterVia(t *testing.T, n int, via func(node int, busURL string) string
 	busURL := nc + "?subject=parley.test.cluster." + hex.EncodeToString(b)
 	nodes := make([]*env, n)
 	for i := range nodes {
-		nodes[i] = newEnv(t, func(c *server.Config) { c.Store, c.Bus = storeURL, via(i, busURL) })
+		nodes[i] = newEnv(t, append(mods, func(c *server.Config) { c.Store, c.Bus = storeURL, via(i, busURL) })...)
 	}
 	return nodes
 }
@@ -357,4 +357,21 @@ func (p *proxy) serve() {
 		p.wg.Go(func() { pipe(up, c) })
 		p.wg.Go(func() { pipe(c, up) })
 	}
+}
+
+// TestClusterSessionPolicy: with one session per platform, a login on node
+// 2 replaces the user's session of the same platform on node 1.
+func TestClusterSessionPolicy(t *testing.T) {
+	t.Parallel()
+	nodes := newCluster(t, 2, func(c *server.Config) { c.SessionPolicy = server.SessionsSinglePerPlatform })
+	n1, n2 := nodes[0], nodes[1]
+	old := n1.dial(n1.adminUser("alice"))
+	old.ping()
+	newer := n2.dial(n2.token("alice"))
+	if k := decode[protocol.Kicked](t, old.push(protocol.PushKicked)); k.Reason != "replaced" {
+		t.Fatalf("kicked %+v", k)
+	}
+	old.waitClosed()
+	newer.ping()
+	newer.noPush()
 }
