@@ -109,13 +109,20 @@ func planGaps(convs map[string]*Conversation, held map[string][]int64, pushed []
 	for _, id := range ids {
 		c := convs[id]
 		if c == nil {
-			if low[id] > 1 {
-				if tails == nil {
-					tails = make(map[string]int64)
+			if st, _, _, _ := protocol.ParseConversationID(id); st == protocol.SessionSingle {
+				// Nobody joins a one-to-one conversation late: its run
+				// starts at 1 (the first message may be the user's own,
+				// whose ack was lost, and is never pushed to this device).
+				c = &Conversation{MinSeq: 1}
+			} else {
+				if low[id] > 1 {
+					if tails == nil {
+						tails = make(map[string]int64)
+					}
+					tails[id] = low[id]
 				}
-				tails[id] = low[id]
+				continue
 			}
-			continue
 		}
 		from := c.LocalMaxSeq + 1
 		if c.MinSeq > from {

@@ -9,7 +9,10 @@ import (
 	"parley/protocol"
 )
 
-const convAB = "si_alice_bob"
+const (
+	convAB = "si_alice_bob"
+	convG  = "sg_team"
+)
 
 func pm(conv string, seq int64, from string) protocol.Message {
 	to := "bob"
@@ -80,7 +83,8 @@ func TestPlanGaps(t *testing.T) {
 		{"two holes", map[string]*Conversation{convAB: conv(1)}, nil,
 			[]protocol.Message{pm(convAB, 3, "bob"), pm(convAB, 6, "bob")}, []protocol.SeqRange{r(convAB, 2, 2), r(convAB, 4, 5)}, nil},
 		{"unknown conversation starting at 1", nil, nil, []protocol.Message{pm(convAB, 1, "bob")}, nil, nil},
-		{"unknown conversation starting later", nil, nil, []protocol.Message{pm(convAB, 40, "bob"), pm(convAB, 41, "bob")}, nil, map[string]int64{convAB: 40}},
+		{"unknown group conversation starting later", nil, nil, []protocol.Message{pm(convG, 40, "bob"), pm(convG, 41, "bob")}, nil, map[string]int64{convG: 40}},
+		{"unknown one-to-one conversation starts at 1", nil, nil, []protocol.Message{pm(convAB, 40, "bob"), pm(convAB, 41, "bob")}, []protocol.SeqRange{r(convAB, 1, 39)}, nil},
 		{"own sends held above the run are not pulled", map[string]*Conversation{convAB: conv(2)}, map[string][]int64{convAB: {4, 6}},
 			[]protocol.Message{pm(convAB, 7, "bob")}, []protocol.SeqRange{r(convAB, 3, 3), r(convAB, 5, 5)}, nil},
 		{"huge gap", map[string]*Conversation{convAB: conv(1)}, nil, []protocol.Message{pm(convAB, maxCatchUp+10, "bob")}, nil, map[string]int64{convAB: maxCatchUp + 10}},
