@@ -266,10 +266,15 @@ func (b *Bus) receive(m *nats.Msg) {
 // and disconnects.
 func (b *Bus) Close() error {
 	err := b.sub.Unsubscribe()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if ferr := b.nc.FlushWithContext(ctx); ferr != nil && !errors.Is(ferr, nats.ErrConnectionClosed) {
-		err = errors.Join(err, ferr)
+	if errors.Is(err, nats.ErrConnectionClosed) {
+		err = nil
+	}
+	// While disconnected there is nothing to flush to; what is buffered
+	// is lost, as pushes may be.
+	if b.nc.IsConnected() {
+		if ferr := b.nc.FlushTimeout(5 * time.Second); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
 	}
 	b.nc.Close()
 	if err != nil {
