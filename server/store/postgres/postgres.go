@@ -6,12 +6,13 @@
 // locks its conversations' rows (SELECT … FOR UPDATE) before reading their
 // seq counters, and inserts the messages and moves the counters in that
 // same transaction: the rows stay locked until it commits, so a concurrent
-// writer on another node waits and then reads the new counters. Every change to a user's
-// conversation states first locks the user's row (whose change_version is
-// the sync cursor), so versions are handed out in commit order. A batch of
-// messages (group commit) locks its conversations and then its users in
-// key order, which keeps concurrent batches from deadlocking; a deadlock or
-// serialization failure that happens anyway is retried.
+// writer on another node waits and then reads the new counters. Every
+// change to a user's conversation states first locks the user's row (whose
+// change_version is the sync cursor), so versions are handed out in commit
+// order. A batch of messages (group commit) locks its conversations and
+// then its users in key order, which keeps concurrent batches from
+// deadlocking; a deadlock or serialization failure that happens anyway is
+// retried.
 //
 // Isolation is READ COMMITTED. All SQL is parameterized.
 package postgres
