@@ -3,13 +3,17 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"parley/protocol"
 	"parley/server/store"
+	"parley/server/store/sqlite"
 	"parley/server/store/storetest"
 )
 
@@ -276,5 +280,101 @@ func TestSyncUsesVersionIndex(t *testing.T) {
 func TestOpenBadURL(t *testing.T) {
 	if _, err := Open(context.Background(), "postgres://u:secret@[bad/x"); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestSameAsSQLite appends the same mixed batches (direct, group, to
+// oneself, duplicates in and across batches, non-members) to this store
+// and to the SQLite store, which stores them one by one: results, states,
+// seqs and versions must come out identical.
+func TestSameAsSQLite(t *testing.T) {
+	testURL(t)
+	t.Parallel()
+	ctx := context.Background()
+	pg := openFresh(t)
+	defer pg.Close()
+	lite, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	users := []string{"u0", "u1", "u2", "u3", "u4", "u5"}
+	for _, s := range []store.Store{pg, lite} {
+		for _, u := range users {
+			if err := s.CreateUser(ctx, &store.User{UserID: u}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, g := range []store.NewGroup{
+			{GroupID: "g1", OwnerUserID: "u0", MemberUserIDs: []string{"u1", "u2"}, CreateTime: 1},
+			{GroupID: "g2", OwnerUserID: "u2", MemberUserIDs: []string{"u3", "u4", "u5"}, CreateTime: 2},
+		} {
+			if _, err := s.CreateGroup(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	at := int64(100)
+	for batch := range 40 {
+		var msgs []store.NewMessage
+		for range 1 + rng.IntN(12) {
+			at++
+			from := users[rng.IntN(len(users))]
+			// Client IDs repeat now and then: duplicates in and across batches.
+			id := fmt.Sprint("c", rng.IntN(60))
+			m := store.NewMessage{ClientMsgID: id, ServerMsgID: fmt.Sprint("s", at), SendID: from,
+				ContentType: protocol.ContentText, Content: []byte(fmt.Sprintf(`{"n":%d}`, at)), SendTime: at, CreateTime: at - 1}
+			switch rng.IntN(3) {
+			case 0:
+				m.GroupID = []string{"g1", "g2"}[rng.IntN(2)] // sometimes from a non-member
+			default:
+				m.RecvID = users[rng.IntN(len(users))] // sometimes oneself
+			}
+			msgs = append(msgs, m)
+		}
+		rp, err := pg.AppendMessages(ctx, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rl, err := lite.AppendMessages(ctx, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range msgs {
+			p, l := rp[i], rl[i]
+			if (p.Err == nil) != (l.Err == nil) || p.Duplicate != l.Duplicate || p.Message.Seq != l.Message.Seq ||
+				p.Message.ServerMsgID != l.Message.ServerMsgID || p.Message.ConversationID != l.Message.ConversationID ||
+				!slices.Equal(slices.Sorted(slices.Values(p.Recipients)), slices.Sorted(slices.Values(l.Recipients))) {
+				t.Fatalf("batch %d message %d: postgres %+v, sqlite %+v", batch, i, p, l)
+			}
+		}
+	}
+	for _, u := range users {
+		p, err := pg.ChangedConversations(ctx, u, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := lite.ChangedConversations(ctx, u, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p) != len(l) {
+			t.Fatalf("%s: %d conversations in postgres, %d in sqlite", u, len(p), len(l))
+		}
+		for i := range p {
+			a, b := p[i], l[i]
+			if a.LatestMessage == nil || b.LatestMessage == nil {
+				if a.LatestMessage != b.LatestMessage {
+					t.Fatalf("%s: latest %+v / %+v", u, a.LatestMessage, b.LatestMessage)
+				}
+			} else if a.LatestMessage.ServerMsgID != b.LatestMessage.ServerMsgID || string(a.LatestMessage.Content) != string(b.LatestMessage.Content) {
+				t.Fatalf("%s: latest %+v / %+v", u, a.LatestMessage, b.LatestMessage)
+			}
+			a.LatestMessage, b.LatestMessage = nil, nil
+			if a != b {
+				t.Fatalf("%s: state\npostgres %+v\nsqlite   %+v", u, a, b)
+			}
+		}
 	}
 }
