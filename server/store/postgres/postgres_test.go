@@ -9,7 +9,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"parley/protocol"
 	"parley/server/store"
@@ -376,5 +380,50 @@ func TestSameAsSQLite(t *testing.T) {
 				t.Fatalf("%s: state\npostgres %+v\nsqlite   %+v", u, a, b)
 			}
 		}
+	}
+}
+
+// TestTxRetriesDeadlock makes two transactions lock two rows in opposite
+// orders: PostgreSQL aborts one with a deadlock, and tx runs it again, so
+// both succeed.
+func TestTxRetriesDeadlock(t *testing.T) {
+	testURL(t)
+	t.Parallel()
+	ctx := context.Background()
+	s := openFresh(t)
+	defer s.Close()
+	for _, id := range []string{"a", "b"} {
+		if err := s.CreateUser(ctx, &store.User{UserID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var attempts atomic.Int32
+	var first sync.WaitGroup // both hold their first lock
+	first.Add(2)
+	var once [2]sync.Once
+	run := func(k int, order [2]string) error {
+		return s.tx(ctx, func(tx pgx.Tx) error {
+			attempts.Add(1)
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE`, order[0]); err != nil {
+				return err
+			}
+			once[k].Do(func() { first.Done(); first.Wait() })
+			_, err := tx.Exec(ctx, `SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE`, order[1])
+			return err
+		})
+	}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[0] = run(0, [2]string{"a", "b"}) })
+	wg.Go(func() { errs[1] = run(1, [2]string{"b", "a"}) })
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("errors %v", errs)
+	}
+	if n := attempts.Load(); n < 3 {
+		t.Fatalf("%d attempts: no deadlock was retried", n)
+	}
+	if !retryable(&pgconn.PgError{Code: "40P01"}) || retryable(&pgconn.PgError{Code: "23505"}) {
+		t.Fatal("retryable")
 	}
 }
