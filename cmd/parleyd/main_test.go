@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"parley/server/store/postgres"
+	webdemo "parley/web-demo"
 )
 
 func TestOptionsEnvAndFlags(t *testing.T) {
@@ -180,5 +184,60 @@ func TestRunPostgresNATS(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("did not stop")
+	}
+}
+
+// The demo must keep working under the server's Content-Security-Policy
+// (no inline script, style or handlers) and must not build HTML from
+// strings, which is how message text could turn into markup.
+func TestDemoFitsCSPAndBuildsNoHTMLFromStrings(t *testing.T) {
+	inlineScript := regexp.MustCompile(`(?i)<script\b[^>]*>\s*[^<\s]`)
+	htmlBans := map[string]*regexp.Regexp{
+		"inline script":   inlineScript,
+		"style element":   regexp.MustCompile(`(?i)<style\b`),
+		"style attribute": regexp.MustCompile(`(?i)\sstyle\s*=`),
+		"event handler":   regexp.MustCompile(`(?i)\son[a-z]+\s*=`),
+		"javascript: URL": regexp.MustCompile(`(?i)javascript:`),
+	}
+	jsBans := map[string]*regexp.Regexp{
+		"innerHTML":          regexp.MustCompile(`\.(inner|outer)HTML\b`),
+		"insertAdjacentHTML": regexp.MustCompile(`insertAdjacentHTML`),
+		"document.write":     regexp.MustCompile(`document\.write`),
+		"eval":               regexp.MustCompile(`\beval\s*\(|new Function\s*\(`),
+		"inline style text":  regexp.MustCompile(`cssText|setAttribute\(\s*['"]style['"]`),
+		"string timers":      regexp.MustCompile(`set(Timeout|Interval)\(\s*['"]`),
+	}
+	demo := webdemo.FS()
+	n := 0
+	err := fs.WalkDir(demo, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		var bans map[string]*regexp.Regexp
+		switch path.Ext(p) {
+		case ".html":
+			bans = htmlBans
+		case ".js", ".mjs":
+			bans = jsBans
+		default:
+			return nil
+		}
+		b, err := fs.ReadFile(demo, p)
+		if err != nil {
+			return err
+		}
+		n++
+		for what, re := range bans {
+			if loc := re.FindIndex(b); loc != nil {
+				t.Errorf("%s: %s at byte %d: %q", p, what, loc[0], b[loc[0]:min(len(b), loc[1]+40)])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 2 {
+		t.Fatalf("checked only %d demo files", n)
 	}
 }
