@@ -103,6 +103,8 @@ func TestGroupKick(t *testing.T) {
 	out.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "x", GroupID: g.GroupID, ContentType: protocol.ContentText, Content: text("hi")}, protocol.CodePermissionDenied)
 	own.wantError(protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: g.GroupID, UserID: "out"}, protocol.CodeNotFound)
 	mem.sendText("m1", "", g.GroupID, "still here")
+	// A push to out would be queued before the answer to this ping.
+	out.ping()
 	out.noPush()
 }
 

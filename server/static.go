@@ -45,9 +45,13 @@ const (
 	maxGzipCache = 64 << 20
 )
 
-var compressible = map[string]bool{
-	".wasm": true, ".js": true, ".mjs": true, ".html": true, ".css": true,
-	".json": true, ".svg": true, ".ts": true, ".map": true, ".txt": true, ".md": true,
+// compressible reports whether files with extension ext are worth gzip.
+func compressible(ext string) bool {
+	switch ext {
+	case ".wasm", ".js", ".mjs", ".html", ".css", ".json", ".svg", ".ts", ".map", ".txt", ".md":
+		return true
+	}
+	return false
 }
 
 // gzipFiles serves the files of fsys, gzip-compressed for clients that
@@ -83,7 +87,7 @@ func (g *gzipFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name = path.Join(name, "index.html")
 	}
 	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Range") != "" ||
-		!acceptsGzip(r) || !compressible[path.Ext(name)] {
+		!acceptsGzip(r) || !compressible(path.Ext(name)) {
 		g.next.ServeHTTP(w, r)
 		return
 	}
