@@ -158,7 +158,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "send to a missing group", as: "mallory", typ: protocol.ReqSend, data: sendTo("", ghost), want: protocol.CodePermissionDenied, groupy: true},
 		{name: "send to a group as kicked member", as: "carl", typ: protocol.ReqSend, data: sendTo("", w.group), want: protocol.CodePermissionDenied, groupy: true},
 		{name: "send one-to-one as blocked user", as: "dave", typ: protocol.ReqSend, data: sendTo("alice", ""), want: protocol.CodePermissionDenied},
-		{name: "send one-to-one as stranger (allowed by default)", as: "mallory", typ: protocol.ReqSend, data: sendTo("bob", "")},
+		{name: "send one-to-one as stranger (allowed by default), forging the sender", as: "mallory", typ: protocol.ReqSend,
+			data: map[string]any{"clientMsgID": "forged", "recvID": "bob", "sendID": "alice", "contentType": "text", "content": map[string]string{"text": "from alice, honest"}}},
 
 		{name: "sync as wrong user", as: "mallory", typ: protocol.ReqSync, data: protocol.SyncReq{}, check: ownOnly},
 		{name: "sync as kicked member", as: "carl", typ: protocol.ReqSync, data: protocol.SyncReq{}, check: noNewSecrets},
@@ -188,7 +189,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			profileOnly(t, nil, d)
 		}},
 		{name: "user.get shows public profiles only", as: "mallory", typ: protocol.ReqGetUsers, data: protocol.GetUsersReq{UserIDs: []string{"alice", "bob"}}, check: profileOnly},
-		{name: "user.setSelf changes only the caller", as: "mallory", typ: protocol.ReqSetSelf, data: map[string]string{"nickname": "Mal"}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+		{name: "user.setSelf changes only the caller", as: "mallory", typ: protocol.ReqSetSelf, data: map[string]string{"userID": "alice", "nickname": "Mal"}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
 			if !strings.Contains(string(d), `"userID":"mallory"`) {
 				t.Errorf("setSelf answered %s", d)
 			}
@@ -329,6 +330,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 	alice.do(protocol.ReqGetSelf, nil, &me)
 	if me.Nickname != "alice" {
 		t.Errorf("alice's nickname is %q", me.Nickname)
+	}
+	// The forged sender was ignored: bob sees mallory's message as hers.
+	var forged protocol.PullResp
+	conn("bob").do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: protocol.SingleConversationID("bob", "mallory"), FromSeq: 1}}}, &forged)
+	for _, m := range forged.Messages {
+		if m.SendID != "mallory" {
+			t.Errorf("stored with sender %q: %+v", m.SendID, m)
+		}
+	}
+	if len(forged.Messages) != 1 {
+		t.Errorf("bob and mallory's messages: %+v", forged.Messages)
 	}
 	conn("dave").wantError(protocol.ReqSend, sendTo("alice", ""), protocol.CodePermissionDenied)
 	// Unblocking lets dave through again.
