@@ -289,7 +289,7 @@ func (o *outbox) sendBatch(w *wire, batch []pendingSend) []error {
 		err := w.await(ctx, r, &ack)
 		cancel()
 		if err == nil {
-			err = o.applyAck(batch[i].msg, ack)
+			err = o.applyAck(w, batch[i].msg, ack)
 		}
 		errs[i] = err
 	}
@@ -317,7 +317,7 @@ func (o *outbox) waitChange(deadline time.Time) {
 }
 
 // applyAck stores an ack and resolves the message's waiters.
-func (o *outbox) applyAck(m Message, ack protocol.SendResp) error {
+func (o *outbox) applyAck(w *wire, m Message, ack protocol.SendResp) error {
 	s := o.s
 	pm, err := ackMessage(m, ack)
 	if err != nil {
@@ -327,6 +327,12 @@ func (o *outbox) applyAck(m Message, ack protocol.SendResp) error {
 	if err != nil {
 		s.cfg.Logger.Error("storing ack", "err", err)
 		return withCode(err)
+	}
+	for _, c := range res.Changes.Conversations {
+		if c.ConversationID == pm.ConversationID && c.LocalMaxSeq < pm.Seq-1 {
+			// Acked beyond messages not here: see fillGaps.
+			s.goBackground(func() { s.fillGaps(w, pm) })
+		}
 	}
 	if len(res.Sent) == 0 {
 		// Already resolved (a pull found it first): answer any waiter.

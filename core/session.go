@@ -520,6 +520,31 @@ func (s *session) applyPushed(w *wire, msgs []protocol.Message) error {
 	return err
 }
 
+// fillGaps pulls what is missing below pm, an own message just
+// acknowledged beyond the conversation's contiguous run. Usually the gap is
+// another member's message whose push is on its way (then the pull finds
+// it applied and asks for nothing), but it may be the user's own earlier
+// message whose ack was lost: that one is never pushed to this device, and
+// without the pull it would stay failed here while stored on the server.
+func (s *session) fillGaps(w *wire, pm protocol.Message) {
+	ctx := w.ctx
+	l, err := s.loadLocal(ctx, []string{pm.ConversationID}, nil)
+	if err != nil {
+		return
+	}
+	ranges, _ := planGaps(l.Convs, l.Held, []protocol.Message{pm})
+	if len(ranges) == 0 {
+		return
+	}
+	pulled, err := s.pull(ctx, w, ranges)
+	if err != nil || len(pulled) == 0 {
+		return
+	}
+	if _, err := s.applyFold(ctx, foldInput{Messages: pulled}); err != nil {
+		s.cfg.Logger.Warn("storing messages pulled below an ack failed", "err", err)
+	}
+}
+
 func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 	ctx := w.ctx
 	switch f.Type {
