@@ -19,6 +19,8 @@ var (
 	flagSeed     = flag.Uint64("chaos.seed", 1, "seed of the chaos run's schedule (printed; rerun with it)")
 	flagDuration = flag.Duration("chaos.duration", 20*time.Second, "how long the chaos run sends and breaks things")
 	flagSoak     = flag.Bool("chaos.soak", false, "long soak: 10 minutes of chaos unless -chaos.duration is set higher")
+	flagSendTO   = flag.Duration("chaos.sendtimeout", 0, "the SDK's SendTimeout (0: its default); short values make messages fail")
+	flagDownMax  = flag.Duration("chaos.downmax", 1500*time.Millisecond, "longest time the server stays down after a stop or kill")
 )
 
 // run counts what the chaos run did.
@@ -26,6 +28,7 @@ type run struct {
 	created, acked, failed, refused int
 	cuts, cutAlls, restarts, kills  int
 	killsInFlight, reloads          int
+	offlineReloads                  int
 }
 
 // TestChaos has several users, some with two devices, send in one-to-one
@@ -121,11 +124,18 @@ func TestChaos(t *testing.T) {
 				case <-time.After(time.Duration(100+drng.IntN(300)) * time.Millisecond):
 				}
 				tg := tgs[drng.IntN(len(tgs))]
-				if drng.IntN(8) == 0 {
+				switch r := drng.IntN(40); {
+				case r < 5:
 					d.markRead(tg.conv)
-					continue
+				case r < 7:
+					// A burst: many sends queued at once fill the outbox's window.
+					for k := 5 + drng.IntN(20); k > 0; k-- {
+						n++
+						d.send(tgs[drng.IntN(len(tgs))], fmt.Sprintf("%s #%d", d.name, n))
+					}
+				default:
+					d.send(tg, fmt.Sprintf("%s #%d", d.name, n))
 				}
-				d.send(tg, fmt.Sprintf("%s #%d", d.name, n))
 			}
 		}()
 	}
@@ -139,6 +149,22 @@ func TestChaos(t *testing.T) {
 			}
 		}
 		return false
+	}
+	// down keeps the server away for a while, sometimes with a client
+	// reloading meanwhile (it starts offline from its store).
+	down := func(rng *rand.Rand) {
+		switch rng.IntN(4) {
+		case 0:
+		case 1:
+			d := devices[rng.IntN(len(devices))]
+			if err := d.reload(); err != nil {
+				t.Fatal(err)
+			}
+			st.reloads++
+			st.offlineReloads++
+		default:
+			time.Sleep(time.Duration(rng.Int64N(int64(*flagDownMax) + 1)))
+		}
 	}
 	end := time.Now().Add(duration)
 	for time.Now().Before(end) {
@@ -158,9 +184,7 @@ func TestChaos(t *testing.T) {
 			st.cutAlls++
 		case r < 57:
 			srv.stop()
-			if rng.IntN(2) == 0 {
-				time.Sleep(time.Duration(rng.IntN(500)) * time.Millisecond) // down for a while
-			}
+			down(rng)
 			srv.start()
 			st.restarts++
 		case r < 77:
@@ -172,6 +196,7 @@ func TestChaos(t *testing.T) {
 				st.killsInFlight++
 			}
 			srv.kill()
+			down(rng)
 			srv.start()
 			st.kills++
 		case r < 90:
@@ -199,7 +224,7 @@ func TestChaos(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no convergence within 90s after the chaos stopped: %s", why)
+			t.Fatalf("no convergence within 90s after the chaos stopped: %s\n%s", why, explain(auditCtx, srv, tokens, devices))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -368,8 +393,8 @@ func TestChaos(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "chaos summary (seed %d, %v, %d devices of %d users, %d conversations):\n", seed, duration, len(devices), len(users), len(members))
 	fmt.Fprintf(&b, "  messages: %d created, %d acked, %d failed, %d refused at logout; %d stored on the server\n", st.created, st.acked, st.failed, st.refused, msgs)
-	fmt.Fprintf(&b, "  faults: %d connections cut, %d cut-all, %d graceful restarts, %d SIGKILLs (%d with sends in flight), %d client reloads\n",
-		st.cuts, st.cutAlls, st.restarts, st.kills, st.killsInFlight, st.reloads)
+	fmt.Fprintf(&b, "  faults: %d connections cut, %d cut-all, %d graceful restarts, %d SIGKILLs (%d with sends in flight), %d client reloads (%d while the server was down)\n",
+		st.cuts, st.cutAlls, st.restarts, st.kills, st.killsInFlight, st.reloads, st.offlineReloads)
 	names := make([]string, 0, len(checks))
 	for n := range checks {
 		names = append(names, n)
@@ -465,4 +490,52 @@ func clip(s string) string {
 		return s[:300] + " … " + s[len(s)-300:]
 	}
 	return s
+}
+
+// explain describes, for a failed convergence, every message a device lacks
+// above its contiguous run: who sent it and what the sender's store says.
+func explain(ctx context.Context, srv *parleyd, tokens map[string]string, devices []*device) string {
+	var b strings.Builder
+	for _, d := range devices {
+		r, err := dialRaw(ctx, srv.addr, tokens[d.userID])
+		if err != nil {
+			return err.Error()
+		}
+		sts, err := r.states(ctx)
+		if err != nil {
+			r.close()
+			return err.Error()
+		}
+		s := d.store.Reopen()
+		for conv, st := range sts {
+			cv, err := s.Conversation(ctx, conv)
+			if err != nil || cv.LocalMaxSeq >= st.MaxSeq {
+				continue
+			}
+			j := d.journalFor(conv)
+			if len(j) > 40 {
+				j = j[len(j)-40:]
+			}
+			fmt.Fprintf(&b, "%s %s: %+v\n  journal:\n    %s\n", d.name, conv, cv, strings.Join(j, "\n    "))
+			msgs, _ := r.messages(ctx, conv, st.MaxSeq)
+			for _, m := range msgs {
+				if m.Seq <= cv.LocalMaxSeq {
+					continue
+				}
+				held, _ := s.Messages(ctx, []string{m.ClientMsgID})
+				fmt.Fprintf(&b, "%s %s seq %d: %s from %s; held here as %+v\n", d.name, conv, m.Seq, m.ClientMsgID, m.SendID, held)
+				for _, o := range devices {
+					o.mu.Lock()
+					if a := o.attempts[m.ClientMsgID]; a != nil {
+						fmt.Fprintf(&b, "  created by %s: %+v\n", o.name, *a)
+						hs, _ := o.store.Reopen().Messages(ctx, []string{m.ClientMsgID})
+						fmt.Fprintf(&b, "  its store: %+v\n", hs)
+					}
+					o.mu.Unlock()
+				}
+			}
+		}
+		r.close()
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +55,52 @@ type device struct {
 	reloads   int
 
 	sends sync.WaitGroup // SendMessage calls still running
+
+	jmu     sync.Mutex
+	journal []string // every write to the store, in short, for explaining failures
+	session int      // Clients logged in so far
+}
+
+// journalStore notes every batch written to the store.
+type journalStore struct {
+	*mem.Store
+	d       *device
+	session int
+}
+
+func (j *journalStore) Apply(ctx context.Context, ch *core.Changes) error {
+	err := j.Store.Apply(ctx, ch)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s s%d", time.Now().Format("15:04:05.000"), j.session)
+	if err != nil {
+		fmt.Fprintf(&b, " err=%v", err)
+	}
+	for _, c := range ch.Conversations {
+		fmt.Fprintf(&b, " conv{%s max=%d local=%d read=%d}", c.ConversationID, c.MaxSeq, c.LocalMaxSeq, c.ReadSeq)
+	}
+	for _, m := range ch.Messages {
+		fmt.Fprintf(&b, " msg{%s %d %s %.6s}", m.ConversationID, m.Seq, m.Status, m.ClientMsgID)
+	}
+	if len(ch.RemovedOutbox) > 0 {
+		fmt.Fprintf(&b, " -outbox%d", len(ch.RemovedOutbox))
+	}
+	j.d.jmu.Lock()
+	j.d.journal = append(j.d.journal, b.String())
+	j.d.jmu.Unlock()
+	return err
+}
+
+// journalFor returns the journal lines that mention conv.
+func (d *device) journalFor(conv string) []string {
+	d.jmu.Lock()
+	defer d.jmu.Unlock()
+	var out []string
+	for _, l := range d.journal {
+		if strings.Contains(l, conv) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func newDevice(t testing.TB, name, userID, token, url string) *device {
@@ -66,18 +113,23 @@ func newDevice(t testing.TB, name, userID, token, url string) *device {
 
 // login starts a new Client on the device's store.
 func (d *device) login() error {
+	d.jmu.Lock()
+	d.session++
+	session := d.session
+	d.jmu.Unlock()
 	cfg := core.Config{
 		ServerURL: d.url,
 		OpenStore: func(ctx context.Context, id string) (core.Store, error) {
 			if id != d.userID {
 				return nil, errors.New("unexpected user")
 			}
-			return d.store.Reopen(), nil
+			return &journalStore{Store: d.store.Reopen(), d: d, session: session}, nil
 		},
 		Dialer:            core.NativeDialer{},
 		ReconnectMinDelay: 10 * time.Millisecond,
 		ReconnectMaxDelay: 200 * time.Millisecond,
 		HeartbeatInterval: 5 * time.Second,
+		SendTimeout:       *flagSendTO,
 	}
 	c, err := core.New(cfg)
 	if err != nil {
