@@ -230,3 +230,38 @@ func TestPageSizes(t *testing.T) {
 		t.Fatalf("sync %+v", sr)
 	}
 }
+
+// Smaller pages set by the operator are honoured; the client continues.
+func TestConfiguredPageSizes(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.MaxSyncPage = 2
+		c.MaxPullPage = 3
+	})
+	me, tok := e.register("pages")
+	var others []string
+	for _, u := range []string{"one", "two", "three"} {
+		id, _ := e.register(u)
+		others = append(others, id)
+	}
+	c := e.dial(tok)
+	for i, id := range others {
+		c.sendText(fmt.Sprint("m", i), id, "", "hi")
+	}
+	for i := range 4 {
+		c.sendText(fmt.Sprint("self", i), me, "", "note")
+	}
+	var sr protocol.SyncResp
+	c.do(protocol.ReqSync, protocol.SyncReq{Limit: 100}, &sr)
+	if len(sr.Conversations) != 2 || !sr.HasMore {
+		t.Fatalf("first sync page: %d conversations, hasMore %v", len(sr.Conversations), sr.HasMore)
+	}
+	c.do(protocol.ReqSync, protocol.SyncReq{Cursor: sr.Cursor, Limit: 100}, &sr)
+	if len(sr.Conversations) != 2 || sr.HasMore {
+		t.Fatalf("second sync page: %d conversations, hasMore %v", len(sr.Conversations), sr.HasMore)
+	}
+	var pr protocol.PullResp
+	c.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: protocol.SingleConversationID(me, me), FromSeq: 1, Limit: 100}}}, &pr)
+	if len(pr.Messages) != 3 || pr.Messages[2].Seq != 3 {
+		t.Fatalf("pull page: %+v", pr.Messages)
+	}
+}

@@ -239,7 +239,7 @@ func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*pr
 		if limit == 0 {
 			limit = defaultPullLimit
 		}
-		limit = min(limit, protocol.MaxPullLimit)
+		limit = min(limit, s.cfg.MaxPullPage)
 		if budget <= 0 {
 			continue
 		}
@@ -279,7 +279,7 @@ func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*pr
 	if limit == 0 {
 		limit = protocol.DefaultSyncLimit
 	}
-	limit = min(limit, protocol.MaxSyncLimit)
+	limit = min(limit, s.cfg.MaxSyncPage)
 	cursor := req.Cursor
 	if cursor > 0 {
 		// A cursor from the future means the server's data was reset or

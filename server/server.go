@@ -97,6 +97,12 @@ type Config struct {
 	// MaxGroupSize bounds a group's members, owner included; default 500.
 	// group.create with more is answered invalid_argument.
 	MaxGroupSize int
+	// MaxSyncPage and MaxPullPage cap the conversations of one sync answer
+	// and the messages of one pull range; larger requested limits are
+	// lowered to them. Defaults (and maxima) protocol.MaxSyncLimit and
+	// protocol.MaxPullLimit; clients continue where a page stops.
+	MaxSyncPage int
+	MaxPullPage int
 	// AuthRateLimit is the sustained number of register and login attempts
 	// per second from one IP address, AuthRateBurst the burst; defaults 5
 	// and 50. Attempts over the limit get 429 rate_limited.
@@ -155,6 +161,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxGroupSize <= 0 {
 		c.MaxGroupSize = 500
+	}
+	if c.MaxSyncPage <= 0 || c.MaxSyncPage > protocol.MaxSyncLimit {
+		c.MaxSyncPage = protocol.MaxSyncLimit
+	}
+	if c.MaxPullPage <= 0 || c.MaxPullPage > protocol.MaxPullLimit {
+		c.MaxPullPage = protocol.MaxPullLimit
 	}
 	if c.AuthRateLimit <= 0 {
 		c.AuthRateLimit = 5

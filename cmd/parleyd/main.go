@@ -42,6 +42,7 @@ type options struct {
 	sdkDir, allowedOrigins, debugAddr   string
 	maxFrameBytes                       int
 	maxConnsPerUser, maxGroupSize       int
+	maxSyncPage, maxPullPage            int
 	rateLimit, userRateLimit            float64
 	sessionPolicy                       string
 	denyStrangers                       bool
@@ -105,6 +106,16 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		return nil, err
 	}
 	fs.IntVar(&o.maxGroupSize, "max-group-size", mgs, "members of a group, owner included; 0 = 500 (PARLEY_MAX_GROUP_SIZE)")
+	msp, err := envInt("PARLEY_MAX_SYNC_PAGE", 0)
+	if err != nil {
+		return nil, err
+	}
+	fs.IntVar(&o.maxSyncPage, "max-sync-page", msp, "conversations per sync answer, at most 500; 0 = 500 (PARLEY_MAX_SYNC_PAGE)")
+	mpp, err := envInt("PARLEY_MAX_PULL_PAGE", 0)
+	if err != nil {
+		return nil, err
+	}
+	fs.IntVar(&o.maxPullPage, "max-pull-page", mpp, "messages per pull range, at most 500; 0 = 500 (PARLEY_MAX_PULL_PAGE)")
 	rl, err := envFloat("PARLEY_RATE_LIMIT")
 	if err != nil {
 		return nil, err
@@ -177,6 +188,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		UserRateBurst:   int(2 * o.userRateLimit),
 		MaxConnsPerUser: o.maxConnsPerUser,
 		MaxGroupSize:    o.maxGroupSize,
+		MaxSyncPage:     o.maxSyncPage,
+		MaxPullPage:     o.maxPullPage,
 		SessionPolicy:   o.sessionPolicy,
 		AllowedOrigins:  origins,
 		DenyStrangers:   o.denyStrangers,

@@ -30,11 +30,11 @@ func TestOptionsEnvAndFlags(t *testing.T) {
 		"PARLEY_SESSION_POLICY":  "single-per-platform",
 		"PARLEY_RATE_LIMIT":      "7.5",
 	}
-	o, err := parseOptions([]string{"-data", "/flag/data", "-bus", "local", "-max-conns-per-user", "3", "-max-group-size", "9"}, func(k string) string { return env[k] }, io.Discard)
+	o, err := parseOptions([]string{"-data", "/flag/data", "-bus", "local", "-max-conns-per-user", "3", "-max-group-size", "9", "-max-pull-page", "50"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.sessionPolicy != "single-per-platform" || o.rateLimit != 7.5 || o.maxConnsPerUser != 3 || o.maxGroupSize != 9 || o.userRateLimit != 0 {
+	if o.sessionPolicy != "single-per-platform" || o.rateLimit != 7.5 || o.maxConnsPerUser != 3 || o.maxGroupSize != 9 || o.userRateLimit != 0 || o.maxPullPage != 50 || o.maxSyncPage != 0 {
 		t.Fatalf("limit options %+v", o)
 	}
 	if o.addr != "127.0.0.1:9999" || o.data != "/flag/data" || o.maxFrameBytes != 1234 || o.bus != "local" ||
@@ -51,7 +51,7 @@ func TestOptionsEnvAndFlags(t *testing.T) {
 	if _, err := parseOptions([]string{"-nope"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("unknown flag accepted")
 	}
-	for _, k := range []string{"PARLEY_MAX_FRAME_BYTES", "PARLEY_RATE_LIMIT", "PARLEY_USER_RATE_LIMIT", "PARLEY_MAX_CONNS_PER_USER", "PARLEY_MAX_GROUP_SIZE"} {
+	for _, k := range []string{"PARLEY_MAX_FRAME_BYTES", "PARLEY_RATE_LIMIT", "PARLEY_USER_RATE_LIMIT", "PARLEY_MAX_CONNS_PER_USER", "PARLEY_MAX_GROUP_SIZE", "PARLEY_MAX_SYNC_PAGE", "PARLEY_MAX_PULL_PAGE"} {
 		if _, err := parseOptions(nil, func(name string) string { return map[string]string{k: "big"}[name] }, io.Discard); err == nil {
 			t.Fatalf("bad %s accepted", k)
 		}
