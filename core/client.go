@@ -131,6 +131,7 @@ func (c *Client) Login(ctx context.Context, userID, token string) error {
 }
 
 func (c *Client) startSession(ctx context.Context, userID, token string, store Store) (*session, error) {
+	store = newConvCache(store)
 	entries, err := store.Outbox(ctx)
 	if err != nil {
 		return nil, err

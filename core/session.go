@@ -289,7 +289,6 @@ func (s *session) loadLocal(ctx context.Context, convIDs []string, msgIDs []stri
 // result. It is the one place incoming data reaches the store.
 func (s *session) applyFold(ctx context.Context, in foldInput) (foldResult, error) {
 	convIDs := make([]string, 0, len(in.States)+len(in.Tails))
-	msgIDs := make([]string, 0, len(in.Messages))
 	for _, st := range in.States {
 		convIDs = append(convIDs, st.ConversationID)
 	}
@@ -298,14 +297,12 @@ func (s *session) applyFold(ctx context.Context, in foldInput) (foldResult, erro
 	}
 	for _, m := range in.Messages {
 		convIDs = append(convIDs, m.ConversationID)
-		id := m.ClientMsgID
-		if id == "" {
-			id = m.ServerMsgID
-		}
-		msgIDs = append(msgIDs, id)
 	}
 	s.applyMu.Lock()
-	l, err := s.loadLocal(ctx, convIDs, msgIDs)
+	l, err := s.loadLocal(ctx, convIDs, nil)
+	if err == nil {
+		err = s.loadStored(ctx, &l, in.Messages)
+	}
 	if err != nil {
 		s.applyMu.Unlock()
 		return foldResult{}, err

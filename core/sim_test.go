@@ -128,8 +128,13 @@ func simulate(t *testing.T, seed uint64) {
 	run := func(in foldInput) {
 		var convIDs, msgIDs []string
 		convIDs = append(convIDs, conv)
-		for _, m := range in.Messages {
-			msgIDs = append(msgIDs, m.ClientMsgID)
+		// Read back only what the session reads back (loadStored).
+		before := st.local(self, convIDs, nil)
+		for i := range in.Messages {
+			m := &in.Messages[i]
+			if mayBeStored(&before, m, st.outbox[m.ClientMsgID]) {
+				msgIDs = append(msgIDs, m.ClientMsgID)
+			}
 		}
 		res := fold(st.local(self, convIDs, msgIDs), in)
 		st.apply(res.Changes)
