@@ -19,7 +19,9 @@
 //
 // Environment: PARLEYD_BIN, PARLEY_BENCH_BIN (built when unset),
 // CHROMIUM_BIN (default /usr/bin/chromium), PARLEY_ROOT (default ../..),
-// BENCH_REPEAT (cold starts to time, default 5), BENCH_PROFILE_DIR (when
+// BENCH_REPEAT (cold starts to time, default 5), BENCH_BUILD_WASM (when
+// set, parley.wasm is built from the current source into the copy, as
+// ./build.sh would, instead of taken from wasm/dist), BENCH_PROFILE_DIR (when
 // set, the first cold start and the 10,000-message catch-up are profiled
 // with the DevTools CPU profiler: .cpuprofile files, loadable in Chrome's
 // Performance panel, and a summary of where the time went in the JSON).
@@ -29,6 +31,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -178,6 +181,17 @@ async function main() {
     const sdkDir = path.join(tmp, 'sdk');
     cpSync(dist, sdkDir, { recursive: true });
     cpSync(path.join(here, 'page'), sdkDir, { recursive: true });
+    if (process.env.BENCH_BUILD_WASM) {
+      // Measure the SDK as the source is now, without touching wasm/dist:
+      // the same build as ./build.sh, into the copy.
+      log('building parley.wasm from source (as ./build.sh does)');
+      execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(sdkDir, 'parley.wasm'), './wasm'], {
+        cwd: root, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000,
+      });
+      for (const f of ['index.js', 'index.d.ts', 'package.json']) cpSync(path.join(root, 'wasm', f), path.join(sdkDir, f));
+      const goroot = execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
+      cpSync(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'), path.join(sdkDir, 'wasm_exec.js'));
+    }
     if (process.env.BENCH_PROFILE_DIR) {
       // Profiles name Go functions only with the wasm name section, which
       // the release build strips: profile an unstripped build of the same
@@ -207,8 +221,10 @@ async function main() {
       return page;
     };
     const results = { date: new Date().toISOString(), machine: machine(), browser: browser.version(), profiled: Boolean(process.env.BENCH_PROFILE_DIR) };
-    const wasmStat = readFileSync(path.join(dist, 'parley.wasm'));
-    results.wasmBytes = wasmStat.length;
+    const wasm = readFileSync(path.join(sdkDir, 'parley.wasm'));
+    results.wasmBytes = wasm.length;
+    results.wasmGzipBytes = gzipSync(wasm, { level: 9 }).length;
+    results.wasmBuiltFromSource = Boolean(process.env.BENCH_BUILD_WASM);
 
     // wasm load, cold: a fresh context has an empty cache.
     {
