@@ -290,15 +290,15 @@ func TestChaos(t *testing.T) {
 			byID[m.ClientMsgID] = m
 		}
 		for id, a := range attempts {
-			st.created++
 			m, ok := byID[id]
-			if !ok {
+			if ok {
+				st.created++
+			} else {
 				// SendMessage ran into a logout before storing it: it was
 				// refused, never accepted.
 				check("client: created message stored or refused at once", a.returned && a.code == protocol.CodeNotLoggedIn, "%s: %s (%q) neither stored nor refused (%+v)", d.name, id, a.text, *a)
 				_, onServer := seqOf[id]
 				check("server: refused message absent", !onServer, "%s: %s refused but stored", d.name, id)
-				st.created--
 				st.refused++
 				continue
 			}
