@@ -375,3 +375,47 @@ func TestClusterSessionPolicy(t *testing.T) {
 	newer.ping()
 	newer.noPush()
 }
+
+// TestClusterBlockAndKick runs user.block and group.kick on PostgreSQL:
+// a block made through one node refuses the blocked user's messages and
+// friend requests on the other, and a member removed through one node can
+// no longer send to the group through the other.
+func TestClusterBlockAndKick(t *testing.T) {
+	t.Parallel()
+	nodes := newCluster(t, 2)
+	n1, n2 := nodes[0], nodes[1]
+	for _, u := range []string{"own", "mem", "out"} {
+		n1.adminUser(u)
+	}
+	own, mem := n1.dial(n1.token("own")), n2.dial(n2.token("mem"))
+	out := n2.dial(n2.token("out"))
+
+	own.do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: "out"}, nil)
+	out.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "x", RecvID: "own", ContentType: protocol.ContentText, Content: text("hey")}, protocol.CodePermissionDenied)
+	out.wantError(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: "own"}, protocol.CodePermissionDenied)
+	mem.sendText("m0", "own", "", "not blocked") // one-way, and only that user
+	own.do(protocol.ReqUnblockUser, protocol.UserIDReq{UserID: "out"}, nil)
+	out.sendText("x1", "own", "", "sorry")
+
+	st, body := n1.post("/api/v1/admin/groups", adminSecret, server.AdminCreateGroupReq{OwnerUserID: "own", Name: "g", MemberUserIDs: []string{"mem", "out"}})
+	if st != http.StatusCreated {
+		t.Fatalf("group: %d %s", st, body)
+	}
+	var g protocol.Group
+	if err := json.Unmarshal(body, &g); err != nil {
+		t.Fatal(err)
+	}
+	own.do(protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: g.GroupID, UserID: "out"}, nil)
+	out.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "x2", GroupID: g.GroupID, ContentType: protocol.ContentText, Content: text("hi")}, protocol.CodePermissionDenied)
+	own.wantError(protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: g.GroupID, UserID: "out"}, protocol.CodeNotFound)
+	var sr protocol.SyncResp
+	out.do(protocol.ReqSync, protocol.SyncReq{}, &sr)
+	for _, c := range sr.Conversations {
+		if c.GroupID == g.GroupID {
+			t.Fatalf("removed member syncs %+v", c)
+		}
+	}
+	if ack := mem.sendText("m1", "", g.GroupID, "still here"); ack.Seq != 1 {
+		t.Fatalf("ack %+v", ack)
+	}
+}

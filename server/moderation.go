@@ -8,37 +8,21 @@ import (
 	"parley/server/store"
 )
 
-// Blocking users and removing group members. Both need store interfaces
-// that are optional while not every store has them (store.Blocks,
-// store.GroupMembership); without them these requests are unimplemented
-// and nobody counts as blocked.
-
-func (s *Server) blocks() (store.Blocks, error) {
-	b, ok := s.store.(store.Blocks)
-	if !ok {
-		return nil, protocol.Errorf(protocol.CodeUnimplemented, "this server's store cannot block users")
-	}
-	return b, nil
-}
+// Blocking users and removing group members.
 
 // blockedBy reports whether owner blocks userID.
 func (s *Server) blockedBy(ctx context.Context, owner, userID string) (bool, error) {
-	b, ok := s.store.(store.Blocks)
-	if !ok || owner == userID {
+	if owner == userID {
 		return false, nil
 	}
-	return b.Blocked(ctx, owner, userID)
+	return s.store.Blocked(ctx, owner, userID)
 }
 
 func (s *Server) blockUser(ctx context.Context, c caller, req *protocol.UserIDReq) (*empty, error) {
 	if err := s.checkBlockTarget(ctx, c, req); err != nil {
 		return nil, err
 	}
-	b, err := s.blocks()
-	if err != nil {
-		return nil, err
-	}
-	if err := b.BlockUser(ctx, c.UserID, req.UserID, s.nowMs()); err != nil {
+	if err := s.store.BlockUser(ctx, c.UserID, req.UserID, s.nowMs()); err != nil {
 		return nil, err
 	}
 	return &empty{}, nil
@@ -48,11 +32,7 @@ func (s *Server) unblockUser(ctx context.Context, c caller, req *protocol.UserID
 	if err := s.checkBlockTarget(ctx, c, req); err != nil {
 		return nil, err
 	}
-	b, err := s.blocks()
-	if err != nil {
-		return nil, err
-	}
-	if err := b.UnblockUser(ctx, c.UserID, req.UserID); err != nil {
+	if err := s.store.UnblockUser(ctx, c.UserID, req.UserID); err != nil {
 		return nil, err
 	}
 	return &empty{}, nil
@@ -100,11 +80,7 @@ func (s *Server) kickGroupMember(ctx context.Context, c caller, req *protocol.Gr
 	if target.Role == protocol.RoleOwner || (target.Role == protocol.RoleAdmin && me.Role != protocol.RoleOwner) {
 		return nil, protocol.Errorf(protocol.CodePermissionDenied, "only the owner may remove an admin, and nobody the owner")
 	}
-	gm, ok := s.store.(store.GroupMembership)
-	if !ok {
-		return nil, protocol.Errorf(protocol.CodeUnimplemented, "this server's store cannot remove group members")
-	}
-	if err := gm.RemoveGroupMember(ctx, req.GroupID, req.UserID); err != nil {
+	if err := s.store.RemoveGroupMember(ctx, req.GroupID, req.UserID); err != nil {
 		if errors.Is(err, store.ErrNotMember) {
 			err = protocol.Errorf(protocol.CodeNotFound, "no such member")
 		}

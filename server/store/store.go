@@ -1,6 +1,6 @@
 // Package store defines the persistence parleyd needs, as several small
 // interfaces composed into Store. Implementations live in subpackages
-// (sqlite today, PostgreSQL later) and all run the conformance suite in
+// (sqlite and postgres) and all run the conformance suite in
 // package storetest.
 //
 // Every method is safe for concurrent use. Methods that change several rows
@@ -212,8 +212,8 @@ type Groups interface {
 	GroupMember(ctx context.Context, groupID, userID string) (*protocol.GroupMember, error)
 }
 
-// Blocks stores who blocked whom. It is optional while not every store has
-// it: the server type-asserts it and answers unimplemented without it.
+// Blocks stores who blocked whom. The server consults it before a
+// one-to-one message or a friend request is accepted.
 type Blocks interface {
 	// BlockUser records that owner blocks blocked; blocking twice is not
 	// an error.
@@ -224,7 +224,7 @@ type Blocks interface {
 	Blocked(ctx context.Context, ownerUserID, userID string) (bool, error)
 }
 
-// GroupMembership changes who is in a group. Optional like Blocks.
+// GroupMembership changes who is in a group.
 type GroupMembership interface {
 	// RemoveGroupMember removes userID from the group and deletes their
 	// state of its conversation, in one transaction: they can no longer
@@ -242,6 +242,8 @@ type Store interface {
 	Conversations
 	Friends
 	Groups
+	Blocks
+	GroupMembership
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.
 	Close() error

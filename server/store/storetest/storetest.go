@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite every store.Store
-// implementation runs: SQLite now, PostgreSQL later.
+// implementation runs: SQLite and PostgreSQL.
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) store.Store { return openFresh(t) })
@@ -549,49 +549,38 @@ func testGroups(t *testing.T, s store.Store) {
 	}
 }
 
-// testBlocks runs for stores that implement the optional store.Blocks.
 func testBlocks(t *testing.T, s store.Store) {
-	b, ok := s.(store.Blocks)
-	if !ok {
-		t.Skip("store does not implement store.Blocks")
-	}
 	ctx := context.Background()
 	addUsers(t, s, "a", "b", "c")
 	is := func(owner, user string, want bool) {
 		t.Helper()
-		got, err := b.Blocked(ctx, owner, user)
+		got, err := s.Blocked(ctx, owner, user)
 		must(t, err)
 		if got != want {
 			t.Fatalf("Blocked(%s, %s) = %v", owner, user, got)
 		}
 	}
 	is("a", "b", false)
-	must(t, b.BlockUser(ctx, "a", "b", 1))
-	must(t, b.BlockUser(ctx, "a", "b", 2)) // twice is fine
+	must(t, s.BlockUser(ctx, "a", "b", 1))
+	must(t, s.BlockUser(ctx, "a", "b", 2)) // twice is fine
 	is("a", "b", true)
 	is("b", "a", false) // one direction only
 	is("a", "c", false)
-	must(t, b.UnblockUser(ctx, "a", "b"))
-	must(t, b.UnblockUser(ctx, "a", "b"))
+	must(t, s.UnblockUser(ctx, "a", "b"))
+	must(t, s.UnblockUser(ctx, "a", "b"))
 	is("a", "b", false)
 }
 
-// testRemoveGroupMember runs for stores that implement the optional
-// store.GroupMembership.
 func testRemoveGroupMember(t *testing.T, s store.Store) {
-	gm, ok := s.(store.GroupMembership)
-	if !ok {
-		t.Skip("store does not implement store.GroupMembership")
-	}
 	ctx := context.Background()
 	addUsers(t, s, "o", "m1", "m2")
 	_, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "G", OwnerUserID: "o", MemberUserIDs: []string{"m1", "m2"}, CreateTime: 1})
 	must(t, err)
-	must(t, gm.RemoveGroupMember(ctx, "g1", "m1"))
+	must(t, s.RemoveGroupMember(ctx, "g1", "m1"))
 	_, err = s.GroupMember(ctx, "g1", "m1")
 	wantErr(t, err, store.ErrNotMember)
-	wantErr(t, gm.RemoveGroupMember(ctx, "g1", "m1"), store.ErrNotMember)
-	wantErr(t, gm.RemoveGroupMember(ctx, "nope", "m2"), store.ErrNotMember)
+	wantErr(t, s.RemoveGroupMember(ctx, "g1", "m1"), store.ErrNotMember)
+	wantErr(t, s.RemoveGroupMember(ctx, "nope", "m2"), store.ErrNotMember)
 	g, err := s.Group(ctx, "g1")
 	must(t, err)
 	if g.MemberCount != 2 {
