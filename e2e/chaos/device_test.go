@@ -42,17 +42,18 @@ type device struct {
 	store  *mem.Store
 	url    string
 
-	mu        sync.Mutex
-	c         *core.Client
-	changed   chan struct{}
-	synced    bool
-	announced map[string]int   // clientMsgID -> times in newMessages
-	lastSeq   map[string]int64 // conversation -> last announced seq
-	problems  []string
-	attempts  map[string]*attempt
-	total     int64
-	sawTotal  bool
-	reloads   int
+	mu         sync.Mutex
+	c          *core.Client
+	changed    chan struct{}
+	synced     bool
+	announced  map[string]int   // clientMsgID -> times in newMessages
+	nAnnounced int              // messages in newMessages, in all
+	lastSeq    map[string]int64 // conversation -> last announced seq
+	problems   []string
+	attempts   map[string]*attempt
+	total      int64
+	sawTotal   bool
+	reloads    int
 
 	sends sync.WaitGroup // SendMessage calls still running
 
@@ -189,6 +190,7 @@ func (d *device) record(ev core.Event) {
 	case core.NewMessages:
 		for _, m := range ev.Messages {
 			d.announced[m.ClientMsgID]++
+			d.nAnnounced++
 			if n := d.announced[m.ClientMsgID]; n > 1 {
 				d.problem("message %s (%s seq %d) announced %d times", m.ClientMsgID, m.ConversationID, m.Seq, n)
 			}
