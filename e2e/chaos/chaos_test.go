@@ -69,19 +69,20 @@ func TestChaos(t *testing.T) {
 			members[conv] = []string{p[0]}
 		}
 	}
-	for g, ms := range map[string][]string{g1: {"u1", "u2", "u3", "u4"}, g2: {"u5", "u1", "u6"}} {
-		conv := protocol.GroupConversationID(g)
-		for _, u := range ms {
-			targets[u] = append(targets[u], target{conv: conv, groupID: g})
+	// In a fixed order (not by the groups' random IDs), so that a seed
+	// picks the same targets in every run.
+	for _, g := range []struct {
+		id      string
+		members []string
+	}{{g1, []string{"u1", "u2", "u3", "u4"}}, {g2, []string{"u5", "u1", "u6"}}} {
+		conv := protocol.GroupConversationID(g.id)
+		for _, u := range g.members {
+			targets[u] = append(targets[u], target{conv: conv, groupID: g.id})
 		}
-		members[conv] = ms
-	}
-	for _, u := range users {
-		sort.Slice(targets[u], func(i, j int) bool { return targets[u][i].conv < targets[u][j].conv })
+		members[conv] = g.members
 	}
 
 	var devices []*device
-	byUser := map[string][]*device{}
 	tokens := map[string]string{}
 	for _, u := range users {
 		tokens[u] = srv.token(u)
@@ -92,7 +93,6 @@ func TestChaos(t *testing.T) {
 		for _, name := range names {
 			d := newDevice(t, name, u, srv.token(u), px.url())
 			devices = append(devices, d)
-			byUser[u] = append(byUser[u], d)
 		}
 	}
 	for _, d := range devices {
