@@ -429,23 +429,70 @@ func (s *session) catchUp(w *wire) error {
 	}
 }
 
+// pullsInFlight bounds the pull requests sent before their answers are
+// read: a catch-up of many conversations otherwise waits one round trip
+// (and the server's query) per 500 messages, one after another.
+const pullsInFlight = 8
+
 // pull fetches ranges, several per request, continuing ranges that a
-// size-capped response answered in part.
+// size-capped response answered in part. Up to pullsInFlight requests are
+// on the wire at once; their messages are returned in request order.
 func (s *session) pull(ctx context.Context, w *wire, ranges []protocol.SeqRange) ([]protocol.Message, error) {
 	var out []protocol.Message
 	for len(ranges) > 0 {
 		var next []protocol.SeqRange
-		for _, req := range packPulls(ranges) {
-			var resp protocol.PullResp
-			if err := w.call(ctx, protocol.ReqPull, req, &resp); err != nil {
+		reqs := packPulls(ranges)
+		for len(reqs) > 0 {
+			batch := reqs[:min(len(reqs), pullsInFlight)]
+			reqs = reqs[len(batch):]
+			resps, err := s.pullBatch(ctx, w, batch)
+			if err != nil {
 				return nil, err
 			}
-			out = append(out, resp.Messages...)
-			next = append(next, continuePulls(req.Ranges, resp.Messages)...)
+			for i := range batch {
+				out = append(out, resps[i].Messages...)
+				next = append(next, continuePulls(batch[i].Ranges, resps[i].Messages)...)
+			}
 		}
 		ranges = next
 	}
 	return out, nil
+}
+
+// pullBatch sends reqs one after another, then reads their answers.
+func (s *session) pullBatch(ctx context.Context, w *wire, reqs []protocol.PullReq) ([]protocol.PullResp, error) {
+	started := make([]request, 0, len(reqs))
+	defer func() {
+		for _, r := range started {
+			w.forget(r) // answers no longer awaited after an error
+		}
+	}()
+	for _, req := range reqs {
+		r, err := w.start(protocol.ReqPull, req)
+		if err != nil {
+			return nil, err
+		}
+		started = append(started, r)
+	}
+	resps := make([]protocol.PullResp, len(reqs))
+	for i, r := range started {
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if _, ok := ctx.Deadline(); !ok && w.timeout > 0 {
+			// Each answer gets the time a call would: the server answers
+			// them in turn.
+			actx, cancel = context.WithTimeout(ctx, w.timeout)
+		}
+		err := w.await(actx, r, &resps[i])
+		cancel()
+		if protocol.CodeOf(err) == protocol.CodeRateLimited {
+			// Back-pressure: ask again alone, with call's waiting.
+			err = w.call(ctx, protocol.ReqPull, reqs[i], &resps[i])
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return resps, nil
 }
 
 // pushLoop applies pushes in arrival order; consecutive message pushes are
