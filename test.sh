@@ -35,7 +35,10 @@ gotest() {
 	shift 2
 	go test -v "$@" >"$log" 2>&1
 	local rc=$?
-	grep -E -- '^(\s*)--- FAIL|^FAIL|panic:' "$log" | head -40
+	if [ "$rc" -ne 0 ]; then
+		# Enough context to read a failure from CI's output alone.
+		grep -B 25 -A 5 -E -- '^\s*--- FAIL|^FAIL|panic:|cannot|undefined' "$log" | tail -150
+	fi
 	local p f
 	p=$(grep -cE -- '^\s*--- PASS' "$log")
 	f=$(grep -cE -- '^\s*--- FAIL' "$log")
