@@ -146,35 +146,24 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 // Users returns the cached profiles among userIDs, in the order asked.
 func (s *Store) Users(ctx context.Context, userIDs []string) ([]core.User, error) {
 	var out []core.User
-	err := s.getByKeys(ctx, "users", storeUsers, userIDs, func(v js.Value) error {
-		var u core.User
-		if err := fromJS(v, &u); err != nil {
-			return err
-		}
-		out = append(out, u)
-		return nil
-	})
+	err := s.getByKeys(ctx, "users", storeUsers, userIDs, &out)
 	return out, err
 }
 
 // Messages returns the stored messages among clientMsgIDs, in the order
 // asked.
 func (s *Store) Messages(ctx context.Context, clientMsgIDs []string) ([]core.Message, error) {
-	var out []core.Message
-	err := s.getByKeys(ctx, "messages", storeMessages, clientMsgIDs, func(v js.Value) error {
-		var r msgRecord
-		if err := fromJS(v, &r); err != nil {
-			return err
-		}
-		out = append(out, r.message())
-		return nil
-	})
-	return out, err
+	var recs []msgRecord
+	err := s.getByKeys(ctx, "messages", storeMessages, clientMsgIDs, &recs)
+	return msgsOf(recs), err
 }
 
-// getByKeys gets records by primary key and calls each for those found, in
-// the order of keys.
-func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, each func(js.Value) error) error {
+// getByKeys gets records by primary key and decodes those found, in the
+// order of keys, into out (a pointer to a slice). The found records are
+// gathered in one JS array and cross to Go with one JSON.stringify: one per
+// record cost a list of 1,000 conversations a quarter of a second for its
+// peers' profiles.
+func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, out any) error {
 	if len(keys) == 0 {
 		_, done, err := s.begin(ctx)
 		if err != nil {
@@ -195,19 +184,17 @@ func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, 
 			}
 		}
 		return func() error {
+			found := js.Global().Get("Array").New()
 			for _, r := range reqs {
 				v, err := r.Result()
 				if err != nil {
 					return err
 				}
-				if v.IsUndefined() {
-					continue
-				}
-				if err := each(v); err != nil {
-					return err
+				if !v.IsUndefined() {
+					found.Call("push", v)
 				}
 			}
-			return nil
+			return fromJS(found, out)
 		}, nil
 	})
 }
@@ -317,22 +304,15 @@ func (s *Store) Groups(ctx context.Context) ([]core.Group, error) {
 // Conversation returns one conversation or an error wrapping
 // core.ErrNotFound.
 func (s *Store) Conversation(ctx context.Context, conversationID string) (core.Conversation, error) {
-	var found []core.Conversation
-	err := s.getByKeys(ctx, "conversation", storeConversations, []string{conversationID}, func(v js.Value) error {
-		var r convRecord
-		if err := fromJS(v, &r); err != nil {
-			return err
-		}
-		found = append(found, r.conversation())
-		return nil
-	})
+	var found []convRecord
+	err := s.getByKeys(ctx, "conversation", storeConversations, []string{conversationID}, &found)
 	if err != nil {
 		return core.Conversation{}, err
 	}
 	if len(found) == 0 {
 		return core.Conversation{}, wrapErr("conversation "+conversationID, core.ErrNotFound)
 	}
-	return found[0], nil
+	return found[0].conversation(), nil
 }
 
 // Conversations returns every conversation ordered by ConversationID.
