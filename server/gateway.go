@@ -61,8 +61,11 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.users.release(cl.UserID)
 	up := websocket.Upgrader{
-		ReadBufferSize:    4096,
+		// A zero read size reuses the HTTP server's hijacked 4 KB reader
+		// instead of holding a second one; writes borrow from a pool.
+		ReadBufferSize:    0,
 		WriteBufferSize:   4096,
+		WriteBufferPool:   &s.wsWriteBufs,
 		EnableCompression: true,
 		// Checked above, with a JSON answer.
 		CheckOrigin: func(*http.Request) bool { return true },
@@ -134,9 +137,8 @@ type conn struct {
 
 	// out is the bounded queue of frames to write; when it is full the
 	// connection is closed rather than anyone waiting for it.
-	out      chan []byte
-	outBytes atomic.Int64 // bytes of the frames in out
-	limiter  *rate.Limiter
+	out     *outQueue
+	limiter *rate.Limiter
 	// userLimiter is shared by all the user's connections to this node.
 	userLimiter *rate.Limiter
 	// strikes counts requests refused as rate_limited; a connection that
@@ -168,7 +170,7 @@ func (s *Server) newConn(ws *websocket.Conn, cl *claims, userLim *rate.Limiter) 
 		tokenID:     cl.ID,
 		generation:  cl.Generation,
 		expiresAt:   cl.ExpiresAt,
-		out:         make(chan []byte, s.cfg.SendQueue),
+		out:         newOutQueue(),
 		started:     time.Now().UnixNano(),
 		limiter:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
 		userLimiter: userLim,
@@ -189,15 +191,9 @@ func (c *conn) send(frame []byte) bool {
 		return false
 	default:
 	}
-	n := int64(len(frame))
-	if c.outBytes.Add(n) <= int64(c.s.cfg.SendQueueBytes) {
-		select {
-		case c.out <- frame:
-			return true
-		default:
-		}
+	if c.out.push(frame, c.s.cfg.SendQueue, int64(c.s.cfg.SendQueueBytes)) {
+		return true
 	}
-	c.outBytes.Add(-n)
 	c.s.metrics.slowDisconnects.Inc()
 	c.s.log.Info("closing slow connection", "conn", c.id, "user", c.userID)
 	c.stop(websocket.CloseTryAgainLater, "send queue full", false)
@@ -305,11 +301,18 @@ func (c *conn) writeLoop() {
 	defer c.ws.Close()
 	for {
 		select {
-		case f := <-c.out:
-			c.outBytes.Add(-int64(len(f)))
-			if err := c.write(f, time.Now().Add(c.s.cfg.WriteTimeout)); err != nil {
-				c.stop(websocket.CloseAbnormalClosure, "", false)
-				return
+		case <-c.out.ready:
+			// Write what is queued; a stop in between is handled by the
+			// next turn of the select, with or without a flush.
+			for !c.isStopped() {
+				f, ok := c.out.pop()
+				if !ok {
+					break
+				}
+				if err := c.write(f, time.Now().Add(c.s.cfg.WriteTimeout)); err != nil {
+					c.stop(websocket.CloseAbnormalClosure, "", false)
+					return
+				}
 			}
 		case <-c.stopped:
 			if c.flush {
@@ -318,13 +321,12 @@ func (c *conn) writeLoop() {
 				deadline := time.Now().Add(c.s.cfg.WriteTimeout)
 			flush:
 				for {
-					select {
-					case f := <-c.out:
-						if c.write(f, deadline) != nil {
-							return
-						}
-					default:
+					f, ok := c.out.pop()
+					if !ok {
 						break flush
+					}
+					if c.write(f, deadline) != nil {
+						return
 					}
 				}
 			}
@@ -345,6 +347,16 @@ func (c *conn) writeLoop() {
 			}
 			return
 		}
+	}
+}
+
+// isStopped reports whether stop was called.
+func (c *conn) isStopped() bool {
+	select {
+	case <-c.stopped:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -222,6 +222,9 @@ type Server struct {
 	// dummyHash is compared against on logins of unknown users, so that
 	// they take as long as logins with a wrong password.
 	dummyHash []byte
+	// wsWriteBufs lends write buffers to connections only while they
+	// write, so idle connections hold none.
+	wsWriteBufs sync.Pool
 
 	// mu guards closing and the Add side of active.
 	mu      sync.Mutex
