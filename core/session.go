@@ -237,8 +237,9 @@ func (s *session) heartbeat(w *wire) {
 	}
 }
 
-// loadLocal reads what a fold needs for these conversations and messages.
-func (s *session) loadLocal(ctx context.Context, convIDs []string, msgIDs []string) (localState, error) {
+// loadLocal reads the conversations a fold needs; loadStored adds the
+// messages that may already be stored.
+func (s *session) loadLocal(ctx context.Context, convIDs []string) (localState, error) {
 	l := localState{Self: s.userID, Convs: make(map[string]*Conversation), Msgs: make(map[string]Message), Outbox: make(map[string]bool)}
 	for _, id := range convIDs {
 		if _, ok := l.Convs[id]; ok {
@@ -268,20 +269,6 @@ func (s *session) loadLocal(ctx context.Context, convIDs []string, msgIDs []stri
 			}
 		}
 	}
-	if len(msgIDs) > 0 {
-		ms, err := s.store.Messages(ctx, msgIDs)
-		if err != nil {
-			return l, err
-		}
-		for _, m := range ms {
-			l.Msgs[m.ClientMsgID] = m
-		}
-		for _, id := range msgIDs {
-			if s.outbox.has(id) {
-				l.Outbox[id] = true
-			}
-		}
-	}
 	return l, nil
 }
 
@@ -299,7 +286,7 @@ func (s *session) applyFold(ctx context.Context, in foldInput) (foldResult, erro
 		convIDs = append(convIDs, m.ConversationID)
 	}
 	s.applyMu.Lock()
-	l, err := s.loadLocal(ctx, convIDs, nil)
+	l, err := s.loadLocal(ctx, convIDs)
 	if err == nil {
 		err = s.loadStored(ctx, &l, in.Messages)
 	}
@@ -384,7 +371,7 @@ func (s *session) catchUp(w *wire) error {
 			for i, st := range resp.Conversations {
 				ids[i] = st.ConversationID
 			}
-			l, err := s.loadLocal(ctx, ids, nil)
+			l, err := s.loadLocal(ctx, ids)
 			if err != nil {
 				return finish(err)
 			}
@@ -547,7 +534,7 @@ func (s *session) applyPushed(w *wire, msgs []protocol.Message) error {
 	for i, m := range msgs {
 		ids[i] = m.ConversationID
 	}
-	l, err := s.loadLocal(ctx, ids, nil)
+	l, err := s.loadLocal(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -572,7 +559,7 @@ func (s *session) applyPushed(w *wire, msgs []protocol.Message) error {
 // without the pull it would stay failed here while stored on the server.
 func (s *session) fillGaps(w *wire, pm protocol.Message) {
 	ctx := w.ctx
-	l, err := s.loadLocal(ctx, []string{pm.ConversationID}, nil)
+	l, err := s.loadLocal(ctx, []string{pm.ConversationID})
 	if err != nil {
 		return
 	}
