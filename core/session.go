@@ -253,10 +253,12 @@ func (s *session) loadLocal(ctx context.Context, convIDs []string) (localState, 
 			return l, err
 		}
 		l.Convs[id] = &c
-		if c.MaxSeq > c.LocalMaxSeq+1 {
+		if c.MaxSeq > c.LocalMaxSeq {
 			// Messages may be stored beyond the run's next seq (own acks
 			// ahead of a gap); fold needs them to move the run past them.
-			top := min(c.MaxSeq, c.LocalMaxSeq+1+protocol.MaxPullLimit)
+			// The window does not stop at MaxSeq: the run must reach every
+			// stored message even if the record's MaxSeq lags behind one.
+			top := c.LocalMaxSeq + 1 + protocol.MaxPullLimit
 			ms, err := s.store.MessagesBySeq(ctx, id, c.LocalMaxSeq+2, top)
 			if err != nil {
 				return l, err
