@@ -95,6 +95,30 @@ type NewMessage struct {
 	CreateTime  int64
 }
 
+// Message is the message nm describes, addressed (ConversationID and
+// SessionType from GroupID or RecvID) but not yet given its seq.
+func (nm *NewMessage) Message() protocol.Message {
+	m := protocol.Message{
+		ClientMsgID: nm.ClientMsgID,
+		ServerMsgID: nm.ServerMsgID,
+		SendID:      nm.SendID,
+		RecvID:      nm.RecvID,
+		GroupID:     nm.GroupID,
+		ContentType: nm.ContentType,
+		Content:     nm.Content,
+		SendTime:    nm.SendTime,
+		CreateTime:  nm.CreateTime,
+	}
+	if nm.GroupID != "" {
+		m.SessionType = protocol.SessionGroup
+		m.ConversationID = protocol.GroupConversationID(nm.GroupID)
+	} else {
+		m.SessionType = protocol.SessionSingle
+		m.ConversationID = protocol.SingleConversationID(nm.SendID, nm.RecvID)
+	}
+	return m
+}
+
 // AppendResult is the outcome of one NewMessage.
 type AppendResult struct {
 	// Message is the stored message; for a duplicate, the original.

@@ -135,21 +135,9 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 			res[i] = store.AppendResult{Message: orig, Duplicate: true}
 			continue
 		}
-		m := protocol.Message{
-			ClientMsgID: nm.ClientMsgID,
-			ServerMsgID: nm.ServerMsgID,
-			SendID:      nm.SendID,
-			RecvID:      nm.RecvID,
-			GroupID:     nm.GroupID,
-			ContentType: nm.ContentType,
-			Content:     nm.Content,
-			SendTime:    nm.SendTime,
-			CreateTime:  nm.CreateTime,
-		}
+		m := nm.Message()
 		var recipients []string
 		if nm.GroupID != "" {
-			m.SessionType = protocol.SessionGroup
-			m.ConversationID = protocol.GroupConversationID(nm.GroupID)
 			recipients = members[nm.GroupID]
 			if !slices.Contains(recipients, nm.SendID) {
 				res[i] = store.AppendResult{Err: fmt.Errorf("postgres: group %q: %w", nm.GroupID, store.ErrNotMember)}
@@ -157,8 +145,6 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 			}
 			recipients = slices.Clone(recipients)
 		} else {
-			m.SessionType = protocol.SessionSingle
-			m.ConversationID = protocol.SingleConversationID(nm.SendID, nm.RecvID)
 			recipients = []string{nm.SendID}
 			states[ucKey{nm.SendID, m.ConversationID}] = nm.RecvID
 			if nm.RecvID != nm.SendID {

@@ -54,21 +54,9 @@ func appendOne(ctx context.Context, tx querier, nm *store.NewMessage) (store.App
 		return store.AppendResult{}, err
 	}
 
-	m := protocol.Message{
-		ClientMsgID: nm.ClientMsgID,
-		ServerMsgID: nm.ServerMsgID,
-		SendID:      nm.SendID,
-		RecvID:      nm.RecvID,
-		GroupID:     nm.GroupID,
-		ContentType: nm.ContentType,
-		Content:     nm.Content,
-		SendTime:    nm.SendTime,
-		CreateTime:  nm.CreateTime,
-	}
+	m := nm.Message()
 	var recipients []string
 	if nm.GroupID != "" {
-		m.SessionType = protocol.SessionGroup
-		m.ConversationID = protocol.GroupConversationID(nm.GroupID)
 		recipients, err = groupMemberIDs(ctx, tx, nm.GroupID)
 		if err != nil {
 			return store.AppendResult{}, err
@@ -80,8 +68,6 @@ func appendOne(ctx context.Context, tx querier, nm *store.NewMessage) (store.App
 			return store.AppendResult{}, err
 		}
 	} else {
-		m.SessionType = protocol.SessionSingle
-		m.ConversationID = protocol.SingleConversationID(nm.SendID, nm.RecvID)
 		recipients = []string{nm.SendID}
 		if nm.RecvID != nm.SendID {
 			recipients = append(recipients, nm.RecvID)
