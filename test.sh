@@ -112,7 +112,17 @@ if [ "${PARLEY_TEST_SKIP_BROWSER:-}" != 1 ]; then
 		grep -E '^not ok|^# (pass|fail)' "$log"
 		p=$(sed -n 's/^# pass \([0-9]*\).*/\1/p' "$log" | tail -1)
 		f=$(sed -n 's/^# fail \([0-9]*\).*/\1/p' "$log" | tail -1)
-		[ "$rc" -ne 0 ] && tail -60 "$log"
+		if [ "$rc" -ne 0 ]; then
+			# The first failure explains the rest (later tests often fail
+			# only because an earlier one left the server down): show the
+			# diagnostics printed before it and its error block.
+			first=$(grep -n -m1 -E '^\s*not ok' "$log" | cut -d: -f1)
+			if [ -n "$first" ]; then
+				sed -n "$((first > 80 ? first - 80 : 1)),$((first + 25))p" "$log"
+				echo "[...]"
+			fi
+			tail -30 "$log"
+		fi
 		record "$suite" "${p:-0}" "${f:-0}" "$rc"
 	done
 fi

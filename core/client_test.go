@@ -466,3 +466,53 @@ func TestRateLimitedRequestsAreRetried(t *testing.T) {
 		t.Errorf("FriendList = %+v, %v", friends, err)
 	}
 }
+
+// Messages created within one millisecond keep their creation order: the
+// unsent list sorts by CreateTime, and a clock that does not move must not
+// let random ClientMsgIDs reorder what the user typed.
+func TestUnsentKeepCreationOrderWithinAMillisecond(t *testing.T) {
+	frozen := time.UnixMilli(1_700_000_000_000)
+	fs := &fakeServer{dialErr: errors.New("server away")}
+	c, _ := newTestClient(t, fs, mem.New(), func(cfg *core.Config) { cfg.Now = func() time.Time { return frozen } })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Login(ctx, "me", "tok"); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 20 {
+		m, err := c.CreateTextMessage(fmt.Sprint("t", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, m.Text)
+		// The send waits for a server that is away; only its storing matters.
+		sctx, scancel := context.WithCancel(ctx)
+		go func() { c.SendMessage(sctx, m, "bob", "") }()
+		defer scancel()
+		waitUnsent(t, c, protocol.SingleConversationID("me", "bob"), i+1)
+	}
+	got, err := c.UnsentMessages(ctx, protocol.SingleConversationID("me", "bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range got {
+		texts = append(texts, m.Text)
+	}
+	if fmt.Sprint(texts) != fmt.Sprint(want) {
+		t.Errorf("unsent order = %v, want %v", texts, want)
+	}
+}
+
+func waitUnsent(t *testing.T, c *core.Client, conv string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if ms, err := c.UnsentMessages(context.Background(), conv); err == nil && len(ms) >= n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("%d unsent messages not stored", n)
+}

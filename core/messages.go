@@ -37,7 +37,7 @@ func (c *Client) CreateTextMessage(text string) (Message, error) {
 		SendID:      s.userID,
 		ContentType: protocol.ContentText,
 		Text:        text,
-		CreateTime:  s.now(),
+		CreateTime:  s.createTime(),
 		Status:      StatusCreated,
 	}, nil
 }
@@ -86,7 +86,7 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 		m.ConversationID = protocol.GroupConversationID(groupID)
 	}
 	if m.CreateTime == 0 {
-		m.CreateTime = s.now()
+		m.CreateTime = s.createTime()
 	}
 
 	if err := ctx.Err(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"parley/protocol"
@@ -37,9 +38,26 @@ type session struct {
 	total   int64
 
 	outbox outbox
+
+	lastCreate atomic.Int64 // the last CreateTime handed out, in ms
 }
 
 func (s *session) now() int64 { return s.cfg.Now().UnixMilli() }
+
+// createTime returns the current time in ms, strictly after every earlier
+// result in this session, so messages created in one millisecond keep the
+// order the app created them in (unsent lists sort by CreateTime).
+func (s *session) createTime() int64 {
+	for {
+		last, t := s.lastCreate.Load(), s.now()
+		if t <= last {
+			t = last + 1
+		}
+		if s.lastCreate.CompareAndSwap(last, t) {
+			return t
+		}
+	}
+}
 
 // setState records a state and announces it when it changed.
 func (s *session) setState(st ConnState, w *wire) {
