@@ -190,7 +190,14 @@ func (c *Client) Logout(ctx context.Context) error {
 	if !wasDisconnected {
 		c.events.emit(ConnectionStateChanged{State: ConnDisconnected})
 	}
-	if err := s.store.Close(); err != nil && !errors.Is(err, ErrStoreClosed) {
+	// The app's own calls (a send, a mark-read) are not in wg and may be
+	// mid-way through a read-decide-write. Closing under applyMu lets such a
+	// write finish first; any later one finds the store closed. Otherwise a
+	// stale write could land after the next login's, and undo it.
+	s.applyMu.Lock()
+	err := s.store.Close()
+	s.applyMu.Unlock()
+	if err != nil && !errors.Is(err, ErrStoreClosed) {
 		return withCode(err)
 	}
 	return nil
