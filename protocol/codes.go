@@ -32,6 +32,8 @@ const (
 	CodeNotLoggedIn Code = "not_logged_in"
 	CodeTimeout     Code = "timeout"
 	CodeCanceled    Code = "canceled"
+	// CodeClosed answers every call on a client after its Close.
+	CodeClosed Code = "closed"
 )
 
 // Error is the one client-facing error shape: {"code": ..., "message": ...}.

@@ -53,6 +53,9 @@ const (
 	// remove anyone else, an admin only plain members.
 	// Data: GroupMemberReq. Response: none.
 	ReqKickGroupMember = "group.kick"
+	// ReqQuitGroup removes the caller from a group; the owner cannot leave.
+	// Data: GroupIDReq. Response: none.
+	ReqQuitGroup = "group.quit"
 
 	// ReqBlockUser blocks a user: they can no longer message the caller
 	// one-to-one or send them friend requests. Data: UserIDReq. Response: none.
@@ -75,6 +78,10 @@ const (
 	PushFriendAdded = "push.friendAdded"
 	// PushGroup carries a Group the user was added to or that changed.
 	PushGroup = "push.group"
+	// PushGroupMemberRemoved carries a GroupMemberRemoved to the removed
+	// user's connections and to every remaining member's, after a kick or
+	// a quit.
+	PushGroupMemberRemoved = "push.groupMemberRemoved"
 	// PushKicked tells a device that the server is closing its session:
 	// data is Kicked. The client must not reconnect with the same token.
 	PushKicked = "push.kicked"
@@ -331,6 +338,24 @@ type GroupMember struct {
 	UserID   string `json:"userID"`
 	Role     string `json:"role"`
 	JoinTime int64  `json:"joinTime"`
+}
+
+// Reasons a member left a group (GroupMemberRemoved.Reason).
+const (
+	RemovedKicked = "kicked"
+	RemovedQuit   = "quit"
+)
+
+// GroupMemberRemoved says that UserID is no longer a member of GroupID.
+type GroupMemberRemoved struct {
+	GroupID string `json:"groupID"`
+	UserID  string `json:"userID"`
+	// OperatorUserID removed them: an owner or admin, or UserID itself.
+	OperatorUserID string `json:"operatorUserID"`
+	// Reason is RemovedKicked or RemovedQuit.
+	Reason string `json:"reason"`
+	// Group is the group after the removal (its new MemberCount).
+	Group Group `json:"group"`
 }
 
 // GroupMembersResp lists a group's members.

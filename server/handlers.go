@@ -60,6 +60,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqListGroups:         typed(s.listGroups),
 		protocol.ReqGetGroupMembers:    typed(s.groupMembers),
 		protocol.ReqKickGroupMember:    typed(s.kickGroupMember),
+		protocol.ReqQuitGroup:          typed(s.quitGroup),
 		protocol.ReqBlockUser:          typed(s.blockUser),
 		protocol.ReqUnblockUser:        typed(s.unblockUser),
 	}

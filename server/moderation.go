@@ -50,8 +50,7 @@ func (s *Server) checkBlockTarget(ctx context.Context, c caller, req *protocol.U
 }
 
 // kickGroupMember removes a member: the owner may remove anyone but
-// themselves, an admin only plain members. Every remaining member gets
-// push.group with the new member count.
+// themselves, an admin only plain members. See removeMember for the pushes.
 func (s *Server) kickGroupMember(ctx context.Context, c caller, req *protocol.GroupMemberReq) (*empty, error) {
 	if !protocol.ValidID(req.GroupID) || !protocol.ValidID(req.UserID) {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID or userID")
@@ -80,24 +79,61 @@ func (s *Server) kickGroupMember(ctx context.Context, c caller, req *protocol.Gr
 	if target.Role == protocol.RoleOwner || (target.Role == protocol.RoleAdmin && me.Role != protocol.RoleOwner) {
 		return nil, protocol.Errorf(protocol.CodePermissionDenied, "only the owner may remove an admin, and nobody the owner")
 	}
-	if err := s.store.RemoveGroupMember(ctx, req.GroupID, req.UserID); err != nil {
+	if err := s.removeMember(ctx, req.GroupID, req.UserID, c.UserID, protocol.RemovedKicked); err != nil {
+		return nil, err
+	}
+	return &empty{}, nil
+}
+
+// quitGroup removes the caller from a group. The owner cannot leave: a
+// group always has one, and ownership cannot be handed over yet.
+func (s *Server) quitGroup(ctx context.Context, c caller, req *protocol.GroupIDReq) (*empty, error) {
+	if !protocol.ValidID(req.GroupID) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
+	}
+	me, err := s.store.GroupMember(ctx, req.GroupID, c.UserID)
+	if err != nil {
 		if errors.Is(err, store.ErrNotMember) {
-			err = protocol.Errorf(protocol.CodeNotFound, "no such member")
+			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
 		}
 		return nil, err
 	}
-	g, err := s.store.Group(ctx, req.GroupID)
-	if err != nil {
+	if me.Role == protocol.RoleOwner {
+		return nil, protocol.Errorf(protocol.CodePermissionDenied, "the owner cannot leave the group")
+	}
+	if err := s.removeMember(ctx, req.GroupID, c.UserID, c.UserID, protocol.RemovedQuit); err != nil {
 		return nil, err
 	}
-	ms, err := s.store.GroupMembers(ctx, req.GroupID)
-	if err != nil {
-		return nil, err
+	return &empty{}, nil
+}
+
+// removeMember removes userID from the group and pushes
+// push.groupMemberRemoved, with the group's new member count, to the
+// removed user's connections (so their devices stop treating the group as
+// joined) and to every remaining member's. A device offline now learns of
+// it when it next lists its groups (the SDK does after each catch-up).
+func (s *Server) removeMember(ctx context.Context, groupID, userID, operator, reason string) error {
+	if err := s.store.RemoveGroupMember(ctx, groupID, userID); err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			err = protocol.Errorf(protocol.CodeNotFound, "no such member")
+		}
+		return err
 	}
-	ids := make([]string, 0, len(ms))
+	g, err := s.store.Group(ctx, groupID)
+	if err != nil {
+		return err
+	}
+	ms, err := s.store.GroupMembers(ctx, groupID)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(ms)+1)
+	ids = append(ids, userID)
 	for _, m := range ms {
 		ids = append(ids, m.UserID)
 	}
-	s.pushTo(ctx, protocol.PushGroup, g, "", ids...)
-	return &empty{}, nil
+	s.pushTo(ctx, protocol.PushGroupMemberRemoved, protocol.GroupMemberRemoved{
+		GroupID: groupID, UserID: userID, OperatorUserID: operator, Reason: reason, Group: *g,
+	}, "", ids...)
+	return nil
 }

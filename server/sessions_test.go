@@ -94,10 +94,12 @@ func TestGroupKick(t *testing.T) {
 	mem.wantError(protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: g.GroupID, UserID: "out"}, protocol.CodePermissionDenied)
 	own.do(protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: g.GroupID, UserID: "out"}, nil)
 
-	// The remaining members learn the new count; the removed one is out.
-	for _, c := range []*client{own, mem} {
-		if pg := decode[protocol.Group](t, c.push(protocol.PushGroup)); pg.MemberCount != 2 {
-			t.Fatalf("push.group %+v", pg)
+	// The removed member and the remaining ones all learn it, with the new
+	// count.
+	for _, c := range []*client{own, mem, out} {
+		r := decode[protocol.GroupMemberRemoved](t, c.push(protocol.PushGroupMemberRemoved))
+		if r.GroupID != g.GroupID || r.UserID != "out" || r.OperatorUserID != "own" || r.Reason != protocol.RemovedKicked || r.Group.MemberCount != 2 {
+			t.Fatalf("push.groupMemberRemoved %+v", r)
 		}
 	}
 	out.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "x", GroupID: g.GroupID, ContentType: protocol.ContentText, Content: text("hi")}, protocol.CodePermissionDenied)
@@ -105,6 +107,25 @@ func TestGroupKick(t *testing.T) {
 	mem.sendText("m1", "", g.GroupID, "still here")
 	// A push to out would be queued before the answer to this ping.
 	out.ping()
+	out.noPush()
+	own.push(protocol.PushMessage)
+
+	// Leaving: the owner may not, a member may, once.
+	own.wantError(protocol.ReqQuitGroup, protocol.GroupIDReq{GroupID: g.GroupID}, protocol.CodePermissionDenied)
+	out.wantError(protocol.ReqQuitGroup, protocol.GroupIDReq{GroupID: g.GroupID}, protocol.CodePermissionDenied)
+	mem.do(protocol.ReqQuitGroup, protocol.GroupIDReq{GroupID: g.GroupID}, nil)
+	for _, c := range []*client{own, mem} {
+		r := decode[protocol.GroupMemberRemoved](t, c.push(protocol.PushGroupMemberRemoved))
+		if r.UserID != "mem" || r.OperatorUserID != "mem" || r.Reason != protocol.RemovedQuit || r.Group.MemberCount != 1 {
+			t.Fatalf("push.groupMemberRemoved %+v", r)
+		}
+	}
+	mem.wantError(protocol.ReqQuitGroup, protocol.GroupIDReq{GroupID: g.GroupID}, protocol.CodePermissionDenied)
+	var gs protocol.GroupsResp
+	mem.do(protocol.ReqListGroups, nil, &gs)
+	if len(gs.Groups) != 0 {
+		t.Fatalf("left group still listed: %+v", gs.Groups)
+	}
 	out.noPush()
 }
 
