@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"parley/protocol"
 	"parley/server/httpapi"
@@ -118,14 +119,29 @@ func wasmType(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+// handleHealthz answers 200 "ok" while the node accepts logins and its
+// store and bus answer; else 503 with a JSON body naming what fails, so a
+// load balancer stops sending users to a node that cannot serve them.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	if !s.ready.Load() {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte("unavailable\n"))
+		writeHealth(w, healthReport{Status: "unavailable", Failing: []string{"server"}, Checks: map[string]string{"server": "not accepting logins"}})
 		return
 	}
+	// The wall clock, not cfg.Clock: a test's frozen clock would keep the
+	// first result forever.
+	if rep := s.health.check(r.Context(), time.Now()); rep.Status != "ok" {
+		writeHealth(w, rep)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok\n"))
+}
+
+func writeHealth(w http.ResponseWriter, rep healthReport) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	json.NewEncoder(w).Encode(rep)
 }
 
 // httpStatus maps an error code to its HTTP status.

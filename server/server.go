@@ -232,6 +232,8 @@ type Server struct {
 	// active counts HTTP requests in progress, WebSocket connections included.
 	active sync.WaitGroup
 	ready  atomic.Bool
+	// health pings the store and bus for /healthz.
+	health *healthChecker
 }
 
 // New opens the store (running its migrations) and returns a Server ready
@@ -309,6 +311,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	s.commit = newCommitter(st, cfg.MaxBatch, s.afterCommit, s.metrics, s.log)
+	var parts []healthPart
+	if p, ok := st.(pinger); ok {
+		parts = append(parts, healthPart{"store", p})
+	}
+	if p, ok := s.bus.(pinger); ok {
+		parts = append(parts, healthPart{"bus", p})
+	}
+	s.health = newHealthChecker(healthTimeout, healthMaxAge, parts...)
 	s.handler = s.routes()
 	s.ready.Store(true)
 	// Not the URLs: they may hold passwords.

@@ -262,6 +262,18 @@ func (b *Bus) receive(m *nats.Msg) {
 	b.deliver(ev)
 }
 
+// Ping checks that the bus is connected to NATS and that the server
+// answers a round trip within ctx (parleyd's /healthz).
+func (b *Bus) Ping(ctx context.Context) error {
+	if !b.nc.IsConnected() {
+		return fmt.Errorf("natsbus: not connected (%s)", b.nc.Status())
+	}
+	if err := b.nc.FlushWithContext(ctx); err != nil {
+		return fmt.Errorf("natsbus: ping: %w", err)
+	}
+	return nil
+}
+
 // Close implements bus.Bus: it stops receiving, sends what is buffered
 // and disconnects.
 func (b *Bus) Close() error {

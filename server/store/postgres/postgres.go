@@ -85,6 +85,14 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Ping checks that the database answers (parleyd's /healthz).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
 // migrate applies, in order, every embedded migration newer than the
 // database's schema_version, each in its own transaction. An advisory lock
 // makes nodes that start together migrate one after the other.
