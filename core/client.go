@@ -16,8 +16,9 @@ type Client struct {
 	wsBase string
 	events *emitter
 
-	mu   sync.Mutex
-	sess *session
+	mu     sync.Mutex
+	sess   *session
+	closed bool // set by Close, for good
 }
 
 // New checks cfg and returns a Client that is not logged in.
@@ -96,6 +97,9 @@ func (c *Client) On(fn func(Event)) (remove func()) {
 func (c *Client) session() (*session, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errClosed()
+	}
 	if c.sess == nil {
 		return nil, errNotLoggedIn()
 	}
@@ -114,6 +118,9 @@ func (c *Client) Login(ctx context.Context, userID, token string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		return errClosed()
+	}
 	if c.sess != nil {
 		return errInvalid("already logged in as " + c.sess.userID + "; log out first")
 	}
@@ -167,9 +174,12 @@ func (c *Client) startSession(ctx context.Context, userID, token string, store S
 // on the same store.
 func (c *Client) Logout(ctx context.Context) error {
 	c.mu.Lock()
-	s := c.sess
+	s, closed := c.sess, c.closed
 	c.sess = nil
 	c.mu.Unlock()
+	if s == nil && closed {
+		return errClosed()
+	}
 	if s == nil {
 		return errNotLoggedIn()
 	}
@@ -201,6 +211,37 @@ func (c *Client) Logout(ctx context.Context) error {
 		return withCode(err)
 	}
 	return nil
+}
+
+// Close ends the client for good: it logs out as Logout does when logged
+// in (the token is not revoked and local data stays for the next login),
+// removes every event handler without announcing anything more, and makes
+// every later call fail with code closed. Calling it again does nothing.
+// An app that discards a client calls it, so that nothing of the client
+// keeps running or stays reachable (in the browser: its JS functions).
+func (c *Client) Close(ctx context.Context) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	loggedIn := c.sess != nil
+	c.mu.Unlock()
+	var err error
+	if loggedIn {
+		// Close set closed first, so no Login can start a session after
+		// this Logout took the current one.
+		if err = c.Logout(ctx); protocol.CodeOf(err) == protocol.CodeClosed {
+			err = nil // a concurrent Logout took it first
+		}
+	}
+	c.events.close()
+	return err
+}
+
+func errClosed() error {
+	return &Error{Code: protocol.CodeClosed, Message: "client closed"}
 }
 
 // LoginUserID returns the logged-in user's ID, or "".

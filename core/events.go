@@ -139,6 +139,7 @@ type emitter struct {
 	handlers []*handler
 	queue    []Event
 	running  bool
+	closed   bool
 	idle     *sync.Cond
 }
 
@@ -154,6 +155,10 @@ func newEmitter(log *slog.Logger) *emitter {
 func (e *emitter) on(fn func(Event)) func() {
 	h := &handler{fn: fn}
 	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return func() {}
+	}
 	e.handlers = append(e.handlers, h)
 	e.mu.Unlock()
 	var once sync.Once
@@ -176,6 +181,10 @@ func (e *emitter) emit(evs ...Event) {
 		return
 	}
 	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
 	e.queue = append(e.queue, evs...)
 	if !e.running {
 		e.running = true
@@ -211,6 +220,16 @@ func (e *emitter) call(h *handler, ev Event) {
 		}
 	}()
 	h.fn(ev)
+}
+
+// close drops every handler and every event not yet delivered; later
+// emits and registrations do nothing. A handler already running finishes.
+func (e *emitter) close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
+	e.handlers = nil
+	e.queue = nil
 }
 
 // wait blocks until every event emitted so far was delivered.

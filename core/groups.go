@@ -4,6 +4,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"sort"
 
 	"parley/protocol"
@@ -30,41 +31,22 @@ func (c *Client) CreateGroup(ctx context.Context, name string, memberUserIDs []s
 }
 
 // JoinedGroupList returns the user's groups: from the server when
-// connected (and stored), else the stored list.
+// connected (and stored; a stored group the server no longer lists is
+// removed and announced with groupMemberRemoved), else the stored list.
 func (c *Client) JoinedGroupList(ctx context.Context) ([]Group, error) {
 	s, err := c.session()
 	if err != nil {
 		return nil, err
 	}
 	if s.liveWire() != nil {
+		known, err := s.joinedGroups(ctx)
+		if err != nil {
+			return nil, withCode(err)
+		}
 		var resp protocol.GroupsResp
 		if err := s.call(ctx, protocol.ReqListGroups, nil, &resp); err == nil {
-			s.applyMu.Lock()
-			defer s.applyMu.Unlock()
-			old, err := s.store.Groups(ctx)
-			if err != nil {
-				return nil, withCode(err)
-			}
-			ch := Changes{}
-			keep := map[string]bool{}
-			for _, g := range resp.Groups {
-				cg := groupFromProto(g)
-				keep[cg.GroupID] = true
-				ch.Groups = append(ch.Groups, cg)
-			}
-			for _, g := range old {
-				if !keep[g.GroupID] {
-					ch.RemovedGroups = append(ch.RemovedGroups, g.GroupID)
-				}
-			}
-			if err := s.store.Apply(ctx, &ch); err != nil {
-				return nil, withCode(err)
-			}
-			sort.Slice(ch.Groups, func(i, j int) bool { return ch.Groups[i].GroupID < ch.Groups[j].GroupID })
-			if ch.Groups == nil {
-				ch.Groups = []Group{}
-			}
-			return ch.Groups, nil
+			gs, err := s.applyGroupList(ctx, resp.Groups, known)
+			return gs, withCode(err)
 		} else if protocol.CodeOf(err) != protocol.CodeNetwork {
 			return nil, err
 		}
@@ -87,4 +69,292 @@ func (c *Client) GroupMembers(ctx context.Context, groupID string) ([]GroupMembe
 		resp.Members = []GroupMember{}
 	}
 	return resp.Members, nil
+}
+
+// GroupMemberRemoved: a member left a group of the user, or was removed
+// from it. When UserID is the logged-in user, the group is gone from
+// JoinedGroupList and its conversation is marked Removed (kept, with its
+// messages; sending to it fails with permission_denied). For another
+// member a GroupChanged with the new MemberCount comes with it.
+type GroupMemberRemoved struct {
+	GroupID string `json:"groupID"`
+	UserID  string `json:"userID"`
+	// OperatorUserID removed them (UserID itself when they left); "" when
+	// the SDK learned it after being offline and the server no longer says.
+	OperatorUserID string `json:"operatorUserID"`
+	// Reason is "kicked", "quit", or "" when learned after being offline.
+	Reason string `json:"reason"`
+	// Group is the group after the removal; after being offline, the last
+	// stored copy (or only GroupID).
+	Group Group `json:"group"`
+}
+
+// EventName implements Event.
+func (GroupMemberRemoved) EventName() string { return "groupMemberRemoved" }
+
+// EventPayload implements Event: {groupID, userID, operatorUserID, reason, group}.
+func (e GroupMemberRemoved) EventPayload() any { return e }
+
+// KickGroupMember removes userID from a group: the owner may remove anyone
+// else, an admin only plain members.
+func (c *Client) KickGroupMember(ctx context.Context, groupID, userID string) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	if !protocol.ValidID(groupID) || !protocol.ValidID(userID) {
+		return errInvalid("invalid groupID or userID")
+	}
+	return s.call(ctx, protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: groupID, UserID: userID}, nil)
+}
+
+// QuitGroup makes the user leave a group (the owner cannot). The group
+// leaves the joined list once the server's push.groupMemberRemoved is
+// applied; QuitGroup applies it at once too, so that it is gone when the
+// call returns.
+func (c *Client) QuitGroup(ctx context.Context, groupID string) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	if !protocol.ValidID(groupID) {
+		return errInvalid("invalid groupID")
+	}
+	if err := s.call(ctx, protocol.ReqQuitGroup, protocol.GroupIDReq{GroupID: groupID}, nil); err != nil {
+		return err
+	}
+	return withCode(s.removedFromGroup(ctx, GroupMemberRemoved{GroupID: groupID, UserID: s.userID, OperatorUserID: s.userID, Reason: protocol.RemovedQuit}, nil))
+}
+
+// applyGroupMemberRemoved applies push.groupMemberRemoved.
+func (s *session) applyGroupMemberRemoved(ctx context.Context, r protocol.GroupMemberRemoved) error {
+	ev := GroupMemberRemoved{GroupID: r.GroupID, UserID: r.UserID, OperatorUserID: r.OperatorUserID, Reason: r.Reason, Group: groupFromProto(r.Group)}
+	if r.UserID == s.userID {
+		return s.removedFromGroup(ctx, ev, nil)
+	}
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	if err := s.store.Apply(ctx, &Changes{Groups: []Group{ev.Group}}); err != nil {
+		return err
+	}
+	s.c.events.emit(GroupChanged{Group: ev.Group}, ev)
+	return nil
+}
+
+// removedFromGroup records that the user is no longer in ev.GroupID: the
+// group leaves the stored list and its conversation is marked Removed.
+// Doing it twice announces it once. With stored nil it reads the stored
+// group itself; applyMu must not be held.
+func (s *session) removedFromGroup(ctx context.Context, ev GroupMemberRemoved, stored *Group) error {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	return s.removedFromGroupLocked(ctx, ev, stored)
+}
+
+// removedFromGroupLocked is removedFromGroup with applyMu held.
+func (s *session) removedFromGroupLocked(ctx context.Context, ev GroupMemberRemoved, stored *Group) error {
+	if stored == nil {
+		gs, err := s.store.Groups(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range gs {
+			if gs[i].GroupID == ev.GroupID {
+				stored = &gs[i]
+			}
+		}
+	}
+	if ev.Group.GroupID == "" {
+		ev.Group = Group{GroupID: ev.GroupID}
+		if stored != nil {
+			ev.Group = *stored
+		}
+	}
+	ch := Changes{}
+	if stored != nil {
+		ch.RemovedGroups = []string{ev.GroupID}
+	}
+	cv, err := s.store.Conversation(ctx, protocol.GroupConversationID(ev.GroupID))
+	switch {
+	case err == nil && !cv.Removed:
+		cv.Removed = true
+		ch.Conversations = []Conversation{cv}
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return err
+	}
+	if ch.Empty() {
+		return nil // known already: announced then
+	}
+	if err := s.store.Apply(ctx, &ch); err != nil {
+		return err
+	}
+	evs := []Event{ev}
+	if len(ch.Conversations) > 0 {
+		evs = append(evs, ConversationsChanged{Conversations: s.decorate(ctx, ch.Conversations)})
+	}
+	s.c.events.emit(evs...)
+	return nil
+}
+
+// checkGroupSend refuses a send to a group the user is known to have left
+// or been removed from, before anything is stored: the server would refuse
+// it anyway, and offline it would wait for the connection first.
+func (s *session) checkGroupSend(ctx context.Context, groupID string) error {
+	cv, err := s.store.Conversation(ctx, protocol.GroupConversationID(groupID))
+	if err == nil && cv.Removed {
+		return &Error{Code: protocol.CodePermissionDenied, Message: "not a member of group " + groupID + " any more"}
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return withCode(err)
+	}
+	return nil
+}
+
+// applyGroupList folds the server's list of the user's groups into the
+// stored one. known is what was stored before the list was asked for: a
+// joined group missing from the list means the user left or was removed
+// while this device did not hear of it. What changed while the list was on
+// its way wins over it: a group stored meanwhile (created) is kept, one
+// removed meanwhile stays removed. Groups whose stored copy changed are
+// announced with groupChanged.
+func (s *session) applyGroupList(ctx context.Context, list []protocol.Group, known groupSnapshot) ([]Group, error) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	old, err := s.store.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]Group, len(old))
+	for _, g := range old {
+		byID[g.GroupID] = g
+	}
+	ch := Changes{}
+	var evs []Event
+	keep := make(map[string]bool, len(list))
+	out := make([]Group, 0, len(list))
+	for _, pg := range list {
+		g := groupFromProto(pg)
+		keep[g.GroupID] = true
+		cv, err := s.store.Conversation(ctx, protocol.GroupConversationID(g.GroupID))
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if err == nil && cv.Removed {
+			if !known.removed[g.GroupID] {
+				// Removed while the list was on its way: the list is
+				// older than the removal.
+				continue
+			}
+			// Removed before the list was asked for and listed again:
+			// the user is a member again.
+			cv.Removed = false
+			ch.Conversations = append(ch.Conversations, cv)
+		}
+		out = append(out, g)
+		if prev, ok := byID[g.GroupID]; !ok || prev != g {
+			ch.Groups = append(ch.Groups, g)
+			if ok {
+				evs = append(evs, GroupChanged{Group: g})
+			}
+		}
+	}
+	if !ch.Empty() {
+		if err := s.store.Apply(ctx, &ch); err != nil {
+			return nil, err
+		}
+	}
+	s.c.events.emit(evs...)
+	for _, id := range known.ids() {
+		if keep[id] {
+			continue
+		}
+		var stored *Group
+		if g, ok := byID[id]; ok {
+			stored = &g
+		}
+		if err := s.removedFromGroupLocked(ctx, GroupMemberRemoved{GroupID: id, UserID: s.userID}, stored); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GroupID < out[j].GroupID })
+	return out, nil
+}
+
+// groupSnapshot is what the store holds of groups before a list is asked
+// for: joined are the stored groups and the groups of conversations not
+// marked Removed; removed the groups of conversations marked Removed.
+type groupSnapshot struct {
+	joined, removed map[string]bool
+}
+
+func (g groupSnapshot) ids() []string {
+	out := make([]string, 0, len(g.joined))
+	for id := range g.joined {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// joinedGroups reads the groupSnapshot.
+func (s *session) joinedGroups(ctx context.Context) (groupSnapshot, error) {
+	gs, err := s.store.Groups(ctx)
+	if err != nil {
+		return groupSnapshot{}, err
+	}
+	convs, err := s.store.Conversations(ctx)
+	if err != nil {
+		return groupSnapshot{}, err
+	}
+	snap := groupSnapshot{joined: map[string]bool{}, removed: map[string]bool{}}
+	for _, g := range gs {
+		snap.joined[g.GroupID] = true
+	}
+	for _, cv := range convs {
+		if cv.SessionType != protocol.SessionGroup || cv.GroupID == "" {
+			continue
+		}
+		if cv.Removed {
+			snap.removed[cv.GroupID] = true
+		} else {
+			snap.joined[cv.GroupID] = true
+		}
+	}
+	return snap, nil
+}
+
+// refreshGroups runs after each catch-up: sync does not report groups the
+// user was removed from while away (their state is gone on the server),
+// so a device that holds any group asks for the list and applies it.
+func (s *session) refreshGroups(w *wire) error {
+	ctx := w.ctx
+	known, err := s.joinedGroups(ctx)
+	if err != nil || len(known.joined) == 0 {
+		return err
+	}
+	var resp protocol.GroupsResp
+	if err := w.call(ctx, protocol.ReqListGroups, nil, &resp); err != nil {
+		return err
+	}
+	_, err = s.applyGroupList(ctx, resp.Groups, known)
+	return err
+}
+
+// applyGroupPushed applies push.group: the user joined g or it changed.
+// Joining again a group they had left clears its conversation's Removed.
+func (s *session) applyGroupPushed(ctx context.Context, g Group) error {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	ch := Changes{Groups: []Group{g}}
+	if cv, err := s.store.Conversation(ctx, protocol.GroupConversationID(g.GroupID)); err == nil && cv.Removed {
+		cv.Removed = false
+		ch.Conversations = []Conversation{cv}
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err := s.store.Apply(ctx, &ch); err != nil {
+		return err
+	}
+	s.c.events.emit(GroupChanged{Group: g})
+	return nil
 }

@@ -84,6 +84,9 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 		m.RecvID, m.GroupID = "", groupID
 		m.SessionType = protocol.SessionGroup
 		m.ConversationID = protocol.GroupConversationID(groupID)
+		if err := s.checkGroupSend(ctx, groupID); err != nil {
+			return Message{}, err
+		}
 	}
 	if m.CreateTime == 0 {
 		m.CreateTime = s.createTime()

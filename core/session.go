@@ -223,6 +223,9 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 			return
 		}
 		caughtUp = true
+		if err := s.refreshGroups(w); err != nil {
+			s.cfg.Logger.Warn("refreshing the group list failed", "err", err)
+		}
 		if err := s.sendReads(w); err != nil {
 			s.cfg.Logger.Warn("sending read seqs failed", "err", err)
 		}
@@ -632,11 +635,13 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		if err := protocol.DecodeData(f.Data, &g); err != nil {
 			return err
 		}
-		cg := groupFromProto(g)
-		if err := s.store.Apply(ctx, &Changes{Groups: []Group{cg}}); err != nil {
+		return s.applyGroupPushed(ctx, groupFromProto(g))
+	case protocol.PushGroupMemberRemoved:
+		var r protocol.GroupMemberRemoved
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
 			return err
 		}
-		s.c.events.emit(GroupChanged{Group: cg})
+		return s.applyGroupMemberRemoved(ctx, r)
 	default:
 		s.cfg.Logger.Debug("ignoring push", "type", f.Type)
 	}

@@ -82,6 +82,10 @@ type Conversation struct {
 	// older state (a sync page racing a newer push or answer) does not undo
 	// a newer pin or draft.
 	Version int64 `json:"version"`
+	// Removed marks a group conversation whose group the user left or was
+	// removed from: it stays with its messages, and sending to it fails
+	// with permission_denied.
+	Removed bool `json:"removed,omitempty"`
 }
 
 // unread is the unread count implied by the seqs: own messages never count
