@@ -137,8 +137,10 @@ type AppendResult struct {
 type Messages interface {
 	// AppendMessages stores msgs in one transaction, in order. For each
 	// message it assigns the next seq of its conversation, creates the
-	// conversation on first use, bumps the change version of every member
-	// (sender included), and moves the sender's read seq to the new seq.
+	// conversation on first use, and moves the sender's read seq to the
+	// new seq. For each conversation the batch changes it bumps the change
+	// version of every member (sender included) once, in the order the
+	// conversations first appear in msgs, and stamps their states with it.
 	// A group message from a non-member gets Err ErrNotMember. A message
 	// whose (SendID, ClientMsgID) was stored before, in an earlier call or
 	// earlier in msgs, is a duplicate. The returned error is for the

@@ -118,15 +118,18 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 		return nil, err
 	}
 
-	// Decide each message in order, with the same outcome as storing them
-	// one by one: seqs and change versions are counted here, under the
-	// row locks, and written in bulk.
+	// Decide each message in order: seqs come out as if the messages were
+	// stored one by one, change versions move once per conversation of the
+	// batch. Both are counted here, under the row locks, and written in
+	// bulk.
 	res := make([]store.AppendResult, len(msgs))
 	type ucKey struct{ userID, convID string }
 	type ucChange struct{ version, readSeq, updateTime int64 }
 	states := map[ucKey]string{} // new one-to-one states: peer
 	changes := map[ucKey]*ucChange{}
 	lastTime := map[string]int64{}
+	convMembers := map[string][]string{}
+	var convOrder []string
 	var newMsgs []*protocol.Message
 	for i := range msgs {
 		nm := &msgs[i]
@@ -159,28 +162,41 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 		m.Seq = cur + 1
 		maxSeq[m.ConversationID] = m.Seq
 		lastTime[m.ConversationID] = m.SendTime
-		// Every member's change version is bumped and their state stamped
-		// with it; the sender has read their own message.
-		for _, u := range recipients {
-			v, ok := version[u]
-			if !ok {
-				continue // no such user
-			}
-			version[u] = v + 1
-			k := ucKey{u, m.ConversationID}
+		if _, ok := convMembers[m.ConversationID]; !ok {
+			convOrder = append(convOrder, m.ConversationID)
+			convMembers[m.ConversationID] = recipients
+		}
+		if _, ok := version[nm.SendID]; ok {
+			k := ucKey{nm.SendID, m.ConversationID}
 			ch := changes[k]
 			if ch == nil {
 				ch = &ucChange{}
 				changes[k] = ch
 			}
-			ch.version, ch.updateTime = v+1, m.SendTime
-			if u == nm.SendID {
-				ch.readSeq = m.Seq
-			}
+			ch.readSeq = m.Seq // the sender has read their own message
 		}
 		stored[key] = m
 		res[i] = store.AppendResult{Message: m, Recipients: recipients}
 		newMsgs = append(newMsgs, &res[i].Message)
+	}
+	// Every member's change version is bumped once per conversation of
+	// the batch, in the order the conversations first appear (as the
+	// SQLite store does), and their state stamped with it.
+	for _, conv := range convOrder {
+		for _, u := range convMembers[conv] {
+			v, ok := version[u]
+			if !ok {
+				continue // no such user
+			}
+			version[u] = v + 1
+			k := ucKey{u, conv}
+			ch := changes[k]
+			if ch == nil {
+				ch = &ucChange{}
+				changes[k] = ch
+			}
+			ch.version, ch.updateTime = v+1, lastTime[conv]
+		}
 	}
 	if len(newMsgs) == 0 {
 		return res, nil

@@ -289,8 +289,8 @@ func TestOpenBadURL(t *testing.T) {
 
 // TestSameAsSQLite appends the same mixed batches (direct, group, to
 // oneself, duplicates in and across batches, non-members) to this store
-// and to the SQLite store, which stores them one by one: results, states,
-// seqs and versions must come out identical.
+// and to the SQLite store, which writes them with other statements:
+// results, states, seqs and versions must come out identical.
 func TestSameAsSQLite(t *testing.T) {
 	testURL(t)
 	t.Parallel()

@@ -35,6 +35,9 @@ var migrations embed.FS
 type Store struct {
 	w *sql.DB // exactly one connection: every write transaction
 	r *sql.DB // readers
+
+	stmts *preparedStmts // the message path's statements, on w
+	known knownConvs
 }
 
 var _ store.Store = (*Store)(nil)
@@ -69,13 +72,21 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	s.r = r
+	if s.stmts, err = prepareStmts(ctx, w); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes the database. The WAL is checkpointed by SQLite when the
 // last connection closes.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	var err error
+	if s.stmts != nil {
+		err = s.stmts.close()
+	}
+	return errors.Join(err, s.r.Close(), s.w.Close())
 }
 
 // migrate applies, in order, every embedded migration newer than the

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppendDuplicates", testAppendDuplicates},
 		{"AppendGroup", testAppendGroup},
 		{"AppendConcurrent", testAppendConcurrent},
+		{"AppendBatch", testAppendBatch},
+		{"AppendFailedBatch", testAppendFailedBatch},
 		{"Messages", testMessages},
 		{"ChangedConversations", testChanged},
 		{"UpdateConversation", testUpdateConversation},
@@ -308,6 +310,99 @@ func testAppendConcurrent(t *testing.T, s store.Store) {
 	for i, s := range seqs {
 		if s != int64(i+1) {
 			t.Fatalf("seqs %v", seqs)
+		}
+	}
+}
+
+// testAppendBatch: one batch across several conversations, with
+// several messages in one, stores each as if it had been appended alone:
+// dense seqs per conversation in batch order, each sender's read seq at
+// their last message, and every member's states with distinct versions in
+// the order sync pages them.
+func testAppendBatch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b", "c", "m")
+	_, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g", Name: "G", OwnerUserID: "a", MemberUserIDs: []string{"b", "m"}, CreateTime: 1})
+	must(t, err)
+	ab, ac := protocol.SingleConversationID("a", "b"), protocol.SingleConversationID("a", "c")
+	res, err := s.AppendMessages(ctx, []store.NewMessage{
+		single("b", "a", "1", 10), single("c", "a", "2", 11), group("m", "g", "3", 12), single("a", "b", "4", 13),
+		group("b", "g", "5", 14), single("b", "a", "6", 15), group("a", "g", "7", 16), single("a", "a", "8", 17),
+	})
+	must(t, err)
+	want := []struct {
+		conv string
+		seq  int64
+	}{{ab, 1}, {ac, 1}, {"sg_g", 1}, {ab, 2}, {"sg_g", 2}, {ab, 3}, {"sg_g", 3}, {protocol.SingleConversationID("a", "a"), 1}}
+	for i, w := range want {
+		if r := res[i]; r.Err != nil || r.Duplicate || r.Message.ConversationID != w.conv || r.Message.Seq != w.seq {
+			t.Fatalf("result %d: %+v, want %s seq %d", i, r, w.conv, w.seq)
+		}
+	}
+	if rec := slices.Sorted(slices.Values(res[4].Recipients)); !slices.Equal(rec, []string{"a", "b", "m"}) {
+		t.Fatalf("group recipients %v", res[4].Recipients)
+	}
+	read := map[string]map[string]int64{
+		"a": {ab: 2, ac: 0, "sg_g": 3, protocol.SingleConversationID("a", "a"): 1},
+		"b": {ab: 3, "sg_g": 2},
+		"c": {ac: 1},
+		"m": {"sg_g": 1},
+	}
+	for u, convs := range read {
+		all, err := s.ChangedConversations(ctx, u, 0, 100)
+		must(t, err)
+		if len(all) != len(convs) {
+			t.Fatalf("%s: %d conversations, want %d", u, len(all), len(convs))
+		}
+		for i, st := range all {
+			if i > 0 && st.Version <= all[i-1].Version {
+				t.Fatalf("%s: versions not strictly ascending: %+v", u, all)
+			}
+			if st.ReadSeq != convs[st.ConversationID] {
+				t.Fatalf("%s: %s read seq %d, want %d", u, st.ConversationID, st.ReadSeq, convs[st.ConversationID])
+			}
+			if st.LatestMessage == nil || st.LatestMessage.Seq != st.MaxSeq {
+				t.Fatalf("%s: %s latest %+v", u, st.ConversationID, st.LatestMessage)
+			}
+		}
+		// A page boundary between any two of them loses nothing.
+		page, err := s.ChangedConversations(ctx, u, all[0].Version, 100)
+		must(t, err)
+		if len(page) != len(all)-1 {
+			t.Fatalf("%s: %d after the first, want %d", u, len(page), len(all)-1)
+		}
+	}
+}
+
+// testAppendFailedBatch: a batch whose transaction fails stores nothing,
+// not even the conversations it would have created, and the next batch to
+// the same conversations works.
+func testAppendFailedBatch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b", "c")
+	ok := single("a", "b", "1", 10)
+	clash := single("c", "a", "2", 11)
+	clash.ServerMsgID = ok.ServerMsgID // server IDs are unique: the batch fails
+	if _, err := s.AppendMessages(ctx, []store.NewMessage{ok, clash}); err == nil {
+		t.Fatal("a batch reusing a server message ID was stored")
+	}
+	for _, u := range []string{"a", "b"} {
+		if _, err := s.Conversation(ctx, u, protocol.SingleConversationID("a", "b")); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("%s's state after a failed batch: %v", u, err)
+		}
+	}
+	res, err := s.AppendMessages(ctx, []store.NewMessage{ok, single("c", "a", "2", 12)})
+	must(t, err)
+	for i, r := range res {
+		if r.Err != nil || r.Duplicate || r.Message.Seq != 1 {
+			t.Fatalf("result %d after a failed batch: %+v", i, r)
+		}
+	}
+	for _, u := range []string{"a", "b"} {
+		st, err := s.Conversation(ctx, u, protocol.SingleConversationID("a", "b"))
+		must(t, err)
+		if st.MaxSeq != 1 || st.LatestMessage == nil || st.LatestMessage.ClientMsgID != "1" {
+			t.Fatalf("%s's state %+v", u, st)
 		}
 	}
 }
