@@ -66,6 +66,7 @@ func TestMethodsArePresent(t *testing.T) {
 		"getFriendList", "createGroup", "getJoinedGroupList",
 		"findUserByUsername", "getFriendRequests", "setConversationPinned", "setConversationDraft",
 		"getConversation", "getGroupMembers", "getConnectionState", "getUnsentMessages", "on",
+		"kickGroupMember", "quitGroup", "close",
 	} {
 		if h.obj.Get(m).Type() != js.TypeFunction {
 			t.Errorf("method %s missing", m)
@@ -107,6 +108,8 @@ func TestArgumentErrors(t *testing.T) {
 		{"createGroup", `{name: "g", memberUserIDs: ["a", 2]}`, "createGroup: memberUserIDs[1] must be a string"},
 		{"createGroup", `{memberUserIDs: []}`, "createGroup: name is required"},
 		{"getGroupMembers", `{groupID: null}`, "getGroupMembers: groupID is required"},
+		{"kickGroupMember", `{groupID: "g"}`, "kickGroupMember: userID is required"},
+		{"quitGroup", `{}`, "quitGroup: groupID is required"},
 		{"getConversation", `{conversationID: {}}`, "getConversation: conversationID must be a string"},
 	}
 	for _, tc := range cases {
@@ -198,4 +201,38 @@ func TestOn(t *testing.T) {
 	}
 	off.Invoke()
 	call(t, h, "logout")
+}
+
+// TestClose logs in (server away), registers a handler, closes: the core
+// client is closed, the handlers are gone and every JS function of the
+// client is released.
+func TestClose(t *testing.T) {
+	h := newTestHandle(t, "close")
+	if v, rej := call(t, h, "login", jsEval(`{userID: "closer", token: "t"}`)); rej {
+		t.Fatalf("login: %v", v.Get("message"))
+	}
+	handler := js.FuncOf(func(js.Value, []js.Value) any { return nil })
+	defer handler.Release()
+	off := h.obj.Call("on", "newMessages", handler)
+	if off.Type() != js.TypeFunction || h.em.Count("newMessages") != 1 {
+		t.Fatalf("on: %v", off)
+	}
+	if h.funcs.Len() == 0 {
+		t.Fatal("no functions recorded")
+	}
+	if v, rej := call(t, h, "close"); rej {
+		t.Fatalf("close: %v", v.Get("message"))
+	}
+	if n := h.funcs.Len(); n != 0 {
+		t.Errorf("%d functions still held after close", n)
+	}
+	if n := h.em.Count("newMessages"); n != 0 {
+		t.Errorf("%d handlers after close", n)
+	}
+	if _, err := h.c.ConversationList(context.Background(), 0, 0); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("core call after close: %v", err)
+	}
+	if h.c.LoginUserID() != "" {
+		t.Errorf("still logged in as %q", h.c.LoginUserID())
+	}
 }

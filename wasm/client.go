@@ -34,6 +34,7 @@ var eventNames = []string{
 	"friendRequestReceived",
 	"friendAdded",
 	"groupChanged",
+	"groupMemberRemoved",
 	"selfInfoUpdated",
 }
 
@@ -43,6 +44,8 @@ type handle struct {
 	em  *eventlistener.Emitter
 	log *slog.Logger
 	obj js.Value
+	// funcs are the JS functions of obj, released by close.
+	funcs wasmwrapper.Funcs
 }
 
 func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
@@ -62,13 +65,24 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 	h := &handle{c: c, em: eventlistener.New(eventNames...), log: log, obj: js.Global().Get("Object").New()}
 	c.On(h.deliver)
 
-	// The handle lives as long as the page (clients are not disposed), so
-	// its functions are never released.
+	// The functions live until the app calls close(); a client the app
+	// drops without closing keeps them for the page's lifetime.
 	for name, fn := range h.methods() {
-		h.obj.Set(name, wasmwrapper.Promise(log, fn))
+		h.obj.Set(name, h.funcs.Add(wasmwrapper.Promise(log, fn)))
 	}
-	h.obj.Set("on", js.FuncOf(h.on))
+	h.obj.Set("on", h.funcs.Add(js.FuncOf(h.on)))
 	return h, nil
+}
+
+// close is client.close(): it closes the core client (logging out locally),
+// drops every JS handler and releases every JS function of the client, so
+// that nothing of it stays reachable. index.js stops calling the functions
+// before it calls this one.
+func (h *handle) close(ctx context.Context) error {
+	err := h.c.Close(ctx)
+	h.em.Close()
+	h.funcs.Release()
+	return err
 }
 
 // deliver passes a core event to its JS handlers, converting the payload
@@ -164,6 +178,9 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		},
 		"logout": func([]js.Value) (any, error) {
 			return nil, c.Logout(bg())
+		},
+		"close": func([]js.Value) (any, error) {
+			return nil, h.close(bg())
 		},
 		"getLoginUserID": func([]js.Value) (any, error) {
 			return c.LoginUserID(), nil
@@ -312,6 +329,22 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		},
 		"getJoinedGroupList": func([]js.Value) (any, error) {
 			return ok(c.JoinedGroupList(bg()))
+		},
+		"kickGroupMember": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("kickGroupMember", args, 0)
+			groupID, userID := a.RequiredString("groupID"), a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.KickGroupMember(bg(), groupID, userID)
+		},
+		"quitGroup": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("quitGroup", args, 0)
+			groupID := a.RequiredString("groupID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.QuitGroup(bg(), groupID)
 		},
 		"getGroupMembers": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getGroupMembers", args, 0)

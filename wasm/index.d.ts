@@ -3,8 +3,8 @@
 
 /**
  * Error codes on a rejected call's Error (`err.code`). Server codes come
- * from the server unchanged; `network`, `not_logged_in`, `timeout` and
- * `canceled` arise in the client.
+ * from the server unchanged; `network`, `not_logged_in`, `timeout`,
+ * `canceled` and `closed` (any call after `close()`) arise in the client.
  */
 export type ErrorCode =
   | 'invalid_argument'
@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'network'
   | 'not_logged_in'
   | 'timeout'
-  | 'canceled';
+  | 'canceled'
+  | 'closed';
 
 /** Every rejection (and every error thrown by `on`) is an Error with a code. */
 export interface ParleyError extends Error {
@@ -140,6 +141,25 @@ export interface Conversation {
   readSeq: number;
   /** Top of the gap-free run of messages held locally. */
   localMaxSeq: number;
+  /**
+   * A group conversation whose group the user left or was removed from:
+   * kept with its messages, but sending to it rejects with
+   * `permission_denied`. Absent otherwise.
+   */
+  removed?: boolean;
+}
+
+/** Payload of `groupMemberRemoved`. */
+export interface GroupMemberRemoved {
+  groupID: string;
+  /** Who is out. The logged-in user's ID: the group left the joined list. */
+  userID: string;
+  /** Who removed them (userID itself when they left); '' when learned after being offline. */
+  operatorUserID: string;
+  /** 'kicked' or 'quit'; '' when learned after being offline. */
+  reason: 'kicked' | 'quit' | '';
+  /** The group after the removal (its new memberCount); after being offline, the last stored copy. */
+  group: Group;
 }
 
 export interface FriendRequest {
@@ -188,8 +208,16 @@ export interface EventMap {
   friendRequestReceived: FriendRequest;
   /** A friendship was made. */
   friendAdded: User;
-  /** The user joined a group, or one of their groups changed. */
+  /** The user joined a group, or one of their groups changed (e.g. its memberCount). */
   groupChanged: Group;
+  /**
+   * A member left or was removed from one of the user's groups. When
+   * `userID` is the user's own, the group is gone from getJoinedGroupList
+   * and its conversation is marked `removed` (also when the SDK learns it
+   * on reconnecting after being offline); for another member a
+   * groupChanged with the new memberCount comes with it.
+   */
+  groupMemberRemoved: GroupMemberRemoved;
   /** The user's own profile changed (on this or another device). */
   selfInfoUpdated: User;
 }
@@ -270,6 +298,20 @@ export declare class ParleyClient {
   getJoinedGroupList(): Promise<Group[]>;
   /** Members of a group the user belongs to. */
   getGroupMembers(args: { groupID: string }): Promise<GroupMember[]>;
+  /** Removes a member: the owner may remove anyone else, an admin only plain members (else `permission_denied`). */
+  kickGroupMember(args: { groupID: string; userID: string }): Promise<void>;
+  /** Leaves a group (the owner cannot: `permission_denied`). The group leaves getJoinedGroupList. */
+  quitGroup(args: { groupID: string }): Promise<void>;
+
+  /**
+   * Ends the client for good: logs out locally as logout() does when logged
+   * in (the token is not revoked; local data stays for the next login),
+   * removes every handler and releases the client's functions in the Go
+   * runtime, so a discarded client leaves nothing behind. Every later call
+   * rejects (and `on` throws) with code `closed`; calling close again
+   * resolves at once.
+   */
+  close(): Promise<void>;
 
   /**
    * Registers a handler and returns the function that removes it. Throws an

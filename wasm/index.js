@@ -119,13 +119,15 @@ const METHODS = [
   'markConversationAsRead', 'setConversationPinned', 'setConversationDraft',
   'getTotalUnreadCount',
   'addFriend', 'acceptFriendRequest', 'getFriendList', 'getFriendRequests',
-  'createGroup', 'getJoinedGroupList', 'getGroupMembers',
+  'createGroup', 'getJoinedGroupList', 'getGroupMembers', 'kickGroupMember', 'quitGroup',
+  'close',
 ];
 
 /** A Parley client. Create it with createClient(). */
 export class ParleyClient {
   #h;
   #api;
+  #closed = false;
 
   constructor(handle, api) {
     // parley.wasm and this file ship together; a mismatch is a packaging bug.
@@ -139,6 +141,9 @@ export class ParleyClient {
   }
 
   #call(name, args) {
+    if (this.#closed) {
+      return Promise.reject(codedError('closed', `parley: ${name} on a closed client`));
+    }
     if (this.#api.exited) {
       return Promise.reject(codedError('internal', 'parley: the Go runtime has exited; reload the page'));
     }
@@ -174,6 +179,22 @@ export class ParleyClient {
   createGroup(args) { return this.#call('createGroup', [args]); }
   getJoinedGroupList() { return this.#call('getJoinedGroupList', []); }
   getGroupMembers(args) { return this.#call('getGroupMembers', [args]); }
+  kickGroupMember(args) { return this.#call('kickGroupMember', [args]); }
+  quitGroup(args) { return this.#call('quitGroup', [args]); }
+
+  /**
+   * Ends the client for good: logs out locally (the token is not revoked,
+   * local data stays), removes every handler and releases the client's Go
+   * functions. Every later call rejects with code 'closed'; closing again
+   * resolves at once.
+   */
+  close() {
+    if (this.#closed || this.#api.exited) return Promise.resolve();
+    const p = this.#call('close', []);
+    // From now on nothing calls into the functions close releases.
+    this.#closed = true;
+    return p;
+  }
 
   /**
    * Registers handler for event name and returns a function that removes
@@ -182,6 +203,9 @@ export class ParleyClient {
    * does not affect the SDK or the other handlers.
    */
   on(name, handler) {
+    if (this.#closed) {
+      throw codedError('closed', 'parley: on on a closed client');
+    }
     if (this.#api.exited) {
       throw codedError('internal', 'parley: the Go runtime has exited; reload the page');
     }
@@ -189,7 +213,8 @@ export class ParleyClient {
     if (off instanceof Error) throw off;
     let done = false;
     return () => {
-      if (done || this.#api.exited) return;
+      // After close the function is released; the handler is gone anyway.
+      if (done || this.#closed || this.#api.exited) return;
       done = true;
       off();
     };

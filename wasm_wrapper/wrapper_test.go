@@ -240,3 +240,36 @@ func TestOptionalString(t *testing.T) {
 		t.Fatalf("nickname %v faceURL %v", nick, face)
 	}
 }
+
+func TestFuncsRelease(t *testing.T) {
+	var fs wasmwrapper.Funcs
+	calls := 0
+	obj := js.Global().Get("Object").New()
+	obj.Set("a", fs.Add(js.FuncOf(func(js.Value, []js.Value) any { calls++; return "a" })))
+	obj.Set("p", fs.Add(wasmwrapper.Promise(nil, func([]js.Value) (any, error) {
+		// Releasing from inside a Promise method, as a client's close does.
+		fs.Release()
+		return "released", nil
+	})))
+	if got := obj.Call("a").String(); got != "a" || fs.Len() != 2 {
+		t.Fatalf("before release: %q, %d funcs", got, fs.Len())
+	}
+	if v, rej := settle(t, obj.Call("p")); rej || v.String() != "released" {
+		t.Fatalf("promise: %v (rejected %v)", v, rej)
+	}
+	if fs.Len() != 0 {
+		t.Fatalf("%d funcs after Release", fs.Len())
+	}
+	// A released function is gone from syscall/js's table: calling it does
+	// not reach Go.
+	obj.Call("a")
+	if calls != 1 {
+		t.Fatalf("released function ran: %d calls", calls)
+	}
+	fs.Release() // again: nothing
+	late := fs.Add(js.FuncOf(func(js.Value, []js.Value) any { calls++; return nil }))
+	late.Invoke()
+	if calls != 1 || fs.Len() != 0 {
+		t.Fatalf("a function added after Release was kept: %d calls, %d held", calls, fs.Len())
+	}
+}
