@@ -59,7 +59,6 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, protocol.Errorf(protocol.CodeRateLimited, "too many connections; at most %d per user", s.cfg.MaxConnsPerUser))
 		return
 	}
-	defer s.users.release(cl.UserID)
 	up := websocket.Upgrader{
 		// A zero read size reuses the HTTP server's hijacked 4 KB reader
 		// instead of holding a second one; writes borrow from a pool.
@@ -73,6 +72,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	ws, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		// Upgrade has answered the client already.
+		s.users.release(cl.UserID)
 		s.log.Debug("upgrade failed", "err", err)
 		return
 	}
@@ -91,9 +91,20 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	s.log.Debug("connected", "conn", c.id, "user", c.userID, "platform", c.platform)
-	c.serve()
-	s.hub.remove(c)
-	s.log.Debug("disconnected", "conn", c.id, "user", c.userID)
+	// The connection is served by a goroutine of its own and this handler
+	// returns: net/http's goroutine would otherwise keep, for as long as
+	// the connection lasts, its deep stack, the request with its headers
+	// and a 4 KB write buffer that the WebSocket does not use. Shutdown
+	// waits for the goroutine as it waits for handlers (the handler's own
+	// count keeps the group above zero while this one is added).
+	s.active.Add(1)
+	go func() {
+		defer s.active.Done()
+		defer s.users.release(cl.UserID)
+		c.serve()
+		s.hub.remove(c)
+		s.log.Debug("disconnected", "conn", c.id, "user", c.userID)
+	}()
 }
 
 func (s *Server) isClosing() bool {
@@ -136,8 +147,9 @@ type conn struct {
 	started int64
 
 	// out is the bounded queue of frames to write; when it is full the
-	// connection is closed rather than anyone waiting for it.
-	out     *outQueue
+	// connection is closed rather than anyone waiting for it. A writer
+	// goroutine runs only while it holds frames (see writeLoop).
+	out     outQueue
 	limiter *rate.Limiter
 	// userLimiter is shared by all the user's connections to this node.
 	userLimiter *rate.Limiter
@@ -149,6 +161,7 @@ type conn struct {
 	draining  atomic.Bool
 	// deadlineMu orders drain's read deadline against the heartbeat's.
 	deadlineMu sync.Mutex
+	// writerDone is closed when the last writer has closed the socket.
 	writerDone chan struct{}
 	// readDone is closed when serve stops reading.
 	readDone chan struct{}
@@ -170,7 +183,6 @@ func (s *Server) newConn(ws *websocket.Conn, cl *claims, userLim *rate.Limiter) 
 		tokenID:     cl.ID,
 		generation:  cl.Generation,
 		expiresAt:   cl.ExpiresAt,
-		out:         newOutQueue(),
 		started:     time.Now().UnixNano(),
 		limiter:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
 		userLimiter: userLim,
@@ -191,7 +203,10 @@ func (c *conn) send(frame []byte) bool {
 		return false
 	default:
 	}
-	if c.out.push(frame, c.s.cfg.SendQueue, int64(c.s.cfg.SendQueueBytes)) {
+	if queued, start := c.out.push(frame, c.s.cfg.SendQueue, int64(c.s.cfg.SendQueueBytes)); queued {
+		if start {
+			go c.writeLoop()
+		}
 		return true
 	}
 	c.s.metrics.slowDisconnects.Inc()
@@ -206,6 +221,10 @@ func (c *conn) stop(code int, reason string, flush bool) {
 	c.stopOnce.Do(func() {
 		c.closeCode, c.closeReason, c.flush = code, reason, flush
 		close(c.stopped)
+		// An idle connection has no writer to close it: start one.
+		if c.out.wake() {
+			go c.writeLoop()
+		}
 	})
 }
 
@@ -229,7 +248,6 @@ func (c *conn) keepAlive(idle time.Duration) {
 
 // serve runs the connection until it closes.
 func (c *conn) serve() {
-	go c.writeLoop()
 	if d := time.Until(time.UnixMilli(c.expiresAt)); d > 0 {
 		t := time.AfterFunc(d, func() {
 			c.send(c.s.kickedFrame("token_expired"))
@@ -296,57 +314,65 @@ func (c *conn) readFrame(limit int64) ([]byte, error) {
 	return data, nil
 }
 
+// writeLoop writes the queued frames and exits when the queue is empty:
+// an idle connection holds no writer goroutine (and no stack), and the
+// next send starts a new one. After a stop, the writer running then (or
+// the one stop starts) is the last: it flushes if asked, sends the close
+// frame and closes the socket.
 func (c *conn) writeLoop() {
-	defer close(c.writerDone)
-	defer c.ws.Close()
-	for {
-		select {
-		case <-c.out.ready:
-			// Write what is queued; a stop in between is handled by the
-			// next turn of the select, with or without a flush.
-			for !c.isStopped() {
-				f, ok := c.out.pop()
-				if !ok {
-					break
-				}
-				if err := c.write(f, time.Now().Add(c.s.cfg.WriteTimeout)); err != nil {
-					c.stop(websocket.CloseAbnormalClosure, "", false)
-					return
-				}
-			}
-		case <-c.stopped:
-			if c.flush {
-				// One deadline for the whole flush, so that a trickling
-				// reader cannot hold the connection open for long.
-				deadline := time.Now().Add(c.s.cfg.WriteTimeout)
-			flush:
-				for {
-					f, ok := c.out.pop()
-					if !ok {
-						break flush
-					}
-					if c.write(f, deadline) != nil {
-						return
-					}
-				}
-			}
-			if c.closeCode != websocket.CloseAbnormalClosure {
-				msg := websocket.FormatCloseMessage(c.closeCode, c.closeReason)
-				c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-				// Closing the socket while the client's frames are still
-				// arriving makes the kernel reset the connection, which can
-				// destroy what was just sent (a push.kicked, the close
-				// frame) before the client reads it. So wait for the
-				// client's close reply (the read loop ends), briefly.
-				t := time.NewTimer(closeLinger)
-				select {
-				case <-c.readDone:
-				case <-t.C:
-				}
-				t.Stop()
-			}
+	failed := false
+	for !c.isStopped() {
+		f, ok, idle := c.out.next(c.isStopped)
+		if idle {
 			return
 		}
+		if !ok {
+			break // stopped
+		}
+		if err := c.write(f, time.Now().Add(c.s.cfg.WriteTimeout)); err != nil {
+			failed = true
+			c.stop(websocket.CloseAbnormalClosure, "", false)
+		}
+	}
+	c.finish(failed)
+}
+
+// finish ends a stopped connection's writing: the flush and the close
+// handshake, unless a write has failed, then the socket is closed.
+func (c *conn) finish(failed bool) {
+	defer close(c.writerDone)
+	defer c.ws.Close()
+	if failed {
+		return
+	}
+	if c.flush {
+		// One deadline for the whole flush, so that a trickling reader
+		// cannot hold the connection open for long.
+		deadline := time.Now().Add(c.s.cfg.WriteTimeout)
+		for {
+			f, ok := c.out.pop()
+			if !ok {
+				break
+			}
+			if c.write(f, deadline) != nil {
+				return
+			}
+		}
+	}
+	if c.closeCode != websocket.CloseAbnormalClosure {
+		msg := websocket.FormatCloseMessage(c.closeCode, c.closeReason)
+		c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		// Closing the socket while the client's frames are still
+		// arriving makes the kernel reset the connection, which can
+		// destroy what was just sent (a push.kicked, the close frame)
+		// before the client reads it. So wait for the client's close
+		// reply (the read loop ends), briefly.
+		t := time.NewTimer(closeLinger)
+		select {
+		case <-c.readDone:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 }
 
