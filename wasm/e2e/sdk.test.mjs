@@ -481,6 +481,73 @@ describe('parley-sdk in Chromium against parleyd', () => {
       assert.deepEqual(page.errors, []);
     }));
 
+  test('kick and close: the removed client learns it, a closed client refuses calls and releases its functions', () =>
+    diagnose(async () => {
+      const page = await openPage('kick and close');
+      await loginClient(page, 'own', alice, await server.token(alice, 'desktop'), 'appown');
+      await loginClient(page, 'out', carol, await server.token(carol, 'ios'), 'appout');
+      await connected(page, 'own');
+      await connected(page, 'out');
+      const r = await page.evaluate(
+        async ({ carol }) => {
+          const own = T.clients.own;
+          const out = T.clients.out;
+          const removed = new Promise((resolve) => out.on('groupMemberRemoved', resolve));
+          const g = await own.createGroup({ name: 'Kick test', memberUserIDs: [carol] });
+          // Carol's device holds the group and its conversation before she
+          // is removed.
+          await own.sendMessage({ message: await own.createTextMessage('welcome'), groupID: g.groupID });
+          for (;;) {
+            const joined = (await out.getJoinedGroupList()).some((x) => x.groupID === g.groupID);
+            const conv = await out.getConversation({ conversationID: `sg_${g.groupID}` }).catch(() => null);
+            if (joined && conv && conv.latestMessage) break;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          await own.kickGroupMember({ groupID: g.groupID, userID: carol });
+          const ev = await removed;
+          const res = { ev, joined: (await out.getJoinedGroupList()).map((x) => x.groupID) };
+          const conv = await out.getConversation({ conversationID: `sg_${g.groupID}` });
+          res.removed = conv.removed;
+          const m = await out.createTextMessage('still here?');
+          try {
+            await out.sendMessage({ message: m, groupID: g.groupID });
+          } catch (e) {
+            res.sendCode = e.code;
+          }
+          // Close: later calls reject with 'closed', on throws it, an old
+          // unsubscribe function is harmless, closing again resolves.
+          const off = out.on('newMessages', () => {});
+          await out.close();
+          try {
+            await out.getConversationList();
+          } catch (e) {
+            res.afterClose = e.code;
+          }
+          try {
+            out.on('newMessages', () => {});
+          } catch (e) {
+            res.onAfterClose = e.code;
+          }
+          off();
+          await out.close();
+          res.groupID = g.groupID;
+          return res;
+        },
+        { carol },
+      );
+      assert.equal(r.ev.userID, carol);
+      assert.equal(r.ev.reason, 'kicked');
+      assert.equal(r.ev.operatorUserID, alice);
+      assert.equal(r.ev.group.memberCount, 1);
+      assert.ok(!r.joined.includes(r.groupID), 'the group left the joined list');
+      assert.equal(r.removed, true);
+      assert.equal(r.sendCode, 'permission_denied');
+      assert.equal(r.afterClose, 'closed');
+      assert.equal(r.onAfterClose, 'closed');
+      assert.deepEqual(page.errors, []);
+      assert.ok(!page.logs.some((l) => l.includes('released function')), 'no call reached a released function');
+    }));
+
   test('runs in a Worker (no window, no document)', () =>
     diagnose(async () => {
       const page = await openPage('worker');
