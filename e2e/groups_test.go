@@ -70,7 +70,8 @@ func checkOut(t *testing.T, d *device, groupID string) {
 
 // TestGroupRemoval: a kicked member online, a kicked member offline (who
 // learns it when reconnecting) and a member who leaves; the others learn
-// each removal with the new member count.
+// each removal with the new member count, online from the push, offline
+// when reconnecting.
 func TestGroupRemoval(t *testing.T) {
 	e := newEnv(t, nil)
 	for _, u := range []string{"alice", "bob", "carol", "dave"} {
@@ -107,10 +108,14 @@ func TestGroupRemoval(t *testing.T) {
 		x.waitMemberCount(g.GroupID, 3)
 	}
 
-	// Dave is kicked while offline, and learns it when he is back.
+	// Dave is kicked while offline, and learns it when he is back; Carol,
+	// offline too, learns the new count when she is back.
+	c.logout()
 	if err := a.c.KickGroupMember(ctx, g.GroupID, "dave"); err != nil {
 		t.Fatal(err)
 	}
+	a.waitMemberCount(g.GroupID, 2)
+	c = e.device("carol", deviceOpt{store: c.store})
 	c.waitMemberCount(g.GroupID, 2)
 	d2 := e.device("dave", deviceOpt{store: d.store})
 	r = d2.waitRemoval("dave")
