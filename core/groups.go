@@ -178,6 +178,11 @@ func (s *session) removedFromGroupLocked(ctx context.Context, ev GroupMemberRemo
 	switch {
 	case err == nil && !cv.Removed:
 		cv.Removed = true
+		if ev.Group.Name != "" {
+			// The conversation is named after its group on every read; with
+			// the group gone from the store it keeps the last name here.
+			cv.ShowName, cv.FaceURL = ev.Group.Name, ev.Group.FaceURL
+		}
 		ch.Conversations = []Conversation{cv}
 	case err != nil && !errors.Is(err, ErrNotFound):
 		return err

@@ -75,8 +75,8 @@ func wantRemoved(t *testing.T, c *core.Client, groupID string) {
 	ctx := context.Background()
 	conv := protocol.GroupConversationID(groupID)
 	cv, err := c.Conversation(ctx, conv)
-	if err != nil || !cv.Removed {
-		t.Fatalf("conversation after removal: %+v, %v", cv, err)
+	if err != nil || !cv.Removed || cv.ShowName != "team" {
+		t.Fatalf("conversation after removal: %+v, %v (want removed, named team)", cv, err)
 	}
 	m, err := c.CreateTextMessage("still here?")
 	if err != nil {

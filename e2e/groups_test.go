@@ -56,8 +56,8 @@ func checkOut(t *testing.T, d *device, groupID string) {
 			t.Fatalf("%s: %s still in the joined list", d.userID, groupID)
 		}
 	}
-	if cv := conversation(t, d, protocol.GroupConversationID(groupID)); !cv.Removed {
-		t.Fatalf("%s: conversation not marked removed: %+v", d.userID, cv)
+	if cv := conversation(t, d, protocol.GroupConversationID(groupID)); !cv.Removed || cv.ShowName != "Four" {
+		t.Fatalf("%s: conversation not marked removed, or lost its name: %+v", d.userID, cv)
 	}
 	m, err := d.c.CreateTextMessage("am I still here?")
 	if err != nil {
