@@ -25,6 +25,11 @@ type sendResult struct {
 // commit), so throughput does not fall to one fsync per message. Seqs are
 // assigned inside that transaction, in queue order, and each sender is
 // answered only after the commit.
+//
+// What follows a commit (the fan-out and the answers) runs on a second
+// goroutine, batch after batch in commit order, so that pushes still leave
+// in seq order while the committer already stores the next batch: on two
+// cores the store's work and the fan-out's overlap.
 type committer struct {
 	st         store.Messages
 	maxBatch   int
@@ -32,19 +37,43 @@ type committer struct {
 	metrics    *metrics
 	log        *slog.Logger
 
-	in     chan *sendJob
-	quit   chan struct{}
-	exited chan struct{}
+	in        chan *sendJob
+	committed chan committedBatch
+	quit      chan struct{}
+	exited    chan struct{}
+}
+
+// committedBatch is a batch whose commit has returned: res and err are
+// AppendMessages' answer.
+type committedBatch struct {
+	jobs []*sendJob
+	res  []store.AppendResult
+	err  error
 }
 
 func newCommitter(st store.Messages, maxBatch int, after func(context.Context, *store.AppendResult, string), m *metrics, log *slog.Logger) *committer {
 	c := &committer{
 		st: st, maxBatch: maxBatch, afterStore: after, metrics: m, log: log,
-		in:     make(chan *sendJob, 4*maxBatch),
-		quit:   make(chan struct{}),
-		exited: make(chan struct{}),
+		in: make(chan *sendJob, 4*maxBatch),
+		// A little slack: a slow fan-out holds the committer back only
+		// after a few batches.
+		committed: make(chan committedBatch, 4),
+		quit:      make(chan struct{}),
+		exited:    make(chan struct{}),
 	}
-	go c.run()
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		for b := range c.committed {
+			c.publish(b)
+		}
+	}()
+	go func() {
+		defer close(c.exited)
+		c.run()
+		close(c.committed)
+		<-published
+	}()
 	return c
 }
 
@@ -86,7 +115,6 @@ func (c *committer) stop() {
 }
 
 func (c *committer) run() {
-	defer close(c.exited)
 	for {
 		select {
 		case j := <-c.in:
@@ -125,18 +153,23 @@ func (c *committer) commit(batch []*sendJob) {
 	}
 	// Not the request's context: once queued, a message is committed even
 	// if its sender has gone, so that a resend finds it.
-	ctx := context.Background()
-	res, err := c.st.AppendMessages(ctx, msgs)
+	res, err := c.st.AppendMessages(context.Background(), msgs)
 	c.metrics.batchSize.Observe(float64(len(batch)))
-	if err != nil {
-		c.log.Error("commit failed", "messages", len(batch), "err", err)
-		for _, j := range batch {
-			j.done <- sendResult{err: err}
+	c.committed <- committedBatch{jobs: batch, res: res, err: err}
+}
+
+// publish fans out a committed batch and answers its senders.
+func (c *committer) publish(b committedBatch) {
+	if b.err != nil {
+		c.log.Error("commit failed", "messages", len(b.jobs), "err", b.err)
+		for _, j := range b.jobs {
+			j.done <- sendResult{err: b.err}
 		}
 		return
 	}
-	for i, j := range batch {
-		r := &res[i]
+	ctx := context.Background()
+	for i, j := range b.jobs {
+		r := &b.res[i]
 		if r.Err == nil && !r.Duplicate {
 			c.metrics.messagesIn.Inc()
 			c.afterStore(ctx, r, j.connID)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -49,7 +50,8 @@ func (s *Server) pushTo(ctx context.Context, typ string, v any, skipConn string,
 }
 
 // afterCommit fans a stored message out. It runs on the committer's
-// goroutine, so pushes leave in seq order.
+// publishing goroutine, batch after batch in commit order, so pushes leave
+// in seq order.
 func (s *Server) afterCommit(ctx context.Context, r *store.AppendResult, connID string) {
 	s.pushTo(ctx, protocol.PushMessage, &r.Message, connID, r.Recipients...)
 }
@@ -113,10 +115,7 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 		if !protocol.ValidID(req.RecvID) {
 			return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "invalid recvID")
 		}
-		if _, err := s.store.User(ctx, req.RecvID); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", req.RecvID)
-			}
+		if err := s.userExists(ctx, req.RecvID); err != nil {
 			return store.NewMessage{}, err
 		}
 		if blocked, err := s.blockedBy(ctx, req.RecvID, from); err != nil {
@@ -147,6 +146,49 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 		SendTime:    s.nowMs(),
 		CreateTime:  req.CreateTime,
 	}, nil
+}
+
+// userExists returns nil if the user exists, else a CodeNotFound error.
+// Users are never deleted, so one found once is not looked up again.
+func (s *Server) userExists(ctx context.Context, userID string) error {
+	if s.knownUsers.has(userID) {
+		return nil
+	}
+	if _, err := s.store.User(ctx, userID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", userID)
+		}
+		return err
+	}
+	s.knownUsers.add(userID)
+	return nil
+}
+
+// maxKnownUsers bounds knownUsers; past it the set starts over.
+const maxKnownUsers = 1 << 20
+
+// knownUsers is a set of user IDs found to exist. Only existence is
+// cached (no profile, no version), and no store deletes users, so an entry
+// never goes stale, on any node.
+type knownUsers struct {
+	mu  sync.Mutex
+	ids map[string]struct{}
+}
+
+func (k *knownUsers) has(id string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_, ok := k.ids[id]
+	return ok
+}
+
+func (k *knownUsers) add(id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ids == nil || len(k.ids) >= maxKnownUsers {
+		k.ids = make(map[string]struct{})
+	}
+	k.ids[id] = struct{}{}
 }
 
 // checkContent validates the typed envelope and returns the content in

@@ -234,6 +234,8 @@ type Server struct {
 	ready  atomic.Bool
 	// health pings the store and bus for /healthz.
 	health *healthChecker
+	// knownUsers answers the send path's "does the recipient exist".
+	knownUsers knownUsers
 }
 
 // New opens the store (running its migrations) and returns a Server ready

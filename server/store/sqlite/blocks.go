@@ -37,10 +37,14 @@ func (s *Store) UnblockUser(ctx context.Context, owner, blocked string) error {
 	})
 }
 
+// blockedSQL is Blocked's query, prepared once per Store (every
+// one-to-one send asks it).
+const blockedSQL = `SELECT 1 FROM blacklist WHERE owner_user_id = ? AND block_user_id = ?`
+
 // Blocked implements store.Blocks.
 func (s *Store) Blocked(ctx context.Context, owner, userID string) (bool, error) {
 	var one int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM blacklist WHERE owner_user_id = ? AND block_user_id = ?`, owner, userID).Scan(&one)
+	err := s.blocked.QueryRowContext(ctx, owner, userID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

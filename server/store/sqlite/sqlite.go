@@ -36,8 +36,9 @@ type Store struct {
 	w *sql.DB // exactly one connection: every write transaction
 	r *sql.DB // readers
 
-	stmts *preparedStmts // the message path's statements, on w
-	known knownConvs
+	stmts   *preparedStmts // the message path's statements, on w
+	blocked *sql.Stmt      // blockedSQL, on r
+	known   knownConvs
 }
 
 var _ store.Store = (*Store)(nil)
@@ -76,17 +77,24 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.blocked, err = r.PrepareContext(ctx, blockedSQL); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
 	return s, nil
 }
 
 // Close closes the database. The WAL is checkpointed by SQLite when the
 // last connection closes.
 func (s *Store) Close() error {
-	var err error
-	if s.stmts != nil {
-		err = s.stmts.close()
+	var errs []error
+	if s.blocked != nil {
+		errs = append(errs, s.blocked.Close())
 	}
-	return errors.Join(err, s.r.Close(), s.w.Close())
+	if s.stmts != nil {
+		errs = append(errs, s.stmts.close())
+	}
+	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
 }
 
 // migrate applies, in order, every embedded migration newer than the
