@@ -216,6 +216,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "group.kick in a missing group", as: "mallory", typ: protocol.ReqKickGroupMember, data: protocol.GroupMemberReq{GroupID: ghost, UserID: "bob"}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "group.kick as kicked member", as: "carl", typ: protocol.ReqKickGroupMember, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "bob"}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "group.kick as plain member", as: "bob", typ: protocol.ReqKickGroupMember, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "alice"}, want: protocol.CodePermissionDenied},
+		{name: "group.quit as non-member", as: "mallory", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.quit of a missing group", as: "mallory", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: ghost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.quit as kicked member", as: "carl", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.quit as owner", as: "alice", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied},
 
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
