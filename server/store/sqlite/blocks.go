@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 
 	"parley/protocol"
 	"parley/server/store"
@@ -17,6 +18,7 @@ var (
 
 // BlockUser implements store.Blocks.
 func (s *Store) BlockUser(ctx context.Context, owner, blocked string, now int64) error {
+	defer s.blocks.forget(owner, blocked)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO blacklist (owner_user_id, block_user_id, create_time) VALUES (?, ?, ?)
 			ON CONFLICT (owner_user_id, block_user_id) DO NOTHING`, owner, blocked, now)
@@ -29,6 +31,7 @@ func (s *Store) BlockUser(ctx context.Context, owner, blocked string, now int64)
 
 // UnblockUser implements store.Blocks.
 func (s *Store) UnblockUser(ctx context.Context, owner, blocked string) error {
+	defer s.blocks.forget(owner, blocked)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM blacklist WHERE owner_user_id = ? AND block_user_id = ?`, owner, blocked); err != nil {
 			return fmt.Errorf("sqlite: unblock: %w", err)
@@ -43,15 +46,66 @@ const blockedSQL = `SELECT 1 FROM blacklist WHERE owner_user_id = ? AND block_us
 
 // Blocked implements store.Blocks.
 func (s *Store) Blocked(ctx context.Context, owner, userID string) (bool, error) {
+	if b, ok := s.blocks.get(owner, userID); ok {
+		return b, nil
+	}
+	gen := s.blocks.generation()
 	var one int
 	err := s.blocked.QueryRowContext(ctx, owner, userID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("sqlite: blocked: %w", err)
 	}
-	return true, nil
+	b := err == nil
+	s.blocks.put(owner, userID, b, gen)
+	return b, nil
+}
+
+// maxBlockAnswers bounds blockCache; past it the cache starts over.
+const maxBlockAnswers = 1 << 20
+
+// blockCache remembers Blocked's answers: every one-to-one send asks, and
+// the answer rarely changes. This Store is the only writer of its
+// database, and BlockUser and UnblockUser forget the pair once their
+// transaction has ended. An answer read while any such change was under
+// way is not kept (gen), since the read may predate the change.
+type blockCache struct {
+	mu      sync.Mutex
+	gen     uint64
+	answers map[[2]string]bool
+}
+
+func (c *blockCache) get(owner, userID string) (blocked, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	blocked, ok = c.answers[[2]string{owner, userID}]
+	return blocked, ok
+}
+
+func (c *blockCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps an answer read after generation() returned gen, unless the
+// blocks changed since.
+func (c *blockCache) put(owner, userID string, blocked bool, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if c.answers == nil || len(c.answers) >= maxBlockAnswers {
+		c.answers = make(map[[2]string]bool)
+	}
+	c.answers[[2]string{owner, userID}] = blocked
+}
+
+func (c *blockCache) forget(owner, userID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.answers, [2]string{owner, userID})
 }
 
 // RemoveGroupMember implements store.GroupMembership.

@@ -39,6 +39,7 @@ type Store struct {
 	stmts   *preparedStmts // the message path's statements, on w
 	blocked *sql.Stmt      // blockedSQL, on r
 	known   knownConvs
+	blocks  blockCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -51,8 +52,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
+	// The writer's page cache is 64 MB rather than SQLite's 2 MB: a batch
+	// of messages touches pages all over the indexes, and each page not
+	// cached is a read from the file.
 	w, err := sql.Open("sqlite", base+"?_txlock=immediate"+
-		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)")
+		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"+
+		"&_pragma=cache_size(-65536)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
