@@ -143,10 +143,6 @@ func (c *Client) startSession(ctx context.Context, userID, token string, store S
 	if err != nil {
 		return nil, err
 	}
-	convs, err := store.Conversations(ctx)
-	if err != nil {
-		return nil, err
-	}
 	s := &session{
 		c:       c,
 		cfg:     &c.cfg,
@@ -155,12 +151,7 @@ func (c *Client) startSession(ctx context.Context, userID, token string, store S
 		store:   store,
 		changed: make(chan struct{}),
 		state:   ConnDisconnected,
-		unread:  make(map[string]int64, len(convs)),
 	}
-	for _, cv := range convs {
-		s.unread[cv.ConversationID] = cv.UnreadCount
-	}
-	s.total = totalUnread(s.unread)
 	s.outbox.init(s, entries)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(2)

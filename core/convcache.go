@@ -2,25 +2,36 @@ package core
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync"
 )
 
 // convCache is a Store whose conversations, once read in full, are served
-// from memory: login reads the list once (for the unread counts) and the
-// conversation list, the sync's lookups and the read-state check after a
-// catch-up reuse it instead of reading IndexedDB again (each full read of
-// 1,000 conversations costs seconds in a busy browser). Every write goes
+// from memory: the session reads the list once, in the background after
+// login (for the unread counts), and the conversation list, the sync's
+// lookups and the read-state check after a catch-up reuse it instead of
+// reading IndexedDB again (each full read of 1,000 conversations costs
+// seconds in a busy browser). Until then a page of the list is read from
+// the store alone (ConversationPage). Every write goes
 // through Apply, which updates the copy after the store committed, so the
 // copy is the store's content.
 type convCache struct {
 	Store
 
-	// mu serializes loading with the Applies that write conversations,
-	// so a load never misses a write that finished during it.
+	// loadMu serializes loads. mu guards the rest; it is not held while a
+	// load reads the store, so that a page of the list (read from the store
+	// until the copy is there) does not wait for the whole list.
+	loadMu sync.Mutex
 	mu     sync.Mutex
 	convs  map[string]*Conversation // nil: not loaded
 	closed bool
+	// While a load reads, Applies that write conversations note them in
+	// pending, in commit order, for the load to lay over what it read; a
+	// failed Apply sets stale, and the load's result is dropped.
+	loading bool
+	pending []Conversation
+	stale   bool
 }
 
 func newConvCache(s Store) *convCache { return &convCache{Store: s} }
@@ -35,6 +46,14 @@ func (c *convCache) Apply(ctx context.Context, ch *Changes) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	err := c.Store.Apply(ctx, ch)
+	if c.loading {
+		if err != nil {
+			c.stale = true
+		}
+		for i := range ch.Conversations {
+			c.pending = append(c.pending, cloneConversation(ch.Conversations[i]))
+		}
+	}
 	if c.convs == nil {
 		return err
 	}
@@ -49,25 +68,66 @@ func (c *convCache) Apply(ctx context.Context, ch *Changes) error {
 	return nil
 }
 
-// loaded returns the copy, reading the store's conversations first when
-// read is set and the copy is not there; c.mu must be held.
-func (c *convCache) loaded(ctx context.Context, read bool) (map[string]*Conversation, error) {
+// loaded returns the copy, or nil when it is not there; c.mu must be held.
+func (c *convCache) loaded(ctx context.Context) (map[string]*Conversation, error) {
 	if c.closed {
 		return nil, ErrStoreClosed
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if c.convs != nil || !read {
-		return c.convs, nil
+	return c.convs, nil
+}
+
+// load returns with c.mu held and the copy there, reading the store's
+// conversations first when needed; on an error c.mu is not held.
+func (c *convCache) load(ctx context.Context) (map[string]*Conversation, error) {
+	c.mu.Lock()
+	m, err := c.loaded(ctx)
+	if err != nil || m != nil {
+		if err != nil {
+			c.mu.Unlock()
+		}
+		return m, err
 	}
+	c.mu.Unlock()
+	c.loadMu.Lock()
+	defer c.loadMu.Unlock()
+	c.mu.Lock()
+	if m, err := c.loaded(ctx); err != nil || m != nil {
+		if err != nil {
+			c.mu.Unlock()
+		}
+		return m, err // another load finished meanwhile
+	}
+	c.loading, c.pending, c.stale = true, nil, false
+	c.mu.Unlock()
+
 	all, err := c.Store.Conversations(ctx)
+
+	c.mu.Lock()
+	pending, stale := c.pending, c.stale
+	c.loading, c.pending, c.stale = false, nil, false
+	if err == nil && stale {
+		// A write failed during the read, and may have committed or not:
+		// what was read cannot be told apart from the store's content.
+		err = errors.New("core: conversations changed by a failed write while they were read")
+	}
+	if err == nil {
+		_, err = c.loaded(ctx) // closed meanwhile?
+	}
 	if err != nil {
+		c.mu.Unlock()
 		return nil, err
 	}
-	m := make(map[string]*Conversation, len(all))
+	m = make(map[string]*Conversation, len(all)+len(pending))
 	for i := range all {
 		m[all[i].ConversationID] = &all[i]
+	}
+	// Writes that finished during the read are at least as new as what it
+	// saw of them.
+	for i := range pending {
+		m[pending[i].ConversationID] = &pending[i]
 	}
 	c.convs = m
 	return m, nil
@@ -77,7 +137,7 @@ func (c *convCache) loaded(ctx context.Context, read bool) (map[string]*Conversa
 // whole list for one record.
 func (c *convCache) Conversation(ctx context.Context, conversationID string) (Conversation, error) {
 	c.mu.Lock()
-	m, err := c.loaded(ctx, false)
+	m, err := c.loaded(ctx)
 	if err != nil || m == nil {
 		c.mu.Unlock()
 		if err != nil {
@@ -100,10 +160,8 @@ func (c *convCache) Conversation(ctx context.Context, conversationID string) (Co
 // Conversations returns every conversation ordered by ConversationID,
 // reading the store only the first time.
 func (c *convCache) Conversations(ctx context.Context) ([]Conversation, error) {
-	c.mu.Lock()
-	m, err := c.loaded(ctx, true)
+	m, err := c.load(ctx)
 	if err != nil {
-		c.mu.Unlock()
 		return nil, err
 	}
 	out := make([]Conversation, 0, len(m))
@@ -112,6 +170,59 @@ func (c *convCache) Conversations(ctx context.Context) ([]Conversation, error) {
 	}
 	c.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].ConversationID < out[j].ConversationID })
+	return out, nil
+}
+
+// pageReadLimit is the most records a page read from the store may cover
+// before the whole list is loaded instead.
+const pageReadLimit = 200
+
+// ConversationPage serves from the copy when it is there; otherwise it
+// reads only the page from the store, so that the first screen of the list
+// does not wait for the whole list to be read.
+func (c *convCache) ConversationPage(ctx context.Context, offset, count int) ([]Conversation, error) {
+	var m map[string]*Conversation
+	var err error
+	if count <= 0 || offset+count > pageReadLimit {
+		// Most of the list: read all of it once, for this and later reads.
+		m, err = c.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		c.mu.Lock()
+		m, err = c.loaded(ctx)
+		if err != nil || m == nil {
+			c.mu.Unlock()
+			if err != nil {
+				return nil, err
+			}
+			return c.Store.ConversationPage(ctx, offset, count)
+		}
+	}
+	// Sort pointers: copying 1,000 records to sort them costs more than
+	// the sort.
+	all := make([]*Conversation, 0, len(m))
+	for _, cv := range m {
+		all = append(all, cv)
+	}
+	sort.Slice(all, func(i, j int) bool { return listsBefore(all[i], all[j]) })
+	if offset < 0 {
+		offset = 0
+	}
+	if offset >= len(all) {
+		c.mu.Unlock()
+		return nil, nil
+	}
+	all = all[offset:]
+	if count > 0 && count < len(all) {
+		all = all[:count]
+	}
+	out := make([]Conversation, len(all))
+	for i, cv := range all {
+		out[i] = cloneConversation(*cv)
+	}
+	c.mu.Unlock()
 	return out, nil
 }
 

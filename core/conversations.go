@@ -19,41 +19,45 @@ func (c *Client) ConversationList(ctx context.Context, offset, count int) ([]Con
 	if offset < 0 {
 		return nil, errInvalid("negative offset")
 	}
-	convs, err := s.store.Conversations(ctx)
+	defer s.markListed()
+	convs, err := s.store.ConversationPage(ctx, offset, count)
 	if err != nil {
 		return nil, withCode(err)
 	}
-	sortConversations(convs)
-	if offset >= len(convs) {
-		return []Conversation{}, nil
-	}
-	convs = convs[offset:]
-	if count > 0 && count < len(convs) {
-		convs = convs[:count]
+	if convs == nil {
+		convs = []Conversation{}
 	}
 	return s.decorate(ctx, convs), nil
 }
 
-// activity is what "newest activity first" sorts by: the latest message's
-// time, so that reading, pinning or a draft does not reorder the list.
-func activity(c *Conversation) int64 {
+// Activity is what the list's "newest activity first" sorts by: the
+// latest message's time, so that reading, pinning or a draft does not
+// reorder the list; UpdatedAt for a conversation without one.
+func (c *Conversation) Activity() int64 {
 	if c.LatestMessage != nil && c.LatestMessage.SendTime > 0 {
 		return c.LatestMessage.SendTime
 	}
 	return c.UpdatedAt
 }
 
+// SortConversations sorts cs in the list's order: pinned first, then
+// Activity descending, then ConversationID ascending. Stores use it (or an
+// index in the same order) for ConversationPage.
+func SortConversations(cs []Conversation) { sortConversations(cs) }
+
 func sortConversations(cs []Conversation) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := &cs[i], &cs[j]
-		if a.IsPinned != b.IsPinned {
-			return a.IsPinned
-		}
-		if x, y := activity(a), activity(b); x != y {
-			return x > y
-		}
-		return a.ConversationID < b.ConversationID
-	})
+	sort.Slice(cs, func(i, j int) bool { return listsBefore(&cs[i], &cs[j]) })
+}
+
+// listsBefore reports whether a comes before b in the list's order.
+func listsBefore(a, b *Conversation) bool {
+	if a.IsPinned != b.IsPinned {
+		return a.IsPinned
+	}
+	if x, y := a.Activity(), b.Activity(); x != y {
+		return x > y
+	}
+	return a.ConversationID < b.ConversationID
 }
 
 // Conversation returns one conversation from local data.
@@ -78,6 +82,10 @@ func (c *Client) MarkConversationAsRead(ctx context.Context, conversationID stri
 		return err
 	}
 	s.applyMu.Lock()
+	if err := s.loadUnread(ctx); err != nil {
+		s.applyMu.Unlock()
+		return withCode(err)
+	}
 	cv, err := s.store.Conversation(ctx, conversationID)
 	if err != nil {
 		s.applyMu.Unlock()
@@ -143,5 +151,8 @@ func (c *Client) TotalUnreadCount(ctx context.Context) (int64, error) {
 	}
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
+	if err := s.loadUnread(ctx); err != nil {
+		return 0, withCode(err)
+	}
 	return s.total, nil
 }

@@ -34,8 +34,17 @@ type session struct {
 	// applyMu serializes read-decide-write cycles on the store, so folds
 	// see each other's results.
 	applyMu sync.Mutex
-	unread  map[string]int64 // conversationID -> unread, guarded by applyMu
-	total   int64
+	// unread is conversationID -> unread count, nil until loadUnread read
+	// the conversations (after login, which does not wait for it); total
+	// is their sum. Both guarded by applyMu.
+	unread map[string]int64
+	total  int64
+
+	// listed is closed once the app's first conversation list call
+	// returned, or firstListGrace after login: reads of the whole list
+	// wait for it, so the first screen is not queued behind them.
+	listedInit, listedOnce sync.Once
+	listed                 chan struct{}
 
 	outbox outbox
 
@@ -162,6 +171,22 @@ func (s *session) sleep(d time.Duration) bool {
 // or a refused token.
 func (s *session) run() {
 	defer s.wg.Done()
+	// The whole list is read after login resolved and the app's first
+	// page came: neither needs it.
+	s.goBackground(func() {
+		t := time.NewTimer(firstListGrace)
+		defer t.Stop()
+		select {
+		case <-s.listedCh():
+		case <-t.C:
+			s.markListed()
+		case <-s.ctx.Done():
+			return
+		}
+		if err := s.warm(s.ctx); err != nil && s.ctx.Err() == nil {
+			s.cfg.Logger.Warn("reading the conversations failed", "err", err)
+		}
+	})
 	for attempt := 0; ; attempt++ {
 		if s.ctx.Err() != nil {
 			return
@@ -223,6 +248,13 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 			return
 		}
 		caughtUp = true
+		// What follows reads the whole conversation list: after the app's
+		// first page.
+		select {
+		case <-s.listedCh():
+		case <-w.ctx.Done():
+			return
+		}
 		if err := s.refreshGroups(w); err != nil {
 			s.cfg.Logger.Warn("refreshing the group list failed", "err", err)
 		}
@@ -309,7 +341,16 @@ func (s *session) applyFold(ctx context.Context, in foldInput) (foldResult, erro
 		convIDs = append(convIDs, m.ConversationID)
 	}
 	s.applyMu.Lock()
-	l, err := s.loadLocal(ctx, convIDs)
+	var err error
+	if len(convIDs) > 0 {
+		// Only a fold that may write conversations needs the unread
+		// counts before it (a cursor alone does not).
+		err = s.loadUnread(ctx)
+	}
+	var l localState
+	if err == nil {
+		l, err = s.loadLocal(ctx, convIDs)
+	}
 	if err == nil {
 		err = s.loadStored(ctx, &l, in.Messages)
 	}
@@ -332,8 +373,54 @@ func (s *session) applyFold(ctx context.Context, in foldInput) (foldResult, erro
 	return res, nil
 }
 
-// noteUnread updates the unread cache; applyMu must be held.
+// firstListGrace is how long after login the whole list waits for the
+// app's first page (see session.listed).
+const firstListGrace = 500 * time.Millisecond
+
+func (s *session) listedCh() chan struct{} {
+	s.listedInit.Do(func() { s.listed = make(chan struct{}) })
+	return s.listed
+}
+
+// markListed opens the way for reads of the whole list.
+func (s *session) markListed() {
+	ch := s.listedCh()
+	s.listedOnce.Do(func() { close(ch) })
+}
+
+// warm reads the conversations into the store's cache and the unread
+// counts, unless that was done.
+func (s *session) warm(ctx context.Context) error {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	return s.loadUnread(ctx)
+}
+
+// loadUnread fills the unread counts from the stored conversations, unless
+// they are there; applyMu must be held. Whoever writes conversations loads
+// them first, so that the write's noteUnread sees the total before it.
+func (s *session) loadUnread(ctx context.Context) error {
+	if s.unread != nil {
+		return nil
+	}
+	convs, err := s.store.Conversations(ctx)
+	if err != nil {
+		return err
+	}
+	unread := make(map[string]int64, len(convs))
+	for _, cv := range convs {
+		unread[cv.ConversationID] = cv.UnreadCount
+	}
+	s.unread, s.total = unread, totalUnread(unread)
+	return nil
+}
+
+// noteUnread updates the unread cache after a write of convs; applyMu must
+// be held. Before loadUnread it does nothing: the load reads the write.
 func (s *session) noteUnread(convs []Conversation) bool {
+	if s.unread == nil {
+		return false
+	}
 	before := s.total
 	for _, c := range convs {
 		s.unread[c.ConversationID] = c.UnreadCount
@@ -393,6 +480,12 @@ func (s *session) catchUp(w *wire) error {
 			ids := make([]string, len(resp.Conversations))
 			for i, st := range resp.Conversations {
 				ids[i] = st.ConversationID
+			}
+			// Folding this page reads the whole list anyway (the unread
+			// counts); reading it first serves the lookups below from
+			// memory instead of one read each.
+			if err := s.warm(ctx); err != nil {
+				return finish(err)
 			}
 			l, err := s.loadLocal(ctx, ids)
 			if err != nil {

@@ -2,13 +2,14 @@
 // github.com/hack-pad/go-indexeddb. One database holds one user's data; it
 // is named DBName(prefix, userID), e.g. "parley_alice".
 //
-// Layout (schema version 2):
+// Layout (schema version 3):
 //
 //	users          key userID
 //	friends        key userID
 //	groups         key groupID
-//	conversations  key conversationID; index "order" on [pinned, updatedAt]
-//	               (walked backwards: pinned first, newest first)
+//	conversations  key conversationID; index "list" on
+//	               [0 if pinned else 1, -activity, conversationID]: the
+//	               list's order ascending, so a page is a bounded getAll
 //	messages       key clientMsgID (the clientMsgID lookup);
 //	               index "convSeq" on [conversationID, seq], only for
 //	               messages that have a seq; index "unsent" on

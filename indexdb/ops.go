@@ -5,7 +5,6 @@ package indexdb
 import (
 	"context"
 	"errors"
-	"sort"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -208,6 +207,11 @@ func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, 
 // (docs/benchmarks.md), so this one request goes to IndexedDB directly, on
 // the same connection.
 func (s *Store) all(ctx context.Context, op, store, index string, query func() (js.Value, error), out any) (err error) {
+	return s.allN(ctx, op, store, index, query, 0, out)
+}
+
+// allN is all of at most limit records (limit <= 0: every record).
+func (s *Store) allN(ctx context.Context, op, store, index string, query func() (js.Value, error), limit int, out any) (err error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
 		return err
@@ -223,25 +227,31 @@ func (s *Store) all(ctx context.Context, op, store, index string, query func() (
 			return wrapErr(op, err)
 		}
 	}
-	res, err := getAll(ctx, s.jsDB, store, index, q)
+	res, err := getAll(ctx, s.jsDB, store, index, q, limit)
 	if err != nil {
 		return wrapErr(op, err)
 	}
 	return wrapErr(op, fromJS(res, out))
 }
 
-// getAll runs IDBObjectStore.getAll (or IDBIndex.getAll) in a new readonly
-// transaction and waits for its result, at most until ctx ends.
-func getAll(ctx context.Context, db js.Value, store, index string, query js.Value) (js.Value, error) {
+// getAll runs IDBObjectStore.getAll (or IDBIndex.getAll) of at most limit
+// records (limit <= 0: all) in a new readonly transaction and waits for its
+// result, at most until ctx ends.
+func getAll(ctx context.Context, db js.Value, store, index string, query js.Value, limit int) (js.Value, error) {
 	tx := db.Call("transaction", store, "readonly")
 	src := tx.Call("objectStore", store)
 	if index != "" {
 		src = src.Call("index", index)
 	}
 	var req js.Value
-	if query.IsUndefined() {
+	switch {
+	case limit > 0 && query.IsUndefined():
+		req = src.Call("getAll", js.Null(), limit)
+	case limit > 0:
+		req = src.Call("getAll", query, limit)
+	case query.IsUndefined():
 		req = src.Call("getAll")
-	} else {
+	default:
 		req = src.Call("getAll", query)
 	}
 	// Listeners go on before this goroutine yields, so no event is missed.
@@ -324,27 +334,23 @@ func (s *Store) Conversations(ctx context.Context) ([]core.Conversation, error) 
 	return convsOf(recs), nil
 }
 
-// ConversationsInOrder returns the conversations as the list shows them:
-// pinned first, then by UpdatedAt descending (ties by ConversationID).
-// It reads the "order" index.
-func (s *Store) ConversationsInOrder(ctx context.Context) ([]core.Conversation, error) {
+// ConversationPage returns up to count conversations from offset in the
+// list's order: the first offset+count records of the "list" index, one
+// getAll, so the first page of 1,000 conversations reads 50 records.
+func (s *Store) ConversationPage(ctx context.Context, offset, count int) ([]core.Conversation, error) {
+	offset = max(offset, 0)
+	limit := 0
+	if count > 0 {
+		limit = offset + count
+	}
 	var recs []convRecord
-	if err := s.all(ctx, "conversations", storeConversations, indexOrder, nil, &recs); err != nil {
+	if err := s.allN(ctx, "conversationPage", storeConversations, indexList, nil, limit, &recs); err != nil {
 		return nil, err
 	}
-	// The index is ascending; the list wants it descending, and equal keys
-	// come in primary-key order, which stays ascending.
-	sort.SliceStable(recs, func(i, j int) bool {
-		a, b := recs[i].Conversation, recs[j].Conversation
-		if a.IsPinned != b.IsPinned {
-			return a.IsPinned
-		}
-		if a.UpdatedAt != b.UpdatedAt {
-			return a.UpdatedAt > b.UpdatedAt
-		}
-		return a.ConversationID < b.ConversationID
-	})
-	return convsOf(recs), nil
+	if offset >= len(recs) {
+		return nil, nil
+	}
+	return convsOf(recs[offset:]), nil
 }
 
 func convsOf(recs []convRecord) []core.Conversation {

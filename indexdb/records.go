@@ -42,9 +42,19 @@ func (r *msgRecord) message() core.Message {
 type convRecord struct {
 	core.Conversation
 	LatestMessage *msgRecord `json:"latestMessage"`
-	// Order is [1 if pinned else 0, updatedAt] (index order, walked
-	// backwards for the conversation list).
-	Order []any `json:"_order"`
+	// List is listKey (index list).
+	List []any `json:"_list"`
+}
+
+// listKey orders conversations ascending as the list shows them
+// (core.SortConversations): [0 if pinned else 1, -activity,
+// conversationID], so a page is the first records of the index.
+func listKey(c *core.Conversation) []any {
+	pinned := 1
+	if c.IsPinned {
+		pinned = 0
+	}
+	return []any{pinned, -c.Activity(), c.ConversationID}
 }
 
 func newConvRecord(c *core.Conversation) *convRecord {
@@ -55,11 +65,7 @@ func newConvRecord(c *core.Conversation) *convRecord {
 		// The latest message is not a row of its own: keep no index keys.
 		r.LatestMessage.CS, r.LatestMessage.US = nil, nil
 	}
-	pinned := 0
-	if c.IsPinned {
-		pinned = 1
-	}
-	r.Order = []any{pinned, c.UpdatedAt}
+	r.List = listKey(c)
 	return r
 }
 

@@ -4,6 +4,8 @@ package indexdb
 
 import (
 	"syscall/js"
+
+	"parley/core"
 )
 
 // Object store and index names.
@@ -19,6 +21,7 @@ const (
 	indexConvSeq   = "convSeq"
 	indexUnsent    = "unsent"
 	indexOrder     = "order"
+	indexList      = "list"
 	metaSyncCursor = "syncCursor"
 )
 
@@ -34,7 +37,7 @@ type upgradeStep func(db, tx js.Value)
 
 // SchemaVersion is the IndexedDB version this package opens: the number of
 // upgrade steps.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // upgradeSteps is the schema history, len SchemaVersion. A step reports
 // failure by panicking (syscall/js does so on a JS exception); the upgrade
@@ -64,5 +67,72 @@ func upgradeSteps() []upgradeStep {
 			tx.Call("objectStore", storeOutbox).Call("createIndex", indexOrder, "_order")
 			tx.Call("objectStore", storeConversations).Call("createIndex", indexOrder, "_order")
 		},
+		// 3: the conversation list's own order ("list" on _list, see
+		// listKey), replacing "order", which sorted by updatedAt (a read or
+		// a draft moved a conversation). Stored records get the new key.
+		func(db, tx js.Value) {
+			os := tx.Call("objectStore", storeConversations)
+			os.Call("deleteIndex", indexOrder)
+			os.Call("createIndex", indexList, "_list")
+			rewriteListKeys(tx, os)
+		},
 	}
+}
+
+// rewriteListKeys gives every stored conversation its _list key and drops
+// _order, walking a cursor inside the upgrade's transaction (which stays
+// open while the cursor has requests pending).
+func rewriteListKeys(tx, os js.Value) {
+	req := os.Call("openCursor")
+	var next, stop js.Func
+	release := func() {
+		req.Call("removeEventListener", "success", next)
+		req.Call("removeEventListener", "error", stop)
+		next.Release()
+		stop.Release()
+	}
+	next = js.FuncOf(func(js.Value, []js.Value) any {
+		defer func() {
+			// A JS exception here must not end the Go runtime: abort the
+			// upgrade instead, so Open fails.
+			if r := recover(); r != nil {
+				release()
+				abortQuietly(tx)
+			}
+		}()
+		cur := req.Get("result")
+		if cur.IsNull() || cur.IsUndefined() {
+			release()
+			return nil
+		}
+		rec := cur.Get("value")
+		rec.Set("_list", listKeyOfJS(rec))
+		rec.Delete("_order")
+		cur.Call("update", rec)
+		cur.Call("continue")
+		return nil
+	})
+	stop = js.FuncOf(func(js.Value, []js.Value) any { release(); return nil })
+	req.Call("addEventListener", "success", next)
+	req.Call("addEventListener", "error", stop)
+}
+
+// listKeyOfJS is listKey of a stored conversation record.
+func listKeyOfJS(rec js.Value) js.Value {
+	num := func(v js.Value) int64 {
+		if v.Type() == js.TypeNumber {
+			return int64(v.Float())
+		}
+		return 0
+	}
+	c := core.Conversation{
+		ConversationID: rec.Get("conversationID").String(),
+		IsPinned:       rec.Get("isPinned").Truthy(),
+		UpdatedAt:      num(rec.Get("updatedAt")),
+	}
+	if lm := rec.Get("latestMessage"); lm.Type() == js.TypeObject {
+		c.LatestMessage = &core.Message{SendTime: num(lm.Get("sendTime"))}
+	}
+	k := listKey(&c)
+	return js.ValueOf([]any{k[0], k[1], k[2]})
 }

@@ -5,9 +5,13 @@ package indexdb
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
+	"syscall/js"
 	"testing"
 	"time"
+
+	"github.com/hack-pad/go-indexeddb/idb"
 
 	"parley/core"
 	"parley/core/storetest"
@@ -98,9 +102,9 @@ func TestSchemaUpgrade(t *testing.T) {
 	if err != nil || len(ob) != 2 || ob[0].ClientMsgID != "u1" {
 		t.Fatalf("Outbox after upgrade = %+v, %v", ob, err)
 	}
-	cs, err := s.ConversationsInOrder(ctx)
+	cs, err := s.ConversationPage(ctx, 0, 0)
 	if err != nil || len(cs) != 3 || cs[0].ConversationID != "sg_g" || cs[1].ConversationID != "si_a_c" || cs[2].ConversationID != "si_a_b" {
-		t.Fatalf("ConversationsInOrder after upgrade = %+v, %v", cs, err)
+		t.Fatalf("ConversationPage after upgrade = %+v, %v", cs, err)
 	}
 	ms, err := s.MessagesBySeq(ctx, "si_a_b", 1, 10)
 	if err != nil || len(ms) != 2 {
@@ -108,6 +112,60 @@ func TestSchemaUpgrade(t *testing.T) {
 	}
 	if c, ok, err := s.SyncCursor(ctx); c != 7 || !ok || err != nil {
 		t.Fatalf("SyncCursor after upgrade = %d %v %v", c, ok, err)
+	}
+}
+
+// TestSchemaUpgradeListKeys stores conversation records as schema version
+// 2 wrote them (no _list key, an _order key) and checks that version 3
+// gives every one its place in the list's order.
+func TestSchemaUpgradeListKeys(t *testing.T) {
+	ctx := context.Background()
+	name := prefix(t)
+	old := open(t, name, Config{version: 2})
+	tx, err := old.db.Transaction(idb.TransactionReadWrite, storeConversations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os, err := tx.ObjectStore(storeConversations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range []string{
+		// Ordered by updatedAt these would be b, c, a, d; by the latest
+		// message's time (updatedAt without one) they are d (pinned), a, c, b.
+		`{"conversationID":"a","updatedAt":50,"latestMessage":{"clientMsgID":"x","sendTime":900},"isPinned":false,"unreadCount":3,"_order":[0,50]}`,
+		`{"conversationID":"b","updatedAt":300,"latestMessage":{"clientMsgID":"y","sendTime":100},"isPinned":false,"_order":[0,300]}`,
+		`{"conversationID":"c","updatedAt":200,"latestMessage":null,"isPinned":false,"_order":[0,200]}`,
+		`{"conversationID":"d","updatedAt":10,"isPinned":true,"_order":[1,10]}`,
+	} {
+		if _, err := os.Put(js.Global().Get("JSON").Call("parse", rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := open(t, name, Config{})
+	cs, err := s.ConversationPage(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cs {
+		got = append(got, c.ConversationID)
+	}
+	if want := []string{"d", "a", "c", "b"}; !slices.Equal(got, want) {
+		t.Fatalf("ConversationPage after upgrade = %v, want %v", got, want)
+	}
+	if cs[1].UnreadCount != 3 || cs[1].LatestMessage == nil || cs[1].LatestMessage.SendTime != 900 {
+		t.Errorf("record after upgrade = %+v", cs[1])
+	}
+	if cs, err := s.ConversationPage(ctx, 1, 2); err != nil || len(cs) != 2 || cs[0].ConversationID != "a" || cs[1].ConversationID != "c" {
+		t.Errorf("ConversationPage(1, 2) after upgrade = %+v, %v", cs, err)
 	}
 }
 

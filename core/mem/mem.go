@@ -162,6 +162,40 @@ func (s *Store) Conversations(ctx context.Context) ([]core.Conversation, error) 
 	return out, nil
 }
 
+// ConversationPage implements core.ConversationReader.
+func (s *Store) ConversationPage(ctx context.Context, offset, count int) ([]core.Conversation, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	all := make([]core.Conversation, 0, len(s.d.convs))
+	for _, c := range s.d.convs {
+		all = append(all, c)
+	}
+	s.d.mu.RUnlock()
+	core.SortConversations(all)
+	all = pageOf(all, offset, count)
+	for i := range all {
+		all[i] = cloneConv(all[i])
+	}
+	return all, nil
+}
+
+// pageOf returns cs[offset:offset+count], count <= 0 meaning to the end.
+func pageOf(cs []core.Conversation, offset, count int) []core.Conversation {
+	if offset < 0 {
+		offset = 0
+	}
+	if offset >= len(cs) {
+		return nil
+	}
+	cs = cs[offset:]
+	if count > 0 && count < len(cs) {
+		cs = cs[:count]
+	}
+	return cs
+}
+
 // MessagesBySeq implements core.MessageReader.
 func (s *Store) MessagesBySeq(ctx context.Context, convID string, from, to int64) ([]core.Message, error) {
 	if err := s.check(ctx); err != nil {

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Friends", testFriends},
 		{"Groups", testGroups},
 		{"Conversations", testConversations},
+		{"ConversationPage", testConversationPage},
 		{"MessagesBySeq", testMessagesBySeq},
 		{"MessageSeqAssigned", testMessageSeqAssigned},
 		{"UnsentMessages", testUnsentMessages},
@@ -257,6 +258,73 @@ func testConversations(t *testing.T, open Opener) {
 	if got != c3 {
 		t.Errorf("after upsert = %+v, want %+v", got, c3)
 	}
+}
+
+func convIDs(cs []core.Conversation) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ConversationID
+	}
+	return out
+}
+
+// testConversationPage checks the list's order (pinned first, then the
+// latest message's SendTime or else UpdatedAt descending, then
+// ConversationID) and paging, also after records move.
+func testConversationPage(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, "conversationPage")
+	defer s.Close()
+	if cs := must(s.ConversationPage(ctx, 0, 10)).of(t); len(cs) != 0 {
+		t.Fatalf("ConversationPage on an empty store = %v", convIDs(cs))
+	}
+	at := func(id string, pinned bool, updated, sendTime int64) core.Conversation {
+		c := core.Conversation{ConversationID: id, IsPinned: pinned, UpdatedAt: updated, UnreadCount: updated}
+		if sendTime > 0 {
+			m := msg(id, 1, "m-"+id)
+			m.SendTime = sendTime
+			m.Content = []byte(`{"n":1}`)
+			c.LatestMessage = &m
+		}
+		return c
+	}
+	apply(t, s, &core.Changes{Conversations: []core.Conversation{
+		at("a", false, 100, 900), // read or drafted late: sorted by its message
+		at("b", false, 200, 200),
+		at("c", true, 50, 50),
+		at("d", false, 150, 0), // no message yet: its own update time
+		at("e", false, 200, 200),
+		at("f", true, 60, 60),
+		at("g", false, 0, 0),
+	}})
+	want := []string{"f", "c", "a", "b", "e", "d", "g"}
+	page := func(offset, count int, want ...string) {
+		t.Helper()
+		got := must(s.ConversationPage(ctx, offset, count)).of(t)
+		if !eq(convIDs(got), want) {
+			t.Errorf("ConversationPage(%d, %d) = %v, want %v", offset, count, convIDs(got), want)
+		}
+	}
+	page(0, 0, want...)
+	page(0, -1, want...)
+	page(0, 100, want...)
+	page(0, 3, want[:3]...)
+	page(2, 3, want[2:5]...)
+	page(5, 10, want[5:]...)
+	page(7, 10)
+	page(100, 1)
+	got := must(s.ConversationPage(ctx, 2, 1)).of(t)
+	if len(got) != 1 || got[0].LatestMessage == nil || got[0].LatestMessage.SendTime != 900 ||
+		string(got[0].LatestMessage.Content) != `{"n":1}` || got[0].UnreadCount != 100 {
+		t.Errorf("ConversationPage record = %+v, want a whole record", got)
+	}
+	// Records move when they change: a pin, a newer message, an unpin.
+	apply(t, s, &core.Changes{Conversations: []core.Conversation{
+		at("g", true, 10, 0),
+		at("d", false, 1000, 950),
+		at("c", false, 50, 50),
+	}})
+	page(0, 0, "f", "g", "d", "a", "b", "e", "c")
 }
 
 func testMessagesBySeq(t *testing.T, open Opener) {
@@ -554,6 +622,8 @@ func testClosed(t *testing.T, open Opener) {
 	check("Conversation", err)
 	_, err = s.Conversations(ctx)
 	check("Conversations", err)
+	_, err = s.ConversationPage(ctx, 0, 10)
+	check("ConversationPage", err)
 	_, err = s.MessagesBySeq(ctx, conv, 1, 2)
 	check("MessagesBySeq", err)
 	_, err = s.Messages(ctx, []string{"a"})
