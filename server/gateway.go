@@ -60,9 +60,11 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	up := websocket.Upgrader{
-		// A zero read size reuses the HTTP server's hijacked 4 KB reader
-		// instead of holding a second one; writes borrow from a pool.
-		ReadBufferSize:    0,
+		// A read buffer of its own, 1 KB (a request frame is typically a
+		// few hundred bytes; longer ones take more reads), rather than the
+		// HTTP server's hijacked 4 KB one, which is freed with net/http's
+		// connection once this handler returns; writes borrow from a pool.
+		ReadBufferSize:    1024,
 		WriteBufferSize:   4096,
 		WriteBufferPool:   &s.wsWriteBufs,
 		EnableCompression: true,
