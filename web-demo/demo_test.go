@@ -15,7 +15,7 @@ func TestFS(t *testing.T) {
 		"index.html", "style.css", "sw.js",
 		"app.js", "api.js", "dom.js", "format.js", "session.js", "users.js", "sending.js",
 		"views/auth.js", "views/banner.js", "views/chat.js",
-		"views/conversations.js", "views/dialogs.js", "views/icons.js",
+		"views/conversations.js", "views/dialogs.js", "views/icons.js", "views/members.js",
 	); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import { renderConversations } from './views/conversations.js';
 import { ChatView } from './views/chat.js';
 import { mountAuth } from './views/auth.js';
 import { mountDialogs } from './views/dialogs.js';
+import { mountMembers } from './views/members.js';
 import { Users, userLabel } from './users.js';
 import { Sending } from './sending.js';
 
@@ -28,11 +29,13 @@ const state = {
 let auth;
 let chat;
 let dialogs;
+let members;
 let sending;
 const users = new Users(
   () => state.client,
   () => {
     chat.refreshNames();
+    members.refreshNames();
     renderList();
   },
 );
@@ -171,7 +174,7 @@ function openConversation(conv, { fromHistory = false } = {}) {
   // Own sends from this page that are still on their way or failed.
   sending.showPending(conv.conversationID);
   loadUnsent(conv.conversationID);
-  if (conv.sessionType === 'group') loadGroupInfo(conv.groupID);
+  if (conv.sessionType === 'group' && !conv.removed) loadGroupInfo(conv.groupID);
   markOpenRead();
   if (window.matchMedia('(min-width: 761px)').matches) chat.focusComposer();
 }
@@ -225,7 +228,7 @@ function onPopState() {
 /** saveDraft keeps unsent composer text of the conversation being left (an SDK extra). */
 function saveDraft() {
   const open = chat.conv;
-  if (!open || typeof state.client.setConversationDraft !== 'function') return;
+  if (!open || chat.removed || typeof state.client.setConversationDraft !== 'function') return;
   const c = state.conversations.get(open.conversationID);
   if (!c) return; // nothing stored for a chat without messages yet
   const text = chat.draft.trim() ? chat.draft : '';
@@ -239,7 +242,8 @@ function renderPin() {
   const button = $('pin-button');
   const open = chat.conv;
   const c = open && state.conversations.get(open.conversationID);
-  button.hidden = !c || typeof state.client.setConversationPinned !== 'function';
+  // The server refuses changes to a group's conversation from a former member.
+  button.hidden = !c || chat.removed || typeof state.client.setConversationPinned !== 'function';
   if (button.hidden) return;
   button.textContent = c.isPinned ? 'Unpin' : 'Pin';
   button.setAttribute('aria-pressed', String(!!c.isPinned));
@@ -292,7 +296,8 @@ async function markOpenRead() {
     }
     refreshTotalUnread();
   } catch (err) {
-    console.warn('markConversationAsRead', err);
+    // Read locally all the same; a former member's read position is the server's no more.
+    if (!(chat.removed && err && err.code === 'permission_denied')) console.warn('markConversationAsRead', err);
   }
 }
 
@@ -310,13 +315,87 @@ function scheduleMarkRead() {
 /** send sends the composer's text; a draft stored for the conversation is done with. */
 function send(text) {
   const conv = chat.conv;
-  if (!conv) return;
+  if (!conv || chat.removed) return; // no composer then; the SDK would refuse anyway
   const known = state.conversations.get(conv.conversationID);
   if (known && known.draftText && typeof state.client.setConversationDraft === 'function') {
     state.conversations.set(known.conversationID, { ...known, draftText: '' });
     state.client.setConversationDraft({ conversationID: known.conversationID, draftText: '' }).catch((err) => console.warn('setConversationDraft', err));
   }
   sending.send(text);
+}
+
+// ---------- group membership ----------
+
+/**
+ * markRemoved records that the user left a group or was removed from it. The
+ * SDK says so with conversationsChanged (removed: true) when it stores the
+ * group's conversation; this covers a group chat without a stored
+ * conversation too, and shows it at once after quitGroup.
+ */
+function markRemoved(groupID, note = '') {
+  const id = groupConversationID(groupID);
+  const known = state.conversations.get(id);
+  const change = note ? { removed: true, removedNote: note } : { removed: true };
+  if (known) state.conversations.set(id, { ...known, ...change });
+  if (chat.conv && chat.conv.conversationID === id) {
+    chat.setHeader({ ...chat.conv, ...change });
+    renderPin();
+  }
+  members.closeFor(groupID);
+  renderList();
+}
+
+/** onGroupChanged shows a group's new size (someone joined or left) where it is shown. */
+function onGroupChanged(g) {
+  if (!g || !g.groupID) return;
+  scheduleListRefresh();
+  const open = chat.conv;
+  if (open && open.groupID === g.groupID && !open.removed && g.memberCount) {
+    chat.setHeader({ ...open, memberCount: g.memberCount, showName: open.showName || g.name });
+  }
+  members.refresh(g.groupID);
+}
+
+/** removedText says how the user came to be out of a group; the reason is '' when learned after being offline. */
+function removedText(p, where) {
+  const by = p.operatorUserID ? nameOf(p.operatorUserID) : 'An admin';
+  if (p.reason === 'kicked') return where ? `${by} removed you from ${where}.` : `${by} removed you.`;
+  if (p.reason === 'quit') return where ? `You left ${where}.` : 'You left.';
+  return where ? `You are no longer a member of ${where}.` : '';
+}
+
+function onGroupMemberRemoved(p) {
+  if (!p || !p.groupID) return;
+  if (p.userID !== state.selfID) {
+    members.refresh(p.groupID); // the new count comes with groupChanged
+    return;
+  }
+  markRemoved(p.groupID, removedText(p, ''));
+  const id = groupConversationID(p.groupID);
+  // Again once the remover's name is known (toast and notice put it on the page as text).
+  const names = p.reason === 'kicked' && p.operatorUserID ? users.ensure([p.operatorUserID]) : Promise.resolve();
+  names.then(() => {
+    if (!state.selfID) return;
+    markRemoved(p.groupID, removedText(p, ''));
+    // The open chat's notice says it; elsewhere a toast does, unless this page left.
+    if ((chat.conv && chat.conv.conversationID === id) || (p.reason === 'quit' && leaving.has(p.groupID))) return;
+    const known = state.conversations.get(id);
+    toast(removedText(p, (p.group && p.group.name) || (known && known.showName) || 'a group'));
+  });
+}
+
+// Groups this page is leaving (quitGroup under way or done), so it does not announce it to itself.
+const leaving = new Set();
+
+async function quitGroup(groupID) {
+  leaving.add(groupID);
+  try {
+    await state.client.quitGroup({ groupID });
+  } catch (err) {
+    leaving.delete(groupID);
+    throw err;
+  }
+  markRemoved(groupID);
 }
 
 // ---------- friends ----------
@@ -416,9 +495,12 @@ function subscribe(client) {
     if (!state.selfID || !Array.isArray(convs)) return;
     const open = chat.conv;
     for (const c of convs) {
-      state.conversations.set(c.conversationID, { ...state.conversations.get(c.conversationID), ...c });
+      // removed is left out when false: say so, or a group joined again would stay removed here.
+      const now = { ...state.conversations.get(c.conversationID), ...c, removed: !!c.removed };
+      state.conversations.set(c.conversationID, now);
+      if (c.removed) members.closeFor(c.groupID);
       if (!open || c.conversationID !== open.conversationID) continue;
-      chat.setHeader(c);
+      chat.setHeader({ ...c, removed: now.removed });
       renderPin();
       if (c.latestMessage) chat.upsertMany([c.latestMessage]);
       if (c.unreadCount > 0) scheduleMarkRead();
@@ -435,7 +517,8 @@ function subscribe(client) {
   optional('friendRequestReceived', (p) => state.selfID && onFriendRequest(p));
   optional('friendAdded', (p) => state.selfID && onFriendAdded(p));
   optional('groupJoined', () => state.selfID && scheduleListRefresh());
-  optional('groupChanged', () => state.selfID && scheduleListRefresh());
+  optional('groupChanged', (g) => state.selfID && onGroupChanged(g));
+  optional('groupMemberRemoved', (p) => state.selfID && onGroupMemberRemoved(p));
   optional('selfInfoUpdated', (u) => state.selfID && u && u.userID === state.selfID && showSelf(u));
 }
 
@@ -500,6 +583,8 @@ function teardown() {
   chat.close();
   chat.selfID = '';
   dialogs.closeAll();
+  members.closeAll();
+  leaving.clear();
   $('conversation-list').replaceChildren();
   hideBanner();
   setTitle(0);
@@ -597,7 +682,16 @@ async function boot() {
     onRetry: (message) => sending.retry(message),
     onUnsent: (message) => sending.adopt(message),
     onBack: closeConversation,
+    onMembers: () => chat.conv && members.open(chat.conv),
     nameOf,
+  });
+  members = mountMembers({
+    client: () => state.client,
+    selfID: () => state.selfID,
+    selfName: () => userLabel(state.self),
+    nameOf,
+    ensureNames: (ids) => users.ensure(ids),
+    quitGroup,
   });
   sending = new Sending({ client: () => state.client, chat, selfID: () => state.selfID, toast });
   dialogs = mountDialogs({

@@ -39,6 +39,11 @@ export function dayLabel(ms, now = Date.now()) {
   return new Intl.DateTimeFormat(undefined, opts).format(d);
 }
 
+/** memberCountText is a group's size in words. */
+export function memberCountText(n) {
+  return n === 1 ? '1 member' : `${n} members`;
+}
+
 /** initials gives up to two letters for an avatar. */
 export function initials(name) {
   const words = String(name || '?').trim().split(/\s+/).filter(Boolean);

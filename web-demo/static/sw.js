@@ -25,6 +25,7 @@ const SHELL = [
   'views/conversations.js',
   'views/dialogs.js',
   'views/icons.js',
+  'views/members.js',
   // The SDK's usual files; whatever else it loads is cached when first fetched.
   '/sdk/index.js',
   '/sdk/wasm_exec.js',

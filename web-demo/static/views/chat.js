@@ -1,7 +1,7 @@
 // The chat view: history that pages in older messages as you scroll up, the
 // composer, and own messages with their sending / sent / failed state.
 import { el, $ } from '../dom.js';
-import { clockTime, dayLabel, fullTime, paintAvatar } from '../format.js';
+import { clockTime, dayLabel, fullTime, memberCountText, paintAvatar } from '../format.js';
 import { icon } from './icons.js';
 
 const PAGE = 30;
@@ -28,9 +28,10 @@ export class ChatView {
    * @param {(message:object) => void} o.onRetry
    * @param {(message:object) => void} o.onUnsent called for own messages shown as sending
    * @param {() => void} o.onBack
+   * @param {() => void} o.onMembers opens the open group's members
    * @param {(userID:string) => string} o.nameOf
    */
-  constructor({ loadHistory, onSend, onRetry, onUnsent, onBack, nameOf }) {
+  constructor({ loadHistory, onSend, onRetry, onUnsent, onBack, onMembers, nameOf }) {
     this.loadHistory = loadHistory;
     this.onSend = onSend;
     this.onRetry = onRetry;
@@ -57,8 +58,12 @@ export class ChatView {
     this.jump = $('jump-latest');
     this.form = $('composer');
     this.input = $('composer-input');
+    this.removedNotice = $('removed-notice');
+    this.removedDetail = $('removed-detail');
+    this.membersButton = $('members-button');
 
     $('back-button').addEventListener('click', onBack);
+    this.membersButton.addEventListener('click', onMembers);
     this.scroller.addEventListener('scroll', () => {
       if (this.scroller.scrollTop < LOAD_MARGIN) this.loadOlder();
       if (this.atBottom()) this.jump.hidden = true;
@@ -67,7 +72,7 @@ export class ChatView {
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       const text = this.input.value.trim();
-      if (!text || !this.conv) return;
+      if (!text || !this.conv || this.removed) return;
       this.input.value = '';
       this.autosize();
       this.onSend(text);
@@ -133,17 +138,47 @@ export class ChatView {
     this.autosize();
   }
 
-  /** setHeader updates the title when the conversation's name or size changes. */
+  /** removed says the open conversation is a group the user is no longer in. */
+  get removed() {
+    return !!this.conv && this.conv.sessionType === 'group' && !!this.conv.removed;
+  }
+
+  /** setHeader updates the title when the conversation's name, size or membership changes. */
   setHeader(conv) {
     if (this.conv && conv.conversationID === this.conv.conversationID) this.conv = { ...this.conv, ...conv };
     const c = this.conv || conv;
     const name = c.showName || (c.userID && this.nameOf(c.userID)) || c.groupID || c.conversationID;
     this.title.textContent = name;
     paintAvatar(this.avatar, name, c.userID || c.groupID || c.conversationID);
-    if (c.sessionType === 'group') {
-      this.subtitle.textContent = c.memberCount ? `Group · ${c.memberCount} members` : 'Group';
+    const group = c.sessionType === 'group';
+    const removed = group && !!c.removed;
+    if (removed) {
+      // The count known last is stale: the user no longer hears of changes.
+      this.subtitle.textContent = 'Group · not a member';
+    } else if (group) {
+      this.subtitle.textContent = c.memberCount ? `Group · ${memberCountText(c.memberCount)}` : 'Group';
     } else {
       this.subtitle.textContent = c.username ? `@${c.username}` : 'Direct message';
+    }
+    this.membersButton.hidden = !group || removed;
+    this.renderComposer(removed, c.removedNote || '');
+  }
+
+  /**
+   * renderComposer swaps the composer for the notice once the user is out of
+   * the group: the history stays readable, and nothing can be typed to send.
+   * note says how (who removed them), when known.
+   */
+  renderComposer(removed, note) {
+    this.removedDetail.textContent = `${note ? `${note} ` : ''}Earlier messages stay here to read; new ones can't be sent.`;
+    if (removed === this.form.hidden) return;
+    this.form.hidden = removed;
+    this.removedNotice.hidden = !removed;
+    this.input.disabled = removed;
+    if (removed) {
+      // Text typed for the group could never be sent now.
+      this.input.value = '';
+      this.autosize();
     }
   }
 

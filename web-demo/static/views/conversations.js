@@ -82,7 +82,7 @@ function item(c, { selfID, openID, onOpen, nameOf }) {
     'li',
     {
       className: unread ? 'unread' : '',
-      dataset: { testid: 'conversation-item', conversationId: c.conversationID, name, unread: String(c.unreadCount || 0) },
+      dataset: { testid: 'conversation-item', conversationId: c.conversationID, name, unread: String(c.unreadCount || 0), removed: String(!!c.removed) },
     },
     button,
   );
