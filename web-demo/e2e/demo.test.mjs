@@ -144,11 +144,7 @@ async function newUser(label, viewport = DESKTOP) {
     dialogs: [],
     errors: [],
   };
-  page.on('dialog', (d) => {
-    user.dialogs.push(d.message());
-    d.dismiss().catch(() => {});
-  });
-  page.on('pageerror', (err) => user.errors.push(String(err)));
+  watchPage(user, page);
   await page.goto(server.url + '/');
   await waitForApp(page);
   await page.getByTestId('show-register').click();
@@ -158,6 +154,15 @@ async function newUser(label, viewport = DESKTOP) {
   await page.getByTestId('register-submit').click();
   await page.getByTestId('main-screen').waitFor();
   return user;
+}
+
+/** watchPage records a page's dialogs and uncaught errors, which finish() checks are none. */
+function watchPage(user, page) {
+  page.on('dialog', (d) => {
+    user.dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (err) => user.errors.push(String(err)));
 }
 
 /** waitForApp waits for the sign-in screen, and says why when the app failed to start. */
@@ -196,6 +201,48 @@ async function send(user, text) {
   await input.fill(text);
   await input.press('Enter');
   await message(user, text).waitFor();
+}
+
+/** createGroup makes a group through the demo's dialog, adding members by username. */
+async function createGroup(owner, name, members) {
+  await owner.page.getByTestId('new-group-button').click();
+  await owner.page.getByTestId('group-name').fill(name);
+  for (const member of members) {
+    await owner.page.getByTestId('group-member-username').fill(member.username);
+    await owner.page.getByTestId('group-member-add').click();
+    await owner.page.locator('[data-testid="group-member-chip"]').filter({ hasText: member.nickname }).waitFor();
+  }
+  await owner.page.getByTestId('group-submit').click();
+  await waitText(owner, 'chat-title', name);
+}
+
+/** openMembers opens the open group's members dialog and waits for the list. */
+async function openMembers(user) {
+  await user.page.getByTestId('members-button').click();
+  await user.page.getByTestId('members-dialog').waitFor();
+  await user.page.getByTestId('member-item').first().waitFor();
+}
+
+function memberItem(user, name) {
+  return user.page.getByTestId('member-item').filter({ has: user.page.getByTestId('member-name').getByText(name, { exact: true }) });
+}
+
+/** confirmAction answers the demo's own confirmation dialog (never window.confirm). */
+async function confirmAction(user, title) {
+  await waitText(user, 'confirm-title', title);
+  await user.page.getByTestId('confirm-submit').click();
+  await user.page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' });
+}
+
+/** expectRemoved checks the open group chat says the user is out, with no way to send. */
+async function expectRemoved(user) {
+  const notice = user.page.getByTestId('removed-notice');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /You are no longer a member of this group\./);
+  assert.equal(await user.page.getByTestId('composer').isVisible(), false, 'the composer is gone');
+  assert.equal(await user.page.getByTestId('composer-input').isVisible(), false);
+  assert.equal(await user.page.getByTestId('members-button').isVisible(), false);
+  await waitText(user, 'chat-subtitle', 'Group · not a member');
 }
 
 async function waitText(user, testid, text) {
@@ -445,15 +492,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     await message(gina, 'Lunch later?', 'sent').waitFor();
 
     const groupName = 'Weekend plans';
-    await gina.page.getByTestId('new-group-button').click();
-    await gina.page.getByTestId('group-name').fill(groupName);
-    for (const member of [hank, ivy]) {
-      await gina.page.getByTestId('group-member-username').fill(member.username);
-      await gina.page.getByTestId('group-member-add').click();
-      await gina.page.locator('[data-testid="group-member-chip"]').filter({ hasText: member.nickname }).waitFor();
-    }
-    await gina.page.getByTestId('group-submit').click();
-    await waitText(gina, 'chat-title', groupName);
+    await createGroup(gina, groupName, [hank, ivy]);
 
     await send(gina, 'Hello, trio!');
     await message(gina, 'Hello, trio!', 'sent').waitFor();
@@ -479,6 +518,112 @@ describe('web demo', { timeout: 600_000 }, () => {
     }
 
     await finish(gina, hank, ivy);
+  });
+
+  test('the owner removes a member who is online: the member keeps the history but cannot send; the others see the count drop', async () => {
+    const olga = await newUser('Olga');
+    const pete = await newUser('Pete');
+    const ruth = await newUser('Ruth');
+    const groupName = 'Book club';
+    await createGroup(olga, groupName, [pete, ruth]);
+    await send(olga, 'First chapter by Friday');
+    await message(olga, 'First chapter by Friday', 'sent').waitFor();
+    for (const u of [pete, ruth]) {
+      await conversationItem(u, groupName).waitFor();
+      await openConversation(u, groupName);
+      await message(u, 'First chapter by Friday').waitFor();
+    }
+    for (const u of [olga, pete, ruth]) await waitText(u, 'chat-subtitle', 'Group · 3 members');
+
+    // The owner sees everyone, may remove the others, and may not leave.
+    await openMembers(olga);
+    assert.equal(await olga.page.getByTestId('member-item').count(), 3);
+    assert.equal(await memberItem(olga, 'You').getAttribute('data-role'), 'owner');
+    assert.equal((await memberItem(olga, 'You').getByTestId('member-role').textContent()).trim(), 'Owner');
+    assert.equal(await olga.page.getByTestId('remove-member-button').count(), 2);
+    assert.equal(await olga.page.getByTestId('leave-group-button').isVisible(), false);
+    assert.equal(await olga.page.getByTestId('members-owner-note').isVisible(), true);
+
+    await memberItem(olga, pete.nickname).getByTestId('remove-member-button').click();
+    await confirmAction(olga, `Remove ${pete.nickname}?`);
+    await waitFor('two members listed', async () => (await olga.page.getByTestId('member-item').count()) === 2);
+    assert.equal(await memberItem(olga, pete.nickname).count(), 0);
+    await waitText(olga, 'members-summary', '2 members');
+    await olga.page.keyboard.press('Escape');
+    await olga.page.getByTestId('members-dialog').waitFor({ state: 'hidden' });
+
+    // Pete, in the chat, sees at once that he is out, and who did it; what he had stays readable.
+    await expectRemoved(pete);
+    await pete.page.getByTestId('removed-detail').getByText(`${olga.nickname} removed you.`).waitFor();
+    await message(pete, 'First chapter by Friday').waitFor();
+    // The others see the group one smaller, live.
+    for (const u of [olga, ruth]) await waitText(u, 'chat-subtitle', 'Group · 2 members');
+
+    // The group goes on without him.
+    await send(ruth, 'Just us two now');
+    await message(olga, 'Just us two now').waitFor();
+
+    // After a reload Pete's chat still says so, from his stored data.
+    await pete.page.reload();
+    await pete.page.getByTestId('main-screen').waitFor();
+    await pete.page.getByTestId('chat-view').waitFor();
+    await message(pete, 'First chapter by Friday').waitFor();
+    await expectRemoved(pete);
+    assert.equal(await conversationItem(pete, groupName).getAttribute('data-removed'), 'true');
+    assert.equal(await message(pete, 'Just us two now').count(), 0);
+
+    await finish(olga, pete, ruth);
+  });
+
+  test('a member leaves the group; one removed while away learns it on return; the rest see the count', async () => {
+    const sue = await newUser('Sue');
+    const tom = await newUser('Tom', PHONE); // the phone layout: one pane, the same controls
+    const una = await newUser('Una');
+    const groupName = 'Road trip';
+    await createGroup(sue, groupName, [tom, una]);
+    await send(sue, 'Who is driving?');
+    await message(sue, 'Who is driving?', 'sent').waitFor();
+    for (const u of [tom, una]) {
+      await conversationItem(u, groupName).waitFor();
+      await openConversation(u, groupName);
+      await message(u, 'Who is driving?').waitFor();
+      await waitText(u, 'chat-subtitle', 'Group · 3 members');
+    }
+
+    // A plain member may not remove anyone, and may leave.
+    await openMembers(tom);
+    assert.equal(await tom.page.getByTestId('remove-member-button').count(), 0);
+    assert.equal(await tom.page.getByTestId('members-owner-note').isVisible(), false);
+    await tom.page.getByTestId('leave-group-button').click();
+    await confirmAction(tom, `Leave ${groupName}?`);
+    await tom.page.getByTestId('members-dialog').waitFor({ state: 'hidden' });
+    await expectRemoved(tom);
+    const notice = await tom.page.getByTestId('removed-notice').boundingBox();
+    assert.ok(notice && notice.y + notice.height <= PHONE.height + 1, `the notice is on screen: ${JSON.stringify(notice)}`);
+    await tom.page.getByTestId('removed-detail').getByText(/^You left\./).waitFor();
+    await message(tom, 'Who is driving?').waitFor();
+    for (const u of [sue, una]) await waitText(u, 'chat-subtitle', 'Group · 2 members');
+
+    // Una closes the app; Sue removes her meanwhile.
+    await una.page.close();
+    await openMembers(sue);
+    assert.equal(await sue.page.getByTestId('member-item').count(), 2);
+    await memberItem(sue, una.nickname).getByTestId('remove-member-button').click();
+    await confirmAction(sue, `Remove ${una.nickname}?`);
+    await waitText(sue, 'members-summary', '1 member');
+    await sue.page.keyboard.press('Escape');
+    await waitText(sue, 'chat-subtitle', 'Group · 1 member');
+
+    // Back, Una learns it as the SDK catches up: the chat is there to read, the composer is not.
+    una.page = await una.context.newPage();
+    watchPage(una, una.page);
+    await una.page.goto(server.url + '/');
+    await una.page.getByTestId('main-screen').waitFor();
+    await openConversation(una, groupName);
+    await message(una, 'Who is driving?').waitFor();
+    await expectRemoved(una);
+
+    await finish(sue, tom, una);
   });
 
   test('message text is shown as text, never run as HTML', async () => {
