@@ -19,6 +19,7 @@ func (c *Client) ConversationList(ctx context.Context, offset, count int) ([]Con
 	if offset < 0 {
 		return nil, errInvalid("negative offset")
 	}
+	s.listing.Store(true)
 	defer s.markListed()
 	convs, err := s.store.ConversationPage(ctx, offset, count)
 	if err != nil {

@@ -41,10 +41,14 @@ type session struct {
 	total  int64
 
 	// listed is closed once the app's first conversation list call
-	// returned, or firstListGrace after login: reads of the whole list
-	// wait for it, so the first screen is not queued behind them.
+	// returned, or firstListGrace after login if none started by then:
+	// reads of the whole list wait for it, so the first screen is not
+	// queued behind them.
 	listedInit, listedOnce sync.Once
 	listed                 chan struct{}
+	// listing is set when the app's first list call started: the grace
+	// then lasts until it returned, however long a busy page takes.
+	listing atomic.Bool
 
 	outbox outbox
 
@@ -179,6 +183,13 @@ func (s *session) run() {
 		select {
 		case <-s.listedCh():
 		case <-t.C:
+			if s.listing.Load() {
+				select {
+				case <-s.listedCh():
+				case <-s.ctx.Done():
+					return
+				}
+			}
 			s.markListed()
 		case <-s.ctx.Done():
 			return
@@ -374,7 +385,8 @@ func (s *session) applyFold(ctx context.Context, in foldInput) (foldResult, erro
 }
 
 // firstListGrace is how long after login the whole list waits for the
-// app's first page (see session.listed).
+// app's first page when the app has not asked for one (see
+// session.listed); once asked, it waits for the page.
 const firstListGrace = 500 * time.Millisecond
 
 func (s *session) listedCh() chan struct{} {
