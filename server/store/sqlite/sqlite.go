@@ -40,6 +40,7 @@ type Store struct {
 	blocked *sql.Stmt      // blockedSQL, on r
 	known   knownConvs
 	blocks  blockCache
+	ck      *checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -54,10 +55,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
 	// The writer's page cache is 64 MB rather than SQLite's 2 MB: a batch
 	// of messages touches pages all over the indexes, and each page not
-	// cached is a read from the file.
+	// cached is a read from the file. The checkpointer copies the WAL
+	// into the database beside it; the writer checkpoints only once the WAL
+	// holds 8,192 pages (32 MB), which happens when the checkpointer cannot
+	// finish while commits keep coming: the WAL starts over only after a
+	// complete checkpoint, so that bounds it.
 	w, err := sql.Open("sqlite", base+"?_txlock=immediate"+
 		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"+
-		"&_pragma=cache_size(-65536)")
+		"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(8192)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -86,6 +91,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
+	if s.ck, err = startCheckpointer(base); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -93,6 +102,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // last connection closes.
 func (s *Store) Close() error {
 	var errs []error
+	if s.ck != nil {
+		errs = append(errs, s.ck.close())
+	}
 	if s.blocked != nil {
 		errs = append(errs, s.blocked.Close())
 	}
