@@ -196,9 +196,18 @@ async function loginClient(page, name, userID, token, dbName) {
   );
 }
 
-/** Waits until fn(T, arg) is truthy in the page. */
+/**
+ * Waits until fn(arg), evaluated in the page, is truthy. fn may be async:
+ * page.waitForFunction would take the Promise it returns as truthy and stop
+ * waiting at once, so this polls with page.evaluate, which awaits it.
+ */
 async function until(page, fn, arg) {
-  await page.waitForFunction(fn, arg, { timeout: WAIT, polling: 50 });
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    if (await page.evaluate(fn, arg)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT} ms waiting for ${fn}`);
+    await delay(50);
+  }
 }
 
 async function connected(page, name) {
