@@ -53,13 +53,30 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		puts = append(puts, put{store, jv})
 		return nil
 	}
-	msgs := make([]*msgRecord, len(ch.Messages))
-	for i := range ch.Messages {
-		msgs[i] = newMsgRecord(&ch.Messages[i])
+	// Messages and conversations (nearly all of a catch-up) are written
+	// by hand-made appenders (encode.go), without json's reflection.
+	if len(ch.Conversations) > 0 {
+		b := []byte{'['}
+		for i := range ch.Conversations {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendConversationRecord(b, &ch.Conversations[i])
+		}
+		b = append(b, ']')
+		puts = append(puts, put{storeConversations, parseJSON(b)})
 	}
-	convs := make([]*convRecord, len(ch.Conversations))
-	for i := range ch.Conversations {
-		convs[i] = newConvRecord(&ch.Conversations[i])
+	if len(ch.Messages) > 0 {
+		b := make([]byte, 0, 400*len(ch.Messages))
+		b = append(b, '[')
+		for i := range ch.Messages {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendMessageRecord(b, &ch.Messages[i], true)
+		}
+		b = append(b, ']')
+		puts = append(puts, put{storeMessages, parseJSON(b)})
 	}
 	outbox := make([]*outboxRecord, len(ch.Outbox))
 	for i := range ch.Outbox {
@@ -73,8 +90,6 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		{storeUsers, len(ch.Users), ch.Users},
 		{storeFriends, len(ch.Friends), ch.Friends},
 		{storeGroups, len(ch.Groups), ch.Groups},
-		{storeConversations, len(convs), convs},
-		{storeMessages, len(msgs), msgs},
 		{storeOutbox, len(outbox), outbox},
 	} {
 		if err := add(p.store, p.n, p.v); err != nil {
@@ -145,24 +160,29 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 // Users returns the cached profiles among userIDs, in the order asked.
 func (s *Store) Users(ctx context.Context, userIDs []string) ([]core.User, error) {
 	var out []core.User
-	err := s.getByKeys(ctx, "users", storeUsers, userIDs, &out)
+	err := s.getByKeys(ctx, "users", storeUsers, userIDs, func(arr js.Value) error {
+		out = usersOfJS(arr)
+		return nil
+	})
 	return out, err
 }
 
 // Messages returns the stored messages among clientMsgIDs, in the order
 // asked.
 func (s *Store) Messages(ctx context.Context, clientMsgIDs []string) ([]core.Message, error) {
-	var recs []msgRecord
-	err := s.getByKeys(ctx, "messages", storeMessages, clientMsgIDs, &recs)
-	return msgsOf(recs), err
+	var out []core.Message
+	err := s.getByKeys(ctx, "messages", storeMessages, clientMsgIDs, func(arr js.Value) error {
+		out = messagesOfJS(arr)
+		return nil
+	})
+	return out, err
 }
 
-// getByKeys gets records by primary key and decodes those found, in the
-// order of keys, into out (a pointer to a slice). The found records are
-// gathered in one JS array and cross to Go with one JSON.stringify: one per
-// record cost a list of 1,000 conversations a quarter of a second for its
-// peers' profiles.
-func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, out any) error {
+// getByKeys gets records by primary key and hands those found, in the
+// order of keys, to decode as one JS array (one crossing per record cost a
+// list of 1,000 conversations a quarter of a second for its peers'
+// profiles).
+func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, decode func(js.Value) error) error {
 	if len(keys) == 0 {
 		_, done, err := s.begin(ctx)
 		if err != nil {
@@ -193,25 +213,25 @@ func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, 
 					found.Call("push", v)
 				}
 			}
-			return fromJS(found, out)
+			return decode(found)
 		}, nil
 	})
 }
 
 // all reads the records of a store in primary key order, or of an index
-// in index order (optionally within the key range made by query), into
-// out, with one getAll in one readonly transaction.
+// in index order (optionally within the key range made by query), with one
+// getAll in one readonly transaction, and hands the JS array to decode.
 //
 // go-indexeddb offers getAllKeys but not getAll; reading the keys and then
 // each record measured three times slower for a list of 200 conversations
 // (docs/benchmarks.md), so this one request goes to IndexedDB directly, on
 // the same connection.
-func (s *Store) all(ctx context.Context, op, store, index string, query func() (js.Value, error), out any) (err error) {
-	return s.allN(ctx, op, store, index, query, 0, out)
+func (s *Store) all(ctx context.Context, op, store, index string, query func() (js.Value, error), decode func(js.Value) error) (err error) {
+	return s.allN(ctx, op, store, index, query, 0, decode)
 }
 
 // allN is all of at most limit records (limit <= 0: every record).
-func (s *Store) allN(ctx context.Context, op, store, index string, query func() (js.Value, error), limit int, out any) (err error) {
+func (s *Store) allN(ctx context.Context, op, store, index string, query func() (js.Value, error), limit int, decode func(js.Value) error) (err error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
 		return err
@@ -231,7 +251,7 @@ func (s *Store) allN(ctx context.Context, op, store, index string, query func() 
 	if err != nil {
 		return wrapErr(op, err)
 	}
-	return wrapErr(op, fromJS(res, out))
+	return wrapErr(op, decode(res))
 }
 
 // getAll runs IDBObjectStore.getAll (or IDBIndex.getAll) of at most limit
@@ -300,38 +320,48 @@ func getAll(ctx context.Context, db js.Value, store, index string, query js.Valu
 // Friends returns the friend list ordered by UserID.
 func (s *Store) Friends(ctx context.Context) ([]core.User, error) {
 	var out []core.User
-	err := s.all(ctx, "friends", storeFriends, "", nil, &out)
+	err := s.all(ctx, "friends", storeFriends, "", nil, func(arr js.Value) error {
+		out = usersOfJS(arr)
+		return nil
+	})
 	return out, err
 }
 
 // Groups returns the joined groups ordered by GroupID.
 func (s *Store) Groups(ctx context.Context) ([]core.Group, error) {
 	var out []core.Group
-	err := s.all(ctx, "groups", storeGroups, "", nil, &out)
+	err := s.all(ctx, "groups", storeGroups, "", nil, func(arr js.Value) error {
+		eachRecord(arr, func(v js.Value) { out = append(out, groupOfJS(v)) })
+		return nil
+	})
 	return out, err
 }
 
 // Conversation returns one conversation or an error wrapping
 // core.ErrNotFound.
 func (s *Store) Conversation(ctx context.Context, conversationID string) (core.Conversation, error) {
-	var found []convRecord
-	err := s.getByKeys(ctx, "conversation", storeConversations, []string{conversationID}, &found)
+	var found []core.Conversation
+	err := s.getByKeys(ctx, "conversation", storeConversations, []string{conversationID}, func(arr js.Value) error {
+		found = conversationsOfJS(arr)
+		return nil
+	})
 	if err != nil {
 		return core.Conversation{}, err
 	}
 	if len(found) == 0 {
 		return core.Conversation{}, wrapErr("conversation "+conversationID, core.ErrNotFound)
 	}
-	return found[0].conversation(), nil
+	return found[0], nil
 }
 
 // Conversations returns every conversation ordered by ConversationID.
 func (s *Store) Conversations(ctx context.Context) ([]core.Conversation, error) {
-	var recs []convRecord
-	if err := s.all(ctx, "conversations", storeConversations, "", nil, &recs); err != nil {
-		return nil, err
-	}
-	return convsOf(recs), nil
+	var out []core.Conversation
+	err := s.all(ctx, "conversations", storeConversations, "", nil, func(arr js.Value) error {
+		out = conversationsOfJS(arr)
+		return nil
+	})
+	return out, err
 }
 
 // ConversationPage returns up to count conversations from offset in the
@@ -343,22 +373,15 @@ func (s *Store) ConversationPage(ctx context.Context, offset, count int) ([]core
 	if count > 0 {
 		limit = offset + count
 	}
-	var recs []convRecord
-	if err := s.allN(ctx, "conversationPage", storeConversations, indexList, nil, limit, &recs); err != nil {
-		return nil, err
-	}
-	if offset >= len(recs) {
-		return nil, nil
-	}
-	return convsOf(recs[offset:]), nil
-}
-
-func convsOf(recs []convRecord) []core.Conversation {
-	out := make([]core.Conversation, len(recs))
-	for i := range recs {
-		out[i] = recs[i].conversation()
-	}
-	return out
+	var out []core.Conversation
+	err := s.allN(ctx, "conversationPage", storeConversations, indexList, nil, limit, func(arr js.Value) error {
+		n := arr.Length()
+		for i := offset; i < n; i++ {
+			out = append(out, conversationOfJS(arr.Index(i)))
+		}
+		return nil
+	})
+	return out, err
 }
 
 // MessagesBySeq returns a conversation's messages with fromSeq <= seq <=
@@ -375,34 +398,29 @@ func (s *Store) MessagesBySeq(ctx context.Context, conversationID string, fromSe
 		done()
 		return nil, nil
 	}
-	var recs []msgRecord
+	var out []core.Message
 	err := s.all(ctx, "messagesBySeq", storeMessages, indexConvSeq, func() (js.Value, error) {
 		return bound([]any{conversationID, fromSeq}, []any{conversationID, toSeq})
-	}, &recs)
-	return msgsOf(recs), err
+	}, func(arr js.Value) error {
+		out = messagesOfJS(arr)
+		return nil
+	})
+	return out, err
 }
 
 // UnsentMessages returns a conversation's messages without a seq, by
 // CreateTime then ClientMsgID, through the unsent index.
 func (s *Store) UnsentMessages(ctx context.Context, conversationID string) ([]core.Message, error) {
-	var recs []msgRecord
+	var out []core.Message
 	err := s.all(ctx, "unsentMessages", storeMessages, indexUnsent, func() (js.Value, error) {
 		// [id] sorts before every [id, …]; [id, []] after every
 		// [id, number, …], since arrays sort after numbers.
 		return bound([]any{conversationID}, []any{conversationID, []any{}})
-	}, &recs)
-	return msgsOf(recs), err
-}
-
-func msgsOf(recs []msgRecord) []core.Message {
-	if len(recs) == 0 {
+	}, func(arr js.Value) error {
+		out = messagesOfJS(arr)
 		return nil
-	}
-	out := make([]core.Message, len(recs))
-	for i := range recs {
-		out[i] = recs[i].message()
-	}
-	return out
+	})
+	return out, err
 }
 
 // bound builds IDBKeyRange.bound(lower, upper) from Go values.
@@ -421,7 +439,10 @@ func bound(lower, upper []any) (js.Value, error) {
 // Outbox returns the entries by Order, then ClientMsgID.
 func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
 	var out []core.OutboxEntry
-	err := s.all(ctx, "outbox", storeOutbox, indexOrder, nil, &out)
+	err := s.all(ctx, "outbox", storeOutbox, indexOrder, nil, func(arr js.Value) error {
+		eachRecord(arr, func(v js.Value) { out = append(out, outboxEntryOfJS(v)) })
+		return nil
+	})
 	return out, err
 }
 

@@ -30,14 +30,6 @@ func newMsgRecord(m *core.Message) *msgRecord {
 	return r
 }
 
-func (r *msgRecord) message() core.Message {
-	m := r.Message
-	if r.Content != "" {
-		m.Content = []byte(r.Content)
-	}
-	return m
-}
-
 // convRecord is a stored conversation.
 type convRecord struct {
 	core.Conversation
@@ -50,11 +42,17 @@ type convRecord struct {
 // (core.SortConversations): [0 if pinned else 1, -activity,
 // conversationID], so a page is the first records of the index.
 func listKey(c *core.Conversation) []any {
-	pinned := 1
+	pinned, negActivity, id := listKeyParts(c)
+	return []any{pinned, negActivity, id}
+}
+
+// listKeyParts are listKey's three parts.
+func listKeyParts(c *core.Conversation) (pinned int, negActivity int64, conversationID string) {
+	pinned = 1
 	if c.IsPinned {
 		pinned = 0
 	}
-	return []any{pinned, -c.Activity(), c.ConversationID}
+	return pinned, -c.Activity(), c.ConversationID
 }
 
 func newConvRecord(c *core.Conversation) *convRecord {
@@ -67,15 +65,6 @@ func newConvRecord(c *core.Conversation) *convRecord {
 	}
 	r.List = listKey(c)
 	return r
-}
-
-func (r *convRecord) conversation() core.Conversation {
-	c := r.Conversation
-	if r.LatestMessage != nil {
-		m := r.LatestMessage.message()
-		c.LatestMessage = &m
-	}
-	return c
 }
 
 // outboxRecord is a stored outbox entry.

@@ -1,0 +1,162 @@
+//go:build js
+
+package indexdb
+
+import (
+	"syscall/js"
+
+	"parley/core"
+	"parley/protocol"
+)
+
+// The record decoders below read a stored record's fields straight from
+// the JS object instead of JSON.stringify then json.Unmarshal. Besides the
+// stringify, that skips encoding/json's reflection: in a Go runtime a few
+// hundred milliseconds old, building json's decoders for these types cost
+// the first page of the conversation list about 150 ms (docs/benchmarks.md).
+// They read the fields the JSON encoding of the record writes (newMsgRecord,
+// newConvRecord and core's json tags); TestRecordDecodersCoverEveryField
+// fails when core gains a field they do not read.
+
+// jsString is a string field, "" when absent or not a string.
+func jsString(v js.Value, key string) string {
+	f := v.Get(key)
+	if f.Type() != js.TypeString {
+		return ""
+	}
+	return f.String()
+}
+
+// jsInt is an integer field, 0 when absent or not a number. Stored numbers
+// came from int64s that JSON.parse made doubles; all fit in 2^53.
+func jsInt(v js.Value, key string) int64 {
+	f := v.Get(key)
+	if f.Type() != js.TypeNumber {
+		return 0
+	}
+	return int64(f.Float())
+}
+
+func jsBool(v js.Value, key string) bool {
+	return v.Get(key).Type() == js.TypeBoolean && v.Get(key).Bool()
+}
+
+// eachRecord calls fn with every element of the JS array arr (nothing
+// when arr is undefined or null).
+func eachRecord(arr js.Value, fn func(js.Value)) {
+	if arr.IsUndefined() || arr.IsNull() {
+		return
+	}
+	n := arr.Length()
+	for i := 0; i < n; i++ {
+		fn(arr.Index(i))
+	}
+}
+
+// messageOfJS decodes a stored message record (msgRecord's JSON).
+func messageOfJS(v js.Value) core.Message {
+	m := core.Message{
+		ClientMsgID:    jsString(v, "clientMsgID"),
+		ServerMsgID:    jsString(v, "serverMsgID"),
+		ConversationID: jsString(v, "conversationID"),
+		Seq:            jsInt(v, "seq"),
+		SendID:         jsString(v, "sendID"),
+		RecvID:         jsString(v, "recvID"),
+		GroupID:        jsString(v, "groupID"),
+		SessionType:    protocol.SessionType(jsString(v, "sessionType")),
+		ContentType:    jsString(v, "contentType"),
+		Text:           jsString(v, "text"),
+		SendTime:       jsInt(v, "sendTime"),
+		CreateTime:     jsInt(v, "createTime"),
+		Status:         core.MessageStatus(jsString(v, "status")),
+		ErrorCode:      protocol.Code(jsString(v, "errorCode")),
+	}
+	// Content is stored as a string holding the raw JSON (msgRecord).
+	if c := jsString(v, "content"); c != "" {
+		m.Content = []byte(c)
+	}
+	return m
+}
+
+// conversationOfJS decodes a stored conversation record (convRecord's
+// JSON).
+func conversationOfJS(v js.Value) core.Conversation {
+	c := core.Conversation{
+		ConversationID: jsString(v, "conversationID"),
+		SessionType:    protocol.SessionType(jsString(v, "sessionType")),
+		UserID:         jsString(v, "userID"),
+		GroupID:        jsString(v, "groupID"),
+		ShowName:       jsString(v, "showName"),
+		FaceURL:        jsString(v, "faceURL"),
+		UnreadCount:    jsInt(v, "unreadCount"),
+		IsPinned:       jsBool(v, "isPinned"),
+		DraftText:      jsString(v, "draftText"),
+		UpdatedAt:      jsInt(v, "updatedAt"),
+		MaxSeq:         jsInt(v, "maxSeq"),
+		MinSeq:         jsInt(v, "minSeq"),
+		ReadSeq:        jsInt(v, "readSeq"),
+		ServerReadSeq:  jsInt(v, "serverReadSeq"),
+		LocalMaxSeq:    jsInt(v, "localMaxSeq"),
+		Version:        jsInt(v, "version"),
+		Removed:        jsBool(v, "removed"),
+	}
+	if lm := v.Get("latestMessage"); lm.Type() == js.TypeObject {
+		m := messageOfJS(lm)
+		c.LatestMessage = &m
+	}
+	return c
+}
+
+// userOfJS decodes a stored profile.
+func userOfJS(v js.Value) core.User {
+	return core.User{
+		UserID:   jsString(v, "userID"),
+		Username: jsString(v, "username"),
+		Nickname: jsString(v, "nickname"),
+		FaceURL:  jsString(v, "faceURL"),
+	}
+}
+
+func messagesOfJS(arr js.Value) []core.Message {
+	var out []core.Message
+	eachRecord(arr, func(v js.Value) { out = append(out, messageOfJS(v)) })
+	return out
+}
+
+func conversationsOfJS(arr js.Value) []core.Conversation {
+	var out []core.Conversation
+	eachRecord(arr, func(v js.Value) { out = append(out, conversationOfJS(v)) })
+	return out
+}
+
+func usersOfJS(arr js.Value) []core.User {
+	var out []core.User
+	eachRecord(arr, func(v js.Value) { out = append(out, userOfJS(v)) })
+	return out
+}
+
+// groupOfJS decodes a stored group.
+func groupOfJS(v js.Value) core.Group {
+	return core.Group{
+		GroupID:     jsString(v, "groupID"),
+		Name:        jsString(v, "name"),
+		FaceURL:     jsString(v, "faceURL"),
+		OwnerUserID: jsString(v, "ownerUserID"),
+		MemberCount: int(jsInt(v, "memberCount")),
+		CreateTime:  jsInt(v, "createTime"),
+	}
+}
+
+// outboxEntryOfJS decodes a stored outbox entry (outboxRecord's JSON).
+func outboxEntryOfJS(v js.Value) core.OutboxEntry {
+	return core.OutboxEntry{
+		ClientMsgID:    jsString(v, "clientMsgID"),
+		ConversationID: jsString(v, "conversationID"),
+		RecvID:         jsString(v, "recvID"),
+		GroupID:        jsString(v, "groupID"),
+		Order:          jsInt(v, "order"),
+		EnqueuedAt:     jsInt(v, "enqueuedAt"),
+		Attempts:       int(jsInt(v, "attempts")),
+		LastError:      jsString(v, "lastError"),
+	}
+}
