@@ -253,6 +253,18 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 	go func() { defer wg.Done(); s.heartbeat(w) }()
 	go func() {
 		defer wg.Done()
+		// A page of the list the app has asked for goes first: in a
+		// browser the catch-up's requests and records run on the page's
+		// one thread, and its first request would pay the runtime's first
+		// uses of encoding/json (~300 ms profiled) before the page. An app
+		// that has not asked for a page is not waited for.
+		if s.listing.Load() {
+			select {
+			case <-s.listedCh():
+			case <-w.ctx.Done():
+				return
+			}
+		}
 		if err := s.catchUp(w); err != nil {
 			s.cfg.Logger.Warn("catch-up failed", "err", err)
 			w.close(err)
