@@ -67,6 +67,10 @@ func (s *Store) appendBatch(ctx context.Context, tx *sql.Tx, msgs []store.NewMes
 	byConv := map[string]*convBatch{}
 	var created []string
 
+	stored, err := storedMessages(ctx, q, msgs)
+	if err != nil {
+		return nil, nil, err
+	}
 	for i := range msgs {
 		nm := &msgs[i]
 		key := msgKey{nm.SendID, nm.ClientMsgID}
@@ -74,13 +78,9 @@ func (s *Store) appendBatch(ctx context.Context, tx *sql.Tx, msgs []store.NewMes
 			dupOf[i] = j
 			continue
 		}
-		orig, err := scanMessage(q.get(stmtDup).QueryRowContext(ctx, nm.SendID, nm.ClientMsgID))
-		if err == nil {
+		if orig, ok := stored[key]; ok {
 			res[i] = store.AppendResult{Message: orig, Duplicate: true}
 			continue
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, err
 		}
 		m := nm.Message()
 		if nm.GroupID != "" {
@@ -116,39 +116,45 @@ func (s *Store) appendBatch(ctx context.Context, tx *sql.Tx, msgs []store.NewMes
 		res[i] = store.AppendResult{Message: m}
 	}
 
+	if len(convs) == 0 {
+		for i, j := range dupOf {
+			res[i] = store.AppendResult{Message: res[j].Message, Duplicate: true}
+		}
+		return res, created, nil
+	}
+	// The seqs are assigned here, in the transaction that stores the
+	// messages: each conversation's counter moves by its number of new
+	// messages.
+	maxSeq, err := bumpSeqs(ctx, q, convs, res)
+	if err != nil {
+		return nil, nil, err
+	}
+	var newMsgs []*protocol.Message // in conversation and seq order
 	for _, cb := range convs {
-		// The seqs are assigned here, in the transaction that stores the
-		// messages.
-		last := &res[cb.msgs[len(cb.msgs)-1]].Message
-		var maxSeq int64
-		if err := q.get(stmtBumpSeq).QueryRowContext(ctx, len(cb.msgs), last.SendTime, cb.id).Scan(&maxSeq); err != nil {
-			return nil, nil, err
-		}
-		var recipients []string
 		if cb.groupID != "" {
-			recipients = members[cb.groupID]
-		} else {
-			recipients = []string{cb.users[0]}
-			if cb.users[1] != cb.users[0] {
-				recipients = append(recipients, cb.users[1])
-			}
+			cb.users = members[cb.groupID]
+		} else if cb.users[1] == cb.users[0] {
+			cb.users = cb.users[:1]
 		}
-		seq := maxSeq - int64(len(cb.msgs))
+		seq, ok := maxSeq[cb.id]
+		if !ok {
+			return nil, nil, fmt.Errorf("conversation %q has no row", cb.id)
+		}
+		seq -= int64(len(cb.msgs))
 		for _, i := range cb.msgs {
 			seq++
 			m := &res[i].Message
 			m.Seq = seq
-			res[i].Recipients = slices.Clone(recipients)
+			res[i].Recipients = slices.Clone(cb.users)
 			cb.lastRead[m.SendID] = seq
-			_, err := q.get(stmtInsert).ExecContext(ctx, m.ConversationID, m.Seq, m.ServerMsgID, m.ClientMsgID, m.SendID, m.RecvID, m.GroupID,
-				m.SessionType, m.ContentType, []byte(m.Content), m.SendTime, m.CreateTime)
-			if err != nil {
-				return nil, nil, err
-			}
+			newMsgs = append(newMsgs, m)
 		}
-		if err := stampMembers(ctx, q, cb, last.SendTime); err != nil {
-			return nil, nil, err
-		}
+	}
+	if err := stampMembers(ctx, q, convs, res); err != nil {
+		return nil, nil, err
+	}
+	if err := insertMessages(ctx, q, newMsgs); err != nil {
+		return nil, nil, err
 	}
 	for i, j := range dupOf {
 		res[i] = store.AppendResult{Message: res[j].Message, Duplicate: true}
@@ -158,6 +164,71 @@ func (s *Store) appendBatch(ctx context.Context, tx *sql.Tx, msgs []store.NewMes
 
 // msgKey is the idempotency key of a message.
 type msgKey struct{ sendID, clientMsgID string }
+
+// storedMessages returns the messages already stored under the keys of
+// msgs, looked up a chunk of keys per statement (stmtDup).
+func storedMessages(ctx context.Context, q *txStmts, msgs []store.NewMessage) (map[msgKey]protocol.Message, error) {
+	keys := make([]msgKey, 0, len(msgs))
+	seen := make(map[msgKey]bool, len(msgs))
+	for i := range msgs {
+		k := msgKey{msgs[i].SendID, msgs[i].ClientMsgID}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	found := map[msgKey]protocol.Message{}
+	args := make([]any, 0, 2*min(len(keys), chunkSizes[numChunks-1]))
+	for len(keys) > 0 {
+		c := paddedChunk(len(keys))
+		size := chunkSizes[c]
+		args = args[:0]
+		for j := range size {
+			// A chunk larger than what is left repeats the last key.
+			k := keys[min(j, len(keys)-1)]
+			args = append(args, k.sendID, k.clientMsgID)
+		}
+		keys = keys[min(size, len(keys)):]
+		if err := scanStored(ctx, q.get(stmtDup+stmtID(c)), args, found); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+func scanStored(ctx context.Context, st *sql.Stmt, args []any, found map[msgKey]protocol.Message) error {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return err
+		}
+		found[msgKey{m.SendID, m.ClientMsgID}] = m
+	}
+	return rows.Err()
+}
+
+// insertMessages inserts msgs, a chunk per statement (stmtInsert).
+func insertMessages(ctx context.Context, q *txStmts, msgs []*protocol.Message) error {
+	args := make([]any, 0, 12*min(len(msgs), chunkSizes[numChunks-1]))
+	for len(msgs) > 0 {
+		c := exactChunk(len(msgs))
+		args = args[:0]
+		for _, m := range msgs[:chunkSizes[c]] {
+			args = append(args, m.ConversationID, m.Seq, m.ServerMsgID, m.ClientMsgID, m.SendID, m.RecvID, m.GroupID,
+				m.SessionType, m.ContentType, []byte(m.Content), m.SendTime, m.CreateTime)
+		}
+		msgs = msgs[chunkSizes[c]:]
+		if _, err := q.get(stmtInsert+stmtID(c)).ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // ensureConv creates nm's conversation and, for a one-to-one one, both
 // users' states, where missing.
@@ -175,42 +246,115 @@ func ensureConv(ctx context.Context, q *txStmts, m *protocol.Message, nm *store.
 	return err
 }
 
-// stampMembers bumps the change version of every member of cb's
-// conversation once and stamps their state with it; each sender's read
-// seq moves to their last new message.
-func stampMembers(ctx context.Context, q *txStmts, cb *convBatch, now int64) error {
-	// Two senders go in the one statement (all a one-to-one conversation
-	// can have); a group's further senders get a statement each.
-	senders := make([]string, 0, len(cb.lastRead))
-	for u := range cb.lastRead {
-		senders = append(senders, u)
-	}
-	slices.Sort(senders)
-	s0, s1 := senders[0], senders[0]
-	if len(senders) > 1 {
-		s1 = senders[1]
-	}
-	if cb.groupID == "" {
-		if _, err := q.get(stmtBumpUsers).ExecContext(ctx, cb.users[0], cb.users[1]); err != nil {
-			return err
+// bumpSeqs moves the seq counter of each conversation of convs by its
+// number of new messages and returns the new max seqs.
+func bumpSeqs(ctx context.Context, q *txStmts, convs []*convBatch, res []store.AppendResult) (map[string]int64, error) {
+	maxSeq := make(map[string]int64, len(convs))
+	args := make([]any, 0, 3*chunkSizes[numChunks-1])
+	for len(convs) > 0 {
+		c := exactChunk(len(convs))
+		args = args[:0]
+		for _, cb := range convs[:chunkSizes[c]] {
+			last := &res[cb.msgs[len(cb.msgs)-1]].Message
+			args = append(args, cb.id, len(cb.msgs), last.SendTime)
 		}
-		_, err := q.get(stmtStampSingle).ExecContext(ctx, s0, cb.lastRead[s0], s1, cb.lastRead[s1], now, cb.id, cb.users[0], cb.users[1])
+		convs = convs[chunkSizes[c]:]
+		rows, err := q.get(stmtBumpSeq+stmtID(c)).QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			var seq int64
+			if err := rows.Scan(&id, &seq); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			maxSeq[id] = seq
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, err
+		}
+	}
+	return maxSeq, nil
+}
+
+// stampMembers bumps the change version of every member of each
+// conversation of convs once per conversation, in the order the
+// conversations first appear in the batch (as the PostgreSQL store does),
+// and stamps the member's state with it; each sender's read seq moves to
+// their last new message. Each user's counter moves once by the number of
+// their conversations in the batch (RETURNING the new value), so that the
+// versions in between are counted here; the states are then written with
+// one statement per chunk of rows.
+func stampMembers(ctx context.Context, q *txStmts, convs []*convBatch, res []store.AppendResult) error {
+	var users []string
+	count := map[string]int64{}
+	for _, cb := range convs {
+		for _, u := range cb.users {
+			if count[u] == 0 {
+				users = append(users, u)
+			}
+			count[u]++
+		}
+	}
+	// next[u] is the version of u's next conversation; absent: no such user.
+	next := make(map[string]int64, len(users))
+	args := make([]any, 0, 2*chunkSizes[numChunks-1])
+	for len(users) > 0 {
+		c := exactChunk(len(users))
+		args = args[:0]
+		for _, u := range users[:chunkSizes[c]] {
+			args = append(args, u, count[u])
+		}
+		users = users[chunkSizes[c]:]
+		rows, err := q.get(stmtBumpVersions+stmtID(c)).QueryContext(ctx, args...)
 		if err != nil {
 			return err
 		}
-	} else {
-		if _, err := q.get(stmtBumpGroup).ExecContext(ctx, cb.groupID); err != nil {
-			return err
+		for rows.Next() {
+			var id string
+			var v int64
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			next[id] = v - count[id] + 1
 		}
-		_, err := q.get(stmtStampGroup).ExecContext(ctx, s0, cb.lastRead[s0], s1, cb.lastRead[s1], now, cb.id, cb.groupID)
-		if err != nil {
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
 	}
-	for _, u := range senders[min(2, len(senders)):] {
-		if _, err := q.get(stmtSetRead).ExecContext(ctx, cb.lastRead[u], u, cb.id); err != nil {
+	// One row per member and conversation: user, conversation, version
+	// (nil: no such user, unchanged), read seq (nil: unchanged), time.
+	var stamps []any
+	for _, cb := range convs {
+		now := res[cb.msgs[len(cb.msgs)-1]].Message.SendTime
+		for _, u := range cb.users {
+			var v, read any
+			if n, ok := next[u]; ok {
+				v = n
+				next[u] = n + 1
+			}
+			if seq, ok := cb.lastRead[u]; ok {
+				read = seq
+			}
+			stamps = append(stamps, u, cb.id, v, read, now)
+		}
+	}
+	return execChunks(ctx, q, stmtStamp, stamps, 5)
+}
+
+// execChunks runs the run of statements first (see stmtID) over args,
+// cols arguments per row, the largest chunks first.
+func execChunks(ctx context.Context, q *txStmts, first stmtID, args []any, cols int) error {
+	for n := len(args) / cols; n > 0; n = len(args) / cols {
+		c := exactChunk(n)
+		k := chunkSizes[c] * cols
+		if _, err := q.get(first+stmtID(c)).ExecContext(ctx, args[:k]...); err != nil {
 			return err
 		}
+		args = args[k:]
 	}
 	return nil
 }

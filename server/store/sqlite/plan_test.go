@@ -36,3 +36,38 @@ func TestSyncUsesVersionIndex(t *testing.T) {
 		t.Fatalf("plan:\n%s\nwant %q", plan.String(), want)
 	}
 }
+
+// TestDuplicateCheckUsesIndex guards the batch duplicate check: each key
+// of the multi-row statement must be a search of the (send_id,
+// client_msg_id) index, not a scan of the messages.
+func TestDuplicateCheckUsesIndex(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for k, size := range chunkSizes {
+		args := make([]any, 2*size)
+		for i := range args {
+			args[i] = "x"
+		}
+		rows, err := s.w.QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmtSQL(stmtDup+stmtID(k)), args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan strings.Builder
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(detail + "\n")
+		}
+		rows.Close()
+		if strings.Contains(plan.String(), "SCAN messages") || !strings.Contains(plan.String(), "SEARCH messages USING INDEX") {
+			t.Fatalf("%d keys, plan:\n%s", size, plan.String())
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -14,34 +15,91 @@ import (
 type stmtID int
 
 const (
-	stmtDup stmtID = iota
-	stmtMembers
+	stmtMembers stmtID = iota
 	stmtEnsureConv
 	stmtEnsureState
-	stmtBumpSeq
-	stmtInsert
-	stmtBumpUsers
-	stmtStampSingle
-	stmtBumpGroup
-	stmtStampGroup
-	stmtSetRead
-	numStmts
+	// Each of the following is a run of numChunks statements: stmtX+k
+	// handles chunkSizes[k] rows at once, so that a batch's writes are a
+	// few statements per table rather than some per message or per
+	// conversation.
+	stmtDup                                         // stored messages by idempotency key (padded: a repeated key is harmless)
+	stmtInsert       = stmtDup + numChunks          // new messages
+	stmtBumpSeq      = stmtInsert + numChunks       // conversations' seq counters, RETURNING the new max_seq
+	stmtBumpVersions = stmtBumpSeq + numChunks      // users' change versions, RETURNING the new ones
+	stmtStamp        = stmtBumpVersions + numChunks // members' states: version, read seq, update time
+	numStmts         = stmtStamp + numChunks
 )
+
+// chunkSizes are the row counts of the multi-row statements, smallest
+// first. A fixed set keeps them prepared once; a batch is cut into them.
+var chunkSizes = [numChunks]int{1, 4, 16, 64}
+
+const numChunks = 4
+
+// paddedChunk returns the index in chunkSizes of the statement that reads
+// the first of n remaining keys: the smallest that holds all n (the unused
+// places repeat a key), else the largest.
+func paddedChunk(n int) int {
+	for k, size := range chunkSizes {
+		if size >= n {
+			return k
+		}
+	}
+	return numChunks - 1
+}
+
+// exactChunk returns the index in chunkSizes of the largest statement
+// that n remaining rows fill: writes cannot be padded.
+func exactChunk(n int) int {
+	for k := numChunks - 1; k > 0; k-- {
+		if chunkSizes[k] <= n {
+			return k
+		}
+	}
+	return 0
+}
+
+// valueRows returns n parenthesised groups of cols placeholders.
+func valueRows(n, cols int) string {
+	one := "(" + placeholders(cols) + ")"
+	return strings.Repeat(one+", ", n-1) + one
+}
 
 // stmtSQL returns the text of statement id.
 func stmtSQL(id stmtID) string {
-	// The state of each member is stamped with the member's new change
-	// version; the (at most two) senders in the statement get their read
-	// seq moved, a group's further senders get stmtSetRead each.
-	const stamp = `UPDATE user_conversations SET
-			version = COALESCE((SELECT change_version FROM users u WHERE u.user_id = user_conversations.user_id), version),
-			read_seq = CASE user_id WHEN ? THEN ? WHEN ? THEN ? ELSE read_seq END,
-			update_time = ?
-		WHERE conversation_id = ? AND user_id IN `
-	const groupMembers = `(SELECT user_id FROM group_members WHERE group_id = ?)`
+	// The multi-row writes join their rows from a VALUES list (columns
+	// column1, column2, …) by primary key.
+	run := func(first stmtID) (int, bool) {
+		if id >= first && id < first+numChunks {
+			return chunkSizes[id-first], true
+		}
+		return 0, false
+	}
+	if n, ok := run(stmtDup); ok {
+		return `SELECT ` + msgCols + ` FROM messages WHERE (send_id, client_msg_id) IN (VALUES ` + valueRows(n, 2) + `)`
+	}
+	if n, ok := run(stmtInsert); ok {
+		return `INSERT INTO messages (` + msgCols + `) VALUES ` + valueRows(n, 12)
+	}
+	if n, ok := run(stmtBumpSeq); ok {
+		// v: conversation, new messages, update time.
+		return `UPDATE conversations SET max_seq = max_seq + v.column2, update_time = v.column3
+			FROM (VALUES ` + valueRows(n, 3) + `) AS v WHERE conversations.conversation_id = v.column1
+			RETURNING conversations.conversation_id, conversations.max_seq`
+	}
+	if n, ok := run(stmtBumpVersions); ok {
+		// v: user, conversations of the batch the user is a member of.
+		return `UPDATE users SET change_version = change_version + v.column2
+			FROM (VALUES ` + valueRows(n, 2) + `) AS v WHERE users.user_id = v.column1
+			RETURNING users.user_id, users.change_version`
+	}
+	if n, ok := run(stmtStamp); ok {
+		// v: user, conversation, version, read seq (NULL: unchanged), update time.
+		return `UPDATE user_conversations SET version = COALESCE(v.column3, version), read_seq = COALESCE(v.column4, read_seq), update_time = v.column5
+			FROM (VALUES ` + valueRows(n, 5) + `) AS v
+			WHERE user_conversations.user_id = v.column1 AND user_conversations.conversation_id = v.column2`
+	}
 	switch id {
-	case stmtDup:
-		return `SELECT ` + msgCols + ` FROM messages WHERE send_id = ? AND client_msg_id = ?`
 	case stmtMembers:
 		return `SELECT user_id FROM group_members WHERE group_id = ?`
 	case stmtEnsureConv:
@@ -51,20 +109,6 @@ func stmtSQL(id stmtID) string {
 		return `INSERT OR IGNORE INTO user_conversations
 			(user_id, conversation_id, session_type, peer_user_id, min_seq, version, update_time)
 			VALUES (?, ?, ?, ?, 1, 0, ?)`
-	case stmtBumpSeq:
-		return `UPDATE conversations SET max_seq = max_seq + ?, update_time = ? WHERE conversation_id = ? RETURNING max_seq`
-	case stmtInsert:
-		return `INSERT INTO messages (` + msgCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	case stmtBumpUsers:
-		return `UPDATE users SET change_version = change_version + 1 WHERE user_id IN (?, ?)`
-	case stmtStampSingle:
-		return stamp + `(?, ?)`
-	case stmtBumpGroup:
-		return `UPDATE users SET change_version = change_version + 1 WHERE user_id IN ` + groupMembers
-	case stmtStampGroup:
-		return stamp + groupMembers
-	case stmtSetRead:
-		return `UPDATE user_conversations SET read_seq = ? WHERE user_id = ? AND conversation_id = ?`
 	}
 	panic(fmt.Sprintf("sqlite: no statement %d", id))
 }
