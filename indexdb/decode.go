@@ -10,10 +10,12 @@ import (
 )
 
 // The record decoders below read a stored record's fields straight from
-// the JS object instead of JSON.stringify then json.Unmarshal. Besides the
-// stringify, that skips encoding/json's reflection: in a Go runtime a few
-// hundred milliseconds old, building json's decoders for these types cost
-// the first page of the conversation list about 150 ms (docs/benchmarks.md).
+// the JS object instead of JSON.stringify then json.Unmarshal, for reads of
+// up to directDecodeLimit records (a page of the list, its peers'
+// profiles, messages). That skips encoding/json's reflection: in a Go
+// runtime a few hundred milliseconds old, building json's decoders for
+// these types cost the first page of the conversation list about 150 ms
+// (docs/benchmarks.md).
 // They read the fields the JSON encoding of the record writes (newMsgRecord,
 // newConvRecord and core's json tags); TestRecordDecodersCoverEveryField
 // fails when core gains a field they do not read.
@@ -117,22 +119,62 @@ func userOfJS(v js.Value) core.User {
 	}
 }
 
-func messagesOfJS(arr js.Value) []core.Message {
-	var out []core.Message
-	eachRecord(arr, func(v js.Value) { out = append(out, messageOfJS(v)) })
-	return out
+// directDecodeLimit is the most records decoded field by field. Each
+// string field read is a crossing into JavaScript and a copy (about
+// 0.2-0.4 ms per conversation record profiled under load), which beats
+// JSON.stringify and json.Unmarshal for a page (no reflection to set up)
+// but not for the whole list of 1,000 conversations, read after the first
+// page, when json's decoders are worth building.
+const directDecodeLimit = 100
+
+// viaJSON decodes the JS array arr into a slice of R with one
+// JSON.stringify and json.Unmarshal, converting each with conv.
+func viaJSON[R, T any](arr js.Value, conv func(*R) T) ([]T, error) {
+	var recs []R
+	if err := fromJS(arr, &recs); err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	out := make([]T, len(recs))
+	for i := range recs {
+		out[i] = conv(&recs[i])
+	}
+	return out, nil
 }
 
-func conversationsOfJS(arr js.Value) []core.Conversation {
-	var out []core.Conversation
-	eachRecord(arr, func(v js.Value) { out = append(out, conversationOfJS(v)) })
-	return out
+// decodeAll decodes the records of the JS array arr from offset on:
+// field by field up to directDecodeLimit records, through JSON beyond.
+func decodeAll[R, T any](arr js.Value, offset int, direct func(js.Value) T, conv func(*R) T) ([]T, error) {
+	if arr.IsUndefined() || arr.IsNull() {
+		return nil, nil
+	}
+	n := arr.Length()
+	if n-offset > directDecodeLimit {
+		out, err := viaJSON(arr, conv)
+		if err != nil || offset >= len(out) {
+			return nil, err
+		}
+		return out[offset:], nil
+	}
+	var out []T
+	for i := offset; i < n; i++ {
+		out = append(out, direct(arr.Index(i)))
+	}
+	return out, nil
 }
 
-func usersOfJS(arr js.Value) []core.User {
-	var out []core.User
-	eachRecord(arr, func(v js.Value) { out = append(out, userOfJS(v)) })
-	return out
+func messagesOfJS(arr js.Value) ([]core.Message, error) {
+	return decodeAll(arr, 0, messageOfJS, (*msgRecord).message)
+}
+
+func conversationsOfJS(arr js.Value, offset int) ([]core.Conversation, error) {
+	return decodeAll(arr, offset, conversationOfJS, (*convRecord).conversation)
+}
+
+func usersOfJS(arr js.Value) ([]core.User, error) {
+	return decodeAll(arr, 0, userOfJS, func(u *core.User) core.User { return *u })
 }
 
 // groupOfJS decodes a stored group.

@@ -5,6 +5,7 @@ package indexdb
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strconv"
 	"syscall/js"
@@ -166,4 +167,50 @@ func sameJSON(t *testing.T, what string, got []byte, rec any) {
 	if a, b := parse.Call("stringify", parseJSON(got)).String(), parse.Call("stringify", parseJSON(want)).String(); a != b {
 		t.Errorf("%s: JSON.parse differs:\n got %s\nwant %s", what, a, b)
 	}
+}
+
+// TestRecordDecodersThroughJSON covers the other path: reads of more than
+// directDecodeLimit records decode through JSON.
+func TestRecordDecodersThroughJSON(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, DBName(prefix(t), "u"), Config{})
+	n := 0
+	var cv core.Conversation
+	fillEvery(t, reflect.ValueOf(&cv).Elem(), &n)
+	var m core.Message
+	fillEvery(t, reflect.ValueOf(&m).Elem(), &n)
+	ch := &core.Changes{}
+	for i := 0; i <= directDecodeLimit; i++ {
+		c := cloneConv(cv)
+		c.ConversationID = fmt.Sprintf("c%04d", i)
+		ch.Conversations = append(ch.Conversations, c)
+		mm := m
+		mm.ClientMsgID, mm.Seq = fmt.Sprintf("m%04d", i), int64(i+1)
+		ch.Messages = append(ch.Messages, mm)
+	}
+	if err := s.Apply(ctx, ch); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	gotCvs, err := s.Conversations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotCvs, ch.Conversations) {
+		t.Errorf("Conversations through JSON differ: got %d, first %+v; want %+v", len(gotCvs), gotCvs[0], ch.Conversations[0])
+	}
+	gotMsgs, err := s.MessagesBySeq(ctx, m.ConversationID, 1, int64(directDecodeLimit+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotMsgs, ch.Messages) {
+		t.Errorf("MessagesBySeq through JSON differ: got %d, first %+v; want %+v", len(gotMsgs), gotMsgs[0], ch.Messages[0])
+	}
+}
+
+func cloneConv(c core.Conversation) core.Conversation {
+	if c.LatestMessage != nil {
+		m := *c.LatestMessage
+		c.LatestMessage = &m
+	}
+	return c
 }

@@ -160,9 +160,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 // Users returns the cached profiles among userIDs, in the order asked.
 func (s *Store) Users(ctx context.Context, userIDs []string) ([]core.User, error) {
 	var out []core.User
-	err := s.getByKeys(ctx, "users", storeUsers, userIDs, func(arr js.Value) error {
-		out = usersOfJS(arr)
-		return nil
+	err := s.getByKeys(ctx, "users", storeUsers, userIDs, func(arr js.Value) (err error) {
+		out, err = usersOfJS(arr)
+		return err
 	})
 	return out, err
 }
@@ -171,9 +171,9 @@ func (s *Store) Users(ctx context.Context, userIDs []string) ([]core.User, error
 // asked.
 func (s *Store) Messages(ctx context.Context, clientMsgIDs []string) ([]core.Message, error) {
 	var out []core.Message
-	err := s.getByKeys(ctx, "messages", storeMessages, clientMsgIDs, func(arr js.Value) error {
-		out = messagesOfJS(arr)
-		return nil
+	err := s.getByKeys(ctx, "messages", storeMessages, clientMsgIDs, func(arr js.Value) (err error) {
+		out, err = messagesOfJS(arr)
+		return err
 	})
 	return out, err
 }
@@ -320,9 +320,9 @@ func getAll(ctx context.Context, db js.Value, store, index string, query js.Valu
 // Friends returns the friend list ordered by UserID.
 func (s *Store) Friends(ctx context.Context) ([]core.User, error) {
 	var out []core.User
-	err := s.all(ctx, "friends", storeFriends, "", nil, func(arr js.Value) error {
-		out = usersOfJS(arr)
-		return nil
+	err := s.all(ctx, "friends", storeFriends, "", nil, func(arr js.Value) (err error) {
+		out, err = usersOfJS(arr)
+		return err
 	})
 	return out, err
 }
@@ -330,9 +330,9 @@ func (s *Store) Friends(ctx context.Context) ([]core.User, error) {
 // Groups returns the joined groups ordered by GroupID.
 func (s *Store) Groups(ctx context.Context) ([]core.Group, error) {
 	var out []core.Group
-	err := s.all(ctx, "groups", storeGroups, "", nil, func(arr js.Value) error {
-		eachRecord(arr, func(v js.Value) { out = append(out, groupOfJS(v)) })
-		return nil
+	err := s.all(ctx, "groups", storeGroups, "", nil, func(arr js.Value) (err error) {
+		out, err = decodeAll(arr, 0, groupOfJS, func(g *core.Group) core.Group { return *g })
+		return err
 	})
 	return out, err
 }
@@ -341,9 +341,9 @@ func (s *Store) Groups(ctx context.Context) ([]core.Group, error) {
 // core.ErrNotFound.
 func (s *Store) Conversation(ctx context.Context, conversationID string) (core.Conversation, error) {
 	var found []core.Conversation
-	err := s.getByKeys(ctx, "conversation", storeConversations, []string{conversationID}, func(arr js.Value) error {
-		found = conversationsOfJS(arr)
-		return nil
+	err := s.getByKeys(ctx, "conversation", storeConversations, []string{conversationID}, func(arr js.Value) (err error) {
+		found, err = conversationsOfJS(arr, 0)
+		return err
 	})
 	if err != nil {
 		return core.Conversation{}, err
@@ -357,9 +357,9 @@ func (s *Store) Conversation(ctx context.Context, conversationID string) (core.C
 // Conversations returns every conversation ordered by ConversationID.
 func (s *Store) Conversations(ctx context.Context) ([]core.Conversation, error) {
 	var out []core.Conversation
-	err := s.all(ctx, "conversations", storeConversations, "", nil, func(arr js.Value) error {
-		out = conversationsOfJS(arr)
-		return nil
+	err := s.all(ctx, "conversations", storeConversations, "", nil, func(arr js.Value) (err error) {
+		out, err = conversationsOfJS(arr, 0)
+		return err
 	})
 	return out, err
 }
@@ -374,12 +374,9 @@ func (s *Store) ConversationPage(ctx context.Context, offset, count int) ([]core
 		limit = offset + count
 	}
 	var out []core.Conversation
-	err := s.allN(ctx, "conversationPage", storeConversations, indexList, nil, limit, func(arr js.Value) error {
-		n := arr.Length()
-		for i := offset; i < n; i++ {
-			out = append(out, conversationOfJS(arr.Index(i)))
-		}
-		return nil
+	err := s.allN(ctx, "conversationPage", storeConversations, indexList, nil, limit, func(arr js.Value) (err error) {
+		out, err = conversationsOfJS(arr, offset)
+		return err
 	})
 	return out, err
 }
@@ -401,9 +398,9 @@ func (s *Store) MessagesBySeq(ctx context.Context, conversationID string, fromSe
 	var out []core.Message
 	err := s.all(ctx, "messagesBySeq", storeMessages, indexConvSeq, func() (js.Value, error) {
 		return bound([]any{conversationID, fromSeq}, []any{conversationID, toSeq})
-	}, func(arr js.Value) error {
-		out = messagesOfJS(arr)
-		return nil
+	}, func(arr js.Value) (err error) {
+		out, err = messagesOfJS(arr)
+		return err
 	})
 	return out, err
 }
@@ -416,9 +413,9 @@ func (s *Store) UnsentMessages(ctx context.Context, conversationID string) ([]co
 		// [id] sorts before every [id, …]; [id, []] after every
 		// [id, number, …], since arrays sort after numbers.
 		return bound([]any{conversationID}, []any{conversationID, []any{}})
-	}, func(arr js.Value) error {
-		out = messagesOfJS(arr)
-		return nil
+	}, func(arr js.Value) (err error) {
+		out, err = messagesOfJS(arr)
+		return err
 	})
 	return out, err
 }

@@ -30,6 +30,14 @@ func newMsgRecord(m *core.Message) *msgRecord {
 	return r
 }
 
+func (r *msgRecord) message() core.Message {
+	m := r.Message
+	if r.Content != "" {
+		m.Content = []byte(r.Content)
+	}
+	return m
+}
+
 // convRecord is a stored conversation.
 type convRecord struct {
 	core.Conversation
@@ -65,6 +73,15 @@ func newConvRecord(c *core.Conversation) *convRecord {
 	}
 	r.List = listKey(c)
 	return r
+}
+
+func (r *convRecord) conversation() core.Conversation {
+	c := r.Conversation
+	if r.LatestMessage != nil {
+		m := r.LatestMessage.message()
+		c.LatestMessage = &m
+	}
+	return c
 }
 
 // outboxRecord is a stored outbox entry.
