@@ -276,7 +276,9 @@ func fold(l localState, in foldInput) foldResult {
 		if c.LocalMaxSeq < c.MinSeq-1 {
 			c.LocalMaxSeq = c.MinSeq - 1
 		}
-		if st.MaxSeq > c.MaxSeq {
+		// A removed member's state (Removed) is not pulled: its max seq
+		// would count messages the device can never fetch as unread.
+		if st.MaxSeq > c.MaxSeq && !st.Removed {
 			c.MaxSeq = st.MaxSeq
 		}
 		if st.ReadSeq > c.ReadSeq {

@@ -166,6 +166,19 @@ func TestFold(t *testing.T) {
 			want:  want{newSeqs: []int64{1}, written: []int64{1}, unread: 1, localMax: 1, maxSeq: 1, latest: 1, changed: true, convWritten: true},
 		},
 		{
+			name: "a removed member's state does not count what it cannot pull",
+			local: localState{Self: "alice", Convs: map[string]*Conversation{convG: {ConversationID: convG, SessionType: protocol.SessionGroup, GroupID: "team",
+				MinSeq: 1, MaxSeq: 3, LocalMaxSeq: 3, ReadSeq: 3, ServerReadSeq: 3}}},
+			in:   foldInput{States: []protocol.ConversationState{{ConversationID: convG, SessionType: protocol.SessionGroup, GroupID: "team", MinSeq: 1, MaxSeq: 5, ReadSeq: 3, Version: 9, GroupVersion: 9, Removed: true}}},
+			want: want{unread: 0, localMax: 3, maxSeq: 3, readSeq: 3, convWritten: true},
+		},
+		{
+			name:  "a removed member's state on a new device has nothing unread",
+			local: localState{Self: "alice"},
+			in:    foldInput{States: []protocol.ConversationState{{ConversationID: convG, SessionType: protocol.SessionGroup, GroupID: "team", MinSeq: 1, MaxSeq: 5, Version: 9, GroupVersion: 9, Removed: true}}},
+			want:  want{unread: 0, localMax: 0, maxSeq: 0, readSeq: 0, changed: true, convWritten: true},
+		},
+		{
 			name:  "duplicate changes nothing",
 			local: localState{Self: "alice", Convs: map[string]*Conversation{convAB: withLatest(base(3, 3, 0), stored(pm(convAB, 3, "bob")))}, Msgs: map[string]Message{convAB + "-3": stored(pm(convAB, 3, "bob"))}},
 			in:    foldInput{Messages: []protocol.Message{pm(convAB, 3, "bob")}},

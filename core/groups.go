@@ -5,6 +5,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 
 	"parley/protocol"
@@ -328,21 +329,81 @@ func (s *session) joinedGroups(ctx context.Context) (groupSnapshot, error) {
 	return snap, nil
 }
 
-// refreshGroups runs after each catch-up: sync does not report groups the
-// user was removed from while away (their state is gone on the server),
-// so a device that holds any group asks for the list and applies it.
-func (s *session) refreshGroups(w *wire) error {
+// groupFollowUp is what a catch-up's sync pages say about groups: the
+// groups whose state came marked Removed (the user left or was removed
+// while this device was away) and the groups whose membership changed
+// since the catch-up's starting cursor (a stored member count is stale).
+// Its size is that of what changed, not of the user's groups.
+type groupFollowUp struct {
+	Removed []string
+	Refresh []string
+}
+
+// planGroupFollowUp adds to f what one sync page's states ask for. cursor
+// is the cursor the catch-up started from: a state's GroupVersion may be
+// older than a later page's cursor and still new to this device. A group
+// is listed once, under what its latest state says.
+func planGroupFollowUp(f groupFollowUp, cursor int64, states []protocol.ConversationState) groupFollowUp {
+	for _, st := range states {
+		if st.SessionType != protocol.SessionGroup || st.GroupID == "" {
+			continue
+		}
+		is := func(id string) bool { return id == st.GroupID }
+		switch {
+		case st.Removed:
+			f.Refresh = slices.DeleteFunc(f.Refresh, is)
+			if !slices.Contains(f.Removed, st.GroupID) {
+				f.Removed = append(f.Removed, st.GroupID)
+			}
+		case st.GroupVersion > cursor:
+			f.Removed = slices.DeleteFunc(f.Removed, is)
+			if !slices.Contains(f.Refresh, st.GroupID) {
+				f.Refresh = append(f.Refresh, st.GroupID)
+			}
+		}
+	}
+	return f
+}
+
+// applyGroupFollowUp runs after a catch-up: groups reported removed leave
+// the joined list (announced with groupMemberRemoved, reason empty: sync
+// does not say who removed the user), and each stored group whose
+// membership changed is asked for again (group.info) and announced with
+// groupChanged. A group not stored has no count to refresh: the next
+// group list brings it.
+func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 	ctx := w.ctx
-	known, err := s.joinedGroups(ctx)
-	if err != nil || len(known.joined) == 0 {
+	for _, id := range f.Removed {
+		if err := s.removedFromGroup(ctx, GroupMemberRemoved{GroupID: id, UserID: s.userID}, nil); err != nil {
+			return err
+		}
+	}
+	if len(f.Refresh) == 0 {
+		return nil
+	}
+	gs, err := s.store.Groups(ctx)
+	if err != nil {
 		return err
 	}
-	var resp protocol.GroupsResp
-	if err := w.call(ctx, protocol.ReqListGroups, nil, &resp); err != nil {
-		return err
+	for _, id := range f.Refresh {
+		if !slices.ContainsFunc(gs, func(g Group) bool { return g.GroupID == id }) {
+			continue
+		}
+		var g protocol.Group
+		err := w.call(ctx, protocol.ReqGetGroupInfo, protocol.GroupIDReq{GroupID: id}, &g)
+		if protocol.CodeOf(err) == protocol.CodePermissionDenied {
+			// Removed since the sync page: the removal's push (or the next
+			// sync) tells.
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.applyGroupPushed(ctx, groupFromProto(g)); err != nil {
+			return err
+		}
 	}
-	_, err = s.applyGroupList(ctx, resp.Groups, known)
-	return err
+	return nil
 }
 
 // applyGroupPushed applies push.group: the user joined g or it changed.

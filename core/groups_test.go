@@ -2,7 +2,7 @@ package core_test
 
 import (
 	"context"
-
+	"encoding/json"
 	"sync"
 	"testing"
 
@@ -161,13 +161,84 @@ func TestRemovedFromGroupByPush(t *testing.T) {
 	}
 }
 
-// TestRemovedWhileOffline: the server's sync says nothing of a group the
-// user was removed from; the list asked after the catch-up does.
+// syncServer is a fake server whose sync answers states once (then
+// nothing), whose group.info answers from groups, and which refuses pulls
+// of conversations whose state is marked Removed, as the server does. It
+// records the requests' types.
+type syncServer struct {
+	*fakeServer
+	mu     sync.Mutex
+	states []protocol.ConversationState
+	groups map[string]protocol.Group
+	types  []string
+}
+
+func newSyncServer(states []protocol.ConversationState, groups ...protocol.Group) *syncServer {
+	ss := &syncServer{fakeServer: &fakeServer{}, states: states, groups: map[string]protocol.Group{}}
+	for _, g := range groups {
+		ss.groups[g.GroupID] = g
+	}
+	ss.handle = func(f *protocol.Frame) (any, *protocol.Error, bool) {
+		ss.mu.Lock()
+		defer ss.mu.Unlock()
+		ss.types = append(ss.types, f.Type)
+		denied := &protocol.Error{Code: protocol.CodePermissionDenied, Message: "not a member of this group"}
+		switch f.Type {
+		case protocol.ReqSync:
+			var req protocol.SyncReq
+			_ = json.Unmarshal(f.Data, &req)
+			var out []protocol.ConversationState
+			next := req.Cursor
+			for _, st := range ss.states {
+				if st.Version > req.Cursor {
+					out = append(out, st)
+					next = max(next, st.Version)
+				}
+			}
+			return protocol.SyncResp{Conversations: append([]protocol.ConversationState{}, out...), Cursor: next}, nil, true
+		case protocol.ReqPull:
+			var req protocol.PullReq
+			_ = json.Unmarshal(f.Data, &req)
+			for _, rg := range req.Ranges {
+				for _, st := range ss.states {
+					if st.ConversationID == rg.ConversationID && st.Removed {
+						return nil, denied, true
+					}
+				}
+			}
+		case protocol.ReqGetGroupInfo:
+			var req protocol.GroupIDReq
+			_ = json.Unmarshal(f.Data, &req)
+			if g, ok := ss.groups[req.GroupID]; ok {
+				return g, nil, true
+			}
+			return nil, denied, true
+		}
+		r, e := defaultAnswer(ss.fakeServer, f)
+		return r, e, true
+	}
+	return ss
+}
+
+func (ss *syncServer) asked(typ string) int {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	n := 0
+	for _, t := range ss.types {
+		if t == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRemovedWhileOffline: the catch-up's sync reports the group's state
+// marked removed; the device applies it without pulling the conversation
+// and without asking for the group list.
 func TestRemovedWhileOffline(t *testing.T) {
-	var mu sync.Mutex
-	var listed []protocol.Group
-	fs := groupServer(&mu, &listed)
-	c, rec := newTestClient(t, fs, groupStore(t, core.Group{GroupID: "g1", Name: "team", MemberCount: 3}), nil)
+	ss := newSyncServer([]protocol.ConversationState{{ConversationID: "sg_g1", SessionType: protocol.SessionGroup, GroupID: "g1",
+		MinSeq: 1, MaxSeq: 2, Version: 4, GroupVersion: 4, Removed: true}})
+	c, rec := newTestClient(t, ss.fakeServer, groupStore(t, core.Group{GroupID: "g1", Name: "team", MemberCount: 3}), nil)
 	if err := c.Login(context.Background(), "me", "tok"); err != nil {
 		t.Fatal(err)
 	}
@@ -177,55 +248,51 @@ func TestRemovedWhileOffline(t *testing.T) {
 		t.Fatalf("removal event %+v", r)
 	}
 	wantRemoved(t, c, "g1")
-}
-
-// TestNoGroupsNoList: a device that holds no group does not ask for the
-// list after its catch-up.
-func TestNoGroupsNoList(t *testing.T) {
-	fs := &fakeServer{}
-	var mu sync.Mutex
-	var types []string
-	fs.handle = func(f *protocol.Frame) (any, *protocol.Error, bool) {
-		mu.Lock()
-		types = append(types, f.Type)
-		mu.Unlock()
-		r, e := defaultAnswer(fs, f)
-		return r, e, true
-	}
-	c, rec := newTestClient(t, fs, mem.New(), nil)
-	if err := c.Login(context.Background(), "me", "tok"); err != nil {
-		t.Fatal(err)
-	}
-	rec.waitFor(t, "catch-up", syncFinished)
 	// Logout waits for the catch-up goroutine: what it sent is recorded.
 	c.Logout(context.Background())
-	mu.Lock()
-	defer mu.Unlock()
-	for _, typ := range types {
-		if typ == protocol.ReqListGroups {
-			t.Fatalf("asked for the group list: %v", types)
-		}
+	if n := ss.asked(protocol.ReqListGroups) + ss.asked(protocol.ReqPull) + ss.asked(protocol.ReqGetGroupInfo); n != 0 {
+		t.Fatalf("asked for the list, a pull or a group: %v", ss.types)
 	}
 }
 
-func TestQuitGroup(t *testing.T) {
-	var mu sync.Mutex
-	listed := []protocol.Group{{GroupID: "g1", Name: "team"}}
-	fs := groupServer(&mu, &listed)
-	c, rec := newTestClient(t, fs, groupStore(t, core.Group{GroupID: "g1", Name: "team"}), nil)
+// TestGroupChangedWhileOffline: a state whose GroupVersion is past the
+// stored cursor (3) makes the device ask for that group alone and
+// announce its new count; a group whose state only carries a message is
+// not asked for.
+func TestGroupChangedWhileOffline(t *testing.T) {
+	ss := newSyncServer([]protocol.ConversationState{
+		{ConversationID: "sg_g1", SessionType: protocol.SessionGroup, GroupID: "g1", MinSeq: 1, Version: 5, GroupVersion: 4},
+		{ConversationID: "sg_g2", SessionType: protocol.SessionGroup, GroupID: "g2", MinSeq: 1, Version: 6, GroupVersion: 2},
+	}, protocol.Group{GroupID: "g1", Name: "team", MemberCount: 2}, protocol.Group{GroupID: "g2", Name: "other", MemberCount: 9})
+	st := groupStore(t, core.Group{GroupID: "g1", Name: "team", MemberCount: 3})
+	if err := st.Apply(context.Background(), &core.Changes{Groups: []core.Group{{GroupID: "g2", Name: "other", MemberCount: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	c, rec := newTestClient(t, ss.fakeServer, st, nil)
 	if err := c.Login(context.Background(), "me", "tok"); err != nil {
 		t.Fatal(err)
 	}
-	rec.waitFor(t, "catch-up", syncFinished)
-	if err := c.QuitGroup(context.Background(), "g1"); err != nil {
-		t.Fatal(err)
+	rec.waitFor(t, "groupChanged", func(evs []core.Event) bool {
+		for _, ev := range evs {
+			if _, ok := ev.(core.GroupChanged); ok {
+				return true
+			}
+		}
+		return false
+	})
+	c.Logout(context.Background())
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var changed []core.Group
+	for _, ev := range rec.events {
+		if gc, ok := ev.(core.GroupChanged); ok {
+			changed = append(changed, gc.Group)
+		}
 	}
-	rec.waitFor(t, "removal", func(evs []core.Event) bool { return len(removals(evs)) == 1 })
-	if r := removals(rec.events)[0]; r.Reason != "quit" || r.OperatorUserID != "me" {
-		t.Fatalf("removal event %+v", r)
+	if len(changed) != 1 || changed[0].GroupID != "g1" || changed[0].MemberCount != 2 {
+		t.Fatalf("groupChanged %+v, want g1 with memberCount 2", changed)
 	}
-	wantRemoved(t, c, "g1")
-	if err := c.QuitGroup(context.Background(), "bad id"); protocol.CodeOf(err) != protocol.CodeInvalidArgument {
-		t.Fatalf("QuitGroup(bad id) = %v", err)
+	if ss.asked(protocol.ReqGetGroupInfo) != 1 || ss.asked(protocol.ReqListGroups) != 0 {
+		t.Fatalf("requests %v, want one group.info and no group.list", ss.types)
 	}
 }

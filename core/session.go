@@ -265,7 +265,8 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 				return
 			}
 		}
-		if err := s.catchUp(w); err != nil {
+		groups, err := s.catchUp(w)
+		if err != nil {
 			s.cfg.Logger.Warn("catch-up failed", "err", err)
 			w.close(err)
 			return
@@ -278,8 +279,8 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 		case <-w.ctx.Done():
 			return
 		}
-		if err := s.refreshGroups(w); err != nil {
-			s.cfg.Logger.Warn("refreshing the group list failed", "err", err)
+		if err := s.applyGroupFollowUp(w, groups); err != nil {
+			s.cfg.Logger.Warn("applying group changes failed", "err", err)
 		}
 		if err := s.sendReads(w); err != nil {
 			s.cfg.Logger.Warn("sending read seqs failed", "err", err)
@@ -477,22 +478,23 @@ func (s *session) announce(ctx context.Context, res foldResult, totalChanged boo
 
 // catchUp syncs from the stored cursor to the present, one atomic batch per
 // sync page.
-func (s *session) catchUp(w *wire) error {
+func (s *session) catchUp(w *wire) (groupFollowUp, error) {
 	ctx := w.ctx
+	var groups groupFollowUp
 	cursor, ok, err := s.store.SyncCursor(ctx)
 	if err != nil {
-		return err
+		return groups, err
 	}
-	first := !ok
+	start, first := cursor, !ok
 	var nConv, nMsg int
 	s.c.events.emit(SyncProgressed{Phase: SyncStart})
-	finish := func(err error) error {
+	finish := func(err error) (groupFollowUp, error) {
 		ev := SyncProgressed{Phase: SyncFinish, Conversations: nConv, Messages: nMsg}
 		if err != nil {
 			ev.Err = string(protocol.CodeOf(err))
 		}
 		s.c.events.emit(ev)
-		return err
+		return groups, err
 	}
 	for {
 		var resp protocol.SyncResp
@@ -517,6 +519,9 @@ func (s *session) catchUp(w *wire) error {
 			}
 			var ranges []protocol.SeqRange
 			for _, st := range resp.Conversations {
+				if st.Removed {
+					continue // the server refuses a removed member's pull
+				}
 				var localMax int64
 				if c := l.Convs[st.ConversationID]; c != nil {
 					localMax = c.LocalMaxSeq
@@ -540,6 +545,7 @@ func (s *session) catchUp(w *wire) error {
 		if _, err := s.applyFold(ctx, in); err != nil {
 			return finish(err)
 		}
+		groups = planGroupFollowUp(groups, start, resp.Conversations)
 		nConv += len(resp.Conversations)
 		nMsg += len(in.Messages)
 		if len(resp.Conversations) > 0 {

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
+	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 
 	"parley/core"
@@ -115,12 +119,21 @@ func TestGroupRemoval(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.waitMemberCount(g.GroupID, 2)
+	lists, infos := e.requests(protocol.ReqListGroups), e.requests(protocol.ReqGetGroupInfo)
 	c = e.device("carol", deviceOpt{store: c.store})
 	c.waitMemberCount(g.GroupID, 2)
 	d2 := e.device("dave", deviceOpt{store: d.store})
 	r = d2.waitRemoval("dave")
 	if r.GroupID != g.GroupID || r.Group.Name != "Four" {
 		t.Fatalf("dave's event after reconnecting: %+v", r)
+	}
+	// Both learned it from sync: no group list, one group.info (Carol's
+	// count), whatever the number of groups they hold.
+	if n := e.requests(protocol.ReqListGroups) - lists; n != 0 {
+		t.Errorf("%d group.list requests during the catch-ups, want 0", n)
+	}
+	if n := e.requests(protocol.ReqGetGroupInfo) - infos; n != 1 {
+		t.Errorf("%d group.info requests during the catch-ups, want 1 (carol's)", n)
 	}
 	checkOut(t, d2, g.GroupID)
 	if h := d2.history(protocol.GroupConversationID(g.GroupID)); len(h) != 1 {
@@ -177,4 +190,30 @@ func TestClientClose(t *testing.T) {
 	if h := a2.history(protocol.SingleConversationID("alice", "bob")); len(h) != 1 {
 		t.Fatalf("history after Close and a new login: %+v", h)
 	}
+}
+
+// requests is how many requests of type typ the server has answered, from
+// its /metrics (the latency histogram's count).
+func (e *env) requests(typ string) int {
+	e.t.Helper()
+	resp, err := http.Get(e.url + "/metrics")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	prefix := `parley_request_duration_seconds_count{type="` + typ + `"} `
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), prefix); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				e.t.Fatalf("metrics line %q: %v", sc.Text(), err)
+			}
+			return n
+		}
+	}
+	if err := sc.Err(); err != nil {
+		e.t.Fatal(err)
+	}
+	return 0
 }

@@ -49,6 +49,10 @@ const (
 	// ReqGetGroupMembers lists a group's members, for members only.
 	// Data: GroupIDReq. Response: GroupMembersResp.
 	ReqGetGroupMembers = "group.members"
+	// ReqGetGroupInfo returns one group, for members only: what a device
+	// asks for a group whose state sync reported with a GroupVersion
+	// newer than its cursor. Data: GroupIDReq. Response: Group.
+	ReqGetGroupInfo = "group.info"
 	// ReqKickGroupMember removes a member from a group: the owner may
 	// remove anyone else, an admin only plain members.
 	// Data: GroupMemberReq. Response: none.
@@ -172,6 +176,15 @@ type ConversationState struct {
 	// UpdatedAt is the time of the latest message or change, Unix ms.
 	UpdatedAt     int64    `json:"updatedAt"`
 	LatestMessage *Message `json:"latestMessage,omitempty"`
+	// Removed: the user left or was removed from this group. The state is
+	// kept so that sync tells a device that was away; MaxSeq stops at the
+	// removal, LatestMessage is never set, and pull, send and state
+	// changes are refused.
+	Removed bool `json:"removed,omitempty"`
+	// GroupVersion is the Version at which the group's membership last
+	// changed as this user sees it (0: not since it was created). A device
+	// whose sync cursor is below it refreshes the group (group.info).
+	GroupVersion int64 `json:"groupVersion,omitempty"`
 }
 
 // SyncReq asks for the conversations that changed after Cursor (0: all).

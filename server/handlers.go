@@ -58,6 +58,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqListFriendRequests: typed(s.listFriendRequests),
 		protocol.ReqCreateGroup:        typed(s.createGroup),
 		protocol.ReqListGroups:         typed(s.listGroups),
+		protocol.ReqGetGroupInfo:       typed(s.groupInfo),
 		protocol.ReqGetGroupMembers:    typed(s.groupMembers),
 		protocol.ReqKickGroupMember:    typed(s.kickGroupMember),
 		protocol.ReqQuitGroup:          typed(s.quitGroup),
@@ -295,6 +296,21 @@ func (s *Server) listGroups(ctx context.Context, c caller, _ *empty) (*protocol.
 		gs = []protocol.Group{}
 	}
 	return &protocol.GroupsResp{Groups: gs}, nil
+}
+
+// groupInfo returns one group to a member; non-members and missing groups
+// get the same answer.
+func (s *Server) groupInfo(ctx context.Context, c caller, req *protocol.GroupIDReq) (*protocol.Group, error) {
+	if !protocol.ValidID(req.GroupID) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
+	}
+	if _, err := s.store.GroupMember(ctx, req.GroupID, c.UserID); err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
+		}
+		return nil, err
+	}
+	return s.store.Group(ctx, req.GroupID)
 }
 
 func (s *Server) groupMembers(ctx context.Context, c caller, req *protocol.GroupIDReq) (*protocol.GroupMembersResp, error) {

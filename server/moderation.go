@@ -111,7 +111,8 @@ func (s *Server) quitGroup(ctx context.Context, c caller, req *protocol.GroupIDR
 // push.groupMemberRemoved, with the group's new member count, to the
 // removed user's connections (so their devices stop treating the group as
 // joined) and to every remaining member's. A device offline now learns of
-// it when it next lists its groups (the SDK does after each catch-up).
+// it from its next sync: the store marks the removed user's state Removed
+// and stamps every member's state with a new GroupVersion.
 func (s *Server) removeMember(ctx context.Context, groupID, userID, operator, reason string) error {
 	if err := s.store.RemoveGroupMember(ctx, groupID, userID); err != nil {
 		if errors.Is(err, store.ErrNotMember) {

@@ -176,7 +176,8 @@ type Conversations interface {
 	// and, if anything changed, bumps the user's change version. For a
 	// single conversation the state is created when missing (the caller
 	// has checked the peer exists); for a group, a non-member gets
-	// ErrNotMember. changed is false when ch changed nothing.
+	// ErrNotMember, as does a removed member. changed is false when ch
+	// changed nothing.
 	UpdateConversation(ctx context.Context, userID, conversationID string, ch ConversationChange, now int64) (st *protocol.ConversationState, changed bool, err error)
 }
 
@@ -252,10 +253,17 @@ type Blocks interface {
 
 // GroupMembership changes who is in a group.
 type GroupMembership interface {
-	// RemoveGroupMember removes userID from the group and deletes their
-	// state of its conversation, in one transaction: they can no longer
-	// send to, read or change it, and sync no longer returns it (nor its
-	// latest message). ErrNotMember if they are not a member.
+	// RemoveGroupMember removes userID from the group, in one
+	// transaction: they can no longer send to it, and their state of its
+	// conversation is kept marked Removed, with MaxSeq stopped at the
+	// removal and no LatestMessage (no content reaches them any more), and
+	// can no longer be changed (ErrNotMember).
+	// The change version of every member before the removal (the removed
+	// one included) is bumped and stamped on their state as Version and
+	// GroupVersion, so that each one's next sync reports the change; its
+	// cost is proportional to the group's size. ErrNotMember if they are
+	// not a member. A future way of joining an existing group must clear
+	// the mark (removed_seq) of a returning member.
 	RemoveGroupMember(ctx context.Context, groupID, userID string) error
 }
 

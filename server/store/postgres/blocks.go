@@ -54,18 +54,39 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID string) e
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM conversations WHERE conversation_id = $1 FOR UPDATE`, convID); err != nil {
 			return fmt.Errorf("postgres: remove member: %w", err)
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM group_members WHERE group_id = $1 AND user_id = $2`, groupID, userID)
+		var isMember bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`,
+			groupID, userID).Scan(&isMember)
 		if err != nil {
 			return fmt.Errorf("postgres: remove member: %w", err)
 		}
-		if tag.RowsAffected() == 0 {
+		if !isMember {
 			return fmt.Errorf("postgres: %q in group %q: %w", userID, groupID, store.ErrNotMember)
 		}
-		// Their state of the conversation goes too, so that sync stops
-		// showing them the group's latest message.
-		if _, err := tx.Exec(ctx, `DELETE FROM user_conversations WHERE user_id = $1 AND conversation_id = $2`,
-			userID, convID); err != nil {
-			return fmt.Errorf("postgres: remove member: %w", err)
+		// Every member, the removed one included, gets a new change version
+		// stamped on their state of the conversation, so that their next
+		// sync reports the membership change; the removed member's state
+		// is kept, marked with the seq they may read up to. Users are
+		// locked in user_id order, as AppendMessages does.
+		stmts := []struct {
+			q    string
+			args []any
+		}{
+			{`SELECT 1 FROM users WHERE user_id IN (SELECT user_id FROM group_members WHERE group_id = $1)
+				ORDER BY user_id FOR UPDATE`, []any{groupID}},
+			{`UPDATE users SET change_version = change_version + 1
+				WHERE user_id IN (SELECT user_id FROM group_members WHERE group_id = $1)`, []any{groupID}},
+			{`UPDATE user_conversations uc SET version = u.change_version, group_version = u.change_version
+				FROM users u JOIN group_members gm ON gm.user_id = u.user_id AND gm.group_id = $1
+				WHERE uc.user_id = u.user_id AND uc.conversation_id = $2`, []any{groupID, convID}},
+			{`UPDATE user_conversations SET removed_seq = (SELECT max_seq FROM conversations WHERE conversation_id = $1)
+				WHERE user_id = $2 AND conversation_id = $1`, []any{convID, userID}},
+			{`DELETE FROM group_members WHERE group_id = $1 AND user_id = $2`, []any{groupID, userID}},
+		}
+		for _, st := range stmts {
+			if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
+				return fmt.Errorf("postgres: remove member: %w", err)
+			}
 		}
 		return nil
 	})

@@ -12,14 +12,18 @@ import (
 )
 
 // convSelect reads a user's conversation states, each with its latest
-// message when the user may read it, in one statement (one snapshot).
+// message when the user may read it, in one statement (one snapshot). A
+// removed member's max seq stops at their removal, and they get no latest
+// message: no content from the group any more.
 const convSelect = `SELECT uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
-	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, c.max_seq,
+	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, COALESCE(uc.removed_seq, c.max_seq),
+	uc.removed_seq IS NOT NULL, uc.group_version,
 	m.seq, m.server_msg_id, m.client_msg_id, m.send_id, m.recv_id, m.group_id, m.session_type, m.content_type,
 	m.content, m.send_time, m.create_time
 	FROM user_conversations uc
 	JOIN conversations c ON c.conversation_id = uc.conversation_id
-	LEFT JOIN messages m ON m.conversation_id = uc.conversation_id AND m.seq = c.max_seq AND c.max_seq >= uc.min_seq `
+	LEFT JOIN messages m ON m.conversation_id = uc.conversation_id AND m.seq = c.max_seq AND c.max_seq >= uc.min_seq
+		AND uc.removed_seq IS NULL `
 
 func scanConv(row pgx.Row) (protocol.ConversationState, error) {
 	var st protocol.ConversationState
@@ -30,7 +34,7 @@ func scanConv(row pgx.Row) (protocol.ConversationState, error) {
 		content                                                   []byte
 	)
 	err := row.Scan(&st.ConversationID, &sessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
-		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq,
+		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &st.Removed, &st.GroupVersion,
 		&seq, &serverID, &clientID, &sendID, &recvID, &groupID, &mType, &cType, &content, &sendTime, &createTime)
 	if err != nil {
 		return st, err
@@ -124,6 +128,9 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 		st, err = scanConv(tx.QueryRow(ctx, oneConv, userID, conversationID))
 		if err != nil {
 			return err
+		}
+		if st.Removed {
+			return fmt.Errorf("postgres: conversation %q: %w", conversationID, store.ErrNotMember)
 		}
 
 		if ch.ReadSeq != nil {

@@ -110,21 +110,38 @@ func (c *blockCache) forget(owner, userID string) {
 
 // RemoveGroupMember implements store.GroupMembership.
 func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID string) error {
+	convID := protocol.GroupConversationID(groupID)
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, userID)
+		var role string
+		err := tx.QueryRowContext(ctx, `SELECT role FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, userID).Scan(&role)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlite: %q in group %q: %w", userID, groupID, store.ErrNotMember)
+		}
 		if err != nil {
 			return fmt.Errorf("sqlite: remove member: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("sqlite: remove member: %w", err)
-		} else if n == 0 {
-			return fmt.Errorf("sqlite: %q in group %q: %w", userID, groupID, store.ErrNotMember)
+		// Every member, the removed one included, gets a new change version
+		// stamped on their state of the conversation, so that their next
+		// sync reports the membership change; the removed member's state
+		// is kept, marked with the seq they may read up to.
+		stmts := []struct {
+			q    string
+			args []any
+		}{
+			{`UPDATE users SET change_version = change_version + 1
+				WHERE user_id IN (SELECT user_id FROM group_members WHERE group_id = ?)`, []any{groupID}},
+			{`UPDATE user_conversations SET
+				version = (SELECT change_version FROM users u WHERE u.user_id = user_conversations.user_id),
+				group_version = (SELECT change_version FROM users u WHERE u.user_id = user_conversations.user_id)
+				WHERE conversation_id = ? AND user_id IN (SELECT user_id FROM group_members WHERE group_id = ?)`, []any{convID, groupID}},
+			{`UPDATE user_conversations SET removed_seq = (SELECT max_seq FROM conversations WHERE conversation_id = ?)
+				WHERE user_id = ? AND conversation_id = ?`, []any{convID, userID, convID}},
+			{`DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, []any{groupID, userID}},
 		}
-		// Their state of the conversation goes too, so that sync stops
-		// showing them the group's latest message.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_conversations WHERE user_id = ? AND conversation_id = ?`,
-			userID, protocol.GroupConversationID(groupID)); err != nil {
-			return fmt.Errorf("sqlite: remove member: %w", err)
+		for _, st := range stmts {
+			if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+				return fmt.Errorf("sqlite: remove member: %w", err)
+			}
 		}
 		return nil
 	})

@@ -10,23 +10,26 @@ import (
 	"parley/server/store"
 )
 
+// convCols reads a state; a removed member's max seq stops at their removal.
 const convCols = `uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
-	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, c.max_seq`
+	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, COALESCE(uc.removed_seq, c.max_seq),
+	uc.removed_seq IS NOT NULL, uc.group_version`
 
 const convFrom = ` FROM user_conversations uc JOIN conversations c ON c.conversation_id = uc.conversation_id `
 
 func scanConv(row interface{ Scan(...any) error }) (protocol.ConversationState, error) {
 	var st protocol.ConversationState
-	var pinned int
+	var pinned, removed int
 	err := row.Scan(&st.ConversationID, &st.SessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
-		&pinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq)
-	st.IsPinned = pinned != 0
+		&pinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &removed, &st.GroupVersion)
+	st.IsPinned, st.Removed = pinned != 0, removed != 0
 	return st, err
 }
 
-// withLatest loads st's latest message, if it has one the user may read.
+// withLatest loads st's latest message, if it has one the user may read: a
+// removed member gets no content from the group any more.
 func withLatest(ctx context.Context, q querier, st *protocol.ConversationState) error {
-	if st.MaxSeq == 0 || st.MaxSeq < st.MinSeq {
+	if st.MaxSeq == 0 || st.MaxSeq < st.MinSeq || st.Removed {
 		return nil
 	}
 	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq = ?`,
@@ -131,6 +134,9 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 		}
 		if err != nil {
 			return err
+		}
+		if st.Removed {
+			return fmt.Errorf("sqlite: conversation %q: %w", conversationID, store.ErrNotMember)
 		}
 
 		if ch.ReadSeq != nil {

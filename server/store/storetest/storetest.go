@@ -671,6 +671,14 @@ func testRemoveGroupMember(t *testing.T, s store.Store) {
 	addUsers(t, s, "o", "m1", "m2")
 	_, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "G", OwnerUserID: "o", MemberUserIDs: []string{"m1", "m2"}, CreateTime: 1})
 	must(t, err)
+	append1(t, s, group("o", "g1", "k0", 2))
+	// Each user has this one conversation: its version is their cursor.
+	cursor := func(id string) int64 {
+		st, err := s.Conversation(ctx, id, "sg_g1")
+		must(t, err)
+		return st.Version
+	}
+	m1Before, m2Before := cursor("m1"), cursor("m2")
 	must(t, s.RemoveGroupMember(ctx, "g1", "m1"))
 	_, err = s.GroupMember(ctx, "g1", "m1")
 	wantErr(t, err, store.ErrNotMember)
@@ -681,10 +689,11 @@ func testRemoveGroupMember(t *testing.T, s store.Store) {
 	if g.MemberCount != 2 {
 		t.Fatalf("member count %d after removal", g.MemberCount)
 	}
+	m1Removed := cursor("m1")
 	// A removed member's messages are refused; the others' still go in.
-	rs, err := s.AppendMessages(ctx, []store.NewMessage{group("m1", "g1", "k1", 2), group("m2", "g1", "k2", 3)})
+	rs, err := s.AppendMessages(ctx, []store.NewMessage{group("m1", "g1", "k1", 3), group("m2", "g1", "k2", 4)})
 	must(t, err)
-	if !errors.Is(rs[0].Err, store.ErrNotMember) || rs[1].Err != nil || rs[1].Message.Seq != 1 {
+	if !errors.Is(rs[0].Err, store.ErrNotMember) || rs[1].Err != nil || rs[1].Message.Seq != 2 {
 		t.Fatalf("append after removal: %+v", rs)
 	}
 	for _, r := range rs[1].Recipients {
@@ -697,18 +706,38 @@ func testRemoveGroupMember(t *testing.T, s store.Store) {
 	if len(gs) != 0 {
 		t.Fatalf("removed member still lists %+v", gs)
 	}
-	// Sync no longer shows the group (nor its latest message), and its
-	// state cannot be changed.
-	convs, err := s.ChangedConversations(ctx, "m1", 0, 10)
-	must(t, err)
-	for _, c := range convs {
-		if c.ConversationID == "sg_g1" {
-			t.Fatalf("removed member syncs %+v", c)
-		}
+	// The removed member's sync reports the removal once, stopped at the
+	// last message they could read and without content; later messages do
+	// not change it.
+	if m1Removed <= m1Before {
+		t.Fatalf("removal did not bump the removed member's version: %d -> %d", m1Before, m1Removed)
 	}
-	_, err = s.Conversation(ctx, "m1", "sg_g1")
-	wantErr(t, err, store.ErrNotFound)
+	convs, err := s.ChangedConversations(ctx, "m1", m1Before, 10)
+	must(t, err)
+	if len(convs) != 1 {
+		t.Fatalf("removed member syncs %+v, want the group's state", convs)
+	}
+	c := convs[0]
+	if c.ConversationID != "sg_g1" || !c.Removed || c.Version != m1Removed || c.GroupVersion != m1Removed ||
+		c.MaxSeq != 1 || c.LatestMessage != nil {
+		t.Fatalf("removed member's state %+v", c)
+	}
+	if convs, err := s.ChangedConversations(ctx, "m1", m1Removed, 10); err != nil || len(convs) != 0 {
+		t.Fatalf("removed member syncs %+v, %v after the removal", convs, err)
+	}
+	one, err := s.Conversation(ctx, "m1", "sg_g1")
+	must(t, err)
+	if !one.Removed || one.MaxSeq != 1 {
+		t.Fatalf("removed member's conversation %+v", one)
+	}
 	pin := true
-	_, _, err = s.UpdateConversation(ctx, "m1", "sg_g1", store.ConversationChange{IsPinned: &pin}, 4)
+	_, _, err = s.UpdateConversation(ctx, "m1", "sg_g1", store.ConversationChange{IsPinned: &pin}, 5)
 	wantErr(t, err, store.ErrNotMember)
+	// A remaining member's sync reports the group changed (GroupVersion
+	// past their cursor before the removal).
+	convs, err = s.ChangedConversations(ctx, "m2", m2Before, 10)
+	must(t, err)
+	if len(convs) != 1 || convs[0].Removed || convs[0].GroupVersion <= m2Before || convs[0].MaxSeq != 2 {
+		t.Fatalf("remaining member syncs %+v (cursor %d)", convs, m2Before)
+	}
 }

@@ -1,0 +1,48 @@
+package core
+
+import (
+	"reflect"
+	"testing"
+
+	"parley/protocol"
+)
+
+func TestPlanGroupFollowUp(t *testing.T) {
+	gst := func(id string, version, groupVersion int64, removed bool) protocol.ConversationState {
+		return protocol.ConversationState{ConversationID: protocol.GroupConversationID(id), SessionType: protocol.SessionGroup,
+			GroupID: id, Version: version, GroupVersion: groupVersion, Removed: removed}
+	}
+	single := protocol.ConversationState{ConversationID: "si_a_b", SessionType: protocol.SessionSingle, PeerUserID: "b", Version: 9, GroupVersion: 9}
+	tests := []struct {
+		name   string
+		prev   groupFollowUp
+		cursor int64
+		states []protocol.ConversationState
+		want   groupFollowUp
+	}{
+		{"nothing changed", groupFollowUp{}, 5, nil, groupFollowUp{}},
+		{"a message only: no group request", groupFollowUp{}, 5, []protocol.ConversationState{gst("g1", 6, 2, false)}, groupFollowUp{}},
+		{"a single conversation is no group", groupFollowUp{}, 5, []protocol.ConversationState{single}, groupFollowUp{}},
+		{"removed while away", groupFollowUp{}, 5, []protocol.ConversationState{gst("g1", 6, 6, true)},
+			groupFollowUp{Removed: []string{"g1"}}},
+		{"removed long ago, first sync", groupFollowUp{}, 0, []protocol.ConversationState{gst("g1", 2, 2, true)},
+			groupFollowUp{Removed: []string{"g1"}}},
+		{"another member left", groupFollowUp{}, 5, []protocol.ConversationState{gst("g1", 7, 6, false), gst("g2", 8, 1, false)},
+			groupFollowUp{Refresh: []string{"g1"}}},
+		{"changed since the start, seen on a later page", groupFollowUp{Refresh: []string{"g2"}}, 5,
+			[]protocol.ConversationState{gst("g1", 20, 6, false), gst("g2", 21, 7, false)},
+			groupFollowUp{Refresh: []string{"g2", "g1"}}},
+		{"removed after a refresh was planned", groupFollowUp{Refresh: []string{"g1"}}, 5,
+			[]protocol.ConversationState{gst("g1", 9, 9, true)}, groupFollowUp{Refresh: []string{}, Removed: []string{"g1"}}},
+		{"back after a removal", groupFollowUp{Removed: []string{"g1"}}, 5,
+			[]protocol.ConversationState{gst("g1", 9, 9, false)}, groupFollowUp{Removed: []string{}, Refresh: []string{"g1"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := planGroupFollowUp(tc.prev, tc.cursor, tc.states)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
