@@ -250,7 +250,7 @@ func ensureConv(ctx context.Context, q *txStmts, m *protocol.Message, nm *store.
 // number of new messages and returns the new max seqs.
 func bumpSeqs(ctx context.Context, q *txStmts, convs []*convBatch, res []store.AppendResult) (map[string]int64, error) {
 	maxSeq := make(map[string]int64, len(convs))
-	args := make([]any, 0, 3*chunkSizes[numChunks-1])
+	args := make([]any, 0, 3*min(len(convs), chunkSizes[numChunks-1]))
 	for len(convs) > 0 {
 		c := exactChunk(len(convs))
 		args = args[:0]
@@ -300,7 +300,7 @@ func stampMembers(ctx context.Context, q *txStmts, convs []*convBatch, res []sto
 	}
 	// next[u] is the version of u's next conversation; absent: no such user.
 	next := make(map[string]int64, len(users))
-	args := make([]any, 0, 2*chunkSizes[numChunks-1])
+	args := make([]any, 0, 2*min(len(users), chunkSizes[numChunks-1]))
 	for len(users) > 0 {
 		c := exactChunk(len(users))
 		args = args[:0]
