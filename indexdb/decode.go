@@ -39,8 +39,10 @@ func jsInt(v js.Value, key string) int64 {
 	return int64(f.Float())
 }
 
+// jsBool is a boolean field, false when absent or not a boolean.
 func jsBool(v js.Value, key string) bool {
-	return v.Get(key).Type() == js.TypeBoolean && v.Get(key).Bool()
+	f := v.Get(key)
+	return f.Type() == js.TypeBoolean && f.Bool()
 }
 
 // eachRecord calls fn with every element of the JS array arr (nothing
