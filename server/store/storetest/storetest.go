@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppendGroup", testAppendGroup},
 		{"AppendConcurrent", testAppendConcurrent},
 		{"AppendBatch", testAppendBatch},
+		{"AppendLargeBatch", testAppendLargeBatch},
 		{"AppendFailedBatch", testAppendFailedBatch},
 		{"Messages", testMessages},
 		{"ChangedConversations", testChanged},
@@ -370,6 +371,56 @@ func testAppendBatch(t *testing.T, s store.Store) {
 		must(t, err)
 		if len(page) != len(all)-1 {
 			t.Fatalf("%s: %d after the first, want %d", u, len(page), len(all)-1)
+		}
+	}
+}
+
+// testAppendLargeBatch: a batch of more messages, conversations and users
+// than a store handles in one statement (the committer's largest batch is
+// 256) is stored as if appended one by one, and sent again it comes back
+// whole as duplicates with the same seqs.
+func testAppendLargeBatch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const pairs = 90
+	var users []string
+	for i := range 2 * pairs {
+		users = append(users, fmt.Sprintf("u%03d", i))
+	}
+	addUsers(t, s, users...)
+	var msgs []store.NewMessage
+	for i := range 256 {
+		p := i % pairs
+		from, to := users[2*p], users[2*p+1]
+		if i/pairs == 1 {
+			from, to = to, from
+		}
+		msgs = append(msgs, single(from, to, fmt.Sprint("c", i), int64(10+i)))
+	}
+	res, err := s.AppendMessages(ctx, msgs)
+	must(t, err)
+	for i, r := range res {
+		if want := int64(1 + i/pairs); r.Err != nil || r.Duplicate || r.Message.Seq != want {
+			t.Fatalf("result %d: %+v, want seq %d", i, r, want)
+		}
+	}
+	again, err := s.AppendMessages(ctx, msgs)
+	must(t, err)
+	for i, r := range again {
+		if !r.Duplicate || r.Message.Seq != res[i].Message.Seq || r.Message.ServerMsgID != res[i].Message.ServerMsgID {
+			t.Fatalf("resent %d: %+v, first %+v", i, r, res[i])
+		}
+	}
+	// Each user is in one conversation of the batch: one version bump.
+	for k, u := range users {
+		p := k / 2
+		wantMax := int64(0)
+		for i := p; i < len(msgs); i += pairs {
+			wantMax++
+		}
+		all, err := s.ChangedConversations(ctx, u, 0, 100)
+		must(t, err)
+		if len(all) != 1 || all[0].Version != 1 || all[0].MaxSeq != wantMax {
+			t.Fatalf("%s: %+v, want version 1, max seq %d", u, all, wantMax)
 		}
 	}
 }
