@@ -150,6 +150,7 @@ func (c *Client) startSession(ctx context.Context, userID, token string, store S
 		url:     c.wsBase + "?" + protocol.WSTokenParam + "=" + queryEscape(token),
 		store:   store,
 		changed: make(chan struct{}),
+		listed:  make(chan struct{}),
 		state:   ConnDisconnected,
 	}
 	s.outbox.init(s, entries)

@@ -44,8 +44,8 @@ type session struct {
 	// returned, or firstListGrace after login if none started by then:
 	// reads of the whole list wait for it, so the first screen is not
 	// queued behind them.
-	listedInit, listedOnce sync.Once
-	listed                 chan struct{}
+	listedOnce sync.Once
+	listed     chan struct{}
 	// listing is set when the app's first list call started: the grace
 	// then lasts until it returned, however long a busy page takes.
 	listing atomic.Bool
@@ -181,19 +181,20 @@ func (s *session) run() {
 		t := time.NewTimer(firstListGrace)
 		defer t.Stop()
 		select {
-		case <-s.listedCh():
+		case <-s.listed:
 		case <-t.C:
-			if s.listing.Load() {
-				select {
-				case <-s.listedCh():
-				case <-s.ctx.Done():
-					return
-				}
-			}
-			s.markListed()
 		case <-s.ctx.Done():
 			return
 		}
+		if s.listing.Load() {
+			// The app's first page is under way: let it finish.
+			select {
+			case <-s.listed:
+			case <-s.ctx.Done():
+				return
+			}
+		}
+		s.markListed()
 		if err := s.warm(s.ctx); err != nil && s.ctx.Err() == nil {
 			s.cfg.Logger.Warn("reading the conversations failed", "err", err)
 		}
@@ -260,7 +261,7 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 		// that has not asked for a page is not waited for.
 		if s.listing.Load() {
 			select {
-			case <-s.listedCh():
+			case <-s.listed:
 			case <-w.ctx.Done():
 				return
 			}
@@ -275,7 +276,7 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 		// What follows reads the whole conversation list: after the app's
 		// first page.
 		select {
-		case <-s.listedCh():
+		case <-s.listed:
 		case <-w.ctx.Done():
 			return
 		}
@@ -402,15 +403,9 @@ func (s *session) applyFold(ctx context.Context, in foldInput) (foldResult, erro
 // session.listed); once asked, it waits for the page.
 const firstListGrace = 500 * time.Millisecond
 
-func (s *session) listedCh() chan struct{} {
-	s.listedInit.Do(func() { s.listed = make(chan struct{}) })
-	return s.listed
-}
-
 // markListed opens the way for reads of the whole list.
 func (s *session) markListed() {
-	ch := s.listedCh()
-	s.listedOnce.Do(func() { close(ch) })
+	s.listedOnce.Do(func() { close(s.listed) })
 }
 
 // warm reads the conversations into the store's cache and the unread
