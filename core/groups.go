@@ -159,10 +159,8 @@ func (s *session) removedFromGroupLocked(ctx context.Context, ev GroupMemberRemo
 		if err != nil {
 			return err
 		}
-		for i := range gs {
-			if gs[i].GroupID == ev.GroupID {
-				stored = &gs[i]
-			}
+		if i := slices.IndexFunc(gs, func(g Group) bool { return g.GroupID == ev.GroupID }); i >= 0 {
+			stored = &gs[i]
 		}
 	}
 	if ev.Group.GroupID == "" {
