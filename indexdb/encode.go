@@ -163,3 +163,16 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = appendJSONString(b, c.ConversationID)
 	return append(b, ']', '}')
 }
+
+// appendArray appends the JSON array of the records in rs, each written by
+// appendRec.
+func appendArray[T any](b []byte, rs []T, appendRec func([]byte, *T) []byte) []byte {
+	b = append(b, '[')
+	for i := range rs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendRec(b, &rs[i])
+	}
+	return append(b, ']')
+}

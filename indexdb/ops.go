@@ -56,26 +56,13 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	// Messages and conversations (nearly all of a catch-up) are written
 	// by hand-made appenders (encode.go), without json's reflection.
 	if len(ch.Conversations) > 0 {
-		b := []byte{'['}
-		for i := range ch.Conversations {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendConversationRecord(b, &ch.Conversations[i])
-		}
-		b = append(b, ']')
+		b := appendArray(nil, ch.Conversations, appendConversationRecord)
 		puts = append(puts, put{storeConversations, parseJSON(b)})
 	}
 	if len(ch.Messages) > 0 {
-		b := make([]byte, 0, 400*len(ch.Messages))
-		b = append(b, '[')
-		for i := range ch.Messages {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendMessageRecord(b, &ch.Messages[i], true)
-		}
-		b = append(b, ']')
+		b := appendArray(make([]byte, 0, 400*len(ch.Messages)), ch.Messages, func(b []byte, m *core.Message) []byte {
+			return appendMessageRecord(b, m, true)
+		})
 		puts = append(puts, put{storeMessages, parseJSON(b)})
 	}
 	outbox := make([]*outboxRecord, len(ch.Outbox))
@@ -263,15 +250,13 @@ func getAll(ctx context.Context, db js.Value, store, index string, query js.Valu
 	if index != "" {
 		src = src.Call("index", index)
 	}
+	if query.IsUndefined() {
+		query = js.Null() // every record
+	}
 	var req js.Value
-	switch {
-	case limit > 0 && query.IsUndefined():
-		req = src.Call("getAll", js.Null(), limit)
-	case limit > 0:
+	if limit > 0 {
 		req = src.Call("getAll", query, limit)
-	case query.IsUndefined():
-		req = src.Call("getAll")
-	default:
+	} else {
 		req = src.Call("getAll", query)
 	}
 	// Listeners go on before this goroutine yields, so no event is missed.

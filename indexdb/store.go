@@ -325,8 +325,6 @@ func parseJSON(b []byte) js.Value {
 	return js.Global().Get("JSON").Call("parse", string(b))
 }
 
-
-
 func strKeys(ids []string) []js.Value {
 	out := make([]js.Value, len(ids))
 	for i, id := range ids {
