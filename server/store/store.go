@@ -162,6 +162,27 @@ type ConversationChange struct {
 	DraftText *string
 }
 
+// ApplyTo applies ch to st and reports whether st changed. Both stores
+// decide with it, so they agree on what counts as a change.
+func (ch ConversationChange) ApplyTo(st *protocol.ConversationState) (changed bool) {
+	if ch.ReadSeq != nil {
+		rs := *ch.ReadSeq
+		if rs <= 0 || rs > st.MaxSeq {
+			rs = st.MaxSeq
+		}
+		if rs > st.ReadSeq {
+			st.ReadSeq, changed = rs, true
+		}
+	}
+	if ch.IsPinned != nil && *ch.IsPinned != st.IsPinned {
+		st.IsPinned, changed = *ch.IsPinned, true
+	}
+	if ch.DraftText != nil && *ch.DraftText != st.DraftText {
+		st.DraftText, changed = *ch.DraftText, true
+	}
+	return changed
+}
+
 // Conversations stores each user's view of their conversations.
 type Conversations interface {
 	// ChangedConversations returns the user's conversations whose version

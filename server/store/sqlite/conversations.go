@@ -139,21 +139,7 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 			return fmt.Errorf("sqlite: conversation %q: %w", conversationID, store.ErrNotMember)
 		}
 
-		if ch.ReadSeq != nil {
-			rs := *ch.ReadSeq
-			if rs <= 0 || rs > st.MaxSeq {
-				rs = st.MaxSeq
-			}
-			if rs > st.ReadSeq {
-				st.ReadSeq, changed = rs, true
-			}
-		}
-		if ch.IsPinned != nil && *ch.IsPinned != st.IsPinned {
-			st.IsPinned, changed = *ch.IsPinned, true
-		}
-		if ch.DraftText != nil && *ch.DraftText != st.DraftText {
-			st.DraftText, changed = *ch.DraftText, true
-		}
+		changed = ch.ApplyTo(&st)
 		if changed {
 			err := tx.QueryRowContext(ctx, `UPDATE users SET change_version = change_version + 1 WHERE user_id = ? RETURNING change_version`,
 				userID).Scan(&st.Version)
