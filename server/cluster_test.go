@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -20,6 +18,7 @@ import (
 
 	"parley/protocol"
 	"parley/server"
+	"parley/server/internal/tcpproxy"
 	"parley/server/store/postgres"
 )
 
@@ -249,14 +248,14 @@ func TestClusterGroupSeqs(t *testing.T) {
 // message by syncing after reconnecting.
 func TestClusterResyncAfterBusOutage(t *testing.T) {
 	t.Parallel()
-	var p *proxy
+	var p *tcpproxy.Proxy
 	nodes := newClusterVia(t, 2, func(node int, busURL string) string {
 		if node == 0 {
 			return busURL
 		}
 		host, rest, _ := strings.Cut(strings.TrimPrefix(busURL, "nats://"), "?")
-		p = newProxy(t, strings.SplitN(host, ",", 2)[0])
-		return "nats://" + p.addr() + "?" + rest
+		p = tcpproxy.New(t, strings.SplitN(host, ",", 2)[0])
+		return "nats://" + p.Addr() + "?" + rest
 	})
 	n1, n2 := nodes[0], nodes[1]
 	a := n1.dial(n1.adminUser("alice"))
@@ -267,9 +266,9 @@ func TestClusterResyncAfterBusOutage(t *testing.T) {
 		t.Fatalf("push before the outage %+v", m)
 	}
 
-	p.setDown(true)
+	p.SetDown(true)
 	ack := a.sendText("during", "bob", "", "during the outage")
-	p.setDown(false)
+	p.SetDown(false)
 
 	if err := b.waitClosed(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
 		t.Fatalf("bob's connection on node 2: %v, want going away", err)
@@ -280,82 +279,6 @@ func TestClusterResyncAfterBusOutage(t *testing.T) {
 	if len(sr.Conversations) != 1 || sr.Conversations[0].MaxSeq != ack.Seq ||
 		sr.Conversations[0].LatestMessage == nil || sr.Conversations[0].LatestMessage.ClientMsgID != "during" {
 		t.Fatalf("sync after the outage %+v", sr)
-	}
-}
-
-// proxy forwards TCP connections to target; while down it cuts every
-// connection and refuses new ones.
-type proxy struct {
-	l      net.Listener
-	target string
-	mu     sync.Mutex
-	down   bool
-	conns  []net.Conn
-	wg     sync.WaitGroup
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{l: l, target: target}
-	p.wg.Go(p.serve)
-	t.Cleanup(func() {
-		l.Close()
-		p.setDown(true)
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *proxy) addr() string { return p.l.Addr().String() }
-
-func (p *proxy) setDown(down bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = down
-	if down {
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.conns = nil
-	}
-}
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.l.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		if p.down {
-			c.Close()
-			up.Close()
-		} else {
-			p.conns = append(p.conns, c, up)
-		}
-		p.mu.Unlock()
-		pipe := func(dst, src net.Conn) {
-			io.Copy(dst, src)
-			dst.Close()
-			src.Close()
-		}
-		p.wg.Go(func() { pipe(up, c) })
-		p.wg.Go(func() { pipe(c, up) })
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"parley/server"
+	"parley/server/internal/tcpproxy"
 	"parley/server/store/postgres"
 )
 
@@ -71,34 +72,34 @@ func TestHealthzReportsStoreAndBus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pgProxy := newProxy(t, su.Host)
-	su.Host = pgProxy.addr()
+	pgProxy := tcpproxy.New(t, su.Host)
+	su.Host = pgProxy.Addr()
 	nu, err := url.Parse(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	natsProxy := newProxy(t, nu.Host)
+	natsProxy := tcpproxy.New(t, nu.Host)
 	b := make([]byte, 8)
 	rand.Read(b)
-	busURL := "nats://" + natsProxy.addr() + "?subject=parley.test.health." + hex.EncodeToString(b)
+	busURL := "nats://" + natsProxy.Addr() + "?subject=parley.test.health." + hex.EncodeToString(b)
 	e := newEnv(t, func(c *server.Config) { c.Store, c.Bus = su.String(), busURL })
 
 	if st, body := e.get("/healthz", nil); st != 200 || string(body) != "ok\n" {
 		t.Fatalf("healthy node: %d %q", st, body)
 	}
 
-	natsProxy.setDown(true)
+	natsProxy.SetDown(true)
 	if f := failing(t, waitHealth(t, e, 503)); !slices.Equal(f, []string{"bus"}) {
 		t.Fatalf("NATS cut: failing %v", f)
 	}
-	natsProxy.setDown(false)
+	natsProxy.SetDown(false)
 	waitHealth(t, e, 200)
 
-	pgProxy.setDown(true)
+	pgProxy.SetDown(true)
 	if f := failing(t, waitHealth(t, e, 503)); !slices.Equal(f, []string{"store"}) {
 		t.Fatalf("PostgreSQL cut: failing %v", f)
 	}
-	pgProxy.setDown(false)
+	pgProxy.SetDown(false)
 	waitHealth(t, e, 200)
 }
 

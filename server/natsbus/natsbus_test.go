@@ -5,16 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"parley/server/bus"
+	"parley/server/internal/tcpproxy"
 )
 
 // testURL returns PARLEY_TEST_NATS, or skips the test when it is unset.
@@ -178,15 +177,15 @@ func TestMissedAfterReconnect(t *testing.T) {
 	url := testURL(t)
 	t.Parallel()
 	target := strings.TrimPrefix(strings.SplitN(url, ",", 2)[0], "nats://")
-	p := newProxy(t, target)
+	p := tcpproxy.New(t, target)
 	subject := uniqueSubject()
 	missed := make(chan struct{}, 10)
 	sb := make(sink, 100)
-	connect(t, Config{URL: "nats://" + p.addr(), Subject: subject, ReconnectWait: 20 * time.Millisecond,
+	connect(t, Config{URL: "nats://" + p.Addr(), Subject: subject, ReconnectWait: 20 * time.Millisecond,
 		Missed: func() { missed <- struct{}{} }}, sb)
 	a := connect(t, Config{URL: url, Subject: subject}, discard())
 
-	p.cut()
+	p.Cut()
 	select {
 	case <-missed:
 	case <-time.After(15 * time.Second):
@@ -246,64 +245,4 @@ func TestConnectFails(t *testing.T) {
 	if _, err := Connect(ctx, Config{URL: "postgres://x"}, func(bus.Event) {}); err == nil {
 		t.Fatal("accepted a non-NATS URL")
 	}
-}
-
-// proxy forwards TCP connections to target and can cut them all.
-type proxy struct {
-	l      net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-	wg     sync.WaitGroup
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{l: l, target: target}
-	p.wg.Go(p.serve)
-	t.Cleanup(func() {
-		l.Close()
-		p.cut()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *proxy) addr() string { return p.l.Addr().String() }
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.l.Accept()
-		if err != nil {
-			return
-		}
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		pipe := func(dst, src net.Conn) {
-			io.Copy(dst, src)
-			dst.Close()
-			src.Close()
-		}
-		p.wg.Go(func() { pipe(up, c) })
-		p.wg.Go(func() { pipe(c, up) })
-	}
-}
-
-// cut closes every connection made so far.
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
 }
