@@ -298,16 +298,24 @@ func (s *Server) listGroups(ctx context.Context, c caller, _ *empty) (*protocol.
 	return &protocol.GroupsResp{Groups: gs}, nil
 }
 
+// groupMember returns userID's membership of groupID. Non-members and
+// missing groups get the same permission_denied, so that group IDs cannot
+// be probed.
+func (s *Server) groupMember(ctx context.Context, groupID, userID string) (*protocol.GroupMember, error) {
+	m, err := s.store.GroupMember(ctx, groupID, userID)
+	if errors.Is(err, store.ErrNotMember) {
+		return nil, protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
+	}
+	return m, err
+}
+
 // groupInfo returns one group to a member; non-members and missing groups
 // get the same answer.
 func (s *Server) groupInfo(ctx context.Context, c caller, req *protocol.GroupIDReq) (*protocol.Group, error) {
 	if !protocol.ValidID(req.GroupID) {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
 	}
-	if _, err := s.store.GroupMember(ctx, req.GroupID, c.UserID); err != nil {
-		if errors.Is(err, store.ErrNotMember) {
-			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
-		}
+	if _, err := s.groupMember(ctx, req.GroupID, c.UserID); err != nil {
 		return nil, err
 	}
 	return s.store.Group(ctx, req.GroupID)
@@ -317,10 +325,7 @@ func (s *Server) groupMembers(ctx context.Context, c caller, req *protocol.Group
 	if !protocol.ValidID(req.GroupID) {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
 	}
-	if _, err := s.store.GroupMember(ctx, req.GroupID, c.UserID); err != nil {
-		if errors.Is(err, store.ErrNotMember) {
-			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
-		}
+	if _, err := s.groupMember(ctx, req.GroupID, c.UserID); err != nil {
 		return nil, err
 	}
 	ms, err := s.store.GroupMembers(ctx, req.GroupID)

@@ -401,10 +401,7 @@ func (s *Server) updateConversation(ctx context.Context, c caller, convID string
 	if typ == protocol.SessionGroup {
 		// Checked here too, not only by the store, so that a removed member
 		// never gets the state (and its latest message) back.
-		if _, err := s.store.GroupMember(ctx, a, c.UserID); err != nil {
-			if errors.Is(err, store.ErrNotMember) {
-				err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
-			}
+		if _, err := s.groupMember(ctx, a, c.UserID); err != nil {
 			return nil, err
 		}
 	}

@@ -56,11 +56,8 @@ func (s *Server) kickGroupMember(ctx context.Context, c caller, req *protocol.Gr
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID or userID")
 	}
 	// Non-members learn nothing, not even whether the group exists.
-	me, err := s.store.GroupMember(ctx, req.GroupID, c.UserID)
+	me, err := s.groupMember(ctx, req.GroupID, c.UserID)
 	if err != nil {
-		if errors.Is(err, store.ErrNotMember) {
-			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
-		}
 		return nil, err
 	}
 	if me.Role != protocol.RoleOwner && me.Role != protocol.RoleAdmin {
@@ -91,11 +88,8 @@ func (s *Server) quitGroup(ctx context.Context, c caller, req *protocol.GroupIDR
 	if !protocol.ValidID(req.GroupID) {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
 	}
-	me, err := s.store.GroupMember(ctx, req.GroupID, c.UserID)
+	me, err := s.groupMember(ctx, req.GroupID, c.UserID)
 	if err != nil {
-		if errors.Is(err, store.ErrNotMember) {
-			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
-		}
 		return nil, err
 	}
 	if me.Role == protocol.RoleOwner {
