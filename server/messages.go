@@ -150,9 +150,11 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 	}, nil
 }
 
-// sortableBase32 is base32's "extended hex" alphabet in lower case, whose
+// base32Hex is base32's "extended hex" alphabet in lower case, whose
 // encodings sort as their bytes do.
-var sortableBase32 = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+const base32Hex = "0123456789abcdefghijklmnopqrstuv"
+
+var sortableBase32 = base32.NewEncoding(base32Hex).WithPadding(base32.NoPadding)
 
 // serverMsgID returns a new message ID: "s", the send time in ms (9
 // sortable base32 digits, enough until the year 3084) and 80 random bits.
@@ -164,7 +166,7 @@ func serverMsgID(nowMs int64) string {
 	b[0] = 's'
 	t := uint64(nowMs)
 	for i := 9; i >= 1; i-- {
-		b[i] = "0123456789abcdefghijklmnopqrstuv"[t&31]
+		b[i] = base32Hex[t&31]
 		t >>= 5
 	}
 	var r [10]byte
