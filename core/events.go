@@ -71,6 +71,14 @@ type GroupChanged struct {
 	Group Group
 }
 
+// MessageStatusChanged: a message sent from this device changed status
+// (sending, sent or failed): one sending when SendMessage stores it, then
+// exactly one sent or failed for that attempt (contract §4.1, §10), so an
+// app needs no outbox of its own.
+type MessageStatusChanged struct {
+	Message Message
+}
+
 // SelfInfoUpdated: the user's own profile changed.
 type SelfInfoUpdated struct {
 	User User
@@ -123,6 +131,12 @@ func (GroupChanged) EventName() string { return "groupChanged" }
 
 // EventPayload implements Event: Group.
 func (e GroupChanged) EventPayload() any { return e.Group }
+
+// EventName implements Event.
+func (MessageStatusChanged) EventName() string { return "messageStatusChanged" }
+
+// EventPayload implements Event: Message.
+func (e MessageStatusChanged) EventPayload() any { return e.Message }
 
 // EventName implements Event.
 func (SelfInfoUpdated) EventName() string { return "selfInfoUpdated" }

@@ -120,6 +120,7 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 			s.applyMu.Unlock()
 			return Message{}, withCode(err)
 		}
+		c.events.emit(MessageStatusChanged{Message: m})
 		wait = ch
 	}
 	s.applyMu.Unlock()

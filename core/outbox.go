@@ -353,6 +353,9 @@ func (o *outbox) fail(m Message, code protocol.Code) {
 	}
 	ch := failMessage(m, code)
 	err := s.store.Apply(s.ctx, &ch)
+	if err == nil {
+		s.c.events.emit(MessageStatusChanged{Message: ch.Messages[0]})
+	}
 	s.applyMu.Unlock()
 	if err != nil {
 		s.cfg.Logger.Error("storing failed message", "err", err)

@@ -452,10 +452,11 @@ func (s *session) noteUnread(convs []Conversation) bool {
 // announce queues the events of a write and starts its follow-ups; applyMu
 // must be held.
 func (s *session) announce(ctx context.Context, res foldResult, totalChanged bool, total int64) {
+	var evs []Event
 	for _, m := range res.Sent {
 		s.outbox.resolve(m.ClientMsgID, m, nil)
+		evs = append(evs, MessageStatusChanged{Message: m})
 	}
-	var evs []Event
 	if len(res.New) > 0 {
 		evs = append(evs, NewMessages{Messages: res.New})
 	}
