@@ -82,30 +82,11 @@ func (c *Client) MarkConversationAsRead(ctx context.Context, conversationID stri
 	if err != nil {
 		return err
 	}
-	s.applyMu.Lock()
-	if err := s.loadUnread(ctx); err != nil {
-		s.applyMu.Unlock()
-		return withCode(err)
-	}
-	cv, err := s.store.Conversation(ctx, conversationID)
+	res, err := s.apply(ctx, markReadInput{ConversationID: conversationID})
 	if err != nil {
-		s.applyMu.Unlock()
 		return withCode(err)
 	}
-	before := cv
-	if cv.MaxSeq > cv.ReadSeq {
-		cv.ReadSeq = cv.MaxSeq
-	}
-	cv.UnreadCount = cv.unread()
-	if !sameConv(&before, &cv) {
-		if err := s.store.Apply(ctx, &Changes{Conversations: []Conversation{cv}}); err != nil {
-			s.applyMu.Unlock()
-			return withCode(err)
-		}
-		totalChanged := s.noteUnread([]Conversation{cv})
-		s.announce(ctx, foldResult{Changed: []Conversation{cv}}, totalChanged, s.total)
-	}
-	s.applyMu.Unlock()
+	cv := res.Value.(Conversation)
 	if s.liveWire() == nil {
 		return nil
 	}
@@ -117,7 +98,7 @@ func (c *Client) MarkConversationAsRead(ctx context.Context, conversationID stri
 		}
 		return err
 	}
-	_, err = s.applyFold(ctx, foldInput{States: []protocol.ConversationState{st}})
+	_, err = s.apply(ctx, foldInput{States: []protocol.ConversationState{st}})
 	return withCode(err)
 }
 
@@ -140,7 +121,7 @@ func (c *Client) conversationRequest(ctx context.Context, typ string, req any) e
 	if err := s.call(ctx, typ, req, &st); err != nil {
 		return err
 	}
-	_, err = s.applyFold(ctx, foldInput{States: []protocol.ConversationState{st}})
+	_, err = s.apply(ctx, foldInput{States: []protocol.ConversationState{st}})
 	return withCode(err)
 }
 

@@ -8,7 +8,8 @@ import (
 
 // The sync engine's decisions: pure functions from local state and decoded
 // frames to the batch to write, the pulls to make and the events to emit.
-// They do no I/O and read no clock; session.go does the I/O around them.
+// They do no I/O and read no clock; step.go dispatches to fold, writer.go
+// does the I/O around it.
 
 // Pull sizing.
 const (
@@ -197,20 +198,6 @@ func continuePulls(ranges []protocol.SeqRange, got []protocol.Message) []protoco
 	return next
 }
 
-// localState is the part of the local store one fold needs: every
-// conversation it touches (absent: not stored), the stored messages among
-// the incoming ClientMsgIDs, and which of those are in the outbox.
-type localState struct {
-	Self   string
-	Convs  map[string]*Conversation
-	Msgs   map[string]Message
-	Outbox map[string]bool
-	// Held lists, per conversation, seqs already stored above its
-	// LocalMaxSeq (an own message acked before the messages below it
-	// arrived): when the run reaches them it continues through them.
-	Held map[string][]int64
-}
-
 // foldInput is what arrived: conversation states from a sync page or a
 // push, and messages from pushes, pulls or an ack.
 type foldInput struct {
@@ -222,27 +209,16 @@ type foldInput struct {
 	Quiet bool
 	// Cursor, when set, is stored with the batch.
 	Cursor *int64
-}
-
-// foldResult is what to write and announce.
-type foldResult struct {
-	Changes Changes
-	// New are the messages to announce with newMessages, in input order
-	// sorted by (conversation, seq).
-	New []Message
-	// Changed are the conversations whose visible content changed, after
-	// the change, ordered by ConversationID.
-	Changed []Conversation
-	// Sent are the user's own pending messages now known to be stored on the
-	// server; their SendMessage calls resolve with them.
-	Sent []Message
+	// Ack marks the answer to an own send: if it lands beyond the
+	// conversation's contiguous run, what is missing below it is pulled.
+	Ack bool
 }
 
 // fold folds states and messages into local state. Whatever is already
 // stored changes nothing: folding the same input twice writes the same
 // records and announces nothing the second time.
-func fold(l localState, in foldInput) foldResult {
-	var res foldResult
+func fold(l localState, in foldInput) stepResult {
+	var res stepResult
 	work := make(map[string]*Conversation, len(l.Convs))
 	before := make(map[string]*Conversation, len(l.Convs))
 	get := func(id string) *Conversation {
@@ -415,6 +391,13 @@ func fold(l localState, in foldInput) foldResult {
 		}
 	}
 	res.Changes.Cursor = in.Cursor
+	if in.Ack {
+		for _, pm := range in.Messages {
+			if c := work[pm.ConversationID]; c != nil && c.LocalMaxSeq < pm.Seq-1 {
+				res.FillBelow = append(res.FillBelow, pm)
+			}
+		}
+	}
 	return res
 }
 

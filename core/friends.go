@@ -4,7 +4,6 @@ package core
 
 import (
 	"context"
-	"sort"
 
 	"parley/protocol"
 )
@@ -35,8 +34,7 @@ func (c *Client) AcceptFriendRequest(ctx context.Context, userID string) error {
 	}
 	var resp protocol.UsersResp
 	if err := s.call(ctx, protocol.ReqGetUsers, protocol.GetUsersReq{UserIDs: []string{userID}}, &resp); err == nil && len(resp.Users) == 1 {
-		u := userFromProto(resp.Users[0])
-		if err := s.store.Apply(ctx, &Changes{Users: []User{u}, Friends: []User{u}}); err != nil {
+		if _, err := s.apply(ctx, friendAddedInput{User: userFromProto(resp.Users[0]), Quiet: true}); err != nil {
 			return withCode(err)
 		}
 	}
@@ -53,33 +51,15 @@ func (c *Client) FriendList(ctx context.Context) ([]User, error) {
 	if s.liveWire() != nil {
 		var resp protocol.UsersResp
 		if err := s.call(ctx, protocol.ReqListFriends, nil, &resp); err == nil {
-			s.applyMu.Lock()
-			defer s.applyMu.Unlock()
-			old, err := s.store.Friends(ctx)
+			list := make([]User, len(resp.Users))
+			for i, u := range resp.Users {
+				list[i] = userFromProto(u)
+			}
+			res, err := s.apply(ctx, friendListInput{Users: list})
 			if err != nil {
 				return nil, withCode(err)
 			}
-			ch := Changes{}
-			keep := map[string]bool{}
-			for _, u := range resp.Users {
-				cu := userFromProto(u)
-				keep[cu.UserID] = true
-				ch.Friends = append(ch.Friends, cu)
-				ch.Users = append(ch.Users, cu)
-			}
-			for _, u := range old {
-				if !keep[u.UserID] {
-					ch.RemovedFriends = append(ch.RemovedFriends, u.UserID)
-				}
-			}
-			if err := s.store.Apply(ctx, &ch); err != nil {
-				return nil, withCode(err)
-			}
-			sort.Slice(ch.Friends, func(i, j int) bool { return ch.Friends[i].UserID < ch.Friends[j].UserID })
-			if ch.Friends == nil {
-				ch.Friends = []User{}
-			}
-			return ch.Friends, nil
+			return res.Value.([]User), nil
 		} else if protocol.CodeOf(err) != protocol.CodeNetwork {
 			return nil, err
 		}

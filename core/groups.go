@@ -25,7 +25,7 @@ func (c *Client) CreateGroup(ctx context.Context, name string, memberUserIDs []s
 		return Group{}, err
 	}
 	cg := groupFromProto(g)
-	if err := s.store.Apply(ctx, &Changes{Groups: []Group{cg}}); err != nil {
+	if _, err := s.apply(ctx, groupInput{Group: cg, Quiet: true}); err != nil {
 		return Group{}, withCode(err)
 	}
 	return cg, nil
@@ -46,8 +46,15 @@ func (c *Client) JoinedGroupList(ctx context.Context) ([]Group, error) {
 		}
 		var resp protocol.GroupsResp
 		if err := s.call(ctx, protocol.ReqListGroups, nil, &resp); err == nil {
-			gs, err := s.applyGroupList(ctx, resp.Groups, known)
-			return gs, withCode(err)
+			list := make([]Group, len(resp.Groups))
+			for i, g := range resp.Groups {
+				list[i] = groupFromProto(g)
+			}
+			res, err := s.apply(ctx, groupListInput{List: list, Known: known})
+			if err != nil {
+				return nil, withCode(err)
+			}
+			return res.Value.([]Group), nil
 		} else if protocol.CodeOf(err) != protocol.CodeNetwork {
 			return nil, err
 		}
@@ -124,80 +131,9 @@ func (c *Client) QuitGroup(ctx context.Context, groupID string) error {
 	if err := s.call(ctx, protocol.ReqQuitGroup, protocol.GroupIDReq{GroupID: groupID}, nil); err != nil {
 		return err
 	}
-	return withCode(s.removedFromGroup(ctx, GroupMemberRemoved{GroupID: groupID, UserID: s.userID, OperatorUserID: s.userID, Reason: protocol.RemovedQuit}, nil))
-}
-
-// applyGroupMemberRemoved applies push.groupMemberRemoved.
-func (s *session) applyGroupMemberRemoved(ctx context.Context, r protocol.GroupMemberRemoved) error {
-	ev := GroupMemberRemoved{GroupID: r.GroupID, UserID: r.UserID, OperatorUserID: r.OperatorUserID, Reason: r.Reason, Group: groupFromProto(r.Group)}
-	if r.UserID == s.userID {
-		return s.removedFromGroup(ctx, ev, nil)
-	}
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	if err := s.store.Apply(ctx, &Changes{Groups: []Group{ev.Group}}); err != nil {
-		return err
-	}
-	s.c.events.emit(GroupChanged{Group: ev.Group}, ev)
-	return nil
-}
-
-// removedFromGroup records that the user is no longer in ev.GroupID: the
-// group leaves the stored list and its conversation is marked Removed.
-// Doing it twice announces it once. With stored nil it reads the stored
-// group itself; applyMu must not be held.
-func (s *session) removedFromGroup(ctx context.Context, ev GroupMemberRemoved, stored *Group) error {
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	return s.removedFromGroupLocked(ctx, ev, stored)
-}
-
-// removedFromGroupLocked is removedFromGroup with applyMu held.
-func (s *session) removedFromGroupLocked(ctx context.Context, ev GroupMemberRemoved, stored *Group) error {
-	if stored == nil {
-		gs, err := s.store.Groups(ctx)
-		if err != nil {
-			return err
-		}
-		if i := slices.IndexFunc(gs, func(g Group) bool { return g.GroupID == ev.GroupID }); i >= 0 {
-			stored = &gs[i]
-		}
-	}
-	if ev.Group.GroupID == "" {
-		ev.Group = Group{GroupID: ev.GroupID}
-		if stored != nil {
-			ev.Group = *stored
-		}
-	}
-	ch := Changes{}
-	if stored != nil {
-		ch.RemovedGroups = []string{ev.GroupID}
-	}
-	cv, err := s.store.Conversation(ctx, protocol.GroupConversationID(ev.GroupID))
-	switch {
-	case err == nil && !cv.Removed:
-		cv.Removed = true
-		if ev.Group.Name != "" {
-			// The conversation is named after its group on every read; with
-			// the group gone from the store it keeps the last name here.
-			cv.ShowName, cv.FaceURL = ev.Group.Name, ev.Group.FaceURL
-		}
-		ch.Conversations = []Conversation{cv}
-	case err != nil && !errors.Is(err, ErrNotFound):
-		return err
-	}
-	if ch.Empty() {
-		return nil // known already: announced then
-	}
-	if err := s.store.Apply(ctx, &ch); err != nil {
-		return err
-	}
-	evs := []Event{ev}
-	if len(ch.Conversations) > 0 {
-		evs = append(evs, ConversationsChanged{Conversations: s.decorate(ctx, ch.Conversations)})
-	}
-	s.c.events.emit(evs...)
-	return nil
+	ev := GroupMemberRemoved{GroupID: groupID, UserID: s.userID, OperatorUserID: s.userID, Reason: protocol.RemovedQuit}
+	_, err = s.apply(ctx, groupRemovedInput{Event: ev})
+	return withCode(err)
 }
 
 // checkGroupSend refuses a send to a group the user is known to have left
@@ -212,76 +148,6 @@ func (s *session) checkGroupSend(ctx context.Context, groupID string) error {
 		return withCode(err)
 	}
 	return nil
-}
-
-// applyGroupList folds the server's list of the user's groups into the
-// stored one. known is what was stored before the list was asked for: a
-// joined group missing from the list means the user left or was removed
-// while this device did not hear of it. What changed while the list was on
-// its way wins over it: a group stored meanwhile (created) is kept, one
-// removed meanwhile stays removed. Groups whose stored copy changed are
-// announced with groupChanged.
-func (s *session) applyGroupList(ctx context.Context, list []protocol.Group, known groupSnapshot) ([]Group, error) {
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	old, err := s.store.Groups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]Group, len(old))
-	for _, g := range old {
-		byID[g.GroupID] = g
-	}
-	ch := Changes{}
-	var evs []Event
-	keep := make(map[string]bool, len(list))
-	out := make([]Group, 0, len(list))
-	for _, pg := range list {
-		g := groupFromProto(pg)
-		keep[g.GroupID] = true
-		cv, err := s.store.Conversation(ctx, protocol.GroupConversationID(g.GroupID))
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-		if err == nil && cv.Removed {
-			if !known.removed[g.GroupID] {
-				// Removed while the list was on its way: the list is
-				// older than the removal.
-				continue
-			}
-			// Removed before the list was asked for and listed again:
-			// the user is a member again.
-			cv.Removed = false
-			ch.Conversations = append(ch.Conversations, cv)
-		}
-		out = append(out, g)
-		if prev, ok := byID[g.GroupID]; !ok || prev != g {
-			ch.Groups = append(ch.Groups, g)
-			if ok {
-				evs = append(evs, GroupChanged{Group: g})
-			}
-		}
-	}
-	if !ch.Empty() {
-		if err := s.store.Apply(ctx, &ch); err != nil {
-			return nil, err
-		}
-	}
-	s.c.events.emit(evs...)
-	for _, id := range known.ids() {
-		if keep[id] {
-			continue
-		}
-		var stored *Group
-		if g, ok := byID[id]; ok {
-			stored = &g
-		}
-		if err := s.removedFromGroupLocked(ctx, GroupMemberRemoved{GroupID: id, UserID: s.userID}, stored); err != nil {
-			return nil, err
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].GroupID < out[j].GroupID })
-	return out, nil
 }
 
 // groupSnapshot is what the store holds of groups before a list is asked
@@ -372,7 +238,7 @@ func planGroupFollowUp(f groupFollowUp, cursor int64, states []protocol.Conversa
 func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 	ctx := w.ctx
 	for _, id := range f.Removed {
-		if err := s.removedFromGroup(ctx, GroupMemberRemoved{GroupID: id, UserID: s.userID}, nil); err != nil {
+		if _, err := s.apply(ctx, groupRemovedInput{Event: GroupMemberRemoved{GroupID: id, UserID: s.userID}}); err != nil {
 			return err
 		}
 	}
@@ -397,28 +263,9 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 		if err != nil {
 			return err
 		}
-		if err := s.applyGroupPushed(ctx, groupFromProto(g)); err != nil {
+		if _, err := s.apply(ctx, groupInput{Group: groupFromProto(g)}); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// applyGroupPushed applies push.group: the user joined g or it changed.
-// Joining again a group they had left clears its conversation's Removed.
-func (s *session) applyGroupPushed(ctx context.Context, g Group) error {
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	ch := Changes{Groups: []Group{g}}
-	if cv, err := s.store.Conversation(ctx, protocol.GroupConversationID(g.GroupID)); err == nil && cv.Removed {
-		cv.Removed = false
-		ch.Conversations = []Conversation{cv}
-	} else if err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	if err := s.store.Apply(ctx, &ch); err != nil {
-		return err
-	}
-	s.c.events.emit(GroupChanged{Group: g})
 	return nil
 }

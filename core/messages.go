@@ -97,34 +97,20 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 	}
 	// Once started, storing is not cut short by ctx: ctx only bounds the wait.
 	sctx := context.WithoutCancel(ctx)
-	var wait chan sendResult
-	s.applyMu.Lock()
-	existing, err := s.store.Messages(sctx, []string{m.ClientMsgID})
+	// The waiter is registered before the write, so that no answer can
+	// come between them.
+	wait := s.outbox.wait(m.ClientMsgID)
+	entry := s.outbox.newEntry(m, recvID, groupID, c.cfg.Now())
+	res, err := s.apply(sctx, sendInput{Msg: m, Entry: entry})
 	if err != nil {
-		s.applyMu.Unlock()
+		s.outbox.unwait(m.ClientMsgID, wait)
 		return Message{}, withCode(err)
 	}
-	if len(existing) == 1 {
-		switch old := existing[0]; {
-		case old.Status == StatusSent:
-			s.applyMu.Unlock()
-			return old, nil
-		case old.Status == StatusSending && s.outbox.has(old.ClientMsgID):
-			wait = s.outbox.wait(old.ClientMsgID)
-		}
+	if old, ok := res.Value.(Message); ok {
+		s.outbox.unwait(m.ClientMsgID, wait)
+		return old, nil
 	}
-	if wait == nil {
-		entry, ch := s.outbox.add(m, recvID, groupID, c.cfg.Now())
-		if err := s.store.Apply(sctx, &Changes{Messages: []Message{m}, Outbox: []OutboxEntry{entry}}); err != nil {
-			s.outbox.cancel(m.ClientMsgID)
-			s.applyMu.Unlock()
-			return Message{}, withCode(err)
-		}
-		c.events.emit(MessageStatusChanged{Message: m})
-		wait = ch
-	}
-	s.applyMu.Unlock()
-	s.outbox.wake()
+	defer s.outbox.unwait(m.ClientMsgID, wait)
 
 	select {
 	case r := <-wait:
@@ -180,7 +166,7 @@ func (c *Client) HistoryMessages(ctx context.Context, conversationID string, bef
 		if len(resp.Messages) == 0 {
 			return History{Messages: []Message{}, IsEnd: true}, nil
 		}
-		if _, err := s.applyFold(ctx, foldInput{Messages: resp.Messages, Quiet: true, Tails: map[string]int64{conversationID: resp.Messages[0].Seq}}); err != nil {
+		if _, err := s.apply(ctx, foldInput{Messages: resp.Messages, Quiet: true, Tails: map[string]int64{conversationID: resp.Messages[0].Seq}}); err != nil {
 			return History{}, withCode(err)
 		}
 		out := make([]Message, len(resp.Messages))
@@ -208,7 +194,7 @@ func (c *Client) HistoryMessages(ctx context.Context, conversationID string, bef
 			return History{}, err
 		}
 		if err == nil && len(msgs) > 0 {
-			if _, err := s.applyFold(ctx, foldInput{Messages: msgs, Quiet: true}); err != nil {
+			if _, err := s.apply(ctx, foldInput{Messages: msgs, Quiet: true}); err != nil {
 				return History{}, withCode(err)
 			}
 			if local, err = s.store.MessagesBySeq(ctx, conversationID, from, top); err != nil {

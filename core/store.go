@@ -132,8 +132,12 @@ type OutboxEntry struct {
 	Order int64 `json:"order"`
 	// EnqueuedAt is when SendMessage stored it, Unix ms.
 	EnqueuedAt int64 `json:"enqueuedAt"`
+	// Deadline is when the message gives up (fails with timeout), Unix
+	// ms: stored, so that a reload does not restart it. 0 (an entry stored
+	// before deadlines were) means EnqueuedAt plus the send timeout.
+	Deadline int64 `json:"deadline,omitempty"`
 	// Attempts counts sends that got no answer or a temporary error.
 	Attempts int `json:"attempts"`
-	// LastError is the code of the last temporary error.
+	// LastError is the code of the last of those.
 	LastError string `json:"lastError,omitempty"`
 }

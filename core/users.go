@@ -19,7 +19,7 @@ func (c *Client) SelfInfo(ctx context.Context) (User, error) {
 		var u protocol.User
 		if err := s.call(ctx, protocol.ReqGetSelf, nil, &u); err == nil {
 			cu := userFromProto(u)
-			if err := s.store.Apply(ctx, &Changes{Users: []User{cu}}); err != nil {
+			if _, err := s.apply(ctx, usersInput{Users: []User{cu}}); err != nil {
 				return User{}, withCode(err)
 			}
 			return cu, nil
@@ -57,7 +57,7 @@ func (c *Client) UsersInfo(ctx context.Context, userIDs []string) ([]User, error
 			for i, u := range resp.Users {
 				out[i] = userFromProto(u)
 			}
-			if err := s.store.Apply(ctx, &Changes{Users: out}); err != nil {
+			if _, err := s.apply(ctx, usersInput{Users: out}); err != nil {
 				return nil, withCode(err)
 			}
 			return out, nil
@@ -83,10 +83,9 @@ func (c *Client) SetSelfInfo(ctx context.Context, upd SelfInfoUpdate) (User, err
 		return User{}, err
 	}
 	cu := userFromProto(u)
-	if err := s.store.Apply(ctx, &Changes{Users: []User{cu}}); err != nil {
+	if _, err := s.apply(ctx, usersInput{Users: []User{cu}, Self: true}); err != nil {
 		return User{}, withCode(err)
 	}
-	c.events.emit(SelfInfoUpdated{User: cu})
 	return cu, nil
 }
 

@@ -200,6 +200,7 @@ func outboxEntryOfJS(v js.Value) core.OutboxEntry {
 		GroupID:        jsString(v, "groupID"),
 		Order:          jsInt(v, "order"),
 		EnqueuedAt:     jsInt(v, "enqueuedAt"),
+		Deadline:       jsInt(v, "deadline"),
 		Attempts:       int(jsInt(v, "attempts")),
 		LastError:      jsString(v, "lastError"),
 	}

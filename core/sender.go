@@ -16,9 +16,10 @@ type outbox struct {
 	s   *session
 	sig chan struct{}
 
-	mu        sync.Mutex
-	ids       map[string]bool              // ClientMsgIDs in the outbox
-	deadlines map[string]time.Time         // when each gives up
+	mu sync.Mutex
+	// ids mirrors the ClientMsgIDs of the stored outbox: the writer
+	// updates it after every write (noteWritten).
+	ids       map[string]bool
 	waiters   map[string][]chan sendResult // SendMessage calls waiting
 	lastOrder int64
 }
@@ -32,7 +33,6 @@ func (o *outbox) init(s *session, entries []OutboxEntry) {
 	o.s = s
 	o.sig = make(chan struct{}, 1)
 	o.ids = make(map[string]bool)
-	o.deadlines = make(map[string]time.Time)
 	o.waiters = make(map[string][]chan sendResult)
 	for _, e := range entries {
 		o.ids[e.ClientMsgID] = true
@@ -55,8 +55,24 @@ func (o *outbox) has(id string) bool {
 	return o.ids[id]
 }
 
-// add registers a new entry and a waiter for it; the caller stores the entry.
-func (o *outbox) add(m Message, recvID, groupID string, now time.Time) (OutboxEntry, chan sendResult) {
+// noteWritten updates ids after the writer stored ch.
+func (o *outbox) noteWritten(ch *Changes) {
+	if len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, e := range ch.Outbox {
+		o.ids[e.ClientMsgID] = true
+	}
+	for _, id := range ch.RemovedOutbox {
+		delete(o.ids, id)
+	}
+}
+
+// newEntry makes the outbox entry of a send: after every other entry in
+// the send order, due to give up a send timeout from now.
+func (o *outbox) newEntry(m Message, recvID, groupID string, now time.Time) OutboxEntry {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	order := now.UnixMilli()
@@ -64,10 +80,6 @@ func (o *outbox) add(m Message, recvID, groupID string, now time.Time) (OutboxEn
 		order = o.lastOrder + 1
 	}
 	o.lastOrder = order
-	o.ids[m.ClientMsgID] = true
-	o.deadlines[m.ClientMsgID] = now.Add(o.s.cfg.SendTimeout)
-	ch := make(chan sendResult, 1)
-	o.waiters[m.ClientMsgID] = append(o.waiters[m.ClientMsgID], ch)
 	return OutboxEntry{
 		ClientMsgID:    m.ClientMsgID,
 		ConversationID: m.ConversationID,
@@ -75,10 +87,11 @@ func (o *outbox) add(m Message, recvID, groupID string, now time.Time) (OutboxEn
 		GroupID:        groupID,
 		Order:          order,
 		EnqueuedAt:     now.UnixMilli(),
-	}, ch
+		Deadline:       now.Add(o.s.cfg.SendTimeout).UnixMilli(),
+	}
 }
 
-// wait registers a waiter for a message already in the outbox.
+// wait registers a waiter for a message's send.
 func (o *outbox) wait(id string) chan sendResult {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -87,39 +100,41 @@ func (o *outbox) wait(id string) chan sendResult {
 	return ch
 }
 
-// resolve ends a message's stay in the outbox and answers its waiters.
+// unwait removes a waiter that no longer waits.
+func (o *outbox) unwait(id string, ch chan sendResult) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	ws := o.waiters[id]
+	for i, w := range ws {
+		if w == ch {
+			o.waiters[id] = append(ws[:i:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(o.waiters[id]) == 0 {
+		delete(o.waiters, id)
+	}
+}
+
+// resolve answers a message's waiters.
 func (o *outbox) resolve(id string, m Message, err error) {
 	o.mu.Lock()
 	ws := o.waiters[id]
 	delete(o.waiters, id)
-	delete(o.ids, id)
-	delete(o.deadlines, id)
 	o.mu.Unlock()
 	for _, ch := range ws {
 		ch <- sendResult{msg: m, err: err}
 	}
 }
 
-// cancel drops an entry that was never stored.
-func (o *outbox) cancel(id string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	delete(o.ids, id)
-	delete(o.deadlines, id)
-	delete(o.waiters, id)
-}
-
-// deadline is when id gives up; entries found in storage at login get a
-// full send timeout from then.
-func (o *outbox) deadline(id string) time.Time {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	d, ok := o.deadlines[id]
-	if !ok {
-		d = o.s.cfg.Now().Add(o.s.cfg.SendTimeout)
-		o.deadlines[id] = d
+// deadline is when e gives up: stored with it, so that a reload does not
+// restart it. Entries stored before deadlines were give up a send timeout
+// after they were enqueued.
+func (o *outbox) deadline(e OutboxEntry) time.Time {
+	if e.Deadline > 0 {
+		return time.UnixMilli(e.Deadline)
 	}
-	return d
+	return time.UnixMilli(e.EnqueuedAt).Add(o.s.cfg.SendTimeout)
 }
 
 // maxWindow bounds the sends in flight, at most one per conversation. The
@@ -129,12 +144,19 @@ func (o *outbox) deadline(id string) time.Time {
 // one at a time, while different conversations share the window.
 const maxWindow = 32
 
+// outboxRecheck bounds how long the sender waits offline before it looks
+// at its deadlines again.
+const outboxRecheck = time.Second
+
 // pendingSend is one outbox entry ready to go.
 type pendingSend struct {
 	msg      Message
 	req      protocol.SendReq
 	deadline time.Time
 }
+
+// until is how long from now to t on the session's clock.
+func (s *session) until(t time.Time) time.Duration { return t.Sub(s.cfg.Now()) }
 
 // run sends until the session ends: a window of entries at a time, in
 // order, one per conversation. The window shrinks to one after
@@ -173,12 +195,23 @@ func (o *outbox) run() {
 				earliest = p.deadline
 			}
 		}
-		ctx, cancel := context.WithDeadline(s.ctx, earliest)
+		// The wait is re-checked at least every outboxRecheck against the
+		// clock: a deadline is wall-clock time, and timers stop while a
+		// machine sleeps.
+		ctx, cancel := context.WithTimeout(s.ctx, min(s.until(earliest), outboxRecheck))
 		w, err := s.waitWire(ctx)
 		cancel()
 		if err != nil {
-			// Offline (or stopped reconnecting): wait for a change or the
-			// first deadline, which prepare then enforces.
+			if isTerminal(err) {
+				// Logged out by the server: nothing will be sent in this
+				// session, so every waiting send fails now with its code.
+				for _, p := range batch {
+					o.fail(p.msg, protocol.CodeOf(err))
+				}
+				continue
+			}
+			// Offline: wait for a change or the first deadline, which
+			// prepare then enforces.
 			o.waitChange(earliest)
 			continue
 		}
@@ -191,6 +224,7 @@ func (o *outbox) run() {
 			switch code := protocol.CodeOf(err); {
 			case code == protocol.CodeNetwork:
 				network = true
+				o.attempt(batch[i].msg, code)
 			case code == protocol.CodeTimeout || code == protocol.CodeCanceled:
 				// The deadline passed; prepare fails it next round.
 			case code == protocol.CodeTokenExpired || code == protocol.CodeUnauthenticated:
@@ -199,6 +233,7 @@ func (o *outbox) run() {
 				// Back-pressure: pace and retry, never fail for it.
 				s.cfg.Logger.Debug("send paced", "code", code, "clientMsgID", batch[i].msg.ClientMsgID)
 				temporary = true
+				o.attempt(batch[i].msg, code)
 			default:
 				o.fail(batch[i].msg, code)
 			}
@@ -239,31 +274,31 @@ func (o *outbox) prepare(entries []OutboxEntry, n int) ([]pendingSend, error) {
 		}
 		if len(ms) == 0 || ms[0].Status == StatusSent || ms[0].Status == StatusFailed {
 			// Nothing left to send: clear the entry.
-			if err := s.store.Apply(s.ctx, &Changes{RemovedOutbox: []string{e.ClientMsgID}}); err == nil && len(ms) > 0 {
-				o.resolve(e.ClientMsgID, ms[0], nil)
+			if _, err := s.apply(s.ctx, clearInput{ClientMsgID: e.ClientMsgID}); err != nil {
+				return out, err
 			}
 			continue
 		}
 		m := ms[0]
-		if !o.has(m.ClientMsgID) {
-			o.mu.Lock()
-			o.ids[m.ClientMsgID] = true // stored by an earlier session
-			o.mu.Unlock()
-		}
-		deadline := o.deadline(m.ClientMsgID)
+		deadline := o.deadline(e)
 		if !s.cfg.Now().Before(deadline) {
 			o.fail(m, protocol.CodeTimeout)
 			continue
 		}
+		req := protocol.SendReq{ClientMsgID: m.ClientMsgID, RecvID: e.RecvID, GroupID: e.GroupID,
+			ContentType: m.ContentType, CreateTime: m.CreateTime}
 		content, err := m.wireContent()
+		if err == nil {
+			req.Content = content
+			err = checkSendSize(req)
+		}
 		if err != nil {
-			o.fail(m, protocol.CodeInvalidArgument)
+			// Never acceptable: it fails alone, the entries behind it go on.
+			o.fail(m, protocol.CodeOf(err))
 			continue
 		}
 		busy[e.ConversationID] = true
-		out = append(out, pendingSend{msg: m, deadline: deadline, req: protocol.SendReq{
-			ClientMsgID: m.ClientMsgID, RecvID: e.RecvID, GroupID: e.GroupID,
-			ContentType: m.ContentType, Content: content, CreateTime: m.CreateTime}})
+		out = append(out, pendingSend{msg: m, deadline: deadline, req: req})
 	}
 	return out, nil
 }
@@ -284,12 +319,12 @@ func (o *outbox) sendBatch(w *wire, batch []pendingSend) []error {
 		reqs = append(reqs, r)
 	}
 	for i, r := range reqs {
-		ctx, cancel := context.WithDeadline(o.s.ctx, batch[i].deadline)
+		ctx, cancel := context.WithTimeout(o.s.ctx, o.s.until(batch[i].deadline))
 		var ack protocol.SendResp
 		err := w.await(ctx, r, &ack)
 		cancel()
 		if err == nil {
-			err = o.applyAck(w, batch[i].msg, ack)
+			err = o.applyAck(batch[i].msg, ack)
 		}
 		errs[i] = err
 	}
@@ -307,7 +342,7 @@ func (o *outbox) waitChange(deadline time.Time) {
 	if live {
 		return
 	}
-	t := time.NewTimer(time.Until(deadline))
+	t := time.NewTimer(min(s.until(deadline), outboxRecheck))
 	defer t.Stop()
 	select {
 	case <-ch:
@@ -316,23 +351,17 @@ func (o *outbox) waitChange(deadline time.Time) {
 	}
 }
 
-// applyAck stores an ack and resolves the message's waiters.
-func (o *outbox) applyAck(w *wire, m Message, ack protocol.SendResp) error {
+// applyAck stores an ack; the writer resolves the message's waiters.
+func (o *outbox) applyAck(m Message, ack protocol.SendResp) error {
 	s := o.s
 	pm, err := ackMessage(m, ack)
 	if err != nil {
 		return err
 	}
-	res, err := s.applyFold(s.ctx, foldInput{Messages: []protocol.Message{pm}})
+	res, err := s.apply(s.ctx, foldInput{Messages: []protocol.Message{pm}, Ack: true})
 	if err != nil {
 		s.cfg.Logger.Error("storing ack", "err", err)
 		return withCode(err)
-	}
-	for _, c := range res.Changes.Conversations {
-		if c.ConversationID == pm.ConversationID && c.LocalMaxSeq < pm.Seq-1 {
-			// Acked beyond messages not here: see fillGaps.
-			s.goBackground(func() { s.fillGaps(w, pm) })
-		}
 	}
 	if len(res.Sent) == 0 {
 		// Already resolved (a pull found it first): answer any waiter.
@@ -341,25 +370,29 @@ func (o *outbox) applyAck(w *wire, m Message, ack protocol.SendResp) error {
 	return nil
 }
 
-// fail marks a message failed and answers its waiters.
+// fail gives up on a message; the writer answers its waiters.
 func (o *outbox) fail(m Message, code protocol.Code) {
-	s := o.s
-	s.applyMu.Lock()
-	if cur, err := s.store.Messages(s.ctx, []string{m.ClientMsgID}); err == nil && len(cur) == 1 && cur[0].Status == StatusSent {
-		// Found on the server meanwhile: not a failure after all.
-		s.applyMu.Unlock()
-		o.resolve(m.ClientMsgID, cur[0], nil)
-		return
+	if _, err := o.s.apply(o.s.ctx, failInput{ClientMsgID: m.ClientMsgID, Code: code}); err != nil {
+		o.s.cfg.Logger.Error("storing failed message", "err", err)
 	}
-	ch := failMessage(m, code)
-	err := s.store.Apply(s.ctx, &ch)
-	if err == nil {
-		s.c.events.emit(MessageStatusChanged{Message: ch.Messages[0]})
+}
+
+// attempt records a send that got no answer or a temporary refusal.
+func (o *outbox) attempt(m Message, code protocol.Code) {
+	if _, err := o.s.apply(o.s.ctx, attemptInput{ClientMsgID: m.ClientMsgID, Code: code}); err != nil {
+		o.s.cfg.Logger.Warn("storing send attempt", "err", err)
 	}
-	s.applyMu.Unlock()
+}
+
+// checkSendSize refuses a send whose frame the server would never read:
+// it fails at once with too_large instead of costing the connection.
+func checkSendSize(req protocol.SendReq) error {
+	b, err := protocol.EncodeFrame("0000000000", protocol.ReqSend, req)
 	if err != nil {
-		s.cfg.Logger.Error("storing failed message", "err", err)
-		return
+		return &Error{Code: protocol.CodeInvalidArgument, Message: "message cannot be encoded: " + err.Error()}
 	}
-	o.resolve(m.ClientMsgID, ch.Messages[0], &Error{Code: code, Message: "message not sent"})
+	if len(b) > protocol.DefaultMaxFrameBytes {
+		return &Error{Code: protocol.CodeTooLarge, Message: "message too large"}
+	}
+	return nil
 }

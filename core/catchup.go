@@ -1,0 +1,186 @@
+package core
+
+import (
+	"context"
+
+	"parley/protocol"
+)
+
+// The catch-up: after every connect, sync pages from the stored cursor to
+// the present, the pulls they call for, and the read positions marked
+// here while offline.
+
+// catchUp syncs from the stored cursor to the present, one atomic batch per
+// sync page.
+func (s *session) catchUp(w *wire) (groupFollowUp, error) {
+	ctx := w.ctx
+	var groups groupFollowUp
+	cursor, ok, err := s.store.SyncCursor(ctx)
+	if err != nil {
+		return groups, err
+	}
+	start, first := cursor, !ok
+	var nConv, nMsg int
+	s.c.events.emit(SyncProgressed{Phase: SyncStart})
+	finish := func(err error) (groupFollowUp, error) {
+		ev := SyncProgressed{Phase: SyncFinish, Conversations: nConv, Messages: nMsg}
+		if err != nil {
+			ev.Err = string(protocol.CodeOf(err))
+		}
+		s.c.events.emit(ev)
+		return groups, err
+	}
+	for {
+		var resp protocol.SyncResp
+		if err := w.call(ctx, protocol.ReqSync, protocol.SyncReq{Cursor: cursor, Limit: protocol.DefaultSyncLimit}, &resp); err != nil {
+			return finish(err)
+		}
+		in := foldInput{States: resp.Conversations, Quiet: first, Tails: map[string]int64{}}
+		if len(resp.Conversations) > 0 {
+			ids := make([]string, len(resp.Conversations))
+			for i, st := range resp.Conversations {
+				ids[i] = st.ConversationID
+			}
+			// Folding this page reads the whole list anyway (the unread
+			// counts); reading it first serves the lookups below from
+			// memory instead of one read each.
+			if err := s.warm(ctx); err != nil {
+				return finish(err)
+			}
+			l, err := s.loadLocal(ctx, ids)
+			if err != nil {
+				return finish(err)
+			}
+			var ranges []protocol.SeqRange
+			for _, st := range resp.Conversations {
+				if st.Removed {
+					continue // the server refuses a removed member's pull
+				}
+				var localMax int64
+				if c := l.Convs[st.ConversationID]; c != nil {
+					localMax = c.LocalMaxSeq
+				}
+				p := planPull(st.ConversationID, localMax, st.MinSeq, st.MaxSeq, first)
+				ranges = append(ranges, p.Ranges...)
+				if p.Tail != 0 {
+					in.Tails[st.ConversationID] = p.Tail
+				}
+			}
+			msgs, err := s.pull(ctx, w, ranges)
+			if err != nil {
+				return finish(err)
+			}
+			in.Messages = msgs
+		}
+		next := resp.Cursor
+		if next != cursor || first {
+			in.Cursor = &next
+		}
+		if _, err := s.apply(ctx, in); err != nil {
+			return finish(err)
+		}
+		groups = planGroupFollowUp(groups, start, resp.Conversations)
+		nConv += len(resp.Conversations)
+		nMsg += len(in.Messages)
+		if len(resp.Conversations) > 0 {
+			s.c.events.emit(SyncProgressed{Phase: SyncProgress, Conversations: nConv, Messages: nMsg})
+		}
+		if resp.HasMore && next <= cursor {
+			// A server that says "more" without moving would loop us forever.
+			return finish(&Error{Code: protocol.CodeInternal, Message: "sync: hasMore without a new cursor"})
+		}
+		cursor, first = next, false
+		if !resp.HasMore {
+			return finish(nil)
+		}
+	}
+}
+
+// pullsInFlight bounds the pull requests sent before their answers are
+// read: a catch-up of many conversations otherwise waits one round trip
+// (and the server's query) per 500 messages, one after another.
+const pullsInFlight = 8
+
+// pull fetches ranges, several per request, continuing ranges that a
+// size-capped response answered in part. Up to pullsInFlight requests are
+// on the wire at once; their messages are returned in request order.
+func (s *session) pull(ctx context.Context, w *wire, ranges []protocol.SeqRange) ([]protocol.Message, error) {
+	var out []protocol.Message
+	for len(ranges) > 0 {
+		var next []protocol.SeqRange
+		reqs := packPulls(ranges)
+		for len(reqs) > 0 {
+			batch := reqs[:min(len(reqs), pullsInFlight)]
+			reqs = reqs[len(batch):]
+			resps, err := s.pullBatch(ctx, w, batch)
+			if err != nil {
+				return nil, err
+			}
+			for i := range batch {
+				out = append(out, resps[i].Messages...)
+				next = append(next, continuePulls(batch[i].Ranges, resps[i].Messages)...)
+			}
+		}
+		ranges = next
+	}
+	return out, nil
+}
+
+// pullBatch sends reqs one after another, then reads their answers.
+func (s *session) pullBatch(ctx context.Context, w *wire, reqs []protocol.PullReq) ([]protocol.PullResp, error) {
+	started := make([]request, 0, len(reqs))
+	defer func() {
+		for _, r := range started {
+			w.forget(r) // answers no longer awaited after an error
+		}
+	}()
+	for _, req := range reqs {
+		r, err := w.start(protocol.ReqPull, req)
+		if err != nil {
+			return nil, err
+		}
+		started = append(started, r)
+	}
+	resps := make([]protocol.PullResp, len(reqs))
+	for i, r := range started {
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if _, ok := ctx.Deadline(); !ok && w.timeout > 0 {
+			// Each answer gets the time a call would: the server answers
+			// them in turn.
+			actx, cancel = context.WithTimeout(ctx, w.timeout)
+		}
+		err := w.await(actx, r, &resps[i])
+		cancel()
+		if protocol.CodeOf(err) == protocol.CodeRateLimited {
+			// Back-pressure: ask again alone, with call's waiting.
+			err = w.call(ctx, protocol.ReqPull, reqs[i], &resps[i])
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return resps, nil
+}
+
+// sendReads tells the server (and so the user's other devices) the read
+// seqs marked here while offline.
+func (s *session) sendReads(w *wire) error {
+	convs, err := s.store.Conversations(w.ctx)
+	if err != nil {
+		return err
+	}
+	for _, req := range unsentReads(convs) {
+		var st protocol.ConversationState
+		if err := w.call(w.ctx, protocol.ReqMarkRead, req, &st); err != nil {
+			if protocol.CodeOf(err) == protocol.CodeNetwork {
+				return err
+			}
+			s.cfg.Logger.Warn("sending read seq refused", "conversation", req.ConversationID, "err", err)
+			continue
+		}
+		if _, err := s.apply(w.ctx, foldInput{States: []protocol.ConversationState{st}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+package core
+
+import (
+	"parley/protocol"
+)
+
+// Pushes: frames the server sends unasked, applied in arrival order.
+
+// pushLoop applies pushes in arrival order; consecutive message pushes are
+// applied as one batch.
+func (s *session) pushLoop(w *wire) {
+	for {
+		frames := w.takePushes()
+		if frames == nil {
+			return
+		}
+		var batch []protocol.Message
+		flush := func() bool {
+			if len(batch) == 0 {
+				return true
+			}
+			err := s.applyPushed(w, batch)
+			batch = nil
+			if err != nil {
+				s.cfg.Logger.Warn("applying pushed messages failed; reconnecting to resync", "err", err)
+				w.close(err)
+				return false
+			}
+			return true
+		}
+		for _, f := range frames {
+			if f.Type == protocol.PushMessage {
+				var m protocol.Message
+				if err := protocol.DecodeData(f.Data, &m); err != nil {
+					s.cfg.Logger.Warn("bad push", "type", f.Type, "err", err)
+					continue
+				}
+				batch = append(batch, m)
+				continue
+			}
+			if !flush() {
+				return
+			}
+			if err := s.applyPush(w, f); err != nil {
+				s.cfg.Logger.Warn("applying push failed", "type", f.Type, "err", err)
+			}
+		}
+		if !flush() {
+			return
+		}
+	}
+}
+
+// applyPushed applies pushed messages, pulling any gap before them first.
+func (s *session) applyPushed(w *wire, msgs []protocol.Message) error {
+	ctx := w.ctx
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ConversationID
+	}
+	l, err := s.loadLocal(ctx, ids)
+	if err != nil {
+		return err
+	}
+	ranges, tails := planGaps(l.Convs, l.Held, msgs)
+	in := foldInput{Messages: msgs, Tails: tails}
+	if len(ranges) > 0 {
+		pulled, err := s.pull(ctx, w, ranges)
+		if err != nil {
+			return err
+		}
+		in.Messages = append(pulled, msgs...)
+	}
+	_, err = s.apply(ctx, in)
+	return err
+}
+
+// fillGaps pulls what is missing below pm, an own message just
+// acknowledged beyond the conversation's contiguous run. Usually the gap is
+// another member's message whose push is on its way (then the pull finds
+// it applied and asks for nothing), but it may be the user's own earlier
+// message whose ack was lost: that one is never pushed to this device, and
+// without the pull it would stay failed here while stored on the server.
+func (s *session) fillGaps(w *wire, pm protocol.Message) {
+	ctx := w.ctx
+	l, err := s.loadLocal(ctx, []string{pm.ConversationID})
+	if err != nil {
+		return
+	}
+	ranges, _ := planGaps(l.Convs, l.Held, []protocol.Message{pm})
+	if len(ranges) == 0 {
+		return
+	}
+	pulled, err := s.pull(ctx, w, ranges)
+	if err != nil || len(pulled) == 0 {
+		return
+	}
+	if _, err := s.apply(ctx, foldInput{Messages: pulled}); err != nil {
+		s.cfg.Logger.Warn("storing messages pulled below an ack failed", "err", err)
+	}
+}
+
+func (s *session) applyPush(w *wire, f *protocol.Frame) error {
+	ctx := w.ctx
+	switch f.Type {
+	case protocol.PushConversation:
+		var st protocol.ConversationState
+		if err := protocol.DecodeData(f.Data, &st); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, foldInput{States: []protocol.ConversationState{st}})
+		return err
+	case protocol.PushFriendRequest:
+		var fr protocol.FriendRequest
+		if err := protocol.DecodeData(f.Data, &fr); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, friendRequestInput{Request: fr})
+		return err
+	case protocol.PushFriendAdded:
+		var u protocol.User
+		if err := protocol.DecodeData(f.Data, &u); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, friendAddedInput{User: userFromProto(u)})
+		return err
+	case protocol.PushGroup:
+		var g protocol.Group
+		if err := protocol.DecodeData(f.Data, &g); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, groupInput{Group: groupFromProto(g)})
+		return err
+	case protocol.PushGroupMemberRemoved:
+		var r protocol.GroupMemberRemoved
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return err
+		}
+		ev := GroupMemberRemoved{GroupID: r.GroupID, UserID: r.UserID, OperatorUserID: r.OperatorUserID, Reason: r.Reason, Group: groupFromProto(r.Group)}
+		_, err := s.apply(ctx, groupRemovedInput{Event: ev})
+		return err
+	default:
+		s.cfg.Logger.Debug("ignoring push", "type", f.Type)
+	}
+	return nil
+}

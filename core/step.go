@@ -1,0 +1,458 @@
+package core
+
+import (
+	"slices"
+	"sort"
+
+	"parley/protocol"
+)
+
+// The step: every decision about what to store and what to announce, as
+// pure functions from local state and one input to a stepResult. Nothing
+// here does I/O, starts a goroutine or reads a clock (the time comes in
+// localState.Now). writer.go loads the state an input needs, runs step,
+// writes the result in one Apply and then emits its events and runs its
+// effects; it is the only place in core that writes to the Store.
+
+// input is one thing that happened: a decoded push or sync page (foldInput),
+// an ack, or an app command. Its type says which local state it needs
+// (writer.go's load) and which decision applies (step).
+type input interface{ inputKind() string }
+
+// stepResult is what one input changes.
+type stepResult struct {
+	// Changes is the batch to write, in one transaction.
+	Changes Changes
+	// New are messages to announce with newMessages.
+	New []Message
+	// Changed are conversations to announce with conversationsChanged
+	// (decorated with names by the writer), ordered by ConversationID.
+	Changed []Conversation
+	// Sent are own messages now known stored on the server: their
+	// SendMessage calls resolve and messageStatusChanged says sent.
+	Sent []Message
+	// Failed are own messages given up on: their SendMessage calls reject
+	// with Failed[i].ErrorCode and messageStatusChanged says failed.
+	Failed []Message
+	// Resolved are own messages whose SendMessage calls resolve without a
+	// status change (it was announced when it happened).
+	Resolved []Message
+	// Sending are own messages just stored for sending.
+	Sending []Message
+	// Events are further events, emitted before the ones above.
+	Events []Event
+	// FillBelow are acked own messages stored beyond their conversation's
+	// contiguous run: what is missing below them is pulled (see fillGaps).
+	FillBelow []protocol.Message
+	// Value is the answer to an app command, when it has one.
+	Value any
+	// Named marks Changed as announced with freshly fetched names: they
+	// are not fetched again.
+	Named bool
+}
+
+// localState is the part of the local store one input needs. Maps a load
+// did not fill are nil.
+type localState struct {
+	Self string
+	// Now is the time of the step, Unix ms.
+	Now int64
+	// Convs: every conversation the input touches (absent: not stored).
+	Convs map[string]*Conversation
+	// Msgs: the stored messages among the input's ClientMsgIDs.
+	Msgs map[string]Message
+	// Outbox: which of those are in the outbox.
+	Outbox map[string]bool
+	// Entries: the stored outbox entries, by ClientMsgID (sender inputs).
+	Entries map[string]OutboxEntry
+	// Held lists, per conversation, seqs already stored above its
+	// LocalMaxSeq (an own message acked before the messages below it
+	// arrived): when the run reaches them it continues through them.
+	Held map[string][]int64
+	// Groups: the stored groups (group inputs).
+	Groups map[string]Group
+	// Friends: the stored friends (friend list input).
+	Friends map[string]User
+}
+
+// step decides what in changes.
+func step(l localState, in input) (stepResult, error) {
+	switch in := in.(type) {
+	case foldInput:
+		return fold(l, in), nil
+	case sendInput:
+		return stepSend(l, in), nil
+	case failInput:
+		return stepFail(l, in), nil
+	case attemptInput:
+		return stepAttempt(l, in), nil
+	case clearInput:
+		return stepClear(l, in), nil
+	case markReadInput:
+		return stepMarkRead(l, in)
+	case usersInput:
+		return stepUsers(in), nil
+	case friendRequestInput:
+		return stepFriendRequest(in), nil
+	case friendAddedInput:
+		return stepFriendAdded(in), nil
+	case friendListInput:
+		return stepFriendList(l, in), nil
+	case groupInput:
+		return stepGroup(l, in), nil
+	case groupRemovedInput:
+		return stepGroupRemoved(l, in), nil
+	case groupListInput:
+		return stepGroupList(l, in), nil
+	case profilesInput:
+		return stepProfiles(l, in), nil
+	}
+	return stepResult{}, errInvalid("core: unknown input " + in.inputKind())
+}
+
+func (foldInput) inputKind() string { return "fold" }
+
+// sendInput stores a message for sending with its outbox entry.
+type sendInput struct {
+	Msg   Message
+	Entry OutboxEntry
+}
+
+func (sendInput) inputKind() string { return "send" }
+
+// stepSend stores a new send. A message stored as sent already is the
+// answer (Value) and nothing is written; one still in the outbox is left
+// to go out as it is (the caller waits for it).
+func stepSend(l localState, in sendInput) stepResult {
+	var res stepResult
+	if old, ok := l.Msgs[in.Msg.ClientMsgID]; ok {
+		switch {
+		case old.Status == StatusSent:
+			res.Value = old
+			return res
+		case old.Status == StatusSending && l.Outbox[old.ClientMsgID]:
+			return res
+		}
+	}
+	res.Changes = Changes{Messages: []Message{in.Msg}, Outbox: []OutboxEntry{in.Entry}}
+	res.Sending = []Message{in.Msg}
+	return res
+}
+
+// failInput gives up on an own message.
+type failInput struct {
+	ClientMsgID string
+	Code        protocol.Code
+}
+
+func (failInput) inputKind() string { return "fail" }
+
+// stepFail marks the message failed unless the server has it meanwhile.
+func stepFail(l localState, in failInput) stepResult {
+	var res stepResult
+	m, ok := l.Msgs[in.ClientMsgID]
+	switch {
+	case !ok:
+		res.Changes.RemovedOutbox = []string{in.ClientMsgID}
+		res.Failed = []Message{{ClientMsgID: in.ClientMsgID, Status: StatusFailed, ErrorCode: in.Code}}
+	case m.Status == StatusSent:
+		// Found on the server meanwhile: not a failure after all.
+		res.Changes.RemovedOutbox = []string{in.ClientMsgID}
+		res.Resolved = []Message{m}
+	default:
+		res.Changes = failMessage(m, in.Code)
+		res.Failed = []Message{res.Changes.Messages[0]}
+	}
+	return res
+}
+
+// attemptInput records a send that got no answer or a temporary refusal.
+type attemptInput struct {
+	ClientMsgID string
+	Code        protocol.Code
+}
+
+func (attemptInput) inputKind() string { return "attempt" }
+
+func stepAttempt(l localState, in attemptInput) stepResult {
+	var res stepResult
+	e, ok := l.Entries[in.ClientMsgID]
+	if !ok {
+		return res
+	}
+	e.Attempts++
+	e.LastError = string(in.Code)
+	res.Changes.Outbox = []OutboxEntry{e}
+	return res
+}
+
+// clearInput drops an outbox entry with nothing left to send (its message
+// is gone, sent or failed).
+type clearInput struct{ ClientMsgID string }
+
+func (clearInput) inputKind() string { return "clear" }
+
+func stepClear(l localState, in clearInput) stepResult {
+	res := stepResult{Changes: Changes{RemovedOutbox: []string{in.ClientMsgID}}}
+	if m, ok := l.Msgs[in.ClientMsgID]; ok {
+		res.Resolved = []Message{m}
+	}
+	return res
+}
+
+// markReadInput marks a conversation read up to its MaxSeq.
+type markReadInput struct{ ConversationID string }
+
+func (markReadInput) inputKind() string { return "markRead" }
+
+func stepMarkRead(l localState, in markReadInput) (stepResult, error) {
+	var res stepResult
+	old := l.Convs[in.ConversationID]
+	if old == nil {
+		return res, &Error{Code: protocol.CodeNotFound, Message: "no conversation " + in.ConversationID}
+	}
+	cv := *old
+	if cv.MaxSeq > cv.ReadSeq {
+		cv.ReadSeq = cv.MaxSeq
+	}
+	cv.UnreadCount = cv.unread()
+	res.Value = cv
+	if !sameConv(old, &cv) {
+		res.Changes.Conversations = []Conversation{cv}
+		res.Changed = []Conversation{cv}
+	}
+	return res, nil
+}
+
+// usersInput stores profiles the server gave; Self announces the user's
+// own new profile.
+type usersInput struct {
+	Users []User
+	Self  bool
+}
+
+func (usersInput) inputKind() string { return "users" }
+
+func stepUsers(in usersInput) stepResult {
+	res := stepResult{Changes: Changes{Users: in.Users}, Value: in.Users}
+	if in.Self && len(in.Users) == 1 {
+		res.Events = []Event{SelfInfoUpdated{User: in.Users[0]}}
+	}
+	return res
+}
+
+// friendRequestInput is push.friendRequest.
+type friendRequestInput struct{ Request protocol.FriendRequest }
+
+func (friendRequestInput) inputKind() string { return "friendRequest" }
+
+func stepFriendRequest(in friendRequestInput) stepResult {
+	var res stepResult
+	if u := in.Request.FromUser; u != nil {
+		res.Changes.Users = []User{userFromProto(*u)}
+	}
+	res.Events = []Event{FriendRequestReceived{Request: in.Request}}
+	return res
+}
+
+// friendAddedInput: a friendship was made. Quiet stores it without the
+// event (the app's own accept, which the server also pushes).
+type friendAddedInput struct {
+	User  User
+	Quiet bool
+}
+
+func (friendAddedInput) inputKind() string { return "friendAdded" }
+
+func stepFriendAdded(in friendAddedInput) stepResult {
+	res := stepResult{Changes: Changes{Users: []User{in.User}, Friends: []User{in.User}}}
+	if !in.Quiet {
+		res.Events = []Event{FriendAdded{User: in.User}}
+	}
+	return res
+}
+
+// friendListInput is the server's friend list: it replaces the stored one.
+type friendListInput struct{ Users []User }
+
+func (friendListInput) inputKind() string { return "friendList" }
+
+func stepFriendList(l localState, in friendListInput) stepResult {
+	var res stepResult
+	keep := make(map[string]bool, len(in.Users))
+	list := make([]User, 0, len(in.Users))
+	for _, u := range in.Users {
+		keep[u.UserID] = true
+		list = append(list, u)
+	}
+	res.Changes.Friends = list
+	res.Changes.Users = list
+	for _, id := range sortedKeys(l.Friends) {
+		if !keep[id] {
+			res.Changes.RemovedFriends = append(res.Changes.RemovedFriends, id)
+		}
+	}
+	out := slices.Clone(list)
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
+	res.Value = out
+	return res
+}
+
+// groupInput: the user joined Group or it changed (push.group, a group
+// info answer, a group the user created). Joining again a group they had
+// left clears its conversation's Removed. Quiet stores it without the
+// groupChanged event (the app's own createGroup).
+type groupInput struct {
+	Group Group
+	Quiet bool
+}
+
+func (groupInput) inputKind() string { return "group" }
+
+func stepGroup(l localState, in groupInput) stepResult {
+	res := stepResult{Changes: Changes{Groups: []Group{in.Group}}, Value: in.Group}
+	if cv := l.Convs[protocol.GroupConversationID(in.Group.GroupID)]; cv != nil && cv.Removed {
+		c := *cv
+		c.Removed = false
+		res.Changes.Conversations = []Conversation{c}
+	}
+	if !in.Quiet {
+		res.Events = []Event{GroupChanged{Group: in.Group}}
+	}
+	return res
+}
+
+// groupRemovedInput: a member left a group of the user or was removed.
+type groupRemovedInput struct{ Event GroupMemberRemoved }
+
+func (groupRemovedInput) inputKind() string { return "groupRemoved" }
+
+func stepGroupRemoved(l localState, in groupRemovedInput) stepResult {
+	ev := in.Event
+	if ev.UserID != l.Self {
+		return stepResult{Changes: Changes{Groups: []Group{ev.Group}}, Events: []Event{GroupChanged{Group: ev.Group}, ev}}
+	}
+	return removedFromGroup(l, ev)
+}
+
+// removedFromGroup records that the user is no longer in ev.GroupID: the
+// group leaves the stored list and its conversation is marked Removed.
+// Deciding it twice announces it once.
+func removedFromGroup(l localState, ev GroupMemberRemoved) stepResult {
+	var res stepResult
+	stored, known := l.Groups[ev.GroupID]
+	if ev.Group.GroupID == "" {
+		ev.Group = Group{GroupID: ev.GroupID}
+		if known {
+			ev.Group = stored
+		}
+	}
+	if known {
+		res.Changes.RemovedGroups = []string{ev.GroupID}
+	}
+	if cv := l.Convs[protocol.GroupConversationID(ev.GroupID)]; cv != nil && !cv.Removed {
+		c := *cv
+		c.Removed = true
+		if ev.Group.Name != "" {
+			// The conversation is named after its group on every read; with
+			// the group gone from the store it keeps the last name here.
+			c.ShowName, c.FaceURL = ev.Group.Name, ev.Group.FaceURL
+		}
+		res.Changes.Conversations = []Conversation{c}
+		res.Changed = []Conversation{c}
+		// Its group is gone from the store: the name it keeps is the one
+		// to show, with nothing to fetch.
+		res.Named = true
+	}
+	if res.Changes.Empty() {
+		return res // known already: announced then
+	}
+	res.Events = []Event{ev}
+	return res
+}
+
+// groupListInput is the server's list of the user's groups; Known is what
+// was stored before it was asked for.
+type groupListInput struct {
+	List  []Group
+	Known groupSnapshot
+}
+
+func (groupListInput) inputKind() string { return "groupList" }
+
+// stepGroupList folds the server's list of the user's groups into the
+// stored one. A joined group missing from the list means the user left or
+// was removed while this device did not hear of it. What changed while the
+// list was on its way wins over it: a group stored meanwhile (created) is
+// kept, one removed meanwhile stays removed. Groups whose stored copy
+// changed are announced with groupChanged.
+func stepGroupList(l localState, in groupListInput) stepResult {
+	var res stepResult
+	keep := make(map[string]bool, len(in.List))
+	out := make([]Group, 0, len(in.List))
+	for _, g := range in.List {
+		keep[g.GroupID] = true
+		if cv := l.Convs[protocol.GroupConversationID(g.GroupID)]; cv != nil && cv.Removed {
+			if !in.Known.removed[g.GroupID] {
+				// Removed while the list was on its way: the list is
+				// older than the removal.
+				continue
+			}
+			// Removed before the list was asked for and listed again:
+			// the user is a member again.
+			c := *cv
+			c.Removed = false
+			res.Changes.Conversations = append(res.Changes.Conversations, c)
+		}
+		out = append(out, g)
+		if prev, ok := l.Groups[g.GroupID]; !ok || prev != g {
+			res.Changes.Groups = append(res.Changes.Groups, g)
+			if ok {
+				res.Events = append(res.Events, GroupChanged{Group: g})
+			}
+		}
+	}
+	for _, id := range in.Known.ids() {
+		if keep[id] {
+			continue
+		}
+		r := removedFromGroup(l, GroupMemberRemoved{GroupID: id, UserID: l.Self})
+		res.Changes.RemovedGroups = append(res.Changes.RemovedGroups, r.Changes.RemovedGroups...)
+		res.Changes.Conversations = append(res.Changes.Conversations, r.Changes.Conversations...)
+		res.Changed = append(res.Changed, r.Changed...)
+		res.Events = append(res.Events, r.Events...)
+		res.Named = res.Named || r.Named
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GroupID < out[j].GroupID })
+	res.Value = out
+	return res
+}
+
+// profilesInput stores fetched profiles and groups and announces again the
+// conversations named after them.
+type profilesInput struct {
+	Users   []User
+	Groups  []Group
+	ConvIDs []string
+}
+
+func (profilesInput) inputKind() string { return "profiles" }
+
+func stepProfiles(l localState, in profilesInput) stepResult {
+	res := stepResult{Changes: Changes{Users: in.Users, Groups: in.Groups}, Named: true}
+	for _, id := range in.ConvIDs {
+		if c := l.Convs[id]; c != nil {
+			res.Changed = append(res.Changed, *c)
+		}
+	}
+	return res
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

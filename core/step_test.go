@@ -1,0 +1,212 @@
+package core
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/protocol"
+)
+
+// The step's decisions other than fold (engine_test.go), one table each.
+
+func TestStepSend(t *testing.T) {
+	m := Message{ClientMsgID: "m1", ConversationID: "si_a_b", SendID: "a", Status: StatusSending}
+	e := OutboxEntry{ClientMsgID: "m1", ConversationID: "si_a_b", RecvID: "b", Order: 1, Deadline: 99}
+	sent := m
+	sent.Status, sent.Seq = StatusSent, 4
+	failed := m
+	failed.Status = StatusFailed
+	cases := []struct {
+		name      string
+		l         localState
+		wantWrite bool
+		wantValue any
+	}{
+		{"new", localState{}, true, nil},
+		{"already sent: the stored message answers", localState{Msgs: map[string]Message{"m1": sent}}, false, sent},
+		{"still in the outbox: waits for it", localState{Msgs: map[string]Message{"m1": m}, Outbox: map[string]bool{"m1": true}}, false, nil},
+		{"failed before: sent again", localState{Msgs: map[string]Message{"m1": failed}}, true, nil},
+		{"sending but not queued: queued again", localState{Msgs: map[string]Message{"m1": m}}, true, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := step(c.l, sendInput{Msg: m, Entry: e})
+			require.NoError(t, err)
+			assert.Equal(t, c.wantValue, res.Value)
+			if c.wantWrite {
+				assert.Equal(t, Changes{Messages: []Message{m}, Outbox: []OutboxEntry{e}}, res.Changes)
+				assert.Equal(t, []Message{m}, res.Sending)
+			} else {
+				assert.True(t, res.Changes.Empty())
+				assert.Empty(t, res.Sending)
+			}
+		})
+	}
+}
+
+func TestStepFailAttemptClear(t *testing.T) {
+	m := Message{ClientMsgID: "m1", ConversationID: "si_a_b", Status: StatusSending}
+	sent := m
+	sent.Status, sent.Seq = StatusSent, 2
+
+	res, err := step(localState{Msgs: map[string]Message{"m1": m}}, failInput{ClientMsgID: "m1", Code: protocol.CodeTooLarge})
+	require.NoError(t, err)
+	want := m
+	want.Status, want.ErrorCode = StatusFailed, protocol.CodeTooLarge
+	assert.Equal(t, []Message{want}, res.Changes.Messages)
+	assert.Equal(t, []string{"m1"}, res.Changes.RemovedOutbox)
+	assert.Equal(t, []Message{want}, res.Failed)
+
+	res, err = step(localState{Msgs: map[string]Message{"m1": sent}}, failInput{ClientMsgID: "m1", Code: protocol.CodeTimeout})
+	require.NoError(t, err)
+	assert.Empty(t, res.Failed, "found on the server meanwhile: not a failure")
+	assert.Equal(t, []Message{sent}, res.Resolved)
+	assert.Empty(t, res.Changes.Messages)
+
+	e := OutboxEntry{ClientMsgID: "m1", Attempts: 2}
+	res, err = step(localState{Entries: map[string]OutboxEntry{"m1": e}}, attemptInput{ClientMsgID: "m1", Code: protocol.CodeRateLimited})
+	require.NoError(t, err)
+	assert.Equal(t, []OutboxEntry{{ClientMsgID: "m1", Attempts: 3, LastError: "rate_limited"}}, res.Changes.Outbox)
+	res, err = step(localState{Entries: map[string]OutboxEntry{}}, attemptInput{ClientMsgID: "gone"})
+	require.NoError(t, err)
+	assert.True(t, res.Changes.Empty(), "an entry gone meanwhile is not written back")
+
+	res, err = step(localState{Msgs: map[string]Message{"m1": sent}}, clearInput{ClientMsgID: "m1"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"m1"}, res.Changes.RemovedOutbox)
+	assert.Equal(t, []Message{sent}, res.Resolved)
+}
+
+func TestStepMarkRead(t *testing.T) {
+	cv := &Conversation{ConversationID: "si_a_b", MinSeq: 1, MaxSeq: 5, ReadSeq: 2, UnreadCount: 3}
+	res, err := step(localState{Convs: map[string]*Conversation{"si_a_b": cv}}, markReadInput{ConversationID: "si_a_b"})
+	require.NoError(t, err)
+	require.Len(t, res.Changes.Conversations, 1)
+	got := res.Changes.Conversations[0]
+	assert.Equal(t, int64(5), got.ReadSeq)
+	assert.Equal(t, int64(0), got.UnreadCount)
+	assert.Equal(t, []Conversation{got}, res.Changed)
+
+	res, err = step(localState{Convs: map[string]*Conversation{"si_a_b": &got}}, markReadInput{ConversationID: "si_a_b"})
+	require.NoError(t, err)
+	assert.True(t, res.Changes.Empty(), "read already: nothing to write")
+
+	_, err = step(localState{Convs: map[string]*Conversation{}}, markReadInput{ConversationID: "si_a_x"})
+	assert.Equal(t, protocol.CodeNotFound, protocol.CodeOf(err))
+}
+
+func TestStepFriends(t *testing.T) {
+	bob, carol, dave := User{UserID: "bob"}, User{UserID: "carol"}, User{UserID: "dave"}
+	res, err := step(localState{Friends: map[string]User{"bob": bob, "dave": dave}}, friendListInput{Users: []User{carol, bob}})
+	require.NoError(t, err)
+	assert.Equal(t, []User{bob, carol}, res.Value, "sorted by UserID")
+	assert.Equal(t, []User{carol, bob}, res.Changes.Friends)
+	assert.Equal(t, []string{"dave"}, res.Changes.RemovedFriends, "a friend the server no longer lists is removed")
+
+	res, err = step(localState{}, friendAddedInput{User: bob})
+	require.NoError(t, err)
+	assert.Equal(t, []Event{FriendAdded{User: bob}}, res.Events)
+	res, err = step(localState{}, friendAddedInput{User: bob, Quiet: true})
+	require.NoError(t, err)
+	assert.Empty(t, res.Events)
+	assert.Equal(t, []User{bob}, res.Changes.Friends)
+
+	pu := protocol.User{UserID: "erin", Nickname: "Erin"}
+	req := protocol.FriendRequest{FromUserID: "erin", FromUser: &pu}
+	res, err = step(localState{}, friendRequestInput{Request: req})
+	require.NoError(t, err)
+	assert.Equal(t, []User{{UserID: "erin", Nickname: "Erin"}}, res.Changes.Users)
+	assert.Equal(t, []Event{FriendRequestReceived{Request: req}}, res.Events)
+}
+
+func TestStepGroups(t *testing.T) {
+	g := Group{GroupID: "g1", Name: "One", MemberCount: 3}
+	conv := protocol.GroupConversationID("g1")
+	removedConv := &Conversation{ConversationID: conv, SessionType: protocol.SessionGroup, GroupID: "g1", Removed: true}
+	liveConv := &Conversation{ConversationID: conv, SessionType: protocol.SessionGroup, GroupID: "g1"}
+
+	t.Run("joined again clears Removed", func(t *testing.T) {
+		res, err := step(localState{Convs: map[string]*Conversation{conv: removedConv}}, groupInput{Group: g})
+		require.NoError(t, err)
+		require.Len(t, res.Changes.Conversations, 1)
+		assert.False(t, res.Changes.Conversations[0].Removed)
+		assert.Equal(t, []Event{GroupChanged{Group: g}}, res.Events)
+	})
+	t.Run("removal of the user", func(t *testing.T) {
+		ev := GroupMemberRemoved{GroupID: "g1", UserID: "me", Reason: protocol.RemovedKicked}
+		l := localState{Self: "me", Groups: map[string]Group{"g1": g}, Convs: map[string]*Conversation{conv: liveConv}}
+		res, err := step(l, groupRemovedInput{Event: ev})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"g1"}, res.Changes.RemovedGroups)
+		require.Len(t, res.Changes.Conversations, 1)
+		assert.True(t, res.Changes.Conversations[0].Removed)
+		assert.Equal(t, "One", res.Changes.Conversations[0].ShowName, "keeps the group's last name")
+		want := ev
+		want.Group = g
+		assert.Equal(t, []Event{want}, res.Events)
+		assert.True(t, res.Named)
+
+		// Decided again once applied: nothing more to write or announce.
+		l = localState{Self: "me", Groups: map[string]Group{}, Convs: map[string]*Conversation{conv: &res.Changes.Conversations[0]}}
+		res, err = step(l, groupRemovedInput{Event: ev})
+		require.NoError(t, err)
+		assert.True(t, res.Changes.Empty())
+		assert.Empty(t, res.Events)
+	})
+	t.Run("removal of another member", func(t *testing.T) {
+		ev := GroupMemberRemoved{GroupID: "g1", UserID: "bob", Group: g}
+		res, err := step(localState{Self: "me"}, groupRemovedInput{Event: ev})
+		require.NoError(t, err)
+		assert.Equal(t, []Group{g}, res.Changes.Groups)
+		assert.Equal(t, []Event{GroupChanged{Group: g}, ev}, res.Events)
+	})
+	t.Run("list", func(t *testing.T) {
+		g2 := Group{GroupID: "g2", Name: "Two"}
+		g3 := Group{GroupID: "g3", Name: "Three"}
+		changed := g
+		changed.MemberCount = 4
+		conv3 := protocol.GroupConversationID("g3")
+		l := localState{
+			Self:   "me",
+			Groups: map[string]Group{"g1": g, "g3": g3},
+			Convs: map[string]*Conversation{
+				conv:  liveConv,
+				conv3: {ConversationID: conv3, SessionType: protocol.SessionGroup, GroupID: "g3"},
+			},
+		}
+		known := groupSnapshot{joined: map[string]bool{"g1": true, "g3": true}, removed: map[string]bool{}}
+		res, err := step(l, groupListInput{List: []Group{g2, changed}, Known: known})
+		require.NoError(t, err)
+		assert.Equal(t, []Group{changed, g2}, res.Value)
+		assert.ElementsMatch(t, []Group{g2, changed}, res.Changes.Groups)
+		assert.Equal(t, []string{"g3"}, res.Changes.RemovedGroups, "a known group missing from the list was left")
+		require.Len(t, res.Changed, 1)
+		assert.True(t, res.Changed[0].Removed)
+		assert.Contains(t, res.Events, Event(GroupChanged{Group: changed}))
+		assert.NotContains(t, res.Events, Event(GroupChanged{Group: g2}), "a new group is not a change")
+	})
+	t.Run("list older than a removal", func(t *testing.T) {
+		l := localState{Self: "me", Groups: map[string]Group{}, Convs: map[string]*Conversation{conv: removedConv}}
+		known := groupSnapshot{joined: map[string]bool{}, removed: map[string]bool{}}
+		res, err := step(l, groupListInput{List: []Group{g}, Known: known})
+		require.NoError(t, err)
+		assert.Equal(t, []Group{}, res.Value, "removed while the list was on its way: stays removed")
+		assert.True(t, res.Changes.Empty())
+	})
+}
+
+func TestStepUsersAndProfiles(t *testing.T) {
+	me := User{UserID: "me", Nickname: "Me"}
+	res, err := step(localState{}, usersInput{Users: []User{me}, Self: true})
+	require.NoError(t, err)
+	assert.Equal(t, []Event{SelfInfoUpdated{User: me}}, res.Events)
+	assert.Equal(t, []User{me}, res.Changes.Users)
+
+	cv := &Conversation{ConversationID: "si_bob_me", UserID: "bob"}
+	res, err = step(localState{Convs: map[string]*Conversation{cv.ConversationID: cv}}, profilesInput{Users: []User{{UserID: "bob"}}, ConvIDs: []string{cv.ConversationID, "si_gone_me"}})
+	require.NoError(t, err)
+	assert.Equal(t, []Conversation{*cv}, res.Changed, "announced again with the names; one gone meanwhile is left out")
+	assert.True(t, res.Named)
+}
