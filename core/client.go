@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"parley/protocol"
 )
@@ -19,6 +20,39 @@ type Client struct {
 	mu     sync.Mutex
 	sess   *session
 	closed bool // set by Close, for good
+
+	// offline is what the platform last said of the network (SetOnline);
+	// net is closed and replaced at each change, under mu.
+	offline atomic.Bool
+	net     chan struct{}
+}
+
+// SetOnline tells the client whether the platform has a network (in a
+// browser: the online and offline events). Offline, the connection is
+// dropped at once and no dial is tried, so the state says disconnected
+// within moments instead of after a missed ping; back online, the client
+// reconnects at once instead of waiting out its backoff.
+func (c *Client) SetOnline(online bool) {
+	if c.offline.Swap(!online) == !online {
+		return // no change
+	}
+	c.mu.Lock()
+	close(c.net)
+	c.net = make(chan struct{})
+	s := c.sess
+	c.mu.Unlock()
+	if !online && s != nil {
+		if w := s.liveWire(); w != nil {
+			w.close(errors.New("the platform reports no network"))
+		}
+	}
+}
+
+// netChanged returns a channel closed at the next SetOnline change.
+func (c *Client) netChanged() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.net
 }
 
 // New checks cfg and returns a Client that is not logged in.
@@ -34,7 +68,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, wsBase: base, events: newEmitter(cfg.Logger)}, nil
+	return &Client{cfg: cfg, wsBase: base, events: newEmitter(cfg.Logger), net: make(chan struct{})}, nil
 }
 
 // wsBaseURL turns the server URL into the WebSocket endpoint's URL. It

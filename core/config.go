@@ -30,9 +30,17 @@ type Config struct {
 	// RequestTimeout bounds a request (waiting for the connection included)
 	// when the caller's ctx has no earlier deadline. Default 15 s.
 	RequestTimeout time.Duration
-	// HeartbeatInterval is the ping period; a connection that answers no
-	// ping within it is closed. Default protocol.HeartbeatIntervalMs.
+	// HeartbeatInterval is the ping period. Default
+	// protocol.HeartbeatIntervalMs.
 	HeartbeatInterval time.Duration
+	// PingTimeout is how long a ping may go unanswered before the
+	// connection is taken for dead and replaced. Default 5 s (at most
+	// HeartbeatInterval).
+	PingTimeout time.Duration
+	// MaxFrameBytes is the largest frame the server reads (its
+	// -max-frame-bytes); a send whose frame is larger fails at once with
+	// too_large instead of being tried. Default protocol.DefaultMaxFrameBytes.
+	MaxFrameBytes int
 	// ReconnectMinDelay and ReconnectMaxDelay bound the exponential backoff
 	// between connection attempts (with jitter). Defaults 500 ms and 30 s.
 	ReconnectMinDelay time.Duration
@@ -53,6 +61,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.HeartbeatInterval <= 0 {
 		c.HeartbeatInterval = protocol.HeartbeatIntervalMs * time.Millisecond
+	}
+	if c.PingTimeout <= 0 {
+		c.PingTimeout = 5 * time.Second
+	}
+	if c.PingTimeout > c.HeartbeatInterval {
+		c.PingTimeout = c.HeartbeatInterval
+	}
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = protocol.DefaultMaxFrameBytes
 	}
 	if c.ReconnectMinDelay <= 0 {
 		c.ReconnectMinDelay = 500 * time.Millisecond

@@ -56,6 +56,9 @@ type session struct {
 	listing atomic.Bool
 
 	outbox outbox
+	// wanted are profiles asked for while offline (UsersInfo), fetched
+	// after the next catch-up; guarded by mu.
+	wanted map[string]bool
 
 	lastCreate atomic.Int64 // the last CreateTime handed out, in ms
 }
@@ -218,6 +221,15 @@ func (s *session) run() {
 		if s.ctx.Err() != nil {
 			return
 		}
+		if s.c.offline.Load() {
+			// The platform says there is no network: no dial can work
+			// until it says there is again.
+			s.setState(ConnDisconnected, nil)
+			if !s.waitOnline() {
+				return
+			}
+			attempt = 0
+		}
 		s.setState(ConnConnecting, nil)
 		dctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
 		conn, err := s.cfg.Dialer.Dial(dctx, s.url)
@@ -230,7 +242,7 @@ func (s *session) run() {
 			}
 			s.cfg.Logger.Debug("dial failed", "err", err)
 			s.setState(ConnDisconnected, nil)
-			if !s.sleep(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay)) {
+			if !s.sleepOrOnline(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay)) {
 				return
 			}
 			continue
@@ -254,10 +266,37 @@ func (s *session) run() {
 			return
 		}
 		s.setState(ConnDisconnected, nil)
-		if !s.sleep(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay)) {
+		if !s.sleepOrOnline(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay)) {
 			return
 		}
 	}
+}
+
+// waitOnline waits until the platform reports the network back; false
+// after logout.
+func (s *session) waitOnline() bool {
+	for s.c.offline.Load() {
+		select {
+		case <-s.c.netChanged():
+		case <-s.ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// sleepOrOnline is sleep cut short when the network comes back: the
+// reconnect then need not wait out its backoff.
+func (s *session) sleepOrOnline(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.c.netChanged():
+	case <-s.ctx.Done():
+		return false
+	}
+	return true
 }
 
 // serve runs one connection to its end and reports whether its catch-up
@@ -301,6 +340,7 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 		if err := s.sendReads(w); err != nil {
 			s.cfg.Logger.Warn("sending read seqs failed", "err", err)
 		}
+		s.fetchWanted(w)
 		s.pushLoop(w)
 	}()
 	s.setState(ConnConnected, w)
@@ -319,7 +359,7 @@ func (s *session) heartbeat(w *wire) {
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(w.ctx, s.cfg.HeartbeatInterval)
+		ctx, cancel := context.WithTimeout(w.ctx, s.cfg.PingTimeout)
 		err := w.call(ctx, protocol.ReqPing, nil, nil)
 		cancel()
 		if err != nil && w.ctx.Err() == nil {

@@ -4,6 +4,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"sort"
 
 	"parley/protocol"
@@ -68,6 +69,9 @@ func (c *Client) Conversation(ctx context.Context, conversationID string) (Conve
 		return Conversation{}, err
 	}
 	cv, err := s.store.Conversation(ctx, conversationID)
+	if errors.Is(err, ErrNotFound) {
+		return Conversation{}, &Error{Code: protocol.CodeNotFound, Message: "no conversation " + conversationID}
+	}
 	if err != nil {
 		return Conversation{}, withCode(err)
 	}

@@ -79,6 +79,12 @@ type MessageStatusChanged struct {
 	Message Message
 }
 
+// UsersInfoChanged: profiles the SDK stored anew (fetched for a
+// conversation, asked for while offline, or the user's own changed).
+type UsersInfoChanged struct {
+	Users []User
+}
+
 // SelfInfoUpdated: the user's own profile changed.
 type SelfInfoUpdated struct {
 	User User
@@ -137,6 +143,12 @@ func (MessageStatusChanged) EventName() string { return "messageStatusChanged" }
 
 // EventPayload implements Event: Message.
 func (e MessageStatusChanged) EventPayload() any { return e.Message }
+
+// EventName implements Event.
+func (UsersInfoChanged) EventName() string { return "usersInfoChanged" }
+
+// EventPayload implements Event: User[].
+func (e UsersInfoChanged) EventPayload() any { return e.Users }
 
 // EventName implements Event.
 func (SelfInfoUpdated) EventName() string { return "selfInfoUpdated" }

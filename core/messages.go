@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
+	"strings"
 
 	"parley/protocol"
 )
@@ -29,7 +30,7 @@ func (c *Client) CreateTextMessage(text string) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	if text == "" {
+	if strings.TrimSpace(text) == "" {
 		return Message{}, errInvalid("text is empty")
 	}
 	return Message{
@@ -63,7 +64,7 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 	if msg.ContentType == "" {
 		msg.ContentType = protocol.ContentText
 	}
-	if msg.ContentType == protocol.ContentText && msg.Text == "" {
+	if msg.ContentType == protocol.ContentText && strings.TrimSpace(msg.Text) == "" {
 		return Message{}, errInvalid("text is empty")
 	}
 	m := msg

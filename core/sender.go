@@ -290,7 +290,7 @@ func (o *outbox) prepare(entries []OutboxEntry, n int) ([]pendingSend, error) {
 		content, err := m.wireContent()
 		if err == nil {
 			req.Content = content
-			err = checkSendSize(req)
+			err = checkSendSize(req, s.cfg.MaxFrameBytes)
 		}
 		if err != nil {
 			// Never acceptable: it fails alone, the entries behind it go on.
@@ -386,12 +386,12 @@ func (o *outbox) attempt(m Message, code protocol.Code) {
 
 // checkSendSize refuses a send whose frame the server would never read:
 // it fails at once with too_large instead of costing the connection.
-func checkSendSize(req protocol.SendReq) error {
+func checkSendSize(req protocol.SendReq, limit int) error {
 	b, err := protocol.EncodeFrame("0000000000", protocol.ReqSend, req)
 	if err != nil {
 		return &Error{Code: protocol.CodeInvalidArgument, Message: "message cannot be encoded: " + err.Error()}
 	}
-	if len(b) > protocol.DefaultMaxFrameBytes {
+	if len(b) > limit {
 		return &Error{Code: protocol.CodeTooLarge, Message: "message too large"}
 	}
 	return nil

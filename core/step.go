@@ -225,10 +225,11 @@ func stepMarkRead(l localState, in markReadInput) (stepResult, error) {
 }
 
 // usersInput stores profiles the server gave; Self announces the user's
-// own new profile.
+// own new profile, Announce announces them all with usersInfoChanged.
 type usersInput struct {
-	Users []User
-	Self  bool
+	Users    []User
+	Self     bool
+	Announce bool
 }
 
 func (usersInput) inputKind() string { return "users" }
@@ -236,7 +237,10 @@ func (usersInput) inputKind() string { return "users" }
 func stepUsers(in usersInput) stepResult {
 	res := stepResult{Changes: Changes{Users: in.Users}, Value: in.Users}
 	if in.Self && len(in.Users) == 1 {
-		res.Events = []Event{SelfInfoUpdated{User: in.Users[0]}}
+		res.Events = append(res.Events, SelfInfoUpdated{User: in.Users[0]})
+	}
+	if (in.Self || in.Announce) && len(in.Users) > 0 {
+		res.Events = append(res.Events, UsersInfoChanged{Users: in.Users})
 	}
 	return res
 }
@@ -440,6 +444,9 @@ func (profilesInput) inputKind() string { return "profiles" }
 
 func stepProfiles(l localState, in profilesInput) stepResult {
 	res := stepResult{Changes: Changes{Users: in.Users, Groups: in.Groups}, Named: true}
+	if len(in.Users) > 0 {
+		res.Events = []Event{UsersInfoChanged{Users: in.Users}}
+	}
 	for _, id := range in.ConvIDs {
 		if c := l.Convs[id]; c != nil {
 			res.Changed = append(res.Changed, *c)

@@ -201,12 +201,19 @@ func TestStepUsersAndProfiles(t *testing.T) {
 	me := User{UserID: "me", Nickname: "Me"}
 	res, err := step(localState{}, usersInput{Users: []User{me}, Self: true})
 	require.NoError(t, err)
-	assert.Equal(t, []Event{SelfInfoUpdated{User: me}}, res.Events)
+	assert.Equal(t, []Event{SelfInfoUpdated{User: me}, UsersInfoChanged{Users: []User{me}}}, res.Events)
 	assert.Equal(t, []User{me}, res.Changes.Users)
+	res, err = step(localState{}, usersInput{Users: []User{me}})
+	require.NoError(t, err)
+	assert.Empty(t, res.Events, "an answer the app asked for is not announced")
+	res, err = step(localState{}, usersInput{Users: []User{me}, Announce: true})
+	require.NoError(t, err)
+	assert.Equal(t, []Event{UsersInfoChanged{Users: []User{me}}}, res.Events)
 
 	cv := &Conversation{ConversationID: "si_bob_me", UserID: "bob"}
 	res, err = step(localState{Convs: map[string]*Conversation{cv.ConversationID: cv}}, profilesInput{Users: []User{{UserID: "bob"}}, ConvIDs: []string{cv.ConversationID, "si_gone_me"}})
 	require.NoError(t, err)
 	assert.Equal(t, []Conversation{*cv}, res.Changed, "announced again with the names; one gone meanwhile is left out")
+	assert.Equal(t, []Event{UsersInfoChanged{Users: []User{{UserID: "bob"}}}}, res.Events)
 	assert.True(t, res.Named)
 }

@@ -4,6 +4,7 @@ package core
 
 import (
 	"context"
+	"time"
 
 	"parley/protocol"
 )
@@ -37,8 +38,16 @@ func (c *Client) SelfInfo(ctx context.Context) (User, error) {
 	return us[0], nil
 }
 
+// profileWait is how long UsersInfo waits for a connection when asked
+// for a profile that is not stored (right after login, say).
+const profileWait = 3 * time.Second
+
 // UsersInfo returns profiles: from the server when connected, else the
-// stored ones (unknown IDs left out).
+// stored ones. A profile that is not stored is never silently missing:
+// UsersInfo waits a moment for the connection to ask for it; if the server
+// stays out of reach, it returns what is stored and fetches the rest once
+// connected, announcing them with usersInfoChanged. After the server ended
+// the session (tokenExpired, kickedOffline) it rejects with that code.
 func (c *Client) UsersInfo(ctx context.Context, userIDs []string) ([]User, error) {
 	s, err := c.session()
 	if err != nil {
@@ -50,26 +59,107 @@ func (c *Client) UsersInfo(ctx context.Context, userIDs []string) ([]User, error
 	if len(userIDs) > protocol.MaxGetUsers {
 		return nil, errInvalid("too many userIDs")
 	}
-	if s.liveWire() != nil {
-		var resp protocol.UsersResp
-		if err := s.call(ctx, protocol.ReqGetUsers, protocol.GetUsersReq{UserIDs: userIDs}, &resp); err == nil {
-			out := make([]User, len(resp.Users))
-			for i, u := range resp.Users {
-				out[i] = userFromProto(u)
-			}
-			if _, err := s.apply(ctx, usersInput{Users: out}); err != nil {
-				return nil, withCode(err)
-			}
-			return out, nil
-		} else if protocol.CodeOf(err) != protocol.CodeNetwork {
+	if s.liveWire() == nil {
+		us, err := s.store.Users(ctx, userIDs)
+		if err != nil {
+			return nil, withCode(err)
+		}
+		missing := missingUsers(userIDs, us)
+		if len(missing) == 0 {
+			return us, nil
+		}
+		wctx, cancel := context.WithTimeout(ctx, profileWait)
+		_, err = s.waitWire(wctx)
+		cancel()
+		if isTerminal(err) || protocol.CodeOf(err) == protocol.CodeNotLoggedIn {
 			return nil, err
 		}
+		if err != nil {
+			s.wantUsers(missing)
+			return us, nil
+		}
 	}
-	us, err := s.store.Users(ctx, userIDs)
-	if err != nil {
+	out, err := s.fetchUsers(ctx, userIDs)
+	if protocol.CodeOf(err) == protocol.CodeNetwork {
+		us, rerr := s.store.Users(ctx, userIDs)
+		if rerr != nil {
+			return nil, withCode(rerr)
+		}
+		s.wantUsers(missingUsers(userIDs, us))
+		return us, nil
+	}
+	return out, err
+}
+
+// fetchUsers asks the server for profiles and stores them.
+func (s *session) fetchUsers(ctx context.Context, userIDs []string) ([]User, error) {
+	var resp protocol.UsersResp
+	if err := s.call(ctx, protocol.ReqGetUsers, protocol.GetUsersReq{UserIDs: userIDs}, &resp); err != nil {
+		return nil, err
+	}
+	out := make([]User, len(resp.Users))
+	for i, u := range resp.Users {
+		out[i] = userFromProto(u)
+	}
+	if _, err := s.apply(ctx, usersInput{Users: out}); err != nil {
 		return nil, withCode(err)
 	}
-	return us, nil
+	return out, nil
+}
+
+// missingUsers lists the IDs among ids that have no profile in us.
+func missingUsers(ids []string, us []User) []string {
+	have := make(map[string]bool, len(us))
+	for _, u := range us {
+		have[u.UserID] = true
+	}
+	var out []string
+	for _, id := range ids {
+		if !have[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// wantUsers notes profiles to fetch once connected (fetchWanted).
+func (s *session) wantUsers(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wanted == nil {
+		s.wanted = make(map[string]bool)
+	}
+	for _, id := range ids {
+		s.wanted[id] = true
+	}
+}
+
+// fetchWanted fetches the profiles asked for while offline and announces
+// them with usersInfoChanged.
+func (s *session) fetchWanted(w *wire) {
+	s.mu.Lock()
+	ids := sortedKeys(s.wanted)
+	s.wanted = nil
+	s.mu.Unlock()
+	for len(ids) > 0 {
+		n := min(len(ids), protocol.MaxGetUsers)
+		var resp protocol.UsersResp
+		if err := w.call(w.ctx, protocol.ReqGetUsers, protocol.GetUsersReq{UserIDs: ids[:n]}, &resp); err != nil {
+			s.wantUsers(ids) // the next connection tries again
+			return
+		}
+		us := make([]User, len(resp.Users))
+		for i, u := range resp.Users {
+			us[i] = userFromProto(u)
+		}
+		if _, err := s.apply(w.ctx, usersInput{Users: us, Announce: true}); err != nil {
+			s.cfg.Logger.Warn("storing profiles failed", "err", err)
+		}
+		ids = ids[n:]
+	}
 }
 
 // SetSelfInfo changes the user's nickname and/or face URL.
