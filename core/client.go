@@ -178,14 +178,14 @@ func (c *Client) startSession(ctx context.Context, userID, token string, store S
 		return nil, err
 	}
 	s := &session{
-		c:       c,
-		cfg:     &c.cfg,
-		userID:  userID,
-		url:     c.wsBase + "?" + protocol.WSTokenParam + "=" + queryEscape(token),
-		store:   store,
-		changed: make(chan struct{}),
-		listed:  make(chan struct{}),
-		state:   ConnDisconnected,
+		c:         c,
+		cfg:       &c.cfg,
+		userID:    userID,
+		url:       c.wsBase + "?" + protocol.WSTokenParam + "=" + queryEscape(token),
+		store:     store,
+		changed:   make(chan struct{}),
+		firstPage: newFirstPage(),
+		state:     ConnDisconnected,
 	}
 	s.outbox.init(s, entries)
 	s.ctx, s.cancel = context.WithCancel(context.Background())

@@ -45,15 +45,9 @@ type session struct {
 	// writeFailed); guarded by applyMu.
 	unannounced map[string]bool
 
-	// listed is closed once the app's first conversation list call
-	// returned, or firstListGrace after login if none started by then:
-	// reads of the whole list wait for it, so the first screen is not
-	// queued behind them.
-	listedOnce sync.Once
-	listed     chan struct{}
-	// listing is set when the app's first list call started: the grace
-	// then lasts until it returned, however long a busy page takes.
-	listing atomic.Bool
+	// firstPage holds back reads of the whole list until the app's first
+	// page returned.
+	firstPage *firstPage
 
 	outbox outbox
 	// wanted are profiles asked for while offline (UsersInfo), fetched
@@ -196,23 +190,9 @@ func (s *session) run() {
 	// The whole list is read after login resolved and the app's first
 	// page came: neither needs it.
 	s.goBackground(func() {
-		t := time.NewTimer(firstListGrace)
-		defer t.Stop()
-		select {
-		case <-s.listed:
-		case <-t.C:
-		case <-s.ctx.Done():
+		if !s.firstPage.runGrace(s.ctx) {
 			return
 		}
-		if s.listing.Load() {
-			// The app's first page is under way: let it finish.
-			select {
-			case <-s.listed:
-			case <-s.ctx.Done():
-				return
-			}
-		}
-		s.markListed()
 		if err := s.warm(s.ctx); err != nil && s.ctx.Err() == nil {
 			s.cfg.Logger.Warn("reading the conversations failed", "err", err)
 		}
@@ -313,12 +293,8 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 		// one thread, and its first request would pay the runtime's first
 		// uses of encoding/json (~300 ms profiled) before the page. An app
 		// that has not asked for a page is not waited for.
-		if s.listing.Load() {
-			select {
-			case <-s.listed:
-			case <-w.ctx.Done():
-				return
-			}
+		if !s.firstPage.waitAsked(w.ctx) {
+			return
 		}
 		groups, err := s.catchUp(w)
 		if err != nil {
@@ -329,9 +305,7 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 		caughtUp = true
 		// What follows reads the whole conversation list: after the app's
 		// first page.
-		select {
-		case <-s.listed:
-		case <-w.ctx.Done():
+		if !s.firstPage.wait(w.ctx) {
 			return
 		}
 		if err := s.applyGroupFollowUp(w, groups); err != nil {

@@ -20,8 +20,8 @@ func (c *Client) ConversationList(ctx context.Context, offset, count int) ([]Con
 	if offset < 0 {
 		return nil, errInvalid("negative offset")
 	}
-	s.listing.Store(true)
-	defer s.markListed()
+	s.firstPage.started()
+	defer s.firstPage.finished()
 	convs, err := s.store.ConversationPage(ctx, offset, count)
 	if err != nil {
 		return nil, withCode(err)
