@@ -7,8 +7,9 @@
 //
 // Works in a page and in a Worker: nothing here touches window or document.
 
-// The client's methods and events, generated from wasm/surface.go, the one
-// list of them; the Promise methods below are made from it.
+// The client's Promise methods and how many arguments each takes, generated
+// from wasm/surface.go, the one list of them: ParleyClient's methods and
+// the check that parley.wasm has them are made from it.
 import { methods } from './surface.gen.js';
 
 /** @type {Map<string, Promise<any>>} one Go runtime per wasm URL */
