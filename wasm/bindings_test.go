@@ -8,6 +8,8 @@ import (
 	"syscall/js"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // settle waits for a JS promise.
@@ -56,21 +58,35 @@ func call(t *testing.T, h *handle, method string, args ...any) (js.Value, bool) 
 	return settle(t, f.Invoke(args...))
 }
 
-func TestMethodsArePresent(t *testing.T) {
-	h := newTestHandle(t, "present")
-	// Contract section 3, and the extras core offers.
-	for _, m := range []string{
-		"login", "logout", "getLoginUserID", "getSelfUserInfo", "getUsersInfo", "setSelfInfo",
-		"createTextMessage", "sendMessage", "getConversationList", "getHistoryMessages",
-		"markConversationAsRead", "getTotalUnreadCount", "addFriend", "acceptFriendRequest",
-		"getFriendList", "createGroup", "getJoinedGroupList",
-		"findUserByUsername", "getFriendRequests", "setConversationPinned", "setConversationDraft",
-		"getConversation", "getGroupMembers", "getConnectionState", "getUnsentMessages", "on",
-		"kickGroupMember", "quitGroup", "close",
-	} {
-		if h.obj.Get(m).Type() != js.TypeFunction {
-			t.Errorf("method %s missing", m)
+// TestBindingsFollowTheSurface checks the client object against the table
+// in surface.go: a function for each method and for on, and nothing else;
+// on accepts each event.
+func TestBindingsFollowTheSurface(t *testing.T) {
+	h := newTestHandle(t, "surface")
+	want := []string{"on"}
+	for _, m := range jsMethods {
+		want = append(want, m.Name)
+	}
+	var got []string
+	keys := js.Global().Get("Object").Call("keys", h.obj)
+	for i := range keys.Length() {
+		got = append(got, keys.Index(i).String())
+	}
+	assert.ElementsMatch(t, want, got, "the client's functions differ from surface.go's methods")
+	for _, name := range want {
+		assert.Equal(t, js.TypeFunction, h.obj.Get(name).Type(), "client.%s is not a function", name)
+	}
+
+	handler := js.FuncOf(func(js.Value, []js.Value) any { return nil })
+	defer handler.Release()
+	for _, e := range jsEvents {
+		off := h.obj.Call("on", e, handler)
+		if !assert.Equal(t, js.TypeFunction, off.Type(), "on(%q) = %v", e, off) {
+			continue
 		}
+		assert.Equal(t, 1, h.em.Count(e), "on(%q) registered no handler", e)
+		off.Invoke()
+		assert.Zero(t, h.em.Count(e), "on(%q)'s unsubscribe left the handler", e)
 	}
 }
 

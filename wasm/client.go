@@ -24,20 +24,6 @@ type clientOptions struct {
 	LogLevel  string
 }
 
-// events are the names on() accepts: core's events.
-var eventNames = []string{
-	"connectionStateChanged",
-	"newMessages",
-	"conversationsChanged",
-	"totalUnreadCountChanged",
-	"syncProgress",
-	"friendRequestReceived",
-	"friendAdded",
-	"groupChanged",
-	"groupMemberRemoved",
-	"selfInfoUpdated",
-}
-
 // handle is one JS client: a core.Client and the JS object that exposes it.
 type handle struct {
 	c   *core.Client
@@ -62,7 +48,7 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handle{c: c, em: eventlistener.New(eventNames...), log: log, obj: js.Global().Get("Object").New()}
+	h := &handle{c: c, em: eventlistener.New(jsEvents...), log: log, obj: js.Global().Get("Object").New()}
 	c.On(h.deliver)
 
 	// The functions live until the app calls close(); a client the app
@@ -156,7 +142,9 @@ func nonNil(v any) any {
 
 const maxInt = math.MaxInt32
 
-// methods returns every Promise method of the JS client, by JS name.
+// methods returns every Promise method of the JS client, by JS name: the
+// methods of the surface table (surface.go), no more and no fewer, as
+// TestBindingsFollowTheSurface checks.
 func (h *handle) methods() map[string]wasmwrapper.Func {
 	c := h.c
 	bg := context.Background

@@ -6,7 +6,11 @@
 // Promise-returning function and on(name, handler) for events.
 //
 // index.js, index.d.ts and package.json beside this file are the npm
-// package's sources; ../build.sh assembles the package in dist/.
+// package's sources; ../build.sh assembles the package in dist/. The
+// client's methods and events are declared once, in surface.go: go generate
+// writes them to surface.gen.js for index.js, and the tests hold the Go
+// bindings and index.d.ts to the same table. A new method is a line in the
+// table, its binding in client.go and its declaration in index.d.ts.
 //
 // # Wasm
 //

@@ -1,5 +1,7 @@
 // Type definitions for parley-sdk, the browser SDK of Parley.
-// Written by hand beside the Go bindings (wasm/client.go); keep them in step.
+// Written by hand: this is the API reference. Its methods, their argument
+// shapes and its events follow the table in wasm/surface.go, which the tests
+// there hold it to.
 
 /**
  * Error codes on a rejected call's Error (`err.code`). Server codes come
@@ -204,6 +206,16 @@ export interface EventMap {
   totalUnreadCountChanged: number;
   /** Catch-up after (re)connecting: one start, progress per page, one finish. */
   syncProgress: SyncProgress;
+  /**
+   * A message sent from this client changed `status`: `'sending'` when
+   * sendMessage has stored it, then exactly one `'sent'` (with its `seq`,
+   * `serverMsgID` and `sendTime`) or `'failed'` (with its `errorCode`) for
+   * that attempt; sending a failed message again starts a new attempt. A
+   * message left unsent by an earlier page load (see getUnsentMessages)
+   * goes on sending after login and announces its `'sent'` or `'failed'`
+   * here too, so an app needs no copy of the outbox of its own.
+   */
+  messageStatusChanged: Message;
   /** Someone asked the user to be friends. */
   friendRequestReceived: FriendRequest;
   /** A friendship was made. */
@@ -255,9 +267,12 @@ export declare class ParleyClient {
   /**
    * Sends a message to exactly one of recvID (a user) or groupID. The
    * message is stored locally before it goes on the wire. Resolves to the
-   * message as stored (`status: 'sent'`, `seq`, `serverMsgID`, `sendTime`).
-   * While disconnected it waits for the connection (up to 60 s) instead of
-   * failing. Sending the same clientMsgID again never makes a second copy.
+   * message as stored (`status: 'sent'`, `seq`, `serverMsgID`, `sendTime`);
+   * rejects when the server refuses it or no answer came in time, and the
+   * message is then stored as `'failed'`. While disconnected it waits for
+   * the connection (up to 60 s) instead of failing. Sending the same
+   * clientMsgID again never makes a second copy; for a failed message it is
+   * the retry. Each step is also announced with `messageStatusChanged`.
    */
   sendMessage(args: { message: Message; recvID?: string; groupID?: string }): Promise<Message>;
 
@@ -273,7 +288,8 @@ export declare class ParleyClient {
   /**
    * The conversation's messages that have no seq yet: waiting to be sent
    * ('sending') or given up on ('failed'), oldest first. Show them after the
-   * history, e.g. after a reload.
+   * history, e.g. after a reload; `messageStatusChanged` says when each
+   * is sent or fails.
    */
   getUnsentMessages(args: { conversationID: string }): Promise<Message[]>;
   /** Sets the conversation's unreadCount to 0 on every device of the user. */

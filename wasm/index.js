@@ -7,6 +7,11 @@
 //
 // Works in a page and in a Worker: nothing here touches window or document.
 
+// The client's Promise methods and how many arguments each takes, generated
+// from wasm/surface.go, the one list of them: ParleyClient's methods and
+// the check that parley.wasm has them are made from it.
+import { methods } from './surface.gen.js';
+
 /** @type {Map<string, Promise<any>>} one Go runtime per wasm URL */
 const runtimes = new Map();
 
@@ -111,18 +116,6 @@ export async function createClient(options) {
 /** The Go runtime's version of the SDK. */
 export const version = '0.1.0';
 
-const METHODS = [
-  'login', 'logout', 'getLoginUserID', 'getConnectionState',
-  'getSelfUserInfo', 'getUsersInfo', 'setSelfInfo', 'findUserByUsername',
-  'createTextMessage', 'sendMessage',
-  'getConversationList', 'getConversation', 'getHistoryMessages', 'getUnsentMessages',
-  'markConversationAsRead', 'setConversationPinned', 'setConversationDraft',
-  'getTotalUnreadCount',
-  'addFriend', 'acceptFriendRequest', 'getFriendList', 'getFriendRequests',
-  'createGroup', 'getJoinedGroupList', 'getGroupMembers', 'kickGroupMember', 'quitGroup',
-  'close',
-];
-
 /** A Parley client. Create it with createClient(). */
 export class ParleyClient {
   #h;
@@ -131,7 +124,7 @@ export class ParleyClient {
 
   constructor(handle, api) {
     // parley.wasm and this file ship together; a mismatch is a packaging bug.
-    for (const m of METHODS) {
+    for (const m of [...Object.keys(methods), 'on']) {
       if (typeof handle[m] !== 'function') {
         throw codedError('internal', `parley: parley.wasm lacks method ${m}; index.js and parley.wasm come from different builds`);
       }
@@ -153,34 +146,6 @@ export class ParleyClient {
       return Promise.reject(err && err.code ? err : codedError('internal', String(err && err.message ? err.message : err)));
     }
   }
-
-  login(args) { return this.#call('login', [args]); }
-  logout() { return this.#call('logout', []); }
-  getLoginUserID() { return this.#call('getLoginUserID', []); }
-  getConnectionState() { return this.#call('getConnectionState', []); }
-  getSelfUserInfo() { return this.#call('getSelfUserInfo', []); }
-  getUsersInfo(args) { return this.#call('getUsersInfo', [args]); }
-  setSelfInfo(args) { return this.#call('setSelfInfo', [args]); }
-  findUserByUsername(args) { return this.#call('findUserByUsername', [args]); }
-  createTextMessage(text) { return this.#call('createTextMessage', [text]); }
-  sendMessage(args) { return this.#call('sendMessage', [args]); }
-  getConversationList(args) { return this.#call('getConversationList', [args]); }
-  getConversation(args) { return this.#call('getConversation', [args]); }
-  getHistoryMessages(args) { return this.#call('getHistoryMessages', [args]); }
-  getUnsentMessages(args) { return this.#call('getUnsentMessages', [args]); }
-  markConversationAsRead(args) { return this.#call('markConversationAsRead', [args]); }
-  setConversationPinned(args) { return this.#call('setConversationPinned', [args]); }
-  setConversationDraft(args) { return this.#call('setConversationDraft', [args]); }
-  getTotalUnreadCount() { return this.#call('getTotalUnreadCount', []); }
-  addFriend(args) { return this.#call('addFriend', [args]); }
-  acceptFriendRequest(args) { return this.#call('acceptFriendRequest', [args]); }
-  getFriendList() { return this.#call('getFriendList', []); }
-  getFriendRequests() { return this.#call('getFriendRequests', []); }
-  createGroup(args) { return this.#call('createGroup', [args]); }
-  getJoinedGroupList() { return this.#call('getJoinedGroupList', []); }
-  getGroupMembers(args) { return this.#call('getGroupMembers', [args]); }
-  kickGroupMember(args) { return this.#call('kickGroupMember', [args]); }
-  quitGroup(args) { return this.#call('quitGroup', [args]); }
 
   /**
    * Ends the client for good: logs out locally (the token is not revoked,
@@ -218,5 +183,18 @@ export class ParleyClient {
       done = true;
       off();
     };
+  }
+
+  // Every other method passes its argument (or none) to the Go function of
+  // the same name; index.d.ts documents each. The methods written out above
+  // keep their own bodies.
+  static {
+    for (const [name, arity] of Object.entries(methods)) {
+      if (Object.hasOwn(ParleyClient.prototype, name)) continue;
+      const method = arity === 0
+        ? { [name]() { return this.#call(name, []); } }[name]
+        : { [name](args) { return this.#call(name, [args]); } }[name];
+      Object.defineProperty(ParleyClient.prototype, name, { value: method, writable: true, configurable: true });
+    }
   }
 }

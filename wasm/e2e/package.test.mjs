@@ -1,6 +1,8 @@
 // Checks of the built npm package in wasm/dist (after ./build.sh), without a
 // browser: the files the issue names, package.json's fields, `npm pack`, and
-// that index.d.ts, index.js and parley.wasm agree on the client's methods.
+// that index.d.ts and index.js agree with the generated surface.gen.js on the
+// client's methods and events. (The Go tests in wasm/ hold surface.gen.js,
+// index.d.ts and the Go bindings to the table in wasm/surface.go.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..'));
 const dist = path.join(root, 'wasm', 'dist');
-const FILES = ['package.json', 'index.js', 'index.d.ts', 'parley.wasm', 'wasm_exec.js', 'README.md'];
+const FILES = ['package.json', 'index.js', 'surface.gen.js', 'index.d.ts', 'parley.wasm', 'wasm_exec.js', 'README.md'];
 
 test('wasm/dist holds the package files', () => {
   for (const f of FILES) assert.ok(existsSync(path.join(dist, f)), `${f} missing: run ./build.sh`);
@@ -26,7 +28,7 @@ test('package.json names, exports and types', () => {
   assert.equal(pkg.types, './index.d.ts');
   assert.equal(pkg.exports['.'].default, './index.js');
   assert.equal(pkg.exports['.'].types, './index.d.ts');
-  for (const f of ['index.js', 'index.d.ts', 'parley.wasm', 'wasm_exec.js']) assert.ok(pkg.files.includes(f), `files lacks ${f}`);
+  for (const f of ['index.js', 'surface.gen.js', 'index.d.ts', 'parley.wasm', 'wasm_exec.js']) assert.ok(pkg.files.includes(f), `files lacks ${f}`);
 });
 
 test('npm pack includes every file', () => {
@@ -37,25 +39,25 @@ test('npm pack includes every file', () => {
   assert.deepEqual(packed, [...FILES].sort());
 });
 
-test('index.d.ts, index.js and the Go bindings list the same methods', async () => {
+test('index.d.ts and index.js have the methods and events of surface.gen.js', async () => {
   const dts = readFileSync(path.join(dist, 'index.d.ts'), 'utf8');
   const cls = dts.slice(dts.indexOf('export declare class ParleyClient'));
   const declared = new Set([...cls.matchAll(/^ {2}(\w+)(?:<[^>]*>)?\(/gm)].map((m) => m[1]));
-  declared.delete('constructor');
+
+  const { methods, events } = await import(path.join(dist, 'surface.gen.js'));
+  const surface = [...Object.keys(methods), 'on'].sort();
+  assert.ok(surface.length > 20, 'surface.gen.js lists the methods');
+  assert.deepEqual([...declared].sort(), surface, 'index.d.ts and surface.gen.js differ');
 
   const { ParleyClient } = await import(path.join(dist, 'index.js'));
-  const implemented = new Set(Object.getOwnPropertyNames(ParleyClient.prototype).filter((n) => n !== 'constructor'));
-  assert.deepEqual([...declared].sort(), [...implemented].sort(), 'index.d.ts and index.js differ');
+  const implemented = Object.getOwnPropertyNames(ParleyClient.prototype).filter((n) => n !== 'constructor');
+  assert.deepEqual(implemented.sort(), surface, 'index.js and surface.gen.js differ');
+  for (const [name, arity] of Object.entries(methods)) {
+    assert.equal(ParleyClient.prototype[name].length, arity, `ParleyClient.${name} takes ${arity} argument(s)`);
+    assert.equal(ParleyClient.prototype[name].name, name);
+  }
 
-  // The Go side: every method name in wasm/client.go's table.
-  const goSrc = readFileSync(path.join(root, 'wasm', 'client.go'), 'utf8');
-  const goMethods = new Set([...goSrc.matchAll(/^\t\t"(\w+)": func\(/gm)].map((m) => m[1]));
-  goMethods.add('on');
-  assert.deepEqual([...goMethods].sort(), [...implemented].sort(), 'wasm/client.go and index.js differ');
-
-  // Every event the Go side accepts is documented.
-  const goEvents = [...goSrc.slice(goSrc.indexOf('var eventNames')).matchAll(/^\t"(\w+)",$/gm)].map((m) => m[1]);
-  assert.ok(goEvents.length >= 4);
   const eventMap = dts.slice(dts.indexOf('export interface EventMap'), dts.indexOf('export type EventName'));
-  for (const e of goEvents) assert.match(eventMap, new RegExp(`\\b${e}:`), `index.d.ts lacks event ${e}`);
+  assert.ok(events.length >= 4);
+  for (const e of events) assert.match(eventMap, new RegExp(`\\b${e}:`), `index.d.ts lacks event ${e}`);
 });

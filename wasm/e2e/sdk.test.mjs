@@ -684,4 +684,66 @@ describe('parley-sdk in Chromium against parleyd', () => {
       // handshake as a fetch to see the 401) and stops with tokenExpired.
       await until(page, () => T.states.includes('tokenExpired'));
     }));
+
+  test('messageStatusChanged: sending then sent; a refused message sending then failed, once per attempt', () =>
+    diagnose(async () => {
+      const sender = uid('sender');
+      const receiver = uid('receiver');
+      await server.user(sender, 'sender');
+      await server.user(receiver, 'receiver');
+      const page = await openPage('message status');
+      await loginClient(page, 's', sender, await server.token(sender), 'appstatus');
+      await connected(page, 's');
+      await page.evaluate(() => {
+        T.statuses = [];
+        T.clients.s.on('messageStatusChanged', (m) => T.statuses.push(m));
+      });
+      const statusesOf = (id) => page.evaluate((id) => T.statuses.filter((m) => m.clientMsgID === id), id);
+
+      const sent = await send(page, 's', receiver, 'status check');
+      await until(page, (id) => T.statuses.some((m) => m.clientMsgID === id && m.status === 'sent'), sent.clientMsgID);
+
+      // Larger than the server's frame limit (64 KiB), not so large that it
+      // drops the connection: the server refuses it, twice.
+      const refused = await page.evaluate(async (to) => {
+        const c = T.clients.s;
+        const m = await c.createTextMessage(`huge ${'x'.repeat(70_000)}`);
+        const codes = [];
+        for (let attempt = 0; attempt < 2; attempt++) {
+          try {
+            await c.sendMessage({ message: m, recvID: to });
+            codes.push('resolved');
+          } catch (e) {
+            codes.push(e.code);
+          }
+        }
+        return { clientMsgID: m.clientMsgID, codes };
+      }, receiver);
+      assert.deepEqual(refused.codes, ['too_large', 'too_large']);
+
+      // Events come in order: once the next message's sent is here, every
+      // event of the earlier ones has been delivered, extra ones included.
+      const next = await send(page, 's', receiver, 'after the refusal');
+      await until(page, (id) => T.statuses.some((m) => m.clientMsgID === id && m.status === 'sent'), next.clientMsgID);
+
+      const ok = await statusesOf(sent.clientMsgID);
+      assert.deepEqual(ok.map((m) => m.status), ['sending', 'sent']);
+      assert.equal(ok[0].seq, 0);
+      assert.equal(ok[0].text, 'status check');
+      assert.equal(ok[0].conversationID, sent.conversationID, 'the sending message is stored with its conversation');
+      assert.deepEqual(ok[1], sent, 'the sent event carries the message as sendMessage resolved it');
+
+      const bad = await statusesOf(refused.clientMsgID);
+      assert.deepEqual(bad.map((m) => m.status), ['sending', 'failed', 'sending', 'failed']);
+      for (const m of bad.filter((m) => m.status === 'failed')) {
+        assert.equal(m.errorCode, 'too_large');
+        assert.equal(m.seq, 0);
+      }
+      // The failed message is kept for a retry, listed as unsent.
+      const unsent = await page.evaluate((id) => T.clients.s.getUnsentMessages({ conversationID: id }), sent.conversationID);
+      assert.deepEqual(unsent.map((m) => [m.clientMsgID, m.status]), [[refused.clientMsgID, 'failed']]);
+
+      assert.deepEqual((await statusesOf(next.clientMsgID)).map((m) => m.status), ['sending', 'sent']);
+      assert.deepEqual(page.errors, []);
+    }));
 });

@@ -722,9 +722,23 @@ describe('web demo', { timeout: 600_000 }, () => {
     const retry = failed.getByTestId('retry-button');
     await retry.waitFor();
 
-    // Retrying sends the same message again; the server refuses it again, and it stays one message.
+    assert.match(await failed.getByTestId('message-failed').textContent(), /too long/);
+
+    // Retrying sends the same message again: the SDK says it is sending, then
+    // failed, as the server refuses it again, and it stays one message.
     const id = await failed.getAttribute('data-client-msg-id');
+    await quinn.page.evaluate((id) => {
+      // Every status the message is drawn with from now on (each draw is a new node).
+      window.seenStatuses = [];
+      new MutationObserver((records) => {
+        for (const r of records) {
+          for (const n of r.addedNodes) if (n.dataset && n.dataset.clientMsgId === id) window.seenStatuses.push(n.dataset.status);
+        }
+      }).observe(document.querySelector('[data-testid="message-list"]'), { childList: true });
+    }, id);
     await retry.click();
+    await waitFor('the retried message to fail again', () => quinn.page.evaluate(() => window.seenStatuses.includes('failed')));
+    assert.deepEqual(await quinn.page.evaluate(() => window.seenStatuses), ['sending', 'failed']);
     await quinn.page.locator(`[data-testid="message"][data-client-msg-id="${id}"][data-status="failed"] [data-testid="retry-button"]`).waitFor();
     assert.equal(await quinn.page.locator(`[data-testid="message"][data-client-msg-id="${id}"]`).count(), 1);
 

@@ -171,8 +171,6 @@ function openConversation(conv, { fromHistory = false } = {}) {
     else history.pushState({ chat: true }, '', url);
   }
   renderList();
-  // Own sends from this page that are still on their way or failed.
-  sending.showPending(conv.conversationID);
   loadUnsent(conv.conversationID);
   if (conv.sessionType === 'group' && !conv.removed) loadGroupInfo(conv.groupID);
   markOpenRead();
@@ -182,13 +180,16 @@ function openConversation(conv, { fromHistory = false } = {}) {
 /**
  * loadUnsent shows own messages that have no seq yet: still in the outbox
  * (sending) or given up on (failed), e.g. after a reload. History holds only
- * stored messages, so these come from the SDK's getUnsentMessages (an extra).
+ * stored messages, so these come from the SDK's getUnsentMessages (an extra);
+ * what happens to them next comes with messageStatusChanged. A message the
+ * chat already shows is left as it is: its copy came from a status change,
+ * which may be newer than this list.
  */
 async function loadUnsent(conversationID) {
   if (typeof state.client.getUnsentMessages !== 'function') return;
   try {
-    const messages = await state.client.getUnsentMessages({ conversationID });
-    if (chat.conv && chat.conv.conversationID === conversationID) chat.upsertMany(messages || [], { toBottom: true });
+    const messages = (await state.client.getUnsentMessages({ conversationID })) || [];
+    if (chat.conv && chat.conv.conversationID === conversationID) chat.upsertMany(messages.filter((m) => !chat.shows(m.clientMsgID)), { toBottom: true });
   } catch (err) {
     console.warn('getUnsentMessages', err);
   }
@@ -513,6 +514,11 @@ function subscribe(client) {
     if (state.selfID) setTitle(Number(n) || 0);
   });
 
+  // Own messages' sending, sent and failed: the chat shows only what the SDK says.
+  client.on('messageStatusChanged', (m) => {
+    if (state.selfID && m) sending.onStatus(m);
+  });
+
   // Extras: handled when the SDK offers them.
   optional('friendRequestReceived', (p) => state.selfID && onFriendRequest(p));
   optional('friendAdded', (p) => state.selfID && onFriendAdded(p));
@@ -531,7 +537,6 @@ async function startSession(s) {
   state.selfID = s.userID;
   chat.selfID = s.userID;
   state.conversations.clear();
-  sending.clear();
   users.reset(s.userID);
   state.friendRequests = [];
 
@@ -577,7 +582,6 @@ function teardown() {
   state.selfID = '';
   state.self = null;
   state.conversations.clear();
-  sending.clear();
   users.reset('');
   state.friendRequests = [];
   chat.close();
@@ -680,7 +684,6 @@ async function boot() {
     loadHistory: (q) => state.client.getHistoryMessages(q),
     onSend: send,
     onRetry: (message) => sending.retry(message),
-    onUnsent: (message) => sending.adopt(message),
     onBack: closeConversation,
     onMembers: () => chat.conv && members.open(chat.conv),
     nameOf,
@@ -693,7 +696,7 @@ async function boot() {
     ensureNames: (ids) => users.ensure(ids),
     quitGroup,
   });
-  sending = new Sending({ client: () => state.client, chat, selfID: () => state.selfID, toast });
+  sending = new Sending({ client: () => state.client, chat, toast });
   dialogs = mountDialogs({
     get client() {
       return state.client;

@@ -76,3 +76,18 @@ export function singleConversationID(a, b) {
 export function groupConversationID(groupID) {
   return `sg_${groupID}`;
 }
+
+// Why a message was not sent, by the SDK's error code, in words.
+const NOT_SENT = {
+  too_large: 'the message is too long',
+  timeout: 'no connection to the server in time',
+  permission_denied: 'you may not send here',
+  not_found: 'the recipient does not exist',
+};
+
+/** notSentText says why a message was not sent, from its error code. */
+export function notSentText(code) {
+  const why = NOT_SENT[code];
+  if (why) return `Not sent: ${why}.`;
+  return code ? `Not sent (${code}).` : 'Not sent.';
+}

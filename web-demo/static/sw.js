@@ -28,6 +28,7 @@ const SHELL = [
   'views/members.js',
   // The SDK's usual files; whatever else it loads is cached when first fetched.
   '/sdk/index.js',
+  '/sdk/surface.gen.js',
   '/sdk/wasm_exec.js',
   '/sdk/parley.wasm',
 ];

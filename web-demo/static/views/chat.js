@@ -1,7 +1,7 @@
 // The chat view: history that pages in older messages as you scroll up, the
 // composer, and own messages with their sending / sent / failed state.
 import { el, $ } from '../dom.js';
-import { clockTime, dayLabel, fullTime, memberCountText, paintAvatar } from '../format.js';
+import { clockTime, dayLabel, fullTime, memberCountText, notSentText, paintAvatar } from '../format.js';
 import { icon } from './icons.js';
 
 const PAGE = 30;
@@ -26,20 +26,18 @@ export class ChatView {
    * @param {(q:{conversationID:string, beforeSeq?:number, count:number}) => Promise<{messages:object[], isEnd:boolean}>} o.loadHistory
    * @param {(text:string) => void} o.onSend
    * @param {(message:object) => void} o.onRetry
-   * @param {(message:object) => void} o.onUnsent called for own messages shown as sending
    * @param {() => void} o.onBack
    * @param {() => void} o.onMembers opens the open group's members
    * @param {(userID:string) => string} o.nameOf
    */
-  constructor({ loadHistory, onSend, onRetry, onUnsent, onBack, onMembers, nameOf }) {
+  constructor({ loadHistory, onSend, onRetry, onBack, onMembers, nameOf }) {
     this.loadHistory = loadHistory;
     this.onSend = onSend;
     this.onRetry = onRetry;
-    this.onUnsent = onUnsent;
     this.nameOf = nameOf;
     this.selfID = '';
     this.conv = null;
-    this.records = new Map(); // clientMsgID -> {msg, failed, error, node, order}
+    this.records = new Map(); // clientMsgID -> {msg, node, order}
     this.dividers = new Map(); // day label -> divider <li>
     this.order = 0;
     this.gen = 0; // bumps on every open, so answers for an old conversation are dropped
@@ -274,9 +272,15 @@ export class ChatView {
     return !!this.conv && !!msg && (!msg.conversationID || msg.conversationID === this.conv.conversationID);
   }
 
+  /** shows says whether the open chat shows a message. */
+  shows(clientMsgID) {
+    return this.records.has(clientMsgID);
+  }
+
   /**
    * upsertMany adds or updates messages, keyed by clientMsgID, so a message
-   * seen twice (history, live event, send result) is shown once.
+   * seen twice (history, live event, status change) is shown once, as its
+   * latest copy says: own ones sending, sent or failed.
    */
   upsertMany(messages, { keepScroll = false, toBottom = false } = {}) {
     const stick = this.atBottom();
@@ -289,18 +293,13 @@ export class ChatView {
         // Never step back from a stored copy to an older, unsent copy.
         if (isSent(rec.msg) && !isSent(msg)) continue;
         rec.msg = msg;
-        if (isSent(msg)) {
-          rec.failed = false;
-          rec.error = null;
-        }
       } else {
-        rec = { msg, failed: msg.status === 'failed', error: null, node: null, order: this.order++ };
+        rec = { msg, node: null, order: this.order++ };
         this.records.set(msg.clientMsgID, rec);
         if (msg.sendID !== this.selfID) arrived = true;
       }
       this.renderRecord(rec);
       changed = true;
-      if (msg.sendID === this.selfID && !isSent(msg) && !rec.failed) this.onUnsent(msg);
     }
     if (!changed) return;
     this.reorder();
@@ -309,24 +308,6 @@ export class ChatView {
     if (stick || toBottom) this.scrollToBottom();
     // Reading older messages: say that new ones came instead of jumping away.
     else if (arrived) this.jump.hidden = false;
-  }
-
-  /** setFailed marks an own message as failed, with the reason. */
-  setFailed(clientMsgID, error) {
-    const rec = this.records.get(clientMsgID);
-    if (!rec || isSent(rec.msg)) return;
-    rec.failed = true;
-    rec.error = error;
-    this.renderRecord(rec);
-  }
-
-  /** setSending shows an own message as on its way again (a retry). */
-  setSending(clientMsgID) {
-    const rec = this.records.get(clientMsgID);
-    if (!rec) return;
-    rec.failed = false;
-    rec.error = null;
-    this.renderRecord(rec);
   }
 
   /** refreshNames redraws sender names after user info arrived. */
@@ -367,7 +348,7 @@ export class ChatView {
     const m = rec.msg;
     const own = m.sendID === this.selfID;
     let status = 'received';
-    if (own) status = isSent(m) ? 'sent' : rec.failed || m.status === 'failed' ? 'failed' : 'sending';
+    if (own) status = isSent(m) ? 'sent' : m.status === 'failed' ? 'failed' : 'sending';
     const group = (this.conv && this.conv.sessionType === 'group') || m.sessionType === 'group';
     const isText = m.contentType === 'text' || (m.text && !m.contentType);
 
@@ -396,7 +377,7 @@ export class ChatView {
         ? el(
             'div',
             { className: 'failed-row', dataset: { testid: 'message-failed' } },
-            el('span', { text: failReason(rec) }),
+            el('span', { text: notSentText(m.errorCode) }),
             el('button', {
               type: 'button',
               className: 'link',
@@ -410,12 +391,6 @@ export class ChatView {
     if (rec.node) rec.node.replaceWith(node);
     rec.node = node;
   }
-}
-
-function failReason(rec) {
-  if (rec.error && rec.error.message) return `Not sent: ${rec.error.message}`;
-  if (rec.msg.errorCode) return `Not sent (${rec.msg.errorCode}).`;
-  return 'Not sent.';
 }
 
 function statusIcon(status) {
