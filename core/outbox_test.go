@@ -128,3 +128,29 @@ func TestOutboxRecordsAttempts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, es, "the entry leaves the outbox once sent")
 }
+
+// A message resumed from an earlier session starts its attempt with one
+// sending, like a new one.
+func TestResumedSendAnnouncesSending(t *testing.T) {
+	ctx := context.Background()
+	fs := &fakeServer{dialErr: errors.New("server away")}
+	st := mem.New()
+	c, _ := newTestClient(t, fs, st, nil)
+	require.NoError(t, c.Login(ctx, "me", "tok"))
+	m, err := c.CreateTextMessage("hi")
+	require.NoError(t, err)
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	_, err = c.SendMessage(sctx, m, "bob", "")
+	cancel()
+	require.Error(t, err)
+	require.NoError(t, c.Logout(ctx))
+
+	fs.set(func(s *fakeServer) { s.dialErr = nil })
+	c2, rec := newTestClient(t, fs, st, nil)
+	require.NoError(t, c2.Login(ctx, "me", "tok"))
+	rec.waitFor(t, "sent", hasStatus(m.ClientMsgID, core.StatusSent))
+	c2.WaitEvents()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	assert.Equal(t, []core.MessageStatus{core.StatusSending, core.StatusSent}, statuses(rec.events, m.ClientMsgID))
+}

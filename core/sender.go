@@ -22,6 +22,10 @@ type outbox struct {
 	ids       map[string]bool
 	waiters   map[string][]chan sendResult // SendMessage calls waiting
 	lastOrder int64
+	// announced are the entries whose sending this session announced:
+	// an entry resumed from an earlier session is announced when the
+	// sender first takes it up, so that every attempt starts with one.
+	announced map[string]bool
 }
 
 type sendResult struct {
@@ -33,6 +37,7 @@ func (o *outbox) init(s *session, entries []OutboxEntry) {
 	o.s = s
 	o.sig = make(chan struct{}, 1)
 	o.ids = make(map[string]bool)
+	o.announced = make(map[string]bool)
 	o.waiters = make(map[string][]chan sendResult)
 	for _, e := range entries {
 		o.ids[e.ClientMsgID] = true
@@ -67,7 +72,20 @@ func (o *outbox) noteWritten(ch *Changes) {
 	}
 	for _, id := range ch.RemovedOutbox {
 		delete(o.ids, id)
+		delete(o.announced, id)
 	}
+}
+
+// announce marks that m's sending was announced, and reports whether it
+// was not before.
+func (o *outbox) announce(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.announced[id] {
+		return false
+	}
+	o.announced[id] = true
+	return true
 }
 
 // newEntry makes the outbox entry of a send: after every other entry in
@@ -280,6 +298,10 @@ func (o *outbox) prepare(entries []OutboxEntry, n int) ([]pendingSend, error) {
 			continue
 		}
 		m := ms[0]
+		if o.announce(m.ClientMsgID) {
+			// Resumed from an earlier session: this attempt starts here.
+			s.c.events.emit(MessageStatusChanged{Message: m})
+		}
 		deadline := o.deadline(e)
 		if !s.cfg.Now().Before(deadline) {
 			o.fail(m, protocol.CodeTimeout)

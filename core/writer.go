@@ -42,6 +42,11 @@ func (s *session) apply(ctx context.Context, in input) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
+	for _, m := range res.Sending {
+		// Before the write: once it is visible the sender may take the
+		// message up, and must not announce its sending again.
+		s.outbox.announce(m.ClientMsgID)
+	}
 	if !res.Changes.Empty() {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 		err := s.store.Apply(wctx, &res.Changes)

@@ -32,6 +32,8 @@ type handle struct {
 	obj js.Value
 	// funcs are the JS functions of obj, released by close.
 	funcs wasmwrapper.Funcs
+	// unwatch removes the network event listeners.
+	unwatch func()
 }
 
 func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
@@ -57,7 +59,30 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 		h.obj.Set(name, h.funcs.Add(wasmwrapper.Promise(log, fn)))
 	}
 	h.obj.Set("on", h.funcs.Add(js.FuncOf(h.on)))
+	h.unwatch = h.watchNetwork()
 	return h, nil
+}
+
+// watchNetwork passes the platform's online and offline events (a page's
+// or a worker's) to the client, so that the connection state follows the
+// network at once instead of after a missed ping. It returns the function
+// that stops it.
+func (h *handle) watchNetwork() func() {
+	g := js.Global()
+	if g.Get("addEventListener").Type() != js.TypeFunction {
+		return func() {}
+	}
+	if nav := g.Get("navigator"); nav.Type() == js.TypeObject && nav.Get("onLine").Type() == js.TypeBoolean {
+		h.c.SetOnline(nav.Get("onLine").Bool())
+	}
+	online := h.funcs.Add(js.FuncOf(func(js.Value, []js.Value) any { h.c.SetOnline(true); return nil }))
+	offline := h.funcs.Add(js.FuncOf(func(js.Value, []js.Value) any { h.c.SetOnline(false); return nil }))
+	g.Call("addEventListener", "online", online)
+	g.Call("addEventListener", "offline", offline)
+	return func() {
+		g.Call("removeEventListener", "online", online)
+		g.Call("removeEventListener", "offline", offline)
+	}
 }
 
 // close is client.close(): it closes the core client (logging out locally),
@@ -65,6 +90,7 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 // that nothing of it stays reachable. index.js stops calling the functions
 // before it calls this one.
 func (h *handle) close(ctx context.Context) error {
+	h.unwatch()
 	err := h.c.Close(ctx)
 	h.em.Close()
 	h.funcs.Release()

@@ -232,6 +232,13 @@ export interface EventMap {
   groupMemberRemoved: GroupMemberRemoved;
   /** The user's own profile changed (on this or another device). */
   selfInfoUpdated: User;
+  /**
+   * Profiles the SDK stored anew: fetched for a conversation's name, asked
+   * for with `getUsersInfo` while offline (then fetched once connected), or
+   * the user's own after `setSelfInfo`. An app that caches names refreshes
+   * them from this event.
+   */
+  usersInfoChanged: User[];
 }
 
 export type EventName = keyof EventMap;
@@ -255,7 +262,16 @@ export declare class ParleyClient {
 
   /** The user's own profile: from the server when connected, else the stored copy. */
   getSelfUserInfo(): Promise<User>;
-  /** Profiles of the given users (at most 200), known ones only. */
+  /**
+   * Profiles of the given users (at most 200): from the server when
+   * connected, else the stored ones. One that is not stored is never
+   * silently missing: the call waits a moment for the connection to ask for
+   * it; if the server stays out of reach it resolves with the stored ones
+   * and fetches the rest once connected, announcing them with
+   * `usersInfoChanged`. Rejects with `token_expired` (or `unauthenticated`
+   * after `kickedOffline`) for profiles it does not hold once the server
+   * ended the session.
+   */
   getUsersInfo(args: { userIDs: string[] }): Promise<User[]>;
   /** Changes the fields that are given; resolves to the updated profile. */
   setSelfInfo(args: { nickname?: string; faceURL?: string }): Promise<User>;

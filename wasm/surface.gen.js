@@ -45,4 +45,5 @@ export const events = Object.freeze([
   'groupChanged',
   'groupMemberRemoved',
   'selfInfoUpdated',
+  'usersInfoChanged',
 ]);

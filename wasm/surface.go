@@ -105,6 +105,7 @@ var jsEvents = []string{
 	"groupChanged",
 	"groupMemberRemoved",
 	"selfInfoUpdated",
+	"usersInfoChanged",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

@@ -746,4 +746,30 @@ describe('parley-sdk in Chromium against parleyd', () => {
       assert.deepEqual((await statusesOf(next.clientMsgID)).map((m) => m.status), ['sending', 'sent']);
       assert.deepEqual(page.errors, []);
     }));
+
+  test("the browser's offline and online events move the connection state at once", () =>
+    diagnose(async () => {
+      const user = uid('netuser');
+      await server.user(user, 'net');
+      const page = await openPage('network signal');
+      await loginClient(page, 'n', user, await server.token(user), 'appnet');
+      await connected(page, 'n');
+      const states = () => page.evaluate(() => T.events.n.states.slice());
+      // Without the signal the state would follow only a missed ping,
+      // 25 s and more later: 8 s is far below that and far above a
+      // loaded machine's event delivery.
+      const soon = async (want) => {
+        const deadline = Date.now() + 8_000;
+        while ((await states()).at(-1) !== want) {
+          if (Date.now() > deadline) throw new Error(`state not ${want} within 8 s: ${await states()}`);
+          await delay(50);
+        }
+      };
+      await page.context().setOffline(true);
+      await soon('disconnected');
+      assert.equal(await page.evaluate(() => T.clients.n.getConnectionState()), 'disconnected');
+      await page.context().setOffline(false);
+      await soon('connected');
+      assert.deepEqual(page.errors, []);
+    }));
 });
