@@ -519,6 +519,10 @@ function subscribe(client) {
     if (state.selfID && m) sending.onStatus(m);
   });
 
+  // Profiles the SDK fetched later (asked for while offline, or for a
+  // conversation): names drawn from an ID until now get their name.
+  client.on('usersInfoChanged', (list) => state.selfID && users.learned(list));
+
   // Extras: handled when the SDK offers them.
   optional('friendRequestReceived', (p) => state.selfID && onFriendRequest(p));
   optional('friendAdded', (p) => state.selfID && onFriendAdded(p));

@@ -29,6 +29,12 @@ export class Users {
     if (u && u.userID) this.known.set(u.userID, { ...this.known.get(u.userID), ...u });
   }
 
+  /** learned takes profiles the SDK announced (usersInfoChanged) and redraws names. */
+  learned(list) {
+    for (const u of list || []) this.remember(u);
+    if (list && list.length) this.onNames();
+  }
+
   /** nameOf is a user's display name ('You' for the signed-in user, the ID when unknown). */
   nameOf(userID) {
     if (userID === this.selfID) return 'You';
@@ -43,6 +49,9 @@ export class Users {
     try {
       const users = await this.client().getUsersInfo({ userIDs: missing });
       for (const u of users || []) this.remember(u);
+      // Not given yet (offline): asked again next time, and announced by
+      // usersInfoChanged once the SDK has it.
+      for (const id of missing) if (!this.known.has(id)) this.asked.delete(id);
       this.onNames();
     } catch (err) {
       // Offline or not allowed: the ID stands in for the name; try again later.
