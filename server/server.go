@@ -302,16 +302,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
 	}
 	s.hub = newHub(s.metrics)
-	s.bus = bus.NewLocal(s.hub.deliver)
+	var b bus.Bus = bus.NewLocal()
 	if strings.HasPrefix(cfg.Bus, "nats://") {
-		// A node that may have missed pushes (NATS reconnect) closes its
-		// connections: their clients reconnect and catch up through sync.
-		s.bus, err = natsbus.Connect(ctx, natsbus.Config{URL: cfg.Bus, Logger: s.log, Missed: s.hub.drainAll}, s.hub.deliver)
+		b, err = natsbus.Connect(ctx, natsbus.Config{URL: cfg.Bus, Logger: s.log})
 		if err != nil {
 			st.Close()
 			return nil, fmt.Errorf("server: %w", err)
 		}
 	}
+	// The hub delivers every node's events; a node that may have missed
+	// some (NATS reconnect) closes its connections, whose clients
+	// reconnect and catch up through sync.
+	if err := b.Subscribe(ctx, s.hub); err != nil {
+		b.Close()
+		st.Close()
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.bus = b
 	s.commit = newCommitter(st, cfg.MaxBatch, s.afterCommit, s.metrics, s.log)
 	var parts []healthPart
 	if p, ok := st.(pinger); ok {
