@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
@@ -334,6 +335,12 @@ func (c *client) readLoop() {
 			c.mu.Unlock()
 			return
 		}
+		// A browser closes the connection on a text frame that is not
+		// UTF-8, so every frame is held to it here.
+		if !utf8.Valid(data) {
+			c.t.Errorf("server sent a frame that is not UTF-8: %q", data)
+			return
+		}
 		var f protocol.Frame
 		if err := json.Unmarshal(data, &f); err != nil {
 			c.t.Errorf("server sent a bad frame: %s", data)
@@ -373,6 +380,18 @@ func (c *client) request(typ string, data any) <-chan *protocol.Frame {
 	}
 	c.writeRaw(b)
 	return ch
+}
+
+// callRaw sends frame, written by hand with the given id, and returns its
+// response: for frames EncodeFrame would not write.
+func (c *client) callRaw(id string, frame []byte) *protocol.Frame {
+	c.t.Helper()
+	ch := make(chan *protocol.Frame, 1)
+	c.mu.Lock()
+	c.pending[id] = ch
+	c.mu.Unlock()
+	c.writeRaw(frame)
+	return c.await(ch)
 }
 
 func (c *client) writeRaw(b []byte) {

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -109,7 +107,7 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 	if (req.RecvID == "") == (req.GroupID == "") {
 		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "exactly one of recvID and groupID is required")
 	}
-	content, err := checkContent(req.ContentType, req.Content)
+	content, err := protocol.CheckContent(req.ContentType, req.Content)
 	if err != nil {
 		return store.NewMessage{}, err
 	}
@@ -216,46 +214,6 @@ func (k *knownUsers) add(id string) {
 		k.ids = make(map[string]struct{})
 	}
 	k.ids[id] = struct{}{}
-}
-
-// checkContent validates the typed envelope and returns the content in
-// compact form.
-func checkContent(typ string, raw json.RawMessage) ([]byte, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "content must be a JSON object")
-	}
-	switch typ {
-	case protocol.ContentText:
-		var t struct {
-			Text *string `json:"text"`
-		}
-		if err := json.Unmarshal(raw, &t); err != nil {
-			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "text content: %v", err)
-		}
-		if t.Text == nil || *t.Text == "" {
-			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "text content needs a non-empty \"text\"")
-		}
-		if !utf8.ValidString(*t.Text) {
-			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "text is not valid UTF-8")
-		}
-	case protocol.ContentCustom:
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &obj); err != nil {
-			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "custom content: %v", err)
-		}
-	case protocol.ContentImage, protocol.ContentFile, protocol.ContentVoice, protocol.ContentVideo:
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "content type %q is not supported yet", typ)
-	case "":
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "contentType is required")
-	default:
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "unknown content type %q", typ)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "content: %v", err)
-	}
-	return buf.Bytes(), nil
 }
 
 // access checks that the caller may read a conversation and returns the
