@@ -1,14 +1,18 @@
 package server_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
+	"parley/server/store"
 )
 
 // deepObject nests depth objects: {"a":{"a":…{}…}}.
@@ -55,4 +59,67 @@ func TestSendRefusesUndeliverableContent(t *testing.T) {
 	b.do(protocol.ReqSync, protocol.SyncReq{}, &sr)
 	assert.Empty(t, sr.Conversations)
 	b.noPush()
+}
+
+// TestStoredUndeliverableContent stores, past the send checks, contents
+// that no answer could carry as they are (the rules came later than the
+// data): pull, sync and markRead still answer, with every message at its
+// seq, the content repaired or replaced by a placeholder of its type, and
+// every frame valid UTF-8 (the test client checks each).
+func TestStoredUndeliverableContent(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a := e.dial(aTok)
+	a.sendText("fine", bob, "", "before")
+	for i, m := range []struct{ typ, content string }{
+		{protocol.ContentCustom, "{\"a\":\"bad \xff\"}"},
+		{protocol.ContentCustom, deepObject(10000)},
+		{protocol.ContentCustom, `{"a":`},
+		{protocol.ContentText, "{\"text\":\"x\xfe\"}"},
+	} {
+		_, err := e.cfg.Store.AppendMessages(context.Background(), []store.NewMessage{{
+			ClientMsgID: fmt.Sprintf("stored%d", i), ServerMsgID: fmt.Sprintf("sstored%d", i),
+			SendID: alice, RecvID: bob, ContentType: m.typ, Content: []byte(m.content), SendTime: time.Now().UnixMilli(),
+		}})
+		require.NoError(t, err)
+	}
+	want := []string{
+		`{"text":"before"}`,
+		"{\"a\":\"bad \uFFFD\"}",
+		`{}`,
+		`{}`,
+		"{\"text\":\"x\uFFFD\"}",
+	}
+	b := e.dial(bTok)
+	conv := protocol.SingleConversationID(alice, bob)
+
+	var sr protocol.SyncResp
+	b.do(protocol.ReqSync, protocol.SyncReq{}, &sr)
+	require.Len(t, sr.Conversations, 1)
+	require.NotNil(t, sr.Conversations[0].LatestMessage)
+	assert.Equal(t, int64(5), sr.Conversations[0].MaxSeq)
+	assert.Equal(t, want[4], string(sr.Conversations[0].LatestMessage.Content))
+
+	for _, latest := range []bool{false, true} {
+		var pr protocol.PullResp
+		b.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1, Limit: 10, Latest: latest}}}, &pr)
+		require.Len(t, pr.Messages, len(want))
+		for i, m := range pr.Messages {
+			assert.Equal(t, int64(i+1), m.Seq)
+			assert.Equal(t, want[i], string(m.Content), "seq %d", m.Seq)
+		}
+	}
+
+	st := decodeState(t, b.call(protocol.ReqMarkRead, protocol.MarkReadReq{ConversationID: conv}))
+	require.NotNil(t, st.LatestMessage)
+	assert.Equal(t, want[4], string(st.LatestMessage.Content))
+}
+
+func decodeState(t *testing.T, f *protocol.Frame) protocol.ConversationState {
+	t.Helper()
+	require.Nil(t, f.Error)
+	var st protocol.ConversationState
+	require.NoError(t, json.Unmarshal(f.Data, &st))
+	return st
 }

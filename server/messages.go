@@ -216,6 +216,28 @@ func (k *knownUsers) add(id string) {
 	k.ids[id] = struct{}{}
 }
 
+// deliverable makes m's content one that every client can receive. Content
+// is checked when it is sent (protocol.CheckContent), but a message stored
+// before those rules held could otherwise fail every pull or sync answer
+// that carries it, or close its receivers' connections: such a content is
+// repaired or replaced by a placeholder of its type, and logged.
+func (s *Server) deliverable(m *protocol.Message) {
+	content, ok := protocol.DeliverableContent(m.ContentType, m.Content)
+	if ok {
+		return
+	}
+	s.log.Warn("stored content cannot be delivered as it is; sending it repaired or as a placeholder",
+		"conversation", m.ConversationID, "seq", m.Seq, "serverMsgID", m.ServerMsgID, "contentType", m.ContentType, "bytes", len(m.Content))
+	m.Content = content
+}
+
+// deliverableState applies deliverable to a conversation's latest message.
+func (s *Server) deliverableState(st *protocol.ConversationState) {
+	if st != nil && st.LatestMessage != nil {
+		s.deliverable(st.LatestMessage)
+	}
+}
+
 // access checks that the caller may read a conversation and returns the
 // lowest seq they may see.
 func (s *Server) access(ctx context.Context, userID, conversationID string) (minSeq int64, err error) {
@@ -274,6 +296,9 @@ func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*pr
 		if err != nil {
 			return nil, err
 		}
+		for i := range msgs {
+			s.deliverable(&msgs[i])
+		}
 		// Keep within the byte budget: the lowest seqs for a forward
 		// range, the highest for a latest one, so that the client can
 		// continue from where this stopped.
@@ -329,6 +354,9 @@ func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*pr
 	if len(convs) > limit {
 		convs, resp.HasMore = convs[:limit], true
 	}
+	for i := range convs {
+		s.deliverableState(&convs[i])
+	}
 	if len(convs) > 0 {
 		resp.Conversations = convs
 		resp.Cursor = convs[len(convs)-1].Version
@@ -372,6 +400,7 @@ func (s *Server) updateConversation(ctx context.Context, c caller, convID string
 		}
 		return nil, err
 	}
+	s.deliverableState(st)
 	if changed {
 		s.pushTo(ctx, protocol.PushConversation, st, c.ConnID, c.UserID)
 	}
