@@ -74,6 +74,16 @@ func TestLayers(t *testing.T) {
 			name: "server", goos: "linux", goarch: "amd64", pkgs: []string{"./server/...", "./cmd/parleyd"},
 			forbidden: []string{"parley/core", "->syscall/js"},
 		},
+		{
+			// The server is handed its store and bus (server.Config); which
+			// ones is cmd/parleyd's choice, so that an embedder or a test can
+			// pass any store.Store and none of the drivers is linked in
+			// unasked.
+			name: "server without backends", goos: "linux", goarch: "amd64",
+			pkgs: []string{"./server", "./server/bus", "./server/store"},
+			forbidden: []string{"parley/server/store/sqlite", "parley/server/store/postgres", "parley/server/natsbus",
+				"github.com/nats-io", "github.com/jackc", "modernc.org"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

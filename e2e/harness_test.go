@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"parley/core/mem"
 	"parley/protocol"
 	"parley/server"
+	"parley/server/store/sqlite"
 )
 
 const adminSecret = "s"
@@ -31,8 +33,12 @@ const adminSecret = "s"
 const waitTimeout = 90 * time.Second
 
 type env struct {
-	t    *testing.T
+	t *testing.T
+	// dir holds the SQLite database; it outlives stop, so that restart
+	// serves the same data.
+	dir  string
 	srv  *server.Server
+	st   *sqlite.Store
 	http *httptest.Server
 	url  string
 }
@@ -40,7 +46,23 @@ type env struct {
 // newEnv starts a parleyd in-process on a loopback port.
 func newEnv(t *testing.T, mod func(*server.Config)) *env {
 	t.Helper()
-	cfg := server.Config{DataDir: t.TempDir(), AdminSecret: adminSecret, RateLimit: 100000, RateBurst: 100000, BcryptCost: 4}
+	e := &env{t: t, dir: t.TempDir()}
+	e.start(mod)
+	e.http = httptest.NewServer(e.srv.Handler())
+	e.url = e.http.URL
+	t.Cleanup(e.stop)
+	return e
+}
+
+// start opens the store in e.dir and a server on it, with the settings
+// every e2e test shares and then mod's.
+func (e *env) start(mod func(*server.Config)) {
+	e.t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(e.dir, "parley.db"))
+	if err != nil {
+		e.t.Fatalf("open store: %v", err)
+	}
+	cfg := server.Config{Store: st, AdminSecret: adminSecret, RateLimit: 100000, RateBurst: 100000, BcryptCost: 4}
 	if os.Getenv("PARLEY_E2E_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -49,15 +71,14 @@ func newEnv(t *testing.T, mod func(*server.Config)) *env {
 	}
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
-		t.Fatalf("server.New: %v", err)
+		st.Close()
+		e.t.Fatalf("server.New: %v", err)
 	}
-	hs := httptest.NewServer(srv.Handler())
-	e := &env{t: t, srv: srv, http: hs, url: hs.URL}
-	t.Cleanup(e.stop)
-	return e
+	e.srv, e.st = srv, st
 }
 
-// stop shuts the server down and closes its listener; safe to repeat.
+// stop shuts the server down, closes its listener and its store; safe to
+// repeat.
 func (e *env) stop() {
 	if e.srv == nil {
 		return
@@ -69,27 +90,26 @@ func (e *env) stop() {
 	}
 	e.http.CloseClientConnections()
 	e.http.Close()
-	e.srv, e.http = nil, nil
+	if err := e.st.Close(); err != nil {
+		e.t.Errorf("close store: %v", err)
+	}
+	e.srv, e.st, e.http = nil, nil, nil
 }
 
-// restart starts a new server on the address of the stopped one.
+// restart starts a new server on the data and the address of the stopped
+// one.
 func (e *env) restart(mod func(*server.Config)) {
 	e.t.Helper()
-	cfg := server.Config{AdminSecret: adminSecret, RateLimit: 100000, RateBurst: 100000, BcryptCost: 4}
-	mod(&cfg)
-	srv, err := server.New(context.Background(), cfg)
-	if err != nil {
-		e.t.Fatalf("server.New: %v", err)
-	}
 	ln, err := net.Listen("tcp", strings.TrimPrefix(e.url, "http://"))
 	if err != nil {
 		e.t.Fatalf("listen again on %s: %v", e.url, err)
 	}
-	hs := httptest.NewUnstartedServer(srv.Handler())
+	e.start(mod)
+	hs := httptest.NewUnstartedServer(e.srv.Handler())
 	hs.Listener.Close()
 	hs.Listener = ln
 	hs.Start()
-	e.srv, e.http = srv, hs
+	e.http = hs
 }
 
 // post sends a JSON request and decodes the answer into out.

@@ -425,9 +425,7 @@ func TestFriends(t *testing.T) {
 }
 
 func TestServerRestart(t *testing.T) {
-	dir := t.TempDir()
-	cfg := func(c *server.Config) { c.DataDir = dir }
-	e := newEnv(t, cfg)
+	e := newEnv(t, nil)
 	e.user("alice")
 	e.user("bob")
 	a := e.device("alice", deviceOpt{})
@@ -445,7 +443,7 @@ func TestServerRestart(t *testing.T) {
 		want = append(want, txt)
 	}
 	// It comes back on the same address with the same data.
-	e.restart(cfg)
+	e.restart(nil)
 	b.waitNew(4)
 	a.send("bob", "", "after")
 	want = append(want, "after")

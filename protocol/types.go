@@ -100,24 +100,9 @@ const (
 	SessionGroup  SessionType = "group"
 )
 
-// Content types. Only text and custom are accepted by the server today; the
-// others name the shapes the envelope is ready for.
-const (
-	ContentText   = "text"
-	ContentImage  = "image"
-	ContentFile   = "file"
-	ContentVoice  = "voice"
-	ContentVideo  = "video"
-	ContentCustom = "custom"
-)
-
-// TextContent is Message.Content for ContentText.
-type TextContent struct {
-	Text string `json:"text"`
-}
-
-// Message is a stored message. Content is the typed envelope's body: for
-// ContentText a TextContent.
+// Message is a stored message. Content is the typed envelope's body, in
+// its canonical encoding: for ContentText a TextContent, for ContentCustom
+// a CustomContent (content.go; DecodeContent reads it).
 type Message struct {
 	ClientMsgID    string          `json:"clientMsgID"`
 	ServerMsgID    string          `json:"serverMsgID"`
@@ -136,6 +121,7 @@ type Message struct {
 }
 
 // SendReq sends a message to exactly one of RecvID (a user) or GroupID.
+// Content must pass CheckContent for ContentType; EncodeContent makes it.
 type SendReq struct {
 	ClientMsgID string          `json:"clientMsgID"`
 	RecvID      string          `json:"recvID,omitempty"`

@@ -48,7 +48,7 @@ func newClusterVia(t *testing.T, n int, via func(node int, busURL string) string
 	busURL := nc + "?subject=parley.test.cluster." + hex.EncodeToString(b)
 	nodes := make([]*env, n)
 	for i := range nodes {
-		nodes[i] = newEnv(t, append(mods, func(c *server.Config) { c.Store, c.Bus = storeURL, via(i, busURL) })...)
+		nodes[i] = newEnvOpts(t, envOpts{storeURL: storeURL, busURL: via(i, busURL)}, mods...)
 	}
 	return nodes
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"parley/protocol"
 	"parley/server"
+	"parley/server/store/sqlite"
 )
 
 // BenchmarkIdleConnectionMemory measures what one idle, authenticated
@@ -32,8 +34,13 @@ import (
 // with the connections open.
 func BenchmarkIdleConnectionMemory(b *testing.B) {
 	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{DataDir: b.TempDir(), AdminSecret: "secret", BcryptCost: 4})
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "parley.db"))
 	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := server.New(ctx, server.Config{Store: st, AdminSecret: "secret", BcryptCost: 4})
+	if err != nil {
+		st.Close()
 		b.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
@@ -42,6 +49,7 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 		defer cancel()
 		srv.Shutdown(sctx)
 		hs.Close()
+		st.Close()
 	}()
 	addr := strings.TrimPrefix(hs.URL, "http://")
 	// A user may hold only a few connections (Config.MaxConnsPerUser):

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"parley/server"
 	"parley/server/internal/tcpproxy"
 	"parley/server/store/postgres"
 )
@@ -82,7 +81,7 @@ func TestHealthzReportsStoreAndBus(t *testing.T) {
 	b := make([]byte, 8)
 	rand.Read(b)
 	busURL := "nats://" + natsProxy.Addr() + "?subject=parley.test.health." + hex.EncodeToString(b)
-	e := newEnv(t, func(c *server.Config) { c.Store, c.Bus = su.String(), busURL })
+	e := newEnvOpts(t, envOpts{storeURL: su.String(), busURL: busURL})
 
 	if st, body := e.get("/healthz", nil); st != 200 || string(body) != "ok\n" {
 		t.Fatalf("healthy node: %d %q", st, body)

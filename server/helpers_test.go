@@ -10,17 +10,23 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"parley/protocol"
 	"parley/server"
+	"parley/server/natsbus"
+	"parley/server/store/postgres"
+	"parley/server/store/sqlite"
 )
 
 const (
@@ -32,16 +38,16 @@ const (
 
 // env is one parleyd behind a real HTTP server on 127.0.0.1:0.
 type env struct {
-	t   *testing.T
-	cfg server.Config
-	srv *server.Server
-	hs  *httptest.Server
+	t    *testing.T
+	cfg  server.Config
+	opts envOpts
+	// dataDir holds the SQLite database; it outlives a shutdown, so that
+	// start reopens the same data.
+	dataDir string
+	srv     *server.Server
+	hs      *httptest.Server
 	// down is set once the test shut the server down itself.
 	down atomic.Bool
-	// smallSendBuffers shrinks the kernel send buffer of every accepted
-	// connection, so that a client that does not read blocks the server's
-	// writes quickly.
-	smallSendBuffers bool
 }
 
 func newEnv(t *testing.T, mods ...func(*server.Config)) *env {
@@ -49,31 +55,37 @@ func newEnv(t *testing.T, mods ...func(*server.Config)) *env {
 	return newEnvOpts(t, envOpts{}, mods...)
 }
 
-// envOpts are test-side settings of an env.
+// envOpts are test-side settings of an env: what its server runs on, and
+// how its HTTP server treats connections.
 type envOpts struct {
-	// smallSendBuffers: see env.smallSendBuffers.
+	// smallSendBuffers shrinks the kernel send buffer of every accepted
+	// connection, so that a client that does not read blocks the server's
+	// writes quickly.
 	smallSendBuffers bool
+	// storeURL, when set, is the PostgreSQL database to run on instead of
+	// SQLite in a temporary folder.
+	storeURL string
+	// busURL, when set, is the NATS server (and ?subject=) to fan pushes
+	// out through instead of the local bus.
+	busURL string
 }
 
 // newEnvOpts is newEnv with test-side options.
 func newEnvOpts(t *testing.T, opts envOpts, mods ...func(*server.Config)) *env {
 	t.Helper()
 	cfg := server.Config{
-		DataDir:     t.TempDir(),
 		AdminSecret: adminSecret,
 		BcryptCost:  bcrypt.MinCost,
 	}
 	for _, m := range mods {
 		m(&cfg)
 	}
-	e := &env{t: t, cfg: cfg, smallSendBuffers: opts.smallSendBuffers}
+	e := &env{t: t, cfg: cfg, opts: opts, dataDir: t.TempDir()}
 	e.start()
 	t.Cleanup(func() {
 		e.hs.Close()
 		if !e.down.Load() {
-			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-			defer cancel()
-			if err := e.srv.Shutdown(ctx); err != nil {
+			if err := e.stop(); err != nil {
 				t.Errorf("shutdown: %v", err)
 			}
 		}
@@ -81,16 +93,37 @@ func newEnvOpts(t *testing.T, opts envOpts, mods ...func(*server.Config)) *env {
 	return e
 }
 
-// start (re)opens the server on e.cfg, e.g. after shutdown on the same DataDir.
+// start (re)opens the store and the bus and starts a server on them, e.g.
+// after shutdown on the same data.
 func (e *env) start() {
 	e.t.Helper()
-	srv, err := server.New(context.Background(), e.cfg)
-	if err != nil {
-		e.t.Fatalf("New: %v", err)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	cfg := e.cfg
+	var err error
+	if e.opts.storeURL != "" {
+		cfg.Store, err = postgres.Open(ctx, e.opts.storeURL)
+	} else {
+		cfg.Store, err = sqlite.Open(ctx, filepath.Join(e.dataDir, "parley.db"))
 	}
+	require.NoError(e.t, err, "open store")
+	if e.opts.busURL != "" {
+		nb, err := natsbus.Connect(ctx, natsbus.Config{URL: e.opts.busURL})
+		if err != nil {
+			cfg.Store.Close()
+		}
+		require.NoError(e.t, err, "connect bus")
+		cfg.Bus = nb
+	}
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		closeBackends(cfg)
+	}
+	require.NoError(e.t, err, "New")
+	e.cfg.Store, e.cfg.Bus = cfg.Store, cfg.Bus
 	e.srv = srv
 	e.hs = httptest.NewUnstartedServer(srv.Handler())
-	if e.smallSendBuffers {
+	if e.opts.smallSendBuffers {
 		e.hs.Config.ConnState = func(c net.Conn, st http.ConnState) {
 			if tc, ok := c.(*net.TCPConn); ok && st == http.StateNew {
 				tc.SetWriteBuffer(4096)
@@ -101,14 +134,30 @@ func (e *env) start() {
 	e.down.Store(false)
 }
 
+// closeBackends closes what start opened for cfg, as parleyd does after
+// Shutdown: the bus, then the store.
+func closeBackends(cfg server.Config) error {
+	var err error
+	if cfg.Bus != nil {
+		err = cfg.Bus.Close()
+	}
+	return errors.Join(err, cfg.Store.Close())
+}
+
+// stop shuts the server down and closes its store and bus.
+func (e *env) stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	err := e.srv.Shutdown(ctx)
+	err = errors.Join(err, closeBackends(e.cfg))
+	e.cfg.Store, e.cfg.Bus = nil, nil
+	return err
+}
+
 // shutdown stops the server and its HTTP listener.
 func (e *env) shutdown() {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	if err := e.srv.Shutdown(ctx); err != nil {
-		e.t.Fatalf("shutdown: %v", err)
-	}
+	require.NoError(e.t, e.stop(), "shutdown")
 	e.down.Store(true)
 	e.hs.Close()
 }
@@ -286,6 +335,12 @@ func (c *client) readLoop() {
 			c.mu.Unlock()
 			return
 		}
+		// A browser closes the connection on a text frame that is not
+		// UTF-8, so every frame is held to it here.
+		if !utf8.Valid(data) {
+			c.t.Errorf("server sent a frame that is not UTF-8: %q", data)
+			return
+		}
 		var f protocol.Frame
 		if err := json.Unmarshal(data, &f); err != nil {
 			c.t.Errorf("server sent a bad frame: %s", data)
@@ -325,6 +380,18 @@ func (c *client) request(typ string, data any) <-chan *protocol.Frame {
 	}
 	c.writeRaw(b)
 	return ch
+}
+
+// callRaw sends frame, written by hand with the given id, and returns its
+// response: for frames EncodeFrame would not write.
+func (c *client) callRaw(id string, frame []byte) *protocol.Frame {
+	c.t.Helper()
+	ch := make(chan *protocol.Frame, 1)
+	c.mu.Lock()
+	c.pending[id] = ch
+	c.mu.Unlock()
+	c.writeRaw(frame)
+	return c.await(ch)
 }
 
 func (c *client) writeRaw(b []byte) {

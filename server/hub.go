@@ -69,10 +69,13 @@ func (h *hub) all() []*conn {
 	return out
 }
 
-// deliver implements the bus's delivery: it queues ev.Frame on the matching
+// hub is the Handler of the server's bus.
+var _ bus.Handler = (*hub)(nil)
+
+// Deliver implements bus.Handler: it queues ev.Frame on the matching
 // connections. Called from one goroutine per publisher, so a publisher's
 // events reach each connection in order.
-func (h *hub) deliver(ev bus.Event) {
+func (h *hub) Deliver(ev bus.Event) {
 	h.mu.RLock()
 	var targets []*conn
 	for _, uid := range ev.UserIDs {
@@ -107,6 +110,11 @@ func (h *hub) drainAll() {
 		c.drain()
 	}
 }
+
+// Missed implements bus.Handler: a node that may have missed pushes (its
+// NATS link came back) closes its connections, whose clients reconnect
+// and catch up through sync.
+func (h *hub) Missed() { h.drainAll() }
 
 // abortAll closes every connection at once, even one whose writer is
 // blocked on a slow reader.

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -109,7 +107,7 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 	if (req.RecvID == "") == (req.GroupID == "") {
 		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "exactly one of recvID and groupID is required")
 	}
-	content, err := checkContent(req.ContentType, req.Content)
+	content, err := protocol.CheckContent(req.ContentType, req.Content)
 	if err != nil {
 		return store.NewMessage{}, err
 	}
@@ -218,44 +216,26 @@ func (k *knownUsers) add(id string) {
 	k.ids[id] = struct{}{}
 }
 
-// checkContent validates the typed envelope and returns the content in
-// compact form.
-func checkContent(typ string, raw json.RawMessage) ([]byte, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "content must be a JSON object")
+// deliverable makes m's content one that every client can receive. Content
+// is checked when it is sent (protocol.CheckContent), but a message stored
+// before those rules held could otherwise fail every pull or sync answer
+// that carries it, or close its receivers' connections: such a content is
+// repaired or replaced by a placeholder of its type, and logged.
+func (s *Server) deliverable(m *protocol.Message) {
+	content, ok := protocol.DeliverableContent(m.ContentType, m.Content)
+	if ok {
+		return
 	}
-	switch typ {
-	case protocol.ContentText:
-		var t struct {
-			Text *string `json:"text"`
-		}
-		if err := json.Unmarshal(raw, &t); err != nil {
-			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "text content: %v", err)
-		}
-		if t.Text == nil || *t.Text == "" {
-			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "text content needs a non-empty \"text\"")
-		}
-		if !utf8.ValidString(*t.Text) {
-			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "text is not valid UTF-8")
-		}
-	case protocol.ContentCustom:
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &obj); err != nil {
-			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "custom content: %v", err)
-		}
-	case protocol.ContentImage, protocol.ContentFile, protocol.ContentVoice, protocol.ContentVideo:
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "content type %q is not supported yet", typ)
-	case "":
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "contentType is required")
-	default:
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "unknown content type %q", typ)
+	s.log.Warn("stored content cannot be delivered as it is; sending it repaired or as a placeholder",
+		"conversation", m.ConversationID, "seq", m.Seq, "serverMsgID", m.ServerMsgID, "contentType", m.ContentType, "bytes", len(m.Content))
+	m.Content = content
+}
+
+// deliverableState applies deliverable to a conversation's latest message.
+func (s *Server) deliverableState(st *protocol.ConversationState) {
+	if st != nil && st.LatestMessage != nil {
+		s.deliverable(st.LatestMessage)
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "content: %v", err)
-	}
-	return buf.Bytes(), nil
 }
 
 // access checks that the caller may read a conversation and returns the
@@ -316,6 +296,9 @@ func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*pr
 		if err != nil {
 			return nil, err
 		}
+		for i := range msgs {
+			s.deliverable(&msgs[i])
+		}
 		// Keep within the byte budget: the lowest seqs for a forward
 		// range, the highest for a latest one, so that the client can
 		// continue from where this stopped.
@@ -371,6 +354,9 @@ func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*pr
 	if len(convs) > limit {
 		convs, resp.HasMore = convs[:limit], true
 	}
+	for i := range convs {
+		s.deliverableState(&convs[i])
+	}
 	if len(convs) > 0 {
 		resp.Conversations = convs
 		resp.Cursor = convs[len(convs)-1].Version
@@ -414,6 +400,7 @@ func (s *Server) updateConversation(ctx context.Context, c caller, convID string
 		}
 		return nil, err
 	}
+	s.deliverableState(st)
 	if changed {
 		s.pushTo(ctx, protocol.PushConversation, st, c.ConnID, c.UserID)
 	}

@@ -2,8 +2,11 @@
 // WebSocket gateway through which the SDK sends, syncs and pulls messages.
 //
 // A Server is built with New from a Config and serves everything from
-// Handler. Persistence is behind the interfaces of package store (SQLite
-// today); pushes to connections go through package bus (in-process today).
+// Handler. It is handed its persistence (a store.Store: SQLite or
+// PostgreSQL, from server/store/…) and its push bus (a bus.Bus: in-process,
+// or NATS across nodes from server/natsbus) by the caller, which opens
+// them, and closes them after Shutdown; this package imports neither
+// implementation. cmd/parleyd chooses them from its -store and -bus flags.
 // docs/protocol.md describes the wire protocol, docs/limits.md every limit.
 package server
 
@@ -15,9 +18,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,27 +26,25 @@ import (
 
 	"parley/protocol"
 	"parley/server/bus"
-	"parley/server/natsbus"
 	"parley/server/store"
-	"parley/server/store/postgres"
-	"parley/server/store/sqlite"
 )
 
-// Config configures a Server. The zero value of every field but AdminSecret
-// is usable; New fills in the defaults on a copy.
+// Config configures a Server. The zero value of every field but Store and
+// AdminSecret is usable; New fills in the defaults on a copy.
 type Config struct {
-	// DataDir holds the SQLite database (and uploads, later); created if
-	// missing. Default "data".
-	DataDir string
+	// Store keeps accounts, messages and conversation states: a
+	// sqlite.Store for one node, a postgres.Store that several nodes share
+	// (docs/scaling.md), or any store.Store that passes storetest.
+	// Required. The caller opens it and closes it after Shutdown returned;
+	// the Server never closes it.
+	Store store.Store
+	// Bus carries pushes to the connections of every node; New subscribes
+	// the server to it. nil is a bus.Local of the server's own (one node);
+	// a natsbus.Bus fans pushes out across nodes. As with Store, the
+	// caller closes a Bus it passed, after Shutdown returned.
+	Bus bus.Bus
 	// AdminSecret authorizes the /api/v1/admin routes. Required.
 	AdminSecret string
-	// Store selects the store: "" or "sqlite" (in DataDir), or a
-	// postgres:// (postgresql://) URL for PostgreSQL, which several nodes
-	// can share (docs/scaling.md).
-	Store string
-	// Bus selects the push bus: "" or "local" (one node), or a nats:// URL
-	// (optionally with ?subject=…) to fan pushes out across nodes.
-	Bus string
 	// Logger receives the server's logs; nil is silent.
 	Logger *slog.Logger
 
@@ -126,8 +124,8 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.DataDir == "" {
-		c.DataDir = "data"
+	if c.Bus == nil {
+		c.Bus = bus.NewLocal()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -238,55 +236,30 @@ type Server struct {
 	knownUsers knownUsers
 }
 
-// New opens the store (running its migrations) and returns a Server ready
-// to serve Handler.
+// New returns a Server ready to serve Handler, on cfg.Store (whose
+// migrations the store's Open already ran) and subscribed to cfg.Bus.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
+	if cfg.Store == nil {
+		return nil, errors.New("server: Store is required")
+	}
 	if cfg.AdminSecret == "" {
 		return nil, errors.New("server: AdminSecret is required")
 	}
 	if cfg.SessionPolicy != SessionsMulti && cfg.SessionPolicy != SessionsSinglePerPlatform {
 		return nil, fmt.Errorf("server: unknown session policy %q (want %s or %s)", cfg.SessionPolicy, SessionsMulti, SessionsSinglePerPlatform)
 	}
-	switch {
-	case cfg.Bus == "" || cfg.Bus == "local":
-	case strings.HasPrefix(cfg.Bus, "nats://"):
-	default:
-		return nil, fmt.Errorf("server: unknown bus %q (want local or nats://…)", cfg.Bus)
-	}
-	var st store.Store
-	switch {
-	case cfg.Store == "" || cfg.Store == "sqlite":
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("server: data dir: %w", err)
-		}
-		var err error
-		st, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db"))
-		if err != nil {
-			return nil, fmt.Errorf("server: %w", err)
-		}
-	case strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
-		var err error
-		st, err = postgres.Open(ctx, cfg.Store)
-		if err != nil {
-			return nil, fmt.Errorf("server: %w", err)
-		}
-	default:
-		return nil, errors.New("server: unknown store (want sqlite or postgres://…)")
-	}
-
+	st := cfg.Store
 	key, err := st.Secret(ctx, "token_key", func() ([]byte, error) {
 		k := make([]byte, 32)
 		_, err := rand.Read(k)
 		return k, err
 	})
 	if err != nil {
-		st.Close()
 		return nil, fmt.Errorf("server: token key: %w", err)
 	}
 	dummy, err := bcrypt.GenerateFromPassword([]byte("not a password"), cfg.BcryptCost)
 	if err != nil {
-		st.Close()
 		return nil, fmt.Errorf("server: bcrypt cost %d: %w", cfg.BcryptCost, err)
 	}
 
@@ -294,6 +267,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		store:     st,
+		bus:       cfg.Bus,
 		tokens:    &tokenSigner{key: key},
 		metrics:   newMetrics(),
 		dummyHash: dummy,
@@ -302,15 +276,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
 	}
 	s.hub = newHub(s.metrics)
-	s.bus = bus.NewLocal(s.hub.deliver)
-	if strings.HasPrefix(cfg.Bus, "nats://") {
-		// A node that may have missed pushes (NATS reconnect) closes its
-		// connections: their clients reconnect and catch up through sync.
-		s.bus, err = natsbus.Connect(ctx, natsbus.Config{URL: cfg.Bus, Logger: s.log, Missed: s.hub.drainAll}, s.hub.deliver)
-		if err != nil {
-			st.Close()
-			return nil, fmt.Errorf("server: %w", err)
-		}
+	// The last step that can fail: once subscribed, the bus delivers to
+	// this server's hub.
+	if err := s.bus.Subscribe(ctx, s.hub); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.commit = newCommitter(st, cfg.MaxBatch, s.afterCommit, s.metrics, s.log)
 	var parts []healthPart
@@ -323,15 +292,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.health = newHealthChecker(healthTimeout, healthMaxAge, parts...)
 	s.handler = s.routes()
 	s.ready.Store(true)
-	// Not the URLs: they may hold passwords.
-	storeKind, busKind := "sqlite", "local"
-	if _, ok := st.(*postgres.Store); ok {
-		storeKind = "postgres"
-	}
-	if _, ok := s.bus.(*natsbus.Bus); ok {
-		busKind = "nats"
-	}
-	s.log.Info("server ready", "data", cfg.DataDir, "store", storeKind, "bus", busKind)
+	s.log.Info("server ready")
 	return s, nil
 }
 
@@ -341,9 +302,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Shutdown stops accepting requests, lets each WebSocket connection finish
 // the requests it has read (acknowledging committed messages), closes the
-// connections with "going away", commits what is queued and closes the
-// store. It returns ctx's error if ctx ends first; the store is then still
-// closed, and requests not yet acknowledged get no acknowledgement.
+// connections with "going away" and commits what is queued. It returns
+// ctx's error if ctx ends first; requests not yet acknowledged then get no
+// acknowledgement. Once it returned, the server no longer uses Config.Store
+// or Config.Bus, and the caller closes them.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closing {
@@ -369,7 +331,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.hub.abortAll()
 	}
 	s.commit.stop()
-	return errors.Join(err, s.bus.Close(), s.store.Close())
+	return err
 }
 
 // enter registers an HTTP request in progress; false once shutting down.

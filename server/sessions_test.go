@@ -70,7 +70,7 @@ func TestMultiSessionPolicyKeepsAll(t *testing.T) {
 	a.ping()
 	b.ping()
 	a.noPush()
-	if _, err := server.New(t.Context(), server.Config{DataDir: t.TempDir(), AdminSecret: "x", SessionPolicy: "one"}); err == nil {
+	if _, err := server.New(t.Context(), server.Config{Store: e.cfg.Store, AdminSecret: "x", SessionPolicy: "one"}); err == nil {
 		t.Fatal("unknown session policy accepted")
 	}
 }

@@ -7,10 +7,15 @@ import (
 	"io"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"parley/server"
+	"parley/server/store/sqlite"
 )
 
 func TestPercentile(t *testing.T) {
@@ -47,16 +52,20 @@ func TestScenarios(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := server.New(ctx, server.Config{DataDir: t.TempDir(), AdminSecret: "secret", BcryptCost: 4})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	require.NoError(t, err)
+	srv, err := server.New(ctx, server.Config{Store: st, AdminSecret: "secret", BcryptCost: 4})
 	if err != nil {
-		t.Fatal(err)
+		st.Close()
+		require.NoError(t, err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	defer func() {
 		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
 		defer c()
-		srv.Shutdown(sctx)
+		assert.NoError(t, srv.Shutdown(sctx))
 		hs.Close()
+		assert.NoError(t, st.Close())
 	}()
 
 	runJSON := func(t *testing.T, args ...string) *result {

@@ -1,6 +1,11 @@
 // Command parleyd is Parley's IM server: the HTTP API, the WebSocket
 // gateway, the web demo at / and the SDK package at /sdk/, on one port.
 //
+// It is where the server's store and bus are chosen: SQLite in -data or
+// PostgreSQL (-store postgres://…), the in-process bus or NATS (-bus
+// nats://…). parleyd opens them, hands them to server.New, and closes them
+// once the server has shut down.
+//
 // Every flag has an environment variable; the variable sets the default
 // and the flag overrides it. See docs/limits.md for all settings.
 package main
@@ -27,6 +32,8 @@ import (
 	webdemo "parley/web-demo"
 
 	"parley/server"
+	"parley/server/bus"
+	"parley/server/store"
 )
 
 func main() {
@@ -175,11 +182,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	st, storeKind, err := openStore(ctx, o.store, o.data)
+	if err != nil {
+		return err
+	}
+	b, busKind, err := openBus(ctx, o.bus, log)
+	if err != nil {
+		return errors.Join(err, st.Close())
+	}
+	// Not the URLs: they may hold passwords.
+	log.Info("opened store and bus", "store", storeKind, "bus", busKind, "data", o.data)
+	err = serve(ctx, o, log, st, b, origins, ready)
+	// The server is down: nothing uses the bus or the store any more. The
+	// bus first, so that it sends what it buffered.
+	err = errors.Join(err, b.Close(), st.Close())
+	if err == nil {
+		log.Info("stopped cleanly")
+	}
+	return err
+}
+
+// serve runs a server on st and b until ctx ends or the listener fails,
+// then shuts it down; the caller closes st and b.
+func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b bus.Bus, origins []string, ready chan<- string) error {
 	srv, err := server.New(ctx, server.Config{
-		DataDir:         o.data,
+		Store:           st,
+		Bus:             b,
 		AdminSecret:     o.adminSecret,
-		Store:           o.store,
-		Bus:             o.bus,
 		Logger:          log,
 		MaxFrameBytes:   o.maxFrameBytes,
 		RateLimit:       o.rateLimit,
@@ -202,8 +231,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		srv.Shutdown(context.Background())
-		return err
+		return errors.Join(err, srv.Shutdown(context.Background()))
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -222,8 +250,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
-		srv.Shutdown(context.Background())
-		return err
+		return errors.Join(err, srv.Shutdown(context.Background()))
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
@@ -234,9 +261,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	err = srv.Shutdown(sctx)
 	if herr := hs.Shutdown(sctx); herr != nil && !errors.Is(herr, http.ErrServerClosed) {
 		err = errors.Join(err, herr)
-	}
-	if err == nil {
-		log.Info("stopped cleanly")
 	}
 	return err
 }

@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"parley/server/store/postgres"
 	webdemo "parley/web-demo"
 )
@@ -125,14 +128,22 @@ func TestRunServesAndStops(t *testing.T) {
 }
 
 func TestRunRejectsUnknownStoreAndBus(t *testing.T) {
-	for _, args := range [][]string{
-		{"-store", "mysql://localhost/db"},
-		{"-bus", "redis://localhost:6379"},
+	for _, tc := range []struct {
+		args []string
+		// unknown: refused for its scheme, before anything is reached.
+		unknown bool
+	}{
+		{[]string{"-store", "mysql://localhost/db"}, true},
+		{[]string{"-bus", "redis://localhost:6379"}, true},
+		// Supported, but nothing listens on port 1.
+		{[]string{"-store", "postgres://127.0.0.1:1/parley"}, false},
+		{[]string{"-bus", "nats://127.0.0.1:1"}, false},
 	} {
-		args = append(args, "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-admin-secret", "s")
+		args := append(tc.args, "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-admin-secret", "s")
 		err := run(context.Background(), args, func(string) string { return "" }, io.Discard, nil)
-		if err == nil || !strings.Contains(err.Error(), "unknown") {
-			t.Fatalf("%v: %v", args, err)
+		require.Error(t, err, "%v", tc.args)
+		if tc.unknown {
+			assert.Contains(t, err.Error(), "unknown", "%v", tc.args)
 		}
 	}
 }

@@ -1,9 +1,14 @@
 // Package bus carries server pushes to the connections of users, wherever
-// those connections are. The Local bus delivers within one process; a NATS
-// bus for several parleyd nodes will implement the same interface.
+// those connections are. The Local bus delivers within one process;
+// package natsbus implements the same interface across several parleyd
+// nodes.
 package bus
 
-import "context"
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+)
 
 // Event is one push to the online connections of some users.
 type Event struct {
@@ -47,31 +52,70 @@ func (k *Kick) Matches(c Conn) bool {
 		(k.Platform != "" && k.Platform == c.Platform && c.Started < k.StartedBefore)
 }
 
+// Handler receives the events of every node, on the node that subscribed.
+// A server is the Handler of its bus: it hands each event to its own
+// connections of the event's users.
+type Handler interface {
+	// Deliver hands ev to this node's connections. It must not block: the
+	// bus calls it from Publish and from its own goroutines, and events
+	// published by one goroutine are delivered in the order published.
+	Deliver(ev Event)
+	// Missed tells that this node may have missed other nodes' events
+	// (its link to them was cut, or it fell behind). The node then closes
+	// its connections, so that their clients catch up through sync.
+	Missed()
+}
+
 // Bus publishes events to every node's connections.
 type Bus interface {
+	// Subscribe makes h the receiver of every node's events, this node's
+	// included. It is called once, before the first Publish; once it
+	// returns, an event published by any node is delivered to h, or h is
+	// told it may have missed it. A second call is an error.
+	Subscribe(ctx context.Context, h Handler) error
 	// Publish hands ev to every node, this one included. It does not wait
 	// for delivery to the connections; events published by one goroutine
-	// are delivered to each connection in the order published.
+	// are delivered to each connection in the order published. Publish
+	// before Subscribe is an error.
 	Publish(ctx context.Context, ev Event) error
-	// Close stops the bus; Publish must not be called afterwards.
+	// Close stops the bus; Publish must not be called afterwards. Whoever
+	// created the bus closes it, after the server using it shut down.
 	Close() error
 }
 
-// Local is the single-process Bus: Publish calls the deliver function given
-// to NewLocal.
+// Errors of Subscribe and Publish called out of order.
+var (
+	ErrSubscribed    = errors.New("bus: already subscribed")
+	ErrNotSubscribed = errors.New("bus: publish before subscribe")
+)
+
+// Local is the single-process Bus: Publish delivers to the subscribed
+// Handler at once, in the caller's goroutine.
 type Local struct {
-	deliver func(Event)
+	h atomic.Pointer[Handler]
 }
 
 var _ Bus = (*Local)(nil)
 
-// NewLocal returns a bus that delivers each event by calling deliver, which
-// must not block.
-func NewLocal(deliver func(Event)) *Local { return &Local{deliver: deliver} }
+// NewLocal returns a bus for one process.
+func NewLocal() *Local { return &Local{} }
+
+// Subscribe implements Bus. A Local never calls Missed: nothing travels
+// between processes, so nothing can be missed.
+func (l *Local) Subscribe(_ context.Context, h Handler) error {
+	if !l.h.CompareAndSwap(nil, &h) {
+		return ErrSubscribed
+	}
+	return nil
+}
 
 // Publish implements Bus.
 func (l *Local) Publish(_ context.Context, ev Event) error {
-	l.deliver(ev)
+	h := l.h.Load()
+	if h == nil {
+		return ErrNotSubscribed
+	}
+	(*h).Deliver(ev)
 	return nil
 }
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"parley/server/bus"
 )
 
@@ -29,18 +32,33 @@ func TestKickMatches(t *testing.T) {
 	}
 }
 
+// recorder is a Handler that keeps the frames delivered to it.
+type recorder struct{ frames []string }
+
+func (r *recorder) Deliver(ev bus.Event) { r.frames = append(r.frames, string(ev.Frame)) }
+func (r *recorder) Missed()              {}
+
 func TestLocalDeliversInOrder(t *testing.T) {
-	var got []string
-	b := bus.NewLocal(func(ev bus.Event) { got = append(got, string(ev.Frame)) })
+	var got recorder
+	b := bus.NewLocal()
+	require.NoError(t, b.Subscribe(context.Background(), &got))
 	for _, f := range []string{"a", "b", "c"} {
-		if err := b.Publish(context.Background(), bus.Event{UserIDs: []string{"u"}, Frame: []byte(f)}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, b.Publish(context.Background(), bus.Event{UserIDs: []string{"u"}, Frame: []byte(f)}))
 	}
-	if len(got) != 3 || got[0] != "a" || got[2] != "c" {
-		t.Fatalf("delivered %v", got)
-	}
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
+	assert.Equal(t, []string{"a", "b", "c"}, got.frames)
+	assert.NoError(t, b.Close())
+}
+
+// TestLocalSubscribeOnce: an event published before anyone subscribed is
+// refused rather than dropped unseen, and a second subscriber cannot take
+// the bus from the first.
+func TestLocalSubscribeOnce(t *testing.T) {
+	b := bus.NewLocal()
+	assert.ErrorIs(t, b.Publish(context.Background(), bus.Event{Frame: []byte("early")}), bus.ErrNotSubscribed)
+	var first, second recorder
+	require.NoError(t, b.Subscribe(context.Background(), &first))
+	assert.ErrorIs(t, b.Subscribe(context.Background(), &second), bus.ErrSubscribed)
+	require.NoError(t, b.Publish(context.Background(), bus.Event{Frame: []byte("x")}))
+	assert.Equal(t, []string{"x"}, first.frames)
+	assert.Empty(t, second.frames)
 }

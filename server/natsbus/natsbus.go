@@ -10,10 +10,10 @@
 //
 // Delivery is at most once (core NATS): the bus is fan-out only. Messages,
 // seqs and read states live in the store, and a client that misses a push
-// catches up through sync. To make sure it does, the bus calls
-// Config.Missed whenever this node may have missed events: after a
+// catches up through sync. To make sure it does, the bus calls its
+// Handler's Missed whenever this node may have missed events: after a
 // reconnect to NATS, or when NATS dropped events because the node fell
-// behind. parleyd then closes the node's WebSocket connections; their
+// behind. The server then closes the node's WebSocket connections; their
 // clients reconnect and sync.
 package natsbus
 
@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -51,9 +52,6 @@ type Config struct {
 	NodeID string
 	// Logger receives connection changes; nil is silent.
 	Logger *slog.Logger
-	// Missed is called, on a NATS goroutine, when this node may have
-	// missed other nodes' events. nil ignores it.
-	Missed func()
 	// ReconnectWait is the pause between reconnect attempts; default 1s
 	// (with jitter). The bus keeps reconnecting until closed.
 	ReconnectWait time.Duration
@@ -62,10 +60,13 @@ type Config struct {
 // Bus is a bus.Bus over NATS.
 type Bus struct {
 	cfg     Config
+	timeout time.Duration
 	nc      *nats.Conn
-	sub     *nats.Subscription
-	deliver func(bus.Event)
 	log     *slog.Logger
+	// h is set once by Subscribe; NATS's callbacks may read it before.
+	h atomic.Pointer[bus.Handler]
+	// sub is set by Subscribe, read by Close.
+	sub atomic.Pointer[nats.Subscription]
 }
 
 var _ bus.Bus = (*Bus)(nil)
@@ -81,10 +82,9 @@ type header struct {
 	Kick *bus.Kick `json:"kick,omitempty"`
 }
 
-// Connect connects to NATS and subscribes to the deployment's subject.
-// deliver hands an event to this node's connections; it must not block,
-// and it is called both from Publish and from a NATS goroutine.
-func Connect(ctx context.Context, cfg Config, deliver func(bus.Event)) (*Bus, error) {
+// Connect connects to NATS. The bus receives nothing until Subscribe;
+// whoever connects it closes it.
+func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 	servers, subject, err := parseURL(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -110,11 +110,11 @@ func Connect(ctx context.Context, cfg Config, deliver func(bus.Event)) (*Bus, er
 	if d, ok := ctx.Deadline(); ok {
 		timeout = time.Until(d)
 	}
-	b := &Bus{cfg: cfg, deliver: deliver, log: cfg.Logger.With("bus", "nats", "node", cfg.NodeID)}
+	b := &Bus{cfg: cfg, timeout: timeout, log: cfg.Logger.With("bus", "nats", "node", cfg.NodeID)}
 	missed := func(reason string) {
 		b.log.Warn("events from other nodes may have been missed", "reason", reason)
-		if cfg.Missed != nil {
-			cfg.Missed()
+		if h := b.h.Load(); h != nil {
+			(*h).Missed()
 		}
 	}
 	nc, err := nats.Connect(servers,
@@ -143,18 +143,36 @@ func Connect(ctx context.Context, cfg Config, deliver func(bus.Event)) (*Bus, er
 		return nil, fmt.Errorf("natsbus: connect: %w", err)
 	}
 	b.nc = nc
-	b.sub, err = nc.Subscribe(cfg.Subject, b.receive)
-	if err == nil {
-		// Once the server has the subscription, no event published after
-		// Connect returns is missed.
-		err = nc.FlushTimeout(timeout)
-	}
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("natsbus: subscribe %q: %w", cfg.Subject, err)
-	}
 	b.log.Info("connected to NATS", "server", nc.ConnectedUrlRedacted(), "subject", cfg.Subject)
 	return b, nil
+}
+
+// Subscribe implements bus.Bus: it subscribes to the deployment's subject
+// and delivers other nodes' events to h from a NATS goroutine (this node's
+// own from Publish).
+func (b *Bus) Subscribe(ctx context.Context, h bus.Handler) error {
+	if !b.h.CompareAndSwap(nil, &h) {
+		return bus.ErrSubscribed
+	}
+	sub, err := b.nc.Subscribe(b.cfg.Subject, b.receive)
+	if err == nil {
+		// Once the NATS server has the subscription, no event published
+		// after Subscribe returns is missed.
+		timeout := b.timeout
+		if d, ok := ctx.Deadline(); ok {
+			timeout = time.Until(d)
+		}
+		err = b.nc.FlushTimeout(timeout)
+		if err != nil {
+			sub.Unsubscribe()
+		}
+	}
+	if err != nil {
+		b.h.Store(nil)
+		return fmt.Errorf("natsbus: subscribe %q: %w", b.cfg.Subject, err)
+	}
+	b.sub.Store(sub)
+	return nil
 }
 
 // parseURL splits "nats://a:4222,nats://b:4222?subject=x" into the servers
@@ -190,7 +208,11 @@ func (b *Bus) NodeID() string { return b.cfg.NodeID }
 // connections got it anyway. A large user list is split over several NATS
 // messages, each within the server's payload limit.
 func (b *Bus) Publish(_ context.Context, ev bus.Event) error {
-	b.deliver(ev)
+	hd := b.h.Load()
+	if hd == nil {
+		return bus.ErrNotSubscribed
+	}
+	(*hd).Deliver(ev)
 	h := header{Node: b.cfg.NodeID, SkipConn: ev.SkipConn, Type: ev.Type, Kick: ev.Kick}
 	// Room for the user IDs: the payload limit less the frame and the
 	// rest of the header, with some slack.
@@ -259,7 +281,9 @@ func (b *Bus) receive(m *nats.Msg) {
 	if node == b.cfg.NodeID {
 		return // delivered by Publish already
 	}
-	b.deliver(ev)
+	if h := b.h.Load(); h != nil {
+		(*h).Deliver(ev)
+	}
 }
 
 // Ping checks that the bus is connected to NATS and that the server
@@ -277,9 +301,12 @@ func (b *Bus) Ping(ctx context.Context) error {
 // Close implements bus.Bus: it stops receiving, sends what is buffered
 // and disconnects.
 func (b *Bus) Close() error {
-	err := b.sub.Unsubscribe()
-	if errors.Is(err, nats.ErrConnectionClosed) {
-		err = nil
+	var err error
+	if sub := b.sub.Load(); sub != nil {
+		err = sub.Unsubscribe()
+		if errors.Is(err, nats.ErrConnectionClosed) {
+			err = nil
+		}
 	}
 	// While disconnected there is nothing to flush to; what is buffered
 	// is lost, as pushes may be.

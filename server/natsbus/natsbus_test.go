@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"parley/server/bus"
 	"parley/server/internal/tcpproxy"
 )
@@ -33,12 +36,20 @@ func uniqueSubject() string {
 	return "parley.test." + hex.EncodeToString(b)
 }
 
-// sink collects delivered events.
+// sink is a bus.Handler that collects delivered events.
 type sink chan bus.Event
 
-func (s sink) deliver(ev bus.Event) { s <- ev }
+// Deliver implements bus.Handler; a nil sink drops the event.
+func (s sink) Deliver(ev bus.Event) {
+	if s != nil {
+		s <- ev
+	}
+}
 
-// discard is a sink nobody reads.
+// Missed implements bus.Handler.
+func (s sink) Missed() {}
+
+// discard is a sink that drops everything.
 func discard() sink { return nil }
 
 func (s sink) next(t *testing.T) bus.Event {
@@ -52,25 +63,45 @@ func (s sink) next(t *testing.T) bus.Event {
 	}
 }
 
-func connect(t *testing.T, cfg Config, s sink) *Bus {
+// connect connects a bus and subscribes h to it.
+func connect(t *testing.T, cfg Config, h bus.Handler) *Bus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	deliver := s.deliver
-	if s == nil {
-		deliver = func(bus.Event) {}
-	}
-	b, err := Connect(ctx, cfg, deliver)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, err := Connect(ctx, cfg)
+	require.NoError(t, err)
 	t.Cleanup(func() {
-		if err := b.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
+		assert.NoError(t, b.Close())
 	})
+	require.NoError(t, b.Subscribe(ctx, h))
 	return b
 }
+
+// TestSubscribeOnce: publishing before subscribing is refused, not
+// dropped unseen, and a bus has one subscriber.
+func TestSubscribeOnce(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b, err := Connect(ctx, Config{URL: url, Subject: uniqueSubject()})
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, b.Close()) }()
+	assert.ErrorIs(t, b.Publish(ctx, bus.Event{UserIDs: []string{"u"}, Frame: []byte("x")}), bus.ErrNotSubscribed)
+	s := make(sink, 1)
+	require.NoError(t, b.Subscribe(ctx, s))
+	assert.ErrorIs(t, b.Subscribe(ctx, discard()), bus.ErrSubscribed)
+	require.NoError(t, b.Publish(ctx, bus.Event{UserIDs: []string{"u"}, Frame: []byte("x")}))
+	assert.Equal(t, "x", string(s.next(t).Frame))
+}
+
+// missedSink is a sink that also reports Missed calls.
+type missedSink struct {
+	sink
+	missed chan struct{}
+}
+
+func (m missedSink) Missed() { m.missed <- struct{}{} }
 
 func TestCrossNode(t *testing.T) {
 	url := testURL(t)
@@ -181,8 +212,8 @@ func TestMissedAfterReconnect(t *testing.T) {
 	subject := uniqueSubject()
 	missed := make(chan struct{}, 10)
 	sb := make(sink, 100)
-	connect(t, Config{URL: "nats://" + p.Addr(), Subject: subject, ReconnectWait: 20 * time.Millisecond,
-		Missed: func() { missed <- struct{}{} }}, sb)
+	connect(t, Config{URL: "nats://" + p.Addr(), Subject: subject, ReconnectWait: 20 * time.Millisecond},
+		missedSink{sb, missed})
 	a := connect(t, Config{URL: url, Subject: subject}, discard())
 
 	p.Cut()
@@ -239,10 +270,8 @@ func TestConnectFails(t *testing.T) {
 	l.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := Connect(ctx, Config{URL: "nats://" + addr}, func(bus.Event) {}); err == nil {
-		t.Fatal("connected to nothing")
-	}
-	if _, err := Connect(ctx, Config{URL: "postgres://x"}, func(bus.Event) {}); err == nil {
-		t.Fatal("accepted a non-NATS URL")
-	}
+	_, err = Connect(ctx, Config{URL: "nats://" + addr})
+	assert.Error(t, err, "connected to nothing")
+	_, err = Connect(ctx, Config{URL: "postgres://x"})
+	assert.Error(t, err, "accepted a non-NATS URL")
 }

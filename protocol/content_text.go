@@ -1,0 +1,46 @@
+package protocol
+
+import (
+	"encoding/json"
+	"unicode"
+)
+
+// TextContent is Message.Content for ContentText: {"text": "…"}.
+type TextContent struct {
+	// Text is the message: not empty, and not only white space or
+	// invisible format characters.
+	Text string `json:"text"`
+}
+
+var _ Content = (*TextContent)(nil)
+
+// ContentType implements Content.
+func (*TextContent) ContentType() string { return ContentText }
+
+// Summary implements Content: the text itself.
+func (t *TextContent) Summary() string { return t.Text }
+
+func (t *TextContent) check() error {
+	if blank(t.Text) {
+		return Errorf(CodeInvalidArgument, "text content needs a \"text\" that is not empty or only white space")
+	}
+	return nil
+}
+
+// canonical re-encodes the text alone: members other than "text" are
+// not kept.
+func (t *TextContent) canonical([]byte) ([]byte, error) { return json.Marshal(t) }
+
+func (*TextContent) placeholder() Content { return &TextContent{Text: "\uFFFD"} }
+
+// blank reports whether s shows nothing: every rune is white space or an
+// invisible format character (zero-width space, word joiner, byte order
+// mark, direction marks…).
+func blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
