@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
-	"strings"
 
 	"parley/protocol"
 )
@@ -30,17 +29,18 @@ func (c *Client) CreateTextMessage(text string) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	if strings.TrimSpace(text) == "" {
-		return Message{}, errInvalid("text is empty")
-	}
-	return Message{
+	m := Message{
 		ClientMsgID: newClientMsgID(),
 		SendID:      s.userID,
 		ContentType: protocol.ContentText,
 		Text:        text,
 		CreateTime:  s.createTime(),
 		Status:      StatusCreated,
-	}, nil
+	}
+	if _, err := m.wireContent(); err != nil {
+		return Message{}, err
+	}
+	return m, nil
 }
 
 // SendMessage sends msg to exactly one of recvID (a user) or groupID. The
@@ -64,8 +64,9 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 	if msg.ContentType == "" {
 		msg.ContentType = protocol.ContentText
 	}
-	if msg.ContentType == protocol.ContentText && strings.TrimSpace(msg.Text) == "" {
-		return Message{}, errInvalid("text is empty")
+	if _, err := msg.wireContent(); err != nil {
+		// Never acceptable: refused before anything is stored.
+		return Message{}, err
 	}
 	m := msg
 	m.SendID = s.userID

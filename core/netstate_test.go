@@ -57,9 +57,13 @@ func TestOversizedSendFailsAloneAndAtOnce(t *testing.T) {
 		r, e := defaultAnswer(fs, f)
 		return r, e, true
 	}
-	c, rec := newTestClient(t, fs, mem.New(), nil)
+	// A server that reads frames of 8 KiB at most: a 20 KiB text is valid
+	// content but can never be read.
+	c, rec := newTestClient(t, fs, mem.New(), func(cfg *core.Config) { cfg.MaxFrameBytes = 8 << 10 })
 	require.NoError(t, c.Login(ctx, "me", "tok"))
-	big, err := c.CreateTextMessage(strings.Repeat("x", 300<<10))
+	_, err := c.CreateTextMessage(strings.Repeat("x", 300<<10))
+	assert.Equal(t, protocol.CodeTooLarge, protocol.CodeOf(err), "over the content limit: refused before anything is stored")
+	big, err := c.CreateTextMessage(strings.Repeat("x", 20<<10))
 	require.NoError(t, err)
 	small, err := c.CreateTextMessage("hi")
 	require.NoError(t, err)

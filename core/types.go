@@ -181,21 +181,24 @@ func messageFromProto(m *protocol.Message) Message {
 		// The store keys messages by ClientMsgID; the server's ID is as unique.
 		out.ClientMsgID = m.ServerMsgID
 	}
-	if m.ContentType == protocol.ContentText {
-		var tc protocol.TextContent
-		if json.Unmarshal(m.Content, &tc) == nil {
+	if c, err := protocol.DecodeContent(m.ContentType, m.Content); err == nil {
+		if tc, ok := c.(*protocol.TextContent); ok {
 			out.Text = tc.Text
+			return out
 		}
-	} else if len(m.Content) > 0 {
+	}
+	if len(m.Content) > 0 {
 		out.Content = append(json.RawMessage(nil), m.Content...)
 	}
 	return out
 }
 
-// wireContent is the content a message is sent with.
+// wireContent is the content a message is sent with, checked by its
+// type's codec as the server will check it: what it returns, the server
+// accepts (an error is the *Error the server would answer).
 func (m *Message) wireContent() (json.RawMessage, error) {
 	if m.ContentType == protocol.ContentText {
-		return json.Marshal(protocol.TextContent{Text: m.Text})
+		return protocol.EncodeContent(&protocol.TextContent{Text: m.Text})
 	}
-	return m.Content, nil
+	return protocol.CheckContent(m.ContentType, m.Content)
 }

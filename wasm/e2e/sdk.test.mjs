@@ -703,11 +703,11 @@ describe('parley-sdk in Chromium against parleyd', () => {
       const sent = await send(page, 's', receiver, 'status check');
       await until(page, (id) => T.statuses.some((m) => m.clientMsgID === id && m.status === 'sent'), sent.clientMsgID);
 
-      // Larger than the server's frame limit (64 KiB), not so large that it
-      // drops the connection: the server refuses it, twice.
+      // To a user the server does not know: the server refuses it, twice.
+      const nobody = uid('nobody');
       const refused = await page.evaluate(async (to) => {
         const c = T.clients.s;
-        const m = await c.createTextMessage(`huge ${'x'.repeat(70_000)}`);
+        const m = await c.createTextMessage('to nobody');
         const codes = [];
         for (let attempt = 0; attempt < 2; attempt++) {
           try {
@@ -718,8 +718,8 @@ describe('parley-sdk in Chromium against parleyd', () => {
           }
         }
         return { clientMsgID: m.clientMsgID, codes };
-      }, receiver);
-      assert.deepEqual(refused.codes, ['too_large', 'too_large']);
+      }, nobody);
+      assert.deepEqual(refused.codes, ['not_found', 'not_found']);
 
       // Events come in order: once the next message's sent is here, every
       // event of the earlier ones has been delivered, extra ones included.
@@ -736,12 +736,15 @@ describe('parley-sdk in Chromium against parleyd', () => {
       const bad = await statusesOf(refused.clientMsgID);
       assert.deepEqual(bad.map((m) => m.status), ['sending', 'failed', 'sending', 'failed']);
       for (const m of bad.filter((m) => m.status === 'failed')) {
-        assert.equal(m.errorCode, 'too_large');
+        assert.equal(m.errorCode, 'not_found');
         assert.equal(m.seq, 0);
       }
       // The failed message is kept for a retry, listed as unsent.
-      const unsent = await page.evaluate((id) => T.clients.s.getUnsentMessages({ conversationID: id }), sent.conversationID);
+      const convNobody = `si_${[sender, nobody].sort().join('_')}`;
+      const unsent = await page.evaluate((id) => T.clients.s.getUnsentMessages({ conversationID: id }), convNobody);
       assert.deepEqual(unsent.map((m) => [m.clientMsgID, m.status]), [[refused.clientMsgID, 'failed']]);
+      const unsentOk = await page.evaluate((id) => T.clients.s.getUnsentMessages({ conversationID: id }), sent.conversationID);
+      assert.deepEqual(unsentOk, []);
 
       assert.deepEqual((await statusesOf(next.clientMsgID)).map((m) => m.status), ['sending', 'sent']);
       assert.deepEqual(page.errors, []);
