@@ -74,7 +74,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	ws, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		// Upgrade has answered the client already.
-		s.users.release(cl.UserID)
+		s.users.release(cl.UserID, time.Now())
 		s.log.Debug("upgrade failed", "err", err)
 		return
 	}
@@ -102,7 +102,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	s.active.Add(1)
 	go func() {
 		defer s.active.Done()
-		defer s.users.release(cl.UserID)
+		defer func() { s.users.release(cl.UserID, time.Now()) }()
 		c.serve()
 		s.hub.remove(c)
 		s.log.Debug("disconnected", "conn", c.id, "user", c.userID)

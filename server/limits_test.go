@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
 	"parley/server"
@@ -267,4 +269,29 @@ func TestConfiguredPageSizes(t *testing.T) {
 	if len(pr.Messages) != 3 || pr.Messages[2].Seq != 3 {
 		t.Fatalf("pull page: %+v", pr.Messages)
 	}
+}
+
+// Reconnecting does not renew a user's request budget: the limiter
+// outlives the user's last connection.
+func TestUserRateLimitSurvivesReconnect(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.UserRateLimit = 0.001 // no refill during the test
+		c.UserRateBurst = 3
+		c.MaxConnsPerUser = 1
+	})
+	_, tok := e.register("hopper")
+	_, otherTok := e.register("other")
+	c := e.dial(tok)
+	for range 3 {
+		c.do(protocol.ReqGetSelf, nil, nil)
+	}
+	c.wantError(protocol.ReqGetSelf, nil, protocol.CodeRateLimited)
+	require.NoError(t, c.ws.Close())
+	// With one connection allowed, the next is accepted only once the
+	// server has let the first go.
+	c = e.dialUntil(t, tok)
+	f := c.call(protocol.ReqGetSelf, nil)
+	require.NotNil(t, f.Error, "a reconnect bought a fresh burst: %s", f.Data)
+	assert.Equal(t, protocol.CodeRateLimited, f.Error.Code)
+	e.dial(otherTok).do(protocol.ReqGetSelf, nil, nil)
 }

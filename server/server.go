@@ -83,7 +83,9 @@ type Config struct {
 	// excluded), UserRateBurst the burst; defaults 200 and 400. Requests
 	// over either this or the connection's limit are answered rate_limited;
 	// a connection that keeps sending regardless (more rejected requests
-	// than RateBurst beyond RateLimit) is closed with 1008.
+	// than RateBurst beyond RateLimit) is closed with 1008. The user's
+	// budget outlives their last connection until it has refilled, so
+	// that reconnecting does not renew it.
 	UserRateLimit float64
 	UserRateBurst int
 	// MaxConnsPerUser bounds one user's open WebSocket connections to this
