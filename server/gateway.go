@@ -41,9 +41,17 @@ const requestTimeout = 30 * time.Second
 // by repeating the URL as a plain GET (401) rather than guessing from a
 // failed WebSocket.
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	if !s.ipHandshakes.allow(clientIP(r.RemoteAddr), time.Now()) {
+		s.writeError(w, protocol.Errorf(protocol.CodeRateLimited, "too many connection attempts from your address; try again later"))
+		return
+	}
 	cl, err := s.authenticate(r.Context(), r)
 	if err != nil {
 		s.writeError(w, err)
+		return
+	}
+	if !s.userHandshakes.allow(cl.UserID, time.Now()) {
+		s.writeError(w, protocol.Errorf(protocol.CodeRateLimited, "too many connection attempts; try again later"))
 		return
 	}
 	if !websocket.IsWebSocketUpgrade(r) {

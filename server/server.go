@@ -91,6 +91,17 @@ type Config struct {
 	// MaxConnsPerUser bounds one user's open WebSocket connections to this
 	// node; a handshake beyond it is refused with 429 rate_limited. Default 20.
 	MaxConnsPerUser int
+	// HandshakeRatePerIP is the sustained number of WebSocket handshakes
+	// per second from one client IP (an IPv6 address by its /64),
+	// HandshakeBurstPerIP the burst; defaults 20 and 200. It is checked
+	// before the token, so refused handshakes cost no store lookup.
+	HandshakeRatePerIP  float64
+	HandshakeBurstPerIP int
+	// HandshakeRatePerUser and HandshakeBurstPerUser bound one user's
+	// handshakes the same way, after the token; defaults 1 and 20.
+	// Handshakes over either limit get 429 rate_limited.
+	HandshakeRatePerUser  float64
+	HandshakeBurstPerUser int
 	// SessionPolicy is SessionsMulti ("" or "multi": any number of sessions
 	// per platform) or SessionsSinglePerPlatform ("single-per-platform": a
 	// new connection replaces the user's older connections on the same
@@ -158,6 +169,18 @@ func (c Config) withDefaults() Config {
 	if c.MaxConnsPerUser <= 0 {
 		c.MaxConnsPerUser = 20
 	}
+	if c.HandshakeRatePerIP <= 0 {
+		c.HandshakeRatePerIP = 20
+	}
+	if c.HandshakeBurstPerIP <= 0 {
+		c.HandshakeBurstPerIP = 200
+	}
+	if c.HandshakeRatePerUser <= 0 {
+		c.HandshakeRatePerUser = 1
+	}
+	if c.HandshakeBurstPerUser <= 0 {
+		c.HandshakeBurstPerUser = 20
+	}
 	if c.SessionPolicy == "" {
 		c.SessionPolicy = SessionsMulti
 	}
@@ -215,9 +238,12 @@ type Server struct {
 	metrics *metrics
 	commit  *committer
 	// authLimiter slows password guessing on register and login.
-	authLimiter *ipLimiter
+	authLimiter *keyedLimiter
 	// users holds each user's request limiter and connection count.
-	users   *userLimits
+	users *userLimits
+	// ipHandshakes and userHandshakes limit WebSocket handshakes.
+	ipHandshakes, userHandshakes *keyedLimiter
+
 	handler http.Handler
 	// handlers answer the WebSocket request types (send aside).
 	handlers map[string]handlerFunc
@@ -300,8 +326,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		metrics:   newMetrics(),
 		dummyHash: dummy,
 
-		authLimiter: newIPLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
+		authLimiter: newKeyedLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
 		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
+
+		ipHandshakes:   newKeyedLimiter(cfg.HandshakeRatePerIP, cfg.HandshakeBurstPerIP),
+		userHandshakes: newKeyedLimiter(cfg.HandshakeRatePerUser, cfg.HandshakeBurstPerUser),
 	}
 	s.hub = newHub(s.metrics)
 	s.bus = bus.NewLocal(s.hub.deliver)

@@ -44,6 +44,7 @@ type options struct {
 	maxConnsPerUser, maxGroupSize       int
 	maxSyncPage, maxPullPage            int
 	rateLimit, userRateLimit            float64
+	handshakeRatePerIP                  float64
 	sessionPolicy                       string
 	denyStrangers                       bool
 	tokenTTL                            time.Duration
@@ -126,6 +127,11 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		return nil, err
 	}
 	fs.Float64Var(&o.userRateLimit, "user-rate-limit", url, "requests per second per user across connections, burst twice that; 0 = 200 (PARLEY_USER_RATE_LIMIT)")
+	hrip, err := envFloat("PARLEY_HANDSHAKE_RATE_PER_IP")
+	if err != nil {
+		return nil, err
+	}
+	fs.Float64Var(&o.handshakeRatePerIP, "handshake-rate-per-ip", hrip, "WebSocket handshakes per second per client IP, burst ten times that; 0 = 20 (PARLEY_HANDSHAKE_RATE_PER_IP)")
 	fs.StringVar(&o.sessionPolicy, "session-policy", env("PARLEY_SESSION_POLICY", server.SessionsMulti),
 		"multi, or single-per-platform: a new login on a platform kicks the older ones (PARLEY_SESSION_POLICY)")
 	deny, _ := strconv.ParseBool(getenv("PARLEY_DENY_STRANGERS"))
@@ -196,6 +202,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		TokenTTL:        o.tokenTTL,
 		SDKDir:          o.sdkDir,
 		DemoFS:          webdemo.FS(),
+
+		HandshakeRatePerIP:  o.handshakeRatePerIP,
+		HandshakeBurstPerIP: int(10 * o.handshakeRatePerIP),
 	})
 	if err != nil {
 		return err

@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"parley/server/store/postgres"
 	webdemo "parley/web-demo"
 )
@@ -239,5 +242,25 @@ func TestDemoFitsCSPAndBuildsNoHTMLFromStrings(t *testing.T) {
 	}
 	if n < 2 {
 		t.Fatalf("checked only %d demo files", n)
+	}
+}
+
+// The settings of the limits added for issue 11: each from its environment
+// variable, overridden by its flag, a malformed value refused.
+func TestLimitOptions(t *testing.T) {
+	env := map[string]string{
+		"PARLEY_HANDSHAKE_RATE_PER_IP": "3.5",
+	}
+	o, err := parseOptions(nil, func(k string) string { return env[k] }, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 3.5, o.handshakeRatePerIP)
+
+	o, err = parseOptions([]string{"-handshake-rate-per-ip", "40"}, func(k string) string { return env[k] }, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 40.0, o.handshakeRatePerIP)
+
+	for k := range env {
+		_, err := parseOptions(nil, func(name string) string { return map[string]string{k: "lots"}[name] }, io.Discard)
+		assert.Error(t, err, "bad %s accepted", k)
 	}
 }
