@@ -52,8 +52,20 @@ type Config struct {
 
 	// MaxFrameBytes bounds one WebSocket frame (so one message); default
 	// protocol.DefaultMaxFrameBytes. Larger frames are answered with
-	// too_large; frames over 4× this close the connection.
+	// too_large (and count as bad frames).
 	MaxFrameBytes int
+	// MaxFrameReadBytes is the hard limit: larger frames are read up to
+	// MaxFrameReadBytes only (the first MaxFrameBytes kept) and
+	// answered too_large; a frame beyond it closes the connection with
+	// protocol.CloseFrameTooLarge, its reason naming the frame's id when
+	// it could be read. Default 16 × MaxFrameBytes (1 MiB).
+	MaxFrameReadBytes int
+	// BadFrameRate and BadFrameBurst bound the frames of one connection
+	// that are malformed, have no id or are too large (each also counts
+	// as a request); a connection beyond them is closed with 1008 "too
+	// many bad frames". Defaults 1/s and 10.
+	BadFrameRate  float64
+	BadFrameBurst int
 	// AllowedOrigins lists the cross-origin pages (e.g.
 	// "https://app.example.com", or "*" for any) allowed to open a
 	// WebSocket and call the HTTP API. Same-origin pages and clients that
@@ -147,6 +159,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxFrameBytes <= 0 {
 		c.MaxFrameBytes = protocol.DefaultMaxFrameBytes
+	}
+	if c.MaxFrameReadBytes < c.MaxFrameBytes {
+		c.MaxFrameReadBytes = 16 * c.MaxFrameBytes
+	}
+	if c.BadFrameRate <= 0 {
+		c.BadFrameRate = 1
+	}
+	if c.BadFrameBurst <= 0 {
+		c.BadFrameBurst = 10
 	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = 7 * 24 * time.Hour
