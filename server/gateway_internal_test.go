@@ -16,7 +16,7 @@ func TestPeekFrame(t *testing.T) {
 		{`{"type":"send","id":"2"}`, "2", "send"},
 		{`{"id":"3","type":"send","data":"` + strings.Repeat("x", 100), "3", "send"}, // cut off
 		{`{"id":"4","data":{"deep":[1,2,{"x":"y"}]},"type":"pull"} trailing`, "4", "pull"},
-		{`{"ID":"5","Type":"ping"}`, "5", "ping"}, // encoding/json's matching
+		{`{"ID":"5","Type":"ping"}`, "5", "ping"},             // encoding/json's matching
 		{`{"data":"` + strings.Repeat("x", 100), "", "error"}, // the id is past the cut
 		{`{"id":5,"type":7}`, "", "error"},
 		{`{"id":{"x":"1"},"type":"send"}`, "", "send"},

@@ -133,6 +133,18 @@ type Config struct {
 	// and 50. Attempts over the limit get 429 rate_limited.
 	AuthRateLimit float64
 	AuthRateBurst int
+	// HTTPReadTimeout bounds reading one HTTP request, body included
+	// (headers: at most 10 s of it), HTTPWriteTimeout writing its answer
+	// (the 4.8 MB SDK to a slow client too), HTTPIdleTimeout a keep-alive
+	// connection's wait for its next request; defaults 30 s, 2 min and
+	// 60 s. They apply through ConfigureHTTP; WebSockets are not bound by
+	// them.
+	HTTPReadTimeout  time.Duration
+	HTTPWriteTimeout time.Duration
+	HTTPIdleTimeout  time.Duration
+	// MaxConnsPerIP bounds the open connections (HTTP and WebSocket) of
+	// one client IP through LimitListener; default 256.
+	MaxConnsPerIP int
 	// SendQueue is how many outgoing frames may wait for a slow reader
 	// before its connection is closed; default 1024. It must absorb the
 	// pushes of one group commit (up to MaxBatch) in a busy group.
@@ -219,6 +231,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AuthRateBurst <= 0 {
 		c.AuthRateBurst = 50
+	}
+	if c.HTTPReadTimeout <= 0 {
+		c.HTTPReadTimeout = 30 * time.Second
+	}
+	if c.HTTPWriteTimeout <= 0 {
+		c.HTTPWriteTimeout = 2 * time.Minute
+	}
+	if c.HTTPIdleTimeout <= 0 {
+		c.HTTPIdleTimeout = 60 * time.Second
+	}
+	if c.MaxConnsPerIP <= 0 {
+		c.MaxConnsPerIP = 256
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 1024

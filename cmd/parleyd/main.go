@@ -45,6 +45,7 @@ type options struct {
 	maxSyncPage, maxPullPage            int
 	rateLimit, userRateLimit            float64
 	handshakeRatePerIP                  float64
+	maxConnsPerIP                       int
 	sessionPolicy                       string
 	denyStrangers                       bool
 	tokenTTL                            time.Duration
@@ -132,6 +133,11 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		return nil, err
 	}
 	fs.Float64Var(&o.handshakeRatePerIP, "handshake-rate-per-ip", hrip, "WebSocket handshakes per second per client IP, burst ten times that; 0 = 20 (PARLEY_HANDSHAKE_RATE_PER_IP)")
+	mcip, err := envInt("PARLEY_MAX_CONNS_PER_IP", 0)
+	if err != nil {
+		return nil, err
+	}
+	fs.IntVar(&o.maxConnsPerIP, "max-conns-per-ip", mcip, "open connections (HTTP and WebSocket) per client IP; 0 = 256 (PARLEY_MAX_CONNS_PER_IP)")
 	fs.StringVar(&o.sessionPolicy, "session-policy", env("PARLEY_SESSION_POLICY", server.SessionsMulti),
 		"multi, or single-per-platform: a new login on a platform kicks the older ones (PARLEY_SESSION_POLICY)")
 	deny, _ := strconv.ParseBool(getenv("PARLEY_DENY_STRANGERS"))
@@ -205,6 +211,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 		HandshakeRatePerIP:  o.handshakeRatePerIP,
 		HandshakeBurstPerIP: int(10 * o.handshakeRatePerIP),
+		MaxConnsPerIP:       o.maxConnsPerIP,
 	})
 	if err != nil {
 		return err
@@ -214,11 +221,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		srv.Shutdown(context.Background())
 		return err
 	}
+	ln = srv.LimitListener(ln)
 	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Handler:  srv.Handler(),
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.ConfigureHTTP(hs)
 	log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
 	if ready != nil {
 		ready <- ln.Addr().String()

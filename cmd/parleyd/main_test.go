@@ -250,14 +250,17 @@ func TestDemoFitsCSPAndBuildsNoHTMLFromStrings(t *testing.T) {
 func TestLimitOptions(t *testing.T) {
 	env := map[string]string{
 		"PARLEY_HANDSHAKE_RATE_PER_IP": "3.5",
+		"PARLEY_MAX_CONNS_PER_IP":      "17",
 	}
 	o, err := parseOptions(nil, func(k string) string { return env[k] }, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, 3.5, o.handshakeRatePerIP)
+	assert.Equal(t, 17, o.maxConnsPerIP)
 
-	o, err = parseOptions([]string{"-handshake-rate-per-ip", "40"}, func(k string) string { return env[k] }, io.Discard)
+	o, err = parseOptions([]string{"-handshake-rate-per-ip", "40", "-max-conns-per-ip", "1000"}, func(k string) string { return env[k] }, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, 40.0, o.handshakeRatePerIP)
+	assert.Equal(t, 1000, o.maxConnsPerIP)
 
 	for k := range env {
 		_, err := parseOptions(nil, func(name string) string { return map[string]string{k: "lots"}[name] }, io.Discard)
