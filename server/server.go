@@ -133,6 +133,15 @@ type Config struct {
 	// and 50. Attempts over the limit get 429 rate_limited.
 	AuthRateLimit float64
 	AuthRateBurst int
+	// LoginFreeFailures is how many failed logins an account (a username)
+	// takes, from anywhere, before each further one locks it; the lock
+	// lasts LoginLockBase, doubling with each failure up to LoginLockMax.
+	// Logins to a locked account get 429 rate_limited unchecked, except
+	// from the addresses it has logged in from (docs/limits.md). Defaults
+	// 5, 1 s and 15 min.
+	LoginFreeFailures int
+	LoginLockBase     time.Duration
+	LoginLockMax      time.Duration
 	// HTTPReadTimeout bounds reading one HTTP request, body included
 	// (headers: at most 10 s of it), HTTPWriteTimeout writing its answer
 	// (the 4.8 MB SDK to a slow client too), HTTPIdleTimeout a keep-alive
@@ -244,6 +253,15 @@ func (c Config) withDefaults() Config {
 	if c.MaxConnsPerIP <= 0 {
 		c.MaxConnsPerIP = 256
 	}
+	if c.LoginFreeFailures <= 0 {
+		c.LoginFreeFailures = 5
+	}
+	if c.LoginLockBase <= 0 {
+		c.LoginLockBase = time.Second
+	}
+	if c.LoginLockMax <= 0 {
+		c.LoginLockMax = 15 * time.Minute
+	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 1024
 	}
@@ -284,6 +302,8 @@ type Server struct {
 	commit  *committer
 	// authLimiter slows password guessing on register and login.
 	authLimiter *keyedLimiter
+	// logins slows password guessing per account.
+	logins *loginGuard
 	// users holds each user's request limiter and connection count.
 	users *userLimits
 	// ipHandshakes and userHandshakes limit WebSocket handshakes.
@@ -372,6 +392,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		dummyHash: dummy,
 
 		authLimiter: newKeyedLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
+		logins:      newLoginGuard(cfg.LoginFreeFailures, cfg.LoginLockBase, cfg.LoginLockMax),
 		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
 
 		ipHandshakes:   newKeyedLimiter(cfg.HandshakeRatePerIP, cfg.HandshakeBurstPerIP),
