@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -31,12 +30,15 @@ func (s *Server) routes() http.Handler {
 		s.writeError(w, protocol.Errorf(protocol.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 
+	// Static files are compressed in the background from now on, until
+	// Shutdown.
+	ctx, stop := context.WithCancel(context.Background())
+	s.stopStatic = stop
 	if s.cfg.SDKDir != "" {
-		sdk := os.DirFS(s.cfg.SDKDir)
-		mux.Handle("GET /sdk/", http.StripPrefix("/sdk/", wasmType(newGzipFiles(sdk, http.FileServerFS(sdk)))))
+		mux.Handle("GET /sdk/", http.StripPrefix("/sdk", newStaticFiles(ctx, os.DirFS(s.cfg.SDKDir), s.log)))
 	}
 	if s.cfg.DemoFS != nil {
-		mux.Handle("/", newGzipFiles(s.cfg.DemoFS, http.FileServerFS(s.cfg.DemoFS)))
+		mux.Handle("/", newStaticFiles(ctx, s.cfg.DemoFS, s.log))
 	}
 	return s.guard(mux)
 }
@@ -104,17 +106,6 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			return
 		}
 		defer s.active.Done()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// wasmType makes sure .wasm files carry application/wasm, which
-// WebAssembly.instantiateStreaming requires.
-func wasmType(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if path.Ext(r.URL.Path) == ".wasm" {
-			w.Header().Set("Content-Type", "application/wasm")
-		}
 		next.ServeHTTP(w, r)
 	})
 }

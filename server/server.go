@@ -329,6 +329,8 @@ type Server struct {
 	health *healthChecker
 	// knownUsers answers the send path's "does the recipient exist".
 	knownUsers knownUsers
+	// stopStatic ends the background compression of static files.
+	stopStatic context.CancelFunc
 }
 
 // New opens the store (running its migrations) and returns a Server ready
@@ -450,6 +452,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing = true
 	s.mu.Unlock()
 	s.ready.Store(false)
+	s.stopStatic()
 	s.log.Info("shutting down", "connections", s.hub.count())
 
 	s.hub.drainAll()
