@@ -161,8 +161,8 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 	if req.UserID == c.UserID {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "cannot befriend yourself")
 	}
-	if len(req.Message) > maxFriendMessageLen || !utf8.ValidString(req.Message) {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "message must be valid UTF-8 of at most %d bytes", maxFriendMessageLen)
+	if len(req.Message) > maxFriendMessageLen || !utf8.ValidString(req.Message) || !httpapi.Displayable(req.Message, true) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "message must be valid UTF-8 of at most %d bytes, without control or bidirectional formatting characters", maxFriendMessageLen)
 	}
 	target, err := s.profile(ctx, req.UserID)
 	if err != nil {
