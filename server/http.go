@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
 	"os"
 	"slices"
@@ -186,8 +187,22 @@ func (s *Server) publicError(err error) *protocol.Error {
 
 func (s *Server) writeError(w http.ResponseWriter, err error) {
 	pe := s.publicError(err)
-	writeJSON(w, httpStatus(pe.Code), protocol.ErrorBody{Error: *pe})
+	status := httpStatus(pe.Code)
+	if se := (*statusError)(nil); errors.As(err, &se) {
+		status = se.status
+	}
+	writeJSON(w, status, protocol.ErrorBody{Error: *pe})
 }
+
+// statusError is a client error answered with an HTTP status of its own
+// rather than its code's.
+type statusError struct {
+	status int
+	err    *protocol.Error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -196,8 +211,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// readJSON decodes a request body into v (see httpapi.Decode).
+// readJSON decodes a request body into v (see httpapi.Decode). The body
+// must be declared application/json: a cross-site HTML form can post
+// text/plain (or form types) without the browser asking first, JSON only
+// after a CORS preflight, which refuses origins not allowed.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return &statusError{http.StatusUnsupportedMediaType,
+			protocol.Errorf(protocol.CodeInvalidArgument, "Content-Type must be application/json")}
+	}
 	// MaxBytesReader also stops the server reading an endless body.
 	r.Body = http.MaxBytesReader(w, r.Body, httpapi.MaxBody+1)
 	return httpapi.Decode(r.Body, v)

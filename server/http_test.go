@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,6 +10,9 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
 	"parley/server"
@@ -401,4 +405,41 @@ func TestAuthAttemptsAreRateLimited(t *testing.T) {
 	wantHTTPError(t, st, body, 429, protocol.CodeRateLimited)
 	// The admin API is not limited.
 	e.adminUser("lee")
+}
+
+// JSON bodies must say so: a cross-site form can post text/plain (or a
+// form encoding) without a CORS preflight, so those are refused, with
+// nothing done.
+func TestJSONBodiesNeedJSONContentType(t *testing.T) {
+	e := newEnv(t)
+	postAs := func(path, bearer, ctype, body string) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, e.hs.URL+path, strings.NewReader(body))
+		require.NoError(t, err)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		return do(t, req)
+	}
+	reg := `{"username":"formuser","password":"long enough"}`
+	for _, ct := range []string{"", "text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "text/json"} {
+		st, body := postAs("/api/v1/auth/register", "", ct, reg)
+		wantHTTPError(t, st, body, http.StatusUnsupportedMediaType, protocol.CodeInvalidArgument)
+		st, body = postAs("/api/v1/auth/login", "", ct, `{"username":"formuser","password":"long enough"}`)
+		wantHTTPError(t, st, body, http.StatusUnsupportedMediaType, protocol.CodeInvalidArgument)
+		st, body = postAs("/api/v1/admin/users", adminSecret, ct, `{"userID":"formuser"}`)
+		wantHTTPError(t, st, body, http.StatusUnsupportedMediaType, protocol.CodeInvalidArgument)
+	}
+	st, _ := postAs("/api/v1/admin/tokens", adminSecret, "application/json", `{"userID":"formuser"}`)
+	assert.Equal(t, http.StatusNotFound, st, "a refused request created the user")
+	st, body := postAs("/api/v1/auth/login", "", "application/json", `{"username":"formuser","password":"long enough"}`)
+	wantHTTPError(t, st, body, http.StatusUnauthorized, protocol.CodeUnauthenticated)
+
+	for i, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON"} {
+		st, body := postAs("/api/v1/auth/register", "", ct, fmt.Sprintf(`{"username":"json%d","password":"long enough"}`, i))
+		assert.Equal(t, http.StatusCreated, st, "%s: %s", ct, body)
+	}
 }
