@@ -21,7 +21,9 @@ func (s *Server) routes() http.Handler {
 	s.handlers = s.newHandlers()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if !s.cfg.SeparateMetrics {
+		mux.Handle("GET /metrics", s.MetricsHandler())
+	}
 	mux.HandleFunc("GET "+protocol.WSPath, s.handleWS)
 
 	for _, rt := range s.apiRoutes() {
@@ -232,6 +234,25 @@ func bearer(r *http.Request) string {
 		return strings.TrimSpace(h[7:])
 	}
 	return ""
+}
+
+// MetricsHandler serves the Prometheus metrics, behind Config.MetricsSecret
+// when one is set. Handler serves it at /metrics unless
+// Config.SeparateMetrics is set; parleyd's -metrics-addr serves it on an
+// address of its own.
+func (s *Server) MetricsHandler() http.Handler {
+	h := s.metrics.handler()
+	if s.cfg.MetricsSecret == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if got := bearer(r); got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsSecret)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			s.writeError(w, protocol.Errorf(protocol.CodeUnauthenticated, "metrics secret required"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // admin wraps a handler that needs the admin secret.

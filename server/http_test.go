@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -442,4 +443,27 @@ func TestJSONBodiesNeedJSONContentType(t *testing.T) {
 		st, body := postAs("/api/v1/auth/register", "", ct, fmt.Sprintf(`{"username":"json%d","password":"long enough"}`, i))
 		assert.Equal(t, http.StatusCreated, st, "%s: %s", ct, body)
 	}
+}
+
+// /metrics can require a bearer secret, or be left out of the public
+// handler to be served elsewhere.
+func TestMetricsSecretAndSeparation(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.MetricsSecret = "scrape-me" })
+	st, body := e.get("/metrics", nil)
+	wantHTTPError(t, st, body, http.StatusUnauthorized, protocol.CodeUnauthenticated)
+	for _, bad := range []string{"Bearer nope", "Bearer " + adminSecret, "scrape-me", "Basic c2NyYXBlLW1l"} {
+		st, _ := e.get("/metrics", http.Header{"Authorization": {bad}})
+		assert.Equal(t, http.StatusUnauthorized, st, bad)
+	}
+	st, body = e.get("/metrics", http.Header{"Authorization": {"Bearer scrape-me"}})
+	assert.Equal(t, http.StatusOK, st)
+	assert.Contains(t, string(body), "parley_ws_connections")
+
+	sep := newEnv(t, func(c *server.Config) { c.SeparateMetrics = true })
+	st, _ = sep.get("/metrics", nil)
+	assert.Equal(t, http.StatusNotFound, st, "/metrics on the public handler")
+	rec := httptest.NewRecorder()
+	sep.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), "parley_ws_connections")
 }

@@ -76,6 +76,13 @@ type Config struct {
 	// TokenTTL is how long a minted token is valid; default 7 days.
 	TokenTTL time.Duration
 
+	// MetricsSecret, when set, is the bearer secret /metrics requires
+	// (Authorization: Bearer <secret>); empty leaves /metrics public.
+	MetricsSecret string
+	// SeparateMetrics, when set, leaves /metrics out of Handler: the
+	// embedder serves MetricsHandler on an address of its own.
+	SeparateMetrics bool
+
 	// SDKDir is served at /sdk/ (the built npm package); empty serves nothing.
 	SDKDir string
 	// DemoFS is served at / (the web demo); nil serves nothing.

@@ -40,6 +40,7 @@ func main() {
 type options struct {
 	addr, data, adminSecret, store, bus string
 	sdkDir, allowedOrigins, debugAddr   string
+	metricsAddr, metricsSecret          string
 	maxFrameBytes                       int
 	maxConnsPerUser, maxGroupSize       int
 	maxSyncPage, maxPullPage            int
@@ -81,6 +82,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.sdkDir, "sdk-dir", env("PARLEY_SDK_DIR", "wasm/dist"), "folder served at /sdk/ (PARLEY_SDK_DIR)")
 	fs.StringVar(&o.allowedOrigins, "allowed-origins", env("PARLEY_ALLOWED_ORIGINS", ""), "comma-separated cross-origin pages allowed, or * (PARLEY_ALLOWED_ORIGINS)")
 	fs.StringVar(&o.debugAddr, "debug-addr", env("PARLEY_DEBUG_ADDR", ""), "listen address for /debug/pprof; empty disables (PARLEY_DEBUG_ADDR)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", env("PARLEY_METRICS_ADDR", ""), "serve /metrics on this address only, not on -addr; empty: on -addr (PARLEY_METRICS_ADDR)")
+	fs.StringVar(&o.metricsSecret, "metrics-secret", env("PARLEY_METRICS_SECRET", ""), "bearer secret /metrics requires; empty: none (PARLEY_METRICS_SECRET)")
 	fs.StringVar(&o.logLevel, "log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	mfb, err := envInt("PARLEY_MAX_FRAME_BYTES", 0)
 	if err != nil {
@@ -212,6 +215,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		HandshakeRatePerIP:  o.handshakeRatePerIP,
 		HandshakeBurstPerIP: int(10 * o.handshakeRatePerIP),
 		MaxConnsPerIP:       o.maxConnsPerIP,
+		MetricsSecret:       o.metricsSecret,
+		SeparateMetrics:     o.metricsAddr != "",
 	})
 	if err != nil {
 		return err
@@ -233,6 +238,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	if o.debugAddr != "" {
 		go serveDebug(ctx, o.debugAddr, log)
+	}
+	if o.metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		go serveSide(ctx, "metrics", o.metricsAddr, mux, log)
 	}
 
 	errc := make(chan error, 1)
@@ -267,13 +277,24 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	hs := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	serveSide(ctx, "debug", addr, mux, log)
+}
+
+// serveSide serves h on an address of its own (debug, metrics) until ctx
+// ends. No write timeout: a CPU profile takes as long as asked.
+func serveSide(ctx context.Context, what, addr string, h http.Handler, log *slog.Logger) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Warn(what+" server", "err", err)
+		return
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() {
 		<-ctx.Done()
 		hs.Close()
 	}()
-	log.Info("debug listening", "addr", addr)
-	if err := hs.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Warn("debug server", "err", err)
+	log.Info(what+" listening", "addr", ln.Addr().String())
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn(what+" server", "err", err)
 	}
 }
