@@ -183,6 +183,13 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	// Asking again while the request is pending (a retry, a second click)
+	// succeeds and changes nothing: the target is told once.
+	if mine, err := s.store.FriendRequest(ctx, c.UserID, req.UserID); err == nil && mine.State == protocol.FriendRequestPending {
+		return &empty{}, nil
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
 	now := s.nowMs()
 	err = s.store.PutFriendRequest(ctx, store.FriendRequest{FromUserID: c.UserID, ToUserID: target.UserID, Message: req.Message, CreateTime: now})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
 )
@@ -176,4 +177,25 @@ func TestNamesAndAvatarsRefuseSpoofing(t *testing.T) {
 		assert.Equal(t, face, me.FaceURL)
 	}
 	c.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "hi bob,\nremember me?"}, nil)
+}
+
+// Asking again while a friend request is pending succeeds and changes
+// nothing: the target is told once, and the request keeps its message.
+func TestAddFriendTwiceIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	_, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "first"}, nil)
+	first := decode[protocol.FriendRequest](t, b.push(protocol.PushFriendRequest))
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "second"}, nil)
+	// Pushes and answers to one connection keep their order: after this
+	// answer, a second push would have arrived.
+	b.ping()
+	b.noPush()
+	var rr protocol.FriendRequestsResp
+	b.do(protocol.ReqListFriendRequests, nil, &rr)
+	require.Len(t, rr.Requests, 1)
+	assert.Equal(t, "first", rr.Requests[0].Message)
+	assert.Equal(t, first.CreateTime, rr.Requests[0].CreateTime)
 }
