@@ -76,6 +76,8 @@ func (l *ipListener) release(ip string) {
 func refuseConn(c net.Conn, max int) {
 	defer c.Close()
 	body := fmt.Sprintf(`{"error":{"code":%q,"message":"too many connections from your address; at most %d"}}`+"\n", protocol.CodeRateLimited, max)
+	// Best effort: the connection is closed whether the answer went out
+	// or not.
 	c.SetWriteDeadline(time.Now().Add(time.Second))
 	fmt.Fprintf(c, "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
 }
