@@ -3,6 +3,7 @@ module parley
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/coder/websocket v1.8.15
 	github.com/gorilla/websocket v1.5.3
 	github.com/hack-pad/go-indexeddb v0.3.2

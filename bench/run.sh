@@ -28,7 +28,9 @@ pid=
 start_server() {
 	rm -rf "$bin/data"
 	"$bin/parleyd" -addr 127.0.0.1:$port -data "$bin/data" -admin-secret $secret \
-		-debug-addr 127.0.0.1:$debug -log-level warn 2>>"$out/parleyd.log" &
+		-debug-addr 127.0.0.1:$debug -log-level warn \
+		-handshake-rate-per-ip 100000 -max-conns-per-ip 100000 \
+		2>>"$out/parleyd.log" & # every client is 127.0.0.1
 	pid=$!
 	for _ in $(seq 100); do
 		curl -fs http://127.0.0.1:$port/healthz >/dev/null 2>&1 && return 0

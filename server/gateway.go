@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,11 +22,6 @@ import (
 	"parley/server/bus"
 )
 
-// hardFrameFactor: frames up to this many times MaxFrameBytes are read and
-// answered with too_large; longer ones close the connection (1009), since
-// reading them whole would let one client use unbounded memory.
-const hardFrameFactor = 4
-
 // maxSendsInFlight bounds one connection's sends awaiting their commit;
 // the connection's reading pauses while it is reached.
 const maxSendsInFlight = 64
@@ -41,9 +37,17 @@ const requestTimeout = 30 * time.Second
 // by repeating the URL as a plain GET (401) rather than guessing from a
 // failed WebSocket.
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	if !s.ipHandshakes.allow(clientIP(r.RemoteAddr), time.Now()) {
+		s.writeError(w, protocol.Errorf(protocol.CodeRateLimited, "too many connection attempts from your address; try again later"))
+		return
+	}
 	cl, err := s.authenticate(r.Context(), r)
 	if err != nil {
 		s.writeError(w, err)
+		return
+	}
+	if !s.userHandshakes.allow(cl.UserID, time.Now()) {
+		s.writeError(w, protocol.Errorf(protocol.CodeRateLimited, "too many connection attempts; try again later"))
 		return
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
@@ -74,7 +78,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	ws, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		// Upgrade has answered the client already.
-		s.users.release(cl.UserID)
+		s.users.release(cl.UserID, time.Now())
 		s.log.Debug("upgrade failed", "err", err)
 		return
 	}
@@ -102,7 +106,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	s.active.Add(1)
 	go func() {
 		defer s.active.Done()
-		defer s.users.release(cl.UserID)
+		defer func() { s.users.release(cl.UserID, time.Now()) }()
 		c.serve()
 		s.hub.remove(c)
 		s.log.Debug("disconnected", "conn", c.id, "user", c.userID)
@@ -157,7 +161,10 @@ type conn struct {
 	userLimiter *rate.Limiter
 	// strikes counts requests refused as rate_limited; a connection that
 	// exhausts it too is flooding regardless and is closed.
-	strikes   *rate.Limiter
+	strikes *rate.Limiter
+	// badFrames counts frames that are malformed, have no id or are too
+	// large; a connection that exhausts it is closed.
+	badFrames *rate.Limiter
 	sendSlots chan struct{}
 	inflight  sync.WaitGroup
 	draining  atomic.Bool
@@ -189,6 +196,7 @@ func (s *Server) newConn(ws *websocket.Conn, cl *claims, userLim *rate.Limiter) 
 		limiter:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
 		userLimiter: userLim,
 		strikes:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
+		badFrames:   rate.NewLimiter(rate.Limit(s.cfg.BadFrameRate), s.cfg.BadFrameBurst),
 		sendSlots:   make(chan struct{}, maxSendsInFlight),
 		writerDone:  make(chan struct{}),
 		readDone:    make(chan struct{}),
@@ -259,8 +267,9 @@ func (c *conn) serve() {
 	}
 
 	idle := 3 * c.s.cfg.HeartbeatInterval
-	hard := int64(c.s.cfg.MaxFrameBytes) * hardFrameFactor
-	c.ws.SetReadLimit(hard)
+	// No read limit of gorilla's: it would close the connection at a
+	// frame's header, before its id could be read. readFrame bounds what
+	// is read instead.
 	c.ws.SetPingHandler(func(data string) error {
 		c.keepAlive(idle)
 		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.s.cfg.WriteTimeout))
@@ -272,9 +281,11 @@ func (c *conn) serve() {
 	code, reason := websocket.CloseNormalClosure, ""
 	for {
 		c.keepAlive(idle)
-		data, err := c.readFrame(hard)
+		data, size, err := c.readFrame(c.s.cfg.MaxFrameBytes, int64(c.s.cfg.MaxFrameReadBytes))
 		if errors.Is(err, errFrameTooLarge) {
-			code, reason = websocket.CloseMessageTooBig, "frame too large"
+			c.s.metrics.badFrameDisconnects.Inc()
+			id, _ := peekFrame(data)
+			code, reason = protocol.CloseFrameTooLarge, protocol.FrameTooLargeReason(id)
 			break
 		}
 		if err != nil {
@@ -284,7 +295,7 @@ func (c *conn) serve() {
 			}
 			break
 		}
-		c.handle(data)
+		c.handle(data, size)
 	}
 	close(c.readDone)
 	if c.draining.Load() {
@@ -298,22 +309,35 @@ func (c *conn) serve() {
 
 var errFrameTooLarge = errors.New("frame too large")
 
-// readFrame reads one message of at most limit bytes. gorilla's read limit
-// counts the bytes on the wire, which permessage-deflate can make far
-// smaller than the message, so the inflated size is bounded here.
-func (c *conn) readFrame(limit int64) ([]byte, error) {
+// readFrame reads one message and returns it with its size. A message of
+// more than limit bytes is read on without being kept, up to hard bytes,
+// and only its first limit bytes are returned (enough to find its id); one
+// longer than hard is not read to its end: errFrameTooLarge. Sizes are
+// counted after permessage-deflate, which can make a message far smaller
+// on the wire, so that what a client sends costs at most hard bytes of
+// reading and limit of memory.
+func (c *conn) readFrame(limit int, hard int64) (data []byte, size int64, err error) {
 	_, r, err := c.ws.NextReader()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	data, err = io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if int64(len(data)) > limit {
-		return nil, errFrameTooLarge
+	if len(data) <= limit {
+		return data, int64(len(data)), nil
 	}
-	return data, nil
+	data = data[:limit]
+	n, err := io.Copy(io.Discard, io.LimitReader(r, hard-int64(limit)+1))
+	size = int64(limit) + n
+	if err != nil {
+		return nil, size, err
+	}
+	if size > hard {
+		return data, size, errFrameTooLarge
+	}
+	return data, size, nil
 }
 
 // writeLoop writes the queued frames and exits when the queue is empty:
@@ -393,9 +417,11 @@ func (c *conn) write(f []byte, deadline time.Time) error {
 	return c.ws.WriteMessage(websocket.TextMessage, f)
 }
 
-// handle answers one request frame. Sends are answered asynchronously,
-// after their commit; everything else before the next frame is read.
-func (c *conn) handle(data []byte) {
+// handle answers one request frame of size bytes (data holds only the
+// first MaxFrameBytes of a longer one). Sends are answered
+// asynchronously, after their commit; everything else before the next
+// frame is read.
+func (c *conn) handle(data []byte, size int64) {
 	select {
 	case <-c.stopped:
 		// Closing (flooding, kicked, slow): frames still buffered are not
@@ -413,23 +439,27 @@ func (c *conn) handle(data []byte) {
 			c.replyError(id, typ, start, fmt.Errorf("panic: %v", p))
 		}
 	}()
-	if len(data) > c.s.cfg.MaxFrameBytes {
+	// A frame that is too large, malformed or without an id is answered
+	// (with the id and type it seems to have) and counts as a request, and
+	// against the connection's allowance of such frames.
+	var f *protocol.Frame
+	var bad error
+	if size > int64(c.s.cfg.MaxFrameBytes) {
+		bad = protocol.Errorf(protocol.CodeTooLarge, "frame of %d bytes exceeds the limit of %d", size, c.s.cfg.MaxFrameBytes)
+	} else if f, bad = protocol.DecodeFrame(data); bad == nil && f.ID == "" {
+		bad = protocol.Errorf(protocol.CodeInvalidArgument, "request has no id")
+	}
+	if bad != nil {
+		if !c.badFrames.Allow() {
+			c.s.metrics.badFrameDisconnects.Inc()
+			c.s.log.Info("closing connection sending bad frames", "conn", c.id, "user", c.userID)
+			c.stop(websocket.ClosePolicyViolation, "too many bad frames", true)
+			return
+		}
 		id, typ := peekFrame(data)
-		c.replyError(id, typ, start, protocol.Errorf(protocol.CodeTooLarge,
-			"frame of %d bytes exceeds the limit of %d", len(data), c.s.cfg.MaxFrameBytes))
-		return
+		f = &protocol.Frame{ID: id, Type: typ}
 	}
-	f, err := protocol.DecodeFrame(data)
-	if err != nil {
-		id, typ := peekFrame(data)
-		c.replyError(id, typ, start, err)
-		return
-	}
-	if f.ID == "" {
-		c.replyError("", f.Type, start, protocol.Errorf(protocol.CodeInvalidArgument, "request has no id"))
-		return
-	}
-	if f.Type != protocol.ReqPing && !(c.limiter.Allow() && c.userLimiter.Allow()) {
+	if (bad != nil || f.Type != protocol.ReqPing) && !(c.limiter.Allow() && c.userLimiter.Allow()) {
 		if !c.strikes.Allow() {
 			c.s.metrics.floodDisconnects.Inc()
 			c.s.log.Info("closing flooding connection", "conn", c.id, "user", c.userID)
@@ -437,6 +467,10 @@ func (c *conn) handle(data []byte) {
 			return
 		}
 		c.replyError(f.ID, f.Type, start, protocol.Errorf(protocol.CodeRateLimited, "too many requests; slow down"))
+		return
+	}
+	if bad != nil {
+		c.replyError(f.ID, f.Type, start, bad)
 		return
 	}
 	if f.Type == protocol.ReqSend {
@@ -454,18 +488,42 @@ func (c *conn) handle(data []byte) {
 	c.reply(f.ID, f.Type, start, resp, err)
 }
 
-// peekFrame recovers what it can of a frame that failed to decode, so the
-// error can be correlated with its request.
+// peekFrame recovers what it can of a frame that failed to decode or was
+// cut off (too large), so the error can be correlated with its request:
+// the string "id" and "type" members that come before the first value it
+// cannot read. The type is "error" when none was found.
 func peekFrame(data []byte) (id, typ string) {
-	var f struct {
-		ID   any `json:"id"`
-		Type any `json:"type"`
+	typ = "error"
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", typ
 	}
-	json.Unmarshal(data, &f)
-	id, _ = f.ID.(string)
-	typ, _ = f.Type.(string)
-	if typ == "" {
-		typ = "error"
+	var gotID, gotType bool
+	for !gotID || !gotType {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			break
+		}
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			break // cut off, or not JSON from here on
+		}
+		var str string
+		isStr := json.Unmarshal(v, &str) == nil
+		// Names match as encoding/json matches field names.
+		switch {
+		case !gotID && strings.EqualFold(key, "id"):
+			gotID = true
+			if isStr {
+				id = str
+			}
+		case !gotType && strings.EqualFold(key, "type"):
+			gotType = true
+			if isStr && str != "" {
+				typ = str
+			}
+		}
 	}
 	return id, typ
 }

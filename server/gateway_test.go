@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
 	"parley/server"
@@ -37,14 +39,28 @@ func TestBadInputKeepsConnection(t *testing.T) {
 		return nil
 	}
 	// Frames without a usable ID are answered with an ID-less error frame.
-	for _, b := range []string{`not json`, `[1,2]`, `{"id":"1"`, `{}`, `{"id":"x","type":"ping"} trailing`} {
+	for _, b := range []string{`not json`, `[1,2]`, `{"id":5}`, `{}`, `{"data":[}`} {
 		f := raw(b)
-		if f.Error == nil || f.Error.Code != protocol.CodeInvalidArgument {
-			t.Errorf("%q: %+v", b, f)
+		if assert.NotNil(t, f.Error, "%q: %+v", b, f) {
+			assert.Equal(t, protocol.CodeInvalidArgument, f.Error.Code, b)
 		}
 	}
-	if f := raw(`{"type":"ping"}`); f.Error == nil || f.Error.Code != protocol.CodeInvalidArgument || f.Type != "ping" {
-		t.Errorf("no id: %+v", f)
+	f := raw(`{"type":"ping"}`)
+	require.NotNil(t, f.Error, "no id: %+v", f)
+	assert.Equal(t, protocol.CodeInvalidArgument, f.Error.Code)
+	assert.Equal(t, "ping", f.Type)
+	// Broken frames whose id can be read are answered with it.
+	for _, b := range []string{`{"id":"r-cut","type":"ping"`, `{"id":"r-trail","type":"ping"} trailing`} {
+		id, _, _ := strings.Cut(strings.TrimPrefix(b, `{"id":"`), `"`)
+		ch := make(chan *protocol.Frame, 1)
+		c.mu.Lock()
+		c.pending[id] = ch
+		c.mu.Unlock()
+		c.writeRaw([]byte(b))
+		f := c.await(ch)
+		if assert.NotNil(t, f.Error, b) {
+			assert.Equal(t, protocol.CodeInvalidArgument, f.Error.Code, b)
+		}
 	}
 
 	// With an ID, errors are correlated.
@@ -60,13 +76,104 @@ func TestBadInputKeepsConnection(t *testing.T) {
 	c.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "big", RecvID: bob, ContentType: "text", Content: text(big)}, protocol.CodeTooLarge)
 	c.ping()
 	c.sendText("small", bob, "", "fits")
+}
 
-	// Far beyond the limit the connection is closed (1009).
-	c.writeRaw([]byte(`{"id":"huge","type":"send","data":"` + strings.Repeat("x", 5*4096) + `"}`))
-	err := c.waitClosed()
-	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
-		t.Fatalf("closed with %v", err)
+// A frame the server will never accept is answered too_large with its id,
+// up to the hard read limit (16 × MaxFrameBytes by default), however far
+// past the frame limit it is; beyond the hard limit the connection is
+// closed with 1009, the reason naming the frame's id.
+func TestOversizedFramesUpToTheHardLimit(t *testing.T) {
+	const limit = 4096
+	e := newEnv(t, func(c *server.Config) { c.MaxFrameBytes = limit })
+	me, tok := e.register("writer")
+	c := e.dial(tok)
+	for _, n := range []int{limit + 1, 5 * limit, 16*limit - 200} {
+		f := c.call(protocol.ReqSend, protocol.SendReq{ClientMsgID: fmt.Sprint("big", n), RecvID: me, ContentType: "text", Content: text(strings.Repeat("x", n))})
+		require.NotNil(t, f.Error, "%d bytes accepted", n)
+		assert.Equal(t, protocol.CodeTooLarge, f.Error.Code, "%d bytes", n)
+		assert.Equal(t, protocol.ReqSend, f.Type)
 	}
+	c.sendText("small", me, "", "fits")
+
+	c.writeRaw([]byte(`{"id":"r-huge","type":"send","data":"` + strings.Repeat("x", 16*limit) + `"}`))
+	err := c.waitClosed()
+	var ce *websocket.CloseError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, protocol.CloseFrameTooLarge, ce.Code)
+	id, ok := protocol.FrameTooLargeID(ce.Text)
+	assert.True(t, ok, "reason %q", ce.Text)
+	assert.Equal(t, "r-huge", id)
+}
+
+// The hard limit counts the bytes after permessage-deflate: a frame that
+// is small on the wire but large once inflated closes the connection too.
+func TestCompressedFrameOverTheHardLimit(t *testing.T) {
+	const limit = 4096
+	e := newEnv(t, func(c *server.Config) { c.MaxFrameBytes = limit })
+	_, tok := e.register("zipper")
+	c := e.dial(tok)
+	c.ws.EnableWriteCompression(true)
+	c.writeRaw([]byte(`{"id":"r-zip","type":"send","data":"` + strings.Repeat("x", 64*limit) + `"}`))
+	var ce *websocket.CloseError
+	require.ErrorAs(t, c.waitClosed(), &ce)
+	assert.Equal(t, protocol.CloseFrameTooLarge, ce.Code)
+	assert.Equal(t, protocol.FrameTooLargeReason("r-zip"), ce.Text)
+}
+
+// Malformed, id-less and too large frames count: a connection that keeps
+// sending them is closed (1008 "too many bad frames"), while one that sends
+// a few stays.
+func TestBadFramesAreLimited(t *testing.T) {
+	for name, frame := range map[string]string{
+		"malformed": `{"id":"x","type":`,
+		"no id":     `{"type":"user.getSelf"}`,
+		"too large": `{"id":"x","type":"ping","data":"` + strings.Repeat("x", 5000) + `"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, func(c *server.Config) {
+				c.MaxFrameBytes = 4096
+				c.BadFrameRate = 0.001 // no refill during the test
+				c.BadFrameBurst = 3
+			})
+			_, tok := e.register("junk")
+			c := e.dial(tok)
+			c.lenient.Store(true)
+			for range 3 {
+				c.writeRaw([]byte(frame))
+			}
+			c.ping() // a few are answered and forgiven
+			c.writeRaw([]byte(frame))
+			var ce *websocket.CloseError
+			require.ErrorAs(t, c.waitClosed(), &ce)
+			assert.Equal(t, websocket.ClosePolicyViolation, ce.Code)
+			assert.Equal(t, "too many bad frames", ce.Text)
+		})
+	}
+}
+
+// Bad frames count as requests too: beyond the request rate they are
+// refused like any other, and the flooding connection is closed.
+func TestBadFramesCountAsRequests(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.RateLimit = 0.001
+		c.RateBurst = 2
+		c.BadFrameBurst = 1000
+	})
+	_, tok := e.register("noisy")
+	c := e.dial(tok)
+	c.lenient.Store(true)
+	for range 2 {
+		c.writeRaw([]byte(`not json`))
+	}
+	c.wantError(protocol.ReqGetSelf, nil, protocol.CodeRateLimited)
+	// One more refusal is forgiven (RateBurst strikes), the next closes.
+	for range 2 {
+		c.writeRaw([]byte(`not json`))
+	}
+	var ce *websocket.CloseError
+	require.ErrorAs(t, c.waitClosed(), &ce)
+	assert.Equal(t, websocket.ClosePolicyViolation, ce.Code)
+	assert.Equal(t, "too many requests", ce.Text)
 }
 
 func TestRateLimit(t *testing.T) {

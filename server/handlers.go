@@ -161,8 +161,8 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 	if req.UserID == c.UserID {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "cannot befriend yourself")
 	}
-	if len(req.Message) > maxFriendMessageLen || !utf8.ValidString(req.Message) {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "message must be valid UTF-8 of at most %d bytes", maxFriendMessageLen)
+	if len(req.Message) > maxFriendMessageLen || !utf8.ValidString(req.Message) || !httpapi.Displayable(req.Message, true) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "message must be valid UTF-8 of at most %d bytes, without control or bidirectional formatting characters", maxFriendMessageLen)
 	}
 	target, err := s.profile(ctx, req.UserID)
 	if err != nil {
@@ -180,6 +180,13 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 	}
 	if theirs, err := s.store.FriendRequest(ctx, req.UserID, c.UserID); err == nil && theirs.State == protocol.FriendRequestPending {
 		return s.acceptFriend(ctx, c, &protocol.UserIDReq{UserID: req.UserID})
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	// Asking again while the request is pending (a retry, a second click)
+	// succeeds and changes nothing: the target is told once.
+	if mine, err := s.store.FriendRequest(ctx, c.UserID, req.UserID); err == nil && mine.State == protocol.FriendRequestPending {
+		return &empty{}, nil
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

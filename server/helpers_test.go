@@ -123,8 +123,14 @@ func (e *env) start() {
 	e.cfg.Store, e.cfg.Bus = cfg.Store, cfg.Bus
 	e.srv = srv
 	e.hs = httptest.NewUnstartedServer(srv.Handler())
+	// As parleyd serves: its timeouts, its per-IP connection limit.
+	srv.ConfigureHTTP(e.hs.Config)
+	e.hs.Listener = srv.LimitListener(e.hs.Listener)
 	if e.opts.smallSendBuffers {
 		e.hs.Config.ConnState = func(c net.Conn, st http.ConnState) {
+			if nc, ok := c.(interface{ NetConn() net.Conn }); ok {
+				c = nc.NetConn()
+			}
 			if tc, ok := c.(*net.TCPConn); ok && st == http.StateNew {
 				tc.SetWriteBuffer(4096)
 			}

@@ -5,9 +5,9 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
 	"os"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -21,7 +21,9 @@ func (s *Server) routes() http.Handler {
 	s.handlers = s.newHandlers()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if !s.cfg.SeparateMetrics {
+		mux.Handle("GET /metrics", s.MetricsHandler())
+	}
 	mux.HandleFunc("GET "+protocol.WSPath, s.handleWS)
 
 	for _, rt := range s.apiRoutes() {
@@ -31,12 +33,15 @@ func (s *Server) routes() http.Handler {
 		s.writeError(w, protocol.Errorf(protocol.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 
+	// Static files are compressed in the background from now on, until
+	// Shutdown.
+	ctx, stop := context.WithCancel(context.Background())
+	s.stopStatic = stop
 	if s.cfg.SDKDir != "" {
-		sdk := os.DirFS(s.cfg.SDKDir)
-		mux.Handle("GET /sdk/", http.StripPrefix("/sdk/", wasmType(newGzipFiles(sdk, http.FileServerFS(sdk)))))
+		mux.Handle("GET /sdk/", http.StripPrefix("/sdk", newStaticFiles(ctx, os.DirFS(s.cfg.SDKDir), s.log)))
 	}
 	if s.cfg.DemoFS != nil {
-		mux.Handle("/", newGzipFiles(s.cfg.DemoFS, http.FileServerFS(s.cfg.DemoFS)))
+		mux.Handle("/", newStaticFiles(ctx, s.cfg.DemoFS, s.log))
 	}
 	return s.guard(mux)
 }
@@ -104,17 +109,6 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			return
 		}
 		defer s.active.Done()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// wasmType makes sure .wasm files carry application/wasm, which
-// WebAssembly.instantiateStreaming requires.
-func wasmType(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if path.Ext(r.URL.Path) == ".wasm" {
-			w.Header().Set("Content-Type", "application/wasm")
-		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -195,8 +189,22 @@ func (s *Server) publicError(err error) *protocol.Error {
 
 func (s *Server) writeError(w http.ResponseWriter, err error) {
 	pe := s.publicError(err)
-	writeJSON(w, httpStatus(pe.Code), protocol.ErrorBody{Error: *pe})
+	status := httpStatus(pe.Code)
+	if se := (*statusError)(nil); errors.As(err, &se) {
+		status = se.status
+	}
+	writeJSON(w, status, protocol.ErrorBody{Error: *pe})
 }
+
+// statusError is a client error answered with an HTTP status of its own
+// rather than its code's.
+type statusError struct {
+	status int
+	err    *protocol.Error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -205,8 +213,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// readJSON decodes a request body into v (see httpapi.Decode).
+// readJSON decodes a request body into v (see httpapi.Decode). The body
+// must be declared application/json: a cross-site HTML form can post
+// text/plain (or form types) without the browser asking first, JSON only
+// after a CORS preflight, which refuses origins not allowed.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return &statusError{http.StatusUnsupportedMediaType,
+			protocol.Errorf(protocol.CodeInvalidArgument, "Content-Type must be application/json")}
+	}
 	// MaxBytesReader also stops the server reading an endless body.
 	r.Body = http.MaxBytesReader(w, r.Body, httpapi.MaxBody+1)
 	return httpapi.Decode(r.Body, v)
@@ -219,6 +234,25 @@ func bearer(r *http.Request) string {
 		return strings.TrimSpace(h[7:])
 	}
 	return ""
+}
+
+// MetricsHandler serves the Prometheus metrics, behind Config.MetricsSecret
+// when one is set. Handler serves it at /metrics unless
+// Config.SeparateMetrics is set; parleyd's -metrics-addr serves it on an
+// address of its own.
+func (s *Server) MetricsHandler() http.Handler {
+	h := s.metrics.handler()
+	if s.cfg.MetricsSecret == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if got := bearer(r); got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsSecret)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			s.writeError(w, protocol.Errorf(protocol.CodeUnauthenticated, "metrics secret required"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // admin wraps a handler that needs the admin secret.

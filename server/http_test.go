@@ -2,13 +2,18 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
 	"parley/server"
@@ -386,4 +391,64 @@ func TestAuthAttemptsAreRateLimited(t *testing.T) {
 	wantHTTPError(t, st, body, 429, protocol.CodeRateLimited)
 	// The admin API is not limited.
 	e.adminUser("lee")
+}
+
+// JSON bodies must say so: a cross-site form can post text/plain (or a
+// form encoding) without a CORS preflight, so those are refused, with
+// nothing done.
+func TestJSONBodiesNeedJSONContentType(t *testing.T) {
+	e := newEnv(t)
+	postAs := func(path, bearer, ctype, body string) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, e.hs.URL+path, strings.NewReader(body))
+		require.NoError(t, err)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		return do(t, req)
+	}
+	reg := `{"username":"formuser","password":"long enough"}`
+	for _, ct := range []string{"", "text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "text/json"} {
+		st, body := postAs("/api/v1/auth/register", "", ct, reg)
+		wantHTTPError(t, st, body, http.StatusUnsupportedMediaType, protocol.CodeInvalidArgument)
+		st, body = postAs("/api/v1/auth/login", "", ct, `{"username":"formuser","password":"long enough"}`)
+		wantHTTPError(t, st, body, http.StatusUnsupportedMediaType, protocol.CodeInvalidArgument)
+		st, body = postAs("/api/v1/admin/users", adminSecret, ct, `{"userID":"formuser"}`)
+		wantHTTPError(t, st, body, http.StatusUnsupportedMediaType, protocol.CodeInvalidArgument)
+	}
+	st, _ := postAs("/api/v1/admin/tokens", adminSecret, "application/json", `{"userID":"formuser"}`)
+	assert.Equal(t, http.StatusNotFound, st, "a refused request created the user")
+	st, body := postAs("/api/v1/auth/login", "", "application/json", `{"username":"formuser","password":"long enough"}`)
+	wantHTTPError(t, st, body, http.StatusUnauthorized, protocol.CodeUnauthenticated)
+
+	for i, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON"} {
+		st, body := postAs("/api/v1/auth/register", "", ct, fmt.Sprintf(`{"username":"json%d","password":"long enough"}`, i))
+		assert.Equal(t, http.StatusCreated, st, "%s: %s", ct, body)
+	}
+}
+
+// /metrics can require a bearer secret, or be left out of the public
+// handler to be served elsewhere.
+func TestMetricsSecretAndSeparation(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.MetricsSecret = "scrape-me" })
+	st, body := e.get("/metrics", nil)
+	wantHTTPError(t, st, body, http.StatusUnauthorized, protocol.CodeUnauthenticated)
+	for _, bad := range []string{"Bearer nope", "Bearer " + adminSecret, "scrape-me", "Basic c2NyYXBlLW1l"} {
+		st, _ := e.get("/metrics", http.Header{"Authorization": {bad}})
+		assert.Equal(t, http.StatusUnauthorized, st, bad)
+	}
+	st, body = e.get("/metrics", http.Header{"Authorization": {"Bearer scrape-me"}})
+	assert.Equal(t, http.StatusOK, st)
+	assert.Contains(t, string(body), "parley_ws_connections")
+
+	sep := newEnv(t, func(c *server.Config) { c.SeparateMetrics = true })
+	st, _ = sep.get("/metrics", nil)
+	assert.Equal(t, http.StatusNotFound, st, "/metrics on the public handler")
+	rec := httptest.NewRecorder()
+	sep.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), "parley_ws_connections")
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
 	"parley/server"
@@ -267,4 +269,86 @@ func TestConfiguredPageSizes(t *testing.T) {
 	if len(pr.Messages) != 3 || pr.Messages[2].Seq != 3 {
 		t.Fatalf("pull page: %+v", pr.Messages)
 	}
+}
+
+// Reconnecting does not renew a user's request budget: the limiter
+// outlives the user's last connection.
+func TestUserRateLimitSurvivesReconnect(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.UserRateLimit = 0.001 // no refill during the test
+		c.UserRateBurst = 3
+		c.MaxConnsPerUser = 1
+	})
+	_, tok := e.register("hopper")
+	_, otherTok := e.register("other")
+	c := e.dial(tok)
+	for range 3 {
+		c.do(protocol.ReqGetSelf, nil, nil)
+	}
+	c.wantError(protocol.ReqGetSelf, nil, protocol.CodeRateLimited)
+	require.NoError(t, c.ws.Close())
+	// With one connection allowed, the next is accepted only once the
+	// server has let the first go.
+	c = e.dialUntil(t, tok)
+	f := c.call(protocol.ReqGetSelf, nil)
+	require.NotNil(t, f.Error, "a reconnect bought a fresh burst: %s", f.Data)
+	assert.Equal(t, protocol.CodeRateLimited, f.Error.Code)
+	e.dial(otherTok).do(protocol.ReqGetSelf, nil, nil)
+}
+
+// wantDialRefused dials and checks the handshake is refused with 429
+// rate_limited.
+func wantDialRefused(t *testing.T, e *env, token string) {
+	t.Helper()
+	c, resp, err := e.tryDial(token, nil)
+	if c != nil {
+		c.ws.Close()
+	}
+	require.Error(t, err, "handshake accepted")
+	require.NotNil(t, resp)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	var eb protocol.ErrorBody
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&eb))
+	assert.Equal(t, protocol.CodeRateLimited, eb.Error.Code)
+}
+
+// Handshakes are limited per user: reconnecting in a loop is refused
+// beyond the burst, while other users connect as usual.
+func TestHandshakesPerUserAreLimited(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.HandshakeRatePerUser = 0.001 // no refill during the test
+		c.HandshakeBurstPerUser = 2
+	})
+	_, tok := e.register("looper")
+	_, otherTok := e.register("other")
+	for range 2 {
+		c := e.dial(tok)
+		c.ping()
+		require.NoError(t, c.ws.Close())
+	}
+	wantDialRefused(t, e, tok)
+	e.dial(otherTok).ping()
+}
+
+// Handshakes are limited per client IP, before the token is looked at: a
+// burst of failed handshakes uses up the address's allowance.
+func TestHandshakesPerIPAreLimited(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.HandshakeRatePerIP = 0.001
+		c.HandshakeBurstPerIP = 3
+	})
+	_, tok := e.register("crowd")
+	for range 2 {
+		_, resp, err := e.tryDial("p1.e30.AAAA", nil)
+		require.Error(t, err)
+		require.NotNil(t, resp)
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		resp.Body.Close()
+	}
+	e.dial(tok).ping()
+	// All from 127.0.0.1: the fourth is refused whoever it is.
+	wantDialRefused(t, e, tok)
+	st, body := e.get(protocol.WSPath+"?token=garbage", nil)
+	wantHTTPError(t, st, body, http.StatusTooManyRequests, protocol.CodeRateLimited)
 }

@@ -104,6 +104,9 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 	if req.ClientMsgID == "" || len(req.ClientMsgID) > protocol.MaxClientMsgIDLen {
 		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "clientMsgID must be 1 to %d bytes", protocol.MaxClientMsgIDLen)
 	}
+	if err := s.checkCreateTime(req.CreateTime); err != nil {
+		return store.NewMessage{}, err
+	}
 	if (req.RecvID == "") == (req.GroupID == "") {
 		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "exactly one of recvID and groupID is required")
 	}

@@ -3,9 +3,14 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
 	"parley/server"
@@ -509,4 +514,66 @@ func TestConversationSettingsSyncAcrossDevices(t *testing.T) {
 		}
 	}
 	_ = alice
+}
+
+// A clientMsgID reused for another recipient is not a resend: it is
+// refused with already_exists, in another commit or in the same one,
+// and the first message is neither returned nor changed.
+func TestClientMsgIDReusedForAnotherRecipient(t *testing.T) {
+	e := newEnv(t)
+	_, aTok := e.register("alice")
+	bob, _ := e.register("bob")
+	carol, _ := e.register("carol")
+	a := e.dial(aTok)
+	var g protocol.Group
+	a.do(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "team", MemberUserIDs: []string{bob}}, &g)
+
+	first := a.sendText("dup", bob, "", "for bob")
+	for _, to := range []protocol.SendReq{
+		{ClientMsgID: "dup", RecvID: carol},
+		{ClientMsgID: "dup", GroupID: g.GroupID},
+	} {
+		to.ContentType, to.Content = protocol.ContentText, text("for someone else")
+		f := a.call(protocol.ReqSend, to)
+		require.NotNil(t, f.Error, "reuse for %+v answered %s", to, f.Data)
+		assert.Equal(t, protocol.CodeAlreadyExists, f.Error.Code)
+		assert.NotContains(t, string(f.Data), first.ServerMsgID)
+	}
+	// Sent back to back, often within one commit, the second is refused too.
+	one := a.request(protocol.ReqSend, protocol.SendReq{ClientMsgID: "batch", RecvID: bob, ContentType: protocol.ContentText, Content: text("1")})
+	two := a.request(protocol.ReqSend, protocol.SendReq{ClientMsgID: "batch", RecvID: carol, ContentType: protocol.ContentText, Content: text("2")})
+	f1, f2 := a.await(one), a.await(two)
+	require.Nil(t, f1.Error)
+	require.NotNil(t, f2.Error)
+	assert.Equal(t, protocol.CodeAlreadyExists, f2.Error.Code)
+
+	// A true resend still returns the original.
+	again := a.sendText("dup", bob, "", "for bob")
+	assert.True(t, again.Duplicate)
+	assert.Equal(t, first.Seq, again.Seq)
+	var pr protocol.PullResp
+	a.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: protocol.SingleConversationID(mustSelfID(t, a), carol), FromSeq: 1}}}, &pr)
+	assert.Empty(t, pr.Messages, "a message reached carol")
+}
+
+// createTime is 0 (not given) or a plausible Unix ms time: from 2000 to a
+// day ahead of the server's clock.
+func TestCreateTimeWindow(t *testing.T) {
+	now := time.Now()
+	e := newEnv(t, func(c *server.Config) { c.Clock = func() time.Time { return now } })
+	me, tok := e.register("clock")
+	c := e.dial(tok)
+	send := func(i int, ct int64) *protocol.Frame {
+		return c.call(protocol.ReqSend, protocol.SendReq{ClientMsgID: fmt.Sprint("t", i), RecvID: me, ContentType: protocol.ContentText, Content: text("x"), CreateTime: ct})
+	}
+	for i, ct := range []int64{-1, 1, 1_700_000_000, math.MaxInt64, math.MinInt64, now.Add(25 * time.Hour).UnixMilli()} {
+		f := send(i, ct)
+		if assert.NotNil(t, f.Error, "createTime %d accepted", ct) {
+			assert.Equal(t, protocol.CodeInvalidArgument, f.Error.Code)
+		}
+	}
+	for i, ct := range []int64{0, now.UnixMilli(), now.Add(-30 * 24 * time.Hour).UnixMilli(), now.Add(23 * time.Hour).UnixMilli(), 946_684_800_000} {
+		f := send(100+i, ct)
+		assert.Nil(t, f.Error, "createTime %d refused", ct)
+	}
 }

@@ -26,7 +26,10 @@ type metrics struct {
 	slowDisconnects prometheus.Counter
 	// floodDisconnects counts connections closed for flooding.
 	floodDisconnects prometheus.Counter
-	httpRequests     *prometheus.HistogramVec
+	// badFrameDisconnects counts connections closed for bad frames: too
+	// many malformed, id-less or too large, or one beyond the hard limit.
+	badFrameDisconnects prometheus.Counter
+	httpRequests        *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -63,6 +66,9 @@ func newMetrics() *metrics {
 		floodDisconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_flood_disconnects_total", Help: "Connections closed because they kept sending while rate-limited.",
 		}),
+		badFrameDisconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_bad_frame_disconnects_total", Help: "Connections closed for bad frames (too many malformed, id-less or too large ones, or one over the hard read limit).",
+		}),
 		httpRequests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "parley_http_request_duration_seconds",
 			Help:    "HTTP request latency by route and status (WebSocket upgrades: until the upgrade).",
@@ -70,7 +76,7 @@ func newMetrics() *metrics {
 		}, []string{"route", "status"}),
 	}
 	m.reg.MustRegister(m.connections, m.messagesIn, m.messagesOut, m.pushes, m.requests, m.errors, m.batchSize,
-		m.slowDisconnects, m.floodDisconnects, m.httpRequests,
+		m.slowDisconnects, m.floodDisconnects, m.badFrameDisconnects, m.httpRequests,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

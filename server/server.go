@@ -50,8 +50,20 @@ type Config struct {
 
 	// MaxFrameBytes bounds one WebSocket frame (so one message); default
 	// protocol.DefaultMaxFrameBytes. Larger frames are answered with
-	// too_large; frames over 4× this close the connection.
+	// too_large (and count as bad frames).
 	MaxFrameBytes int
+	// MaxFrameReadBytes is the hard limit: larger frames are read up to
+	// MaxFrameReadBytes only (the first MaxFrameBytes kept) and
+	// answered too_large; a frame beyond it closes the connection with
+	// protocol.CloseFrameTooLarge, its reason naming the frame's id when
+	// it could be read. Default 16 × MaxFrameBytes (1 MiB).
+	MaxFrameReadBytes int
+	// BadFrameRate and BadFrameBurst bound the frames of one connection
+	// that are malformed, have no id or are too large (each also counts
+	// as a request); a connection beyond them is closed with 1008 "too
+	// many bad frames". Defaults 1/s and 10.
+	BadFrameRate  float64
+	BadFrameBurst int
 	// AllowedOrigins lists the cross-origin pages (e.g.
 	// "https://app.example.com", or "*" for any) allowed to open a
 	// WebSocket and call the HTTP API. Same-origin pages and clients that
@@ -61,6 +73,13 @@ type Config struct {
 	DenyStrangers bool
 	// TokenTTL is how long a minted token is valid; default 7 days.
 	TokenTTL time.Duration
+
+	// MetricsSecret, when set, is the bearer secret /metrics requires
+	// (Authorization: Bearer <secret>); empty leaves /metrics public.
+	MetricsSecret string
+	// SeparateMetrics, when set, leaves /metrics out of Handler: the
+	// embedder serves MetricsHandler on an address of its own.
+	SeparateMetrics bool
 
 	// SDKDir is served at /sdk/ (the built npm package); empty serves nothing.
 	SDKDir string
@@ -81,12 +100,25 @@ type Config struct {
 	// excluded), UserRateBurst the burst; defaults 200 and 400. Requests
 	// over either this or the connection's limit are answered rate_limited;
 	// a connection that keeps sending regardless (more rejected requests
-	// than RateBurst beyond RateLimit) is closed with 1008.
+	// than RateBurst beyond RateLimit) is closed with 1008. The user's
+	// budget outlives their last connection until it has refilled, so
+	// that reconnecting does not renew it.
 	UserRateLimit float64
 	UserRateBurst int
 	// MaxConnsPerUser bounds one user's open WebSocket connections to this
 	// node; a handshake beyond it is refused with 429 rate_limited. Default 20.
 	MaxConnsPerUser int
+	// HandshakeRatePerIP is the sustained number of WebSocket handshakes
+	// per second from one client IP (an IPv6 address by its /64),
+	// HandshakeBurstPerIP the burst; defaults 20 and 200. It is checked
+	// before the token, so refused handshakes cost no store lookup.
+	HandshakeRatePerIP  float64
+	HandshakeBurstPerIP int
+	// HandshakeRatePerUser and HandshakeBurstPerUser bound one user's
+	// handshakes the same way, after the token; defaults 1 and 20.
+	// Handshakes over either limit get 429 rate_limited.
+	HandshakeRatePerUser  float64
+	HandshakeBurstPerUser int
 	// SessionPolicy is SessionsMulti ("" or "multi": any number of sessions
 	// per platform) or SessionsSinglePerPlatform ("single-per-platform": a
 	// new connection replaces the user's older connections on the same
@@ -106,6 +138,27 @@ type Config struct {
 	// and 50. Attempts over the limit get 429 rate_limited.
 	AuthRateLimit float64
 	AuthRateBurst int
+	// LoginFreeFailures is how many failed logins an account (a username)
+	// takes, from anywhere, before each further one locks it; the lock
+	// lasts LoginLockBase, doubling with each failure up to LoginLockMax.
+	// Logins to a locked account get 429 rate_limited unchecked, except
+	// from the addresses it has logged in from (docs/limits.md). Defaults
+	// 5, 1 s and 15 min.
+	LoginFreeFailures int
+	LoginLockBase     time.Duration
+	LoginLockMax      time.Duration
+	// HTTPReadTimeout bounds reading one HTTP request, body included
+	// (headers: at most 10 s of it), HTTPWriteTimeout writing its answer
+	// (the 4.8 MB SDK to a slow client too), HTTPIdleTimeout a keep-alive
+	// connection's wait for its next request; defaults 30 s, 2 min and
+	// 60 s. They apply through ConfigureHTTP; WebSockets are not bound by
+	// them.
+	HTTPReadTimeout  time.Duration
+	HTTPWriteTimeout time.Duration
+	HTTPIdleTimeout  time.Duration
+	// MaxConnsPerIP bounds the open connections (HTTP and WebSocket) of
+	// one client IP through LimitListener; default 256.
+	MaxConnsPerIP int
 	// SendQueue is how many outgoing frames may wait for a slow reader
 	// before its connection is closed; default 1024. It must absorb the
 	// pushes of one group commit (up to MaxBatch) in a busy group.
@@ -133,6 +186,15 @@ func (c Config) withDefaults() Config {
 	if c.MaxFrameBytes <= 0 {
 		c.MaxFrameBytes = protocol.DefaultMaxFrameBytes
 	}
+	if c.MaxFrameReadBytes < c.MaxFrameBytes {
+		c.MaxFrameReadBytes = 16 * c.MaxFrameBytes
+	}
+	if c.BadFrameRate <= 0 {
+		c.BadFrameRate = 1
+	}
+	if c.BadFrameBurst <= 0 {
+		c.BadFrameBurst = 10
+	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = 7 * 24 * time.Hour
 	}
@@ -154,6 +216,18 @@ func (c Config) withDefaults() Config {
 	if c.MaxConnsPerUser <= 0 {
 		c.MaxConnsPerUser = 20
 	}
+	if c.HandshakeRatePerIP <= 0 {
+		c.HandshakeRatePerIP = 20
+	}
+	if c.HandshakeBurstPerIP <= 0 {
+		c.HandshakeBurstPerIP = 200
+	}
+	if c.HandshakeRatePerUser <= 0 {
+		c.HandshakeRatePerUser = 1
+	}
+	if c.HandshakeBurstPerUser <= 0 {
+		c.HandshakeBurstPerUser = 20
+	}
 	if c.SessionPolicy == "" {
 		c.SessionPolicy = SessionsMulti
 	}
@@ -171,6 +245,27 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AuthRateBurst <= 0 {
 		c.AuthRateBurst = 50
+	}
+	if c.HTTPReadTimeout <= 0 {
+		c.HTTPReadTimeout = 30 * time.Second
+	}
+	if c.HTTPWriteTimeout <= 0 {
+		c.HTTPWriteTimeout = 2 * time.Minute
+	}
+	if c.HTTPIdleTimeout <= 0 {
+		c.HTTPIdleTimeout = 60 * time.Second
+	}
+	if c.MaxConnsPerIP <= 0 {
+		c.MaxConnsPerIP = 256
+	}
+	if c.LoginFreeFailures <= 0 {
+		c.LoginFreeFailures = 5
+	}
+	if c.LoginLockBase <= 0 {
+		c.LoginLockBase = time.Second
+	}
+	if c.LoginLockMax <= 0 {
+		c.LoginLockMax = 15 * time.Minute
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 1024
@@ -211,9 +306,14 @@ type Server struct {
 	metrics *metrics
 	commit  *committer
 	// authLimiter slows password guessing on register and login.
-	authLimiter *ipLimiter
+	authLimiter *keyedLimiter
+	// logins slows password guessing per account.
+	logins *loginGuard
 	// users holds each user's request limiter and connection count.
-	users   *userLimits
+	users *userLimits
+	// ipHandshakes and userHandshakes limit WebSocket handshakes.
+	ipHandshakes, userHandshakes *keyedLimiter
+
 	handler http.Handler
 	// handlers answer the WebSocket request types (send aside).
 	handlers map[string]handlerFunc
@@ -234,6 +334,8 @@ type Server struct {
 	health *healthChecker
 	// knownUsers answers the send path's "does the recipient exist".
 	knownUsers knownUsers
+	// stopStatic ends the background compression of static files.
+	stopStatic context.CancelFunc
 }
 
 // New returns a Server ready to serve Handler, on cfg.Store (whose
@@ -272,8 +374,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		metrics:   newMetrics(),
 		dummyHash: dummy,
 
-		authLimiter: newIPLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
+		authLimiter: newKeyedLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
+		logins:      newLoginGuard(cfg.LoginFreeFailures, cfg.LoginLockBase, cfg.LoginLockMax),
 		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
+
+		ipHandshakes:   newKeyedLimiter(cfg.HandshakeRatePerIP, cfg.HandshakeBurstPerIP),
+		userHandshakes: newKeyedLimiter(cfg.HandshakeRatePerUser, cfg.HandshakeBurstPerUser),
 	}
 	s.hub = newHub(s.metrics)
 	// The last step that can fail: once subscribed, the bus delivers to
@@ -315,6 +421,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing = true
 	s.mu.Unlock()
 	s.ready.Store(false)
+	s.stopStatic()
 	s.log.Info("shutting down", "connections", s.hub.count())
 
 	s.hub.drainAll()

@@ -1,8 +1,12 @@
 package server_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
 )
@@ -135,4 +139,63 @@ func TestProfiles(t *testing.T) {
 	}
 	b.wantError(protocol.ReqFindUser, protocol.FindUserReq{Username: "nobody"}, protocol.CodeNotFound)
 	b.wantError(protocol.ReqFindUser, protocol.FindUserReq{}, protocol.CodeNotFound)
+}
+
+// Names other users see refuse control and bidirectional formatting
+// characters, and avatars must be web addresses or the server's files,
+// wherever they are set: registration, the admin API, user.setSelf,
+// group.create, friend requests.
+func TestNamesAndAvatarsRefuseSpoofing(t *testing.T) {
+	e := newEnv(t)
+	bob, _ := e.register("bob")
+	_, tok := e.register("mallory")
+	c := e.dial(tok)
+	for _, bad := range []string{"\u202Eecila", "nul\x00", "a\nb", "iso\u2066late"} {
+		c.wantError(protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: &bad}, protocol.CodeInvalidArgument)
+		c.wantError(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: bad}, protocol.CodeInvalidArgument)
+		st, body := e.post("/api/v1/auth/register", "", protocol.RegisterReq{Username: "spoof", Password: "long enough", Nickname: bad})
+		wantHTTPError(t, st, body, http.StatusBadRequest, protocol.CodeInvalidArgument)
+		st, body = e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: "spoof", Nickname: bad})
+		wantHTTPError(t, st, body, http.StatusBadRequest, protocol.CodeInvalidArgument)
+	}
+	c.wantError(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "hi \u202Egnp.exe"}, protocol.CodeInvalidArgument)
+	for _, bad := range []string{"javascript:alert(document.cookie)", "data:text/html,<script>x</script>", "/etc/passwd", "https://u:p@evil.example/a.png"} {
+		c.wantError(protocol.ReqSetSelf, protocol.SetSelfReq{FaceURL: &bad}, protocol.CodeInvalidArgument)
+		c.wantError(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "g", FaceURL: bad}, protocol.CodeInvalidArgument)
+		st, body := e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: "spoof", FaceURL: bad})
+		wantHTTPError(t, st, body, http.StatusBadRequest, protocol.CodeInvalidArgument)
+	}
+	var me protocol.User
+	c.do(protocol.ReqGetSelf, nil, &me)
+	assert.Equal(t, "mallory", me.Nickname)
+	assert.Empty(t, me.FaceURL)
+
+	// What is fine stays fine.
+	for _, face := range []string{"https://cdn.example/a.png", "/api/v1/files/f1", ""} {
+		nick := "Zoë 👩‍💻"
+		c.do(protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: &nick, FaceURL: &face}, &me)
+		assert.Equal(t, face, me.FaceURL)
+	}
+	c.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "hi bob,\nremember me?"}, nil)
+}
+
+// Asking again while a friend request is pending succeeds and changes
+// nothing: the target is told once, and the request keeps its message.
+func TestAddFriendTwiceIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	_, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "first"}, nil)
+	first := decode[protocol.FriendRequest](t, b.push(protocol.PushFriendRequest))
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "second"}, nil)
+	// Pushes and answers to one connection keep their order: after this
+	// answer, a second push would have arrived.
+	b.ping()
+	b.noPush()
+	var rr protocol.FriendRequestsResp
+	b.do(protocol.ReqListFriendRequests, nil, &rr)
+	require.Len(t, rr.Requests, 1)
+	assert.Equal(t, "first", rr.Requests[0].Message)
+	assert.Equal(t, first.CreateTime, rr.Requests[0].CreateTime)
 }

@@ -7,10 +7,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/server"
 )
@@ -100,10 +105,8 @@ func TestStaticGzip(t *testing.T) {
 	sdk := t.TempDir()
 	wasmPath := filepath.Join(sdk, "parley.wasm")
 	wasm := append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte("parley wasm body "), 20000)...)
-	if err := os.WriteFile(wasmPath, wasm, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(sdk, "tiny.js"), []byte("export {}"), 0o644)
+	require.NoError(t, os.WriteFile(wasmPath, wasm, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(sdk, "tiny.js"), []byte("export {}"), 0o644))
 	page := []byte("<!doctype html><title>demo</title>" + strings.Repeat("<p>hello</p>", 500))
 	e := newEnv(t, func(c *server.Config) {
 		c.SDKDir = sdk
@@ -111,88 +114,210 @@ func TestStaticGzip(t *testing.T) {
 	})
 
 	// A client that accepts gzip gets it, with the wasm type kept.
-	resp, body := getRaw(t, e, "/sdk/parley.wasm", "gzip, deflate, br")
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("wasm with gzip: %d, encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/wasm" {
-		t.Fatalf("Content-Type %q", ct)
-	}
-	if !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
-		t.Fatalf("Vary %q", resp.Header.Get("Vary"))
-	}
-	if len(body) >= len(wasm)/10 {
-		t.Fatalf("compressed %d of %d bytes", len(body), len(wasm))
-	}
-	if !bytes.Equal(gunzip(t, body), wasm) {
-		t.Fatal("gzip body differs from the file")
-	}
-	// Served again from the cache: the same bytes.
-	if _, again := getRaw(t, e, "/sdk/parley.wasm", "gzip"); !bytes.Equal(again, body) {
-		t.Fatal("second answer differs")
-	}
+	resp, body := getRaw(t, e, "/sdk/parley.wasm", "gzip, deflate")
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+	assert.Equal(t, "application/wasm", resp.Header.Get("Content-Type"))
+	assert.Contains(t, resp.Header.Get("Vary"), "Accept-Encoding")
+	assert.Less(t, len(body), len(wasm)/10)
+	assert.Equal(t, wasm, gunzip(t, body), "gzip body differs from the file")
+	// Served again from memory: the same bytes.
+	_, again := getRaw(t, e, "/sdk/parley.wasm", "gzip")
+	assert.Equal(t, body, again, "second answer differs")
 
 	// A client that does not accept gzip (or refuses it) gets the file as is.
 	for _, ae := range []string{"", "identity", "gzip;q=0, identity"} {
 		resp, body = getRaw(t, e, "/sdk/parley.wasm", ae)
-		if resp.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, wasm) {
-			t.Fatalf("Accept-Encoding %q: encoding %q, %d bytes", ae, resp.Header.Get("Content-Encoding"), len(body))
-		}
-		if resp.Header.Get("Content-Type") != "application/wasm" || !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
-			t.Fatalf("Accept-Encoding %q: type %q vary %q", ae, resp.Header.Get("Content-Type"), resp.Header.Get("Vary"))
-		}
+		assert.Empty(t, resp.Header.Get("Content-Encoding"), ae)
+		assert.Equal(t, wasm, body, ae)
+		assert.Equal(t, "application/wasm", resp.Header.Get("Content-Type"), ae)
+		assert.Contains(t, resp.Header.Get("Vary"), "Accept-Encoding", ae)
 	}
 
 	// A rebuilt file is compressed anew.
 	wasm2 := append(wasm[:len(wasm):len(wasm)], []byte("v2")...)
-	if err := os.WriteFile(wasmPath, wasm2, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(wasmPath, wasm2, 0o644))
 	later := time.Now().Add(time.Hour)
-	os.Chtimes(wasmPath, later, later)
-	if _, body = getRaw(t, e, "/sdk/parley.wasm", "gzip"); !bytes.Equal(gunzip(t, body), wasm2) {
-		t.Fatal("stale compressed copy after the file changed")
-	}
+	require.NoError(t, os.Chtimes(wasmPath, later, later))
+	_, body = getRaw(t, e, "/sdk/parley.wasm", "gzip")
+	assert.Equal(t, wasm2, gunzip(t, body), "stale compressed copy after the file changed")
 
 	// Small files are not worth it; ranges are served from the file.
-	if resp, body = getRaw(t, e, "/sdk/tiny.js", "gzip"); resp.Header.Get("Content-Encoding") != "" || string(body) != "export {}" {
-		t.Fatalf("tiny.js: %q %q", resp.Header.Get("Content-Encoding"), body)
-	}
-	req, _ := http.NewRequest(http.MethodGet, e.hs.URL+"/sdk/parley.wasm", nil)
-	req.Header.Set("Accept-Encoding", "gzip")
-	req.Header.Set("Range", "bytes=0-3")
-	tr := &http.Transport{DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	rr, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb, _ := io.ReadAll(rr.Body)
-	rr.Body.Close()
-	if rr.StatusCode != http.StatusPartialContent || string(rb) != "\x00asm" {
-		t.Fatalf("range: %d %q", rr.StatusCode, rb)
-	}
+	resp, body = getRaw(t, e, "/sdk/tiny.js", "gzip")
+	assert.Empty(t, resp.Header.Get("Content-Encoding"))
+	assert.Equal(t, "export {}", string(body))
+	rr, rb := getWith(t, e, "/sdk/parley.wasm", http.Header{"Accept-Encoding": {"gzip, br"}, "Range": {"bytes=0-3"}})
+	assert.Equal(t, http.StatusPartialContent, rr.StatusCode)
+	assert.Equal(t, "\x00asm", string(rb))
+	assert.Empty(t, rr.Header.Get("Content-Encoding"))
 
 	// The demo's pages too, at / and by name.
 	for _, p := range []string{"/", "/index.html"} {
 		resp, body = getRaw(t, e, p, "gzip")
-		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" || !bytes.Equal(gunzip(t, body), page) {
-			t.Fatalf("%s: %d %q", p, resp.StatusCode, resp.Header.Get("Content-Encoding"))
-		}
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-			t.Fatalf("%s: Content-Type %q", p, ct)
-		}
+		require.Equal(t, 200, resp.StatusCode, p)
+		require.Equal(t, "gzip", resp.Header.Get("Content-Encoding"), p)
+		assert.Equal(t, page, gunzip(t, body), p)
+		assert.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html"), p)
 	}
 	// Conditional requests still work on the compressed copy.
-	req, _ = http.NewRequest(http.MethodGet, e.hs.URL+"/", nil)
-	req.Header.Set("Accept-Encoding", "gzip")
-	req.Header.Set("If-Modified-Since", time.Unix(1_700_000_100, 0).UTC().Format(http.TimeFormat))
-	rr, err = (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		t.Fatal(err)
+	rr, _ = getWith(t, e, "/", http.Header{"Accept-Encoding": {"gzip"}, "If-Modified-Since": {time.Unix(1_700_000_100, 0).UTC().Format(http.TimeFormat)}})
+	assert.Equal(t, http.StatusNotModified, rr.StatusCode)
+}
+
+// getWith GETs path with the given headers, without transparent
+// decompression.
+func getWith(t *testing.T, e *env, path string, hdr http.Header) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.hs.URL+path, nil)
+	require.NoError(t, err)
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
-	rr.Body.Close()
-	if rr.StatusCode != http.StatusNotModified {
-		t.Fatalf("If-Modified-Since: %d", rr.StatusCode)
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, b
+}
+
+func unbrotli(t *testing.T, b []byte) []byte {
+	t.Helper()
+	out, err := io.ReadAll(brotli.NewReader(bytes.NewReader(b)))
+	require.NoError(t, err, "bad brotli")
+	return out
+}
+
+// Brotli for the clients that accept it, once compressed in the
+// background (gzip until then); each encoding its own ETag.
+func TestStaticBrotli(t *testing.T) {
+	sdk := t.TempDir()
+	js := []byte(strings.Repeat("export const greeting = 'hello parley';\n", 2000))
+	require.NoError(t, os.WriteFile(filepath.Join(sdk, "index.js"), js, 0o644))
+	e := newEnv(t, func(c *server.Config) { c.SDKDir = sdk })
+
+	var resp *http.Response
+	var body []byte
+	for deadline := time.Now().Add(waitFor); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		resp, body = getWith(t, e, "/sdk/index.js", http.Header{"Accept-Encoding": {"gzip, deflate, br"}})
+		require.Equal(t, 200, resp.StatusCode)
+		if resp.Header.Get("Content-Encoding") == "br" {
+			break
+		}
+		require.Equal(t, "gzip", resp.Header.Get("Content-Encoding"), "before brotli is ready")
 	}
+	require.Equal(t, "br", resp.Header.Get("Content-Encoding"), "no brotli copy")
+	assert.Equal(t, js, unbrotli(t, body))
+	brTag := resp.Header.Get("ETag")
+
+	gz, _ := getWith(t, e, "/sdk/index.js", http.Header{"Accept-Encoding": {"gzip"}})
+	plain, _ := getWith(t, e, "/sdk/index.js", nil)
+	tags := []string{brTag, gz.Header.Get("ETag"), plain.Header.Get("ETag")}
+	for _, tag := range tags {
+		assert.Regexp(t, `^"[0-9a-f]{32}(-br|-gz)?"$`, tag)
+	}
+	assert.Len(t, slices.Compact(slices.Sorted(slices.Values(tags))), 3, "encodings share an ETag: %v", tags)
+	// The same refusal rules as for gzip.
+	resp, _ = getWith(t, e, "/sdk/index.js", http.Header{"Accept-Encoding": {"br;q=0, gzip"}})
+	assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+}
+
+// ETags and conditional GETs: an unchanged file answers 304 to its ETag in
+// every encoding; a changed one has a new ETag. Names without a content
+// hash are revalidated on every use (no-cache); hashed ones are cached for
+// a year.
+func TestStaticETagsAndCaching(t *testing.T) {
+	sdk := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		require.NoError(t, os.WriteFile(filepath.Join(sdk, name), []byte(content), 0o644))
+	}
+	big := strings.Repeat("wasm bytes ", 500)
+	write("parley.wasm", big)
+	write("index.js", strings.Repeat("export {};\n", 200))
+	write("wasm_exec.js", "short")
+	write("chunk-5HBDLA2T.js", strings.Repeat("chunk();", 200))
+	write("app.3f9a0c1d.css", "body{}")
+	e := newEnv(t, func(c *server.Config) { c.SDKDir = sdk })
+
+	for name, want := range map[string]string{
+		"parley.wasm":       "no-cache",
+		"index.js":          "no-cache",
+		"wasm_exec.js":      "no-cache",
+		"chunk-5HBDLA2T.js": "public, max-age=31536000, immutable",
+		"app.3f9a0c1d.css":  "public, max-age=31536000, immutable",
+	} {
+		for _, ae := range []string{"", "gzip", "br, gzip"} {
+			resp, _ := getWith(t, e, "/sdk/"+name, http.Header{"Accept-Encoding": {ae}})
+			require.Equal(t, 200, resp.StatusCode, name)
+			assert.Equal(t, want, resp.Header.Get("Cache-Control"), name)
+			tag := resp.Header.Get("ETag")
+			require.NotEmpty(t, tag, "%s (%q) has no ETag", name, ae)
+			again, body := getWith(t, e, "/sdk/"+name, http.Header{"Accept-Encoding": {ae}, "If-None-Match": {tag}})
+			// A br copy may have become ready in between: then a new
+			// representation, not a 304.
+			if again.Header.Get("ETag") == tag {
+				assert.Equal(t, http.StatusNotModified, again.StatusCode, "%s (%q)", name, ae)
+				assert.Empty(t, body)
+			}
+		}
+	}
+	resp, _ := getWith(t, e, "/sdk/parley.wasm", nil)
+	old := resp.Header.Get("ETag")
+	write("parley.wasm", big+"rebuilt")
+	later := time.Now().Add(time.Hour)
+	require.NoError(t, os.Chtimes(filepath.Join(sdk, "parley.wasm"), later, later))
+	resp, body := getWith(t, e, "/sdk/parley.wasm", http.Header{"If-None-Match": {old}})
+	assert.Equal(t, 200, resp.StatusCode, "a rebuilt file matched the old ETag")
+	assert.NotEqual(t, old, resp.Header.Get("ETag"))
+	assert.Equal(t, big+"rebuilt", string(body))
+}
+
+// No directory is listed, names that cannot be files' are refused (never
+// a 500), and only GET and HEAD are served.
+func TestStaticNoListingsAndBadNames(t *testing.T) {
+	sdk := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(sdk, "index.js"), []byte("export {}"), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(sdk, "workers"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(sdk, "workers", "w.js"), []byte("1"), 0o644))
+	e := newEnv(t, func(c *server.Config) {
+		c.SDKDir = sdk
+		c.DemoFS = fstest.MapFS{
+			"index.html":     {Data: []byte("<h1>demo</h1>")},
+			"views/chat.js":  {Data: []byte("export {}")},
+			"views/icons.js": {Data: []byte("export {}")},
+		}
+	})
+	for path, want := range map[string]int{
+		"/sdk/":                404,
+		"/sdk/workers/":        404,
+		"/sdk/workers":         404,
+		"/sdk/workers/w.js":    200,
+		"/views/":              404,
+		"/views":               404,
+		"/views/chat.js":       200,
+		"/":                    200,
+		"/missing.js":          404,
+		"/sdk/index.js%00.png": 400,
+		"/sdk/index.js%0a":     400,
+		"/views/chat.js%5C..":  400,
+		"/sdk/%ff.js":          400,
+		"/sdk/index.js/":       404,
+		"/sdk/index.js":        200,
+		"/index.html%00":       400,
+		"/views%2Fchat.js":     200, // an escaped slash is still a slash here
+		"/sdk/..%2findex.js":   400,
+		"/sdk/workers/..%2F..": 400,
+	} {
+		resp, body := getWith(t, e, path, nil)
+		assert.Equal(t, want, resp.StatusCode, "%s: %s", path, body)
+		assert.NotContains(t, string(body), "chat.js", "%s lists a directory", path)
+		assert.NotContains(t, string(body), "w.js", "%s lists a directory", path)
+	}
+	req, err := http.NewRequest(http.MethodPost, e.hs.URL+"/views/chat.js", strings.NewReader("x"))
+	require.NoError(t, err)
+	st, _ := do(t, req)
+	assert.Equal(t, http.StatusMethodNotAllowed, st)
 }

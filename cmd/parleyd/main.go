@@ -47,10 +47,13 @@ func main() {
 type options struct {
 	addr, data, adminSecret, store, bus string
 	sdkDir, allowedOrigins, debugAddr   string
+	metricsAddr, metricsSecret          string
 	maxFrameBytes                       int
 	maxConnsPerUser, maxGroupSize       int
 	maxSyncPage, maxPullPage            int
 	rateLimit, userRateLimit            float64
+	handshakeRatePerIP                  float64
+	maxConnsPerIP                       int
 	sessionPolicy                       string
 	denyStrangers                       bool
 	tokenTTL                            time.Duration
@@ -86,6 +89,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.sdkDir, "sdk-dir", env("PARLEY_SDK_DIR", "wasm/dist"), "folder served at /sdk/ (PARLEY_SDK_DIR)")
 	fs.StringVar(&o.allowedOrigins, "allowed-origins", env("PARLEY_ALLOWED_ORIGINS", ""), "comma-separated cross-origin pages allowed, or * (PARLEY_ALLOWED_ORIGINS)")
 	fs.StringVar(&o.debugAddr, "debug-addr", env("PARLEY_DEBUG_ADDR", ""), "listen address for /debug/pprof; empty disables (PARLEY_DEBUG_ADDR)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", env("PARLEY_METRICS_ADDR", ""), "serve /metrics on this address only, not on -addr; empty: on -addr (PARLEY_METRICS_ADDR)")
+	fs.StringVar(&o.metricsSecret, "metrics-secret", env("PARLEY_METRICS_SECRET", ""), "bearer secret /metrics requires; empty: none (PARLEY_METRICS_SECRET)")
 	fs.StringVar(&o.logLevel, "log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	mfb, err := envInt("PARLEY_MAX_FRAME_BYTES", 0)
 	if err != nil {
@@ -133,6 +138,16 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		return nil, err
 	}
 	fs.Float64Var(&o.userRateLimit, "user-rate-limit", url, "requests per second per user across connections, burst twice that; 0 = 200 (PARLEY_USER_RATE_LIMIT)")
+	hrip, err := envFloat("PARLEY_HANDSHAKE_RATE_PER_IP")
+	if err != nil {
+		return nil, err
+	}
+	fs.Float64Var(&o.handshakeRatePerIP, "handshake-rate-per-ip", hrip, "WebSocket handshakes per second per client IP, burst ten times that; 0 = 20 (PARLEY_HANDSHAKE_RATE_PER_IP)")
+	mcip, err := envInt("PARLEY_MAX_CONNS_PER_IP", 0)
+	if err != nil {
+		return nil, err
+	}
+	fs.IntVar(&o.maxConnsPerIP, "max-conns-per-ip", mcip, "open connections (HTTP and WebSocket) per client IP; 0 = 256 (PARLEY_MAX_CONNS_PER_IP)")
 	fs.StringVar(&o.sessionPolicy, "session-policy", env("PARLEY_SESSION_POLICY", server.SessionsMulti),
 		"multi, or single-per-platform: a new login on a platform kicks the older ones (PARLEY_SESSION_POLICY)")
 	deny, _ := strconv.ParseBool(getenv("PARLEY_DENY_STRANGERS"))
@@ -225,6 +240,12 @@ func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b 
 		TokenTTL:        o.tokenTTL,
 		SDKDir:          o.sdkDir,
 		DemoFS:          webdemo.FS(),
+
+		HandshakeRatePerIP:  o.handshakeRatePerIP,
+		HandshakeBurstPerIP: int(10 * o.handshakeRatePerIP),
+		MaxConnsPerIP:       o.maxConnsPerIP,
+		MetricsSecret:       o.metricsSecret,
+		SeparateMetrics:     o.metricsAddr != "",
 	})
 	if err != nil {
 		return err
@@ -233,17 +254,23 @@ func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b 
 	if err != nil {
 		return errors.Join(err, srv.Shutdown(context.Background()))
 	}
+	ln = srv.LimitListener(ln)
 	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Handler:  srv.Handler(),
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.ConfigureHTTP(hs)
 	log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
 	if o.debugAddr != "" {
 		go serveDebug(ctx, o.debugAddr, log)
+	}
+	if o.metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		go serveSide(ctx, "metrics", o.metricsAddr, mux, log)
 	}
 
 	errc := make(chan error, 1)
@@ -274,13 +301,24 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	hs := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	serveSide(ctx, "debug", addr, mux, log)
+}
+
+// serveSide serves h on an address of its own (debug, metrics) until ctx
+// ends. No write timeout: a CPU profile takes as long as asked.
+func serveSide(ctx context.Context, what, addr string, h http.Handler, log *slog.Logger) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Warn(what+" server", "err", err)
+		return
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() {
 		<-ctx.Done()
 		hs.Close()
 	}()
-	log.Info("debug listening", "addr", addr)
-	if err := hs.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Warn("debug server", "err", err)
+	log.Info(what+" listening", "addr", ln.Addr().String())
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn(what+" server", "err", err)
 	}
 }

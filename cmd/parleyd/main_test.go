@@ -252,3 +252,85 @@ func TestDemoFitsCSPAndBuildsNoHTMLFromStrings(t *testing.T) {
 		t.Fatalf("checked only %d demo files", n)
 	}
 }
+
+// The settings of the limits added for issue 11: each from its environment
+// variable, overridden by its flag, a malformed value refused.
+func TestLimitOptions(t *testing.T) {
+	env := map[string]string{
+		"PARLEY_HANDSHAKE_RATE_PER_IP": "3.5",
+		"PARLEY_MAX_CONNS_PER_IP":      "17",
+		"PARLEY_METRICS_ADDR":          "127.0.0.1:9100",
+		"PARLEY_METRICS_SECRET":        "env-secret",
+	}
+	o, err := parseOptions(nil, func(k string) string { return env[k] }, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 3.5, o.handshakeRatePerIP)
+	assert.Equal(t, 17, o.maxConnsPerIP)
+	assert.Equal(t, "127.0.0.1:9100", o.metricsAddr)
+	assert.Equal(t, "env-secret", o.metricsSecret)
+
+	o, err = parseOptions([]string{"-handshake-rate-per-ip", "40", "-max-conns-per-ip", "1000", "-metrics-addr", ":9200", "-metrics-secret", "flag-secret"},
+		func(k string) string { return env[k] }, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 40.0, o.handshakeRatePerIP)
+	assert.Equal(t, 1000, o.maxConnsPerIP)
+	assert.Equal(t, ":9200", o.metricsAddr)
+	assert.Equal(t, "flag-secret", o.metricsSecret)
+
+	for _, k := range []string{"PARLEY_HANDSHAKE_RATE_PER_IP", "PARLEY_MAX_CONNS_PER_IP"} {
+		_, err := parseOptions(nil, func(name string) string { return map[string]string{k: "lots"}[name] }, io.Discard)
+		assert.Error(t, err, "bad %s accepted", k)
+	}
+}
+
+// With -metrics-addr, /metrics is served there (behind -metrics-secret)
+// and no longer on the public port.
+func TestRunMetricsAddr(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-data", t.TempDir(), "-metrics-addr", "127.0.0.1:0", "-metrics-secret", "m-secret"},
+			func(string) string { return "" }, &logs, ready)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("run: %v\n%s", err, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("not ready")
+	}
+	metricsLine := regexp.MustCompile(`msg="metrics listening" addr=(\S+)`)
+	var maddr string
+	for deadline := time.Now().Add(10 * time.Second); maddr == ""; time.Sleep(10 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "metrics address not logged:\n%s", logs.String())
+		if m := metricsLine.FindStringSubmatch(logs.String()); m != nil {
+			maddr = m[1]
+		}
+	}
+	get := func(url, bearer string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		require.NoError(t, err)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusNotFound, get("http://"+addr+"/metrics", "m-secret"), "metrics on the public port")
+	assert.Equal(t, http.StatusUnauthorized, get("http://"+maddr+"/metrics", ""))
+	assert.Equal(t, http.StatusOK, get("http://"+maddr+"/metrics", "m-secret"))
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("did not stop")
+	}
+}

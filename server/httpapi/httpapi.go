@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -71,18 +73,67 @@ func ValidUsername(u string) bool {
 	return true
 }
 
-// CheckNickname checks a nickname's encoding and length.
+// FilesPath starts the paths of the server's own files, which a faceURL
+// may name without scheme and host.
+const FilesPath = "/api/v1/files/"
+
+// CheckNickname checks a nickname's encoding, length and characters.
 func CheckNickname(n string) error {
 	if !utf8.ValidString(n) || utf8.RuneCountInString(n) > MaxNicknameLen {
 		return protocol.Errorf(protocol.CodeInvalidArgument, "nickname must be valid UTF-8 of at most %d characters", MaxNicknameLen)
 	}
+	if !Displayable(n, false) {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "nickname must not contain control or bidirectional formatting characters")
+	}
 	return nil
 }
 
-// CheckFaceURL checks an avatar URL's length.
+// Displayable reports whether s, shown to other users, holds no control
+// characters (C0, DEL, C1; tab and newline allowed with multiline) and no
+// line separators or bidirectional formatting characters, with which a
+// name can pose as another ("\u202Eecila" reads "alice").
+func Displayable(s string, multiline bool) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		switch {
+		case multiline && (r == '\n' || r == '\t'):
+			return false
+		case r < 0x20, r >= 0x7f && r <= 0x9f:
+			return true
+		case r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			// ALM, LRM, RLM, the embeddings and overrides, the isolates.
+			return true
+		case r == 0x2028, r == 0x2029:
+			return true
+		}
+		return false
+	})
+}
+
+// CheckFaceURL checks an avatar URL: empty, an absolute http or https URL
+// with a host and no user name or password, or a path of the server's own
+// files (FilesPath…); at most MaxFaceURLLen bytes. Anything else
+// (javascript:, data:, relative paths) could run or fetch what the user
+// never chose when an app shows it.
 func CheckFaceURL(u string) error {
 	if len(u) > MaxFaceURLLen {
 		return protocol.Errorf(protocol.CodeInvalidArgument, "faceURL longer than %d bytes", MaxFaceURLLen)
+	}
+	if u == "" {
+		return nil
+	}
+	bad := protocol.Errorf(protocol.CodeInvalidArgument, "faceURL must be an http(s) URL or a path under %s", FilesPath)
+	if strings.ContainsFunc(u, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) || !utf8.ValidString(u) {
+		return bad
+	}
+	if rest, ok := strings.CutPrefix(u, FilesPath); ok {
+		if rest == "" || rest[0] == '/' || strings.Contains(rest, "//") || slices.Contains(strings.Split(strings.SplitN(rest, "?", 2)[0], "/"), "..") {
+			return bad
+		}
+		return nil
+	}
+	pu, err := url.Parse(u)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.User != nil || pu.Opaque != "" {
+		return bad
 	}
 	return nil
 }
@@ -201,6 +252,9 @@ func NewGroup(name, faceURL string, members []string, maxMembers int) (string, e
 	name = strings.TrimSpace(name)
 	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxGroupName {
 		return "", protocol.Errorf(protocol.CodeInvalidArgument, "group name must be 1 to %d characters", MaxGroupName)
+	}
+	if !Displayable(name, false) {
+		return "", protocol.Errorf(protocol.CodeInvalidArgument, "group name must not contain control or bidirectional formatting characters")
 	}
 	if err := CheckFaceURL(faceURL); err != nil {
 		return "", err

@@ -31,6 +31,13 @@ func FuzzBodies(f *testing.F) {
 		{0, ``},
 		{1, `[` + strings.Repeat(`[`, 100)},
 		{2, "\xff\xfe"},
+		// Names that pose as others, avatars that run script.
+		{0, `{"username":"mallory","password":"long enough","nickname":"\u202eecila"}`},
+		{0, `{"username":"mallory","password":"long enough","nickname":"a\u0000b"}`},
+		{2, `{"userID":"u1","nickname":"x","faceURL":"javascript:alert(1)"}`},
+		{2, `{"userID":"u1","faceURL":"/api/v1/files/../admin"}`},
+		{2, `{"userID":"u1","faceURL":"https://user@evil.example/x"}`},
+		{4, `{"ownerUserID":"o","name":"\u2066team\u2069","faceURL":"data:text/html,x"}`},
 	} {
 		f.Add(seed.route, []byte(seed.body))
 	}
@@ -42,7 +49,7 @@ func FuzzBodies(f *testing.F) {
 			if err = Decode(bytes.NewReader(body), &req); err == nil {
 				var user, nick string
 				if user, nick, err = Register(&req); err == nil {
-					if !ValidUsername(user) || nick == "" || !utf8.ValidString(nick) || utf8.RuneCountInString(nick) > MaxNicknameLen ||
+					if !ValidUsername(user) || nick == "" || !utf8.ValidString(nick) || utf8.RuneCountInString(nick) > MaxNicknameLen || !Displayable(nick, false) ||
 						len(req.Password) < MinPasswordLen || len(req.Password) > MaxPasswordLen {
 						t.Fatalf("accepted %+v as %q %q", req, user, nick)
 					}
@@ -60,7 +67,7 @@ func FuzzBodies(f *testing.F) {
 			var req protocol.AdminCreateUserReq
 			if err = Decode(bytes.NewReader(body), &req); err == nil {
 				var nick string
-				if nick, err = AdminUser(&req); err == nil && (!protocol.ValidID(req.UserID) || nick == "" || len(req.FaceURL) > MaxFaceURLLen) {
+				if nick, err = AdminUser(&req); err == nil && (!protocol.ValidID(req.UserID) || nick == "" || !Displayable(nick, false) || !safeFaceURL(req.FaceURL)) {
 					t.Fatalf("accepted %+v", req)
 				}
 			}
@@ -77,7 +84,8 @@ func FuzzBodies(f *testing.F) {
 			if err = Decode(bytes.NewReader(body), &req); err == nil {
 				var name string
 				if name, err = AdminGroup(&req, 10); err == nil {
-					if name == "" || strings.TrimSpace(name) != name || !protocol.ValidID(req.OwnerUserID) || len(req.MemberUserIDs) > 10 {
+					if name == "" || strings.TrimSpace(name) != name || !Displayable(name, false) || !safeFaceURL(req.FaceURL) ||
+						!protocol.ValidID(req.OwnerUserID) || len(req.MemberUserIDs) > 10 {
 						t.Fatalf("accepted %+v", req)
 					}
 					for _, id := range req.MemberUserIDs {
@@ -106,6 +114,23 @@ func FuzzBodies(f *testing.F) {
 			t.Fatalf("too_large for %d bytes", len(body))
 		}
 	})
+}
+
+// safeFaceURL is what an accepted faceURL must be, said another way than
+// CheckFaceURL says it: nothing, one of the server's files, or a web
+// address whose scheme the browser fetches as an image and runs nothing.
+func safeFaceURL(u string) bool {
+	if u == "" {
+		return true
+	}
+	if len(u) > MaxFaceURLLen || strings.ContainsAny(u, " \t\r\n\x00\\") {
+		return false
+	}
+	if strings.HasPrefix(u, FilesPath) {
+		return !strings.Contains(u, "/../") && !strings.HasSuffix(u, "/..") && !strings.Contains(u[1:], "//")
+	}
+	lower := strings.ToLower(u)
+	return (strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://")) && !strings.Contains(strings.SplitN(u, "/", 4)[2], "@")
 }
 
 func TestDecodeLimits(t *testing.T) {
