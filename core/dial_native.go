@@ -57,6 +57,10 @@ func (n *nativeConn) Read(ctx context.Context) ([]byte, error) {
 	for {
 		typ, p, err := n.c.Read(ctx)
 		if err != nil {
+			var ce websocket.CloseError
+			if errors.As(err, &ce) {
+				return nil, fmt.Errorf("read: %w", &CloseError{Code: int(ce.Code), Reason: ce.Reason})
+			}
 			return nil, err
 		}
 		if typ == websocket.MessageText {

@@ -63,6 +63,7 @@ func (w *wire) readLoop() {
 	for {
 		b, err := w.conn.Read(w.ctx)
 		if err != nil {
+			w.failTooLarge(err)
 			w.close(err)
 			return
 		}
@@ -99,6 +100,27 @@ func (w *wire) readLoop() {
 		if ch != nil {
 			ch <- f
 		}
+	}
+}
+
+// failTooLarge answers too_large to the request a close for a frame too
+// large names: the server will never read it, so it fails alone while the
+// others are retried on the next connection.
+func (w *wire) failTooLarge(err error) {
+	var ce *CloseError
+	if !errors.As(err, &ce) || ce.Code != protocol.CloseFrameTooLarge {
+		return
+	}
+	id, ok := protocol.FrameTooLargeID(ce.Reason)
+	if !ok || id == "" {
+		return
+	}
+	w.mu.Lock()
+	ch := w.pending[id]
+	delete(w.pending, id)
+	w.mu.Unlock()
+	if ch != nil {
+		ch <- &protocol.Frame{ID: id, Error: &Error{Code: protocol.CodeTooLarge, Message: "frame too large for the server"}}
 	}
 }
 

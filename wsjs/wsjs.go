@@ -24,6 +24,16 @@ type Dialer struct{}
 
 var _ core.Dialer = Dialer{}
 
+// closedErr is a read after the server's close frame: a network error
+// that also carries the frame (core.CloseError).
+type closedErr struct {
+	net   error
+	frame *core.CloseError
+}
+
+func (e *closedErr) Error() string   { return e.net.Error() }
+func (e *closedErr) Unwrap() []error { return []error{e.net, e.frame} }
+
 func networkErr(msg string) error {
 	return &protocol.Error{Code: protocol.CodeNetwork, Message: msg}
 }
@@ -193,13 +203,15 @@ type conn struct {
 	opened chan struct{} // closed on the open event
 	closed chan struct{} // closed on the close event or Close
 
-	mu        sync.Mutex
-	queue     [][]byte
-	notify    chan struct{} // cap 1: a message was queued
-	isClosed  bool
-	reason    string
-	listeners []listener
-	openOnce  sync.Once
+	mu       sync.Mutex
+	queue    [][]byte
+	notify   chan struct{} // cap 1: a message was queued
+	isClosed bool
+	reason   string
+	// closeFrame is the server's close code and reason, once it closed.
+	closeFrame *core.CloseError
+	listeners  []listener
+	openOnce   sync.Once
 }
 
 type listener struct {
@@ -231,10 +243,14 @@ func newConn(ws js.Value) *conn {
 		c.mu.Unlock()
 	})
 	c.listen("close", func(ev js.Value) {
-		reason := "closed with code " + strconv.Itoa(ev.Get("code").Int())
-		if r := ev.Get("reason").String(); r != "" {
+		code, r := ev.Get("code").Int(), ev.Get("reason").String()
+		reason := "closed with code " + strconv.Itoa(code)
+		if r != "" {
 			reason += ": " + r
 		}
+		c.mu.Lock()
+		c.closeFrame = &core.CloseError{Code: code, Reason: r}
+		c.mu.Unlock()
 		c.markClosed(reason)
 	})
 	return c
@@ -314,9 +330,12 @@ func (c *conn) Read(ctx context.Context) ([]byte, error) {
 			c.mu.Unlock()
 			return b, nil
 		}
-		closed, reason := c.isClosed, c.reason
+		closed, reason, frame := c.isClosed, c.reason, c.closeFrame
 		c.mu.Unlock()
 		if closed {
+			if frame != nil {
+				return nil, &closedErr{net: networkErr("websocket " + reason), frame: frame}
+			}
 			return nil, networkErr("websocket " + reason)
 		}
 		select {

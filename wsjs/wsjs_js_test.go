@@ -135,6 +135,11 @@ func TestJSServerClose(t *testing.T) {
 	if err == nil || protocol.CodeOf(err) != protocol.CodeNetwork || !strings.Contains(err.Error(), "4000") {
 		t.Fatalf("Read after server close: %v", err)
 	}
+	// The close frame itself reaches core, which reads some codes.
+	var ce *core.CloseError
+	if !errors.As(err, &ce) || ce.Code != 4000 || ce.Reason != "bye" {
+		t.Fatalf("Read after server close: %v does not carry the close frame (got %+v)", err, ce)
+	}
 	if err := c.Write(context.Background(), []byte("x")); err == nil {
 		t.Fatal("Write after close succeeded")
 	}
