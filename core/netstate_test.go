@@ -79,11 +79,7 @@ func TestOversizedSendFailsAloneAndAtOnce(t *testing.T) {
 	fs.mu.Lock()
 	assert.Equal(t, 1, sends, "the oversized send never went on the wire")
 	fs.mu.Unlock()
-	un, err := c.UnsentMessages(ctx, protocol.SingleConversationID("me", "bob"))
-	require.NoError(t, err)
-	require.Len(t, un, 1)
-	assert.Equal(t, core.StatusFailed, un[0].Status)
-	assert.Equal(t, protocol.CodeTooLarge, un[0].ErrorCode)
+	onlyUnsent(t, c, core.StatusFailed, protocol.CodeTooLarge)
 }
 
 // Once the token is refused, a send fails at once with token_expired

@@ -72,20 +72,13 @@ func TestOutboxDeadlineSurvivesReload(t *testing.T) {
 	// attempt: let it do so a few times.
 	dials := fs.dials.Load()
 	require.Eventually(t, func() bool { return fs.dials.Load() > dials+5 }, 10*time.Second, time.Millisecond)
-	un, err := c2.UnsentMessages(ctx, protocol.SingleConversationID("me", "bob"))
-	require.NoError(t, err)
-	require.Len(t, un, 1)
-	assert.Equal(t, core.StatusSending, un[0].Status, "within its deadline, still sending")
+	onlyUnsent(t, c2, core.StatusSending, "") // within its deadline
 
 	// Two minutes later the original hour is over (not an hour after the
 	// reload).
 	clock.advance(2 * time.Minute)
 	rec.waitFor(t, "the message failing at its stored deadline", hasStatus(m.ClientMsgID, core.StatusFailed))
-	un, err = c2.UnsentMessages(ctx, protocol.SingleConversationID("me", "bob"))
-	require.NoError(t, err)
-	require.Len(t, un, 1)
-	assert.Equal(t, core.StatusFailed, un[0].Status)
-	assert.Equal(t, protocol.CodeTimeout, un[0].ErrorCode)
+	onlyUnsent(t, c2, core.StatusFailed, protocol.CodeTimeout)
 }
 
 // Attempts and LastError are written for sends refused for a while.

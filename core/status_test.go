@@ -63,3 +63,14 @@ func TestMessageStatusChangedFailedOncePerAttempt(t *testing.T) {
 	assert.Equal(t, []core.MessageStatus{core.StatusSending, core.StatusFailed, core.StatusSending, core.StatusSent},
 		statuses(rec.events, m.ClientMsgID))
 }
+
+// onlyUnsent checks that the conversation with bob holds exactly one
+// unsent message, with the given status and error code.
+func onlyUnsent(t *testing.T, c *core.Client, status core.MessageStatus, code protocol.Code) {
+	t.Helper()
+	un, err := c.UnsentMessages(context.Background(), protocol.SingleConversationID("me", "bob"))
+	require.NoError(t, err)
+	require.Len(t, un, 1)
+	assert.Equal(t, status, un[0].Status)
+	assert.Equal(t, code, un[0].ErrorCode)
+}
