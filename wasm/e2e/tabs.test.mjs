@@ -1,0 +1,345 @@
+// One SDK for all tabs (contract §7): several tabs of one browser profile
+// (pages of one playwright context) against a real parleyd, in Debian's
+// Chromium. parleyd's /metrics counts the WebSockets the tabs hold.
+//
+//   ./build.sh && cd wasm/e2e && npm ci && node --test tabs.test.mjs
+//
+// Environment: as sdk.test.mjs (PARLEYD_BIN, PARLEY_ROOT, CHROMIUM_BIN).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Parleyd, delay, dist, freePort, launchChromium, parleydBinary } from './harness.mjs';
+
+// How long one expectation may take: generous, the machine is small and shared.
+const WAIT = 30_000;
+const runID = Math.random().toString(36).slice(2, 7);
+const uid = (name) => `${name}-${runID}`;
+
+let server;
+let browser;
+let tmp;
+const contexts = [];
+const tabs = [];
+
+/**
+ * A browser profile: tabs opened in it share storage, SharedWorkers, Web
+ * Locks and BroadcastChannels. noSharedWorker removes SharedWorker from
+ * every page before any script runs, as on a browser without it.
+ */
+async function profile({ noSharedWorker = false } = {}) {
+  const context = await browser.newContext();
+  context.setDefaultTimeout(WAIT);
+  if (noSharedWorker) await context.addInitScript(() => delete globalThis.SharedWorker);
+  await context.route(`${server.url}/e2e`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><meta charset="utf-8"><title>tabs e2e</title>' }),
+  );
+  contexts.push(context);
+  return context;
+}
+
+/** A tab with a client (not logged in) recording its events in T.ev. */
+async function openTab(context, label, { dbName = 'tabs', sharing } = {}) {
+  const page = await context.newPage();
+  page.label = label;
+  page.errors = [];
+  page.logs = [];
+  page.on('pageerror', (err) => page.errors.push(String(err)));
+  page.on('console', (m) => page.logs.push(`${m.type()}: ${m.text()}`));
+  tabs.push(page);
+  await page.goto(`${server.url}/e2e`);
+  await page.evaluate(
+    async ({ dbName, sharing }) => {
+      const sdk = await import('/sdk/index.js');
+      const c = await sdk.createClient({ serverURL: location.origin, dbName, sharing });
+      const ev = { newMessages: [], states: [], status: [] };
+      c.on('newMessages', (ms) => ev.newMessages.push(...ms));
+      c.on('connectionStateChanged', (e) => ev.states.push(e.state));
+      c.on('messageStatusChanged', (m) => ev.status.push({ clientMsgID: m.clientMsgID, status: m.status }));
+      globalThis.T = { sdk, c, ev };
+    },
+    { dbName, sharing },
+  );
+  return page;
+}
+
+const login = (page, userID, token) =>
+  page.evaluate(({ userID, token }) => T.c.login({ userID, token }), { userID, token });
+
+const ev = (page) => page.evaluate(() => T.ev);
+
+async function until(what, fn) {
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT} ms waiting for ${what}`);
+    await delay(50);
+  }
+}
+
+const connected = (page) =>
+  until(`${page.label} connected`, () => page.evaluate(() => T.c.getConnectionState().then((s) => s === 'connected')));
+
+/** Waits until parleyd counts n WebSockets, and checks it stays there. */
+async function connectionsSettle(n) {
+  await until(`${n} connections on the server`, async () => (await server.connections()) === n);
+  await delay(500);
+  assert.equal(await server.connections(), n, 'connection count settled');
+}
+
+/** Sends count messages from the tab at once; resolves to what each send did. */
+function burst(page, recvID, prefix, count) {
+  return page.evaluate(
+    async ({ recvID, prefix, count }) => {
+      const sends = [];
+      for (let i = 0; i < count; i++) {
+        const m = await T.c.createTextMessage(`${prefix} ${i}`);
+        sends.push(
+          T.c.sendMessage({ message: m, recvID }).then(
+            (s) => ({ clientMsgID: m.clientMsgID, status: s.status }),
+            (e) => ({ clientMsgID: m.clientMsgID, code: e.code, message: e.message, m }),
+          ),
+        );
+      }
+      T.burst = Promise.all(sends);
+      return sends.length;
+    },
+    { recvID, prefix, count },
+  );
+}
+
+function counts(list) {
+  const n = new Map();
+  for (const m of list) n.set(m.clientMsgID, (n.get(m.clientMsgID) || 0) + 1);
+  return n;
+}
+
+function assertOnceEach(list, what) {
+  for (const [id, n] of counts(list)) assert.equal(n, 1, `${what}: ${id} ${n} times`);
+}
+
+const sentStatuses = (e) => e.status.filter((s) => s.status === 'sent');
+
+describe('one SDK for all tabs', () => {
+  const ann = uid('ann');
+  const ben = uid('ben');
+  const cat = uid('cat');
+  const dan = uid('dan');
+  let rx; // ben's page, in a profile of its own
+
+  before(async () => {
+    if (!existsSync(path.join(dist, 'worker.js'))) throw new Error('wasm/dist is incomplete: run ./build.sh first');
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-tabs-e2e-'));
+    server = new Parleyd(parleydBinary(tmp), await freePort(), path.join(tmp, 'data'));
+    await server.start();
+    for (const u of [ann, ben, cat, dan]) await server.user(u, u.split('-')[0]);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    if (browser) await browser.close().catch(() => {});
+    if (server) await server.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const diagnose = async (fn) => {
+    try {
+      await fn();
+    } catch (err) {
+      for (const p of tabs) {
+        console.error(`--- ${p.label} console:\n${p.logs.slice(-20).join('\n')}\nerrors: ${p.errors.join('\n')}`);
+      }
+      if (server) console.error(`--- parleyd:\n${server.tail()}`);
+      throw err;
+    }
+  };
+
+  test('three tabs hold one connection; a send from each tab reaches every tab and the receiver once', () =>
+    diagnose(async () => {
+      rx = await openTab(await profile(), 'ben', { dbName: 'rx' });
+      await login(rx, ben, await server.token(ben));
+      await connected(rx);
+      await connectionsSettle(1);
+
+      const p = await profile();
+      const t = [];
+      for (let i = 0; i < 3; i++) t.push(await openTab(p, `ann tab ${i}`));
+      const token = await server.token(ann);
+      for (const tab of t) await login(tab, ann, token);
+      for (const tab of t) await connected(tab);
+      await connectionsSettle(2);
+      for (const tab of t) assert.equal(await tab.evaluate(() => T.c.getLoginUserID()), ann);
+
+      const sent = [];
+      for (const [i, tab] of t.entries()) {
+        sent.push(
+          await tab.evaluate(async ({ ben, i }) => {
+            const m = await T.c.sendMessage({ message: await T.c.createTextMessage(`from tab ${i}`), recvID: ben });
+            return m.clientMsgID;
+          }, { ben, i }),
+        );
+      }
+      // Every tab learns of every own send through messageStatusChanged, once.
+      for (const tab of t) {
+        await until(`${tab.label} sees 3 sent`, async () => sentStatuses(await ev(tab)).length >= 3);
+      }
+      await until('ben has 3', async () => (await ev(rx)).newMessages.length >= 3);
+      await delay(500); // a doubled announcement would be here by now
+      for (const tab of t) {
+        const e = await ev(tab);
+        assert.deepEqual(sentStatuses(e).map((s) => s.clientMsgID).sort(), [...sent].sort(), tab.label);
+        assert.equal(e.newMessages.length, 0, `${tab.label}: own sends are not newMessages`);
+      }
+      const got = (await ev(rx)).newMessages;
+      assert.deepEqual(got.map((m) => m.clientMsgID).sort(), [...sent].sort());
+      assertOnceEach(got, 'ben');
+
+      // And the other way: a message to ann is announced once in each tab.
+      const back = await rx.evaluate(async (ann) => {
+        const m = await T.c.sendMessage({ message: await T.c.createTextMessage('to every tab'), recvID: ann });
+        return m.clientMsgID;
+      }, ann);
+      for (const tab of t) {
+        await until(`${tab.label} gets the reply`, async () => (await ev(tab)).newMessages.length >= 1);
+      }
+      await delay(500);
+      for (const tab of t) {
+        const e = await ev(tab);
+        assert.deepEqual(e.newMessages.map((m) => m.clientMsgID), [back], tab.label);
+      }
+
+      // Closing the tab that started the shared instance mid-burst: the
+      // instance goes on for the others; nothing is lost or doubled.
+      await burst(t[1], ben, 'burst', 100);
+      await until('some of the burst sent', async () => sentStatuses(await ev(t[1])).length >= 3 + 20);
+      await t[0].close();
+      const results = await t[1].evaluate(() => T.burst);
+      assert.deepEqual(results.filter((r) => r.status !== 'sent'), [], 'every send of the burst resolved as sent');
+      await until('ben has the burst', async () => (await ev(rx)).newMessages.length >= 3 + 100);
+      await delay(500);
+      const all = (await ev(rx)).newMessages;
+      assert.equal(all.length, 103);
+      assertOnceEach(all, 'ben after the burst');
+      await connectionsSettle(2);
+      for (const tab of t.slice(1)) assert.deepEqual(tab.errors, []);
+
+      // Logout in one tab logs out all of them.
+      await t[2].evaluate(() => T.c.logout());
+      for (const tab of t.slice(1)) {
+        await until(`${tab.label} disconnected`, async () => (await ev(tab)).states.at(-1) === 'disconnected');
+        assert.equal(await tab.evaluate(() => T.c.getLoginUserID()), '');
+      }
+      await connectionsSettle(1);
+      // Login in another tab as another user, without a reload.
+      await login(t[1], cat, await server.token(cat));
+      await connected(t[1]);
+      assert.equal(await t[1].evaluate(() => T.c.getLoginUserID()), cat);
+      assert.equal(await t[2].evaluate(() => T.c.getLoginUserID()), '');
+      await connectionsSettle(2);
+      await t[1].evaluate(() => T.c.logout());
+      await connectionsSettle(1);
+    }));
+
+  test('without SharedWorker: one tab leads, the others relay; closing the leader mid-burst loses and doubles nothing', () =>
+    diagnose(async () => {
+      const before = (await ev(rx)).newMessages.length;
+      const p = await profile({ noSharedWorker: true });
+      const t = [];
+      for (let i = 0; i < 3; i++) t.push(await openTab(p, `dan tab ${i} (no SharedWorker)`));
+      assert.equal(await t[0].evaluate(() => typeof SharedWorker), 'undefined');
+      const token = await server.token(dan);
+      for (const tab of t) await login(tab, dan, token);
+      for (const tab of t) await connected(tab);
+      await connectionsSettle(2);
+
+      const one = await t[2].evaluate(async (ben) => {
+        const m = await T.c.sendMessage({ message: await T.c.createTextMessage('relayed'), recvID: ben });
+        return m.status;
+      }, ben);
+      assert.equal(one, 'sent');
+      for (const tab of t) await until(`${tab.label} sees it sent`, async () => sentStatuses(await ev(tab)).length >= 1);
+
+      // The first tab's worker took the lock first: it hosts. Close it
+      // while the second tab sends 100 messages.
+      await burst(t[1], ben, 'relay burst', 100);
+      await until('some of the burst sent', async () => sentStatuses(await ev(t[1])).length >= 1 + 20);
+      const closedAt = Date.now();
+      await t[0].close();
+      await until('the burst settles', () => t[1].evaluate(() => T.burst.then(() => true)));
+      // The takeover reconnects: the remaining tabs see connected again.
+      await until('reconnected', async () => (await ev(t[1])).states.lastIndexOf('connected') > (await ev(t[1])).states.indexOf('disconnected'));
+      console.log(`takeover: connected again ${Date.now() - closedAt} ms after the hosting tab closed`);
+      const results = await t[1].evaluate(() => T.burst);
+      // Sends retry on the new host: every one resolves as sent.
+      assert.deepEqual(results.filter((r) => r.status !== 'sent'), [], 'every send of the burst resolved as sent');
+      await until('ben has the burst', async () => (await ev(rx)).newMessages.length >= before + 101);
+      await delay(500);
+      const got = (await ev(rx)).newMessages.slice(before);
+      assert.equal(got.length, 101);
+      assertOnceEach(got, 'ben, relay burst');
+      const statuses = sentStatuses(await ev(t[2]));
+      assert.equal(new Set(statuses.map((s) => s.clientMsgID)).size, 101, 'the third tab saw each send');
+      await connectionsSettle(2);
+      for (const tab of t.slice(1)) assert.deepEqual(tab.errors, []);
+      await t[1].evaluate(() => T.c.logout());
+      await connectionsSettle(1);
+    }));
+
+  test('two users in two tab groups of one profile with different dbNames stay apart', () =>
+    diagnose(async () => {
+      const p = await profile();
+      const a1 = await openTab(p, 'ann group 1', { dbName: 'groupA' });
+      const a2 = await openTab(p, 'ann group 2', { dbName: 'groupA' });
+      const c1 = await openTab(p, 'cat group 1', { dbName: 'groupC' });
+      const c2 = await openTab(p, 'cat group 2', { dbName: 'groupC' });
+      const ta = await server.token(ann);
+      const tc = await server.token(cat);
+      await login(a1, ann, ta);
+      await login(a2, ann, ta);
+      await login(c1, cat, tc);
+      await login(c2, cat, tc);
+      for (const tab of [a1, a2, c1, c2]) await connected(tab);
+      await connectionsSettle(3); // ben, ann's group, cat's group
+      const id = await a2.evaluate(async (cat) => {
+        const m = await T.c.sendMessage({ message: await T.c.createTextMessage('across groups'), recvID: cat });
+        return m.clientMsgID;
+      }, cat);
+      for (const tab of [c1, c2]) await until(`${tab.label} gets it`, async () => (await ev(tab)).newMessages.length >= 1);
+      await delay(500);
+      for (const tab of [c1, c2]) assert.deepEqual((await ev(tab)).newMessages.map((m) => m.clientMsgID), [id]);
+      for (const tab of [a1, a2]) assert.equal((await ev(tab)).newMessages.length, 0);
+      for (const tab of [c1, c2]) assert.equal((await ev(tab)).status.length, 0, 'cat sees none of ann\'s sends');
+      assert.equal(await a1.evaluate(() => T.c.getLoginUserID()), ann);
+      assert.equal(await c1.evaluate(() => T.c.getLoginUserID()), cat);
+      const convs = await c2.evaluate(() => T.c.getConversationList());
+      assert.deepEqual(convs.map((c) => c.latestMessage && c.latestMessage.clientMsgID), [id]);
+      await a1.evaluate(() => T.c.logout());
+      assert.equal(await c1.evaluate(() => T.c.getLoginUserID()), cat, "ann's logout leaves cat's group alone");
+      await c1.evaluate(() => T.c.logout());
+      await connectionsSettle(1);
+    }));
+
+  test("sharing 'off': one instance per client; a second one on the same data is refused with a code", () =>
+    diagnose(async () => {
+      const p = await profile();
+      const o1 = await openTab(p, 'off 1', { dbName: 'offdb', sharing: 'off' });
+      const o2 = await openTab(p, 'off 2', { dbName: 'offdb', sharing: 'off' });
+      const s3 = await openTab(p, 'shared 3', { dbName: 'offdb' });
+      const token = await server.token(cat);
+      await login(o1, cat, token);
+      await connected(o1);
+      const refused = async (tab) =>
+        tab.evaluate(async ({ cat, token }) => T.c.login({ userID: cat, token }).then(() => 'resolved', (e) => e.code), { cat, token });
+      assert.equal(await refused(o2), 'unavailable');
+      assert.equal(await refused(s3), 'unavailable');
+      await connectionsSettle(2);
+      // Once the first lets go, the next may open the data.
+      await o1.evaluate(() => T.c.logout());
+      assert.equal(await refused(o2), 'resolved');
+      await connected(o2);
+      await o2.evaluate(() => T.c.close());
+      await connectionsSettle(1);
+    }));
+});
