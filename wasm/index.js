@@ -162,6 +162,8 @@ class Remote {
         const p = this.#pending.get(m.id);
         if (!p) return;
         this.#pending.delete(m.id);
+        // A tab joining a running session hears its state as the others did.
+        if (m.ok && typeof m.joined === 'string') this.#emit('connectionStateChanged', { state: m.joined });
         if (m.ok) p.resolve(m.value);
         else p.reject(codedError(m.code || 'internal', m.message || 'parley: call failed'));
         break;

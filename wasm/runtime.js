@@ -34,20 +34,43 @@ export function loadRuntime(wasmURL) {
   return p;
 }
 
-async function instantiate(wasmURL, importObject) {
-  if (typeof WebAssembly.instantiateStreaming === 'function') {
-    try {
-      return await WebAssembly.instantiateStreaming(fetch(wasmURL), importObject);
-    } catch (err) {
-      // Most often a server that does not send application/wasm: fall back
-      // to compiling from bytes (below). A network error fails there too.
+/** @type {Map<string, Promise<WebAssembly.Module>>} compiled parley.wasm per URL */
+const modules = new Map();
+
+/**
+ * Resolves to parley.wasm compiled, fetching and compiling it on first use.
+ * A worker standing by to host a shared instance calls it early, so that
+ * taking over costs no compile.
+ */
+export function compileModule(wasmURL) {
+  let p = modules.get(wasmURL);
+  if (!p) {
+    p = compile(wasmURL);
+    modules.set(wasmURL, p);
+    p.catch(() => modules.delete(wasmURL));
+  }
+  return p;
+}
+
+async function compile(wasmURL) {
+  try {
+    if (typeof WebAssembly.compileStreaming === 'function') {
+      try {
+        return await WebAssembly.compileStreaming(fetch(wasmURL));
+      } catch (err) {
+        // Most often a server that does not send application/wasm: fall
+        // back to compiling from bytes (below). A network error fails there too.
+      }
     }
+    const resp = await fetch(wasmURL);
+    if (!resp.ok) {
+      throw codedError('network', `parley: cannot load ${wasmURL}: HTTP ${resp.status}`);
+    }
+    return await WebAssembly.compile(await resp.arrayBuffer());
+  } catch (err) {
+    if (err && err.code) throw err;
+    throw codedError('network', `parley: cannot load ${wasmURL}: ${err && err.message ? err.message : err}`);
   }
-  const resp = await fetch(wasmURL);
-  if (!resp.ok) {
-    throw codedError('network', `parley: cannot load ${wasmURL}: HTTP ${resp.status}`);
-  }
-  return WebAssembly.instantiate(await resp.arrayBuffer(), importObject);
 }
 
 async function startRuntime(wasmURL) {
@@ -59,13 +82,7 @@ async function startRuntime(wasmURL) {
   // two runtimes (two wasm URLs) apart.
   const key = '__parley_' + Math.random().toString(36).slice(2);
   go.argv = ['parley', key];
-  let instance;
-  try {
-    ({ instance } = await instantiate(wasmURL, go.importObject));
-  } catch (err) {
-    if (err && err.code) throw err;
-    throw codedError('network', `parley: cannot load ${wasmURL}: ${err && err.message ? err.message : err}`);
-  }
+  const instance = await WebAssembly.instantiate(await compileModule(wasmURL), go.importObject);
   const exited = go.run(instance); // runs main until it waits; resolves only if Go exits
   const api = globalThis[key];
   delete globalThis[key];

@@ -16,14 +16,23 @@
 //                {t:'net', online}            (the page's online/offline events)
 //   host -> tab  {t:'host', host, version}
 //                {t:'reply', to, id, ok, value | code, message}
+//                  (a login that joined a running session adds joined:
+//                  the connection state, for the tab to announce)
 //                {t:'event', name, payload}
 //                {t:'session', userID}        (after each login and logout)
 // Errors cross as code and message: structured clone keeps an Error's
 // message but drops its code.
 import { methods, events } from './surface.gen.js';
-import { asCoded, codedError, databaseLock, holdLock, loadRuntime } from './runtime.js';
+import { asCoded, codedError, compileModule, databaseLock, holdLock, loadRuntime } from './runtime.js';
 
 const version = '0.1.0';
+
+/** What login resolves to in the host when the tab joins a session. */
+class Joined {
+  constructor(state) {
+    this.state = state;
+  }
+}
 
 /**
  * One Go client and the tabs it serves. index.js runs one on the page, for
@@ -98,7 +107,9 @@ export class Host {
   async #login(args) {
     const userID = args && typeof args === 'object' ? args.userID : undefined;
     if (userID && userID === this.#opts.userID && (await this.#h.getLoginUserID()) === userID) {
-      return undefined; // another tab logged in already: this one joins
+      // Another tab logged in already: this one joins, and learns the
+      // state the others heard announced.
+      return new Joined(await this.#h.getConnectionState());
     }
     if (userID !== this.#opts.userID) {
       // index.js picks the host by userID: only a bad argument gets here,
@@ -148,7 +159,9 @@ export class Host {
         Promise.resolve()
           .then(() => this.call(name, Array.isArray(args) ? args : []))
           .then(
-            (value) => reply({ t: 'reply', to: tab, id, ok: true, value }),
+            (value) => reply(value instanceof Joined
+              ? { t: 'reply', to: tab, id, ok: true, value: undefined, joined: value.state }
+              : { t: 'reply', to: tab, id, ok: true, value }),
             (err) => {
               const e = asCoded(err);
               reply({ t: 'reply', to: tab, id, ok: false, code: e.code, message: e.message });
@@ -166,7 +179,8 @@ export class Host {
   /** Logs in with args before serving, as the host taking over does. */
   async resume(args) {
     try {
-      await this.call('login', [args]);
+      await this.#ready;
+      await this.#login(args);
     } catch (err) {
       // The tabs' own login calls, resent to this host, report it.
     }
@@ -234,6 +248,9 @@ if (typeof globalThis.DedicatedWorkerGlobalScope === 'function' && globalThis in
       }
       host?.handle(m, (r) => channel.postMessage(r));
     });
+    // Compiled ahead, so that taking over costs no compile (what fails
+    // here fails again, and is reported, when this worker hosts).
+    compileModule(options.wasmURL).catch(() => {});
     // Until the lock is ours another tab's worker is the host; the browser
     // frees it when that tab closes or crashes.
     holdLock(`parley-host:${name}`).then(async () => {

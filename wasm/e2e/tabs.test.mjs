@@ -53,9 +53,12 @@ async function openTab(context, label, { dbName = 'tabs', sharing } = {}) {
     async ({ dbName, sharing }) => {
       const sdk = await import('/sdk/index.js');
       const c = await sdk.createClient({ serverURL: location.origin, dbName, sharing });
-      const ev = { newMessages: [], states: [], status: [] };
+      const ev = { newMessages: [], states: [], stateTimes: [], status: [] };
       c.on('newMessages', (ms) => ev.newMessages.push(...ms));
-      c.on('connectionStateChanged', (e) => ev.states.push(e.state));
+      c.on('connectionStateChanged', (e) => {
+        ev.states.push(e.state);
+        ev.stateTimes.push(Date.now());
+      });
       c.on('messageStatusChanged', (m) => ev.status.push({ clientMsgID: m.clientMsgID, status: m.status }));
       globalThis.T = { sdk, c, ev };
     },
@@ -170,7 +173,11 @@ describe('one SDK for all tabs', () => {
       for (const tab of t) await login(tab, ann, token);
       for (const tab of t) await connected(tab);
       await connectionsSettle(2);
-      for (const tab of t) assert.equal(await tab.evaluate(() => T.c.getLoginUserID()), ann);
+      for (const tab of t) {
+        assert.equal(await tab.evaluate(() => T.c.getLoginUserID()), ann);
+        // Tabs that joined the session hear its state too.
+        await until(`${tab.label} heard connected`, async () => (await ev(tab)).states.includes('connected'));
+      }
 
       const sent = [];
       for (const [i, tab] of t.entries()) {
@@ -265,12 +272,18 @@ describe('one SDK for all tabs', () => {
       // while the second tab sends 100 messages.
       await burst(t[1], ben, 'relay burst', 100);
       await until('some of the burst sent', async () => sentStatuses(await ev(t[1])).length >= 1 + 20);
+      const connects = (e) => e.states.filter((s) => s === 'connected').length;
+      const was = [connects(await ev(t[1])), connects(await ev(t[2]))];
       const closedAt = Date.now();
       await t[0].close();
-      await until('the burst settles', () => t[1].evaluate(() => T.burst.then(() => true)));
       // The takeover reconnects: the remaining tabs see connected again.
-      await until('reconnected', async () => (await ev(t[1])).states.lastIndexOf('connected') > (await ev(t[1])).states.indexOf('disconnected'));
-      console.log(`takeover: connected again ${Date.now() - closedAt} ms after the hosting tab closed`);
+      for (const [i, tab] of t.slice(1).entries()) {
+        await until(`${tab.label} reconnected`, async () => connects(await ev(tab)) > was[i]);
+      }
+      const e2 = await ev(t[2]);
+      const at = e2.stateTimes[e2.states.lastIndexOf('connected')];
+      // Recorded in docs/benchmarks.md, not asserted: a loaded machine is slower.
+      console.log(`takeover: connected again ${at - closedAt} ms after the hosting tab began to close`);
       const results = await t[1].evaluate(() => T.burst);
       // Sends retry on the new host: every one resolves as sent.
       assert.deepEqual(results.filter((r) => r.status !== 'sent'), [], 'every send of the burst resolved as sent');
