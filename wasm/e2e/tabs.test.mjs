@@ -296,7 +296,24 @@ describe('one SDK for all tabs', () => {
       assert.equal(new Set(statuses.map((s) => s.clientMsgID)).size, 101, 'the third tab saw each send');
       await connectionsSettle(2);
       for (const tab of t.slice(1)) assert.deepEqual(tab.errors, []);
-      await t[1].evaluate(() => T.c.logout());
+
+      // The new host's tab crashes (its worker with it): the last tab takes
+      // over, and a send from it goes out once.
+      const was2 = connects(await ev(t[2]));
+      const cdp = await p.newCDPSession(t[1]);
+      cdp.send('Page.crash').catch(() => {}); // not awaited: the page is gone before it answers
+      await until('the last tab reconnected', async () => connects(await ev(t[2])) > was2);
+      const after = await t[2].evaluate(async (ben) => {
+        const m = await T.c.sendMessage({ message: await T.c.createTextMessage('after the crash'), recvID: ben });
+        return m.status;
+      }, ben);
+      assert.equal(after, 'sent');
+      await until('ben has it', async () => (await ev(rx)).newMessages.some((m) => m.text === 'after the crash'));
+      await delay(500);
+      assertOnceEach((await ev(rx)).newMessages, 'ben after the crash');
+      await connectionsSettle(2);
+      assert.deepEqual(t[2].errors, []);
+      await t[2].evaluate(() => T.c.logout());
       await connectionsSettle(1);
     }));
 
