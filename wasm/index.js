@@ -22,7 +22,7 @@
 // event names, generated from wasm/surface.go, the one list of them.
 import { methods, events } from './surface.gen.js';
 import { asCoded, codedError, loadRuntime } from './runtime.js';
-import { Host } from './worker.js';
+import { Host, version } from './host.js';
 
 const workerURL = new URL('./worker.js', import.meta.url).href;
 
@@ -80,7 +80,7 @@ function sharedKind() {
 }
 
 /** The SDK version. */
-export const version = '0.1.0';
+export { version };
 
 // Calls that may be asked again of the host that takes over when the one
 // asked went away before answering: reads, and sends (the outbox keeps a

@@ -193,7 +193,7 @@ async function main() {
       execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(sdkDir, 'parley.wasm'), './wasm'], {
         cwd: root, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000,
       });
-      for (const f of ['index.js', 'runtime.js', 'worker.js', 'surface.gen.js', 'index.d.ts', 'package.json']) cpSync(path.join(root, 'wasm', f), path.join(sdkDir, f));
+      for (const f of ['index.js', 'runtime.js', 'host.js', 'worker.js', 'surface.gen.js', 'index.d.ts', 'package.json']) cpSync(path.join(root, 'wasm', f), path.join(sdkDir, f));
       const goroot = execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
       cpSync(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'), path.join(sdkDir, 'wasm_exec.js'));
     }

@@ -351,6 +351,30 @@ describe('one SDK for all tabs', () => {
       await connectionsSettle(1);
     }));
 
+  test('a worker that cannot load leaves the tab on its own instance, which works', () =>
+    diagnose(async () => {
+      const p = await profile();
+      // As offline without a service worker holding the SDK's files.
+      await p.route(`${server.url}/sdk/worker.js`, (route) => route.fulfill({ status: 404, body: 'gone' }));
+      const tab = await openTab(p, 'no worker script', { dbName: 'noworker' });
+      assert.equal(
+        await tab.evaluate(() => T.sdk.createClient({ serverURL: location.origin, sharing: 'sometimes' }).then(() => 'resolved', (e) => e.code)),
+        'invalid_argument',
+      );
+      await login(tab, cat, await server.token(cat));
+      await connected(tab);
+      assert.ok(tab.logs.some((l) => l.includes('running on this page')), 'the fallback is logged');
+      const status = await tab.evaluate(async (ben) => {
+        const m = await T.c.sendMessage({ message: await T.c.createTextMessage('from the page'), recvID: ben });
+        return m.status;
+      }, ben);
+      assert.equal(status, 'sent');
+      await connectionsSettle(2);
+      await tab.evaluate(() => T.c.logout());
+      await connectionsSettle(1);
+      assert.deepEqual(tab.errors, []);
+    }));
+
   test("sharing 'off': one instance per client; a second one on the same data is refused with a code", () =>
     diagnose(async () => {
       const p = await profile();

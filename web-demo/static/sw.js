@@ -30,6 +30,7 @@ const SHELL = [
   '/sdk/index.js',
   '/sdk/surface.gen.js',
   '/sdk/runtime.js',
+  '/sdk/host.js',
   '/sdk/worker.js',
   '/sdk/wasm_exec.js',
   '/sdk/parley.wasm',
