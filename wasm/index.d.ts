@@ -58,7 +58,7 @@ export interface ClientOptions {
  * Sharing: one SDK instance for all tabs.
  *
  * With `'auto'` (the default) every client of one origin, `serverURL`,
- * `dbName`, user and SDK version, in any tab, uses one instance: one
+ * `dbName`, user, SDK version and `wasmURL`, in any tab, uses one instance: one
  * WebSocket, one outbox, one writer of the user's IndexedDB database. The
  * client picks its instance at `login` (before that it answers as a
  * logged-out client). The API does not change:

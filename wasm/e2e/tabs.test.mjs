@@ -7,7 +7,7 @@
 // Environment: as sdk.test.mjs (PARLEYD_BIN, PARLEY_ROOT, CHROMIUM_BIN).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Parleyd, delay, dist, freePort, launchChromium, parleydBinary } from './harness.mjs';
@@ -39,8 +39,22 @@ async function profile({ noSharedWorker = false } = {}) {
   return context;
 }
 
+/**
+ * Serves the package at /sdk-next/ as a later SDK version would be: the
+ * same files, with host.js saying version 9.9.9.
+ */
+async function serveNextVersion(context) {
+  const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+  await context.route(`${server.url}/sdk-next/**`, (route) => {
+    const name = new URL(route.request().url()).pathname.slice('/sdk-next/'.length);
+    let body = readFileSync(path.join(dist, name));
+    if (name === 'host.js') body = String(body).replace("export const version = '0.1.0';", "export const version = '9.9.9';");
+    return route.fulfill({ contentType: types[path.extname(name)] || 'application/octet-stream', body });
+  });
+}
+
 /** A tab with a client (not logged in) recording its events in T.ev. */
-async function openTab(context, label, { dbName = 'tabs', sharing } = {}) {
+async function openTab(context, label, { dbName = 'tabs', sharing, sdk = '/sdk/' } = {}) {
   const page = await context.newPage();
   page.label = label;
   page.errors = [];
@@ -50,8 +64,8 @@ async function openTab(context, label, { dbName = 'tabs', sharing } = {}) {
   tabs.push(page);
   await page.goto(`${server.url}/e2e`);
   await page.evaluate(
-    async ({ dbName, sharing }) => {
-      const sdk = await import('/sdk/index.js');
+    async ({ dbName, sharing, from }) => {
+      const sdk = await import(from + 'index.js');
       const c = await sdk.createClient({ serverURL: location.origin, dbName, sharing });
       const ev = { newMessages: [], states: [], stateTimes: [], status: [] };
       c.on('newMessages', (ms) => ev.newMessages.push(...ms));
@@ -62,7 +76,7 @@ async function openTab(context, label, { dbName = 'tabs', sharing } = {}) {
       c.on('messageStatusChanged', (m) => ev.status.push({ clientMsgID: m.clientMsgID, status: m.status }));
       globalThis.T = { sdk, c, ev };
     },
-    { dbName, sharing },
+    { dbName, sharing, from: sdk },
   );
   return page;
 }
@@ -373,6 +387,38 @@ describe('one SDK for all tabs', () => {
       await tab.evaluate(() => T.c.logout());
       await connectionsSettle(1);
       assert.deepEqual(tab.errors, []);
+    }));
+
+  test('tabs of two SDK versions do not share, and the later one does not open the data under the earlier', () =>
+    diagnose(async () => {
+      const p = await profile();
+      await serveNextVersion(p);
+      const older = await openTab(p, 'SDK 0.1.0', { dbName: 'versions' });
+      const newer = await openTab(p, 'SDK 9.9.9', { dbName: 'versions', sdk: '/sdk-next/' });
+      assert.equal(await newer.evaluate(() => T.sdk.version), '9.9.9');
+      const token = await server.token(dan);
+      await login(older, dan, token);
+      await connected(older);
+      const tryLogin = (tab) =>
+        tab.evaluate(({ dan, token }) => T.c.login({ userID: dan, token }).then(() => 'resolved', (e) => e.code), { dan, token });
+      assert.equal(await tryLogin(newer), 'unavailable');
+      // The older tab is not disturbed.
+      const status = await older.evaluate(async (ben) => {
+        const m = await T.c.sendMessage({ message: await T.c.createTextMessage('from the older SDK'), recvID: ben });
+        return m.status;
+      }, ben);
+      assert.equal(status, 'sent');
+      await connectionsSettle(2);
+      // Once the older lets go, the newer opens the data (and would upgrade it).
+      await older.evaluate(() => T.c.logout());
+      assert.equal(await tryLogin(newer), 'resolved');
+      await connected(newer);
+      const hist = await newer.evaluate(async (conv) => (await T.c.getHistoryMessages({ conversationID: conv, count: 10 })).messages.map((m) => m.text), `si_${[ben, dan].sort().join('_')}`);
+      assert.ok(hist.includes('from the older SDK'), 'the newer SDK reads what the older stored');
+      await newer.evaluate(() => T.c.logout());
+      await connectionsSettle(1);
+      assert.deepEqual(older.errors, []);
+      assert.deepEqual(newer.errors, []);
     }));
 
   test("sharing 'off': one instance per client; a second one on the same data is refused with a code", () =>
