@@ -99,7 +99,7 @@ export class Host {
     }
     const release = await holdLock(databaseLock(this.#opts.dbName, userID), { ifAvailable: true });
     if (!release) {
-      throw codedError('unavailable', `parley: ${userID}'s local data (dbName '${this.#opts.dbName}') is open in a client with sharing 'off'`);
+      throw codedError('unavailable', `parley: ${userID}'s local data (dbName '${this.#opts.dbName}') is open in another instance (a client with sharing 'off', or tabs of another SDK version)`);
     }
     try {
       await this.#h.login(args);

@@ -94,6 +94,8 @@ const retryable = (name) => name === 'sendMessage' || name === 'login' || name =
  */
 class Remote {
   tab = Math.random().toString(36).slice(2);
+  /** The arguments of this tab's latest login, for a fallback to the page. */
+  lastLogin;
   #kind;
   #opts;
   #emit;
@@ -106,6 +108,7 @@ class Remote {
 
   constructor(kind, opts, login, emit) {
     this.userID = opts.userID;
+    this.lastLogin = login;
     this.#opts = opts;
     this.#emit = emit;
     this.#connect(kind, login);
