@@ -96,7 +96,12 @@ export interface ClientOptions {
  * Limits: arguments and results cross to the worker by structured clone
  * (a `Blob` or `File` crosses as itself, without copying its bytes); an
  * argument that cannot be cloned (a function) rejects with
- * `invalid_argument`. In a shared instance, a bad `wasmURL` shows at
+ * `invalid_argument`. Without SharedWorker the answers travel the group's
+ * BroadcastChannel, so each tab also receives (and drops) the others'
+ * answers; with many tabs reading large pages that costs each of them a
+ * copy. A tab or Worker that runs its own instance (on the page) shares
+ * with no one, and while it holds a user's data the group's `login` as that
+ * user rejects with `unavailable`. In a shared instance, a bad `wasmURL` shows at
  * `login` (code `network`), not at `createClient`. Tabs with different SDK
  * versions do not share an instance: while tabs of one version are logged
  * in as a user, a tab of another version's `login` as that user rejects
