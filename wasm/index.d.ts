@@ -78,7 +78,10 @@ export interface ClientOptions {
  * Where the instance runs:
  *
  * - In a `SharedWorker` (worker.js, next to index.js), where the browser has
- *   one. It lives while any tab of the group is open.
+ *   one. It lives while any tab of the group is open. Should it end anyway
+ *   (a crash), the tabs learn it from its Web Lock and start the next one,
+ *   which logs in again; calls in flight are handled as at a takeover
+ *   (below).
  * - Where `SharedWorker` is missing (Chrome on Android, some webviews):
  *   each tab starts a dedicated Worker; the tabs elect one with the Web
  *   Locks API and reach it over a `BroadcastChannel`. When the elected tab

@@ -105,6 +105,8 @@ class Remote {
   #next = 0;
   #closed = false;
   #unwatch = () => {};
+  #name = '';
+  #session = ''; // the user the host says is logged in, or ''
 
   constructor(kind, opts, login, emit) {
     this.userID = opts.userID;
@@ -116,19 +118,28 @@ class Remote {
 
   #connect(kind, login) {
     this.#kind = kind;
-    const onMessage = (m) => this.#onMessage(m);
-    const fail = (err) => this.#fallback(err);
+    // Only the current link speaks: a worker replaced after it ended may
+    // still report its end (an error event) after the next one started.
+    let link = null;
+    const onMessage = (m) => {
+      if (link === this.#link) this.#onMessage(m);
+    };
+    const fail = (err) => {
+      if (link === this.#link) this.#fallback(err);
+    };
     // One group per SDK version, origin, server, database and user.
     const name = `parley ${version} ${JSON.stringify([this.#opts.serverURL, this.#opts.dbName, this.#opts.userID, this.#opts.wasmURL])}`;
+    this.#name = name;
     try {
-      if (kind === 'shared') this.#link = sharedLink(name, this.#opts, onMessage, fail);
+      if (kind === 'shared') this.#link = sharedLink(name, this.#opts, onMessage, fail, this.#session ? this.lastLogin : undefined);
       else if (kind === 'leader') this.#link = leaderLink(name, this.#opts, login, onMessage, fail);
-      else this.#link = localLink(this.#opts, onMessage);
+      else this.#link = localLink(this.#opts, onMessage, this.#session ? this.lastLogin : undefined);
     } catch (err) {
       if (kind === 'local') throw err;
       this.#connect('local', login);
       return;
     }
+    link = this.#link;
     if (kind !== 'local') this.#unwatch = watchNetwork((online) => this.#link?.post({ t: 'net', online }));
   }
 
@@ -149,6 +160,7 @@ class Remote {
       case 'host':
         if (m.host !== this.#host) {
           this.#host = m.host;
+          if (this.#kind === 'shared') this.#watchHost(m.host);
           // Calls asked before, or of a host that is gone.
           for (const [id, p] of this.#pending) {
             if (p.host === m.host) continue;
@@ -167,6 +179,8 @@ class Remote {
         this.#pending.delete(m.id);
         // A tab joining a running session hears its state as the others did.
         if (m.ok && typeof m.joined === 'string') this.#emit('connectionStateChanged', { state: m.joined });
+        if (m.ok && p.name === 'login') this.#session = this.userID;
+        if (m.ok && p.name === 'logout') this.#session = '';
         if (m.ok) p.resolve(m.value);
         else p.reject(codedError(m.code || 'internal', m.message || 'parley: call failed'));
         break;
@@ -174,10 +188,31 @@ class Remote {
       case 'event':
         this.#emit(m.name, m.payload);
         break;
+      case 'session':
+        this.#session = m.userID;
+        break;
       case 'failed':
         if (this.#host === null) this.#fallback(codedError(m.code, m.message));
         break;
     }
+  }
+
+  // The SharedWorker holds the group's lock while it hosts; a request for
+  // it is granted once the worker ended (the browser ends one that crashed
+  // or was killed). Then this tab starts the group's next worker, which
+  // logs in again if the group was logged in; calls in flight are asked
+  // again or reject with a code, as when a hosting tab closes.
+  #watchHost(id) {
+    const locks = globalThis.navigator?.locks;
+    if (!locks || typeof locks.request !== 'function') return;
+    locks.request(`parley-host:${this.#name}`, { mode: 'shared' }, () => {
+      if (this.#closed || this.#host !== id) return;
+      console.warn('parley: the shared SDK worker ended; starting it again');
+      this.#host = null;
+      this.#unwatch();
+      this.#link.close();
+      this.#connect('shared');
+    }).catch(() => {});
   }
 
   #send(id, p) {
@@ -231,13 +266,13 @@ function watchNetwork(fn) {
   };
 }
 
-function sharedLink(name, opts, onMessage, fail) {
+function sharedLink(name, opts, onMessage, fail, resume) {
   const w = new SharedWorker(workerURL, { type: 'module', name });
   const port = w.port;
   w.addEventListener('error', (e) => fail(new Error(e.message || 'SharedWorker error')));
   port.addEventListener('message', (e) => onMessage(e.data));
   port.start();
-  port.postMessage({ t: 'init', options: opts });
+  port.postMessage({ t: 'init', options: opts, resume });
   return {
     post: (m) => port.postMessage(m),
     close: () => {
@@ -268,11 +303,11 @@ function leaderLink(name, opts, login, onMessage, fail) {
   };
 }
 
-function localLink(opts, onMessage) {
+function localLink(opts, onMessage, resume) {
   // Asynchronous like a port, so that a handler never runs inside Go.
   const deliver = (m) => queueMicrotask(() => onMessage(m));
   const host = new Host(opts, deliver);
-  host.ready().then(
+  host.ready().then(() => resume && host.resume(resume)).then(
     () => deliver({ t: 'host', host: host.id }),
     (err) => {
       const c = asCoded(err);

@@ -10,7 +10,10 @@
 //     to take over when the host's tab closes.
 //
 // Messages (structured clone; a Blob or File argument crosses as itself):
-//   tab -> host  {t:'init', options}          (SharedWorker port only)
+//   tab -> host  {t:'init', options, resume}  (SharedWorker port only; resume:
+//                                             login arguments, when the tab
+//                                             was logged in with a host that
+//                                             ended)
 //                {t:'who'}                    (who is the host?)
 //                {t:'call', tab, id, name, args}
 //                {t:'net', online}            (the page's online/offline events)
@@ -28,10 +31,21 @@ import { asCoded, compileModule, holdLock } from './runtime.js';
 // ---------- SharedWorker ----------
 
 if (typeof globalThis.SharedWorkerGlobalScope === 'function' && globalThis instanceof globalThis.SharedWorkerGlobalScope) {
+  let hosting = null; // resolves to the Host, once it holds the group's lock
   let host = null;
   const ports = new Set();
   const toAll = (msg) => {
     for (const p of ports) p.postMessage(msg);
+  };
+  // The tabs wait on the group's lock to learn that this worker ended (the
+  // browser frees it then), as standby workers do without SharedWorker.
+  const start = async (options, resume) => {
+    await holdLock(`parley-host:${globalThis.name}`);
+    const h = new Host(options, toAll);
+    await h.ready();
+    if (resume) await h.resume(resume);
+    host = h;
+    return h;
   };
   globalThis.addEventListener('connect', (e) => {
     const port = e.ports[0];
@@ -41,9 +55,9 @@ if (typeof globalThis.SharedWorkerGlobalScope === 'function' && globalThis insta
     port.addEventListener('message', (ev) => {
       const msg = ev.data;
       if (msg && msg.t === 'init') {
-        host ??= new Host(msg.options, toAll);
-        host.ready().then(
-          () => port.postMessage({ t: 'host', host: host.id, version }),
+        hosting ??= start(msg.options, msg.resume);
+        hosting.then(
+          (h) => port.postMessage({ t: 'host', host: h.id, version }),
           (err) => {
             const c = asCoded(err);
             port.postMessage({ t: 'failed', code: c.code, message: c.message });

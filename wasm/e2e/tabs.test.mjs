@@ -143,6 +143,7 @@ describe('one SDK for all tabs', () => {
   const ben = uid('ben');
   const cat = uid('cat');
   const dan = uid('dan');
+  const eve = uid('eve');
   let rx; // ben's page, in a profile of its own
 
   before(async () => {
@@ -150,7 +151,7 @@ describe('one SDK for all tabs', () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-tabs-e2e-'));
     server = new Parleyd(parleydBinary(tmp), await freePort(), path.join(tmp, 'data'));
     await server.start();
-    for (const u of [ann, ben, cat, dan]) await server.user(u, u.split('-')[0]);
+    for (const u of [ann, ben, cat, dan, eve]) await server.user(u, u.split('-')[0]);
     browser = await launchChromium();
   });
 
@@ -330,6 +331,46 @@ describe('one SDK for all tabs', () => {
       await connectionsSettle(2);
       assert.deepEqual(t[2].errors, []);
       await t[2].evaluate(() => T.c.logout());
+      await connectionsSettle(1);
+    }));
+
+  test('the SharedWorker ending mid-burst: the tabs start the next one, logged in; nothing is lost or doubled', () =>
+    diagnose(async () => {
+      const before = (await ev(rx)).newMessages.length;
+      const p = await profile();
+      const t = [await openTab(p, 'eve tab 0', { dbName: 'killdb' }), await openTab(p, 'eve tab 1', { dbName: 'killdb' })];
+      const token = await server.token(eve);
+      for (const tab of t) await login(tab, eve, token);
+      for (const tab of t) await connected(tab);
+      await connectionsSettle(2);
+      const connects = (e) => e.states.filter((s) => s === 'connected').length;
+      const was = connects(await ev(t[0]));
+
+      await burst(t[1], ben, 'kill burst', 60);
+      await until('some of the burst sent', async () => sentStatuses(await ev(t[1])).length >= 10);
+      // Ends this profile's SharedWorker as a crash would: through DevTools,
+      // the worker being out of the pages' reach.
+      await t[0].evaluate(() => (document.title = 'kill-shared-worker'));
+      const cdp = await browser.newBrowserCDPSession();
+      const { targetInfos } = await cdp.send('Target.getTargets');
+      const mine = targetInfos.find((x) => x.type === 'page' && x.title === 'kill-shared-worker').browserContextId;
+      const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.browserContextId === mine);
+      assert.equal(workers.length, 1, 'one SharedWorker serves the profile');
+      await cdp.send('Target.closeTarget', { targetId: workers[0].targetId });
+      await cdp.detach();
+
+      await until('a tab reconnected', async () => connects(await ev(t[0])) > was);
+      const results = await t[1].evaluate(() => T.burst);
+      assert.deepEqual(results.filter((r) => r.status !== 'sent'), [], 'every send of the burst resolved as sent');
+      await until('ben has the burst', async () => (await ev(rx)).newMessages.length >= before + 60);
+      await delay(500);
+      const got = (await ev(rx)).newMessages.slice(before);
+      assert.equal(got.length, 60);
+      assertOnceEach(got, 'ben, kill burst');
+      for (const tab of t) assert.equal(await tab.evaluate(() => T.c.getLoginUserID()), eve);
+      await connectionsSettle(2);
+      for (const tab of t) assert.deepEqual(tab.errors, []);
+      await t[0].evaluate(() => T.c.logout());
       await connectionsSettle(1);
     }));
 
