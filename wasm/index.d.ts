@@ -92,6 +92,12 @@ export interface ClientOptions {
  *   are asked again of the new host when that is safe (reads, `login`,
  *   `createTextMessage`, `sendMessage`, which sends a clientMsgID once);
  *   any other rejects with `unavailable` (it may or may not have happened).
+ *   What the host that went away had stored but not yet announced (the
+ *   `'sent'` of a message acknowledged in its last moment, a message that
+ *   had just arrived) is not announced again by the next one: it is stored,
+ *   reads return it, and a send asked again resolves with it; an app that
+ *   must not miss it reads its open views again on the `'connected'` after
+ *   a takeover.
  * - On the page itself (one instance per client, as with `'off'`) in a
  *   Worker that uses the SDK, where neither worker can run, or when the
  *   worker fails to start (its script or parley.wasm cannot be loaded).

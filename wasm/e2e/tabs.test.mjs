@@ -126,6 +126,14 @@ function burst(page, recvID, prefix, count) {
   );
 }
 
+/** The burst's outcomes; a send that never settles fails the test instead of hanging it. */
+function burstResults(page) {
+  return page.evaluate(
+    (ms) => Promise.race([T.burst, new Promise((_, reject) => setTimeout(() => reject(new Error(`the burst did not settle within ${ms} ms`)), ms))]),
+    WAIT,
+  );
+}
+
 function counts(list) {
   const n = new Map();
   for (const m of list) n.set(m.clientMsgID, (n.get(m.clientMsgID) || 0) + 1);
@@ -153,6 +161,9 @@ describe('one SDK for all tabs', () => {
     await server.start();
     for (const u of [ann, ben, cat, dan, eve]) await server.user(u, u.split('-')[0]);
     browser = await launchChromium();
+    rx = await openTab(await profile(), 'ben', { dbName: 'rx' });
+    await login(rx, ben, await server.token(ben));
+    await connected(rx);
   });
 
   after(async () => {
@@ -162,23 +173,26 @@ describe('one SDK for all tabs', () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
+  // Each test's profiles close after it, so that a failed test leaves no
+  // connection behind to miscount the next one's.
   const diagnose = async (fn) => {
+    const first = contexts.length;
+    const firstTab = tabs.length;
     try {
       await fn();
     } catch (err) {
-      for (const p of tabs) {
+      for (const p of [rx, ...tabs.slice(firstTab)].filter(Boolean)) {
         console.error(`--- ${p.label} console:\n${p.logs.slice(-20).join('\n')}\nerrors: ${p.errors.join('\n')}`);
       }
       if (server) console.error(`--- parleyd:\n${server.tail()}`);
       throw err;
+    } finally {
+      for (const c of contexts.splice(first)) await c.close().catch(() => {});
     }
   };
 
   test('three tabs hold one connection; a send from each tab reaches every tab and the receiver once', () =>
     diagnose(async () => {
-      rx = await openTab(await profile(), 'ben', { dbName: 'rx' });
-      await login(rx, ben, await server.token(ben));
-      await connected(rx);
       await connectionsSettle(1);
 
       const p = await profile();
@@ -237,7 +251,7 @@ describe('one SDK for all tabs', () => {
       await burst(t[1], ben, 'burst', 100);
       await until('some of the burst sent', async () => sentStatuses(await ev(t[1])).length >= 3 + 20);
       await t[0].close();
-      const results = await t[1].evaluate(() => T.burst);
+      const results = await burstResults(t[1]);
       assert.deepEqual(results.filter((r) => r.status !== 'sent'), [], 'every send of the burst resolved as sent');
       await until('ben has the burst', async () => (await ev(rx)).newMessages.length >= 3 + 100);
       await delay(500);
@@ -301,7 +315,7 @@ describe('one SDK for all tabs', () => {
       console.log(`takeover: connected again ${at - closedAt} ms after the hosting tab began to close`);
       await until('one connection for the group again', async () => (await server.connections()) === 2);
       console.log(`takeover: the server counts the group's one connection ${Date.now() - closedAt} ms after the hosting tab began to close`);
-      const results = await t[1].evaluate(() => T.burst);
+      const results = await burstResults(t[1]);
       // Sends retry on the new host: every one resolves as sent.
       assert.deepEqual(results.filter((r) => r.status !== 'sent'), [], 'every send of the burst resolved as sent');
       await until('ben has the burst', async () => (await ev(rx)).newMessages.length >= before + 101);
@@ -309,8 +323,16 @@ describe('one SDK for all tabs', () => {
       const got = (await ev(rx)).newMessages.slice(before);
       assert.equal(got.length, 101);
       assertOnceEach(got, 'ben, relay burst');
-      const statuses = sentStatuses(await ev(t[2]));
-      assert.equal(new Set(statuses.map((s) => s.clientMsgID)).size, 101, 'the third tab saw each send');
+      // The third tab heard each send's 'sent' at most once (one whose ack
+      // the closing host stored but had not announced yet is not heard:
+      // see index.d.ts), and reads every one back as sent.
+      assertOnceEach(sentStatuses(await ev(t[2])), 'the third tab');
+      const stored = await t[2].evaluate(async (conv) => {
+        const h = await T.c.getHistoryMessages({ conversationID: conv, count: 200 });
+        return h.messages.filter((m) => m.status === 'sent').map((m) => m.clientMsgID);
+      }, `si_${[ben, dan].sort().join('_')}`);
+      const sentIDs = [...results.map((r) => r.clientMsgID)];
+      for (const id of sentIDs) assert.ok(stored.includes(id), `the third tab reads ${id} as sent`);
       await connectionsSettle(2);
       for (const tab of t.slice(1)) assert.deepEqual(tab.errors, []);
 
@@ -360,7 +382,7 @@ describe('one SDK for all tabs', () => {
       await cdp.detach();
 
       await until('a tab reconnected', async () => connects(await ev(t[0])) > was);
-      const results = await t[1].evaluate(() => T.burst);
+      const results = await burstResults(t[1]);
       assert.deepEqual(results.filter((r) => r.status !== 'sent'), [], 'every send of the burst resolved as sent');
       await until('ben has the burst', async () => (await ev(rx)).newMessages.length >= before + 60);
       await delay(500);
