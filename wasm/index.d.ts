@@ -125,9 +125,12 @@ export interface ClientOptions {
 export type Sharing = 'auto' | 'off';
 
 /**
- * Creates a client (not logged in). Loads parley.wasm on first use; later
- * clients share the same Go runtime. Rejects with `invalid_argument` for bad
- * options and `network` when parley.wasm cannot be loaded.
+ * Creates a client (not logged in). Rejects with `invalid_argument` for bad
+ * options. A client with its own instance (sharing `'off'`, or where no
+ * worker can run) loads parley.wasm here, once per page (later clients
+ * share the same Go runtime), and rejects with `network` when it cannot; a
+ * shared one loads it in the worker at `login`, whose rejection then
+ * carries that `network`.
  */
 export function createClient(options: ClientOptions): Promise<ParleyClient>;
 
