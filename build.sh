@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the browser SDK's npm package (parley-sdk) into wasm/dist/:
-# parley.wasm, the matching wasm_exec.js, index.js, surface.gen.js (the
-# client's methods and events, generated from wasm/surface.go), index.d.ts,
-# package.json and README.md. Prints parley.wasm's raw and gzip -9 sizes
+# parley.wasm, the matching wasm_exec.js, index.js, runtime.js, host.js and
+# worker.js (the Go runtime's loader, the host of an instance and the worker
+# running it for all tabs),
+# surface.gen.js (the client's methods and events, generated from
+# wasm/surface.go), index.d.ts, package.json and README.md. Prints parley.wasm's raw and gzip -9 sizes
 # and fails when the gzip size is over the budget (1.5 MB).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,7 +25,7 @@ if [ ! -f "$execjs" ]; then
 	execjs="$goroot/misc/wasm/wasm_exec.js" # older toolchains
 fi
 cp "$execjs" "$out/wasm_exec.js"
-cp wasm/package.json wasm/index.js wasm/surface.gen.js wasm/index.d.ts wasm/README.md "$out/"
+cp wasm/package.json wasm/index.js wasm/runtime.js wasm/host.js wasm/worker.js wasm/surface.gen.js wasm/index.d.ts wasm/README.md "$out/"
 
 raw=$(wc -c <"$out/parley.wasm")
 gz=$(gzip -9 -c "$out/parley.wasm" | wc -c)

@@ -47,12 +47,90 @@ export interface ClientOptions {
   dbName?: string;
   /** SDK diagnostics on the console at this level and above. Default `'warn'`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'off';
+  /**
+   * Whether this client shares one SDK instance with the other tabs of the
+   * origin. Default `'auto'`. See "Sharing" below.
+   */
+  sharing?: Sharing;
 }
 
 /**
- * Creates a client (not logged in). Loads parley.wasm on first use; later
- * clients share the same Go runtime. Rejects with `invalid_argument` for bad
- * options and `network` when parley.wasm cannot be loaded.
+ * Sharing: one SDK instance for all tabs.
+ *
+ * With `'auto'` (the default) every client of one origin, `serverURL`,
+ * `dbName`, user, SDK version and `wasmURL`, in any tab, uses one instance: one
+ * WebSocket, one outbox, one writer of the user's IndexedDB database. The
+ * client picks its instance at `login` (before that it answers as a
+ * logged-out client). The API does not change:
+ *
+ * - Every tab gets every event, once. A message sent from one tab reaches
+ *   the others through `messageStatusChanged` (the same events the sending
+ *   tab gets), not `newMessages`; a send from any tab goes through the one
+ *   outbox.
+ * - `login` in a tab whose group is logged in as that user already joins
+ *   it. `logout` in one tab logs out all of them: each gets
+ *   `connectionStateChanged` `'disconnected'` (unless it was disconnected
+ *   already) and `getLoginUserID()` answers `''`. Any tab may then log in,
+ *   as the same user or another, without a reload.
+ * - `close()` ends one tab's client; the instance goes on serving the other
+ *   tabs (and lives until the last tab of the group closes).
+ *
+ * Where the instance runs:
+ *
+ * - In a `SharedWorker` (worker.js, next to index.js), where the browser has
+ *   one. It lives while any tab of the group is open. Should it end anyway
+ *   (a crash), the tabs learn it from its Web Lock and start the next one,
+ *   which logs in again; calls in flight are handled as at a takeover
+ *   (below).
+ * - Where `SharedWorker` is missing (Chrome on Android, some webviews):
+ *   each tab starts a dedicated Worker; the tabs elect one with the Web
+ *   Locks API and reach it over a `BroadcastChannel`. When the elected tab
+ *   closes or crashes, another tab's worker takes over: it loads
+ *   parley.wasm, logs in and reconnects (contract: within 2 s; see
+ *   docs/benchmarks.md for what it measures). The outbox is durable, so
+ *   nothing in it is lost or sent twice. Calls in flight to the closed tab
+ *   are asked again of the new host when that is safe (reads, `login`,
+ *   `createTextMessage`, `sendMessage`, which sends a clientMsgID once);
+ *   any other rejects with `unavailable` (it may or may not have happened).
+ *   What the host that went away had stored but not yet announced (the
+ *   `'sent'` of a message acknowledged in its last moment, a message that
+ *   had just arrived) is not announced again by the next one: it is stored,
+ *   reads return it, and a send asked again resolves with it; an app that
+ *   must not miss it reads its open views again on the `'connected'` after
+ *   a takeover.
+ * - On the page itself (one instance per client, as with `'off'`) in a
+ *   Worker that uses the SDK, where neither worker can run, or when the
+ *   worker fails to start (its script or parley.wasm cannot be loaded).
+ *
+ * Limits: arguments and results cross to the worker by structured clone
+ * (a `Blob` or `File` crosses as itself, without copying its bytes); an
+ * argument that cannot be cloned (a function) rejects with
+ * `invalid_argument`. Without SharedWorker the answers travel the group's
+ * BroadcastChannel, so each tab also receives (and drops) the others'
+ * answers; with many tabs reading large pages that costs each of them a
+ * copy. A tab or Worker that runs its own instance (on the page) shares
+ * with no one, and while it holds a user's data the group's `login` as that
+ * user rejects with `unavailable`. In a shared instance, a bad `wasmURL` shows at
+ * `login` (code `network`), not at `createClient`. Tabs with different SDK
+ * versions do not share an instance: while tabs of one version are logged
+ * in as a user, a tab of another version's `login` as that user rejects
+ * with `unavailable` (it may try again once they log out or close), so a
+ * newer SDK never upgrades the database under an older one.
+ *
+ * With `'off'` the client runs its own instance on the page. Instances on
+ * the same user's data coordinate with a Web Lock (held from login to
+ * logout): while one holds it, another's `login` rejects with
+ * `unavailable` instead of writing beside it.
+ */
+export type Sharing = 'auto' | 'off';
+
+/**
+ * Creates a client (not logged in). Rejects with `invalid_argument` for bad
+ * options. A client with its own instance (sharing `'off'`, or where no
+ * worker can run) loads parley.wasm here, once per page (later clients
+ * share the same Go runtime), and rejects with `network` when it cannot; a
+ * shared one loads it in the worker at `login`, whose rejection then
+ * carries that `network`.
  */
 export function createClient(options: ClientOptions): Promise<ParleyClient>;
 
@@ -250,7 +328,10 @@ export declare class ParleyClient {
    * Opens the user's local data and starts connecting. Resolves once local
    * data is open; does not wait for the network (with the server away,
    * local data still serves and the SDK keeps reconnecting). Rejects with
-   * `invalid_argument` when already logged in.
+   * `invalid_argument` when already logged in as another user, and with
+   * `unavailable` when another instance holds the user's local data (see
+   * "Sharing"). In a shared instance, logging in as the user the tabs are
+   * logged in as already joins them.
    */
   login(args: { userID: string; token: string }): Promise<void>;
   /** Disconnects and closes local data. Rejects with `not_logged_in` when not logged in. */
@@ -336,10 +417,12 @@ export declare class ParleyClient {
   quitGroup(args: { groupID: string }): Promise<void>;
 
   /**
-   * Ends the client for good: logs out locally as logout() does when logged
-   * in (the token is not revoked; local data stays for the next login),
-   * removes every handler and releases the client's functions in the Go
-   * runtime, so a discarded client leaves nothing behind. Every later call
+   * Ends the client for good: removes every handler and releases what the
+   * client holds, so a discarded client leaves nothing behind. A client
+   * with its own instance (sharing `'off'`, or on the page) logs out
+   * locally as logout() does (the token is not revoked; local data stays
+   * for the next login) and releases its functions in the Go runtime; a
+   * shared instance goes on serving the other tabs. Every later call
    * rejects (and `on` throws) with code `closed`; calling close again
    * resolves at once.
    */

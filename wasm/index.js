@@ -1,92 +1,37 @@
 // parley-sdk: the browser SDK of Parley.
 //
-// createClient() loads the Go runtime (wasm_exec.js, from the toolchain that
-// built parley.wasm) and parley.wasm once per wasm URL, then asks it for a
-// client. Every client method returns a Promise; a rejection is an Error
-// with a string `code`. See index.d.ts for every method, event and shape.
+// createClient() returns a client whose Promise methods and events are the
+// table in surface.gen.js (generated from wasm/surface.go). Where the
+// browser allows, the Go runtime does not run on the page: one instance
+// per origin, serverURL, dbName and user serves every tab (index.d.ts,
+// "Sharing"), and this file proxies each call and event to it:
 //
-// Works in a page and in a Worker: nothing here touches window or document.
+//   - 'shared': a SharedWorker (worker.js) hosts it;
+//   - 'leader': where SharedWorker is missing, each tab starts a dedicated
+//     Worker (worker.js); the one holding the group's Web Lock hosts it and
+//     the tabs reach it over a BroadcastChannel;
+//   - 'local': the page (or Worker) using the SDK runs it itself: with
+//     sharing 'off', outside a page, or where neither is possible.
+//
+// All three speak the same messages (see worker.js), so a call is the same
+// wherever the instance runs; every rejection is an Error with a string
+// `code`. Nothing here touches window or document except to listen for the
+// page's online and offline events.
 
-// The client's Promise methods and how many arguments each takes, generated
-// from wasm/surface.go, the one list of them: ParleyClient's methods and
-// the check that parley.wasm has them are made from it.
-import { methods } from './surface.gen.js';
+// The client's Promise methods and how many arguments each takes, and the
+// event names, generated from wasm/surface.go, the one list of them.
+import { methods, events } from './surface.gen.js';
+import { asCoded, codedError, loadRuntime } from './runtime.js';
+import { Host, version } from './host.js';
 
-/** @type {Map<string, Promise<any>>} one Go runtime per wasm URL */
-const runtimes = new Map();
+const workerURL = new URL('./worker.js', import.meta.url).href;
 
-function codedError(code, message) {
-  const e = new Error(message);
-  e.code = code;
-  return e;
-}
-
-function loadRuntime(wasmURL) {
-  let p = runtimes.get(wasmURL);
-  if (!p) {
-    p = startRuntime(wasmURL);
-    runtimes.set(wasmURL, p);
-    // A failed load may be retried by the next createClient.
-    p.catch(() => runtimes.delete(wasmURL));
-  }
-  return p;
-}
-
-async function instantiate(wasmURL, importObject) {
-  if (typeof WebAssembly.instantiateStreaming === 'function') {
-    try {
-      return await WebAssembly.instantiateStreaming(fetch(wasmURL), importObject);
-    } catch (err) {
-      // Most often a server that does not send application/wasm: fall back
-      // to compiling from bytes (below). A network error fails there too.
-    }
-  }
-  const resp = await fetch(wasmURL);
-  if (!resp.ok) {
-    throw codedError('network', `parley: cannot load ${wasmURL}: HTTP ${resp.status}`);
-  }
-  return WebAssembly.instantiate(await resp.arrayBuffer(), importObject);
-}
-
-async function startRuntime(wasmURL) {
-  if (typeof globalThis.Go !== 'function') {
-    await import('./wasm_exec.js');
-  }
-  const go = new globalThis.Go();
-  // The Go program publishes its API under this name; a unique name keeps
-  // two runtimes (two wasm URLs) apart.
-  const key = '__parley_' + Math.random().toString(36).slice(2);
-  go.argv = ['parley', key];
-  let instance;
-  try {
-    ({ instance } = await instantiate(wasmURL, go.importObject));
-  } catch (err) {
-    if (err && err.code) throw err;
-    throw codedError('network', `parley: cannot load ${wasmURL}: ${err && err.message ? err.message : err}`);
-  }
-  const exited = go.run(instance); // runs main until it waits; resolves only if Go exits
-  const api = globalThis[key];
-  delete globalThis[key];
-  if (!api || typeof api.createClient !== 'function') {
-    throw codedError('internal', 'parley: parley.wasm did not start');
-  }
-  exited.then(() => {
-    runtimes.delete(wasmURL);
-    api.exited = true;
-  });
-  return api;
-}
-
-/**
- * Creates a client. See index.d.ts.
- * @param {import('./index.d.ts').ClientOptions} options
- * @returns {Promise<ParleyClient>}
- */
+/** Creates a client. See index.d.ts. */
 export async function createClient(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw codedError('invalid_argument', 'createClient: options must be an object');
   }
-  const { serverURL, wasmURL, dbName, logLevel } = options;
+  const { serverURL, wasmURL, dbName, logLevel, sharing } = options;
   if (typeof serverURL !== 'string' || !/^https?:\/\//i.test(serverURL)) {
     throw codedError('invalid_argument', 'createClient: serverURL must be an http(s) URL');
   }
@@ -99,66 +44,395 @@ export async function createClient(options) {
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error', 'off'].includes(logLevel)) {
     throw codedError('invalid_argument', "createClient: logLevel must be 'debug', 'info', 'warn', 'error' or 'off'");
   }
+  if (sharing !== undefined && sharing !== 'auto' && sharing !== 'off') {
+    throw codedError('invalid_argument', "createClient: sharing must be 'auto' or 'off'");
+  }
   // Default: next to this file. A given URL resolves like a link on the
   // page (or the Worker's script).
   const url = wasmURL === undefined
     ? new URL('./parley.wasm', import.meta.url).href
     : new URL(wasmURL, globalThis.location?.href ?? import.meta.url).href;
-  const api = await loadRuntime(url);
-  const handle = await api.createClient({
+  const opts = {
     serverURL,
     dbName: dbName ?? 'parley',
     logLevel: logLevel ?? 'warn',
-  });
-  return new ParleyClient(handle, api);
+    wasmURL: url,
+  };
+  const kind = sharing === 'off' ? 'local' : sharedKind();
+  if (kind === 'local') {
+    // Load parley.wasm now, so that a bad wasmURL fails here, not at login.
+    await loadRuntime(url);
+  }
+  return new ParleyClient(new Backend(opts, kind));
 }
 
-/** The Go runtime's version of the SDK. */
-export const version = '0.1.0';
+/** How this context reaches a shared instance. */
+function sharedKind() {
+  // Only a page shares: a Worker using the SDK is off the main thread
+  // already and cannot start a SharedWorker.
+  if (typeof globalThis.document === 'undefined') return 'local';
+  if (typeof globalThis.SharedWorker === 'function') return 'shared';
+  if (typeof globalThis.Worker === 'function' && typeof globalThis.BroadcastChannel === 'function' &&
+    typeof globalThis.navigator?.locks?.request === 'function') {
+    return 'leader';
+  }
+  return 'local';
+}
+
+/** The SDK version. */
+export { version };
+
+// Calls that may be asked again of the host that takes over when the one
+// asked went away before answering: reads, and sends (the outbox keeps a
+// message once per clientMsgID, so a send asked twice goes out once). Any
+// other call rejects with 'unavailable': it may or may not have happened.
+const retryable = (name) => name === 'sendMessage' || name === 'login' || name === 'createTextMessage' || name.startsWith('get');
+
+/**
+ * One tab's link to the instance of one user: the messages of worker.js
+ * over a SharedWorker's port, a BroadcastChannel, or to a Host on the page.
+ */
+class Remote {
+  tab = Math.random().toString(36).slice(2);
+  /** The arguments of this tab's latest login, for a fallback to the page. */
+  lastLogin;
+  #kind;
+  #opts;
+  #emit;
+  #link = null;
+  #host = null; // the id of the host that answers now
+  #pending = new Map(); // id -> {name, args, resolve, reject, host}
+  #next = 0;
+  #closed = false;
+  #unwatch = () => {};
+  #name = '';
+  #session = ''; // the user the host says is logged in, or ''
+
+  constructor(kind, opts, login, emit) {
+    this.userID = opts.userID;
+    this.lastLogin = login;
+    this.#opts = opts;
+    this.#emit = emit;
+    this.#connect(kind, login);
+  }
+
+  #connect(kind, login) {
+    this.#kind = kind;
+    // Only the current link speaks: a worker replaced after it ended may
+    // still report its end (an error event) after the next one started.
+    let link = null;
+    const onMessage = (m) => {
+      if (link === this.#link) this.#onMessage(m);
+    };
+    const fail = (err) => {
+      if (link === this.#link) this.#fallback(err);
+    };
+    // One group per SDK version, origin, server, database and user.
+    const name = `parley ${version} ${JSON.stringify([this.#opts.serverURL, this.#opts.dbName, this.#opts.userID, this.#opts.wasmURL])}`;
+    this.#name = name;
+    try {
+      if (kind === 'shared') this.#link = sharedLink(name, this.#opts, onMessage, fail, this.#session ? this.lastLogin : undefined);
+      else if (kind === 'leader') this.#link = leaderLink(name, this.#opts, login, onMessage, fail);
+      else this.#link = localLink(this.#opts, onMessage, this.#session ? this.lastLogin : undefined);
+    } catch (err) {
+      if (kind === 'local') throw err;
+      this.#connect('local', login);
+      return;
+    }
+    link = this.#link;
+    if (kind !== 'local') this.#unwatch = watchNetwork((online) => this.#link?.post({ t: 'net', online }));
+  }
+
+  // The worker could not start (its script or parley.wasm failed to load,
+  // as offline without a service worker that keeps them): this tab runs
+  // the instance itself; the database lock keeps it from a shared one.
+  #fallback(err) {
+    if (this.#closed || this.#host !== null || this.#kind === 'local') return;
+    console.warn(`parley: the shared SDK worker did not start (${err && err.message ? err.message : err}); running on this page`);
+    this.#unwatch();
+    this.#link?.close();
+    this.#connect('local', this.lastLogin);
+  }
+
+  #onMessage(m) {
+    if (this.#closed || !m || typeof m !== 'object') return;
+    switch (m.t) {
+      case 'host':
+        if (m.host !== this.#host) {
+          this.#host = m.host;
+          if (this.#kind === 'shared') this.#watchHost(m.host);
+          // Calls asked before, or of a host that is gone.
+          for (const [id, p] of this.#pending) {
+            if (p.host === m.host) continue;
+            if (p.host === null || retryable(p.name)) this.#send(id, p);
+            else {
+              this.#pending.delete(id);
+              p.reject(codedError('unavailable', `parley: ${p.name}: the tab hosting the shared SDK closed before answering; it may or may not have taken effect`));
+            }
+          }
+        }
+        break;
+      case 'reply': {
+        if (m.to !== this.tab) return;
+        const p = this.#pending.get(m.id);
+        if (!p) return;
+        this.#pending.delete(m.id);
+        // A tab joining a running session hears its state as the others did.
+        if (m.ok && typeof m.joined === 'string') this.#emit('connectionStateChanged', { state: m.joined });
+        if (m.ok && p.name === 'login') this.#session = this.userID;
+        if (m.ok && p.name === 'logout') this.#session = '';
+        if (m.ok) p.resolve(m.value);
+        else p.reject(codedError(m.code || 'internal', m.message || 'parley: call failed'));
+        break;
+      }
+      case 'event':
+        this.#emit(m.name, m.payload);
+        break;
+      case 'session':
+        this.#session = m.userID;
+        break;
+      case 'failed':
+        if (this.#host === null) this.#fallback(codedError(m.code, m.message));
+        break;
+    }
+  }
+
+  // The SharedWorker holds the group's lock while it hosts; a request for
+  // it is granted once the worker ended (the browser ends one that crashed
+  // or was killed). Then this tab starts the group's next worker, which
+  // logs in again if the group was logged in; calls in flight are asked
+  // again or reject with a code, as when a hosting tab closes.
+  #watchHost(id) {
+    const locks = globalThis.navigator?.locks;
+    if (!locks || typeof locks.request !== 'function') return;
+    locks.request(`parley-host:${this.#name}`, { mode: 'shared' }, () => {
+      if (this.#closed || this.#host !== id) return;
+      console.warn('parley: the shared SDK worker ended; starting it again');
+      this.#host = null;
+      this.#unwatch();
+      this.#link.close();
+      this.#connect('shared');
+    }).catch(() => {});
+  }
+
+  #send(id, p) {
+    p.host = this.#host;
+    try {
+      this.#link.post({ t: 'call', tab: this.tab, id, name: p.name, args: p.args });
+    } catch (err) {
+      // Most often an argument the structured clone cannot copy.
+      this.#pending.delete(id);
+      p.reject(codedError('invalid_argument', `parley: ${p.name}: ${err && err.message ? err.message : err}`));
+    }
+  }
+
+  call(name, args) {
+    if (this.#closed) return Promise.reject(codedError('closed', `parley: ${name} on a closed client`));
+    if (name === 'login') {
+      this.lastLogin = args[0];
+      this.#link.login?.(args[0]);
+    }
+    return new Promise((resolve, reject) => {
+      const id = ++this.#next;
+      const p = { name, args, resolve, reject, host: null };
+      this.#pending.set(id, p);
+      if (this.#host !== null) this.#send(id, p);
+    });
+  }
+
+  /** Detaches this tab; calls still waiting reject with 'closed'. */
+  close() {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#unwatch();
+    for (const p of this.#pending.values()) p.reject(codedError('closed', `parley: ${p.name} on a closed client`));
+    this.#pending.clear();
+    return this.#link.close();
+  }
+}
+
+// The page's online and offline events, passed to a worker that may not
+// see them. Returns the function that stops it.
+function watchNetwork(fn) {
+  const g = globalThis;
+  if (typeof g.addEventListener !== 'function') return () => {};
+  const on = () => fn(true);
+  const off = () => fn(false);
+  g.addEventListener('online', on);
+  g.addEventListener('offline', off);
+  return () => {
+    g.removeEventListener('online', on);
+    g.removeEventListener('offline', off);
+  };
+}
+
+function sharedLink(name, opts, onMessage, fail, resume) {
+  const w = new SharedWorker(workerURL, { type: 'module', name });
+  const port = w.port;
+  w.addEventListener('error', (e) => fail(new Error(e.message || 'SharedWorker error')));
+  port.addEventListener('message', (e) => onMessage(e.data));
+  port.start();
+  port.postMessage({ t: 'init', options: opts, resume });
+  return {
+    post: (m) => port.postMessage(m),
+    close: () => {
+      port.postMessage({ t: 'detach' });
+      port.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+function leaderLink(name, opts, login, onMessage, fail) {
+  const channel = new BroadcastChannel(name);
+  channel.addEventListener('message', (e) => onMessage(e.data));
+  const w = new Worker(workerURL, { type: 'module', name });
+  w.addEventListener('error', (e) => fail(new Error(e.message || 'Worker error')));
+  w.addEventListener('message', (e) => onMessage(e.data));
+  w.postMessage({ t: 'lead', options: opts, channel: name, login });
+  channel.postMessage({ t: 'who' });
+  return {
+    post: (m) => channel.postMessage(m),
+    login: (args) => w.postMessage({ t: 'login', args }),
+    close: () => {
+      // If this tab's worker is the host, another tab's takes over.
+      w.terminate();
+      channel.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+function localLink(opts, onMessage, resume) {
+  // Asynchronous like a port, so that a handler never runs inside Go.
+  const deliver = (m) => queueMicrotask(() => onMessage(m));
+  const host = new Host(opts, deliver);
+  host.ready().then(() => resume && host.resume(resume)).then(
+    () => deliver({ t: 'host', host: host.id }),
+    (err) => {
+      const c = asCoded(err);
+      // Nothing to fall back to: every call asked so far rejects.
+      deliver({ t: 'host', host: host.id });
+      host.failed = c;
+    },
+  );
+  return {
+    post: (m) => {
+      if (m.t === 'call' && host.failed) {
+        deliver({ t: 'reply', to: m.tab, id: m.id, ok: false, code: host.failed.code, message: host.failed.message });
+        return;
+      }
+      host.handle(m, deliver);
+    },
+    close: () => host.close(),
+  };
+}
+
+/**
+ * A client's side: its handlers, and the Remote of the user it is logged in
+ * as (or was last). Before the first login there is none, and the calls
+ * answer as a logged-out client does.
+ */
+class Backend {
+  #opts;
+  #kind;
+  #remote = null;
+  #handlers = new Map(events.map((e) => [e, new Set()]));
+  #emit = (name, payload) => {
+    const hs = this.#handlers.get(name);
+    if (!hs) return;
+    for (const fn of [...hs]) {
+      try {
+        fn(payload);
+      } catch (err) {
+        console.error(`parley: a ${name} handler threw:`, err);
+      }
+    }
+  };
+
+  constructor(opts, kind) {
+    this.#opts = opts;
+    this.#kind = kind;
+  }
+
+  on(name, handler) {
+    const hs = this.#handlers.get(name);
+    if (!hs) throw codedError('invalid_argument', `on: unknown event ${JSON.stringify(String(name))}`);
+    if (typeof handler !== 'function') throw codedError('invalid_argument', 'on: handler must be a function');
+    // A handler registered twice is called twice, as each registration is.
+    const entry = (p) => handler(p);
+    hs.add(entry);
+    return () => hs.delete(entry);
+  }
+
+  call(name, args) {
+    if (name === 'login') return this.#login(args[0]);
+    if (name === 'close') return this.close();
+    if (!this.#remote) {
+      if (name === 'getLoginUserID') return Promise.resolve('');
+      if (name === 'getConnectionState') return Promise.resolve('disconnected');
+      return Promise.reject(codedError('not_logged_in', `parley: ${name}: not logged in`));
+    }
+    return this.#remote.call(name, args);
+  }
+
+  async #login(a) {
+    if (a === null || typeof a !== 'object' || Array.isArray(a)) {
+      throw codedError('invalid_argument', 'login: argument must be an object {userID, token}');
+    }
+    if (typeof a.userID !== 'string' || a.userID === '') throw codedError('invalid_argument', 'login: invalid userID');
+    if (typeof a.token !== 'string' || a.token === '') throw codedError('invalid_argument', 'login: token is required');
+    const args = { userID: a.userID, token: a.token };
+    if (this.#remote && this.#remote.userID !== args.userID) {
+      const current = await this.#remote.call('getLoginUserID', []).catch(() => '');
+      if (current) throw codedError('invalid_argument', `already logged in as ${current}; log out first`);
+      await this.#remote.close();
+      this.#remote = null;
+    }
+    this.#remote ??= new Remote(this.#kind, { ...this.#opts, userID: args.userID }, args, this.#emit);
+    return this.#remote.call('login', [args]);
+  }
+
+  close() {
+    for (const hs of this.#handlers.values()) hs.clear();
+    const r = this.#remote;
+    this.#remote = null;
+    return r ? r.close() : Promise.resolve();
+  }
+}
 
 /** A Parley client. Create it with createClient(). */
 export class ParleyClient {
-  #h;
-  #api;
+  #b;
   #closed = false;
 
-  constructor(handle, api) {
-    // parley.wasm and this file ship together; a mismatch is a packaging bug.
-    for (const m of [...Object.keys(methods), 'on']) {
-      if (typeof handle[m] !== 'function') {
-        throw codedError('internal', `parley: parley.wasm lacks method ${m}; index.js and parley.wasm come from different builds`);
-      }
-    }
-    this.#h = handle;
-    this.#api = api;
+  constructor(backend) {
+    this.#b = backend;
   }
 
   #call(name, args) {
     if (this.#closed) {
       return Promise.reject(codedError('closed', `parley: ${name} on a closed client`));
     }
-    if (this.#api.exited) {
-      return Promise.reject(codedError('internal', 'parley: the Go runtime has exited; reload the page'));
-    }
     try {
-      return this.#h[name](...args);
+      return this.#b.call(name, args).catch((err) => {
+        throw asCoded(err);
+      });
     } catch (err) {
-      return Promise.reject(err && err.code ? err : codedError('internal', String(err && err.message ? err.message : err)));
+      return Promise.reject(asCoded(err));
     }
   }
 
   /**
-   * Ends the client for good: logs out locally (the token is not revoked,
-   * local data stays), removes every handler and releases the client's Go
-   * functions. Every later call rejects with code 'closed'; closing again
-   * resolves at once.
+   * Ends this client for good: removes every handler, and every later call
+   * rejects with code 'closed'; closing again resolves at once. A client
+   * running on the page logs out locally (the token is not revoked, local
+   * data stays); a shared instance goes on serving the other tabs.
    */
   close() {
-    if (this.#closed || this.#api.exited) return Promise.resolve();
-    const p = this.#call('close', []);
-    // From now on nothing calls into the functions close releases.
+    if (this.#closed) return Promise.resolve();
     this.#closed = true;
-    return p;
+    return this.#b.close();
   }
 
   /**
@@ -171,23 +445,11 @@ export class ParleyClient {
     if (this.#closed) {
       throw codedError('closed', 'parley: on on a closed client');
     }
-    if (this.#api.exited) {
-      throw codedError('internal', 'parley: the Go runtime has exited; reload the page');
-    }
-    const off = this.#h.on(name, handler);
-    if (off instanceof Error) throw off;
-    let done = false;
-    return () => {
-      // After close the function is released; the handler is gone anyway.
-      if (done || this.#closed || this.#api.exited) return;
-      done = true;
-      off();
-    };
+    return this.#b.on(name, handler);
   }
 
-  // Every other method passes its argument (or none) to the Go function of
-  // the same name; index.d.ts documents each. The methods written out above
-  // keep their own bodies.
+  // Every other method passes its argument (or none) to the instance's
+  // method of the same name; index.d.ts documents each.
   static {
     for (const [name, arity] of Object.entries(methods)) {
       if (Object.hasOwn(ParleyClient.prototype, name)) continue;

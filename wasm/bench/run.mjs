@@ -14,11 +14,16 @@
 //      getConversationList page (from IndexedDB; login does not wait for
 //      the network). Repeated, each in a new page.
 //   4. 10,000 more messages (100 conversations x 100); catch-up timed from
-//      login until newMessages has announced all 10,000.
+//      login until newMessages has announced all 10,000, with the page's
+//      long tasks (Long Tasks API: main-thread tasks over 50 ms) counted
+//      meanwhile; then 10,000 more the same way with sharing 'off', the SDK
+//      on the page's main thread, to compare.
 // wasm download/compile/instantiate is timed first, in an empty context.
 //
 // Environment: PARLEYD_BIN, PARLEY_BENCH_BIN (built when unset),
 // CHROMIUM_BIN (default /usr/bin/chromium), PARLEY_ROOT (default ../..),
+// BENCH_LONG_TASKS_ONLY (when set, phases 2 and 3 are skipped: a first sync
+// of the 100 conversations, then the two catch-ups of phase 4),
 // BENCH_REPEAT (cold starts to time, default 5), BENCH_BUILD_WASM (when
 // set, parley.wasm is built from the current source into the copy, as
 // ./build.sh would, instead of taken from wasm/dist), BENCH_PROFILE_DIR (when
@@ -188,7 +193,7 @@ async function main() {
       execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(sdkDir, 'parley.wasm'), './wasm'], {
         cwd: root, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000,
       });
-      for (const f of ['index.js', 'surface.gen.js', 'index.d.ts', 'package.json']) cpSync(path.join(root, 'wasm', f), path.join(sdkDir, f));
+      for (const f of ['index.js', 'runtime.js', 'host.js', 'worker.js', 'surface.gen.js', 'index.d.ts', 'package.json']) cpSync(path.join(root, 'wasm', f), path.join(sdkDir, f));
       const goroot = execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
       cpSync(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'), path.join(sdkDir, 'wasm_exec.js'));
     }
@@ -238,44 +243,59 @@ async function main() {
 
     const ctx = await browser.newContext(); // its IndexedDB lives as long as it does
     const dbName = 'bench';
-    let u = seed(benchBin, server.url, secret, CONVERSATIONS, 1);
+    const longTasksOnly = Boolean(process.env.BENCH_LONG_TASKS_ONLY);
+    results.longTasksOnly = longTasksOnly;
+    const conversations = longTasksOnly ? 100 : CONVERSATIONS;
+    let u = seed(benchBin, server.url, secret, conversations, 1);
     {
       const page = await openPage(ctx);
-      log('first sync of 1,000 conversations');
+      log(`first sync of ${conversations} conversations`);
       results.firstSync = await page.evaluate((a) => window.bench.firstSync(a),
-        { serverURL: server.url, userID: u.userID, token: u.token, dbName, conversations: CONVERSATIONS });
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, conversations });
       await page.close();
     }
-    u = seed(benchBin, server.url, secret, CONVERSATIONS, 49);
-    results.seedRateMsgPerSecond = u.seedRate;
-    {
-      const page = await openPage(ctx);
-      log('catching up 49,000 messages (store then holds 50,000)');
-      results.catchUp49k = await page.evaluate((a) => window.bench.catchUp(a),
-        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 49_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: 50 });
-      await page.close();
+    let seqBefore = 1; // of the conversation the catch-ups read back
+    if (!longTasksOnly) {
+      seqBefore = 50;
+      u = seed(benchBin, server.url, secret, CONVERSATIONS, 49);
+      results.seedRateMsgPerSecond = u.seedRate;
+      {
+        const page = await openPage(ctx);
+        log('catching up 49,000 messages (store then holds 50,000)');
+        results.catchUp49k = await page.evaluate((a) => window.bench.catchUp(a),
+          { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 49_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: 50 });
+        await page.close();
+      }
+      results.firstList = [];
+      for (let i = 0; i < REPEAT; i++) {
+        const page = await openPage(ctx);
+        log(`cold start on 1,000 conversations / 50,000 messages (${i + 1}/${REPEAT})`);
+        const run = () => page.evaluate((a) => window.bench.firstList(a),
+          { serverURL: server.url, userID: u.userID, token: u.token, dbName, count: 50, conversations: CONVERSATIONS });
+        results.firstList.push(i === 0 ? await profiled(page, 'first-list', run) : await run());
+        await page.close();
+      }
+      results.firstListMedian = {
+        createClientMs: median(results.firstList.map((r) => r.createClientMs)),
+        loginMs: median(results.firstList.map((r) => r.loginMs)),
+        firstPageSinceLoginStartMs: median(results.firstList.map((r) => r.firstPageSinceLoginStartMs)),
+        fullListMs: median(results.firstList.map((r) => r.fullListMs)),
+      };
     }
-    results.firstList = [];
-    for (let i = 0; i < REPEAT; i++) {
-      const page = await openPage(ctx);
-      log(`cold start on 1,000 conversations / 50,000 messages (${i + 1}/${REPEAT})`);
-      const run = () => page.evaluate((a) => window.bench.firstList(a),
-        { serverURL: server.url, userID: u.userID, token: u.token, dbName, count: 50, conversations: CONVERSATIONS });
-      results.firstList.push(i === 0 ? await profiled(page, 'first-list', run) : await run());
-      await page.close();
-    }
-    results.firstListMedian = {
-      createClientMs: median(results.firstList.map((r) => r.createClientMs)),
-      loginMs: median(results.firstList.map((r) => r.loginMs)),
-      firstPageSinceLoginStartMs: median(results.firstList.map((r) => r.firstPageSinceLoginStartMs)),
-      fullListMs: median(results.firstList.map((r) => r.fullListMs)),
-    };
     u = seed(benchBin, server.url, secret, 100, 100);
     {
       const page = await openPage(ctx);
       log('catching up 10,000 messages');
       results.catchUp10k = await profiled(page, 'catch-up-10k', () => page.evaluate((a) => window.bench.catchUp(a),
-        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 10_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: 150 }));
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 10_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: seqBefore + 100 }));
+      await page.close();
+    }
+    u = seed(benchBin, server.url, secret, 100, 100);
+    {
+      const page = await openPage(ctx);
+      log("catching up 10,000 messages with sharing 'off' (the SDK on the page)");
+      results.catchUp10kOnPage = await page.evaluate((a) => window.bench.catchUp(a),
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 10_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: seqBefore + 200, sharing: 'off' });
       await page.close();
     }
     await ctx.close();
@@ -283,6 +303,7 @@ async function main() {
     results.targets = {
       firstListWithinMsOfLogin: 150,
       catchUp10kStoredWithinMs: 2000,
+      catchUp10kLongestMainThreadTaskMs: 50,
     };
     process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   } finally {

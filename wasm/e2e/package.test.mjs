@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..'));
 const dist = path.join(root, 'wasm', 'dist');
-const FILES = ['package.json', 'index.js', 'surface.gen.js', 'index.d.ts', 'parley.wasm', 'wasm_exec.js', 'README.md'];
+const FILES = ['package.json', 'index.js', 'runtime.js', 'host.js', 'worker.js', 'surface.gen.js', 'index.d.ts', 'parley.wasm', 'wasm_exec.js', 'README.md'];
 
 test('wasm/dist holds the package files', () => {
   for (const f of FILES) assert.ok(existsSync(path.join(dist, f)), `${f} missing: run ./build.sh`);
@@ -28,7 +28,7 @@ test('package.json names, exports and types', () => {
   assert.equal(pkg.types, './index.d.ts');
   assert.equal(pkg.exports['.'].default, './index.js');
   assert.equal(pkg.exports['.'].types, './index.d.ts');
-  for (const f of ['index.js', 'surface.gen.js', 'index.d.ts', 'parley.wasm', 'wasm_exec.js']) assert.ok(pkg.files.includes(f), `files lacks ${f}`);
+  for (const f of ['index.js', 'runtime.js', 'host.js', 'worker.js', 'surface.gen.js', 'index.d.ts', 'parley.wasm', 'wasm_exec.js']) assert.ok(pkg.files.includes(f), `files lacks ${f}`);
 });
 
 test('npm pack includes every file', () => {

@@ -822,4 +822,47 @@ describe('web demo', { timeout: 600_000 }, () => {
 
     await finish(sam);
   });
+
+  test('two tabs of one user: a message shows in both; signing out in one signs out the other', async () => {
+    const vic = await newUser('Vic');
+    const wes = await newUser('Wes');
+    await startChat(vic, wes);
+    await send(vic, 'sent from the first tab');
+    await message(vic, 'sent from the first tab', 'sent').waitFor();
+    // A second tab of Vic's browser: the remembered session joins the
+    // SDK instance the first tab runs.
+    const tab2 = await vic.context.newPage();
+    const second = { ...vic, page: tab2, label: 'Vic, second tab', dialogs: [], errors: [] };
+    watchPage(second, tab2);
+    await tab2.goto(server.url + '/');
+    await tab2.getByTestId('main-screen').waitFor();
+    await tab2.locator('[data-testid="connection-banner"]').waitFor({ state: 'hidden' });
+    await openConversation(second, 'Wes');
+    await message(second, 'sent from the first tab', 'sent').waitFor();
+
+    // A send from either tab shows in both; a message from Wes too.
+    await send(second, 'sent from the second tab');
+    await message(second, 'sent from the second tab', 'sent').waitFor();
+    await message(vic, 'sent from the second tab', 'sent').waitFor();
+    await openConversation(wes, 'Vic');
+    await message(wes, 'sent from the second tab').waitFor();
+    await send(wes, 'to both tabs');
+    await message(vic, 'to both tabs').waitFor();
+    await message(second, 'to both tabs').waitFor();
+    await delay(500); // a doubled message would show by now
+    for (const u of [vic, second]) {
+      for (const text of ['sent from the first tab', 'sent from the second tab', 'to both tabs']) {
+        assert.equal(await message(u, text).count(), 1, `${u.label}: ${text}`);
+      }
+    }
+    assert.equal(await message(wes, 'sent from the second tab').count(), 1);
+
+    await vic.page.getByTestId('logout-button').click();
+    await vic.page.getByTestId('auth-screen').waitFor();
+    await tab2.getByTestId('auth-screen').waitFor();
+    assert.equal(await tab2.getByTestId('main-screen').isVisible(), false);
+    assert.deepEqual(second.errors, []);
+    assert.deepEqual(second.dialogs, []);
+    await finish(vic, wes);
+  });
 });

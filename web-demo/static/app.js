@@ -471,6 +471,13 @@ function subscribe(client) {
       endSession(st);
       return;
     }
+    if (st === 'disconnected') {
+      // The tabs share one SDK session: a sign-out in another tab ends it
+      // here too, which is not a lost connection.
+      client.getLoginUserID().then((id) => {
+        if (id === '' && state.selfID) signedOutElsewhere();
+      }, () => {});
+    }
     updateBanner();
     if (st === 'connected') {
       // Right after login local data may not hold the profile yet (first
@@ -636,6 +643,15 @@ async function logout() {
   // Revoke the token on the server too; offline this fails and the token simply expires.
   if (saved) api.logout(saved.token).catch((err) => console.warn('auth/logout', err));
   button.disabled = false;
+  showScreen('auth-screen');
+  auth.show({ username: saved && saved.username });
+}
+
+// signedOutElsewhere shows the sign-in screen after another tab signed out.
+function signedOutElsewhere() {
+  const saved = session.load();
+  teardown();
+  session.clear();
   showScreen('auth-screen');
   auth.show({ username: saved && saved.username });
 }

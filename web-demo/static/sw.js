@@ -29,6 +29,9 @@ const SHELL = [
   // The SDK's usual files; whatever else it loads is cached when first fetched.
   '/sdk/index.js',
   '/sdk/surface.gen.js',
+  '/sdk/runtime.js',
+  '/sdk/host.js',
+  '/sdk/worker.js',
   '/sdk/wasm_exec.js',
   '/sdk/parley.wasm',
 ];

@@ -55,6 +55,32 @@ async function wasmLoad() {
   };
 }
 
+// watchLongTasks records the page's long tasks (over 50 ms on its main
+// thread) from now until the returned function is called, which resolves
+// to their number, the longest and their sum.
+function watchLongTasks() {
+  const supported = typeof PerformanceObserver === 'function' &&
+    (PerformanceObserver.supportedEntryTypes || []).includes('longtask');
+  const tasks = [];
+  let obs = null;
+  if (supported) {
+    obs = new PerformanceObserver((list) => tasks.push(...list.getEntries().map((e) => e.duration)));
+    obs.observe({ type: 'longtask' });
+  }
+  return () => {
+    if (obs) {
+      tasks.push(...obs.takeRecords().map((e) => e.duration));
+      obs.disconnect();
+    }
+    return {
+      supported,
+      count: tasks.length,
+      maxMs: round(Math.max(0, ...tasks)),
+      totalMs: round(tasks.reduce((a, b) => a + b, 0)),
+    };
+  };
+}
+
 // open creates a client and logs in, timing both.
 async function open(serverURL, userID, token, dbName) {
   const t0 = now();
@@ -107,21 +133,26 @@ async function firstSync({ serverURL, userID, token, dbName, conversations }) {
 
 // catchUp logs in on a store that lacks `messages` messages the server
 // has, and times until newMessages has announced them all.
-async function catchUp({ serverURL, userID, token, dbName, messages, verifyConversationID, verifySeq }) {
+// sharing is createClient's option (default 'auto': the SDK runs in a
+// worker); longTasks are the page's main-thread tasks over 50 ms meanwhile.
+async function catchUp({ serverURL, userID, token, dbName, messages, verifyConversationID, verifySeq, sharing }) {
   status.textContent = 'catch-up';
+  const longTasks = watchLongTasks();
   const t0 = now();
-  const client = await within(60_000, 'createClient', createClient({ serverURL, dbName }));
+  const client = await within(60_000, 'createClient', createClient({ serverURL, dbName, sharing }));
   const t1 = now();
   const counted = countMessages(client, messages, 300_000);
   await within(60_000, 'login', client.login({ userID, token }));
   const t2 = now();
   const { count, at } = await counted;
   const out = {
+    sharing: sharing ?? 'auto',
     createClientMs: round(t1 - t0),
     loginMs: round(t2 - t1),
     messages: count,
     catchUpMs: round(at - t1),
     messagesPerSecond: Math.round(count / ((at - t1) / 1000)),
+    longTasks: longTasks(),
   };
   if (verifyConversationID) {
     // The announced messages are stored: read the newest back.

@@ -1,0 +1,170 @@
+// The host of a parley-sdk instance: one Go client and the tabs it serves,
+// speaking the messages worker.js lists. worker.js runs it in a
+// SharedWorker or a tab's dedicated Worker; index.js on the page (sharing
+// 'off', or where no worker can run).
+import { methods, events } from './surface.gen.js';
+import { asCoded, codedError, databaseLock, holdLock, loadRuntime } from './runtime.js';
+
+/** The SDK version; tabs of different versions never share a host. */
+export const version = '0.1.0';
+
+/** What login resolves to in the host when the tab joins a session. */
+class Joined {
+  constructor(state) {
+    this.state = state;
+  }
+}
+
+/**
+ * One Go client and the tabs it serves. index.js runs one on the page, for
+ * sharing 'off' and where no worker can run.
+ */
+export class Host {
+  #opts;
+  #h = null;
+  #ready;
+  #post; // (msg) => void: to every tab
+  #release = null; // the database lock, while logged in
+  #queue = Promise.resolve(); // login and logout, one at a time
+  id = Math.random().toString(36).slice(2);
+
+  constructor(opts, post) {
+    this.#opts = opts;
+    this.#post = post;
+    this.#ready = this.#start();
+  }
+
+  async #start() {
+    const api = await loadRuntime(this.#opts.wasmURL);
+    const h = await api.createClient({
+      serverURL: this.#opts.serverURL,
+      dbName: this.#opts.dbName,
+      logLevel: this.#opts.logLevel,
+    });
+    // parley.wasm and this file ship together; a mismatch is a packaging bug.
+    for (const m of [...Object.keys(methods), 'on']) {
+      if (typeof h[m] !== 'function') {
+        throw codedError('internal', `parley: parley.wasm lacks method ${m}; index.js and parley.wasm come from different builds`);
+      }
+    }
+    for (const name of events) {
+      h.on(name, (payload) => this.#post({ t: 'event', name, payload }));
+    }
+    this.#h = h;
+  }
+
+  /** Ends the Go client (on the page, when its one tab is done with it). */
+  async close() {
+    try {
+      await this.#ready;
+    } catch {
+      return;
+    }
+    await this.#h.close();
+    this.#release?.();
+    this.#release = null;
+  }
+
+  /** Resolves once the Go client exists; rejects if parley.wasm failed. */
+  ready() {
+    return this.#ready;
+  }
+
+  /** Runs one call of the surface and resolves to its value. */
+  async call(name, args) {
+    await this.#ready;
+    if (!Object.hasOwn(methods, name) || name === 'close') {
+      // close() ends one tab's client, which index.js does on its side.
+      throw codedError('invalid_argument', `parley: no method ${name}`);
+    }
+    if (name === 'login' || name === 'logout') {
+      const run = this.#queue.then(() => (name === 'login' ? this.#login(args[0]) : this.#logout()));
+      this.#queue = run.catch(() => {});
+      return run;
+    }
+    return this.#h[name](...args);
+  }
+
+  async #login(args) {
+    const userID = args && typeof args === 'object' ? args.userID : undefined;
+    if (userID && userID === this.#opts.userID && (await this.#h.getLoginUserID()) === userID) {
+      // Another tab logged in already: this one joins, and learns the
+      // state the others heard announced.
+      return new Joined(await this.#h.getConnectionState());
+    }
+    if (userID !== this.#opts.userID) {
+      // index.js picks the host by userID: only a bad argument gets here,
+      // and Go's own check words the error.
+      return this.#h.login(args);
+    }
+    const release = await holdLock(databaseLock(this.#opts.dbName, userID), { ifAvailable: true });
+    if (!release) {
+      throw codedError('unavailable', `parley: ${userID}'s local data (dbName '${this.#opts.dbName}') is open in another instance (a client with sharing 'off', or tabs of another SDK version)`);
+    }
+    try {
+      await this.#h.login(args);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    this.#release = release;
+    this.#post({ t: 'session', userID });
+    return undefined;
+  }
+
+  async #logout() {
+    try {
+      return await this.#h.logout();
+    } finally {
+      if ((await this.#h.getLoginUserID()) === '') {
+        this.#release?.();
+        this.#release = null;
+        this.#post({ t: 'session', userID: '' });
+      }
+    }
+  }
+
+  /** Serves one message from a tab; reply sends the answer to that tab. */
+  handle(msg, reply) {
+    switch (msg && msg.t) {
+      case 'who':
+        reply({ t: 'host', host: this.id, version });
+        break;
+      case 'net':
+        // The Go client listens for these on its global scope; a worker
+        // may not see the page's.
+        globalThis.dispatchEvent(new Event(msg.online ? 'online' : 'offline'));
+        break;
+      case 'call': {
+        const { tab, id, name, args } = msg;
+        Promise.resolve()
+          .then(() => this.call(name, Array.isArray(args) ? args : []))
+          .then(
+            (value) => reply(value instanceof Joined
+              ? { t: 'reply', to: tab, id, ok: true, value: undefined, joined: value.state }
+              : { t: 'reply', to: tab, id, ok: true, value }),
+            (err) => {
+              const e = asCoded(err);
+              reply({ t: 'reply', to: tab, id, ok: false, code: e.code, message: e.message });
+            },
+          )
+          .catch((err) => {
+            // The value could not be cloned: the caller still gets an answer.
+            reply({ t: 'reply', to: tab, id, ok: false, code: 'internal', message: `parley: ${name}: ${err && err.message}` });
+          });
+        break;
+      }
+    }
+  }
+
+  /** Logs in with args before serving, as the host taking over does. */
+  async resume(args) {
+    try {
+      await this.#ready;
+      await this.#login(args);
+    } catch (err) {
+      // The tabs' own login calls, resent to this host, report it.
+    }
+  }
+}
+
