@@ -79,7 +79,9 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.newConn(ws, cl, userLim)
-	s.hub.add(c)
+	if s.hub.add(c) {
+		s.presenceChanged(c.userID, c.platform, true)
+	}
 	if s.isClosing() {
 		// Shutdown may have listed the hub before add.
 		c.drain()
@@ -104,7 +106,9 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		defer s.active.Done()
 		defer s.users.release(cl.UserID)
 		c.serve()
-		s.hub.remove(c)
+		if s.hub.remove(c) {
+			s.presenceChanged(c.userID, c.platform, false)
+		}
 		s.log.Debug("disconnected", "conn", c.id, "user", c.userID)
 	}()
 }

@@ -121,6 +121,10 @@ type Config struct {
 	BcryptCost int
 	// Clock returns the current time; nil is time.Now. Tests move it.
 	Clock func() time.Time
+
+	// Webhook configures the webhooks to the application's backend
+	// (docs/integrating.md); the zero value sends none.
+	Webhook WebhookConfig
 }
 
 func (c Config) withDefaults() Config {
@@ -191,6 +195,9 @@ func (c Config) withDefaults() Config {
 		c.Clock = time.Now
 	}
 	c.AllowedOrigins = append([]string(nil), c.AllowedOrigins...)
+	if c.Webhook.URL != "" {
+		c.Webhook = c.Webhook.withDefaults()
+	}
 	return c
 }
 
@@ -234,12 +241,17 @@ type Server struct {
 	health *healthChecker
 	// knownUsers answers the send path's "does the recipient exist".
 	knownUsers knownUsers
+	// webhooks sends the webhooks; nil when none are configured.
+	webhooks *webhooks
 }
 
 // New returns a Server ready to serve Handler, on cfg.Store (whose
 // migrations the store's Open already ran) and subscribed to cfg.Bus.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
+	if err := cfg.Webhook.check(); err != nil {
+		return nil, err
+	}
 	if cfg.Store == nil {
 		return nil, errors.New("server: Store is required")
 	}
@@ -281,7 +293,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.bus.Subscribe(ctx, s.hub); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
+	s.webhooks = s.newWebhooks()
 	s.commit = newCommitter(st, cfg.MaxBatch, s.afterCommit, s.metrics, s.log)
+	// Set before any send can reach the committer (none can before New returns).
+	s.commit.afterBatch = s.afterCommitBatch
 	var parts []healthPart
 	if p, ok := st.(pinger); ok {
 		parts = append(parts, healthPart{"store", p})
@@ -331,6 +346,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.hub.abortAll()
 	}
 	s.commit.stop()
+	s.webhooks.stop()
 	return err
 }
 

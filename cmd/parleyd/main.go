@@ -55,6 +55,7 @@ type options struct {
 	denyStrangers                       bool
 	tokenTTL                            time.Duration
 	logLevel                            string
+	webhook                             webhookOptions
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -144,6 +145,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		}
 	}
 	fs.DurationVar(&o.tokenTTL, "token-ttl", ttl, "token lifetime; 0 = 168h (PARLEY_TOKEN_TTL)")
+	if err := o.webhook.register(fs, getenv); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -225,6 +229,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b 
 		TokenTTL:        o.tokenTTL,
 		SDKDir:          o.sdkDir,
 		DemoFS:          webdemo.FS(),
+		Webhook:         o.webhook.config(),
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,45 @@
+package webhook_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"parley/server/webhook"
+)
+
+func TestSignVerify(t *testing.T) {
+	secret := []byte("s3cret")
+	body := []byte(`{"event":"afterSendMessage"}`)
+	now := time.Unix(1_800_000_000, 0)
+	h := http.Header{}
+	webhook.Sign(h, secret, now, body)
+
+	assert.NoError(t, webhook.Verify(h, secret, now, body))
+	assert.NoError(t, webhook.Verify(h, secret, now.Add(webhook.ReplayWindow), body), "at the edge of the window")
+	assert.ErrorIs(t, webhook.Verify(h, secret, now.Add(webhook.ReplayWindow+time.Second), body), webhook.ErrStale)
+	assert.ErrorIs(t, webhook.Verify(h, secret, now.Add(-webhook.ReplayWindow-time.Second), body), webhook.ErrStale)
+	assert.ErrorIs(t, webhook.Verify(h, []byte("other"), now, body), webhook.ErrBadSignature)
+	assert.ErrorIs(t, webhook.Verify(h, secret, now, []byte(`{"event":"x"}`)), webhook.ErrBadSignature)
+
+	// A replayed body with a fresh timestamp but the old signature fails:
+	// the timestamp is signed.
+	moved := h.Clone()
+	moved.Set(webhook.HeaderTimestamp, strconv.FormatInt(now.Add(time.Hour).Unix(), 10))
+	assert.ErrorIs(t, webhook.Verify(moved, secret, now.Add(time.Hour), body), webhook.ErrBadSignature)
+
+	for name, mod := range map[string]func(http.Header){
+		"no signature":  func(h http.Header) { h.Del(webhook.HeaderSignature) },
+		"no timestamp":  func(h http.Header) { h.Del(webhook.HeaderTimestamp) },
+		"bad timestamp": func(h http.Header) { h.Set(webhook.HeaderTimestamp, "soon") },
+		"no version":    func(h http.Header) { h.Set(webhook.HeaderSignature, h.Get(webhook.HeaderSignature)[3:]) },
+		"not hex":       func(h http.Header) { h.Set(webhook.HeaderSignature, "v1=zz") },
+	} {
+		bad := h.Clone()
+		mod(bad)
+		assert.Error(t, webhook.Verify(bad, secret, now, body), name)
+	}
+}
