@@ -447,7 +447,7 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 	c.waitClosed()
 
 	// The public endpoints leak nothing either.
-	for _, p := range []string{"/healthz", "/metrics", "/api/v1/nope", protocol.WSPath} {
+	for _, p := range []string{"/healthz", "/metrics", "/api/v1/nope", protocol.WSPath, server.OpenAPIPath} {
 		_, body := e.get(p, nil)
 		noneOf(t, p, body, w.forbiddenForGroups)
 	}

@@ -19,8 +19,10 @@ import (
 
 func (s *Server) routes() http.Handler {
 	s.handlers = s.newHandlers()
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
+	defer func() { s.patterns = mux.patterns }()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET "+OpenAPIPath, s.handleOpenAPI)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.HandleFunc("GET "+protocol.WSPath, s.handleWS)
 

@@ -243,6 +243,10 @@ type Server struct {
 	knownUsers knownUsers
 	// webhooks sends the webhooks; nil when none are configured.
 	webhooks *webhooks
+	// openapi is the OpenAPI document served at OpenAPIPath; patterns
+	// are the router's (Routes).
+	openapi  []byte
+	patterns []string
 }
 
 // New returns a Server ready to serve Handler, on cfg.Store (whose
@@ -286,6 +290,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 		authLimiter: newIPLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
 		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
+	}
+	if s.openapi, err = openapiDoc(); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.hub = newHub(s.metrics)
 	// The last step that can fail: once subscribed, the bus delivers to
