@@ -226,6 +226,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
+
+		{name: "auth.refreshToken with another user's token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.tokens["alice"]}, want: protocol.CodePermissionDenied},
+		{name: "auth.refreshToken with an expired token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.expired}, want: protocol.CodeTokenExpired},
+		{name: "auth.refreshToken with a revoked token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.revoked}, want: protocol.CodeTokenExpired},
 	}
 
 	// Every request type the server answers has a row.

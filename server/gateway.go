@@ -145,9 +145,13 @@ type conn struct {
 	id         string
 	userID     string
 	platform   string
+	// tokMu guards the token's fields and expiry timer, which a refresh
+	// (protocol.ReqRefreshToken) replaces.
+	tokMu      sync.Mutex
 	tokenID    string
 	generation int64
 	expiresAt  int64
+	expiry     *time.Timer
 	// started is when the connection was accepted, Unix ns: a newer
 	// session on the same platform replaces only older ones.
 	started int64
@@ -254,13 +258,8 @@ func (c *conn) keepAlive(idle time.Duration) {
 
 // serve runs the connection until it closes.
 func (c *conn) serve() {
-	if d := time.Until(time.UnixMilli(c.expiresAt)); d > 0 {
-		t := time.AfterFunc(d, func() {
-			c.send(c.s.kickedFrame("token_expired"))
-			c.stop(websocket.ClosePolicyViolation, "token expired", true)
-		})
-		defer t.Stop()
-	}
+	c.armExpiry()
+	defer c.disarmExpiry()
 
 	idle := 3 * c.s.cfg.HeartbeatInterval
 	hard := int64(c.s.cfg.MaxFrameBytes) * hardFrameFactor
@@ -445,6 +444,10 @@ func (c *conn) handle(data []byte) {
 	}
 	if f.Type == protocol.ReqSend {
 		c.s.startSend(c, f, start)
+		return
+	}
+	if f.Type == protocol.ReqRefreshToken {
+		c.handleRefresh(f, start)
 		return
 	}
 	h, ok := c.s.handlers[f.Type]

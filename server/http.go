@@ -75,7 +75,7 @@ func (s *Server) APIRoutes() []string {
 // RequestTypes lists the WebSocket request types the server answers,
 // sorted, so that tests can check they cover every one.
 func (s *Server) RequestTypes() []string {
-	out := []string{protocol.ReqSend}
+	out := []string{protocol.ReqSend, protocol.ReqRefreshToken}
 	for typ := range s.handlers {
 		out = append(out, typ)
 	}

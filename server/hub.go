@@ -97,7 +97,7 @@ func (h *hub) Deliver(ev bus.Event) {
 			if c.id == ev.SkipConn {
 				continue
 			}
-			if ev.Kick != nil && !ev.Kick.Matches(bus.Conn{TokenID: c.tokenID, Generation: c.generation, Platform: c.platform, Started: c.started}) {
+			if ev.Kick != nil && !ev.Kick.Matches(c.kickInfo()) {
 				continue
 			}
 			targets = append(targets, c)
