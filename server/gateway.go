@@ -140,11 +140,11 @@ func (s *Server) originAllowed(r *http.Request) bool {
 
 // conn is one WebSocket connection of an authenticated user.
 type conn struct {
-	s          *Server
-	ws         *websocket.Conn
-	id         string
-	userID     string
-	platform   string
+	s        *Server
+	ws       *websocket.Conn
+	id       string
+	userID   string
+	platform string
 	// tokMu guards the token's fields and expiry timer, which a refresh
 	// (protocol.ReqRefreshToken) replaces.
 	tokMu      sync.Mutex
