@@ -86,7 +86,7 @@ export async function createClient(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw codedError('invalid_argument', 'createClient: options must be an object');
   }
-  const { serverURL, wasmURL, dbName, logLevel } = options;
+  const { serverURL, wasmURL, dbName, logLevel, tokenWillExpireBefore } = options;
   if (typeof serverURL !== 'string' || !/^https?:\/\//i.test(serverURL)) {
     throw codedError('invalid_argument', 'createClient: serverURL must be an http(s) URL');
   }
@@ -99,6 +99,9 @@ export async function createClient(options) {
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error', 'off'].includes(logLevel)) {
     throw codedError('invalid_argument', "createClient: logLevel must be 'debug', 'info', 'warn', 'error' or 'off'");
   }
+  if (tokenWillExpireBefore !== undefined && !(Number.isInteger(tokenWillExpireBefore) && tokenWillExpireBefore > 0)) {
+    throw codedError('invalid_argument', 'createClient: tokenWillExpireBefore must be a positive integer (ms)');
+  }
   // Default: next to this file. A given URL resolves like a link on the
   // page (or the Worker's script).
   const url = wasmURL === undefined
@@ -109,6 +112,7 @@ export async function createClient(options) {
     serverURL,
     dbName: dbName ?? 'parley',
     logLevel: logLevel ?? 'warn',
+    tokenWillExpireBefore: tokenWillExpireBefore ?? 0,
   });
   return new ParleyClient(handle, api);
 }
