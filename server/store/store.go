@@ -300,6 +300,7 @@ type Store interface {
 	Blocks
 	GroupMembership
 	Webhooks
+	Moderation
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.
 	Close() error

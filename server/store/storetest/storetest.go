@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Blocks", testBlocks},
 		{"RemoveGroupMember", testRemoveGroupMember},
 		{"Webhooks", testWebhooks},
+		{"Moderation", testModeration},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
