@@ -378,6 +378,10 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 		"POST /api/v1/admin/tokens":    protocol.AdminTokenReq{UserID: "alice"},
 		"POST /api/v1/admin/groups":    server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
 		"POST /api/v1/admin/friends":   server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
+		// GETs take no body; their query asks for everything.
+		"GET /api/v1/admin/users":         nil,
+		"GET /api/v1/admin/conversations": nil,
+		"GET /api/v1/admin/messages":      nil,
 	}
 	type row struct {
 		route  string
@@ -412,10 +416,20 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 	for _, r := range rows {
 		t.Run(r.route+" with "+r.cred.name, func(t *testing.T) {
 			method, path, _ := strings.Cut(r.route, " ")
-			if method != http.MethodPost {
+			var st int
+			var body []byte
+			switch method {
+			case http.MethodPost:
+				st, body = e.post(path, r.cred.bearer, bodies[r.route])
+			case http.MethodGet:
+				hdr := http.Header{}
+				if r.cred.bearer != "" {
+					hdr.Set("Authorization", "Bearer "+r.cred.bearer)
+				}
+				st, body = e.get(path, hdr)
+			default:
 				t.Fatalf("unexpected method %s", method)
 			}
-			st, body := e.post(path, r.cred.bearer, bodies[r.route])
 			if st != r.status {
 				t.Fatalf("status %d, want %d: %s", st, r.status, body)
 			}

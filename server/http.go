@@ -59,6 +59,11 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST /api/v1/admin/tokens", s.admin(s.handleAdminToken)},
 		{"POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup)},
 		{"POST /api/v1/admin/friends", s.admin(s.handleAdminFriends)},
+
+		// Moderation listings (admin_moderation.go).
+		{"GET /api/v1/admin/users", s.admin(s.handleAdminListUsers)},
+		{"GET /api/v1/admin/conversations", s.admin(s.handleAdminListConversations)},
+		{"GET /api/v1/admin/messages", s.admin(s.handleAdminListMessages)},
 	}
 }
 

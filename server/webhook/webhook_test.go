@@ -43,3 +43,29 @@ func TestSignVerify(t *testing.T) {
 		assert.Error(t, webhook.Verify(bad, secret, now, body), name)
 	}
 }
+
+// FuzzVerify: whatever headers and body arrive, Verify never panics and
+// accepts only what Sign signed with the secret.
+func FuzzVerify(f *testing.F) {
+	secret := []byte("s3cret")
+	now := time.Unix(1_800_000_000, 0)
+	good := http.Header{}
+	webhook.Sign(good, secret, now, []byte(`{}`))
+	f.Add(good.Get(webhook.HeaderTimestamp), good.Get(webhook.HeaderSignature), []byte(`{}`))
+	f.Add("1800000000", "v1=", []byte(``))
+	f.Add("-1", "v1=zz", []byte(`x`))
+	f.Add("99999999999999999999", "v2=00", []byte(`{}`))
+	f.Fuzz(func(t *testing.T, ts, sig string, body []byte) {
+		h := http.Header{}
+		h.Set(webhook.HeaderTimestamp, ts)
+		h.Set(webhook.HeaderSignature, sig)
+		if webhook.Verify(h, secret, now, body) == nil {
+			want := http.Header{}
+			sec, _ := strconv.ParseInt(ts, 10, 64)
+			webhook.Sign(want, secret, time.Unix(sec, 0), body)
+			if want.Get(webhook.HeaderSignature) != sig {
+				t.Fatalf("accepted a signature Sign did not make: %q %q", ts, sig)
+			}
+		}
+	})
+}
