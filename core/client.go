@@ -181,7 +181,8 @@ func (c *Client) startSession(ctx context.Context, userID, token string, store S
 		c:         c,
 		cfg:       &c.cfg,
 		userID:    userID,
-		url:       c.wsBase + "?" + protocol.WSTokenParam + "=" + queryEscape(token),
+		url:       c.wsBase,
+		running:   true,
 		store:     store,
 		changed:   make(chan struct{}),
 		firstPage: newFirstPage(),
@@ -189,6 +190,7 @@ func (c *Client) startSession(ctx context.Context, userID, token string, store S
 	}
 	s.outbox.init(s, entries)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.setToken(token)
 	s.wg.Add(2)
 	go s.run()
 	go s.outbox.run()
@@ -210,6 +212,7 @@ func (c *Client) Logout(ctx context.Context) error {
 		return errNotLoggedIn()
 	}
 	wasDisconnected := s.connState() == ConnDisconnected
+	s.stopToken()
 	s.mu.Lock()
 	s.cancel() // under mu: goBackground adds to wg only before this
 	if s.wire != nil {

@@ -47,6 +47,9 @@ type Config struct {
 	ReconnectMaxDelay time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TokenWillExpireBefore is how long before the token's expiry the
+	// TokenWillExpire event comes. Default 5 minutes.
+	TokenWillExpireBefore time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -82,6 +85,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.TokenWillExpireBefore <= 0 {
+		c.TokenWillExpireBefore = 5 * time.Minute
 	}
 	if c.Dialer == nil {
 		c.Dialer = defaultDialer()

@@ -32,6 +32,13 @@ type session struct {
 	changed  chan struct{} // closed and replaced when wire or state changes
 	state    ConnState
 	terminal error // set once the session stopped reconnecting
+	// running is set while the connection loop runs (guarded by mu).
+	running bool
+
+	// tokMu guards token and willExpire (token.go).
+	tokMu      sync.Mutex
+	token      string
+	willExpire *time.Timer
 
 	// applyMu serializes read-decide-write cycles on the store, so folds
 	// see each other's results.
@@ -197,6 +204,17 @@ func (s *session) run() {
 			s.cfg.Logger.Warn("reading the conversations failed", "err", err)
 		}
 	})
+	s.connectLoop()
+}
+
+// connectLoop is run's loop; SetToken starts it again after a token
+// expiry stopped it.
+func (s *session) connectLoop() {
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
 	for attempt := 0; ; attempt++ {
 		if s.ctx.Err() != nil {
 			return
@@ -212,7 +230,7 @@ func (s *session) run() {
 		}
 		s.setState(ConnConnecting, nil)
 		dctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
-		conn, err := s.cfg.Dialer.Dial(dctx, s.url)
+		conn, err := s.cfg.Dialer.Dial(dctx, s.dialURL())
 		cancel()
 		if err != nil {
 			if errors.Is(err, ErrUnauthorized) {

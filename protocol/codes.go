@@ -78,3 +78,8 @@ func CodeOf(err error) Code {
 	}
 	return CodeInternal
 }
+
+// CodeMessageRejected: the application's backend refused the message
+// (beforeSendMessage webhook) without a reason code of its own. A
+// backend's own lower-snake reason code reaches the sender instead.
+const CodeMessageRejected Code = "message_rejected"

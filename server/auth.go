@@ -41,6 +41,12 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*claims, er
 	if tok == "" {
 		return nil, protocol.Errorf(protocol.CodeUnauthenticated, "token required")
 	}
+	return s.checkToken(ctx, tok)
+}
+
+// checkToken checks a user token: signature, expiry, revocation, and that
+// the user still exists with the token's generation.
+func (s *Server) checkToken(ctx context.Context, tok string) (*claims, error) {
 	cl, err := s.tokens.parse(tok, s.now())
 	if err != nil {
 		return nil, err

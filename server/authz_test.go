@@ -240,6 +240,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
+
+		{name: "auth.refreshToken with another user's token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.tokens["alice"]}, want: protocol.CodePermissionDenied},
+		{name: "auth.refreshToken with an expired token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.expired}, want: protocol.CodeTokenExpired},
+		{name: "auth.refreshToken with a revoked token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.revoked}, want: protocol.CodeTokenExpired},
 	}
 
 	// Every request type the server answers has a row.
@@ -388,6 +392,10 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 		"POST /api/v1/admin/tokens":    protocol.AdminTokenReq{UserID: "alice"},
 		"POST /api/v1/admin/groups":    server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
 		"POST /api/v1/admin/friends":   server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
+		// GETs take no body; their query asks for everything.
+		"GET /api/v1/admin/users":         nil,
+		"GET /api/v1/admin/conversations": nil,
+		"GET /api/v1/admin/messages":      nil,
 	}
 	type row struct {
 		route  string
@@ -422,10 +430,20 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 	for _, r := range rows {
 		t.Run(r.route+" with "+r.cred.name, func(t *testing.T) {
 			method, path, _ := strings.Cut(r.route, " ")
-			if method != http.MethodPost {
+			var st int
+			var body []byte
+			switch method {
+			case http.MethodPost:
+				st, body = e.post(path, r.cred.bearer, bodies[r.route])
+			case http.MethodGet:
+				hdr := http.Header{}
+				if r.cred.bearer != "" {
+					hdr.Set("Authorization", "Bearer "+r.cred.bearer)
+				}
+				st, body = e.get(path, hdr)
+			default:
 				t.Fatalf("unexpected method %s", method)
 			}
-			st, body := e.post(path, r.cred.bearer, bodies[r.route])
 			if st != r.status {
 				t.Fatalf("status %d, want %d: %s", st, r.status, body)
 			}
@@ -483,7 +501,7 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 	c.waitClosed()
 
 	// The public endpoints leak nothing either.
-	for _, p := range []string{"/healthz", "/metrics", "/api/v1/nope", protocol.WSPath} {
+	for _, p := range []string{"/healthz", "/metrics", "/api/v1/nope", protocol.WSPath, server.OpenAPIPath} {
 		_, body := e.get(p, nil)
 		noneOf(t, p, body, w.forbiddenForGroups)
 	}

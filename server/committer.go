@@ -34,6 +34,9 @@ type committer struct {
 	st         store.Messages
 	maxBatch   int
 	afterStore func(ctx context.Context, r *store.AppendResult, connID string)
+	// afterBatch, when set, runs once per committed batch before its
+	// fan-out and answers (webhooks queued with the commit's results).
+	afterBatch func(ctx context.Context, res []store.AppendResult)
 	metrics    *metrics
 	log        *slog.Logger
 
@@ -168,6 +171,9 @@ func (c *committer) publish(b committedBatch) {
 		return
 	}
 	ctx := context.Background()
+	if c.afterBatch != nil {
+		c.afterBatch(ctx, b.res)
+	}
 	for i, j := range b.jobs {
 		r := &b.res[i]
 		if r.Err == nil && !r.Duplicate {

@@ -23,6 +23,8 @@ func FuzzFrames(f *testing.F) {
 		`{"id":"1","type":"conversation.markRead","data":{"conversationID":"si_b_a","readSeq":3}}`,
 		`{"id":"1","type":"conversation.setDraft","data":{"conversationID":"si_a_a","draftText":"\u0000"}}`,
 		`{"id":"1","type":"user.get","data":{"userIDs":[null,"",5]}}`,
+		`{"id":"1","type":"auth.refreshToken","data":{"token":"p1.e30.AAAA"}}`,
+		`{"id":"1","type":"auth.refreshToken","data":{"token":null}}`,
 		`{"id":"1","type":"user.setSelf","data":{"nickname":null,"faceURL":""}}`,
 		`{"id":"1","type":"friend.add","data":{"userID":"ufuzz"}}`,
 		`{"id":"1","type":"group.create","data":{"name":"x","memberUserIDs":["ufuzz","ufuzz"]}}`,

@@ -83,7 +83,9 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.newConn(ws, cl, userLim)
-	s.hub.add(c)
+	if s.hub.add(c) {
+		s.presenceChanged(c.userID, c.platform, true)
+	}
 	if s.isClosing() {
 		// Shutdown may have listed the hub before add.
 		c.drain()
@@ -108,7 +110,9 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		defer s.active.Done()
 		defer func() { s.users.release(cl.UserID, time.Now()) }()
 		c.serve()
-		s.hub.remove(c)
+		if s.hub.remove(c) {
+			s.presenceChanged(c.userID, c.platform, false)
+		}
 		s.log.Debug("disconnected", "conn", c.id, "user", c.userID)
 	}()
 }
@@ -140,14 +144,18 @@ func (s *Server) originAllowed(r *http.Request) bool {
 
 // conn is one WebSocket connection of an authenticated user.
 type conn struct {
-	s          *Server
-	ws         *websocket.Conn
-	id         string
-	userID     string
-	platform   string
+	s        *Server
+	ws       *websocket.Conn
+	id       string
+	userID   string
+	platform string
+	// tokMu guards the token's fields and expiry timer, which a refresh
+	// (protocol.ReqRefreshToken) replaces.
+	tokMu      sync.Mutex
 	tokenID    string
 	generation int64
 	expiresAt  int64
+	expiry     *time.Timer
 	// started is when the connection was accepted, Unix ns: a newer
 	// session on the same platform replaces only older ones.
 	started int64
@@ -258,13 +266,8 @@ func (c *conn) keepAlive(idle time.Duration) {
 
 // serve runs the connection until it closes.
 func (c *conn) serve() {
-	if d := time.Until(time.UnixMilli(c.expiresAt)); d > 0 {
-		t := time.AfterFunc(d, func() {
-			c.send(c.s.kickedFrame("token_expired"))
-			c.stop(websocket.ClosePolicyViolation, "token expired", true)
-		})
-		defer t.Stop()
-	}
+	c.armExpiry()
+	defer c.disarmExpiry()
 
 	idle := 3 * c.s.cfg.HeartbeatInterval
 	// No read limit of gorilla's: it would close the connection at a
@@ -475,6 +478,10 @@ func (c *conn) handle(data []byte, size int64) {
 	}
 	if f.Type == protocol.ReqSend {
 		c.s.startSend(c, f, start)
+		return
+	}
+	if f.Type == protocol.ReqRefreshToken {
+		c.handleRefresh(f, start)
 		return
 	}
 	h, ok := c.s.handlers[f.Type]

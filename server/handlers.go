@@ -231,6 +231,7 @@ func (s *Server) acceptFriend(ctx context.Context, c caller, req *protocol.UserI
 	}
 	s.pushTo(ctx, protocol.PushFriendAdded, them, "", c.UserID)
 	s.pushTo(ctx, protocol.PushFriendAdded, me, "", req.UserID)
+	s.webhooks.send(ctx, EventFriendAdded, FriendAddedData{UserID: c.UserID, FriendUserID: req.UserID})
 	return &empty{}, nil
 }
 
@@ -291,6 +292,7 @@ func (s *Server) createGroup(ctx context.Context, c caller, req *protocol.Create
 	}
 	members := slices.Compact(slices.Sorted(slices.Values(append([]string{c.UserID}, req.MemberUserIDs...))))
 	s.pushTo(ctx, protocol.PushGroup, g, "", members...)
+	s.webhooks.send(ctx, EventGroupChanged, GroupChangedData{Kind: "created", GroupID: g.GroupID, OperatorUserID: c.UserID, UserIDs: members, Group: g})
 	return g, nil
 }
 

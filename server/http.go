@@ -19,8 +19,10 @@ import (
 
 func (s *Server) routes() http.Handler {
 	s.handlers = s.newHandlers()
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
+	defer func() { s.patterns = mux.patterns }()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET "+OpenAPIPath, s.handleOpenAPI)
 	if !s.cfg.SeparateMetrics {
 		mux.Handle("GET /metrics", s.MetricsHandler())
 	}
@@ -62,6 +64,11 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST /api/v1/admin/tokens", s.admin(s.handleAdminToken)},
 		{"POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup)},
 		{"POST /api/v1/admin/friends", s.admin(s.handleAdminFriends)},
+
+		// Moderation listings (admin_moderation.go).
+		{"GET /api/v1/admin/users", s.admin(s.handleAdminListUsers)},
+		{"GET /api/v1/admin/conversations", s.admin(s.handleAdminListConversations)},
+		{"GET /api/v1/admin/messages", s.admin(s.handleAdminListMessages)},
 	}
 }
 
@@ -78,7 +85,7 @@ func (s *Server) APIRoutes() []string {
 // RequestTypes lists the WebSocket request types the server answers,
 // sorted, so that tests can check they cover every one.
 func (s *Server) RequestTypes() []string {
-	out := []string{protocol.ReqSend}
+	out := []string{protocol.ReqSend, protocol.ReqRefreshToken}
 	for typ := range s.handlers {
 		out = append(out, typ)
 	}

@@ -21,7 +21,9 @@ func newHub(m *metrics) *hub {
 	return &hub{metrics: m, byUser: make(map[string]map[*conn]struct{})}
 }
 
-func (h *hub) add(c *conn) {
+// add registers c and reports whether it is its user's first connection
+// to this node.
+func (h *hub) add(c *conn) (first bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	set := h.byUser[c.userID]
@@ -31,20 +33,32 @@ func (h *hub) add(c *conn) {
 	}
 	set[c] = struct{}{}
 	h.metrics.connections.Inc()
+	return len(set) == 1
 }
 
-func (h *hub) remove(c *conn) {
+// online reports whether userID has a connection to this node.
+func (h *hub) online(userID string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.byUser[userID]) > 0
+}
+
+// remove unregisters c and reports whether it was its user's last
+// connection to this node.
+func (h *hub) remove(c *conn) (last bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	set := h.byUser[c.userID]
 	if _, ok := set[c]; !ok {
-		return
+		return false
 	}
 	delete(set, c)
 	if len(set) == 0 {
 		delete(h.byUser, c.userID)
+		last = true
 	}
 	h.metrics.connections.Dec()
+	return last
 }
 
 func (h *hub) count() int {
@@ -83,7 +97,7 @@ func (h *hub) Deliver(ev bus.Event) {
 			if c.id == ev.SkipConn {
 				continue
 			}
-			if ev.Kick != nil && !ev.Kick.Matches(bus.Conn{TokenID: c.tokenID, Generation: c.generation, Platform: c.platform, Started: c.started}) {
+			if ev.Kick != nil && !ev.Kick.Matches(c.kickInfo()) {
 				continue
 			}
 			targets = append(targets, c)

@@ -65,6 +65,10 @@ func (s *Server) startSend(c *conn, f *protocol.Frame, start time.Time) {
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 		nm, err = s.prepareSend(ctx, c.userID, &req)
+		if err == nil {
+			// Inline, so that one connection's sends stay in order.
+			nm, err = s.beforeSend(ctx, nm)
+		}
 		cancel()
 	}
 	if err != nil {

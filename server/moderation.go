@@ -130,5 +130,6 @@ func (s *Server) removeMember(ctx context.Context, groupID, userID, operator, re
 	s.pushTo(ctx, protocol.PushGroupMemberRemoved, protocol.GroupMemberRemoved{
 		GroupID: groupID, UserID: userID, OperatorUserID: operator, Reason: reason, Group: *g,
 	}, "", ids...)
+	s.webhooks.send(ctx, EventGroupChanged, GroupChangedData{Kind: "memberRemoved", GroupID: groupID, OperatorUserID: operator, UserIDs: []string{userID}, Reason: reason, Group: g})
 	return nil
 }

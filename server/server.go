@@ -174,6 +174,10 @@ type Config struct {
 	BcryptCost int
 	// Clock returns the current time; nil is time.Now. Tests move it.
 	Clock func() time.Time
+
+	// Webhook configures the webhooks to the application's backend
+	// (docs/integrating.md); the zero value sends none.
+	Webhook WebhookConfig
 }
 
 func (c Config) withDefaults() Config {
@@ -286,6 +290,9 @@ func (c Config) withDefaults() Config {
 		c.Clock = time.Now
 	}
 	c.AllowedOrigins = append([]string(nil), c.AllowedOrigins...)
+	if c.Webhook.URL != "" {
+		c.Webhook = c.Webhook.withDefaults()
+	}
 	return c
 }
 
@@ -336,12 +343,21 @@ type Server struct {
 	knownUsers knownUsers
 	// stopStatic ends the background compression of static files.
 	stopStatic context.CancelFunc
+	// webhooks sends the webhooks; nil when none are configured.
+	webhooks *webhooks
+	// openapi is the OpenAPI document served at OpenAPIPath; patterns
+	// are the router's (Routes).
+	openapi  []byte
+	patterns []string
 }
 
 // New returns a Server ready to serve Handler, on cfg.Store (whose
 // migrations the store's Open already ran) and subscribed to cfg.Bus.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
+	if err := cfg.Webhook.check(); err != nil {
+		return nil, err
+	}
 	if cfg.Store == nil {
 		return nil, errors.New("server: Store is required")
 	}
@@ -381,13 +397,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		ipHandshakes:   newKeyedLimiter(cfg.HandshakeRatePerIP, cfg.HandshakeBurstPerIP),
 		userHandshakes: newKeyedLimiter(cfg.HandshakeRatePerUser, cfg.HandshakeBurstPerUser),
 	}
+	if s.openapi, err = openapiDoc(); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	s.hub = newHub(s.metrics)
 	// The last step that can fail: once subscribed, the bus delivers to
 	// this server's hub.
 	if err := s.bus.Subscribe(ctx, s.hub); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
+	s.webhooks = s.newWebhooks()
 	s.commit = newCommitter(st, cfg.MaxBatch, s.afterCommit, s.metrics, s.log)
+	// Set before any send can reach the committer (none can before New returns).
+	s.commit.afterBatch = s.afterCommitBatch
 	var parts []healthPart
 	if p, ok := st.(pinger); ok {
 		parts = append(parts, healthPart{"store", p})
@@ -438,6 +460,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.hub.abortAll()
 	}
 	s.commit.stop()
+	s.webhooks.stop()
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"syscall/js"
+	"time"
 
 	"parley/core"
 	eventlistener "parley/event_listener"
@@ -22,6 +23,8 @@ type clientOptions struct {
 	ServerURL string
 	DBName    string
 	LogLevel  string
+	// TokenWillExpireBefore is createClient's tokenWillExpireBefore (ms); 0 is core's default.
+	TokenWillExpireBefore time.Duration
 }
 
 // handle is one JS client: a core.Client and the JS object that exposes it.
@@ -45,7 +48,8 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 		OpenStore: func(ctx context.Context, userID string) (core.Store, error) {
 			return indexdb.Open(ctx, indexdb.DBName(dbPrefix, userID), indexdb.Config{Logger: log})
 		},
-		Logger: log,
+		Logger:                log,
+		TokenWillExpireBefore: opts.TokenWillExpireBefore,
 	})
 	if err != nil {
 		return nil, err
@@ -192,6 +196,14 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		},
 		"logout": func([]js.Value) (any, error) {
 			return nil, c.Logout(bg())
+		},
+		"setToken": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setToken", args, 0)
+			token := a.RequiredString("token")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SetToken(bg(), token)
 		},
 		"close": func([]js.Value) (any, error) {
 			return nil, h.close(bg())

@@ -52,6 +52,12 @@ export interface ClientOptions {
    * origin. Default `'auto'`. See "Sharing" below.
    */
   sharing?: Sharing;
+  /**
+   * How long before the token's expiry `tokenWillExpire` comes, in ms.
+   * Default 300000 (5 minutes). With sharing, the first tab's value holds
+   * for the shared instance.
+   */
+  tokenWillExpireBefore?: number;
 }
 
 /**
@@ -317,6 +323,14 @@ export interface EventMap {
    * them from this event.
    */
   usersInfoChanged: User[];
+  /**
+   * The token expires at `expiresAt` (Unix ms), within the
+   * `tokenWillExpireBefore` of createClient. Get a fresh token from your
+   * backend (`POST /api/v1/admin/tokens`, or log in again) and pass it to
+   * setToken; once per token. The SDK reads the expiry from the token
+   * itself.
+   */
+  tokenWillExpire: { expiresAt: number };
 }
 
 export type EventName = keyof EventMap;
@@ -336,6 +350,16 @@ export declare class ParleyClient {
   login(args: { userID: string; token: string }): Promise<void>;
   /** Disconnects and closes local data. Rejects with `not_logged_in` when not logged in. */
   logout(): Promise<void>;
+  /**
+   * Swaps in a fresh token of the same user without a logout: local data,
+   * unsent messages and the connection stay (the server is told on the live
+   * connection; later reconnects use the new token). Rejects with
+   * `invalid_argument` for another user's token, and with the server's
+   * code (`token_expired`, `unauthenticated`) when it refuses the token;
+   * the old one then stays. After `tokenExpired` it connects again with
+   * the new token.
+   */
+  setToken(args: { token: string }): Promise<void>;
   /** The logged-in user's ID, or ''. */
   getLoginUserID(): Promise<string>;
   /** The current connection state ('disconnected' when logged out). */

@@ -31,7 +31,7 @@ export async function createClient(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw codedError('invalid_argument', 'createClient: options must be an object');
   }
-  const { serverURL, wasmURL, dbName, logLevel, sharing } = options;
+  const { serverURL, wasmURL, dbName, logLevel, sharing, tokenWillExpireBefore } = options;
   if (typeof serverURL !== 'string' || !/^https?:\/\//i.test(serverURL)) {
     throw codedError('invalid_argument', 'createClient: serverURL must be an http(s) URL');
   }
@@ -47,6 +47,9 @@ export async function createClient(options) {
   if (sharing !== undefined && sharing !== 'auto' && sharing !== 'off') {
     throw codedError('invalid_argument', "createClient: sharing must be 'auto' or 'off'");
   }
+  if (tokenWillExpireBefore !== undefined && !(Number.isInteger(tokenWillExpireBefore) && tokenWillExpireBefore > 0)) {
+    throw codedError('invalid_argument', 'createClient: tokenWillExpireBefore must be a positive integer (ms)');
+  }
   // Default: next to this file. A given URL resolves like a link on the
   // page (or the Worker's script).
   const url = wasmURL === undefined
@@ -57,6 +60,7 @@ export async function createClient(options) {
     dbName: dbName ?? 'parley',
     logLevel: logLevel ?? 'warn',
     wasmURL: url,
+    tokenWillExpireBefore: tokenWillExpireBefore ?? 0,
   };
   const kind = sharing === 'off' ? 'local' : sharedKind();
   if (kind === 'local') {

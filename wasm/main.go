@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"syscall/js"
+	"time"
 
 	wasmwrapper "parley/wasm_wrapper"
 )
@@ -36,6 +37,8 @@ func createClient(args []js.Value) (any, error) {
 		ServerURL: a.RequiredString("serverURL"),
 		DBName:    a.String("dbName"),
 		LogLevel:  a.String("logLevel"),
+		// Up to a year, in ms.
+		TokenWillExpireBefore: time.Duration(a.Int("tokenWillExpireBefore", 0, 0, 365*24*3600*1000)) * time.Millisecond,
 	}
 	if err := a.Err(); err != nil {
 		return nil, err

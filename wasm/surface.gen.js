@@ -4,6 +4,7 @@
 export const methods = Object.freeze({
   login: 1,
   logout: 0,
+  setToken: 1,
   getLoginUserID: 0,
   getConnectionState: 0,
   getSelfUserInfo: 0,
@@ -46,4 +47,5 @@ export const events = Object.freeze([
   'groupMemberRemoved',
   'selfInfoUpdated',
   'usersInfoChanged',
+  'tokenWillExpire',
 ]);

@@ -57,6 +57,7 @@ type jsMethod struct {
 var jsMethods = []jsMethod{
 	{"login", argObject},
 	{"logout", argNone},
+	{"setToken", argObject},
 	{"getLoginUserID", argNone},
 	{"getConnectionState", argNone},
 
@@ -106,6 +107,7 @@ var jsEvents = []string{
 	"groupMemberRemoved",
 	"selfInfoUpdated",
 	"usersInfoChanged",
+	"tokenWillExpire",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

@@ -58,6 +58,7 @@ type options struct {
 	denyStrangers                       bool
 	tokenTTL                            time.Duration
 	logLevel                            string
+	webhook                             webhookOptions
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -159,6 +160,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		}
 	}
 	fs.DurationVar(&o.tokenTTL, "token-ttl", ttl, "token lifetime; 0 = 168h (PARLEY_TOKEN_TTL)")
+	if err := o.webhook.register(fs, getenv); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -246,6 +250,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b 
 		MaxConnsPerIP:       o.maxConnsPerIP,
 		MetricsSecret:       o.metricsSecret,
 		SeparateMetrics:     o.metricsAddr != "",
+		Webhook:             o.webhook.config(),
 	})
 	if err != nil {
 		return err

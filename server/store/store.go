@@ -299,6 +299,8 @@ type Store interface {
 	Groups
 	Blocks
 	GroupMembership
+	Webhooks
+	Moderation
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.
 	Close() error

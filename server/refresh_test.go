@@ -1,0 +1,82 @@
+package server_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/protocol"
+	"parley/server"
+)
+
+func TestRefreshToken(t *testing.T) {
+	clock := &atomicTime{}
+	now := time.Now()
+	e := newEnv(t, func(c *server.Config) { c.Clock = clock.get })
+	// Minted "7 days minus 1.5 s ago": expires 1.5 s from now.
+	clock.set(now.Add(-7*24*time.Hour + 1500*time.Millisecond))
+	e.adminUser("bob")
+	short := e.adminUser("alice")
+	clock.set(now)
+	fresh := e.token("alice")
+	c := e.dial(short)
+
+	_, exp, ok := protocol.TokenInfo(fresh)
+	require.True(t, ok)
+	wantErr := func(tok string, code protocol.Code) {
+		t.Helper()
+		c.wantError(protocol.ReqRefreshToken, protocol.RefreshTokenReq{Token: tok}, code)
+	}
+	wantErr("", protocol.CodeInvalidArgument)
+	wantErr("p1.e30.AAAA", protocol.CodeUnauthenticated)
+	wantErr(e.token("bob"), protocol.CodePermissionDenied)
+	revoked := e.token("alice")
+	st, _ := e.post("/api/v1/auth/logout", revoked, nil)
+	require.Equal(t, http.StatusNoContent, st)
+	wantErr(revoked, protocol.CodeTokenExpired)
+
+	var resp protocol.RefreshTokenResp
+	c.do(protocol.ReqRefreshToken, protocol.RefreshTokenReq{Token: fresh}, &resp)
+	assert.Equal(t, exp, resp.ExpiresAt)
+
+	// The old token's expiry passes: the connection stays.
+	time.Sleep(2 * time.Second)
+	c.ping()
+	// Revoking the old token leaves it too; revoking the new one closes it.
+	st, _ = e.post("/api/v1/auth/logout", short, nil)
+	require.Equal(t, http.StatusNoContent, st)
+	c.ping()
+	c.noPush()
+	st, _ = e.post("/api/v1/auth/logout", fresh, nil)
+	require.Equal(t, http.StatusNoContent, st)
+	assert.Equal(t, "token_revoked", decode[protocol.Kicked](t, c.push(protocol.PushKicked)).Reason)
+}
+
+// TestTokenExpiryStillCloses: without a refresh, the connection closes at
+// its token's expiry, as before.
+func TestTokenExpiryStillCloses(t *testing.T) {
+	clock := &atomicTime{}
+	now := time.Now()
+	e := newEnv(t, func(c *server.Config) { c.Clock = clock.get })
+	clock.set(now.Add(-7*24*time.Hour + 500*time.Millisecond))
+	c := e.dial(e.adminUser("alice"))
+	clock.set(now)
+	assert.Equal(t, "token_expired", decode[protocol.Kicked](t, c.push(protocol.PushKicked)).Reason)
+	c.waitClosed()
+}
+
+func TestTokenInfo(t *testing.T) {
+	e := newEnv(t)
+	tok := e.adminUser("alice")
+	uid, exp, ok := protocol.TokenInfo(tok)
+	require.True(t, ok)
+	assert.Equal(t, "alice", uid)
+	assert.InDelta(t, time.Now().Add(7*24*time.Hour).UnixMilli(), exp, float64(time.Minute.Milliseconds()))
+	for _, bad := range []string{"", "p1.", "p1.!!.x", "p1.e30.x", "x1.eyJ1IjoiYSIsImUiOjF9.x"} {
+		_, _, ok := protocol.TokenInfo(bad)
+		assert.False(t, ok, bad)
+	}
+}

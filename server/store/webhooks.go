@@ -1,0 +1,40 @@
+package store
+
+import "context"
+
+// WebhookJob is one webhook delivery waiting in the store's queue (the
+// asynchronous events: afterSendMessage, userOnline, offlinePush, …).
+type WebhookJob struct {
+	// ID is the idempotency key, unique: it is sent with every attempt
+	// (X-Parley-Delivery), so that the receiver can drop repeats.
+	ID    string
+	Event string
+	// Body is the JSON body as it will be sent; each attempt signs it anew.
+	Body []byte
+	// Attempts counts the failed attempts so far.
+	Attempts int
+	// NextAttempt is when the job is next due, Unix ms.
+	NextAttempt int64
+	CreateTime  int64
+	LastError   string
+}
+
+// Webhooks is the durable queue of webhook deliveries, so that a restart
+// (or a node's crash, with PostgreSQL) drops none: a job stays queued until
+// it is delivered or given up. Delivery is at least once.
+type Webhooks interface {
+	// EnqueueWebhooks stores jobs in one transaction. A job whose ID is
+	// already queued is left as it is (enqueuing is idempotent).
+	EnqueueWebhooks(ctx context.Context, jobs []WebhookJob) error
+	// LeaseWebhooks returns up to limit jobs due at now (NextAttempt <=
+	// now), the earliest due first, and in the same transaction moves
+	// their NextAttempt to leaseUntil: no caller (on any node) gets them
+	// again before then, so a node that dies mid-delivery only delays them.
+	LeaseWebhooks(ctx context.Context, now, leaseUntil int64, limit int) ([]WebhookJob, error)
+	// DeleteWebhook removes a delivered or abandoned job; deleting a
+	// missing job is not an error.
+	DeleteWebhook(ctx context.Context, id string) error
+	// RetryWebhook records a failed attempt: the attempt count, when the
+	// job is next due and the error. ErrNotFound if the job is not queued.
+	RetryWebhook(ctx context.Context, id string, attempts int, nextAttempt int64, lastError string) error
+}
