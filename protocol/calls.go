@@ -114,11 +114,14 @@ type CallSignalReq struct {
 	Signal   json.RawMessage `json:"signal"`
 }
 
-// CallSignal is a relayed signal, as its receiver gets it.
+// CallSignal is a relayed signal, as its receiver gets it. Seq numbers
+// the signals to one receiver in a call from 1: after a reconnect the
+// server sends them all again, and the receiver drops those it has.
 type CallSignal struct {
 	CallID     string          `json:"callID"`
 	FromUserID string          `json:"fromUserID"`
 	Signal     json.RawMessage `json:"signal"`
+	Seq        int64           `json:"seq"`
 }
 
 // ICEServer is one RTCIceServer.

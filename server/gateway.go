@@ -80,6 +80,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c := s.newConn(ws, cl, userLim)
 	s.hub.add(c)
+	s.calls.connected(c)
 	if s.isClosing() {
 		// Shutdown may have listed the hub before add.
 		c.drain()
@@ -105,6 +106,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		defer s.users.release(cl.UserID)
 		c.serve()
 		s.hub.remove(c)
+		s.calls.disconnected(c)
 		s.log.Debug("disconnected", "conn", c.id, "user", c.userID)
 	}()
 }
@@ -471,7 +473,7 @@ func peekFrame(data []byte) (id, typ string) {
 }
 
 func (c *conn) caller() caller {
-	return caller{UserID: c.userID, ConnID: c.id}
+	return caller{UserID: c.userID, ConnID: c.id, TokenID: c.tokenID}
 }
 
 // reply queues the response to request id of type typ.

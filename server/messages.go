@@ -28,6 +28,9 @@ const (
 type caller struct {
 	UserID string
 	ConnID string
+	// TokenID identifies the device (its login session) across its
+	// reconnects: a call is answered on one.
+	TokenID string
 }
 
 // publish hands ev to the bus; a failure only costs the push (clients
