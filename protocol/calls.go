@@ -25,6 +25,11 @@ const (
 	// ReqCallSignal relays Signal to one participant's device, after the
 	// answer. Data: CallSignalReq. Response: none.
 	ReqCallSignal = "call.signal"
+	// ReqCallGet returns a call to its inviter and invitees: one in
+	// progress or one that ended lately (not_found once the node that held
+	// it forgot it): what a device asks after a reconnect.
+	// Data: CallIDReq.
+	ReqCallGet = "call.get"
 	// ReqCallConfig returns the ICE servers for a call. Data: CallIDReq
 	// (CallID may be empty). Response: CallConfig.
 	ReqCallConfig = "call.config"

@@ -245,6 +245,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "call.hangUp of others' call", as: "mallory", typ: protocol.ReqCallHangUp, data: protocol.CallIDReq{CallID: w.call}, want: protocol.CodePermissionDenied},
 		{name: "call.signal into others' call", as: "mallory", typ: protocol.ReqCallSignal, data: protocol.CallSignalReq{CallID: w.call, ToUserID: "bob", Signal: json.RawMessage(`{}`)}, want: protocol.CodePermissionDenied},
 		{name: "call.signal before the answer", as: "alice", typ: protocol.ReqCallSignal, data: protocol.CallSignalReq{CallID: w.call, ToUserID: "bob", Signal: json.RawMessage(`{}`)}, want: protocol.CodeInvalidArgument},
+		{name: "call.get of others' call", as: "mallory", typ: protocol.ReqCallGet, data: protocol.CallIDReq{CallID: w.call}, want: protocol.CodePermissionDenied},
 		{name: "call.config is anyone's", as: "mallory", typ: protocol.ReqCallConfig, data: protocol.CallIDReq{}},
 	}
 

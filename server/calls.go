@@ -49,7 +49,15 @@ type calls struct {
 	mu     sync.Mutex
 	byID   map[string]*callEntry
 	closed bool
+	// ended keeps the last calls that ended, for call.get: a device that
+	// reconnects learns how a call ended even when the push that told it
+	// is still on its way.
+	ended     map[string]*callRec
+	endedList []string
 }
+
+// maxEndedCalls bounds calls.ended.
+const maxEndedCalls = 1024
 
 type callEntry struct {
 	rec callRec
@@ -68,7 +76,7 @@ type callEntry struct {
 }
 
 func newCalls(s *Server) *calls {
-	return &calls{s: s, byID: make(map[string]*callEntry)}
+	return &calls{s: s, byID: make(map[string]*callEntry), ended: make(map[string]*callRec)}
 }
 
 func (s *Server) callHandlers() map[string]handlerFunc {
@@ -79,8 +87,35 @@ func (s *Server) callHandlers() map[string]handlerFunc {
 		protocol.ReqCallCancel: typed(s.callAct(evCancel)),
 		protocol.ReqCallHangUp: typed(s.callAct(evHangUp)),
 		protocol.ReqCallSignal: typed(s.callSignal),
+		protocol.ReqCallGet:    typed(s.callGet),
 		protocol.ReqCallConfig: typed(s.callConfig),
 	}
+}
+
+// callGet answers a call to its inviter and invitees: one in progress,
+// or one of the last that ended on this node.
+func (s *Server) callGet(_ context.Context, c caller, req *protocol.CallIDReq) (*protocol.Call, error) {
+	cs := s.calls
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	var rec *callRec
+	if e, err := cs.find(req.CallID); err == nil {
+		rec = &e.rec
+	} else if r := cs.ended[req.CallID]; r != nil {
+		rec = r
+	} else {
+		return nil, err
+	}
+	if rec.InviterUserID != c.UserID && !rec.isInvitee(c.UserID) {
+		return nil, protocol.Errorf(protocol.CodePermissionDenied, "you are not in this call")
+	}
+	call := rec.Call
+	dev, in := rec.Devices[c.UserID]
+	call.AnsweredHere = in && dev == c.TokenID
+	if !call.AnsweredHere && call.State == protocol.CallAccepted && c.UserID != rec.InviterUserID && slices.Contains(call.AcceptedUserIDs, c.UserID) {
+		call.State = protocol.CallAnsweredElsewhere
+	}
+	return &call, nil
 }
 
 // callStart checks that the caller and every invitee are members of the
@@ -287,6 +322,12 @@ func (cs *calls) commit(ctx context.Context, e *callEntry, step callStep) *callR
 	}
 	delete(cs.byID, e.rec.CallID)
 	rec := e.rec
+	cs.ended[rec.CallID] = &rec
+	cs.endedList = append(cs.endedList, rec.CallID)
+	if len(cs.endedList) > maxEndedCalls {
+		delete(cs.ended, cs.endedList[0])
+		cs.endedList = cs.endedList[1:]
+	}
 	return &rec
 }
 

@@ -124,6 +124,12 @@ func TestCallAnsweredOnOneDevice(t *testing.T) {
 	assert.Equal(t, protocol.CallAccepted, s.State)
 	assert.True(t, s.AnsweredHere)
 	w.b2.wantError(protocol.ReqCallAccept, id, protocol.CodeInvalidArgument)
+	var got1 protocol.Call
+	w.b2.do(protocol.ReqCallGet, id, &got1)
+	assert.Equal(t, protocol.CallAnsweredElsewhere, got1.State)
+	w.b1.do(protocol.ReqCallGet, id, &got1)
+	assert.Equal(t, protocol.CallAccepted, got1.State)
+	assert.True(t, got1.AnsweredHere)
 
 	// Signals go between the two devices in the call, unchanged.
 	w.a.do(protocol.ReqCallSignal, protocol.CallSignalReq{CallID: call.CallID, ToUserID: "bob", Signal: sig}, nil)
@@ -154,6 +160,10 @@ func TestCallAnsweredOnOneDevice(t *testing.T) {
 		assert.GreaterOrEqual(t, cc.DurationMs, int64(0))
 	}
 	w.a.wantError(protocol.ReqCallHangUp, id, protocol.CodeNotFound)
+	var after protocol.Call
+	w.b2.do(protocol.ReqCallGet, id, &after)
+	assert.Equal(t, protocol.CallEnded, after.State, "how it ended, for a device that reconnects")
+	w.m.wantError(protocol.ReqCallGet, id, protocol.CodePermissionDenied)
 	w.m.ping()
 	w.m.noPush()
 
