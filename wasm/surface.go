@@ -88,6 +88,15 @@ var jsMethods = []jsMethod{
 	{"kickGroupMember", argObject},
 	{"quitGroup", argObject},
 
+	// Calls (contract §9).
+	{"startCall", argObject},
+	{"acceptCall", argObject},
+	{"rejectCall", argObject},
+	{"cancelCall", argObject},
+	{"hangUpCall", argObject},
+	{"sendCallSignal", argObject},
+	{"getCallConfig", argNone},
+
 	{"close", argNone},
 }
 
@@ -106,6 +115,10 @@ var jsEvents = []string{
 	"groupMemberRemoved",
 	"selfInfoUpdated",
 	"usersInfoChanged",
+	// Calls.
+	"callInvited",
+	"callStateChanged",
+	"callSignal",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.
