@@ -462,7 +462,7 @@ func (s *Server) callSignal(ctx context.Context, c caller, req *protocol.CallSig
 }
 
 // callConfig answers the ICE servers, with TURN credentials minted for the
-// caller when a TURN secret is set (coturn's REST API scheme: the username
+// caller when a TURN secret is set (the TURN REST API scheme of TURN servers: the username
 // is "<expiry in Unix seconds>:<userID>", the credential the base64
 // HMAC-SHA1 of the username under the secret).
 func (s *Server) callConfig(_ context.Context, c caller, _ *protocol.CallIDReq) (*protocol.CallConfig, error) {
