@@ -169,6 +169,13 @@ func TestCallVideoEndToEnd(t *testing.T) {
 	assert.Equal(t, `"while away"`, got[1])
 	assert.Equal(t, `"after"`, got[2])
 
+	// And the inviter's: bob's answer to it arrives too.
+	a.dial.cut()
+	require.NoError(t, b1.c.SendCallSignal(ctx, call.CallID, "alice", json.RawMessage(`{"type":"answer"}`)))
+	gotA := a.waitSignals(call.CallID, 2)
+	assert.JSONEq(t, `{"type":"answer"}`, gotA[1])
+	a.waitState(core.ConnConnected)
+
 	require.NoError(t, a.c.HangUpCall(ctx, call.CallID))
 	for _, d := range []*device{a, b1, b2} {
 		ended := d.waitCallState(call.CallID, protocol.CallEnded)
@@ -245,4 +252,31 @@ func TestCallArgumentsRefusedLocally(t *testing.T) {
 	cfg, err := a.c.CallConfig(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []core.ICEServer{}, cfg.ICEServers)
+}
+
+// A device that could not hear the end of its call (its connection was
+// down while the server restarted) learns it once connected again: the
+// server no longer knows the call, so it ends here with connectionLost.
+func TestCallForgottenByTheServerEndsOnReconnect(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	ctx := context.Background()
+	call, err := a.c.StartCall(ctx, protocol.SingleConversationID("alice", "bob"), protocol.CallVideo, nil)
+	require.NoError(t, err)
+	b.waitInvited()
+	require.NoError(t, b.c.AcceptCall(ctx, call.CallID))
+	b.waitCallState(call.CallID, protocol.CallAccepted)
+
+	b.dial.down.Store(true)
+	b.dial.cut()
+	b.waitState(core.ConnDisconnected)
+	e.stop()
+	e.restart(nil)
+	b.dial.down.Store(false)
+	ended := b.waitCallState(call.CallID, protocol.CallEnded)
+	assert.Equal(t, "connectionLost", ended.Reason)
+	assert.Equal(t, "serverRestart", a.waitCallState(call.CallID, protocol.CallEnded).Reason)
 }
