@@ -62,6 +62,9 @@ type session struct {
 	wanted map[string]bool
 
 	lastCreate atomic.Int64 // the last CreateTime handed out, in ms
+
+	// calls are the calls this device knows (calls.go).
+	calls callBook
 }
 
 func (s *session) now() int64 { return s.cfg.Now().UnixMilli() }
@@ -321,6 +324,7 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 			return
 		}
 		caughtUp = true
+		go s.recheckCalls(w)
 		// What follows reads the whole conversation list: after the app's
 		// first page.
 		if !s.firstPage.wait(w.ctx) {

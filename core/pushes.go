@@ -139,6 +139,8 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		ev := GroupMemberRemoved{GroupID: r.GroupID, UserID: r.UserID, OperatorUserID: r.OperatorUserID, Reason: r.Reason, Group: groupFromProto(r.Group)}
 		_, err := s.apply(ctx, groupRemovedInput{Event: ev})
 		return err
+	case protocol.PushCallInvited, protocol.PushCallState, protocol.PushCallSignal:
+		return s.applyCallPush(f)
 	default:
 		s.cfg.Logger.Debug("ignoring push", "type", f.Type)
 	}

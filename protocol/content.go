@@ -72,6 +72,9 @@ func newContent(typ string) (Content, error) {
 		return new(TextContent), nil
 	case ContentCustom:
 		return new(CustomContent), nil
+	case ContentNotification:
+		// Only calls write notifications so far (content_call.go).
+		return new(CallContent), nil
 	case ContentImage, ContentFile, ContentVoice, ContentVideo:
 		return nil, Errorf(CodeInvalidArgument, "content type %q is not supported yet", typ)
 	case "":

@@ -34,6 +34,7 @@ type authzWorld struct {
 	expired, revoked   string // mallory's bad tokens
 	forbidden          []string
 	forbiddenForGroups []string
+	call               string // a call ringing from alice to bob
 }
 
 func newAuthzWorld(t *testing.T) *authzWorld {
@@ -78,6 +79,9 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	alice.do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: "dave"}, nil)
 	alice.do(protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: w.group, UserID: "carl"}, nil)
 	alice.sendText("g2", "", w.group, secretAfter)
+	var call protocol.Call
+	alice.do(protocol.ReqCallStart, protocol.CallStartReq{ConversationID: w.dm, Media: protocol.CallAudio}, &call)
+	w.call = call.CallID
 
 	w.forbidden = []string{secretDM, secretGroup, secretAfter, privateGroupNm, "hi alice"}
 	// Group answers to outsiders must not list members either.
@@ -244,6 +248,22 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "auth.refreshToken with another user's token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.tokens["alice"]}, want: protocol.CodePermissionDenied},
 		{name: "auth.refreshToken with an expired token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.expired}, want: protocol.CodeTokenExpired},
 		{name: "auth.refreshToken with a revoked token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.revoked}, want: protocol.CodeTokenExpired},
+		// Calls: only a conversation's members start one, only its
+		// participants act on it.
+		{name: "call.start in others' one-to-one", as: "mallory", typ: protocol.ReqCallStart, data: protocol.CallStartReq{ConversationID: w.dm, Media: protocol.CallAudio}, want: protocol.CodePermissionDenied},
+		{name: "call.start in a group as non-member", as: "mallory", typ: protocol.ReqCallStart, data: protocol.CallStartReq{ConversationID: sg, Media: protocol.CallAudio, InviteeUserIDs: []string{"alice"}}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "call.start in a missing group", as: "mallory", typ: protocol.ReqCallStart, data: protocol.CallStartReq{ConversationID: sgGhost, Media: protocol.CallAudio, InviteeUserIDs: []string{"alice"}}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "call.start in a group as kicked member", as: "carl", typ: protocol.ReqCallStart, data: protocol.CallStartReq{ConversationID: sg, Media: protocol.CallAudio, InviteeUserIDs: []string{"alice"}}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "call.start as blocked user", as: "dave", typ: protocol.ReqCallStart, data: protocol.CallStartReq{ConversationID: protocol.SingleConversationID("alice", "dave"), Media: protocol.CallAudio}, want: protocol.CodePermissionDenied},
+		{name: "call.accept of others' call", as: "mallory", typ: protocol.ReqCallAccept, data: protocol.CallIDReq{CallID: w.call}, want: protocol.CodePermissionDenied},
+		{name: "call.reject of others' call", as: "mallory", typ: protocol.ReqCallReject, data: protocol.CallIDReq{CallID: w.call}, want: protocol.CodePermissionDenied},
+		{name: "call.cancel of others' call", as: "mallory", typ: protocol.ReqCallCancel, data: protocol.CallIDReq{CallID: w.call}, want: protocol.CodePermissionDenied},
+		{name: "call.cancel by the invitee", as: "bob", typ: protocol.ReqCallCancel, data: protocol.CallIDReq{CallID: w.call}, want: protocol.CodePermissionDenied},
+		{name: "call.hangUp of others' call", as: "mallory", typ: protocol.ReqCallHangUp, data: protocol.CallIDReq{CallID: w.call}, want: protocol.CodePermissionDenied},
+		{name: "call.signal into others' call", as: "mallory", typ: protocol.ReqCallSignal, data: protocol.CallSignalReq{CallID: w.call, ToUserID: "bob", Signal: json.RawMessage(`{}`)}, want: protocol.CodePermissionDenied},
+		{name: "call.signal before the answer", as: "alice", typ: protocol.ReqCallSignal, data: protocol.CallSignalReq{CallID: w.call, ToUserID: "bob", Signal: json.RawMessage(`{}`)}, want: protocol.CodeInvalidArgument},
+		{name: "call.get of others' call", as: "mallory", typ: protocol.ReqCallGet, data: protocol.CallIDReq{CallID: w.call}, want: protocol.CodePermissionDenied},
+		{name: "call.config is anyone's", as: "mallory", typ: protocol.ReqCallConfig, data: protocol.CallIDReq{}},
 	}
 
 	// Every request type the server answers has a row.

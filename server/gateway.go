@@ -86,6 +86,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	if s.hub.add(c) {
 		s.presenceChanged(c.userID, c.platform, true)
 	}
+	s.calls.connected(c)
 	if s.isClosing() {
 		// Shutdown may have listed the hub before add.
 		c.drain()
@@ -113,6 +114,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		if s.hub.remove(c) {
 			s.presenceChanged(c.userID, c.platform, false)
 		}
+		s.calls.disconnected(c)
 		s.log.Debug("disconnected", "conn", c.id, "user", c.userID)
 	}()
 }
@@ -536,7 +538,7 @@ func peekFrame(data []byte) (id, typ string) {
 }
 
 func (c *conn) caller() caller {
-	return caller{UserID: c.userID, ConnID: c.id}
+	return caller{UserID: c.userID, ConnID: c.id, TokenID: c.tokenID}
 }
 
 // reply queues the response to request id of type typ.

@@ -39,7 +39,7 @@ type empty struct{}
 // newHandlers lists the request types besides send (which is asynchronous,
 // see startSend).
 func (s *Server) newHandlers() map[string]handlerFunc {
-	return map[string]handlerFunc{
+	hs := map[string]handlerFunc{
 		protocol.ReqPing: typed(func(context.Context, caller, *empty) (protocol.Pong, error) {
 			return protocol.Pong{ServerTime: s.nowMs()}, nil
 		}),
@@ -65,6 +65,10 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqBlockUser:          typed(s.blockUser),
 		protocol.ReqUnblockUser:        typed(s.unblockUser),
 	}
+	for typ, h := range s.callHandlers() {
+		hs[typ] = h
+	}
+	return hs
 }
 
 func (s *Server) profile(ctx context.Context, userID string) (*protocol.User, error) {

@@ -94,7 +94,7 @@ func (h *hub) Deliver(ev bus.Event) {
 	var targets []*conn
 	for _, uid := range ev.UserIDs {
 		for c := range h.byUser[uid] {
-			if c.id == ev.SkipConn {
+			if c.id == ev.SkipConn || (ev.OnlyToken != "" && c.tokenID != ev.OnlyToken) || (ev.SkipToken != "" && c.tokenID == ev.SkipToken) {
 				continue
 			}
 			if ev.Kick != nil && !ev.Kick.Matches(c.kickInfo()) {

@@ -28,6 +28,9 @@ const (
 type caller struct {
 	UserID string
 	ConnID string
+	// TokenID identifies the device (its login session) across its
+	// reconnects: a call is answered on one.
+	TokenID string
 }
 
 // publish hands ev to the bus; a failure only costs the push (clients
@@ -114,7 +117,7 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 	if (req.RecvID == "") == (req.GroupID == "") {
 		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "exactly one of recvID and groupID is required")
 	}
-	content, err := protocol.CheckContent(req.ContentType, req.Content)
+	content, err := protocol.CheckClientContent(req.ContentType, req.Content)
 	if err != nil {
 		return store.NewMessage{}, err
 	}

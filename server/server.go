@@ -178,6 +178,17 @@ type Config struct {
 	// Webhook configures the webhooks to the application's backend
 	// (docs/integrating.md); the zero value sends none.
 	Webhook WebhookConfig
+	// CallTimeout ends a call nobody answered as missed; default 60s.
+	CallTimeout time.Duration
+	// CallReconnectGrace is how long a call's device may be disconnected
+	// before its part of the call ends (connectionLost); signals to it
+	// wait meanwhile. Default 20s.
+	CallReconnectGrace time.Duration
+	// ICEServers are what call.config answers (-ice-servers).
+	ICEServers []protocol.ICEServer
+	// TURNSecret, when set, is the shared secret of the TURN servers among
+	// ICEServers, for which call.config mints credentials per user.
+	TURNSecret string
 }
 
 func (c Config) withDefaults() Config {
@@ -289,6 +300,13 @@ func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = defaultCallTimeout
+	}
+	if c.CallReconnectGrace <= 0 {
+		c.CallReconnectGrace = defaultCallReconnectGrace
+	}
+	c.ICEServers = append([]protocol.ICEServer(nil), c.ICEServers...)
 	c.AllowedOrigins = append([]string(nil), c.AllowedOrigins...)
 	if c.Webhook.URL != "" {
 		c.Webhook = c.Webhook.withDefaults()
@@ -349,6 +367,8 @@ type Server struct {
 	// are the router's (Routes).
 	openapi  []byte
 	patterns []string
+	// calls holds the calls started on this node.
+	calls *calls
 }
 
 // New returns a Server ready to serve Handler, on cfg.Store (whose
@@ -401,6 +421,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.hub = newHub(s.metrics)
+	s.calls = newCalls(s)
 	// The last step that can fail: once subscribed, the bus delivers to
 	// this server's hub.
 	if err := s.bus.Subscribe(ctx, s.hub); err != nil {
@@ -445,6 +466,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.ready.Store(false)
 	s.stopStatic()
 	s.log.Info("shutting down", "connections", s.hub.count())
+	// Before the connections close, so that their devices learn it.
+	s.calls.shutdown(ctx)
 
 	s.hub.drainAll()
 	idle := make(chan struct{})

@@ -372,6 +372,31 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			}
 			return nil, c.QuitGroup(bg(), groupID)
 		},
+		"startCall": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("startCall", args, 0)
+			conv, media := a.RequiredString("conversationID"), a.RequiredString("media")
+			invitees := a.Strings("inviteeUserIDs", false, 100)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.StartCall(bg(), conv, media, invitees))
+		},
+		"acceptCall": h.callMethod("acceptCall", c.AcceptCall),
+		"rejectCall": h.callMethod("rejectCall", c.RejectCall),
+		"cancelCall": h.callMethod("cancelCall", c.CancelCall),
+		"hangUpCall": h.callMethod("hangUpCall", c.HangUpCall),
+		"sendCallSignal": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("sendCallSignal", args, 0)
+			callID, to := a.RequiredString("callID"), a.RequiredString("toUserID")
+			signal := a.RawJSON("signal")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SendCallSignal(bg(), callID, to, signal)
+		},
+		"getCallConfig": func([]js.Value) (any, error) {
+			return ok(c.CallConfig(bg()))
+		},
 		"getGroupMembers": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getGroupMembers", args, 0)
 			id := a.RequiredString("groupID")

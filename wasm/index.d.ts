@@ -278,6 +278,71 @@ export interface SyncProgress {
   error?: string;
 }
 
+/**
+ * A call's state: `ringing` until an invitee answers (`accepted`), then
+ * `ended`; or `rejected` (declined), `canceled` (by the inviter before an
+ * answer), `missed` (no answer within the server's call timeout, 60 s by
+ * default). `answeredElsewhere` is how an invitee's other devices see a
+ * call one of them answered: they stop ringing.
+ */
+export type CallState = 'ringing' | 'accepted' | 'rejected' | 'canceled' | 'missed' | 'ended' | 'answeredElsewhere';
+
+/** A call (contract §9). The media flows between the browsers; the server only relays the signaling. */
+export interface Call {
+  callID: string;
+  conversationID: string;
+  media: 'audio' | 'video';
+  inviterUserID: string;
+  inviteeUserIDs: string[];
+  state: CallState;
+  /** The invitees who answered. */
+  acceptedUserIDs: string[];
+  /**
+   * Why an ended call ended: `'hangUp'`, `'timeout'`, `'connectionLost'`
+   * (a device in the call stayed disconnected past the server's grace, or
+   * the server forgot the call while this device was away) or
+   * `'serverRestart'`; `''` otherwise.
+   */
+  reason: string;
+  /** Unix ms; `acceptTime` and `endTime` are 0 until they happen. */
+  startTime: number;
+  acceptTime: number;
+  endTime: number;
+  /**
+   * True on the device in the call: the invitee's device that answered, the
+   * inviter's that started it. Only that device sends and gets signals.
+   */
+  answeredHere: boolean;
+}
+
+/** Payload of `callSignal`. */
+export interface CallSignal {
+  callID: string;
+  fromUserID: string;
+  /** The value the peer passed to sendCallSignal, unchanged. */
+  signal: unknown;
+}
+
+/** One RTCIceServer, as RTCPeerConnection takes it. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/**
+ * The content of a call's `notification` message: every call leaves one in
+ * its conversation, when it ends. `durationMs` runs from the answer to the
+ * end (0 for a call never answered).
+ */
+export interface CallNotificationContent {
+  kind: 'call';
+  callID: string;
+  media: 'audio' | 'video';
+  result: 'ended' | 'missed' | 'canceled' | 'rejected';
+  durationMs: number;
+}
+
 /** Events and their payloads. */
 export interface EventMap {
   /** The connection moved to a new state. */
@@ -331,6 +396,25 @@ export interface EventMap {
    * itself.
    */
   tokenWillExpire: { expiresAt: number };
+   * A call rings on this device: every device of every invitee gets it (and
+   * the inviter's other devices). A device that connects while a call rings
+   * for it gets it then.
+   */
+  callInvited: Call;
+  /**
+   * A call this device knows changed state, on every device of the inviter
+   * and the invitees: `answeredElsewhere` (within 3 s of the answer) on the
+   * invitee's devices that did not answer; a final state (`ended`,
+   * `rejected`, `canceled`, `missed`) once. After a reconnect the SDK asks
+   * the server about each call in progress, so a call that ended meanwhile
+   * is announced too.
+   */
+  callStateChanged: Call;
+  /**
+   * A signal the other side of a call sent this device with sendCallSignal,
+   * exactly once and in order, also across reconnects of either side.
+   */
+  callSignal: CallSignal;
 }
 
 export type EventName = keyof EventMap;
@@ -439,6 +523,42 @@ export declare class ParleyClient {
   kickGroupMember(args: { groupID: string; userID: string }): Promise<void>;
   /** Leaves a group (the owner cannot: `permission_denied`). The group leaves getJoinedGroupList. */
   quitGroup(args: { groupID: string }): Promise<void>;
+
+  /**
+   * Starts a call: every device of each invitee rings (`callInvited`). In a
+   * one-to-one conversation the invitee is the peer (`inviteeUserIDs` may be
+   * left out); in a group it names up to 7 members. Resolves to the call,
+   * `ringing`, with `answeredHere` true (this device is in the call).
+   * Rejects with `permission_denied` outside the conversation or when the
+   * peer blocked the user, `invalid_argument` for a bad media or invitee.
+   */
+  startCall(args: { conversationID: string; media: 'audio' | 'video'; inviteeUserIDs?: string[] }): Promise<Call>;
+  /** Answers a ringing call on this device; the user's other devices stop ringing. */
+  acceptCall(args: { callID: string }): Promise<void>;
+  /** Declines a ringing call, for all of the user's devices (a one-to-one call is then `rejected` everywhere). */
+  rejectCall(args: { callID: string }): Promise<void>;
+  /** The inviter gives up before an answer: the call ends as `canceled`. */
+  cancelCall(args: { callID: string }): Promise<void>;
+  /**
+   * Leaves a call: an answered one-to-one call ends (`ended`, reason
+   * `hangUp`); an invitee hanging up while it rings rejects it; the inviter
+   * hanging up while it rings cancels it.
+   */
+  hangUpCall(args: { callID: string }): Promise<void>;
+  /**
+   * Relays `signal` (an SDP offer or answer, an ICE candidate: any value
+   * JSON.stringify encodes, at most 32 KB) to `toUserID`'s device in the
+   * call, which gets it as `callSignal`. Only from and to the devices in the
+   * call (`permission_denied` otherwise), and only once it is answered
+   * (`invalid_argument` before); `rate_limited` past 20 a second.
+   */
+  sendCallSignal(args: { callID: string; toUserID: string; signal: unknown }): Promise<void>;
+  /**
+   * The ICE servers to give RTCPeerConnection, as the server is configured
+   * (`-ice-servers`), with TURN credentials minted for the user when it has
+   * a TURN secret. `[]` is fine on one network (loopback, a LAN).
+   */
+  getCallConfig(): Promise<{ iceServers: IceServer[] }>;
 
   /**
    * Ends the client for good: removes every handler and releases what the

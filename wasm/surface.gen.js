@@ -30,6 +30,13 @@ export const methods = Object.freeze({
   getGroupMembers: 1,
   kickGroupMember: 1,
   quitGroup: 1,
+  startCall: 1,
+  acceptCall: 1,
+  rejectCall: 1,
+  cancelCall: 1,
+  hangUpCall: 1,
+  sendCallSignal: 1,
+  getCallConfig: 0,
   close: 0,
 });
 
@@ -48,4 +55,7 @@ export const events = Object.freeze([
   'selfInfoUpdated',
   'usersInfoChanged',
   'tokenWillExpire',
+  'callInvited',
+  'callStateChanged',
+  'callSignal',
 ]);

@@ -89,6 +89,15 @@ var jsMethods = []jsMethod{
 	{"kickGroupMember", argObject},
 	{"quitGroup", argObject},
 
+	// Calls (contract §9).
+	{"startCall", argObject},
+	{"acceptCall", argObject},
+	{"rejectCall", argObject},
+	{"cancelCall", argObject},
+	{"hangUpCall", argObject},
+	{"sendCallSignal", argObject},
+	{"getCallConfig", argNone},
+
 	{"close", argNone},
 }
 
@@ -108,6 +117,10 @@ var jsEvents = []string{
 	"selfInfoUpdated",
 	"usersInfoChanged",
 	"tokenWillExpire",
+	// Calls.
+	"callInvited",
+	"callStateChanged",
+	"callSignal",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

@@ -31,6 +31,7 @@ import (
 
 	webdemo "parley/web-demo"
 
+	"parley/protocol"
 	"parley/server"
 	"parley/server/bus"
 	"parley/server/store"
@@ -59,6 +60,10 @@ type options struct {
 	tokenTTL                            time.Duration
 	logLevel                            string
 	webhook                             webhookOptions
+	// Calls (contract §9).
+	callTimeout         time.Duration
+	iceServers          []protocol.ICEServer
+	iceJSON, turnSecret string
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -163,7 +168,19 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if err := o.webhook.register(fs, getenv); err != nil {
 		return nil, err
 	}
+	ct := time.Duration(0)
+	if v := getenv("PARLEY_CALL_TIMEOUT"); v != "" {
+		if ct, err = time.ParseDuration(v); err != nil {
+			return nil, fmt.Errorf("PARLEY_CALL_TIMEOUT: %w", err)
+		}
+	}
+	fs.DurationVar(&o.callTimeout, "call-timeout", ct, "how long a call rings before it is missed; 0 = 60s (PARLEY_CALL_TIMEOUT)")
+	fs.StringVar(&o.iceJSON, "ice-servers", env("PARLEY_ICE_SERVERS", "[]"), "JSON array of RTCIceServer objects for calls (PARLEY_ICE_SERVERS)")
+	fs.StringVar(&o.turnSecret, "turn-secret", env("PARLEY_TURN_SECRET", ""), "TURN shared secret: mint per-user TURN credentials (PARLEY_TURN_SECRET)")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.iceServers, err = server.ParseICEServers(o.iceJSON); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -251,6 +268,9 @@ func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b 
 		MetricsSecret:       o.metricsSecret,
 		SeparateMetrics:     o.metricsAddr != "",
 		Webhook:             o.webhook.config(),
+		CallTimeout:         o.callTimeout,
+		ICEServers:          o.iceServers,
+		TURNSecret:          o.turnSecret,
 	})
 	if err != nil {
 		return err

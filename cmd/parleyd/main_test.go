@@ -23,6 +23,25 @@ import (
 	webdemo "parley/web-demo"
 )
 
+func TestCallOptions(t *testing.T) {
+	env := map[string]string{
+		"PARLEY_ICE_SERVERS": `[{"urls":["turn:turn.example:3478"],"username":"u","credential":"c"}]`,
+		"PARLEY_TURN_SECRET": "s",
+	}
+	o, err := parseOptions([]string{"-call-timeout", "15s"}, func(k string) string { return env[k] }, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 15*time.Second, o.callTimeout)
+	assert.Equal(t, "s", o.turnSecret)
+	require.Len(t, o.iceServers, 1)
+	assert.Equal(t, "u", o.iceServers[0].Username)
+	o, err = parseOptions([]string{"-ice-servers", `[{"urls":"stun:stun.example"}]`}, func(string) string { return "" }, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "stun:stun.example", o.iceServers[0].URLs)
+	assert.Zero(t, o.callTimeout)
+	_, err = parseOptions([]string{"-ice-servers", `[{"urls":1}]`}, func(string) string { return "" }, io.Discard)
+	assert.Error(t, err)
+}
+
 func TestOptionsEnvAndFlags(t *testing.T) {
 	env := map[string]string{
 		"PARLEY_ADDR":            "127.0.0.1:9999",
@@ -54,7 +73,7 @@ func TestOptionsEnvAndFlags(t *testing.T) {
 	if _, err := parseOptions([]string{"-nope"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("unknown flag accepted")
 	}
-	for _, k := range []string{"PARLEY_MAX_FRAME_BYTES", "PARLEY_RATE_LIMIT", "PARLEY_USER_RATE_LIMIT", "PARLEY_MAX_CONNS_PER_USER", "PARLEY_MAX_GROUP_SIZE", "PARLEY_MAX_SYNC_PAGE", "PARLEY_MAX_PULL_PAGE"} {
+	for _, k := range []string{"PARLEY_CALL_TIMEOUT", "PARLEY_ICE_SERVERS", "PARLEY_MAX_FRAME_BYTES", "PARLEY_RATE_LIMIT", "PARLEY_USER_RATE_LIMIT", "PARLEY_MAX_CONNS_PER_USER", "PARLEY_MAX_GROUP_SIZE", "PARLEY_MAX_SYNC_PAGE", "PARLEY_MAX_PULL_PAGE"} {
 		if _, err := parseOptions(nil, func(name string) string { return map[string]string{k: "big"}[name] }, io.Discard); err == nil {
 			t.Fatalf("bad %s accepted", k)
 		}

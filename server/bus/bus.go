@@ -21,6 +21,11 @@ type Event struct {
 	Type string
 	// Frame is the encoded push frame, sent as is.
 	Frame []byte
+	// OnlyToken, when set, restricts delivery to the connections
+	// authenticated with that token ID (one device of a call); SkipToken
+	// skips them instead (the other devices of the user).
+	OnlyToken string
+	SkipToken string
 	// Kick, when set, restricts delivery to the connections it matches and
 	// closes them after Frame is written.
 	Kick *Kick

@@ -76,7 +76,10 @@ type header struct {
 	Node     string   `json:"node"`
 	UserIDs  []string `json:"users"`
 	SkipConn string   `json:"skip,omitempty"`
-	Type     string   `json:"type,omitempty"`
+	// OnlyToken and SkipToken select a call's device (bus.Event).
+	OnlyToken string `json:"onlyToken,omitempty"`
+	SkipToken string `json:"skipToken,omitempty"`
+	Type      string `json:"type,omitempty"`
 	// Kick is encoded with its Go field names, so that fields added to
 	// bus.Kick travel without changes here.
 	Kick *bus.Kick `json:"kick,omitempty"`
@@ -213,7 +216,7 @@ func (b *Bus) Publish(_ context.Context, ev bus.Event) error {
 		return bus.ErrNotSubscribed
 	}
 	(*hd).Deliver(ev)
-	h := header{Node: b.cfg.NodeID, SkipConn: ev.SkipConn, Type: ev.Type, Kick: ev.Kick}
+	h := header{Node: b.cfg.NodeID, SkipConn: ev.SkipConn, OnlyToken: ev.OnlyToken, SkipToken: ev.SkipToken, Type: ev.Type, Kick: ev.Kick}
 	// Room for the user IDs: the payload limit less the frame and the
 	// rest of the header, with some slack.
 	room := int(b.nc.MaxPayload()) - len(ev.Frame) - 1024 - len(ev.SkipConn) - len(ev.Type) - len(h.Node)
@@ -266,7 +269,7 @@ func decode(data []byte) (bus.Event, string, error) {
 	if err := json.Unmarshal(head, &h); err != nil {
 		return bus.Event{}, "", err
 	}
-	return bus.Event{UserIDs: h.UserIDs, SkipConn: h.SkipConn, Type: h.Type, Frame: frame, Kick: h.Kick}, h.Node, nil
+	return bus.Event{UserIDs: h.UserIDs, SkipConn: h.SkipConn, OnlyToken: h.OnlyToken, SkipToken: h.SkipToken, Type: h.Type, Frame: frame, Kick: h.Kick}, h.Node, nil
 }
 
 // receive delivers another node's event. NATS calls it from one goroutine

@@ -139,6 +139,13 @@ func TestCrossNode(t *testing.T) {
 		t.Fatalf("local delivery twice: %+v", ev)
 	default:
 	}
+	// A call's device selection travels too.
+	if err := a.Publish(context.Background(), bus.Event{UserIDs: []string{"u"}, OnlyToken: "t1", SkipToken: "t2", Frame: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sb.next(t); got.OnlyToken != "t1" || got.SkipToken != "t2" {
+		t.Fatalf("remote got %+v", got)
+	}
 }
 
 func TestOrder(t *testing.T) {

@@ -12,6 +12,7 @@ import { mountDialogs } from './views/dialogs.js';
 import { mountMembers } from './views/members.js';
 import { Users, userLabel } from './users.js';
 import { Sending } from './sending.js';
+import { Calls } from './views/call.js';
 
 const SCREENS = ['boot-screen', 'auth-screen', 'ended-screen', 'main-screen'];
 const LIST_PAGE = 500;
@@ -31,11 +32,13 @@ let chat;
 let dialogs;
 let members;
 let sending;
+let calls;
 const users = new Users(
   () => state.client,
   () => {
     chat.refreshNames();
     members.refreshNames();
+    calls.refreshNames();
     renderList();
   },
 );
@@ -536,6 +539,10 @@ function subscribe(client) {
   optional('groupJoined', () => state.selfID && scheduleListRefresh());
   optional('groupChanged', (g) => state.selfID && onGroupChanged(g));
   optional('groupMemberRemoved', (p) => state.selfID && onGroupMemberRemoved(p));
+  // Calls: the incoming dialog, the call view and its peer connection.
+  optional('callInvited', (c) => state.selfID && c && calls.onInvited(c));
+  optional('callStateChanged', (c) => state.selfID && c && calls.onStateChanged(c));
+  optional('callSignal', (s) => state.selfID && s && calls.onSignal(s));
   optional('selfInfoUpdated', (u) => state.selfID && u && u.userID === state.selfID && showSelf(u));
 }
 
@@ -590,6 +597,7 @@ function showSelf(me) {
 
 /** teardown forgets everything about the signed-in user on this page. */
 function teardown() {
+  calls.leave();
   state.selfID = '';
   state.self = null;
   state.conversations.clear();
@@ -717,6 +725,9 @@ async function boot() {
     quitGroup,
   });
   sending = new Sending({ client: () => state.client, chat, toast });
+  calls = new Calls({ client: () => state.client, selfID: () => state.selfID, nameOf, ensureNames: (ids) => users.ensure(ids), toast });
+  $('call-audio-button').addEventListener('click', () => chat.conv && calls.start(chat.conv, 'audio'));
+  $('call-video-button').addEventListener('click', () => chat.conv && calls.start(chat.conv, 'video'));
   dialogs = mountDialogs({
     get client() {
       return state.client;

@@ -26,6 +26,7 @@ const SHELL = [
   'views/dialogs.js',
   'views/icons.js',
   'views/members.js',
+  'views/call.js',
   // The SDK's usual files; whatever else it loads is cached when first fetched.
   '/sdk/index.js',
   '/sdk/surface.gen.js',

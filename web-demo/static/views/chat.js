@@ -3,6 +3,7 @@
 import { el, $ } from '../dom.js';
 import { clockTime, dayLabel, fullTime, memberCountText, notSentText, paintAvatar } from '../format.js';
 import { icon } from './icons.js';
+import { callLineText } from './call.js';
 
 const PAGE = 30;
 // How close to the top (px) scrolling starts loading the previous page.
@@ -159,6 +160,10 @@ export class ChatView {
       this.subtitle.textContent = c.username ? `@${c.username}` : 'Direct message';
     }
     this.membersButton.hidden = !group || removed;
+    // Calls are one-to-one in the demo (and never with oneself).
+    const callable = !group && !!c.userID && c.userID !== this.selfID;
+    $('call-audio-button').hidden = !callable;
+    $('call-video-button').hidden = !callable;
     this.renderComposer(removed, c.removedNote || '');
   }
 
@@ -344,8 +349,28 @@ export class ChatView {
     return node;
   }
 
+  /** renderCallLine shows a call's notification as a line across the timeline. */
+  renderCallLine(rec, c) {
+    const m = rec.msg;
+    const outgoing = m.sendID === this.selfID;
+    const node = el(
+      'li',
+      {
+        className: `call-line ${c.result === 'missed' && !outgoing ? 'missed' : ''}`,
+        dataset: { testid: 'call-line', clientMsgId: m.clientMsgID, seq: String(m.seq || 0), result: c.result, media: c.media, callId: c.callID },
+      },
+      el('span', { text: `${callLineText(c, outgoing)} · ${clockTime(when(m))}`, title: fullTime(when(m)) }),
+    );
+    if (rec.node) rec.node.replaceWith(node);
+    rec.node = node;
+  }
+
   renderRecord(rec) {
     const m = rec.msg;
+    if (m.contentType === 'notification' && m.content && m.content.kind === 'call') {
+      this.renderCallLine(rec, m.content);
+      return;
+    }
     const own = m.sendID === this.selfID;
     let status = 'received';
     if (own) status = isSent(m) ? 'sent' : m.status === 'failed' ? 'failed' : 'sending';

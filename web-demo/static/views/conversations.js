@@ -2,6 +2,7 @@
 import { el } from '../dom.js';
 import { paintAvatar, shortTime, fullTime } from '../format.js';
 import { icon } from './icons.js';
+import { callLineText } from './call.js';
 
 /** activityTime is what "newest activity" sorts by. */
 function activityTime(c) {
@@ -26,6 +27,9 @@ function preview(c, selfID, nameOf) {
   if (c.draftText) return { prefix: 'Draft: ', text: c.draftText };
   const m = c.latestMessage;
   if (!m) return { prefix: '', text: '' };
+  if (m.contentType === 'notification' && m.content && m.content.kind === 'call') {
+    return { prefix: '', text: callLineText(m.content, m.sendID === selfID) };
+  }
   const text = m.contentType === 'text' || m.text ? m.text || '' : `[${m.contentType} message]`;
   if (m.sendID === selfID) return { prefix: 'You: ', text };
   if (c.sessionType === 'group') return { prefix: `${nameOf(m.sendID)}: `, text };

@@ -1,0 +1,202 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/protocol"
+)
+
+// A one-to-one call from alice (device "a1") to bob, in each state.
+func oneToOne(state string) callRec {
+	r := callRec{
+		Call: protocol.Call{
+			CallID: "c1", ConversationID: "si_alice_bob", Media: protocol.CallVideo,
+			InviterUserID: "alice", InviteeUserIDs: []string{"bob"}, State: protocol.CallRinging,
+			AcceptedUserIDs: []string{}, StartTime: 1000,
+		},
+		InviterDevice: "a1",
+		Devices:       map[string]string{"alice": "a1"},
+	}
+	switch state {
+	case protocol.CallAccepted:
+		r.AcceptedUserIDs = []string{"bob"}
+		r.Devices["bob"] = "b1"
+		r.AcceptTime = 2000
+	case protocol.CallRejected:
+		r.Rejected = []string{"bob"}
+	}
+	r.State = state
+	return r
+}
+
+var allCallStates = []string{
+	protocol.CallRinging, protocol.CallAccepted, protocol.CallRejected,
+	protocol.CallCanceled, protocol.CallMissed, protocol.CallEnded,
+}
+
+// TestStepCallEveryEventInEveryState runs each event, by each kind of
+// actor, in each state of a one-to-one call.
+func TestStepCallEveryEventInEveryState(t *testing.T) {
+	type want struct {
+		state  string // "" : unchanged
+		result string
+		reason string
+		code   protocol.Code // "" : no error
+	}
+	const (
+		invalid = protocol.CodeInvalidArgument
+		denied  = protocol.CodePermissionDenied
+	)
+	over := want{code: invalid}
+	outsider := want{code: denied}
+	// table[state][event/actor]
+	table := map[string]map[string]want{
+		protocol.CallRinging: {
+			"accept/inviter":     {code: invalid},
+			"accept/invitee":     {state: protocol.CallAccepted},
+			"reject/inviter":     {code: invalid},
+			"reject/invitee":     {state: protocol.CallRejected, result: protocol.CallResultRejected},
+			"cancel/inviter":     {state: protocol.CallCanceled, result: protocol.CallResultCanceled},
+			"cancel/invitee":     {code: denied},
+			"hangUp/inviter":     {state: protocol.CallCanceled, result: protocol.CallResultCanceled},
+			"hangUp/invitee":     {state: protocol.CallRejected, result: protocol.CallResultRejected},
+			"signal/inviter":     {code: invalid},
+			"signal/invitee":     {code: invalid},
+			"timeout/":           {state: protocol.CallMissed, result: protocol.CallResultMissed, reason: "timeout"},
+			"deviceLost/inviter": {state: protocol.CallCanceled, result: protocol.CallResultCanceled, reason: "connectionLost"},
+			"deviceLost/invitee": {},
+			"shutdown/":          {state: protocol.CallMissed, result: protocol.CallResultMissed, reason: "serverRestart"},
+		},
+		protocol.CallAccepted: {
+			"accept/inviter":     {code: invalid},
+			"accept/invitee":     {code: invalid},
+			"reject/inviter":     {code: invalid},
+			"reject/invitee":     {code: invalid},
+			"cancel/inviter":     {code: invalid},
+			"cancel/invitee":     {code: denied},
+			"hangUp/inviter":     {state: protocol.CallEnded, result: protocol.CallResultEnded, reason: "hangUp"},
+			"hangUp/invitee":     {state: protocol.CallEnded, result: protocol.CallResultEnded, reason: "hangUp"},
+			"signal/inviter":     {},
+			"signal/invitee":     {},
+			"timeout/":           {},
+			"deviceLost/inviter": {state: protocol.CallEnded, result: protocol.CallResultEnded, reason: "connectionLost"},
+			"deviceLost/invitee": {state: protocol.CallEnded, result: protocol.CallResultEnded, reason: "connectionLost"},
+			"shutdown/":          {state: protocol.CallEnded, result: protocol.CallResultEnded, reason: "serverRestart"},
+		},
+	}
+	for _, st := range allCallStates[2:] {
+		table[st] = map[string]want{
+			"accept/inviter": over, "accept/invitee": over, "reject/inviter": over, "reject/invitee": over,
+			"cancel/inviter": over, "cancel/invitee": over, "hangUp/inviter": over, "hangUp/invitee": over,
+			"signal/inviter": over, "signal/invitee": over,
+			"timeout/": {}, "deviceLost/inviter": {}, "deviceLost/invitee": {}, "shutdown/": {},
+		}
+	}
+	actors := map[string]string{"inviter": "alice", "invitee": "bob", "outsider": "mallory"}
+	devices := map[string]string{"alice": "a1", "bob": "b1", "mallory": "m1"}
+	peers := map[string]string{"alice": "bob", "bob": "alice", "mallory": "alice"}
+	for _, st := range allCallStates {
+		for k := evAccept; k <= evShutdown; k++ {
+			var who []string
+			switch k {
+			case evTimeout, evShutdown:
+				who = []string{""}
+			case evDeviceLost:
+				who = []string{"inviter", "invitee"}
+			default:
+				who = []string{"inviter", "invitee", "outsider"}
+			}
+			for _, a := range who {
+				name := fmt.Sprintf("%s/%s", k, a)
+				t.Run(st+"/"+name, func(t *testing.T) {
+					w, ok := table[st][name]
+					if a == "outsider" {
+						w, ok = outsider, true
+					}
+					require.True(t, ok, "the table has no row for %s in %s", name, st)
+					in := oneToOne(st)
+					user := actors[a]
+					got, err := stepCall(in, callEvent{Kind: k, User: user, Device: devices[user], To: peers[user], Now: 5000})
+					assert.Equal(t, oneToOne(st), in, "the step changed its input")
+					if w.code != "" {
+						require.Error(t, err)
+						assert.Equal(t, w.code, protocol.CodeOf(err))
+						assert.False(t, got.Changed)
+						return
+					}
+					require.NoError(t, err)
+					if w.state == "" {
+						assert.False(t, got.Changed)
+						assert.Equal(t, in, got.Next)
+						return
+					}
+					assert.True(t, got.Changed)
+					assert.Equal(t, w.state, got.Next.State)
+					assert.Equal(t, w.result, got.Result)
+					assert.Equal(t, w.reason, got.Next.Reason)
+					if got.Result != "" {
+						assert.Equal(t, int64(5000), got.Next.EndTime)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestStepCallAcceptRecordsTheDevice(t *testing.T) {
+	got, err := stepCall(oneToOne(protocol.CallRinging), callEvent{Kind: evAccept, User: "bob", Device: "b2", Now: 3000})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"alice": "a1", "bob": "b2"}, got.Next.Devices)
+	assert.Equal(t, []string{"bob"}, got.Next.AcceptedUserIDs)
+	assert.Equal(t, int64(3000), got.Next.AcceptTime)
+}
+
+// A group call: alice invites bob and carl.
+func groupCall() callRec {
+	r := oneToOne(protocol.CallRinging)
+	r.ConversationID = "sg_g1"
+	r.InviteeUserIDs = []string{"bob", "carl"}
+	return r
+}
+
+func TestStepCallGroup(t *testing.T) {
+	t.Run("one rejection leaves it ringing, the last rejects", func(t *testing.T) {
+		s, err := stepCall(groupCall(), callEvent{Kind: evReject, User: "bob", Now: 1})
+		require.NoError(t, err)
+		assert.Equal(t, protocol.CallRinging, s.Next.State)
+		assert.Empty(t, s.Result)
+		s, err = stepCall(s.Next, callEvent{Kind: evReject, User: "carl", Now: 2})
+		require.NoError(t, err)
+		assert.Equal(t, protocol.CallRejected, s.Next.State)
+		assert.Equal(t, protocol.CallResultRejected, s.Result)
+	})
+	t.Run("a second invitee joins; the call ends when two are left no more", func(t *testing.T) {
+		s, err := stepCall(groupCall(), callEvent{Kind: evAccept, User: "bob", Device: "b1", Now: 1})
+		require.NoError(t, err)
+		s, err = stepCall(s.Next, callEvent{Kind: evAccept, User: "carl", Device: "c1", Now: 2})
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), s.Next.AcceptTime)
+		assert.Len(t, s.Next.Devices, 3)
+		s, err = stepCall(s.Next, callEvent{Kind: evHangUp, User: "alice", Now: 3})
+		require.NoError(t, err)
+		assert.Equal(t, protocol.CallAccepted, s.Next.State)
+		_, err = stepCall(s.Next, callEvent{Kind: evSignal, User: "bob", To: "alice", Now: 4})
+		assert.Equal(t, protocol.CodePermissionDenied, protocol.CodeOf(err), "a signal to someone who left")
+		s, err = stepCall(s.Next, callEvent{Kind: evHangUp, User: "bob", Now: 5})
+		require.NoError(t, err)
+		assert.Equal(t, protocol.CallEnded, s.Next.State)
+		assert.Equal(t, protocol.CallResultEnded, s.Result)
+	})
+	t.Run("an invitee still ringing may decline an answered call", func(t *testing.T) {
+		s, err := stepCall(groupCall(), callEvent{Kind: evAccept, User: "bob", Device: "b1", Now: 1})
+		require.NoError(t, err)
+		s, err = stepCall(s.Next, callEvent{Kind: evReject, User: "carl", Now: 2})
+		require.NoError(t, err)
+		assert.Equal(t, protocol.CallAccepted, s.Next.State)
+		assert.Equal(t, []string{"carl"}, s.Next.Rejected)
+	})
+}
