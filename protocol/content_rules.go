@@ -5,7 +5,6 @@ import (
 	"mime"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 )
 
 // Limits of the fields of the rich content types (docs/limits.md). They
@@ -112,7 +111,7 @@ func checkName(typ, field, s string, max int) error {
 	if err := checkLen(typ, field, s, max); err != nil {
 		return err
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f || r == utf8.RuneError }) {
+	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return Errorf(CodeInvalidArgument, "%s content: %q holds control characters", typ, field)
 	}
 	return nil
