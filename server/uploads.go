@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,7 +37,7 @@ func (s *Server) handleUploadStart(w http.ResponseWriter, r *http.Request) {
 	if claimed == "" {
 		claimed = "application/octet-stream"
 	}
-	if mt, _, err := mime.ParseMediaType(claimed); err != nil || !strings.Contains(mt, "/") || len(claimed) > protocol.MaxMIMETypeLen {
+	if !protocol.ValidMediaType(claimed) || len(claimed) > protocol.MaxMIMETypeLen {
 		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "mimeType %q is not a media type", req.MIMEType))
 		return
 	}
