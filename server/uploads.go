@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"parley/protocol"
+	"parley/server/httpapi"
 	"parley/server/files"
 	"parley/server/store"
 )
@@ -29,25 +30,10 @@ func (s *Server) handleUploadStart(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	if err := protocol.CheckFileName(req.FileName); err != nil {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "fileName: %s", err.(*protocol.Error).Message))
-		return
-	}
-	claimed := req.MIMEType
-	if claimed == "" {
-		claimed = "application/octet-stream"
-	}
-	if !protocol.ValidMediaType(claimed) || len(claimed) > protocol.MaxMIMETypeLen {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "mimeType %q is not a media type", req.MIMEType))
-		return
-	}
 	cfg := s.media.cfg
-	switch {
-	case req.Size < 0:
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "size must not be negative"))
-		return
-	case req.Size > cfg.MaxFileBytes:
-		s.writeError(w, protocol.Errorf(protocol.CodeTooLarge, "the file is %d bytes, over the limit of %d", req.Size, cfg.MaxFileBytes))
+	claimed, err := httpapi.UploadStart(&req, cfg.MaxFileBytes)
+	if err != nil {
+		s.writeError(w, err)
 		return
 	}
 	ctx := r.Context()
