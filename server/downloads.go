@@ -16,8 +16,8 @@ import (
 	"strings"
 
 	"parley/protocol"
-	"parley/server/httpapi"
 	"parley/server/files"
+	"parley/server/httpapi"
 	"parley/server/store"
 )
 
