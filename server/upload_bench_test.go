@@ -3,13 +3,21 @@ package server_test
 import (
 	"bytes"
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"parley/server"
 	"parley/server/files"
 )
 
@@ -78,4 +86,77 @@ func BenchmarkRawPut100MB(b *testing.B) {
 			b.Fatalf("put: %s", res.Status)
 		}
 	}
+}
+
+// TestUploadMemory measures (it checks nothing about size) the server's
+// memory while 20 clients upload 50 MB each at once, in process: the
+// peak of the Go heap in use above what it was before, sampled every
+// 20 ms. The clients send from one shared buffer, so what grows is the
+// server's (and the HTTP stack's) own.
+//
+//	PARLEY_BENCH_UPLOAD=1 [PARLEY_BENCH_UPLOAD_MB=50] go test -run TestUploadMemory -v ./server/
+func TestUploadMemory(t *testing.T) {
+	if os.Getenv("PARLEY_BENCH_UPLOAD") == "" {
+		t.Skip("set PARLEY_BENCH_UPLOAD=1 to measure")
+	}
+	const clients = 20
+	size := 50 << 20
+	if mb, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_UPLOAD_MB")); err == nil && mb > 0 {
+		size = mb << 20
+	}
+	e := newEnv(t, func(c *server.Config) { c.Media.RequestRate = 1000; c.Media.RequestBurst = 1000 })
+	data := make([]byte, size)
+	rand.Read(data)
+	toks := make([]string, clients)
+	for i := range toks {
+		_, toks[i] = e.register(fmt.Sprintf("mem%d", i))
+	}
+	// A GC after every 5% of growth, so that the live heap is sampled
+	// often and garbage does not hide what is retained.
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	// The live heap as of the last GC: what is retained, without the
+	// garbage GOGC lets pile up in proportion to the heap.
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	baseLive := live[0].Value.Uint64()
+	var peak, peakLive atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			metrics.Read(live)
+			if v := live[0].Value.Uint64(); v > peakLive.Load() {
+				peakLive.Store(v)
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	began := time.Now()
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() { e.upload(toks[i], "f.bin", "", data) })
+	}
+	wg.Wait()
+	close(stop)
+	<-sampled
+	t.Logf("%d clients × %d MB in %s: peak live heap %.1f MB above the %.1f MB before; peak heap in use (garbage included) %.1f MB above %.1f MB",
+		clients, size>>20, time.Since(began).Round(time.Millisecond),
+		float64(peakLive.Load()-min(baseLive, peakLive.Load()))/1e6, float64(baseLive)/1e6,
+		float64(peak.Load()-min(base, peak.Load()))/1e6, float64(base)/1e6)
 }
