@@ -8,6 +8,8 @@
 # Environment:
 #   PARLEY_TEST_SKIP_BROWSER=1  skip the wasm and end-to-end browser tests
 #   PARLEY_TEST_POSTGRES, PARLEY_TEST_NATS  scale-out tests (set by .ci/run)
+#   PARLEY_TEST_S3  the S3 blob store's tests: an s3:// URL; .ci/run starts
+#     SeaweedFS on loopback for them (server/files/s3test.sh)
 set -uo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -78,7 +80,7 @@ step "fuzz targets, briefly (the seed corpora run in the tests above too)"
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
 # report a spurious "context deadline exceeded" when time runs out while a
 # worker is busy (golang/go#75804, fixed in Go 1.27).
-for target in protocol:FuzzDecodeFrame protocol:FuzzCheckContent server:FuzzPeekFrame server:FuzzStaticPaths server/httpapi:FuzzBodies server/httpapi:FuzzAdminQuery server/webhook:FuzzVerify wasm_wrapper:FuzzDecodeArgs; do
+for target in protocol:FuzzDecodeFrame protocol:FuzzCheckContent server:FuzzPeekFrame server:FuzzStaticPaths server:FuzzMediaParsers server/httpapi:FuzzBodies server/httpapi:FuzzAdminQuery server/httpapi:FuzzMediaBodies server/webhook:FuzzVerify wasm_wrapper:FuzzDecodeArgs; do
 	name=${target##*:}
 	if go test -run '^$' -fuzz "^$name\$" -fuzztime 150000x "./${target%%:*}" >"$logs/fuzz-$name.log" 2>&1; then
 		record "fuzz $name" 1 0 0

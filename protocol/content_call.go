@@ -2,14 +2,6 @@ package protocol
 
 import "encoding/json"
 
-// ContentNotification is the content type of the messages the server
-// writes into a conversation to tell what happened there. Clients cannot
-// send it: the send path refuses it (see CheckClientContent).
-const ContentNotification = "notification"
-
-// NotificationCall is NotificationContent.Kind for a call's message.
-const NotificationCall = "call"
-
 // Call results, CallContent.Result.
 const (
 	CallResultEnded    = "ended"
@@ -21,7 +13,9 @@ const (
 // CallContent is Message.Content of the one notification a call leaves
 // in its conversation (contract §10): {kind:"call", callID, media,
 // result, durationMs}. DurationMs counts from the answer to the end (0
-// for a call never answered).
+// for a call never answered). It is how the server builds that content
+// and how a reader decodes it; the codec of every notification, calls
+// included, is NotificationContent.
 type CallContent struct {
 	Kind       string `json:"kind"`
 	CallID     string `json:"callID"`
@@ -87,13 +81,4 @@ func (c *CallContent) canonical([]byte) ([]byte, error) { return json.Marshal(c)
 
 func (*CallContent) placeholder() Content {
 	return &CallContent{Kind: NotificationCall, Result: CallResultEnded}
-}
-
-// CheckClientContent is CheckContent for a message a client sends: types
-// only the server writes (notification) are refused.
-func CheckClientContent(typ string, raw []byte) (json.RawMessage, error) {
-	if typ == ContentNotification {
-		return nil, Errorf(CodeInvalidArgument, "notification messages are written by the server")
-	}
-	return CheckContent(typ, raw)
 }

@@ -189,6 +189,8 @@ type Config struct {
 	// TURNSecret, when set, is the shared secret of the TURN servers among
 	// ICEServers, for which call.config mints credentials per user.
 	TURNSecret string
+	// Uploads, downloads and link previews (media.go).
+	Media MediaConfig
 }
 
 func (c Config) withDefaults() Config {
@@ -311,6 +313,7 @@ func (c Config) withDefaults() Config {
 	if c.Webhook.URL != "" {
 		c.Webhook = c.Webhook.withDefaults()
 	}
+	c.Media = c.Media.withDefaults()
 	return c
 }
 
@@ -369,6 +372,8 @@ type Server struct {
 	patterns []string
 	// calls holds the calls started on this node.
 	calls *calls
+	// media serves uploads, downloads and link previews.
+	media *media
 }
 
 // New returns a Server ready to serve Handler, on cfg.Store (whose
@@ -422,6 +427,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(s.metrics)
 	s.calls = newCalls(s)
+	if s.media, err = newMedia(ctx, s); err != nil {
+		return nil, err
+	}
 	// The last step that can fail: once subscribed, the bus delivers to
 	// this server's hub.
 	if err := s.bus.Subscribe(ctx, s.hub); err != nil {
@@ -484,6 +492,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.commit.stop()
 	s.webhooks.stop()
+	s.media.stop()
 	return err
 }
 

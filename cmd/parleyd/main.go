@@ -64,6 +64,7 @@ type options struct {
 	callTimeout         time.Duration
 	iceServers          []protocol.ICEServer
 	iceJSON, turnSecret string
+	media               mediaOptions
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -177,6 +178,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&o.callTimeout, "call-timeout", ct, "how long a call rings before it is missed; 0 = 60s (PARLEY_CALL_TIMEOUT)")
 	fs.StringVar(&o.iceJSON, "ice-servers", env("PARLEY_ICE_SERVERS", "[]"), "JSON array of RTCIceServer objects for calls (PARLEY_ICE_SERVERS)")
 	fs.StringVar(&o.turnSecret, "turn-secret", env("PARLEY_TURN_SECRET", ""), "TURN shared secret: mint per-user TURN credentials (PARLEY_TURN_SECRET)")
+	if err := o.media.register(fs, getenv); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -241,6 +245,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 // serve runs a server on st and b until ctx ends or the listener fails,
 // then shuts it down; the caller closes st and b.
 func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b bus.Bus, origins []string, ready chan<- string) error {
+	media, filesKind, err := o.media.config(ctx, o.data)
+	if err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	log.Info("opened file store", "files", filesKind)
 	srv, err := server.New(ctx, server.Config{
 		Store:           st,
 		Bus:             b,
@@ -271,6 +280,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b 
 		CallTimeout:         o.callTimeout,
 		ICEServers:          o.iceServers,
 		TURNSecret:          o.turnSecret,
+		Media:               media,
 	})
 	if err != nil {
 		return err

@@ -301,6 +301,7 @@ type Store interface {
 	GroupMembership
 	Webhooks
 	Moderation
+	Uploads
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.
 	Close() error
