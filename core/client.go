@@ -20,6 +20,9 @@ type Client struct {
 	mu     sync.Mutex
 	sess   *session
 	closed bool // set by Close, for good
+	// attached holds the files of created messages until their send
+	// stores them (files.go).
+	attached map[string][]File
 
 	// offline is what the platform last said of the network (SetOnline);
 	// net is closed and replaced at each change, under mu.
@@ -182,6 +185,7 @@ func (c *Client) startSession(ctx context.Context, userID, token string, store S
 		cfg:       &c.cfg,
 		userID:    userID,
 		url:       c.wsBase + "?" + protocol.WSTokenParam + "=" + queryEscape(token),
+		token:     token,
 		store:     store,
 		changed:   make(chan struct{}),
 		firstPage: newFirstPage(),

@@ -22,6 +22,8 @@ type session struct {
 	userID string
 	url    string
 	store  Store
+	// token authorizes the HTTP API's requests (uploads).
+	token string
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -46,6 +46,9 @@ type Message struct {
 	Status     MessageStatus `json:"status"`
 	// ErrorCode says why a failed message failed.
 	ErrorCode protocol.Code `json:"errorCode,omitempty"`
+	// Uploads are the files of an unsent message of a file-bearing type
+	// and how far each got (see upload.go); nil once it is sent.
+	Uploads []Upload `json:"uploads,omitempty"`
 }
 
 // Conversation is one conversation of the logged-in user (contract section 3),

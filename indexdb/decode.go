@@ -79,6 +79,7 @@ func messageOfJS(v js.Value) core.Message {
 	if c := jsString(v, "content"); c != "" {
 		m.Content = []byte(c)
 	}
+	m.Uploads = uploadsOfJSON(jsString(v, "uploads"))
 	return m
 }
 

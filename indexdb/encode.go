@@ -106,6 +106,9 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	if len(m.Content) > 0 {
 		b = strField(b, "content", string(m.Content))
 	}
+	if len(m.Uploads) > 0 {
+		b = strField(b, "uploads", uploadsJSON(m.Uploads))
+	}
 	if withKeys {
 		if m.Seq > 0 {
 			b = append(field(b, "_cs"), '[')
