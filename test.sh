@@ -8,6 +8,8 @@
 # Environment:
 #   PARLEY_TEST_SKIP_BROWSER=1  skip the wasm and end-to-end browser tests
 #   PARLEY_TEST_POSTGRES, PARLEY_TEST_NATS  scale-out tests (set by .ci/run)
+#   PARLEY_TEST_S3  the S3 blob store's tests: an s3:// URL; .ci/run starts
+#     SeaweedFS on loopback for them (server/files/s3test.sh)
 set -uo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)

@@ -15,9 +15,7 @@ import (
 // SDK builds content with EncodeContent and reads it with DecodeContent,
 // so both apply the same rules.
 
-// Content types. Only text and custom are accepted today; image, file,
-// voice and video are named for the shapes to come and refused with
-// invalid_argument until the server takes uploads.
+// Content types (contract §4.1), one codec file each.
 const (
 	ContentText   = "text"
 	ContentImage  = "image"
@@ -25,6 +23,18 @@ const (
 	ContentVoice  = "voice"
 	ContentVideo  = "video"
 	ContentCustom = "custom"
+)
+
+// Content types of rich messages (issue 12).
+const (
+	ContentLocation     = "location"
+	ContentCard         = "card"
+	ContentQuote        = "quote"
+	ContentMention      = "mention"
+	ContentMerger       = "merger"
+	ContentFace         = "face"
+	ContentLink         = "link"
+	ContentNotification = "notification"
 )
 
 // Limits every content is held to, whatever its type (docs/limits.md).
@@ -42,9 +52,9 @@ const (
 	MaxContentDepth = 32
 )
 
-// Content is the decoded body of a message of one content type:
-// *TextContent or *CustomContent. The set is closed: a new type is a new
-// implementation in this package.
+// Content is the decoded body of a message of one content type: one of
+// the *…Content types of this package. The set is closed: a new type is a
+// new implementation in this package.
 type Content interface {
 	// ContentType is the Message.ContentType this content goes with.
 	ContentType() string
@@ -72,8 +82,30 @@ func newContent(typ string) (Content, error) {
 		return new(TextContent), nil
 	case ContentCustom:
 		return new(CustomContent), nil
-	case ContentImage, ContentFile, ContentVoice, ContentVideo:
-		return nil, Errorf(CodeInvalidArgument, "content type %q is not supported yet", typ)
+	case ContentImage:
+		return new(ImageContent), nil
+	case ContentFile:
+		return new(FileContent), nil
+	case ContentVoice:
+		return new(VoiceContent), nil
+	case ContentVideo:
+		return new(VideoContent), nil
+	case ContentLocation:
+		return new(LocationContent), nil
+	case ContentCard:
+		return new(CardContent), nil
+	case ContentQuote:
+		return new(QuoteContent), nil
+	case ContentMention:
+		return new(MentionContent), nil
+	case ContentMerger:
+		return new(MergerContent), nil
+	case ContentFace:
+		return new(FaceContent), nil
+	case ContentLink:
+		return new(LinkContent), nil
+	case ContentNotification:
+		return new(NotificationContent), nil
 	case "":
 		return nil, Errorf(CodeInvalidArgument, "contentType is required")
 	default:
@@ -109,6 +141,9 @@ func CheckContent(typ string, raw []byte) (json.RawMessage, error) {
 	}
 	out, err := c.canonical(raw)
 	if err != nil {
+		if CodeOf(err) == CodeInvalidArgument {
+			return nil, err
+		}
 		return nil, Errorf(CodeInvalidArgument, "%s content: %v", typ, err)
 	}
 	if len(out) > MaxContentBytes {

@@ -26,6 +26,18 @@ func FuzzCheckContent(f *testing.F) {
 		{ContentCustom, nested(MaxContentDepth + 1)},
 		{ContentCustom, `[1]`},
 		{ContentImage, `{"url":"x"}`},
+		{ContentImage, okImage},
+		{ContentVoice, `{"url":"https://h/f","mimeType":"audio/ogg","size":5,"duration":1.5}`},
+		{ContentVideo, `{"url":"https://h/f","mimeType":"video/mp4","size":5,"duration":3,"snapshot":{"url":"https://h/s","width":1,"height":1}}`},
+		{ContentFile, `{"url":"https://h/f","mimeType":"application/pdf","size":99,"fileName":"r.pdf"}`},
+		{ContentLocation, `{"latitude":-90,"longitude":180,"description":"x"}`},
+		{ContentCard, `{"userID":"bob","nickname":"Bob","faceURL":"https://h/a.png"}`},
+		{ContentQuote, `{"text":"yes","quote":{"clientMsgID":"c1","seq":4,"sendID":"bob","contentType":"image","summary":"[Image]"}}`},
+		{ContentMention, `{"text":"@bob","atUserIDs":["bob"],"atAll":true}`},
+		{ContentMerger, merged(2)},
+		{ContentFace, `{"index":3,"data":"x"}`},
+		{ContentLink, `{"url":"https://h/p","title":"T","description":"D","imageURL":"https://h/i","text":"t"}`},
+		{ContentNotification, `{"kind":"memberAdded","operatorUserID":"a","userIDs":["b"],"x":{}}`},
 		{"", `{}`},
 	} {
 		f.Add(seed.typ, []byte(seed.raw))

@@ -56,10 +56,6 @@ func TestCheckContentRefuses(t *testing.T) {
 	}{
 		{"no type", "", `{"text":"x"}`, CodeInvalidArgument, "contentType is required"},
 		{"unknown type", "hologram", `{}`, CodeInvalidArgument, "unknown content type"},
-		{"image not yet", ContentImage, `{"url":"x"}`, CodeInvalidArgument, "not supported yet"},
-		{"file not yet", ContentFile, `{}`, CodeInvalidArgument, "not supported yet"},
-		{"voice not yet", ContentVoice, `{}`, CodeInvalidArgument, "not supported yet"},
-		{"video not yet", ContentVideo, `{}`, CodeInvalidArgument, "not supported yet"},
 		{"not an object", ContentCustom, `[1,2]`, CodeInvalidArgument, "JSON object"},
 		{"a string", ContentText, `"just a string"`, CodeInvalidArgument, "JSON object"},
 		{"empty", ContentText, ``, CodeInvalidArgument, "JSON object"},
@@ -171,5 +167,6 @@ func TestDeliverableContent(t *testing.T) {
 	}
 	assert.Equal(t, "{\"text\":\"\uFFFD\"}", string(PlaceholderContent(ContentText)))
 	assert.Equal(t, `{}`, string(PlaceholderContent(ContentCustom)))
-	assert.Equal(t, `{}`, string(PlaceholderContent(ContentImage)))
+	assert.Equal(t, `{"url":"","mimeType":"","size":0,"width":0,"height":0,"thumbnail":{"url":"","width":0,"height":0}}`, string(PlaceholderContent(ContentImage)))
+	assert.Equal(t, `{"kind":"","operatorUserID":""}`, string(PlaceholderContent(ContentNotification)))
 }

@@ -107,8 +107,11 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 	if (req.RecvID == "") == (req.GroupID == "") {
 		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "exactly one of recvID and groupID is required")
 	}
-	content, err := protocol.CheckContent(req.ContentType, req.Content)
+	content, err := protocol.CheckSendContent(req.ContentType, req.Content)
 	if err != nil {
+		return store.NewMessage{}, err
+	}
+	if err := s.checkMentions(ctx, from, req, content); err != nil {
 		return store.NewMessage{}, err
 	}
 	if req.RecvID != "" {

@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"parley/server/store"
+)
+
+var _ store.Uploads = (*Store)(nil)
+
+const uploadCols = `upload_id, user_id, file_name, mime_type, size, chunk_size, create_time, complete_time`
+
+func scanUpload(row interface{ Scan(...any) error }) (*store.Upload, error) {
+	var u store.Upload
+	err := row.Scan(&u.UploadID, &u.UserID, &u.FileName, &u.MIMEType, &u.Size, &u.ChunkSize, &u.CreateTime, &u.CompleteTime)
+	return &u, err
+}
+
+// CreateUpload implements store.Uploads.
+func (s *Store) CreateUpload(ctx context.Context, u *store.Upload) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO uploads (`+uploadCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0)`,
+		u.UploadID, u.UserID, u.FileName, u.MIMEType, u.Size, u.ChunkSize, u.CreateTime)
+	if isConstraint(err) {
+		return fmt.Errorf("sqlite: upload %q: %w", u.UploadID, store.ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create upload: %w", err)
+	}
+	return nil
+}
+
+// Upload implements store.Uploads.
+func (s *Store) Upload(ctx context.Context, uploadID string) (*store.Upload, error) {
+	u, err := scanUpload(s.r.QueryRowContext(ctx, `SELECT `+uploadCols+` FROM uploads WHERE upload_id = ?`, uploadID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: upload %q: %w", uploadID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: upload: %w", err)
+	}
+	return u, nil
+}
+
+// AddUploadChunk implements store.Uploads.
+func (s *Store) AddUploadChunk(ctx context.Context, uploadID string, index int) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO upload_chunks (upload_id, idx) VALUES (?, ?) ON CONFLICT DO NOTHING`, uploadID, index)
+	if isConstraint(err) {
+		// The foreign key: no such upload.
+		return fmt.Errorf("sqlite: upload %q: %w", uploadID, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: add upload chunk: %w", err)
+	}
+	return nil
+}
+
+// UploadChunks implements store.Uploads.
+func (s *Store) UploadChunks(ctx context.Context, uploadID string) ([]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT idx FROM upload_chunks WHERE upload_id = ? ORDER BY idx`, uploadID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: upload chunks: %w", err)
+	}
+	defer rows.Close()
+	out := []int{}
+	for rows.Next() {
+		var i int
+		if err := rows.Scan(&i); err != nil {
+			return nil, fmt.Errorf("sqlite: upload chunks: %w", err)
+		}
+		out = append(out, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: upload chunks: %w", err)
+	}
+	return out, nil
+}
+
+// CompleteUpload implements store.Uploads.
+func (s *Store) CompleteUpload(ctx context.Context, uploadID, mimeType string, now int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE uploads SET mime_type = ?, complete_time = ? WHERE upload_id = ? AND complete_time = 0`,
+			mimeType, now, uploadID)
+		if err != nil {
+			return fmt.Errorf("sqlite: complete upload: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM uploads WHERE upload_id = ?`, uploadID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("sqlite: upload %q: %w", uploadID, store.ErrNotFound)
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM upload_chunks WHERE upload_id = ?`, uploadID); err != nil {
+			return fmt.Errorf("sqlite: complete upload: %w", err)
+		}
+		return nil
+	})
+}
+
+// UserUploadBytes implements store.Uploads.
+func (s *Store) UserUploadBytes(ctx context.Context, userID string) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ?`, userID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: user upload bytes: %w", err)
+	}
+	return n, nil
+}
+
+// StaleUploads implements store.Uploads.
+func (s *Store) StaleUploads(ctx context.Context, createdBefore int64, limit int) ([]*store.Upload, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+uploadCols+` FROM uploads WHERE complete_time = 0 AND create_time < ?
+		ORDER BY create_time LIMIT ?`, createdBefore, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: stale uploads: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.Upload
+	for rows.Next() {
+		u, err := scanUpload(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: stale uploads: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: stale uploads: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteUpload implements store.Uploads.
+func (s *Store) DeleteUpload(ctx context.Context, uploadID string) error {
+	// The chunks go with it (ON DELETE CASCADE).
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM uploads WHERE upload_id = ?`, uploadID); err != nil {
+		return fmt.Errorf("sqlite: delete upload: %w", err)
+	}
+	return nil
+}
