@@ -120,18 +120,23 @@ func (c *Client) CreateFileMessage(file File, fileName string) (Message, error) 
 }
 
 // CreateImageMessage returns a local image message: the photo as given
-// (never re-encoded) and its thumbnail, both uploaded as part of the
-// send. The platform reads the sizes and makes the thumbnail (in the
+// (never re-encoded) and its thumbnail (none when thumbnail.File has no
+// Data), both uploaded as part of the send. The platform reads the sizes and makes the thumbnail (in the
 // browser: createImageBitmap and OffscreenCanvas).
 func (c *Client) CreateImageMessage(image, thumbnail ImageFile) (Message, error) {
 	if err := checkFile(image.File, "file"); err != nil {
 		return Message{}, err
 	}
+	content := map[string]any{"width": image.Width, "height": image.Height,
+		"thumbnail": map[string]any{"url": "", "width": 0, "height": 0}}
+	if thumbnail.File.Data == nil {
+		// No thumbnail (the platform could not decode the image).
+		return c.createWithFiles(protocol.ContentImage, content, []File{image.File}, []string{""})
+	}
 	if err := checkFile(thumbnail.File, "thumbnail"); err != nil {
 		return Message{}, err
 	}
-	content := map[string]any{"width": image.Width, "height": image.Height,
-		"thumbnail": map[string]any{"width": thumbnail.Width, "height": thumbnail.Height}}
+	content["thumbnail"] = map[string]any{"width": thumbnail.Width, "height": thumbnail.Height}
 	return c.createWithFiles(protocol.ContentImage, content, []File{image.File, thumbnail.File}, []string{"", "thumbnail"})
 }
 

@@ -81,6 +81,7 @@ func step(l localState, in input) (stepResult, error) {
 	case foldInput:
 		res := fold(l, in)
 		dropSentChunks(&res)
+		markMentions(l.Self, &res)
 		return res, nil
 	case uploadInput:
 		return stepUpload(l, in), nil
@@ -229,6 +230,7 @@ func stepMarkRead(l localState, in markReadInput) (stepResult, error) {
 		cv.ReadSeq = cv.MaxSeq
 	}
 	cv.UnreadCount = cv.unread()
+	cv.MentionedMe = false
 	res.Value = cv
 	if !sameConv(old, &cv) {
 		res.Changes.Conversations = []Conversation{cv}

@@ -152,3 +152,45 @@ func fillContent(content json.RawMessage, ups []Upload) (json.RawMessage, error)
 	}
 	return out, nil
 }
+
+// markMentions sets MentionedMe on the conversations of new messages from
+// others that mention self (by ID or @all) and are unread: a fold writes
+// those conversations in the same batch.
+func markMentions(self string, res *stepResult) {
+	mentioned := map[string]bool{}
+	for _, m := range res.New {
+		if m.SendID == self || m.ContentType != protocol.ContentMention {
+			continue
+		}
+		c, err := protocol.DecodeContent(m.ContentType, m.Content)
+		mc, ok := c.(*protocol.MentionContent)
+		if err != nil || !ok {
+			continue
+		}
+		if mc.AtAll || slicesContains(mc.AtUserIDs, self) {
+			mentioned[m.ConversationID] = true
+		}
+	}
+	set := func(cs []Conversation) {
+		for i := range cs {
+			switch {
+			case cs[i].UnreadCount == 0:
+				// Read (here or on another device): the mention was seen.
+				cs[i].MentionedMe = false
+			case mentioned[cs[i].ConversationID]:
+				cs[i].MentionedMe = true
+			}
+		}
+	}
+	set(res.Changes.Conversations)
+	set(res.Changed)
+}
+
+func slicesContains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -148,6 +148,7 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = intField(b, "serverReadSeq", c.ServerReadSeq)
 	b = intField(b, "localMaxSeq", c.LocalMaxSeq)
 	b = intField(b, "version", c.Version)
+	b = boolField(b, "mentionedMe", c.MentionedMe)
 	if c.Removed {
 		b = boolField(b, "removed", true)
 	}
