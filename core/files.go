@@ -54,18 +54,22 @@ func checkFile(f File, what string) error {
 	return nil
 }
 
-// createWithFiles returns a local message of type typ whose content is
-// content with files[i] uploaded into fields[i] (see Upload.Field); the
+// createWithFiles returns a local message of cont's type whose files[i]
+// are uploaded into fields[i] of its content (see Upload.Field); the
 // content is checked by its codec with placeholder urls, so that what is
 // created, the server accepts once the urls are in.
-func (c *Client) createWithFiles(typ string, content map[string]any, files []File, fields []string) (Message, error) {
+func (c *Client) createWithFiles(cont protocol.Content, files []File, fields []string) (Message, error) {
+	raw, err := json.Marshal(cont)
+	if err != nil {
+		return Message{}, errInvalid("content: " + err.Error())
+	}
+	return c.createWithFilesRaw(cont.ContentType(), raw, files, fields)
+}
+
+func (c *Client) createWithFilesRaw(typ string, raw json.RawMessage, files []File, fields []string) (Message, error) {
 	s, err := c.session()
 	if err != nil {
 		return Message{}, err
-	}
-	raw, err := json.Marshal(content)
-	if err != nil {
-		return Message{}, errInvalid("content: " + err.Error())
 	}
 	m := Message{
 		ClientMsgID: newClientMsgID(),
@@ -116,7 +120,7 @@ func (c *Client) CreateFileMessage(file File, fileName string) (Message, error) 
 		fileName = file.Name
 	}
 	file.Name = fileName
-	return c.createWithFiles(protocol.ContentFile, map[string]any{"fileName": fileName}, []File{file}, []string{""})
+	return c.createWithFiles(&protocol.FileContent{FileName: fileName}, []File{file}, []string{""})
 }
 
 // CreateImageMessage returns a local image message: the photo as given
@@ -127,17 +131,16 @@ func (c *Client) CreateImageMessage(image, thumbnail ImageFile) (Message, error)
 	if err := checkFile(image.File, "file"); err != nil {
 		return Message{}, err
 	}
-	content := map[string]any{"width": image.Width, "height": image.Height,
-		"thumbnail": map[string]any{"url": "", "width": 0, "height": 0}}
+	content := &protocol.ImageContent{Width: image.Width, Height: image.Height}
 	if thumbnail.File.Data == nil {
 		// No thumbnail (the platform could not decode the image).
-		return c.createWithFiles(protocol.ContentImage, content, []File{image.File}, []string{""})
+		return c.createWithFiles(content, []File{image.File}, []string{""})
 	}
 	if err := checkFile(thumbnail.File, "thumbnail"); err != nil {
 		return Message{}, err
 	}
-	content["thumbnail"] = map[string]any{"width": thumbnail.Width, "height": thumbnail.Height}
-	return c.createWithFiles(protocol.ContentImage, content, []File{image.File, thumbnail.File}, []string{"", "thumbnail"})
+	content.Thumbnail = protocol.Picture{Width: thumbnail.Width, Height: thumbnail.Height}
+	return c.createWithFiles(content, []File{image.File, thumbnail.File}, []string{"", "thumbnail"})
 }
 
 // CreateVoiceMessage returns a local voice message of duration seconds.
@@ -145,7 +148,7 @@ func (c *Client) CreateVoiceMessage(file File, duration float64) (Message, error
 	if err := checkFile(file, "file"); err != nil {
 		return Message{}, err
 	}
-	return c.createWithFiles(protocol.ContentVoice, map[string]any{"duration": duration}, []File{file}, []string{""})
+	return c.createWithFiles(&protocol.VoiceContent{Duration: duration}, []File{file}, []string{""})
 }
 
 // CreateVideoMessage returns a local video message of duration seconds
@@ -154,16 +157,16 @@ func (c *Client) CreateVideoMessage(file File, duration float64, snapshot *Image
 	if err := checkFile(file, "file"); err != nil {
 		return Message{}, err
 	}
-	content := map[string]any{"duration": duration, "snapshot": nil}
+	content := &protocol.VideoContent{Duration: duration}
 	files, fields := []File{file}, []string{""}
 	if snapshot != nil {
 		if err := checkFile(snapshot.File, "snapshot"); err != nil {
 			return Message{}, err
 		}
-		content["snapshot"] = map[string]any{"width": snapshot.Width, "height": snapshot.Height}
+		content.Snapshot = &protocol.Picture{Width: snapshot.Width, Height: snapshot.Height}
 		files, fields = append(files, snapshot.File), append(fields, "snapshot")
 	}
-	return c.createWithFiles(protocol.ContentVideo, content, files, fields)
+	return c.createWithFiles(content, files, fields)
 }
 
 // CreateMessageWithFiles returns a local message of any content type
@@ -181,16 +184,10 @@ func (c *Client) CreateMessageWithFiles(contentType string, content json.RawMess
 			return Message{}, err
 		}
 	}
-	var obj map[string]any
-	if len(content) > 0 {
-		if err := json.Unmarshal(content, &obj); err != nil {
-			return Message{}, errInvalid("content is not a JSON object")
-		}
+	if len(content) == 0 {
+		content = json.RawMessage("{}")
 	}
-	if obj == nil {
-		obj = map[string]any{}
-	}
-	return c.createWithFiles(contentType, obj, files, fields)
+	return c.createWithFilesRaw(contentType, content, files, fields)
 }
 
 // sendChunks returns the chunks SendMessage stores with m: the bytes of

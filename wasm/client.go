@@ -8,6 +8,7 @@ import (
 	"math"
 	"syscall/js"
 
+	"parley/blobjs"
 	"parley/core"
 	eventlistener "parley/event_listener"
 	"parley/indexdb"
@@ -42,6 +43,7 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 	c, err := core.New(core.Config{
 		ServerURL: opts.ServerURL,
 		Dialer:    wsjs.Dialer{},
+		HTTP:      blobjs.Fetch{},
 		OpenStore: func(ctx context.Context, userID string) (core.Store, error) {
 			return indexdb.Open(ctx, indexdb.DBName(dbPrefix, userID), indexdb.Config{Logger: log})
 		},
@@ -56,6 +58,9 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 	// The functions live until the app calls close(); a client the app
 	// drops without closing keeps them for the page's lifetime.
 	for name, fn := range h.methods() {
+		h.obj.Set(name, h.funcs.Add(wasmwrapper.Promise(log, fn)))
+	}
+	for name, fn := range h.fileMethods() {
 		h.obj.Set(name, h.funcs.Add(wasmwrapper.Promise(log, fn)))
 	}
 	h.obj.Set("on", h.funcs.Add(js.FuncOf(h.on)))
