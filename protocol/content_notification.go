@@ -1,6 +1,5 @@
 package protocol
 
-
 // NotificationContent is Message.Content for ContentNotification: an
 // event in a conversation's timeline (a member added, a call ended…). The
 // server makes these; a client cannot send one (CheckSendContent).

@@ -2,10 +2,7 @@ package protocol
 
 import (
 	"math"
-	"mime"
-	"net/url"
 	"strings"
-	"unicode/utf8"
 )
 
 // Limits of the fields of the rich content types (docs/limits.md). They
@@ -38,7 +35,10 @@ const (
 )
 
 // checkURL checks that s is an absolute http or https URL with a host, at
-// most MaxURLLen bytes. An empty s passes when the field is optional.
+// most MaxURLLen bytes, with no user info, spaces, control characters or
+// backslashes (which browsers read as slashes). An empty s passes when the
+// field is optional. It is written out rather than on net/url, which would
+// weigh on every user's download of the SDK.
 func checkURL(typ, field, s string, required bool) error {
 	if s == "" {
 		if required {
@@ -49,17 +49,73 @@ func checkURL(typ, field, s string, required bool) error {
 	if len(s) > MaxURLLen {
 		return Errorf(CodeInvalidArgument, "%s content: %q is over %d bytes", typ, field, MaxURLLen)
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return Errorf(CodeInvalidArgument, "%s content: %q must be an absolute http or https URL", typ, field)
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		return Errorf(CodeInvalidArgument, "%s content: %q holds spaces, control characters or backslashes", typ, field)
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return Errorf(CodeInvalidArgument, "%s content: %q holds spaces or control characters", typ, field)
+	if !validHTTPURL(s) {
+		return Errorf(CodeInvalidArgument, "%s content: %q must be an absolute http or https URL", typ, field)
 	}
 	return nil
 }
 
-// checkMIME checks a required media type such as "image/png".
+// validHTTPURL reports whether s (without spaces or control characters)
+// starts with http:// or https:// and a host, without user info.
+func validHTTPURL(s string) bool {
+	lower := strings.ToLower(s[:min(len(s), 8)])
+	var rest string
+	switch {
+	case strings.HasPrefix(lower, "https://"):
+		rest = s[8:]
+	case strings.HasPrefix(lower, "http://"):
+		rest = s[7:]
+	default:
+		return false
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	if strings.Contains(authority, "@") {
+		return false
+	}
+	host := authority
+	if strings.HasPrefix(host, "[") {
+		// An IPv6 literal, then an optional port.
+		end := strings.IndexByte(host, ']')
+		if end < 2 {
+			return false
+		}
+		return validPort(host[end+1:])
+	}
+	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		if !validPort(host[i:]) {
+			return false
+		}
+		host = host[:i]
+	}
+	return host != "" && !strings.ContainsAny(host, "[]")
+}
+
+// validPort reports whether s is "" or ":" and up to five digits.
+func validPort(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] != ':' || len(s) > 6 {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkMIME checks a required media type such as "image/png" or
+// "audio/webm;codecs=opus": a type and subtype of token characters,
+// optionally parameters. Written out rather than on package mime, for the
+// same reason as checkURL.
 func checkMIME(typ, s string) error {
 	if s == "" {
 		return Errorf(CodeInvalidArgument, "%s content needs a \"mimeType\"", typ)
@@ -67,10 +123,35 @@ func checkMIME(typ, s string) error {
 	if len(s) > MaxMIMETypeLen {
 		return Errorf(CodeInvalidArgument, "%s content: \"mimeType\" is over %d bytes", typ, MaxMIMETypeLen)
 	}
-	if mt, _, err := mime.ParseMediaType(s); err != nil || !strings.Contains(mt, "/") {
+	if !ValidMediaType(s) {
 		return Errorf(CodeInvalidArgument, "%s content: \"mimeType\" %q is not a media type", typ, s)
 	}
 	return nil
+}
+
+// ValidMediaType reports whether s is type/subtype, both tokens (RFC
+// 2045), optionally followed by ";" and printable parameters.
+func ValidMediaType(s string) bool {
+	base, params, _ := strings.Cut(s, ";")
+	base = strings.TrimSpace(base)
+	t, sub, ok := strings.Cut(base, "/")
+	if !ok || !mediaToken(t) || !mediaToken(sub) {
+		return false
+	}
+	return !strings.ContainsFunc(params, func(r rune) bool { return r < ' ' || r == 0x7f })
+}
+
+func mediaToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\\"/[]?=`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // checkSize checks a file size in bytes.
@@ -112,7 +193,7 @@ func checkName(typ, field, s string, max int) error {
 	if err := checkLen(typ, field, s, max); err != nil {
 		return err
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f || r == utf8.RuneError }) {
+	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return Errorf(CodeInvalidArgument, "%s content: %q holds control characters", typ, field)
 	}
 	return nil

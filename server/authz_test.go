@@ -383,6 +383,9 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 	}
 	var rows []row
 	for _, route := range e.srv.APIRoutes() {
+		if isMediaRoute(route) {
+			continue // TestAuthorizationMatrixMedia
+		}
 		if _, ok := bodies[route]; !ok {
 			t.Errorf("route %q has no row in the matrix", route)
 		}

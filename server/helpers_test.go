@@ -24,6 +24,7 @@ import (
 
 	"parley/protocol"
 	"parley/server"
+	"parley/server/files"
 	"parley/server/natsbus"
 	"parley/server/store/postgres"
 	"parley/server/store/sqlite"
@@ -107,6 +108,10 @@ func (e *env) start() {
 		cfg.Store, err = sqlite.Open(ctx, filepath.Join(e.dataDir, "parley.db"))
 	}
 	require.NoError(e.t, err, "open store")
+	if cfg.Media.Files == nil {
+		cfg.Media.Files, err = files.OpenLocal(filepath.Join(e.dataDir, "files"))
+		require.NoError(e.t, err, "open files")
+	}
 	if e.opts.busURL != "" {
 		nb, err := natsbus.Connect(ctx, natsbus.Config{URL: e.opts.busURL})
 		if err != nil {

@@ -57,6 +57,14 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST /api/v1/admin/tokens", s.admin(s.handleAdminToken)},
 		{"POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup)},
 		{"POST /api/v1/admin/friends", s.admin(s.handleAdminFriends)},
+		// Uploads, downloads and previews (media.go).
+		{"POST " + protocol.UploadsPath, s.handleUploadStart},
+		{"GET " + protocol.UploadsPath + "/{uploadID}", s.handleUploadStatus},
+		{"PUT " + protocol.UploadsPath + "/{uploadID}/{index}", s.handleUploadChunk},
+		{"POST " + protocol.UploadsPath + "/{uploadID}/complete", s.handleUploadComplete},
+		{"POST " + protocol.FilesPath + "/sign", s.handleFileSign},
+		{"GET " + protocol.FilesPath + "/{fileID}", s.handleFileDownload},
+		{"GET " + protocol.PreviewsPath, s.handlePreview},
 	}
 }
 
@@ -91,8 +99,8 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		if origin := r.Header.Get("Origin"); origin != "" && strings.HasPrefix(r.URL.Path, "/api/") && s.originAllowed(r) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Range")
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")
 			h.Add("Vary", "Origin")
 			if r.Method == http.MethodOptions {
 				w.WriteHeader(http.StatusNoContent)

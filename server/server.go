@@ -121,6 +121,9 @@ type Config struct {
 	BcryptCost int
 	// Clock returns the current time; nil is time.Now. Tests move it.
 	Clock func() time.Time
+
+	// Uploads, downloads and link previews (media.go).
+	Media MediaConfig
 }
 
 func (c Config) withDefaults() Config {
@@ -191,6 +194,7 @@ func (c Config) withDefaults() Config {
 		c.Clock = time.Now
 	}
 	c.AllowedOrigins = append([]string(nil), c.AllowedOrigins...)
+	c.Media = c.Media.withDefaults()
 	return c
 }
 
@@ -234,6 +238,8 @@ type Server struct {
 	health *healthChecker
 	// knownUsers answers the send path's "does the recipient exist".
 	knownUsers knownUsers
+	// media serves uploads, downloads and link previews.
+	media *media
 }
 
 // New returns a Server ready to serve Handler, on cfg.Store (whose
@@ -276,6 +282,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
 	}
 	s.hub = newHub(s.metrics)
+	if s.media, err = newMedia(ctx, s); err != nil {
+		return nil, err
+	}
 	// The last step that can fail: once subscribed, the bus delivers to
 	// this server's hub.
 	if err := s.bus.Subscribe(ctx, s.hub); err != nil {
@@ -331,6 +340,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.hub.abortAll()
 	}
 	s.commit.stop()
+	s.media.stop()
 	return err
 }
 

@@ -55,6 +55,7 @@ type options struct {
 	denyStrangers                       bool
 	tokenTTL                            time.Duration
 	logLevel                            string
+	media                               mediaOptions
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -144,6 +145,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		}
 	}
 	fs.DurationVar(&o.tokenTTL, "token-ttl", ttl, "token lifetime; 0 = 168h (PARLEY_TOKEN_TTL)")
+	if err := o.media.register(fs, getenv); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -205,6 +209,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 // serve runs a server on st and b until ctx ends or the listener fails,
 // then shuts it down; the caller closes st and b.
 func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b bus.Bus, origins []string, ready chan<- string) error {
+	media, filesKind, err := o.media.config(ctx, o.data)
+	if err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	log.Info("opened file store", "files", filesKind)
 	srv, err := server.New(ctx, server.Config{
 		Store:           st,
 		Bus:             b,
@@ -225,6 +234,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger, st store.Store, b 
 		TokenTTL:        o.tokenTTL,
 		SDKDir:          o.sdkDir,
 		DemoFS:          webdemo.FS(),
+		Media:           media,
 	})
 	if err != nil {
 		return err
