@@ -119,6 +119,7 @@ func (c *Client) CreateMergerMessage(ctx context.Context, messages []Message, ti
 		if m.Seq <= 0 {
 			return Message{}, errInvalid("only sent messages can be merged")
 		}
+		m.Content = s.unsignContent(m.Content)
 		content, err := m.wireContent()
 		if err != nil {
 			return Message{}, err
@@ -135,6 +136,9 @@ func (c *Client) CreateMergerMessage(ctx context.Context, messages []Message, ti
 func (c *Client) CreateForwardMessage(m Message) (Message, error) {
 	if m.Seq <= 0 {
 		return Message{}, errInvalid("only sent messages can be forwarded")
+	}
+	if s, err := c.session(); err == nil {
+		m.Content = s.unsignContent(m.Content)
 	}
 	raw, err := m.wireContent()
 	if err != nil {

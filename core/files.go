@@ -6,6 +6,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"parley/protocol"
@@ -84,13 +85,39 @@ func (c *Client) createWithFilesRaw(typ string, raw json.RawMessage, files []Fil
 		if mime == "" {
 			mime = "application/octet-stream"
 		}
-		m.Uploads = append(m.Uploads, Upload{Field: fields[i], FileName: f.Name, MimeType: mime, Size: f.Data.Len()})
+		name := f.Name
+		if name == "" {
+			name = defaultFileName(fields[i], typ, mime)
+		}
+		m.Uploads = append(m.Uploads, Upload{Field: fields[i], FileName: name, MimeType: mime, Size: f.Data.Len()})
 	}
 	if err := m.checkContent(); err != nil {
 		return Message{}, err
 	}
 	c.attach(m.ClientMsgID, files)
 	return m, nil
+}
+
+// defaultFileName names a file that came without a name (a Blob): after
+// its place in the message and its type ("image.png", "thumbnail.jpeg").
+func defaultFileName(field, contentType, mime string) string {
+	base := field
+	if base == "" {
+		base = contentType
+	}
+	ext := mime[strings.IndexByte(mime, '/')+1:]
+	if i := strings.IndexAny(ext, ";+ "); i >= 0 {
+		ext = ext[:i]
+	}
+	for _, r := range ext {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-') {
+			return base
+		}
+	}
+	if ext == "" || ext == "octet-stream" {
+		return base
+	}
+	return base + "." + ext
 }
 
 // checkContent checks m's content as the server will once its files are
@@ -118,6 +145,9 @@ func (c *Client) CreateFileMessage(file File, fileName string) (Message, error) 
 	}
 	if fileName == "" {
 		fileName = file.Name
+	}
+	if fileName == "" {
+		fileName = defaultFileName("", protocol.ContentFile, file.Type)
 	}
 	file.Name = fileName
 	return c.createWithFiles(&protocol.FileContent{FileName: fileName}, []File{file}, []string{""})

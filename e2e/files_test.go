@@ -72,13 +72,21 @@ func TestImageMessageThroughParleyd(t *testing.T) {
 	assert.Equal(t, protocol.ContentImage, got.ContentType)
 	assert.JSONEq(t, string(sent.Content), string(got.Content))
 
-	// Alice's own copy of the bytes, through the URL signed for her.
-	var signed protocol.FileSignResp
-	require.NoError(t, e.post(protocol.FilesPath+"/sign", e.token("bob", "web"), protocol.FileSignReq{Messages: []protocol.MessageRef{{ConversationID: got.ConversationID, Seq: got.Seq}}}, &signed))
-	require.Len(t, signed.Messages, 1)
-	u := signed.Messages[0].URLs[c.URL]
-	require.NotEmpty(t, u)
-	resp, err := http.Get(u)
+	// Bob downloads it through the URL the SDK signed for him; the lasting
+	// URL alone is refused.
+	shown := b.c.SignFileURLs(ctx, []core.Message{got})
+	var sc protocol.ImageContent
+	require.NoError(t, json.Unmarshal(shown[0].Content, &sc))
+	require.NotEqual(t, c.URL, sc.URL, "signed")
+	require.NotEqual(t, c.Thumbnail.URL, sc.Thumbnail.URL, "signed")
+	if r, err := http.Get(c.URL); assert.NoError(t, err) {
+		r.Body.Close()
+		assert.Equal(t, http.StatusForbidden, r.StatusCode)
+	}
+	fwd, err := b.c.CreateForwardMessage(shown[0])
+	require.NoError(t, err)
+	assert.JSONEq(t, string(sent.Content), string(fwd.Content), "a forward carries the lasting URLs")
+	resp, err := http.Get(sc.URL)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)

@@ -109,7 +109,7 @@ func (h *handle) deliver(ev core.Event) {
 	if h.em.Count(name) == 0 {
 		return
 	}
-	p, err := wasmwrapper.ToJS(nonNil(ev.EventPayload()))
+	p, err := wasmwrapper.ToJS(nonNil(h.signed(ev.EventPayload())))
 	if err != nil {
 		h.log.Error("cannot convert event payload", "event", name, "err", err)
 		return
@@ -249,7 +249,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return ok(c.SendMessage(bg(), m, recvID, groupID))
+			sent, err := c.SendMessage(bg(), m, recvID, groupID)
+			return ok(h.signed(sent), err)
 		},
 		"getConversationList": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getConversationList", args, 0)
@@ -276,7 +277,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return ok(c.HistoryMessages(bg(), id, before, int(count)))
+			hist, err := c.HistoryMessages(bg(), id, before, int(count))
+			return ok(h.signed(hist), err)
 		},
 		"getUnsentMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getUnsentMessages", args, 0)

@@ -326,3 +326,19 @@ func stringify(v js.Value) (raw json.RawMessage, err error) {
 	}
 	return json.RawMessage(s.String()), nil
 }
+
+// signed gives the app file URLs signed for the user (core.SignFileURLs)
+// in the messages of v, a method's result or an event's payload.
+func (h *handle) signed(v any) any {
+	ctx := context.Background()
+	switch x := v.(type) {
+	case core.Message:
+		return h.c.SignFileURLs(ctx, []core.Message{x})[0]
+	case []core.Message:
+		return h.c.SignFileURLs(ctx, x)
+	case core.History:
+		x.Messages = h.c.SignFileURLs(ctx, x.Messages)
+		return x
+	}
+	return v
+}
