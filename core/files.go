@@ -270,7 +270,11 @@ func (c *Client) UploadFile(ctx context.Context, file File, onProgress func(sent
 		mime = "application/octet-stream"
 	}
 	size := file.Data.Len()
-	r, err := api.start(ctx, startUploadReq{FileName: file.Name, MimeType: mime, Size: size})
+	name := file.Name
+	if name == "" {
+		name = defaultFileName("", "file", mime)
+	}
+	r, err := api.start(ctx, startUploadReq{FileName: name, MimeType: mime, Size: size, Public: true})
 	if err != nil {
 		return UploadResult{}, err
 	}

@@ -125,6 +125,9 @@ type startUploadReq struct {
 	FileName string `json:"fileName"`
 	MimeType string `json:"mimeType"`
 	Size     int64  `json:"size"`
+	// Public files (uploadFile: avatars, group faces) are served to
+	// anyone holding their URL.
+	Public bool `json:"public,omitempty"`
 }
 
 type startUploadResp struct {

@@ -2,6 +2,7 @@
 import { el } from '../dom.js';
 import { paintAvatar, shortTime, fullTime } from '../format.js';
 import { icon } from './icons.js';
+import { summaryText } from './content.js';
 
 /** activityTime is what "newest activity" sorts by. */
 function activityTime(c) {
@@ -26,7 +27,7 @@ function preview(c, selfID, nameOf) {
   if (c.draftText) return { prefix: 'Draft: ', text: c.draftText };
   const m = c.latestMessage;
   if (!m) return { prefix: '', text: '' };
-  const text = m.contentType === 'text' || m.text ? m.text || '' : `[${m.contentType} message]`;
+  const text = summaryText(m);
   if (m.sendID === selfID) return { prefix: 'You: ', text };
   if (c.sessionType === 'group') return { prefix: `${nameOf(m.sendID)}: `, text };
   return { prefix: '', text };
@@ -67,6 +68,7 @@ function item(c, { selfID, openID, onOpen, nameOf }) {
         'span',
         { className: 'conv-bottom' },
         el('span', { className: 'conv-preview', dataset: { testid: 'conversation-preview' } }, p.prefix ? el('span', { className: 'muted', text: p.prefix }) : null, p.text),
+        c.mentionedMe && unread ? el('span', { className: 'badge mention', text: '@', title: 'You were mentioned', dataset: { testid: 'mention-badge' } }) : null,
         unread
           ? el('span', {
               className: 'badge',
