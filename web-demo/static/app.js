@@ -717,6 +717,7 @@ async function boot() {
     toast,
     conversations: () => [...state.conversations.values()],
     nameOfConv: (c) => conversationName(c, nameOf),
+    selfID: () => state.selfID,
     members: async () => (chat.conv && chat.conv.groupID ? state.client.getGroupMembers({ groupID: chat.conv.groupID }) : []),
   });
   dialogs = mountDialogs({

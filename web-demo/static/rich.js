@@ -69,6 +69,7 @@ export class Rich {
    * @param {() => object[]} o.conversations the known conversations (forward targets)
    * @param {(c:object) => string} o.nameOfConv
    * @param {() => Promise<object[]>} o.members the open group's members ({userID, nickname, role})
+   * @param {() => string} o.selfID
    */
   constructor(o) {
     Object.assign(this, o);
@@ -249,7 +250,9 @@ export class Rich {
         const names = [m.userID, m.nickname].filter(Boolean).map((n) => `@${n}`);
         if (names.some((n) => text.includes(n))) ids.push(m.userID);
       }
-      const atAll = /(^|\s)@all\b/.test(text);
+      // @all is for the group's owner and admins: a member's @all stays text.
+      const me = members.find((m) => m.userID === this.selfID());
+      const atAll = /(^|\s)@all\b/.test(text) && !!me && (me.role === 'owner' || me.role === 'admin');
       if (ids.length || atAll) return this.make((c) => c.createMentionMessage({ text, atUserIDs: ids, atAll }));
     }
     if (/^https?:\/\/\S+$/.test(text)) return this.make((c) => c.createLinkMessage({ url: text }));
