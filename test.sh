@@ -80,7 +80,7 @@ step "fuzz targets, briefly (the seed corpora run in the tests above too)"
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
 # report a spurious "context deadline exceeded" when time runs out while a
 # worker is busy (golang/go#75804, fixed in Go 1.27).
-for target in protocol:FuzzDecodeFrame protocol:FuzzCheckContent server/httpapi:FuzzBodies server:FuzzMediaParsers wasm_wrapper:FuzzDecodeArgs; do
+for target in protocol:FuzzDecodeFrame protocol:FuzzCheckContent server/httpapi:FuzzBodies server/httpapi:FuzzMediaBodies server:FuzzMediaParsers wasm_wrapper:FuzzDecodeArgs; do
 	name=${target##*:}
 	if go test -run '^$' -fuzz "^$name\$" -fuzztime 150000x "./${target%%:*}" >"$logs/fuzz-$name.log" 2>&1; then
 		record "fuzz $name" 1 0 0

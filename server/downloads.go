@@ -17,6 +17,7 @@ import (
 
 	"parley/protocol"
 	"parley/server/files"
+	"parley/server/httpapi"
 	"parley/server/store"
 )
 
@@ -95,8 +96,8 @@ func (s *Server) handleFileSign(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	if len(req.Messages) == 0 || len(req.Messages) > protocol.MaxSignMessages {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "sign 1 to %d messages at once", protocol.MaxSignMessages))
+	if err := httpapi.FileSign(&req); err != nil {
+		s.writeError(w, err)
 		return
 	}
 	ctx := r.Context()

@@ -180,6 +180,11 @@ func (m *media) sweep(ctx context.Context) (int, error) {
 			return deleted, err
 		}
 		for _, u := range ups {
+			if asm, ok := m.files.(files.Assembler); ok {
+				if err := asm.DiscardParts(ctx, fileKey(u.UploadID)); err != nil {
+					return deleted, err
+				}
+			}
 			for i := range chunkCount(u.Size, u.ChunkSize) {
 				if err := m.files.Delete(ctx, chunkKey(u.UploadID, i)); err != nil {
 					return deleted, err

@@ -12,6 +12,7 @@ import (
 
 	"parley/protocol"
 	"parley/server/files"
+	"parley/server/httpapi"
 	"parley/server/store"
 )
 
@@ -29,25 +30,10 @@ func (s *Server) handleUploadStart(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	if err := protocol.CheckFileName(req.FileName); err != nil {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "fileName: %s", err.(*protocol.Error).Message))
-		return
-	}
-	claimed := req.MIMEType
-	if claimed == "" {
-		claimed = "application/octet-stream"
-	}
-	if !protocol.ValidMediaType(claimed) || len(claimed) > protocol.MaxMIMETypeLen {
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "mimeType %q is not a media type", req.MIMEType))
-		return
-	}
 	cfg := s.media.cfg
-	switch {
-	case req.Size < 0:
-		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "size must not be negative"))
-		return
-	case req.Size > cfg.MaxFileBytes:
-		s.writeError(w, protocol.Errorf(protocol.CodeTooLarge, "the file is %d bytes, over the limit of %d", req.Size, cfg.MaxFileBytes))
+	claimed, err := httpapi.UploadStart(&req, cfg.MaxFileBytes)
+	if err != nil {
+		s.writeError(w, err)
 		return
 	}
 	ctx := r.Context()
@@ -154,7 +140,13 @@ func (s *Server) handleUploadChunk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, want+1)
-	if err := s.media.files.Put(ctx, chunkKey(u.UploadID, index), body, want); err != nil {
+	if asm, ok := s.media.files.(files.Assembler); ok {
+		// Straight into place: complete then copies nothing.
+		err = asm.PutPart(ctx, fileKey(u.UploadID), int64(index)*u.ChunkSize, body, want)
+	} else {
+		err = s.media.files.Put(ctx, chunkKey(u.UploadID, index), body, want)
+	}
+	if err != nil {
 		if errors.Is(err, files.ErrShort) {
 			err = protocol.Errorf(protocol.CodeInvalidArgument, "chunk %d must be %d bytes", index, want)
 		} else if ctx.Err() != nil {
@@ -202,11 +194,17 @@ func (s *Server) handleUploadComplete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mimeType := sniffMIME(head, u.MIMEType)
-	// The chunks are joined into one blob as a stream: one chunk is open at
-	// a time and none is held in memory whole.
-	joined := &chunkJoiner{ctx: ctx, files: s.media.files, upload: u, n: n}
-	defer joined.Close()
-	if err := s.media.files.Put(ctx, fileKey(u.UploadID), joined, u.Size); err != nil {
+	asm, inPlace := s.media.files.(files.Assembler)
+	if inPlace {
+		err = asm.Finish(ctx, fileKey(u.UploadID), u.Size)
+	} else {
+		// The chunks are joined into one blob as a stream: one chunk is
+		// open at a time and none is held in memory whole.
+		joined := &chunkJoiner{ctx: ctx, files: s.media.files, upload: u, n: n}
+		err = s.media.files.Put(ctx, fileKey(u.UploadID), joined, u.Size)
+		joined.Close()
+	}
+	if err != nil {
 		s.writeError(w, fmt.Errorf("server: join upload %s: %w", u.UploadID, err))
 		return
 	}
@@ -215,9 +213,11 @@ func (s *Server) handleUploadComplete(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	for i := range n {
-		if err := s.media.files.Delete(ctx, chunkKey(u.UploadID, i)); err != nil {
-			s.log.Warn("deleting an upload's chunk", "upload", u.UploadID, "index", i, "err", err)
+	if !inPlace {
+		for i := range n {
+			if err := s.media.files.Delete(ctx, chunkKey(u.UploadID, i)); err != nil {
+				s.log.Warn("deleting an upload's chunk", "upload", u.UploadID, "index", i, "err", err)
+			}
 		}
 	}
 	u.MIMEType, u.CompleteTime = mimeType, now
@@ -231,7 +231,13 @@ func (s *Server) readHead(ctx context.Context, u *store.Upload) ([]byte, error) 
 	if u.Size == 0 {
 		return nil, nil
 	}
-	rc, err := s.media.files.Get(ctx, chunkKey(u.UploadID, 0), 0, sniffBytes)
+	var rc io.ReadCloser
+	var err error
+	if asm, ok := s.media.files.(files.Assembler); ok {
+		rc, err = asm.GetPart(ctx, fileKey(u.UploadID), 0, min(sniffBytes, u.Size))
+	} else {
+		rc, err = s.media.files.Get(ctx, chunkKey(u.UploadID, 0), 0, sniffBytes)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("server: read upload %s: %w", u.UploadID, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -257,6 +259,11 @@ func TestAbandonedUploadsAreDeleted(t *testing.T) {
 	n, err = e.srv.SweepUploads(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
+	parts, err := os.ReadDir(filepath.Join(e.dataDir, "files", ".parts"))
+	require.NoError(t, err)
+	for _, p := range parts {
+		assert.NotContains(t, p.Name(), old.UploadID, "its bytes are gone from the disk")
+	}
 	st, _, _ = e.req("GET", protocol.UploadsPath+"/"+old.UploadID, tok, nil, nil)
 	assert.Equal(t, http.StatusNotFound, st)
 	st, _, _ = start(t, e, tok, protocol.UploadStartReq{FileName: "new", Size: 2 * testChunk})

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,11 +16,16 @@ import (
 )
 
 func TestLocal(t *testing.T) {
-	filestest.Run(t, func(t *testing.T) files.Store {
+	open := func(t *testing.T) *files.Local {
 		s, err := files.OpenLocal(t.TempDir())
 		require.NoError(t, err)
 		return s
-	})
+	}
+	filestest.Run(t, func(t *testing.T) files.Store { return open(t) })
+	filestest.RunAssembler(t, func(t *testing.T) files.Assembler { return open(t) })
+	s := open(t)
+	assert.ErrorIs(t, s.Put(t.Context(), ".parts/x", strings.NewReader("x"), 1), files.ErrInvalidKey, "the store's own folders")
+	assert.ErrorIs(t, s.Put(t.Context(), ".tmp", strings.NewReader("x"), 1), files.ErrInvalidKey)
 }
 
 // TestS3 runs the suite against the S3-compatible server PARLEY_TEST_S3

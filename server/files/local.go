@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Local is a Store in a folder of the local disk: one file per blob, at
@@ -34,7 +35,8 @@ func OpenLocal(dir string) (*Local, error) {
 }
 
 func (l *Local) path(key string) (string, error) {
-	if !ValidKey(key) {
+	// .tmp and .parts are the store's own folders.
+	if !ValidKey(key) || strings.HasPrefix(key, ".tmp/") || strings.HasPrefix(key, ".parts/") || key == ".tmp" || key == ".parts" {
 		return "", fmt.Errorf("%w: %q", ErrInvalidKey, key)
 	}
 	return filepath.Join(l.root, filepath.FromSlash(key)), nil

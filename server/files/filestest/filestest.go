@@ -246,3 +246,58 @@ func testCanceled(t *testing.T, s files.Store) {
 	_, err := s.Stat(context.Background(), "canceled")
 	assert.ErrorIs(t, err, files.ErrNotFound, "a canceled put stores nothing")
 }
+
+// RunAssembler runs the tests of files.Assembler, for the stores that
+// implement it (Run does not).
+func RunAssembler(t *testing.T, open func(t *testing.T) files.Assembler) {
+	t.Run("Assemble", func(t *testing.T) {
+		s := open(t)
+		ctx := context.Background()
+		data := random(10_000)
+		// Parts in any order, one twice, two at once.
+		var wg sync.WaitGroup
+		for _, off := range []int{4000, 8000} {
+			wg.Go(func() {
+				end := min(off+4000, len(data))
+				assert.NoError(t, s.PutPart(ctx, "f/a", int64(off), bytes.NewReader(data[off:end]), int64(end-off)))
+			})
+		}
+		wg.Wait()
+		require.NoError(t, s.PutPart(ctx, "f/a", 0, bytes.NewReader(data[:4000]), 4000))
+		require.NoError(t, s.PutPart(ctx, "f/a", 0, bytes.NewReader(data[:4000]), 4000))
+		_, err := s.Stat(ctx, "f/a")
+		assert.ErrorIs(t, err, files.ErrNotFound, "invisible until finished")
+		head := readPart(t, s, "f/a", 0, 16)
+		assert.Equal(t, data[:16], head)
+
+		assert.ErrorIs(t, s.PutPart(ctx, "f/a", 0, strings.NewReader("ab"), 3), files.ErrShort)
+		require.NoError(t, s.PutPart(ctx, "f/a", 0, bytes.NewReader(data[:4000]), 4000), "a failed part is written again")
+
+		require.NoError(t, s.Finish(ctx, "f/a", int64(len(data))))
+		assert.Equal(t, data, read(t, s, "f/a", 0, -1))
+		require.NoError(t, s.Finish(ctx, "f/a", int64(len(data))), "finishing again")
+		_, err = s.GetPart(ctx, "f/a", 0, 1)
+		assert.ErrorIs(t, err, files.ErrNotFound, "no parts left")
+
+		require.NoError(t, s.Finish(ctx, "f/empty", 0))
+		assert.Empty(t, read(t, s, "f/empty", 0, -1))
+		assert.ErrorIs(t, s.Finish(ctx, "f/none", 5), files.ErrNotFound)
+
+		require.NoError(t, s.PutPart(ctx, "f/gone", 0, strings.NewReader("xyz"), 3))
+		require.NoError(t, s.DiscardParts(ctx, "f/gone"))
+		require.NoError(t, s.DiscardParts(ctx, "f/gone"))
+		_, err = s.GetPart(ctx, "f/gone", 0, 1)
+		assert.ErrorIs(t, err, files.ErrNotFound)
+		assert.ErrorIs(t, s.PutPart(ctx, "../x", 0, strings.NewReader("x"), 1), files.ErrInvalidKey)
+	})
+}
+
+func readPart(t *testing.T, s files.Assembler, key string, off, n int64) []byte {
+	t.Helper()
+	rc, err := s.GetPart(context.Background(), key, off, n)
+	require.NoError(t, err)
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	return b
+}
