@@ -68,7 +68,7 @@ ensure_tools
 step "go vet (native and js/wasm)"
 vet_rc=0
 go vet ./... >"$logs/vet.log" 2>&1 || vet_rc=1
-wasm_pkgs=$(GOOS=js GOARCH=wasm go list ./protocol/... ./core/... ./wsjs/... ./indexdb/... ./event_listener/... ./wasm_wrapper/... ./wasm/... 2>/dev/null)
+wasm_pkgs=$(GOOS=js GOARCH=wasm go list ./protocol/... ./core/... ./wsjs/... ./blobjs/... ./indexdb/... ./event_listener/... ./wasm_wrapper/... ./wasm/... 2>/dev/null)
 GOOS=js GOARCH=wasm go vet $wasm_pkgs >>"$logs/vet.log" 2>&1 || vet_rc=1
 cat "$logs/vet.log"
 if [ "$vet_rc" -eq 0 ]; then record vet 1 0 0; else record vet 0 1 1; fi
@@ -92,7 +92,7 @@ done
 
 if [ "${PARLEY_TEST_SKIP_BROWSER:-}" != 1 ]; then
 	step "wasm tests in headless Chromium"
-	js_test_pkgs=$(GOOS=js GOARCH=wasm go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./indexdb/... ./wsjs/... ./event_listener/... ./wasm_wrapper/... ./wasm/... 2>/dev/null)
+	js_test_pkgs=$(GOOS=js GOARCH=wasm go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./indexdb/... ./wsjs/... ./blobjs/... ./event_listener/... ./wasm_wrapper/... ./wasm/... 2>/dev/null)
 	if [ -n "$js_test_pkgs" ]; then
 		GOOS=js GOARCH=wasm gotest wasm "$logs/wasm.log" -count=1 -timeout 10m $js_test_pkgs
 	fi

@@ -20,6 +20,9 @@ type Client struct {
 	mu     sync.Mutex
 	sess   *session
 	closed bool // set by Close, for good
+	// attached holds the files of created messages until their send
+	// stores them (files.go).
+	attached map[string][]File
 
 	// offline is what the platform last said of the network (SetOnline);
 	// net is closed and replaced at each change, under mu.

@@ -21,6 +21,14 @@ type Config struct {
 	// Dialer opens WebSocket connections. Nil means NativeDialer in native
 	// builds; the browser build must set it (package wsjs).
 	Dialer Dialer
+	// HTTP does the requests of the server's HTTP API (uploads). Nil means
+	// NativeHTTP in native builds; the browser build sets it (package
+	// fetchjs), and without it uploads fail with unimplemented.
+	HTTP HTTPDoer
+	// UploadMinRate is the slowest upload, in bytes per second, that is
+	// not taken for stalled: each chunk may take its size at this rate,
+	// plus SendTimeout, before its upload gives up. Default 16 KiB/s.
+	UploadMinRate int64
 	// Logger receives diagnostics; nil is silent.
 	Logger *slog.Logger
 
@@ -91,6 +99,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.Dialer == nil {
 		c.Dialer = defaultDialer()
+	}
+	if c.HTTP == nil {
+		c.HTTP = defaultHTTP()
+	}
+	if c.UploadMinRate <= 0 {
+		c.UploadMinRate = 16 << 10
 	}
 }
 

@@ -57,6 +57,8 @@ type session struct {
 	firstPage *firstPage
 
 	outbox outbox
+	// sign caches the signed URLs of files (signing.go).
+	sign signer
 	// wanted are profiles asked for while offline (UsersInfo), fetched
 	// after the next catch-up; guarded by mu.
 	wanted map[string]bool

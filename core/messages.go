@@ -64,8 +64,12 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 	if msg.ContentType == "" {
 		msg.ContentType = protocol.ContentText
 	}
-	if _, err := msg.wireContent(); err != nil {
+	if err := msg.checkContent(); err != nil {
 		// Never acceptable: refused before anything is stored.
+		return Message{}, err
+	}
+	chunks, err := s.sendChunks(ctx, &msg)
+	if err != nil {
 		return Message{}, err
 	}
 	m := msg
@@ -103,10 +107,13 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 	// come between them.
 	wait := s.outbox.wait(m.ClientMsgID)
 	entry := s.outbox.newEntry(m, recvID, groupID, c.cfg.Now())
-	res, err := s.apply(sctx, sendInput{Msg: m, Entry: entry})
+	res, err := s.apply(sctx, sendInput{Msg: m, Entry: entry, Chunks: chunks})
 	if err != nil {
 		s.outbox.unwait(m.ClientMsgID, wait)
 		return Message{}, withCode(err)
+	}
+	if chunks != nil {
+		c.detach(m.ClientMsgID)
 	}
 	if old, ok := res.Value.(Message); ok {
 		s.outbox.unwait(m.ClientMsgID, wait)

@@ -22,6 +22,8 @@ type outbox struct {
 	ids       map[string]bool
 	waiters   map[string][]chan sendResult // SendMessage calls waiting
 	lastOrder int64
+	// up runs the uploads of messages with files.
+	up uploads
 	// announced are the entries whose sending this session announced:
 	// an entry resumed from an earlier session is announced when the
 	// sender first takes it up, so that every attempt starts with one.
@@ -205,6 +207,13 @@ func (o *outbox) run() {
 			s.sleep(time.Second)
 		}
 		if len(batch) == 0 {
+			if o.up.busy() > 0 {
+				// Waiting for uploads: each wakes the sender when it ends.
+				select {
+				case <-o.sig:
+				case <-s.ctx.Done():
+				}
+			}
 			continue
 		}
 		earliest := batch[0].deadline
@@ -301,6 +310,13 @@ func (o *outbox) prepare(entries []OutboxEntry, n int) ([]pendingSend, error) {
 		if o.announce(m.ClientMsgID) {
 			// Resumed from an earlier session: this attempt starts here.
 			s.c.events.emit(MessageStatusChanged{Message: m})
+		}
+		if m.pendingUploads() {
+			// Its files go first (uploads.go, which keeps its deadline);
+			// the conversation's later messages wait behind it.
+			busy[e.ConversationID] = true
+			o.up.start(s, m.ClientMsgID)
+			continue
 		}
 		deadline := o.deadline(e)
 		if !s.cfg.Now().Before(deadline) {

@@ -79,7 +79,14 @@ type localState struct {
 func step(l localState, in input) (stepResult, error) {
 	switch in := in.(type) {
 	case foldInput:
-		return fold(l, in), nil
+		res := fold(l, in)
+		dropSentChunks(&res)
+		markMentions(l.Self, &res)
+		return res, nil
+	case uploadInput:
+		return stepUpload(l, in), nil
+	case deleteUnsentInput:
+		return stepDeleteUnsent(l, in)
 	case sendInput:
 		return stepSend(l, in), nil
 	case failInput:
@@ -116,6 +123,8 @@ func (foldInput) inputKind() string { return "fold" }
 type sendInput struct {
 	Msg   Message
 	Entry OutboxEntry
+	// Chunks are the bytes of Msg's files (Msg.Uploads), stored with it.
+	Chunks []Chunk
 }
 
 func (sendInput) inputKind() string { return "send" }
@@ -132,9 +141,14 @@ func stepSend(l localState, in sendInput) stepResult {
 			return res
 		case old.Status == StatusSending && l.Outbox[old.ClientMsgID]:
 			return res
+		case len(old.Uploads) > 0:
+			// A retry: the stored uploads are further along than the
+			// app's copy, and their bytes are stored already.
+			in.Msg.Uploads, in.Msg.Content = old.Uploads, old.Content
+			in.Chunks = nil
 		}
 	}
-	res.Changes = Changes{Messages: []Message{in.Msg}, Outbox: []OutboxEntry{in.Entry}}
+	res.Changes = Changes{Messages: []Message{in.Msg}, Outbox: []OutboxEntry{in.Entry}, Chunks: in.Chunks}
 	res.Sending = []Message{in.Msg}
 	return res
 }
@@ -216,6 +230,7 @@ func stepMarkRead(l localState, in markReadInput) (stepResult, error) {
 		cv.ReadSeq = cv.MaxSeq
 	}
 	cv.UnreadCount = cv.unread()
+	cv.MentionedMe = false
 	res.Value = cv
 	if !sameConv(old, &cv) {
 		res.Changes.Conversations = []Conversation{cv}

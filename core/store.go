@@ -19,6 +19,7 @@ type Store interface {
 	MessageReader
 	OutboxReader
 	CursorReader
+	ChunkReader
 	Applier
 	// Close releases the store. Data written before it stays for the next
 	// open of the same store.
@@ -87,6 +88,23 @@ type OutboxReader interface {
 	Outbox(ctx context.Context) ([]OutboxEntry, error)
 }
 
+// ChunkReader reads the stored bytes of the files of unsent messages.
+type ChunkReader interface {
+	// Chunks returns the stored chunks of a message's file slot with
+	// fromIndex <= Index <= toIndex, ascending by Index.
+	Chunks(ctx context.Context, clientMsgID string, slot, fromIndex, toIndex int) ([]Chunk, error)
+}
+
+// Chunk is one piece of the file of an unsent message (Message.Uploads),
+// stored with the message so that its upload survives a reload: chunk
+// Index of slot Slot holds the file's bytes from Index*ChunkBytes on.
+type Chunk struct {
+	ClientMsgID string
+	Slot        int
+	Index       int
+	Data        Bytes
+}
+
 // CursorReader reads the sync cursor.
 type CursorReader interface {
 	// SyncCursor returns the stored sync cursor; ok is false when none was
@@ -109,6 +127,13 @@ type Changes struct {
 	Outbox         []OutboxEntry
 	// RemovedOutbox lists ClientMsgIDs to remove from the outbox.
 	RemovedOutbox []string
+	// RemovedMessages lists ClientMsgIDs of messages to remove (unsent
+	// messages the app deleted).
+	RemovedMessages []string
+	// Chunks are file chunks to store (keyed by ClientMsgID, Slot, Index).
+	Chunks []Chunk
+	// RemovedChunks lists ClientMsgIDs whose chunks are all removed.
+	RemovedChunks []string
 	// Cursor, when set, is stored as the new sync cursor.
 	Cursor *int64
 }
@@ -117,7 +142,8 @@ type Changes struct {
 func (ch *Changes) Empty() bool {
 	return ch == nil || (len(ch.Users) == 0 && len(ch.Friends) == 0 && len(ch.RemovedFriends) == 0 &&
 		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
-		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil)
+		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil &&
+		len(ch.RemovedMessages) == 0 && len(ch.Chunks) == 0 && len(ch.RemovedChunks) == 0)
 }
 
 // OutboxEntry is a message waiting to be sent. The message itself is stored

@@ -33,6 +33,14 @@ func (s *session) dialURL() string {
 	return s.url + "?" + protocol.WSTokenParam + "=" + queryEscape(s.token)
 }
 
+// currentToken is the session's token, which also authorizes its HTTP
+// requests (uploads).
+func (s *session) currentToken() string {
+	s.tokMu.Lock()
+	defer s.tokMu.Unlock()
+	return s.token
+}
+
 // setToken makes token the session's and schedules its TokenWillExpire.
 // A token whose expiry cannot be read (not a Parley token) gets none.
 func (s *session) setToken(token string) {

@@ -46,6 +46,9 @@ type Message struct {
 	Status     MessageStatus `json:"status"`
 	// ErrorCode says why a failed message failed.
 	ErrorCode protocol.Code `json:"errorCode,omitempty"`
+	// Uploads are the files of an unsent message of a file-bearing type
+	// and how far each got (see upload.go); nil once it is sent.
+	Uploads []Upload `json:"uploads,omitempty"`
 }
 
 // Conversation is one conversation of the logged-in user (contract section 3),
@@ -82,6 +85,9 @@ type Conversation struct {
 	// older state (a sync page racing a newer push or answer) does not undo
 	// a newer pin or draft.
 	Version int64 `json:"version"`
+	// MentionedMe is true while a message that mentions the user (by ID
+	// or @all) is unread.
+	MentionedMe bool `json:"mentionedMe"`
 	// Removed marks a group conversation whose group the user left or was
 	// removed from: it stays with its messages, and sending to it fails
 	// with permission_denied.
@@ -182,9 +188,11 @@ func messageFromProto(m *protocol.Message) Message {
 		out.ClientMsgID = m.ServerMsgID
 	}
 	if c, err := protocol.DecodeContent(m.ContentType, m.Content); err == nil {
-		if tc, ok := c.(*protocol.TextContent); ok {
-			out.Text = tc.Text
-			return out
+		if text, ok := protocol.TextOf(c); ok {
+			out.Text = text
+			if m.ContentType == protocol.ContentText {
+				return out
+			}
 		}
 	}
 	if len(m.Content) > 0 {

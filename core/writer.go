@@ -98,6 +98,12 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		err = s.loadMsgs(ctx, &l, in.Msg.ClientMsgID)
 	case failInput:
 		err = s.loadMsgs(ctx, &l, in.ClientMsgID)
+	case uploadInput:
+		if err = s.loadMsgs(ctx, &l, in.ClientMsgID); err == nil {
+			err = s.loadEntries(ctx, &l)
+		}
+	case deleteUnsentInput:
+		err = s.loadMsgs(ctx, &l, in.ClientMsgID)
 	case clearInput:
 		err = s.loadMsgs(ctx, &l, in.ClientMsgID)
 	case attemptInput:

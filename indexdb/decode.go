@@ -79,6 +79,7 @@ func messageOfJS(v js.Value) core.Message {
 	if c := jsString(v, "content"); c != "" {
 		m.Content = []byte(c)
 	}
+	m.Uploads = uploadsOfJSON(jsString(v, "uploads"))
 	return m
 }
 
@@ -103,6 +104,7 @@ func conversationOfJS(v js.Value) core.Conversation {
 		LocalMaxSeq:    jsInt(v, "localMaxSeq"),
 		Version:        jsInt(v, "version"),
 		Removed:        jsBool(v, "removed"),
+		MentionedMe:    jsBool(v, "mentionedMe"),
 	}
 	if lm := v.Get("latestMessage"); lm.Type() == js.TypeObject {
 		m := messageOfJS(lm)

@@ -30,6 +30,12 @@ func fillEvery(t *testing.T, v reflect.Value, n *int) {
 		case reflect.Bool:
 			f.SetBool(true)
 		case reflect.Slice:
+			if f.Type().Elem().Kind() == reflect.Struct {
+				s := reflect.MakeSlice(f.Type(), 1, 1)
+				fillEvery(t, s.Index(0), n)
+				f.Set(s)
+				continue
+			}
 			if f.Type().Elem().Kind() != reflect.Uint8 {
 				t.Fatalf("field %s: no filler for %s", v.Type().Field(i).Name, f.Type())
 			}

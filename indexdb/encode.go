@@ -106,6 +106,9 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	if len(m.Content) > 0 {
 		b = strField(b, "content", string(m.Content))
 	}
+	if len(m.Uploads) > 0 {
+		b = strField(b, "uploads", uploadsJSON(m.Uploads))
+	}
 	if withKeys {
 		if m.Seq > 0 {
 			b = append(field(b, "_cs"), '[')
@@ -145,6 +148,7 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = intField(b, "serverReadSeq", c.ServerReadSeq)
 	b = intField(b, "localMaxSeq", c.LocalMaxSeq)
 	b = intField(b, "version", c.Version)
+	b = boolField(b, "mentionedMe", c.MentionedMe)
 	if c.Removed {
 		b = boolField(b, "removed", true)
 	}

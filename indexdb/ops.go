@@ -91,9 +91,23 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		{storeFriends, ch.RemovedFriends},
 		{storeGroups, ch.RemovedGroups},
 		{storeOutbox, ch.RemovedOutbox},
+		{storeMessages, ch.RemovedMessages},
+	}
+	if len(ch.Chunks) > 0 {
+		vals, err := chunkRecords(ctx, ch.Chunks)
+		if err != nil {
+			return wrapErr(op, err)
+		}
+		puts = append(puts, put{storeChunks, vals})
 	}
 
-	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, allStores[1:]...)
+	stores := allStores[1:]
+	if len(ch.Chunks) > 0 || len(ch.RemovedChunks) > 0 {
+		// Only batches about files take the chunks' store into their
+		// transaction.
+		stores = append(stores[:len(stores):len(stores)], storeChunks)
+	}
+	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
 	if err != nil {
 		return wrapErr(op, err)
 	}
@@ -120,6 +134,21 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 			}
 			for _, k := range d.keys {
 				if _, err := os.Delete(js.ValueOf(k)); err != nil {
+					return err
+				}
+			}
+		}
+		if len(ch.RemovedChunks) > 0 {
+			os, err := tx.ObjectStore(storeChunks)
+			if err != nil {
+				return err
+			}
+			for _, id := range ch.RemovedChunks {
+				r, err := chunkRange(id)
+				if err != nil {
+					return err
+				}
+				if _, err := os.Delete(r); err != nil {
 					return err
 				}
 			}

@@ -12,6 +12,8 @@ import (
 type msgRecord struct {
 	core.Message
 	Content string `json:"content,omitempty"`
+	// Uploads is Message.Uploads as a JSON string (rare, and small).
+	Uploads string `json:"uploads,omitempty"`
 	// CS is [conversationID, seq], set only when seq > 0 (index convSeq).
 	CS []any `json:"_cs,omitempty"`
 	// US is [conversationID, createTime, clientMsgID], set only when the
@@ -20,8 +22,8 @@ type msgRecord struct {
 }
 
 func newMsgRecord(m *core.Message) *msgRecord {
-	r := &msgRecord{Message: *m, Content: string(m.Content)}
-	r.Message.Content = nil
+	r := &msgRecord{Message: *m, Content: string(m.Content), Uploads: uploadsJSON(m.Uploads)}
+	r.Message.Content, r.Message.Uploads = nil, nil
 	if m.Seq > 0 {
 		r.CS = []any{m.ConversationID, m.Seq}
 	} else {
@@ -35,6 +37,7 @@ func (r *msgRecord) message() core.Message {
 	if r.Content != "" {
 		m.Content = []byte(r.Content)
 	}
+	m.Uploads = uploadsOfJSON(r.Uploads)
 	return m
 }
 

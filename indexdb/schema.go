@@ -17,6 +17,8 @@ const (
 	storeMessages      = "messages"
 	storeOutbox        = "outbox"
 	storeMeta          = "meta"
+	// storeChunks holds the bytes of unsent messages' files (chunks.go).
+	storeChunks = "chunks"
 
 	indexConvSeq   = "convSeq"
 	indexUnsent    = "unsent"
@@ -37,7 +39,7 @@ type upgradeStep func(db, tx js.Value)
 
 // SchemaVersion is the IndexedDB version this package opens: the number of
 // upgrade steps.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // upgradeSteps is the schema history, len SchemaVersion. A step reports
 // failure by panicking (syscall/js does so on a JS exception); the upgrade
@@ -75,6 +77,11 @@ func upgradeSteps() []upgradeStep {
 			os.Call("deleteIndex", indexOrder)
 			os.Call("createIndex", indexList, "_list")
 			rewriteListKeys(tx, os)
+		},
+		// 4: the chunks of unsent messages' files, keyed [clientMsgID,
+		// slot, index], so that a message's chunks are one key range.
+		func(db, tx js.Value) {
+			db.Call("createObjectStore", storeChunks, map[string]any{"keyPath": []any{"clientMsgID", "slot", "index"}})
 		},
 	}
 }

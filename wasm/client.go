@@ -9,6 +9,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"parley/blobjs"
 	"parley/core"
 	eventlistener "parley/event_listener"
 	"parley/indexdb"
@@ -45,6 +46,7 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 	c, err := core.New(core.Config{
 		ServerURL: opts.ServerURL,
 		Dialer:    wsjs.Dialer{},
+		HTTP:      blobjs.Fetch{},
 		OpenStore: func(ctx context.Context, userID string) (core.Store, error) {
 			return indexdb.Open(ctx, indexdb.DBName(dbPrefix, userID), indexdb.Config{Logger: log})
 		},
@@ -60,6 +62,9 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 	// The functions live until the app calls close(); a client the app
 	// drops without closing keeps them for the page's lifetime.
 	for name, fn := range h.methods() {
+		h.obj.Set(name, h.funcs.Add(wasmwrapper.Promise(log, fn)))
+	}
+	for name, fn := range h.fileMethods() {
 		h.obj.Set(name, h.funcs.Add(wasmwrapper.Promise(log, fn)))
 	}
 	h.obj.Set("on", h.funcs.Add(js.FuncOf(h.on)))
@@ -108,7 +113,7 @@ func (h *handle) deliver(ev core.Event) {
 	if h.em.Count(name) == 0 {
 		return
 	}
-	p, err := wasmwrapper.ToJS(nonNil(ev.EventPayload()))
+	p, err := wasmwrapper.ToJS(nonNil(h.signed(ev.EventPayload())))
 	if err != nil {
 		h.log.Error("cannot convert event payload", "event", name, "err", err)
 		return
@@ -256,7 +261,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return ok(c.SendMessage(bg(), m, recvID, groupID))
+			sent, err := c.SendMessage(bg(), m, recvID, groupID)
+			return ok(h.signed(sent), err)
 		},
 		"getConversationList": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getConversationList", args, 0)
@@ -283,7 +289,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return ok(c.HistoryMessages(bg(), id, before, int(count)))
+			hist, err := c.HistoryMessages(bg(), id, before, int(count))
+			return ok(h.signed(hist), err)
 		},
 		"getUnsentMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getUnsentMessages", args, 0)

@@ -171,7 +171,9 @@ export interface GroupMember {
 }
 
 export type SessionType = 'single' | 'group';
-export type ContentType = 'text' | 'image' | 'file' | 'voice' | 'video' | 'custom';
+export type ContentType =
+  | 'text' | 'image' | 'voice' | 'video' | 'file' | 'location' | 'card' | 'custom'
+  | 'quote' | 'mention' | 'merger' | 'face' | 'link' | 'notification' | 'revoked';
 export type MessageStatus = 'created' | 'sending' | 'sent' | 'failed';
 
 export interface Message {
@@ -191,8 +193,11 @@ export interface Message {
   contentType: ContentType | string;
   /** The text of a text message. */
   text: string;
-  /** The body of a message of another content type. */
-  content?: unknown;
+  /**
+   * The body of a message of a type other than `text`, as an object (see
+   * the `…Content` shapes below; `custom` is the app's own).
+   */
+  content?: MessageContent | unknown;
   /** When the server stored it, Unix ms; 0 until sent. */
   sendTime: number;
   /** When the client created it, Unix ms (client clock). */
@@ -200,6 +205,90 @@ export interface Message {
   status: MessageStatus;
   /** Why a failed message failed. */
   errorCode?: ErrorCode | string;
+  /**
+   * The files of an unsent message and how far each upload got (the SDK's
+   * own bookkeeping, stored with the message so that a reload resumes
+   * them); absent once sent.
+   */
+  uploads?: Upload[];
+}
+
+/** The bookkeeping of one file of an unsent message. */
+export interface Upload {
+  /** Where the file's url goes: '' the content itself, else a member (`thumbnail`, `snapshot`). */
+  field?: string;
+  fileName: string;
+  mimeType: string;
+  size: number;
+  /** The server's upload, once started. */
+  uploadID?: string;
+  chunkSize?: number;
+  /** Bytes the server confirmed. */
+  sent?: number;
+  /** The finished upload. */
+  result?: UploadResult;
+}
+
+/** A file on the server (uploadFile, and every file of a message). */
+export interface UploadResult {
+  /** Absolute; may be signed and expiring. */
+  url: string;
+  /** Decided by the server from the bytes. */
+  mimeType: string;
+  size: number;
+}
+
+/** A picture beside a file: an image's thumbnail, a video's snapshot. */
+export interface Picture {
+  /** '' when there is none. */
+  url: string;
+  width: number;
+  height: number;
+}
+
+/** `image`: the photo as given (never re-encoded) and its thumbnail. */
+export interface ImageContent { url: string; mimeType: string; size: number; width: number; height: number; thumbnail: Picture }
+/** `voice`: `duration` in seconds. */
+export interface VoiceContent { url: string; mimeType: string; size: number; duration: number }
+/** `video`: `duration` in seconds, an optional still. */
+export interface VideoContent { url: string; mimeType: string; size: number; duration: number; snapshot: Picture | null }
+/** `file`. */
+export interface FileContent { url: string; mimeType: string; size: number; fileName: string }
+/** `location`: degrees. */
+export interface LocationContent { latitude: number; longitude: number; description: string }
+/** `card`: a user's card; open a chat with `userID`. */
+export interface CardContent { userID: string; nickname: string; faceURL: string }
+/** `custom`: `data` is any JSON value; `description` stands for it in lists. */
+export interface CustomContent { data: unknown; description: string }
+/** `quote`: a reply; `text` is also `Message.text`. */
+export interface QuoteContent {
+  text: string;
+  quote: { clientMsgID: string; seq: number; sendID: string; contentType: ContentType | string; summary: string };
+}
+/** `mention`: `text` is also `Message.text`; `atAll` is for a group's owner and admins. */
+export interface MentionContent { text: string; atUserIDs: string[]; atAll: boolean }
+/** `merger`: a chat history sent as one message (at most 100). */
+export interface MergerContent {
+  title: string;
+  messages: { clientMsgID: string; seq: number; sendID: string; senderNickname: string; contentType: ContentType | string; content: unknown; sendTime: number }[];
+}
+/** `face`: a sticker of the app's set. */
+export interface FaceContent { index: number; data: string }
+/** `link`: the page's preview, fetched by the server. */
+export interface LinkContent { url: string; title: string; description: string; imageURL: string; text?: string }
+
+export type MessageContent =
+  | ImageContent | VoiceContent | VideoContent | FileContent | LocationContent | CardContent | CustomContent
+  | QuoteContent | MentionContent | MergerContent | FaceContent | LinkContent;
+
+/** Payload of `messageProgress`. */
+export interface MessageProgress {
+  clientMsgID: string;
+  conversationID: string;
+  /** Bytes of the message's files the server confirmed. */
+  bytesSent: number;
+  /** The size of all its files; the last event has bytesSent === bytesTotal, before `sent`. */
+  bytesTotal: number;
 }
 
 export interface Conversation {
@@ -233,6 +322,8 @@ export interface Conversation {
    * `permission_denied`. Absent otherwise.
    */
   removed?: boolean;
+  /** True while a message that mentions the user (by ID or @all) is unread. */
+  mentionedMe: boolean;
 }
 
 /** Payload of `groupMemberRemoved`. */
@@ -396,6 +487,7 @@ export interface EventMap {
    * itself.
    */
   tokenWillExpire: { expiresAt: number };
+  /**
    * A call rings on this device: every device of every invitee gets it (and
    * the inviter's other devices). A device that connects while a call rings
    * for it gets it then.
@@ -415,6 +507,12 @@ export interface EventMap {
    * exactly once and in order, also across reconnects of either side.
    */
   callSignal: CallSignal;
+  /**
+   * The upload of an unsent message's files moved on: at least once per
+   * chunk the server confirmed, the last one complete before its
+   * `messageStatusChanged` `'sent'`.
+   */
+  messageProgress: MessageProgress;
 }
 
 export type EventName = keyof EventMap;
@@ -480,6 +578,50 @@ export declare class ParleyClient {
    * the retry. Each step is also announced with `messageStatusChanged`.
    */
   sendMessage(args: { message: Message; recvID?: string; groupID?: string }): Promise<Message>;
+
+  /**
+   * A local image message. The browser reads the size (unless given) and
+   * makes a thumbnail (320 px, JPEG); the photo goes up as it is. The file
+   * is uploaded when the message is sent, as part of the send: its bytes
+   * are stored with the message first, so a reload or an outage resumes
+   * the upload and the message still goes out once (`messageProgress`).
+   */
+  createImageMessage(args: { file: Blob; width?: number; height?: number }): Promise<Message>;
+  /** A local voice message; `duration` in seconds. Uploaded as createImageMessage says. */
+  createVoiceMessage(args: { file: Blob; duration: number }): Promise<Message>;
+  /** A local video message; `duration` in seconds, `snapshot` a still image. Uploaded as createImageMessage says. */
+  createVideoMessage(args: { file: Blob; duration: number; snapshot?: Blob }): Promise<Message>;
+  /** A local file message; `fileName` defaults to the File's name. Uploaded as createImageMessage says. */
+  createFileMessage(args: { file: Blob; fileName?: string }): Promise<Message>;
+  /** A local location message (degrees). */
+  createLocationMessage(args: { latitude: number; longitude: number; description?: string }): Promise<Message>;
+  /** A local card of a user, with the name and face the SDK knows. */
+  createCardMessage(args: { userID: string }): Promise<Message>;
+  /** A local custom message: `data` any JSON value, `description` what stands for it. */
+  createCustomMessage(args: { data: unknown; description?: string }): Promise<Message>;
+  /** A local reply quoting a sent message. */
+  createQuoteMessage(args: { text: string; quoteMessage: Message }): Promise<Message>;
+  /** A local message mentioning users; the mentioned get `Conversation.mentionedMe` until they read it. */
+  createMentionMessage(args: { text: string; atUserIDs: string[]; atAll?: boolean }): Promise<Message>;
+  /** A local message carrying sent messages as one (at most 100). */
+  createMergerMessage(args: { messages: Message[]; title: string }): Promise<Message>;
+  /** A local copy of a sent message's content, to send elsewhere; files are not uploaded again. */
+  createForwardMessage(args: { message: Message }): Promise<Message>;
+  /** A local face (sticker) message. */
+  createFaceMessage(args: { index: number; data?: string }): Promise<Message>;
+  /** A local link message with the preview the server fetched (the url alone when it could not). */
+  createLinkMessage(args: { url: string; text?: string }): Promise<Message>;
+  /**
+   * Uploads a file outside a message (an avatar, a group's face); nothing
+   * is stored, so an upload cut short is started again by calling again.
+   */
+  uploadFile(args: { file: Blob; onProgress?: (p: { bytesSent: number; bytesTotal: number }) => void }): Promise<UploadResult>;
+  /**
+   * Deletes a message that has no seq yet (`'sending'` or `'failed'`) with
+   * its stored files: cancels its send and its upload. A sendMessage
+   * waiting for it rejects with `canceled`.
+   */
+  deleteUnsentMessage(args: { conversationID?: string; clientMsgID: string }): Promise<void>;
 
   /** Conversations, pinned first, then newest activity first. count 0 or absent: all. */
   getConversationList(args?: { offset?: number; count?: number }): Promise<Conversation[]>;

@@ -69,6 +69,23 @@ var jsMethods = []jsMethod{
 	{"createTextMessage", argText},
 	{"sendMessage", argObject},
 
+	// Rich messages and files (contract §4.1; files.go).
+	{"createImageMessage", argObject},
+	{"createVoiceMessage", argObject},
+	{"createVideoMessage", argObject},
+	{"createFileMessage", argObject},
+	{"createLocationMessage", argObject},
+	{"createCardMessage", argObject},
+	{"createCustomMessage", argObject},
+	{"createQuoteMessage", argObject},
+	{"createMentionMessage", argObject},
+	{"createMergerMessage", argObject},
+	{"createForwardMessage", argObject},
+	{"createFaceMessage", argObject},
+	{"createLinkMessage", argObject},
+	{"uploadFile", argObject},
+	{"deleteUnsentMessage", argObject},
+
 	{"getConversationList", argOptionalObject},
 	{"getConversation", argObject},
 	{"getHistoryMessages", argObject},
@@ -121,6 +138,7 @@ var jsEvents = []string{
 	"callInvited",
 	"callStateChanged",
 	"callSignal",
+	"messageProgress",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

@@ -21,8 +21,15 @@ type data struct {
 	msgs      map[string]core.Message     // by ClientMsgID
 	bySeq     map[string]map[int64]string // conversationID -> seq -> ClientMsgID
 	outbox    map[string]core.OutboxEntry
+	chunks    map[chunkKey]core.Bytes
 	cursor    int64
 	hasCursor bool
+}
+
+// chunkKey keys a stored file chunk.
+type chunkKey struct {
+	id          string
+	slot, index int
 }
 
 // Store is one open handle on in-memory data.
@@ -44,6 +51,7 @@ func New() *Store {
 		msgs:    make(map[string]core.Message),
 		bySeq:   make(map[string]map[int64]string),
 		outbox:  make(map[string]core.OutboxEntry),
+		chunks:  make(map[chunkKey]core.Bytes),
 	}}
 }
 
@@ -75,6 +83,17 @@ func (s *Store) check(ctx context.Context) error {
 func cloneMsg(m core.Message) core.Message {
 	if m.Content != nil {
 		m.Content = append(json.RawMessage(nil), m.Content...)
+	}
+	if m.Uploads != nil {
+		ups := make([]core.Upload, len(m.Uploads))
+		for i, u := range m.Uploads {
+			if u.Result != nil {
+				r := *u.Result
+				u.Result = &r
+			}
+			ups[i] = u
+		}
+		m.Uploads = ups
 	}
 	return m
 }
@@ -280,6 +299,22 @@ func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
 	return out, nil
 }
 
+// Chunks implements core.ChunkReader.
+func (s *Store) Chunks(ctx context.Context, id string, slot, from, to int) ([]core.Chunk, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	var out []core.Chunk
+	for i := max(from, 0); i <= to; i++ {
+		if b, ok := s.d.chunks[chunkKey{id, slot, i}]; ok {
+			out = append(out, core.Chunk{ClientMsgID: id, Slot: slot, Index: i, Data: b})
+		}
+	}
+	return out, nil
+}
+
 // SyncCursor implements core.CursorReader.
 func (s *Store) SyncCursor(ctx context.Context) (int64, bool, error) {
 	if err := s.check(ctx); err != nil {
@@ -339,8 +374,30 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	for _, id := range ch.RemovedGroups {
 		delete(d.groups, id)
 	}
+	for _, c := range ch.Chunks {
+		d.chunks[chunkKey{c.ClientMsgID, c.Slot, c.Index}] = c.Data
+	}
 	for _, id := range ch.RemovedOutbox {
 		delete(d.outbox, id)
+	}
+	for _, id := range ch.RemovedMessages {
+		if old, ok := d.msgs[id]; ok {
+			if idx := d.bySeq[old.ConversationID]; old.Seq != 0 && idx[old.Seq] == id {
+				delete(idx, old.Seq)
+			}
+			delete(d.msgs, id)
+		}
+	}
+	if len(ch.RemovedChunks) > 0 {
+		gone := make(map[string]bool, len(ch.RemovedChunks))
+		for _, id := range ch.RemovedChunks {
+			gone[id] = true
+		}
+		for k := range d.chunks {
+			if gone[k.id] {
+				delete(d.chunks, k)
+			}
+		}
 	}
 	if ch.Cursor != nil {
 		d.cursor, d.hasCursor = *ch.Cursor, true

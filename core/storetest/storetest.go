@@ -45,6 +45,8 @@ func Run(t *testing.T, open Opener) {
 		{"Closed", testClosed},
 		{"CanceledApply", testCanceledApply},
 		{"Concurrent", testConcurrent},
+		{"Chunks", testChunks},
+		{"RemovedMessages", testRemovedMessages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

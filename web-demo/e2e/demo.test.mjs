@@ -865,4 +865,64 @@ describe('web demo', { timeout: 600_000 }, () => {
     assert.deepEqual(second.dialogs, []);
     await finish(vic, wes);
   });
+
+  // Rich messages (issue 12): a photo attached through the composer arrives
+  // as a thumbnail that opens full size; a sticker, a reply that jumps to
+  // what it quotes, and a forward.
+  test('rich messages: a photo attached arrives as a thumbnail that opens full size; a sticker, a reply that jumps to its quote, a forward', async () => {
+    const ann = await newUser('Ann');
+    const ben = await newUser('Ben');
+    const cy = await newUser('Cy');
+    await startChat(ann, cy);
+    await send(ann, 'hi Cy');
+    await startChat(ann, ben);
+    await send(ann, 'first words');
+    await openConversation(ben, 'Ann');
+
+    const png = await ann.page.evaluate(async () => {
+      const c = new OffscreenCanvas(1600, 1200);
+      const g = c.getContext('2d');
+      g.fillStyle = '#2a6';
+      g.fillRect(0, 0, 1600, 1200);
+      for (let i = 0; i < 4000; i++) {
+        g.fillStyle = `hsl(${i % 360} 70% 50%)`;
+        g.fillRect((i * 37) % 1600, (i * 91) % 1200, 9, 9);
+      }
+      const b = await c.convertToBlob({ type: 'image/png' });
+      return [...new Uint8Array(await b.arrayBuffer())];
+    });
+    await ann.page.getByTestId('attach-input').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    const own = ann.page.locator('[data-testid="message"][data-own="true"]').filter({ has: ann.page.getByTestId('image-content') });
+    await own.and(ann.page.locator('[data-status="sent"]')).waitFor();
+    const thumb = ben.page.getByTestId('image-thumbnail');
+    await thumb.waitFor();
+    await waitFor('the thumbnail to load', () => thumb.evaluate((img) => img.complete && img.naturalWidth === 320));
+    await ben.page.getByTestId('image-content').click();
+    await ben.page.getByTestId('image-viewer').waitFor();
+    await waitFor('the full image to load', () => ben.page.getByTestId('image-full').evaluate((img) => img.complete && img.naturalWidth === 1600));
+    await ben.page.keyboard.press('Escape');
+
+    await ann.page.getByTestId('more-button').click();
+    await ann.page.locator('[data-testid="face-pick"][data-index="3"]').click();
+    await ben.page.getByTestId('face-content').getByText('👍').waitFor();
+
+    const first = message(ben, 'first words');
+    await first.hover();
+    await first.getByTestId('reply-button').click();
+    await ben.page.getByTestId('reply-bar').waitFor();
+    await send(ben, 'a reply');
+    const quoted = ann.page.getByTestId('quoted').filter({ hasText: 'first words' });
+    await quoted.waitFor();
+    await quoted.click();
+    await ann.page.locator('[data-testid="message"].flash').filter({ hasText: 'first words' }).waitFor();
+
+    const reply = message(ann, 'a reply');
+    await reply.hover();
+    await reply.getByTestId('forward-button').click();
+    await ann.page.getByTestId('forward-dialog').waitFor();
+    await ann.page.locator('[data-testid="forward-target"]').filter({ hasText: 'Cy' }).click();
+    await openConversation(cy, 'Ann');
+    await message(cy, 'a reply').waitFor();
+    await finish(ann, ben, cy);
+  });
 });

@@ -13,6 +13,8 @@ import { mountMembers } from './views/members.js';
 import { Users, userLabel } from './users.js';
 import { Sending } from './sending.js';
 import { Calls } from './views/call.js';
+import { Rich } from './rich.js';
+import { conversationName } from './views/conversations.js';
 
 const SCREENS = ['boot-screen', 'auth-screen', 'ended-screen', 'main-screen'];
 const LIST_PAGE = 500;
@@ -33,6 +35,7 @@ let dialogs;
 let members;
 let sending;
 let calls;
+let rich;
 const users = new Users(
   () => state.client,
   () => {
@@ -317,7 +320,7 @@ function scheduleMarkRead() {
 // ---------- sending ----------
 
 /** send sends the composer's text; a draft stored for the conversation is done with. */
-function send(text) {
+function send(text, replyTo) {
   const conv = chat.conv;
   if (!conv || chat.removed) return; // no composer then; the SDK would refuse anyway
   const known = state.conversations.get(conv.conversationID);
@@ -325,7 +328,7 @@ function send(text) {
     state.conversations.set(known.conversationID, { ...known, draftText: '' });
     state.client.setConversationDraft({ conversationID: known.conversationID, draftText: '' }).catch((err) => console.warn('setConversationDraft', err));
   }
-  sending.send(text);
+  rich.text(text, replyTo);
 }
 
 // ---------- group membership ----------
@@ -533,6 +536,9 @@ function subscribe(client) {
   // conversation): names drawn from an ID until now get their name.
   client.on('usersInfoChanged', (list) => state.selfID && users.learned(list));
 
+  // Uploads of own messages' files: a progress bar on the bubble.
+  optional('messageProgress', (p) => state.selfID && p && chat.setProgress(p));
+
   // Extras: handled when the SDK offers them.
   optional('friendRequestReceived', (p) => state.selfID && onFriendRequest(p));
   optional('friendAdded', (p) => state.selfID && onFriendAdded(p));
@@ -715,6 +721,9 @@ async function boot() {
     onBack: closeConversation,
     onMembers: () => chat.conv && members.open(chat.conv),
     nameOf,
+    onForward: (m) => rich.forward(m),
+    onCancel: (m) => rich.cancel(m),
+    onOpenUser: (userID) => userID && userID !== state.selfID && openUserChat({ userID, nickname: nameOf(userID) }),
   });
   members = mountMembers({
     client: () => state.client,
@@ -728,6 +737,16 @@ async function boot() {
   calls = new Calls({ client: () => state.client, selfID: () => state.selfID, nameOf, ensureNames: (ids) => users.ensure(ids), toast });
   $('call-audio-button').addEventListener('click', () => chat.conv && calls.start(chat.conv, 'audio'));
   $('call-video-button').addEventListener('click', () => chat.conv && calls.start(chat.conv, 'video'));
+  rich = new Rich({
+    client: () => state.client,
+    chat,
+    sending,
+    toast,
+    conversations: () => [...state.conversations.values()],
+    nameOfConv: (c) => conversationName(c, nameOf),
+    selfID: () => state.selfID,
+    members: async () => (chat.conv && chat.conv.groupID ? state.client.getGroupMembers({ groupID: chat.conv.groupID }) : []),
+  });
   dialogs = mountDialogs({
     get client() {
       return state.client;

@@ -33,6 +33,12 @@ export class Sending {
     this.deliver(message, targetOf(conv));
   }
 
+  /** sendCreated sends a message made by one of the SDK's create methods to the open conversation. */
+  sendCreated(message) {
+    const conv = this.chat.conv;
+    if (conv) this.deliver(message, targetOf(conv));
+  }
+
   /** retry sends a failed message again: the same message, so the same clientMsgID and never a second copy. */
   retry(message) {
     let target = null;

@@ -19,6 +19,8 @@ const SHELL = [
   'session.js',
   'users.js',
   'sending.js',
+  'rich.js',
+  'views/content.js',
   'views/auth.js',
   'views/banner.js',
   'views/chat.js',

@@ -4,6 +4,7 @@ import { el, $ } from '../dom.js';
 import { clockTime, dayLabel, fullTime, memberCountText, notSentText, paintAvatar } from '../format.js';
 import { icon } from './icons.js';
 import { callLineText } from './call.js';
+import { renderContent, sizeText, summaryText } from './content.js';
 
 const PAGE = 30;
 // How close to the top (px) scrolling starts loading the previous page.
@@ -31,11 +32,22 @@ export class ChatView {
    * @param {() => void} o.onMembers opens the open group's members
    * @param {(userID:string) => string} o.nameOf
    */
-  constructor({ loadHistory, onSend, onRetry, onBack, onMembers, nameOf }) {
+  constructor({ loadHistory, onSend, onRetry, onBack, onMembers, nameOf, onForward, onOpenUser, onCancel }) {
     this.loadHistory = loadHistory;
     this.onSend = onSend;
     this.onRetry = onRetry;
     this.nameOf = nameOf;
+    this.onForward = onForward || (() => {});
+    this.onOpenUser = onOpenUser || (() => {});
+    this.onCancel = onCancel || (() => {});
+    this.progress = new Map(); // clientMsgID -> {bytesSent, bytesTotal}
+    this.replyTo = null; // the message the composer's next text replies to
+    this.replyBar = $('reply-bar');
+    this.replyText = $('reply-text');
+    $('reply-cancel').addEventListener('click', () => this.setReply(null));
+    this.viewer = $('image-viewer');
+    this.viewerImg = $('image-viewer-img');
+    this.viewer.addEventListener('click', () => this.viewer.close());
     this.selfID = '';
     this.conv = null;
     this.records = new Map(); // clientMsgID -> {msg, node, order}
@@ -74,7 +86,9 @@ export class ChatView {
       if (!text || !this.conv || this.removed) return;
       this.input.value = '';
       this.autosize();
-      this.onSend(text);
+      const replyTo = this.replyTo;
+      this.setReply(null);
+      this.onSend(text, replyTo);
     });
     this.input.addEventListener('keydown', (e) => {
       // Enter sends; Shift+Enter breaks the line; never while an IME is composing.
@@ -297,6 +311,9 @@ export class ChatView {
       if (rec) {
         // Never step back from a stored copy to an older, unsent copy.
         if (isSent(rec.msg) && !isSent(msg)) continue;
+        // A conversation's latestMessage carries the files' lasting URLs:
+        // keep the ones signed for this viewer.
+        if (isSent(msg) && rec.msg.seq === msg.seq && rec.msg.content && msg.contentType === rec.msg.contentType) msg = { ...msg, content: rec.msg.content };
         rec.msg = msg;
       } else {
         rec = { msg, node: null, order: this.order++ };
@@ -313,6 +330,40 @@ export class ChatView {
     if (stick || toBottom) this.scrollToBottom();
     // Reading older messages: say that new ones came instead of jumping away.
     else if (arrived) this.jump.hidden = false;
+  }
+
+  /** setReply shows which message the next text replies to (null: none). */
+  setReply(m) {
+    this.replyTo = m;
+    this.replyBar.hidden = !m;
+    this.replyText.textContent = m ? `${this.nameOf(m.sendID)}: ${summaryText(m)}` : '';
+    if (m) this.input.focus();
+  }
+
+  /** remove takes a message off the chat (an unsent one the user deleted). */
+  remove(clientMsgID) {
+    const rec = this.records.get(clientMsgID);
+    if (!rec) return;
+    this.records.delete(clientMsgID);
+    if (rec.node) rec.node.remove();
+    this.progress.delete(clientMsgID);
+  }
+
+  /** setProgress shows how far a message's upload got (messageProgress). */
+  setProgress(p) {
+    this.progress.set(p.clientMsgID, p);
+    const rec = this.records.get(p.clientMsgID);
+    if (rec) this.renderRecord(rec);
+  }
+
+  /** jumpTo scrolls to a shown message and marks it for a moment. */
+  jumpTo(clientMsgID) {
+    const rec = clientMsgID && this.records.get(clientMsgID);
+    if (!rec || !rec.node) return false;
+    rec.node.scrollIntoView({ block: 'center' });
+    rec.node.classList.add('flash');
+    setTimeout(() => rec.node && rec.node.classList.remove('flash'), 1500);
+    return true;
   }
 
   /** refreshNames redraws sender names after user info arrived. */
@@ -375,7 +426,7 @@ export class ChatView {
     let status = 'received';
     if (own) status = isSent(m) ? 'sent' : m.status === 'failed' ? 'failed' : 'sending';
     const group = (this.conv && this.conv.sessionType === 'group') || m.sessionType === 'group';
-    const isText = m.contentType === 'text' || (m.text && !m.contentType);
+    const prog = !isSent(m) && this.progress.get(m.clientMsgID);
 
     const meta = el(
       'span',
@@ -388,8 +439,34 @@ export class ChatView {
       { className: 'bubble' },
       group && !own ? el('span', { className: 'sender', text: this.nameOf(m.sendID), dataset: { testid: 'message-sender' } }) : null,
       // textContent only: message text is user data and is never parsed as HTML.
-      el('p', { className: isText ? 'text' : 'text unsupported', text: isText ? m.text || '' : `[${m.contentType} message]`, dataset: { testid: 'message-text' } }),
+      renderContent(m.contentType ? m : { ...m, contentType: 'text' }, {
+        nameOf: this.nameOf,
+        onJump: (id) => this.jumpTo(id),
+        onOpenUser: this.onOpenUser,
+        onImage: (url) => {
+          this.viewerImg.src = url;
+          this.viewer.showModal();
+        },
+      }),
+      prog
+        ? el(
+            'div',
+            { className: 'upload-progress', dataset: { testid: 'upload-progress' } },
+            el('progress', { max: prog.bytesTotal, value: prog.bytesSent }),
+            el('span', { className: 'muted small', text: `${sizeText(prog.bytesSent)} of ${sizeText(prog.bytesTotal)}` }),
+          )
+        : null,
       meta,
+      isSent(m)
+        ? el(
+            'span',
+            { className: 'msg-actions' },
+            el('button', { type: 'button', className: 'link small', text: 'Reply', dataset: { testid: 'reply-button' }, onclick: () => this.setReply(rec.msg) }),
+            el('button', { type: 'button', className: 'link small', text: 'Forward', dataset: { testid: 'forward-button' }, onclick: () => this.onForward(rec.msg) }),
+          )
+        : own
+          ? el('span', { className: 'msg-actions' }, el('button', { type: 'button', className: 'link small', text: 'Cancel', dataset: { testid: 'cancel-button' }, onclick: () => this.onCancel(rec.msg) }))
+          : null,
     );
     const node = el(
       'li',

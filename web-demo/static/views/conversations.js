@@ -3,6 +3,7 @@ import { el } from '../dom.js';
 import { paintAvatar, shortTime, fullTime } from '../format.js';
 import { icon } from './icons.js';
 import { callLineText } from './call.js';
+import { summaryText } from './content.js';
 
 /** activityTime is what "newest activity" sorts by. */
 function activityTime(c) {
@@ -30,7 +31,7 @@ function preview(c, selfID, nameOf) {
   if (m.contentType === 'notification' && m.content && m.content.kind === 'call') {
     return { prefix: '', text: callLineText(m.content, m.sendID === selfID) };
   }
-  const text = m.contentType === 'text' || m.text ? m.text || '' : `[${m.contentType} message]`;
+  const text = summaryText(m);
   if (m.sendID === selfID) return { prefix: 'You: ', text };
   if (c.sessionType === 'group') return { prefix: `${nameOf(m.sendID)}: `, text };
   return { prefix: '', text };
@@ -71,6 +72,7 @@ function item(c, { selfID, openID, onOpen, nameOf }) {
         'span',
         { className: 'conv-bottom' },
         el('span', { className: 'conv-preview', dataset: { testid: 'conversation-preview' } }, p.prefix ? el('span', { className: 'muted', text: p.prefix }) : null, p.text),
+        c.mentionedMe && unread ? el('span', { className: 'badge mention', text: '@', title: 'You were mentioned', dataset: { testid: 'mention-badge' } }) : null,
         unread
           ? el('span', {
               className: 'badge',
