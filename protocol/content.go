@@ -72,6 +72,8 @@ func newContent(typ string) (Content, error) {
 		return new(TextContent), nil
 	case ContentCustom:
 		return new(CustomContent), nil
+	case ContentRevoked:
+		return new(RevokedContent), nil
 	case ContentImage, ContentFile, ContentVoice, ContentVideo:
 		return nil, Errorf(CodeInvalidArgument, "content type %q is not supported yet", typ)
 	case "":
@@ -93,6 +95,9 @@ func newContent(typ string) (Content, error) {
 // escaped, as encoding/json writes it: EncodeFrame then carries it
 // unchanged.
 func CheckContent(typ string, raw []byte) (json.RawMessage, error) {
+	if !Sendable(typ) {
+		return nil, Errorf(CodeInvalidArgument, "a %q message cannot be sent: revokeMessage makes it", typ)
+	}
 	c, err := newContent(typ)
 	if err != nil {
 		return nil, err

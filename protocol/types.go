@@ -68,6 +68,22 @@ const (
 	ReqUnblockUser = "user.unblock"
 )
 
+// Requests that change a stored message (issue 13). Each change gives the
+// message the conversation's next MessageVersion and is pushed to every
+// member as PushMessageChanged; a device that was away pulls the changes
+// above its last one with ReqPullChanges.
+const (
+	// ReqRevokeMessage revokes a message: its content is replaced by a
+	// RevokedContent. Data: MessageRefReq. Response: Message (revoked).
+	ReqRevokeMessage = "message.revoke"
+	// ReqEditMessage replaces a text message's text. Data: EditMessageReq.
+	// Response: Message (edited).
+	ReqEditMessage = "message.edit"
+	// ReqPullChanges reads a conversation's changed messages by version.
+	// Data: PullChangesReq. Response: PullChangesResp.
+	ReqPullChanges = "message.changes"
+)
+
 // Push types (Frame.Type of a frame with no ID).
 const (
 	// PushMessage carries a new Message to every online device of every
@@ -86,6 +102,9 @@ const (
 	// user's connections and to every remaining member's, after a kick or
 	// a quit.
 	PushGroupMemberRemoved = "push.groupMemberRemoved"
+	// PushMessageChanged carries a stored Message in its new state (revoked,
+	// edited) to every online device of the conversation's members.
+	PushMessageChanged = "push.messageChanged"
 	// PushKicked tells a device that the server is closing its session:
 	// data is Kicked. The client must not reconnect with the same token.
 	PushKicked = "push.kicked"
@@ -118,6 +137,41 @@ type Message struct {
 	SendTime int64 `json:"sendTime"`
 	// CreateTime is when the client created it, Unix ms (client clock).
 	CreateTime int64 `json:"createTime,omitempty"`
+	// Version orders the changes to a stored message: 0 as sent, then the
+	// conversation's MessageVersion of its latest change. A copy with a
+	// higher Version is newer.
+	Version int64 `json:"version,omitempty"`
+	// EditTime is when the message was last edited, Unix ms (0: never).
+	EditTime int64 `json:"editTime,omitempty"`
+}
+
+// MessageRefReq names one stored message.
+type MessageRefReq struct {
+	ConversationID string `json:"conversationID"`
+	ClientMsgID    string `json:"clientMsgID"`
+}
+
+// EditMessageReq replaces the text of a message of the caller.
+type EditMessageReq struct {
+	ConversationID string `json:"conversationID"`
+	ClientMsgID    string `json:"clientMsgID"`
+	Text           string `json:"text"`
+}
+
+// PullChangesReq asks for a conversation's messages changed after
+// AfterVersion, ascending by Version, at most Limit (0: the server's
+// default; at most MaxPullLimit).
+type PullChangesReq struct {
+	ConversationID string `json:"conversationID"`
+	AfterVersion   int64  `json:"afterVersion"`
+	Limit          int    `json:"limit,omitempty"`
+}
+
+// PullChangesResp holds changed messages ascending by Version; while
+// HasMore the client asks again after the last one's Version.
+type PullChangesResp struct {
+	Messages []Message `json:"messages"`
+	HasMore  bool      `json:"hasMore"`
 }
 
 // SendReq sends a message to exactly one of RecvID (a user) or GroupID.
@@ -167,6 +221,9 @@ type ConversationState struct {
 	// removal, LatestMessage is never set, and pull, send and state
 	// changes are refused.
 	Removed bool `json:"removed,omitempty"`
+	// MessageVersion is the conversation's change counter for its stored
+	// messages: the highest Version of a changed message (0: none changed).
+	MessageVersion int64 `json:"messageVersion,omitempty"`
 	// GroupVersion is the Version at which the group's membership last
 	// changed as this user sees it (0: not since it was created). A device
 	// whose sync cursor is below it refreshes the group (group.info).

@@ -288,6 +288,35 @@ type GroupMembership interface {
 	RemoveGroupMember(ctx context.Context, groupID, userID string) error
 }
 
+// ChangedMessage is the outcome of ChangeMessage.
+type ChangedMessage struct {
+	// Message is the message in its new state, with its new Version.
+	Message protocol.Message
+	// Recipients are the conversation's members (for a one-to-one
+	// conversation its two users), for fan-out.
+	Recipients []string
+}
+
+// MessageChanges changes stored messages (revoke, edit) and reads the
+// changes back by version.
+type MessageChanges interface {
+	// ChangeMessage finds the message of conversationID whose ClientMsgID is
+	// clientMsgID (ErrNotFound if none), hands it to change inside one
+	// transaction and stores what change made of its ContentType, Content
+	// and EditTime; an error from change aborts the transaction and is
+	// returned as it is. The message takes the conversation's next message
+	// version as its Version; the change version of every member is bumped
+	// and stamped on their state (as a send does), so that each one's next
+	// sync reports the conversation with its new MessageVersion. Concurrent
+	// changes to one message are serialized: change always sees the latest
+	// committed state.
+	ChangeMessage(ctx context.Context, conversationID, clientMsgID string, change func(m *protocol.Message) error) (*ChangedMessage, error)
+	// ChangedMessages returns the messages of conversationID with
+	// Version > afterVersion and seq >= minSeq, ascending by Version, at
+	// most limit. Its cost is proportional to the number returned.
+	ChangedMessages(ctx context.Context, conversationID string, afterVersion, minSeq int64, limit int) ([]protocol.Message, error)
+}
+
 // Store is everything parleyd persists.
 type Store interface {
 	Users
@@ -299,6 +328,7 @@ type Store interface {
 	Groups
 	Blocks
 	GroupMembership
+	MessageChanges
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.
 	Close() error

@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"Blocks", testBlocks},
 		{"RemoveGroupMember", testRemoveGroupMember},
+		{"ChangeMessage", testChangeMessage},
+		{"ChangeMessageGroup", testChangeMessageGroup},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,151 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// testChangeMessage: a change rewrites the stored message with the
+// conversation's next version, reports the conversation to every member's
+// sync, and reads back by version.
+func testChangeMessage(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b")
+	first := append1(t, s, single("a", "b", "c1", 10))
+	append1(t, s, single("b", "a", "c2", 11))
+	conv := first.Message.ConversationID
+	before, err := s.User(ctx, "b")
+	require.NoError(t, err)
+
+	revoked := protocol.EncodeRevoked("a", 20)
+	got, err := s.ChangeMessage(ctx, conv, "c1", func(m *protocol.Message) error {
+		assert.Equal(t, first.Message.Content, m.Content, "change sees the stored content")
+		m.ContentType, m.Content = protocol.ContentRevoked, revoked
+		m.SendID = "forged" // not a field a change may move
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), got.Message.Version)
+	assert.Equal(t, "a", got.Message.SendID)
+	assert.Equal(t, int64(1), got.Message.Seq)
+	assert.Equal(t, protocol.ContentRevoked, got.Message.ContentType)
+	assert.ElementsMatch(t, []string{"a", "b"}, got.Recipients)
+
+	msgs, err := s.Messages(ctx, conv, 1, 1, 10, false)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	assert.Equal(t, got.Message, msgs[0], "the stored row is the changed message: the old content is gone")
+
+	after, err := s.User(ctx, "b")
+	require.NoError(t, err)
+	if after.ChangeVersion > 0 { // a store that reports versions
+		assert.Greater(t, after.ChangeVersion, before.ChangeVersion)
+	}
+	states, err := s.ChangedConversations(ctx, "b", before.ChangeVersion, 10)
+	require.NoError(t, err)
+	require.Len(t, states, 1, "b's sync reports the conversation again")
+	assert.Equal(t, int64(1), states[0].MessageVersion)
+	assert.Equal(t, int64(2), states[0].MaxSeq)
+	require.NotNil(t, states[0].LatestMessage)
+	assert.Equal(t, "c2", states[0].LatestMessage.ClientMsgID)
+
+	_, err = s.ChangeMessage(ctx, conv, "c2", func(m *protocol.Message) error {
+		m.Content, m.EditTime = text("edited"), 30
+		return nil
+	})
+	require.NoError(t, err)
+	st, err := s.Conversation(ctx, "a", conv)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), st.MessageVersion)
+	require.NotNil(t, st.LatestMessage)
+	assert.Equal(t, int64(2), st.LatestMessage.Version)
+	assert.Equal(t, int64(30), st.LatestMessage.EditTime)
+	assert.JSONEq(t, `{"text":"edited"}`, string(st.LatestMessage.Content))
+
+	changed, err := s.ChangedMessages(ctx, conv, 0, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, changed, 2)
+	assert.Equal(t, []int64{1, 2}, []int64{changed[0].Version, changed[1].Version})
+	changed, err = s.ChangedMessages(ctx, conv, 1, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, changed, 1)
+	assert.Equal(t, "c2", changed[0].ClientMsgID)
+	changed, err = s.ChangedMessages(ctx, conv, 0, 2, 10)
+	require.NoError(t, err)
+	assert.Len(t, changed, 1, "minSeq leaves out what the user may not read")
+	changed, err = s.ChangedMessages(ctx, conv, 0, 1, 1)
+	require.NoError(t, err)
+	assert.Len(t, changed, 1, "limit")
+
+	// A refusal changes nothing and comes back as it is.
+	refusal := errors.New("refused")
+	_, err = s.ChangeMessage(ctx, conv, "c2", func(m *protocol.Message) error {
+		m.Content = text("never")
+		return refusal
+	})
+	assert.Same(t, refusal, err)
+	st, err = s.Conversation(ctx, "a", conv)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), st.MessageVersion)
+
+	_, err = s.ChangeMessage(ctx, conv, "nope", func(*protocol.Message) error { return nil })
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.ChangeMessage(ctx, protocol.SingleConversationID("x", "y"), "c1", func(*protocol.Message) error { return nil })
+	assert.ErrorIs(t, err, store.ErrNotFound)
+}
+
+// testChangeMessageGroup: the members of a group are the recipients, a
+// removed member is not, and concurrent changes each get their own version.
+func testChangeMessageGroup(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "o", "m1", "m2")
+	_, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "G", OwnerUserID: "o", MemberUserIDs: []string{"m1", "m2"}, CreateTime: 1})
+	require.NoError(t, err)
+	r := append1(t, s, group("m1", "g1", "c1", 10))
+	require.NoError(t, r.Err)
+	require.NoError(t, s.RemoveGroupMember(ctx, "g1", "m2"))
+	removedBefore, err := s.Conversation(ctx, "m2", r.Message.ConversationID)
+	require.NoError(t, err)
+
+	const n = 8
+	var wg sync.WaitGroup
+	versions := make([]int64, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := s.ChangeMessage(ctx, r.Message.ConversationID, "c1", func(m *protocol.Message) error {
+				m.EditTime++
+				return nil
+			})
+			errs[i] = err
+			if err == nil {
+				versions[i] = got.Message.Version
+				assert.ElementsMatch(t, []string{"o", "m1"}, got.Recipients)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	slices.Sort(versions)
+	assert.Equal(t, []int64{1, 2, 3, 4, 5, 6, 7, 8}, versions)
+	msgs, err := s.Messages(ctx, r.Message.ConversationID, 1, 1, 1, false)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	assert.Equal(t, int64(n), msgs[0].EditTime, "no change was lost")
+	removedAfter, err := s.Conversation(ctx, "m2", r.Message.ConversationID)
+	require.NoError(t, err)
+	assert.Equal(t, removedBefore.Version, removedAfter.Version, "a removed member's state is left alone")
+}
