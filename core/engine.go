@@ -212,6 +212,16 @@ type foldInput struct {
 	// Ack marks the answer to an own send: if it lands beyond the
 	// conversation's contiguous run, what is missing below it is pulled.
 	Ack bool
+	// Changed are stored messages in a new state (revoked, edited): pushed,
+	// pulled by version, or the answer to the user's own change. One this
+	// device holds is replaced when its Version is higher; one it does not
+	// hold is stored as it is now if it lies above the conversation's
+	// contiguous run (it is news), and left for history to bring (in its
+	// state then) if it lies in the part of the conversation not fetched.
+	Changed []protocol.Message
+	// ChangesThrough records, per conversation, that every change up to
+	// this version has been pulled (the catch-up's pull by version).
+	ChangesThrough map[string]int64
 }
 
 // fold folds states and messages into local state. Whatever is already
@@ -271,9 +281,18 @@ func fold(l localState, in foldInput) stepResult {
 		if st.UpdatedAt > c.UpdatedAt {
 			c.UpdatedAt = st.UpdatedAt
 		}
-		if lm := st.LatestMessage; lm != nil && (c.LatestMessage == nil || lm.Seq > c.LatestMessage.Seq) {
+		if lm := st.LatestMessage; lm != nil && (c.LatestMessage == nil || lm.Seq > c.LatestMessage.Seq ||
+			(lm.Seq == c.LatestMessage.Seq && lm.Version > c.LatestMessage.Version)) {
 			m := messageFromProto(lm)
 			c.LatestMessage = &m
+		}
+		if st.MessageVersion > c.MessageVersion {
+			c.MessageVersion = st.MessageVersion
+		}
+		if _, known := l.Convs[st.ConversationID]; !known && st.MessageVersion > c.ChangesVersion {
+			// New here: what is pulled with this state is pulled as it is
+			// now, changes included.
+			c.ChangesVersion = st.MessageVersion
 		}
 	}
 
@@ -323,9 +342,14 @@ func fold(l localState, in foldInput) stepResult {
 		}
 		old, stored := l.Msgs[m.ClientMsgID]
 		switch {
-		case stored && old.Status == StatusSent && old.Seq == m.Seq:
-			// Already here: a duplicate from push and pull.
+		case stored && old.Status == StatusSent && old.Seq == m.Seq && m.Version <= old.Version:
+			// Already here: a duplicate from push and pull, or an older
+			// state of it (a change arrived first).
 			m = old
+		case stored && old.Status == StatusSent && old.Seq == m.Seq:
+			// A newer state of a stored message (pulled after it changed).
+			res.Changes.Messages = append(res.Changes.Messages, m)
+			res.Updated = append(res.Updated, m)
 		case stored:
 			// The user's own message, waiting for its ack or given up on:
 			// the server has it, so it is sent, and it is not news.
@@ -364,6 +388,8 @@ func fold(l localState, in foldInput) stepResult {
 			c.UpdatedAt = m.SendTime
 		}
 	}
+
+	foldChanged(l, in, &res, seen, get)
 
 	ids := make([]string, 0, len(work))
 	for id := range work {
@@ -412,7 +438,7 @@ func sameLatest(a, b *Message) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.ClientMsgID == b.ClientMsgID && a.Seq == b.Seq && a.Status == b.Status
+	return a.ClientMsgID == b.ClientMsgID && a.Seq == b.Seq && a.Status == b.Status && a.Version == b.Version
 }
 
 // visiblyChanged reports a change an app shows: not seq bookkeeping alone.

@@ -25,6 +25,12 @@ type NewMessages struct {
 	Messages []Message
 }
 
+// MessagesChanged: stored messages whose content or state changed
+// (revoked, edited), each change announced once, in their new state.
+type MessagesChanged struct {
+	Messages []Message
+}
+
 // ConversationsChanged: conversations whose content changed.
 type ConversationsChanged struct {
 	Conversations []Conversation
@@ -101,6 +107,12 @@ func (NewMessages) EventName() string { return "newMessages" }
 
 // EventPayload implements Event: Message[].
 func (e NewMessages) EventPayload() any { return e.Messages }
+
+// EventName implements Event.
+func (MessagesChanged) EventName() string { return "messagesChanged" }
+
+// EventPayload implements Event: Message[].
+func (e MessagesChanged) EventPayload() any { return e.Messages }
 
 // EventName implements Event.
 func (ConversationsChanged) EventName() string { return "conversationsChanged" }

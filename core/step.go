@@ -25,6 +25,9 @@ type stepResult struct {
 	Changes Changes
 	// New are messages to announce with newMessages.
 	New []Message
+	// Updated are stored messages in a new state, to announce with
+	// messagesChanged.
+	Updated []Message
 	// Changed are conversations to announce with conversationsChanged
 	// (decorated with names by the writer), ordered by ConversationID.
 	Changed []Conversation

@@ -46,6 +46,12 @@ type Message struct {
 	Status     MessageStatus `json:"status"`
 	// ErrorCode says why a failed message failed.
 	ErrorCode protocol.Code `json:"errorCode,omitempty"`
+	// Version orders the changes to a stored message (revoke, edit): 0 as
+	// sent, then the server's change number of its latest change. A
+	// message stored with a Version at least an incoming copy's is kept.
+	Version int64 `json:"version"`
+	// EditTime is when the message was last edited, Unix ms (0: never).
+	EditTime int64 `json:"editTime"`
 }
 
 // Conversation is one conversation of the logged-in user (contract section 3),
@@ -82,6 +88,12 @@ type Conversation struct {
 	// older state (a sync page racing a newer push or answer) does not undo
 	// a newer pin or draft.
 	Version int64 `json:"version"`
+	// MessageVersion is the conversation's change counter for its stored
+	// messages as last reported by the server; ChangesVersion is the one
+	// this device has applied every change up to. A device that was away
+	// pulls the changes between the two.
+	MessageVersion int64 `json:"messageVersion"`
+	ChangesVersion int64 `json:"changesVersion"`
 	// Removed marks a group conversation whose group the user left or was
 	// removed from: it stays with its messages, and sending to it fails
 	// with permission_denied.
@@ -176,6 +188,8 @@ func messageFromProto(m *protocol.Message) Message {
 		SendTime:       m.SendTime,
 		CreateTime:     m.CreateTime,
 		Status:         StatusSent,
+		Version:        m.Version,
+		EditTime:       m.EditTime,
 	}
 	if out.ClientMsgID == "" {
 		// The store keys messages by ClientMsgID; the server's ID is as unique.

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"time"
 
@@ -68,7 +69,7 @@ func touchesConversations(in input) bool {
 	switch in := in.(type) {
 	case foldInput:
 		// A cursor alone does not.
-		return len(in.States) > 0 || len(in.Messages) > 0 || len(in.Tails) > 0
+		return len(in.States) > 0 || len(in.Messages) > 0 || len(in.Tails) > 0 || len(in.Changed) > 0 || len(in.ChangesThrough) > 0
 	case markReadInput, groupInput, groupRemovedInput, groupListInput:
 		return true
 	}
@@ -91,8 +92,14 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		for _, m := range in.Messages {
 			convIDs = append(convIDs, m.ConversationID)
 		}
+		for _, m := range in.Changed {
+			convIDs = append(convIDs, m.ConversationID)
+		}
+		for id := range in.ChangesThrough {
+			convIDs = append(convIDs, id)
+		}
 		if err = s.loadConvs(ctx, &l, convIDs, true); err == nil {
-			err = s.loadStored(ctx, &l, in.Messages)
+			err = s.loadStored(ctx, &l, append(slices.Clip(in.Messages), in.Changed...))
 		}
 	case sendInput:
 		err = s.loadMsgs(ctx, &l, in.Msg.ClientMsgID)
@@ -302,6 +309,9 @@ func (s *session) emitResult(ctx context.Context, res stepResult, totalChanged b
 			delete(s.unannounced, m.ClientMsgID)
 		}
 		evs = append(evs, NewMessages{Messages: res.New})
+	}
+	if len(res.Updated) > 0 {
+		evs = append(evs, MessagesChanged{Messages: res.Updated})
 	}
 	if len(res.Changed) > 0 {
 		evs = append(evs, ConversationsChanged{Conversations: s.decorate(context.WithoutCancel(ctx), res.Changed)})

@@ -64,6 +64,11 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqQuitGroup:          typed(s.quitGroup),
 		protocol.ReqBlockUser:          typed(s.blockUser),
 		protocol.ReqUnblockUser:        typed(s.unblockUser),
+
+		// Changes to stored messages (changes.go).
+		protocol.ReqRevokeMessage: typed(s.revokeMessage),
+		protocol.ReqEditMessage:   typed(s.editMessage),
+		protocol.ReqPullChanges:   typed(s.pullChanges),
 	}
 }
 

@@ -121,9 +121,16 @@ type Config struct {
 	BcryptCost int
 	// Clock returns the current time; nil is time.Now. Tests move it.
 	Clock func() time.Time
+
+	// RevokeWindow is how long after sending a sender may revoke a
+	// message (a group's owner and admins may revoke any); default 24 h.
+	RevokeWindow time.Duration
 }
 
 func (c Config) withDefaults() Config {
+	if c.RevokeWindow <= 0 {
+		c.RevokeWindow = defaultRevokeWindow * time.Millisecond
+	}
 	if c.Bus == nil {
 		c.Bus = bus.NewLocal()
 	}

@@ -1,0 +1,274 @@
+package core
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/protocol"
+)
+
+// revokedPM is pm(conv, seq, from) revoked by revoker at version v.
+func revokedPM(conv string, seq int64, from, revoker string, v int64) protocol.Message {
+	m := pm(conv, seq, from)
+	m.ContentType, m.Content, m.Version = protocol.ContentRevoked, protocol.EncodeRevoked(revoker, 5000+v), v
+	return m
+}
+
+// editedPM is pm(conv, seq, from) with a new text at version v.
+func editedPM(conv string, seq int64, from, text string, v int64) protocol.Message {
+	m := pm(conv, seq, from)
+	m.Content, m.Version, m.EditTime = json.RawMessage(`{"text":"`+text+`"}`), v, 6000+v
+	return m
+}
+
+func stored(p protocol.Message) Message { return messageFromProto(&p) }
+
+func TestFoldChanged(t *testing.T) {
+	conv := func(localMax, changes int64) *Conversation {
+		c := &Conversation{ConversationID: convAB, SessionType: protocol.SessionSingle, UserID: "bob", MinSeq: 1,
+			MaxSeq: localMax, LocalMaxSeq: localMax, ReadSeq: localMax, ServerReadSeq: localMax,
+			ChangesVersion: changes, MessageVersion: changes}
+		if localMax > 0 {
+			last := stored(pm(convAB, localMax, "bob"))
+			c.LatestMessage = &last
+			c.UpdatedAt = last.SendTime
+		}
+		return c
+	}
+	held := func(ms ...protocol.Message) map[string]Message {
+		out := map[string]Message{}
+		for _, m := range ms {
+			out[m.ClientMsgID] = stored(m)
+		}
+		return out
+	}
+	cases := []struct {
+		name    string
+		conv    *Conversation
+		msgs    map[string]Message
+		in      foldInput
+		wantMsg []Message // written
+		wantNew []Message
+		wantUpd []Message
+		// the conversation after, when it is written
+		wantChanges, wantMsgVersion int64
+		wantLatest                  *Message
+	}{
+		{
+			name: "a revoke replaces the held message and is announced as changed",
+			conv: conv(3, 0), msgs: held(pm(convAB, 2, "bob")),
+			in:          foldInput{Changed: []protocol.Message{revokedPM(convAB, 2, "bob", "bob", 1)}},
+			wantMsg:     []Message{stored(revokedPM(convAB, 2, "bob", "bob", 1))},
+			wantUpd:     []Message{stored(revokedPM(convAB, 2, "bob", "bob", 1))},
+			wantChanges: 1, wantMsgVersion: 1,
+		},
+		{
+			name: "the same change again changes nothing",
+			conv: conv(3, 1), msgs: held(revokedPM(convAB, 2, "bob", "bob", 1)),
+			in:          foldInput{Changed: []protocol.Message{revokedPM(convAB, 2, "bob", "bob", 1)}},
+			wantChanges: 1, wantMsgVersion: 1,
+		},
+		{
+			name: "the message as sent, after its revoke, changes nothing",
+			conv: conv(3, 1), msgs: held(revokedPM(convAB, 3, "bob", "bob", 1)),
+			in:          foldInput{Messages: []protocol.Message{pm(convAB, 3, "bob")}},
+			wantChanges: 1, wantMsgVersion: 1,
+		},
+		{
+			name: "an edit older than the stored revoke does not bring the text back",
+			conv: conv(3, 0), msgs: held(revokedPM(convAB, 2, "bob", "bob", 2)),
+			in: foldInput{Changed: []protocol.Message{editedPM(convAB, 2, "bob", "back", 1)}},
+			// The run reaches 1: which versions above it are applied is
+			// not kept, so the next sync pulls 2 again (changing nothing).
+			wantChanges: 1, wantMsgVersion: 1,
+		},
+		{
+			name: "a revoke that arrives before its message is stored revoked, as news",
+			conv: conv(3, 0), msgs: held(),
+			in:          foldInput{Changed: []protocol.Message{revokedPM(convAB, 4, "bob", "bob", 1)}},
+			wantMsg:     []Message{stored(revokedPM(convAB, 4, "bob", "bob", 1))},
+			wantNew:     []Message{stored(revokedPM(convAB, 4, "bob", "bob", 1))},
+			wantChanges: 1, wantMsgVersion: 1,
+			wantLatest: ptr(stored(revokedPM(convAB, 4, "bob", "bob", 1))),
+		},
+		{
+			name: "a message and its change in one batch are announced once, as new, in the latest state",
+			conv: conv(3, 0), msgs: held(),
+			in: foldInput{Messages: []protocol.Message{pm(convAB, 4, "bob")},
+				Changed: []protocol.Message{editedPM(convAB, 4, "bob", "fixed", 1)}},
+			wantMsg:     []Message{stored(editedPM(convAB, 4, "bob", "fixed", 1))},
+			wantNew:     []Message{stored(editedPM(convAB, 4, "bob", "fixed", 1))},
+			wantChanges: 1, wantMsgVersion: 1,
+			wantLatest: ptr(stored(editedPM(convAB, 4, "bob", "fixed", 1))),
+		},
+		{
+			name: "a change in the part not fetched is left to history",
+			conv: conv(30, 0), msgs: held(),
+			in:          foldInput{Changed: []protocol.Message{editedPM(convAB, 5, "bob", "x", 1)}},
+			wantChanges: 1, wantMsgVersion: 1,
+		},
+		{
+			name: "a change of the latest message changes the conversation's latest message",
+			conv: conv(3, 0), msgs: held(pm(convAB, 3, "bob")),
+			in:          foldInput{Changed: []protocol.Message{editedPM(convAB, 3, "bob", "new words", 1)}},
+			wantMsg:     []Message{stored(editedPM(convAB, 3, "bob", "new words", 1))},
+			wantUpd:     []Message{stored(editedPM(convAB, 3, "bob", "new words", 1))},
+			wantChanges: 1, wantMsgVersion: 1,
+			wantLatest: ptr(stored(editedPM(convAB, 3, "bob", "new words", 1))),
+		},
+		{
+			name: "a gap in the versions stops the applied run; the server's number is kept",
+			conv: conv(3, 0), msgs: held(pm(convAB, 1, "bob")),
+			in:          foldInput{Changed: []protocol.Message{editedPM(convAB, 1, "bob", "x", 3)}},
+			wantMsg:     []Message{stored(editedPM(convAB, 1, "bob", "x", 3))},
+			wantUpd:     []Message{stored(editedPM(convAB, 1, "bob", "x", 3))},
+			wantChanges: 0, wantMsgVersion: 3,
+		},
+		{
+			name: "a pull by version moves the applied run to where it reached",
+			conv: conv(3, 0), msgs: held(pm(convAB, 1, "bob")),
+			in: foldInput{Changed: []protocol.Message{editedPM(convAB, 1, "bob", "x", 3)},
+				ChangesThrough: map[string]int64{convAB: 4}},
+			wantMsg:     []Message{stored(editedPM(convAB, 1, "bob", "x", 3))},
+			wantUpd:     []Message{stored(editedPM(convAB, 1, "bob", "x", 3))},
+			wantChanges: 4, wantMsgVersion: 4,
+		},
+		{
+			name: "a pulled message newer than the held one replaces it",
+			conv: conv(3, 0), msgs: held(pm(convAB, 2, "bob")),
+			in:      foldInput{Messages: []protocol.Message{editedPM(convAB, 2, "bob", "y", 2)}},
+			wantMsg: []Message{stored(editedPM(convAB, 2, "bob", "y", 2))},
+			wantUpd: []Message{stored(editedPM(convAB, 2, "bob", "y", 2))},
+			// a pull by seq says nothing about the run of changes
+			wantChanges: 0, wantMsgVersion: 0,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := localState{Self: "alice", Convs: map[string]*Conversation{convAB: c.conv}, Msgs: c.msgs, Outbox: map[string]bool{}}
+			before := *c.conv
+			res := fold(l, c.in)
+			assert.Equal(t, c.wantMsg, res.Changes.Messages, "written")
+			assert.Equal(t, c.wantNew, res.New, "newMessages")
+			assert.Equal(t, c.wantUpd, res.Updated, "messagesChanged")
+			assert.Empty(t, res.Sent)
+			after := before
+			if len(res.Changes.Conversations) == 1 {
+				after = res.Changes.Conversations[0]
+			} else {
+				require.Empty(t, res.Changes.Conversations)
+			}
+			assert.Equal(t, c.wantChanges, after.ChangesVersion, "ChangesVersion")
+			assert.Equal(t, c.wantMsgVersion, after.MessageVersion, "MessageVersion")
+			if c.wantLatest != nil {
+				assert.Equal(t, c.wantLatest, after.LatestMessage)
+				assert.Contains(t, res.Changed, after, "the conversation is announced")
+			}
+			// Folding the result again changes nothing (the step is
+			// idempotent).
+			l2 := localState{Self: "alice", Convs: map[string]*Conversation{convAB: &after}, Msgs: map[string]Message{}, Outbox: map[string]bool{}}
+			for k, v := range c.msgs {
+				l2.Msgs[k] = v
+			}
+			for _, m := range res.Changes.Messages {
+				l2.Msgs[m.ClientMsgID] = m
+			}
+			again := fold(l2, c.in)
+			assert.Empty(t, again.Changes.Messages, "second fold writes no message")
+			assert.Empty(t, again.New)
+			assert.Empty(t, again.Updated)
+		})
+	}
+}
+
+// TestFoldChangedOrder: whatever order a revoke, an edit before it and the
+// message itself arrive in, the device ends with the revoked message, and
+// each state it showed was announced once.
+func TestFoldChangedOrder(t *testing.T) {
+	sent := pm(convAB, 1, "bob")
+	edit := editedPM(convAB, 1, "bob", "edited", 1)
+	revoke := revokedPM(convAB, 1, "bob", "bob", 2)
+	inputs := map[string]foldInput{
+		"message": {Messages: []protocol.Message{sent}},
+		"edit":    {Changed: []protocol.Message{edit}},
+		"revoke":  {Changed: []protocol.Message{revoke}},
+	}
+	orders := [][]string{
+		{"message", "edit", "revoke"}, {"message", "revoke", "edit"}, {"edit", "message", "revoke"},
+		{"edit", "revoke", "message"}, {"revoke", "message", "edit"}, {"revoke", "edit", "message"},
+	}
+	for _, order := range orders {
+		t.Run(order[0]+","+order[1]+","+order[2], func(t *testing.T) {
+			c := &Conversation{ConversationID: convAB, SessionType: protocol.SessionSingle, UserID: "bob", MinSeq: 1}
+			msgs := map[string]Message{}
+			announced := 0
+			for _, name := range order {
+				res := fold(localState{Self: "alice", Convs: map[string]*Conversation{convAB: c}, Msgs: msgs, Outbox: map[string]bool{}}, inputs[name])
+				for _, m := range res.Changes.Messages {
+					msgs[m.ClientMsgID] = m
+				}
+				if len(res.Changes.Conversations) == 1 {
+					cv := res.Changes.Conversations[0]
+					c = &cv
+				}
+				announced += len(res.New)
+				for _, m := range res.Updated {
+					assert.Greater(t, m.Version, int64(0))
+				}
+			}
+			assert.Equal(t, 1, announced, "newMessages once")
+			got := msgs[sent.ClientMsgID]
+			assert.Equal(t, protocol.ContentRevoked, got.ContentType)
+			assert.Equal(t, "", got.Text)
+			assert.NotContains(t, string(got.Content), "edited")
+			// The run of applied changes reaches 2 unless the revoke came
+			// before the edit (then 1: the next sync pulls 2 again).
+			assert.GreaterOrEqual(t, c.ChangesVersion, int64(1))
+			assert.Equal(t, int64(2), c.LatestMessage.Version)
+		})
+	}
+}
+
+func TestChangedPlan(t *testing.T) {
+	st := func(v int64, removed bool) *protocol.ConversationState {
+		return &protocol.ConversationState{ConversationID: convAB, MessageVersion: v, Removed: removed}
+	}
+	cases := []struct {
+		name     string
+		local    *Conversation
+		st       *protocol.ConversationState
+		from, to int64
+		ok       bool
+	}{
+		{"new here: pulled as it is now", nil, st(5, false), 0, 0, false},
+		{"up to date", &Conversation{ChangesVersion: 5}, st(5, false), 0, 0, false},
+		{"behind", &Conversation{ChangesVersion: 2}, st(5, false), 2, 5, true},
+		{"removed", &Conversation{ChangesVersion: 2}, st(5, true), 0, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			from, to, ok := changedPlan(c.local, c.st)
+			assert.Equal(t, []any{c.from, c.to, c.ok}, []any{from, to, ok})
+		})
+	}
+}
+
+func TestFoldStateChangesVersion(t *testing.T) {
+	st := protocol.ConversationState{ConversationID: convAB, SessionType: protocol.SessionSingle, PeerUserID: "bob", MinSeq: 1, MessageVersion: 7}
+	res := fold(localState{Self: "alice", Convs: map[string]*Conversation{}, Msgs: map[string]Message{}, Outbox: map[string]bool{}},
+		foldInput{States: []protocol.ConversationState{st}})
+	require.Len(t, res.Changes.Conversations, 1)
+	assert.Equal(t, int64(7), res.Changes.Conversations[0].ChangesVersion, "a conversation new here is pulled as it is now")
+
+	known := &Conversation{ConversationID: convAB, SessionType: protocol.SessionSingle, UserID: "bob", MinSeq: 1, ChangesVersion: 2, MessageVersion: 2}
+	res = fold(localState{Self: "alice", Convs: map[string]*Conversation{convAB: known}, Msgs: map[string]Message{}, Outbox: map[string]bool{}},
+		foldInput{States: []protocol.ConversationState{st}})
+	require.Len(t, res.Changes.Conversations, 1)
+	assert.Equal(t, int64(2), res.Changes.Conversations[0].ChangesVersion, "a known one pulls the changes")
+	assert.Equal(t, int64(7), res.Changes.Conversations[0].MessageVersion)
+}
+
+func ptr[T any](v T) *T { return &v }

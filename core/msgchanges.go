@@ -1,0 +1,66 @@
+package core
+
+// Changes to stored messages, the app's side: revoke and edit. Both need
+// the server (it decides who may change what), so they wait for the
+// connection like any request; the answer is folded through the writer
+// as the message in its new state, as a push of it would be.
+
+import (
+	"context"
+
+	"parley/protocol"
+)
+
+// RevokeMessage revokes a message of a conversation: it becomes
+// contentType revoked with content {revokerUserID, revokeTime} on every
+// device that holds it, its earlier content removed. The sender may
+// revoke within the server's window (default 24 h); a group's owner and
+// admins may revoke any message of the group.
+func (c *Client) RevokeMessage(ctx context.Context, conversationID, clientMsgID string) error {
+	_, err := c.changeMessage(ctx, protocol.ReqRevokeMessage, conversationID, clientMsgID,
+		protocol.MessageRefReq{ConversationID: conversationID, ClientMsgID: clientMsgID})
+	return err
+}
+
+// EditMessage replaces the text of one of the user's text messages and
+// returns the message as stored, with EditTime set.
+func (c *Client) EditMessage(ctx context.Context, conversationID, clientMsgID, text string) (Message, error) {
+	if _, err := protocol.EncodeContent(&protocol.TextContent{Text: text}); err != nil {
+		return Message{}, err
+	}
+	return c.changeMessage(ctx, protocol.ReqEditMessage, conversationID, clientMsgID,
+		protocol.EditMessageReq{ConversationID: conversationID, ClientMsgID: clientMsgID, Text: text})
+}
+
+func (c *Client) changeMessage(ctx context.Context, typ, conversationID, clientMsgID string, req any) (Message, error) {
+	s, err := c.session()
+	if err != nil {
+		return Message{}, err
+	}
+	if _, _, _, ok := protocol.ParseConversationID(conversationID); !ok {
+		return Message{}, errInvalid("invalid conversationID")
+	}
+	if clientMsgID == "" || len(clientMsgID) > protocol.MaxClientMsgIDLen {
+		return Message{}, errInvalid("invalid clientMsgID")
+	}
+	var m protocol.Message
+	if err := s.call(ctx, typ, req, &m); err != nil {
+		return Message{}, err
+	}
+	if m.ConversationID != conversationID || m.Seq <= 0 {
+		return Message{}, &Error{Code: protocol.CodeInternal, Message: "the server answered a change with another message"}
+	}
+	if _, err := s.apply(ctx, foldInput{Changed: []protocol.Message{m}}); err != nil {
+		return Message{}, withCode(err)
+	}
+	stored, err := s.store.Messages(ctx, []string{clientMsgID})
+	if err != nil {
+		return Message{}, withCode(err)
+	}
+	if len(stored) == 1 && stored[0].Version >= m.Version {
+		return stored[0], nil
+	}
+	// Not held here (in the part of the conversation not fetched): the
+	// server's answer is the message.
+	return messageFromProto(&m), nil
+}

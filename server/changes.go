@@ -1,0 +1,142 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// Changes to stored messages: revoke and edit. Each is checked against who
+// asks, stored as the message in its new state with the conversation's next
+// message version (store.ChangeMessage), and pushed to every member's
+// connections; a device that was away finds the conversation's new
+// MessageVersion in its sync and pulls the changes (pullChanges).
+
+// defaultRevokeWindow is how long after sending a sender may revoke.
+const defaultRevokeWindow = 24 * 60 * 60 * 1000 // ms
+
+// errUnchanged stops a change that would change nothing (a second revoke).
+var errUnchanged = errors.New("unchanged")
+
+// changeMessage applies change to a message of a conversation the caller
+// may read and pushes the result to the members' other connections.
+func (s *Server) changeMessage(ctx context.Context, c caller, convID, clientMsgID string, change func(m *protocol.Message) error) (*protocol.Message, error) {
+	if clientMsgID == "" || len(clientMsgID) > protocol.MaxClientMsgIDLen {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "clientMsgID must be 1 to %d bytes", protocol.MaxClientMsgIDLen)
+	}
+	minSeq, err := s.access(ctx, c.UserID, convID)
+	if err != nil {
+		return nil, err
+	}
+	notFound := protocol.Errorf(protocol.CodeNotFound, "no message %q in this conversation", clientMsgID)
+	var current protocol.Message
+	res, err := s.store.ChangeMessage(ctx, convID, clientMsgID, func(m *protocol.Message) error {
+		if m.Seq < minSeq {
+			return notFound // before the caller joined: not theirs to see
+		}
+		current = *m
+		return change(m)
+	})
+	switch {
+	case errors.Is(err, errUnchanged):
+		s.deliverable(&current)
+		return &current, nil
+	case errors.Is(err, store.ErrNotFound):
+		return nil, notFound
+	case err != nil:
+		return nil, err
+	}
+	m := res.Message
+	s.deliverable(&m)
+	s.pushTo(ctx, protocol.PushMessageChanged, &m, c.ConnID, res.Recipients...)
+	return &m, nil
+}
+
+// revokeMessage replaces a message's content by a RevokedContent: the
+// sender may revoke within the revoke window, a group's owner and admins
+// any message of the group.
+func (s *Server) revokeMessage(ctx context.Context, c caller, req *protocol.MessageRefReq) (*protocol.Message, error) {
+	moderator := false
+	if st, groupID, _, ok := protocol.ParseConversationID(req.ConversationID); ok && st == protocol.SessionGroup {
+		if gm, err := s.store.GroupMember(ctx, groupID, c.UserID); err == nil {
+			moderator = gm.Role == protocol.RoleOwner || gm.Role == protocol.RoleAdmin
+		} else if !errors.Is(err, store.ErrNotMember) {
+			return nil, err
+		} // a non-member is refused by access
+	}
+	now := s.nowMs()
+	return s.changeMessage(ctx, c, req.ConversationID, req.ClientMsgID, func(m *protocol.Message) error {
+		if m.ContentType == protocol.ContentRevoked {
+			return errUnchanged
+		}
+		if !moderator {
+			if m.SendID != c.UserID {
+				return protocol.Errorf(protocol.CodePermissionDenied, "only the sender or a group's owner and admins may revoke a message")
+			}
+			if now-m.SendTime > s.cfg.RevokeWindow.Milliseconds() {
+				return protocol.Errorf(protocol.CodePermissionDenied, "the message is older than the revoke window of %s", s.cfg.RevokeWindow)
+			}
+		}
+		m.ContentType = protocol.ContentRevoked
+		m.Content = protocol.EncodeRevoked(c.UserID, now)
+		return nil
+	})
+}
+
+// editMessage replaces the text of one of the caller's text messages.
+func (s *Server) editMessage(ctx context.Context, c caller, req *protocol.EditMessageReq) (*protocol.Message, error) {
+	content, err := protocol.EncodeContent(&protocol.TextContent{Text: req.Text})
+	if err != nil {
+		return nil, err
+	}
+	now := s.nowMs()
+	return s.changeMessage(ctx, c, req.ConversationID, req.ClientMsgID, func(m *protocol.Message) error {
+		if m.SendID != c.UserID {
+			return protocol.Errorf(protocol.CodePermissionDenied, "only the sender may edit a message")
+		}
+		if !protocol.Editable(m.ContentType) {
+			return protocol.Errorf(protocol.CodeInvalidArgument, "a %q message cannot be edited", m.ContentType)
+		}
+		m.Content, m.EditTime = content, now
+		return nil
+	})
+}
+
+// pullChanges returns a conversation's messages changed after a version,
+// to a caller who may read it, from the seq they may read on.
+func (s *Server) pullChanges(ctx context.Context, c caller, req *protocol.PullChangesReq) (*protocol.PullChangesResp, error) {
+	if req.AfterVersion < 0 || req.Limit < 0 {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative afterVersion or limit")
+	}
+	minSeq, err := s.access(ctx, c.UserID, req.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	limit := req.Limit
+	if limit == 0 {
+		limit = defaultPullLimit
+	}
+	limit = min(limit, s.cfg.MaxPullPage)
+	msgs, err := s.store.ChangedMessages(ctx, req.ConversationID, req.AfterVersion, minSeq, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &protocol.PullChangesResp{Messages: []protocol.Message{}}
+	if len(msgs) > limit {
+		msgs, resp.HasMore = msgs[:limit], true
+	}
+	budget := maxPullBytes
+	for i := range msgs {
+		s.deliverable(&msgs[i])
+		if budget -= len(msgs[i].Content); budget < 0 && i > 0 {
+			// The rest in the next page: the client asks again after the
+			// last Version it got.
+			msgs, resp.HasMore = msgs[:i], true
+			break
+		}
+	}
+	resp.Messages = append(resp.Messages, msgs...)
+	return resp, nil
+}

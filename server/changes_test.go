@@ -1,0 +1,127 @@
+package server_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/protocol"
+	"parley/server"
+)
+
+// TestRevokeAndEdit: a revoke or an edit is answered with the message in its
+// new state, pushed to every other connection of the members, stored in
+// place of the old content, and reported by sync with the conversation's
+// MessageVersion; pullChanges reads the changes after a version.
+func TestRevokeAndEdit(t *testing.T) {
+	e := newEnv(t)
+	aTok, bTok := e.adminUser("alice"), e.adminUser("bob")
+	a, a2, b := e.dial(aTok), e.dial(aTok), e.dial(bTok)
+	conv := protocol.SingleConversationID("alice", "bob")
+	a.sendText("m1", "bob", "", "first secret")
+	a.sendText("m2", "bob", "", "second")
+	for range 2 {
+		b.push(protocol.PushMessage)
+		a2.push(protocol.PushMessage)
+	}
+	var before protocol.SyncResp
+	b.do(protocol.ReqSync, protocol.SyncReq{}, &before)
+
+	var revoked protocol.Message
+	a.do(protocol.ReqRevokeMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "m1"}, &revoked)
+	assert.Equal(t, protocol.ContentRevoked, revoked.ContentType)
+	assert.Equal(t, int64(1), revoked.Version)
+	assert.Equal(t, int64(1), revoked.Seq)
+	var rc protocol.RevokedContent
+	require.NoError(t, json.Unmarshal(revoked.Content, &rc))
+	assert.Equal(t, "alice", rc.RevokerUserID)
+	assert.NotZero(t, rc.RevokeTime)
+	for _, c := range []*client{b, a2} {
+		assert.Equal(t, revoked, decode[protocol.Message](t, c.push(protocol.PushMessageChanged)))
+	}
+
+	var edited protocol.Message
+	a.do(protocol.ReqEditMessage, protocol.EditMessageReq{ConversationID: conv, ClientMsgID: "m2", Text: "second, edited"}, &edited)
+	assert.Equal(t, int64(2), edited.Version)
+	assert.NotZero(t, edited.EditTime)
+	assert.JSONEq(t, `{"text":"second, edited"}`, string(edited.Content))
+	assert.Equal(t, edited, decode[protocol.Message](t, b.push(protocol.PushMessageChanged)))
+	a.noPush() // the caller's own connection has the answer
+
+	// The old content is gone from the store.
+	var pr protocol.PullResp
+	b.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1}}}, &pr)
+	require.Len(t, pr.Messages, 2)
+	assert.Equal(t, revoked, pr.Messages[0])
+	assert.NotContains(t, string(pr.Messages[0].Content), "secret")
+	assert.Equal(t, edited, pr.Messages[1])
+
+	var after protocol.SyncResp
+	b.do(protocol.ReqSync, protocol.SyncReq{Cursor: before.Cursor}, &after)
+	require.Len(t, after.Conversations, 1)
+	assert.Equal(t, int64(2), after.Conversations[0].MessageVersion)
+	assert.Equal(t, edited, *after.Conversations[0].LatestMessage)
+
+	var ch protocol.PullChangesResp
+	b.do(protocol.ReqPullChanges, protocol.PullChangesReq{ConversationID: conv, AfterVersion: 0, Limit: 1}, &ch)
+	assert.True(t, ch.HasMore)
+	require.Len(t, ch.Messages, 1)
+	assert.Equal(t, revoked, ch.Messages[0])
+	b.do(protocol.ReqPullChanges, protocol.PullChangesReq{ConversationID: conv, AfterVersion: 1}, &ch)
+	assert.False(t, ch.HasMore)
+	assert.Equal(t, []protocol.Message{edited}, ch.Messages)
+
+	// A second revoke changes nothing and answers the revoked message.
+	var again protocol.Message
+	a.do(protocol.ReqRevokeMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "m1"}, &again)
+	assert.Equal(t, revoked, again)
+	b.noPush()
+
+	// Refusals.
+	a.wantError(protocol.ReqEditMessage, protocol.EditMessageReq{ConversationID: conv, ClientMsgID: "m1", Text: "resurrect"}, protocol.CodeInvalidArgument)
+	a.wantError(protocol.ReqEditMessage, protocol.EditMessageReq{ConversationID: conv, ClientMsgID: "m2", Text: "  "}, protocol.CodeInvalidArgument)
+	a.wantError(protocol.ReqEditMessage, protocol.EditMessageReq{ConversationID: conv, ClientMsgID: "nope", Text: "x"}, protocol.CodeNotFound)
+	b.wantError(protocol.ReqEditMessage, protocol.EditMessageReq{ConversationID: conv, ClientMsgID: "m2", Text: "bob's words"}, protocol.CodePermissionDenied)
+	b.wantError(protocol.ReqRevokeMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "m2"}, protocol.CodePermissionDenied)
+	a.wantError(protocol.ReqRevokeMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: ""}, protocol.CodeInvalidArgument)
+	a.wantError(protocol.ReqPullChanges, protocol.PullChangesReq{ConversationID: conv, AfterVersion: -1}, protocol.CodeInvalidArgument)
+	a.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "forge", RecvID: "bob", ContentType: protocol.ContentRevoked,
+		Content: protocol.EncodeRevoked("bob", 1)}, protocol.CodeInvalidArgument)
+	b.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1}}}, &pr)
+	assert.Equal(t, []protocol.Message{revoked, edited}, pr.Messages, "the refusals changed nothing")
+}
+
+// TestRevokeWindowAndModerators: past the window the sender may no longer
+// revoke; a group's owner and admins may revoke any message of it, a plain
+// member nobody else's.
+func TestRevokeWindowAndModerators(t *testing.T) {
+	clock := &atomicTime{}
+	clock.set(time.Now())
+	e := newEnv(t, func(c *server.Config) { c.Clock = clock.get; c.RevokeWindow = time.Hour })
+	oTok, mTok, nTok := e.adminUser("owner"), e.adminUser("member"), e.adminUser("other")
+	o, m, n := e.dial(oTok), e.dial(mTok), e.dial(nTok)
+	var g protocol.Group
+	o.do(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "G", MemberUserIDs: []string{"member", "other"}}, &g)
+	conv := protocol.GroupConversationID(g.GroupID)
+	m.sendText("old", "", g.GroupID, "old")
+	n.sendText("n1", "", g.GroupID, "other's")
+	clock.set(time.Now().Add(2 * time.Hour))
+	m.sendText("new", "", g.GroupID, "new")
+
+	m.wantError(protocol.ReqRevokeMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "old"}, protocol.CodePermissionDenied)
+	m.wantError(protocol.ReqRevokeMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "n1"}, protocol.CodePermissionDenied)
+	var r protocol.Message
+	m.do(protocol.ReqRevokeMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "new"}, &r)
+	assert.Equal(t, protocol.ContentRevoked, r.ContentType)
+	o.do(protocol.ReqRevokeMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "old"}, &r)
+	assert.Equal(t, protocol.ContentRevoked, r.ContentType)
+	var rc protocol.RevokedContent
+	require.NoError(t, json.Unmarshal(r.Content, &rc))
+	assert.Equal(t, "owner", rc.RevokerUserID)
+	assert.Equal(t, "member", r.SendID)
+	// Edits stay the sender's, even for the owner.
+	o.wantError(protocol.ReqEditMessage, protocol.EditMessageReq{ConversationID: conv, ClientMsgID: "n1", Text: "x"}, protocol.CodePermissionDenied)
+}
