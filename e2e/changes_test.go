@@ -1,0 +1,214 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/core"
+	"parley/protocol"
+)
+
+// changedMessages is every message announced with messagesChanged.
+func (d *device) changedMessages() []core.Message {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []core.Message
+	for _, ev := range d.events {
+		if mc, ok := ev.(core.MessagesChanged); ok {
+			out = append(out, mc.Messages...)
+		}
+	}
+	return out
+}
+
+func (d *device) waitChanged(n int) {
+	d.t.Helper()
+	d.waitFor("messagesChanged", func() bool {
+		k := 0
+		for _, ev := range d.events {
+			if mc, ok := ev.(core.MessagesChanged); ok {
+				k += len(mc.Messages)
+			}
+		}
+		return k >= n
+	})
+}
+
+func storedMessage(t *testing.T, d *device, clientMsgID string) core.Message {
+	t.Helper()
+	ms, err := d.store.Messages(context.Background(), []string{clientMsgID})
+	require.NoError(t, err)
+	require.Len(t, ms, 1, "%s holds %s", d.userID, clientMsgID)
+	return ms[0]
+}
+
+// TestRevokeAndEditLive: an edit and a revoke reach the peer and the
+// sender's other device live, each announced once with messagesChanged;
+// the revoked text is gone from every store.
+func TestRevokeAndEditLive(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	a2 := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop})
+	b := e.device("bob", deviceOpt{})
+	conv := protocol.SingleConversationID("alice", "bob")
+	ctx := context.Background()
+
+	m1 := a.send("bob", "", "a secret")
+	m2 := a.send("bob", "", "a typo")
+	b.waitNew(2)
+	a2.waitNew(2)
+
+	edited, err := a.c.EditMessage(ctx, conv, m2.ClientMsgID, "no typo")
+	require.NoError(t, err)
+	assert.Equal(t, "no typo", edited.Text)
+	assert.NotZero(t, edited.EditTime)
+	assert.Equal(t, int64(1), edited.Version)
+	require.NoError(t, a.c.RevokeMessage(ctx, conv, m1.ClientMsgID))
+
+	for _, d := range []*device{b, a2} {
+		d.waitChanged(2)
+		ch := d.changedMessages()
+		require.Len(t, ch, 2, "%s: each change once", d.userID)
+		assert.Equal(t, "no typo", ch[0].Text)
+		assert.Equal(t, protocol.ContentRevoked, ch[1].ContentType)
+		got := storedMessage(t, d, m1.ClientMsgID)
+		assert.Equal(t, protocol.ContentRevoked, got.ContentType)
+		assert.Equal(t, "", got.Text)
+		var rc protocol.RevokedContent
+		require.NoError(t, json.Unmarshal(got.Content, &rc))
+		assert.Equal(t, "alice", rc.RevokerUserID)
+		cv := conversation(t, d, conv)
+		require.NotNil(t, cv.LatestMessage)
+		assert.Equal(t, "no typo", cv.LatestMessage.Text, "%s: the latest message shows the edit", d.userID)
+		assert.Len(t, d.newMessages(), 2, "%s: changes are not new messages", d.userID)
+	}
+	assert.Equal(t, "no typo", storedMessage(t, a, m2.ClientMsgID).Text)
+	assert.Equal(t, protocol.ContentRevoked, storedMessage(t, a, m1.ClientMsgID).ContentType)
+	// The device that made the changes announces them too, once each: an
+	// app draws every change from the one event.
+	a.waitChanged(2)
+	assert.Len(t, a.changedMessages(), 2)
+
+	// Refusals come back coded.
+	_, err = b.c.EditMessage(ctx, conv, m2.ClientMsgID, "bob's words")
+	assert.Equal(t, protocol.CodePermissionDenied, protocol.CodeOf(err))
+	_, err = a.c.EditMessage(ctx, conv, m1.ClientMsgID, "bring it back")
+	assert.Equal(t, protocol.CodeInvalidArgument, protocol.CodeOf(err))
+	_, err = a.c.EditMessage(ctx, conv, m2.ClientMsgID, "   ")
+	assert.Equal(t, protocol.CodeInvalidArgument, protocol.CodeOf(err))
+	assert.Equal(t, protocol.CodePermissionDenied, protocol.CodeOf(b.c.RevokeMessage(ctx, conv, m2.ClientMsgID)))
+	assert.Equal(t, protocol.CodeNotFound, protocol.CodeOf(a.c.RevokeMessage(ctx, conv, "no-such-message")))
+	assert.Equal(t, protocol.CodeInvalidArgument, protocol.CodeOf(a.c.RevokeMessage(ctx, "nonsense", m1.ClientMsgID)))
+}
+
+// TestChangesWhileAway: a device that was offline while messages were
+// edited and revoked (and one logged out with its store kept) ends with
+// the same messages as the others after it reconnects, each change
+// announced once.
+func TestChangesWhileAway(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	conv := protocol.SingleConversationID("alice", "bob")
+	ctx := context.Background()
+
+	var sent []core.Message
+	for _, txt := range []string{"one", "two", "three", "four"} {
+		sent = append(sent, a.send("bob", "", txt))
+	}
+	b.waitNew(4)
+
+	// bob's device goes away.
+	b.dial.down.Store(true)
+	b.dial.cut()
+	b.waitState(core.ConnDisconnected)
+
+	_, err := a.c.EditMessage(ctx, conv, sent[1].ClientMsgID, "two, edited")
+	require.NoError(t, err)
+	_, err = a.c.EditMessage(ctx, conv, sent[1].ClientMsgID, "two, edited twice")
+	require.NoError(t, err)
+	_, err = a.c.EditMessage(ctx, conv, sent[2].ClientMsgID, "three, edited")
+	require.NoError(t, err)
+	require.NoError(t, a.c.RevokeMessage(ctx, conv, sent[2].ClientMsgID))
+	late := a.send("bob", "", "five")
+	require.NoError(t, a.c.RevokeMessage(ctx, conv, late.ClientMsgID))
+
+	b.dial.down.Store(false)
+	b.waitNew(5)
+	b.waitChanged(2)
+	b.waitFor("caught up", func() bool {
+		cv, err := b.store.Conversation(ctx, conv)
+		return err == nil && cv.ChangesVersion == 5
+	})
+	ch := b.changedMessages()
+	require.Len(t, ch, 2, "two held messages changed, each announced once in its final state")
+	assert.Equal(t, "two, edited twice", ch[0].Text)
+	assert.Equal(t, protocol.ContentRevoked, ch[1].ContentType)
+	news := b.newMessages()
+	assert.Equal(t, protocol.ContentRevoked, news[4].ContentType, "a message revoked before it arrived arrives revoked")
+
+	want := a.history(conv)
+	got := b.history(conv)
+	require.Len(t, got, 5)
+	for i := range want {
+		assert.Equal(t, want[i].ContentType, got[i].ContentType)
+		assert.Equal(t, want[i].Text, got[i].Text)
+		assert.Equal(t, want[i].Version, got[i].Version)
+	}
+	assert.Equal(t, "", got[2].Text)
+
+	// A fresh device sees the final state at once, and no changes.
+	b2 := e.device("bob", deviceOpt{platform: protocol.PlatformDesktop})
+	assert.Empty(t, b2.changedMessages())
+	h := b2.history(conv)
+	require.Len(t, h, 5)
+	assert.Equal(t, "two, edited twice", h[1].Text)
+	assert.Equal(t, protocol.ContentRevoked, h[2].ContentType)
+	cv := conversation(t, b2, conv)
+	assert.Equal(t, int64(5), cv.ChangesVersion)
+
+	// bob logs out; alice edits; bob logs in again on the same store.
+	b.logout()
+	_, err = a.c.EditMessage(ctx, conv, sent[0].ClientMsgID, "one, at last")
+	require.NoError(t, err)
+	b3 := e.device("bob", deviceOpt{store: b.store})
+	b3.waitChanged(1)
+	assert.Equal(t, "one, at last", b3.changedMessages()[0].Text)
+	assert.Equal(t, "one, at last", storedMessage(t, b3, sent[0].ClientMsgID).Text)
+}
+
+// TestGroupModeratorRevoke: a group's owner revokes a member's message;
+// every member sees it revoked by the owner.
+func TestGroupModeratorRevoke(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carl"} {
+		e.user(u)
+	}
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	c := e.device("carl", deviceOpt{})
+	ctx := context.Background()
+	g, err := a.c.CreateGroup(ctx, "Team", []string{"bob", "carl"})
+	require.NoError(t, err)
+	conv := protocol.GroupConversationID(g.GroupID)
+	m := b.send("", g.GroupID, "off topic")
+	c.waitNew(1)
+	assert.Equal(t, protocol.CodePermissionDenied, protocol.CodeOf(c.c.RevokeMessage(ctx, conv, m.ClientMsgID)))
+	require.NoError(t, a.c.RevokeMessage(ctx, conv, m.ClientMsgID))
+	for _, d := range []*device{b, c} {
+		d.waitChanged(1)
+		got := storedMessage(t, d, m.ClientMsgID)
+		var rc protocol.RevokedContent
+		require.NoError(t, json.Unmarshal(got.Content, &rc))
+		assert.Equal(t, "alice", rc.RevokerUserID)
+		assert.Equal(t, "bob", got.SendID)
+	}
+}
