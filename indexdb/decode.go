@@ -74,6 +74,8 @@ func messageOfJS(v js.Value) core.Message {
 		CreateTime:     jsInt(v, "createTime"),
 		Status:         core.MessageStatus(jsString(v, "status")),
 		ErrorCode:      protocol.Code(jsString(v, "errorCode")),
+		Version:        jsInt(v, "version"),
+		EditTime:       jsInt(v, "editTime"),
 	}
 	// Content is stored as a string holding the raw JSON (msgRecord).
 	if c := jsString(v, "content"); c != "" {
@@ -102,6 +104,8 @@ func conversationOfJS(v js.Value) core.Conversation {
 		ServerReadSeq:  jsInt(v, "serverReadSeq"),
 		LocalMaxSeq:    jsInt(v, "localMaxSeq"),
 		Version:        jsInt(v, "version"),
+		MessageVersion: jsInt(v, "messageVersion"),
+		ChangesVersion: jsInt(v, "changesVersion"),
 		Removed:        jsBool(v, "removed"),
 	}
 	if lm := v.Get("latestMessage"); lm.Type() == js.TypeObject {

@@ -102,6 +102,8 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	if m.ErrorCode != "" {
 		b = strField(b, "errorCode", string(m.ErrorCode))
 	}
+	b = intField(b, "version", m.Version)
+	b = intField(b, "editTime", m.EditTime)
 	// Content is kept as a string of its exact bytes (see msgRecord).
 	if len(m.Content) > 0 {
 		b = strField(b, "content", string(m.Content))
@@ -145,6 +147,8 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = intField(b, "serverReadSeq", c.ServerReadSeq)
 	b = intField(b, "localMaxSeq", c.LocalMaxSeq)
 	b = intField(b, "version", c.Version)
+	b = intField(b, "messageVersion", c.MessageVersion)
+	b = intField(b, "changesVersion", c.ChangesVersion)
 	if c.Removed {
 		b = boolField(b, "removed", true)
 	}

@@ -368,5 +368,23 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			}
 			return ok(c.GroupMembers(bg(), id))
 		},
+
+		// Changes to stored messages (issue 13).
+		"revokeMessage": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("revokeMessage", args, 0)
+			id, msgID := a.RequiredString("conversationID"), a.RequiredString("clientMsgID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.RevokeMessage(bg(), id, msgID)
+		},
+		"editMessage": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("editMessage", args, 0)
+			id, msgID, text := a.RequiredString("conversationID"), a.RequiredString("clientMsgID"), a.RequiredString("text")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.EditMessage(bg(), id, msgID, text))
+		},
 	}
 }

@@ -87,7 +87,14 @@ export interface GroupMember {
 }
 
 export type SessionType = 'single' | 'group';
-export type ContentType = 'text' | 'image' | 'file' | 'voice' | 'video' | 'custom';
+export type ContentType = 'text' | 'image' | 'file' | 'voice' | 'video' | 'custom' | 'revoked';
+
+/** `content` of a revoked message (`contentType: 'revoked'`, `text: ''`). */
+export interface RevokedContent {
+  revokerUserID: string;
+  /** Unix ms. */
+  revokeTime: number;
+}
 export type MessageStatus = 'created' | 'sending' | 'sent' | 'failed';
 
 export interface Message {
@@ -116,6 +123,13 @@ export interface Message {
   status: MessageStatus;
   /** Why a failed message failed. */
   errorCode?: ErrorCode | string;
+  /**
+   * Orders the changes to a stored message (revoked, edited): 0 as sent,
+   * higher after each change.
+   */
+  version: number;
+  /** When the message was last edited, Unix ms; 0 if never. */
+  editTime: number;
 }
 
 export interface Conversation {
@@ -143,6 +157,10 @@ export interface Conversation {
   readSeq: number;
   /** Top of the gap-free run of messages held locally. */
   localMaxSeq: number;
+  /** The server's change counter of the conversation's messages. */
+  messageVersion: number;
+  /** Changes to messages are applied here up to this counter. */
+  changesVersion: number;
   /**
    * A group conversation whose group the user left or was removed from:
    * kept with its messages, but sending to it rejects with
@@ -239,6 +257,14 @@ export interface EventMap {
    * them from this event.
    */
   usersInfoChanged: User[];
+  /**
+   * Stored messages whose content changed (revoked, edited), in their new
+   * state, on every device that holds them (the one that made the change
+   * included), each change once. A message first seen in a changed state
+   * comes with `newMessages` instead. After being offline the changes made
+   * meanwhile come with the catch-up.
+   */
+  messagesChanged: Message[];
 }
 
 export type EventName = keyof EventMap;
@@ -334,6 +360,24 @@ export declare class ParleyClient {
   kickGroupMember(args: { groupID: string; userID: string }): Promise<void>;
   /** Leaves a group (the owner cannot: `permission_denied`). The group leaves getJoinedGroupList. */
   quitGroup(args: { groupID: string }): Promise<void>;
+
+  /**
+   * Revokes a message: on every device that holds it, it becomes
+   * `contentType: 'revoked'` with `content: RevokedContent` and `text: ''`;
+   * its earlier content is removed from the server and from local data.
+   * The sender may revoke within the server's revoke window (default 24 h);
+   * a group's owner and admins may revoke any message of the group. Else
+   * `permission_denied`; an unknown message is `not_found`. Revoking twice
+   * resolves. Needs the connection (waits for it like any request).
+   */
+  revokeMessage(args: { conversationID: string; clientMsgID: string }): Promise<void>;
+  /**
+   * Replaces the text of one of the user's text messages and resolves to
+   * the message as stored (`editTime` set). Another's message is
+   * `permission_denied`; a message that is not text (a revoked one too) or
+   * an empty text is `invalid_argument`.
+   */
+  editMessage(args: { conversationID: string; clientMsgID: string; text: string }): Promise<Message>;
 
   /**
    * Ends the client for good: logs out locally as logout() does when logged

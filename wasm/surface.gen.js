@@ -29,6 +29,8 @@ export const methods = Object.freeze({
   getGroupMembers: 1,
   kickGroupMember: 1,
   quitGroup: 1,
+  revokeMessage: 1,
+  editMessage: 1,
   close: 0,
 });
 
@@ -46,4 +48,5 @@ export const events = Object.freeze([
   'groupMemberRemoved',
   'selfInfoUpdated',
   'usersInfoChanged',
+  'messagesChanged',
 ]);

@@ -88,6 +88,10 @@ var jsMethods = []jsMethod{
 	{"kickGroupMember", argObject},
 	{"quitGroup", argObject},
 
+	// Changes to stored messages.
+	{"revokeMessage", argObject},
+	{"editMessage", argObject},
+
 	{"close", argNone},
 }
 
@@ -106,6 +110,7 @@ var jsEvents = []string{
 	"groupMemberRemoved",
 	"selfInfoUpdated",
 	"usersInfoChanged",
+	"messagesChanged",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.
