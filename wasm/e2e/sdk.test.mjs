@@ -775,4 +775,117 @@ describe('parley-sdk in Chromium against parleyd', () => {
       await soon('connected');
       assert.deepEqual(page.errors, []);
     }));
+
+  // ---------- changes to stored messages (issue 13) ----------
+
+  test('revoke and edit reach the peer live and a device that was offline meanwhile; the revoked text leaves IndexedDB', () =>
+    diagnose(async () => {
+      const ed = uid('editor');
+      const rd = uid('reader');
+      for (const u of [ed, rd]) await server.user(u, u.split('-')[0]);
+      const conv = `si_${[ed, rd].sort().join('_')}`;
+      const pe = await openPage('editor');
+      const pr = await openPage('reader');
+      const pr2 = await openPage('reader, offline device');
+      await loginClient(pe, 'e', ed, await server.token(ed), 'apped');
+      await loginClient(pr, 'r', rd, await server.token(rd), 'apprd');
+      await loginClient(pr2, 'r2', rd, await server.token(rd, 'desktop'), 'apprd2');
+      for (const [p, n] of [[pe, 'e'], [pr, 'r'], [pr2, 'r2']]) {
+        await connected(p, n);
+        await p.evaluate((n) => {
+          T.events[n].changed = [];
+          T.clients[n].on('messagesChanged', (ms) => T.events[n].changed.push(...ms));
+        }, n);
+      }
+      const secret = await send(pe, 'e', rd, 'the secret plan');
+      const typo = await send(pe, 'e', rd, 'a tpyo');
+      for (const [p, n] of [[pr, 'r'], [pr2, 'r2']]) await until(p, (n) => T.events[n].newMessages.length >= 2, n);
+
+      // The reader's second device goes offline; the editor edits and revokes.
+      await pr2.context().setOffline(true);
+      await until(pr2, () => T.events.r2.states.at(-1) === 'disconnected');
+      const edited = await pe.evaluate(
+        ({ conv, id }) => T.clients.e.editMessage({ conversationID: conv, clientMsgID: id, text: 'a typo' }),
+        { conv, id: typo.clientMsgID },
+      );
+      assert.equal(edited.text, 'a typo');
+      assert.ok(edited.editTime > 0 && edited.version > 0, 'edited message has editTime and version');
+      const revoked = await pe.evaluate(
+        ({ conv, id }) => T.clients.e.revokeMessage({ conversationID: conv, clientMsgID: id }),
+        { conv, id: secret.clientMsgID },
+      );
+      assert.equal(revoked, undefined);
+
+      // Live on the reader's online device, each change once.
+      await until(pr, () => T.events.r.changed.length >= 2);
+      const live = await events(pr, 'r');
+      assert.deepEqual(live.changed.map((m) => [m.clientMsgID, m.contentType, m.text]), [
+        [typo.clientMsgID, 'text', 'a typo'],
+        [secret.clientMsgID, 'revoked', ''],
+      ]);
+      assert.equal(live.changed[1].content.revokerUserID, ed);
+      assert.ok(live.changed[1].content.revokeTime > 0);
+      assert.equal(live.newMessages.length, 2, 'changes are not new messages');
+
+      // The offline device catches up when it is back, each change once.
+      assert.equal((await events(pr2, 'r2')).changed.length, 0);
+      await pr2.context().setOffline(false);
+      await until(pr2, () => T.events.r2.changed.length >= 2);
+      const hist = await pr2.evaluate((conv) => T.clients.r2.getHistoryMessages({ conversationID: conv, count: 10 }), conv);
+      assert.deepEqual(hist.messages.map((m) => [m.contentType, m.text]), [['revoked', ''], ['text', 'a typo']]);
+      const list = await pr2.evaluate(() => T.clients.r2.getConversationList());
+      assert.equal(list[0].latestMessage.text, 'a typo');
+      assertOnceEach((await events(pr2, 'r2')).changed, 'offline device');
+
+      // Nothing of the revoked text is left in any IndexedDB database of
+      // the reader's pages, nor the text before the edit.
+      for (const p of [pr, pr2]) {
+        const found = await p.evaluate(async () => {
+          const hits = [];
+          for (const { name } of await indexedDB.databases()) {
+            const db = await new Promise((ok, fail) => {
+              const r = indexedDB.open(name);
+              r.onsuccess = () => ok(r.result);
+              r.onerror = () => fail(r.error);
+            });
+            for (const store of db.objectStoreNames) {
+              const all = await new Promise((ok, fail) => {
+                const r = db.transaction(store).objectStore(store).getAll();
+                r.onsuccess = () => ok(r.result);
+                r.onerror = () => fail(r.error);
+              });
+              const text = JSON.stringify(all);
+              if (text.includes('secret plan') || text.includes('tpyo')) hits.push(`${name}/${store}`);
+            }
+            db.close();
+          }
+          return hits;
+        });
+        assert.deepEqual(found, [], `${p.label}: old content left in IndexedDB`);
+      }
+
+      // Refusals carry codes.
+      const refused = await pr.evaluate(
+        async ({ conv, id }) => {
+          const codes = [];
+          for (const call of [
+            () => T.clients.r.editMessage({ conversationID: conv, clientMsgID: id, text: 'mine now' }),
+            () => T.clients.r.revokeMessage({ conversationID: conv, clientMsgID: id }),
+            () => T.clients.r.editMessage({ conversationID: conv, clientMsgID: id }),
+          ]) {
+            try {
+              await call();
+              codes.push('resolved');
+            } catch (e) {
+              codes.push(e.code);
+            }
+          }
+          return codes;
+        },
+        { conv, id: typo.clientMsgID },
+      );
+      assert.deepEqual(refused, ['permission_denied', 'permission_denied', 'invalid_argument']);
+      for (const p of [pe, pr, pr2]) assert.deepEqual(p.errors, []);
+      for (const p of [pe, pr, pr2]) await p.context().close();
+    }));
 });
