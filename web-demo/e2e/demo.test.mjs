@@ -822,4 +822,57 @@ describe('web demo', { timeout: 600_000 }, () => {
 
     await finish(sam);
   });
+
+  // ---------- changes to sent messages (issue 13) ----------
+
+  test('a sent message is edited and revoked from its menu; the peer sees both in place, the revoke after being offline', async () => {
+    const vera = await newUser('Vera');
+    const walt = await newUser('Walt');
+    await startChat(vera, walt);
+    await send(vera, 'meet at 5');
+    await send(vera, 'the door code is 4711');
+    await message(vera, 'the door code is 4711', 'sent').waitFor();
+    await openConversation(walt, vera.nickname);
+    await message(walt, 'the door code is 4711').waitFor();
+
+    const actions = async (user, text) => {
+      const m = message(user, text);
+      await m.hover();
+      await m.getByTestId('message-actions').click();
+      return user.page.getByTestId('message-menu');
+    };
+    // Walt may only copy Vera's message: no edit, no revoke.
+    const theirs = await actions(walt, 'meet at 5');
+    assert.deepEqual(await theirs.locator('button').evaluateAll((bs) => bs.map((b) => b.dataset.testid)), ['action-copy']);
+    await walt.page.keyboard.press('Escape');
+    await theirs.waitFor({ state: 'detached' });
+
+    // Vera edits inline.
+    await (await actions(vera, 'meet at 5')).getByTestId('action-edit').click();
+    const input = vera.page.getByTestId('edit-input');
+    await input.fill('meet at 6');
+    await input.press('Enter');
+    await message(vera, 'meet at 6').getByTestId('message-edited').waitFor();
+    await message(walt, 'meet at 6').getByTestId('message-edited').waitFor();
+    assert.equal(await message(walt, 'meet at 5').count(), 0);
+
+    // Walt goes offline; Vera revokes; Walt sees it in place once back.
+    await walt.context.setOffline(true);
+    await walt.page.getByTestId('connection-banner').waitFor();
+    await (await actions(vera, 'the door code is 4711')).getByTestId('action-revoke').click();
+    await message(vera, 'You revoked this message').waitFor();
+    assert.equal(await message(walt, 'the door code is 4711').count(), 1, 'offline: not yet');
+    await walt.context.setOffline(false);
+    await message(walt, 'This message was revoked').waitFor();
+    assert.equal(await message(walt, 'the door code is 4711').count(), 0);
+    assert.equal(await walt.page.locator('[data-testid="message"][data-content-type="revoked"]').count(), 1);
+    // And after a reload, from local data.
+    await walt.page.reload();
+    await walt.page.getByTestId('main-screen').waitFor();
+    await openConversation(walt, vera.nickname);
+    await message(walt, 'This message was revoked').waitFor();
+    await message(walt, 'meet at 6').getByTestId('message-edited').waitFor();
+    assert.equal(await walt.page.getByText('4711').count(), 0);
+    await finish(vera, walt);
+  });
 });

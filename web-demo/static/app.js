@@ -199,7 +199,15 @@ async function loadGroupInfo(groupID) {
   try {
     const groups = await state.client.getJoinedGroupList();
     const g = (groups || []).find((x) => x.groupID === groupID);
-    if (g && chat.conv && chat.conv.groupID === groupID) chat.setHeader({ ...chat.conv, memberCount: g.memberCount, showName: chat.conv.showName || g.name });
+    if (g && chat.conv && chat.conv.groupID === groupID) {
+      chat.setHeader({ ...chat.conv, memberCount: g.memberCount, showName: chat.conv.showName || g.name });
+      // The owner may revoke any message of the group: its bubbles offer it.
+      const moderator = g.ownerUserID === state.selfID;
+      if (moderator !== chat.moderator) {
+        chat.moderator = moderator;
+        chat.refreshAll();
+      }
+    }
   } catch (err) {
     console.warn('getJoinedGroupList', err);
   }
@@ -519,6 +527,12 @@ function subscribe(client) {
     if (state.selfID && m) sending.onStatus(m);
   });
 
+  // Edited and revoked messages, from any device: shown in place.
+  optional('messagesChanged', (messages) => {
+    if (!state.selfID || !Array.isArray(messages)) return;
+    chat.upsertMany(messages.filter((m) => chat.belongs(m) && chat.shows(m.clientMsgID)), { keepScroll: true });
+  });
+
   // Profiles the SDK fetched later (asked for while offline, or for a
   // conversation): names drawn from an ID until now get their name.
   client.on('usersInfoChanged', (list) => state.selfID && users.learned(list));
@@ -530,6 +544,20 @@ function subscribe(client) {
   optional('groupChanged', (g) => state.selfID && onGroupChanged(g));
   optional('groupMemberRemoved', (p) => state.selfID && onGroupMemberRemoved(p));
   optional('selfInfoUpdated', (u) => state.selfID && u && u.userID === state.selfID && showSelf(u));
+}
+
+// ---------- message actions ----------
+
+/** messageAction carries out a bubble's menu action; the result comes back with messagesChanged. */
+async function messageAction(action, m, text) {
+  const ref = { conversationID: m.conversationID, clientMsgID: m.clientMsgID };
+  try {
+    if (action === 'edit') chat.upsertMany([await state.client.editMessage({ ...ref, text })], { keepScroll: true });
+    else if (action === 'revoke') await state.client.revokeMessage(ref);
+  } catch (err) {
+    const what = action === 'edit' ? 'edit' : 'revoke';
+    toast(err && err.code === 'permission_denied' ? `You can't ${what} this message any more.` : `Couldn't ${what} the message: ${errorText(err)}`);
+  }
 }
 
 // ---------- session ----------
@@ -691,6 +719,7 @@ async function boot() {
     onBack: closeConversation,
     onMembers: () => chat.conv && members.open(chat.conv),
     nameOf,
+    onAction: messageAction,
   });
   members = mountMembers({
     client: () => state.client,

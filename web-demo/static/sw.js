@@ -19,6 +19,7 @@ const SHELL = [
   'session.js',
   'users.js',
   'sending.js',
+  'views/actions.js',
   'views/auth.js',
   'views/banner.js',
   'views/chat.js',

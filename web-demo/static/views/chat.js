@@ -3,6 +3,7 @@
 import { el, $ } from '../dom.js';
 import { clockTime, dayLabel, fullTime, memberCountText, notSentText, paintAvatar } from '../format.js';
 import { icon } from './icons.js';
+import { actionsButton, editor, REVOKE_WINDOW_MS } from './actions.js';
 
 const PAGE = 30;
 // How close to the top (px) scrolling starts loading the previous page.
@@ -29,9 +30,15 @@ export class ChatView {
    * @param {() => void} o.onBack
    * @param {() => void} o.onMembers opens the open group's members
    * @param {(userID:string) => string} o.nameOf
+   * @param {(action:string, message:object, arg?:string) => Promise<void>} [o.onAction]
+   *   carries out a bubble's menu action: 'edit' (with the new text), 'revoke'
    */
-  constructor({ loadHistory, onSend, onRetry, onBack, onMembers, nameOf }) {
+  constructor({ loadHistory, onSend, onRetry, onBack, onMembers, nameOf, onAction }) {
     this.loadHistory = loadHistory;
+    this.onAction = onAction || (async () => {});
+    // moderator: the user owns or administers the open group (may revoke any message).
+    this.moderator = false;
+    this.editing = ''; // clientMsgID of the message being edited
     this.onSend = onSend;
     this.onRetry = onRetry;
     this.nameOf = nameOf;
@@ -97,6 +104,8 @@ export class ChatView {
   open(conv) {
     this.gen++;
     this.conv = conv;
+    this.editing = '';
+    this.moderator = false;
     this.records.clear();
     this.dividers.clear();
     this.list.replaceChildren();
@@ -290,8 +299,10 @@ export class ChatView {
       if (!this.belongs(msg) || !msg.clientMsgID) continue;
       let rec = this.records.get(msg.clientMsgID);
       if (rec) {
-        // Never step back from a stored copy to an older, unsent copy.
+        // Never step back from a stored copy to an older, unsent copy,
+        // nor from a changed message (edited, revoked) to an earlier state.
         if (isSent(rec.msg) && !isSent(msg)) continue;
+        if ((msg.version || 0) < (rec.msg.version || 0)) continue;
         rec.msg = msg;
       } else {
         rec = { msg, node: null, order: this.order++ };
@@ -308,6 +319,11 @@ export class ChatView {
     if (stick || toBottom) this.scrollToBottom();
     // Reading older messages: say that new ones came instead of jumping away.
     else if (arrived) this.jump.hidden = false;
+  }
+
+  /** refreshAll redraws every message (what their menus offer changed). */
+  refreshAll() {
+    for (const rec of this.records.values()) this.renderRecord(rec);
   }
 
   /** refreshNames redraws sender names after user info arrived. */
@@ -351,10 +367,12 @@ export class ChatView {
     if (own) status = isSent(m) ? 'sent' : m.status === 'failed' ? 'failed' : 'sending';
     const group = (this.conv && this.conv.sessionType === 'group') || m.sessionType === 'group';
     const isText = m.contentType === 'text' || (m.text && !m.contentType);
+    const revoked = m.contentType === 'revoked';
 
     const meta = el(
       'span',
       { className: 'meta' },
+      m.editTime > 0 && !revoked ? el('span', { className: 'edited', text: 'edited', title: `Edited ${fullTime(m.editTime)}`, dataset: { testid: 'message-edited' } }) : null,
       el('time', { text: clockTime(when(m)), title: fullTime(when(m)) }),
       own ? statusIcon(status) : null,
     );
@@ -363,14 +381,23 @@ export class ChatView {
       { className: 'bubble' },
       group && !own ? el('span', { className: 'sender', text: this.nameOf(m.sendID), dataset: { testid: 'message-sender' } }) : null,
       // textContent only: message text is user data and is never parsed as HTML.
-      el('p', { className: isText ? 'text' : 'text unsupported', text: isText ? m.text || '' : `[${m.contentType} message]`, dataset: { testid: 'message-text' } }),
+      revoked
+        ? el('p', { className: 'text revoked', text: this.revokedText(m), dataset: { testid: 'message-text' } })
+        : this.editing === m.clientMsgID && isText
+          ? editor(
+              m.text || '',
+              (text) => this.finishEdit(rec, text),
+              () => this.finishEdit(rec, null),
+            )
+          : el('p', { className: isText ? 'text' : 'text unsupported', text: isText ? m.text || '' : `[${m.contentType} message]`, dataset: { testid: 'message-text' } }),
       meta,
     );
+    if (isSent(m) && !revoked) bubble.append(actionsButton(bubble, this.actionsFor(m, own, isText), (id) => this.pick(rec, id)) || '');
     const node = el(
       'li',
       {
-        className: `msg ${own ? 'own' : 'other'} ${status}`,
-        dataset: { testid: 'message', clientMsgId: m.clientMsgID, status, own: String(own), seq: String(m.seq || 0) },
+        className: `msg ${own ? 'own' : 'other'} ${status}${revoked ? ' is-revoked' : ''}`,
+        dataset: { testid: 'message', clientMsgId: m.clientMsgID, status, own: String(own), seq: String(m.seq || 0), contentType: m.contentType || 'text' },
       },
       bubble,
       status === 'failed'
@@ -390,6 +417,41 @@ export class ChatView {
     );
     if (rec.node) rec.node.replaceWith(node);
     rec.node = node;
+  }
+
+  /** revokedText says who revoked a message, in its place. */
+  revokedText(m) {
+    const by = m.content && m.content.revokerUserID;
+    if (!by || by === m.sendID) return m.sendID === this.selfID ? 'You revoked this message' : 'This message was revoked';
+    return by === this.selfID ? 'You removed this message' : `Removed by ${this.nameOf(by)}`;
+  }
+
+  /** actionsFor lists what the bubble's menu offers for a sent message. */
+  actionsFor(m, own, isText) {
+    const out = [];
+    if (isText && navigator.clipboard) out.push({ id: 'copy', label: 'Copy text' });
+    if (own && isText) out.push({ id: 'edit', label: 'Edit' });
+    if ((own && Date.now() - m.sendTime < REVOKE_WINDOW_MS) || this.moderator) out.push({ id: 'revoke', label: 'Revoke', danger: true });
+    return out;
+  }
+
+  async pick(rec, id) {
+    const m = rec.msg;
+    if (id === 'copy') {
+      await navigator.clipboard.writeText(m.text || '').catch(() => {});
+    } else if (id === 'edit') {
+      this.editing = m.clientMsgID;
+      this.renderRecord(rec);
+    } else if (id === 'revoke') {
+      await this.onAction('revoke', m);
+    }
+  }
+
+  /** finishEdit ends an inline edit: saves text, or cancels for null. */
+  async finishEdit(rec, text) {
+    this.editing = '';
+    this.renderRecord(rec);
+    if (text !== null) await this.onAction('edit', rec.msg, text);
   }
 }
 
