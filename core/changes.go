@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"sort"
 
 	"parley/protocol"
@@ -152,4 +153,41 @@ func changedPlan(local *Conversation, st *protocol.ConversationState) (from, to 
 		return 0, 0, false
 	}
 	return local.ChangesVersion, st.MessageVersion, true
+}
+
+// clearBelow removes the stored messages below a conversation's new MinSeq
+// (l.Cleared, what load found below an incoming state's MinSeq): the user
+// cleared the conversation, here or on another device. The latest message
+// goes with them.
+func clearBelow(l localState, res *stepResult, get func(string) *Conversation) {
+	for _, id := range sortedKeys(l.Cleared) {
+		c := get(id)
+		res.Changes.RemovedMessages = append(res.Changes.RemovedMessages, l.Cleared[id]...)
+		if lm := c.LatestMessage; lm != nil && lm.Seq > 0 && lm.Seq < c.MinSeq {
+			c.LatestMessage = nil
+		}
+	}
+}
+
+// loadCleared fills l.Cleared for the states that move a stored
+// conversation's MinSeq up: a read of the messages cleared, no more.
+func (s *session) loadCleared(ctx context.Context, l *localState, states []protocol.ConversationState) error {
+	for i := range states {
+		st := &states[i]
+		c := l.Convs[st.ConversationID]
+		if c == nil || st.MinSeq <= max(c.MinSeq, 1) {
+			continue
+		}
+		ms, err := s.store.MessagesBySeq(ctx, st.ConversationID, 1, st.MinSeq-1)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if l.Cleared == nil {
+				l.Cleared = make(map[string][]string)
+			}
+			l.Cleared[st.ConversationID] = append(l.Cleared[st.ConversationID], m.ClientMsgID)
+		}
+	}
+	return nil
 }

@@ -272,3 +272,30 @@ func TestFoldStateChangesVersion(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestFoldClear(t *testing.T) {
+	last := stored(pm(convAB, 3, "bob"))
+	c := &Conversation{ConversationID: convAB, SessionType: protocol.SessionSingle, UserID: "bob", MinSeq: 1,
+		MaxSeq: 3, LocalMaxSeq: 3, ReadSeq: 1, ServerReadSeq: 1, UnreadCount: 2, LatestMessage: &last, Version: 5}
+	l := localState{Self: "alice", Convs: map[string]*Conversation{convAB: c}, Msgs: map[string]Message{}, Outbox: map[string]bool{},
+		Cleared: map[string][]string{convAB: {"m1", "m2", "m3"}}}
+	st := protocol.ConversationState{ConversationID: convAB, SessionType: protocol.SessionSingle, PeerUserID: "bob",
+		MinSeq: 4, MaxSeq: 3, ReadSeq: 1, Version: 6}
+	res := fold(l, foldInput{States: []protocol.ConversationState{st}, Messages: []protocol.Message{pm(convAB, 2, "bob")}})
+	assert.Equal(t, []string{"m1", "m2", "m3"}, res.Changes.RemovedMessages)
+	assert.Empty(t, res.Changes.Messages, "a late copy of a cleared message is not stored again")
+	assert.Empty(t, res.New)
+	require.Len(t, res.Changes.Conversations, 1)
+	got := res.Changes.Conversations[0]
+	assert.Nil(t, got.LatestMessage)
+	assert.Equal(t, int64(4), got.MinSeq)
+	assert.Equal(t, int64(0), got.UnreadCount)
+	assert.Equal(t, []Conversation{got}, res.Changed)
+
+	// An older state does not bring MinSeq back.
+	l = localState{Self: "alice", Convs: map[string]*Conversation{convAB: &got}, Msgs: map[string]Message{}, Outbox: map[string]bool{}}
+	old := st
+	old.MinSeq, old.Version = 1, 5
+	res = fold(l, foldInput{States: []protocol.ConversationState{old}})
+	assert.Empty(t, res.Changes.Conversations)
+}

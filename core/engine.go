@@ -256,7 +256,9 @@ func fold(l localState, in foldInput) stepResult {
 		if st.GroupID != "" {
 			c.GroupID = st.GroupID
 		}
-		if st.MinSeq > 0 {
+		// An older state (a sync answer overtaken by a clear's push) does
+		// not move MinSeq back.
+		if st.MinSeq > 0 && (st.MinSeq > c.MinSeq || st.Version >= c.Version) {
 			c.MinSeq = st.MinSeq
 		}
 		if c.LocalMaxSeq < c.MinSeq-1 {
@@ -295,6 +297,8 @@ func fold(l localState, in foldInput) stepResult {
 			c.ChangesVersion = st.MessageVersion
 		}
 	}
+
+	clearBelow(l, &res, get)
 
 	for id, tail := range in.Tails {
 		_, known := l.Convs[id]
@@ -359,6 +363,9 @@ func fold(l localState, in foldInput) stepResult {
 			res.Changes.Messages = append(res.Changes.Messages, m)
 			res.Changes.RemovedOutbox = append(res.Changes.RemovedOutbox, m.ClientMsgID)
 			res.Sent = append(res.Sent, m)
+		case m.Seq < c.MinSeq && !l.Outbox[m.ClientMsgID]:
+			// Not this user's any more (cleared) or not yet (joined later).
+			continue
 		default:
 			res.Changes.Messages = append(res.Changes.Messages, m)
 			if l.Outbox[m.ClientMsgID] {

@@ -64,3 +64,22 @@ func (c *Client) changeMessage(ctx context.Context, typ, conversationID, clientM
 	// server's answer is the message.
 	return messageFromProto(&m), nil
 }
+
+// ClearConversationMessages clears a conversation for the user on all
+// their devices: every message up to now is removed here and is no longer
+// theirs to read (the others keep theirs). Later messages arrive as usual.
+func (c *Client) ClearConversationMessages(ctx context.Context, conversationID string) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	if _, _, _, ok := protocol.ParseConversationID(conversationID); !ok {
+		return errInvalid("invalid conversationID")
+	}
+	var st protocol.ConversationState
+	if err := s.call(ctx, protocol.ReqClearConversation, protocol.ConversationIDReq{ConversationID: conversationID}, &st); err != nil {
+		return err
+	}
+	_, err = s.apply(ctx, foldInput{States: []protocol.ConversationState{st}})
+	return withCode(err)
+}

@@ -76,6 +76,9 @@ type localState struct {
 	Groups map[string]Group
 	// Friends: the stored friends (friend list input).
 	Friends map[string]User
+	// Cleared lists, per conversation whose incoming state moves MinSeq
+	// up (cleared on another device), the stored messages below it.
+	Cleared map[string][]string
 }
 
 // step decides what in changes.

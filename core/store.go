@@ -109,6 +109,9 @@ type Changes struct {
 	Outbox         []OutboxEntry
 	// RemovedOutbox lists ClientMsgIDs to remove from the outbox.
 	RemovedOutbox []string
+	// RemovedMessages lists ClientMsgIDs of messages to remove (cleared
+	// for this user); unknown IDs are ignored.
+	RemovedMessages []string
 	// Cursor, when set, is stored as the new sync cursor.
 	Cursor *int64
 }
@@ -117,7 +120,7 @@ type Changes struct {
 func (ch *Changes) Empty() bool {
 	return ch == nil || (len(ch.Users) == 0 && len(ch.Friends) == 0 && len(ch.RemovedFriends) == 0 &&
 		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
-		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil)
+		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && len(ch.RemovedMessages) == 0 && ch.Cursor == nil)
 }
 
 // OutboxEntry is a message waiting to be sent. The message itself is stored

@@ -101,6 +101,9 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		if err = s.loadConvs(ctx, &l, convIDs, true); err == nil {
 			err = s.loadStored(ctx, &l, append(slices.Clip(in.Messages), in.Changed...))
 		}
+		if err == nil {
+			err = s.loadCleared(ctx, &l, in.States)
+		}
 	case sendInput:
 		err = s.loadMsgs(ctx, &l, in.Msg.ClientMsgID)
 	case failInput:

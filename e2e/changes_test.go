@@ -212,3 +212,52 @@ func TestGroupModeratorRevoke(t *testing.T) {
 		assert.Equal(t, "bob", got.SendID)
 	}
 }
+
+// TestClearConversation: a clear removes the messages so far from every
+// device of the user (one of them offline meanwhile), and leaves the
+// peer's; later messages arrive as usual.
+func TestClearConversation(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	b2 := e.device("bob", deviceOpt{platform: protocol.PlatformDesktop})
+	conv := protocol.SingleConversationID("alice", "bob")
+	ctx := context.Background()
+	for _, txt := range []string{"one", "two", "three"} {
+		a.send("bob", "", txt)
+	}
+	b.waitNew(3)
+	b2.waitNew(3)
+	b2.dial.down.Store(true)
+	b2.dial.cut()
+	b2.waitState(core.ConnDisconnected)
+
+	require.NoError(t, b.c.ClearConversationMessages(ctx, conv))
+	assert.Empty(t, b.history(conv))
+	ms, err := b.store.MessagesBySeq(ctx, conv, 1, 10)
+	require.NoError(t, err)
+	assert.Empty(t, ms, "removed from the store, not only hidden")
+	cv := conversation(t, b, conv)
+	assert.Nil(t, cv.LatestMessage)
+	assert.Zero(t, cv.UnreadCount)
+	assert.Len(t, a.history(conv), 3, "the peer keeps them")
+
+	b2.dial.down.Store(false)
+	b2.waitFor("cleared after the outage", func() bool {
+		cv, err := b2.store.Conversation(ctx, conv)
+		return err == nil && cv.MinSeq == 4
+	})
+	assert.Empty(t, b2.history(conv))
+	ms, err = b2.store.MessagesBySeq(ctx, conv, 1, 10)
+	require.NoError(t, err)
+	assert.Empty(t, ms)
+
+	a.send("bob", "", "four")
+	b.waitNew(4)
+	checkTexts(t, "bob", b.history(conv), []string{"four"})
+	// A fresh device of bob's starts after the clear.
+	b3 := e.device("bob", deviceOpt{platform: protocol.PlatformAndroid})
+	checkTexts(t, "bob's new device", b3.history(conv), []string{"four"})
+}

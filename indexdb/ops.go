@@ -91,6 +91,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		{storeFriends, ch.RemovedFriends},
 		{storeGroups, ch.RemovedGroups},
 		{storeOutbox, ch.RemovedOutbox},
+		{storeMessages, ch.RemovedMessages},
 	}
 
 	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, allStores[1:]...)

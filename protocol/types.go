@@ -82,7 +82,16 @@ const (
 	// ReqPullChanges reads a conversation's changed messages by version.
 	// Data: PullChangesReq. Response: PullChangesResp.
 	ReqPullChanges = "message.changes"
+	// ReqClearConversation clears a conversation for the caller: every
+	// message up to now is no longer theirs (MinSeq moves past MaxSeq).
+	// Data: ConversationIDReq. Response: ConversationState.
+	ReqClearConversation = "conversation.clearMessages"
 )
+
+// ConversationIDReq names one conversation.
+type ConversationIDReq struct {
+	ConversationID string `json:"conversationID"`
+}
 
 // Push types (Frame.Type of a frame with no ID).
 const (

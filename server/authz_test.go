@@ -243,6 +243,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "pull changes of a missing group", as: "mallory", typ: protocol.ReqPullChanges, data: protocol.PullChangesReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "pull changes of a group as kicked member", as: "carl", typ: protocol.ReqPullChanges, data: protocol.PullChangesReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
 
+		{name: "clear others' one-to-one", as: "mallory", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "clear a group as non-member", as: "mallory", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "clear a missing group", as: "mallory", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "clear a group as kicked member", as: "carl", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
 	}

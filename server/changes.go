@@ -140,3 +140,11 @@ func (s *Server) pullChanges(ctx context.Context, c caller, req *protocol.PullCh
 	resp.Messages = append(resp.Messages, msgs...)
 	return resp, nil
 }
+
+// clearConversation clears a conversation for the caller alone: its MinSeq
+// moves past its MaxSeq, so pulls, sync and the caller's other devices
+// (push.conversation) no longer give them its messages so far.
+func (s *Server) clearConversation(ctx context.Context, c caller, req *protocol.ConversationIDReq) (*protocol.ConversationState, error) {
+	upTo := int64(0) // the conversation's MaxSeq
+	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{ClearSeq: &upTo})
+}

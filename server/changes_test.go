@@ -125,3 +125,39 @@ func TestRevokeWindowAndModerators(t *testing.T) {
 	// Edits stay the sender's, even for the owner.
 	o.wantError(protocol.ReqEditMessage, protocol.EditMessageReq{ConversationID: conv, ClientMsgID: "n1", Text: "x"}, protocol.CodePermissionDenied)
 }
+
+// TestClearConversation: a clear hides the messages so far from the
+// caller's pulls and sync, tells their other connections, and leaves the
+// peer's alone.
+func TestClearConversation(t *testing.T) {
+	e := newEnv(t)
+	aTok, bTok := e.adminUser("alice"), e.adminUser("bob")
+	a, b, b2 := e.dial(aTok), e.dial(bTok), e.dial(bTok)
+	conv := protocol.SingleConversationID("alice", "bob")
+	a.sendText("m1", "bob", "", "one")
+	a.sendText("m2", "bob", "", "two")
+	for range 2 {
+		b.push(protocol.PushMessage)
+		b2.push(protocol.PushMessage)
+	}
+	var st protocol.ConversationState
+	b.do(protocol.ReqClearConversation, protocol.ConversationIDReq{ConversationID: conv}, &st)
+	assert.Equal(t, int64(3), st.MinSeq)
+	assert.Nil(t, st.LatestMessage)
+	pushed := decode[protocol.ConversationState](t, b2.push(protocol.PushConversation))
+	assert.Equal(t, int64(3), pushed.MinSeq)
+
+	var pr protocol.PullResp
+	b.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1}}}, &pr)
+	assert.Empty(t, pr.Messages, "cleared for bob")
+	a.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1}}}, &pr)
+	assert.Len(t, pr.Messages, 2, "kept for alice")
+
+	a.sendText("m3", "bob", "", "three")
+	b.push(protocol.PushMessage)
+	b.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1}}}, &pr)
+	require.Len(t, pr.Messages, 1)
+	assert.Equal(t, "m3", pr.Messages[0].ClientMsgID)
+
+	b.wantError(protocol.ReqClearConversation, protocol.ConversationIDReq{ConversationID: "nonsense"}, protocol.CodeInvalidArgument)
+}

@@ -66,9 +66,10 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqUnblockUser:        typed(s.unblockUser),
 
 		// Changes to stored messages (changes.go).
-		protocol.ReqRevokeMessage: typed(s.revokeMessage),
-		protocol.ReqEditMessage:   typed(s.editMessage),
-		protocol.ReqPullChanges:   typed(s.pullChanges),
+		protocol.ReqRevokeMessage:     typed(s.revokeMessage),
+		protocol.ReqEditMessage:       typed(s.editMessage),
+		protocol.ReqPullChanges:       typed(s.pullChanges),
+		protocol.ReqClearConversation: typed(s.clearConversation),
 	}
 }
 

@@ -249,7 +249,15 @@ func (s *Server) access(ctx context.Context, userID, conversationID string) (min
 		if userID != a && userID != b {
 			return 0, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
 		}
-		return 1, nil
+		// A user who cleared the conversation reads from after the clear.
+		cs, err := s.store.Conversation(ctx, userID, conversationID)
+		if errors.Is(err, store.ErrNotFound) {
+			return 1, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		return max(cs.MinSeq, 1), nil
 	}
 	// Non-members and missing groups get the same answer, so that group
 	// IDs cannot be probed.

@@ -386,5 +386,13 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			}
 			return ok(c.EditMessage(bg(), id, msgID, text))
 		},
+		"clearConversationMessages": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("clearConversationMessages", args, 0)
+			id := a.RequiredString("conversationID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.ClearConversationMessages(bg(), id)
+		},
 	}
 }

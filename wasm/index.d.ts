@@ -378,6 +378,15 @@ export declare class ParleyClient {
    * an empty text is `invalid_argument`.
    */
   editMessage(args: { conversationID: string; clientMsgID: string; text: string }): Promise<Message>;
+  /**
+   * Clears a conversation for the user on all their devices: every message
+   * up to now is removed from local data and is no longer theirs to read
+   * (`getHistoryMessages` answers `{messages: [], isEnd: true}` until a new
+   * one arrives; `latestMessage` becomes null). The other members keep
+   * theirs. A device that was offline clears on its next catch-up. Needs
+   * the connection.
+   */
+  clearConversationMessages(args: { conversationID: string }): Promise<void>;
 
   /**
    * Ends the client for good: logs out locally as logout() does when logged

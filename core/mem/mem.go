@@ -342,6 +342,14 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	for _, id := range ch.RemovedOutbox {
 		delete(d.outbox, id)
 	}
+	for _, id := range ch.RemovedMessages {
+		if old, ok := d.msgs[id]; ok {
+			if idx := d.bySeq[old.ConversationID]; old.Seq != 0 && idx[old.Seq] == id {
+				delete(idx, old.Seq)
+			}
+			delete(d.msgs, id)
+		}
+	}
 	if ch.Cursor != nil {
 		d.cursor, d.hasCursor = *ch.Cursor, true
 	}

@@ -160,6 +160,10 @@ type ConversationChange struct {
 	ReadSeq   *int64
 	IsPinned  *bool
 	DraftText *string
+	// ClearSeq clears the conversation for this user up to a seq (0 or
+	// past MaxSeq: up to MaxSeq) by moving MinSeq past it, never back: the
+	// messages up to it are no longer theirs to read.
+	ClearSeq *int64
 }
 
 // ApplyTo applies ch to st and reports whether st changed. Both stores
@@ -179,6 +183,18 @@ func (ch ConversationChange) ApplyTo(st *protocol.ConversationState) (changed bo
 	}
 	if ch.DraftText != nil && *ch.DraftText != st.DraftText {
 		st.DraftText, changed = *ch.DraftText, true
+	}
+	if ch.ClearSeq != nil {
+		cs := *ch.ClearSeq
+		if cs <= 0 || cs > st.MaxSeq {
+			cs = st.MaxSeq
+		}
+		if cs+1 > st.MinSeq {
+			st.MinSeq, changed = cs+1, true
+			if st.LatestMessage != nil && st.LatestMessage.Seq < st.MinSeq {
+				st.LatestMessage = nil
+			}
+		}
 	}
 	return changed
 }

@@ -144,9 +144,9 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 			return err
 		}
 		st.UpdatedAt = now
-		_, err = tx.Exec(ctx, `UPDATE user_conversations SET read_seq = $1, is_pinned = $2, draft_text = $3, version = $4, update_time = $5
+		_, err = tx.Exec(ctx, `UPDATE user_conversations SET read_seq = $1, is_pinned = $2, draft_text = $3, version = $4, update_time = $5, min_seq = $8
 			WHERE user_id = $6 AND conversation_id = $7`,
-			st.ReadSeq, st.IsPinned, st.DraftText, st.Version, st.UpdatedAt, userID, conversationID)
+			st.ReadSeq, st.IsPinned, st.DraftText, st.Version, st.UpdatedAt, userID, conversationID, st.MinSeq)
 		return err
 	})
 	if err != nil {

@@ -147,9 +147,9 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 				return err
 			}
 			st.UpdatedAt = now
-			_, err = tx.ExecContext(ctx, `UPDATE user_conversations SET read_seq = ?, is_pinned = ?, draft_text = ?, version = ?, update_time = ?
+			_, err = tx.ExecContext(ctx, `UPDATE user_conversations SET read_seq = ?, is_pinned = ?, draft_text = ?, version = ?, update_time = ?, min_seq = ?
 				WHERE user_id = ? AND conversation_id = ?`,
-				st.ReadSeq, boolInt(st.IsPinned), st.DraftText, st.Version, st.UpdatedAt, userID, conversationID)
+				st.ReadSeq, boolInt(st.IsPinned), st.DraftText, st.Version, st.UpdatedAt, st.MinSeq, userID, conversationID)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -148,4 +149,49 @@ func testChangeMessageGroup(t *testing.T, s store.Store) {
 	removedAfter, err := s.Conversation(ctx, "m2", r.Message.ConversationID)
 	require.NoError(t, err)
 	assert.Equal(t, removedBefore.Version, removedAfter.Version, "a removed member's state is left alone")
+}
+
+// testClearConversation: a clear moves the user's MinSeq past the
+// conversation's MaxSeq (never back), leaves no latest message, reaches
+// the user's sync, and leaves the other side alone; later messages are
+// the user's again.
+func testClearConversation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b")
+	conv := protocol.SingleConversationID("a", "b")
+	for i := range 3 {
+		append1(t, s, single("a", "b", fmt.Sprint("c", i), int64(10+i)))
+	}
+	before, err := s.Conversation(ctx, "b", conv)
+	require.NoError(t, err)
+	zero := int64(0)
+	st, changed, err := s.UpdateConversation(ctx, "b", conv, store.ConversationChange{ClearSeq: &zero}, 50)
+	require.NoError(t, err)
+	assert.True(t, changed)
+	assert.Equal(t, int64(4), st.MinSeq)
+	assert.Nil(t, st.LatestMessage)
+	assert.Greater(t, st.Version, before.Version)
+	got, err := s.Conversation(ctx, "b", conv)
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), got.MinSeq)
+	assert.Nil(t, got.LatestMessage, "a cleared conversation has no latest message")
+	states, err := s.ChangedConversations(ctx, "b", before.Version, 10)
+	require.NoError(t, err)
+	require.Len(t, states, 1)
+	assert.Equal(t, int64(4), states[0].MinSeq)
+
+	one := int64(1)
+	_, changed, err = s.UpdateConversation(ctx, "b", conv, store.ConversationChange{ClearSeq: &one}, 51)
+	require.NoError(t, err)
+	assert.False(t, changed, "MinSeq never moves back")
+	other, err := s.Conversation(ctx, "a", conv)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), other.MinSeq, "the other side keeps its messages")
+
+	append1(t, s, single("a", "b", "after", 60))
+	got, err = s.Conversation(ctx, "b", conv)
+	require.NoError(t, err)
+	require.NotNil(t, got.LatestMessage)
+	assert.Equal(t, "after", got.LatestMessage.ClientMsgID)
+	assert.Equal(t, int64(4), got.MinSeq)
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RemoveGroupMember", testRemoveGroupMember},
 		{"ChangeMessage", testChangeMessage},
 		{"ChangeMessageGroup", testChangeMessageGroup},
+		{"ClearConversation", testClearConversation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
