@@ -86,7 +86,36 @@ const (
 	// message up to now is no longer theirs (MinSeq moves past MaxSeq).
 	// Data: ConversationIDReq. Response: ConversationState.
 	ReqClearConversation = "conversation.clearMessages"
+	// ReqDeleteMessage deletes a message for the caller alone (all their
+	// devices). Data: MessageRefReq. Response: ConversationState.
+	ReqDeleteMessage = "message.deleteForMe"
+	// ReqPullDeletions reads the caller's deletions in a conversation by
+	// version. Data: PullDeletionsReq. Response: PullDeletionsResp.
+	ReqPullDeletions = "message.deletions"
 )
+
+// Deletion is one message deleted by the user for themselves: Version is
+// the user's change version of the deletion.
+type Deletion struct {
+	ConversationID string `json:"conversationID"`
+	Seq            int64  `json:"seq"`
+	ClientMsgID    string `json:"clientMsgID"`
+	Version        int64  `json:"version"`
+}
+
+// PullDeletionsReq asks for the caller's deletions in a conversation with
+// Version > AfterVersion, ascending, at most Limit.
+type PullDeletionsReq struct {
+	ConversationID string `json:"conversationID"`
+	AfterVersion   int64  `json:"afterVersion"`
+	Limit          int    `json:"limit,omitempty"`
+}
+
+// PullDeletionsResp holds deletions ascending by Version.
+type PullDeletionsResp struct {
+	Deletions []Deletion `json:"deletions"`
+	HasMore   bool       `json:"hasMore"`
+}
 
 // ConversationIDReq names one conversation.
 type ConversationIDReq struct {
@@ -152,6 +181,10 @@ type Message struct {
 	Version int64 `json:"version,omitempty"`
 	// EditTime is when the message was last edited, Unix ms (0: never).
 	EditTime int64 `json:"editTime,omitempty"`
+	// Deleted: the user this copy is for deleted the message for
+	// themselves; its content is left out ({}). It keeps its seq so that
+	// a device's run of messages stays whole.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // MessageRefReq names one stored message.
@@ -233,6 +266,9 @@ type ConversationState struct {
 	// MessageVersion is the conversation's change counter for its stored
 	// messages: the highest Version of a changed message (0: none changed).
 	MessageVersion int64 `json:"messageVersion,omitempty"`
+	// DeleteVersion is the user's change version of their latest deletion
+	// of a message of this conversation (0: none).
+	DeleteVersion int64 `json:"deleteVersion,omitempty"`
 	// GroupVersion is the Version at which the group's membership last
 	// changed as this user sees it (0: not since it was created). A device
 	// whose sync cursor is below it refreshes the group (group.info).

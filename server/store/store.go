@@ -333,6 +333,29 @@ type MessageChanges interface {
 	ChangedMessages(ctx context.Context, conversationID string, afterVersion, minSeq int64, limit int) ([]protocol.Message, error)
 }
 
+// MessageDeletions keeps the messages each user deleted for themselves:
+// kept for the others, masked by the server in what it gives that user.
+type MessageDeletions interface {
+	// DeleteMessageForUser records that userID deleted, for themselves,
+	// the message of conversationID whose ClientMsgID is clientMsgID. The
+	// user must hold a state of the conversation that is not removed
+	// (ErrNotMember otherwise) and the message a seq at or above their
+	// MinSeq (ErrNotFound otherwise, as for no such message). A first
+	// deletion bumps the user's change version and stamps it on their
+	// state as Version and DeleteVersion, in one transaction; deleting
+	// again changes nothing (changed false). The state comes back with its
+	// latest message (unmasked: the caller masks it).
+	DeleteMessageForUser(ctx context.Context, userID, conversationID, clientMsgID string) (st *protocol.ConversationState, d *protocol.Deletion, changed bool, err error)
+	// DeletedMessages returns the user's deletions in conversationID with
+	// Version > afterVersion, ascending by Version, at most limit.
+	DeletedMessages(ctx context.Context, userID, conversationID string, afterVersion int64, limit int) ([]protocol.Deletion, error)
+	// DeletedSeqs returns the seqs in [fromSeq, toSeq] of conversationID
+	// that userID deleted, ascending.
+	DeletedSeqs(ctx context.Context, userID, conversationID string, fromSeq, toSeq int64) ([]int64, error)
+	// DeletedBy returns the users who deleted the message at seq.
+	DeletedBy(ctx context.Context, conversationID string, seq int64) ([]string, error)
+}
+
 // Store is everything parleyd persists.
 type Store interface {
 	Users
@@ -345,6 +368,7 @@ type Store interface {
 	Blocks
 	GroupMembership
 	MessageChanges
+	MessageDeletions
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.
 	Close() error

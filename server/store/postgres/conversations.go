@@ -17,7 +17,7 @@ import (
 // message: no content from the group any more.
 const convSelect = `SELECT uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
 	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, COALESCE(uc.removed_seq, c.max_seq),
-	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version,
+	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version, uc.delete_version,
 	m.seq, m.server_msg_id, m.client_msg_id, m.send_id, m.recv_id, m.group_id, m.session_type, m.content_type,
 	m.content, m.send_time, m.create_time, m.version, m.edit_time
 	FROM user_conversations uc
@@ -34,7 +34,7 @@ func scanConv(row pgx.Row) (protocol.ConversationState, error) {
 		content                                                   []byte
 	)
 	err := row.Scan(&st.ConversationID, &sessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
-		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &st.Removed, &st.GroupVersion, &st.MessageVersion,
+		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &st.Removed, &st.GroupVersion, &st.MessageVersion, &st.DeleteVersion,
 		&seq, &serverID, &clientID, &sendID, &recvID, &groupID, &mType, &cType, &content, &sendTime, &createTime, &version, &editTime)
 	if err != nil {
 		return st, err

@@ -13,7 +13,7 @@ import (
 // convCols reads a state; a removed member's max seq stops at their removal.
 const convCols = `uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
 	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, COALESCE(uc.removed_seq, c.max_seq),
-	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version`
+	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version, uc.delete_version`
 
 const convFrom = ` FROM user_conversations uc JOIN conversations c ON c.conversation_id = uc.conversation_id `
 
@@ -21,7 +21,7 @@ func scanConv(row interface{ Scan(...any) error }) (protocol.ConversationState, 
 	var st protocol.ConversationState
 	var pinned, removed int
 	err := row.Scan(&st.ConversationID, &st.SessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
-		&pinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &removed, &st.GroupVersion, &st.MessageVersion)
+		&pinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &removed, &st.GroupVersion, &st.MessageVersion, &st.DeleteVersion)
 	st.IsPinned, st.Removed = pinned != 0, removed != 0
 	return st, err
 }

@@ -195,3 +195,79 @@ func testClearConversation(t *testing.T, s store.Store) {
 	assert.Equal(t, "after", got.LatestMessage.ClientMsgID)
 	assert.Equal(t, int64(4), got.MinSeq)
 }
+
+// testDeleteForUser: a deletion is the user's alone, recorded once, stamped
+// on their state as DeleteVersion, and read back by version, by seq range
+// and by message.
+func testDeleteForUser(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b", "x")
+	conv := protocol.SingleConversationID("a", "b")
+	for i := range 3 {
+		append1(t, s, single("a", "b", fmt.Sprint("c", i), int64(10+i)))
+	}
+	before, err := s.Conversation(ctx, "b", conv)
+	require.NoError(t, err)
+
+	st, d, changed, err := s.DeleteMessageForUser(ctx, "b", conv, "c1")
+	require.NoError(t, err)
+	assert.True(t, changed)
+	assert.Equal(t, int64(2), d.Seq)
+	assert.Equal(t, "c1", d.ClientMsgID)
+	assert.Greater(t, d.Version, before.Version)
+	assert.Equal(t, d.Version, st.Version)
+	assert.Equal(t, d.Version, st.DeleteVersion)
+	require.NotNil(t, st.LatestMessage)
+
+	_, again, changed, err := s.DeleteMessageForUser(ctx, "b", conv, "c1")
+	require.NoError(t, err)
+	assert.False(t, changed, "deleting twice changes nothing")
+	assert.Equal(t, d.Version, again.Version)
+
+	states, err := s.ChangedConversations(ctx, "b", before.Version, 10)
+	require.NoError(t, err)
+	require.Len(t, states, 1)
+	assert.Equal(t, d.Version, states[0].DeleteVersion)
+	other, err := s.Conversation(ctx, "a", conv)
+	require.NoError(t, err)
+	assert.Zero(t, other.DeleteVersion, "the other side is unaffected")
+
+	_, d2, _, err := s.DeleteMessageForUser(ctx, "b", conv, "c2")
+	require.NoError(t, err)
+	ds, err := s.DeletedMessages(ctx, "b", conv, 0, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []protocol.Deletion{*d, *d2}, ds)
+	ds, err = s.DeletedMessages(ctx, "b", conv, d.Version, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []protocol.Deletion{*d2}, ds)
+	ds, err = s.DeletedMessages(ctx, "a", conv, 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, ds)
+
+	seqs, err := s.DeletedSeqs(ctx, "b", conv, 1, 3)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{2, 3}, seqs)
+	seqs, err = s.DeletedSeqs(ctx, "b", conv, 3, 3)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{3}, seqs)
+	seqs, err = s.DeletedSeqs(ctx, "a", conv, 1, 3)
+	require.NoError(t, err)
+	assert.Empty(t, seqs)
+	by, err := s.DeletedBy(ctx, conv, 2)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b"}, by)
+	by, err = s.DeletedBy(ctx, conv, 1)
+	require.NoError(t, err)
+	assert.Empty(t, by)
+
+	_, _, _, err = s.DeleteMessageForUser(ctx, "b", conv, "nope")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	_, _, _, err = s.DeleteMessageForUser(ctx, "x", conv, "c0")
+	assert.ErrorIs(t, err, store.ErrNotMember)
+	// Cleared messages are no longer the user's to delete.
+	zero := int64(0)
+	_, _, err = s.UpdateConversation(ctx, "b", conv, store.ConversationChange{ClearSeq: &zero}, 99)
+	require.NoError(t, err)
+	_, _, _, err = s.DeleteMessageForUser(ctx, "b", conv, "c0")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+}

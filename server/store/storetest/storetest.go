@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChangeMessage", testChangeMessage},
 		{"ChangeMessageGroup", testChangeMessageGroup},
 		{"ClearConversation", testClearConversation},
+		{"DeleteForUser", testDeleteForUser},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
