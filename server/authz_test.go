@@ -248,6 +248,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "clear a missing group", as: "mallory", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "clear a group as kicked member", as: "carl", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
 
+		{name: "delete in others' one-to-one", as: "mallory", typ: protocol.ReqDeleteMessage, data: protocol.MessageRefReq{ConversationID: w.dm, ClientMsgID: "dm1"}, want: protocol.CodePermissionDenied},
+		{name: "delete in a group as non-member", as: "mallory", typ: protocol.ReqDeleteMessage, data: protocol.MessageRefReq{ConversationID: sg, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "delete in a missing group", as: "mallory", typ: protocol.ReqDeleteMessage, data: protocol.MessageRefReq{ConversationID: sgGhost, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "delete in a group as kicked member", as: "carl", typ: protocol.ReqDeleteMessage, data: protocol.MessageRefReq{ConversationID: sg, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull deletions of others' one-to-one", as: "mallory", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "pull deletions of a group as non-member", as: "mallory", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull deletions of a missing group", as: "mallory", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull deletions of a group as kicked member", as: "carl", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"parley/protocol"
 	"parley/server/store"
@@ -50,7 +51,16 @@ func (s *Server) changeMessage(ctx context.Context, c caller, convID, clientMsgI
 	}
 	m := res.Message
 	s.deliverable(&m)
-	s.pushTo(ctx, protocol.PushMessageChanged, &m, c.ConnID, res.Recipients...)
+	// Who deleted the message for themselves does not get it back.
+	deleted, err := s.store.DeletedBy(ctx, convID, m.Seq)
+	if err != nil {
+		return nil, err
+	}
+	recipients := slices.DeleteFunc(res.Recipients, func(u string) bool { return slices.Contains(deleted, u) })
+	s.pushTo(ctx, protocol.PushMessageChanged, &m, c.ConnID, recipients...)
+	if slices.Contains(deleted, c.UserID) {
+		maskMessage(&m)
+	}
 	return &m, nil
 }
 
@@ -110,10 +120,11 @@ func (s *Server) pullChanges(ctx context.Context, c caller, req *protocol.PullCh
 	if req.AfterVersion < 0 || req.Limit < 0 {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative afterVersion or limit")
 	}
-	minSeq, err := s.access(ctx, c.UserID, req.ConversationID)
+	ra, err := s.readAccess(ctx, c.UserID, req.ConversationID)
 	if err != nil {
 		return nil, err
 	}
+	minSeq := ra.minSeq
 	limit := req.Limit
 	if limit == 0 {
 		limit = defaultPullLimit
@@ -136,6 +147,9 @@ func (s *Server) pullChanges(ctx context.Context, c caller, req *protocol.PullCh
 			msgs, resp.HasMore = msgs[:i], true
 			break
 		}
+	}
+	if err := s.maskDeleted(ctx, c.UserID, ra.deleteVersion, msgs); err != nil {
+		return nil, err
 	}
 	resp.Messages = append(resp.Messages, msgs...)
 	return resp, nil

@@ -161,3 +161,70 @@ func TestClearConversation(t *testing.T) {
 
 	b.wantError(protocol.ReqClearConversation, protocol.ConversationIDReq{ConversationID: "nonsense"}, protocol.CodeInvalidArgument)
 }
+
+// TestDeleteForMe: a deletion is the caller's alone: their pulls, sync and
+// change pushes carry the message masked (no content), their other
+// connections are told, the peer's copy is untouched.
+func TestDeleteForMe(t *testing.T) {
+	e := newEnv(t)
+	aTok, bTok := e.adminUser("alice"), e.adminUser("bob")
+	a, b, b2 := e.dial(aTok), e.dial(bTok), e.dial(bTok)
+	conv := protocol.SingleConversationID("alice", "bob")
+	a.sendText("m1", "bob", "", "keep")
+	a.sendText("m2", "bob", "", "embarrassing")
+	for range 2 {
+		b.push(protocol.PushMessage)
+		b2.push(protocol.PushMessage)
+	}
+	var st protocol.ConversationState
+	b.do(protocol.ReqDeleteMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "m2"}, &st)
+	assert.NotZero(t, st.DeleteVersion)
+	require.NotNil(t, st.LatestMessage)
+	assert.True(t, st.LatestMessage.Deleted, "the latest message is masked for bob")
+	assert.NotContains(t, string(st.LatestMessage.Content), "embarrassing")
+	pushed := decode[protocol.ConversationState](t, b2.push(protocol.PushConversation))
+	assert.Equal(t, st.DeleteVersion, pushed.DeleteVersion)
+	assert.True(t, pushed.LatestMessage.Deleted)
+
+	var pr protocol.PullResp
+	b.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1}}}, &pr)
+	require.Len(t, pr.Messages, 2, "the seq stays")
+	assert.False(t, pr.Messages[0].Deleted)
+	assert.True(t, pr.Messages[1].Deleted)
+	assert.JSONEq(t, `{}`, string(pr.Messages[1].Content))
+	var apr protocol.PullResp
+	a.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1}}}, &apr)
+	assert.False(t, apr.Messages[1].Deleted, "alice keeps hers")
+	assert.Contains(t, string(apr.Messages[1].Content), "embarrassing")
+
+	var sr protocol.SyncResp
+	b.do(protocol.ReqSync, protocol.SyncReq{}, &sr)
+	require.Len(t, sr.Conversations, 1)
+	assert.True(t, sr.Conversations[0].LatestMessage.Deleted)
+
+	var dr protocol.PullDeletionsResp
+	b.do(protocol.ReqPullDeletions, protocol.PullDeletionsReq{ConversationID: conv}, &dr)
+	require.Len(t, dr.Deletions, 1)
+	assert.Equal(t, protocol.Deletion{ConversationID: conv, Seq: 2, ClientMsgID: "m2", Version: st.DeleteVersion}, dr.Deletions[0])
+	b.do(protocol.ReqPullDeletions, protocol.PullDeletionsReq{ConversationID: conv, AfterVersion: st.DeleteVersion}, &dr)
+	assert.Empty(t, dr.Deletions)
+
+	// alice edits it: bob's connections are not sent the new text.
+	var edited protocol.Message
+	a.do(protocol.ReqEditMessage, protocol.EditMessageReq{ConversationID: conv, ClientMsgID: "m2", Text: "still embarrassing"}, &edited)
+	var ch protocol.PullChangesResp
+	b.do(protocol.ReqPullChanges, protocol.PullChangesReq{ConversationID: conv}, &ch)
+	require.Len(t, ch.Messages, 1)
+	assert.True(t, ch.Messages[0].Deleted)
+	assert.NotContains(t, string(ch.Messages[0].Content), "embarrassing")
+	b.ping()
+	b.noPush()
+
+	// Deleting again changes nothing and tells nobody.
+	b.do(protocol.ReqDeleteMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "m2"}, &st)
+	b2.ping()
+	b2.noPush()
+	b.wantError(protocol.ReqDeleteMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "nope"}, protocol.CodeNotFound)
+	b.wantError(protocol.ReqDeleteMessage, protocol.MessageRefReq{ConversationID: conv}, protocol.CodeInvalidArgument)
+	b.wantError(protocol.ReqPullDeletions, protocol.PullDeletionsReq{ConversationID: conv, AfterVersion: -1}, protocol.CodeInvalidArgument)
+}

@@ -70,6 +70,8 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqEditMessage:       typed(s.editMessage),
 		protocol.ReqPullChanges:       typed(s.pullChanges),
 		protocol.ReqClearConversation: typed(s.clearConversation),
+		protocol.ReqDeleteMessage:     typed(s.deleteMessage),
+		protocol.ReqPullDeletions:     typed(s.pullDeletions),
 	}
 }
 

@@ -241,41 +241,55 @@ func (s *Server) deliverableState(st *protocol.ConversationState) {
 // access checks that the caller may read a conversation and returns the
 // lowest seq they may see.
 func (s *Server) access(ctx context.Context, userID, conversationID string) (minSeq int64, err error) {
+	ra, err := s.readAccess(ctx, userID, conversationID)
+	return ra.minSeq, err
+}
+
+// readAccessInfo is what a read of a conversation depends on.
+type readAccessInfo struct {
+	minSeq int64 // the lowest seq the caller may read
+	// deleteVersion is not 0 when the caller deleted messages of it for
+	// themselves: what they read is masked (maskDeleted).
+	deleteVersion int64
+}
+
+// readAccess checks that the caller may read a conversation (see access).
+func (s *Server) readAccess(ctx context.Context, userID, conversationID string) (readAccessInfo, error) {
 	st, a, b, ok := protocol.ParseConversationID(conversationID)
 	if !ok {
-		return 0, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", conversationID)
+		return readAccessInfo{}, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", conversationID)
 	}
 	if st == protocol.SessionSingle {
 		if userID != a && userID != b {
-			return 0, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
+			return readAccessInfo{}, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
 		}
 		// A user who cleared the conversation reads from after the clear.
 		cs, err := s.store.Conversation(ctx, userID, conversationID)
 		if errors.Is(err, store.ErrNotFound) {
-			return 1, nil
+			return readAccessInfo{minSeq: 1}, nil
 		}
 		if err != nil {
-			return 0, err
+			return readAccessInfo{}, err
 		}
-		return max(cs.MinSeq, 1), nil
+		return readAccessInfo{minSeq: max(cs.MinSeq, 1), deleteVersion: cs.DeleteVersion}, nil
 	}
 	// Non-members and missing groups get the same answer, so that group
 	// IDs cannot be probed.
 	denied := protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
 	if _, err := s.store.GroupMember(ctx, a, userID); err != nil {
 		if errors.Is(err, store.ErrNotMember) {
-			return 0, denied
+			return readAccessInfo{}, denied
 		}
-		return 0, err
+		return readAccessInfo{}, err
 	}
 	cs, err := s.store.Conversation(ctx, userID, conversationID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return 0, denied
+			return readAccessInfo{}, denied
 		}
-		return 0, err
+		return readAccessInfo{}, err
 	}
-	return max(cs.MinSeq, 1), nil
+	return readAccessInfo{minSeq: max(cs.MinSeq, 1), deleteVersion: cs.DeleteVersion}, nil
 }
 
 func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*protocol.PullResp, error) {
@@ -288,10 +302,11 @@ func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*pr
 		if rg.FromSeq < 0 || rg.ToSeq < 0 || rg.Limit < 0 {
 			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative seq or limit")
 		}
-		minSeq, err := s.access(ctx, c.UserID, rg.ConversationID)
+		ra, err := s.readAccess(ctx, c.UserID, rg.ConversationID)
 		if err != nil {
 			return nil, err
 		}
+		minSeq := ra.minSeq
 		limit := rg.Limit
 		if limit == 0 {
 			limit = defaultPullLimit
@@ -306,6 +321,9 @@ func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*pr
 		}
 		for i := range msgs {
 			s.deliverable(&msgs[i])
+		}
+		if err := s.maskDeleted(ctx, c.UserID, ra.deleteVersion, msgs); err != nil {
+			return nil, err
 		}
 		// Keep within the byte budget: the lowest seqs for a forward
 		// range, the highest for a latest one, so that the client can
@@ -364,6 +382,9 @@ func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*pr
 	}
 	for i := range convs {
 		s.deliverableState(&convs[i])
+		if err := s.maskDeletedState(ctx, c.UserID, &convs[i]); err != nil {
+			return nil, err
+		}
 	}
 	if len(convs) > 0 {
 		resp.Conversations = convs
@@ -409,6 +430,9 @@ func (s *Server) updateConversation(ctx context.Context, c caller, convID string
 		return nil, err
 	}
 	s.deliverableState(st)
+	if err := s.maskDeletedState(ctx, c.UserID, st); err != nil {
+		return nil, err
+	}
 	if changed {
 		s.pushTo(ctx, protocol.PushConversation, st, c.ConnID, c.UserID)
 	}
