@@ -76,6 +76,9 @@ func (s *session) catchUp(w *wire) (groupFollowUp, error) {
 			if in.Changed, in.ChangesThrough, err = s.pullChanged(ctx, w, l, resp.Conversations); err != nil {
 				return finish(err)
 			}
+			if in.Deletions, in.DeletionsThrough, err = s.pullDeleted(ctx, w, l, resp.Conversations); err != nil {
+				return finish(err)
+			}
 		}
 		next := resp.Cursor
 		if next != cursor || first {

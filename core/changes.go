@@ -46,6 +46,8 @@ func foldChanged(l localState, in foldInput, res *stepResult, seen map[string]bo
 			cur, have = res.Changes.Messages[i], true
 		}
 		switch {
+		case have && cur.Deleted:
+			continue // deleted by the user: it stays so
 		case have && cur.Status == StatusSent && cur.Seq == m.Seq:
 			if m.Version <= cur.Version {
 				continue // this state or a newer one is here
@@ -86,7 +88,7 @@ func foldChanged(l localState, in foldInput, res *stepResult, seen map[string]bo
 			if l.Outbox[m.ClientMsgID] {
 				res.Changes.RemovedOutbox = append(res.Changes.RemovedOutbox, m.ClientMsgID)
 				res.Sent = append(res.Sent, m)
-			} else if !in.Quiet {
+			} else if !in.Quiet && !m.Deleted {
 				res.New = append(res.New, m)
 			}
 			if m.Seq > c.MaxSeq {
@@ -105,7 +107,9 @@ func foldChanged(l localState, in foldInput, res *stepResult, seen map[string]bo
 				c.UpdatedAt = m.SendTime
 			}
 		}
-		if c.LatestMessage == nil || m.Seq > c.LatestMessage.Seq ||
+		if m.Deleted {
+			dropLatest(c, m)
+		} else if c.LatestMessage == nil || m.Seq > c.LatestMessage.Seq ||
 			(m.Seq == c.LatestMessage.Seq && m.Version > c.LatestMessage.Version) {
 			mm := m
 			c.LatestMessage = &mm

@@ -299,3 +299,92 @@ func TestFoldClear(t *testing.T) {
 	res = fold(l, foldInput{States: []protocol.ConversationState{old}})
 	assert.Empty(t, res.Changes.Conversations)
 }
+
+func TestFoldDeletions(t *testing.T) {
+	conv := func() *Conversation {
+		last := stored(pm(convAB, 3, "bob"))
+		return &Conversation{ConversationID: convAB, SessionType: protocol.SessionSingle, UserID: "bob", MinSeq: 1,
+			MaxSeq: 3, LocalMaxSeq: 3, ReadSeq: 3, ServerReadSeq: 3, LatestMessage: &last, DeletesVersion: 10}
+	}
+	del := func(seq int64, v int64) protocol.Deletion {
+		return protocol.Deletion{ConversationID: convAB, Seq: seq, ClientMsgID: pm(convAB, seq, "bob").ClientMsgID, Version: v}
+	}
+	held := map[string]Message{}
+	for seq := int64(1); seq <= 3; seq++ {
+		m := stored(pm(convAB, seq, "bob"))
+		held[m.ClientMsgID] = m
+	}
+	l := func(msgs map[string]Message) localState {
+		return localState{Self: "alice", Convs: map[string]*Conversation{convAB: conv()}, Msgs: msgs, Outbox: map[string]bool{}}
+	}
+
+	t.Run("a held message becomes a tombstone, announced as changed", func(t *testing.T) {
+		res := fold(l(held), foldInput{Deletions: []protocol.Deletion{del(3, 12)}, DeletionsThrough: map[string]int64{convAB: 12}})
+		require.Len(t, res.Changes.Messages, 1)
+		ts := res.Changes.Messages[0]
+		assert.True(t, ts.Deleted)
+		assert.Empty(t, ts.Text)
+		assert.Nil(t, ts.Content)
+		assert.Equal(t, int64(3), ts.Seq)
+		assert.Equal(t, []Message{ts}, res.Updated)
+		require.Len(t, res.Changes.Conversations, 1)
+		assert.Nil(t, res.Changes.Conversations[0].LatestMessage, "no preview of a deleted message")
+		assert.Equal(t, int64(12), res.Changes.Conversations[0].DeletesVersion)
+	})
+	t.Run("a tombstone stays whatever copy comes", func(t *testing.T) {
+		msgs := map[string]Message{}
+		for k, v := range held {
+			msgs[k] = v
+		}
+		ts := tombstone(held[pm(convAB, 2, "bob").ClientMsgID])
+		msgs[ts.ClientMsgID] = ts
+		res := fold(l(msgs), foldInput{Messages: []protocol.Message{pm(convAB, 2, "bob")},
+			Changed: []protocol.Message{editedPM(convAB, 2, "bob", "back", 4)}})
+		assert.Empty(t, res.Changes.Messages)
+		assert.Empty(t, res.New)
+		assert.Empty(t, res.Updated)
+	})
+	t.Run("deleted before it arrived: its place is kept and its copy changes nothing", func(t *testing.T) {
+		res := fold(l(held), foldInput{Deletions: []protocol.Deletion{del(4, 13)}})
+		require.Len(t, res.Changes.Messages, 1)
+		assert.True(t, res.Changes.Messages[0].Deleted)
+		assert.Empty(t, res.Updated)
+		require.Len(t, res.Changes.Conversations, 1)
+		assert.Equal(t, int64(4), res.Changes.Conversations[0].LocalMaxSeq)
+	})
+	t.Run("a masked copy from the server is stored as a tombstone, not announced", func(t *testing.T) {
+		m := pm(convAB, 4, "bob")
+		m.Deleted, m.Content = true, json.RawMessage(`{}`)
+		res := fold(l(held), foldInput{Messages: []protocol.Message{m}})
+		require.Len(t, res.Changes.Messages, 1)
+		assert.True(t, res.Changes.Messages[0].Deleted)
+		assert.Empty(t, res.New)
+		assert.Equal(t, "si_alice_bob-3", res.Changes.Conversations[0].LatestMessage.ClientMsgID)
+	})
+	t.Run("a message and its deletion in one batch: stored as a tombstone, never announced", func(t *testing.T) {
+		res := fold(l(held), foldInput{Messages: []protocol.Message{pm(convAB, 4, "bob")}, Deletions: []protocol.Deletion{del(4, 14)}})
+		require.Len(t, res.Changes.Messages, 1)
+		assert.True(t, res.Changes.Messages[0].Deleted)
+		assert.Empty(t, res.New)
+		assert.Empty(t, res.Updated)
+	})
+	t.Run("deleted again changes nothing", func(t *testing.T) {
+		msgs := map[string]Message{}
+		ts := tombstone(held[pm(convAB, 3, "bob").ClientMsgID])
+		msgs[ts.ClientMsgID] = ts
+		res := fold(l(msgs), foldInput{Deletions: []protocol.Deletion{del(3, 10)}})
+		assert.Empty(t, res.Changes.Messages)
+		assert.Empty(t, res.Updated)
+	})
+}
+
+func TestDeletionsPlan(t *testing.T) {
+	st := &protocol.ConversationState{ConversationID: convAB, DeleteVersion: 9}
+	_, ok := deletionsPlan(nil, st)
+	assert.False(t, ok, "new here: pulled masked")
+	_, ok = deletionsPlan(&Conversation{DeletesVersion: 9}, st)
+	assert.False(t, ok)
+	after, ok := deletionsPlan(&Conversation{DeletesVersion: 4}, st)
+	assert.True(t, ok)
+	assert.Equal(t, int64(4), after)
+}

@@ -222,6 +222,11 @@ type foldInput struct {
 	// ChangesThrough records, per conversation, that every change up to
 	// this version has been pulled (the catch-up's pull by version).
 	ChangesThrough map[string]int64
+	// Deletions are messages the user deleted for themselves (on this or
+	// another device); DeletionsThrough records, per conversation, the
+	// version they were pulled up to.
+	Deletions        []protocol.Deletion
+	DeletionsThrough map[string]int64
 }
 
 // fold folds states and messages into local state. Whatever is already
@@ -291,10 +296,11 @@ func fold(l localState, in foldInput) stepResult {
 		if st.MessageVersion > c.MessageVersion {
 			c.MessageVersion = st.MessageVersion
 		}
-		if _, known := l.Convs[st.ConversationID]; !known && st.MessageVersion > c.ChangesVersion {
+		if _, known := l.Convs[st.ConversationID]; !known {
 			// New here: what is pulled with this state is pulled as it is
-			// now, changes included.
-			c.ChangesVersion = st.MessageVersion
+			// now, changes included, and masked where the user deleted.
+			c.ChangesVersion = max(c.ChangesVersion, st.MessageVersion)
+			c.DeletesVersion = max(c.DeletesVersion, st.DeleteVersion)
 		}
 	}
 
@@ -346,6 +352,9 @@ func fold(l localState, in foldInput) stepResult {
 		}
 		old, stored := l.Msgs[m.ClientMsgID]
 		switch {
+		case stored && old.Deleted:
+			// Deleted by the user: it stays so, whatever copy comes.
+			m = old
 		case stored && old.Status == StatusSent && old.Seq == m.Seq && m.Version <= old.Version:
 			// Already here: a duplicate from push and pull, or an older
 			// state of it (a change arrived first).
@@ -371,7 +380,7 @@ func fold(l localState, in foldInput) stepResult {
 			if l.Outbox[m.ClientMsgID] {
 				res.Changes.RemovedOutbox = append(res.Changes.RemovedOutbox, m.ClientMsgID)
 				res.Sent = append(res.Sent, m)
-			} else if !in.Quiet {
+			} else if !in.Quiet && !m.Deleted {
 				res.New = append(res.New, m)
 			}
 		}
@@ -387,7 +396,9 @@ func fold(l localState, in foldInput) stepResult {
 		if m.SendID == l.Self && m.Seq > c.ServerReadSeq {
 			c.ServerReadSeq = m.Seq // the server moves it with the send
 		}
-		if c.LatestMessage == nil || m.Seq >= c.LatestMessage.Seq {
+		if m.Deleted {
+			dropLatest(c, m)
+		} else if c.LatestMessage == nil || m.Seq >= c.LatestMessage.Seq {
 			mm := m
 			c.LatestMessage = &mm
 		}
@@ -397,6 +408,7 @@ func fold(l localState, in foldInput) stepResult {
 	}
 
 	foldChanged(l, in, &res, seen, get)
+	foldDeletions(l, in, &res, get)
 
 	ids := make([]string, 0, len(work))
 	for id := range work {

@@ -83,3 +83,35 @@ func (c *Client) ClearConversationMessages(ctx context.Context, conversationID s
 	_, err = s.apply(ctx, foldInput{States: []protocol.ConversationState{st}})
 	return withCode(err)
 }
+
+// DeleteMessage deletes a message for the user alone, on all their
+// devices: here it is removed at once (its content gone from local data),
+// the others follow; the other members keep theirs.
+func (c *Client) DeleteMessage(ctx context.Context, conversationID, clientMsgID string) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	if _, _, _, ok := protocol.ParseConversationID(conversationID); !ok {
+		return errInvalid("invalid conversationID")
+	}
+	if clientMsgID == "" || len(clientMsgID) > protocol.MaxClientMsgIDLen {
+		return errInvalid("invalid clientMsgID")
+	}
+	var st protocol.ConversationState
+	if err := s.call(ctx, protocol.ReqDeleteMessage, protocol.MessageRefReq{ConversationID: conversationID, ClientMsgID: clientMsgID}, &st); err != nil {
+		return err
+	}
+	in := foldInput{States: []protocol.ConversationState{st}}
+	if w := s.liveWire(); w != nil {
+		l, err := s.loadLocal(ctx, []string{conversationID})
+		if err != nil {
+			return withCode(err)
+		}
+		if in.Deletions, in.DeletionsThrough, err = s.pullDeleted(ctx, w, l, in.States); err != nil {
+			return err
+		}
+	}
+	_, err = s.apply(ctx, in)
+	return withCode(err)
+}

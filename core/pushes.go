@@ -123,7 +123,19 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		if err := protocol.DecodeData(f.Data, &st); err != nil {
 			return err
 		}
-		_, err := s.apply(ctx, foldInput{States: []protocol.ConversationState{st}})
+		in := foldInput{States: []protocol.ConversationState{st}}
+		if st.DeleteVersion > 0 {
+			// A deletion on another device of the user: pulled with the
+			// state, so both are applied together.
+			l, err := s.loadLocal(ctx, []string{st.ConversationID})
+			if err != nil {
+				return err
+			}
+			if in.Deletions, in.DeletionsThrough, err = s.pullDeleted(ctx, w, l, in.States); err != nil {
+				return err
+			}
+		}
+		_, err := s.apply(ctx, in)
 		return err
 	case protocol.PushFriendRequest:
 		var fr protocol.FriendRequest

@@ -52,6 +52,10 @@ type Message struct {
 	Version int64 `json:"version"`
 	// EditTime is when the message was last edited, Unix ms (0: never).
 	EditTime int64 `json:"editTime"`
+	// Deleted marks what is left of a message the user deleted for
+	// themselves: its place in the conversation (seq), no content. It is
+	// never shown to the app but as the payload of messagesChanged.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Conversation is one conversation of the logged-in user (contract section 3),
@@ -94,6 +98,9 @@ type Conversation struct {
 	// pulls the changes between the two.
 	MessageVersion int64 `json:"messageVersion"`
 	ChangesVersion int64 `json:"changesVersion"`
+	// DeletesVersion is the user's change version of the latest deletion
+	// (delete for me) of a message of this conversation applied here.
+	DeletesVersion int64 `json:"deletesVersion"`
 	// Removed marks a group conversation whose group the user left or was
 	// removed from: it stays with its messages, and sending to it fails
 	// with permission_denied.
@@ -194,6 +201,9 @@ func messageFromProto(m *protocol.Message) Message {
 	if out.ClientMsgID == "" {
 		// The store keys messages by ClientMsgID; the server's ID is as unique.
 		out.ClientMsgID = m.ServerMsgID
+	}
+	if m.Deleted {
+		return tombstone(out)
 	}
 	if c, err := protocol.DecodeContent(m.ContentType, m.Content); err == nil {
 		if tc, ok := c.(*protocol.TextContent); ok {

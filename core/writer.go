@@ -69,7 +69,8 @@ func touchesConversations(in input) bool {
 	switch in := in.(type) {
 	case foldInput:
 		// A cursor alone does not.
-		return len(in.States) > 0 || len(in.Messages) > 0 || len(in.Tails) > 0 || len(in.Changed) > 0 || len(in.ChangesThrough) > 0
+		return len(in.States) > 0 || len(in.Messages) > 0 || len(in.Tails) > 0 || len(in.Changed) > 0 || len(in.ChangesThrough) > 0 ||
+			len(in.Deletions) > 0 || len(in.DeletionsThrough) > 0
 	case markReadInput, groupInput, groupRemovedInput, groupListInput:
 		return true
 	}
@@ -98,11 +99,21 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		for id := range in.ChangesThrough {
 			convIDs = append(convIDs, id)
 		}
+		for _, d := range in.Deletions {
+			convIDs = append(convIDs, d.ConversationID)
+		}
 		if err = s.loadConvs(ctx, &l, convIDs, true); err == nil {
 			err = s.loadStored(ctx, &l, append(slices.Clip(in.Messages), in.Changed...))
 		}
 		if err == nil {
 			err = s.loadCleared(ctx, &l, in.States)
+		}
+		if err == nil && len(in.Deletions) > 0 {
+			ids := make([]string, len(in.Deletions))
+			for i, d := range in.Deletions {
+				ids[i] = d.ClientMsgID
+			}
+			err = s.loadMsgs(ctx, &l, ids...)
 		}
 	case sendInput:
 		err = s.loadMsgs(ctx, &l, in.Msg.ClientMsgID)

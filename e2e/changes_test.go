@@ -261,3 +261,64 @@ func TestClearConversation(t *testing.T) {
 	b3 := e.device("bob", deviceOpt{platform: protocol.PlatformAndroid})
 	checkTexts(t, "bob's new device", b3.history(conv), []string{"four"})
 }
+
+// TestDeleteForMe: a message deleted on one of bob's devices leaves every
+// device of his (one offline meanwhile, one fresh), content and all; alice
+// keeps hers, and her later edit does not bring it back to bob.
+func TestDeleteForMe(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	b2 := e.device("bob", deviceOpt{platform: protocol.PlatformDesktop})
+	b3 := e.device("bob", deviceOpt{platform: protocol.PlatformAndroid})
+	conv := protocol.SingleConversationID("alice", "bob")
+	ctx := context.Background()
+	a.send("bob", "", "keep me")
+	gone := a.send("bob", "", "delete me")
+	a.send("bob", "", "keep me too")
+	for _, d := range []*device{b, b2, b3} {
+		d.waitNew(3)
+	}
+	b3.dial.down.Store(true)
+	b3.dial.cut()
+	b3.waitState(core.ConnDisconnected)
+
+	require.NoError(t, b.c.DeleteMessage(ctx, conv, gone.ClientMsgID))
+	for _, d := range []*device{b, b2} {
+		d.waitFor("the deletion", func() bool {
+			ms, _ := d.store.Messages(ctx, []string{gone.ClientMsgID})
+			return len(ms) == 1 && ms[0].Deleted
+		})
+		checkTexts(t, d.userID, d.history(conv), []string{"keep me", "keep me too"})
+		assert.NotContains(t, storedMessage(t, d, gone.ClientMsgID).Text, "delete")
+	}
+	b2.waitChanged(1)
+	ch := b2.changedMessages()
+	require.Len(t, ch, 1)
+	assert.True(t, ch[0].Deleted)
+	checkTexts(t, "alice", a.history(conv), []string{"keep me", "delete me", "keep me too"})
+
+	// alice edits it meanwhile; bob's offline device then catches up.
+	_, err := a.c.EditMessage(ctx, conv, gone.ClientMsgID, "delete me, edited")
+	require.NoError(t, err)
+	b3.dial.down.Store(false)
+	b3.waitFor("the deletion after the outage", func() bool {
+		ms, _ := b3.store.Messages(ctx, []string{gone.ClientMsgID})
+		return len(ms) == 1 && ms[0].Deleted
+	})
+	checkTexts(t, "bob offline", b3.history(conv), []string{"keep me", "keep me too"})
+	for _, d := range []*device{b, b2, b3} {
+		got := storedMessage(t, d, gone.ClientMsgID)
+		assert.True(t, got.Deleted, d.userID)
+		assert.Empty(t, got.Text)
+		assert.Empty(t, got.Content)
+	}
+	// A fresh device of bob's never holds it.
+	b4 := e.device("bob", deviceOpt{platform: protocol.PlatformIOS})
+	checkTexts(t, "bob fresh", b4.history(conv), []string{"keep me", "keep me too"})
+	assert.True(t, storedMessage(t, b4, gone.ClientMsgID).Deleted)
+	assert.Empty(t, b4.changedMessages())
+	assert.Equal(t, protocol.CodeNotFound, protocol.CodeOf(b.c.DeleteMessage(ctx, conv, "no-such-message")))
+}

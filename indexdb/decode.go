@@ -76,6 +76,7 @@ func messageOfJS(v js.Value) core.Message {
 		ErrorCode:      protocol.Code(jsString(v, "errorCode")),
 		Version:        jsInt(v, "version"),
 		EditTime:       jsInt(v, "editTime"),
+		Deleted:        jsBool(v, "deleted"),
 	}
 	// Content is stored as a string holding the raw JSON (msgRecord).
 	if c := jsString(v, "content"); c != "" {
@@ -106,6 +107,7 @@ func conversationOfJS(v js.Value) core.Conversation {
 		Version:        jsInt(v, "version"),
 		MessageVersion: jsInt(v, "messageVersion"),
 		ChangesVersion: jsInt(v, "changesVersion"),
+		DeletesVersion: jsInt(v, "deletesVersion"),
 		Removed:        jsBool(v, "removed"),
 	}
 	if lm := v.Get("latestMessage"); lm.Type() == js.TypeObject {

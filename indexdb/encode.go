@@ -104,6 +104,9 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	}
 	b = intField(b, "version", m.Version)
 	b = intField(b, "editTime", m.EditTime)
+	if m.Deleted {
+		b = boolField(b, "deleted", true)
+	}
 	// Content is kept as a string of its exact bytes (see msgRecord).
 	if len(m.Content) > 0 {
 		b = strField(b, "content", string(m.Content))
@@ -149,6 +152,7 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = intField(b, "version", c.Version)
 	b = intField(b, "messageVersion", c.MessageVersion)
 	b = intField(b, "changesVersion", c.ChangesVersion)
+	b = intField(b, "deletesVersion", c.DeletesVersion)
 	if c.Removed {
 		b = boolField(b, "removed", true)
 	}

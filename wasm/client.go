@@ -386,6 +386,14 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			}
 			return ok(c.EditMessage(bg(), id, msgID, text))
 		},
+		"deleteMessage": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("deleteMessage", args, 0)
+			id, msgID := a.RequiredString("conversationID"), a.RequiredString("clientMsgID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.DeleteMessage(bg(), id, msgID)
+		},
 		"clearConversationMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("clearConversationMessages", args, 0)
 			id := a.RequiredString("conversationID")

@@ -130,6 +130,11 @@ export interface Message {
   version: number;
   /** When the message was last edited, Unix ms; 0 if never. */
   editTime: number;
+  /**
+   * Only in `messagesChanged`: the user deleted the message for themselves
+   * (on this or another device); take it away. Carries no content.
+   */
+  deleted?: true;
 }
 
 export interface Conversation {
@@ -161,6 +166,8 @@ export interface Conversation {
   messageVersion: number;
   /** Changes to messages are applied here up to this counter. */
   changesVersion: number;
+  /** The user's deletions of its messages are applied here up to this version. */
+  deletesVersion: number;
   /**
    * A group conversation whose group the user left or was removed from:
    * kept with its messages, but sending to it rejects with
@@ -260,7 +267,8 @@ export interface EventMap {
   /**
    * Stored messages whose content changed (revoked, edited), in their new
    * state, on every device that holds them (the one that made the change
-   * included), each change once. A message first seen in a changed state
+   * included), each change once; and messages the user deleted for
+   * themselves, as `{…, deleted: true}` without content. A message first seen in a changed state
    * comes with `newMessages` instead. After being offline the changes made
    * meanwhile come with the catch-up.
    */
@@ -378,6 +386,15 @@ export declare class ParleyClient {
    * an empty text is `invalid_argument`.
    */
   editMessage(args: { conversationID: string; clientMsgID: string; text: string }): Promise<Message>;
+  /**
+   * Deletes a message for the user alone, on all their devices: it is
+   * removed from local data at once (the other devices follow, live or on
+   * their next catch-up, each announcing it with `messagesChanged` as a
+   * message with `deleted: true`); the other members keep theirs. It no
+   * longer appears in `getHistoryMessages`. An unknown message is
+   * `not_found`. Needs the connection.
+   */
+  deleteMessage(args: { conversationID: string; clientMsgID: string }): Promise<void>;
   /**
    * Clears a conversation for the user on all their devices: every message
    * up to now is removed from local data and is no longer theirs to read

@@ -31,6 +31,7 @@ export const methods = Object.freeze({
   quitGroup: 1,
   revokeMessage: 1,
   editMessage: 1,
+  deleteMessage: 1,
   clearConversationMessages: 1,
   close: 0,
 });

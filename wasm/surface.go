@@ -91,6 +91,7 @@ var jsMethods = []jsMethod{
 	// Changes to stored messages.
 	{"revokeMessage", argObject},
 	{"editMessage", argObject},
+	{"deleteMessage", argObject},
 	{"clearConversationMessages", argObject},
 
 	{"close", argNone},
