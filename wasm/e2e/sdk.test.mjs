@@ -888,4 +888,91 @@ describe('parley-sdk in Chromium against parleyd', () => {
       for (const p of [pe, pr, pr2]) assert.deepEqual(p.errors, []);
       for (const p of [pe, pr, pr2]) await p.context().close();
     }));
+
+  test('delete for me and clear history reach every device of the user, one offline meanwhile; the peer keeps hers', () =>
+    diagnose(async () => {
+      const al = uid('keeper');
+      const bo = uid('deleter');
+      for (const u of [al, bo]) await server.user(u, u.split('-')[0]);
+      const conv = `si_${[al, bo].sort().join('_')}`;
+      const pa = await openPage('keeper');
+      const pb = await openPage('deleter');
+      const pb2 = await openPage('deleter, offline device');
+      await loginClient(pa, 'k', al, await server.token(al), 'appk');
+      await loginClient(pb, 'd', bo, await server.token(bo), 'appd');
+      await loginClient(pb2, 'd2', bo, await server.token(bo, 'desktop'), 'appd2');
+      for (const [p, n] of [[pa, 'k'], [pb, 'd'], [pb2, 'd2']]) {
+        await connected(p, n);
+        await p.evaluate((n) => {
+          T.events[n].changed = [];
+          T.clients[n].on('messagesChanged', (ms) => T.events[n].changed.push(...ms));
+        }, n);
+      }
+      const sent = [];
+      for (const text of ['one', 'a private thing', 'three']) sent.push(await send(pa, 'k', bo, text));
+      for (const [p, n] of [[pb, 'd'], [pb2, 'd2']]) await until(p, (n) => T.events[n].newMessages.length >= 3, n);
+      const texts = (p, n) =>
+        p.evaluate(
+          async ({ n, conv }) => (await T.clients[n].getHistoryMessages({ conversationID: conv, count: 20 })).messages.map((m) => m.text),
+          { n, conv },
+        );
+
+      await pb2.context().setOffline(true);
+      await until(pb2, () => T.events.d2.states.at(-1) === 'disconnected');
+      await pb.evaluate(({ conv, id }) => T.clients.d.deleteMessage({ conversationID: conv, clientMsgID: id }), { conv, id: sent[1].clientMsgID });
+      assert.deepEqual(await texts(pb, 'd'), ['one', 'three']);
+      await until(pb, () => T.events.d.changed.some((m) => m.deleted));
+      const ev = (await events(pb, 'd')).changed.find((m) => m.deleted);
+      assert.equal(ev.clientMsgID, sent[1].clientMsgID);
+      assert.equal(ev.text, '');
+      assert.deepEqual(await texts(pa, 'k'), ['one', 'a private thing', 'three'], 'the peer keeps hers');
+
+      await pb2.context().setOffline(false);
+      await until(pb2, () => T.events.d2.changed.some((m) => m.deleted));
+      assert.deepEqual(await texts(pb2, 'd2'), ['one', 'three']);
+
+      // Clear, again with the second device offline.
+      await pb2.context().setOffline(true);
+      await until(pb2, () => T.events.d2.states.at(-1) === 'disconnected');
+      await pb.evaluate((conv) => T.clients.d.clearConversationMessages({ conversationID: conv }), conv);
+      assert.deepEqual(await texts(pb, 'd'), []);
+      const list = await pb.evaluate(() => T.clients.d.getConversationList());
+      assert.equal(list.find((c) => c.conversationID === conv).latestMessage, null);
+      await pb2.context().setOffline(false);
+      await until(pb2, async (conv) => (await T.clients.d2.getHistoryMessages({ conversationID: conv, count: 20 })).messages.length === 0, conv);
+      assert.equal((await texts(pa, 'k')).length, 3, 'the peer keeps hers');
+
+      // Nothing of the deleted or cleared text is left in the deleter's IndexedDB.
+      for (const p of [pb, pb2]) {
+        const found = await p.evaluate(async () => {
+          const hits = [];
+          for (const { name } of await indexedDB.databases()) {
+            const db = await new Promise((ok, fail) => {
+              const r = indexedDB.open(name);
+              r.onsuccess = () => ok(r.result);
+              r.onerror = () => fail(r.error);
+            });
+            for (const store of db.objectStoreNames) {
+              const all = await new Promise((ok, fail) => {
+                const r = db.transaction(store).objectStore(store).getAll();
+                r.onsuccess = () => ok(r.result);
+                r.onerror = () => fail(r.error);
+              });
+              const text = JSON.stringify(all);
+              if (text.includes('private thing') || text.includes('"three')) hits.push(`${name}/${store}`);
+            }
+            db.close();
+          }
+          return hits;
+        });
+        assert.deepEqual(found, [], `${p.label}: content left in IndexedDB`);
+      }
+
+      // A message after the clear arrives as usual.
+      await send(pa, 'k', bo, 'after');
+      await until(pb2, async (conv) => (await T.clients.d2.getHistoryMessages({ conversationID: conv, count: 20 })).messages.length === 1, conv);
+      assert.deepEqual(await texts(pb2, 'd2'), ['after']);
+      for (const p of [pa, pb, pb2]) assert.deepEqual(p.errors, []);
+      for (const p of [pa, pb, pb2]) await p.context().close();
+    }));
 });

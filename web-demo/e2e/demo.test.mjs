@@ -841,9 +841,9 @@ describe('web demo', { timeout: 600_000 }, () => {
       await m.getByTestId('message-actions').click();
       return user.page.getByTestId('message-menu');
     };
-    // Walt may only copy Vera's message: no edit, no revoke.
+    // Walt may copy Vera's message and delete it for himself: no edit, no revoke.
     const theirs = await actions(walt, 'meet at 5');
-    assert.deepEqual(await theirs.locator('button').evaluateAll((bs) => bs.map((b) => b.dataset.testid)), ['action-copy']);
+    assert.deepEqual(await theirs.locator('button').evaluateAll((bs) => bs.map((b) => b.dataset.testid)), ['action-copy', 'action-delete']);
     await walt.page.keyboard.press('Escape');
     await theirs.waitFor({ state: 'detached' });
 
@@ -874,5 +874,55 @@ describe('web demo', { timeout: 600_000 }, () => {
     await message(walt, 'meet at 6').getByTestId('message-edited').waitFor();
     assert.equal(await walt.page.getByText('4711').count(), 0);
     await finish(vera, walt);
+  });
+
+  test('delete for me takes a message away on every device of the user, the peer keeps it; clear history empties the chat', async () => {
+    const xena = await newUser('Xena');
+    const yuri = await newUser('Yuri');
+    // Yuri's second device: another browser profile, signed in with the same account.
+    const yuri2 = { ...yuri, label: 'Yuri (2nd device)', dialogs: [], errors: [] };
+    yuri2.context = await browser.newContext({ viewport: DESKTOP });
+    yuri2.context.setDefaultTimeout(WAIT);
+    contexts.push(yuri2.context);
+    yuri2.page = await yuri2.context.newPage();
+    watchPage(yuri2, yuri2.page);
+    await yuri2.page.goto(server.url + '/');
+    await waitForApp(yuri2.page);
+    await yuri2.page.getByTestId('login-username').fill(yuri.username);
+    await yuri2.page.getByTestId('login-password').fill(yuri.password);
+    await yuri2.page.getByTestId('login-submit').click();
+    await yuri2.page.getByTestId('main-screen').waitFor();
+
+    await startChat(xena, yuri);
+    for (const text of ['hello Yuri', 'something to forget', 'bye']) await send(xena, text);
+    await message(xena, 'bye', 'sent').waitFor();
+    for (const u of [yuri, yuri2]) {
+      await openConversation(u, xena.nickname);
+      await message(u, 'bye').waitFor();
+    }
+
+    const m = message(yuri, 'something to forget');
+    await m.hover();
+    await m.getByTestId('message-actions').click();
+    await yuri.page.getByTestId('action-delete').click();
+    await message(yuri, 'something to forget').waitFor({ state: 'detached' });
+    await message(yuri2, 'something to forget').waitFor({ state: 'detached' });
+    assert.equal(await message(xena, 'something to forget').count(), 1, 'the peer keeps it');
+    await yuri2.page.reload();
+    await yuri2.page.getByTestId('main-screen').waitFor();
+    await openConversation(yuri2, xena.nickname);
+    await message(yuri2, 'bye').waitFor();
+    assert.equal(await message(yuri2, 'something to forget').count(), 0, 'gone after a reload too');
+
+    await yuri.page.getByTestId('clear-button').click();
+    await confirmAction(yuri, 'Clear chat history?');
+    await waitText(yuri, 'history-status', 'No messages yet. Say hello!');
+    assert.equal(await yuri.page.locator('[data-testid="message"]').count(), 0);
+    await waitFor("the second device's chat emptied", async () => (await yuri2.page.locator('[data-testid="message"]').count()) === 0);
+    assert.equal(await message(xena, 'hello Yuri').count(), 1, 'the peer keeps hers');
+    await send(xena, 'still there?');
+    await message(yuri, 'still there?').waitFor();
+    await message(yuri2, 'still there?').waitFor();
+    await finish(xena, yuri, yuri2);
   });
 });

@@ -246,8 +246,29 @@ function saveDraft() {
   state.client.setConversationDraft({ conversationID: c.conversationID, draftText: text }).catch((err) => console.warn('setConversationDraft', err));
 }
 
+/** renderClear shows "Clear" for a stored conversation the user may still change. */
+function renderClear() {
+  const open = chat.conv;
+  $('clear-button').hidden = !open || !state.conversations.has(open.conversationID) || chat.removed || typeof state.client.clearConversationMessages !== 'function';
+}
+
+function clearHistory() {
+  const open = chat.conv;
+  if (!open) return;
+  members.confirm({
+    heading: 'Clear chat history?',
+    text: 'Every message so far leaves this conversation on all your devices. The others keep theirs.',
+    action: 'Clear history',
+    run: async () => {
+      await state.client.clearConversationMessages({ conversationID: open.conversationID });
+      if (chat.conv && chat.conv.conversationID === open.conversationID) chat.open(chat.conv);
+    },
+  });
+}
+
 /** renderPin shows the pin toggle for a stored conversation when the SDK can pin (an extra). */
 function renderPin() {
+  renderClear(); // the header's other per-conversation action
   const button = $('pin-button');
   const open = chat.conv;
   const c = open && state.conversations.get(open.conversationID);
@@ -504,6 +525,9 @@ function subscribe(client) {
     if (!state.selfID || !Array.isArray(convs)) return;
     const open = chat.conv;
     for (const c of convs) {
+      // Cleared on another device (minSeq moved up): the open chat starts over.
+      const before = state.conversations.get(c.conversationID);
+      if (open && c.conversationID === open.conversationID && before && c.minSeq > (before.minSeq || 0)) chat.open(chat.conv);
       // removed is left out when false: say so, or a group joined again would stay removed here.
       const now = { ...state.conversations.get(c.conversationID), ...c, removed: !!c.removed };
       state.conversations.set(c.conversationID, now);
@@ -530,7 +554,9 @@ function subscribe(client) {
   // Edited and revoked messages, from any device: shown in place.
   optional('messagesChanged', (messages) => {
     if (!state.selfID || !Array.isArray(messages)) return;
-    chat.upsertMany(messages.filter((m) => chat.belongs(m) && chat.shows(m.clientMsgID)), { keepScroll: true });
+    const here = messages.filter((m) => chat.belongs(m) && chat.shows(m.clientMsgID));
+    for (const m of here) if (m.deleted) chat.remove(m.clientMsgID);
+    chat.upsertMany(here.filter((m) => !m.deleted), { keepScroll: true });
   });
 
   // Profiles the SDK fetched later (asked for while offline, or for a
@@ -554,8 +580,9 @@ async function messageAction(action, m, text) {
   try {
     if (action === 'edit') chat.upsertMany([await state.client.editMessage({ ...ref, text })], { keepScroll: true });
     else if (action === 'revoke') await state.client.revokeMessage(ref);
+    else if (action === 'delete') await state.client.deleteMessage(ref);
   } catch (err) {
-    const what = action === 'edit' ? 'edit' : 'revoke';
+    const what = action;
     toast(err && err.code === 'permission_denied' ? `You can't ${what} this message any more.` : `Couldn't ${what} the message: ${errorText(err)}`);
   }
 }
@@ -746,6 +773,7 @@ async function boot() {
   });
   $('logout-button').addEventListener('click', logout);
   $('pin-button').addEventListener('click', togglePin);
+  $('clear-button').addEventListener('click', clearHistory);
   $('self').addEventListener('click', () => dialogs.openProfile(state.self));
   $('new-chat-button').addEventListener('click', () => dialogs.openNewChat());
   $('new-group-button').addEventListener('click', () => dialogs.openNewGroup());

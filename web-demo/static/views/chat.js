@@ -321,6 +321,16 @@ export class ChatView {
     else if (arrived) this.jump.hidden = false;
   }
 
+  /** remove takes a message away (the user deleted it for themselves). */
+  remove(clientMsgID) {
+    const rec = this.records.get(clientMsgID);
+    if (!rec) return;
+    this.records.delete(clientMsgID);
+    rec.node.remove();
+    this.reorder();
+    this.renderHistoryStatus();
+  }
+
   /** refreshAll redraws every message (what their menus offer changed). */
   refreshAll() {
     for (const rec of this.records.values()) this.renderRecord(rec);
@@ -431,6 +441,7 @@ export class ChatView {
     const out = [];
     if (isText && navigator.clipboard) out.push({ id: 'copy', label: 'Copy text' });
     if (own && isText) out.push({ id: 'edit', label: 'Edit' });
+    out.push({ id: 'delete', label: 'Delete for me', danger: true });
     if ((own && Date.now() - m.sendTime < REVOKE_WINDOW_MS) || this.moderator) out.push({ id: 'revoke', label: 'Revoke', danger: true });
     return out;
   }
@@ -442,8 +453,8 @@ export class ChatView {
     } else if (id === 'edit') {
       this.editing = m.clientMsgID;
       this.renderRecord(rec);
-    } else if (id === 'revoke') {
-      await this.onAction('revoke', m);
+    } else if (id === 'revoke' || id === 'delete') {
+      await this.onAction(id, m);
     }
   }
 
