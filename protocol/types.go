@@ -92,7 +92,25 @@ const (
 	// ReqPullDeletions reads the caller's deletions in a conversation by
 	// version. Data: PullDeletionsReq. Response: PullDeletionsResp.
 	ReqPullDeletions = "message.deletions"
+	// ReqPinMessage pins or unpins a message for every member.
+	// Data: PinMessageReq. Response: Message.
+	ReqPinMessage = "message.pin"
+	// ReqPinnedMessages lists a conversation's pinned messages.
+	// Data: ConversationIDReq. Response: MessagesResp.
+	ReqPinnedMessages = "message.pinned"
 )
+
+// PinMessageReq pins (IsPinned) or unpins a message.
+type PinMessageReq struct {
+	ConversationID string `json:"conversationID"`
+	ClientMsgID    string `json:"clientMsgID"`
+	IsPinned       bool   `json:"isPinned"`
+}
+
+// MessagesResp lists messages, ascending by seq.
+type MessagesResp struct {
+	Messages []Message `json:"messages"`
+}
 
 // Deletion is one message deleted by the user for themselves: Version is
 // the user's change version of the deletion.
@@ -181,6 +199,11 @@ type Message struct {
 	Version int64 `json:"version,omitempty"`
 	// EditTime is when the message was last edited, Unix ms (0: never).
 	EditTime int64 `json:"editTime,omitempty"`
+	// IsPinned: a member pinned the message (PinnedBy, at PinTime, Unix
+	// ms); every member sees it.
+	IsPinned bool   `json:"isPinned,omitempty"`
+	PinnedBy string `json:"pinnedBy,omitempty"`
+	PinTime  int64  `json:"pinTime,omitempty"`
 	// Deleted: the user this copy is for deleted the message for
 	// themselves; its content is left out ({}). It keeps its seq so that
 	// a device's run of messages stays whole.

@@ -257,6 +257,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "pull deletions of a missing group", as: "mallory", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "pull deletions of a group as kicked member", as: "carl", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
 
+		{name: "pin in others' one-to-one", as: "mallory", typ: protocol.ReqPinMessage, data: protocol.PinMessageReq{ConversationID: w.dm, ClientMsgID: "dm1", IsPinned: true}, want: protocol.CodePermissionDenied},
+		{name: "pin in a group as non-member", as: "mallory", typ: protocol.ReqPinMessage, data: protocol.PinMessageReq{ConversationID: sg, ClientMsgID: "g1", IsPinned: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pin in a missing group", as: "mallory", typ: protocol.ReqPinMessage, data: protocol.PinMessageReq{ConversationID: sgGhost, ClientMsgID: "g1", IsPinned: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pin in a group as kicked member", as: "carl", typ: protocol.ReqPinMessage, data: protocol.PinMessageReq{ConversationID: sg, ClientMsgID: "g1", IsPinned: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pinned messages of others' one-to-one", as: "mallory", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "pinned messages of a group as non-member", as: "mallory", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pinned messages of a missing group", as: "mallory", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pinned messages of a group as kicked member", as: "carl", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
 	}

@@ -91,6 +91,7 @@ func (s *Server) revokeMessage(ctx context.Context, c caller, req *protocol.Mess
 		}
 		m.ContentType = protocol.ContentRevoked
 		m.Content = protocol.EncodeRevoked(c.UserID, now)
+		m.IsPinned, m.PinnedBy, m.PinTime = false, "", 0 // nothing left to pin
 		return nil
 	})
 }
@@ -161,4 +162,57 @@ func (s *Server) pullChanges(ctx context.Context, c caller, req *protocol.PullCh
 func (s *Server) clearConversation(ctx context.Context, c caller, req *protocol.ConversationIDReq) (*protocol.ConversationState, error) {
 	upTo := int64(0) // the conversation's MaxSeq
 	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{ClearSeq: &upTo})
+}
+
+// maxPinnedMessages bounds a conversation's pinned messages.
+const maxPinnedMessages = 100
+
+// pinMessage pins or unpins a message for every member; any member may.
+func (s *Server) pinMessage(ctx context.Context, c caller, req *protocol.PinMessageReq) (*protocol.Message, error) {
+	if req.IsPinned {
+		ra, err := s.readAccess(ctx, c.UserID, req.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		pinned, err := s.store.PinnedMessages(ctx, req.ConversationID, ra.minSeq, maxPinnedMessages+1)
+		if err != nil {
+			return nil, err
+		}
+		if len(pinned) >= maxPinnedMessages && !slices.ContainsFunc(pinned, func(m protocol.Message) bool { return m.ClientMsgID == req.ClientMsgID }) {
+			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "a conversation holds at most %d pinned messages", maxPinnedMessages)
+		}
+	}
+	now := s.nowMs()
+	return s.changeMessage(ctx, c, req.ConversationID, req.ClientMsgID, func(m *protocol.Message) error {
+		if m.ContentType == protocol.ContentRevoked && req.IsPinned {
+			return protocol.Errorf(protocol.CodeInvalidArgument, "a revoked message cannot be pinned")
+		}
+		if m.IsPinned == req.IsPinned {
+			return errUnchanged
+		}
+		m.IsPinned, m.PinnedBy, m.PinTime = req.IsPinned, c.UserID, now
+		if !req.IsPinned {
+			m.PinnedBy, m.PinTime = "", 0
+		}
+		return nil
+	})
+}
+
+// pinnedMessages lists a conversation's pinned messages to a member.
+func (s *Server) pinnedMessages(ctx context.Context, c caller, req *protocol.ConversationIDReq) (*protocol.MessagesResp, error) {
+	ra, err := s.readAccess(ctx, c.UserID, req.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := s.store.PinnedMessages(ctx, req.ConversationID, ra.minSeq, maxPinnedMessages)
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		s.deliverable(&msgs[i])
+	}
+	if err := s.maskDeleted(ctx, c.UserID, ra.deleteVersion, msgs); err != nil {
+		return nil, err
+	}
+	return &protocol.MessagesResp{Messages: append([]protocol.Message{}, msgs...)}, nil
 }

@@ -228,3 +228,38 @@ func TestDeleteForMe(t *testing.T) {
 	b.wantError(protocol.ReqDeleteMessage, protocol.MessageRefReq{ConversationID: conv}, protocol.CodeInvalidArgument)
 	b.wantError(protocol.ReqPullDeletions, protocol.PullDeletionsReq{ConversationID: conv, AfterVersion: -1}, protocol.CodeInvalidArgument)
 }
+
+// TestPinMessage: any member pins or unpins; the pin travels as a change
+// of the message and is listed; a revoke unpins.
+func TestPinMessage(t *testing.T) {
+	e := newEnv(t)
+	aTok, bTok := e.adminUser("alice"), e.adminUser("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+	conv := protocol.SingleConversationID("alice", "bob")
+	a.sendText("m1", "bob", "", "one")
+	a.sendText("m2", "bob", "", "two")
+	b.push(protocol.PushMessage)
+	b.push(protocol.PushMessage)
+
+	var pinned protocol.Message
+	b.do(protocol.ReqPinMessage, protocol.PinMessageReq{ConversationID: conv, ClientMsgID: "m2", IsPinned: true}, &pinned)
+	assert.True(t, pinned.IsPinned)
+	assert.Equal(t, "bob", pinned.PinnedBy)
+	assert.NotZero(t, pinned.PinTime)
+	assert.Equal(t, pinned, decode[protocol.Message](t, a.push(protocol.PushMessageChanged)))
+	var again protocol.Message
+	b.do(protocol.ReqPinMessage, protocol.PinMessageReq{ConversationID: conv, ClientMsgID: "m2", IsPinned: true}, &again)
+	assert.Equal(t, pinned, again, "pinning twice changes nothing")
+
+	var list protocol.MessagesResp
+	a.do(protocol.ReqPinnedMessages, protocol.ConversationIDReq{ConversationID: conv}, &list)
+	assert.Equal(t, []protocol.Message{pinned}, list.Messages)
+
+	var revoked protocol.Message
+	a.do(protocol.ReqRevokeMessage, protocol.MessageRefReq{ConversationID: conv, ClientMsgID: "m2"}, &revoked)
+	assert.False(t, revoked.IsPinned, "a revoke unpins")
+	a.do(protocol.ReqPinnedMessages, protocol.ConversationIDReq{ConversationID: conv}, &list)
+	assert.Empty(t, list.Messages)
+	b.wantError(protocol.ReqPinMessage, protocol.PinMessageReq{ConversationID: conv, ClientMsgID: "m2", IsPinned: true}, protocol.CodeInvalidArgument)
+	b.wantError(protocol.ReqPinMessage, protocol.PinMessageReq{ConversationID: conv, ClientMsgID: "nope", IsPinned: true}, protocol.CodeNotFound)
+}

@@ -72,6 +72,8 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqClearConversation: typed(s.clearConversation),
 		protocol.ReqDeleteMessage:     typed(s.deleteMessage),
 		protocol.ReqPullDeletions:     typed(s.pullDeletions),
+		protocol.ReqPinMessage:        typed(s.pinMessage),
+		protocol.ReqPinnedMessages:    typed(s.pinnedMessages),
 	}
 }
 

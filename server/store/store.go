@@ -318,8 +318,8 @@ type ChangedMessage struct {
 type MessageChanges interface {
 	// ChangeMessage finds the message of conversationID whose ClientMsgID is
 	// clientMsgID (ErrNotFound if none), hands it to change inside one
-	// transaction and stores what change made of its ContentType, Content
-	// and EditTime; an error from change aborts the transaction and is
+	// transaction and stores what change made of its ContentType, Content,
+	// EditTime and pin (IsPinned, PinnedBy, PinTime); an error from change aborts the transaction and is
 	// returned as it is. The message takes the conversation's next message
 	// version as its Version; the change version of every member is bumped
 	// and stamped on their state (as a send does), so that each one's next
@@ -327,6 +327,9 @@ type MessageChanges interface {
 	// changes to one message are serialized: change always sees the latest
 	// committed state.
 	ChangeMessage(ctx context.Context, conversationID, clientMsgID string, change func(m *protocol.Message) error) (*ChangedMessage, error)
+	// PinnedMessages returns the pinned messages of conversationID with
+	// seq >= minSeq, ascending by seq, at most limit.
+	PinnedMessages(ctx context.Context, conversationID string, minSeq int64, limit int) ([]protocol.Message, error)
 	// ChangedMessages returns the messages of conversationID with
 	// Version > afterVersion and seq >= minSeq, ascending by Version, at
 	// most limit. Its cost is proportional to the number returned.

@@ -59,14 +59,18 @@ func changeMessage(ctx context.Context, tx pgx.Tx, convID, clientMsgID string, c
 	}
 	// Only these may change; the rest of the message is as stored.
 	ct, content, editTime := m.ContentType, m.Content, m.EditTime
+	pinned, pinnedBy, pinTime := m.IsPinned, m.PinnedBy, m.PinTime
 	m = old
 	m.ContentType, m.Content, m.EditTime = ct, content, editTime
+	m.IsPinned, m.PinnedBy, m.PinTime = pinned, pinnedBy, pinTime
 	m.Version = version + 1
 	if _, err := tx.Exec(ctx, `UPDATE conversations SET message_version = $2 WHERE conversation_id = $1`, convID, m.Version); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE messages SET content_type = $3, content = $4, edit_time = $5, version = $6
-		WHERE conversation_id = $1 AND seq = $2`, convID, m.Seq, m.ContentType, []byte(m.Content), m.EditTime, m.Version); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE messages SET content_type = $3, content = $4, edit_time = $5, version = $6,
+		is_pinned = $7, pinned_by = $8, pin_time = $9
+		WHERE conversation_id = $1 AND seq = $2`, convID, m.Seq, m.ContentType, []byte(m.Content), m.EditTime, m.Version,
+		m.IsPinned, m.PinnedBy, m.PinTime); err != nil {
 		return nil, err
 	}
 	// Every member's sync reports the conversation again: its
@@ -105,6 +109,21 @@ func (s *Store) ChangedMessages(ctx context.Context, conversationID string, afte
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (protocol.Message, error) { return scanMessage(r) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: changed messages: %w", err)
+	}
+	return out, nil
+}
+
+// PinnedMessages implements store.MessageChanges, through the partial
+// index of pinned messages.
+func (s *Store) PinnedMessages(ctx context.Context, conversationID string, minSeq int64, limit int) ([]protocol.Message, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+msgCols+` FROM messages
+		WHERE conversation_id = $1 AND is_pinned AND seq >= $2 ORDER BY seq LIMIT $3`, conversationID, minSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: pinned messages: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (protocol.Message, error) { return scanMessage(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: pinned messages: %w", err)
 	}
 	return out, nil
 }

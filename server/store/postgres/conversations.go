@@ -19,7 +19,7 @@ const convSelect = `SELECT uc.conversation_id, uc.session_type, uc.peer_user_id,
 	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, COALESCE(uc.removed_seq, c.max_seq),
 	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version, uc.delete_version,
 	m.seq, m.server_msg_id, m.client_msg_id, m.send_id, m.recv_id, m.group_id, m.session_type, m.content_type,
-	m.content, m.send_time, m.create_time, m.version, m.edit_time
+	m.content, m.send_time, m.create_time, m.version, m.edit_time, m.is_pinned, m.pinned_by, m.pin_time
 	FROM user_conversations uc
 	JOIN conversations c ON c.conversation_id = uc.conversation_id
 	LEFT JOIN messages m ON m.conversation_id = uc.conversation_id AND m.seq = c.max_seq AND c.max_seq >= uc.min_seq
@@ -32,10 +32,13 @@ func scanConv(row pgx.Row) (protocol.ConversationState, error) {
 		seq, sendTime, createTime, version, editTime              *int64
 		serverID, clientID, sendID, recvID, groupID, mType, cType *string
 		content                                                   []byte
+		isPinned                                                  *bool
+		pinnedBy                                                  *string
+		pinTime                                                   *int64
 	)
 	err := row.Scan(&st.ConversationID, &sessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
 		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &st.Removed, &st.GroupVersion, &st.MessageVersion, &st.DeleteVersion,
-		&seq, &serverID, &clientID, &sendID, &recvID, &groupID, &mType, &cType, &content, &sendTime, &createTime, &version, &editTime)
+		&seq, &serverID, &clientID, &sendID, &recvID, &groupID, &mType, &cType, &content, &sendTime, &createTime, &version, &editTime, &isPinned, &pinnedBy, &pinTime)
 	if err != nil {
 		return st, err
 	}
@@ -45,7 +48,7 @@ func scanConv(row pgx.Row) (protocol.ConversationState, error) {
 			ClientMsgID: *clientID, ServerMsgID: *serverID, ConversationID: st.ConversationID, Seq: *seq,
 			SendID: *sendID, RecvID: *recvID, GroupID: *groupID, SessionType: protocol.SessionType(*mType),
 			ContentType: *cType, Content: content, SendTime: *sendTime, CreateTime: *createTime,
-			Version: *version, EditTime: *editTime,
+			Version: *version, EditTime: *editTime, IsPinned: *isPinned, PinnedBy: *pinnedBy, PinTime: *pinTime,
 		}
 	}
 	return st, nil

@@ -47,14 +47,18 @@ func changeMessage(ctx context.Context, tx *sql.Tx, convID, clientMsgID string, 
 	}
 	// Only these may change; the rest of the message is as stored.
 	ct, content, editTime := m.ContentType, m.Content, m.EditTime
+	pinned, pinnedBy, pinTime := m.IsPinned, m.PinnedBy, m.PinTime
 	m = old
 	m.ContentType, m.Content, m.EditTime = ct, content, editTime
+	m.IsPinned, m.PinnedBy, m.PinTime = pinned, pinnedBy, pinTime
 	if err := tx.QueryRowContext(ctx, `UPDATE conversations SET message_version = message_version + 1
 		WHERE conversation_id = ? RETURNING message_version`, convID).Scan(&m.Version); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE messages SET content_type = ?, content = ?, edit_time = ?, version = ?
-		WHERE conversation_id = ? AND seq = ?`, m.ContentType, []byte(m.Content), m.EditTime, m.Version, convID, m.Seq); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET content_type = ?, content = ?, edit_time = ?, version = ?,
+		is_pinned = ?, pinned_by = ?, pin_time = ?
+		WHERE conversation_id = ? AND seq = ?`, m.ContentType, []byte(m.Content), m.EditTime, m.Version,
+		boolInt(m.IsPinned), m.PinnedBy, m.PinTime, convID, m.Seq); err != nil {
 		return nil, err
 	}
 	// Every member's sync reports the conversation again: its
@@ -109,6 +113,29 @@ func (s *Store) ChangedMessages(ctx context.Context, conversationID string, afte
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: changed messages: %w", err)
+	}
+	return out, nil
+}
+
+// PinnedMessages implements store.MessageChanges, through the partial
+// index of pinned messages.
+func (s *Store) PinnedMessages(ctx context.Context, conversationID string, minSeq int64, limit int) ([]protocol.Message, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages
+		WHERE conversation_id = ? AND is_pinned = 1 AND seq >= ? ORDER BY seq LIMIT ?`, conversationID, minSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: pinned messages: %w", err)
+	}
+	defer rows.Close()
+	var out []protocol.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: pinned messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: pinned messages: %w", err)
 	}
 	return out, nil
 }

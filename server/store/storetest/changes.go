@@ -271,3 +271,48 @@ func testDeleteForUser(t *testing.T, s store.Store) {
 	_, _, _, err = s.DeleteMessageForUser(ctx, "b", conv, "c0")
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
+
+// testPinnedMessages: a pin is a change of the message (its version moves)
+// and the pinned messages are listed by seq.
+func testPinnedMessages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b")
+	conv := protocol.SingleConversationID("a", "b")
+	for i := range 4 {
+		append1(t, s, single("a", "b", fmt.Sprint("c", i), int64(10+i)))
+	}
+	pin := func(id string, on bool) protocol.Message {
+		t.Helper()
+		got, err := s.ChangeMessage(ctx, conv, id, func(m *protocol.Message) error {
+			m.IsPinned, m.PinnedBy, m.PinTime = on, "b", 77
+			return nil
+		})
+		require.NoError(t, err)
+		return got.Message
+	}
+	p := pin("c2", true)
+	assert.True(t, p.IsPinned)
+	assert.Equal(t, "b", p.PinnedBy)
+	assert.Equal(t, int64(77), p.PinTime)
+	assert.Equal(t, int64(1), p.Version)
+	pin("c0", true)
+	got, err := s.PinnedMessages(ctx, conv, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, []string{"c0", "c2"}, []string{got[0].ClientMsgID, got[1].ClientMsgID})
+	assert.Equal(t, p, got[1])
+	got, err = s.PinnedMessages(ctx, conv, 2, 10)
+	require.NoError(t, err)
+	assert.Len(t, got, 1, "minSeq")
+	got, err = s.PinnedMessages(ctx, conv, 1, 1)
+	require.NoError(t, err)
+	assert.Len(t, got, 1, "limit")
+	pin("c0", false)
+	got, err = s.PinnedMessages(ctx, conv, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, "c2", got[0].ClientMsgID)
+	st, err := s.Conversation(ctx, "a", conv)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), st.MessageVersion)
+}

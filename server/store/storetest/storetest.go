@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChangeMessageGroup", testChangeMessageGroup},
 		{"ClearConversation", testClearConversation},
 		{"DeleteForUser", testDeleteForUser},
+		{"PinnedMessages", testPinnedMessages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
