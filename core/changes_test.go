@@ -24,6 +24,13 @@ func editedPM(conv string, seq int64, from, text string, v int64) protocol.Messa
 	return m
 }
 
+// pinnedPM is pm(conv, seq, from) pinned by alice at version v.
+func pinnedPM(conv string, seq int64, from string, v int64) protocol.Message {
+	m := pm(conv, seq, from)
+	m.IsPinned, m.PinnedBy, m.PinTime, m.Version = true, "alice", 7000+v, v
+	return m
+}
+
 func stored(p protocol.Message) Message { return messageFromProto(&p) }
 
 func TestFoldChanged(t *testing.T) {
@@ -135,6 +142,14 @@ func TestFoldChanged(t *testing.T) {
 			wantMsg:     []Message{stored(editedPM(convAB, 1, "bob", "x", 3))},
 			wantUpd:     []Message{stored(editedPM(convAB, 1, "bob", "x", 3))},
 			wantChanges: 4, wantMsgVersion: 4,
+		},
+		{
+			name: "a pin is a change like any other: the held message is replaced and announced",
+			conv: conv(3, 0), msgs: held(pm(convAB, 2, "bob")),
+			in:          foldInput{Changed: []protocol.Message{pinnedPM(convAB, 2, "bob", 1)}},
+			wantMsg:     []Message{stored(pinnedPM(convAB, 2, "bob", 1))},
+			wantUpd:     []Message{stored(pinnedPM(convAB, 2, "bob", 1))},
+			wantChanges: 1, wantMsgVersion: 1,
 		},
 		{
 			name: "a pulled message newer than the held one replaces it",

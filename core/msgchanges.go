@@ -115,3 +115,58 @@ func (c *Client) DeleteMessage(ctx context.Context, conversationID, clientMsgID 
 	_, err = s.apply(ctx, in)
 	return withCode(err)
 }
+
+// PinMessage pins (or unpins) a message for every member of the
+// conversation; any member may.
+func (c *Client) PinMessage(ctx context.Context, conversationID, clientMsgID string, pinned bool) error {
+	_, err := c.changeMessage(ctx, protocol.ReqPinMessage, conversationID, clientMsgID,
+		protocol.PinMessageReq{ConversationID: conversationID, ClientMsgID: clientMsgID, IsPinned: pinned})
+	return err
+}
+
+// PinnedMessages returns a conversation's pinned messages, ascending by
+// seq: the server's list while connected (stored here as it is), the
+// pinned messages held here otherwise.
+func (c *Client) PinnedMessages(ctx context.Context, conversationID string) ([]Message, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	if _, _, _, ok := protocol.ParseConversationID(conversationID); !ok {
+		return nil, errInvalid("invalid conversationID")
+	}
+	if s.liveWire() != nil {
+		var resp protocol.MessagesResp
+		err := s.call(ctx, protocol.ReqPinnedMessages, protocol.ConversationIDReq{ConversationID: conversationID}, &resp)
+		if err == nil {
+			if _, err := s.apply(ctx, foldInput{Changed: resp.Messages}); err != nil {
+				return nil, withCode(err)
+			}
+			out := make([]Message, 0, len(resp.Messages))
+			for i := range resp.Messages {
+				if m := messageFromProto(&resp.Messages[i]); !m.Deleted {
+					out = append(out, m)
+				}
+			}
+			return out, nil
+		}
+		if protocol.CodeOf(err) != protocol.CodeNetwork {
+			return nil, err
+		}
+	}
+	cv, err := s.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return nil, withCode(err)
+	}
+	held, err := s.store.MessagesBySeq(ctx, conversationID, max(cv.MinSeq, 1), max(cv.MaxSeq, cv.LocalMaxSeq))
+	if err != nil {
+		return nil, withCode(err)
+	}
+	out := []Message{}
+	for _, m := range held {
+		if m.IsPinned && !m.Deleted {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

@@ -52,6 +52,11 @@ type Message struct {
 	Version int64 `json:"version"`
 	// EditTime is when the message was last edited, Unix ms (0: never).
 	EditTime int64 `json:"editTime"`
+	// IsPinned: a member pinned the message (PinnedBy, at PinTime, Unix
+	// ms); every member sees it pinned.
+	IsPinned bool   `json:"isPinned"`
+	PinnedBy string `json:"pinnedBy"`
+	PinTime  int64  `json:"pinTime"`
 	// Deleted marks what is left of a message the user deleted for
 	// themselves: its place in the conversation (seq), no content. It is
 	// never shown to the app but as the payload of messagesChanged.
@@ -197,6 +202,9 @@ func messageFromProto(m *protocol.Message) Message {
 		Status:         StatusSent,
 		Version:        m.Version,
 		EditTime:       m.EditTime,
+		IsPinned:       m.IsPinned,
+		PinnedBy:       m.PinnedBy,
+		PinTime:        m.PinTime,
 	}
 	if out.ClientMsgID == "" {
 		// The store keys messages by ClientMsgID; the server's ID is as unique.

@@ -322,3 +322,55 @@ func TestDeleteForMe(t *testing.T) {
 	assert.Empty(t, b4.changedMessages())
 	assert.Equal(t, protocol.CodeNotFound, protocol.CodeOf(b.c.DeleteMessage(ctx, conv, "no-such-message")))
 }
+
+// TestPinnedMessages: a pin made by one member reaches the others live and
+// a device that was away; getPinnedMessages lists it online and offline.
+func TestPinnedMessages(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carl"} {
+		e.user(u)
+	}
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	c := e.device("carl", deviceOpt{})
+	ctx := context.Background()
+	g, err := a.c.CreateGroup(ctx, "Team", []string{"bob", "carl"})
+	require.NoError(t, err)
+	conv := protocol.GroupConversationID(g.GroupID)
+	rules := a.send("", g.GroupID, "house rules: be kind")
+	a.send("", g.GroupID, "hello")
+	b.waitNew(2)
+	c.waitNew(2)
+	c.dial.down.Store(true)
+	c.dial.cut()
+	c.waitState(core.ConnDisconnected)
+
+	require.NoError(t, b.c.PinMessage(ctx, conv, rules.ClientMsgID, true))
+	a.waitChanged(1)
+	got := storedMessage(t, a, rules.ClientMsgID)
+	assert.True(t, got.IsPinned)
+	assert.Equal(t, "bob", got.PinnedBy)
+	pinned, err := a.c.PinnedMessages(ctx, conv)
+	require.NoError(t, err)
+	require.Len(t, pinned, 1)
+	assert.Equal(t, rules.ClientMsgID, pinned[0].ClientMsgID)
+
+	c.dial.down.Store(false)
+	c.waitChanged(1)
+	assert.True(t, storedMessage(t, c, rules.ClientMsgID).IsPinned)
+	// Offline, from local data.
+	c.dial.down.Store(true)
+	c.dial.cut()
+	c.waitState(core.ConnDisconnected)
+	pinned, err = c.c.PinnedMessages(ctx, conv)
+	require.NoError(t, err)
+	require.Len(t, pinned, 1)
+	assert.Equal(t, "house rules: be kind", pinned[0].Text)
+
+	require.NoError(t, a.c.PinMessage(ctx, conv, rules.ClientMsgID, false))
+	b.waitChanged(2)
+	assert.False(t, storedMessage(t, b, rules.ClientMsgID).IsPinned)
+	pinned, err = b.c.PinnedMessages(ctx, conv)
+	require.NoError(t, err)
+	assert.Empty(t, pinned)
+}

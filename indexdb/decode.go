@@ -76,6 +76,9 @@ func messageOfJS(v js.Value) core.Message {
 		ErrorCode:      protocol.Code(jsString(v, "errorCode")),
 		Version:        jsInt(v, "version"),
 		EditTime:       jsInt(v, "editTime"),
+		IsPinned:       jsBool(v, "isPinned"),
+		PinnedBy:       jsString(v, "pinnedBy"),
+		PinTime:        jsInt(v, "pinTime"),
 		Deleted:        jsBool(v, "deleted"),
 	}
 	// Content is stored as a string holding the raw JSON (msgRecord).

@@ -104,6 +104,9 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	}
 	b = intField(b, "version", m.Version)
 	b = intField(b, "editTime", m.EditTime)
+	b = boolField(b, "isPinned", m.IsPinned)
+	b = strField(b, "pinnedBy", m.PinnedBy)
+	b = intField(b, "pinTime", m.PinTime)
 	if m.Deleted {
 		b = boolField(b, "deleted", true)
 	}

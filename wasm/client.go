@@ -394,6 +394,23 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			}
 			return nil, c.DeleteMessage(bg(), id, msgID)
 		},
+		"pinMessage": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("pinMessage", args, 0)
+			id, msgID := a.RequiredString("conversationID"), a.RequiredString("clientMsgID")
+			pinned := a.Bool("isPinned", true)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.PinMessage(bg(), id, msgID, pinned)
+		},
+		"getPinnedMessages": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getPinnedMessages", args, 0)
+			id := a.RequiredString("conversationID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.PinnedMessages(bg(), id))
+		},
 		"clearConversationMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("clearConversationMessages", args, 0)
 			id := a.RequiredString("conversationID")

@@ -130,6 +130,10 @@ export interface Message {
   version: number;
   /** When the message was last edited, Unix ms; 0 if never. */
   editTime: number;
+  /** Pinned for every member (pinMessage), by `pinnedBy` at `pinTime` (Unix ms). */
+  isPinned: boolean;
+  pinnedBy: string;
+  pinTime: number;
   /**
    * Only in `messagesChanged`: the user deleted the message for themselves
    * (on this or another device); take it away. Carries no content.
@@ -395,6 +399,19 @@ export declare class ParleyClient {
    * `not_found`. Needs the connection.
    */
   deleteMessage(args: { conversationID: string; clientMsgID: string }): Promise<void>;
+  /**
+   * Pins (`isPinned: true`, the default) or unpins a message for every
+   * member of the conversation; any member may. Pinned messages show
+   * `isPinned`, `pinnedBy` and `pinTime` and come with `messagesChanged`
+   * on every device. A revoked message cannot be pinned
+   * (`invalid_argument`; a revoke unpins); at most 100 per conversation.
+   */
+  pinMessage(args: { conversationID: string; clientMsgID: string; isPinned?: boolean }): Promise<void>;
+  /**
+   * The conversation's pinned messages, ascending by seq: the server's
+   * list while connected, the pinned messages held locally offline.
+   */
+  getPinnedMessages(args: { conversationID: string }): Promise<Message[]>;
   /**
    * Clears a conversation for the user on all their devices: every message
    * up to now is removed from local data and is no longer theirs to read

@@ -32,6 +32,8 @@ export const methods = Object.freeze({
   revokeMessage: 1,
   editMessage: 1,
   deleteMessage: 1,
+  pinMessage: 1,
+  getPinnedMessages: 1,
   clearConversationMessages: 1,
   close: 0,
 });

@@ -92,6 +92,8 @@ var jsMethods = []jsMethod{
 	{"revokeMessage", argObject},
 	{"editMessage", argObject},
 	{"deleteMessage", argObject},
+	{"pinMessage", argObject},
+	{"getPinnedMessages", argObject},
 	{"clearConversationMessages", argObject},
 
 	{"close", argNone},
