@@ -975,4 +975,42 @@ describe('parley-sdk in Chromium against parleyd', () => {
       for (const p of [pa, pb, pb2]) assert.deepEqual(p.errors, []);
       for (const p of [pa, pb, pb2]) await p.context().close();
     }));
+
+  test('a pin reaches the peer live and after being offline; getPinnedMessages answers online and offline', () =>
+    diagnose(async () => {
+      const p1 = uid('pinner');
+      const p2 = uid('viewer');
+      for (const u of [p1, p2]) await server.user(u, u.split('-')[0]);
+      const conv = `si_${[p1, p2].sort().join('_')}`;
+      const pa = await openPage('pinner');
+      const pb = await openPage('viewer');
+      await loginClient(pa, 'p', p1, await server.token(p1), 'appp');
+      await loginClient(pb, 'v', p2, await server.token(p2), 'appv');
+      for (const [p, n] of [[pa, 'p'], [pb, 'v']]) {
+        await connected(p, n);
+        await p.evaluate((n) => {
+          T.events[n].changed = [];
+          T.clients[n].on('messagesChanged', (ms) => T.events[n].changed.push(...ms));
+        }, n);
+      }
+      const m = await send(pa, 'p', p2, 'pin me');
+      await until(pb, () => T.events.v.newMessages.length >= 1);
+      await pb.context().setOffline(true);
+      await until(pb, () => T.events.v.states.at(-1) === 'disconnected');
+      await pa.evaluate(({ conv, id }) => T.clients.p.pinMessage({ conversationID: conv, clientMsgID: id }), { conv, id: m.clientMsgID });
+      const own = await pa.evaluate((conv) => T.clients.p.getPinnedMessages({ conversationID: conv }), conv);
+      assert.deepEqual(own.map((x) => [x.text, x.isPinned, x.pinnedBy]), [['pin me', true, p1]]);
+      await pb.context().setOffline(false);
+      await until(pb, () => T.events.v.changed.some((x) => x.isPinned));
+      await pb.context().setOffline(true);
+      await until(pb, () => T.events.v.states.at(-1) === 'disconnected');
+      const offline = await pb.evaluate((conv) => T.clients.v.getPinnedMessages({ conversationID: conv }), conv);
+      assert.deepEqual(offline.map((x) => [x.text, x.isPinned]), [['pin me', true]], 'offline, from IndexedDB');
+      await pb.context().setOffline(false);
+      await pa.evaluate(({ conv, id }) => T.clients.p.pinMessage({ conversationID: conv, clientMsgID: id, isPinned: false }), { conv, id: m.clientMsgID });
+      await until(pb, () => T.events.v.changed.some((x) => x.clientMsgID && !x.isPinned && x.version > 1));
+      assert.deepEqual(await pb.evaluate((conv) => T.clients.v.getPinnedMessages({ conversationID: conv }), conv), []);
+      for (const p of [pa, pb]) assert.deepEqual(p.errors, []);
+      for (const p of [pa, pb]) await p.context().close();
+    }));
 });

@@ -925,4 +925,40 @@ describe('web demo', { timeout: 600_000 }, () => {
     await message(yuri2, 'still there?').waitFor();
     await finish(xena, yuri, yuri2);
   });
+
+  test('a message pinned from its menu shows in the pinned bar of both users, the other after being offline; unpinning clears it', async () => {
+    const zoe = await newUser('Zoe');
+    const abe = await newUser('Abe');
+    await startChat(zoe, abe);
+    await send(zoe, 'the address is 12 Elm St');
+    await send(zoe, 'see you');
+    await message(zoe, 'see you', 'sent').waitFor();
+    await openConversation(abe, zoe.nickname);
+    await message(abe, 'see you').waitFor();
+    assert.equal(await abe.page.getByTestId('pinned-bar').isVisible(), false);
+
+    await abe.context.setOffline(true);
+    await abe.page.getByTestId('connection-banner').waitFor();
+    const m = message(zoe, 'the address is 12 Elm St');
+    await m.hover();
+    await m.getByTestId('message-actions').click();
+    await zoe.page.getByTestId('action-pin').click();
+    await waitText(zoe, 'pinned-text', 'the address is 12 Elm St');
+    await m.getByTestId('message-pinned').waitFor();
+    await abe.context.setOffline(false);
+    await waitText(abe, 'pinned-text', 'the address is 12 Elm St');
+    await message(abe, 'the address is 12 Elm St').getByTestId('message-pinned').waitFor();
+    // After a reload, from the pinned list.
+    await abe.page.reload();
+    await abe.page.getByTestId('main-screen').waitFor();
+    await openConversation(abe, zoe.nickname);
+    await waitText(abe, 'pinned-text', 'the address is 12 Elm St');
+
+    const pinned = message(abe, 'the address is 12 Elm St');
+    await pinned.hover();
+    await pinned.getByTestId('message-actions').click();
+    await abe.page.getByTestId('action-unpin').click();
+    for (const u of [zoe, abe]) await u.page.getByTestId('pinned-bar').waitFor({ state: 'hidden' });
+    await finish(zoe, abe);
+  });
 });

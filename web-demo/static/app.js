@@ -172,6 +172,7 @@ function openConversation(conv, { fromHistory = false } = {}) {
   }
   renderList();
   loadUnsent(conv.conversationID);
+  loadPinned(conv.conversationID);
   if (conv.sessionType === 'group' && !conv.removed) loadGroupInfo(conv.groupID);
   markOpenRead();
   if (window.matchMedia('(min-width: 761px)').matches) chat.focusComposer();
@@ -192,6 +193,17 @@ async function loadUnsent(conversationID) {
     if (chat.conv && chat.conv.conversationID === conversationID) chat.upsertMany(messages.filter((m) => !chat.shows(m.clientMsgID)), { toBottom: true });
   } catch (err) {
     console.warn('getUnsentMessages', err);
+  }
+}
+
+/** loadPinned fills the pinned bar of the open conversation (an extra). */
+async function loadPinned(conversationID) {
+  if (typeof state.client.getPinnedMessages !== 'function' || !state.conversations.has(conversationID)) return;
+  try {
+    const list = (await state.client.getPinnedMessages({ conversationID })) || [];
+    if (chat.conv && chat.conv.conversationID === conversationID) chat.setPinned(list, { all: true });
+  } catch (err) {
+    console.warn('getPinnedMessages', err);
   }
 }
 
@@ -554,6 +566,7 @@ function subscribe(client) {
   // Edited and revoked messages, from any device: shown in place.
   optional('messagesChanged', (messages) => {
     if (!state.selfID || !Array.isArray(messages)) return;
+    chat.setPinned(messages.filter((m) => chat.belongs(m)));
     const here = messages.filter((m) => chat.belongs(m) && chat.shows(m.clientMsgID));
     for (const m of here) if (m.deleted) chat.remove(m.clientMsgID);
     chat.upsertMany(here.filter((m) => !m.deleted), { keepScroll: true });
@@ -581,6 +594,7 @@ async function messageAction(action, m, text) {
     if (action === 'edit') chat.upsertMany([await state.client.editMessage({ ...ref, text })], { keepScroll: true });
     else if (action === 'revoke') await state.client.revokeMessage(ref);
     else if (action === 'delete') await state.client.deleteMessage(ref);
+    else if (action === 'pin' || action === 'unpin') await state.client.pinMessage({ ...ref, isPinned: action === 'pin' });
   } catch (err) {
     const what = action;
     toast(err && err.code === 'permission_denied' ? `You can't ${what} this message any more.` : `Couldn't ${what} the message: ${errorText(err)}`);

@@ -39,6 +39,9 @@ export class ChatView {
     // moderator: the user owns or administers the open group (may revoke any message).
     this.moderator = false;
     this.editing = ''; // clientMsgID of the message being edited
+    this.pinned = new Map(); // clientMsgID -> pinned message of the open conversation
+    this.pinnedBar = $('pinned-bar');
+    this.pinnedBar.addEventListener('click', () => this.showPinned());
     this.onSend = onSend;
     this.onRetry = onRetry;
     this.nameOf = nameOf;
@@ -105,6 +108,8 @@ export class ChatView {
     this.gen++;
     this.conv = conv;
     this.editing = '';
+    this.pinned.clear();
+    this.renderPinnedBar();
     this.moderator = false;
     this.records.clear();
     this.dividers.clear();
@@ -321,6 +326,45 @@ export class ChatView {
     else if (arrived) this.jump.hidden = false;
   }
 
+  /**
+   * setPinned replaces (all) or updates (changed messages) what the pinned
+   * bar knows of the open conversation's pinned messages.
+   */
+  setPinned(messages, { all = false } = {}) {
+    if (all) this.pinned.clear();
+    for (const m of messages) {
+      if (!this.belongs(m)) continue;
+      if (m.isPinned && !m.deleted && m.contentType !== 'revoked') this.pinned.set(m.clientMsgID, m);
+      else this.pinned.delete(m.clientMsgID);
+    }
+    this.renderPinnedBar();
+  }
+
+  /** renderPinnedBar shows the newest pinned message above the history, with how many there are. */
+  renderPinnedBar() {
+    const bar = this.pinnedBar;
+    const list = [...this.pinned.values()].sort((a, b) => b.seq - a.seq);
+    bar.hidden = list.length === 0;
+    if (!list.length) return;
+    const top = list[0];
+    const text = top.contentType === 'text' ? top.text : `[${top.contentType} message]`;
+    bar.replaceChildren(
+      el('span', { className: 'pinned-label', text: list.length > 1 ? `Pinned · ${list.length}` : 'Pinned' }),
+      el('span', { className: 'pinned-text', text, dataset: { testid: 'pinned-text' } }),
+    );
+    bar.title = `Pinned by ${this.nameOf(top.pinnedBy)}`;
+  }
+
+  /** showPinned scrolls to the newest pinned message when it is shown. */
+  showPinned() {
+    const top = [...this.pinned.values()].sort((a, b) => b.seq - a.seq)[0];
+    const rec = top && this.records.get(top.clientMsgID);
+    if (!rec) return;
+    rec.node.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    rec.node.classList.add('flash');
+    setTimeout(() => rec.node.classList.remove('flash'), 1200);
+  }
+
   /** remove takes a message away (the user deleted it for themselves). */
   remove(clientMsgID) {
     const rec = this.records.get(clientMsgID);
@@ -382,6 +426,7 @@ export class ChatView {
     const meta = el(
       'span',
       { className: 'meta' },
+      m.isPinned ? el('span', { className: 'pinned-mark', text: 'pinned', title: 'Pinned for everyone', dataset: { testid: 'message-pinned' } }) : null,
       m.editTime > 0 && !revoked ? el('span', { className: 'edited', text: 'edited', title: `Edited ${fullTime(m.editTime)}`, dataset: { testid: 'message-edited' } }) : null,
       el('time', { text: clockTime(when(m)), title: fullTime(when(m)) }),
       own ? statusIcon(status) : null,
@@ -441,6 +486,7 @@ export class ChatView {
     const out = [];
     if (isText && navigator.clipboard) out.push({ id: 'copy', label: 'Copy text' });
     if (own && isText) out.push({ id: 'edit', label: 'Edit' });
+    out.push(m.isPinned ? { id: 'unpin', label: 'Unpin' } : { id: 'pin', label: 'Pin for everyone' });
     out.push({ id: 'delete', label: 'Delete for me', danger: true });
     if ((own && Date.now() - m.sendTime < REVOKE_WINDOW_MS) || this.moderator) out.push({ id: 'revoke', label: 'Revoke', danger: true });
     return out;
@@ -453,7 +499,7 @@ export class ChatView {
     } else if (id === 'edit') {
       this.editing = m.clientMsgID;
       this.renderRecord(rec);
-    } else if (id === 'revoke' || id === 'delete') {
+    } else if (id === 'revoke' || id === 'delete' || id === 'pin' || id === 'unpin') {
       await this.onAction(id, m);
     }
   }
