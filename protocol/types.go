@@ -98,6 +98,32 @@ const (
 	// ReqPinnedMessages lists a conversation's pinned messages.
 	// Data: ConversationIDReq. Response: MessagesResp.
 	ReqPinnedMessages = "message.pinned"
+	// ReqSetTyping says the caller is typing in a conversation (or
+	// stopped): pushed as PushTyping to the other members' connections
+	// that are online now, never stored. Data: TypingReq. Response: none.
+	ReqSetTyping = "conversation.typing"
+)
+
+// TypingReq starts (Typing) or stops the caller's typing indicator.
+type TypingReq struct {
+	ConversationID string `json:"conversationID"`
+	Typing         bool   `json:"typing"`
+}
+
+// Typing says UserID is typing in ConversationID (or stopped). A typing
+// entry lapses TypingLapseMs after its last renewal.
+type Typing struct {
+	ConversationID string `json:"conversationID"`
+	UserID         string `json:"userID"`
+	Typing         bool   `json:"typing"`
+}
+
+// Typing timing both sides use: a client renews a typing entry at most
+// every TypingRenewMs while the user types; a receiver drops an entry not
+// renewed within TypingLapseMs.
+const (
+	TypingRenewMs = 3_000
+	TypingLapseMs = 6_000
 )
 
 // PinMessageReq pins (IsPinned) or unpins a message.
@@ -161,6 +187,9 @@ const (
 	// PushMessageChanged carries a stored Message in its new state (revoked,
 	// edited) to every online device of the conversation's members.
 	PushMessageChanged = "push.messageChanged"
+	// PushTyping carries a Typing to the other members' online
+	// connections (ephemeral: never stored, never synced).
+	PushTyping = "push.typing"
 	// PushKicked tells a device that the server is closing its session:
 	// data is Kicked. The client must not reconnect with the same token.
 	PushKicked = "push.kicked"

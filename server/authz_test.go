@@ -266,6 +266,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "pinned messages of a missing group", as: "mallory", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "pinned messages of a group as kicked member", as: "carl", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
 
+		{name: "typing in others' one-to-one", as: "mallory", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: w.dm, Typing: true}, want: protocol.CodePermissionDenied},
+		{name: "typing in a group as non-member", as: "mallory", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: sg, Typing: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "typing in a missing group", as: "mallory", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: sgGhost, Typing: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "typing in a group as kicked member", as: "carl", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: sg, Typing: true}, want: protocol.CodePermissionDenied, groupy: true},
+
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
 	}

@@ -157,7 +157,9 @@ type conn struct {
 	userLimiter *rate.Limiter
 	// strikes counts requests refused as rate_limited; a connection that
 	// exhausts it too is flooding regardless and is closed.
-	strikes   *rate.Limiter
+	strikes *rate.Limiter
+	// typing bounds the connection's typing indicators (typing.go).
+	typing    *rate.Limiter
 	sendSlots chan struct{}
 	inflight  sync.WaitGroup
 	draining  atomic.Bool
@@ -189,6 +191,7 @@ func (s *Server) newConn(ws *websocket.Conn, cl *claims, userLim *rate.Limiter) 
 		limiter:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
 		userLimiter: userLim,
 		strikes:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
+		typing:      rate.NewLimiter(typingRate, typingBurst),
 		sendSlots:   make(chan struct{}, maxSendsInFlight),
 		writerDone:  make(chan struct{}),
 		readDone:    make(chan struct{}),
@@ -471,7 +474,7 @@ func peekFrame(data []byte) (id, typ string) {
 }
 
 func (c *conn) caller() caller {
-	return caller{UserID: c.userID, ConnID: c.id}
+	return caller{UserID: c.userID, ConnID: c.id, typing: c.typing}
 }
 
 // reply queues the response to request id of type typ.

@@ -74,6 +74,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqPullDeletions:     typed(s.pullDeletions),
 		protocol.ReqPinMessage:        typed(s.pinMessage),
 		protocol.ReqPinnedMessages:    typed(s.pinnedMessages),
+		protocol.ReqSetTyping:         typed(s.setTyping),
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/time/rate"
+
 	"parley/protocol"
 	"parley/server/bus"
 	"parley/server/store"
@@ -28,6 +30,9 @@ const (
 type caller struct {
 	UserID string
 	ConnID string
+	// typing bounds the connection's typing indicators (typing.go); nil
+	// outside a connection.
+	typing *rate.Limiter
 }
 
 // publish hands ev to the bus; a failure only costs the push (clients
