@@ -47,6 +47,10 @@ type Config struct {
 	ReconnectMaxDelay time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TypingLapse is how long another user's typing indicator stands
+	// without renewal; default protocol.TypingLapseMs (6 s). Tests
+	// shorten it.
+	TypingLapse time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -82,6 +86,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.TypingLapse <= 0 {
+		c.TypingLapse = protocol.TypingLapseMs * time.Millisecond
 	}
 	if c.Dialer == nil {
 		c.Dialer = defaultDialer()

@@ -55,6 +55,9 @@ type session struct {
 	wanted map[string]bool
 
 	lastCreate atomic.Int64 // the last CreateTime handed out, in ms
+
+	// typing is who types where, and what this device told (typing.go).
+	typing typingState
 }
 
 func (s *session) now() int64 { return s.cfg.Now().UnixMilli() }

@@ -137,6 +137,13 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		}
 		_, err := s.apply(ctx, in)
 		return err
+	case protocol.PushTyping:
+		var t protocol.Typing
+		if err := protocol.DecodeData(f.Data, &t); err != nil {
+			return err
+		}
+		s.onTyping(t)
+		return nil
 	case protocol.PushFriendRequest:
 		var fr protocol.FriendRequest
 		if err := protocol.DecodeData(f.Data, &fr); err != nil {

@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -373,4 +375,64 @@ func TestPinnedMessages(t *testing.T) {
 	pinned, err = b.c.PinnedMessages(ctx, conv)
 	require.NoError(t, err)
 	assert.Empty(t, pinned)
+}
+
+// typingOf is the last typingChanged list for conv.
+func (d *device) typingOf(conv string) ([]string, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := len(d.events) - 1; i >= 0; i-- {
+		if tc, ok := d.events[i].(core.TypingChanged); ok && tc.ConversationID == conv {
+			return tc.UserIDs, true
+		}
+	}
+	return nil, false
+}
+
+// TestTyping: a typing indicator reaches the peer, is stopped at once by a
+// stop, lapses without renewal, and never reaches the typer's own devices.
+func TestTyping(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	short := func(c *core.Config) { c.TypingLapse = 300 * time.Millisecond }
+	a := e.device("alice", deviceOpt{})
+	a2 := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop})
+	b := e.device("bob", deviceOpt{cfg: short})
+	conv := protocol.SingleConversationID("alice", "bob")
+	ctx := context.Background()
+	typers := func(d *device, want []string) func() bool {
+		return func() bool {
+			for i := len(d.events) - 1; i >= 0; i-- {
+				if tc, ok := d.events[i].(core.TypingChanged); ok && tc.ConversationID == conv {
+					return slices.Equal(tc.UserIDs, want)
+				}
+			}
+			return false
+		}
+	}
+
+	require.NoError(t, a.c.SetTyping(ctx, conv, true))
+	b.waitFor("alice typing", typers(b, []string{"alice"}))
+	require.NoError(t, a.c.SetTyping(ctx, conv, false))
+	b.waitFor("alice stopped", typers(b, []string{}))
+
+	// Without renewal the entry lapses (300 ms here, 6 s by default).
+	require.NoError(t, a.c.SetTyping(ctx, conv, true))
+	b.waitFor("alice typing again", typers(b, []string{"alice"}))
+	b.waitFor("the entry lapsed", typers(b, []string{}))
+
+	// Nothing reached alice's other device, and nothing was stored.
+	_, any := a2.typingOf(conv)
+	assert.False(t, any)
+	_, err := b.store.Conversation(ctx, conv)
+	assert.ErrorIs(t, err, core.ErrNotFound, "typing stores nothing")
+
+	// Offline it rejects at once with network.
+	a.dial.down.Store(true)
+	a.dial.cut()
+	a.waitState(core.ConnDisconnected)
+	assert.Equal(t, protocol.CodeNetwork, protocol.CodeOf(a.c.SetTyping(ctx, conv, false)), "the stop of the last start")
+	require.NoError(t, a.c.SetTyping(ctx, conv, false), "a stop after a stop: nothing to send")
+	assert.Equal(t, protocol.CodeNetwork, protocol.CodeOf(a.c.SetTyping(ctx, conv, true)))
 }

@@ -411,6 +411,15 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			}
 			return ok(c.PinnedMessages(bg(), id))
 		},
+		"setTyping": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setTyping", args, 0)
+			id := a.RequiredString("conversationID")
+			typing := a.Bool("typing", true)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SetTyping(bg(), id, typing)
+		},
 		"clearConversationMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("clearConversationMessages", args, 0)
 			id := a.RequiredString("conversationID")

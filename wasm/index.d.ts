@@ -277,6 +277,12 @@ export interface EventMap {
    * meanwhile come with the catch-up.
    */
   messagesChanged: Message[];
+  /**
+   * Who is typing in a conversation now (sorted; empty when nobody is):
+   * on a start, a stop, and when an entry lapses 6 s after its last
+   * renewal. Never stored.
+   */
+  typingChanged: { conversationID: string; userIDs: string[] };
 }
 
 export type EventName = keyof EventMap;
@@ -421,6 +427,15 @@ export declare class ParleyClient {
    * the connection.
    */
   clearConversationMessages(args: { conversationID: string }): Promise<void>;
+  /**
+   * Tells the conversation's other members that the user is typing
+   * (`typing: true`, the default) or stopped. Call it on every keystroke:
+   * the SDK sends a start, renews it every 3 s at most while calls keep
+   * coming, and sends a stop only after a start. Ephemeral: delivered to
+   * the members online now, never stored; without a connection it rejects
+   * with `network` and nothing is kept for later.
+   */
+  setTyping(args: { conversationID: string; typing?: boolean }): Promise<void>;
 
   /**
    * Ends the client for good: logs out locally as logout() does when logged

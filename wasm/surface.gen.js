@@ -35,6 +35,7 @@ export const methods = Object.freeze({
   pinMessage: 1,
   getPinnedMessages: 1,
   clearConversationMessages: 1,
+  setTyping: 1,
   close: 0,
 });
 
@@ -53,4 +54,5 @@ export const events = Object.freeze([
   'selfInfoUpdated',
   'usersInfoChanged',
   'messagesChanged',
+  'typingChanged',
 ]);

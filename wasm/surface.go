@@ -95,6 +95,7 @@ var jsMethods = []jsMethod{
 	{"pinMessage", argObject},
 	{"getPinnedMessages", argObject},
 	{"clearConversationMessages", argObject},
+	{"setTyping", argObject},
 
 	{"close", argNone},
 }
@@ -115,6 +116,7 @@ var jsEvents = []string{
 	"selfInfoUpdated",
 	"usersInfoChanged",
 	"messagesChanged",
+	"typingChanged",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.
