@@ -961,4 +961,28 @@ describe('web demo', { timeout: 600_000 }, () => {
     for (const u of [zoe, abe]) await u.page.getByTestId('pinned-bar').waitFor({ state: 'hidden' });
     await finish(zoe, abe);
   });
+
+  test('"… is typing" shows while the other user types, goes when they send or stop', async () => {
+    const cleo = await newUser('Cleo');
+    const dan = await newUser('Dan');
+    await startChat(cleo, dan);
+    await send(cleo, 'hi Dan');
+    await openConversation(dan, cleo.nickname);
+    await message(dan, 'hi Dan').waitFor();
+    assert.equal(await cleo.page.getByTestId('typing-line').isVisible(), false);
+
+    await dan.page.getByTestId('composer-input').pressSequentially('hello the', { delay: 30 });
+    await waitText(cleo, 'typing-line', 'Dan is typing…');
+    assert.equal(await dan.page.getByTestId('typing-line').isVisible(), false, 'not for the typer');
+    await dan.page.getByTestId('composer-input').press('Enter');
+    await message(cleo, 'hello the').waitFor();
+    await cleo.page.getByTestId('typing-line').waitFor({ state: 'hidden' });
+
+    await dan.page.getByTestId('composer-input').pressSequentially('one more', { delay: 30 });
+    await waitText(cleo, 'typing-line', 'Dan is typing…');
+    await dan.page.getByTestId('composer-input').fill('');
+    await dan.page.getByTestId('composer-input').dispatchEvent('input');
+    await cleo.page.getByTestId('typing-line').waitFor({ state: 'hidden' });
+    await finish(cleo, dan);
+  });
 });

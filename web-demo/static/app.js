@@ -563,6 +563,11 @@ function subscribe(client) {
     if (state.selfID && m) sending.onStatus(m);
   });
 
+  // Who is typing in the open chat.
+  optional('typingChanged', (e) => {
+    if (state.selfID && e && chat.conv && e.conversationID === chat.conv.conversationID) chat.setTyping(e.userIDs || []);
+  });
+
   // Edited and revoked messages, from any device: shown in place.
   optional('messagesChanged', (messages) => {
     if (!state.selfID || !Array.isArray(messages)) return;
@@ -761,6 +766,12 @@ async function boot() {
     onMembers: () => chat.conv && members.open(chat.conv),
     nameOf,
     onAction: messageAction,
+    onTyping: (typing) => {
+      const open = chat.conv;
+      if (!open || typeof state.client.setTyping !== 'function') return;
+      // Ephemeral: offline or refused, there is nothing to retry.
+      state.client.setTyping({ conversationID: open.conversationID, typing }).catch(() => {});
+    },
   });
   members = mountMembers({
     client: () => state.client,

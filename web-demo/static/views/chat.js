@@ -33,9 +33,12 @@ export class ChatView {
    * @param {(action:string, message:object, arg?:string) => Promise<void>} [o.onAction]
    *   carries out a bubble's menu action: 'edit' (with the new text), 'revoke'
    */
-  constructor({ loadHistory, onSend, onRetry, onBack, onMembers, nameOf, onAction }) {
+  constructor({ loadHistory, onSend, onRetry, onBack, onMembers, nameOf, onAction, onTyping }) {
     this.loadHistory = loadHistory;
     this.onAction = onAction || (async () => {});
+    // onTyping(typing) says whether the user is typing in the open chat.
+    this.onTyping = onTyping || (() => {});
+    this.typingLine = $('typing-line');
     // moderator: the user owns or administers the open group (may revoke any message).
     this.moderator = false;
     this.editing = ''; // clientMsgID of the message being edited
@@ -83,6 +86,7 @@ export class ChatView {
       if (!text || !this.conv || this.removed) return;
       this.input.value = '';
       this.autosize();
+      this.onTyping(false);
       this.onSend(text);
     });
     this.input.addEventListener('keydown', (e) => {
@@ -92,7 +96,11 @@ export class ChatView {
         this.form.requestSubmit();
       }
     });
-    this.input.addEventListener('input', () => this.autosize());
+    this.input.addEventListener('input', () => {
+      this.autosize();
+      if (this.conv && !this.removed) this.onTyping(this.input.value.trim() !== '');
+    });
+    this.input.addEventListener('blur', () => this.conv && this.onTyping(false));
   }
 
   autosize() {
@@ -110,6 +118,7 @@ export class ChatView {
     this.editing = '';
     this.pinned.clear();
     this.renderPinnedBar();
+    this.setTyping([]);
     this.moderator = false;
     this.records.clear();
     this.dividers.clear();
@@ -363,6 +372,16 @@ export class ChatView {
     rec.node.scrollIntoView({ block: 'center', behavior: 'smooth' });
     rec.node.classList.add('flash');
     setTimeout(() => rec.node.classList.remove('flash'), 1200);
+  }
+
+  /** setTyping shows who is typing in the open chat ("Alice is typing…"). */
+  setTyping(userIDs) {
+    const names = userIDs.filter((u) => u !== this.selfID).map((u) => this.nameOf(u));
+    const line = this.typingLine;
+    line.hidden = names.length === 0;
+    if (names.length === 1) line.textContent = `${names[0]} is typing…`;
+    else if (names.length === 2) line.textContent = `${names[0]} and ${names[1]} are typing…`;
+    else if (names.length > 2) line.textContent = `${names.length} people are typing…`;
   }
 
   /** remove takes a message away (the user deleted it for themselves). */
