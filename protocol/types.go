@@ -318,6 +318,9 @@ type ConversationState struct {
 	// MessageVersion is the conversation's change counter for its stored
 	// messages: the highest Version of a changed message (0: none changed).
 	MessageVersion int64 `json:"messageVersion,omitempty"`
+	// PeerReadSeq is, in a one-to-one conversation, the highest seq the
+	// other user has read (their ReadSeq); 0 in groups.
+	PeerReadSeq int64 `json:"peerReadSeq,omitempty"`
 	// DeleteVersion is the user's change version of their latest deletion
 	// of a message of this conversation (0: none).
 	DeleteVersion int64 `json:"deleteVersion,omitempty"`

@@ -263,3 +263,36 @@ func TestPinMessage(t *testing.T) {
 	b.wantError(protocol.ReqPinMessage, protocol.PinMessageReq{ConversationID: conv, ClientMsgID: "m2", IsPinned: true}, protocol.CodeInvalidArgument)
 	b.wantError(protocol.ReqPinMessage, protocol.PinMessageReq{ConversationID: conv, ClientMsgID: "nope", IsPinned: true}, protocol.CodeNotFound)
 }
+
+// TestReadReceipts: a read in a one-to-one conversation reaches the peer's
+// connections as their state with the new peerReadSeq, and their sync.
+func TestReadReceipts(t *testing.T) {
+	e := newEnv(t)
+	aTok, bTok := e.adminUser("alice"), e.adminUser("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+	conv := protocol.SingleConversationID("alice", "bob")
+	a.sendText("m1", "bob", "", "one")
+	a.sendText("m2", "bob", "", "two")
+	b.push(protocol.PushMessage)
+	b.push(protocol.PushMessage)
+	var sr protocol.SyncResp
+	a.do(protocol.ReqSync, protocol.SyncReq{}, &sr)
+	require.Len(t, sr.Conversations, 1)
+	assert.Zero(t, sr.Conversations[0].PeerReadSeq)
+
+	var st protocol.ConversationState
+	b.do(protocol.ReqMarkRead, protocol.MarkReadReq{ConversationID: conv, ReadSeq: 1}, &st)
+	assert.Equal(t, int64(1), st.ReadSeq)
+	assert.Equal(t, int64(2), st.PeerReadSeq, "alice read her own")
+	pushed := decode[protocol.ConversationState](t, a.push(protocol.PushConversation))
+	assert.Equal(t, int64(1), pushed.PeerReadSeq)
+	var sr2 protocol.SyncResp
+	a.do(protocol.ReqSync, protocol.SyncReq{Cursor: sr.Cursor}, &sr2)
+	require.Len(t, sr2.Conversations, 1)
+	assert.Equal(t, int64(1), sr2.Conversations[0].PeerReadSeq)
+
+	// Marking again changes nothing and tells nobody.
+	b.do(protocol.ReqMarkRead, protocol.MarkReadReq{ConversationID: conv, ReadSeq: 1}, &st)
+	a.ping()
+	a.noPush()
+}

@@ -401,13 +401,20 @@ func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*pr
 // updateConversation applies a change for the caller and pushes the new
 // state to their other connections.
 func (s *Server) updateConversation(ctx context.Context, c caller, convID string, ch store.ConversationChange) (*protocol.ConversationState, error) {
+	st, _, err := s.changeConversation(ctx, c, convID, ch)
+	return st, err
+}
+
+// changeConversation is updateConversation, also saying whether anything
+// changed.
+func (s *Server) changeConversation(ctx context.Context, c caller, convID string, ch store.ConversationChange) (*protocol.ConversationState, bool, error) {
 	typ, a, b, ok := protocol.ParseConversationID(convID)
 	if !ok {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", convID)
+		return nil, false, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", convID)
 	}
 	if typ == protocol.SessionSingle {
 		if c.UserID != a && c.UserID != b {
-			return nil, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
+			return nil, false, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
 		}
 		peer := a
 		if c.UserID == a {
@@ -417,14 +424,14 @@ func (s *Server) updateConversation(ctx context.Context, c caller, convID string
 			if errors.Is(err, store.ErrNotFound) {
 				err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", peer)
 			}
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if typ == protocol.SessionGroup {
 		// Checked here too, not only by the store, so that a removed member
 		// never gets the state (and its latest message) back.
 		if _, err := s.groupMember(ctx, a, c.UserID); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	st, changed, err := s.store.UpdateConversation(ctx, c.UserID, convID, ch, s.nowMs())
@@ -432,23 +439,52 @@ func (s *Server) updateConversation(ctx context.Context, c caller, convID string
 		if errors.Is(err, store.ErrNotMember) {
 			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
 		}
-		return nil, err
+		return nil, false, err
 	}
 	s.deliverableState(st)
 	if err := s.maskDeletedState(ctx, c.UserID, st); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if changed {
 		s.pushTo(ctx, protocol.PushConversation, st, c.ConnID, c.UserID)
 	}
-	return st, nil
+	return st, changed, nil
 }
 
 func (s *Server) markRead(ctx context.Context, c caller, req *protocol.MarkReadReq) (*protocol.ConversationState, error) {
 	if req.ReadSeq < 0 {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative readSeq")
 	}
-	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{ReadSeq: &req.ReadSeq})
+	before := int64(-1)
+	if cur, err := s.store.Conversation(ctx, c.UserID, req.ConversationID); err == nil {
+		before = cur.ReadSeq
+	}
+	st, changed, err := s.changeConversation(ctx, c, req.ConversationID, store.ConversationChange{ReadSeq: &req.ReadSeq})
+	if err != nil || !changed || st.ReadSeq == before {
+		return st, err
+	}
+	s.pushPeerRead(ctx, c, st)
+	return st, nil
+}
+
+// pushPeerRead tells the other user of a one-to-one conversation, on every
+// connection, that the caller read further: their state with the new
+// PeerReadSeq (read receipts).
+func (s *Server) pushPeerRead(ctx context.Context, c caller, st *protocol.ConversationState) {
+	if st.SessionType != protocol.SessionSingle || st.PeerUserID == "" || st.PeerUserID == c.UserID {
+		return
+	}
+	peer, err := s.store.Conversation(ctx, st.PeerUserID, st.ConversationID)
+	if err != nil {
+		s.log.Warn("read receipt: reading the peer's state", "conversation", st.ConversationID, "err", err)
+		return
+	}
+	s.deliverableState(peer)
+	if err := s.maskDeletedState(ctx, st.PeerUserID, peer); err != nil {
+		s.log.Warn("read receipt: masking the peer's state", "conversation", st.ConversationID, "err", err)
+		return
+	}
+	s.pushTo(ctx, protocol.PushConversation, peer, "", st.PeerUserID)
 }
 
 func (s *Server) setPinned(ctx context.Context, c caller, req *protocol.SetPinnedReq) (*protocol.ConversationState, error) {

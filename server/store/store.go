@@ -214,7 +214,9 @@ type Conversations interface {
 	// single conversation the state is created when missing (the caller
 	// has checked the peer exists); for a group, a non-member gets
 	// ErrNotMember, as does a removed member. changed is false when ch
-	// changed nothing.
+	// changed nothing. A read seq that moves in a one-to-one conversation
+	// also bumps the peer's change version and stamps it on their state:
+	// their PeerReadSeq changed (their sync reports it).
 	UpdateConversation(ctx context.Context, userID, conversationID string, ch ConversationChange, now int64) (st *protocol.ConversationState, changed bool, err error)
 }
 

@@ -316,3 +316,39 @@ func testPinnedMessages(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), st.MessageVersion)
 }
+
+// testPeerReadSeq: a one-to-one state carries the peer's read seq, and a
+// read reports the conversation to the peer's sync.
+func testPeerReadSeq(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b")
+	conv := protocol.SingleConversationID("a", "b")
+	for i := range 3 {
+		append1(t, s, single("a", "b", fmt.Sprint("c", i), int64(10+i)))
+	}
+	st, err := s.Conversation(ctx, "a", conv)
+	require.NoError(t, err)
+	assert.Zero(t, st.PeerReadSeq, "bob has read nothing")
+	bob, err := s.Conversation(ctx, "b", conv)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), bob.PeerReadSeq, "alice's read seq moved with her sends")
+
+	two := int64(2)
+	_, changed, err := s.UpdateConversation(ctx, "b", conv, store.ConversationChange{ReadSeq: &two}, 50)
+	require.NoError(t, err)
+	require.True(t, changed)
+	states, err := s.ChangedConversations(ctx, "a", st.Version, 10)
+	require.NoError(t, err)
+	require.Len(t, states, 1, "alice's sync reports bob's read")
+	assert.Equal(t, int64(2), states[0].PeerReadSeq)
+
+	// A pin changes nothing of the peer's.
+	after, err := s.Conversation(ctx, "a", conv)
+	require.NoError(t, err)
+	pin := true
+	_, _, err = s.UpdateConversation(ctx, "b", conv, store.ConversationChange{IsPinned: &pin}, 51)
+	require.NoError(t, err)
+	states, err = s.ChangedConversations(ctx, "a", after.Version, 10)
+	require.NoError(t, err)
+	assert.Empty(t, states)
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClearConversation", testClearConversation},
 		{"DeleteForUser", testDeleteForUser},
 		{"PinnedMessages", testPinnedMessages},
+		{"PeerReadSeq", testPeerReadSeq},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
