@@ -403,3 +403,44 @@ func TestDeletionsPlan(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, int64(4), after)
 }
+
+func TestFoldPeerRead(t *testing.T) {
+	own := func(seq int64) Message { return stored(pm(convAB, seq, "alice")) }
+	conv := &Conversation{ConversationID: convAB, SessionType: protocol.SessionSingle, UserID: "bob", MinSeq: 1,
+		MaxSeq: 3, LocalMaxSeq: 3, ReadSeq: 3, ServerReadSeq: 3, PeerReadSeq: 0, Version: 4}
+	l := localState{Self: "alice", Convs: map[string]*Conversation{convAB: conv}, Msgs: map[string]Message{}, Outbox: map[string]bool{},
+		PeerRead: map[string][]Message{convAB: {own(1), own(2)}}}
+
+	t.Run("the peer's read state marks the own messages it covers, announced once", func(t *testing.T) {
+		st := protocol.ConversationState{ConversationID: convAB, SessionType: protocol.SessionSingle, PeerUserID: "bob",
+			MinSeq: 1, MaxSeq: 3, ReadSeq: 3, PeerReadSeq: 2, Version: 5}
+		res := fold(l, foldInput{States: []protocol.ConversationState{st}})
+		require.Len(t, res.Changes.Messages, 2)
+		for _, m := range res.Changes.Messages {
+			assert.True(t, m.IsRead)
+		}
+		assert.Equal(t, res.Changes.Messages, res.Updated)
+		require.Len(t, res.Changes.Conversations, 1)
+		assert.Equal(t, int64(2), res.Changes.Conversations[0].PeerReadSeq)
+	})
+	t.Run("the peer's message says they read up to it", func(t *testing.T) {
+		res := fold(l, foldInput{Messages: []protocol.Message{pm(convAB, 4, "bob")}})
+		assert.Len(t, res.Updated, 2)
+		assert.Equal(t, int64(4), res.Changes.Conversations[0].PeerReadSeq)
+		assert.Len(t, res.New, 1)
+	})
+	t.Run("an own message pulled after the peer read it is stored read", func(t *testing.T) {
+		c := *conv
+		c.PeerReadSeq = 3
+		l2 := localState{Self: "alice", Convs: map[string]*Conversation{convAB: &c}, Msgs: map[string]Message{}, Outbox: map[string]bool{}}
+		res := fold(l2, foldInput{Messages: []protocol.Message{pm(convAB, 2, "alice")}, Quiet: true})
+		require.Len(t, res.Changes.Messages, 1)
+		assert.True(t, res.Changes.Messages[0].IsRead)
+	})
+	t.Run("groups have no peer read seq", func(t *testing.T) {
+		st := protocol.ConversationState{ConversationID: convG, SessionType: protocol.SessionGroup, GroupID: "team", MinSeq: 1, PeerReadSeq: 9}
+		res := fold(localState{Self: "alice", Convs: map[string]*Conversation{}, Msgs: map[string]Message{}, Outbox: map[string]bool{}},
+			foldInput{States: []protocol.ConversationState{st}})
+		assert.Zero(t, res.Changes.Conversations[0].PeerReadSeq)
+	})
+}

@@ -296,6 +296,9 @@ func fold(l localState, in foldInput) stepResult {
 		if st.MessageVersion > c.MessageVersion {
 			c.MessageVersion = st.MessageVersion
 		}
+		if st.PeerReadSeq > c.PeerReadSeq && st.SessionType == protocol.SessionSingle {
+			c.PeerReadSeq = st.PeerReadSeq
+		}
 		if _, known := l.Convs[st.ConversationID]; !known {
 			// New here: what is pulled with this state is pulled as it is
 			// now, changes included, and masked where the user deleted.
@@ -351,14 +354,15 @@ func fold(l localState, in foldInput) stepResult {
 			}
 		}
 		old, stored := l.Msgs[m.ClientMsgID]
+		dup := false // held already: nothing about it is news
 		switch {
 		case stored && old.Deleted:
 			// Deleted by the user: it stays so, whatever copy comes.
-			m = old
+			m, dup = old, true
 		case stored && old.Status == StatusSent && old.Seq == m.Seq && m.Version <= old.Version:
 			// Already here: a duplicate from push and pull, or an older
 			// state of it (a change arrived first).
-			m = old
+			m, dup = old, true
 		case stored && old.Status == StatusSent && old.Seq == m.Seq:
 			// A newer state of a stored message (pulled after it changed).
 			res.Changes.Messages = append(res.Changes.Messages, m)
@@ -396,6 +400,9 @@ func fold(l localState, in foldInput) stepResult {
 		if m.SendID == l.Self && m.Seq > c.ServerReadSeq {
 			c.ServerReadSeq = m.Seq // the server moves it with the send
 		}
+		if !dup && m.SendID != l.Self && m.SessionType == protocol.SessionSingle && m.Seq > c.PeerReadSeq {
+			c.PeerReadSeq = m.Seq // the peer's send moved their read seq too
+		}
 		if m.Deleted {
 			dropLatest(c, m)
 		} else if c.LatestMessage == nil || m.Seq >= c.LatestMessage.Seq {
@@ -409,6 +416,7 @@ func fold(l localState, in foldInput) stepResult {
 
 	foldChanged(l, in, &res, seen, get)
 	foldDeletions(l, in, &res, get)
+	foldPeerRead(l, &res, work, before)
 
 	ids := make([]string, 0, len(work))
 	for id := range work {

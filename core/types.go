@@ -57,6 +57,9 @@ type Message struct {
 	IsPinned bool   `json:"isPinned"`
 	PinnedBy string `json:"pinnedBy"`
 	PinTime  int64  `json:"pinTime"`
+	// IsRead, on the user's own messages in a one-to-one conversation:
+	// the peer has read it (its seq is at most their read seq).
+	IsRead bool `json:"isRead"`
 	// Deleted marks what is left of a message the user deleted for
 	// themselves: its place in the conversation (seq), no content. It is
 	// never shown to the app but as the payload of messagesChanged.
@@ -103,6 +106,9 @@ type Conversation struct {
 	// pulls the changes between the two.
 	MessageVersion int64 `json:"messageVersion"`
 	ChangesVersion int64 `json:"changesVersion"`
+	// PeerReadSeq is, in a one-to-one conversation, the highest seq the
+	// other user has read.
+	PeerReadSeq int64 `json:"peerReadSeq"`
 	// DeletesVersion is the user's change version of the latest deletion
 	// (delete for me) of a message of this conversation applied here.
 	DeletesVersion int64 `json:"deletesVersion"`

@@ -108,6 +108,9 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		if err == nil {
 			err = s.loadCleared(ctx, &l, in.States)
 		}
+		if err == nil {
+			err = s.loadPeerRead(ctx, &l, in)
+		}
 		if err == nil && len(in.Deletions) > 0 {
 			ids := make([]string, len(in.Deletions))
 			for i, d := range in.Deletions {

@@ -436,3 +436,55 @@ func TestTyping(t *testing.T) {
 	require.NoError(t, a.c.SetTyping(ctx, conv, false), "a stop after a stop: nothing to send")
 	assert.Equal(t, protocol.CodeNetwork, protocol.CodeOf(a.c.SetTyping(ctx, conv, true)))
 }
+
+// TestReadReceipts: when bob reads, alice's own messages become isRead on
+// her devices (one offline meanwhile), announced once; a read up to a seq
+// covers only that far.
+func TestReadReceipts(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a := e.device("alice", deviceOpt{})
+	a2 := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop})
+	b := e.device("bob", deviceOpt{})
+	conv := protocol.SingleConversationID("alice", "bob")
+	ctx := context.Background()
+	var sent []core.Message
+	for _, txt := range []string{"one", "two", "three"} {
+		sent = append(sent, a.send("bob", "", txt))
+	}
+	b.waitNew(3)
+	a2.waitNew(3)
+	a2.dial.down.Store(true)
+	a2.dial.cut()
+	a2.waitState(core.ConnDisconnected)
+
+	require.NoError(t, b.c.MarkConversationAsReadUpTo(ctx, conv, 2))
+	a.waitChanged(2)
+	assert.True(t, storedMessage(t, a, sent[0].ClientMsgID).IsRead)
+	assert.True(t, storedMessage(t, a, sent[1].ClientMsgID).IsRead)
+	assert.False(t, storedMessage(t, a, sent[2].ClientMsgID).IsRead, "read up to 2 only")
+	assert.Equal(t, int64(2), conversation(t, a, conv).PeerReadSeq)
+	assert.Equal(t, int64(1), conversation(t, b, conv).UnreadCount)
+
+	// bob answers: his send says he read everything before it.
+	b.send("alice", "", "got it")
+	a.waitChanged(3)
+	assert.True(t, storedMessage(t, a, sent[2].ClientMsgID).IsRead)
+	ch := a.changedMessages()
+	require.Len(t, ch, 3, "each message announced read once")
+
+	a2.dial.down.Store(false)
+	a2.waitFor("read receipts after the outage", func() bool {
+		cv, err := a2.store.Conversation(ctx, conv)
+		return err == nil && cv.PeerReadSeq == 4
+	})
+	for _, m := range sent {
+		assert.True(t, storedMessage(t, a2, m.ClientMsgID).IsRead)
+	}
+	assert.Len(t, a2.changedMessages(), 3)
+	h := a2.history(conv)
+	require.Len(t, h, 4)
+	assert.True(t, h[0].IsRead)
+	assert.False(t, h[3].IsRead, "bob's own message is not alice's to be read")
+}

@@ -76,6 +76,7 @@ func messageOfJS(v js.Value) core.Message {
 		ErrorCode:      protocol.Code(jsString(v, "errorCode")),
 		Version:        jsInt(v, "version"),
 		EditTime:       jsInt(v, "editTime"),
+		IsRead:         jsBool(v, "isRead"),
 		IsPinned:       jsBool(v, "isPinned"),
 		PinnedBy:       jsString(v, "pinnedBy"),
 		PinTime:        jsInt(v, "pinTime"),
@@ -110,6 +111,7 @@ func conversationOfJS(v js.Value) core.Conversation {
 		Version:        jsInt(v, "version"),
 		MessageVersion: jsInt(v, "messageVersion"),
 		ChangesVersion: jsInt(v, "changesVersion"),
+		PeerReadSeq:    jsInt(v, "peerReadSeq"),
 		DeletesVersion: jsInt(v, "deletesVersion"),
 		Removed:        jsBool(v, "removed"),
 	}

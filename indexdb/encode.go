@@ -107,6 +107,7 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	b = boolField(b, "isPinned", m.IsPinned)
 	b = strField(b, "pinnedBy", m.PinnedBy)
 	b = intField(b, "pinTime", m.PinTime)
+	b = boolField(b, "isRead", m.IsRead)
 	if m.Deleted {
 		b = boolField(b, "deleted", true)
 	}
@@ -155,6 +156,7 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = intField(b, "version", c.Version)
 	b = intField(b, "messageVersion", c.MessageVersion)
 	b = intField(b, "changesVersion", c.ChangesVersion)
+	b = intField(b, "peerReadSeq", c.PeerReadSeq)
 	b = intField(b, "deletesVersion", c.DeletesVersion)
 	if c.Removed {
 		b = boolField(b, "removed", true)

@@ -284,10 +284,11 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		"markConversationAsRead": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("markConversationAsRead", args, 0)
 			id := a.RequiredString("conversationID")
+			seq := a.Int("seq", 0, 0, 1<<53)
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return nil, c.MarkConversationAsRead(bg(), id)
+			return nil, c.MarkConversationAsReadUpTo(bg(), id, seq)
 		},
 		"setConversationPinned": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("setConversationPinned", args, 0)

@@ -130,6 +130,12 @@ export interface Message {
   version: number;
   /** When the message was last edited, Unix ms; 0 if never. */
   editTime: number;
+  /**
+   * On the user's own messages in a one-to-one conversation: the peer has
+   * read it (its seq is at most `Conversation.peerReadSeq`). Becoming true
+   * is announced with `messagesChanged`.
+   */
+  isRead: boolean;
   /** Pinned for every member (pinMessage), by `pinnedBy` at `pinTime` (Unix ms). */
   isPinned: boolean;
   pinnedBy: string;
@@ -166,6 +172,8 @@ export interface Conversation {
   readSeq: number;
   /** Top of the gap-free run of messages held locally. */
   localMaxSeq: number;
+  /** One-to-one: the highest seq the other user has read (read receipts); 0 in groups. */
+  peerReadSeq: number;
   /** The server's change counter of the conversation's messages. */
   messageVersion: number;
   /** Changes to messages are applied here up to this counter. */
@@ -352,8 +360,14 @@ export declare class ParleyClient {
    * is sent or fails.
    */
   getUnsentMessages(args: { conversationID: string }): Promise<Message[]>;
-  /** Sets the conversation's unreadCount to 0 on every device of the user. */
-  markConversationAsRead(args: { conversationID: string }): Promise<void>;
+  /**
+   * Marks the conversation read up to `seq` (default: every message; never
+   * back), here at once and on every device of the user; offline it
+   * resolves from local data and reaches the server when connected. In a
+   * one-to-one conversation the peer sees their messages read
+   * (`peerReadSeq`, `isRead`).
+   */
+  markConversationAsRead(args: { conversationID: string; seq?: number }): Promise<void>;
   /** Pins (default) or unpins a conversation. */
   setConversationPinned(args: { conversationID: string; isPinned?: boolean }): Promise<void>;
   /** Stores a draft ('' clears it). */
