@@ -985,4 +985,33 @@ describe('web demo', { timeout: 600_000 }, () => {
     await cleo.page.getByTestId('typing-line').waitFor({ state: 'hidden' });
     await finish(cleo, dan);
   });
+
+  test('read receipts: one tick when sent, two once the other user read it, also after being offline meanwhile', async () => {
+    const eve = await newUser('Eve');
+    const fred = await newUser('Fred');
+    await startChat(eve, fred);
+    await send(eve, 'did you see this?');
+    const mine = message(eve, 'did you see this?', 'sent');
+    await mine.waitFor();
+    assert.equal(await mine.getAttribute('data-read'), 'false');
+    assert.equal(await mine.getByTestId('message-status').getAttribute('title'), 'Sent');
+
+    // Eve goes offline; Fred opens the chat (which reads it).
+    await eve.context.setOffline(true);
+    await eve.page.getByTestId('connection-banner').waitFor();
+    await openConversation(fred, eve.nickname);
+    await message(fred, 'did you see this?').waitFor();
+    await waitFor("Fred's unread cleared", async () => (await unreadOf(fred, eve.nickname)) === 0);
+    assert.equal(await mine.getAttribute('data-read'), 'false', 'offline: not yet');
+    await eve.context.setOffline(false);
+    await eve.page.locator('[data-testid="message"][data-read="true"]').filter({ hasText: 'did you see this?' }).waitFor();
+    assert.equal(await mine.getByTestId('message-status').getAttribute('title'), 'Read');
+
+    // Live: the next one turns read while both are here.
+    await send(eve, 'and this one?');
+    await eve.page.locator('[data-testid="message"][data-read="true"]').filter({ hasText: 'and this one?' }).waitFor();
+    // Fred's own messages show no ticks of Eve's reading in his view of hers.
+    assert.equal(await message(fred, 'and this one?').getAttribute('data-read'), 'false');
+    await finish(eve, fred);
+  });
 });

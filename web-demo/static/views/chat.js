@@ -438,6 +438,8 @@ export class ChatView {
     const own = m.sendID === this.selfID;
     let status = 'received';
     if (own) status = isSent(m) ? 'sent' : m.status === 'failed' ? 'failed' : 'sending';
+    // Read receipts (one-to-one): a second tick once the other user read it.
+    const read = own && status === 'sent' && !!m.isRead;
     const group = (this.conv && this.conv.sessionType === 'group') || m.sessionType === 'group';
     const isText = m.contentType === 'text' || (m.text && !m.contentType);
     const revoked = m.contentType === 'revoked';
@@ -448,7 +450,7 @@ export class ChatView {
       m.isPinned ? el('span', { className: 'pinned-mark', text: 'pinned', title: 'Pinned for everyone', dataset: { testid: 'message-pinned' } }) : null,
       m.editTime > 0 && !revoked ? el('span', { className: 'edited', text: 'edited', title: `Edited ${fullTime(m.editTime)}`, dataset: { testid: 'message-edited' } }) : null,
       el('time', { text: clockTime(when(m)), title: fullTime(when(m)) }),
-      own ? statusIcon(status) : null,
+      own ? statusIcon(read ? 'read' : status) : null,
     );
     const bubble = el(
       'div',
@@ -471,7 +473,7 @@ export class ChatView {
       'li',
       {
         className: `msg ${own ? 'own' : 'other'} ${status}${revoked ? ' is-revoked' : ''}`,
-        dataset: { testid: 'message', clientMsgId: m.clientMsgID, status, own: String(own), seq: String(m.seq || 0), contentType: m.contentType || 'text' },
+        dataset: { testid: 'message', clientMsgId: m.clientMsgID, status, own: String(own), seq: String(m.seq || 0), contentType: m.contentType || 'text', read: String(read) },
       },
       bubble,
       status === 'failed'
@@ -532,7 +534,7 @@ export class ChatView {
 }
 
 function statusIcon(status) {
-  const labels = { sending: 'Sending', sent: 'Sent', failed: 'Failed' };
-  const names = { sending: 'clock', sent: 'check', failed: 'alert' };
+  const labels = { sending: 'Sending', sent: 'Sent', read: 'Read', failed: 'Failed' };
+  const names = { sending: 'clock', sent: 'check', read: 'checks', failed: 'alert' };
   return el('span', { className: `status ${status}`, title: labels[status], dataset: { testid: 'message-status' } }, icon(names[status], labels[status]));
 }
