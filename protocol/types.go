@@ -102,7 +102,16 @@ const (
 	// stopped): pushed as PushTyping to the other members' connections
 	// that are online now, never stored. Data: TypingReq. Response: none.
 	ReqSetTyping = "conversation.typing"
+	// ReqSetMuted mutes or unmutes a conversation for the caller.
+	// Data: SetMutedReq. Response: ConversationState.
+	ReqSetMuted = "conversation.setMuted"
 )
+
+// SetMutedReq mutes or unmutes a conversation for the caller.
+type SetMutedReq struct {
+	ConversationID string `json:"conversationID"`
+	IsMuted        bool   `json:"isMuted"`
+}
 
 // TypingReq starts (Typing) or stops the caller's typing indicator.
 type TypingReq struct {
@@ -318,6 +327,9 @@ type ConversationState struct {
 	// MessageVersion is the conversation's change counter for its stored
 	// messages: the highest Version of a changed message (0: none changed).
 	MessageVersion int64 `json:"messageVersion,omitempty"`
+	// IsMuted: the user muted the conversation; its unread count is left
+	// out of their total.
+	IsMuted bool `json:"isMuted,omitempty"`
 	// PeerReadSeq is, in a one-to-one conversation, the highest seq the
 	// other user has read (their ReadSeq); 0 in groups.
 	PeerReadSeq int64 `json:"peerReadSeq,omitempty"`

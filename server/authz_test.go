@@ -271,6 +271,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "typing in a missing group", as: "mallory", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: sgGhost, Typing: true}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "typing in a group as kicked member", as: "carl", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: sg, Typing: true}, want: protocol.CodePermissionDenied, groupy: true},
 
+		{name: "mute others' one-to-one", as: "mallory", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: w.dm, IsMuted: true}, want: protocol.CodePermissionDenied},
+		{name: "mute a group as non-member", as: "mallory", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: sg, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "mute a missing group", as: "mallory", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: sgGhost, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "mute a group as kicked member", as: "carl", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: sg, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
+
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
 	}

@@ -216,3 +216,8 @@ func (s *Server) pinnedMessages(ctx context.Context, c caller, req *protocol.Con
 	}
 	return &protocol.MessagesResp{Messages: append([]protocol.Message{}, msgs...)}, nil
 }
+
+// setMuted mutes or unmutes a conversation for the caller.
+func (s *Server) setMuted(ctx context.Context, c caller, req *protocol.SetMutedReq) (*protocol.ConversationState, error) {
+	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{IsMuted: &req.IsMuted})
+}

@@ -75,6 +75,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqPinMessage:        typed(s.pinMessage),
 		protocol.ReqPinnedMessages:    typed(s.pinnedMessages),
 		protocol.ReqSetTyping:         typed(s.setTyping),
+		protocol.ReqSetMuted:          typed(s.setMuted),
 	}
 }
 

@@ -160,6 +160,7 @@ type ConversationChange struct {
 	ReadSeq   *int64
 	IsPinned  *bool
 	DraftText *string
+	IsMuted   *bool
 	// ClearSeq clears the conversation for this user up to a seq (0 or
 	// past MaxSeq: up to MaxSeq) by moving MinSeq past it, never back: the
 	// messages up to it are no longer theirs to read.
@@ -183,6 +184,9 @@ func (ch ConversationChange) ApplyTo(st *protocol.ConversationState) (changed bo
 	}
 	if ch.DraftText != nil && *ch.DraftText != st.DraftText {
 		st.DraftText, changed = *ch.DraftText, true
+	}
+	if ch.IsMuted != nil && *ch.IsMuted != st.IsMuted {
+		st.IsMuted, changed = *ch.IsMuted, true
 	}
 	if ch.ClearSeq != nil {
 		cs := *ch.ClearSeq

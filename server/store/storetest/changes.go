@@ -352,3 +352,30 @@ func testPeerReadSeq(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	assert.Empty(t, states)
 }
+
+// testMuteConversation: mute is the user's state, changed and reported
+// like a pin.
+func testMuteConversation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b")
+	conv := protocol.SingleConversationID("a", "b")
+	append1(t, s, single("a", "b", "c0", 10))
+	before, err := s.Conversation(ctx, "b", conv)
+	require.NoError(t, err)
+	assert.False(t, before.IsMuted)
+	on := true
+	st, changed, err := s.UpdateConversation(ctx, "b", conv, store.ConversationChange{IsMuted: &on}, 20)
+	require.NoError(t, err)
+	assert.True(t, changed)
+	assert.True(t, st.IsMuted)
+	_, changed, err = s.UpdateConversation(ctx, "b", conv, store.ConversationChange{IsMuted: &on}, 21)
+	require.NoError(t, err)
+	assert.False(t, changed)
+	states, err := s.ChangedConversations(ctx, "b", before.Version, 10)
+	require.NoError(t, err)
+	require.Len(t, states, 1)
+	assert.True(t, states[0].IsMuted)
+	other, err := s.Conversation(ctx, "a", conv)
+	require.NoError(t, err)
+	assert.False(t, other.IsMuted)
+}

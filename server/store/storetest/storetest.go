@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteForUser", testDeleteForUser},
 		{"PinnedMessages", testPinnedMessages},
 		{"PeerReadSeq", testPeerReadSeq},
+		{"MuteConversation", testMuteConversation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
