@@ -444,3 +444,21 @@ func TestFoldPeerRead(t *testing.T) {
 		assert.Zero(t, res.Changes.Conversations[0].PeerReadSeq)
 	})
 }
+
+func TestFoldMuted(t *testing.T) {
+	c := &Conversation{ConversationID: convAB, SessionType: protocol.SessionSingle, UserID: "bob", MinSeq: 1, MaxSeq: 2, LocalMaxSeq: 2, UnreadCount: 2, Version: 3}
+	st := protocol.ConversationState{ConversationID: convAB, SessionType: protocol.SessionSingle, PeerUserID: "bob", MinSeq: 1, MaxSeq: 2, IsMuted: true, Version: 4}
+	res := fold(localState{Self: "alice", Convs: map[string]*Conversation{convAB: c}, Msgs: map[string]Message{}, Outbox: map[string]bool{}},
+		foldInput{States: []protocol.ConversationState{st}})
+	require.Len(t, res.Changed, 1, "muting is announced")
+	got := res.Changed[0]
+	assert.True(t, got.IsMuted)
+	assert.Equal(t, int64(2), got.UnreadCount, "the count is kept")
+	assert.Zero(t, got.totalShare(), "but left out of the total")
+	// An older state does not unmute.
+	old := st
+	old.IsMuted, old.Version = false, 3
+	res = fold(localState{Self: "alice", Convs: map[string]*Conversation{convAB: &got}, Msgs: map[string]Message{}, Outbox: map[string]bool{}},
+		foldInput{States: []protocol.ConversationState{old}})
+	assert.Empty(t, res.Changes.Conversations)
+}

@@ -122,6 +122,12 @@ func (c *Client) SetConversationPinned(ctx context.Context, conversationID strin
 	return c.conversationRequest(ctx, protocol.ReqSetPinned, protocol.SetPinnedReq{ConversationID: conversationID, IsPinned: pinned})
 }
 
+// SetConversationMuted mutes or unmutes a conversation on all the user's
+// devices: a muted one keeps its unread count, left out of the total.
+func (c *Client) SetConversationMuted(ctx context.Context, conversationID string, muted bool) error {
+	return c.conversationRequest(ctx, protocol.ReqSetMuted, protocol.SetMutedReq{ConversationID: conversationID, IsMuted: muted})
+}
+
 // SetConversationDraft stores a draft on all the user's devices.
 func (c *Client) SetConversationDraft(ctx context.Context, conversationID, draft string) error {
 	return c.conversationRequest(ctx, protocol.ReqSetDraft, protocol.SetDraftReq{ConversationID: conversationID, DraftText: draft})

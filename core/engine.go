@@ -282,6 +282,7 @@ func fold(l localState, in foldInput) stepResult {
 		}
 		if st.Version >= c.Version {
 			c.IsPinned = st.IsPinned
+			c.IsMuted = st.IsMuted
 			c.DraftText = st.DraftText
 			c.Version = st.Version
 		}
@@ -470,7 +471,7 @@ func sameLatest(a, b *Message) bool {
 
 // visiblyChanged reports a change an app shows: not seq bookkeeping alone.
 func visiblyChanged(a, b *Conversation) bool {
-	return a.UnreadCount != b.UnreadCount || a.IsPinned != b.IsPinned || a.DraftText != b.DraftText ||
+	return a.UnreadCount != b.UnreadCount || a.IsPinned != b.IsPinned || a.IsMuted != b.IsMuted || a.DraftText != b.DraftText ||
 		a.UpdatedAt != b.UpdatedAt || a.SessionType != b.SessionType || a.UserID != b.UserID ||
 		a.GroupID != b.GroupID || !sameLatest(a.LatestMessage, b.LatestMessage)
 }

@@ -80,6 +80,9 @@ type Conversation struct {
 	LatestMessage *Message `json:"latestMessage"`
 	UnreadCount   int64    `json:"unreadCount"`
 	IsPinned      bool     `json:"isPinned"`
+	// IsMuted: the user muted it; its UnreadCount is kept but left out of
+	// the total unread count.
+	IsMuted bool `json:"isMuted"`
 	DraftText     string   `json:"draftText"`
 	// UpdatedAt is the time of the latest message or change, Unix ms.
 	UpdatedAt int64 `json:"updatedAt"`
@@ -116,6 +119,15 @@ type Conversation struct {
 	// removed from: it stays with its messages, and sending to it fails
 	// with permission_denied.
 	Removed bool `json:"removed,omitempty"`
+}
+
+// totalShare is what the conversation adds to the total unread count:
+// nothing while muted.
+func (c *Conversation) totalShare() int64 {
+	if c.IsMuted {
+		return 0
+	}
+	return c.UnreadCount
 }
 
 // unread is the unread count implied by the seqs: own messages never count

@@ -390,7 +390,7 @@ func (s *session) loadUnread(ctx context.Context) error {
 	}
 	unread := make(map[string]int64, len(convs))
 	for _, cv := range convs {
-		unread[cv.ConversationID] = cv.UnreadCount
+		unread[cv.ConversationID] = cv.totalShare()
 	}
 	s.unread, s.total = unread, totalUnread(unread)
 	return nil
@@ -404,7 +404,7 @@ func (s *session) noteUnread(convs []Conversation) bool {
 	}
 	before := s.total
 	for _, c := range convs {
-		s.unread[c.ConversationID] = c.UnreadCount
+		s.unread[c.ConversationID] = c.totalShare()
 	}
 	s.total = totalUnread(s.unread)
 	return s.total != before

@@ -488,3 +488,53 @@ func TestReadReceipts(t *testing.T) {
 	assert.True(t, h[0].IsRead)
 	assert.False(t, h[3].IsRead, "bob's own message is not alice's to be read")
 }
+
+// TestMuteConversation: a muted conversation keeps its unread count but
+// leaves the total, on every device of the user (one offline meanwhile).
+func TestMuteConversation(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carl"} {
+		e.user(u)
+	}
+	a := e.device("alice", deviceOpt{})
+	c := e.device("carl", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	b2 := e.device("bob", deviceOpt{platform: protocol.PlatformDesktop})
+	conv := protocol.SingleConversationID("alice", "bob")
+	ctx := context.Background()
+	a.send("bob", "", "one")
+	a.send("bob", "", "two")
+	c.send("bob", "", "from carl")
+	b.waitNew(3)
+	b2.waitNew(3)
+	total := func(d *device) int64 {
+		n, err := d.c.TotalUnreadCount(ctx)
+		require.NoError(t, err)
+		return n
+	}
+	require.Equal(t, int64(3), total(b))
+	b2.dial.down.Store(true)
+	b2.dial.cut()
+	b2.waitState(core.ConnDisconnected)
+
+	require.NoError(t, b.c.SetConversationMuted(ctx, conv, true))
+	assert.Equal(t, int64(1), total(b), "alice's two are left out")
+	cv := conversation(t, b, conv)
+	assert.True(t, cv.IsMuted)
+	assert.Equal(t, int64(2), cv.UnreadCount, "kept")
+	b.waitFor("total announced", func() bool { return b.total == 1 })
+
+	a.send("bob", "", "three")
+	b.waitNew(4)
+	assert.Equal(t, int64(1), total(b), "new messages of a muted conversation stay out of the total")
+
+	b2.dial.down.Store(false)
+	b2.waitFor("muted after the outage", func() bool {
+		cv, err := b2.store.Conversation(ctx, conv)
+		return err == nil && cv.IsMuted
+	})
+	b2.waitFor("the total without it", func() bool { return b2.total == 1 })
+
+	require.NoError(t, b.c.SetConversationMuted(ctx, conv, false))
+	assert.Equal(t, int64(4), total(b))
+}

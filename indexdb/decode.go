@@ -101,6 +101,7 @@ func conversationOfJS(v js.Value) core.Conversation {
 		FaceURL:        jsString(v, "faceURL"),
 		UnreadCount:    jsInt(v, "unreadCount"),
 		IsPinned:       jsBool(v, "isPinned"),
+		IsMuted:        jsBool(v, "isMuted"),
 		DraftText:      jsString(v, "draftText"),
 		UpdatedAt:      jsInt(v, "updatedAt"),
 		MaxSeq:         jsInt(v, "maxSeq"),

@@ -146,6 +146,7 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = strField(b, "faceURL", c.FaceURL)
 	b = intField(b, "unreadCount", c.UnreadCount)
 	b = boolField(b, "isPinned", c.IsPinned)
+	b = boolField(b, "isMuted", c.IsMuted)
 	b = strField(b, "draftText", c.DraftText)
 	b = intField(b, "updatedAt", c.UpdatedAt)
 	b = intField(b, "maxSeq", c.MaxSeq)

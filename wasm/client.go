@@ -412,6 +412,15 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			}
 			return ok(c.PinnedMessages(bg(), id))
 		},
+		"setConversationMuted": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setConversationMuted", args, 0)
+			id := a.RequiredString("conversationID")
+			muted := a.Bool("isMuted", true)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SetConversationMuted(bg(), id, muted)
+		},
 		"setTyping": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("setTyping", args, 0)
 			id := a.RequiredString("conversationID")

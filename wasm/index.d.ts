@@ -161,6 +161,8 @@ export interface Conversation {
   latestMessage: Message | null;
   unreadCount: number;
   isPinned: boolean;
+  /** Muted by the user (setConversationMuted): left out of the total unread count. */
+  isMuted: boolean;
   draftText: string;
   /** Time of the latest message or change, Unix ms. */
   updatedAt: number;
@@ -450,6 +452,12 @@ export declare class ParleyClient {
    * with `network` and nothing is kept for later.
    */
   setTyping(args: { conversationID: string; typing?: boolean }): Promise<void>;
+  /**
+   * Mutes (`isMuted: true`, the default) or unmutes a conversation on every
+   * device of the user: a muted conversation keeps its `unreadCount` but is
+   * left out of `getTotalUnreadCount` (and `totalUnreadCountChanged`).
+   */
+  setConversationMuted(args: { conversationID: string; isMuted?: boolean }): Promise<void>;
 
   /**
    * Ends the client for good: logs out locally as logout() does when logged

@@ -36,6 +36,7 @@ export const methods = Object.freeze({
   getPinnedMessages: 1,
   clearConversationMessages: 1,
   setTyping: 1,
+  setConversationMuted: 1,
   close: 0,
 });
 

@@ -96,6 +96,7 @@ var jsMethods = []jsMethod{
 	{"getPinnedMessages", argObject},
 	{"clearConversationMessages", argObject},
 	{"setTyping", argObject},
+	{"setConversationMuted", argObject},
 
 	{"close", argNone},
 }
