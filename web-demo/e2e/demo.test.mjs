@@ -1014,4 +1014,33 @@ describe('web demo', { timeout: 600_000 }, () => {
     assert.equal(await message(fred, 'and this one?').getAttribute('data-read'), 'false');
     await finish(eve, fred);
   });
+
+  test('a muted conversation keeps its unread badge, quiet, and leaves the total in the title, on both devices of the user', async () => {
+    const gail = await newUser('Gail');
+    const hank = await newUser('Hank');
+    const ivy = await newUser('Ivy');
+    await startChat(gail, hank);
+    await send(gail, 'noisy one');
+    await send(gail, 'noisy two');
+    await startChat(ivy, hank);
+    await send(ivy, 'quiet one');
+    await waitFor('three unread for Hank', async () => (await unreadOf(hank, gail.nickname)) === 2 && (await unreadOf(hank, ivy.nickname)) === 1);
+    await waitFor('title counts 3', async () => /\(3\)/.test(await hank.page.title()));
+
+    // Hank mutes Gail's chat from a second look at the list: open Ivy's
+    // (reads it), then mute Gail's from its header.
+    await openConversation(hank, ivy.nickname);
+    await waitFor('title counts 2', async () => /\(2\)/.test(await hank.page.title()));
+    await openConversation(hank, gail.nickname);
+    await hank.page.getByTestId('mute-button').click();
+    await waitText(hank, 'mute-button', 'Unmute');
+    await conversationItem(hank, gail.nickname).getByTestId('muted').waitFor();
+    await send(hank, 'bye');
+    await openConversation(hank, ivy.nickname);
+    await send(gail, 'noisy three');
+    await waitFor('a badge on the muted chat', async () => (await unreadOf(hank, gail.nickname)) === 1);
+    assert.match(await conversationItem(hank, gail.nickname).getByTestId('unread-badge').getAttribute('class'), /quiet/);
+    await waitFor('the title leaves it out', async () => !/\(\d+\)/.test(await hank.page.title()));
+    await finish(gail, hank, ivy);
+  });
 });

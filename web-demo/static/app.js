@@ -258,10 +258,60 @@ function saveDraft() {
   state.client.setConversationDraft({ conversationID: c.conversationID, draftText: text }).catch((err) => console.warn('setConversationDraft', err));
 }
 
-/** renderClear shows "Clear" for a stored conversation the user may still change. */
+/** renderClear shows "Clear" and "Mute" for a stored conversation the user may still change. */
 function renderClear() {
   const open = chat.conv;
-  $('clear-button').hidden = !open || !state.conversations.has(open.conversationID) || chat.removed || typeof state.client.clearConversationMessages !== 'function';
+  const c = open && state.conversations.get(open.conversationID);
+  $('clear-button').hidden = !c || chat.removed || typeof state.client.clearConversationMessages !== 'function';
+  const mute = $('mute-button');
+  mute.hidden = !c || chat.removed || typeof state.client.setConversationMuted !== 'function';
+  if (mute.hidden) return;
+  mute.textContent = c.isMuted ? 'Unmute' : 'Mute';
+  mute.setAttribute('aria-pressed', String(!!c.isMuted));
+}
+
+async function toggleMute() {
+  const open = chat.conv;
+  const c = open && state.conversations.get(open.conversationID);
+  if (!c) return;
+  const button = $('mute-button');
+  button.disabled = true;
+  try {
+    await state.client.setConversationMuted({ conversationID: c.conversationID, isMuted: !c.isMuted });
+    const now = state.conversations.get(c.conversationID) || c;
+    state.conversations.set(c.conversationID, { ...now, isMuted: !c.isMuted });
+    renderList();
+    renderClear();
+  } catch (err) {
+    toast(`Couldn't ${c.isMuted ? 'unmute' : 'mute'} the conversation: ${errorText(err)}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/**
+ * notify shows a desktop notification for messages from others that
+ * arrive while the tab is hidden, unless their conversation is muted (or
+ * the user did not allow notifications).
+ */
+function notify(messages) {
+  if (!document.hidden || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  for (const m of messages) {
+    const c = state.conversations.get(m.conversationID);
+    if (m.sendID === state.selfID || (c && c.isMuted) || m.deleted) continue;
+    const title = (c && c.showName) || nameOf(m.sendID);
+    const body = m.contentType === 'text' ? m.text : m.contentType === 'revoked' ? 'Message revoked' : `[${m.contentType} message]`;
+    const n = new Notification(title, { body, tag: m.conversationID });
+    n.onclick = () => {
+      window.focus();
+      if (c) openConversation(c);
+    };
+  }
+}
+
+/** askNotifications asks once, on the user's first send (a user gesture), to notify while the tab is hidden. */
+function askNotifications() {
+  if (typeof Notification !== 'undefined' && Notification.permission === 'default') Notification.requestPermission().catch(() => {});
 }
 
 function clearHistory() {
@@ -358,6 +408,7 @@ function scheduleMarkRead() {
 function send(text) {
   const conv = chat.conv;
   if (!conv || chat.removed) return; // no composer then; the SDK would refuse anyway
+  askNotifications();
   const known = state.conversations.get(conv.conversationID);
   if (known && known.draftText && typeof state.client.setConversationDraft === 'function') {
     state.conversations.set(known.conversationID, { ...known, draftText: '' });
@@ -523,6 +574,7 @@ function subscribe(client) {
 
   client.on('newMessages', (messages) => {
     if (!state.selfID || !Array.isArray(messages)) return;
+    notify(messages);
     const open = chat.conv;
     const here = open ? messages.filter((m) => m.conversationID === open.conversationID) : [];
     if (here.length) {
@@ -799,6 +851,7 @@ async function boot() {
   $('logout-button').addEventListener('click', logout);
   $('pin-button').addEventListener('click', togglePin);
   $('clear-button').addEventListener('click', clearHistory);
+  $('mute-button').addEventListener('click', toggleMute);
   $('self').addEventListener('click', () => dialogs.openProfile(state.self));
   $('new-chat-button').addEventListener('click', () => dialogs.openNewChat());
   $('new-group-button').addEventListener('click', () => dialogs.openNewGroup());

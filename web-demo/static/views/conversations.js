@@ -56,6 +56,7 @@ function item(c, { selfID, openID, onOpen, nameOf }) {
         { className: 'conv-top' },
         el('span', { className: 'conv-name', text: name, dataset: { testid: 'conversation-name' } }),
         c.isPinned ? el('span', { className: 'pin', title: 'Pinned', dataset: { testid: 'pinned' } }, icon('pin', 'Pinned')) : null,
+        c.isMuted ? el('span', { className: 'muted-icon', title: 'Muted', dataset: { testid: 'muted' } }, icon('bellOff', 'Muted')) : null,
         el('time', {
           className: 'conv-time',
           text: shortTime(time),
@@ -69,7 +70,7 @@ function item(c, { selfID, openID, onOpen, nameOf }) {
         el('span', { className: 'conv-preview', dataset: { testid: 'conversation-preview' } }, p.prefix ? el('span', { className: 'muted', text: p.prefix }) : null, p.text),
         unread
           ? el('span', {
-              className: 'badge',
+              className: c.isMuted ? 'badge quiet' : 'badge',
               text: c.unreadCount > 99 ? '99+' : String(c.unreadCount),
               title: `${c.unreadCount} unread`,
               dataset: { testid: 'unread-badge' },
