@@ -71,6 +71,14 @@ func (s *session) catchUp(w *wire) (groupFollowUp, error) {
 				return finish(err)
 			}
 			in.Messages = msgs
+			// Changes to messages held here, made while away: in the
+			// same batch as the page, so the page is applied whole.
+			if in.Changed, in.ChangesThrough, err = s.pullChanged(ctx, w, l, resp.Conversations); err != nil {
+				return finish(err)
+			}
+			if in.Deletions, in.DeletionsThrough, err = s.pullDeleted(ctx, w, l, resp.Conversations); err != nil {
+				return finish(err)
+			}
 		}
 		next := resp.Cursor
 		if next != cursor || first {
@@ -183,4 +191,39 @@ func (s *session) sendReads(w *wire) error {
 		}
 	}
 	return nil
+}
+
+// pullChanged pulls, for each conversation of a sync page held here whose
+// MessageVersion moved past the device's ChangesVersion, the messages
+// changed in between, page by page: what the catch-up costs is what
+// changed. through says how far each conversation's changes were pulled.
+func (s *session) pullChanged(ctx context.Context, w *wire, l localState, states []protocol.ConversationState) (msgs []protocol.Message, through map[string]int64, err error) {
+	for i := range states {
+		st := &states[i]
+		from, to, ok := changedPlan(l.Convs[st.ConversationID], st)
+		if !ok {
+			continue
+		}
+		for {
+			var resp protocol.PullChangesResp
+			req := protocol.PullChangesReq{ConversationID: st.ConversationID, AfterVersion: from, Limit: protocol.MaxPullLimit}
+			if err := w.call(ctx, protocol.ReqPullChanges, req, &resp); err != nil {
+				return nil, nil, err
+			}
+			msgs = append(msgs, resp.Messages...)
+			if n := len(resp.Messages); n > 0 {
+				from = max(from, resp.Messages[n-1].Version)
+			}
+			if !resp.HasMore || len(resp.Messages) == 0 {
+				break
+			}
+		}
+		if through == nil {
+			through = make(map[string]int64)
+		}
+		// Everything up to the version the page reported is here now
+		// (a change made since then is pushed, or found by the next sync).
+		through[st.ConversationID] = max(from, to)
+	}
+	return msgs, through, nil
 }

@@ -58,6 +58,10 @@ type Config struct {
 	// TokenWillExpireBefore is how long before the token's expiry the
 	// TokenWillExpire event comes. Default 5 minutes.
 	TokenWillExpireBefore time.Duration
+	// TypingLapse is how long another user's typing indicator stands
+	// without renewal; default protocol.TypingLapseMs (6 s). Tests
+	// shorten it.
+	TypingLapse time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -96,6 +100,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.TokenWillExpireBefore <= 0 {
 		c.TokenWillExpireBefore = 5 * time.Minute
+	}
+	if c.TypingLapse <= 0 {
+		c.TypingLapse = protocol.TypingLapseMs * time.Millisecond
 	}
 	if c.Dialer == nil {
 		c.Dialer = defaultDialer()

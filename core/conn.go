@@ -67,6 +67,8 @@ type session struct {
 
 	// calls are the calls this device knows (calls.go).
 	calls callBook
+	// typing is who types where, and what this device told (typing.go).
+	typing typingState
 }
 
 func (s *session) now() int64 { return s.cfg.Now().UnixMilli() }

@@ -82,11 +82,22 @@ func (c *Client) Conversation(ctx context.Context, conversationID string) (Conve
 // at once and on the user's other devices through the server. Offline the
 // local change stands and reaches the server after reconnecting.
 func (c *Client) MarkConversationAsRead(ctx context.Context, conversationID string) error {
+	return c.MarkConversationAsReadUpTo(ctx, conversationID, 0)
+}
+
+// MarkConversationAsReadUpTo marks the conversation read up to seq (0:
+// every message), never back, as MarkConversationAsRead does. In a
+// one-to-one conversation the peer's messages up to it become read for
+// them (read receipts).
+func (c *Client) MarkConversationAsReadUpTo(ctx context.Context, conversationID string, seq int64) error {
 	s, err := c.session()
 	if err != nil {
 		return err
 	}
-	res, err := s.apply(ctx, markReadInput{ConversationID: conversationID})
+	if seq < 0 {
+		return errInvalid("seq must not be negative")
+	}
+	res, err := s.apply(ctx, markReadInput{ConversationID: conversationID, Seq: seq})
 	if err != nil {
 		return withCode(err)
 	}
@@ -109,6 +120,12 @@ func (c *Client) MarkConversationAsRead(ctx context.Context, conversationID stri
 // SetConversationPinned pins or unpins a conversation on all the user's devices.
 func (c *Client) SetConversationPinned(ctx context.Context, conversationID string, pinned bool) error {
 	return c.conversationRequest(ctx, protocol.ReqSetPinned, protocol.SetPinnedReq{ConversationID: conversationID, IsPinned: pinned})
+}
+
+// SetConversationMuted mutes or unmutes a conversation on all the user's
+// devices: a muted one keeps its unread count, left out of the total.
+func (c *Client) SetConversationMuted(ctx context.Context, conversationID string, muted bool) error {
+	return c.conversationRequest(ctx, protocol.ReqSetMuted, protocol.SetMutedReq{ConversationID: conversationID, IsMuted: muted})
 }
 
 // SetConversationDraft stores a draft on all the user's devices.

@@ -212,6 +212,21 @@ type foldInput struct {
 	// Ack marks the answer to an own send: if it lands beyond the
 	// conversation's contiguous run, what is missing below it is pulled.
 	Ack bool
+	// Changed are stored messages in a new state (revoked, edited): pushed,
+	// pulled by version, or the answer to the user's own change. One this
+	// device holds is replaced when its Version is higher; one it does not
+	// hold is stored as it is now if it lies above the conversation's
+	// contiguous run (it is news), and left for history to bring (in its
+	// state then) if it lies in the part of the conversation not fetched.
+	Changed []protocol.Message
+	// ChangesThrough records, per conversation, that every change up to
+	// this version has been pulled (the catch-up's pull by version).
+	ChangesThrough map[string]int64
+	// Deletions are messages the user deleted for themselves (on this or
+	// another device); DeletionsThrough records, per conversation, the
+	// version they were pulled up to.
+	Deletions        []protocol.Deletion
+	DeletionsThrough map[string]int64
 }
 
 // fold folds states and messages into local state. Whatever is already
@@ -246,7 +261,9 @@ func fold(l localState, in foldInput) stepResult {
 		if st.GroupID != "" {
 			c.GroupID = st.GroupID
 		}
-		if st.MinSeq > 0 {
+		// An older state (a sync answer overtaken by a clear's push) does
+		// not move MinSeq back.
+		if st.MinSeq > 0 && (st.MinSeq > c.MinSeq || st.Version >= c.Version) {
 			c.MinSeq = st.MinSeq
 		}
 		if c.LocalMaxSeq < c.MinSeq-1 {
@@ -265,17 +282,33 @@ func fold(l localState, in foldInput) stepResult {
 		}
 		if st.Version >= c.Version {
 			c.IsPinned = st.IsPinned
+			c.IsMuted = st.IsMuted
 			c.DraftText = st.DraftText
 			c.Version = st.Version
 		}
 		if st.UpdatedAt > c.UpdatedAt {
 			c.UpdatedAt = st.UpdatedAt
 		}
-		if lm := st.LatestMessage; lm != nil && (c.LatestMessage == nil || lm.Seq > c.LatestMessage.Seq) {
+		if lm := st.LatestMessage; lm != nil && (c.LatestMessage == nil || lm.Seq > c.LatestMessage.Seq ||
+			(lm.Seq == c.LatestMessage.Seq && lm.Version > c.LatestMessage.Version)) {
 			m := messageFromProto(lm)
 			c.LatestMessage = &m
 		}
+		if st.MessageVersion > c.MessageVersion {
+			c.MessageVersion = st.MessageVersion
+		}
+		if st.PeerReadSeq > c.PeerReadSeq && st.SessionType == protocol.SessionSingle {
+			c.PeerReadSeq = st.PeerReadSeq
+		}
+		if _, known := l.Convs[st.ConversationID]; !known {
+			// New here: what is pulled with this state is pulled as it is
+			// now, changes included, and masked where the user deleted.
+			c.ChangesVersion = max(c.ChangesVersion, st.MessageVersion)
+			c.DeletesVersion = max(c.DeletesVersion, st.DeleteVersion)
+		}
 	}
+
+	clearBelow(l, &res, get)
 
 	for id, tail := range in.Tails {
 		_, known := l.Convs[id]
@@ -322,10 +355,19 @@ func fold(l localState, in foldInput) stepResult {
 			}
 		}
 		old, stored := l.Msgs[m.ClientMsgID]
+		dup := false // held already: nothing about it is news
 		switch {
+		case stored && old.Deleted:
+			// Deleted by the user: it stays so, whatever copy comes.
+			m, dup = old, true
+		case stored && old.Status == StatusSent && old.Seq == m.Seq && m.Version <= old.Version:
+			// Already here: a duplicate from push and pull, or an older
+			// state of it (a change arrived first).
+			m, dup = old, true
 		case stored && old.Status == StatusSent && old.Seq == m.Seq:
-			// Already here: a duplicate from push and pull.
-			m = old
+			// A newer state of a stored message (pulled after it changed).
+			res.Changes.Messages = append(res.Changes.Messages, m)
+			res.Updated = append(res.Updated, m)
 		case stored:
 			// The user's own message, waiting for its ack or given up on:
 			// the server has it, so it is sent, and it is not news.
@@ -335,12 +377,15 @@ func fold(l localState, in foldInput) stepResult {
 			res.Changes.Messages = append(res.Changes.Messages, m)
 			res.Changes.RemovedOutbox = append(res.Changes.RemovedOutbox, m.ClientMsgID)
 			res.Sent = append(res.Sent, m)
+		case m.Seq < c.MinSeq && !l.Outbox[m.ClientMsgID]:
+			// Not this user's any more (cleared) or not yet (joined later).
+			continue
 		default:
 			res.Changes.Messages = append(res.Changes.Messages, m)
 			if l.Outbox[m.ClientMsgID] {
 				res.Changes.RemovedOutbox = append(res.Changes.RemovedOutbox, m.ClientMsgID)
 				res.Sent = append(res.Sent, m)
-			} else if !in.Quiet {
+			} else if !in.Quiet && !m.Deleted {
 				res.New = append(res.New, m)
 			}
 		}
@@ -356,7 +401,12 @@ func fold(l localState, in foldInput) stepResult {
 		if m.SendID == l.Self && m.Seq > c.ServerReadSeq {
 			c.ServerReadSeq = m.Seq // the server moves it with the send
 		}
-		if c.LatestMessage == nil || m.Seq >= c.LatestMessage.Seq {
+		if !dup && m.SendID != l.Self && m.SessionType == protocol.SessionSingle && m.Seq > c.PeerReadSeq {
+			c.PeerReadSeq = m.Seq // the peer's send moved their read seq too
+		}
+		if m.Deleted {
+			dropLatest(c, m)
+		} else if c.LatestMessage == nil || m.Seq >= c.LatestMessage.Seq {
 			mm := m
 			c.LatestMessage = &mm
 		}
@@ -364,6 +414,10 @@ func fold(l localState, in foldInput) stepResult {
 			c.UpdatedAt = m.SendTime
 		}
 	}
+
+	foldChanged(l, in, &res, seen, get)
+	foldDeletions(l, in, &res, get)
+	foldPeerRead(l, &res, work, before)
 
 	ids := make([]string, 0, len(work))
 	for id := range work {
@@ -412,12 +466,12 @@ func sameLatest(a, b *Message) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.ClientMsgID == b.ClientMsgID && a.Seq == b.Seq && a.Status == b.Status
+	return a.ClientMsgID == b.ClientMsgID && a.Seq == b.Seq && a.Status == b.Status && a.Version == b.Version
 }
 
 // visiblyChanged reports a change an app shows: not seq bookkeeping alone.
 func visiblyChanged(a, b *Conversation) bool {
-	return a.UnreadCount != b.UnreadCount || a.IsPinned != b.IsPinned || a.DraftText != b.DraftText ||
+	return a.UnreadCount != b.UnreadCount || a.IsPinned != b.IsPinned || a.IsMuted != b.IsMuted || a.DraftText != b.DraftText ||
 		a.UpdatedAt != b.UpdatedAt || a.SessionType != b.SessionType || a.UserID != b.UserID ||
 		a.GroupID != b.GroupID || !sameLatest(a.LatestMessage, b.LatestMessage)
 }

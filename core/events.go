@@ -25,6 +25,19 @@ type NewMessages struct {
 	Messages []Message
 }
 
+// MessagesChanged: stored messages whose content or state changed
+// (revoked, edited), each change announced once, in their new state.
+type MessagesChanged struct {
+	Messages []Message
+}
+
+// TypingChanged: who is typing in a conversation now changed (an entry
+// came, was stopped, or lapsed). UserIDs is sorted, empty when nobody is.
+type TypingChanged struct {
+	ConversationID string   `json:"conversationID"`
+	UserIDs        []string `json:"userIDs"`
+}
+
 // ConversationsChanged: conversations whose content changed.
 type ConversationsChanged struct {
 	Conversations []Conversation
@@ -101,6 +114,18 @@ func (NewMessages) EventName() string { return "newMessages" }
 
 // EventPayload implements Event: Message[].
 func (e NewMessages) EventPayload() any { return e.Messages }
+
+// EventName implements Event.
+func (TypingChanged) EventName() string { return "typingChanged" }
+
+// EventPayload implements Event: {conversationID, userIDs}.
+func (e TypingChanged) EventPayload() any { return e }
+
+// EventName implements Event.
+func (MessagesChanged) EventName() string { return "messagesChanged" }
+
+// EventPayload implements Event: Message[].
+func (e MessagesChanged) EventPayload() any { return e.Messages }
 
 // EventName implements Event.
 func (ConversationsChanged) EventName() string { return "conversationsChanged" }

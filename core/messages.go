@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
+	"slices"
 
 	"parley/protocol"
 )
@@ -135,7 +136,19 @@ func (c *Client) SendMessage(ctx context.Context, msg Message, recvID, groupID s
 // below beforeSeq (0: the latest), ascending and without gaps. It reads
 // local data and pulls from the server what is missing; offline it returns
 // the newest gap-free part it holds.
+//
+// Messages the user deleted for themselves are left out, so a page may
+// hold fewer than count.
 func (c *Client) HistoryMessages(ctx context.Context, conversationID string, beforeSeq int64, count int) (History, error) {
+	h, err := c.historyMessages(ctx, conversationID, beforeSeq, count)
+	if err != nil {
+		return h, err
+	}
+	h.Messages = slices.DeleteFunc(h.Messages, func(m Message) bool { return m.Deleted })
+	return h, nil
+}
+
+func (c *Client) historyMessages(ctx context.Context, conversationID string, beforeSeq int64, count int) (History, error) {
 	s, err := c.session()
 	if err != nil {
 		return History{}, err

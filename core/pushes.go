@@ -1,6 +1,8 @@
 package core
 
 import (
+	"slices"
+
 	"parley/protocol"
 )
 
@@ -14,13 +16,13 @@ func (s *session) pushLoop(w *wire) {
 		if frames == nil {
 			return
 		}
-		var batch []protocol.Message
+		var batch, changed []protocol.Message
 		flush := func() bool {
-			if len(batch) == 0 {
+			if len(batch) == 0 && len(changed) == 0 {
 				return true
 			}
-			err := s.applyPushed(w, batch)
-			batch = nil
+			err := s.applyPushed(w, batch, changed)
+			batch, changed = nil, nil
 			if err != nil {
 				s.cfg.Logger.Warn("applying pushed messages failed; reconnecting to resync", "err", err)
 				w.close(err)
@@ -38,6 +40,17 @@ func (s *session) pushLoop(w *wire) {
 				batch = append(batch, m)
 				continue
 			}
+			if f.Type == protocol.PushMessageChanged {
+				// In the same batch as the messages around it: a change
+				// may arrive before the message it changes.
+				var m protocol.Message
+				if err := protocol.DecodeData(f.Data, &m); err != nil {
+					s.cfg.Logger.Warn("bad push", "type", f.Type, "err", err)
+					continue
+				}
+				changed = append(changed, m)
+				continue
+			}
 			if !flush() {
 				return
 			}
@@ -51,19 +64,21 @@ func (s *session) pushLoop(w *wire) {
 	}
 }
 
-// applyPushed applies pushed messages, pulling any gap before them first.
-func (s *session) applyPushed(w *wire, msgs []protocol.Message) error {
+// applyPushed applies pushed messages and changed messages, pulling any
+// gap before them first.
+func (s *session) applyPushed(w *wire, msgs, changed []protocol.Message) error {
 	ctx := w.ctx
-	ids := make([]string, len(msgs))
-	for i, m := range msgs {
+	all := append(slices.Clip(msgs), changed...)
+	ids := make([]string, len(all))
+	for i, m := range all {
 		ids[i] = m.ConversationID
 	}
 	l, err := s.loadLocal(ctx, ids)
 	if err != nil {
 		return err
 	}
-	ranges, tails := planGaps(l.Convs, l.Held, msgs)
-	in := foldInput{Messages: msgs, Tails: tails}
+	ranges, tails := planGaps(l.Convs, l.Held, all)
+	in := foldInput{Messages: msgs, Changed: changed, Tails: tails}
 	if len(ranges) > 0 {
 		pulled, err := s.pull(ctx, w, ranges)
 		if err != nil {
@@ -108,8 +123,27 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		if err := protocol.DecodeData(f.Data, &st); err != nil {
 			return err
 		}
-		_, err := s.apply(ctx, foldInput{States: []protocol.ConversationState{st}})
+		in := foldInput{States: []protocol.ConversationState{st}}
+		if st.DeleteVersion > 0 {
+			// A deletion on another device of the user: pulled with the
+			// state, so both are applied together.
+			l, err := s.loadLocal(ctx, []string{st.ConversationID})
+			if err != nil {
+				return err
+			}
+			if in.Deletions, in.DeletionsThrough, err = s.pullDeleted(ctx, w, l, in.States); err != nil {
+				return err
+			}
+		}
+		_, err := s.apply(ctx, in)
 		return err
+	case protocol.PushTyping:
+		var t protocol.Typing
+		if err := protocol.DecodeData(f.Data, &t); err != nil {
+			return err
+		}
+		s.onTyping(t)
+		return nil
 	case protocol.PushFriendRequest:
 		var fr protocol.FriendRequest
 		if err := protocol.DecodeData(f.Data, &fr); err != nil {

@@ -25,6 +25,9 @@ type stepResult struct {
 	Changes Changes
 	// New are messages to announce with newMessages.
 	New []Message
+	// Updated are stored messages in a new state, to announce with
+	// messagesChanged.
+	Updated []Message
 	// Changed are conversations to announce with conversationsChanged
 	// (decorated with names by the writer), ordered by ConversationID.
 	Changed []Conversation
@@ -73,6 +76,12 @@ type localState struct {
 	Groups map[string]Group
 	// Friends: the stored friends (friend list input).
 	Friends map[string]User
+	// PeerRead lists, per one-to-one conversation whose peer read seq the
+	// input moves up, the user's own stored messages it newly covers.
+	PeerRead map[string][]Message
+	// Cleared lists, per conversation whose incoming state moves MinSeq
+	// up (cleared on another device), the stored messages below it.
+	Cleared map[string][]string
 }
 
 // step decides what in changes.
@@ -214,8 +223,11 @@ func stepClear(l localState, in clearInput) stepResult {
 	return res
 }
 
-// markReadInput marks a conversation read up to its MaxSeq.
-type markReadInput struct{ ConversationID string }
+// markReadInput marks a conversation read up to Seq (0: its MaxSeq).
+type markReadInput struct {
+	ConversationID string
+	Seq            int64
+}
 
 func (markReadInput) inputKind() string { return "markRead" }
 
@@ -226,8 +238,12 @@ func stepMarkRead(l localState, in markReadInput) (stepResult, error) {
 		return res, &Error{Code: protocol.CodeNotFound, Message: "no conversation " + in.ConversationID}
 	}
 	cv := *old
-	if cv.MaxSeq > cv.ReadSeq {
-		cv.ReadSeq = cv.MaxSeq
+	upTo := cv.MaxSeq
+	if in.Seq > 0 && in.Seq < upTo {
+		upTo = in.Seq
+	}
+	if upTo > cv.ReadSeq {
+		cv.ReadSeq = upTo
 	}
 	cv.UnreadCount = cv.unread()
 	cv.MentionedMe = false

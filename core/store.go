@@ -128,7 +128,8 @@ type Changes struct {
 	// RemovedOutbox lists ClientMsgIDs to remove from the outbox.
 	RemovedOutbox []string
 	// RemovedMessages lists ClientMsgIDs of messages to remove (unsent
-	// messages the app deleted).
+	// messages the app deleted, messages cleared for this user); unknown
+	// IDs are ignored.
 	RemovedMessages []string
 	// Chunks are file chunks to store (keyed by ClientMsgID, Slot, Index).
 	Chunks []Chunk

@@ -49,6 +49,24 @@ type Message struct {
 	// Uploads are the files of an unsent message of a file-bearing type
 	// and how far each got (see upload.go); nil once it is sent.
 	Uploads []Upload `json:"uploads,omitempty"`
+	// Version orders the changes to a stored message (revoke, edit): 0 as
+	// sent, then the server's change number of its latest change. A
+	// message stored with a Version at least an incoming copy's is kept.
+	Version int64 `json:"version"`
+	// EditTime is when the message was last edited, Unix ms (0: never).
+	EditTime int64 `json:"editTime"`
+	// IsPinned: a member pinned the message (PinnedBy, at PinTime, Unix
+	// ms); every member sees it pinned.
+	IsPinned bool   `json:"isPinned"`
+	PinnedBy string `json:"pinnedBy"`
+	PinTime  int64  `json:"pinTime"`
+	// IsRead, on the user's own messages in a one-to-one conversation:
+	// the peer has read it (its seq is at most their read seq).
+	IsRead bool `json:"isRead"`
+	// Deleted marks what is left of a message the user deleted for
+	// themselves: its place in the conversation (seq), no content. It is
+	// never shown to the app but as the payload of messagesChanged.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Conversation is one conversation of the logged-in user (contract section 3),
@@ -65,7 +83,10 @@ type Conversation struct {
 	LatestMessage *Message `json:"latestMessage"`
 	UnreadCount   int64    `json:"unreadCount"`
 	IsPinned      bool     `json:"isPinned"`
-	DraftText     string   `json:"draftText"`
+	// IsMuted: the user muted it; its UnreadCount is kept but left out of
+	// the total unread count.
+	IsMuted   bool   `json:"isMuted"`
+	DraftText string `json:"draftText"`
 	// UpdatedAt is the time of the latest message or change, Unix ms.
 	UpdatedAt int64 `json:"updatedAt"`
 
@@ -88,10 +109,31 @@ type Conversation struct {
 	// MentionedMe is true while a message that mentions the user (by ID
 	// or @all) is unread.
 	MentionedMe bool `json:"mentionedMe"`
+	// MessageVersion is the conversation's change counter for its stored
+	// messages as last reported by the server; ChangesVersion is the one
+	// this device has applied every change up to. A device that was away
+	// pulls the changes between the two.
+	MessageVersion int64 `json:"messageVersion"`
+	ChangesVersion int64 `json:"changesVersion"`
+	// PeerReadSeq is, in a one-to-one conversation, the highest seq the
+	// other user has read.
+	PeerReadSeq int64 `json:"peerReadSeq"`
+	// DeletesVersion is the user's change version of the latest deletion
+	// (delete for me) of a message of this conversation applied here.
+	DeletesVersion int64 `json:"deletesVersion"`
 	// Removed marks a group conversation whose group the user left or was
 	// removed from: it stays with its messages, and sending to it fails
 	// with permission_denied.
 	Removed bool `json:"removed,omitempty"`
+}
+
+// totalShare is what the conversation adds to the total unread count:
+// nothing while muted.
+func (c *Conversation) totalShare() int64 {
+	if c.IsMuted {
+		return 0
+	}
+	return c.UnreadCount
 }
 
 // unread is the unread count implied by the seqs: own messages never count
@@ -182,10 +224,18 @@ func messageFromProto(m *protocol.Message) Message {
 		SendTime:       m.SendTime,
 		CreateTime:     m.CreateTime,
 		Status:         StatusSent,
+		Version:        m.Version,
+		EditTime:       m.EditTime,
+		IsPinned:       m.IsPinned,
+		PinnedBy:       m.PinnedBy,
+		PinTime:        m.PinTime,
 	}
 	if out.ClientMsgID == "" {
 		// The store keys messages by ClientMsgID; the server's ID is as unique.
 		out.ClientMsgID = m.ServerMsgID
+	}
+	if m.Deleted {
+		return tombstone(out)
 	}
 	if c, err := protocol.DecodeContent(m.ContentType, m.Content); err == nil {
 		if text, ok := protocol.TextOf(c); ok {

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"time"
 
@@ -68,7 +69,8 @@ func touchesConversations(in input) bool {
 	switch in := in.(type) {
 	case foldInput:
 		// A cursor alone does not.
-		return len(in.States) > 0 || len(in.Messages) > 0 || len(in.Tails) > 0
+		return len(in.States) > 0 || len(in.Messages) > 0 || len(in.Tails) > 0 || len(in.Changed) > 0 || len(in.ChangesThrough) > 0 ||
+			len(in.Deletions) > 0 || len(in.DeletionsThrough) > 0
 	case markReadInput, groupInput, groupRemovedInput, groupListInput:
 		return true
 	}
@@ -91,8 +93,30 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		for _, m := range in.Messages {
 			convIDs = append(convIDs, m.ConversationID)
 		}
+		for _, m := range in.Changed {
+			convIDs = append(convIDs, m.ConversationID)
+		}
+		for id := range in.ChangesThrough {
+			convIDs = append(convIDs, id)
+		}
+		for _, d := range in.Deletions {
+			convIDs = append(convIDs, d.ConversationID)
+		}
 		if err = s.loadConvs(ctx, &l, convIDs, true); err == nil {
-			err = s.loadStored(ctx, &l, in.Messages)
+			err = s.loadStored(ctx, &l, append(slices.Clip(in.Messages), in.Changed...))
+		}
+		if err == nil {
+			err = s.loadCleared(ctx, &l, in.States)
+		}
+		if err == nil {
+			err = s.loadPeerRead(ctx, &l, in)
+		}
+		if err == nil && len(in.Deletions) > 0 {
+			ids := make([]string, len(in.Deletions))
+			for i, d := range in.Deletions {
+				ids[i] = d.ClientMsgID
+			}
+			err = s.loadMsgs(ctx, &l, ids...)
 		}
 	case sendInput:
 		err = s.loadMsgs(ctx, &l, in.Msg.ClientMsgID)
@@ -309,6 +333,9 @@ func (s *session) emitResult(ctx context.Context, res stepResult, totalChanged b
 		}
 		evs = append(evs, NewMessages{Messages: res.New})
 	}
+	if len(res.Updated) > 0 {
+		evs = append(evs, MessagesChanged{Messages: res.Updated})
+	}
 	if len(res.Changed) > 0 {
 		evs = append(evs, ConversationsChanged{Conversations: s.decorate(context.WithoutCancel(ctx), res.Changed)})
 	}
@@ -369,7 +396,7 @@ func (s *session) loadUnread(ctx context.Context) error {
 	}
 	unread := make(map[string]int64, len(convs))
 	for _, cv := range convs {
-		unread[cv.ConversationID] = cv.UnreadCount
+		unread[cv.ConversationID] = cv.totalShare()
 	}
 	s.unread, s.total = unread, totalUnread(unread)
 	return nil
@@ -383,7 +410,7 @@ func (s *session) noteUnread(convs []Conversation) bool {
 	}
 	before := s.total
 	for _, c := range convs {
-		s.unread[c.ConversationID] = c.UnreadCount
+		s.unread[c.ConversationID] = c.totalShare()
 	}
 	s.total = totalUnread(s.unread)
 	return s.total != before

@@ -74,6 +74,13 @@ func messageOfJS(v js.Value) core.Message {
 		CreateTime:     jsInt(v, "createTime"),
 		Status:         core.MessageStatus(jsString(v, "status")),
 		ErrorCode:      protocol.Code(jsString(v, "errorCode")),
+		Version:        jsInt(v, "version"),
+		EditTime:       jsInt(v, "editTime"),
+		IsRead:         jsBool(v, "isRead"),
+		IsPinned:       jsBool(v, "isPinned"),
+		PinnedBy:       jsString(v, "pinnedBy"),
+		PinTime:        jsInt(v, "pinTime"),
+		Deleted:        jsBool(v, "deleted"),
 	}
 	// Content is stored as a string holding the raw JSON (msgRecord).
 	if c := jsString(v, "content"); c != "" {
@@ -95,6 +102,7 @@ func conversationOfJS(v js.Value) core.Conversation {
 		FaceURL:        jsString(v, "faceURL"),
 		UnreadCount:    jsInt(v, "unreadCount"),
 		IsPinned:       jsBool(v, "isPinned"),
+		IsMuted:        jsBool(v, "isMuted"),
 		DraftText:      jsString(v, "draftText"),
 		UpdatedAt:      jsInt(v, "updatedAt"),
 		MaxSeq:         jsInt(v, "maxSeq"),
@@ -103,6 +111,10 @@ func conversationOfJS(v js.Value) core.Conversation {
 		ServerReadSeq:  jsInt(v, "serverReadSeq"),
 		LocalMaxSeq:    jsInt(v, "localMaxSeq"),
 		Version:        jsInt(v, "version"),
+		MessageVersion: jsInt(v, "messageVersion"),
+		ChangesVersion: jsInt(v, "changesVersion"),
+		PeerReadSeq:    jsInt(v, "peerReadSeq"),
+		DeletesVersion: jsInt(v, "deletesVersion"),
 		Removed:        jsBool(v, "removed"),
 		MentionedMe:    jsBool(v, "mentionedMe"),
 	}

@@ -102,6 +102,15 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	if m.ErrorCode != "" {
 		b = strField(b, "errorCode", string(m.ErrorCode))
 	}
+	b = intField(b, "version", m.Version)
+	b = intField(b, "editTime", m.EditTime)
+	b = boolField(b, "isPinned", m.IsPinned)
+	b = strField(b, "pinnedBy", m.PinnedBy)
+	b = intField(b, "pinTime", m.PinTime)
+	b = boolField(b, "isRead", m.IsRead)
+	if m.Deleted {
+		b = boolField(b, "deleted", true)
+	}
 	// Content is kept as a string of its exact bytes (see msgRecord).
 	if len(m.Content) > 0 {
 		b = strField(b, "content", string(m.Content))
@@ -140,6 +149,7 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = strField(b, "faceURL", c.FaceURL)
 	b = intField(b, "unreadCount", c.UnreadCount)
 	b = boolField(b, "isPinned", c.IsPinned)
+	b = boolField(b, "isMuted", c.IsMuted)
 	b = strField(b, "draftText", c.DraftText)
 	b = intField(b, "updatedAt", c.UpdatedAt)
 	b = intField(b, "maxSeq", c.MaxSeq)
@@ -149,6 +159,10 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = intField(b, "localMaxSeq", c.LocalMaxSeq)
 	b = intField(b, "version", c.Version)
 	b = boolField(b, "mentionedMe", c.MentionedMe)
+	b = intField(b, "messageVersion", c.MessageVersion)
+	b = intField(b, "changesVersion", c.ChangesVersion)
+	b = intField(b, "peerReadSeq", c.PeerReadSeq)
+	b = intField(b, "deletesVersion", c.DeletesVersion)
 	if c.Removed {
 		b = boolField(b, "removed", true)
 	}

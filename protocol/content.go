@@ -106,6 +106,8 @@ func newContent(typ string) (Content, error) {
 		return new(LinkContent), nil
 	case ContentNotification:
 		return new(NotificationContent), nil
+	case ContentRevoked:
+		return new(RevokedContent), nil
 	case "":
 		return nil, Errorf(CodeInvalidArgument, "contentType is required")
 	default:
@@ -125,6 +127,9 @@ func newContent(typ string) (Content, error) {
 // escaped, as encoding/json writes it: EncodeFrame then carries it
 // unchanged.
 func CheckContent(typ string, raw []byte) (json.RawMessage, error) {
+	if !Sendable(typ) {
+		return nil, Errorf(CodeInvalidArgument, "a %q message cannot be sent: revokeMessage makes it", typ)
+	}
 	c, err := newContent(typ)
 	if err != nil {
 		return nil, err

@@ -68,6 +68,113 @@ const (
 	ReqUnblockUser = "user.unblock"
 )
 
+// Requests that change a stored message (issue 13). Each change gives the
+// message the conversation's next MessageVersion and is pushed to every
+// member as PushMessageChanged; a device that was away pulls the changes
+// above its last one with ReqPullChanges.
+const (
+	// ReqRevokeMessage revokes a message: its content is replaced by a
+	// RevokedContent. Data: MessageRefReq. Response: Message (revoked).
+	ReqRevokeMessage = "message.revoke"
+	// ReqEditMessage replaces a text message's text. Data: EditMessageReq.
+	// Response: Message (edited).
+	ReqEditMessage = "message.edit"
+	// ReqPullChanges reads a conversation's changed messages by version.
+	// Data: PullChangesReq. Response: PullChangesResp.
+	ReqPullChanges = "message.changes"
+	// ReqClearConversation clears a conversation for the caller: every
+	// message up to now is no longer theirs (MinSeq moves past MaxSeq).
+	// Data: ConversationIDReq. Response: ConversationState.
+	ReqClearConversation = "conversation.clearMessages"
+	// ReqDeleteMessage deletes a message for the caller alone (all their
+	// devices). Data: MessageRefReq. Response: ConversationState.
+	ReqDeleteMessage = "message.deleteForMe"
+	// ReqPullDeletions reads the caller's deletions in a conversation by
+	// version. Data: PullDeletionsReq. Response: PullDeletionsResp.
+	ReqPullDeletions = "message.deletions"
+	// ReqPinMessage pins or unpins a message for every member.
+	// Data: PinMessageReq. Response: Message.
+	ReqPinMessage = "message.pin"
+	// ReqPinnedMessages lists a conversation's pinned messages.
+	// Data: ConversationIDReq. Response: MessagesResp.
+	ReqPinnedMessages = "message.pinned"
+	// ReqSetTyping says the caller is typing in a conversation (or
+	// stopped): pushed as PushTyping to the other members' connections
+	// that are online now, never stored. Data: TypingReq. Response: none.
+	ReqSetTyping = "conversation.typing"
+	// ReqSetMuted mutes or unmutes a conversation for the caller.
+	// Data: SetMutedReq. Response: ConversationState.
+	ReqSetMuted = "conversation.setMuted"
+)
+
+// SetMutedReq mutes or unmutes a conversation for the caller.
+type SetMutedReq struct {
+	ConversationID string `json:"conversationID"`
+	IsMuted        bool   `json:"isMuted"`
+}
+
+// TypingReq starts (Typing) or stops the caller's typing indicator.
+type TypingReq struct {
+	ConversationID string `json:"conversationID"`
+	Typing         bool   `json:"typing"`
+}
+
+// Typing says UserID is typing in ConversationID (or stopped). A typing
+// entry lapses TypingLapseMs after its last renewal.
+type Typing struct {
+	ConversationID string `json:"conversationID"`
+	UserID         string `json:"userID"`
+	Typing         bool   `json:"typing"`
+}
+
+// Typing timing both sides use: a client renews a typing entry at most
+// every TypingRenewMs while the user types; a receiver drops an entry not
+// renewed within TypingLapseMs.
+const (
+	TypingRenewMs = 3_000
+	TypingLapseMs = 6_000
+)
+
+// PinMessageReq pins (IsPinned) or unpins a message.
+type PinMessageReq struct {
+	ConversationID string `json:"conversationID"`
+	ClientMsgID    string `json:"clientMsgID"`
+	IsPinned       bool   `json:"isPinned"`
+}
+
+// MessagesResp lists messages, ascending by seq.
+type MessagesResp struct {
+	Messages []Message `json:"messages"`
+}
+
+// Deletion is one message deleted by the user for themselves: Version is
+// the user's change version of the deletion.
+type Deletion struct {
+	ConversationID string `json:"conversationID"`
+	Seq            int64  `json:"seq"`
+	ClientMsgID    string `json:"clientMsgID"`
+	Version        int64  `json:"version"`
+}
+
+// PullDeletionsReq asks for the caller's deletions in a conversation with
+// Version > AfterVersion, ascending, at most Limit.
+type PullDeletionsReq struct {
+	ConversationID string `json:"conversationID"`
+	AfterVersion   int64  `json:"afterVersion"`
+	Limit          int    `json:"limit,omitempty"`
+}
+
+// PullDeletionsResp holds deletions ascending by Version.
+type PullDeletionsResp struct {
+	Deletions []Deletion `json:"deletions"`
+	HasMore   bool       `json:"hasMore"`
+}
+
+// ConversationIDReq names one conversation.
+type ConversationIDReq struct {
+	ConversationID string `json:"conversationID"`
+}
+
 // Push types (Frame.Type of a frame with no ID).
 const (
 	// PushMessage carries a new Message to every online device of every
@@ -86,6 +193,12 @@ const (
 	// user's connections and to every remaining member's, after a kick or
 	// a quit.
 	PushGroupMemberRemoved = "push.groupMemberRemoved"
+	// PushMessageChanged carries a stored Message in its new state (revoked,
+	// edited) to every online device of the conversation's members.
+	PushMessageChanged = "push.messageChanged"
+	// PushTyping carries a Typing to the other members' online
+	// connections (ephemeral: never stored, never synced).
+	PushTyping = "push.typing"
 	// PushKicked tells a device that the server is closing its session:
 	// data is Kicked. The client must not reconnect with the same token.
 	PushKicked = "push.kicked"
@@ -118,6 +231,50 @@ type Message struct {
 	SendTime int64 `json:"sendTime"`
 	// CreateTime is when the client created it, Unix ms (client clock).
 	CreateTime int64 `json:"createTime,omitempty"`
+	// Version orders the changes to a stored message: 0 as sent, then the
+	// conversation's MessageVersion of its latest change. A copy with a
+	// higher Version is newer.
+	Version int64 `json:"version,omitempty"`
+	// EditTime is when the message was last edited, Unix ms (0: never).
+	EditTime int64 `json:"editTime,omitempty"`
+	// IsPinned: a member pinned the message (PinnedBy, at PinTime, Unix
+	// ms); every member sees it.
+	IsPinned bool   `json:"isPinned,omitempty"`
+	PinnedBy string `json:"pinnedBy,omitempty"`
+	PinTime  int64  `json:"pinTime,omitempty"`
+	// Deleted: the user this copy is for deleted the message for
+	// themselves; its content is left out ({}). It keeps its seq so that
+	// a device's run of messages stays whole.
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+// MessageRefReq names one stored message.
+type MessageRefReq struct {
+	ConversationID string `json:"conversationID"`
+	ClientMsgID    string `json:"clientMsgID"`
+}
+
+// EditMessageReq replaces the text of a message of the caller.
+type EditMessageReq struct {
+	ConversationID string `json:"conversationID"`
+	ClientMsgID    string `json:"clientMsgID"`
+	Text           string `json:"text"`
+}
+
+// PullChangesReq asks for a conversation's messages changed after
+// AfterVersion, ascending by Version, at most Limit (0: the server's
+// default; at most MaxPullLimit).
+type PullChangesReq struct {
+	ConversationID string `json:"conversationID"`
+	AfterVersion   int64  `json:"afterVersion"`
+	Limit          int    `json:"limit,omitempty"`
+}
+
+// PullChangesResp holds changed messages ascending by Version; while
+// HasMore the client asks again after the last one's Version.
+type PullChangesResp struct {
+	Messages []Message `json:"messages"`
+	HasMore  bool      `json:"hasMore"`
 }
 
 // SendReq sends a message to exactly one of RecvID (a user) or GroupID.
@@ -167,6 +324,18 @@ type ConversationState struct {
 	// removal, LatestMessage is never set, and pull, send and state
 	// changes are refused.
 	Removed bool `json:"removed,omitempty"`
+	// MessageVersion is the conversation's change counter for its stored
+	// messages: the highest Version of a changed message (0: none changed).
+	MessageVersion int64 `json:"messageVersion,omitempty"`
+	// IsMuted: the user muted the conversation; its unread count is left
+	// out of their total.
+	IsMuted bool `json:"isMuted,omitempty"`
+	// PeerReadSeq is, in a one-to-one conversation, the highest seq the
+	// other user has read (their ReadSeq); 0 in groups.
+	PeerReadSeq int64 `json:"peerReadSeq,omitempty"`
+	// DeleteVersion is the user's change version of their latest deletion
+	// of a message of this conversation (0: none).
+	DeleteVersion int64 `json:"deleteVersion,omitempty"`
 	// GroupVersion is the Version at which the group's membership last
 	// changed as this user sees it (0: not since it was created). A device
 	// whose sync cursor is below it refreshes the group (group.info).

@@ -242,6 +242,58 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "group.quit as kicked member", as: "carl", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "group.quit as owner", as: "alice", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied},
 
+		// Changes to stored messages: only who may read the conversation,
+		// edits only by the sender, revokes by the sender or a moderator.
+		{name: "revoke in others' one-to-one", as: "mallory", typ: protocol.ReqRevokeMessage, data: protocol.MessageRefReq{ConversationID: w.dm, ClientMsgID: "dm1"}, want: protocol.CodePermissionDenied},
+		{name: "revoke the peer's message", as: "bob", typ: protocol.ReqRevokeMessage, data: protocol.MessageRefReq{ConversationID: w.dm, ClientMsgID: "dm1"}, want: protocol.CodePermissionDenied},
+		{name: "revoke in a group as non-member", as: "mallory", typ: protocol.ReqRevokeMessage, data: protocol.MessageRefReq{ConversationID: sg, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "revoke in a missing group", as: "mallory", typ: protocol.ReqRevokeMessage, data: protocol.MessageRefReq{ConversationID: sgGhost, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "revoke in a group as kicked member", as: "carl", typ: protocol.ReqRevokeMessage, data: protocol.MessageRefReq{ConversationID: sg, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "revoke the owner's group message as plain member", as: "bob", typ: protocol.ReqRevokeMessage, data: protocol.MessageRefReq{ConversationID: sg, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied},
+		{name: "edit in others' one-to-one", as: "mallory", typ: protocol.ReqEditMessage, data: protocol.EditMessageReq{ConversationID: w.dm, ClientMsgID: "dm1", Text: "x"}, want: protocol.CodePermissionDenied},
+		{name: "edit the peer's message", as: "bob", typ: protocol.ReqEditMessage, data: protocol.EditMessageReq{ConversationID: w.dm, ClientMsgID: "dm1", Text: "x"}, want: protocol.CodePermissionDenied},
+		{name: "edit in a group as non-member", as: "mallory", typ: protocol.ReqEditMessage, data: protocol.EditMessageReq{ConversationID: sg, ClientMsgID: "g1", Text: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "edit in a missing group", as: "mallory", typ: protocol.ReqEditMessage, data: protocol.EditMessageReq{ConversationID: sgGhost, ClientMsgID: "g1", Text: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "edit in a group as kicked member", as: "carl", typ: protocol.ReqEditMessage, data: protocol.EditMessageReq{ConversationID: sg, ClientMsgID: "g1", Text: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "edit another member's group message", as: "bob", typ: protocol.ReqEditMessage, data: protocol.EditMessageReq{ConversationID: sg, ClientMsgID: "g1", Text: "x"}, want: protocol.CodePermissionDenied},
+		{name: "pull changes of others' one-to-one", as: "mallory", typ: protocol.ReqPullChanges, data: protocol.PullChangesReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "pull changes of a group as non-member", as: "mallory", typ: protocol.ReqPullChanges, data: protocol.PullChangesReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull changes of a missing group", as: "mallory", typ: protocol.ReqPullChanges, data: protocol.PullChangesReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull changes of a group as kicked member", as: "carl", typ: protocol.ReqPullChanges, data: protocol.PullChangesReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+
+		{name: "clear others' one-to-one", as: "mallory", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "clear a group as non-member", as: "mallory", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "clear a missing group", as: "mallory", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "clear a group as kicked member", as: "carl", typ: protocol.ReqClearConversation, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+
+		{name: "delete in others' one-to-one", as: "mallory", typ: protocol.ReqDeleteMessage, data: protocol.MessageRefReq{ConversationID: w.dm, ClientMsgID: "dm1"}, want: protocol.CodePermissionDenied},
+		{name: "delete in a group as non-member", as: "mallory", typ: protocol.ReqDeleteMessage, data: protocol.MessageRefReq{ConversationID: sg, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "delete in a missing group", as: "mallory", typ: protocol.ReqDeleteMessage, data: protocol.MessageRefReq{ConversationID: sgGhost, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "delete in a group as kicked member", as: "carl", typ: protocol.ReqDeleteMessage, data: protocol.MessageRefReq{ConversationID: sg, ClientMsgID: "g1"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull deletions of others' one-to-one", as: "mallory", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "pull deletions of a group as non-member", as: "mallory", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull deletions of a missing group", as: "mallory", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pull deletions of a group as kicked member", as: "carl", typ: protocol.ReqPullDeletions, data: protocol.PullDeletionsReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+
+		{name: "pin in others' one-to-one", as: "mallory", typ: protocol.ReqPinMessage, data: protocol.PinMessageReq{ConversationID: w.dm, ClientMsgID: "dm1", IsPinned: true}, want: protocol.CodePermissionDenied},
+		{name: "pin in a group as non-member", as: "mallory", typ: protocol.ReqPinMessage, data: protocol.PinMessageReq{ConversationID: sg, ClientMsgID: "g1", IsPinned: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pin in a missing group", as: "mallory", typ: protocol.ReqPinMessage, data: protocol.PinMessageReq{ConversationID: sgGhost, ClientMsgID: "g1", IsPinned: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pin in a group as kicked member", as: "carl", typ: protocol.ReqPinMessage, data: protocol.PinMessageReq{ConversationID: sg, ClientMsgID: "g1", IsPinned: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pinned messages of others' one-to-one", as: "mallory", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "pinned messages of a group as non-member", as: "mallory", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pinned messages of a missing group", as: "mallory", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "pinned messages of a group as kicked member", as: "carl", typ: protocol.ReqPinnedMessages, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+
+		{name: "typing in others' one-to-one", as: "mallory", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: w.dm, Typing: true}, want: protocol.CodePermissionDenied},
+		{name: "typing in a group as non-member", as: "mallory", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: sg, Typing: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "typing in a missing group", as: "mallory", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: sgGhost, Typing: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "typing in a group as kicked member", as: "carl", typ: protocol.ReqSetTyping, data: protocol.TypingReq{ConversationID: sg, Typing: true}, want: protocol.CodePermissionDenied, groupy: true},
+
+		{name: "mute others' one-to-one", as: "mallory", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: w.dm, IsMuted: true}, want: protocol.CodePermissionDenied},
+		{name: "mute a group as non-member", as: "mallory", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: sg, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "mute a missing group", as: "mallory", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: sgGhost, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "mute a group as kicked member", as: "carl", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: sg, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
+
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
 
@@ -360,6 +412,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	alice.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: w.dm, FromSeq: 1}, {ConversationID: sg, FromSeq: 1}}}, &pr)
 	if len(pr.Messages) != 3 {
 		t.Fatalf("alice's messages: %+v", pr.Messages)
+	}
+	for _, m := range pr.Messages {
+		if m.Version != 0 || m.ContentType != protocol.ContentText {
+			t.Errorf("an attack changed a message: %+v", m)
+		}
 	}
 	var cs protocol.ConversationState
 	alice.do(protocol.ReqSetDraft, protocol.SetDraftReq{ConversationID: w.dm, DraftText: ""}, &cs)

@@ -175,6 +175,8 @@ type conn struct {
 	// badFrames counts frames that are malformed, have no id or are too
 	// large; a connection that exhausts it is closed.
 	badFrames *rate.Limiter
+	// typing bounds the connection's typing indicators (typing.go).
+	typing    *rate.Limiter
 	sendSlots chan struct{}
 	inflight  sync.WaitGroup
 	draining  atomic.Bool
@@ -207,6 +209,7 @@ func (s *Server) newConn(ws *websocket.Conn, cl *claims, userLim *rate.Limiter) 
 		userLimiter: userLim,
 		strikes:     rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst),
 		badFrames:   rate.NewLimiter(rate.Limit(s.cfg.BadFrameRate), s.cfg.BadFrameBurst),
+		typing:      rate.NewLimiter(typingRate, typingBurst),
 		sendSlots:   make(chan struct{}, maxSendsInFlight),
 		writerDone:  make(chan struct{}),
 		readDone:    make(chan struct{}),
@@ -538,7 +541,7 @@ func peekFrame(data []byte) (id, typ string) {
 }
 
 func (c *conn) caller() caller {
-	return caller{UserID: c.userID, ConnID: c.id, TokenID: c.tokenID}
+	return caller{UserID: c.userID, ConnID: c.id, TokenID: c.tokenID, typing: c.typing}
 }
 
 // reply queues the response to request id of type typ.

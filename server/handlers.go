@@ -64,6 +64,18 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqQuitGroup:          typed(s.quitGroup),
 		protocol.ReqBlockUser:          typed(s.blockUser),
 		protocol.ReqUnblockUser:        typed(s.unblockUser),
+
+		// Changes to stored messages (changes.go).
+		protocol.ReqRevokeMessage:     typed(s.revokeMessage),
+		protocol.ReqEditMessage:       typed(s.editMessage),
+		protocol.ReqPullChanges:       typed(s.pullChanges),
+		protocol.ReqClearConversation: typed(s.clearConversation),
+		protocol.ReqDeleteMessage:     typed(s.deleteMessage),
+		protocol.ReqPullDeletions:     typed(s.pullDeletions),
+		protocol.ReqPinMessage:        typed(s.pinMessage),
+		protocol.ReqPinnedMessages:    typed(s.pinnedMessages),
+		protocol.ReqSetTyping:         typed(s.setTyping),
+		protocol.ReqSetMuted:          typed(s.setMuted),
 	}
 	for typ, h := range s.callHandlers() {
 		hs[typ] = h

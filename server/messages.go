@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/time/rate"
+
 	"parley/protocol"
 	"parley/server/bus"
 	"parley/server/store"
@@ -31,6 +33,9 @@ type caller struct {
 	// TokenID identifies the device (its login session) across its
 	// reconnects: a call is answered on one.
 	TokenID string
+	// typing bounds the connection's typing indicators (typing.go); nil
+	// outside a connection.
+	typing *rate.Limiter
 }
 
 // publish hands ev to the bus; a failure only costs the push (clients
@@ -254,33 +259,55 @@ func (s *Server) deliverableState(st *protocol.ConversationState) {
 // access checks that the caller may read a conversation and returns the
 // lowest seq they may see.
 func (s *Server) access(ctx context.Context, userID, conversationID string) (minSeq int64, err error) {
+	ra, err := s.readAccess(ctx, userID, conversationID)
+	return ra.minSeq, err
+}
+
+// readAccessInfo is what a read of a conversation depends on.
+type readAccessInfo struct {
+	minSeq int64 // the lowest seq the caller may read
+	// deleteVersion is not 0 when the caller deleted messages of it for
+	// themselves: what they read is masked (maskDeleted).
+	deleteVersion int64
+}
+
+// readAccess checks that the caller may read a conversation (see access).
+func (s *Server) readAccess(ctx context.Context, userID, conversationID string) (readAccessInfo, error) {
 	st, a, b, ok := protocol.ParseConversationID(conversationID)
 	if !ok {
-		return 0, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", conversationID)
+		return readAccessInfo{}, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", conversationID)
 	}
 	if st == protocol.SessionSingle {
 		if userID != a && userID != b {
-			return 0, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
+			return readAccessInfo{}, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
 		}
-		return 1, nil
+		// A user who cleared the conversation reads from after the clear.
+		cs, err := s.store.Conversation(ctx, userID, conversationID)
+		if errors.Is(err, store.ErrNotFound) {
+			return readAccessInfo{minSeq: 1}, nil
+		}
+		if err != nil {
+			return readAccessInfo{}, err
+		}
+		return readAccessInfo{minSeq: max(cs.MinSeq, 1), deleteVersion: cs.DeleteVersion}, nil
 	}
 	// Non-members and missing groups get the same answer, so that group
 	// IDs cannot be probed.
 	denied := protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
 	if _, err := s.store.GroupMember(ctx, a, userID); err != nil {
 		if errors.Is(err, store.ErrNotMember) {
-			return 0, denied
+			return readAccessInfo{}, denied
 		}
-		return 0, err
+		return readAccessInfo{}, err
 	}
 	cs, err := s.store.Conversation(ctx, userID, conversationID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return 0, denied
+			return readAccessInfo{}, denied
 		}
-		return 0, err
+		return readAccessInfo{}, err
 	}
-	return max(cs.MinSeq, 1), nil
+	return readAccessInfo{minSeq: max(cs.MinSeq, 1), deleteVersion: cs.DeleteVersion}, nil
 }
 
 func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*protocol.PullResp, error) {
@@ -293,10 +320,11 @@ func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*pr
 		if rg.FromSeq < 0 || rg.ToSeq < 0 || rg.Limit < 0 {
 			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative seq or limit")
 		}
-		minSeq, err := s.access(ctx, c.UserID, rg.ConversationID)
+		ra, err := s.readAccess(ctx, c.UserID, rg.ConversationID)
 		if err != nil {
 			return nil, err
 		}
+		minSeq := ra.minSeq
 		limit := rg.Limit
 		if limit == 0 {
 			limit = defaultPullLimit
@@ -311,6 +339,9 @@ func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*pr
 		}
 		for i := range msgs {
 			s.deliverable(&msgs[i])
+		}
+		if err := s.maskDeleted(ctx, c.UserID, ra.deleteVersion, msgs); err != nil {
+			return nil, err
 		}
 		// Keep within the byte budget: the lowest seqs for a forward
 		// range, the highest for a latest one, so that the client can
@@ -369,6 +400,9 @@ func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*pr
 	}
 	for i := range convs {
 		s.deliverableState(&convs[i])
+		if err := s.maskDeletedState(ctx, c.UserID, &convs[i]); err != nil {
+			return nil, err
+		}
 	}
 	if len(convs) > 0 {
 		resp.Conversations = convs
@@ -380,13 +414,20 @@ func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*pr
 // updateConversation applies a change for the caller and pushes the new
 // state to their other connections.
 func (s *Server) updateConversation(ctx context.Context, c caller, convID string, ch store.ConversationChange) (*protocol.ConversationState, error) {
+	st, _, err := s.changeConversation(ctx, c, convID, ch)
+	return st, err
+}
+
+// changeConversation is updateConversation, also saying whether anything
+// changed.
+func (s *Server) changeConversation(ctx context.Context, c caller, convID string, ch store.ConversationChange) (*protocol.ConversationState, bool, error) {
 	typ, a, b, ok := protocol.ParseConversationID(convID)
 	if !ok {
-		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", convID)
+		return nil, false, protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", convID)
 	}
 	if typ == protocol.SessionSingle {
 		if c.UserID != a && c.UserID != b {
-			return nil, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
+			return nil, false, protocol.Errorf(protocol.CodePermissionDenied, "not your conversation")
 		}
 		peer := a
 		if c.UserID == a {
@@ -396,14 +437,14 @@ func (s *Server) updateConversation(ctx context.Context, c caller, convID string
 			if errors.Is(err, store.ErrNotFound) {
 				err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", peer)
 			}
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if typ == protocol.SessionGroup {
 		// Checked here too, not only by the store, so that a removed member
 		// never gets the state (and its latest message) back.
 		if _, err := s.groupMember(ctx, a, c.UserID); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	st, changed, err := s.store.UpdateConversation(ctx, c.UserID, convID, ch, s.nowMs())
@@ -411,20 +452,52 @@ func (s *Server) updateConversation(ctx context.Context, c caller, convID string
 		if errors.Is(err, store.ErrNotMember) {
 			err = protocol.Errorf(protocol.CodePermissionDenied, "not a member of this group")
 		}
-		return nil, err
+		return nil, false, err
 	}
 	s.deliverableState(st)
+	if err := s.maskDeletedState(ctx, c.UserID, st); err != nil {
+		return nil, false, err
+	}
 	if changed {
 		s.pushTo(ctx, protocol.PushConversation, st, c.ConnID, c.UserID)
 	}
-	return st, nil
+	return st, changed, nil
 }
 
 func (s *Server) markRead(ctx context.Context, c caller, req *protocol.MarkReadReq) (*protocol.ConversationState, error) {
 	if req.ReadSeq < 0 {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative readSeq")
 	}
-	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{ReadSeq: &req.ReadSeq})
+	before := int64(-1)
+	if cur, err := s.store.Conversation(ctx, c.UserID, req.ConversationID); err == nil {
+		before = cur.ReadSeq
+	}
+	st, changed, err := s.changeConversation(ctx, c, req.ConversationID, store.ConversationChange{ReadSeq: &req.ReadSeq})
+	if err != nil || !changed || st.ReadSeq == before {
+		return st, err
+	}
+	s.pushPeerRead(ctx, c, st)
+	return st, nil
+}
+
+// pushPeerRead tells the other user of a one-to-one conversation, on every
+// connection, that the caller read further: their state with the new
+// PeerReadSeq (read receipts).
+func (s *Server) pushPeerRead(ctx context.Context, c caller, st *protocol.ConversationState) {
+	if st.SessionType != protocol.SessionSingle || st.PeerUserID == "" || st.PeerUserID == c.UserID {
+		return
+	}
+	peer, err := s.store.Conversation(ctx, st.PeerUserID, st.ConversationID)
+	if err != nil {
+		s.log.Warn("read receipt: reading the peer's state", "conversation", st.ConversationID, "err", err)
+		return
+	}
+	s.deliverableState(peer)
+	if err := s.maskDeletedState(ctx, st.PeerUserID, peer); err != nil {
+		s.log.Warn("read receipt: masking the peer's state", "conversation", st.ConversationID, "err", err)
+		return
+	}
+	s.pushTo(ctx, protocol.PushConversation, peer, "", st.PeerUserID)
 }
 
 func (s *Server) setPinned(ctx context.Context, c caller, req *protocol.SetPinnedReq) (*protocol.ConversationState, error) {

@@ -191,9 +191,15 @@ type Config struct {
 	TURNSecret string
 	// Uploads, downloads and link previews (media.go).
 	Media MediaConfig
+	// RevokeWindow is how long after sending a sender may revoke a
+	// message (a group's owner and admins may revoke any); default 24 h.
+	RevokeWindow time.Duration
 }
 
 func (c Config) withDefaults() Config {
+	if c.RevokeWindow <= 0 {
+		c.RevokeWindow = defaultRevokeWindow * time.Millisecond
+	}
 	if c.Bus == nil {
 		c.Bus = bus.NewLocal()
 	}

@@ -303,10 +303,11 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		"markConversationAsRead": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("markConversationAsRead", args, 0)
 			id := a.RequiredString("conversationID")
+			seq := a.Int("seq", 0, 0, 1<<53)
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return nil, c.MarkConversationAsRead(bg(), id)
+			return nil, c.MarkConversationAsReadUpTo(bg(), id, seq)
 		},
 		"setConversationPinned": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("setConversationPinned", args, 0)
@@ -411,6 +412,75 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 				return nil, err
 			}
 			return ok(c.GroupMembers(bg(), id))
+		},
+
+		// Changes to stored messages (issue 13).
+		"revokeMessage": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("revokeMessage", args, 0)
+			id, msgID := a.RequiredString("conversationID"), a.RequiredString("clientMsgID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.RevokeMessage(bg(), id, msgID)
+		},
+		"editMessage": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("editMessage", args, 0)
+			id, msgID, text := a.RequiredString("conversationID"), a.RequiredString("clientMsgID"), a.RequiredString("text")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.EditMessage(bg(), id, msgID, text))
+		},
+		"deleteMessage": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("deleteMessage", args, 0)
+			id, msgID := a.RequiredString("conversationID"), a.RequiredString("clientMsgID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.DeleteMessage(bg(), id, msgID)
+		},
+		"pinMessage": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("pinMessage", args, 0)
+			id, msgID := a.RequiredString("conversationID"), a.RequiredString("clientMsgID")
+			pinned := a.Bool("isPinned", true)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.PinMessage(bg(), id, msgID, pinned)
+		},
+		"getPinnedMessages": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getPinnedMessages", args, 0)
+			id := a.RequiredString("conversationID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.PinnedMessages(bg(), id))
+		},
+		"setConversationMuted": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setConversationMuted", args, 0)
+			id := a.RequiredString("conversationID")
+			muted := a.Bool("isMuted", true)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SetConversationMuted(bg(), id, muted)
+		},
+		"setTyping": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setTyping", args, 0)
+			id := a.RequiredString("conversationID")
+			typing := a.Bool("typing", true)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SetTyping(bg(), id, typing)
+		},
+		"clearConversationMessages": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("clearConversationMessages", args, 0)
+			id := a.RequiredString("conversationID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.ClearConversationMessages(bg(), id)
 		},
 	}
 }

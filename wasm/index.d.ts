@@ -174,6 +174,13 @@ export type SessionType = 'single' | 'group';
 export type ContentType =
   | 'text' | 'image' | 'voice' | 'video' | 'file' | 'location' | 'card' | 'custom'
   | 'quote' | 'mention' | 'merger' | 'face' | 'link' | 'notification' | 'revoked';
+
+/** `content` of a revoked message (`contentType: 'revoked'`, `text: ''`). */
+export interface RevokedContent {
+  revokerUserID: string;
+  /** Unix ms. */
+  revokeTime: number;
+}
 export type MessageStatus = 'created' | 'sending' | 'sent' | 'failed';
 
 export interface Message {
@@ -205,6 +212,28 @@ export interface Message {
   status: MessageStatus;
   /** Why a failed message failed. */
   errorCode?: ErrorCode | string;
+  /**
+   * Orders the changes to a stored message (revoked, edited): 0 as sent,
+   * higher after each change.
+   */
+  version: number;
+  /** When the message was last edited, Unix ms; 0 if never. */
+  editTime: number;
+  /**
+   * On the user's own messages in a one-to-one conversation: the peer has
+   * read it (its seq is at most `Conversation.peerReadSeq`). Becoming true
+   * is announced with `messagesChanged`.
+   */
+  isRead: boolean;
+  /** Pinned for every member (pinMessage), by `pinnedBy` at `pinTime` (Unix ms). */
+  isPinned: boolean;
+  pinnedBy: string;
+  pinTime: number;
+  /**
+   * Only in `messagesChanged`: the user deleted the message for themselves
+   * (on this or another device); take it away. Carries no content.
+   */
+  deleted?: true;
   /**
    * The files of an unsent message and how far each upload got (the SDK's
    * own bookkeeping, stored with the message so that a reload resumes
@@ -305,6 +334,8 @@ export interface Conversation {
   latestMessage: Message | null;
   unreadCount: number;
   isPinned: boolean;
+  /** Muted by the user (setConversationMuted): left out of the total unread count. */
+  isMuted: boolean;
   draftText: string;
   /** Time of the latest message or change, Unix ms. */
   updatedAt: number;
@@ -316,6 +347,14 @@ export interface Conversation {
   readSeq: number;
   /** Top of the gap-free run of messages held locally. */
   localMaxSeq: number;
+  /** One-to-one: the highest seq the other user has read (read receipts); 0 in groups. */
+  peerReadSeq: number;
+  /** The server's change counter of the conversation's messages. */
+  messageVersion: number;
+  /** Changes to messages are applied here up to this counter. */
+  changesVersion: number;
+  /** The user's deletions of its messages are applied here up to this version. */
+  deletesVersion: number;
   /**
    * A group conversation whose group the user left or was removed from:
    * kept with its messages, but sending to it rejects with
@@ -513,6 +552,20 @@ export interface EventMap {
    * `messageStatusChanged` `'sent'`.
    */
   messageProgress: MessageProgress;
+   * Stored messages whose content changed (revoked, edited), in their new
+   * state, on every device that holds them (the one that made the change
+   * included), each change once; and messages the user deleted for
+   * themselves, as `{…, deleted: true}` without content. A message first seen in a changed state
+   * comes with `newMessages` instead. After being offline the changes made
+   * meanwhile come with the catch-up.
+   */
+  messagesChanged: Message[];
+  /**
+   * Who is typing in a conversation now (sorted; empty when nobody is):
+   * on a start, a stop, and when an entry lapses 6 s after its last
+   * renewal. Never stored.
+   */
+  typingChanged: { conversationID: string; userIDs: string[] };
 }
 
 export type EventName = keyof EventMap;
@@ -639,8 +692,14 @@ export declare class ParleyClient {
    * is sent or fails.
    */
   getUnsentMessages(args: { conversationID: string }): Promise<Message[]>;
-  /** Sets the conversation's unreadCount to 0 on every device of the user. */
-  markConversationAsRead(args: { conversationID: string }): Promise<void>;
+  /**
+   * Marks the conversation read up to `seq` (default: every message; never
+   * back), here at once and on every device of the user; offline it
+   * resolves from local data and reaches the server when connected. In a
+   * one-to-one conversation the peer sees their messages read
+   * (`peerReadSeq`, `isRead`).
+   */
+  markConversationAsRead(args: { conversationID: string; seq?: number }): Promise<void>;
   /** Pins (default) or unpins a conversation. */
   setConversationPinned(args: { conversationID: string; isPinned?: boolean }): Promise<void>;
   /** Stores a draft ('' clears it). */
@@ -709,6 +768,74 @@ export declare class ParleyClient {
    * locally as logout() does (the token is not revoked; local data stays
    * for the next login) and releases its functions in the Go runtime; a
    * shared instance goes on serving the other tabs. Every later call
+   * Revokes a message: on every device that holds it, it becomes
+   * `contentType: 'revoked'` with `content: RevokedContent` and `text: ''`;
+   * its earlier content is removed from the server and from local data.
+   * The sender may revoke within the server's revoke window (default 24 h);
+   * a group's owner and admins may revoke any message of the group. Else
+   * `permission_denied`; an unknown message is `not_found`. Revoking twice
+   * resolves. Needs the connection (waits for it like any request).
+   */
+  revokeMessage(args: { conversationID: string; clientMsgID: string }): Promise<void>;
+  /**
+   * Replaces the text of one of the user's text messages and resolves to
+   * the message as stored (`editTime` set). Another's message is
+   * `permission_denied`; a message that is not text (a revoked one too) or
+   * an empty text is `invalid_argument`.
+   */
+  editMessage(args: { conversationID: string; clientMsgID: string; text: string }): Promise<Message>;
+  /**
+   * Deletes a message for the user alone, on all their devices: it is
+   * removed from local data at once (the other devices follow, live or on
+   * their next catch-up, each announcing it with `messagesChanged` as a
+   * message with `deleted: true`); the other members keep theirs. It no
+   * longer appears in `getHistoryMessages`. An unknown message is
+   * `not_found`. Needs the connection.
+   */
+  deleteMessage(args: { conversationID: string; clientMsgID: string }): Promise<void>;
+  /**
+   * Pins (`isPinned: true`, the default) or unpins a message for every
+   * member of the conversation; any member may. Pinned messages show
+   * `isPinned`, `pinnedBy` and `pinTime` and come with `messagesChanged`
+   * on every device. A revoked message cannot be pinned
+   * (`invalid_argument`; a revoke unpins); at most 100 per conversation.
+   */
+  pinMessage(args: { conversationID: string; clientMsgID: string; isPinned?: boolean }): Promise<void>;
+  /**
+   * The conversation's pinned messages, ascending by seq: the server's
+   * list while connected, the pinned messages held locally offline.
+   */
+  getPinnedMessages(args: { conversationID: string }): Promise<Message[]>;
+  /**
+   * Clears a conversation for the user on all their devices: every message
+   * up to now is removed from local data and is no longer theirs to read
+   * (`getHistoryMessages` answers `{messages: [], isEnd: true}` until a new
+   * one arrives; `latestMessage` becomes null). The other members keep
+   * theirs. A device that was offline clears on its next catch-up. Needs
+   * the connection.
+   */
+  clearConversationMessages(args: { conversationID: string }): Promise<void>;
+  /**
+   * Tells the conversation's other members that the user is typing
+   * (`typing: true`, the default) or stopped. Call it on every keystroke:
+   * the SDK sends a start, renews it every 3 s at most while calls keep
+   * coming, and sends a stop only after a start. Ephemeral: delivered to
+   * the members online now, never stored; without a connection it rejects
+   * with `network` and nothing is kept for later.
+   */
+  setTyping(args: { conversationID: string; typing?: boolean }): Promise<void>;
+  /**
+   * Mutes (`isMuted: true`, the default) or unmutes a conversation on every
+   * device of the user: a muted conversation keeps its `unreadCount` but is
+   * left out of `getTotalUnreadCount` (and `totalUnreadCountChanged`).
+   */
+  setConversationMuted(args: { conversationID: string; isMuted?: boolean }): Promise<void>;
+
+  /**
+   * Ends the client for good: logs out locally as logout() does when logged
+   * in (the token is not revoked; local data stays for the next login),
+   * removes every handler and releases the client's functions in the Go
+   * runtime, so a discarded client leaves nothing behind. Every later call
    * rejects (and `on` throws) with code `closed`; calling close again
    * resolves at once.
    */

@@ -52,6 +52,14 @@ export const methods = Object.freeze({
   hangUpCall: 1,
   sendCallSignal: 1,
   getCallConfig: 0,
+  revokeMessage: 1,
+  editMessage: 1,
+  deleteMessage: 1,
+  pinMessage: 1,
+  getPinnedMessages: 1,
+  clearConversationMessages: 1,
+  setTyping: 1,
+  setConversationMuted: 1,
   close: 0,
 });
 
@@ -74,4 +82,6 @@ export const events = Object.freeze([
   'callStateChanged',
   'callSignal',
   'messageProgress',
+  'messagesChanged',
+  'typingChanged',
 ]);

@@ -114,6 +114,15 @@ var jsMethods = []jsMethod{
 	{"hangUpCall", argObject},
 	{"sendCallSignal", argObject},
 	{"getCallConfig", argNone},
+	// Changes to stored messages.
+	{"revokeMessage", argObject},
+	{"editMessage", argObject},
+	{"deleteMessage", argObject},
+	{"pinMessage", argObject},
+	{"getPinnedMessages", argObject},
+	{"clearConversationMessages", argObject},
+	{"setTyping", argObject},
+	{"setConversationMuted", argObject},
 
 	{"close", argNone},
 }
@@ -139,6 +148,8 @@ var jsEvents = []string{
 	"callStateChanged",
 	"callSignal",
 	"messageProgress",
+	"messagesChanged",
+	"typingChanged",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

@@ -68,8 +68,8 @@ func testChunks(t *testing.T, open Opener) {
 	}
 }
 
-// testRemovedMessages: a removed message is gone from every read.
-func testRemovedMessages(t *testing.T, open Opener) {
+// testRemovedUnsent: a removed (unsent) message is gone from every read.
+func testRemovedUnsent(t *testing.T, open Opener) {
 	s := open(t, "removedmsgs")
 	defer s.Close()
 	ctx := context.Background()

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConversationPage", testConversationPage},
 		{"MessagesBySeq", testMessagesBySeq},
 		{"MessageSeqAssigned", testMessageSeqAssigned},
+		{"RemovedMessages", testRemovedMessages},
 		{"UnsentMessages", testUnsentMessages},
 		{"Outbox", testOutbox},
 		{"Cursor", testCursor},
@@ -46,7 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"CanceledApply", testCanceledApply},
 		{"Concurrent", testConcurrent},
 		{"Chunks", testChunks},
-		{"RemovedMessages", testRemovedMessages},
+		{"RemovedUnsent", testRemovedUnsent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -698,4 +699,28 @@ func sameMsg(a, b core.Message) bool {
 		a.ContentType == b.ContentType && a.Text == b.Text && string(a.Content) == string(b.Content) &&
 		a.SendTime == b.SendTime && a.CreateTime == b.CreateTime && a.Status == b.Status &&
 		a.ErrorCode == b.ErrorCode
+}
+
+// testRemovedMessages: removed messages are gone by ID and by seq, after
+// the batch's upserts, and unknown IDs are ignored.
+func testRemovedMessages(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, "removed-messages")
+	defer s.Close()
+	apply(t, s, &core.Changes{Messages: []core.Message{msg(conv, 1, "m1"), msg(conv, 2, "m2"), msg(conv, 3, "m3")}})
+	apply(t, s, &core.Changes{
+		Messages:        []core.Message{msg(conv, 4, "m4"), msg(conv, 5, "m5")},
+		RemovedMessages: []string{"m1", "m2", "m4", "nope"},
+	})
+	if got := must(s.MessagesBySeq(ctx, conv, 1, 10)).of(t); !eq(seqs(got), []int64{3, 5}) {
+		t.Errorf("MessagesBySeq after removal = %v, want [3 5]", seqs(got))
+	}
+	if got := must(s.Messages(ctx, []string{"m1", "m2", "m3", "m4"})).of(t); !eq(ids(got), []string{"m3"}) {
+		t.Errorf("Messages after removal = %v, want [m3]", ids(got))
+	}
+	// A removed message may be stored again.
+	apply(t, s, &core.Changes{Messages: []core.Message{msg(conv, 1, "m1")}})
+	if got := must(s.MessagesBySeq(ctx, conv, 1, 1)).of(t); len(got) != 1 {
+		t.Errorf("stored again: %v", ids(got))
+	}
 }

@@ -160,6 +160,11 @@ type ConversationChange struct {
 	ReadSeq   *int64
 	IsPinned  *bool
 	DraftText *string
+	IsMuted   *bool
+	// ClearSeq clears the conversation for this user up to a seq (0 or
+	// past MaxSeq: up to MaxSeq) by moving MinSeq past it, never back: the
+	// messages up to it are no longer theirs to read.
+	ClearSeq *int64
 }
 
 // ApplyTo applies ch to st and reports whether st changed. Both stores
@@ -180,6 +185,21 @@ func (ch ConversationChange) ApplyTo(st *protocol.ConversationState) (changed bo
 	if ch.DraftText != nil && *ch.DraftText != st.DraftText {
 		st.DraftText, changed = *ch.DraftText, true
 	}
+	if ch.IsMuted != nil && *ch.IsMuted != st.IsMuted {
+		st.IsMuted, changed = *ch.IsMuted, true
+	}
+	if ch.ClearSeq != nil {
+		cs := *ch.ClearSeq
+		if cs <= 0 || cs > st.MaxSeq {
+			cs = st.MaxSeq
+		}
+		if cs+1 > st.MinSeq {
+			st.MinSeq, changed = cs+1, true
+			if st.LatestMessage != nil && st.LatestMessage.Seq < st.MinSeq {
+				st.LatestMessage = nil
+			}
+		}
+	}
 	return changed
 }
 
@@ -198,7 +218,9 @@ type Conversations interface {
 	// single conversation the state is created when missing (the caller
 	// has checked the peer exists); for a group, a non-member gets
 	// ErrNotMember, as does a removed member. changed is false when ch
-	// changed nothing.
+	// changed nothing. A read seq that moves in a one-to-one conversation
+	// also bumps the peer's change version and stamps it on their state:
+	// their PeerReadSeq changed (their sync reports it).
 	UpdateConversation(ctx context.Context, userID, conversationID string, ch ConversationChange, now int64) (st *protocol.ConversationState, changed bool, err error)
 }
 
@@ -288,6 +310,61 @@ type GroupMembership interface {
 	RemoveGroupMember(ctx context.Context, groupID, userID string) error
 }
 
+// ChangedMessage is the outcome of ChangeMessage.
+type ChangedMessage struct {
+	// Message is the message in its new state, with its new Version.
+	Message protocol.Message
+	// Recipients are the conversation's members (for a one-to-one
+	// conversation its two users), for fan-out.
+	Recipients []string
+}
+
+// MessageChanges changes stored messages (revoke, edit) and reads the
+// changes back by version.
+type MessageChanges interface {
+	// ChangeMessage finds the message of conversationID whose ClientMsgID is
+	// clientMsgID (ErrNotFound if none), hands it to change inside one
+	// transaction and stores what change made of its ContentType, Content,
+	// EditTime and pin (IsPinned, PinnedBy, PinTime); an error from change aborts the transaction and is
+	// returned as it is. The message takes the conversation's next message
+	// version as its Version; the change version of every member is bumped
+	// and stamped on their state (as a send does), so that each one's next
+	// sync reports the conversation with its new MessageVersion. Concurrent
+	// changes to one message are serialized: change always sees the latest
+	// committed state.
+	ChangeMessage(ctx context.Context, conversationID, clientMsgID string, change func(m *protocol.Message) error) (*ChangedMessage, error)
+	// PinnedMessages returns the pinned messages of conversationID with
+	// seq >= minSeq, ascending by seq, at most limit.
+	PinnedMessages(ctx context.Context, conversationID string, minSeq int64, limit int) ([]protocol.Message, error)
+	// ChangedMessages returns the messages of conversationID with
+	// Version > afterVersion and seq >= minSeq, ascending by Version, at
+	// most limit. Its cost is proportional to the number returned.
+	ChangedMessages(ctx context.Context, conversationID string, afterVersion, minSeq int64, limit int) ([]protocol.Message, error)
+}
+
+// MessageDeletions keeps the messages each user deleted for themselves:
+// kept for the others, masked by the server in what it gives that user.
+type MessageDeletions interface {
+	// DeleteMessageForUser records that userID deleted, for themselves,
+	// the message of conversationID whose ClientMsgID is clientMsgID. The
+	// user must hold a state of the conversation that is not removed
+	// (ErrNotMember otherwise) and the message a seq at or above their
+	// MinSeq (ErrNotFound otherwise, as for no such message). A first
+	// deletion bumps the user's change version and stamps it on their
+	// state as Version and DeleteVersion, in one transaction; deleting
+	// again changes nothing (changed false). The state comes back with its
+	// latest message (unmasked: the caller masks it).
+	DeleteMessageForUser(ctx context.Context, userID, conversationID, clientMsgID string) (st *protocol.ConversationState, d *protocol.Deletion, changed bool, err error)
+	// DeletedMessages returns the user's deletions in conversationID with
+	// Version > afterVersion, ascending by Version, at most limit.
+	DeletedMessages(ctx context.Context, userID, conversationID string, afterVersion int64, limit int) ([]protocol.Deletion, error)
+	// DeletedSeqs returns the seqs in [fromSeq, toSeq] of conversationID
+	// that userID deleted, ascending.
+	DeletedSeqs(ctx context.Context, userID, conversationID string, fromSeq, toSeq int64) ([]int64, error)
+	// DeletedBy returns the users who deleted the message at seq.
+	DeletedBy(ctx context.Context, conversationID string, seq int64) ([]string, error)
+}
+
 // Store is everything parleyd persists.
 type Store interface {
 	Users
@@ -302,6 +379,8 @@ type Store interface {
 	Webhooks
 	Moderation
 	Uploads
+	MessageChanges
+	MessageDeletions
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.
 	Close() error

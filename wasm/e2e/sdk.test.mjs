@@ -775,4 +775,242 @@ describe('parley-sdk in Chromium against parleyd', () => {
       await soon('connected');
       assert.deepEqual(page.errors, []);
     }));
+
+  // ---------- changes to stored messages (issue 13) ----------
+
+  test('revoke and edit reach the peer live and a device that was offline meanwhile; the revoked text leaves IndexedDB', () =>
+    diagnose(async () => {
+      const ed = uid('editor');
+      const rd = uid('reader');
+      for (const u of [ed, rd]) await server.user(u, u.split('-')[0]);
+      const conv = `si_${[ed, rd].sort().join('_')}`;
+      const pe = await openPage('editor');
+      const pr = await openPage('reader');
+      const pr2 = await openPage('reader, offline device');
+      await loginClient(pe, 'e', ed, await server.token(ed), 'apped');
+      await loginClient(pr, 'r', rd, await server.token(rd), 'apprd');
+      await loginClient(pr2, 'r2', rd, await server.token(rd, 'desktop'), 'apprd2');
+      for (const [p, n] of [[pe, 'e'], [pr, 'r'], [pr2, 'r2']]) {
+        await connected(p, n);
+        await p.evaluate((n) => {
+          T.events[n].changed = [];
+          T.clients[n].on('messagesChanged', (ms) => T.events[n].changed.push(...ms));
+        }, n);
+      }
+      const secret = await send(pe, 'e', rd, 'the secret plan');
+      const typo = await send(pe, 'e', rd, 'a tpyo');
+      for (const [p, n] of [[pr, 'r'], [pr2, 'r2']]) await until(p, (n) => T.events[n].newMessages.length >= 2, n);
+
+      // The reader's second device goes offline; the editor edits and revokes.
+      await pr2.context().setOffline(true);
+      await until(pr2, () => T.events.r2.states.at(-1) === 'disconnected');
+      const edited = await pe.evaluate(
+        ({ conv, id }) => T.clients.e.editMessage({ conversationID: conv, clientMsgID: id, text: 'a typo' }),
+        { conv, id: typo.clientMsgID },
+      );
+      assert.equal(edited.text, 'a typo');
+      assert.ok(edited.editTime > 0 && edited.version > 0, 'edited message has editTime and version');
+      const revoked = await pe.evaluate(
+        ({ conv, id }) => T.clients.e.revokeMessage({ conversationID: conv, clientMsgID: id }),
+        { conv, id: secret.clientMsgID },
+      );
+      assert.equal(revoked, undefined);
+
+      // Live on the reader's online device, each change once.
+      await until(pr, () => T.events.r.changed.length >= 2);
+      const live = await events(pr, 'r');
+      assert.deepEqual(live.changed.map((m) => [m.clientMsgID, m.contentType, m.text]), [
+        [typo.clientMsgID, 'text', 'a typo'],
+        [secret.clientMsgID, 'revoked', ''],
+      ]);
+      assert.equal(live.changed[1].content.revokerUserID, ed);
+      assert.ok(live.changed[1].content.revokeTime > 0);
+      assert.equal(live.newMessages.length, 2, 'changes are not new messages');
+
+      // The offline device catches up when it is back, each change once.
+      assert.equal((await events(pr2, 'r2')).changed.length, 0);
+      await pr2.context().setOffline(false);
+      await until(pr2, () => T.events.r2.changed.length >= 2);
+      const hist = await pr2.evaluate((conv) => T.clients.r2.getHistoryMessages({ conversationID: conv, count: 10 }), conv);
+      assert.deepEqual(hist.messages.map((m) => [m.contentType, m.text]), [['revoked', ''], ['text', 'a typo']]);
+      const list = await pr2.evaluate(() => T.clients.r2.getConversationList());
+      assert.equal(list[0].latestMessage.text, 'a typo');
+      assertOnceEach((await events(pr2, 'r2')).changed, 'offline device');
+
+      // Nothing of the revoked text is left in any IndexedDB database of
+      // the reader's pages, nor the text before the edit.
+      for (const p of [pr, pr2]) {
+        const found = await p.evaluate(async () => {
+          const hits = [];
+          for (const { name } of await indexedDB.databases()) {
+            const db = await new Promise((ok, fail) => {
+              const r = indexedDB.open(name);
+              r.onsuccess = () => ok(r.result);
+              r.onerror = () => fail(r.error);
+            });
+            for (const store of db.objectStoreNames) {
+              const all = await new Promise((ok, fail) => {
+                const r = db.transaction(store).objectStore(store).getAll();
+                r.onsuccess = () => ok(r.result);
+                r.onerror = () => fail(r.error);
+              });
+              const text = JSON.stringify(all);
+              if (text.includes('secret plan') || text.includes('tpyo')) hits.push(`${name}/${store}`);
+            }
+            db.close();
+          }
+          return hits;
+        });
+        assert.deepEqual(found, [], `${p.label}: old content left in IndexedDB`);
+      }
+
+      // Refusals carry codes.
+      const refused = await pr.evaluate(
+        async ({ conv, id }) => {
+          const codes = [];
+          for (const call of [
+            () => T.clients.r.editMessage({ conversationID: conv, clientMsgID: id, text: 'mine now' }),
+            () => T.clients.r.revokeMessage({ conversationID: conv, clientMsgID: id }),
+            () => T.clients.r.editMessage({ conversationID: conv, clientMsgID: id }),
+          ]) {
+            try {
+              await call();
+              codes.push('resolved');
+            } catch (e) {
+              codes.push(e.code);
+            }
+          }
+          return codes;
+        },
+        { conv, id: typo.clientMsgID },
+      );
+      assert.deepEqual(refused, ['permission_denied', 'permission_denied', 'invalid_argument']);
+      for (const p of [pe, pr, pr2]) assert.deepEqual(p.errors, []);
+      for (const p of [pe, pr, pr2]) await p.context().close();
+    }));
+
+  test('delete for me and clear history reach every device of the user, one offline meanwhile; the peer keeps hers', () =>
+    diagnose(async () => {
+      const al = uid('keeper');
+      const bo = uid('deleter');
+      for (const u of [al, bo]) await server.user(u, u.split('-')[0]);
+      const conv = `si_${[al, bo].sort().join('_')}`;
+      const pa = await openPage('keeper');
+      const pb = await openPage('deleter');
+      const pb2 = await openPage('deleter, offline device');
+      await loginClient(pa, 'k', al, await server.token(al), 'appk');
+      await loginClient(pb, 'd', bo, await server.token(bo), 'appd');
+      await loginClient(pb2, 'd2', bo, await server.token(bo, 'desktop'), 'appd2');
+      for (const [p, n] of [[pa, 'k'], [pb, 'd'], [pb2, 'd2']]) {
+        await connected(p, n);
+        await p.evaluate((n) => {
+          T.events[n].changed = [];
+          T.clients[n].on('messagesChanged', (ms) => T.events[n].changed.push(...ms));
+        }, n);
+      }
+      const sent = [];
+      for (const text of ['one', 'a private thing', 'three']) sent.push(await send(pa, 'k', bo, text));
+      for (const [p, n] of [[pb, 'd'], [pb2, 'd2']]) await until(p, (n) => T.events[n].newMessages.length >= 3, n);
+      const texts = (p, n) =>
+        p.evaluate(
+          async ({ n, conv }) => (await T.clients[n].getHistoryMessages({ conversationID: conv, count: 20 })).messages.map((m) => m.text),
+          { n, conv },
+        );
+
+      await pb2.context().setOffline(true);
+      await until(pb2, () => T.events.d2.states.at(-1) === 'disconnected');
+      await pb.evaluate(({ conv, id }) => T.clients.d.deleteMessage({ conversationID: conv, clientMsgID: id }), { conv, id: sent[1].clientMsgID });
+      assert.deepEqual(await texts(pb, 'd'), ['one', 'three']);
+      await until(pb, () => T.events.d.changed.some((m) => m.deleted));
+      const ev = (await events(pb, 'd')).changed.find((m) => m.deleted);
+      assert.equal(ev.clientMsgID, sent[1].clientMsgID);
+      assert.equal(ev.text, '');
+      assert.deepEqual(await texts(pa, 'k'), ['one', 'a private thing', 'three'], 'the peer keeps hers');
+
+      await pb2.context().setOffline(false);
+      await until(pb2, () => T.events.d2.changed.some((m) => m.deleted));
+      assert.deepEqual(await texts(pb2, 'd2'), ['one', 'three']);
+
+      // Clear, again with the second device offline.
+      await pb2.context().setOffline(true);
+      await until(pb2, () => T.events.d2.states.at(-1) === 'disconnected');
+      await pb.evaluate((conv) => T.clients.d.clearConversationMessages({ conversationID: conv }), conv);
+      assert.deepEqual(await texts(pb, 'd'), []);
+      const list = await pb.evaluate(() => T.clients.d.getConversationList());
+      assert.equal(list.find((c) => c.conversationID === conv).latestMessage, null);
+      await pb2.context().setOffline(false);
+      await until(pb2, async (conv) => (await T.clients.d2.getHistoryMessages({ conversationID: conv, count: 20 })).messages.length === 0, conv);
+      assert.equal((await texts(pa, 'k')).length, 3, 'the peer keeps hers');
+
+      // Nothing of the deleted or cleared text is left in the deleter's IndexedDB.
+      for (const p of [pb, pb2]) {
+        const found = await p.evaluate(async () => {
+          const hits = [];
+          for (const { name } of await indexedDB.databases()) {
+            const db = await new Promise((ok, fail) => {
+              const r = indexedDB.open(name);
+              r.onsuccess = () => ok(r.result);
+              r.onerror = () => fail(r.error);
+            });
+            for (const store of db.objectStoreNames) {
+              const all = await new Promise((ok, fail) => {
+                const r = db.transaction(store).objectStore(store).getAll();
+                r.onsuccess = () => ok(r.result);
+                r.onerror = () => fail(r.error);
+              });
+              const text = JSON.stringify(all);
+              if (text.includes('private thing') || text.includes('"three')) hits.push(`${name}/${store}`);
+            }
+            db.close();
+          }
+          return hits;
+        });
+        assert.deepEqual(found, [], `${p.label}: content left in IndexedDB`);
+      }
+
+      // A message after the clear arrives as usual.
+      await send(pa, 'k', bo, 'after');
+      await until(pb2, async (conv) => (await T.clients.d2.getHistoryMessages({ conversationID: conv, count: 20 })).messages.length === 1, conv);
+      assert.deepEqual(await texts(pb2, 'd2'), ['after']);
+      for (const p of [pa, pb, pb2]) assert.deepEqual(p.errors, []);
+      for (const p of [pa, pb, pb2]) await p.context().close();
+    }));
+
+  test('a pin reaches the peer live and after being offline; getPinnedMessages answers online and offline', () =>
+    diagnose(async () => {
+      const p1 = uid('pinner');
+      const p2 = uid('viewer');
+      for (const u of [p1, p2]) await server.user(u, u.split('-')[0]);
+      const conv = `si_${[p1, p2].sort().join('_')}`;
+      const pa = await openPage('pinner');
+      const pb = await openPage('viewer');
+      await loginClient(pa, 'p', p1, await server.token(p1), 'appp');
+      await loginClient(pb, 'v', p2, await server.token(p2), 'appv');
+      for (const [p, n] of [[pa, 'p'], [pb, 'v']]) {
+        await connected(p, n);
+        await p.evaluate((n) => {
+          T.events[n].changed = [];
+          T.clients[n].on('messagesChanged', (ms) => T.events[n].changed.push(...ms));
+        }, n);
+      }
+      const m = await send(pa, 'p', p2, 'pin me');
+      await until(pb, () => T.events.v.newMessages.length >= 1);
+      await pb.context().setOffline(true);
+      await until(pb, () => T.events.v.states.at(-1) === 'disconnected');
+      await pa.evaluate(({ conv, id }) => T.clients.p.pinMessage({ conversationID: conv, clientMsgID: id }), { conv, id: m.clientMsgID });
+      const own = await pa.evaluate((conv) => T.clients.p.getPinnedMessages({ conversationID: conv }), conv);
+      assert.deepEqual(own.map((x) => [x.text, x.isPinned, x.pinnedBy]), [['pin me', true, p1]]);
+      await pb.context().setOffline(false);
+      await until(pb, () => T.events.v.changed.some((x) => x.isPinned));
+      await pb.context().setOffline(true);
+      await until(pb, () => T.events.v.states.at(-1) === 'disconnected');
+      const offline = await pb.evaluate((conv) => T.clients.v.getPinnedMessages({ conversationID: conv }), conv);
+      assert.deepEqual(offline.map((x) => [x.text, x.isPinned]), [['pin me', true]], 'offline, from IndexedDB');
+      await pb.context().setOffline(false);
+      await pa.evaluate(({ conv, id }) => T.clients.p.pinMessage({ conversationID: conv, clientMsgID: id, isPinned: false }), { conv, id: m.clientMsgID });
+      await until(pb, () => T.events.v.changed.some((x) => x.clientMsgID && !x.isPinned && x.version > 1));
+      assert.deepEqual(await pb.evaluate((conv) => T.clients.v.getPinnedMessages({ conversationID: conv }), conv), []);
+      for (const p of [pa, pb]) assert.deepEqual(p.errors, []);
+      for (const p of [pa, pb]) await p.context().close();
+    }));
 });

@@ -925,4 +925,225 @@ describe('web demo', { timeout: 600_000 }, () => {
     await message(cy, 'a reply').waitFor();
     await finish(ann, ben, cy);
   });
+
+  // ---------- changes to sent messages (issue 13) ----------
+
+  test('a sent message is edited and revoked from its menu; the peer sees both in place, the revoke after being offline', async () => {
+    const vera = await newUser('Vera');
+    const walt = await newUser('Walt');
+    await startChat(vera, walt);
+    await send(vera, 'meet at 5');
+    await send(vera, 'the door code is 4711');
+    await message(vera, 'the door code is 4711', 'sent').waitFor();
+    await openConversation(walt, vera.nickname);
+    await message(walt, 'the door code is 4711').waitFor();
+
+    const actions = async (user, text) => {
+      const m = message(user, text);
+      await m.hover();
+      await m.getByTestId('message-actions').click();
+      return user.page.getByTestId('message-menu');
+    };
+    // Walt may copy Vera's message and delete it for himself: no edit, no revoke.
+    const theirs = await actions(walt, 'meet at 5');
+    assert.deepEqual(await theirs.locator('button').evaluateAll((bs) => bs.map((b) => b.dataset.testid)), ['action-copy', 'action-delete']);
+    await walt.page.keyboard.press('Escape');
+    await theirs.waitFor({ state: 'detached' });
+
+    // Vera edits inline.
+    await (await actions(vera, 'meet at 5')).getByTestId('action-edit').click();
+    const input = vera.page.getByTestId('edit-input');
+    await input.fill('meet at 6');
+    await input.press('Enter');
+    await message(vera, 'meet at 6').getByTestId('message-edited').waitFor();
+    await message(walt, 'meet at 6').getByTestId('message-edited').waitFor();
+    assert.equal(await message(walt, 'meet at 5').count(), 0);
+
+    // Walt goes offline; Vera revokes; Walt sees it in place once back.
+    await walt.context.setOffline(true);
+    await walt.page.getByTestId('connection-banner').waitFor();
+    await (await actions(vera, 'the door code is 4711')).getByTestId('action-revoke').click();
+    await message(vera, 'You revoked this message').waitFor();
+    assert.equal(await message(walt, 'the door code is 4711').count(), 1, 'offline: not yet');
+    await walt.context.setOffline(false);
+    await message(walt, 'This message was revoked').waitFor();
+    assert.equal(await message(walt, 'the door code is 4711').count(), 0);
+    assert.equal(await walt.page.locator('[data-testid="message"][data-content-type="revoked"]').count(), 1);
+    // And after a reload, from local data.
+    await walt.page.reload();
+    await walt.page.getByTestId('main-screen').waitFor();
+    await openConversation(walt, vera.nickname);
+    await message(walt, 'This message was revoked').waitFor();
+    await message(walt, 'meet at 6').getByTestId('message-edited').waitFor();
+    assert.equal(await walt.page.getByText('4711').count(), 0);
+    await finish(vera, walt);
+  });
+
+  test('delete for me takes a message away on every device of the user, the peer keeps it; clear history empties the chat', async () => {
+    const xena = await newUser('Xena');
+    const yuri = await newUser('Yuri');
+    // Yuri's second device: another browser profile, signed in with the same account.
+    const yuri2 = { ...yuri, label: 'Yuri (2nd device)', dialogs: [], errors: [] };
+    yuri2.context = await browser.newContext({ viewport: DESKTOP });
+    yuri2.context.setDefaultTimeout(WAIT);
+    contexts.push(yuri2.context);
+    yuri2.page = await yuri2.context.newPage();
+    watchPage(yuri2, yuri2.page);
+    await yuri2.page.goto(server.url + '/');
+    await waitForApp(yuri2.page);
+    await yuri2.page.getByTestId('login-username').fill(yuri.username);
+    await yuri2.page.getByTestId('login-password').fill(yuri.password);
+    await yuri2.page.getByTestId('login-submit').click();
+    await yuri2.page.getByTestId('main-screen').waitFor();
+
+    await startChat(xena, yuri);
+    for (const text of ['hello Yuri', 'something to forget', 'bye']) await send(xena, text);
+    await message(xena, 'bye', 'sent').waitFor();
+    for (const u of [yuri, yuri2]) {
+      await openConversation(u, xena.nickname);
+      await message(u, 'bye').waitFor();
+    }
+
+    const m = message(yuri, 'something to forget');
+    await m.hover();
+    await m.getByTestId('message-actions').click();
+    await yuri.page.getByTestId('action-delete').click();
+    await message(yuri, 'something to forget').waitFor({ state: 'detached' });
+    await message(yuri2, 'something to forget').waitFor({ state: 'detached' });
+    assert.equal(await message(xena, 'something to forget').count(), 1, 'the peer keeps it');
+    await yuri2.page.reload();
+    await yuri2.page.getByTestId('main-screen').waitFor();
+    await openConversation(yuri2, xena.nickname);
+    await message(yuri2, 'bye').waitFor();
+    assert.equal(await message(yuri2, 'something to forget').count(), 0, 'gone after a reload too');
+
+    await yuri.page.getByTestId('clear-button').click();
+    await confirmAction(yuri, 'Clear chat history?');
+    await waitText(yuri, 'history-status', 'No messages yet. Say hello!');
+    assert.equal(await yuri.page.locator('[data-testid="message"]').count(), 0);
+    await waitFor("the second device's chat emptied", async () => (await yuri2.page.locator('[data-testid="message"]').count()) === 0);
+    assert.equal(await message(xena, 'hello Yuri').count(), 1, 'the peer keeps hers');
+    await send(xena, 'still there?');
+    await message(yuri, 'still there?').waitFor();
+    await message(yuri2, 'still there?').waitFor();
+    await finish(xena, yuri, yuri2);
+  });
+
+  test('a message pinned from its menu shows in the pinned bar of both users, the other after being offline; unpinning clears it', async () => {
+    const zoe = await newUser('Zoe');
+    const abe = await newUser('Abe');
+    await startChat(zoe, abe);
+    await send(zoe, 'the address is 12 Elm St');
+    await send(zoe, 'see you');
+    await message(zoe, 'see you', 'sent').waitFor();
+    await openConversation(abe, zoe.nickname);
+    await message(abe, 'see you').waitFor();
+    assert.equal(await abe.page.getByTestId('pinned-bar').isVisible(), false);
+
+    await abe.context.setOffline(true);
+    await abe.page.getByTestId('connection-banner').waitFor();
+    const m = message(zoe, 'the address is 12 Elm St');
+    await m.hover();
+    await m.getByTestId('message-actions').click();
+    await zoe.page.getByTestId('action-pin').click();
+    await waitText(zoe, 'pinned-text', 'the address is 12 Elm St');
+    await m.getByTestId('message-pinned').waitFor();
+    await abe.context.setOffline(false);
+    await waitText(abe, 'pinned-text', 'the address is 12 Elm St');
+    await message(abe, 'the address is 12 Elm St').getByTestId('message-pinned').waitFor();
+    // After a reload, from the pinned list.
+    await abe.page.reload();
+    await abe.page.getByTestId('main-screen').waitFor();
+    await openConversation(abe, zoe.nickname);
+    await waitText(abe, 'pinned-text', 'the address is 12 Elm St');
+
+    const pinned = message(abe, 'the address is 12 Elm St');
+    await pinned.hover();
+    await pinned.getByTestId('message-actions').click();
+    await abe.page.getByTestId('action-unpin').click();
+    for (const u of [zoe, abe]) await u.page.getByTestId('pinned-bar').waitFor({ state: 'hidden' });
+    await finish(zoe, abe);
+  });
+
+  test('"… is typing" shows while the other user types, goes when they send or stop', async () => {
+    const cleo = await newUser('Cleo');
+    const dan = await newUser('Dan');
+    await startChat(cleo, dan);
+    await send(cleo, 'hi Dan');
+    await openConversation(dan, cleo.nickname);
+    await message(dan, 'hi Dan').waitFor();
+    assert.equal(await cleo.page.getByTestId('typing-line').isVisible(), false);
+
+    await dan.page.getByTestId('composer-input').pressSequentially('hello the', { delay: 30 });
+    await waitText(cleo, 'typing-line', 'Dan is typing…');
+    assert.equal(await dan.page.getByTestId('typing-line').isVisible(), false, 'not for the typer');
+    await dan.page.getByTestId('composer-input').press('Enter');
+    await message(cleo, 'hello the').waitFor();
+    await cleo.page.getByTestId('typing-line').waitFor({ state: 'hidden' });
+
+    await dan.page.getByTestId('composer-input').pressSequentially('one more', { delay: 30 });
+    await waitText(cleo, 'typing-line', 'Dan is typing…');
+    await dan.page.getByTestId('composer-input').fill('');
+    await dan.page.getByTestId('composer-input').dispatchEvent('input');
+    await cleo.page.getByTestId('typing-line').waitFor({ state: 'hidden' });
+    await finish(cleo, dan);
+  });
+
+  test('read receipts: one tick when sent, two once the other user read it, also after being offline meanwhile', async () => {
+    const eve = await newUser('Eve');
+    const fred = await newUser('Fred');
+    await startChat(eve, fred);
+    await send(eve, 'did you see this?');
+    const mine = message(eve, 'did you see this?', 'sent');
+    await mine.waitFor();
+    assert.equal(await mine.getAttribute('data-read'), 'false');
+    assert.equal(await mine.getByTestId('message-status').getAttribute('title'), 'Sent');
+
+    // Eve goes offline; Fred opens the chat (which reads it).
+    await eve.context.setOffline(true);
+    await eve.page.getByTestId('connection-banner').waitFor();
+    await openConversation(fred, eve.nickname);
+    await message(fred, 'did you see this?').waitFor();
+    await waitFor("Fred's unread cleared", async () => (await unreadOf(fred, eve.nickname)) === 0);
+    assert.equal(await mine.getAttribute('data-read'), 'false', 'offline: not yet');
+    await eve.context.setOffline(false);
+    await eve.page.locator('[data-testid="message"][data-read="true"]').filter({ hasText: 'did you see this?' }).waitFor();
+    assert.equal(await mine.getByTestId('message-status').getAttribute('title'), 'Read');
+
+    // Live: the next one turns read while both are here.
+    await send(eve, 'and this one?');
+    await eve.page.locator('[data-testid="message"][data-read="true"]').filter({ hasText: 'and this one?' }).waitFor();
+    // Fred's own messages show no ticks of Eve's reading in his view of hers.
+    assert.equal(await message(fred, 'and this one?').getAttribute('data-read'), 'false');
+    await finish(eve, fred);
+  });
+
+  test('a muted conversation keeps its unread badge, quiet, and leaves the total in the title, on both devices of the user', async () => {
+    const gail = await newUser('Gail');
+    const hank = await newUser('Hank');
+    const ivy = await newUser('Ivy');
+    await startChat(gail, hank);
+    await send(gail, 'noisy one');
+    await send(gail, 'noisy two');
+    await startChat(ivy, hank);
+    await send(ivy, 'quiet one');
+    await waitFor('three unread for Hank', async () => (await unreadOf(hank, gail.nickname)) === 2 && (await unreadOf(hank, ivy.nickname)) === 1);
+    await waitFor('title counts 3', async () => /\(3\)/.test(await hank.page.title()));
+
+    // Hank mutes Gail's chat from a second look at the list: open Ivy's
+    // (reads it), then mute Gail's from its header.
+    await openConversation(hank, ivy.nickname);
+    await waitFor('title counts 2', async () => /\(2\)/.test(await hank.page.title()));
+    await openConversation(hank, gail.nickname);
+    await hank.page.getByTestId('mute-button').click();
+    await waitText(hank, 'mute-button', 'Unmute');
+    await conversationItem(hank, gail.nickname).getByTestId('muted').waitFor();
+    await send(hank, 'bye');
+    await openConversation(hank, ivy.nickname);
+    await send(gail, 'noisy three');
+    await waitFor('a badge on the muted chat', async () => (await unreadOf(hank, gail.nickname)) === 1);
+    assert.match(await conversationItem(hank, gail.nickname).getByTestId('unread-badge').getAttribute('class'), /quiet/);
+    await waitFor('the title leaves it out', async () => !/\(\d+\)/.test(await hank.page.title()));
+    await finish(gail, hank, ivy);
+  });
 });

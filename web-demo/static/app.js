@@ -178,6 +178,7 @@ function openConversation(conv, { fromHistory = false } = {}) {
   }
   renderList();
   loadUnsent(conv.conversationID);
+  loadPinned(conv.conversationID);
   if (conv.sessionType === 'group' && !conv.removed) loadGroupInfo(conv.groupID);
   markOpenRead();
   if (window.matchMedia('(min-width: 761px)').matches) chat.focusComposer();
@@ -201,11 +202,30 @@ async function loadUnsent(conversationID) {
   }
 }
 
+/** loadPinned fills the pinned bar of the open conversation (an extra). */
+async function loadPinned(conversationID) {
+  if (typeof state.client.getPinnedMessages !== 'function' || !state.conversations.has(conversationID)) return;
+  try {
+    const list = (await state.client.getPinnedMessages({ conversationID })) || [];
+    if (chat.conv && chat.conv.conversationID === conversationID) chat.setPinned(list, { all: true });
+  } catch (err) {
+    console.warn('getPinnedMessages', err);
+  }
+}
+
 async function loadGroupInfo(groupID) {
   try {
     const groups = await state.client.getJoinedGroupList();
     const g = (groups || []).find((x) => x.groupID === groupID);
-    if (g && chat.conv && chat.conv.groupID === groupID) chat.setHeader({ ...chat.conv, memberCount: g.memberCount, showName: chat.conv.showName || g.name });
+    if (g && chat.conv && chat.conv.groupID === groupID) {
+      chat.setHeader({ ...chat.conv, memberCount: g.memberCount, showName: chat.conv.showName || g.name });
+      // The owner may revoke any message of the group: its bubbles offer it.
+      const moderator = g.ownerUserID === state.selfID;
+      if (moderator !== chat.moderator) {
+        chat.moderator = moderator;
+        chat.refreshAll();
+      }
+    }
   } catch (err) {
     console.warn('getJoinedGroupList', err);
   }
@@ -244,8 +264,79 @@ function saveDraft() {
   state.client.setConversationDraft({ conversationID: c.conversationID, draftText: text }).catch((err) => console.warn('setConversationDraft', err));
 }
 
+/** renderClear shows "Clear" and "Mute" for a stored conversation the user may still change. */
+function renderClear() {
+  const open = chat.conv;
+  const c = open && state.conversations.get(open.conversationID);
+  $('clear-button').hidden = !c || chat.removed || typeof state.client.clearConversationMessages !== 'function';
+  const mute = $('mute-button');
+  mute.hidden = !c || chat.removed || typeof state.client.setConversationMuted !== 'function';
+  if (mute.hidden) return;
+  mute.textContent = c.isMuted ? 'Unmute' : 'Mute';
+  mute.setAttribute('aria-pressed', String(!!c.isMuted));
+}
+
+async function toggleMute() {
+  const open = chat.conv;
+  const c = open && state.conversations.get(open.conversationID);
+  if (!c) return;
+  const button = $('mute-button');
+  button.disabled = true;
+  try {
+    await state.client.setConversationMuted({ conversationID: c.conversationID, isMuted: !c.isMuted });
+    const now = state.conversations.get(c.conversationID) || c;
+    state.conversations.set(c.conversationID, { ...now, isMuted: !c.isMuted });
+    renderList();
+    renderClear();
+  } catch (err) {
+    toast(`Couldn't ${c.isMuted ? 'unmute' : 'mute'} the conversation: ${errorText(err)}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/**
+ * notify shows a desktop notification for messages from others that
+ * arrive while the tab is hidden, unless their conversation is muted (or
+ * the user did not allow notifications).
+ */
+function notify(messages) {
+  if (!document.hidden || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  for (const m of messages) {
+    const c = state.conversations.get(m.conversationID);
+    if (m.sendID === state.selfID || (c && c.isMuted) || m.deleted) continue;
+    const title = (c && c.showName) || nameOf(m.sendID);
+    const body = m.contentType === 'text' ? m.text : m.contentType === 'revoked' ? 'Message revoked' : `[${m.contentType} message]`;
+    const n = new Notification(title, { body, tag: m.conversationID });
+    n.onclick = () => {
+      window.focus();
+      if (c) openConversation(c);
+    };
+  }
+}
+
+/** askNotifications asks once, on the user's first send (a user gesture), to notify while the tab is hidden. */
+function askNotifications() {
+  if (typeof Notification !== 'undefined' && Notification.permission === 'default') Notification.requestPermission().catch(() => {});
+}
+
+function clearHistory() {
+  const open = chat.conv;
+  if (!open) return;
+  members.confirm({
+    heading: 'Clear chat history?',
+    text: 'Every message so far leaves this conversation on all your devices. The others keep theirs.',
+    action: 'Clear history',
+    run: async () => {
+      await state.client.clearConversationMessages({ conversationID: open.conversationID });
+      if (chat.conv && chat.conv.conversationID === open.conversationID) chat.open(chat.conv);
+    },
+  });
+}
+
 /** renderPin shows the pin toggle for a stored conversation when the SDK can pin (an extra). */
 function renderPin() {
+  renderClear(); // the header's other per-conversation action
   const button = $('pin-button');
   const open = chat.conv;
   const c = open && state.conversations.get(open.conversationID);
@@ -323,6 +414,7 @@ function scheduleMarkRead() {
 function send(text, replyTo) {
   const conv = chat.conv;
   if (!conv || chat.removed) return; // no composer then; the SDK would refuse anyway
+  askNotifications();
   const known = state.conversations.get(conv.conversationID);
   if (known && known.draftText && typeof state.client.setConversationDraft === 'function') {
     state.conversations.set(known.conversationID, { ...known, draftText: '' });
@@ -495,6 +587,7 @@ function subscribe(client) {
 
   client.on('newMessages', (messages) => {
     if (!state.selfID || !Array.isArray(messages)) return;
+    notify(messages);
     const open = chat.conv;
     const here = open ? messages.filter((m) => m.conversationID === open.conversationID) : [];
     if (here.length) {
@@ -509,6 +602,9 @@ function subscribe(client) {
     if (!state.selfID || !Array.isArray(convs)) return;
     const open = chat.conv;
     for (const c of convs) {
+      // Cleared on another device (minSeq moved up): the open chat starts over.
+      const before = state.conversations.get(c.conversationID);
+      if (open && c.conversationID === open.conversationID && before && c.minSeq > (before.minSeq || 0)) chat.open(chat.conv);
       // removed is left out when false: say so, or a group joined again would stay removed here.
       const now = { ...state.conversations.get(c.conversationID), ...c, removed: !!c.removed };
       state.conversations.set(c.conversationID, now);
@@ -532,6 +628,20 @@ function subscribe(client) {
     if (state.selfID && m) sending.onStatus(m);
   });
 
+  // Who is typing in the open chat.
+  optional('typingChanged', (e) => {
+    if (state.selfID && e && chat.conv && e.conversationID === chat.conv.conversationID) chat.setTyping(e.userIDs || []);
+  });
+
+  // Edited and revoked messages, from any device: shown in place.
+  optional('messagesChanged', (messages) => {
+    if (!state.selfID || !Array.isArray(messages)) return;
+    chat.setPinned(messages.filter((m) => chat.belongs(m)));
+    const here = messages.filter((m) => chat.belongs(m) && chat.shows(m.clientMsgID));
+    for (const m of here) if (m.deleted) chat.remove(m.clientMsgID);
+    chat.upsertMany(here.filter((m) => !m.deleted), { keepScroll: true });
+  });
+
   // Profiles the SDK fetched later (asked for while offline, or for a
   // conversation): names drawn from an ID until now get their name.
   client.on('usersInfoChanged', (list) => state.selfID && users.learned(list));
@@ -550,6 +660,22 @@ function subscribe(client) {
   optional('callStateChanged', (c) => state.selfID && c && calls.onStateChanged(c));
   optional('callSignal', (s) => state.selfID && s && calls.onSignal(s));
   optional('selfInfoUpdated', (u) => state.selfID && u && u.userID === state.selfID && showSelf(u));
+}
+
+// ---------- message actions ----------
+
+/** messageAction carries out a bubble's menu action; the result comes back with messagesChanged. */
+async function messageAction(action, m, text) {
+  const ref = { conversationID: m.conversationID, clientMsgID: m.clientMsgID };
+  try {
+    if (action === 'edit') chat.upsertMany([await state.client.editMessage({ ...ref, text })], { keepScroll: true });
+    else if (action === 'revoke') await state.client.revokeMessage(ref);
+    else if (action === 'delete') await state.client.deleteMessage(ref);
+    else if (action === 'pin' || action === 'unpin') await state.client.pinMessage({ ...ref, isPinned: action === 'pin' });
+  } catch (err) {
+    const what = action;
+    toast(err && err.code === 'permission_denied' ? `You can't ${what} this message any more.` : `Couldn't ${what} the message: ${errorText(err)}`);
+  }
 }
 
 // ---------- session ----------
@@ -724,6 +850,13 @@ async function boot() {
     onForward: (m) => rich.forward(m),
     onCancel: (m) => rich.cancel(m),
     onOpenUser: (userID) => userID && userID !== state.selfID && openUserChat({ userID, nickname: nameOf(userID) }),
+    onAction: messageAction,
+    onTyping: (typing) => {
+      const open = chat.conv;
+      if (!open || typeof state.client.setTyping !== 'function') return;
+      // Ephemeral: offline or refused, there is nothing to retry.
+      state.client.setTyping({ conversationID: open.conversationID, typing }).catch(() => {});
+    },
   });
   members = mountMembers({
     client: () => state.client,
@@ -763,6 +896,8 @@ async function boot() {
   });
   $('logout-button').addEventListener('click', logout);
   $('pin-button').addEventListener('click', togglePin);
+  $('clear-button').addEventListener('click', clearHistory);
+  $('mute-button').addEventListener('click', toggleMute);
   $('self').addEventListener('click', () => dialogs.openProfile(state.self));
   $('new-chat-button').addEventListener('click', () => dialogs.openNewChat());
   $('new-group-button').addEventListener('click', () => dialogs.openNewGroup());

@@ -21,6 +21,7 @@ const SHELL = [
   'sending.js',
   'rich.js',
   'views/content.js',
+  'views/actions.js',
   'views/auth.js',
   'views/banner.js',
   'views/chat.js',

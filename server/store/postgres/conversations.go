@@ -17,11 +17,12 @@ import (
 // message: no content from the group any more.
 const convSelect = `SELECT uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
 	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, COALESCE(uc.removed_seq, c.max_seq),
-	uc.removed_seq IS NOT NULL, uc.group_version,
+	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version, uc.delete_version, COALESCE(pr.read_seq, 0), uc.is_muted,
 	m.seq, m.server_msg_id, m.client_msg_id, m.send_id, m.recv_id, m.group_id, m.session_type, m.content_type,
-	m.content, m.send_time, m.create_time
+	m.content, m.send_time, m.create_time, m.version, m.edit_time, m.is_pinned, m.pinned_by, m.pin_time
 	FROM user_conversations uc
 	JOIN conversations c ON c.conversation_id = uc.conversation_id
+	LEFT JOIN user_conversations pr ON uc.session_type = 'single' AND pr.user_id = uc.peer_user_id AND pr.conversation_id = uc.conversation_id
 	LEFT JOIN messages m ON m.conversation_id = uc.conversation_id AND m.seq = c.max_seq AND c.max_seq >= uc.min_seq
 		AND uc.removed_seq IS NULL `
 
@@ -29,13 +30,16 @@ func scanConv(row pgx.Row) (protocol.ConversationState, error) {
 	var st protocol.ConversationState
 	var sessionType string
 	var (
-		seq, sendTime, createTime                                 *int64
+		seq, sendTime, createTime, version, editTime              *int64
 		serverID, clientID, sendID, recvID, groupID, mType, cType *string
 		content                                                   []byte
+		isPinned                                                  *bool
+		pinnedBy                                                  *string
+		pinTime                                                   *int64
 	)
 	err := row.Scan(&st.ConversationID, &sessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
-		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &st.Removed, &st.GroupVersion,
-		&seq, &serverID, &clientID, &sendID, &recvID, &groupID, &mType, &cType, &content, &sendTime, &createTime)
+		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &st.Removed, &st.GroupVersion, &st.MessageVersion, &st.DeleteVersion, &st.PeerReadSeq, &st.IsMuted,
+		&seq, &serverID, &clientID, &sendID, &recvID, &groupID, &mType, &cType, &content, &sendTime, &createTime, &version, &editTime, &isPinned, &pinnedBy, &pinTime)
 	if err != nil {
 		return st, err
 	}
@@ -45,6 +49,7 @@ func scanConv(row pgx.Row) (protocol.ConversationState, error) {
 			ClientMsgID: *clientID, ServerMsgID: *serverID, ConversationID: st.ConversationID, Seq: *seq,
 			SendID: *sendID, RecvID: *recvID, GroupID: *groupID, SessionType: protocol.SessionType(*mType),
 			ContentType: *cType, Content: content, SendTime: *sendTime, CreateTime: *createTime,
+			Version: *version, EditTime: *editTime, IsPinned: *isPinned, PinnedBy: *pinnedBy, PinTime: *pinTime,
 		}
 	}
 	return st, nil
@@ -113,7 +118,13 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE`, userID); err != nil {
+		// Both users of a one-to-one conversation, in key order: a read
+		// there stamps the peer's state too.
+		lock := []string{userID}
+		if typ, a, b, ok := protocol.ParseConversationID(conversationID); ok && typ == protocol.SessionSingle && a != b && (userID == a || userID == b) {
+			lock = []string{a, b}
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM users WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE`, lock); err != nil {
 			return err
 		}
 		if !exists {
@@ -133,9 +144,17 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 			return fmt.Errorf("postgres: conversation %q: %w", conversationID, store.ErrNotMember)
 		}
 
+		readBefore := st.ReadSeq
 		changed = ch.ApplyTo(&st)
 		if !changed {
 			return nil
+		}
+		if st.ReadSeq != readBefore && st.SessionType == protocol.SessionSingle && st.PeerUserID != "" && st.PeerUserID != userID {
+			if _, err := tx.Exec(ctx, `WITH v AS (UPDATE users SET change_version = change_version + 1 WHERE user_id = $1 RETURNING change_version)
+				UPDATE user_conversations SET version = (SELECT change_version FROM v) WHERE user_id = $1 AND conversation_id = $2`,
+				st.PeerUserID, conversationID); err != nil {
+				return err
+			}
 		}
 		err = tx.QueryRow(ctx, `UPDATE users SET change_version = change_version + 1 WHERE user_id = $1 RETURNING change_version`,
 			userID).Scan(&st.Version)
@@ -143,9 +162,9 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 			return err
 		}
 		st.UpdatedAt = now
-		_, err = tx.Exec(ctx, `UPDATE user_conversations SET read_seq = $1, is_pinned = $2, draft_text = $3, version = $4, update_time = $5
+		_, err = tx.Exec(ctx, `UPDATE user_conversations SET read_seq = $1, is_pinned = $2, draft_text = $3, version = $4, update_time = $5, min_seq = $8, is_muted = $9
 			WHERE user_id = $6 AND conversation_id = $7`,
-			st.ReadSeq, st.IsPinned, st.DraftText, st.Version, st.UpdatedAt, userID, conversationID)
+			st.ReadSeq, st.IsPinned, st.DraftText, st.Version, st.UpdatedAt, userID, conversationID, st.MinSeq, st.IsMuted)
 		return err
 	})
 	if err != nil {

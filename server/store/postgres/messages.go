@@ -12,14 +12,18 @@ import (
 	"parley/server/store"
 )
 
-const msgCols = `conversation_id, seq, server_msg_id, client_msg_id, send_id, recv_id, group_id, session_type, content_type, content, send_time, create_time`
+// msgInsertCols are the columns a new message is inserted with; msgCols
+// those a message is read with (a new one has version and edit time 0).
+const msgInsertCols = `conversation_id, seq, server_msg_id, client_msg_id, send_id, recv_id, group_id, session_type, content_type, content, send_time, create_time`
+
+const msgCols = msgInsertCols + `, version, edit_time, is_pinned, pinned_by, pin_time`
 
 func scanMessage(row pgx.Row) (protocol.Message, error) {
 	var m protocol.Message
 	var content []byte
 	var st string
 	err := row.Scan(&m.ConversationID, &m.Seq, &m.ServerMsgID, &m.ClientMsgID, &m.SendID, &m.RecvID, &m.GroupID,
-		&st, &m.ContentType, &content, &m.SendTime, &m.CreateTime)
+		&st, &m.ContentType, &content, &m.SendTime, &m.CreateTime, &m.Version, &m.EditTime, &m.IsPinned, &m.PinnedBy, &m.PinTime)
 	m.SessionType = protocol.SessionType(st)
 	m.Content = content
 	return m, err
@@ -225,7 +229,7 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 		mSend, mRecv, mGroup, mSession = append(mSend, m.SendID), append(mRecv, m.RecvID), append(mGroup, m.GroupID), append(mSession, string(m.SessionType))
 		mType, mContent, mSendTime, mCreate = append(mType, m.ContentType), append(mContent, m.Content), append(mSendTime, m.SendTime), append(mCreate, m.CreateTime)
 	}
-	w.Queue(`INSERT INTO messages (`+msgCols+`)
+	w.Queue(`INSERT INTO messages (`+msgInsertCols+`)
 		SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 			$8::text[], $9::text[], $10::bytea[], $11::bigint[], $12::bigint[])`,
 		mConv, mSeq, mServer, mClient, mSend, mRecv, mGroup, mSession, mType, mContent, mSendTime, mCreate)

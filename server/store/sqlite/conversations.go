@@ -13,15 +13,20 @@ import (
 // convCols reads a state; a removed member's max seq stops at their removal.
 const convCols = `uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
 	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, COALESCE(uc.removed_seq, c.max_seq),
-	uc.removed_seq IS NOT NULL, uc.group_version`
+	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version, uc.delete_version,
+	COALESCE(pr.read_seq, 0), uc.is_muted`
 
-const convFrom = ` FROM user_conversations uc JOIN conversations c ON c.conversation_id = uc.conversation_id `
+// convFrom joins, for a one-to-one conversation, the peer's state: its
+// read seq is the state's PeerReadSeq.
+const convFrom = ` FROM user_conversations uc JOIN conversations c ON c.conversation_id = uc.conversation_id
+	LEFT JOIN user_conversations pr ON uc.session_type = 'single' AND pr.user_id = uc.peer_user_id AND pr.conversation_id = uc.conversation_id `
 
 func scanConv(row interface{ Scan(...any) error }) (protocol.ConversationState, error) {
 	var st protocol.ConversationState
-	var pinned, removed int
+	var pinned, removed, muted int
 	err := row.Scan(&st.ConversationID, &st.SessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
-		&pinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &removed, &st.GroupVersion)
+		&pinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &removed, &st.GroupVersion, &st.MessageVersion, &st.DeleteVersion, &st.PeerReadSeq, &muted)
+	st.IsMuted = muted != 0
 	st.IsPinned, st.Removed = pinned != 0, removed != 0
 	return st, err
 }
@@ -104,6 +109,18 @@ func (s *Store) Conversation(ctx context.Context, userID, conversationID string)
 	return &st, nil
 }
 
+// stampPeer bumps the peer's change version and stamps their state of a
+// one-to-one conversation: what they see of the user's read seq changed.
+func stampPeer(ctx context.Context, tx *sql.Tx, peer, conversationID string) error {
+	var v int64
+	if err := tx.QueryRowContext(ctx, `UPDATE users SET change_version = change_version + 1 WHERE user_id = ? RETURNING change_version`,
+		peer).Scan(&v); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE user_conversations SET version = ? WHERE user_id = ? AND conversation_id = ?`, v, peer, conversationID)
+	return err
+}
+
 // UpdateConversation implements store.Conversations.
 func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID string, ch store.ConversationChange, now int64) (*protocol.ConversationState, bool, error) {
 	var st protocol.ConversationState
@@ -139,7 +156,13 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 			return fmt.Errorf("sqlite: conversation %q: %w", conversationID, store.ErrNotMember)
 		}
 
+		readBefore := st.ReadSeq
 		changed = ch.ApplyTo(&st)
+		if changed && st.ReadSeq != readBefore && st.SessionType == protocol.SessionSingle && st.PeerUserID != "" && st.PeerUserID != userID {
+			if err := stampPeer(ctx, tx, st.PeerUserID, conversationID); err != nil {
+				return err
+			}
+		}
 		if changed {
 			err := tx.QueryRowContext(ctx, `UPDATE users SET change_version = change_version + 1 WHERE user_id = ? RETURNING change_version`,
 				userID).Scan(&st.Version)
@@ -147,9 +170,9 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 				return err
 			}
 			st.UpdatedAt = now
-			_, err = tx.ExecContext(ctx, `UPDATE user_conversations SET read_seq = ?, is_pinned = ?, draft_text = ?, version = ?, update_time = ?
+			_, err = tx.ExecContext(ctx, `UPDATE user_conversations SET read_seq = ?, is_pinned = ?, draft_text = ?, version = ?, update_time = ?, min_seq = ?, is_muted = ?
 				WHERE user_id = ? AND conversation_id = ?`,
-				st.ReadSeq, boolInt(st.IsPinned), st.DraftText, st.Version, st.UpdatedAt, userID, conversationID)
+				st.ReadSeq, boolInt(st.IsPinned), st.DraftText, st.Version, st.UpdatedAt, st.MinSeq, boolInt(st.IsMuted), userID, conversationID)
 			if err != nil {
 				return err
 			}

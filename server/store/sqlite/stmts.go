@@ -81,7 +81,7 @@ func stmtSQL(id stmtID) string {
 		return `SELECT ` + msgCols + ` FROM messages WHERE (send_id, client_msg_id) IN (VALUES ` + valueRows(n, 2) + `)`
 	}
 	if n, ok := run(stmtInsert); ok {
-		return `INSERT INTO messages (` + msgCols + `) VALUES ` + valueRows(n, 12)
+		return `INSERT INTO messages (` + msgInsertCols + `) VALUES ` + valueRows(n, 12)
 	}
 	if n, ok := run(stmtBumpSeq); ok {
 		// v: conversation, new messages, update time.

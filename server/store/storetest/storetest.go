@@ -44,6 +44,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Webhooks", testWebhooks},
 		{"Moderation", testModeration},
 		{"Uploads", testUploads},
+		{"ChangeMessage", testChangeMessage},
+		{"ChangeMessageGroup", testChangeMessageGroup},
+		{"ClearConversation", testClearConversation},
+		{"DeleteForUser", testDeleteForUser},
+		{"PinnedMessages", testPinnedMessages},
+		{"PeerReadSeq", testPeerReadSeq},
+		{"MuteConversation", testMuteConversation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

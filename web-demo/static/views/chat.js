@@ -5,6 +5,7 @@ import { clockTime, dayLabel, fullTime, memberCountText, notSentText, paintAvata
 import { icon } from './icons.js';
 import { callLineText } from './call.js';
 import { renderContent, sizeText, summaryText } from './content.js';
+import { actionsButton, editor, REVOKE_WINDOW_MS } from './actions.js';
 
 const PAGE = 30;
 // How close to the top (px) scrolling starts loading the previous page.
@@ -31,9 +32,21 @@ export class ChatView {
    * @param {() => void} o.onBack
    * @param {() => void} o.onMembers opens the open group's members
    * @param {(userID:string) => string} o.nameOf
+   * @param {(action:string, message:object, arg?:string) => Promise<void>} [o.onAction]
+   *   carries out a bubble's menu action: 'edit' (with the new text), 'revoke'
    */
-  constructor({ loadHistory, onSend, onRetry, onBack, onMembers, nameOf, onForward, onOpenUser, onCancel }) {
+  constructor({ loadHistory, onSend, onRetry, onBack, onMembers, nameOf, onForward, onOpenUser, onCancel, onAction, onTyping }) {
     this.loadHistory = loadHistory;
+    this.onAction = onAction || (async () => {});
+    // onTyping(typing) says whether the user is typing in the open chat.
+    this.onTyping = onTyping || (() => {});
+    this.typingLine = $('typing-line');
+    // moderator: the user owns or administers the open group (may revoke any message).
+    this.moderator = false;
+    this.editing = ''; // clientMsgID of the message being edited
+    this.pinned = new Map(); // clientMsgID -> pinned message of the open conversation
+    this.pinnedBar = $('pinned-bar');
+    this.pinnedBar.addEventListener('click', () => this.showPinned());
     this.onSend = onSend;
     this.onRetry = onRetry;
     this.nameOf = nameOf;
@@ -88,6 +101,7 @@ export class ChatView {
       this.autosize();
       const replyTo = this.replyTo;
       this.setReply(null);
+      this.onTyping(false);
       this.onSend(text, replyTo);
     });
     this.input.addEventListener('keydown', (e) => {
@@ -97,7 +111,11 @@ export class ChatView {
         this.form.requestSubmit();
       }
     });
-    this.input.addEventListener('input', () => this.autosize());
+    this.input.addEventListener('input', () => {
+      this.autosize();
+      if (this.conv && !this.removed) this.onTyping(this.input.value.trim() !== '');
+    });
+    this.input.addEventListener('blur', () => this.conv && this.onTyping(false));
   }
 
   autosize() {
@@ -112,6 +130,11 @@ export class ChatView {
   open(conv) {
     this.gen++;
     this.conv = conv;
+    this.editing = '';
+    this.pinned.clear();
+    this.renderPinnedBar();
+    this.setTyping([]);
+    this.moderator = false;
     this.records.clear();
     this.dividers.clear();
     this.list.replaceChildren();
@@ -309,8 +332,10 @@ export class ChatView {
       if (!this.belongs(msg) || !msg.clientMsgID) continue;
       let rec = this.records.get(msg.clientMsgID);
       if (rec) {
-        // Never step back from a stored copy to an older, unsent copy.
+        // Never step back from a stored copy to an older, unsent copy,
+        // nor from a changed message (edited, revoked) to an earlier state.
         if (isSent(rec.msg) && !isSent(msg)) continue;
+        if ((msg.version || 0) < (rec.msg.version || 0)) continue;
         // A conversation's latestMessage carries the files' lasting URLs:
         // keep the ones signed for this viewer.
         if (isSent(msg) && rec.msg.seq === msg.seq && rec.msg.content && msg.contentType === rec.msg.contentType) msg = { ...msg, content: rec.msg.content };
@@ -340,13 +365,69 @@ export class ChatView {
     if (m) this.input.focus();
   }
 
-  /** remove takes a message off the chat (an unsent one the user deleted). */
+  /**
+   * setPinned replaces (all) or updates (changed messages) what the pinned
+   * bar knows of the open conversation's pinned messages.
+   */
+  setPinned(messages, { all = false } = {}) {
+    if (all) this.pinned.clear();
+    for (const m of messages) {
+      if (!this.belongs(m)) continue;
+      if (m.isPinned && !m.deleted && m.contentType !== 'revoked') this.pinned.set(m.clientMsgID, m);
+      else this.pinned.delete(m.clientMsgID);
+    }
+    this.renderPinnedBar();
+  }
+
+  /** renderPinnedBar shows the newest pinned message above the history, with how many there are. */
+  renderPinnedBar() {
+    const bar = this.pinnedBar;
+    const list = [...this.pinned.values()].sort((a, b) => b.seq - a.seq);
+    bar.hidden = list.length === 0;
+    if (!list.length) return;
+    const top = list[0];
+    const text = top.contentType === 'text' ? top.text : `[${top.contentType} message]`;
+    bar.replaceChildren(
+      el('span', { className: 'pinned-label', text: list.length > 1 ? `Pinned · ${list.length}` : 'Pinned' }),
+      el('span', { className: 'pinned-text', text, dataset: { testid: 'pinned-text' } }),
+    );
+    bar.title = `Pinned by ${this.nameOf(top.pinnedBy)}`;
+  }
+
+  /** showPinned scrolls to the newest pinned message when it is shown. */
+  showPinned() {
+    const top = [...this.pinned.values()].sort((a, b) => b.seq - a.seq)[0];
+    const rec = top && this.records.get(top.clientMsgID);
+    if (!rec) return;
+    rec.node.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    rec.node.classList.add('flash');
+    setTimeout(() => rec.node.classList.remove('flash'), 1200);
+  }
+
+  /** setTyping shows who is typing in the open chat ("Alice is typing…"). */
+  setTyping(userIDs) {
+    const names = userIDs.filter((u) => u !== this.selfID).map((u) => this.nameOf(u));
+    const line = this.typingLine;
+    line.hidden = names.length === 0;
+    if (names.length === 1) line.textContent = `${names[0]} is typing…`;
+    else if (names.length === 2) line.textContent = `${names[0]} and ${names[1]} are typing…`;
+    else if (names.length > 2) line.textContent = `${names.length} people are typing…`;
+  }
+
+  /** remove takes a message off the chat (an unsent one the user deleted, or one deleted for themselves). */
   remove(clientMsgID) {
     const rec = this.records.get(clientMsgID);
     if (!rec) return;
     this.records.delete(clientMsgID);
     if (rec.node) rec.node.remove();
     this.progress.delete(clientMsgID);
+    this.reorder();
+    this.renderHistoryStatus();
+  }
+
+  /** refreshAll redraws every message (what their menus offer changed). */
+  refreshAll() {
+    for (const rec of this.records.values()) this.renderRecord(rec);
   }
 
   /** setProgress shows how far a message's upload got (messageProgress). */
@@ -425,21 +506,35 @@ export class ChatView {
     const own = m.sendID === this.selfID;
     let status = 'received';
     if (own) status = isSent(m) ? 'sent' : m.status === 'failed' ? 'failed' : 'sending';
+    // Read receipts (one-to-one): a second tick once the other user read it.
+    const read = own && status === 'sent' && !!m.isRead;
     const group = (this.conv && this.conv.sessionType === 'group') || m.sessionType === 'group';
     const prog = !isSent(m) && this.progress.get(m.clientMsgID);
+    const isText = m.contentType === 'text' || (m.text && !m.contentType);
+    const revoked = m.contentType === 'revoked';
 
     const meta = el(
       'span',
       { className: 'meta' },
+      m.isPinned ? el('span', { className: 'pinned-mark', text: 'pinned', title: 'Pinned for everyone', dataset: { testid: 'message-pinned' } }) : null,
+      m.editTime > 0 && !revoked ? el('span', { className: 'edited', text: 'edited', title: `Edited ${fullTime(m.editTime)}`, dataset: { testid: 'message-edited' } }) : null,
       el('time', { text: clockTime(when(m)), title: fullTime(when(m)) }),
-      own ? statusIcon(status) : null,
+      own ? statusIcon(read ? 'read' : status) : null,
     );
     const bubble = el(
       'div',
       { className: 'bubble' },
       group && !own ? el('span', { className: 'sender', text: this.nameOf(m.sendID), dataset: { testid: 'message-sender' } }) : null,
       // textContent only: message text is user data and is never parsed as HTML.
-      renderContent(m.contentType ? m : { ...m, contentType: 'text' }, {
+      revoked
+        ? el('p', { className: 'text revoked', text: this.revokedText(m), dataset: { testid: 'message-text' } })
+        : this.editing === m.clientMsgID && isText
+          ? editor(
+              m.text || '',
+              (text) => this.finishEdit(rec, text),
+              () => this.finishEdit(rec, null),
+            )
+          : renderContent(m.contentType ? m : { ...m, contentType: 'text' }, {
         nameOf: this.nameOf,
         onJump: (id) => this.jumpTo(id),
         onOpenUser: this.onOpenUser,
@@ -460,19 +555,20 @@ export class ChatView {
       isSent(m)
         ? el(
             'span',
-            { className: 'msg-actions' },
+            { className: 'msg-quick' },
             el('button', { type: 'button', className: 'link small', text: 'Reply', dataset: { testid: 'reply-button' }, onclick: () => this.setReply(rec.msg) }),
             el('button', { type: 'button', className: 'link small', text: 'Forward', dataset: { testid: 'forward-button' }, onclick: () => this.onForward(rec.msg) }),
           )
         : own
-          ? el('span', { className: 'msg-actions' }, el('button', { type: 'button', className: 'link small', text: 'Cancel', dataset: { testid: 'cancel-button' }, onclick: () => this.onCancel(rec.msg) }))
+          ? el('span', { className: 'msg-quick' }, el('button', { type: 'button', className: 'link small', text: 'Cancel', dataset: { testid: 'cancel-button' }, onclick: () => this.onCancel(rec.msg) }))
           : null,
     );
+    if (isSent(m) && !revoked) bubble.append(actionsButton(bubble, this.actionsFor(m, own, isText), (id) => this.pick(rec, id)) || '');
     const node = el(
       'li',
       {
-        className: `msg ${own ? 'own' : 'other'} ${status}`,
-        dataset: { testid: 'message', clientMsgId: m.clientMsgID, status, own: String(own), seq: String(m.seq || 0) },
+        className: `msg ${own ? 'own' : 'other'} ${status}${revoked ? ' is-revoked' : ''}`,
+        dataset: { testid: 'message', clientMsgId: m.clientMsgID, status, own: String(own), seq: String(m.seq || 0), contentType: m.contentType || 'text', read: String(read) },
       },
       bubble,
       status === 'failed'
@@ -493,10 +589,47 @@ export class ChatView {
     if (rec.node) rec.node.replaceWith(node);
     rec.node = node;
   }
+
+  /** revokedText says who revoked a message, in its place. */
+  revokedText(m) {
+    const by = m.content && m.content.revokerUserID;
+    if (!by || by === m.sendID) return m.sendID === this.selfID ? 'You revoked this message' : 'This message was revoked';
+    return by === this.selfID ? 'You removed this message' : `Removed by ${this.nameOf(by)}`;
+  }
+
+  /** actionsFor lists what the bubble's menu offers for a sent message. */
+  actionsFor(m, own, isText) {
+    const out = [];
+    if (isText && navigator.clipboard) out.push({ id: 'copy', label: 'Copy text' });
+    if (own && isText) out.push({ id: 'edit', label: 'Edit' });
+    out.push(m.isPinned ? { id: 'unpin', label: 'Unpin' } : { id: 'pin', label: 'Pin for everyone' });
+    out.push({ id: 'delete', label: 'Delete for me', danger: true });
+    if ((own && Date.now() - m.sendTime < REVOKE_WINDOW_MS) || this.moderator) out.push({ id: 'revoke', label: 'Revoke', danger: true });
+    return out;
+  }
+
+  async pick(rec, id) {
+    const m = rec.msg;
+    if (id === 'copy') {
+      await navigator.clipboard.writeText(m.text || '').catch(() => {});
+    } else if (id === 'edit') {
+      this.editing = m.clientMsgID;
+      this.renderRecord(rec);
+    } else if (id === 'revoke' || id === 'delete' || id === 'pin' || id === 'unpin') {
+      await this.onAction(id, m);
+    }
+  }
+
+  /** finishEdit ends an inline edit: saves text, or cancels for null. */
+  async finishEdit(rec, text) {
+    this.editing = '';
+    this.renderRecord(rec);
+    if (text !== null) await this.onAction('edit', rec.msg, text);
+  }
 }
 
 function statusIcon(status) {
-  const labels = { sending: 'Sending', sent: 'Sent', failed: 'Failed' };
-  const names = { sending: 'clock', sent: 'check', failed: 'alert' };
+  const labels = { sending: 'Sending', sent: 'Sent', read: 'Read', failed: 'Failed' };
+  const names = { sending: 'clock', sent: 'check', read: 'checks', failed: 'alert' };
   return el('span', { className: `status ${status}`, title: labels[status], dataset: { testid: 'message-status' } }, icon(names[status], labels[status]));
 }

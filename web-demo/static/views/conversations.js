@@ -61,6 +61,7 @@ function item(c, { selfID, openID, onOpen, nameOf }) {
         { className: 'conv-top' },
         el('span', { className: 'conv-name', text: name, dataset: { testid: 'conversation-name' } }),
         c.isPinned ? el('span', { className: 'pin', title: 'Pinned', dataset: { testid: 'pinned' } }, icon('pin', 'Pinned')) : null,
+        c.isMuted ? el('span', { className: 'muted-icon', title: 'Muted', dataset: { testid: 'muted' } }, icon('bellOff', 'Muted')) : null,
         el('time', {
           className: 'conv-time',
           text: shortTime(time),
@@ -75,7 +76,7 @@ function item(c, { selfID, openID, onOpen, nameOf }) {
         c.mentionedMe && unread ? el('span', { className: 'badge mention', text: '@', title: 'You were mentioned', dataset: { testid: 'mention-badge' } }) : null,
         unread
           ? el('span', {
-              className: 'badge',
+              className: c.isMuted ? 'badge quiet' : 'badge',
               text: c.unreadCount > 99 ? '99+' : String(c.unreadCount),
               title: `${c.unreadCount} unread`,
               dataset: { testid: 'unread-badge' },

@@ -207,5 +207,7 @@ export function mountMembers(app) {
     closeAll() {
       for (const d of [confirmDialog, dialog]) if (d.open) d.close();
     },
+    /** confirm asks with the demo's confirmation dialog, then runs run (its error shows in the dialog). */
+    confirm: ask,
   };
 }
