@@ -198,6 +198,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 		{name: "friend.add as blocked user", as: "dave", typ: protocol.ReqAddFriend, data: protocol.AddFriendReq{UserID: "alice"}, want: protocol.CodePermissionDenied},
 		{name: "friend.accept someone else's request", as: "mallory", typ: protocol.ReqAcceptFriend, data: protocol.UserIDReq{UserID: "bob"}, want: protocol.CodeNotFound},
+		{name: "friend.refuse someone else's request", as: "mallory", typ: protocol.ReqRefuseFriend, data: protocol.UserIDReq{UserID: "bob"}, want: protocol.CodeNotFound},
+		{name: "friend.delete of someone else's friendship", as: "mallory", typ: protocol.ReqDeleteFriend, data: protocol.UserIDReq{UserID: "alice"}, want: protocol.CodeNotFound},
+		{name: "friend.setRemark for a non-friend", as: "mallory", typ: protocol.ReqSetFriendRemark, data: protocol.SetFriendRemarkReq{UserID: "alice", Remark: "x"}, want: protocol.CodeNotFound},
 		{name: "friend.list is the caller's", as: "mallory", typ: protocol.ReqListFriends, check: ownOnly},
 		{name: "friend.requests are the caller's", as: "mallory", typ: protocol.ReqListFriendRequests, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
 			ownOnly(t, w, d)

@@ -64,6 +64,11 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqQuitGroup:          typed(s.quitGroup),
 		protocol.ReqBlockUser:          typed(s.blockUser),
 		protocol.ReqUnblockUser:        typed(s.unblockUser),
+
+		// The friend lifecycle (people.go).
+		protocol.ReqRefuseFriend:    typed(s.refuseFriend),
+		protocol.ReqDeleteFriend:    typed(s.deleteFriend),
+		protocol.ReqSetFriendRemark: typed(s.setFriendRemark),
 	}
 }
 
@@ -183,9 +188,16 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	// Asking again while the request is pending sends nothing new: the
+	// target was told once.
+	if mine, err := s.store.FriendRequest(ctx, c.UserID, req.UserID); err == nil && mine.State == protocol.FriendRequestPending {
+		return &empty{}, nil
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
 	now := s.nowMs()
-	err = s.store.PutFriendRequest(ctx, store.FriendRequest{FromUserID: c.UserID, ToUserID: target.UserID, Message: req.Message, CreateTime: now})
-	if err != nil {
+	fr := store.FriendRequest{FromUserID: c.UserID, ToUserID: target.UserID, Message: req.Message, State: protocol.FriendRequestPending, CreateTime: now}
+	if err := s.store.PutFriendRequest(ctx, fr); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			err = protocol.Errorf(protocol.CodeAlreadyExists, "already friends")
 		}
@@ -195,10 +207,7 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 	if err != nil {
 		return nil, err
 	}
-	s.pushTo(ctx, protocol.PushFriendRequest, protocol.FriendRequest{
-		FromUserID: c.UserID, ToUserID: target.UserID, Message: req.Message,
-		State: protocol.FriendRequestPending, CreateTime: now, FromUser: me,
-	}, "", target.UserID)
+	s.pushFriendRequest(ctx, fr, me)
 	return &empty{}, nil
 }
 
@@ -222,21 +231,51 @@ func (s *Server) acceptFriend(ctx context.Context, c caller, req *protocol.UserI
 	if err != nil {
 		return nil, err
 	}
+	// Both sides' request lists learn the accepted state (a crossed
+	// request of the caller's was settled too).
+	for _, pair := range [][2]string{{req.UserID, c.UserID}, {c.UserID, req.UserID}} {
+		r, err := s.store.FriendRequest(ctx, pair[0], pair[1])
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		from := them
+		if pair[0] == c.UserID {
+			from = me
+		}
+		s.pushFriendRequest(ctx, *r, from)
+	}
 	s.pushTo(ctx, protocol.PushFriendAdded, them, "", c.UserID)
 	s.pushTo(ctx, protocol.PushFriendAdded, me, "", req.UserID)
 	return &empty{}, nil
 }
 
+// listFriends lists the caller's friends, each with the caller's remark.
 func (s *Server) listFriends(ctx context.Context, c caller, _ *empty) (*protocol.UsersResp, error) {
-	ids, err := s.store.FriendIDs(ctx, c.UserID)
+	fs, err := s.store.Friends(ctx, c.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return s.usersInOrder(ctx, ids)
+	ids := make([]string, len(fs))
+	remarks := make(map[string]string, len(fs))
+	for i, f := range fs {
+		ids[i] = f.FriendUserID
+		remarks[f.FriendUserID] = f.Remark
+	}
+	resp, err := s.usersInOrder(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range resp.Users {
+		resp.Users[i].Remark = remarks[resp.Users[i].UserID]
+	}
+	return resp, nil
 }
 
 func (s *Server) listFriendRequests(ctx context.Context, c caller, _ *empty) (*protocol.FriendRequestsResp, error) {
-	reqs, err := s.store.FriendRequests(ctx, c.UserID, maxListedRequests)
+	reqs, err := s.store.AllFriendRequests(ctx, c.UserID, maxListedRequests)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +293,7 @@ func (s *Server) listFriendRequests(ctx context.Context, c caller, _ *empty) (*p
 	}
 	resp := &protocol.FriendRequestsResp{Requests: []protocol.FriendRequest{}}
 	for _, r := range reqs {
-		fr := protocol.FriendRequest{FromUserID: r.FromUserID, ToUserID: r.ToUserID, Message: r.Message, State: r.State, CreateTime: r.CreateTime}
+		fr := protocol.FriendRequest{FromUserID: r.FromUserID, ToUserID: r.ToUserID, Message: r.Message, State: r.State, CreateTime: r.CreateTime, HandleTime: r.HandleTime}
 		if u, ok := byID[r.FromUserID]; ok {
 			fr.FromUser = &u
 		}

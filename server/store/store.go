@@ -207,7 +207,7 @@ type FriendRequest struct {
 	FromUserID string
 	ToUserID   string
 	Message    string
-	State      string // protocol.FriendRequestPending or Accepted
+	State      string // protocol.FriendRequestPending, Accepted or Refused
 	CreateTime int64
 	HandleTime int64
 }
@@ -296,6 +296,7 @@ type Store interface {
 	Messages
 	Conversations
 	Friends
+	FriendLifecycle
 	Groups
 	Blocks
 	GroupMembership

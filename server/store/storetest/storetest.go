@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChangedConversations", testChanged},
 		{"UpdateConversation", testUpdateConversation},
 		{"Friends", testFriends},
+		{"FriendLifecycle", testFriendLifecycle},
 		{"Groups", testGroups},
 		{"Blocks", testBlocks},
 		{"RemoveGroupMember", testRemoveGroupMember},

@@ -1,0 +1,36 @@
+package protocol
+
+// The friend lifecycle beyond add and accept (contract §5): refusing,
+// deleting, remarks, and the request list in every state.
+
+// Request types.
+const (
+	// ReqRefuseFriend refuses a pending request to the caller.
+	// Data: UserIDReq (the requester). Response: none.
+	ReqRefuseFriend = "friend.refuse"
+	// ReqDeleteFriend ends a friendship, for both sides.
+	// Data: UserIDReq. Response: none.
+	ReqDeleteFriend = "friend.delete"
+	// ReqSetFriendRemark sets the caller's remark for a friend (seen by the
+	// caller only). Data: SetFriendRemarkReq. Response: none.
+	ReqSetFriendRemark = "friend.setRemark"
+)
+
+// Push types.
+const (
+	// PushFriendDeleted carries a UserIDReq naming the other side of an
+	// ended friendship, to every connection of both users.
+	PushFriendDeleted = "push.friendDeleted"
+	// PushFriendChanged carries a friend's User with the caller's Remark to
+	// every connection of the user who set it.
+	PushFriendChanged = "push.friendChanged"
+)
+
+// FriendRequestRefused is the state of a request its recipient refused.
+const FriendRequestRefused = "refused"
+
+// SetFriendRemarkReq sets the remark for friend UserID ("" clears it).
+type SetFriendRemarkReq struct {
+	UserID string `json:"userID"`
+	Remark string `json:"remark"`
+}

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"unicode/utf8"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// The friend lifecycle after a request: refuse, delete, remark, and the
+// pushes that keep every device of both users in step.
+
+// maxRemarkLen bounds a friend remark; docs/limits.md lists it.
+const maxRemarkLen = 128
+
+// pushFriendRequest tells every connection of both users about r's
+// current state, so that each side's devices keep the request list.
+func (s *Server) pushFriendRequest(ctx context.Context, r store.FriendRequest, from *protocol.User) {
+	s.pushTo(ctx, protocol.PushFriendRequest, protocol.FriendRequest{
+		FromUserID: r.FromUserID, ToUserID: r.ToUserID, Message: r.Message,
+		State: r.State, CreateTime: r.CreateTime, HandleTime: r.HandleTime, FromUser: from,
+	}, "", r.FromUserID, r.ToUserID)
+}
+
+// refuseFriend refuses req.UserID's pending request to the caller.
+func (s *Server) refuseFriend(ctx context.Context, c caller, req *protocol.UserIDReq) (*empty, error) {
+	if !protocol.ValidID(req.UserID) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID")
+	}
+	r, err := s.store.RefuseFriendRequest(ctx, req.UserID, c.UserID, s.nowMs())
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "no pending friend request from %q", req.UserID)
+		}
+		return nil, err
+	}
+	from, err := s.profile(ctx, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	s.pushFriendRequest(ctx, *r, from)
+	return &empty{}, nil
+}
+
+// deleteFriend ends a friendship for both sides and tells both.
+func (s *Server) deleteFriend(ctx context.Context, c caller, req *protocol.UserIDReq) (*empty, error) {
+	if !protocol.ValidID(req.UserID) || req.UserID == c.UserID {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID")
+	}
+	if err := s.store.DeleteFriend(ctx, c.UserID, req.UserID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "%q is not a friend", req.UserID)
+		}
+		return nil, err
+	}
+	s.pushTo(ctx, protocol.PushFriendDeleted, protocol.UserIDReq{UserID: req.UserID}, "", c.UserID)
+	s.pushTo(ctx, protocol.PushFriendDeleted, protocol.UserIDReq{UserID: c.UserID}, "", req.UserID)
+	return &empty{}, nil
+}
+
+// setFriendRemark sets the caller's remark for a friend; only the caller's
+// devices are told.
+func (s *Server) setFriendRemark(ctx context.Context, c caller, req *protocol.SetFriendRemarkReq) (*empty, error) {
+	if !protocol.ValidID(req.UserID) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID")
+	}
+	if len(req.Remark) > maxRemarkLen || !utf8.ValidString(req.Remark) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "remark must be valid UTF-8 of at most %d bytes", maxRemarkLen)
+	}
+	if err := s.store.SetFriendRemark(ctx, c.UserID, req.UserID, req.Remark); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "%q is not a friend", req.UserID)
+		}
+		return nil, err
+	}
+	u, err := s.profile(ctx, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	u.Remark = req.Remark
+	s.pushTo(ctx, protocol.PushFriendChanged, u, "", c.UserID)
+	return &empty{}, nil
+}

@@ -1,0 +1,89 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/protocol"
+)
+
+func TestFriendRefuseDeleteRemark(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, a2, b := e.dial(aTok), e.dial(aTok), e.dial(bTok)
+
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "hi"}, nil)
+	for _, cl := range []*client{a, a2, b} {
+		fr := decode[protocol.FriendRequest](t, cl.push(protocol.PushFriendRequest))
+		assert.Equal(t, protocol.FriendRequestPending, fr.State)
+	}
+	// Asking again while pending pushes nothing: the request fires once.
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob, Message: "hi"}, nil)
+	b.ping()
+	b.noPush()
+	a.noPush()
+
+	a.wantError(protocol.ReqRefuseFriend, protocol.UserIDReq{UserID: bob}, protocol.CodeNotFound) // one's own request
+	b.wantError(protocol.ReqRefuseFriend, protocol.UserIDReq{UserID: "bad_id"}, protocol.CodeInvalidArgument)
+	b.do(protocol.ReqRefuseFriend, protocol.UserIDReq{UserID: alice}, nil)
+	for _, cl := range []*client{a, a2, b} {
+		fr := decode[protocol.FriendRequest](t, cl.push(protocol.PushFriendRequest))
+		assert.Equal(t, protocol.FriendRequestRefused, fr.State)
+		assert.NotZero(t, fr.HandleTime)
+		assert.Equal(t, alice, fr.FromUserID)
+	}
+	b.wantError(protocol.ReqRefuseFriend, protocol.UserIDReq{UserID: alice}, protocol.CodeNotFound) // refused already
+	var rr protocol.FriendRequestsResp
+	a.do(protocol.ReqListFriendRequests, nil, &rr)
+	require.Len(t, rr.Requests, 1)
+	assert.Equal(t, protocol.FriendRequestRefused, rr.Requests[0].State)
+	assert.NotZero(t, rr.Requests[0].HandleTime)
+
+	// A refused user may ask again; this time bob accepts.
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob}, nil)
+	for _, cl := range []*client{a, a2, b} {
+		cl.push(protocol.PushFriendRequest)
+	}
+	b.do(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: alice}, nil)
+	for _, cl := range []*client{a, a2, b} {
+		cl.push(protocol.PushFriendRequest)
+		cl.push(protocol.PushFriendAdded)
+	}
+
+	// A remark is the caller's own: only their devices hear of it.
+	a.wantError(protocol.ReqSetFriendRemark, protocol.SetFriendRemarkReq{UserID: bob, Remark: strings.Repeat("x", 129)}, protocol.CodeInvalidArgument)
+	b.wantError(protocol.ReqSetFriendRemark, protocol.SetFriendRemarkReq{UserID: "ghost", Remark: "x"}, protocol.CodeNotFound)
+	a.do(protocol.ReqSetFriendRemark, protocol.SetFriendRemarkReq{UserID: bob, Remark: "Bobby"}, nil)
+	for _, cl := range []*client{a, a2} {
+		u := decode[protocol.User](t, cl.push(protocol.PushFriendChanged))
+		assert.Equal(t, bob, u.UserID)
+		assert.Equal(t, "Bobby", u.Remark)
+	}
+	b.ping()
+	b.noPush()
+	var fl protocol.UsersResp
+	a.do(protocol.ReqListFriends, nil, &fl)
+	require.Len(t, fl.Users, 1)
+	assert.Equal(t, "Bobby", fl.Users[0].Remark)
+	var bl protocol.UsersResp
+	b.do(protocol.ReqListFriends, nil, &bl)
+	require.Len(t, bl.Users, 1)
+	assert.Empty(t, bl.Users[0].Remark, "alice's remark is not bob's")
+
+	// Deleting ends it for both, and both sides' devices are told who.
+	b.do(protocol.ReqDeleteFriend, protocol.UserIDReq{UserID: alice}, nil)
+	for _, cl := range []*client{a, a2} {
+		assert.Equal(t, bob, decode[protocol.UserIDReq](t, cl.push(protocol.PushFriendDeleted)).UserID)
+	}
+	assert.Equal(t, alice, decode[protocol.UserIDReq](t, b.push(protocol.PushFriendDeleted)).UserID)
+	b.wantError(protocol.ReqDeleteFriend, protocol.UserIDReq{UserID: alice}, protocol.CodeNotFound)
+	b.wantError(protocol.ReqDeleteFriend, protocol.UserIDReq{UserID: bob}, protocol.CodeInvalidArgument)
+	var after protocol.UsersResp
+	a.do(protocol.ReqListFriends, nil, &after)
+	assert.Empty(t, after.Users)
+	a.wantError(protocol.ReqSetFriendRemark, protocol.SetFriendRemarkReq{UserID: bob, Remark: "x"}, protocol.CodeNotFound)
+}

@@ -1,0 +1,31 @@
+package store
+
+import "context"
+
+// Friend is one side of a friendship: UserID's friend FriendUserID, with
+// the remark UserID gave them.
+type Friend struct {
+	FriendUserID string
+	Remark       string
+	CreateTime   int64
+}
+
+// FriendLifecycle is what happens to a request and a friendship after
+// they are made.
+type FriendLifecycle interface {
+	// RefuseFriendRequest marks the pending request from -> to refused
+	// with its handle time. ErrNotFound when there is no pending request.
+	RefuseFriendRequest(ctx context.Context, from, to string, now int64) (*FriendRequest, error)
+	// DeleteFriend ends the friendship of a and b, both directions and
+	// both remarks, in one transaction. ErrNotFound if they are not friends.
+	DeleteFriend(ctx context.Context, a, b string) error
+	// SetFriendRemark sets userID's remark for friendID. ErrNotFound if
+	// they are not friends.
+	SetFriendRemark(ctx context.Context, userID, friendID, remark string) error
+	// Friends lists userID's friends with their remarks, oldest
+	// friendship first.
+	Friends(ctx context.Context, userID string) ([]Friend, error)
+	// AllFriendRequests lists requests to or from userID in every state,
+	// the most recently created or handled first, at most limit.
+	AllFriendRequests(ctx context.Context, userID string, limit int) ([]FriendRequest, error)
+}

@@ -1,0 +1,86 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+var _ store.FriendLifecycle = (*Store)(nil)
+
+// RefuseFriendRequest implements store.FriendLifecycle.
+func (s *Store) RefuseFriendRequest(ctx context.Context, from, to string, now int64) (*store.FriendRequest, error) {
+	r, err := scanFR(s.pool.QueryRow(ctx, `UPDATE friend_requests SET state = $1, handle_time = $2
+		WHERE from_user_id = $3 AND to_user_id = $4 AND state = $5 RETURNING `+frCols,
+		protocol.FriendRequestRefused, now, from, to, protocol.FriendRequestPending))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgres: pending request %q->%q: %w", from, to, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: refuse friend: %w", err)
+	}
+	return &r, nil
+}
+
+// DeleteFriend implements store.FriendLifecycle.
+func (s *Store) DeleteFriend(ctx context.Context, a, b string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM friends WHERE (user_id = $1 AND friend_user_id = $2) OR (user_id = $2 AND friend_user_id = $1)`, a, b)
+	if err != nil {
+		return fmt.Errorf("postgres: delete friend: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: %q and %q: %w", a, b, store.ErrNotFound)
+	}
+	return nil
+}
+
+// SetFriendRemark implements store.FriendLifecycle.
+func (s *Store) SetFriendRemark(ctx context.Context, userID, friendID, remark string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE friends SET remark = $1 WHERE user_id = $2 AND friend_user_id = $3`, remark, userID, friendID)
+	if err != nil {
+		return fmt.Errorf("postgres: friend remark: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: %q and %q: %w", userID, friendID, store.ErrNotFound)
+	}
+	return nil
+}
+
+// Friends implements store.FriendLifecycle.
+func (s *Store) Friends(ctx context.Context, userID string) ([]store.Friend, error) {
+	rows, err := s.pool.Query(ctx, `SELECT friend_user_id, remark, create_time FROM friends
+		WHERE user_id = $1 ORDER BY create_time, friend_user_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: friends: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Friend, error) {
+		var f store.Friend
+		err := r.Scan(&f.FriendUserID, &f.Remark, &f.CreateTime)
+		return f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: friends: %w", err)
+	}
+	return out, nil
+}
+
+// AllFriendRequests implements store.FriendLifecycle.
+func (s *Store) AllFriendRequests(ctx context.Context, userID string, limit int) ([]store.FriendRequest, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+frCols+` FROM friend_requests
+		WHERE from_user_id = $1 OR to_user_id = $1
+		ORDER BY GREATEST(create_time, handle_time) DESC, from_user_id, to_user_id LIMIT $2`,
+		userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: friend requests: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.FriendRequest, error) { return scanFR(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: friend requests: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,80 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/protocol"
+	"parley/server/store"
+)
+
+func testFriendLifecycle(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b", "c")
+
+	// Refusing: only a pending request, once.
+	require.NoError(t, s.PutFriendRequest(ctx, store.FriendRequest{FromUserID: "a", ToUserID: "b", Message: "hi", CreateTime: 1}))
+	_, err := s.RefuseFriendRequest(ctx, "b", "a", 2)
+	assert.ErrorIs(t, err, store.ErrNotFound, "refusing a request that was never made")
+	r, err := s.RefuseFriendRequest(ctx, "a", "b", 3)
+	require.NoError(t, err)
+	assert.Equal(t, store.FriendRequest{FromUserID: "a", ToUserID: "b", Message: "hi", State: protocol.FriendRequestRefused, CreateTime: 1, HandleTime: 3}, *r)
+	_, err = s.RefuseFriendRequest(ctx, "a", "b", 4)
+	assert.ErrorIs(t, err, store.ErrNotFound, "refusing twice")
+	ok, err := s.AreFriends(ctx, "a", "b")
+	require.NoError(t, err)
+	assert.False(t, ok)
+
+	// The list holds every state, both directions, latest activity first.
+	require.NoError(t, s.PutFriendRequest(ctx, store.FriendRequest{FromUserID: "c", ToUserID: "a", CreateTime: 2}))
+	all, err := s.AllFriendRequests(ctx, "a", 10)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	assert.Equal(t, []string{protocol.FriendRequestRefused, protocol.FriendRequestPending}, []string{all[0].State, all[1].State})
+	all, err = s.AllFriendRequests(ctx, "a", 1)
+	require.NoError(t, err)
+	assert.Len(t, all, 1, "limit")
+	pending, err := s.FriendRequests(ctx, "a", 10)
+	require.NoError(t, err)
+	assert.Len(t, pending, 1, "FriendRequests lists the pending ones only")
+
+	// A refused request may be made again.
+	require.NoError(t, s.PutFriendRequest(ctx, store.FriendRequest{FromUserID: "a", ToUserID: "b", Message: "again", CreateTime: 5}))
+	r, err = s.FriendRequest(ctx, "a", "b")
+	require.NoError(t, err)
+	assert.Equal(t, protocol.FriendRequestPending, r.State)
+	assert.Zero(t, r.HandleTime)
+
+	// Remarks are per side; deleting ends both sides.
+	require.NoError(t, s.AcceptFriendRequest(ctx, "a", "b", 6))
+	assert.ErrorIs(t, s.SetFriendRemark(ctx, "a", "c", "x"), store.ErrNotFound, "remark for a non-friend")
+	require.NoError(t, s.SetFriendRemark(ctx, "a", "b", "Bobby"))
+	fa, err := s.Friends(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, []store.Friend{{FriendUserID: "b", Remark: "Bobby", CreateTime: 6}}, fa)
+	fb, err := s.Friends(ctx, "b")
+	require.NoError(t, err)
+	assert.Equal(t, []store.Friend{{FriendUserID: "a", CreateTime: 6}}, fb)
+
+	assert.ErrorIs(t, s.DeleteFriend(ctx, "a", "c"), store.ErrNotFound)
+	require.NoError(t, s.DeleteFriend(ctx, "b", "a"))
+	for _, p := range [][2]string{{"a", "b"}, {"b", "a"}} {
+		ok, err := s.AreFriends(ctx, p[0], p[1])
+		require.NoError(t, err)
+		assert.False(t, ok, "%v after delete", p)
+	}
+	fa, err = s.Friends(ctx, "a")
+	require.NoError(t, err)
+	assert.Empty(t, fa)
+	assert.ErrorIs(t, s.DeleteFriend(ctx, "a", "b"), store.ErrNotFound, "deleting twice")
+
+	// After a delete they may ask again, and a new friendship has no remark.
+	require.NoError(t, s.PutFriendRequest(ctx, store.FriendRequest{FromUserID: "b", ToUserID: "a", CreateTime: 7}))
+	require.NoError(t, s.AcceptFriendRequest(ctx, "b", "a", 8))
+	fa, err = s.Friends(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, []store.Friend{{FriendUserID: "b", CreateTime: 8}}, fa)
+}
