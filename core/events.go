@@ -266,3 +266,37 @@ func (e *emitter) wait() {
 	}
 	e.mu.Unlock()
 }
+
+// FriendRequestRefused: a request the user made was refused by UserID.
+type FriendRequestRefused struct {
+	UserID string `json:"userID"`
+}
+
+// FriendDeleted: the friendship with UserID ended (either side ended it).
+type FriendDeleted struct {
+	UserID string `json:"userID"`
+}
+
+// FriendInfoChanged: a friend's entry on the friend list changed (the
+// user's remark for them).
+type FriendInfoChanged struct {
+	User User
+}
+
+// EventName implements Event.
+func (FriendRequestRefused) EventName() string { return "friendRequestRefused" }
+
+// EventPayload implements Event: {userID}.
+func (e FriendRequestRefused) EventPayload() any { return e }
+
+// EventName implements Event.
+func (FriendDeleted) EventName() string { return "friendDeleted" }
+
+// EventPayload implements Event: {userID}.
+func (e FriendDeleted) EventPayload() any { return e }
+
+// EventName implements Event.
+func (FriendInfoChanged) EventName() string { return "friendInfoChanged" }
+
+// EventPayload implements Event: User.
+func (e FriendInfoChanged) EventPayload() any { return e.User }

@@ -124,6 +124,20 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		}
 		_, err := s.apply(ctx, friendAddedInput{User: userFromProto(u)})
 		return err
+	case protocol.PushFriendDeleted:
+		var d protocol.UserIDReq
+		if err := protocol.DecodeData(f.Data, &d); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, friendDeletedInput{UserID: d.UserID})
+		return err
+	case protocol.PushFriendChanged:
+		var u protocol.User
+		if err := protocol.DecodeData(f.Data, &u); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, friendChangedInput{User: userFromProto(u)})
+		return err
 	case protocol.PushGroup:
 		var g protocol.Group
 		if err := protocol.DecodeData(f.Data, &g); err != nil {

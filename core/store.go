@@ -1,6 +1,9 @@
 package core
 
-import "context"
+import (
+	"context"
+	"sort"
+)
 
 // Store is everything the client keeps locally for one user. It is composed
 // of small read interfaces and one write method: all writes go through
@@ -14,6 +17,7 @@ import "context"
 type Store interface {
 	UserReader
 	FriendReader
+	FriendRequestReader
 	GroupReader
 	ConversationReader
 	MessageReader
@@ -45,6 +49,27 @@ type UserReader interface {
 type FriendReader interface {
 	// Friends returns the friend list ordered by UserID.
 	Friends(ctx context.Context) ([]User, error)
+}
+
+// FriendRequestReader reads the friend requests to and from the user.
+type FriendRequestReader interface {
+	// FriendRequests returns every stored request, newest first by
+	// max(CreateTime, HandleTime), then by FromUserID and ToUserID.
+	FriendRequests(ctx context.Context) ([]FriendRequest, error)
+}
+
+// SortFriendRequests orders rs as FriendRequestReader returns them.
+func SortFriendRequests(rs []FriendRequest) {
+	sort.Slice(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
+		if ta, tb := max(a.CreateTime, a.HandleTime), max(b.CreateTime, b.HandleTime); ta != tb {
+			return ta > tb
+		}
+		if a.FromUserID != b.FromUserID {
+			return a.FromUserID < b.FromUserID
+		}
+		return a.ToUserID < b.ToUserID
+	})
 }
 
 // GroupReader reads the joined groups.
@@ -102,6 +127,10 @@ type Changes struct {
 	Users          []User
 	Friends        []User
 	RemovedFriends []string
+	// FriendRequests are upserted by (FromUserID, ToUserID);
+	// RemovedFriendRequests are removed by the same key.
+	FriendRequests        []FriendRequest
+	RemovedFriendRequests []FriendRequest
 	Groups         []Group
 	RemovedGroups  []string
 	Conversations  []Conversation
@@ -116,6 +145,7 @@ type Changes struct {
 // Empty reports whether ch writes nothing.
 func (ch *Changes) Empty() bool {
 	return ch == nil || (len(ch.Users) == 0 && len(ch.Friends) == 0 && len(ch.RemovedFriends) == 0 &&
+		len(ch.FriendRequests) == 0 && len(ch.RemovedFriendRequests) == 0 &&
 		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
 		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil)
 }

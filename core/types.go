@@ -107,6 +107,9 @@ type User struct {
 	Username string `json:"username,omitempty"`
 	Nickname string `json:"nickname"`
 	FaceURL  string `json:"faceURL"`
+	// Remark is the user's own name for a friend: set on the friend list
+	// only, never on cached profiles.
+	Remark string `json:"remark,omitempty"`
 }
 
 // Group is a group the user belongs to.
@@ -153,7 +156,7 @@ const (
 )
 
 func userFromProto(u protocol.User) User {
-	return User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL}
+	return User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL, Remark: u.Remark}
 }
 
 func groupFromProto(g protocol.Group) Group {

@@ -104,8 +104,10 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		err = s.loadEntries(ctx, &l)
 	case markReadInput:
 		err = s.loadConvs(ctx, &l, []string{in.ConversationID}, false)
-	case friendListInput:
+	case friendListInput, friendDeletedInput, friendChangedInput:
 		err = s.loadFriends(ctx, &l)
+	case friendRequestInput, friendRequestListInput:
+		err = s.loadRequests(ctx, &l)
 	case groupInput:
 		err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Group.GroupID)}, false)
 	case groupRemovedInput:
@@ -210,6 +212,18 @@ func (s *session) loadFriends(ctx context.Context, l *localState) error {
 	l.Friends = make(map[string]User, len(fs))
 	for _, u := range fs {
 		l.Friends[u.UserID] = u
+	}
+	return nil
+}
+
+func (s *session) loadRequests(ctx context.Context, l *localState) error {
+	rs, err := s.store.FriendRequests(ctx)
+	if err != nil {
+		return err
+	}
+	l.Requests = make(map[[2]string]FriendRequest, len(rs))
+	for _, r := range rs {
+		l.Requests[requestKey(r)] = r
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ package indexdb
 import (
 	"context"
 	"errors"
+	"slices"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -77,6 +78,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		{storeUsers, len(ch.Users), ch.Users},
 		{storeFriends, len(ch.Friends), ch.Friends},
 		{storeGroups, len(ch.Groups), ch.Groups},
+		{storeFriendRequests, len(ch.FriendRequests), ch.FriendRequests},
 		{storeOutbox, len(outbox), outbox},
 	} {
 		if err := add(p.store, p.n, p.v); err != nil {
@@ -85,15 +87,33 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	}
 	type del struct {
 		store string
-		keys  []string
+		keys  []any
+	}
+	strs := func(ks []string) []any {
+		out := make([]any, len(ks))
+		for i, k := range ks {
+			out[i] = k
+		}
+		return out
+	}
+	var requestKeys []any
+	for _, r := range ch.RemovedFriendRequests {
+		requestKeys = append(requestKeys, []any{r.FromUserID, r.ToUserID})
 	}
 	dels := []del{
-		{storeFriends, ch.RemovedFriends},
-		{storeGroups, ch.RemovedGroups},
-		{storeOutbox, ch.RemovedOutbox},
+		{storeFriendRequests, requestKeys},
+		{storeFriends, strs(ch.RemovedFriends)},
+		{storeGroups, strs(ch.RemovedGroups)},
+		{storeOutbox, strs(ch.RemovedOutbox)},
 	}
 
-	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, allStores[1:]...)
+	// Friend requests (schema 4) join the transaction only when the batch
+	// has some, so that a batch without them also runs on an older schema.
+	stores := allStores[1:]
+	if len(ch.FriendRequests) > 0 || len(ch.RemovedFriendRequests) > 0 {
+		stores = append(slices.Clone(stores), storeFriendRequests)
+	}
+	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
 	if err != nil {
 		return wrapErr(op, err)
 	}
@@ -309,6 +329,18 @@ func (s *Store) Friends(ctx context.Context) ([]core.User, error) {
 		out, err = usersOfJS(arr)
 		return err
 	})
+	return out, err
+}
+
+// FriendRequests returns the stored friend requests, newest activity
+// first.
+func (s *Store) FriendRequests(ctx context.Context) ([]core.FriendRequest, error) {
+	var out []core.FriendRequest
+	err := s.all(ctx, "friendRequests", storeFriendRequests, "", nil, func(arr js.Value) (err error) {
+		out, err = decodeAll(arr, 0, friendRequestOfJS, func(r *core.FriendRequest) core.FriendRequest { return *r })
+		return err
+	})
+	core.SortFriendRequests(out)
 	return out, err
 }
 

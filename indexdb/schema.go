@@ -17,6 +17,8 @@ const (
 	storeMessages      = "messages"
 	storeOutbox        = "outbox"
 	storeMeta          = "meta"
+	// storeFriendRequests is keyed by [fromUserID, toUserID].
+	storeFriendRequests = "friendRequests"
 
 	indexConvSeq   = "convSeq"
 	indexUnsent    = "unsent"
@@ -37,7 +39,7 @@ type upgradeStep func(db, tx js.Value)
 
 // SchemaVersion is the IndexedDB version this package opens: the number of
 // upgrade steps.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // upgradeSteps is the schema history, len SchemaVersion. A step reports
 // failure by panicking (syscall/js does so on a JS exception); the upgrade
@@ -75,6 +77,10 @@ func upgradeSteps() []upgradeStep {
 			os.Call("deleteIndex", indexOrder)
 			os.Call("createIndex", indexList, "_list")
 			rewriteListKeys(tx, os)
+		},
+		// 4: friend requests to and from the user, in every state.
+		func(db, tx js.Value) {
+			db.Call("createObjectStore", storeFriendRequests, map[string]any{"keyPath": []any{"fromUserID", "toUserID"}})
 		},
 	}
 }

@@ -332,6 +332,33 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		"getFriendRequests": func([]js.Value) (any, error) {
 			return ok(c.FriendRequests(bg()))
 		},
+		"refuseFriendRequest": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("refuseFriendRequest", args, 0)
+			userID := a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.RefuseFriendRequest(bg(), userID)
+		},
+		"deleteFriend": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("deleteFriend", args, 0)
+			userID := a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.DeleteFriend(bg(), userID)
+		},
+		"setFriendRemark": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setFriendRemark", args, 0)
+			userID, remark := a.RequiredString("userID"), a.String("remark")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SetFriendRemark(bg(), userID, remark)
+		},
+		"getFriendRequestUnhandledCount": func([]js.Value) (any, error) {
+			return ok(c.FriendRequestUnhandledCount(bg()))
+		},
 		"createGroup": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("createGroup", args, 0)
 			name := a.RequiredString("name")

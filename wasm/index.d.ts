@@ -66,6 +66,8 @@ export interface User {
   username?: string;
   nickname: string;
   faceURL: string;
+  /** The user's own name for a friend: on getFriendList and friendInfoChanged only. */
+  remark?: string;
 }
 
 export interface Group {
@@ -168,9 +170,11 @@ export interface FriendRequest {
   fromUserID: string;
   toUserID: string;
   message: string;
-  state: 'pending' | 'accepted';
+  state: 'pending' | 'accepted' | 'refused';
   /** Unix ms. */
   createTime: number;
+  /** When it was accepted or refused, Unix ms; 0 while pending. */
+  handleTime: number;
   /** The requester's profile, for display. */
   fromUser?: User;
 }
@@ -239,6 +243,12 @@ export interface EventMap {
    * them from this event.
    */
   usersInfoChanged: User[];
+  /** A request the user made was refused; `userID` is who refused it. */
+  friendRequestRefused: { userID: string };
+  /** A friendship ended, on either side's deleteFriend; `userID` is the former friend. */
+  friendDeleted: { userID: string };
+  /** A friend's entry on the friend list changed (the user's remark for them, set on any device). */
+  friendInfoChanged: User;
 }
 
 export type EventName = keyof EventMap;
@@ -322,8 +332,20 @@ export declare class ParleyClient {
   /** Accepts a pending friend request from userID. */
   acceptFriendRequest(args: { userID: string }): Promise<void>;
   getFriendList(): Promise<User[]>;
-  /** Friend requests to and from the user. */
+  /**
+   * Friend requests to and from the user in every state, the latest
+   * created or handled first; stored, so they are readable offline. A
+   * request fires friendRequestReceived once, however often it is pushed.
+   */
   getFriendRequests(): Promise<FriendRequest[]>;
+  /** Refuses userID's pending request; the requester gets friendRequestRefused. */
+  refuseFriendRequest(args: { userID: string }): Promise<void>;
+  /** Ends the friendship for both sides; both get friendDeleted. */
+  deleteFriend(args: { userID: string }): Promise<void>;
+  /** Sets the user's own name for a friend ('' clears it): `remark` on getFriendList, on every device of the user. */
+  setFriendRemark(args: { userID: string; remark: string }): Promise<void>;
+  /** How many stored requests to the user are still pending. */
+  getFriendRequestUnhandledCount(): Promise<number>;
 
   /** Creates a group with the user as owner and the given members. */
   createGroup(args: { name: string; memberUserIDs: string[] }): Promise<Group>;

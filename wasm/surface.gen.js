@@ -24,6 +24,10 @@ export const methods = Object.freeze({
   acceptFriendRequest: 1,
   getFriendList: 0,
   getFriendRequests: 0,
+  refuseFriendRequest: 1,
+  deleteFriend: 1,
+  setFriendRemark: 1,
+  getFriendRequestUnhandledCount: 0,
   createGroup: 1,
   getJoinedGroupList: 0,
   getGroupMembers: 1,
@@ -46,4 +50,7 @@ export const events = Object.freeze([
   'groupMemberRemoved',
   'selfInfoUpdated',
   'usersInfoChanged',
+  'friendRequestRefused',
+  'friendDeleted',
+  'friendInfoChanged',
 ]);

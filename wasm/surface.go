@@ -81,6 +81,11 @@ var jsMethods = []jsMethod{
 	{"acceptFriendRequest", argObject},
 	{"getFriendList", argNone},
 	{"getFriendRequests", argNone},
+	// The friend lifecycle (contract §5).
+	{"refuseFriendRequest", argObject},
+	{"deleteFriend", argObject},
+	{"setFriendRemark", argObject},
+	{"getFriendRequestUnhandledCount", argNone},
 
 	{"createGroup", argObject},
 	{"getJoinedGroupList", argNone},
@@ -106,6 +111,10 @@ var jsEvents = []string{
 	"groupMemberRemoved",
 	"selfInfoUpdated",
 	"usersInfoChanged",
+	// The friend lifecycle (contract §5).
+	"friendRequestRefused",
+	"friendDeleted",
+	"friendInfoChanged",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

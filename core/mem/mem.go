@@ -16,6 +16,7 @@ type data struct {
 	mu        sync.RWMutex
 	users     map[string]core.User
 	friends   map[string]core.User
+	requests  map[[2]string]core.FriendRequest
 	groups    map[string]core.Group
 	convs     map[string]core.Conversation
 	msgs      map[string]core.Message     // by ClientMsgID
@@ -37,13 +38,14 @@ var _ core.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	return &Store{d: &data{
-		users:   make(map[string]core.User),
-		friends: make(map[string]core.User),
-		groups:  make(map[string]core.Group),
-		convs:   make(map[string]core.Conversation),
-		msgs:    make(map[string]core.Message),
-		bySeq:   make(map[string]map[int64]string),
-		outbox:  make(map[string]core.OutboxEntry),
+		users:    make(map[string]core.User),
+		friends:  make(map[string]core.User),
+		requests: make(map[[2]string]core.FriendRequest),
+		groups:   make(map[string]core.Group),
+		convs:    make(map[string]core.Conversation),
+		msgs:     make(map[string]core.Message),
+		bySeq:    make(map[string]map[int64]string),
+		outbox:   make(map[string]core.OutboxEntry),
 	}}
 }
 
@@ -100,6 +102,21 @@ func (s *Store) Users(ctx context.Context, ids []string) ([]core.User, error) {
 			out = append(out, u)
 		}
 	}
+	return out, nil
+}
+
+// FriendRequests implements core.FriendRequestReader.
+func (s *Store) FriendRequests(ctx context.Context) ([]core.FriendRequest, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.FriendRequest, 0, len(s.d.requests))
+	for _, r := range s.d.requests {
+		out = append(out, r)
+	}
+	core.SortFriendRequests(out)
 	return out, nil
 }
 
@@ -308,6 +325,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	for _, u := range ch.Friends {
 		d.friends[u.UserID] = u
 	}
+	for _, r := range ch.FriendRequests {
+		d.requests[[2]string{r.FromUserID, r.ToUserID}] = r
+	}
 	for _, g := range ch.Groups {
 		d.groups[g.GroupID] = g
 	}
@@ -335,6 +355,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	}
 	for _, id := range ch.RemovedFriends {
 		delete(d.friends, id)
+	}
+	for _, r := range ch.RemovedFriendRequests {
+		delete(d.requests, [2]string{r.FromUserID, r.ToUserID})
 	}
 	for _, id := range ch.RemovedGroups {
 		delete(d.groups, id)

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"Empty", testEmpty},
 		{"Users", testUsers},
 		{"Friends", testFriends},
+		{"FriendRequests", testFriendRequests},
 		{"Groups", testGroups},
 		{"Conversations", testConversations},
 		{"ConversationPage", testConversationPage},

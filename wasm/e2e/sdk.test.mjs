@@ -775,4 +775,104 @@ describe('parley-sdk in Chromium against parleyd', () => {
       await soon('connected');
       assert.deepEqual(page.errors, []);
     }));
+
+  test('the friend lifecycle between devices: a request fires once, refused, accepted, remarked, deleted, one device away each time', () =>
+    diagnose(async () => {
+      const erin = uid('erin');
+      const frank = uid('frank');
+      for (const u of [erin, frank]) await server.user(u, u.split('-')[0]);
+      // Erin on two devices (browser contexts with their own IndexedDB), Frank on one.
+      const e1 = await openPage('erin laptop');
+      const e2 = await openPage('erin desktop');
+      const f = await openPage('frank');
+      const record = (page, name) =>
+        page.evaluate((name) => {
+          const ev = T.events[name];
+          Object.assign(ev, { received: [], refused: [], added: [], deleted: [], info: [] });
+          const c = T.clients[name];
+          c.on('friendRequestReceived', (r) => ev.received.push(r));
+          c.on('friendRequestRefused', (r) => ev.refused.push(r));
+          c.on('friendAdded', (u) => ev.added.push(u));
+          c.on('friendDeleted', (d) => ev.deleted.push(d));
+          c.on('friendInfoChanged', (u) => ev.info.push(u));
+        }, name);
+      await loginClient(e1, 'e1', erin, await server.token(erin, 'web'), 'erin1');
+      await loginClient(e2, 'e2', erin, await server.token(erin, 'desktop'), 'erin2');
+      await loginClient(f, 'f', frank, await server.token(frank), 'frank');
+      for (const [p, n] of [[e1, 'e1'], [e2, 'e2'], [f, 'f']]) {
+        await record(p, n);
+        await connected(p, n);
+      }
+      const away = async () => {
+        await e2.context().setOffline(true);
+        await until(e2, () => T.events.e2.states.at(-1) === 'disconnected');
+      };
+      const back = async () => {
+        const n = await e2.evaluate(() => T.events.e2.states.length);
+        await e2.context().setOffline(false);
+        await until(e2, (n) => T.events.e2.states.slice(n).includes('connected'), n);
+      };
+      const call = (page, name, method, arg) =>
+        page.evaluate(({ name, method, arg }) => T.clients[name][method](arg), { name, method, arg });
+
+      // A request, asked twice: Frank hears of it once.
+      await call(e1, 'e1', 'addFriend', { userID: frank, message: 'hi frank' });
+      await call(e1, 'e1', 'addFriend', { userID: frank, message: 'hi frank' });
+      await until(f, () => T.events.f.received.length >= 1);
+      assert.equal(await call(f, 'f', 'getFriendRequestUnhandledCount'), 1);
+      const fr = await call(f, 'f', 'getFriendRequests');
+      assert.deepEqual(fr.map((r) => [r.fromUserID, r.toUserID, r.state, r.message, r.handleTime]), [[erin, frank, 'pending', 'hi frank', 0]]);
+
+      // Refused while Erin's desktop is away; it learns of it when back.
+      await away();
+      await call(f, 'f', 'refuseFriendRequest', { userID: erin });
+      await until(e1, () => T.events.e1.refused.length === 1);
+      assert.deepEqual(await e1.evaluate(() => T.events.e1.refused), [{ userID: frank }]);
+      assert.equal(await call(f, 'f', 'getFriendRequestUnhandledCount'), 0);
+      await back();
+      await until(e2, () => T.events.e2.refused.length === 1);
+      const e2reqs = await call(e2, 'e2', 'getFriendRequests');
+      assert.equal(e2reqs.length, 1);
+      assert.equal(e2reqs[0].state, 'refused');
+      assert.ok(e2reqs[0].handleTime > 0);
+
+      // Asked again and accepted: both of Erin's devices have Frank.
+      await call(e1, 'e1', 'addFriend', { userID: frank, message: 'please' });
+      await until(f, () => T.events.f.received.length >= 2);
+      await call(f, 'f', 'acceptFriendRequest', { userID: erin });
+      await until(e2, (frank) => T.events.e2.added.some((u) => u.userID === frank), frank);
+
+      // A remark set on the laptop while the desktop is away.
+      await away();
+      await call(e1, 'e1', 'setFriendRemark', { userID: frank, remark: 'Franky' });
+      assert.deepEqual((await call(e1, 'e1', 'getFriendList')).map((u) => [u.userID, u.remark]), [[frank, 'Franky']]);
+      await back();
+      await until(e2, () => T.events.e2.info.some((u) => u.remark === 'Franky'));
+      assert.deepEqual((await call(e2, 'e2', 'getFriendList')).map((u) => [u.userID, u.remark]), [[frank, 'Franky']]);
+      assert.equal((await call(f, 'f', 'getFriendList'))[0].remark, undefined, "Erin's remark is hers");
+
+      // Deleted by Frank while the desktop is away.
+      await away();
+      await call(f, 'f', 'deleteFriend', { userID: erin });
+      await until(e1, () => T.events.e1.deleted.length === 1);
+      await until(f, () => T.events.f.deleted.length === 1);
+      assert.deepEqual(await f.evaluate(() => T.events.f.deleted), [{ userID: erin }]);
+      await back();
+      await until(e2, () => T.events.e2.deleted.length === 1);
+      assert.deepEqual(await e2.evaluate(() => T.events.e2.deleted), [{ userID: frank }]);
+      assert.deepEqual(await call(e2, 'e2', 'getFriendList'), []);
+      // Offline, the stored requests still serve.
+      await away();
+      assert.deepEqual((await call(e2, 'e2', 'getFriendRequests')).map((r) => r.state), ['accepted']);
+      const err = await f.evaluate(async (erin) => {
+        try {
+          await T.clients.f.deleteFriend({ userID: erin });
+          return null;
+        } catch (e) {
+          return e.code;
+        }
+      }, erin);
+      assert.equal(err, 'not_found');
+      for (const p of [e1, e2, f]) assert.deepEqual(p.errors, []);
+    }));
 });

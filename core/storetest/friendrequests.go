@@ -1,0 +1,49 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"parley/core"
+	"parley/protocol"
+)
+
+// testFriendRequests: requests both ways are kept by (from, to), listed
+// newest activity first, updated in place and removed by key; they
+// survive a reopen; and they are unreadable after Close.
+func testFriendRequests(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, "friendRequests")
+	from := &protocol.User{UserID: "b", Nickname: "Bee"}
+	apply(t, s, &core.Changes{FriendRequests: []core.FriendRequest{
+		{FromUserID: "me", ToUserID: "a", Message: "hi a", State: protocol.FriendRequestPending, CreateTime: 10},
+		{FromUserID: "b", ToUserID: "me", Message: "hi", State: protocol.FriendRequestPending, CreateTime: 20, FromUser: from},
+		{FromUserID: "c", ToUserID: "me", State: protocol.FriendRequestPending, CreateTime: 5},
+	}})
+	// a refuses at 30: the request moves to the top; c's goes.
+	apply(t, s, &core.Changes{
+		FriendRequests:        []core.FriendRequest{{FromUserID: "me", ToUserID: "a", Message: "hi a", State: protocol.FriendRequestRefused, CreateTime: 10, HandleTime: 30}},
+		RemovedFriendRequests: []core.FriendRequest{{FromUserID: "c", ToUserID: "me"}, {FromUserID: "zz", ToUserID: "me"}},
+	})
+	want := []core.FriendRequest{
+		{FromUserID: "me", ToUserID: "a", Message: "hi a", State: protocol.FriendRequestRefused, CreateTime: 10, HandleTime: 30},
+		{FromUserID: "b", ToUserID: "me", Message: "hi", State: protocol.FriendRequestPending, CreateTime: 20, FromUser: from},
+	}
+	got := must(s.FriendRequests(ctx)).of(t)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FriendRequests = %+v, want %+v", got, want)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := s.FriendRequests(ctx); !errors.Is(err, core.ErrStoreClosed) {
+		t.Errorf("FriendRequests after Close: err = %v, want ErrStoreClosed", err)
+	}
+	s = open(t, "friendRequests")
+	defer s.Close()
+	if got := must(s.FriendRequests(ctx)).of(t); !reflect.DeepEqual(got, want) {
+		t.Errorf("FriendRequests after reopen = %+v, want %+v", got, want)
+	}
+}

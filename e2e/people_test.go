@@ -1,0 +1,139 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"parley/core"
+	"parley/protocol"
+)
+
+// count returns how many of d's events so far match.
+func count(d *device, match func(core.Event) bool) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, ev := range d.events {
+		if match(ev) {
+			n++
+		}
+	}
+	return n
+}
+
+// waitEvents waits until d has had n events that match.
+func (d *device) waitEvents(what string, n int, match func(core.Event) bool) {
+	d.t.Helper()
+	d.waitFor(what, func() bool {
+		k := 0
+		for _, ev := range d.events {
+			if match(ev) {
+				k++
+			}
+		}
+		return k >= n
+	})
+}
+
+// away takes d off the network until back is called.
+func (d *device) away() (back func()) {
+	d.dial.down.Store(true)
+	d.dial.cut()
+	d.waitState(core.ConnDisconnected)
+	return func() {
+		d.dial.down.Store(false)
+		d.waitState(core.ConnConnected)
+	}
+}
+
+// TestFriendLifecycle: a request fires once, is refused, asked again and
+// accepted, given a remark and deleted, while a second device of the
+// requester is away for each change and learns of it when it is back.
+func TestFriendLifecycle(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a1 := e.device("alice", deviceOpt{})
+	a2 := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop})
+	b := e.device("bob", deviceOpt{})
+	for _, d := range []*device{a1, a2, b} {
+		d.waitState(core.ConnConnected)
+	}
+	ctx := context.Background()
+	received := func(ev core.Event) bool { _, ok := ev.(core.FriendRequestReceived); return ok }
+	refused := func(ev core.Event) bool { r, ok := ev.(core.FriendRequestRefused); return ok && r.UserID == "bob" }
+
+	require.NoError(t, a1.c.AddFriend(ctx, "bob", "hi"))
+	b.waitEvents("the request", 1, received)
+	// Asking again while it is pending: no second request, no second event.
+	require.NoError(t, a1.c.AddFriend(ctx, "bob", "hi"))
+	reqs, err := b.c.FriendRequests(ctx)
+	require.NoError(t, err)
+	require.Len(t, reqs, 1)
+	assert.Equal(t, protocol.FriendRequestPending, reqs[0].State)
+	assert.Equal(t, 1, count(b, received), "friendRequestReceived fires once")
+	n, err := b.c.FriendRequestUnhandledCount(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, 0, count(a1, received), "one's own request is not 'received'")
+
+	// Refused while a2 is away.
+	back := a2.away()
+	require.NoError(t, b.c.RefuseFriendRequest(ctx, "alice"))
+	a1.waitEvents("refused", 1, refused)
+	n, err = b.c.FriendRequestUnhandledCount(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, n, "refused: handled")
+	back()
+	a2.waitEvents("refused, learned after being away", 1, refused)
+	rs, err := a2.c.FriendRequests(ctx)
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	assert.Equal(t, protocol.FriendRequestRefused, rs[0].State)
+	assert.NotZero(t, rs[0].HandleTime)
+
+	// Asked again and accepted.
+	require.NoError(t, a1.c.AddFriend(ctx, "bob", "please"))
+	b.waitEvents("the second request", 2, received)
+	require.NoError(t, b.c.AcceptFriendRequest(ctx, "alice"))
+	a2.waitEvents("friend added", 1, func(ev core.Event) bool { f, ok := ev.(core.FriendAdded); return ok && f.User.UserID == "bob" })
+
+	// A remark set on a1 while a2 is away.
+	back = a2.away()
+	require.NoError(t, a1.c.SetFriendRemark(ctx, "bob", "Bobby"))
+	fs, err := a1.c.FriendList(ctx)
+	require.NoError(t, err)
+	require.Len(t, fs, 1)
+	assert.Equal(t, "Bobby", fs[0].Remark)
+	back()
+	a2.waitEvents("the remark", 1, func(ev core.Event) bool { f, ok := ev.(core.FriendInfoChanged); return ok && f.User.Remark == "Bobby" })
+	us, err := b.c.FriendList(ctx)
+	require.NoError(t, err)
+	require.Len(t, us, 1)
+	assert.Empty(t, us[0].Remark, "alice's remark is hers")
+	cached, err := a2.c.UsersInfo(ctx, []string{"bob"})
+	require.NoError(t, err)
+	require.Len(t, cached, 1)
+	assert.Empty(t, cached[0].Remark, "a profile carries no remark")
+
+	// Deleted by bob while a2 is away.
+	back = a2.away()
+	deleted := func(who string) func(core.Event) bool {
+		return func(ev core.Event) bool { d, ok := ev.(core.FriendDeleted); return ok && d.UserID == who }
+	}
+	require.NoError(t, b.c.DeleteFriend(ctx, "alice"))
+	a1.waitEvents("deleted", 1, deleted("bob"))
+	b.waitEvents("deleted", 1, deleted("alice"))
+	back()
+	a2.waitEvents("deleted, learned after being away", 1, deleted("bob"))
+	for _, d := range []*device{a1, a2} {
+		fs, err := d.c.FriendList(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, fs, d.userID)
+	}
+	assert.Equal(t, 1, count(a1, deleted("bob")), "friendDeleted once")
+	assert.Equal(t, protocol.CodeNotFound, protocol.CodeOf(b.c.DeleteFriend(ctx, "alice")))
+}
