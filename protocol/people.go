@@ -34,3 +34,22 @@ type SetFriendRemarkReq struct {
 	UserID string `json:"userID"`
 	Remark string `json:"remark"`
 }
+
+// The blacklist (contract §5: addBlack, removeBlack, getBlackList): the
+// requests are user.block and user.unblock (types.go).
+const (
+	// ReqListBlocked lists the users the caller blocks, most recently
+	// blocked first. Data: none. Response: UsersResp.
+	ReqListBlocked = "user.blockList"
+	// PushBlockChanged carries a BlockChanged to every connection of the
+	// user who blocked or unblocked.
+	PushBlockChanged = "push.blockChanged"
+)
+
+// BlockChanged says that the user now blocks UserID (Blocked) or no longer
+// does; User is their profile.
+type BlockChanged struct {
+	UserID  string `json:"userID"`
+	Blocked bool   `json:"blocked"`
+	User    User   `json:"user"`
+}

@@ -228,6 +228,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "group.quit as owner", as: "alice", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied},
 
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
+		{name: "user.blockList is the caller's", as: "mallory", typ: protocol.ReqListBlocked, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			var r protocol.UsersResp
+			if err := json.Unmarshal(d, &r); err != nil || slices.ContainsFunc(r.Users, func(u protocol.User) bool { return u.UserID == "dave" }) {
+				t.Errorf("mallory sees alice's block list: %s", d)
+			}
+		}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
 	}
 

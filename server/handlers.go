@@ -69,6 +69,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqRefuseFriend:    typed(s.refuseFriend),
 		protocol.ReqDeleteFriend:    typed(s.deleteFriend),
 		protocol.ReqSetFriendRemark: typed(s.setFriendRemark),
+		protocol.ReqListBlocked:     typed(s.listBlocked),
 	}
 }
 

@@ -83,3 +83,25 @@ func (s *Server) setFriendRemark(ctx context.Context, c caller, req *protocol.Se
 	s.pushTo(ctx, protocol.PushFriendChanged, u, "", c.UserID)
 	return &empty{}, nil
 }
+
+// maxListedBlocked bounds user.blockList; docs/limits.md lists it.
+const maxListedBlocked = 1000
+
+// pushBlockChanged tells every device of owner that they (un)block userID.
+func (s *Server) pushBlockChanged(ctx context.Context, owner, userID string, blocked bool) error {
+	u, err := s.profile(ctx, userID)
+	if err != nil {
+		return err
+	}
+	s.pushTo(ctx, protocol.PushBlockChanged, protocol.BlockChanged{UserID: userID, Blocked: blocked, User: *u}, "", owner)
+	return nil
+}
+
+// listBlocked lists the users the caller blocks, with their profiles.
+func (s *Server) listBlocked(ctx context.Context, c caller, _ *empty) (*protocol.UsersResp, error) {
+	ids, err := s.store.BlockedUsers(ctx, c.UserID, maxListedBlocked)
+	if err != nil {
+		return nil, err
+	}
+	return s.usersInOrder(ctx, ids)
+}

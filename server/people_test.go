@@ -87,3 +87,35 @@ func TestFriendRefuseDeleteRemark(t *testing.T) {
 	assert.Empty(t, after.Users)
 	a.wantError(protocol.ReqSetFriendRemark, protocol.SetFriendRemarkReq{UserID: bob, Remark: "x"}, protocol.CodeNotFound)
 }
+
+func TestBlockList(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, a2, b := e.dial(aTok), e.dial(aTok), e.dial(bTok)
+
+	a.do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: bob}, nil)
+	for _, cl := range []*client{a, a2} {
+		bc := decode[protocol.BlockChanged](t, cl.push(protocol.PushBlockChanged))
+		assert.Equal(t, protocol.BlockChanged{UserID: bob, Blocked: true, User: protocol.User{UserID: bob, Username: "bob", Nickname: bc.User.Nickname}}, bc)
+	}
+	b.ping()
+	b.noPush() // the blocked user is not told
+	var bl protocol.UsersResp
+	a.do(protocol.ReqListBlocked, nil, &bl)
+	require.Len(t, bl.Users, 1)
+	assert.Equal(t, bob, bl.Users[0].UserID)
+
+	// Enforced: bob's messages and requests to alice are refused.
+	b.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "m1", RecvID: alice, ContentType: protocol.ContentText, Content: text("hi")}, protocol.CodePermissionDenied)
+	b.wantError(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: alice}, protocol.CodePermissionDenied)
+
+	a.do(protocol.ReqUnblockUser, protocol.UserIDReq{UserID: bob}, nil)
+	for _, cl := range []*client{a, a2} {
+		assert.False(t, decode[protocol.BlockChanged](t, cl.push(protocol.PushBlockChanged)).Blocked)
+	}
+	var after protocol.UsersResp
+	a.do(protocol.ReqListBlocked, nil, &after)
+	assert.Empty(t, after.Users)
+	b.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: alice}, nil)
+}

@@ -29,3 +29,10 @@ type FriendLifecycle interface {
 	// the most recently created or handled first, at most limit.
 	AllFriendRequests(ctx context.Context, userID string, limit int) ([]FriendRequest, error)
 }
+
+// BlockList lists whom a user blocks.
+type BlockList interface {
+	// BlockedUsers lists the users owner blocks, most recently blocked
+	// first, at most limit.
+	BlockedUsers(ctx context.Context, ownerUserID string, limit int) ([]string, error)
+}

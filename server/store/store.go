@@ -299,6 +299,7 @@ type Store interface {
 	FriendLifecycle
 	Groups
 	Blocks
+	BlockList
 	GroupMembership
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.

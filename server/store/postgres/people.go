@@ -84,3 +84,19 @@ func (s *Store) AllFriendRequests(ctx context.Context, userID string, limit int)
 	}
 	return out, nil
 }
+
+var _ store.BlockList = (*Store)(nil)
+
+// BlockedUsers implements store.BlockList.
+func (s *Store) BlockedUsers(ctx context.Context, owner string, limit int) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT block_user_id FROM blacklist WHERE owner_user_id = $1
+		ORDER BY create_time DESC, block_user_id LIMIT $2`, owner, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: blocked users: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: blocked users: %w", err)
+	}
+	return ids, nil
+}

@@ -99,3 +99,24 @@ func (s *Store) AllFriendRequests(ctx context.Context, userID string, limit int)
 	}
 	return out, rows.Err()
 }
+
+var _ store.BlockList = (*Store)(nil)
+
+// BlockedUsers implements store.BlockList.
+func (s *Store) BlockedUsers(ctx context.Context, owner string, limit int) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT block_user_id FROM blacklist WHERE owner_user_id = ?
+		ORDER BY create_time DESC, block_user_id LIMIT ?`, owner, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: blocked users: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: blocked users: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -78,3 +78,25 @@ func testFriendLifecycle(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, []store.Friend{{FriendUserID: "b", CreateTime: 8}}, fa)
 }
+
+func testBlockList(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b", "c", "d")
+	ids, err := s.BlockedUsers(ctx, "a", 10)
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+	require.NoError(t, s.BlockUser(ctx, "a", "b", 1))
+	require.NoError(t, s.BlockUser(ctx, "a", "c", 2))
+	require.NoError(t, s.BlockUser(ctx, "a", "b", 3)) // again: keeps its place
+	require.NoError(t, s.BlockUser(ctx, "d", "a", 4))
+	ids, err = s.BlockedUsers(ctx, "a", 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c", "b"}, ids, "most recent first, a's own only")
+	ids, err = s.BlockedUsers(ctx, "a", 1)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c"}, ids, "limit")
+	require.NoError(t, s.UnblockUser(ctx, "a", "c"))
+	ids, err = s.BlockedUsers(ctx, "a", 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b"}, ids)
+}

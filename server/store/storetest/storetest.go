@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateConversation", testUpdateConversation},
 		{"Friends", testFriends},
 		{"FriendLifecycle", testFriendLifecycle},
+		{"BlockList", testBlockList},
 		{"Groups", testGroups},
 		{"Blocks", testBlocks},
 		{"RemoveGroupMember", testRemoveGroupMember},
