@@ -300,3 +300,15 @@ func (FriendInfoChanged) EventName() string { return "friendInfoChanged" }
 
 // EventPayload implements Event: User.
 func (e FriendInfoChanged) EventPayload() any { return e.User }
+
+// BlackListChanged: the users the user blocks changed (on any of their
+// devices); Users is the whole list, ordered by UserID.
+type BlackListChanged struct {
+	Users []User
+}
+
+// EventName implements Event.
+func (BlackListChanged) EventName() string { return "blackListChanged" }
+
+// EventPayload implements Event: User[].
+func (e BlackListChanged) EventPayload() any { return e.Users }

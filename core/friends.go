@@ -171,15 +171,7 @@ func (c *Client) FriendRequestUnhandledCount(ctx context.Context) (int, error) {
 type caller func(ctx context.Context, typ string, req, resp any) error
 
 func (s *session) fetchFriends(ctx context.Context, call caller) ([]User, error) {
-	var resp protocol.UsersResp
-	if err := call(ctx, protocol.ReqListFriends, nil, &resp); err != nil {
-		return nil, err
-	}
-	list := make([]User, len(resp.Users))
-	for i, u := range resp.Users {
-		list[i] = userFromProto(u)
-	}
-	return list, nil
+	return fetchUsers(ctx, call, protocol.ReqListFriends)
 }
 
 func (s *session) fetchRequests(ctx context.Context, call caller) ([]FriendRequest, error) {
@@ -193,11 +185,12 @@ func (s *session) fetchRequests(ctx context.Context, call caller) ([]FriendReque
 	return resp.Requests, nil
 }
 
-// refreshFriends ends a catch-up: the friend list and the requests
-// are read again, so that a device that was away learns of requests made,
-// accepted and refused, friends deleted and remarks changed meanwhile
-// (announced when announce is set). Both are whole lists: bounded (the
-// server lists at most 200 requests) but not yet incremental.
+// refreshFriends ends a catch-up: the friend list, the requests and the
+// blacklist are read again, so that a device that was away learns of
+// requests made, accepted and refused, friends deleted, remarks and blocks
+// changed meanwhile (announced when announce is set). They are whole
+// lists: bounded (the server lists at most 200 requests and 1000 blocked
+// users) but not yet incremental.
 func (s *session) refreshFriends(w *wire, announce bool) error {
 	ctx := w.ctx
 	list, err := s.fetchFriends(ctx, w.call)
@@ -211,6 +204,13 @@ func (s *session) refreshFriends(w *wire, announce bool) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.apply(ctx, friendRequestListInput{Requests: rs, Announce: announce})
+	if _, err := s.apply(ctx, friendRequestListInput{Requests: rs, Announce: announce}); err != nil {
+		return err
+	}
+	black, err := fetchUsers(ctx, w.call, protocol.ReqListBlocked)
+	if err != nil {
+		return err
+	}
+	_, err = s.apply(ctx, blackListInput{Users: black, Announce: announce})
 	return err
 }

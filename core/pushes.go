@@ -138,6 +138,15 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		}
 		_, err := s.apply(ctx, friendChangedInput{User: userFromProto(u)})
 		return err
+	case protocol.PushBlockChanged:
+		var bc protocol.BlockChanged
+		if err := protocol.DecodeData(f.Data, &bc); err != nil {
+			return err
+		}
+		u := userFromProto(bc.User)
+		u.UserID = bc.UserID
+		_, err := s.apply(ctx, blockChangedInput{User: u, Blocked: bc.Blocked})
+		return err
 	case protocol.PushGroup:
 		var g protocol.Group
 		if err := protocol.DecodeData(f.Data, &g); err != nil {

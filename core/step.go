@@ -76,6 +76,8 @@ type localState struct {
 	// Requests: the stored friend requests by (FromUserID, ToUserID)
 	// (friend request inputs).
 	Requests map[[2]string]FriendRequest
+	// Black: the stored blacklist (blacklist inputs).
+	Black map[string]User
 }
 
 // step decides what in changes.
@@ -107,6 +109,10 @@ func step(l localState, in input) (stepResult, error) {
 		return stepFriendDeleted(l, in), nil
 	case friendChangedInput:
 		return stepFriendChanged(l, in), nil
+	case blockChangedInput:
+		return stepBlockChanged(l, in), nil
+	case blackListInput:
+		return stepBlackList(l, in), nil
 	case groupInput:
 		return stepGroup(l, in), nil
 	case groupRemovedInput:
@@ -439,6 +445,86 @@ func stepFriendList(l localState, in friendListInput) stepResult {
 	out := slices.Clone(list)
 	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
 	res.Value = out
+	return res
+}
+
+// blockChangedInput: the user now blocks User (Blocked) or no longer does
+// (push.blockChanged, or the app's own addBlack or removeBlack).
+type blockChangedInput struct {
+	User    User
+	Blocked bool
+}
+
+func (blockChangedInput) inputKind() string { return "blockChanged" }
+
+// blackListOf is the stored blacklist with ch applied, ordered by UserID.
+func blackListOf(stored map[string]User, ch Changes) []User {
+	m := make(map[string]User, len(stored)+len(ch.Black))
+	for id, u := range stored {
+		m[id] = u
+	}
+	for _, u := range ch.Black {
+		m[u.UserID] = u
+	}
+	for _, id := range ch.RemovedBlack {
+		delete(m, id)
+	}
+	out := make([]User, 0, len(m))
+	for _, id := range sortedKeys(m) {
+		out = append(out, m[id])
+	}
+	return out
+}
+
+// stepBlockChanged stores one block or unblock; what is already so (the
+// server's push after the app's own call) changes nothing, so
+// blackListChanged fires once per change.
+func stepBlockChanged(l localState, in blockChangedInput) stepResult {
+	var res stepResult
+	old, ok := l.Black[in.User.UserID]
+	switch {
+	case in.Blocked && ok && (old == in.User || in.User.Nickname == "" && in.User.FaceURL == ""):
+		return res // blocked already (a bare ID adds nothing to the stored profile)
+	case in.Blocked:
+		res.Changes.Black = []User{profileOf(in.User)}
+	case !ok:
+		return res
+	default:
+		res.Changes.RemovedBlack = []string{in.User.UserID}
+	}
+	res.Events = []Event{BlackListChanged{Users: blackListOf(l.Black, res.Changes)}}
+	return res
+}
+
+// blackListInput is the server's blacklist: it replaces the stored one.
+// Announce (a catch-up after being away) announces a change.
+type blackListInput struct {
+	Users    []User
+	Announce bool
+}
+
+func (blackListInput) inputKind() string { return "blackList" }
+
+func stepBlackList(l localState, in blackListInput) stepResult {
+	var res stepResult
+	keep := make(map[string]bool, len(in.Users))
+	for _, u := range in.Users {
+		u = profileOf(u)
+		keep[u.UserID] = true
+		if old, ok := l.Black[u.UserID]; !ok || old != u {
+			res.Changes.Black = append(res.Changes.Black, u)
+		}
+	}
+	for _, id := range sortedKeys(l.Black) {
+		if !keep[id] {
+			res.Changes.RemovedBlack = append(res.Changes.RemovedBlack, id)
+		}
+	}
+	list := blackListOf(l.Black, res.Changes)
+	res.Value = list
+	if in.Announce && !res.Changes.Empty() {
+		res.Events = []Event{BlackListChanged{Users: list}}
+	}
 	return res
 }
 

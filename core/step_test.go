@@ -314,3 +314,53 @@ func TestStepUsersAndProfiles(t *testing.T) {
 	assert.Equal(t, []Event{UsersInfoChanged{Users: []User{{UserID: "bob"}}}}, res.Events)
 	assert.True(t, res.Named)
 }
+
+func TestStepBlackList(t *testing.T) {
+	bob := User{UserID: "bob", Nickname: "Bob"}
+	carol := User{UserID: "carol"}
+	black := func(us ...User) localState {
+		l := localState{Self: "me", Black: map[string]User{}}
+		for _, u := range us {
+			l.Black[u.UserID] = u
+		}
+		return l
+	}
+	cases := []struct {
+		name       string
+		l          localState
+		in         blockChangedInput
+		wantEvents []Event
+	}{
+		{"block", black(carol), blockChangedInput{User: bob, Blocked: true}, []Event{BlackListChanged{Users: []User{bob, carol}}}},
+		{"blocked already: the push after the app's call", black(bob), blockChangedInput{User: bob, Blocked: true}, nil},
+		{"blocked already, a bare ID", black(bob), blockChangedInput{User: User{UserID: "bob"}, Blocked: true}, nil},
+		{"unblock", black(bob, carol), blockChangedInput{User: bob}, []Event{BlackListChanged{Users: []User{carol}}}},
+		{"unblocked already", black(carol), blockChangedInput{User: bob}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := step(c.l, c.in)
+			require.NoError(t, err)
+			assert.Equal(t, c.wantEvents, res.Events)
+			assert.Equal(t, c.wantEvents == nil, res.Changes.Empty())
+		})
+	}
+	named := bob
+	named.Remark = "Bobby"
+	res, err := step(black(), blockChangedInput{User: named, Blocked: true})
+	require.NoError(t, err)
+	assert.Equal(t, []User{bob}, res.Changes.Black, "no remark on the blacklist")
+
+	res, err = step(black(carol), blackListInput{Users: []User{bob}, Announce: true})
+	require.NoError(t, err)
+	assert.Equal(t, []User{bob}, res.Changes.Black)
+	assert.Equal(t, []string{"carol"}, res.Changes.RemovedBlack)
+	assert.Equal(t, []Event{BlackListChanged{Users: []User{bob}}}, res.Events)
+	assert.Equal(t, []User{bob}, res.Value)
+	res, err = step(black(bob), blackListInput{Users: []User{bob}, Announce: true})
+	require.NoError(t, err)
+	assert.Empty(t, res.Events, "unchanged")
+	res, err = step(black(), blackListInput{Users: []User{bob}})
+	require.NoError(t, err)
+	assert.Empty(t, res.Events, "a fresh device's list")
+}

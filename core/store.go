@@ -18,6 +18,7 @@ type Store interface {
 	UserReader
 	FriendReader
 	FriendRequestReader
+	BlackListReader
 	GroupReader
 	ConversationReader
 	MessageReader
@@ -56,6 +57,12 @@ type FriendRequestReader interface {
 	// FriendRequests returns every stored request, newest first by
 	// max(CreateTime, HandleTime), then by FromUserID and ToUserID.
 	FriendRequests(ctx context.Context) ([]FriendRequest, error)
+}
+
+// BlackListReader reads the users the user blocks.
+type BlackListReader interface {
+	// BlackList returns the blocked users ordered by UserID.
+	BlackList(ctx context.Context) ([]User, error)
 }
 
 // SortFriendRequests orders rs as FriendRequestReader returns them.
@@ -131,6 +138,10 @@ type Changes struct {
 	// RemovedFriendRequests are removed by the same key.
 	FriendRequests        []FriendRequest
 	RemovedFriendRequests []FriendRequest
+	// Black are users the user blocks, upserted by UserID; RemovedBlack
+	// are UserIDs no longer blocked.
+	Black        []User
+	RemovedBlack []string
 	Groups         []Group
 	RemovedGroups  []string
 	Conversations  []Conversation
@@ -146,6 +157,7 @@ type Changes struct {
 func (ch *Changes) Empty() bool {
 	return ch == nil || (len(ch.Users) == 0 && len(ch.Friends) == 0 && len(ch.RemovedFriends) == 0 &&
 		len(ch.FriendRequests) == 0 && len(ch.RemovedFriendRequests) == 0 &&
+		len(ch.Black) == 0 && len(ch.RemovedBlack) == 0 &&
 		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
 		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil)
 }

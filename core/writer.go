@@ -108,6 +108,8 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		err = s.loadFriends(ctx, &l)
 	case friendRequestInput, friendRequestListInput:
 		err = s.loadRequests(ctx, &l)
+	case blockChangedInput, blackListInput:
+		err = s.loadBlack(ctx, &l)
 	case groupInput:
 		err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Group.GroupID)}, false)
 	case groupRemovedInput:
@@ -212,6 +214,18 @@ func (s *session) loadFriends(ctx context.Context, l *localState) error {
 	l.Friends = make(map[string]User, len(fs))
 	for _, u := range fs {
 		l.Friends[u.UserID] = u
+	}
+	return nil
+}
+
+func (s *session) loadBlack(ctx context.Context, l *localState) error {
+	us, err := s.store.BlackList(ctx)
+	if err != nil {
+		return err
+	}
+	l.Black = make(map[string]User, len(us))
+	for _, u := range us {
+		l.Black[u.UserID] = u
 	}
 	return nil
 }

@@ -137,3 +137,63 @@ func TestFriendLifecycle(t *testing.T) {
 	assert.Equal(t, 1, count(a1, deleted("bob")), "friendDeleted once")
 	assert.Equal(t, protocol.CodeNotFound, protocol.CodeOf(b.c.DeleteFriend(ctx, "alice")))
 }
+
+// TestBlackList: a block made on one device is stored and announced once,
+// enforced by the server, and reaches a device that was away; lifting it
+// reaches every device live.
+func TestBlackList(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a1 := e.device("alice", deviceOpt{})
+	a2 := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop})
+	b := e.device("bob", deviceOpt{})
+	for _, d := range []*device{a1, a2, b} {
+		d.waitState(core.ConnConnected)
+	}
+	ctx := context.Background()
+	changed := func(ids ...string) func(core.Event) bool {
+		return func(ev core.Event) bool {
+			bl, ok := ev.(core.BlackListChanged)
+			if !ok || len(bl.Users) != len(ids) {
+				return false
+			}
+			for i, u := range bl.Users {
+				if u.UserID != ids[i] {
+					return false
+				}
+			}
+			return true
+		}
+	}
+
+	back := a2.away()
+	require.NoError(t, a1.c.AddBlack(ctx, "bob"))
+	bl, err := a1.c.BlackList(ctx)
+	require.NoError(t, err)
+	require.Len(t, bl, 1)
+	assert.Equal(t, "bob", bl[0].UserID)
+	assert.NotEmpty(t, bl[0].Nickname, "with the profile")
+
+	// Enforced by the server: bob's message and request are refused.
+	m, err := b.c.CreateTextMessage("hello?")
+	require.NoError(t, err)
+	_, err = b.c.SendMessage(ctx, m, "alice", "")
+	assert.Equal(t, protocol.CodePermissionDenied, protocol.CodeOf(err))
+	assert.Equal(t, protocol.CodePermissionDenied, protocol.CodeOf(b.c.AddFriend(ctx, "alice", "")))
+
+	back()
+	a2.waitEvents("the block, learned after being away", 1, changed("bob"))
+	offline := a2.away()
+	bl, err = a2.c.BlackList(ctx)
+	require.NoError(t, err)
+	require.Len(t, bl, 1, "stored: readable offline")
+	offline()
+
+	require.NoError(t, a1.c.RemoveBlack(ctx, "bob"))
+	a2.waitEvents("the unblock, live", 1, changed())
+	a1.waitEvents("the unblock", 1, changed())
+	assert.Equal(t, 1, count(a1, changed("bob")), "blackListChanged once for the block (the server's push adds nothing)")
+	assert.Equal(t, 1, count(a1, changed()), "and once for the unblock")
+	require.NoError(t, b.c.AddFriend(ctx, "alice", "sorry"))
+}

@@ -67,7 +67,7 @@ func TestRecordDecodersCoverEveryField(t *testing.T) {
 	var fr core.FriendRequest
 	fillEvery(t, reflect.ValueOf(&fr).Elem(), &n)
 	ch := &core.Changes{Messages: []core.Message{m}, Conversations: []core.Conversation{cv}, Users: []core.User{u}, Friends: []core.User{u}, Groups: []core.Group{g}, Outbox: []core.OutboxEntry{e},
-		FriendRequests: []core.FriendRequest{fr}}
+		FriendRequests: []core.FriendRequest{fr}, Black: []core.User{u}}
 	if err := s.Apply(ctx, ch); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -128,6 +128,11 @@ func TestRecordDecodersCoverEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("FriendRequests", gotRequests, []core.FriendRequest{fr})
+	gotUsers, err = s.BlackList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("BlackList", gotUsers, []core.User{u})
 }
 
 // TestRecordAppendersMatchJSON checks that the hand-made appenders write

@@ -79,6 +79,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		{storeFriends, len(ch.Friends), ch.Friends},
 		{storeGroups, len(ch.Groups), ch.Groups},
 		{storeFriendRequests, len(ch.FriendRequests), ch.FriendRequests},
+		{storeBlack, len(ch.Black), ch.Black},
 		{storeOutbox, len(outbox), outbox},
 	} {
 		if err := add(p.store, p.n, p.v); err != nil {
@@ -102,16 +103,21 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	}
 	dels := []del{
 		{storeFriendRequests, requestKeys},
+		{storeBlack, strs(ch.RemovedBlack)},
 		{storeFriends, strs(ch.RemovedFriends)},
 		{storeGroups, strs(ch.RemovedGroups)},
 		{storeOutbox, strs(ch.RemovedOutbox)},
 	}
 
-	// Friend requests (schema 4) join the transaction only when the batch
-	// has some, so that a batch without them also runs on an older schema.
+	// The stores of schema 4 join the transaction only when the batch
+	// writes them, so that a batch without them also runs on an older
+	// schema.
 	stores := allStores[1:]
 	if len(ch.FriendRequests) > 0 || len(ch.RemovedFriendRequests) > 0 {
 		stores = append(slices.Clone(stores), storeFriendRequests)
+	}
+	if len(ch.Black) > 0 || len(ch.RemovedBlack) > 0 {
+		stores = append(slices.Clone(stores), storeBlack)
 	}
 	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
 	if err != nil {
@@ -326,6 +332,16 @@ func getAll(ctx context.Context, db js.Value, store, index string, query js.Valu
 func (s *Store) Friends(ctx context.Context) ([]core.User, error) {
 	var out []core.User
 	err := s.all(ctx, "friends", storeFriends, "", nil, func(arr js.Value) (err error) {
+		out, err = usersOfJS(arr)
+		return err
+	})
+	return out, err
+}
+
+// BlackList returns the blocked users ordered by UserID.
+func (s *Store) BlackList(ctx context.Context) ([]core.User, error) {
+	var out []core.User
+	err := s.all(ctx, "blacklist", storeBlack, "", nil, func(arr js.Value) (err error) {
 		out, err = usersOfJS(arr)
 		return err
 	})

@@ -19,6 +19,7 @@ const (
 	storeMeta          = "meta"
 	// storeFriendRequests is keyed by [fromUserID, toUserID].
 	storeFriendRequests = "friendRequests"
+	storeBlack          = "blacklist"
 
 	indexConvSeq   = "convSeq"
 	indexUnsent    = "unsent"
@@ -78,9 +79,11 @@ func upgradeSteps() []upgradeStep {
 			os.Call("createIndex", indexList, "_list")
 			rewriteListKeys(tx, os)
 		},
-		// 4: friend requests to and from the user, in every state.
+		// 4: friend requests to and from the user, in every state, and the
+		// users the user blocks.
 		func(db, tx js.Value) {
 			db.Call("createObjectStore", storeFriendRequests, map[string]any{"keyPath": []any{"fromUserID", "toUserID"}})
+			db.Call("createObjectStore", storeBlack, map[string]any{"keyPath": "userID"})
 		},
 	}
 }

@@ -359,6 +359,25 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		"getFriendRequestUnhandledCount": func([]js.Value) (any, error) {
 			return ok(c.FriendRequestUnhandledCount(bg()))
 		},
+		"addBlack": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("addBlack", args, 0)
+			userID := a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.AddBlack(bg(), userID)
+		},
+		"removeBlack": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("removeBlack", args, 0)
+			userID := a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.RemoveBlack(bg(), userID)
+		},
+		"getBlackList": func([]js.Value) (any, error) {
+			return ok(c.BlackList(bg()))
+		},
 		"createGroup": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("createGroup", args, 0)
 			name := a.RequiredString("name")

@@ -249,6 +249,8 @@ export interface EventMap {
   friendDeleted: { userID: string };
   /** A friend's entry on the friend list changed (the user's remark for them, set on any device). */
   friendInfoChanged: User;
+  /** The users the user blocks changed, on any of their devices: the whole list, ordered by userID. */
+  blackListChanged: User[];
 }
 
 export type EventName = keyof EventMap;
@@ -346,6 +348,12 @@ export declare class ParleyClient {
   setFriendRemark(args: { userID: string; remark: string }): Promise<void>;
   /** How many stored requests to the user are still pending. */
   getFriendRequestUnhandledCount(): Promise<number>;
+  /** Blocks userID: their one-to-one messages and friend requests to the user are refused (`permission_denied`). */
+  addBlack(args: { userID: string }): Promise<void>;
+  /** Lifts the block on userID. */
+  removeBlack(args: { userID: string }): Promise<void>;
+  /** The users the user blocks, ordered by userID; stored, so readable offline. */
+  getBlackList(): Promise<User[]>;
 
   /** Creates a group with the user as owner and the given members. */
   createGroup(args: { name: string; memberUserIDs: string[] }): Promise<Group>;

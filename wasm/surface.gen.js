@@ -28,6 +28,9 @@ export const methods = Object.freeze({
   deleteFriend: 1,
   setFriendRemark: 1,
   getFriendRequestUnhandledCount: 0,
+  addBlack: 1,
+  removeBlack: 1,
+  getBlackList: 0,
   createGroup: 1,
   getJoinedGroupList: 0,
   getGroupMembers: 1,
@@ -53,4 +56,5 @@ export const events = Object.freeze([
   'friendRequestRefused',
   'friendDeleted',
   'friendInfoChanged',
+  'blackListChanged',
 ]);

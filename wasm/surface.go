@@ -86,6 +86,9 @@ var jsMethods = []jsMethod{
 	{"deleteFriend", argObject},
 	{"setFriendRemark", argObject},
 	{"getFriendRequestUnhandledCount", argNone},
+	{"addBlack", argObject},
+	{"removeBlack", argObject},
+	{"getBlackList", argNone},
 
 	{"createGroup", argObject},
 	{"getJoinedGroupList", argNone},
@@ -115,6 +118,7 @@ var jsEvents = []string{
 	"friendRequestRefused",
 	"friendDeleted",
 	"friendInfoChanged",
+	"blackListChanged",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

@@ -17,6 +17,7 @@ type data struct {
 	users     map[string]core.User
 	friends   map[string]core.User
 	requests  map[[2]string]core.FriendRequest
+	black     map[string]core.User
 	groups    map[string]core.Group
 	convs     map[string]core.Conversation
 	msgs      map[string]core.Message     // by ClientMsgID
@@ -41,6 +42,7 @@ func New() *Store {
 		users:    make(map[string]core.User),
 		friends:  make(map[string]core.User),
 		requests: make(map[[2]string]core.FriendRequest),
+		black:    make(map[string]core.User),
 		groups:   make(map[string]core.Group),
 		convs:    make(map[string]core.Conversation),
 		msgs:     make(map[string]core.Message),
@@ -102,6 +104,21 @@ func (s *Store) Users(ctx context.Context, ids []string) ([]core.User, error) {
 			out = append(out, u)
 		}
 	}
+	return out, nil
+}
+
+// BlackList implements core.BlackListReader.
+func (s *Store) BlackList(ctx context.Context) ([]core.User, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.User, 0, len(s.d.black))
+	for _, u := range s.d.black {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
 	return out, nil
 }
 
@@ -328,6 +345,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	for _, r := range ch.FriendRequests {
 		d.requests[[2]string{r.FromUserID, r.ToUserID}] = r
 	}
+	for _, u := range ch.Black {
+		d.black[u.UserID] = u
+	}
 	for _, g := range ch.Groups {
 		d.groups[g.GroupID] = g
 	}
@@ -358,6 +378,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	}
 	for _, r := range ch.RemovedFriendRequests {
 		delete(d.requests, [2]string{r.FromUserID, r.ToUserID})
+	}
+	for _, id := range ch.RemovedBlack {
+		delete(d.black, id)
 	}
 	for _, id := range ch.RemovedGroups {
 		delete(d.groups, id)

@@ -47,3 +47,23 @@ func testFriendRequests(t *testing.T, open Opener) {
 		t.Errorf("FriendRequests after reopen = %+v, want %+v", got, want)
 	}
 }
+
+// testBlackList: blocked users are kept by UserID, listed by UserID,
+// apart from cached profiles and friends.
+func testBlackList(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, "blackList")
+	defer s.Close()
+	apply(t, s, &core.Changes{Black: []core.User{{UserID: "c"}, {UserID: "a", Nickname: "A"}}})
+	apply(t, s, &core.Changes{Black: []core.User{{UserID: "b"}}, RemovedBlack: []string{"c", "zz"}})
+	got := must(s.BlackList(ctx)).of(t)
+	if want := []core.User{{UserID: "a", Nickname: "A"}, {UserID: "b"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("BlackList = %+v, want %+v", got, want)
+	}
+	if us := must(s.Users(ctx, []string{"a"})).of(t); len(us) != 0 {
+		t.Errorf("Users after Black only = %+v", us)
+	}
+	if fs := must(s.Friends(ctx)).of(t); len(fs) != 0 {
+		t.Errorf("Friends after Black only = %+v", fs)
+	}
+}

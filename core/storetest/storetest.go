@@ -31,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Friends", testFriends},
 		{"FriendRequests", testFriendRequests},
+		{"BlackList", testBlackList},
 		{"Groups", testGroups},
 		{"Conversations", testConversations},
 		{"ConversationPage", testConversationPage},

@@ -875,4 +875,66 @@ describe('parley-sdk in Chromium against parleyd', () => {
       assert.equal(err, 'not_found');
       for (const p of [e1, e2, f]) assert.deepEqual(p.errors, []);
     }));
+
+  test('the blacklist between devices: stored, enforced, announced once, reaching a device that was away', () =>
+    diagnose(async () => {
+      const gina = uid('gina');
+      const hugo = uid('hugo');
+      for (const u of [gina, hugo]) await server.user(u, u.split('-')[0]);
+      const g1 = await openPage('gina laptop');
+      const g2 = await openPage('gina desktop');
+      const h = await openPage('hugo');
+      await loginClient(g1, 'g1', gina, await server.token(gina, 'web'), 'gina1');
+      await loginClient(g2, 'g2', gina, await server.token(gina, 'desktop'), 'gina2');
+      await loginClient(h, 'h', hugo, await server.token(hugo), 'hugo');
+      for (const [p, n] of [[g1, 'g1'], [g2, 'g2'], [h, 'h']]) {
+        await p.evaluate((n) => {
+          T.events[n].black = [];
+          T.clients[n].on('blackListChanged', (us) => T.events[n].black.push(us.map((u) => u.userID)));
+        }, n);
+        await connected(p, n);
+      }
+      const call = (page, name, method, arg) =>
+        page.evaluate(({ name, method, arg }) => T.clients[name][method](arg), { name, method, arg });
+
+      await g2.context().setOffline(true);
+      await until(g2, () => T.events.g2.states.at(-1) === 'disconnected');
+      await call(g1, 'g1', 'addBlack', { userID: hugo });
+      const list = await call(g1, 'g1', 'getBlackList');
+      assert.deepEqual(list.map((u) => [u.userID, u.nickname]), [[hugo, 'hugo']]);
+      // Hugo's message and request are refused.
+      const codes = await h.evaluate(async (gina) => {
+        const c = T.clients.h;
+        const out = [];
+        for (const f of [
+          async () => c.sendMessage({ message: await c.createTextMessage('hello?'), recvID: gina }),
+          () => c.addFriend({ userID: gina }),
+        ]) {
+          try {
+            await f();
+            out.push('ok');
+          } catch (e) {
+            out.push(e.code);
+          }
+        }
+        return out;
+      }, gina);
+      assert.deepEqual(codes, ['permission_denied', 'permission_denied']);
+
+      await g2.context().setOffline(false);
+      await until(g2, () => T.events.g2.black.length >= 1);
+      assert.deepEqual(await g2.evaluate(() => T.events.g2.black), [[hugo]]);
+      await g2.context().setOffline(true);
+      await until(g2, () => T.events.g2.states.at(-1) === 'disconnected');
+      assert.deepEqual((await call(g2, 'g2', 'getBlackList')).map((u) => u.userID), [hugo], 'stored: readable offline');
+      await g2.context().setOffline(false);
+      await connected(g2, 'g2');
+
+      await call(g1, 'g1', 'removeBlack', { userID: hugo });
+      await until(g2, () => T.events.g2.black.length >= 2);
+      assert.deepEqual(await g2.evaluate(() => T.events.g2.black), [[hugo], []]);
+      assert.deepEqual(await g1.evaluate(() => T.events.g1.black), [[hugo], []], 'once per change on the device that made it');
+      await call(h, 'h', 'addFriend', { userID: gina });
+      for (const p of [g1, g2, h]) assert.deepEqual(p.errors, []);
+    }));
 });
