@@ -53,3 +53,34 @@ type BlockChanged struct {
 	Blocked bool   `json:"blocked"`
 	User    User   `json:"user"`
 }
+
+// Profiles: every change reaches the user's devices, friends and fellow
+// group members live (push.userChanged) and after being away
+// (user.changed).
+const (
+	// ReqChangedProfiles lists the profiles of the caller, its friends and
+	// fellow group members changed after a cursor.
+	// Data: ChangedProfilesReq. Response: ChangedProfilesResp.
+	ReqChangedProfiles = "user.changed"
+	// PushUserChanged carries a User whose profile changed to every
+	// connection of the user, its friends and its fellow group members.
+	PushUserChanged = "push.userChanged"
+)
+
+// MaxExLen bounds User.Ex.
+const MaxExLen = 4096
+
+// ChangedProfilesReq asks for profiles changed after Cursor (0: all that
+// ever changed).
+type ChangedProfilesReq struct {
+	Cursor int64 `json:"cursor"`
+	Limit  int   `json:"limit,omitempty"`
+}
+
+// ChangedProfilesResp lists changed profiles in the order they changed;
+// the client keeps Cursor and, while HasMore, asks again from it.
+type ChangedProfilesResp struct {
+	Users   []User `json:"users"`
+	Cursor  int64  `json:"cursor"`
+	HasMore bool   `json:"hasMore"`
+}

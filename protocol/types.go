@@ -239,6 +239,8 @@ type User struct {
 	// Remark is the caller's own name for a friend: set only in the
 	// caller's friend list and push.friendChanged.
 	Remark string `json:"remark,omitempty"`
+	// Ex is the app's own data about the user, set with user.setSelf.
+	Ex string `json:"ex,omitempty"`
 }
 
 // GetUsersReq asks for profiles by ID.
@@ -255,6 +257,7 @@ type UsersResp struct {
 type SetSelfReq struct {
 	Nickname *string `json:"nickname,omitempty"`
 	FaceURL  *string `json:"faceURL,omitempty"`
+	Ex       *string `json:"ex,omitempty"`
 }
 
 // FindUserReq looks a user up by username (case-insensitive).

@@ -228,6 +228,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "group.quit as owner", as: "alice", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied},
 
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
+		{name: "user.changed lists only related profiles", as: "mallory", typ: protocol.ReqChangedProfiles, data: protocol.ChangedProfilesReq{}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			var r protocol.ChangedProfilesResp
+			if err := json.Unmarshal(d, &r); err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range r.Users {
+				if u.UserID != "mallory" {
+					t.Errorf("mallory sees a stranger's profile change: %s", d)
+				}
+			}
+		}},
+		{name: "user.changed with a bad cursor", as: "mallory", typ: protocol.ReqChangedProfiles, data: protocol.ChangedProfilesReq{Cursor: -1}, want: protocol.CodeInvalidArgument},
 		{name: "user.blockList is the caller's", as: "mallory", typ: protocol.ReqListBlocked, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
 			var r protocol.UsersResp
 			if err := json.Unmarshal(d, &r); err != nil || slices.ContainsFunc(r.Users, func(u protocol.User) bool { return u.UserID == "dave" }) {

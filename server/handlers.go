@@ -70,6 +70,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqDeleteFriend:    typed(s.deleteFriend),
 		protocol.ReqSetFriendRemark: typed(s.setFriendRemark),
 		protocol.ReqListBlocked:     typed(s.listBlocked),
+		protocol.ReqChangedProfiles: typed(s.changedProfiles),
 	}
 }
 
@@ -134,11 +135,17 @@ func (s *Server) setSelf(ctx context.Context, c caller, req *protocol.SetSelfReq
 			return nil, err
 		}
 	}
-	u, err := s.store.UpdateProfile(ctx, c.UserID, req.Nickname, req.FaceURL)
+	if req.Ex != nil && (len(*req.Ex) > protocol.MaxExLen || !utf8.ValidString(*req.Ex)) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "ex must be valid UTF-8 of at most %d bytes", protocol.MaxExLen)
+	}
+	u, err := s.store.UpdateUserProfile(ctx, c.UserID, store.ProfileChange{Nickname: req.Nickname, FaceURL: req.FaceURL, Ex: req.Ex})
 	if err != nil {
 		return nil, err
 	}
 	p := u.Profile()
+	if err := s.pushProfile(ctx, p); err != nil {
+		return nil, err
+	}
 	return &p, nil
 }
 

@@ -105,3 +105,42 @@ func (s *Server) listBlocked(ctx context.Context, c caller, _ *empty) (*protocol
 	}
 	return s.usersInOrder(ctx, ids)
 }
+
+// pushProfile tells the user's devices, friends and fellow group members
+// of u's new profile. A device offline now catches up with user.changed.
+func (s *Server) pushProfile(ctx context.Context, u protocol.User) error {
+	ids, err := s.store.RelatedUserIDs(ctx, u.UserID)
+	if err != nil {
+		return err
+	}
+	s.pushTo(ctx, protocol.PushUserChanged, u, "", append(ids, u.UserID)...)
+	return nil
+}
+
+// maxChangedProfiles bounds one user.changed page; docs/limits.md lists it.
+const maxChangedProfiles = 500
+
+// changedProfiles lists the caller's, its friends' and fellow members'
+// profiles changed after the cursor.
+func (s *Server) changedProfiles(ctx context.Context, c caller, req *protocol.ChangedProfilesReq) (*protocol.ChangedProfilesResp, error) {
+	if req.Cursor < 0 {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative cursor")
+	}
+	limit := req.Limit
+	if limit <= 0 || limit > maxChangedProfiles {
+		limit = maxChangedProfiles
+	}
+	us, err := s.store.ChangedProfiles(ctx, c.UserID, req.Cursor, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &protocol.ChangedProfilesResp{Users: []protocol.User{}, Cursor: req.Cursor}
+	if len(us) > limit {
+		us, resp.HasMore = us[:limit], true
+	}
+	for _, u := range us {
+		resp.Users = append(resp.Users, u.Profile())
+		resp.Cursor = u.ProfileVersion
+	}
+	return resp, nil
+}

@@ -119,3 +119,61 @@ func TestBlockList(t *testing.T) {
 	assert.Empty(t, after.Users)
 	b.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: alice}, nil)
 }
+
+func TestProfileChangesReachRelatedUsers(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	_, cTok := e.register("carol")
+	_, dTok := e.register("dave")
+	a, a2, b, c, d := e.dial(aTok), e.dial(aTok), e.dial(bTok), e.dial(cTok), e.dial(dTok)
+	// bob is alice's friend, carol shares a group with her, dave is a stranger.
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob}, nil)
+	b.do(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: alice}, nil)
+	var g protocol.Group
+	c.do(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "G", MemberUserIDs: []string{alice}}, &g)
+	var before protocol.ChangedProfilesResp
+	b.do(protocol.ReqChangedProfiles, protocol.ChangedProfilesReq{}, &before)
+	drain := func(cl *client) {
+		cl.ping()
+		for {
+			select {
+			case <-cl.pushes:
+				continue
+			default:
+			}
+			return
+		}
+	}
+	for _, cl := range []*client{a, a2, b, c, d} {
+		drain(cl)
+	}
+
+	nick, ex := "Alice A.", `{"title":"CTO"}`
+	var me protocol.User
+	a.do(protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: &nick, Ex: &ex}, &me)
+	assert.Equal(t, ex, me.Ex)
+	for _, cl := range []*client{a, a2, b, c} {
+		u := decode[protocol.User](t, cl.push(protocol.PushUserChanged))
+		assert.Equal(t, protocol.User{UserID: alice, Username: "alice", Nickname: nick, Ex: ex, FaceURL: u.FaceURL}, u)
+	}
+	d.ping()
+	d.noPush() // a stranger is not told
+
+	// Away, bob catches up from his cursor: only alice's change.
+	var after protocol.ChangedProfilesResp
+	b.do(protocol.ReqChangedProfiles, protocol.ChangedProfilesReq{Cursor: before.Cursor}, &after)
+	require.Len(t, after.Users, 1)
+	assert.Equal(t, nick, after.Users[0].Nickname)
+	assert.Greater(t, after.Cursor, before.Cursor)
+	var none protocol.ChangedProfilesResp
+	b.do(protocol.ReqChangedProfiles, protocol.ChangedProfilesReq{Cursor: after.Cursor}, &none)
+	assert.Empty(t, none.Users)
+	assert.Equal(t, after.Cursor, none.Cursor)
+	var strangers protocol.ChangedProfilesResp
+	d.do(protocol.ReqChangedProfiles, protocol.ChangedProfilesReq{}, &strangers)
+	assert.Empty(t, strangers.Users, "dave is not related to alice")
+
+	big := strings.Repeat("x", protocol.MaxExLen+1)
+	a.wantError(protocol.ReqSetSelf, protocol.SetSelfReq{Ex: &big}, protocol.CodeInvalidArgument)
+}

@@ -36,3 +36,26 @@ type BlockList interface {
 	// first, at most limit.
 	BlockedUsers(ctx context.Context, ownerUserID string, limit int) ([]string, error)
 }
+
+// ProfileChange changes the fields that are set.
+type ProfileChange struct {
+	Nickname *string
+	FaceURL  *string
+	Ex       *string
+}
+
+// Profiles versions profile changes, so that devices catch up on the
+// profiles they show.
+type Profiles interface {
+	// UpdateUserProfile applies ch and stamps the user with the next value
+	// of the server-wide profile counter (even when ch changes nothing:
+	// the caller asked). ErrNotFound if the user does not exist.
+	UpdateUserProfile(ctx context.Context, userID string, ch ProfileChange) (*User, error)
+	// ChangedProfiles returns, among userID itself, its friends and the
+	// members of its groups, the users whose ProfileVersion is above
+	// since, ascending by ProfileVersion, at most limit.
+	ChangedProfiles(ctx context.Context, userID string, since int64, limit int) ([]*User, error)
+	// RelatedUserIDs lists userID's friends and the members of its
+	// groups, without userID, each once: who sees its profile change.
+	RelatedUserIDs(ctx context.Context, userID string) ([]string, error)
+}

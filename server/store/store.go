@@ -40,11 +40,17 @@ type User struct {
 	// ChangeVersion is the user's sync counter: the highest version of
 	// their conversations; 0 before any. Read-only (CreateUser ignores it).
 	ChangeVersion int64
+	// Ex is the app's own data about the user (JSON or text), public like
+	// the rest of the profile.
+	Ex string
+	// ProfileVersion is the server-wide profile counter's value at the
+	// user's last profile change (0: never changed). Read-only.
+	ProfileVersion int64
 }
 
 // Profile converts u to its public wire form.
 func (u *User) Profile() protocol.User {
-	return protocol.User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL}
+	return protocol.User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL, Ex: u.Ex}
 }
 
 // Users stores accounts. Usernames are unique case-insensitively; the
@@ -300,6 +306,7 @@ type Store interface {
 	Groups
 	Blocks
 	BlockList
+	Profiles
 	GroupMembership
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.

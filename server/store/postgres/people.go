@@ -100,3 +100,60 @@ func (s *Store) BlockedUsers(ctx context.Context, owner string, limit int) ([]st
 	}
 	return ids, nil
 }
+
+var _ store.Profiles = (*Store)(nil)
+
+// UpdateUserProfile implements store.Profiles. The counter's row lock
+// orders profile changes: versions commit in the order they are taken, so
+// a reader past a version never misses a lower one committed later.
+func (s *Store) UpdateUserProfile(ctx context.Context, userID string, ch store.ProfileChange) (*store.User, error) {
+	var u *store.User
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var v int64
+		if err := tx.QueryRow(ctx, `UPDATE profile_counter SET version = version + 1 WHERE id = 1 RETURNING version`).Scan(&v); err != nil {
+			return fmt.Errorf("postgres: profile counter: %w", err)
+		}
+		var err error
+		u, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET nickname = COALESCE($1, nickname), face_url = COALESCE($2, face_url),
+			ex = COALESCE($3, ex), profile_version = $4 WHERE user_id = $5 RETURNING `+userCols,
+			ch.Nickname, ch.FaceURL, ch.Ex, v, userID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("postgres: user %q: %w", userID, store.ErrNotFound)
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("postgres: update profile: %w", err)
+	}
+	return u, err
+}
+
+const relatedSQL = `SELECT friend_user_id FROM friends WHERE user_id = $1
+	UNION SELECT m2.user_id FROM group_members m1 JOIN group_members m2 ON m2.group_id = m1.group_id WHERE m1.user_id = $1`
+
+// ChangedProfiles implements store.Profiles.
+func (s *Store) ChangedProfiles(ctx context.Context, userID string, since int64, limit int) ([]*store.User, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE profile_version > $2
+		AND (user_id = $1 OR user_id IN (`+relatedSQL+`)) ORDER BY profile_version LIMIT $3`, userID, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: changed profiles: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: changed profiles: %w", err)
+	}
+	return out, nil
+}
+
+// RelatedUserIDs implements store.Profiles.
+func (s *Store) RelatedUserIDs(ctx context.Context, userID string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM (`+relatedSQL+`) r(id) WHERE id <> $1 ORDER BY id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: related users: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: related users: %w", err)
+	}
+	return ids, nil
+}

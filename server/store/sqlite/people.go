@@ -120,3 +120,73 @@ func (s *Store) BlockedUsers(ctx context.Context, owner string, limit int) ([]st
 	}
 	return out, rows.Err()
 }
+
+var _ store.Profiles = (*Store)(nil)
+
+// UpdateUserProfile implements store.Profiles.
+func (s *Store) UpdateUserProfile(ctx context.Context, userID string, ch store.ProfileChange) (*store.User, error) {
+	var u *store.User
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var v int64
+		if err := tx.QueryRowContext(ctx, `UPDATE profile_counter SET version = version + 1 WHERE id = 1 RETURNING version`).Scan(&v); err != nil {
+			return fmt.Errorf("sqlite: profile counter: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET nickname = COALESCE(?, nickname), face_url = COALESCE(?, face_url),
+			ex = COALESCE(?, ex), profile_version = ? WHERE user_id = ?`,
+			nickString(ch.Nickname), nickString(ch.FaceURL), nickString(ch.Ex), v, userID)
+		if err != nil {
+			return fmt.Errorf("sqlite: update profile: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("sqlite: user %q: %w", userID, store.ErrNotFound)
+		}
+		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE user_id = ?`, userID))
+		return err
+	})
+	return u, err
+}
+
+// relatedSQL selects the users related to ?1: friends and fellow members.
+const relatedSQL = `SELECT friend_user_id FROM friends WHERE user_id = ?1
+	UNION SELECT m2.user_id FROM group_members m1 JOIN group_members m2 ON m2.group_id = m1.group_id WHERE m1.user_id = ?1`
+
+// ChangedProfiles implements store.Profiles. It reads the profiles
+// changed since the cursor (users_profile_version) and keeps the related
+// ones.
+func (s *Store) ChangedProfiles(ctx context.Context, userID string, since int64, limit int) ([]*store.User, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE profile_version > ?2
+		AND (user_id = ?1 OR user_id IN (`+relatedSQL+`)) ORDER BY profile_version LIMIT ?3`, userID, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: changed profiles: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: changed profiles: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// RelatedUserIDs implements store.Profiles.
+func (s *Store) RelatedUserIDs(ctx context.Context, userID string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM (SELECT friend_user_id AS id FROM friends WHERE user_id = ?1
+		UNION SELECT m2.user_id FROM group_members m1 JOIN group_members m2 ON m2.group_id = m1.group_id WHERE m1.user_id = ?1)
+		WHERE id <> ?1 ORDER BY id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: related users: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: related users: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -100,3 +100,69 @@ func testBlockList(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"b"}, ids)
 }
+
+func testProfiles(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b", "c", "d", "x")
+	// b is a's friend, c shares a group with a, d and x are strangers.
+	require.NoError(t, s.PutFriendRequest(ctx, store.FriendRequest{FromUserID: "a", ToUserID: "b", CreateTime: 1}))
+	require.NoError(t, s.AcceptFriendRequest(ctx, "a", "b", 2))
+	_, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "G", OwnerUserID: "c", MemberUserIDs: []string{"a"}, CreateTime: 3})
+	require.NoError(t, err)
+	related, err := s.RelatedUserIDs(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b", "c"}, related)
+	related, err = s.RelatedUserIDs(ctx, "x")
+	require.NoError(t, err)
+	assert.Empty(t, related)
+
+	nick, ex := "Bee", `{"city":"Oslo"}`
+	b, err := s.UpdateUserProfile(ctx, "b", store.ProfileChange{Nickname: &nick, Ex: &ex})
+	require.NoError(t, err)
+	assert.Equal(t, "Bee", b.Nickname)
+	assert.Equal(t, ex, b.Ex)
+	assert.Equal(t, "", b.FaceURL)
+	assert.Positive(t, b.ProfileVersion)
+	face := "https://f/x.png"
+	d, err := s.UpdateUserProfile(ctx, "d", store.ProfileChange{FaceURL: &face})
+	require.NoError(t, err)
+	c, err := s.UpdateUserProfile(ctx, "c", store.ProfileChange{})
+	require.NoError(t, err)
+	assert.Greater(t, d.ProfileVersion, b.ProfileVersion)
+	assert.Greater(t, c.ProfileVersion, d.ProfileVersion)
+	_, err = s.UpdateUserProfile(ctx, "ghost", store.ProfileChange{Nickname: &nick})
+	assert.ErrorIs(t, err, store.ErrNotFound)
+
+	ids := func(us []*store.User) []string {
+		out := []string{}
+		for _, u := range us {
+			out = append(out, u.UserID)
+		}
+		return out
+	}
+	got, err := s.ChangedProfiles(ctx, "a", 0, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b", "c"}, ids(got), "related users only, ascending by version")
+	assert.Equal(t, ex, got[0].Ex)
+	got, err = s.ChangedProfiles(ctx, "a", b.ProfileVersion, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c"}, ids(got), "above the cursor only")
+	got, err = s.ChangedProfiles(ctx, "a", 0, 1)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b"}, ids(got), "limit")
+	self, err := s.UpdateUserProfile(ctx, "a", store.ProfileChange{Ex: &ex})
+	require.NoError(t, err)
+	got, err = s.ChangedProfiles(ctx, "a", c.ProfileVersion, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a"}, ids(got), "the user's own")
+	u, err := s.User(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, self.ProfileVersion, u.ProfileVersion)
+	assert.Equal(t, ex, u.Ex)
+	// UpdateProfile versions too.
+	nick2 := "Ay"
+	u2, err := s.UpdateProfile(ctx, "a", &nick2, nil)
+	require.NoError(t, err)
+	assert.Greater(t, u2.ProfileVersion, self.ProfileVersion)
+	assert.Equal(t, ex, u2.Ex, "left as it was")
+}

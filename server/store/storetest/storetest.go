@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Friends", testFriends},
 		{"FriendLifecycle", testFriendLifecycle},
 		{"BlockList", testBlockList},
+		{"Profiles", testProfiles},
 		{"Groups", testGroups},
 		{"Blocks", testBlocks},
 		{"RemoveGroupMember", testRemoveGroupMember},
