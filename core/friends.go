@@ -186,13 +186,19 @@ func (s *session) fetchRequests(ctx context.Context, call caller) ([]FriendReque
 }
 
 // refreshFriends ends a catch-up: the friend list, the requests and the
-// blacklist are read again, so that a device that was away learns of
+// blacklist are read again, and the profiles changed since the profile
+// cursor, so that a device that was away learns of
 // requests made, accepted and refused, friends deleted, remarks and blocks
 // changed meanwhile (announced when announce is set). They are whole
 // lists: bounded (the server lists at most 200 requests and 1000 blocked
 // users) but not yet incremental.
 func (s *session) refreshFriends(w *wire, announce bool) error {
 	ctx := w.ctx
+	// Profiles first: a friend's new name is announced as a profile
+	// change (usersInfoChanged), and the friend list then finds it stored.
+	if err := s.catchUpProfiles(w, announce); err != nil {
+		return err
+	}
 	list, err := s.fetchFriends(ctx, w.call)
 	if err != nil {
 		return err
@@ -213,4 +219,37 @@ func (s *session) refreshFriends(w *wire, announce bool) error {
 	}
 	_, err = s.apply(ctx, blackListInput{Users: black, Announce: announce})
 	return err
+}
+
+// catchUpProfiles asks for the profiles of the user, its friends and
+// fellow group members changed since the stored profile cursor, page by
+// page, each page stored with its cursor in one batch.
+func (s *session) catchUpProfiles(w *wire, announce bool) error {
+	ctx := w.ctx
+	cursor, err := s.store.ProfileCursor(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		var resp protocol.ChangedProfilesResp
+		if err := w.call(ctx, protocol.ReqChangedProfiles, protocol.ChangedProfilesReq{Cursor: cursor}, &resp); err != nil {
+			return err
+		}
+		us := make([]User, len(resp.Users))
+		for i, u := range resp.Users {
+			us[i] = userFromProto(u)
+		}
+		in := profileChangesInput{Users: us, Announce: announce}
+		if resp.Cursor != cursor {
+			next := resp.Cursor
+			in.Cursor = &next
+		}
+		if _, err := s.apply(ctx, in); err != nil {
+			return err
+		}
+		if !resp.HasMore || resp.Cursor <= cursor {
+			return nil
+		}
+		cursor = resp.Cursor
+	}
 }

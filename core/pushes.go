@@ -138,6 +138,13 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		}
 		_, err := s.apply(ctx, friendChangedInput{User: userFromProto(u)})
 		return err
+	case protocol.PushUserChanged:
+		var u protocol.User
+		if err := protocol.DecodeData(f.Data, &u); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, profileChangesInput{Users: []User{userFromProto(u)}, Announce: true})
+		return err
 	case protocol.PushBlockChanged:
 		var bc protocol.BlockChanged
 		if err := protocol.DecodeData(f.Data, &bc); err != nil {

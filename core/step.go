@@ -78,6 +78,9 @@ type localState struct {
 	Requests map[[2]string]FriendRequest
 	// Black: the stored blacklist (blacklist inputs).
 	Black map[string]User
+	// Profiles: the stored profiles among the input's users (profile
+	// changes).
+	Profiles map[string]User
 }
 
 // step decides what in changes.
@@ -111,6 +114,8 @@ func step(l localState, in input) (stepResult, error) {
 		return stepFriendChanged(l, in), nil
 	case blockChangedInput:
 		return stepBlockChanged(l, in), nil
+	case profileChangesInput:
+		return stepProfileChanges(l, in), nil
 	case blackListInput:
 		return stepBlackList(l, in), nil
 	case groupInput:
@@ -257,6 +262,49 @@ func stepUsers(in usersInput) stepResult {
 	if (in.Self || in.Announce) && len(in.Users) > 0 {
 		res.Events = append(res.Events, UsersInfoChanged{Users: in.Users})
 	}
+	return res
+}
+
+// profileChangesInput: profiles that changed on the server
+// (push.userChanged, or a user.changed page with its Cursor). Announce
+// announces those that differ from the stored ones.
+type profileChangesInput struct {
+	Users    []User
+	Cursor   *int64
+	Announce bool
+}
+
+func (profileChangesInput) inputKind() string { return "profileChanges" }
+
+// stepProfileChanges stores the profiles that differ from the stored ones
+// and refreshes the friend list's copy (keeping the remark). A profile
+// seen already (the push after the catch-up, or one's own after
+// SetSelfInfo) announces nothing.
+func stepProfileChanges(l localState, in profileChangesInput) stepResult {
+	var res stepResult
+	res.Changes.ProfileCursor = in.Cursor
+	var changed []User
+	for _, u := range in.Users {
+		u = profileOf(u)
+		if old, ok := l.Profiles[u.UserID]; ok && old == u {
+			continue
+		}
+		changed = append(changed, u)
+		if f, ok := l.Friends[u.UserID]; ok {
+			u.Remark = f.Remark
+			res.Changes.Friends = append(res.Changes.Friends, u)
+		}
+	}
+	res.Changes.Users = changed
+	if !in.Announce || len(changed) == 0 {
+		return res
+	}
+	for _, u := range changed {
+		if u.UserID == l.Self {
+			res.Events = append(res.Events, SelfInfoUpdated{User: u})
+		}
+	}
+	res.Events = append(res.Events, UsersInfoChanged{Users: changed})
 	return res
 }
 

@@ -364,3 +364,36 @@ func TestStepBlackList(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, res.Events, "a fresh device's list")
 }
+
+func TestStepProfileChanges(t *testing.T) {
+	bob := User{UserID: "bob", Nickname: "Bob"}
+	renamed := User{UserID: "bob", Nickname: "Robert", Ex: `{"x":1}`}
+	me := User{UserID: "me", Nickname: "Me"}
+	cursor := int64(9)
+	l := localState{Self: "me", Profiles: map[string]User{"bob": bob, "me": me}, Friends: map[string]User{"bob": {UserID: "bob", Nickname: "Bob", Remark: "B"}}}
+
+	res, err := step(l, profileChangesInput{Users: []User{renamed, me}, Cursor: &cursor, Announce: true})
+	require.NoError(t, err)
+	assert.Equal(t, []User{renamed}, res.Changes.Users, "only what differs")
+	withRemark := renamed
+	withRemark.Remark = "B"
+	assert.Equal(t, []User{withRemark}, res.Changes.Friends, "the friend list's copy keeps the remark")
+	assert.Equal(t, &cursor, res.Changes.ProfileCursor)
+	assert.Equal(t, []Event{UsersInfoChanged{Users: []User{renamed}}}, res.Events)
+
+	l.Profiles["bob"] = renamed
+	res, err = step(l, profileChangesInput{Users: []User{renamed}, Announce: true})
+	require.NoError(t, err)
+	assert.True(t, res.Changes.Empty(), "seen already (the push after the catch-up)")
+	assert.Empty(t, res.Events)
+
+	newMe := User{UserID: "me", Nickname: "Me 2"}
+	res, err = step(l, profileChangesInput{Users: []User{newMe}, Announce: true})
+	require.NoError(t, err)
+	assert.Equal(t, []Event{SelfInfoUpdated{User: newMe}, UsersInfoChanged{Users: []User{newMe}}}, res.Events, "one's own change from another device")
+
+	res, err = step(localState{Self: "me"}, profileChangesInput{Users: []User{bob}, Cursor: &cursor})
+	require.NoError(t, err)
+	assert.Equal(t, []User{bob}, res.Changes.Users)
+	assert.Empty(t, res.Events, "a fresh device's catch-up is quiet")
+}

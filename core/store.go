@@ -19,6 +19,7 @@ type Store interface {
 	FriendReader
 	FriendRequestReader
 	BlackListReader
+	ProfileCursorReader
 	GroupReader
 	ConversationReader
 	MessageReader
@@ -63,6 +64,13 @@ type FriendRequestReader interface {
 type BlackListReader interface {
 	// BlackList returns the blocked users ordered by UserID.
 	BlackList(ctx context.Context) ([]User, error)
+}
+
+// ProfileCursorReader reads the profile cursor: the server's profile
+// version up to which changed profiles have been caught up on.
+type ProfileCursorReader interface {
+	// ProfileCursor returns the stored profile cursor, 0 when none.
+	ProfileCursor(ctx context.Context) (int64, error)
 }
 
 // SortFriendRequests orders rs as FriendRequestReader returns them.
@@ -140,24 +148,26 @@ type Changes struct {
 	RemovedFriendRequests []FriendRequest
 	// Black are users the user blocks, upserted by UserID; RemovedBlack
 	// are UserIDs no longer blocked.
-	Black        []User
-	RemovedBlack []string
-	Groups         []Group
-	RemovedGroups  []string
-	Conversations  []Conversation
-	Messages       []Message
-	Outbox         []OutboxEntry
+	Black         []User
+	RemovedBlack  []string
+	Groups        []Group
+	RemovedGroups []string
+	Conversations []Conversation
+	Messages      []Message
+	Outbox        []OutboxEntry
 	// RemovedOutbox lists ClientMsgIDs to remove from the outbox.
 	RemovedOutbox []string
 	// Cursor, when set, is stored as the new sync cursor.
 	Cursor *int64
+	// ProfileCursor, when set, is stored as the new profile cursor.
+	ProfileCursor *int64
 }
 
 // Empty reports whether ch writes nothing.
 func (ch *Changes) Empty() bool {
 	return ch == nil || (len(ch.Users) == 0 && len(ch.Friends) == 0 && len(ch.RemovedFriends) == 0 &&
 		len(ch.FriendRequests) == 0 && len(ch.RemovedFriendRequests) == 0 &&
-		len(ch.Black) == 0 && len(ch.RemovedBlack) == 0 &&
+		len(ch.Black) == 0 && len(ch.RemovedBlack) == 0 && ch.ProfileCursor == nil &&
 		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
 		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil)
 }

@@ -110,6 +110,8 @@ type User struct {
 	// Remark is the user's own name for a friend: set on the friend list
 	// only, never on cached profiles.
 	Remark string `json:"remark,omitempty"`
+	// Ex is the app's own data about the user, set with SetSelfInfo.
+	Ex string `json:"ex,omitempty"`
 }
 
 // Group is a group the user belongs to.
@@ -132,6 +134,7 @@ type GroupMember = protocol.GroupMember
 type SelfInfoUpdate struct {
 	Nickname *string `json:"nickname,omitempty"`
 	FaceURL  *string `json:"faceURL,omitempty"`
+	Ex       *string `json:"ex,omitempty"`
 }
 
 // History is one page of GetHistoryMessages.
@@ -156,7 +159,7 @@ const (
 )
 
 func userFromProto(u protocol.User) User {
-	return User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL, Remark: u.Remark}
+	return User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL, Remark: u.Remark, Ex: u.Ex}
 }
 
 func groupFromProto(g protocol.Group) Group {

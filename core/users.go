@@ -162,18 +162,22 @@ func (s *session) fetchWanted(w *wire) {
 	}
 }
 
-// SetSelfInfo changes the user's nickname and/or face URL.
+// SetSelfInfo changes the user's nickname, face URL and/or ex; the user's
+// other devices, friends and fellow group members see it live
+// (usersInfoChanged) and after being away.
 func (c *Client) SetSelfInfo(ctx context.Context, upd SelfInfoUpdate) (User, error) {
 	s, err := c.session()
 	if err != nil {
 		return User{}, err
 	}
 	var u protocol.User
-	if err := s.call(ctx, protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: upd.Nickname, FaceURL: upd.FaceURL}, &u); err != nil {
+	if err := s.call(ctx, protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: upd.Nickname, FaceURL: upd.FaceURL, Ex: upd.Ex}, &u); err != nil {
 		return User{}, err
 	}
 	cu := userFromProto(u)
-	if _, err := s.apply(ctx, usersInput{Users: []User{cu}, Self: true}); err != nil {
+	// As a profile change: the server's push of it, which may come before
+	// or after this answer, then finds it stored and announces nothing.
+	if _, err := s.apply(ctx, profileChangesInput{Users: []User{cu}, Announce: true}); err != nil {
 		return User{}, withCode(err)
 	}
 	return cu, nil

@@ -197,3 +197,64 @@ func TestBlackList(t *testing.T) {
 	assert.Equal(t, 1, count(a1, changed()), "and once for the unblock")
 	require.NoError(t, b.c.AddFriend(ctx, "alice", "sorry"))
 }
+
+// TestProfileChangesReachEveryone: a rename with ex reaches the user's
+// other device, a friend and a fellow group member live, and a friend's
+// device that was away when it next connects, each once; a stranger never.
+func TestProfileChangesReachEveryone(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carol", "dave"} {
+		e.user(u)
+	}
+	ctx := context.Background()
+	a1 := e.device("alice", deviceOpt{})
+	a2 := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop})
+	b1 := e.device("bob", deviceOpt{})
+	b2 := e.device("bob", deviceOpt{platform: protocol.PlatformDesktop})
+	c := e.device("carol", deviceOpt{})
+	d := e.device("dave", deviceOpt{})
+	for _, dv := range []*device{a1, a2, b1, b2, c, d} {
+		dv.waitState(core.ConnConnected)
+	}
+	require.NoError(t, a1.c.AddFriend(ctx, "bob", ""))
+	b1.waitEvents("request", 1, func(ev core.Event) bool { _, ok := ev.(core.FriendRequestReceived); return ok })
+	require.NoError(t, b1.c.AcceptFriendRequest(ctx, "alice"))
+	_, err := c.c.CreateGroup(ctx, "G", []string{"alice"})
+	require.NoError(t, err)
+	b2.waitEvents("friend added", 1, func(ev core.Event) bool { _, ok := ev.(core.FriendAdded); return ok })
+
+	renamed := func(ev core.Event) bool {
+		u, ok := ev.(core.UsersInfoChanged)
+		return ok && len(u.Users) == 1 && u.Users[0].UserID == "alice" && u.Users[0].Nickname == "Alice A." && u.Users[0].Ex == `{"title":"CTO"}`
+	}
+	back := b2.away()
+	nick, ex := "Alice A.", `{"title":"CTO"}`
+	me, err := a1.c.SetSelfInfo(ctx, core.SelfInfoUpdate{Nickname: &nick, Ex: &ex})
+	require.NoError(t, err)
+	assert.Equal(t, ex, me.Ex)
+	for _, dv := range []*device{a1, a2, b1, c} {
+		dv.waitEvents("the rename, live", 1, renamed)
+	}
+	a2.waitEvents("selfInfoUpdated on the other device", 1, func(ev core.Event) bool { s, ok := ev.(core.SelfInfoUpdated); return ok && s.User.Nickname == nick })
+	back()
+	b2.waitEvents("the rename, caught up after being away", 1, renamed)
+	us, err := b2.c.UsersInfo(ctx, []string{"alice"})
+	require.NoError(t, err)
+	require.Len(t, us, 1)
+	assert.Equal(t, nick, us[0].Nickname)
+	fs, err := b2.c.FriendList(ctx)
+	require.NoError(t, err)
+	require.Len(t, fs, 1)
+	assert.Equal(t, nick, fs[0].Nickname)
+
+	// Reconnecting again brings nothing new: each change is announced once.
+	finished := func(ev core.Event) bool { sp, ok := ev.(core.SyncProgressed); return ok && sp.Phase == core.SyncFinish }
+	n := count(b2, finished)
+	back = b2.away()
+	back()
+	b2.waitEvents("the next catch-up", n+1, finished)
+	for _, dv := range []*device{a1, a2, b1, b2, c} {
+		assert.Equal(t, 1, count(dv, renamed), dv.userID)
+	}
+	assert.Zero(t, count(d, renamed), "a stranger is not told")
+}

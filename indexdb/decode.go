@@ -119,6 +119,7 @@ func userOfJS(v js.Value) core.User {
 		Nickname: jsString(v, "nickname"),
 		FaceURL:  jsString(v, "faceURL"),
 		Remark:   jsString(v, "remark"),
+		Ex:       jsString(v, "ex"),
 	}
 }
 
@@ -139,6 +140,7 @@ func friendRequestOfJS(v js.Value) core.FriendRequest {
 			Nickname: jsString(fu, "nickname"),
 			FaceURL:  jsString(fu, "faceURL"),
 			Remark:   jsString(fu, "remark"),
+			Ex:       jsString(fu, "ex"),
 		}
 		r.FromUser = &u
 	}

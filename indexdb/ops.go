@@ -159,6 +159,15 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 				return err
 			}
 		}
+		if ch.ProfileCursor != nil {
+			os, err := tx.ObjectStore(storeMeta)
+			if err != nil {
+				return err
+			}
+			if _, err := os.PutKey(js.ValueOf(metaProfileCursor), js.ValueOf(float64(*ch.ProfileCursor))); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	if err := issue(); err != nil {
@@ -474,6 +483,31 @@ func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
 		return nil
 	})
 	return out, err
+}
+
+// ProfileCursor returns the stored profile cursor, 0 when none.
+func (s *Store) ProfileCursor(ctx context.Context) (cursor int64, err error) {
+	err = s.read(ctx, "profileCursor", []string{storeMeta}, func(_ context.Context, tx *idb.Transaction) (func() error, error) {
+		os, err := tx.ObjectStore(storeMeta)
+		if err != nil {
+			return nil, err
+		}
+		req, err := os.Get(js.ValueOf(metaProfileCursor))
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			v, err := req.Result()
+			if err != nil {
+				return err
+			}
+			if v.Type() == js.TypeNumber {
+				cursor = int64(v.Float())
+			}
+			return nil
+		}, nil
+	})
+	return cursor, err
 }
 
 // SyncCursor returns the stored sync cursor.

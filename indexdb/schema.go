@@ -26,6 +26,8 @@ const (
 	indexOrder     = "order"
 	indexList      = "list"
 	metaSyncCursor = "syncCursor"
+	// metaProfileCursor is the profile cursor (core.ProfileCursorReader).
+	metaProfileCursor = "profileCursor"
 )
 
 var allStores = []string{storeUsers, storeFriends, storeGroups, storeConversations, storeMessages, storeOutbox, storeMeta}

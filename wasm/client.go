@@ -215,7 +215,7 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		},
 		"setSelfInfo": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("setSelfInfo", args, 0)
-			upd := core.SelfInfoUpdate{Nickname: a.OptionalString("nickname"), FaceURL: a.OptionalString("faceURL")}
+			upd := core.SelfInfoUpdate{Nickname: a.OptionalString("nickname"), FaceURL: a.OptionalString("faceURL"), Ex: a.OptionalString("ex")}
 			if err := a.Err(); err != nil {
 				return nil, err
 			}

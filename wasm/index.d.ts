@@ -68,6 +68,8 @@ export interface User {
   faceURL: string;
   /** The user's own name for a friend: on getFriendList and friendInfoChanged only. */
   remark?: string;
+  /** The app's own data about the user, set with setSelfInfo. */
+  ex?: string;
 }
 
 export interface Group {
@@ -238,8 +240,10 @@ export interface EventMap {
   selfInfoUpdated: User;
   /**
    * Profiles the SDK stored anew: fetched for a conversation's name, asked
-   * for with `getUsersInfo` while offline (then fetched once connected), or
-   * the user's own after `setSelfInfo`. An app that caches names refreshes
+   * for with `getUsersInfo` while offline (then fetched once connected),
+   * the user's own after `setSelfInfo`, or changed by a friend, a fellow
+   * group member or the user on another device (live, or caught up after
+   * being away; each change once). An app that caches names refreshes
    * them from this event.
    */
   usersInfoChanged: User[];
@@ -285,8 +289,13 @@ export declare class ParleyClient {
    * ended the session.
    */
   getUsersInfo(args: { userIDs: string[] }): Promise<User[]>;
-  /** Changes the fields that are given; resolves to the updated profile. */
-  setSelfInfo(args: { nickname?: string; faceURL?: string }): Promise<User>;
+  /**
+   * Changes the fields that are given; resolves to the updated profile.
+   * `ex` is the app's own data about the user (≤ 4096 bytes), public like
+   * the rest. The user's other devices, friends and fellow group members
+   * get `usersInfoChanged`, live or when they next connect.
+   */
+  setSelfInfo(args: { nickname?: string; faceURL?: string; ex?: string }): Promise<User>;
   /** Looks a user up by username (case-insensitive); rejects with `not_found`. */
   findUserByUsername(args: { username: string }): Promise<User>;
 

@@ -13,18 +13,19 @@ import (
 
 // data is the content shared by every handle opened on it.
 type data struct {
-	mu        sync.RWMutex
-	users     map[string]core.User
-	friends   map[string]core.User
-	requests  map[[2]string]core.FriendRequest
-	black     map[string]core.User
-	groups    map[string]core.Group
-	convs     map[string]core.Conversation
-	msgs      map[string]core.Message     // by ClientMsgID
-	bySeq     map[string]map[int64]string // conversationID -> seq -> ClientMsgID
-	outbox    map[string]core.OutboxEntry
-	cursor    int64
-	hasCursor bool
+	mu            sync.RWMutex
+	users         map[string]core.User
+	friends       map[string]core.User
+	requests      map[[2]string]core.FriendRequest
+	black         map[string]core.User
+	profileCursor int64
+	groups        map[string]core.Group
+	convs         map[string]core.Conversation
+	msgs          map[string]core.Message     // by ClientMsgID
+	bySeq         map[string]map[int64]string // conversationID -> seq -> ClientMsgID
+	outbox        map[string]core.OutboxEntry
+	cursor        int64
+	hasCursor     bool
 }
 
 // Store is one open handle on in-memory data.
@@ -314,6 +315,16 @@ func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
 	return out, nil
 }
 
+// ProfileCursor implements core.ProfileCursorReader.
+func (s *Store) ProfileCursor(ctx context.Context) (int64, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	return s.d.profileCursor, nil
+}
+
 // SyncCursor implements core.CursorReader.
 func (s *Store) SyncCursor(ctx context.Context) (int64, bool, error) {
 	if err := s.check(ctx); err != nil {
@@ -390,6 +401,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	}
 	if ch.Cursor != nil {
 		d.cursor, d.hasCursor = *ch.Cursor, true
+	}
+	if ch.ProfileCursor != nil {
+		d.profileCursor = *ch.ProfileCursor
 	}
 	return nil
 }

@@ -67,3 +67,23 @@ func testBlackList(t *testing.T, open Opener) {
 		t.Errorf("Friends after Black only = %+v", fs)
 	}
 }
+
+// testProfileCursor: the profile cursor is 0 until stored, then kept
+// across a reopen.
+func testProfileCursor(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, "profileCursor")
+	if c := must(s.ProfileCursor(ctx)).of(t); c != 0 {
+		t.Errorf("ProfileCursor of a new store = %d", c)
+	}
+	v := int64(42)
+	apply(t, s, &core.Changes{ProfileCursor: &v})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, "profileCursor")
+	defer s.Close()
+	if c := must(s.ProfileCursor(ctx)).of(t); c != 42 {
+		t.Errorf("ProfileCursor after reopen = %d, want 42", c)
+	}
+}

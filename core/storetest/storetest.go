@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Friends", testFriends},
 		{"FriendRequests", testFriendRequests},
 		{"BlackList", testBlackList},
+		{"ProfileCursor", testProfileCursor},
 		{"Groups", testGroups},
 		{"Conversations", testConversations},
 		{"ConversationPage", testConversationPage},

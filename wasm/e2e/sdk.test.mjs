@@ -937,4 +937,42 @@ describe('parley-sdk in Chromium against parleyd', () => {
       await call(h, 'h', 'addFriend', { userID: gina });
       for (const p of [g1, g2, h]) assert.deepEqual(p.errors, []);
     }));
+
+  test("a profile change with ex reaches a friend's devices live and after being away, once each", () =>
+    diagnose(async () => {
+      const ivy = uid('ivy');
+      const jack = uid('jack');
+      for (const u of [ivy, jack]) await server.user(u, u.split('-')[0]);
+      const i = await openPage('ivy');
+      const j1 = await openPage('jack laptop');
+      const j2 = await openPage('jack desktop');
+      await loginClient(i, 'i', ivy, await server.token(ivy), 'ivy');
+      await loginClient(j1, 'j1', jack, await server.token(jack, 'web'), 'jack1');
+      await loginClient(j2, 'j2', jack, await server.token(jack, 'desktop'), 'jack2');
+      for (const [p, n] of [[i, 'i'], [j1, 'j1'], [j2, 'j2']]) {
+        await p.evaluate((n) => {
+          T.events[n].users = [];
+          T.clients[n].on('usersInfoChanged', (us) => T.events[n].users.push(...us));
+        }, n);
+        await connected(p, n);
+      }
+      await i.evaluate((jack) => T.clients.i.addFriend({ userID: jack }), jack);
+      await until(j1, async () => (await T.clients.j1.getFriendRequestUnhandledCount()) === 1);
+      await j1.evaluate((ivy) => T.clients.j1.acceptFriendRequest({ userID: ivy }), ivy);
+      await until(j2, async (ivy) => (await T.clients.j2.getFriendList()).some((u) => u.userID === ivy), ivy);
+      await j2.context().setOffline(true);
+      await until(j2, () => T.events.j2.states.at(-1) === 'disconnected');
+      const me = await i.evaluate(() => T.clients.i.setSelfInfo({ nickname: 'Ivy Q.', ex: '{"team":"blue"}' }));
+      assert.deepEqual([me.nickname, me.ex], ['Ivy Q.', '{"team":"blue"}']);
+      const renamed = (n) => T.events[n].users.filter((u) => u.nickname === 'Ivy Q.').length;
+      await until(j1, renamed, 'j1');
+      await j2.context().setOffline(false);
+      await until(j2, renamed, 'j2');
+      const seen = await j2.evaluate((ivy) => T.clients.j2.getUsersInfo({ userIDs: [ivy] }), ivy);
+      assert.deepEqual(seen.map((u) => [u.nickname, u.ex]), [['Ivy Q.', '{"team":"blue"}']]);
+      assert.equal(await j1.evaluate(renamed, 'j1'), 1, 'once, live');
+      assert.equal(await j2.evaluate(renamed, 'j2'), 1, 'once, after being away');
+      assert.equal(await i.evaluate(renamed, 'i'), 1, "once on the user's own device");
+      for (const p of [i, j1, j2]) assert.deepEqual(p.errors, []);
+    }));
 });
