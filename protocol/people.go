@@ -84,3 +84,24 @@ type ChangedProfilesResp struct {
 	Cursor  int64  `json:"cursor"`
 	HasMore bool   `json:"hasMore"`
 }
+
+// User search (contract §5 searchUsers).
+const (
+	// ReqSearchUsers finds users by username prefix or nickname
+	// substring. Data: SearchUsersReq. Response: UsersResp.
+	ReqSearchUsers = "user.search"
+)
+
+// User search limits.
+const (
+	MaxSearchKeyword = 64
+	MaxSearchCount   = 50
+	MaxSearchOffset  = 500
+)
+
+// SearchUsersReq asks for up to Count (default 20) matches from Offset.
+type SearchUsersReq struct {
+	Keyword string `json:"keyword"`
+	Offset  int    `json:"offset,omitempty"`
+	Count   int    `json:"count,omitempty"`
+}

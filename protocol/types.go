@@ -258,6 +258,8 @@ type SetSelfReq struct {
 	Nickname *string `json:"nickname,omitempty"`
 	FaceURL  *string `json:"faceURL,omitempty"`
 	Ex       *string `json:"ex,omitempty"`
+	// Searchable, when set, says whether user.search lists the caller.
+	Searchable *bool `json:"searchable,omitempty"`
 }
 
 // FindUserReq looks a user up by username (case-insensitive).

@@ -71,6 +71,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqSetFriendRemark: typed(s.setFriendRemark),
 		protocol.ReqListBlocked:     typed(s.listBlocked),
 		protocol.ReqChangedProfiles: typed(s.changedProfiles),
+		protocol.ReqSearchUsers:     typed(s.searchUsers),
 	}
 }
 
@@ -137,6 +138,11 @@ func (s *Server) setSelf(ctx context.Context, c caller, req *protocol.SetSelfReq
 	}
 	if req.Ex != nil && (len(*req.Ex) > protocol.MaxExLen || !utf8.ValidString(*req.Ex)) {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "ex must be valid UTF-8 of at most %d bytes", protocol.MaxExLen)
+	}
+	if req.Searchable != nil {
+		if err := s.store.SetSearchable(ctx, c.UserID, *req.Searchable); err != nil {
+			return nil, err
+		}
 	}
 	u, err := s.store.UpdateUserProfile(ctx, c.UserID, store.ProfileChange{Nickname: req.Nickname, FaceURL: req.FaceURL, Ex: req.Ex})
 	if err != nil {

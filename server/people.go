@@ -3,7 +3,11 @@ package server
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"golang.org/x/time/rate"
 
 	"parley/protocol"
 	"parley/server/store"
@@ -141,6 +145,70 @@ func (s *Server) changedProfiles(ctx context.Context, c caller, req *protocol.Ch
 	for _, u := range us {
 		resp.Users = append(resp.Users, u.Profile())
 		resp.Cursor = u.ProfileVersion
+	}
+	return resp, nil
+}
+
+// user.search's own limit, per user and node, under the request limits:
+// searching is what enumerating users would look like.
+const (
+	searchRate  = 1 // per second, sustained
+	searchBurst = 10
+	// maxSearchLimiters bounds keyedLimits; past it, it starts over.
+	maxSearchLimiters = 1 << 16
+)
+
+// keyedLimits is a rate limiter per key.
+type keyedLimits struct {
+	limit rate.Limit
+	burst int
+	mu    sync.Mutex
+	byKey map[string]*rate.Limiter
+}
+
+func newKeyedLimits(perSecond float64, burst int) *keyedLimits {
+	return &keyedLimits{limit: rate.Limit(perSecond), burst: burst, byKey: make(map[string]*rate.Limiter)}
+}
+
+func (k *keyedLimits) allow(key string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	l := k.byKey[key]
+	if l == nil {
+		if len(k.byKey) >= maxSearchLimiters {
+			k.byKey = make(map[string]*rate.Limiter)
+		}
+		l = rate.NewLimiter(k.limit, k.burst)
+		k.byKey[key] = l
+	}
+	return l.Allow()
+}
+
+// searchUsers finds searchable users by username prefix or nickname
+// substring (three characters or more), paged.
+func (s *Server) searchUsers(ctx context.Context, c caller, req *protocol.SearchUsersReq) (*protocol.UsersResp, error) {
+	kw := strings.ToLower(strings.TrimSpace(req.Keyword))
+	n := utf8.RuneCountInString(kw)
+	if n == 0 || n > protocol.MaxSearchKeyword || !utf8.ValidString(kw) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "keyword must be 1 to %d characters", protocol.MaxSearchKeyword)
+	}
+	if req.Offset < 0 || req.Offset > protocol.MaxSearchOffset || req.Count < 0 || req.Count > protocol.MaxSearchCount {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "offset must be 0 to %d and count 0 to %d", protocol.MaxSearchOffset, protocol.MaxSearchCount)
+	}
+	count := req.Count
+	if count == 0 {
+		count = 20
+	}
+	if !s.searches.allow(c.UserID) {
+		return nil, protocol.Errorf(protocol.CodeRateLimited, "too many searches; slow down")
+	}
+	us, err := s.store.SearchUsers(ctx, kw, req.Offset, count)
+	if err != nil {
+		return nil, err
+	}
+	resp := &protocol.UsersResp{Users: []protocol.User{}}
+	for _, u := range us {
+		resp.Users = append(resp.Users, u.Profile())
 	}
 	return resp, nil
 }

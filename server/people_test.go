@@ -177,3 +177,36 @@ func TestProfileChangesReachRelatedUsers(t *testing.T) {
 	big := strings.Repeat("x", protocol.MaxExLen+1)
 	a.wantError(protocol.ReqSetSelf, protocol.SetSelfReq{Ex: &big}, protocol.CodeInvalidArgument)
 }
+
+func TestSearchUsers(t *testing.T) {
+	e := newEnv(t)
+	_, aTok := e.register("annabel")
+	_, bTok := e.register("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+	var r protocol.UsersResp
+	b.do(protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: "  ANNA "}, &r)
+	require.Len(t, r.Users, 1)
+	assert.Equal(t, "annabel", r.Users[0].Username)
+
+	// Opting out hides the user from search, not from user.get.
+	no := false
+	a.do(protocol.ReqSetSelf, protocol.SetSelfReq{Searchable: &no}, nil)
+	var hidden protocol.UsersResp
+	b.do(protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: "anna"}, &hidden)
+	assert.Empty(t, hidden.Users)
+
+	b.wantError(protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: " "}, protocol.CodeInvalidArgument)
+	b.wantError(protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: strings.Repeat("x", protocol.MaxSearchKeyword+1)}, protocol.CodeInvalidArgument)
+	b.wantError(protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: "x", Count: protocol.MaxSearchCount + 1}, protocol.CodeInvalidArgument)
+	b.wantError(protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: "x", Offset: -1}, protocol.CodeInvalidArgument)
+
+	// Searching is limited per user: a burst, then rate_limited.
+	limited := false
+	for i := 0; i < 30 && !limited; i++ {
+		f := b.call(protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: "bo"})
+		limited = f.Error != nil && f.Error.Code == protocol.CodeRateLimited
+	}
+	assert.True(t, limited, "searches past the burst are refused")
+	// Another user's searches are not.
+	a.do(protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: "bo"}, &r)
+}

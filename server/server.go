@@ -213,8 +213,10 @@ type Server struct {
 	// authLimiter slows password guessing on register and login.
 	authLimiter *ipLimiter
 	// users holds each user's request limiter and connection count.
-	users   *userLimits
-	handler http.Handler
+	users *userLimits
+	// searches holds each user's user.search limiter (people.go).
+	searches *keyedLimits
+	handler  http.Handler
 	// handlers answer the WebSocket request types (send aside).
 	handlers map[string]handlerFunc
 	// dummyHash is compared against on logins of unknown users, so that
@@ -274,6 +276,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 		authLimiter: newIPLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
 		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
+		searches:    newKeyedLimits(searchRate, searchBurst),
 	}
 	s.hub = newHub(s.metrics)
 	// The last step that can fail: once subscribed, the bus delivers to

@@ -59,3 +59,18 @@ type Profiles interface {
 	// groups, without userID, each once: who sees its profile change.
 	RelatedUserIDs(ctx context.Context, userID string) ([]string, error)
 }
+
+// MinNicknameSearch is the shortest keyword searched in nicknames: the
+// trigram indexes need three characters.
+const MinNicknameSearch = 3
+
+// Search finds users for user search.
+type Search interface {
+	// SearchUsers returns searchable users whose username starts with
+	// keyword (lower-case) or, for keywords of MinNicknameSearch
+	// characters or more, whose nickname contains it case-insensitively;
+	// username matches first, then by UserID; from offset, at most limit.
+	SearchUsers(ctx context.Context, keyword string, offset, limit int) ([]*User, error)
+	// SetSearchable says whether userID appears in search results.
+	SetSearchable(ctx context.Context, userID string, searchable bool) error
+}

@@ -307,6 +307,7 @@ type Store interface {
 	Blocks
 	BlockList
 	Profiles
+	Search
 	GroupMembership
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -156,4 +158,41 @@ func (s *Store) RelatedUserIDs(ctx context.Context, userID string) ([]string, er
 		return nil, fmt.Errorf("postgres: related users: %w", err)
 	}
 	return ids, nil
+}
+
+var _ store.Search = (*Store)(nil)
+
+// likeEscaper escapes LIKE's wildcards (and its escape character).
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// SearchUsers implements store.Search: users_username_prefix serves the
+// username branch, users_nickname_trgm the nickname branch.
+func (s *Store) SearchUsers(ctx context.Context, keyword string, offset, limit int) ([]*store.User, error) {
+	pat := likeEscaper.Replace(keyword)
+	q := `SELECT user_id, 0 AS rk FROM users WHERE searchable AND username_lower LIKE $1 || '%'`
+	if utf8.RuneCountInString(keyword) >= store.MinNicknameSearch {
+		q += ` UNION ALL SELECT user_id, 1 FROM users WHERE searchable AND lower(nickname) LIKE '%' || $1 || '%'`
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+userCols+` FROM users JOIN (SELECT user_id, MIN(rk) AS rk FROM (`+q+`) m GROUP BY user_id) r USING (user_id)
+		ORDER BY r.rk, user_id LIMIT $2 OFFSET $3`, pat, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: search users: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: search users: %w", err)
+	}
+	return out, nil
+}
+
+// SetSearchable implements store.Search.
+func (s *Store) SetSearchable(ctx context.Context, userID string, searchable bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET searchable = $1 WHERE user_id = $2`, searchable, userID)
+	if err != nil {
+		return fmt.Errorf("postgres: searchable: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: user %q: %w", userID, store.ErrNotFound)
+	}
+	return nil
 }

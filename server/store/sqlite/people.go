@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"parley/protocol"
 	"parley/server/store"
@@ -189,4 +191,50 @@ func (s *Store) RelatedUserIDs(ctx context.Context, userID string) ([]string, er
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+var _ store.Search = (*Store)(nil)
+
+// SearchUsers implements store.Search: the username branch is a range on
+// username_lower's index, the nickname branch a trigram MATCH.
+func (s *Store) SearchUsers(ctx context.Context, keyword string, offset, limit int) ([]*store.User, error) {
+	q := `SELECT user_id FROM users WHERE searchable = 1 AND username_lower >= ? AND username_lower < ?`
+	args := []any{keyword, keyword + "\x7f"}
+	if utf8.RuneCountInString(keyword) >= store.MinNicknameSearch {
+		q = `SELECT user_id, 0 AS rk FROM users WHERE searchable = 1 AND username_lower >= ? AND username_lower < ?
+			UNION ALL SELECT u.user_id, 1 FROM users_nick JOIN users u ON u.rowid = users_nick.rowid
+			WHERE users_nick MATCH ? AND u.searchable = 1`
+		args = append(args, `"`+strings.ReplaceAll(keyword, `"`, `""`)+`"`)
+	} else {
+		q = `SELECT user_id, 0 AS rk FROM (` + q + `)`
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userCols+` FROM (`+q+`) m JOIN users USING (user_id)
+		GROUP BY user_id ORDER BY MIN(rk), user_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: search users: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: search users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// SetSearchable implements store.Search.
+func (s *Store) SetSearchable(ctx context.Context, userID string, searchable bool) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET searchable = ? WHERE user_id = ?`, searchable, userID)
+		if err != nil {
+			return fmt.Errorf("sqlite: searchable: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("sqlite: user %q: %w", userID, store.ErrNotFound)
+		}
+		return nil
+	})
 }

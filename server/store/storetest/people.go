@@ -166,3 +166,48 @@ func testProfiles(t *testing.T, s store.Store) {
 	assert.Greater(t, u2.ProfileVersion, self.ProfileVersion)
 	assert.Equal(t, ex, u2.Ex, "left as it was")
 }
+
+func testSearch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, u := range []store.User{
+		{UserID: "u1", Username: "anna", Nickname: "Anna Smith"},
+		{UserID: "u2", Username: "annabel", Nickname: "Bel"},
+		{UserID: "u3", Username: "bob", Nickname: "Bobby Hanna"},
+		{UserID: "u4", Username: "zed", Nickname: "Joanna"},
+		{UserID: "u5", Nickname: "Hidden Anna"}, // admin-made: no username
+		{UserID: "u6", Username: "pct_x", Nickname: "100%_done"},
+	} {
+		u.CreateTime = 1
+		require.NoError(t, s.CreateUser(ctx, &u))
+	}
+	ids := func(keyword string, offset, limit int) []string {
+		t.Helper()
+		us, err := s.SearchUsers(ctx, keyword, offset, limit)
+		require.NoError(t, err)
+		out := []string{}
+		for _, u := range us {
+			out = append(out, u.UserID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"u1", "u2", "u3", "u4", "u5"}, ids("ann", 0, 10), "username prefix first, then nickname substring, by UserID")
+	assert.Equal(t, []string{"u1", "u2"}, ids("an", 0, 10), "a short keyword: usernames only")
+	assert.Equal(t, []string{"u2", "u3"}, ids("ann", 1, 2), "paged")
+	assert.Equal(t, []string{"u3"}, ids("bobby", 0, 10), "a nickname, case-insensitively")
+	assert.Empty(t, ids("nobody", 0, 10))
+	assert.Equal(t, []string{"u6"}, ids("0%_", 0, 10), "wildcards are literal")
+	assert.Empty(t, ids("a%", 0, 10), "a wildcard matches itself only")
+
+	nick := "Anna S."
+	_, err := s.UpdateUserProfile(ctx, "u3", store.ProfileChange{Nickname: &nick})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"u1", "u2", "u3", "u4", "u5"}, ids("ann", 0, 10), "a rename is searched by its new name")
+	assert.Empty(t, ids("bobby", 0, 10), "and no longer by the old one")
+
+	require.NoError(t, s.SetSearchable(ctx, "u1", false))
+	require.NoError(t, s.SetSearchable(ctx, "u5", false))
+	assert.Equal(t, []string{"u2", "u3", "u4"}, ids("ann", 0, 10), "opted out: never listed")
+	require.NoError(t, s.SetSearchable(ctx, "u1", true))
+	assert.Equal(t, []string{"u1", "u2", "u3", "u4"}, ids("ann", 0, 10))
+	assert.ErrorIs(t, s.SetSearchable(ctx, "ghost", false), store.ErrNotFound)
+}

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FriendLifecycle", testFriendLifecycle},
 		{"BlockList", testBlockList},
 		{"Profiles", testProfiles},
+		{"Search", testSearch},
 		{"Groups", testGroups},
 		{"Blocks", testBlocks},
 		{"RemoveGroupMember", testRemoveGroupMember},
