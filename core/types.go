@@ -135,6 +135,8 @@ type SelfInfoUpdate struct {
 	Nickname *string `json:"nickname,omitempty"`
 	FaceURL  *string `json:"faceURL,omitempty"`
 	Ex       *string `json:"ex,omitempty"`
+	// Searchable, when set, says whether searchUsers finds the user.
+	Searchable *bool `json:"searchable,omitempty"`
 }
 
 // History is one page of GetHistoryMessages.

@@ -258,3 +258,34 @@ func TestProfileChangesReachEveryone(t *testing.T) {
 	}
 	assert.Zero(t, count(d, renamed), "a stranger is not told")
 }
+
+// TestSearchUsers: found by username prefix and nickname substring, paged;
+// a user who opts out is not found.
+func TestSearchUsers(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	for _, u := range []string{"alice", "bob"} {
+		e.user(u)
+	}
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	nick := "Bobby Tables"
+	_, err := b.c.SetSelfInfo(ctx, core.SelfInfoUpdate{Nickname: &nick})
+	require.NoError(t, err)
+	us, err := a.c.SearchUsers(ctx, "tabl", 0, 0)
+	require.NoError(t, err)
+	require.Len(t, us, 1)
+	assert.Equal(t, "bob", us[0].UserID)
+	cached, err := a.c.UsersInfo(ctx, []string{"bob"})
+	require.NoError(t, err)
+	assert.Equal(t, nick, cached[0].Nickname, "found profiles are cached")
+
+	no := false
+	_, err = b.c.SetSelfInfo(ctx, core.SelfInfoUpdate{Searchable: &no})
+	require.NoError(t, err)
+	us, err = a.c.SearchUsers(ctx, "tabl", 0, 0)
+	require.NoError(t, err)
+	assert.Empty(t, us, "opted out")
+	_, err = a.c.SearchUsers(ctx, " ", 0, 0)
+	assert.Equal(t, protocol.CodeInvalidArgument, protocol.CodeOf(err))
+}

@@ -216,6 +216,7 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		"setSelfInfo": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("setSelfInfo", args, 0)
 			upd := core.SelfInfoUpdate{Nickname: a.OptionalString("nickname"), FaceURL: a.OptionalString("faceURL"), Ex: a.OptionalString("ex")}
+			upd.Searchable = a.OptionalBool("searchable")
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
@@ -358,6 +359,16 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		},
 		"getFriendRequestUnhandledCount": func([]js.Value) (any, error) {
 			return ok(c.FriendRequestUnhandledCount(bg()))
+		},
+		"searchUsers": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("searchUsers", args, 0)
+			kw := a.RequiredString("keyword")
+			offset := a.Int("offset", 0, 0, protocol.MaxSearchOffset)
+			count := a.Int("count", 0, 0, protocol.MaxSearchCount)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.SearchUsers(bg(), kw, int(offset), int(count)))
 		},
 		"addBlack": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("addBlack", args, 0)

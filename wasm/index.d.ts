@@ -292,10 +292,18 @@ export declare class ParleyClient {
   /**
    * Changes the fields that are given; resolves to the updated profile.
    * `ex` is the app's own data about the user (≤ 4096 bytes), public like
-   * the rest. The user's other devices, friends and fellow group members
+   * the rest; `searchable: false` keeps the user out of searchUsers. The user's other devices, friends and fellow group members
    * get `usersInfoChanged`, live or when they next connect.
    */
-  setSelfInfo(args: { nickname?: string; faceURL?: string; ex?: string }): Promise<User>;
+  setSelfInfo(args: { nickname?: string; faceURL?: string; ex?: string; searchable?: boolean }): Promise<User>;
+  /**
+   * Finds users whose username starts with `keyword` or whose nickname
+   * contains it (from three characters), case-insensitively: username
+   * matches first. `count` ≤ 50 (default 20), `offset` ≤ 500; users who
+   * set `searchable: false` are never found. Searches are rate-limited per
+   * user (`rate_limited`).
+   */
+  searchUsers(args: { keyword: string; offset?: number; count?: number }): Promise<User[]>;
   /** Looks a user up by username (case-insensitive); rejects with `not_found`. */
   findUserByUsername(args: { username: string }): Promise<User>;
 

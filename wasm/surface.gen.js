@@ -28,6 +28,7 @@ export const methods = Object.freeze({
   deleteFriend: 1,
   setFriendRemark: 1,
   getFriendRequestUnhandledCount: 0,
+  searchUsers: 1,
   addBlack: 1,
   removeBlack: 1,
   getBlackList: 0,

@@ -86,6 +86,7 @@ var jsMethods = []jsMethod{
 	{"deleteFriend", argObject},
 	{"setFriendRemark", argObject},
 	{"getFriendRequestUnhandledCount", argNone},
+	{"searchUsers", argObject},
 	{"addBlack", argObject},
 	{"removeBlack", argObject},
 	{"getBlackList", argNone},

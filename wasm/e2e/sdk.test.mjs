@@ -973,6 +973,11 @@ describe('parley-sdk in Chromium against parleyd', () => {
       assert.equal(await j1.evaluate(renamed, 'j1'), 1, 'once, live');
       assert.equal(await j2.evaluate(renamed, 'j2'), 1, 'once, after being away');
       assert.equal(await i.evaluate(renamed, 'i'), 1, "once on the user's own device");
+      // Found by the new name, and no more once Ivy opts out of search.
+      const found = await j1.evaluate(() => T.clients.j1.searchUsers({ keyword: 'ivy q' }));
+      assert.deepEqual(found.map((u) => u.userID), [ivy]);
+      await i.evaluate(() => T.clients.i.setSelfInfo({ searchable: false }));
+      assert.deepEqual(await j1.evaluate(() => T.clients.j1.searchUsers({ keyword: 'ivy q' })), []);
       for (const p of [i, j1, j2]) assert.deepEqual(p.errors, []);
     }));
 });
