@@ -57,6 +57,9 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST /api/v1/admin/tokens", s.admin(s.handleAdminToken)},
 		{"POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup)},
 		{"POST /api/v1/admin/friends", s.admin(s.handleAdminFriends)},
+		// People (admin_people.go).
+		{"POST /api/v1/admin/users/update", s.admin(s.handleAdminUpdateUser)},
+		{"POST /api/v1/admin/users/revoke", s.admin(s.handleAdminRevokeUser)},
 	}
 }
 

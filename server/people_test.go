@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -8,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"parley/protocol"
+	"parley/server"
 )
 
 func TestFriendRefuseDeleteRemark(t *testing.T) {
@@ -209,4 +212,48 @@ func TestSearchUsers(t *testing.T) {
 	assert.True(t, limited, "searches past the burst are refused")
 	// Another user's searches are not.
 	a.do(protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: "bo"}, &r)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestAdminUpdateAndRevokeUser(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob}, nil)
+	b.do(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: alice}, nil)
+	for _, cl := range []*client{a, b} {
+		cl.ping()
+		for len(cl.pushes) > 0 {
+			<-cl.pushes
+		}
+	}
+
+	st, body := e.post("/api/v1/admin/users/update", adminSecret, server.AdminUpdateUserReq{UserID: alice, Nickname: ptr("Alice (Support)"), Ex: ptr(`{"staff":true}`)})
+	require.Equal(t, http.StatusOK, st, string(body))
+	var u protocol.User
+	require.NoError(t, json.Unmarshal(body, &u))
+	assert.Equal(t, "Alice (Support)", u.Nickname)
+	for _, cl := range []*client{a, b} {
+		assert.Equal(t, "Alice (Support)", decode[protocol.User](t, cl.push(protocol.PushUserChanged)).Nickname, "pushed as a setSelf would")
+	}
+	st, body = e.post("/api/v1/admin/users/update", adminSecret, server.AdminUpdateUserReq{UserID: alice, Nickname: ptr("  ")})
+	wantHTTPError(t, st, body, http.StatusBadRequest, protocol.CodeInvalidArgument)
+	st, body = e.post("/api/v1/admin/users/update", adminSecret, server.AdminUpdateUserReq{UserID: "ghost", Nickname: ptr("x")})
+	wantHTTPError(t, st, body, http.StatusNotFound, protocol.CodeNotFound)
+
+	// Revoking ends every session of the user: connections close, tokens fail.
+	st, body = e.post("/api/v1/admin/users/revoke", adminSecret, server.AdminUserIDReq{UserID: alice})
+	require.Equal(t, http.StatusNoContent, st, string(body))
+	assert.Equal(t, "token_revoked", decode[protocol.Kicked](t, a.push(protocol.PushKicked)).Reason)
+	a.waitClosed()
+	_, resp, err := e.tryDial(aTok, nil)
+	require.Error(t, err)
+	if resp != nil {
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	}
+	b.ping() // bob's session is untouched
+	st, body = e.post("/api/v1/admin/users/revoke", adminSecret, server.AdminUserIDReq{UserID: "ghost"})
+	wantHTTPError(t, st, body, http.StatusNotFound, protocol.CodeNotFound)
 }

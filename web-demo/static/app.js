@@ -37,6 +37,7 @@ const users = new Users(
     chat.refreshNames();
     members.refreshNames();
     renderList();
+    if (dialogs) dialogs.refresh();
   },
 );
 const nameOf = (userID) => users.nameOf(userID);
@@ -530,6 +531,16 @@ function subscribe(client) {
   optional('groupChanged', (g) => state.selfID && onGroupChanged(g));
   optional('groupMemberRemoved', (p) => state.selfID && onGroupMemberRemoved(p));
   optional('selfInfoUpdated', (u) => state.selfID && u && u.userID === state.selfID && showSelf(u));
+  // The friend lifecycle and the blacklist: the contacts dialog redraws.
+  const people = () => state.selfID && reloadFriendRequests().then(() => dialogs.refresh());
+  optional('friendRequestRefused', (p) => {
+    if (!state.selfID) return;
+    toast(`${nameOf(p.userID)} declined your friend request.`);
+    people();
+  });
+  optional('friendDeleted', people);
+  optional('friendInfoChanged', people);
+  optional('blackListChanged', people);
 }
 
 // ---------- session ----------
@@ -714,6 +725,7 @@ async function boot() {
     canListFriendRequests,
     nameOf,
     showSelf,
+    rememberUsers: (list) => users.learned(list),
   });
   $('logout-button').addEventListener('click', logout);
   $('pin-button').addEventListener('click', togglePin);

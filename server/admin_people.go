@@ -1,0 +1,80 @@
+package server
+
+import (
+	"net/http"
+
+	"parley/protocol"
+	"parley/server/bus"
+)
+
+// Admin routes for an app's backend (contract §5): change a user's profile
+// and end a user's sessions.
+
+// AdminUpdateUserReq is POST /api/v1/admin/users/update: the fields that
+// are set change, as user.setSelf would change them.
+type AdminUpdateUserReq struct {
+	UserID     string  `json:"userID"`
+	Nickname   *string `json:"nickname,omitempty"`
+	FaceURL    *string `json:"faceURL,omitempty"`
+	Ex         *string `json:"ex,omitempty"`
+	Searchable *bool   `json:"searchable,omitempty"`
+}
+
+// AdminUserIDReq names one user: POST /api/v1/admin/users/revoke.
+type AdminUserIDReq struct {
+	UserID string `json:"userID"`
+}
+
+// handleAdminUpdateUser changes a profile with user.setSelf's checks and
+// pushes (the user's devices, friends, fellow members).
+func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request) {
+	var req AdminUpdateUserReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !protocol.ValidID(req.UserID) {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID"))
+		return
+	}
+	if _, err := s.profile(r.Context(), req.UserID); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	u, err := s.setSelf(r.Context(), caller{UserID: req.UserID}, &protocol.SetSelfReq{
+		Nickname: req.Nickname, FaceURL: req.FaceURL, Ex: req.Ex, Searchable: req.Searchable,
+	})
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+// handleAdminRevokeUser invalidates every token of the user and closes
+// their connections on every node, as their own revoke-all would.
+func (s *Server) handleAdminRevokeUser(w http.ResponseWriter, r *http.Request) {
+	var req AdminUserIDReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !protocol.ValidID(req.UserID) {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID"))
+		return
+	}
+	if _, err := s.profile(r.Context(), req.UserID); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	gen, err := s.store.BumpTokenGeneration(r.Context(), req.UserID)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.publish(r.Context(), bus.Event{
+		UserIDs: []string{req.UserID}, Type: protocol.PushKicked, Frame: s.kickedFrame("token_revoked"),
+		Kick: &bus.Kick{BelowGeneration: gen},
+	})
+	w.WriteHeader(http.StatusNoContent)
+}
