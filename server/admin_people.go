@@ -1,10 +1,12 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 
 	"parley/protocol"
 	"parley/server/bus"
+	"parley/server/store"
 )
 
 // Admin routes for an app's backend (contract §5): change a user's profile
@@ -76,5 +78,49 @@ func (s *Server) handleAdminRevokeUser(w http.ResponseWriter, r *http.Request) {
 		UserIDs: []string{req.UserID}, Type: protocol.PushKicked, Frame: s.kickedFrame("token_revoked"),
 		Kick: &bus.Kick{BelowGeneration: gen},
 	})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// errDisabled answers a disabled user's sign-in and every use of their
+// tokens.
+var errDisabled = protocol.Errorf(protocol.CodePermissionDenied, "this account is disabled")
+
+// AdminDisableUserReq is POST /api/v1/admin/users/disable.
+type AdminDisableUserReq struct {
+	UserID   string `json:"userID"`
+	Disabled bool   `json:"disabled"`
+}
+
+// handleAdminDisableUser disables (or enables) an account. Disabling ends
+// every session at once, as users/revoke does; the account's tokens and
+// sign-ins are refused until it is enabled again.
+func (s *Server) handleAdminDisableUser(w http.ResponseWriter, r *http.Request) {
+	var req AdminDisableUserReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !protocol.ValidID(req.UserID) {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID"))
+		return
+	}
+	if err := s.store.SetDisabled(r.Context(), req.UserID, req.Disabled); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", req.UserID)
+		}
+		s.writeError(w, err)
+		return
+	}
+	if req.Disabled {
+		gen, err := s.store.BumpTokenGeneration(r.Context(), req.UserID)
+		if err != nil {
+			s.writeError(w, err)
+			return
+		}
+		s.publish(r.Context(), bus.Event{
+			UserIDs: []string{req.UserID}, Type: protocol.PushKicked, Frame: s.kickedFrame("token_revoked"),
+			Kick: &bus.Kick{BelowGeneration: gen},
+		})
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -53,6 +53,9 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*claims, er
 	if u.TokenGeneration != cl.Generation {
 		return nil, protocol.Errorf(protocol.CodeTokenExpired, "token revoked")
 	}
+	if u.Disabled {
+		return nil, errDisabled
+	}
 	revoked, err := s.store.TokenRevoked(ctx, cl.ID)
 	if err != nil {
 		return nil, err
@@ -122,6 +125,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(u.PasswordHash) == 0 || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(req.Password)) != nil {
 		s.writeError(w, wrong)
+		return
+	}
+	if u.Disabled {
+		s.writeError(w, errDisabled)
 		return
 	}
 	tok, exp := s.mintToken(u, platform)
@@ -205,6 +212,10 @@ func (s *Server) handleAdminToken(w http.ResponseWriter, r *http.Request) {
 			err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", req.UserID)
 		}
 		s.writeError(w, err)
+		return
+	}
+	if u.Disabled {
+		s.writeError(w, errDisabled)
 		return
 	}
 	tok, exp := s.mintToken(u, platform)

@@ -388,16 +388,17 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 	expired, revoked := cred{"expired", w.expired}, cred{"revoked", w.revoked}
 	userTok := cred{"a user's token", valid}
 	bodies := map[string]any{
-		"POST /api/v1/auth/register":      protocol.RegisterReq{Username: "newbie", Password: "long enough"},
-		"POST /api/v1/auth/login":         protocol.LoginReq{Username: "nobody", Password: "wrong password"},
-		"POST /api/v1/auth/logout":        nil,
-		"POST /api/v1/auth/revoke-all":    nil,
-		"POST /api/v1/admin/users":        protocol.AdminCreateUserReq{UserID: "intruder"},
-		"POST /api/v1/admin/tokens":       protocol.AdminTokenReq{UserID: "alice"},
-		"POST /api/v1/admin/groups":       server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
-		"POST /api/v1/admin/friends":      server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
-		"POST /api/v1/admin/users/update": server.AdminUpdateUserReq{UserID: "alice", Nickname: ptr("pwned")},
-		"POST /api/v1/admin/users/revoke": server.AdminUserIDReq{UserID: "alice"},
+		"POST /api/v1/auth/register":       protocol.RegisterReq{Username: "newbie", Password: "long enough"},
+		"POST /api/v1/auth/login":          protocol.LoginReq{Username: "nobody", Password: "wrong password"},
+		"POST /api/v1/auth/logout":         nil,
+		"POST /api/v1/auth/revoke-all":     nil,
+		"POST /api/v1/admin/users":         protocol.AdminCreateUserReq{UserID: "intruder"},
+		"POST /api/v1/admin/tokens":        protocol.AdminTokenReq{UserID: "alice"},
+		"POST /api/v1/admin/groups":        server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
+		"POST /api/v1/admin/friends":       server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
+		"POST /api/v1/admin/users/update":  server.AdminUpdateUserReq{UserID: "alice", Nickname: ptr("pwned")},
+		"POST /api/v1/admin/users/revoke":  server.AdminUserIDReq{UserID: "alice"},
+		"POST /api/v1/admin/users/disable": server.AdminDisableUserReq{UserID: "alice", Disabled: true},
 	}
 	type row struct {
 		route  string

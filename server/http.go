@@ -60,6 +60,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		// People (admin_people.go).
 		{"POST /api/v1/admin/users/update", s.admin(s.handleAdminUpdateUser)},
 		{"POST /api/v1/admin/users/revoke", s.admin(s.handleAdminRevokeUser)},
+		{"POST /api/v1/admin/users/disable", s.admin(s.handleAdminDisableUser)},
 	}
 }
 

@@ -257,3 +257,28 @@ func TestAdminUpdateAndRevokeUser(t *testing.T) {
 	st, body = e.post("/api/v1/admin/users/revoke", adminSecret, server.AdminUserIDReq{UserID: "ghost"})
 	wantHTTPError(t, st, body, http.StatusNotFound, protocol.CodeNotFound)
 }
+
+func TestAdminDisableUser(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	a := e.dial(aTok)
+	st, body := e.post("/api/v1/admin/users/disable", adminSecret, server.AdminDisableUserReq{UserID: alice, Disabled: true})
+	require.Equal(t, http.StatusNoContent, st, string(body))
+	assert.Equal(t, "token_revoked", decode[protocol.Kicked](t, a.push(protocol.PushKicked)).Reason, "the sessions end")
+	a.waitClosed()
+
+	// Sign-in, new tokens and old ones are refused while disabled.
+	st, body = e.post("/api/v1/auth/login", "", protocol.LoginReq{Username: "alice", Password: "password-alice"})
+	wantHTTPError(t, st, body, http.StatusForbidden, protocol.CodePermissionDenied)
+	_, _, err := e.tryDial(aTok, nil)
+	assert.Error(t, err, "an old token no longer opens a connection")
+	st, body = e.post("/api/v1/admin/tokens", adminSecret, protocol.AdminTokenReq{UserID: alice})
+	wantHTTPError(t, st, body, http.StatusForbidden, protocol.CodePermissionDenied)
+
+	st, body = e.post("/api/v1/admin/users/disable", adminSecret, server.AdminDisableUserReq{UserID: alice})
+	require.Equal(t, http.StatusNoContent, st, string(body))
+	b := e.dial(e.token(alice))
+	b.ping()
+	st, body = e.post("/api/v1/admin/users/disable", adminSecret, server.AdminDisableUserReq{UserID: "ghost", Disabled: true})
+	wantHTTPError(t, st, body, http.StatusNotFound, protocol.CodeNotFound)
+}

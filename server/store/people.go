@@ -74,3 +74,10 @@ type Search interface {
 	// SetSearchable says whether userID appears in search results.
 	SetSearchable(ctx context.Context, userID string, searchable bool) error
 }
+
+// Accounts holds what an admin decides about an account.
+type Accounts interface {
+	// SetDisabled disables or enables userID. ErrNotFound if the user does
+	// not exist.
+	SetDisabled(ctx context.Context, userID string, disabled bool) error
+}

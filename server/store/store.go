@@ -46,6 +46,8 @@ type User struct {
 	// ProfileVersion is the server-wide profile counter's value at the
 	// user's last profile change (0: never changed). Read-only.
 	ProfileVersion int64
+	// Disabled: an admin disabled the account (SetDisabled). Read-only.
+	Disabled bool
 }
 
 // Profile converts u to its public wire form.
@@ -308,6 +310,7 @@ type Store interface {
 	BlockList
 	Profiles
 	Search
+	Accounts
 	GroupMembership
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.

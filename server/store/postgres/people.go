@@ -196,3 +196,17 @@ func (s *Store) SetSearchable(ctx context.Context, userID string, searchable boo
 	}
 	return nil
 }
+
+var _ store.Accounts = (*Store)(nil)
+
+// SetDisabled implements store.Accounts.
+func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET disabled = $1 WHERE user_id = $2`, disabled, userID)
+	if err != nil {
+		return fmt.Errorf("postgres: disable: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: user %q: %w", userID, store.ErrNotFound)
+	}
+	return nil
+}

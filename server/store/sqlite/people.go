@@ -238,3 +238,19 @@ func (s *Store) SetSearchable(ctx context.Context, userID string, searchable boo
 		return nil
 	})
 }
+
+var _ store.Accounts = (*Store)(nil)
+
+// SetDisabled implements store.Accounts.
+func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE user_id = ?`, disabled, userID)
+		if err != nil {
+			return fmt.Errorf("sqlite: disable: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("sqlite: user %q: %w", userID, store.ErrNotFound)
+		}
+		return nil
+	})
+}

@@ -211,3 +211,25 @@ func testSearch(t *testing.T, s store.Store) {
 	assert.Equal(t, []string{"u1", "u2", "u3", "u4"}, ids("ann", 0, 10))
 	assert.ErrorIs(t, s.SetSearchable(ctx, "ghost", false), store.ErrNotFound)
 }
+
+func testAccounts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b")
+	u, err := s.User(ctx, "a")
+	require.NoError(t, err)
+	assert.False(t, u.Disabled)
+	require.NoError(t, s.SetDisabled(ctx, "a", true))
+	u, err = s.User(ctx, "a")
+	require.NoError(t, err)
+	assert.True(t, u.Disabled)
+	us, err := s.Users(ctx, []string{"a", "b"})
+	require.NoError(t, err)
+	for _, u := range us {
+		assert.Equal(t, u.UserID == "a", u.Disabled, u.UserID)
+	}
+	require.NoError(t, s.SetDisabled(ctx, "a", false))
+	u, err = s.User(ctx, "a")
+	require.NoError(t, err)
+	assert.False(t, u.Disabled)
+	assert.ErrorIs(t, s.SetDisabled(ctx, "ghost", true), store.ErrNotFound)
+}

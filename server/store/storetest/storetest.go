@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BlockList", testBlockList},
 		{"Profiles", testProfiles},
 		{"Search", testSearch},
+		{"Accounts", testAccounts},
 		{"Groups", testGroups},
 		{"Blocks", testBlocks},
 		{"RemoveGroupMember", testRemoveGroupMember},
