@@ -124,3 +124,51 @@ func (s *Server) handleAdminDisableUser(w http.ResponseWriter, r *http.Request) 
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// AdminSendReq is POST /api/v1/admin/messages: a message sent as SendID,
+// checked as that user's own send would be.
+type AdminSendReq struct {
+	SendID string `json:"sendID"`
+	protocol.SendReq
+}
+
+// handleAdminSend stores a message as another user, through the committer
+// like every send: the sender's devices and the recipients get it pushed,
+// and a repeated clientMsgID (default: a fresh one) returns the original.
+func (s *Server) handleAdminSend(w http.ResponseWriter, r *http.Request) {
+	var req AdminSendReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !protocol.ValidID(req.SendID) {
+		s.writeError(w, protocol.Errorf(protocol.CodeInvalidArgument, "invalid sendID"))
+		return
+	}
+	ctx := r.Context()
+	if _, err := s.profile(ctx, req.SendID); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if req.ClientMsgID == "" {
+		req.ClientMsgID = randomID("adm", 16)
+	}
+	nm, err := s.prepareSend(ctx, req.SendID, &req.SendReq)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	job := &sendJob{msg: nm, done: make(chan sendResult, 1)}
+	if !s.commit.enqueue(job) {
+		s.writeError(w, protocol.Errorf(protocol.CodeUnavailable, "server is shutting down"))
+		return
+	}
+	res := s.commit.wait(job)
+	if res.err != nil {
+		s.writeError(w, res.err)
+		return
+	}
+	m := &res.res.Message
+	writeJSON(w, http.StatusOK, protocol.SendResp{ConversationID: m.ConversationID, ServerMsgID: m.ServerMsgID,
+		Seq: m.Seq, SendTime: m.SendTime, Duplicate: res.res.Duplicate})
+}

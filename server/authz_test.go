@@ -399,6 +399,7 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 		"POST /api/v1/admin/users/update":  server.AdminUpdateUserReq{UserID: "alice", Nickname: ptr("pwned")},
 		"POST /api/v1/admin/users/revoke":  server.AdminUserIDReq{UserID: "alice"},
 		"POST /api/v1/admin/users/disable": server.AdminDisableUserReq{UserID: "alice", Disabled: true},
+		"POST /api/v1/admin/messages":      server.AdminSendReq{SendID: "alice", SendReq: protocol.SendReq{RecvID: "bob", ContentType: protocol.ContentText, Content: json.RawMessage(`{"text":"forged"}`)}},
 	}
 	type row struct {
 		route  string

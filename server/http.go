@@ -61,6 +61,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST /api/v1/admin/users/update", s.admin(s.handleAdminUpdateUser)},
 		{"POST /api/v1/admin/users/revoke", s.admin(s.handleAdminRevokeUser)},
 		{"POST /api/v1/admin/users/disable", s.admin(s.handleAdminDisableUser)},
+		{"POST /api/v1/admin/messages", s.admin(s.handleAdminSend)},
 	}
 }
 

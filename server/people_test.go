@@ -282,3 +282,38 @@ func TestAdminDisableUser(t *testing.T) {
 	st, body = e.post("/api/v1/admin/users/disable", adminSecret, server.AdminDisableUserReq{UserID: "ghost", Disabled: true})
 	wantHTTPError(t, st, body, http.StatusNotFound, protocol.CodeNotFound)
 }
+
+func TestAdminSendAsUser(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+	send := protocol.SendReq{ClientMsgID: "welcome-1", RecvID: bob, ContentType: protocol.ContentText, Content: text("Welcome aboard!")}
+	st, body := e.post("/api/v1/admin/messages", adminSecret, server.AdminSendReq{SendID: alice, SendReq: send})
+	require.Equal(t, http.StatusOK, st, string(body))
+	var sr protocol.SendResp
+	require.NoError(t, json.Unmarshal(body, &sr))
+	assert.Equal(t, int64(1), sr.Seq)
+	for _, cl := range []*client{a, b} {
+		m := decode[protocol.Message](t, cl.push(protocol.PushMessage))
+		assert.Equal(t, alice, m.SendID, "as alice, on every device of both")
+		assert.Equal(t, sr.ServerMsgID, m.ServerMsgID)
+	}
+	// The clientMsgID is the idempotency key here too.
+	st, body = e.post("/api/v1/admin/messages", adminSecret, server.AdminSendReq{SendID: alice, SendReq: send})
+	require.Equal(t, http.StatusOK, st, string(body))
+	var again protocol.SendResp
+	require.NoError(t, json.Unmarshal(body, &again))
+	assert.True(t, again.Duplicate)
+	assert.Equal(t, sr.Seq, again.Seq)
+
+	// Checked as alice's own send: bob's block holds, bad content is refused.
+	b.do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: alice}, nil)
+	send.ClientMsgID = ""
+	st, body = e.post("/api/v1/admin/messages", adminSecret, server.AdminSendReq{SendID: alice, SendReq: send})
+	wantHTTPError(t, st, body, http.StatusForbidden, protocol.CodePermissionDenied)
+	st, body = e.post("/api/v1/admin/messages", adminSecret, server.AdminSendReq{SendID: bob, SendReq: protocol.SendReq{RecvID: alice, ContentType: protocol.ContentText, Content: text(" ")}})
+	wantHTTPError(t, st, body, http.StatusBadRequest, protocol.CodeInvalidArgument)
+	st, body = e.post("/api/v1/admin/messages", adminSecret, server.AdminSendReq{SendID: "ghost", SendReq: send})
+	wantHTTPError(t, st, body, http.StatusNotFound, protocol.CodeNotFound)
+}
