@@ -190,14 +190,26 @@ func (s *session) fetchRequests(ctx context.Context, call caller) ([]FriendReque
 // cursor, so that a device that was away learns of
 // requests made, accepted and refused, friends deleted, remarks and blocks
 // changed meanwhile (announced when announce is set). They are whole
-// lists: bounded (the server lists at most 200 requests and 1000 blocked
-// users) but not yet incremental.
+// lists, bounded (the server lists at most 200 requests and 1000 blocked
+// users), read only when the social version moved; not yet incremental.
 func (s *session) refreshFriends(w *wire, announce bool) error {
 	ctx := w.ctx
 	// Profiles first: a friend's new name is announced as a profile
 	// change (usersInfoChanged), and the friend list then finds it stored.
 	if err := s.catchUpProfiles(w, announce); err != nil {
 		return err
+	}
+	// The lists are read again only when the server's social version
+	// moved since they were stored: a reconnect without changes costs one
+	// small answer, not the lists.
+	var sv protocol.SocialVersionResp
+	if err := w.call(ctx, protocol.ReqSocialVersion, nil, &sv); err != nil {
+		return err
+	}
+	if stored, ok, err := s.store.SocialVersion(ctx); err != nil {
+		return err
+	} else if ok && stored == sv.Version {
+		return nil
 	}
 	list, err := s.fetchFriends(ctx, w.call)
 	if err != nil {
@@ -217,7 +229,7 @@ func (s *session) refreshFriends(w *wire, announce bool) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.apply(ctx, blackListInput{Users: black, Announce: announce})
+	_, err = s.apply(ctx, blackListInput{Users: black, Announce: announce, Version: &sv.Version})
 	return err
 }
 

@@ -549,6 +549,9 @@ func stepBlockChanged(l localState, in blockChangedInput) stepResult {
 type blackListInput struct {
 	Users    []User
 	Announce bool
+	// Version, when set, is the social version the lists just read are
+	// as of: stored with the blacklist, the last of them.
+	Version *int64
 }
 
 func (blackListInput) inputKind() string { return "blackList" }
@@ -570,6 +573,7 @@ func stepBlackList(l localState, in blackListInput) stepResult {
 	}
 	list := blackListOf(l.Black, res.Changes)
 	res.Value = list
+	res.Changes.SocialVersion = in.Version
 	if in.Announce && !res.Changes.Empty() {
 		res.Events = []Event{BlackListChanged{Users: list}}
 	}

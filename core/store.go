@@ -20,6 +20,7 @@ type Store interface {
 	FriendRequestReader
 	BlackListReader
 	ProfileCursorReader
+	SocialVersionReader
 	GroupReader
 	ConversationReader
 	MessageReader
@@ -71,6 +72,14 @@ type BlackListReader interface {
 type ProfileCursorReader interface {
 	// ProfileCursor returns the stored profile cursor, 0 when none.
 	ProfileCursor(ctx context.Context) (int64, error)
+}
+
+// SocialVersionReader reads the server's social version that the stored
+// friends, requests and blacklist are as of.
+type SocialVersionReader interface {
+	// SocialVersion returns the stored social version; ok is false when
+	// none was stored.
+	SocialVersion(ctx context.Context) (version int64, ok bool, err error)
 }
 
 // SortFriendRequests orders rs as FriendRequestReader returns them.
@@ -161,13 +170,16 @@ type Changes struct {
 	Cursor *int64
 	// ProfileCursor, when set, is stored as the new profile cursor.
 	ProfileCursor *int64
+	// SocialVersion, when set, is stored as the social version the stored
+	// friends, requests and blacklist are as of.
+	SocialVersion *int64
 }
 
 // Empty reports whether ch writes nothing.
 func (ch *Changes) Empty() bool {
 	return ch == nil || (len(ch.Users) == 0 && len(ch.Friends) == 0 && len(ch.RemovedFriends) == 0 &&
 		len(ch.FriendRequests) == 0 && len(ch.RemovedFriendRequests) == 0 &&
-		len(ch.Black) == 0 && len(ch.RemovedBlack) == 0 && ch.ProfileCursor == nil &&
+		len(ch.Black) == 0 && len(ch.RemovedBlack) == 0 && ch.ProfileCursor == nil && ch.SocialVersion == nil &&
 		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
 		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil)
 }

@@ -168,6 +168,15 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 				return err
 			}
 		}
+		if ch.SocialVersion != nil {
+			os, err := tx.ObjectStore(storeMeta)
+			if err != nil {
+				return err
+			}
+			if _, err := os.PutKey(js.ValueOf(metaSocialVersion), js.ValueOf(float64(*ch.SocialVersion))); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	if err := issue(); err != nil {
@@ -483,6 +492,31 @@ func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
 		return nil
 	})
 	return out, err
+}
+
+// SocialVersion returns the stored social version.
+func (s *Store) SocialVersion(ctx context.Context) (version int64, ok bool, err error) {
+	err = s.read(ctx, "socialVersion", []string{storeMeta}, func(_ context.Context, tx *idb.Transaction) (func() error, error) {
+		os, err := tx.ObjectStore(storeMeta)
+		if err != nil {
+			return nil, err
+		}
+		req, err := os.Get(js.ValueOf(metaSocialVersion))
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			v, err := req.Result()
+			if err != nil {
+				return err
+			}
+			if v.Type() == js.TypeNumber {
+				version, ok = int64(v.Float()), true
+			}
+			return nil
+		}, nil
+	})
+	return version, ok, err
 }
 
 // ProfileCursor returns the stored profile cursor, 0 when none.

@@ -28,6 +28,8 @@ const (
 	metaSyncCursor = "syncCursor"
 	// metaProfileCursor is the profile cursor (core.ProfileCursorReader).
 	metaProfileCursor = "profileCursor"
+	// metaSocialVersion is the social version (core.SocialVersionReader).
+	metaSocialVersion = "socialVersion"
 )
 
 var allStores = []string{storeUsers, storeFriends, storeGroups, storeConversations, storeMessages, storeOutbox, storeMeta}

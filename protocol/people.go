@@ -105,3 +105,14 @@ type SearchUsersReq struct {
 	Offset  int    `json:"offset,omitempty"`
 	Count   int    `json:"count,omitempty"`
 }
+
+// ReqSocialVersion returns the caller's social version: it changes with
+// every change to the caller's friends, friend requests and blacklist, so
+// a device reads those lists again only when it moved.
+// Data: none. Response: SocialVersionResp.
+const ReqSocialVersion = "user.socialVersion"
+
+// SocialVersionResp is the caller's social version.
+type SocialVersionResp struct {
+	Version int64 `json:"version"`
+}

@@ -241,6 +241,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}},
 		{name: "user.changed with a bad cursor", as: "mallory", typ: protocol.ReqChangedProfiles, data: protocol.ChangedProfilesReq{Cursor: -1}, want: protocol.CodeInvalidArgument},
 		{name: "user.search shows public profiles only", as: "mallory", typ: protocol.ReqSearchUsers, data: protocol.SearchUsersReq{Keyword: "al"}, check: profileOnly},
+		{name: "user.socialVersion is the caller's", as: "mallory", typ: protocol.ReqSocialVersion},
 		{name: "user.blockList is the caller's", as: "mallory", typ: protocol.ReqListBlocked, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
 			var r protocol.UsersResp
 			if err := json.Unmarshal(d, &r); err != nil || slices.ContainsFunc(r.Users, func(u protocol.User) bool { return u.UserID == "dave" }) {

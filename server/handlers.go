@@ -72,6 +72,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqListBlocked:     typed(s.listBlocked),
 		protocol.ReqChangedProfiles: typed(s.changedProfiles),
 		protocol.ReqSearchUsers:     typed(s.searchUsers),
+		protocol.ReqSocialVersion:   typed(s.socialVersion),
 	}
 }
 
@@ -217,6 +218,9 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 		}
 		return nil, err
 	}
+	if err := s.socialChanged(ctx, c.UserID, target.UserID); err != nil {
+		return nil, err
+	}
 	me, err := s.profile(ctx, c.UserID)
 	if err != nil {
 		return nil, err
@@ -235,6 +239,9 @@ func (s *Server) acceptFriend(ctx context.Context, c caller, req *protocol.UserI
 		if errors.Is(err, store.ErrNotFound) {
 			err = protocol.Errorf(protocol.CodeNotFound, "no pending friend request from %q", req.UserID)
 		}
+		return nil, err
+	}
+	if err := s.socialChanged(ctx, c.UserID, req.UserID); err != nil {
 		return nil, err
 	}
 	them, err := s.profile(ctx, req.UserID)

@@ -40,6 +40,9 @@ func (s *Server) refuseFriend(ctx context.Context, c caller, req *protocol.UserI
 		}
 		return nil, err
 	}
+	if err := s.socialChanged(ctx, c.UserID, req.UserID); err != nil {
+		return nil, err
+	}
 	from, err := s.profile(ctx, req.UserID)
 	if err != nil {
 		return nil, err
@@ -57,6 +60,9 @@ func (s *Server) deleteFriend(ctx context.Context, c caller, req *protocol.UserI
 		if errors.Is(err, store.ErrNotFound) {
 			err = protocol.Errorf(protocol.CodeNotFound, "%q is not a friend", req.UserID)
 		}
+		return nil, err
+	}
+	if err := s.socialChanged(ctx, c.UserID, req.UserID); err != nil {
 		return nil, err
 	}
 	s.pushTo(ctx, protocol.PushFriendDeleted, protocol.UserIDReq{UserID: req.UserID}, "", c.UserID)
@@ -79,6 +85,9 @@ func (s *Server) setFriendRemark(ctx context.Context, c caller, req *protocol.Se
 		}
 		return nil, err
 	}
+	if err := s.socialChanged(ctx, c.UserID); err != nil {
+		return nil, err
+	}
 	u, err := s.profile(ctx, req.UserID)
 	if err != nil {
 		return nil, err
@@ -93,6 +102,9 @@ const maxListedBlocked = 1000
 
 // pushBlockChanged tells every device of owner that they (un)block userID.
 func (s *Server) pushBlockChanged(ctx context.Context, owner, userID string, blocked bool) error {
+	if err := s.socialChanged(ctx, owner); err != nil {
+		return err
+	}
 	u, err := s.profile(ctx, userID)
 	if err != nil {
 		return err
@@ -211,4 +223,21 @@ func (s *Server) searchUsers(ctx context.Context, c caller, req *protocol.Search
 		resp.Users = append(resp.Users, u.Profile())
 	}
 	return resp, nil
+}
+
+// socialChanged moves the social version of the users whose friends,
+// requests or blacklist just changed. It runs after the change has
+// committed: a device that reads the old version meanwhile reads the lists
+// again next time, and none reads the new one with lists that lack it.
+func (s *Server) socialChanged(ctx context.Context, userIDs ...string) error {
+	return s.store.BumpSocialVersion(ctx, userIDs...)
+}
+
+// socialVersion answers user.socialVersion.
+func (s *Server) socialVersion(ctx context.Context, c caller, _ *empty) (*protocol.SocialVersionResp, error) {
+	u, err := s.store.User(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &protocol.SocialVersionResp{Version: u.SocialVersion}, nil
 }

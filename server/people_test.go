@@ -317,3 +317,44 @@ func TestAdminSendAsUser(t *testing.T) {
 	st, body = e.post("/api/v1/admin/messages", adminSecret, server.AdminSendReq{SendID: "ghost", SendReq: send})
 	wantHTTPError(t, st, body, http.StatusNotFound, protocol.CodeNotFound)
 }
+
+func TestSocialVersionMovesWithEveryChange(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+	version := func(cl *client) int64 {
+		var v protocol.SocialVersionResp
+		cl.do(protocol.ReqSocialVersion, nil, &v)
+		return v.Version
+	}
+	steps := []struct {
+		name string
+		do   func()
+		both bool
+	}{
+		{"request", func() { a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob}, nil) }, true},
+		{"refuse", func() { b.do(protocol.ReqRefuseFriend, protocol.UserIDReq{UserID: alice}, nil) }, true},
+		{"request again", func() { a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob}, nil) }, true},
+		{"accept", func() { b.do(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: alice}, nil) }, true},
+		{"remark", func() { a.do(protocol.ReqSetFriendRemark, protocol.SetFriendRemarkReq{UserID: bob, Remark: "B"}, nil) }, false},
+		{"block", func() { a.do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: bob}, nil) }, false},
+		{"unblock", func() { a.do(protocol.ReqUnblockUser, protocol.UserIDReq{UserID: bob}, nil) }, false},
+		{"delete", func() { a.do(protocol.ReqDeleteFriend, protocol.UserIDReq{UserID: bob}, nil) }, true},
+	}
+	for _, st := range steps {
+		va, vb := version(a), version(b)
+		st.do()
+		assert.Greater(t, version(a), va, st.name)
+		if st.both {
+			assert.Greater(t, version(b), vb, "%s: the other side", st.name)
+		} else {
+			assert.Equal(t, vb, version(b), "%s: the other side's lists did not change", st.name)
+		}
+	}
+	// Asking again while pending changes nothing.
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob}, nil)
+	va := version(a)
+	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob}, nil)
+	assert.Equal(t, va, version(a))
+}

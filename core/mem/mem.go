@@ -19,6 +19,8 @@ type data struct {
 	requests      map[[2]string]core.FriendRequest
 	black         map[string]core.User
 	profileCursor int64
+	social        int64
+	hasSocial     bool
 	groups        map[string]core.Group
 	convs         map[string]core.Conversation
 	msgs          map[string]core.Message     // by ClientMsgID
@@ -315,6 +317,16 @@ func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
 	return out, nil
 }
 
+// SocialVersion implements core.SocialVersionReader.
+func (s *Store) SocialVersion(ctx context.Context) (int64, bool, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, false, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	return s.d.social, s.d.hasSocial, nil
+}
+
 // ProfileCursor implements core.ProfileCursorReader.
 func (s *Store) ProfileCursor(ctx context.Context) (int64, error) {
 	if err := s.check(ctx); err != nil {
@@ -404,6 +416,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	}
 	if ch.ProfileCursor != nil {
 		d.profileCursor = *ch.ProfileCursor
+	}
+	if ch.SocialVersion != nil {
+		d.social, d.hasSocial = *ch.SocialVersion, true
 	}
 	return nil
 }

@@ -68,16 +68,19 @@ func testBlackList(t *testing.T, open Opener) {
 	}
 }
 
-// testProfileCursor: the profile cursor is 0 until stored, then kept
-// across a reopen.
+// testProfileCursor: the profile cursor is 0 and the social version unset
+// until stored, then both are kept across a reopen.
 func testProfileCursor(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t, "profileCursor")
 	if c := must(s.ProfileCursor(ctx)).of(t); c != 0 {
 		t.Errorf("ProfileCursor of a new store = %d", c)
 	}
+	if _, ok, err := s.SocialVersion(ctx); err != nil || ok {
+		t.Errorf("SocialVersion of a new store: set %v, err %v", ok, err)
+	}
 	v := int64(42)
-	apply(t, s, &core.Changes{ProfileCursor: &v})
+	apply(t, s, &core.Changes{ProfileCursor: &v, SocialVersion: &v})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +88,8 @@ func testProfileCursor(t *testing.T, open Opener) {
 	defer s.Close()
 	if c := must(s.ProfileCursor(ctx)).of(t); c != 42 {
 		t.Errorf("ProfileCursor after reopen = %d, want 42", c)
+	}
+	if sv, ok, err := s.SocialVersion(ctx); err != nil || !ok || sv != 42 {
+		t.Errorf("SocialVersion after reopen = %d, %v, %v; want 42", sv, ok, err)
 	}
 }

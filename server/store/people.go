@@ -81,3 +81,11 @@ type Accounts interface {
 	// not exist.
 	SetDisabled(ctx context.Context, userID string, disabled bool) error
 }
+
+// SocialVersions counts changes to each user's friends, requests and
+// blacklist.
+type SocialVersions interface {
+	// BumpSocialVersion adds one to the SocialVersion of each of userIDs
+	// that exists, in one transaction.
+	BumpSocialVersion(ctx context.Context, userIDs ...string) error
+}

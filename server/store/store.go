@@ -48,6 +48,9 @@ type User struct {
 	ProfileVersion int64
 	// Disabled: an admin disabled the account (SetDisabled). Read-only.
 	Disabled bool
+	// SocialVersion counts changes to the user's friends, friend requests
+	// and blacklist (BumpSocialVersion). Read-only.
+	SocialVersion int64
 }
 
 // Profile converts u to its public wire form.
@@ -311,6 +314,7 @@ type Store interface {
 	Profiles
 	Search
 	Accounts
+	SocialVersions
 	GroupMembership
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.

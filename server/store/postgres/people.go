@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -209,4 +210,20 @@ func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) e
 		return fmt.Errorf("postgres: user %q: %w", userID, store.ErrNotFound)
 	}
 	return nil
+}
+
+var _ store.SocialVersions = (*Store)(nil)
+
+// BumpSocialVersion implements store.SocialVersions. Rows are updated in
+// key order, so that concurrent bumps of the same pair cannot deadlock.
+func (s *Store) BumpSocialVersion(ctx context.Context, userIDs ...string) error {
+	ids := slices.Sorted(slices.Values(userIDs))
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		for _, id := range slices.Compact(ids) {
+			if _, err := tx.Exec(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = $1`, id); err != nil {
+				return fmt.Errorf("postgres: social version: %w", err)
+			}
+		}
+		return nil
+	})
 }

@@ -11,11 +11,11 @@ import (
 	"parley/server/store"
 )
 
-const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, '\x'::bytea), nickname, face_url, create_time, token_generation, ex, profile_version, disabled`
+const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, '\x'::bytea), nickname, face_url, create_time, token_generation, ex, profile_version, disabled, social_version`
 
 func scanUser(row pgx.Row) (*store.User, error) {
 	var u store.User
-	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration, &u.Ex, &u.ProfileVersion, &u.Disabled); err != nil {
+	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration, &u.Ex, &u.ProfileVersion, &u.Disabled, &u.SocialVersion); err != nil {
 		return nil, err
 	}
 	return &u, nil

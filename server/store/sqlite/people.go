@@ -254,3 +254,17 @@ func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) e
 		return nil
 	})
 }
+
+var _ store.SocialVersions = (*Store)(nil)
+
+// BumpSocialVersion implements store.SocialVersions.
+func (s *Store) BumpSocialVersion(ctx context.Context, userIDs ...string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, id := range userIDs {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = ?`, id); err != nil {
+				return fmt.Errorf("sqlite: social version: %w", err)
+			}
+		}
+		return nil
+	})
+}

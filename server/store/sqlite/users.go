@@ -10,11 +10,11 @@ import (
 	"parley/server/store"
 )
 
-const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, x''), nickname, face_url, create_time, token_generation, change_version, ex, profile_version, disabled`
+const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, x''), nickname, face_url, create_time, token_generation, change_version, ex, profile_version, disabled, social_version`
 
 func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
 	var u store.User
-	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration, &u.ChangeVersion, &u.Ex, &u.ProfileVersion, &u.Disabled); err != nil {
+	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration, &u.ChangeVersion, &u.Ex, &u.ProfileVersion, &u.Disabled, &u.SocialVersion); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -233,3 +233,18 @@ func testAccounts(t *testing.T, s store.Store) {
 	assert.False(t, u.Disabled)
 	assert.ErrorIs(t, s.SetDisabled(ctx, "ghost", true), store.ErrNotFound)
 }
+
+func testSocialVersions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b")
+	version := func(id string) int64 {
+		u, err := s.User(ctx, id)
+		require.NoError(t, err)
+		return u.SocialVersion
+	}
+	assert.Zero(t, version("a"))
+	require.NoError(t, s.BumpSocialVersion(ctx, "a", "b"))
+	require.NoError(t, s.BumpSocialVersion(ctx, "b", "ghost"))
+	assert.Equal(t, int64(1), version("a"))
+	assert.Equal(t, int64(2), version("b"))
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Profiles", testProfiles},
 		{"Search", testSearch},
 		{"Accounts", testAccounts},
+		{"SocialVersions", testSocialVersions},
 		{"Groups", testGroups},
 		{"Blocks", testBlocks},
 		{"RemoveGroupMember", testRemoveGroupMember},
