@@ -222,7 +222,11 @@ export interface EventMap {
    * here too, so an app needs no copy of the outbox of its own.
    */
   messageStatusChanged: Message;
-  /** Someone asked the user to be friends. */
+  /**
+   * Someone asked the user to be friends: once per request, live or when
+   * the SDK reconnects after being away. A store's very first catch-up
+   * lists requests (getFriendRequests) without announcing them.
+   */
   friendRequestReceived: FriendRequest;
   /** A friendship was made. */
   friendAdded: User;

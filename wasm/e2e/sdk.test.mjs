@@ -190,6 +190,8 @@ async function loginClient(page, name, userID, token, dbName) {
       c.on('connectionStateChanged', (e) => ev.states.push(e.state));
       c.on('totalUnreadCountChanged', (n) => ev.unread.push(n));
       c.on('conversationsChanged', (cs) => (ev.convs += cs.length));
+      ev.sync = [];
+      c.on('syncProgress', (p) => ev.sync.push(p.phase));
       await c.login({ userID, token });
     },
     { name, userID, token, dbName },
@@ -802,6 +804,8 @@ describe('parley-sdk in Chromium against parleyd', () => {
       for (const [p, n] of [[e1, 'e1'], [e2, 'e2'], [f, 'f']]) {
         await record(p, n);
         await connected(p, n);
+        // The first catch-up lists what exists without announcing it: act after it.
+        await until(p, (n) => T.events[n].sync.includes('finish'), n);
       }
       const away = async () => {
         await e2.context().setOffline(true);
@@ -893,6 +897,7 @@ describe('parley-sdk in Chromium against parleyd', () => {
           T.clients[n].on('blackListChanged', (us) => T.events[n].black.push(us.map((u) => u.userID)));
         }, n);
         await connected(p, n);
+        await until(p, (n) => T.events[n].sync.includes('finish'), n);
       }
       const call = (page, name, method, arg) =>
         page.evaluate(({ name, method, arg }) => T.clients[name][method](arg), { name, method, arg });
@@ -955,6 +960,7 @@ describe('parley-sdk in Chromium against parleyd', () => {
           T.clients[n].on('usersInfoChanged', (us) => T.events[n].users.push(...us));
         }, n);
         await connected(p, n);
+        await until(p, (n) => T.events[n].sync.includes('finish'), n);
       }
       await i.evaluate((jack) => T.clients.i.addFriend({ userID: jack }), jack);
       await until(j1, async () => (await T.clients.j1.getFriendRequestUnhandledCount()) === 1);
