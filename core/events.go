@@ -291,3 +291,49 @@ func (e *emitter) wait() {
 	}
 	e.mu.Unlock()
 }
+
+// FriendRequestRefused: a request the user made was refused by UserID.
+type FriendRequestRefused struct {
+	UserID string `json:"userID"`
+}
+
+// FriendDeleted: the friendship with UserID ended (either side ended it).
+type FriendDeleted struct {
+	UserID string `json:"userID"`
+}
+
+// FriendInfoChanged: a friend's entry on the friend list changed (the
+// user's remark for them).
+type FriendInfoChanged struct {
+	User User
+}
+
+// EventName implements Event.
+func (FriendRequestRefused) EventName() string { return "friendRequestRefused" }
+
+// EventPayload implements Event: {userID}.
+func (e FriendRequestRefused) EventPayload() any { return e }
+
+// EventName implements Event.
+func (FriendDeleted) EventName() string { return "friendDeleted" }
+
+// EventPayload implements Event: {userID}.
+func (e FriendDeleted) EventPayload() any { return e }
+
+// EventName implements Event.
+func (FriendInfoChanged) EventName() string { return "friendInfoChanged" }
+
+// EventPayload implements Event: User.
+func (e FriendInfoChanged) EventPayload() any { return e.User }
+
+// BlackListChanged: the users the user blocks changed (on any of their
+// devices); Users is the whole list, ordered by UserID.
+type BlackListChanged struct {
+	Users []User
+}
+
+// EventName implements Event.
+func (BlackListChanged) EventName() string { return "blackListChanged" }
+
+// EventPayload implements Event: User[].
+func (e BlackListChanged) EventPayload() any { return e.Users }

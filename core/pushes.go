@@ -158,6 +158,36 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		}
 		_, err := s.apply(ctx, friendAddedInput{User: userFromProto(u)})
 		return err
+	case protocol.PushFriendDeleted:
+		var d protocol.UserIDReq
+		if err := protocol.DecodeData(f.Data, &d); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, friendDeletedInput{UserID: d.UserID})
+		return err
+	case protocol.PushFriendChanged:
+		var u protocol.User
+		if err := protocol.DecodeData(f.Data, &u); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, friendChangedInput{User: userFromProto(u)})
+		return err
+	case protocol.PushUserChanged:
+		var u protocol.User
+		if err := protocol.DecodeData(f.Data, &u); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, profileChangesInput{Users: []User{userFromProto(u)}, Announce: true})
+		return err
+	case protocol.PushBlockChanged:
+		var bc protocol.BlockChanged
+		if err := protocol.DecodeData(f.Data, &bc); err != nil {
+			return err
+		}
+		u := userFromProto(bc.User)
+		u.UserID = bc.UserID
+		_, err := s.apply(ctx, blockChangedInput{User: u, Blocked: bc.Blocked})
+		return err
 	case protocol.PushGroup:
 		var g protocol.Group
 		if err := protocol.DecodeData(f.Data, &g); err != nil {

@@ -74,7 +74,7 @@ type localState struct {
 	Held map[string][]int64
 	// Groups: the stored groups (group inputs).
 	Groups map[string]Group
-	// Friends: the stored friends (friend list input).
+	// Friends: the stored friends (friend inputs).
 	Friends map[string]User
 	// PeerRead lists, per one-to-one conversation whose peer read seq the
 	// input moves up, the user's own stored messages it newly covers.
@@ -82,6 +82,14 @@ type localState struct {
 	// Cleared lists, per conversation whose incoming state moves MinSeq
 	// up (cleared on another device), the stored messages below it.
 	Cleared map[string][]string
+	// Requests: the stored friend requests by (FromUserID, ToUserID)
+	// (friend request inputs).
+	Requests map[[2]string]FriendRequest
+	// Black: the stored blacklist (blacklist inputs).
+	Black map[string]User
+	// Profiles: the stored profiles among the input's users (profile
+	// changes).
+	Profiles map[string]User
 }
 
 // step decides what in changes.
@@ -109,11 +117,23 @@ func step(l localState, in input) (stepResult, error) {
 	case usersInput:
 		return stepUsers(in), nil
 	case friendRequestInput:
-		return stepFriendRequest(in), nil
+		return stepFriendRequest(l, in), nil
 	case friendAddedInput:
 		return stepFriendAdded(in), nil
 	case friendListInput:
 		return stepFriendList(l, in), nil
+	case friendRequestListInput:
+		return stepFriendRequestList(l, in), nil
+	case friendDeletedInput:
+		return stepFriendDeleted(l, in), nil
+	case friendChangedInput:
+		return stepFriendChanged(l, in), nil
+	case blockChangedInput:
+		return stepBlockChanged(l, in), nil
+	case profileChangesInput:
+		return stepProfileChanges(l, in), nil
+	case blackListInput:
+		return stepBlackList(l, in), nil
 	case groupInput:
 		return stepGroup(l, in), nil
 	case groupRemovedInput:
@@ -276,18 +296,137 @@ func stepUsers(in usersInput) stepResult {
 	return res
 }
 
-// friendRequestInput is push.friendRequest.
+// profileChangesInput: profiles that changed on the server
+// (push.userChanged, or a user.changed page with its Cursor). Announce
+// announces those that differ from the stored ones.
+type profileChangesInput struct {
+	Users    []User
+	Cursor   *int64
+	Announce bool
+}
+
+func (profileChangesInput) inputKind() string { return "profileChanges" }
+
+// stepProfileChanges stores the profiles that differ from the stored ones
+// and refreshes the friend list's copy (keeping the remark). A profile
+// seen already (the push after the catch-up, or one's own after
+// SetSelfInfo) announces nothing.
+func stepProfileChanges(l localState, in profileChangesInput) stepResult {
+	var res stepResult
+	res.Changes.ProfileCursor = in.Cursor
+	var changed []User
+	for _, u := range in.Users {
+		u = profileOf(u)
+		if old, ok := l.Profiles[u.UserID]; ok && old == u {
+			continue
+		}
+		changed = append(changed, u)
+		if f, ok := l.Friends[u.UserID]; ok {
+			u.Remark = f.Remark
+			res.Changes.Friends = append(res.Changes.Friends, u)
+		}
+	}
+	res.Changes.Users = changed
+	if !in.Announce || len(changed) == 0 {
+		return res
+	}
+	for _, u := range changed {
+		if u.UserID == l.Self {
+			res.Events = append(res.Events, SelfInfoUpdated{User: u})
+		}
+	}
+	res.Events = append(res.Events, UsersInfoChanged{Users: changed})
+	return res
+}
+
+// friendRequestInput is push.friendRequest: a request made, accepted or
+// refused, to or from the user.
 type friendRequestInput struct{ Request protocol.FriendRequest }
 
 func (friendRequestInput) inputKind() string { return "friendRequest" }
 
-func stepFriendRequest(in friendRequestInput) stepResult {
-	var res stepResult
-	if u := in.Request.FromUser; u != nil {
-		res.Changes.Users = []User{userFromProto(*u)}
+func requestKey(r FriendRequest) [2]string { return [2]string{r.FromUserID, r.ToUserID} }
+
+// sameRequest reports whether a and b are the same request in the same
+// state: storing b again changes nothing and announces nothing.
+func sameRequest(a, b FriendRequest) bool {
+	return a.FromUserID == b.FromUserID && a.ToUserID == b.ToUserID && a.Message == b.Message &&
+		a.State == b.State && a.CreateTime == b.CreateTime && a.HandleTime == b.HandleTime
+}
+
+// requestEvents is what a request that changed tells the user: a new
+// request to them, or the refusal of theirs.
+func requestEvents(self string, r FriendRequest) []Event {
+	switch {
+	case r.State == protocol.FriendRequestPending && r.ToUserID == self:
+		return []Event{FriendRequestReceived{Request: r}}
+	case r.State == protocol.FriendRequestRefused && r.FromUserID == self:
+		return []Event{FriendRequestRefused{UserID: r.ToUserID}}
 	}
-	res.Events = []Event{FriendRequestReceived{Request: in.Request}}
+	return nil
+}
+
+// stepFriendRequest stores the request in its new state. The same request
+// in the same state again (a push repeated, or after the catch-up's list
+// brought it) changes nothing, so friendRequestReceived fires once.
+func stepFriendRequest(l localState, in friendRequestInput) stepResult {
+	var res stepResult
+	r := in.Request
+	if old, ok := l.Requests[requestKey(r)]; ok && sameRequest(old, r) {
+		return res
+	}
+	if u := r.FromUser; u != nil && u.UserID != l.Self {
+		res.Changes.Users = []User{profileOf(userFromProto(*u))}
+	}
+	res.Changes.FriendRequests = []FriendRequest{r}
+	res.Events = requestEvents(l.Self, r)
 	return res
+}
+
+// friendRequestListInput is the server's request list: it replaces the
+// stored one. Announce (a catch-up after being away, not a fresh
+// device's first) announces what changed as the pushes would have.
+type friendRequestListInput struct {
+	Requests []FriendRequest
+	Announce bool
+}
+
+func (friendRequestListInput) inputKind() string { return "friendRequestList" }
+
+func stepFriendRequestList(l localState, in friendRequestListInput) stepResult {
+	var res stepResult
+	keep := make(map[[2]string]bool, len(in.Requests))
+	for _, r := range in.Requests {
+		keep[requestKey(r)] = true
+		if old, ok := l.Requests[requestKey(r)]; ok && sameRequest(old, r) {
+			continue
+		}
+		res.Changes.FriendRequests = append(res.Changes.FriendRequests, r)
+		if u := r.FromUser; u != nil && u.UserID != l.Self {
+			res.Changes.Users = append(res.Changes.Users, profileOf(userFromProto(*u)))
+		}
+		if in.Announce {
+			res.Events = append(res.Events, requestEvents(l.Self, r)...)
+		}
+	}
+	var gone []FriendRequest
+	for k, r := range l.Requests {
+		if !keep[k] {
+			gone = append(gone, r)
+		}
+	}
+	SortFriendRequests(gone)
+	res.Changes.RemovedFriendRequests = gone
+	out := slices.Clone(in.Requests)
+	SortFriendRequests(out)
+	res.Value = out
+	return res
+}
+
+// profileOf is u as a cached profile: a remark belongs to the friend list.
+func profileOf(u User) User {
+	u.Remark = ""
+	return u
 }
 
 // friendAddedInput: a friendship was made. Quiet stores it without the
@@ -300,15 +439,58 @@ type friendAddedInput struct {
 func (friendAddedInput) inputKind() string { return "friendAdded" }
 
 func stepFriendAdded(in friendAddedInput) stepResult {
-	res := stepResult{Changes: Changes{Users: []User{in.User}, Friends: []User{in.User}}}
+	res := stepResult{Changes: Changes{Users: []User{profileOf(in.User)}, Friends: []User{in.User}}}
 	if !in.Quiet {
 		res.Events = []Event{FriendAdded{User: in.User}}
 	}
 	return res
 }
 
+// friendDeletedInput is push.friendDeleted: the friendship with UserID
+// ended.
+type friendDeletedInput struct{ UserID string }
+
+func (friendDeletedInput) inputKind() string { return "friendDeleted" }
+
+// stepFriendDeleted removes the friend; one not stored (already removed by
+// a list) is not announced again.
+func stepFriendDeleted(l localState, in friendDeletedInput) stepResult {
+	var res stepResult
+	if _, ok := l.Friends[in.UserID]; !ok {
+		return res
+	}
+	res.Changes.RemovedFriends = []string{in.UserID}
+	res.Events = []Event{FriendDeleted{UserID: in.UserID}}
+	return res
+}
+
+// friendChangedInput is a friend's entry as it is now (push.friendChanged,
+// or the app's own setFriendRemark).
+type friendChangedInput struct{ User User }
+
+func (friendChangedInput) inputKind() string { return "friendChanged" }
+
+// stepFriendChanged stores a friend's new entry; one that is not a friend
+// (deleted meanwhile) or is unchanged is left alone.
+func stepFriendChanged(l localState, in friendChangedInput) stepResult {
+	var res stepResult
+	old, ok := l.Friends[in.User.UserID]
+	if !ok || old == in.User {
+		return res
+	}
+	res.Changes.Friends = []User{in.User}
+	res.Changes.Users = []User{profileOf(in.User)}
+	res.Events = []Event{FriendInfoChanged{User: in.User}}
+	return res
+}
+
 // friendListInput is the server's friend list: it replaces the stored one.
-type friendListInput struct{ Users []User }
+// Announce (a catch-up after being away) announces friends added, deleted
+// and changed meanwhile.
+type friendListInput struct {
+	Users    []User
+	Announce bool
+}
 
 func (friendListInput) inputKind() string { return "friendList" }
 
@@ -319,17 +501,113 @@ func stepFriendList(l localState, in friendListInput) stepResult {
 	for _, u := range in.Users {
 		keep[u.UserID] = true
 		list = append(list, u)
+		res.Changes.Users = append(res.Changes.Users, profileOf(u))
+		if !in.Announce {
+			continue
+		}
+		switch old, ok := l.Friends[u.UserID]; {
+		case !ok:
+			res.Events = append(res.Events, FriendAdded{User: u})
+		case old != u:
+			res.Events = append(res.Events, FriendInfoChanged{User: u})
+		}
 	}
 	res.Changes.Friends = list
-	res.Changes.Users = list
 	for _, id := range sortedKeys(l.Friends) {
 		if !keep[id] {
 			res.Changes.RemovedFriends = append(res.Changes.RemovedFriends, id)
+			if in.Announce {
+				res.Events = append(res.Events, FriendDeleted{UserID: id})
+			}
 		}
 	}
 	out := slices.Clone(list)
 	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
 	res.Value = out
+	return res
+}
+
+// blockChangedInput: the user now blocks User (Blocked) or no longer does
+// (push.blockChanged, or the app's own addBlack or removeBlack).
+type blockChangedInput struct {
+	User    User
+	Blocked bool
+}
+
+func (blockChangedInput) inputKind() string { return "blockChanged" }
+
+// blackListOf is the stored blacklist with ch applied, ordered by UserID.
+func blackListOf(stored map[string]User, ch Changes) []User {
+	m := make(map[string]User, len(stored)+len(ch.Black))
+	for id, u := range stored {
+		m[id] = u
+	}
+	for _, u := range ch.Black {
+		m[u.UserID] = u
+	}
+	for _, id := range ch.RemovedBlack {
+		delete(m, id)
+	}
+	out := make([]User, 0, len(m))
+	for _, id := range sortedKeys(m) {
+		out = append(out, m[id])
+	}
+	return out
+}
+
+// stepBlockChanged stores one block or unblock; what is already so (the
+// server's push after the app's own call) changes nothing, so
+// blackListChanged fires once per change.
+func stepBlockChanged(l localState, in blockChangedInput) stepResult {
+	var res stepResult
+	old, ok := l.Black[in.User.UserID]
+	switch {
+	case in.Blocked && ok && (old == in.User || in.User.Nickname == "" && in.User.FaceURL == ""):
+		return res // blocked already (a bare ID adds nothing to the stored profile)
+	case in.Blocked:
+		res.Changes.Black = []User{profileOf(in.User)}
+	case !ok:
+		return res
+	default:
+		res.Changes.RemovedBlack = []string{in.User.UserID}
+	}
+	res.Events = []Event{BlackListChanged{Users: blackListOf(l.Black, res.Changes)}}
+	return res
+}
+
+// blackListInput is the server's blacklist: it replaces the stored one.
+// Announce (a catch-up after being away) announces a change.
+type blackListInput struct {
+	Users    []User
+	Announce bool
+	// Version, when set, is the social version the lists just read are
+	// as of: stored with the blacklist, the last of them.
+	Version *int64
+}
+
+func (blackListInput) inputKind() string { return "blackList" }
+
+func stepBlackList(l localState, in blackListInput) stepResult {
+	var res stepResult
+	keep := make(map[string]bool, len(in.Users))
+	for _, u := range in.Users {
+		u = profileOf(u)
+		keep[u.UserID] = true
+		if old, ok := l.Black[u.UserID]; !ok || old != u {
+			res.Changes.Black = append(res.Changes.Black, u)
+		}
+	}
+	for _, id := range sortedKeys(l.Black) {
+		if !keep[id] {
+			res.Changes.RemovedBlack = append(res.Changes.RemovedBlack, id)
+		}
+	}
+	list := blackListOf(l.Black, res.Changes)
+	res.Value = list
+	res.Changes.SocialVersion = in.Version
+	if in.Announce && !res.Changes.Empty() {
+		res.Events = []Event{BlackListChanged{Users: list}}
+	}
 	return res
 }
 

@@ -113,12 +113,109 @@ func TestStepFriends(t *testing.T) {
 	assert.Empty(t, res.Events)
 	assert.Equal(t, []User{bob}, res.Changes.Friends)
 
+}
+
+func TestStepFriendRequest(t *testing.T) {
 	pu := protocol.User{UserID: "erin", Nickname: "Erin"}
-	req := protocol.FriendRequest{FromUserID: "erin", FromUser: &pu}
-	res, err = step(localState{}, friendRequestInput{Request: req})
+	pending := protocol.FriendRequest{FromUserID: "erin", ToUserID: "me", Message: "hi", State: protocol.FriendRequestPending, CreateTime: 5, FromUser: &pu}
+	accepted := pending
+	accepted.State, accepted.HandleTime = protocol.FriendRequestAccepted, 9
+	mine := protocol.FriendRequest{FromUserID: "me", ToUserID: "erin", State: protocol.FriendRequestPending, CreateTime: 6}
+	refused := mine
+	refused.State, refused.HandleTime = protocol.FriendRequestRefused, 8
+	stored := func(rs ...FriendRequest) localState {
+		l := localState{Self: "me", Requests: map[[2]string]FriendRequest{}}
+		for _, r := range rs {
+			l.Requests[requestKey(r)] = r
+		}
+		return l
+	}
+	cases := []struct {
+		name       string
+		l          localState
+		in         FriendRequest
+		wantStored bool
+		wantEvents []Event
+	}{
+		{"a new request to me", stored(), pending, true, []Event{FriendRequestReceived{Request: pending}}},
+		{"the same push again fires nothing", stored(pending), pending, false, nil},
+		{"my request, from another of my devices", stored(), mine, true, nil},
+		{"my request refused", stored(mine), refused, true, []Event{FriendRequestRefused{UserID: "erin"}}},
+		{"the refusal again", stored(refused), refused, false, nil},
+		{"accepted: stored, friendAdded tells the rest", stored(pending), accepted, true, nil},
+		{"asked again after a refusal", stored(refused), mine, true, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := step(c.l, friendRequestInput{Request: c.in})
+			require.NoError(t, err)
+			assert.Equal(t, c.wantEvents, res.Events)
+			if c.wantStored {
+				assert.Equal(t, []FriendRequest{c.in}, res.Changes.FriendRequests)
+			} else {
+				assert.True(t, res.Changes.Empty(), "writes %+v", res.Changes)
+			}
+		})
+	}
+	res, err := step(stored(), friendRequestInput{Request: pending})
 	require.NoError(t, err)
-	assert.Equal(t, []User{{UserID: "erin", Nickname: "Erin"}}, res.Changes.Users)
-	assert.Equal(t, []Event{FriendRequestReceived{Request: req}}, res.Events)
+	assert.Equal(t, []User{{UserID: "erin", Nickname: "Erin"}}, res.Changes.Users, "the requester's profile is cached")
+
+	t.Run("list", func(t *testing.T) {
+		gone := protocol.FriendRequest{FromUserID: "x", ToUserID: "me", State: protocol.FriendRequestPending, CreateTime: 1}
+		l := stored(mine, pending, gone)
+		res, err := step(l, friendRequestListInput{Requests: []FriendRequest{refused, pending}, Announce: true})
+		require.NoError(t, err)
+		assert.Equal(t, []FriendRequest{refused}, res.Changes.FriendRequests, "only what changed is written")
+		assert.Equal(t, []FriendRequest{gone}, res.Changes.RemovedFriendRequests)
+		assert.Equal(t, []Event{FriendRequestRefused{UserID: "erin"}}, res.Events)
+		assert.Equal(t, []FriendRequest{refused, pending}, res.Value, "newest activity first")
+
+		res, err = step(stored(), friendRequestListInput{Requests: []FriendRequest{pending}})
+		require.NoError(t, err)
+		assert.Empty(t, res.Events, "a fresh device's first list announces nothing")
+		assert.Equal(t, []FriendRequest{pending}, res.Changes.FriendRequests)
+	})
+}
+
+func TestStepFriendDeletedAndChanged(t *testing.T) {
+	bob := User{UserID: "bob", Nickname: "Bob"}
+	named := bob
+	named.Remark = "Bobby"
+	l := localState{Self: "me", Friends: map[string]User{"bob": bob}}
+
+	res, err := step(l, friendDeletedInput{UserID: "bob"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"bob"}, res.Changes.RemovedFriends)
+	assert.Equal(t, []Event{FriendDeleted{UserID: "bob"}}, res.Events)
+	res, err = step(localState{Self: "me", Friends: map[string]User{}}, friendDeletedInput{UserID: "bob"})
+	require.NoError(t, err)
+	assert.True(t, res.Changes.Empty(), "not a friend (any more): nothing")
+	assert.Empty(t, res.Events)
+
+	res, err = step(l, friendChangedInput{User: named})
+	require.NoError(t, err)
+	assert.Equal(t, []User{named}, res.Changes.Friends)
+	assert.Equal(t, []User{bob}, res.Changes.Users, "a cached profile carries no remark")
+	assert.Equal(t, []Event{FriendInfoChanged{User: named}}, res.Events)
+	res, err = step(localState{Friends: map[string]User{"bob": named}}, friendChangedInput{User: named})
+	require.NoError(t, err)
+	assert.Empty(t, res.Events, "unchanged")
+	res, err = step(localState{Friends: map[string]User{}}, friendChangedInput{User: named})
+	require.NoError(t, err)
+	assert.True(t, res.Changes.Empty(), "no longer a friend")
+
+	t.Run("list after being away", func(t *testing.T) {
+		carol, dave := User{UserID: "carol"}, User{UserID: "dave"}
+		l := localState{Friends: map[string]User{"bob": bob, "dave": dave}}
+		res, err := step(l, friendListInput{Users: []User{named, carol}, Announce: true})
+		require.NoError(t, err)
+		assert.Equal(t, []Event{FriendInfoChanged{User: named}, FriendAdded{User: carol}, FriendDeleted{UserID: "dave"}}, res.Events)
+		assert.Equal(t, []User{bob, carol}, res.Changes.Users, "profiles without remarks")
+		res, err = step(l, friendListInput{Users: []User{named, carol}})
+		require.NoError(t, err)
+		assert.Empty(t, res.Events, "not announced unless asked")
+	})
 }
 
 func TestStepGroups(t *testing.T) {
@@ -216,4 +313,87 @@ func TestStepUsersAndProfiles(t *testing.T) {
 	assert.Equal(t, []Conversation{*cv}, res.Changed, "announced again with the names; one gone meanwhile is left out")
 	assert.Equal(t, []Event{UsersInfoChanged{Users: []User{{UserID: "bob"}}}}, res.Events)
 	assert.True(t, res.Named)
+}
+
+func TestStepBlackList(t *testing.T) {
+	bob := User{UserID: "bob", Nickname: "Bob"}
+	carol := User{UserID: "carol"}
+	black := func(us ...User) localState {
+		l := localState{Self: "me", Black: map[string]User{}}
+		for _, u := range us {
+			l.Black[u.UserID] = u
+		}
+		return l
+	}
+	cases := []struct {
+		name       string
+		l          localState
+		in         blockChangedInput
+		wantEvents []Event
+	}{
+		{"block", black(carol), blockChangedInput{User: bob, Blocked: true}, []Event{BlackListChanged{Users: []User{bob, carol}}}},
+		{"blocked already: the push after the app's call", black(bob), blockChangedInput{User: bob, Blocked: true}, nil},
+		{"blocked already, a bare ID", black(bob), blockChangedInput{User: User{UserID: "bob"}, Blocked: true}, nil},
+		{"unblock", black(bob, carol), blockChangedInput{User: bob}, []Event{BlackListChanged{Users: []User{carol}}}},
+		{"unblocked already", black(carol), blockChangedInput{User: bob}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := step(c.l, c.in)
+			require.NoError(t, err)
+			assert.Equal(t, c.wantEvents, res.Events)
+			assert.Equal(t, c.wantEvents == nil, res.Changes.Empty())
+		})
+	}
+	named := bob
+	named.Remark = "Bobby"
+	res, err := step(black(), blockChangedInput{User: named, Blocked: true})
+	require.NoError(t, err)
+	assert.Equal(t, []User{bob}, res.Changes.Black, "no remark on the blacklist")
+
+	res, err = step(black(carol), blackListInput{Users: []User{bob}, Announce: true})
+	require.NoError(t, err)
+	assert.Equal(t, []User{bob}, res.Changes.Black)
+	assert.Equal(t, []string{"carol"}, res.Changes.RemovedBlack)
+	assert.Equal(t, []Event{BlackListChanged{Users: []User{bob}}}, res.Events)
+	assert.Equal(t, []User{bob}, res.Value)
+	res, err = step(black(bob), blackListInput{Users: []User{bob}, Announce: true})
+	require.NoError(t, err)
+	assert.Empty(t, res.Events, "unchanged")
+	res, err = step(black(), blackListInput{Users: []User{bob}})
+	require.NoError(t, err)
+	assert.Empty(t, res.Events, "a fresh device's list")
+}
+
+func TestStepProfileChanges(t *testing.T) {
+	bob := User{UserID: "bob", Nickname: "Bob"}
+	renamed := User{UserID: "bob", Nickname: "Robert", Ex: `{"x":1}`}
+	me := User{UserID: "me", Nickname: "Me"}
+	cursor := int64(9)
+	l := localState{Self: "me", Profiles: map[string]User{"bob": bob, "me": me}, Friends: map[string]User{"bob": {UserID: "bob", Nickname: "Bob", Remark: "B"}}}
+
+	res, err := step(l, profileChangesInput{Users: []User{renamed, me}, Cursor: &cursor, Announce: true})
+	require.NoError(t, err)
+	assert.Equal(t, []User{renamed}, res.Changes.Users, "only what differs")
+	withRemark := renamed
+	withRemark.Remark = "B"
+	assert.Equal(t, []User{withRemark}, res.Changes.Friends, "the friend list's copy keeps the remark")
+	assert.Equal(t, &cursor, res.Changes.ProfileCursor)
+	assert.Equal(t, []Event{UsersInfoChanged{Users: []User{renamed}}}, res.Events)
+
+	l.Profiles["bob"] = renamed
+	res, err = step(l, profileChangesInput{Users: []User{renamed}, Announce: true})
+	require.NoError(t, err)
+	assert.True(t, res.Changes.Empty(), "seen already (the push after the catch-up)")
+	assert.Empty(t, res.Events)
+
+	newMe := User{UserID: "me", Nickname: "Me 2"}
+	res, err = step(l, profileChangesInput{Users: []User{newMe}, Announce: true})
+	require.NoError(t, err)
+	assert.Equal(t, []Event{SelfInfoUpdated{User: newMe}, UsersInfoChanged{Users: []User{newMe}}}, res.Events, "one's own change from another device")
+
+	res, err = step(localState{Self: "me"}, profileChangesInput{Users: []User{bob}, Cursor: &cursor})
+	require.NoError(t, err)
+	assert.Equal(t, []User{bob}, res.Changes.Users)
+	assert.Empty(t, res.Events, "a fresh device's catch-up is quiet")
 }

@@ -1,6 +1,9 @@
 package core
 
-import "context"
+import (
+	"context"
+	"sort"
+)
 
 // Store is everything the client keeps locally for one user. It is composed
 // of small read interfaces and one write method: all writes go through
@@ -14,6 +17,10 @@ import "context"
 type Store interface {
 	UserReader
 	FriendReader
+	FriendRequestReader
+	BlackListReader
+	ProfileCursorReader
+	SocialVersionReader
 	GroupReader
 	ConversationReader
 	MessageReader
@@ -46,6 +53,48 @@ type UserReader interface {
 type FriendReader interface {
 	// Friends returns the friend list ordered by UserID.
 	Friends(ctx context.Context) ([]User, error)
+}
+
+// FriendRequestReader reads the friend requests to and from the user.
+type FriendRequestReader interface {
+	// FriendRequests returns every stored request, newest first by
+	// max(CreateTime, HandleTime), then by FromUserID and ToUserID.
+	FriendRequests(ctx context.Context) ([]FriendRequest, error)
+}
+
+// BlackListReader reads the users the user blocks.
+type BlackListReader interface {
+	// BlackList returns the blocked users ordered by UserID.
+	BlackList(ctx context.Context) ([]User, error)
+}
+
+// ProfileCursorReader reads the profile cursor: the server's profile
+// version up to which changed profiles have been caught up on.
+type ProfileCursorReader interface {
+	// ProfileCursor returns the stored profile cursor, 0 when none.
+	ProfileCursor(ctx context.Context) (int64, error)
+}
+
+// SocialVersionReader reads the server's social version that the stored
+// friends, requests and blacklist are as of.
+type SocialVersionReader interface {
+	// SocialVersion returns the stored social version; ok is false when
+	// none was stored.
+	SocialVersion(ctx context.Context) (version int64, ok bool, err error)
+}
+
+// SortFriendRequests orders rs as FriendRequestReader returns them.
+func SortFriendRequests(rs []FriendRequest) {
+	sort.Slice(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
+		if ta, tb := max(a.CreateTime, a.HandleTime), max(b.CreateTime, b.HandleTime); ta != tb {
+			return ta > tb
+		}
+		if a.FromUserID != b.FromUserID {
+			return a.FromUserID < b.FromUserID
+		}
+		return a.ToUserID < b.ToUserID
+	})
 }
 
 // GroupReader reads the joined groups.
@@ -120,11 +169,19 @@ type Changes struct {
 	Users          []User
 	Friends        []User
 	RemovedFriends []string
-	Groups         []Group
-	RemovedGroups  []string
-	Conversations  []Conversation
-	Messages       []Message
-	Outbox         []OutboxEntry
+	// FriendRequests are upserted by (FromUserID, ToUserID);
+	// RemovedFriendRequests are removed by the same key.
+	FriendRequests        []FriendRequest
+	RemovedFriendRequests []FriendRequest
+	// Black are users the user blocks, upserted by UserID; RemovedBlack
+	// are UserIDs no longer blocked.
+	Black         []User
+	RemovedBlack  []string
+	Groups        []Group
+	RemovedGroups []string
+	Conversations []Conversation
+	Messages      []Message
+	Outbox        []OutboxEntry
 	// RemovedOutbox lists ClientMsgIDs to remove from the outbox.
 	RemovedOutbox []string
 	// RemovedMessages lists ClientMsgIDs of messages to remove (unsent
@@ -137,11 +194,18 @@ type Changes struct {
 	RemovedChunks []string
 	// Cursor, when set, is stored as the new sync cursor.
 	Cursor *int64
+	// ProfileCursor, when set, is stored as the new profile cursor.
+	ProfileCursor *int64
+	// SocialVersion, when set, is stored as the social version the stored
+	// friends, requests and blacklist are as of.
+	SocialVersion *int64
 }
 
 // Empty reports whether ch writes nothing.
 func (ch *Changes) Empty() bool {
 	return ch == nil || (len(ch.Users) == 0 && len(ch.Friends) == 0 && len(ch.RemovedFriends) == 0 &&
+		len(ch.FriendRequests) == 0 && len(ch.RemovedFriendRequests) == 0 &&
+		len(ch.Black) == 0 && len(ch.RemovedBlack) == 0 && ch.ProfileCursor == nil && ch.SocialVersion == nil &&
 		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
 		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil &&
 		len(ch.RemovedMessages) == 0 && len(ch.Chunks) == 0 && len(ch.RemovedChunks) == 0)

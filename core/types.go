@@ -155,6 +155,11 @@ type User struct {
 	Username string `json:"username,omitempty"`
 	Nickname string `json:"nickname"`
 	FaceURL  string `json:"faceURL"`
+	// Remark is the user's own name for a friend: set on the friend list
+	// only, never on cached profiles.
+	Remark string `json:"remark,omitempty"`
+	// Ex is the app's own data about the user, set with SetSelfInfo.
+	Ex string `json:"ex,omitempty"`
 }
 
 // Group is a group the user belongs to.
@@ -177,6 +182,9 @@ type GroupMember = protocol.GroupMember
 type SelfInfoUpdate struct {
 	Nickname *string `json:"nickname,omitempty"`
 	FaceURL  *string `json:"faceURL,omitempty"`
+	Ex       *string `json:"ex,omitempty"`
+	// Searchable, when set, says whether searchUsers finds the user.
+	Searchable *bool `json:"searchable,omitempty"`
 }
 
 // History is one page of GetHistoryMessages.
@@ -201,7 +209,7 @@ const (
 )
 
 func userFromProto(u protocol.User) User {
-	return User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL}
+	return User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL, Remark: u.Remark, Ex: u.Ex}
 }
 
 func groupFromProto(g protocol.Group) Group {

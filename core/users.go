@@ -4,6 +4,7 @@ package core
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"parley/protocol"
@@ -162,18 +163,22 @@ func (s *session) fetchWanted(w *wire) {
 	}
 }
 
-// SetSelfInfo changes the user's nickname and/or face URL.
+// SetSelfInfo changes the user's nickname, face URL and/or ex; the user's
+// other devices, friends and fellow group members see it live
+// (usersInfoChanged) and after being away.
 func (c *Client) SetSelfInfo(ctx context.Context, upd SelfInfoUpdate) (User, error) {
 	s, err := c.session()
 	if err != nil {
 		return User{}, err
 	}
 	var u protocol.User
-	if err := s.call(ctx, protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: upd.Nickname, FaceURL: upd.FaceURL}, &u); err != nil {
+	if err := s.call(ctx, protocol.ReqSetSelf, protocol.SetSelfReq{Nickname: upd.Nickname, FaceURL: upd.FaceURL, Ex: upd.Ex, Searchable: upd.Searchable}, &u); err != nil {
 		return User{}, err
 	}
 	cu := userFromProto(u)
-	if _, err := s.apply(ctx, usersInput{Users: []User{cu}, Self: true}); err != nil {
+	// As a profile change: the server's push of it, which may come before
+	// or after this answer, then finds it stored and announces nothing.
+	if _, err := s.apply(ctx, profileChangesInput{Users: []User{cu}, Announce: true}); err != nil {
 		return User{}, withCode(err)
 	}
 	return cu, nil
@@ -193,4 +198,31 @@ func (c *Client) FindUserByUsername(ctx context.Context, username string) (User,
 		return User{}, err
 	}
 	return userFromProto(u), nil
+}
+
+// SearchUsers finds users whose username starts with keyword or whose
+// nickname contains it (from three characters), count (≤ 50, default 20)
+// from offset. It asks the server; the profiles found are cached.
+func (c *Client) SearchUsers(ctx context.Context, keyword string, offset, count int) ([]User, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(keyword) == "" {
+		return nil, errInvalid("keyword is required")
+	}
+	var resp protocol.UsersResp
+	if err := s.call(ctx, protocol.ReqSearchUsers, protocol.SearchUsersReq{Keyword: keyword, Offset: offset, Count: count}, &resp); err != nil {
+		return nil, err
+	}
+	out := make([]User, len(resp.Users))
+	for i, u := range resp.Users {
+		out[i] = userFromProto(u)
+	}
+	if len(out) > 0 {
+		if _, err := s.apply(ctx, usersInput{Users: out}); err != nil {
+			return nil, withCode(err)
+		}
+	}
+	return out, nil
 }

@@ -134,8 +134,16 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		err = s.loadEntries(ctx, &l)
 	case markReadInput:
 		err = s.loadConvs(ctx, &l, []string{in.ConversationID}, false)
-	case friendListInput:
+	case friendListInput, friendDeletedInput, friendChangedInput:
 		err = s.loadFriends(ctx, &l)
+	case friendRequestInput, friendRequestListInput:
+		err = s.loadRequests(ctx, &l)
+	case blockChangedInput, blackListInput:
+		err = s.loadBlack(ctx, &l)
+	case profileChangesInput:
+		if err = s.loadFriends(ctx, &l); err == nil {
+			err = s.loadProfiles(ctx, &l, in.Users)
+		}
 	case groupInput:
 		err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Group.GroupID)}, false)
 	case groupRemovedInput:
@@ -240,6 +248,46 @@ func (s *session) loadFriends(ctx context.Context, l *localState) error {
 	l.Friends = make(map[string]User, len(fs))
 	for _, u := range fs {
 		l.Friends[u.UserID] = u
+	}
+	return nil
+}
+
+func (s *session) loadProfiles(ctx context.Context, l *localState, users []User) error {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.UserID
+	}
+	us, err := s.store.Users(ctx, ids)
+	if err != nil {
+		return err
+	}
+	l.Profiles = make(map[string]User, len(us))
+	for _, u := range us {
+		l.Profiles[u.UserID] = u
+	}
+	return nil
+}
+
+func (s *session) loadBlack(ctx context.Context, l *localState) error {
+	us, err := s.store.BlackList(ctx)
+	if err != nil {
+		return err
+	}
+	l.Black = make(map[string]User, len(us))
+	for _, u := range us {
+		l.Black[u.UserID] = u
+	}
+	return nil
+}
+
+func (s *session) loadRequests(ctx context.Context, l *localState) error {
+	rs, err := s.store.FriendRequests(ctx)
+	if err != nil {
+		return err
+	}
+	l.Requests = make(map[[2]string]FriendRequest, len(rs))
+	for _, r := range rs {
+		l.Requests[requestKey(r)] = r
 	}
 	return nil
 }

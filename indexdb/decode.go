@@ -132,7 +132,33 @@ func userOfJS(v js.Value) core.User {
 		Username: jsString(v, "username"),
 		Nickname: jsString(v, "nickname"),
 		FaceURL:  jsString(v, "faceURL"),
+		Remark:   jsString(v, "remark"),
+		Ex:       jsString(v, "ex"),
 	}
+}
+
+// friendRequestOfJS decodes a stored friend request.
+func friendRequestOfJS(v js.Value) core.FriendRequest {
+	r := core.FriendRequest{
+		FromUserID: jsString(v, "fromUserID"),
+		ToUserID:   jsString(v, "toUserID"),
+		Message:    jsString(v, "message"),
+		State:      jsString(v, "state"),
+		CreateTime: jsInt(v, "createTime"),
+		HandleTime: jsInt(v, "handleTime"),
+	}
+	if fu := v.Get("fromUser"); fu.Type() == js.TypeObject {
+		u := protocol.User{
+			UserID:   jsString(fu, "userID"),
+			Username: jsString(fu, "username"),
+			Nickname: jsString(fu, "nickname"),
+			FaceURL:  jsString(fu, "faceURL"),
+			Remark:   jsString(fu, "remark"),
+			Ex:       jsString(fu, "ex"),
+		}
+		r.FromUser = &u
+	}
+	return r
 }
 
 // directDecodeLimit is the most records decoded field by field. Each

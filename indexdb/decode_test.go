@@ -70,7 +70,10 @@ func TestRecordDecodersCoverEveryField(t *testing.T) {
 	fillEvery(t, reflect.ValueOf(&g).Elem(), &n)
 	var e core.OutboxEntry
 	fillEvery(t, reflect.ValueOf(&e).Elem(), &n)
-	ch := &core.Changes{Messages: []core.Message{m}, Conversations: []core.Conversation{cv}, Users: []core.User{u}, Friends: []core.User{u}, Groups: []core.Group{g}, Outbox: []core.OutboxEntry{e}}
+	var fr core.FriendRequest
+	fillEvery(t, reflect.ValueOf(&fr).Elem(), &n)
+	ch := &core.Changes{Messages: []core.Message{m}, Conversations: []core.Conversation{cv}, Users: []core.User{u}, Friends: []core.User{u}, Groups: []core.Group{g}, Outbox: []core.OutboxEntry{e},
+		FriendRequests: []core.FriendRequest{fr}, Black: []core.User{u}}
 	if err := s.Apply(ctx, ch); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -126,6 +129,16 @@ func TestRecordDecodersCoverEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("Outbox", gotOutbox, []core.OutboxEntry{e})
+	gotRequests, err := s.FriendRequests(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("FriendRequests", gotRequests, []core.FriendRequest{fr})
+	gotUsers, err = s.BlackList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("BlackList", gotUsers, []core.User{u})
 }
 
 // TestRecordAppendersMatchJSON checks that the hand-made appenders write

@@ -2,7 +2,7 @@
 // github.com/hack-pad/go-indexeddb. One database holds one user's data; it
 // is named DBName(prefix, userID), e.g. "parley_alice".
 //
-// Layout (schema version 3):
+// Layout (schema version 4):
 //
 //	users          key userID
 //	friends        key userID
@@ -17,6 +17,8 @@
 //	               that do not
 //	outbox         key clientMsgID; index "order" on [order, clientMsgID]
 //	meta           out-of-line keys: "syncCursor"
+//	friendRequests key [fromUserID, toUserID]
+//	blacklist      key userID
 //
 // Records are the core types' JSON, parsed into JS objects, plus the
 // derived index fields (prefixed "_"). A message's custom content is kept

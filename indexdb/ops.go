@@ -5,6 +5,7 @@ package indexdb
 import (
 	"context"
 	"errors"
+	"slices"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -77,6 +78,8 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		{storeUsers, len(ch.Users), ch.Users},
 		{storeFriends, len(ch.Friends), ch.Friends},
 		{storeGroups, len(ch.Groups), ch.Groups},
+		{storeFriendRequests, len(ch.FriendRequests), ch.FriendRequests},
+		{storeBlack, len(ch.Black), ch.Black},
 		{storeOutbox, len(outbox), outbox},
 	} {
 		if err := add(p.store, p.n, p.v); err != nil {
@@ -85,13 +88,26 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	}
 	type del struct {
 		store string
-		keys  []string
+		keys  []any
+	}
+	strs := func(ks []string) []any {
+		out := make([]any, len(ks))
+		for i, k := range ks {
+			out[i] = k
+		}
+		return out
+	}
+	var requestKeys []any
+	for _, r := range ch.RemovedFriendRequests {
+		requestKeys = append(requestKeys, []any{r.FromUserID, r.ToUserID})
 	}
 	dels := []del{
-		{storeFriends, ch.RemovedFriends},
-		{storeGroups, ch.RemovedGroups},
-		{storeOutbox, ch.RemovedOutbox},
-		{storeMessages, ch.RemovedMessages},
+		{storeFriendRequests, requestKeys},
+		{storeBlack, strs(ch.RemovedBlack)},
+		{storeFriends, strs(ch.RemovedFriends)},
+		{storeGroups, strs(ch.RemovedGroups)},
+		{storeOutbox, strs(ch.RemovedOutbox)},
+		{storeMessages, strs(ch.RemovedMessages)},
 	}
 	if len(ch.Chunks) > 0 {
 		vals, err := chunkRecords(ctx, ch.Chunks)
@@ -101,11 +117,18 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		puts = append(puts, put{storeChunks, vals})
 	}
 
+	// The stores of schemas 4 and 5 join the transaction only when the
+	// batch writes them, so that a batch without them also runs on an
+	// older schema.
 	stores := allStores[1:]
 	if len(ch.Chunks) > 0 || len(ch.RemovedChunks) > 0 {
-		// Only batches about files take the chunks' store into their
-		// transaction.
-		stores = append(stores[:len(stores):len(stores)], storeChunks)
+		stores = append(slices.Clone(stores), storeChunks)
+	}
+	if len(ch.FriendRequests) > 0 || len(ch.RemovedFriendRequests) > 0 {
+		stores = append(slices.Clone(stores), storeFriendRequests)
+	}
+	if len(ch.Black) > 0 || len(ch.RemovedBlack) > 0 {
+		stores = append(slices.Clone(stores), storeBlack)
 	}
 	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
 	if err != nil {
@@ -159,6 +182,24 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 				return err
 			}
 			if _, err := os.PutKey(js.ValueOf(metaSyncCursor), js.ValueOf(float64(*ch.Cursor))); err != nil {
+				return err
+			}
+		}
+		if ch.ProfileCursor != nil {
+			os, err := tx.ObjectStore(storeMeta)
+			if err != nil {
+				return err
+			}
+			if _, err := os.PutKey(js.ValueOf(metaProfileCursor), js.ValueOf(float64(*ch.ProfileCursor))); err != nil {
+				return err
+			}
+		}
+		if ch.SocialVersion != nil {
+			os, err := tx.ObjectStore(storeMeta)
+			if err != nil {
+				return err
+			}
+			if _, err := os.PutKey(js.ValueOf(metaSocialVersion), js.ValueOf(float64(*ch.SocialVersion))); err != nil {
 				return err
 			}
 		}
@@ -341,6 +382,28 @@ func (s *Store) Friends(ctx context.Context) ([]core.User, error) {
 	return out, err
 }
 
+// BlackList returns the blocked users ordered by UserID.
+func (s *Store) BlackList(ctx context.Context) ([]core.User, error) {
+	var out []core.User
+	err := s.all(ctx, "blacklist", storeBlack, "", nil, func(arr js.Value) (err error) {
+		out, err = usersOfJS(arr)
+		return err
+	})
+	return out, err
+}
+
+// FriendRequests returns the stored friend requests, newest activity
+// first.
+func (s *Store) FriendRequests(ctx context.Context) ([]core.FriendRequest, error) {
+	var out []core.FriendRequest
+	err := s.all(ctx, "friendRequests", storeFriendRequests, "", nil, func(arr js.Value) (err error) {
+		out, err = decodeAll(arr, 0, friendRequestOfJS, func(r *core.FriendRequest) core.FriendRequest { return *r })
+		return err
+	})
+	core.SortFriendRequests(out)
+	return out, err
+}
+
 // Groups returns the joined groups ordered by GroupID.
 func (s *Store) Groups(ctx context.Context) ([]core.Group, error) {
 	var out []core.Group
@@ -455,6 +518,56 @@ func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
 		return nil
 	})
 	return out, err
+}
+
+// SocialVersion returns the stored social version.
+func (s *Store) SocialVersion(ctx context.Context) (version int64, ok bool, err error) {
+	err = s.read(ctx, "socialVersion", []string{storeMeta}, func(_ context.Context, tx *idb.Transaction) (func() error, error) {
+		os, err := tx.ObjectStore(storeMeta)
+		if err != nil {
+			return nil, err
+		}
+		req, err := os.Get(js.ValueOf(metaSocialVersion))
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			v, err := req.Result()
+			if err != nil {
+				return err
+			}
+			if v.Type() == js.TypeNumber {
+				version, ok = int64(v.Float()), true
+			}
+			return nil
+		}, nil
+	})
+	return version, ok, err
+}
+
+// ProfileCursor returns the stored profile cursor, 0 when none.
+func (s *Store) ProfileCursor(ctx context.Context) (cursor int64, err error) {
+	err = s.read(ctx, "profileCursor", []string{storeMeta}, func(_ context.Context, tx *idb.Transaction) (func() error, error) {
+		os, err := tx.ObjectStore(storeMeta)
+		if err != nil {
+			return nil, err
+		}
+		req, err := os.Get(js.ValueOf(metaProfileCursor))
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			v, err := req.Result()
+			if err != nil {
+				return err
+			}
+			if v.Type() == js.TypeNumber {
+				cursor = int64(v.Float())
+			}
+			return nil
+		}, nil
+	})
+	return cursor, err
 }
 
 // SyncCursor returns the stored sync cursor.

@@ -19,12 +19,19 @@ const (
 	storeMeta          = "meta"
 	// storeChunks holds the bytes of unsent messages' files (chunks.go).
 	storeChunks = "chunks"
+	// storeFriendRequests is keyed by [fromUserID, toUserID].
+	storeFriendRequests = "friendRequests"
+	storeBlack          = "blacklist"
 
 	indexConvSeq   = "convSeq"
 	indexUnsent    = "unsent"
 	indexOrder     = "order"
 	indexList      = "list"
 	metaSyncCursor = "syncCursor"
+	// metaProfileCursor is the profile cursor (core.ProfileCursorReader).
+	metaProfileCursor = "profileCursor"
+	// metaSocialVersion is the social version (core.SocialVersionReader).
+	metaSocialVersion = "socialVersion"
 )
 
 var allStores = []string{storeUsers, storeFriends, storeGroups, storeConversations, storeMessages, storeOutbox, storeMeta}
@@ -39,7 +46,7 @@ type upgradeStep func(db, tx js.Value)
 
 // SchemaVersion is the IndexedDB version this package opens: the number of
 // upgrade steps.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // upgradeSteps is the schema history, len SchemaVersion. A step reports
 // failure by panicking (syscall/js does so on a JS exception); the upgrade
@@ -82,6 +89,12 @@ func upgradeSteps() []upgradeStep {
 		// slot, index], so that a message's chunks are one key range.
 		func(db, tx js.Value) {
 			db.Call("createObjectStore", storeChunks, map[string]any{"keyPath": []any{"clientMsgID", "slot", "index"}})
+		},
+		// 5: friend requests to and from the user, in every state, and the
+		// users the user blocks.
+		func(db, tx js.Value) {
+			db.Call("createObjectStore", storeFriendRequests, map[string]any{"keyPath": []any{"fromUserID", "toUserID"}})
+			db.Call("createObjectStore", storeBlack, map[string]any{"keyPath": "userID"})
 		},
 	}
 }

@@ -183,7 +183,8 @@ const (
 	// PushConversation carries a ConversationState that changed without a
 	// new message (read seq, pinned, draft), to the user's devices.
 	PushConversation = "push.conversation"
-	// PushFriendRequest carries a FriendRequest to its recipient.
+	// PushFriendRequest carries a FriendRequest, on its creation and on
+	// every change of its state, to every connection of both users.
 	PushFriendRequest = "push.friendRequest"
 	// PushFriendAdded carries the new friend's User to both sides.
 	PushFriendAdded = "push.friendAdded"
@@ -404,6 +405,11 @@ type User struct {
 	Username string `json:"username,omitempty"`
 	Nickname string `json:"nickname"`
 	FaceURL  string `json:"faceURL"`
+	// Remark is the caller's own name for a friend: set only in the
+	// caller's friend list and push.friendChanged.
+	Remark string `json:"remark,omitempty"`
+	// Ex is the app's own data about the user, set with user.setSelf.
+	Ex string `json:"ex,omitempty"`
 }
 
 // GetUsersReq asks for profiles by ID.
@@ -420,6 +426,9 @@ type UsersResp struct {
 type SetSelfReq struct {
 	Nickname *string `json:"nickname,omitempty"`
 	FaceURL  *string `json:"faceURL,omitempty"`
+	Ex       *string `json:"ex,omitempty"`
+	// Searchable, when set, says whether user.search lists the caller.
+	Searchable *bool `json:"searchable,omitempty"`
 }
 
 // FindUserReq looks a user up by username (case-insensitive).
@@ -451,6 +460,8 @@ type FriendRequest struct {
 	Message    string `json:"message"`
 	State      string `json:"state"`
 	CreateTime int64  `json:"createTime"`
+	// HandleTime is when it was accepted or refused, Unix ms (0: pending).
+	HandleTime int64 `json:"handleTime"`
 	// FromUser is the requester's profile, for display.
 	FromUser *User `json:"fromUser,omitempty"`
 }

@@ -41,7 +41,7 @@ func (s *Server) handleAdminListUsers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	us, total, err := s.store.SearchUsers(r.Context(), q.Keyword, q.Offset, q.Count)
+	us, total, err := s.store.ListUsersForAdmin(r.Context(), q.Keyword, q.Offset, q.Count)
 	if err != nil {
 		s.writeError(w, err)
 		return

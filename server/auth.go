@@ -61,6 +61,9 @@ func (s *Server) checkToken(ctx context.Context, tok string) (*claims, error) {
 	if u.TokenGeneration != cl.Generation {
 		return nil, protocol.Errorf(protocol.CodeTokenExpired, "token revoked")
 	}
+	if u.Disabled {
+		return nil, errDisabled
+	}
 	revoked, err := s.store.TokenRevoked(ctx, cl.ID)
 	if err != nil {
 		return nil, err
@@ -147,6 +150,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, wrong)
 		return
 	}
+	if u.Disabled {
+		s.writeError(w, errDisabled)
+		return
+	}
 	s.logins.succeeded(name, ip, s.now())
 	tok, exp := s.mintToken(u, platform)
 	writeJSON(w, http.StatusOK, protocol.AuthResp{UserID: u.UserID, Token: tok, ExpiresAt: exp})
@@ -229,6 +236,10 @@ func (s *Server) handleAdminToken(w http.ResponseWriter, r *http.Request) {
 			err = protocol.Errorf(protocol.CodeNotFound, "user %q not found", req.UserID)
 		}
 		s.writeError(w, err)
+		return
+	}
+	if u.Disabled {
+		s.writeError(w, errDisabled)
 		return
 	}
 	tok, exp := s.mintToken(u, platform)

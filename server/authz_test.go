@@ -148,7 +148,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		for _, u := range users {
 			for k := range u.(map[string]any) {
-				if k != "userID" && k != "username" && k != "nickname" && k != "faceURL" {
+				if k != "userID" && k != "username" && k != "nickname" && k != "faceURL" && k != "ex" {
 					t.Errorf("profile carries %q: %s", k, data)
 				}
 			}
@@ -215,6 +215,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 		{name: "friend.add as blocked user", as: "dave", typ: protocol.ReqAddFriend, data: protocol.AddFriendReq{UserID: "alice"}, want: protocol.CodePermissionDenied},
 		{name: "friend.accept someone else's request", as: "mallory", typ: protocol.ReqAcceptFriend, data: protocol.UserIDReq{UserID: "bob"}, want: protocol.CodeNotFound},
+		{name: "friend.refuse someone else's request", as: "mallory", typ: protocol.ReqRefuseFriend, data: protocol.UserIDReq{UserID: "bob"}, want: protocol.CodeNotFound},
+		{name: "friend.delete of someone else's friendship", as: "mallory", typ: protocol.ReqDeleteFriend, data: protocol.UserIDReq{UserID: "alice"}, want: protocol.CodeNotFound},
+		{name: "friend.setRemark for a non-friend", as: "mallory", typ: protocol.ReqSetFriendRemark, data: protocol.SetFriendRemarkReq{UserID: "alice", Remark: "x"}, want: protocol.CodeNotFound},
 		{name: "friend.list is the caller's", as: "mallory", typ: protocol.ReqListFriends, check: ownOnly},
 		{name: "friend.requests are the caller's", as: "mallory", typ: protocol.ReqListFriendRequests, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
 			ownOnly(t, w, d)
@@ -295,6 +298,26 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "mute a group as kicked member", as: "carl", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: sg, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
 
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
+		{name: "user.changed lists only related profiles", as: "mallory", typ: protocol.ReqChangedProfiles, data: protocol.ChangedProfilesReq{}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			var r protocol.ChangedProfilesResp
+			if err := json.Unmarshal(d, &r); err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range r.Users {
+				if u.UserID != "mallory" {
+					t.Errorf("mallory sees a stranger's profile change: %s", d)
+				}
+			}
+		}},
+		{name: "user.changed with a bad cursor", as: "mallory", typ: protocol.ReqChangedProfiles, data: protocol.ChangedProfilesReq{Cursor: -1}, want: protocol.CodeInvalidArgument},
+		{name: "user.search shows public profiles only", as: "mallory", typ: protocol.ReqSearchUsers, data: protocol.SearchUsersReq{Keyword: "al"}, check: profileOnly},
+		{name: "user.socialVersion is the caller's", as: "mallory", typ: protocol.ReqSocialVersion},
+		{name: "user.blockList is the caller's", as: "mallory", typ: protocol.ReqListBlocked, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			var r protocol.UsersResp
+			if err := json.Unmarshal(d, &r); err != nil || slices.ContainsFunc(r.Users, func(u protocol.User) bool { return u.UserID == "dave" }) {
+				t.Errorf("mallory sees alice's block list: %s", d)
+			}
+		}},
 		{name: "user.unblock of someone else's block", as: "dave", typ: protocol.ReqUnblockUser, data: protocol.UserIDReq{UserID: "alice"}},
 
 		{name: "auth.refreshToken with another user's token", as: "mallory", typ: protocol.ReqRefreshToken, data: protocol.RefreshTokenReq{Token: w.tokens["alice"]}, want: protocol.CodePermissionDenied},
@@ -461,14 +484,18 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 	expired, revoked := cred{"expired", w.expired}, cred{"revoked", w.revoked}
 	userTok := cred{"a user's token", valid}
 	bodies := map[string]any{
-		"POST /api/v1/auth/register":   protocol.RegisterReq{Username: "newbie", Password: "long enough"},
-		"POST /api/v1/auth/login":      protocol.LoginReq{Username: "nobody", Password: "wrong password"},
-		"POST /api/v1/auth/logout":     nil,
-		"POST /api/v1/auth/revoke-all": nil,
-		"POST /api/v1/admin/users":     protocol.AdminCreateUserReq{UserID: "intruder"},
-		"POST /api/v1/admin/tokens":    protocol.AdminTokenReq{UserID: "alice"},
-		"POST /api/v1/admin/groups":    server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
-		"POST /api/v1/admin/friends":   server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
+		"POST /api/v1/auth/register":       protocol.RegisterReq{Username: "newbie", Password: "long enough"},
+		"POST /api/v1/auth/login":          protocol.LoginReq{Username: "nobody", Password: "wrong password"},
+		"POST /api/v1/auth/logout":         nil,
+		"POST /api/v1/auth/revoke-all":     nil,
+		"POST /api/v1/admin/users":         protocol.AdminCreateUserReq{UserID: "intruder"},
+		"POST /api/v1/admin/tokens":        protocol.AdminTokenReq{UserID: "alice"},
+		"POST /api/v1/admin/groups":        server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
+		"POST /api/v1/admin/friends":       server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
+		"POST /api/v1/admin/users/update":  server.AdminUpdateUserReq{UserID: "alice", Nickname: ptr("pwned")},
+		"POST /api/v1/admin/users/revoke":  server.AdminUserIDReq{UserID: "alice"},
+		"POST /api/v1/admin/users/disable": server.AdminDisableUserReq{UserID: "alice", Disabled: true},
+		"POST /api/v1/admin/messages":      server.AdminSendReq{SendID: "alice", SendReq: protocol.SendReq{RecvID: "bob", ContentType: protocol.ContentText, Content: json.RawMessage(`{"text":"forged"}`)}},
 		// GETs take no body; their query asks for everything.
 		"GET /api/v1/admin/users":         nil,
 		"GET /api/v1/admin/conversations": nil,

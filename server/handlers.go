@@ -76,6 +76,14 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqPinnedMessages:    typed(s.pinnedMessages),
 		protocol.ReqSetTyping:         typed(s.setTyping),
 		protocol.ReqSetMuted:          typed(s.setMuted),
+		// The friend lifecycle (people.go).
+		protocol.ReqRefuseFriend:    typed(s.refuseFriend),
+		protocol.ReqDeleteFriend:    typed(s.deleteFriend),
+		protocol.ReqSetFriendRemark: typed(s.setFriendRemark),
+		protocol.ReqListBlocked:     typed(s.listBlocked),
+		protocol.ReqChangedProfiles: typed(s.changedProfiles),
+		protocol.ReqSearchUsers:     typed(s.searchUsers),
+		protocol.ReqSocialVersion:   typed(s.socialVersion),
 	}
 	for typ, h := range s.callHandlers() {
 		hs[typ] = h
@@ -144,11 +152,22 @@ func (s *Server) setSelf(ctx context.Context, c caller, req *protocol.SetSelfReq
 			return nil, err
 		}
 	}
-	u, err := s.store.UpdateProfile(ctx, c.UserID, req.Nickname, req.FaceURL)
+	if req.Ex != nil && (len(*req.Ex) > protocol.MaxExLen || !utf8.ValidString(*req.Ex)) {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "ex must be valid UTF-8 of at most %d bytes", protocol.MaxExLen)
+	}
+	if req.Searchable != nil {
+		if err := s.store.SetSearchable(ctx, c.UserID, *req.Searchable); err != nil {
+			return nil, err
+		}
+	}
+	u, err := s.store.UpdateUserProfile(ctx, c.UserID, store.ProfileChange{Nickname: req.Nickname, FaceURL: req.FaceURL, Ex: req.Ex})
 	if err != nil {
 		return nil, err
 	}
 	p := u.Profile()
+	if err := s.pushProfile(ctx, p); err != nil {
+		return nil, err
+	}
 	return &p, nil
 }
 
@@ -207,21 +226,21 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 		return nil, err
 	}
 	now := s.nowMs()
-	err = s.store.PutFriendRequest(ctx, store.FriendRequest{FromUserID: c.UserID, ToUserID: target.UserID, Message: req.Message, CreateTime: now})
-	if err != nil {
+	fr := store.FriendRequest{FromUserID: c.UserID, ToUserID: target.UserID, Message: req.Message, State: protocol.FriendRequestPending, CreateTime: now}
+	if err := s.store.PutFriendRequest(ctx, fr); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			err = protocol.Errorf(protocol.CodeAlreadyExists, "already friends")
 		}
+		return nil, err
+	}
+	if err := s.socialChanged(ctx, c.UserID, target.UserID); err != nil {
 		return nil, err
 	}
 	me, err := s.profile(ctx, c.UserID)
 	if err != nil {
 		return nil, err
 	}
-	s.pushTo(ctx, protocol.PushFriendRequest, protocol.FriendRequest{
-		FromUserID: c.UserID, ToUserID: target.UserID, Message: req.Message,
-		State: protocol.FriendRequestPending, CreateTime: now, FromUser: me,
-	}, "", target.UserID)
+	s.pushFriendRequest(ctx, fr, me)
 	return &empty{}, nil
 }
 
@@ -237,6 +256,9 @@ func (s *Server) acceptFriend(ctx context.Context, c caller, req *protocol.UserI
 		}
 		return nil, err
 	}
+	if err := s.socialChanged(ctx, c.UserID, req.UserID); err != nil {
+		return nil, err
+	}
 	them, err := s.profile(ctx, req.UserID)
 	if err != nil {
 		return nil, err
@@ -245,22 +267,52 @@ func (s *Server) acceptFriend(ctx context.Context, c caller, req *protocol.UserI
 	if err != nil {
 		return nil, err
 	}
+	// Both sides' request lists learn the accepted state (a crossed
+	// request of the caller's was settled too).
+	for _, pair := range [][2]string{{req.UserID, c.UserID}, {c.UserID, req.UserID}} {
+		r, err := s.store.FriendRequest(ctx, pair[0], pair[1])
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		from := them
+		if pair[0] == c.UserID {
+			from = me
+		}
+		s.pushFriendRequest(ctx, *r, from)
+	}
 	s.pushTo(ctx, protocol.PushFriendAdded, them, "", c.UserID)
 	s.pushTo(ctx, protocol.PushFriendAdded, me, "", req.UserID)
 	s.webhooks.send(ctx, EventFriendAdded, FriendAddedData{UserID: c.UserID, FriendUserID: req.UserID})
 	return &empty{}, nil
 }
 
+// listFriends lists the caller's friends, each with the caller's remark.
 func (s *Server) listFriends(ctx context.Context, c caller, _ *empty) (*protocol.UsersResp, error) {
-	ids, err := s.store.FriendIDs(ctx, c.UserID)
+	fs, err := s.store.Friends(ctx, c.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return s.usersInOrder(ctx, ids)
+	ids := make([]string, len(fs))
+	remarks := make(map[string]string, len(fs))
+	for i, f := range fs {
+		ids[i] = f.FriendUserID
+		remarks[f.FriendUserID] = f.Remark
+	}
+	resp, err := s.usersInOrder(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range resp.Users {
+		resp.Users[i].Remark = remarks[resp.Users[i].UserID]
+	}
+	return resp, nil
 }
 
 func (s *Server) listFriendRequests(ctx context.Context, c caller, _ *empty) (*protocol.FriendRequestsResp, error) {
-	reqs, err := s.store.FriendRequests(ctx, c.UserID, maxListedRequests)
+	reqs, err := s.store.AllFriendRequests(ctx, c.UserID, maxListedRequests)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +330,7 @@ func (s *Server) listFriendRequests(ctx context.Context, c caller, _ *empty) (*p
 	}
 	resp := &protocol.FriendRequestsResp{Requests: []protocol.FriendRequest{}}
 	for _, r := range reqs {
-		fr := protocol.FriendRequest{FromUserID: r.FromUserID, ToUserID: r.ToUserID, Message: r.Message, State: r.State, CreateTime: r.CreateTime}
+		fr := protocol.FriendRequest{FromUserID: r.FromUserID, ToUserID: r.ToUserID, Message: r.Message, State: r.State, CreateTime: r.CreateTime, HandleTime: r.HandleTime}
 		if u, ok := byID[r.FromUserID]; ok {
 			fr.FromUser = &u
 		}

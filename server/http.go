@@ -77,6 +77,11 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST " + protocol.FilesPath + "/sign", s.handleFileSign},
 		{"GET " + protocol.FilesPath + "/{fileID}", s.handleFileDownload},
 		{"GET " + protocol.PreviewsPath, s.handlePreview},
+		// People (admin_people.go).
+		{"POST /api/v1/admin/users/update", s.admin(s.handleAdminUpdateUser)},
+		{"POST /api/v1/admin/users/revoke", s.admin(s.handleAdminRevokeUser)},
+		{"POST /api/v1/admin/users/disable", s.admin(s.handleAdminDisableUser)},
+		{"POST /api/v1/admin/messages", s.admin(s.handleAdminSend)},
 	}
 }
 

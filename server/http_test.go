@@ -344,8 +344,10 @@ func TestAdminGroupsAndFriends(t *testing.T) {
 	if st != http.StatusNoContent {
 		t.Fatalf("friends: %d %s", st, body)
 	}
-	a.push(protocol.PushFriendAdded)
-	b.push(protocol.PushFriendAdded)
+	for _, c := range []*client{a, b} {
+		c.push(protocol.PushFriendRequest) // made and accepted at once
+		c.push(protocol.PushFriendAdded)
+	}
 	var fl protocol.UsersResp
 	a.do(protocol.ReqListFriends, nil, &fl)
 	if len(fl.Users) != 1 || fl.Users[0].UserID != "ben" {

@@ -25,7 +25,7 @@ func (s *Server) blockUser(ctx context.Context, c caller, req *protocol.UserIDRe
 	if err := s.store.BlockUser(ctx, c.UserID, req.UserID, s.nowMs()); err != nil {
 		return nil, err
 	}
-	return &empty{}, nil
+	return &empty{}, s.pushBlockChanged(ctx, c.UserID, req.UserID, true)
 }
 
 func (s *Server) unblockUser(ctx context.Context, c caller, req *protocol.UserIDReq) (*empty, error) {
@@ -35,7 +35,7 @@ func (s *Server) unblockUser(ctx context.Context, c caller, req *protocol.UserID
 	if err := s.store.UnblockUser(ctx, c.UserID, req.UserID); err != nil {
 		return nil, err
 	}
-	return &empty{}, nil
+	return &empty{}, s.pushBlockChanged(ctx, c.UserID, req.UserID, false)
 }
 
 func (s *Server) checkBlockTarget(ctx context.Context, c caller, req *protocol.UserIDReq) error {

@@ -347,8 +347,9 @@ type Server struct {
 	users *userLimits
 	// ipHandshakes and userHandshakes limit WebSocket handshakes.
 	ipHandshakes, userHandshakes *keyedLimiter
-
-	handler http.Handler
+	// searches holds each user's user.search limiter (people.go).
+	searches *keyedLimits
+	handler  http.Handler
 	// handlers answer the WebSocket request types (send aside).
 	handlers map[string]handlerFunc
 	// dummyHash is compared against on logins of unknown users, so that
@@ -424,6 +425,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		authLimiter: newKeyedLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
 		logins:      newLoginGuard(cfg.LoginFreeFailures, cfg.LoginLockBase, cfg.LoginLockMax),
 		users:       newUserLimits(cfg.UserRateLimit, cfg.UserRateBurst, cfg.MaxConnsPerUser),
+		searches:    newKeyedLimits(searchRate, searchBurst),
 
 		ipHandshakes:   newKeyedLimiter(cfg.HandshakeRatePerIP, cfg.HandshakeBurstPerIP),
 		userHandshakes: newKeyedLimiter(cfg.HandshakeRatePerUser, cfg.HandshakeBurstPerUser),

@@ -137,12 +137,14 @@ func TestBlockUser(t *testing.T) {
 	ac.wantError(protocol.ReqBlockUser, protocol.UserIDReq{UserID: a}, protocol.CodeInvalidArgument)
 	ac.wantError(protocol.ReqBlockUser, protocol.UserIDReq{UserID: "nobody"}, protocol.CodeNotFound)
 	ac.do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: b}, nil)
+	ac.push(protocol.PushBlockChanged)
 	bc.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "x", RecvID: a, ContentType: protocol.ContentText, Content: text("hey")}, protocol.CodePermissionDenied)
 	bc.wantError(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: a}, protocol.CodePermissionDenied)
 	// The blocker may still write; blocking is one-way.
 	ac.sendText("a1", b, "", "go away")
 	bc.push(protocol.PushMessage)
 	ac.do(protocol.ReqUnblockUser, protocol.UserIDReq{UserID: b}, nil)
+	ac.push(protocol.PushBlockChanged)
 	bc.sendText("b1", a, "", "sorry")
 	// The first message the blocker gets is the one after the unblock.
 	m := decode[protocol.Message](t, ac.push(protocol.PushMessage))

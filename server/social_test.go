@@ -24,6 +24,7 @@ func TestFriends(t *testing.T) {
 		fr.FromUser == nil || fr.FromUser.Username != "alice" {
 		t.Fatalf("request push %+v", fr)
 	}
+	a.push(protocol.PushFriendRequest) // the requester's devices keep the request too
 	for _, cl := range []*client{a, b} {
 		var rr protocol.FriendRequestsResp
 		cl.do(protocol.ReqListFriendRequests, nil, &rr)
@@ -34,6 +35,11 @@ func TestFriends(t *testing.T) {
 	b.wantError(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: carol}, protocol.CodeNotFound)
 	a.wantError(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: bob}, protocol.CodeNotFound) // one's own request
 	b.do(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: alice}, nil)
+	for _, cl := range []*client{a, b} {
+		if fr := decode[protocol.FriendRequest](t, cl.push(protocol.PushFriendRequest)); fr.State != protocol.FriendRequestAccepted || fr.HandleTime == 0 {
+			t.Fatalf("accepted request push %+v", fr)
+		}
+	}
 	if u := decode[protocol.User](t, a.push(protocol.PushFriendAdded)); u.UserID != bob {
 		t.Fatalf("alice told of %+v", u)
 	}
@@ -53,17 +59,22 @@ func TestFriends(t *testing.T) {
 	// Asking someone who already asked you accepts.
 	c.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: alice}, nil)
 	a.push(protocol.PushFriendRequest)
+	c.push(protocol.PushFriendRequest)
 	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: carol}, nil)
-	a.push(protocol.PushFriendAdded)
-	c.push(protocol.PushFriendAdded)
+	for _, cl := range []*client{a, c} {
+		cl.push(protocol.PushFriendRequest)
+		cl.push(protocol.PushFriendAdded)
+	}
 	c.do(protocol.ReqListFriends, nil, &fl)
 	if len(fl.Users) != 1 || fl.Users[0].UserID != alice {
 		t.Fatalf("carol's friends %+v", fl)
 	}
 	var rr protocol.FriendRequestsResp
 	a.do(protocol.ReqListFriendRequests, nil, &rr)
-	if len(rr.Requests) != 0 {
-		t.Fatalf("requests left %+v", rr)
+	for _, r := range rr.Requests {
+		if r.State != protocol.FriendRequestAccepted {
+			t.Fatalf("requests left pending %+v", rr)
+		}
 	}
 }
 

@@ -232,7 +232,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		},
 		"setSelfInfo": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("setSelfInfo", args, 0)
-			upd := core.SelfInfoUpdate{Nickname: a.OptionalString("nickname"), FaceURL: a.OptionalString("faceURL")}
+			upd := core.SelfInfoUpdate{Nickname: a.OptionalString("nickname"), FaceURL: a.OptionalString("faceURL"), Ex: a.OptionalString("ex")}
+			upd.Searchable = a.OptionalBool("searchable")
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
@@ -351,6 +352,62 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		},
 		"getFriendRequests": func([]js.Value) (any, error) {
 			return ok(c.FriendRequests(bg()))
+		},
+		"refuseFriendRequest": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("refuseFriendRequest", args, 0)
+			userID := a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.RefuseFriendRequest(bg(), userID)
+		},
+		"deleteFriend": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("deleteFriend", args, 0)
+			userID := a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.DeleteFriend(bg(), userID)
+		},
+		"setFriendRemark": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setFriendRemark", args, 0)
+			userID, remark := a.RequiredString("userID"), a.String("remark")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.SetFriendRemark(bg(), userID, remark)
+		},
+		"getFriendRequestUnhandledCount": func([]js.Value) (any, error) {
+			return ok(c.FriendRequestUnhandledCount(bg()))
+		},
+		"searchUsers": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("searchUsers", args, 0)
+			kw := a.RequiredString("keyword")
+			offset := a.Int("offset", 0, 0, protocol.MaxSearchOffset)
+			count := a.Int("count", 0, 0, protocol.MaxSearchCount)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.SearchUsers(bg(), kw, int(offset), int(count)))
+		},
+		"addBlack": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("addBlack", args, 0)
+			userID := a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.AddBlack(bg(), userID)
+		},
+		"removeBlack": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("removeBlack", args, 0)
+			userID := a.RequiredString("userID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.RemoveBlack(bg(), userID)
+		},
+		"getBlackList": func([]js.Value) (any, error) {
+			return ok(c.BlackList(bg()))
 		},
 		"createGroup": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("createGroup", args, 0)

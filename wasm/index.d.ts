@@ -150,6 +150,10 @@ export interface User {
   username?: string;
   nickname: string;
   faceURL: string;
+  /** The user's own name for a friend: on getFriendList and friendInfoChanged only. */
+  remark?: string;
+  /** The app's own data about the user, set with setSelfInfo. */
+  ex?: string;
 }
 
 export interface Group {
@@ -382,9 +386,11 @@ export interface FriendRequest {
   fromUserID: string;
   toUserID: string;
   message: string;
-  state: 'pending' | 'accepted';
+  state: 'pending' | 'accepted' | 'refused';
   /** Unix ms. */
   createTime: number;
+  /** When it was accepted or refused, Unix ms; 0 while pending. */
+  handleTime: number;
   /** The requester's profile, for display. */
   fromUser?: User;
 }
@@ -495,7 +501,11 @@ export interface EventMap {
    * here too, so an app needs no copy of the outbox of its own.
    */
   messageStatusChanged: Message;
-  /** Someone asked the user to be friends. */
+  /**
+   * Someone asked the user to be friends: once per request, live or when
+   * the SDK reconnects after being away. A store's very first catch-up
+   * lists requests (getFriendRequests) without announcing them.
+   */
   friendRequestReceived: FriendRequest;
   /** A friendship was made. */
   friendAdded: User;
@@ -513,8 +523,10 @@ export interface EventMap {
   selfInfoUpdated: User;
   /**
    * Profiles the SDK stored anew: fetched for a conversation's name, asked
-   * for with `getUsersInfo` while offline (then fetched once connected), or
-   * the user's own after `setSelfInfo`. An app that caches names refreshes
+   * for with `getUsersInfo` while offline (then fetched once connected),
+   * the user's own after `setSelfInfo`, or changed by a friend, a fellow
+   * group member or the user on another device (live, or caught up after
+   * being away; each change once). An app that caches names refreshes
    * them from this event.
    */
   usersInfoChanged: User[];
@@ -566,6 +578,14 @@ export interface EventMap {
    * renewal. Never stored.
    */
   typingChanged: { conversationID: string; userIDs: string[] };
+  /** A request the user made was refused; `userID` is who refused it. */
+  friendRequestRefused: { userID: string };
+  /** A friendship ended, on either side's deleteFriend; `userID` is the former friend. */
+  friendDeleted: { userID: string };
+  /** A friend's entry on the friend list changed (the user's remark for them, set on any device). */
+  friendInfoChanged: User;
+  /** The users the user blocks changed, on any of their devices: the whole list, ordered by userID. */
+  blackListChanged: User[];
 }
 
 export type EventName = keyof EventMap;
@@ -613,8 +633,21 @@ export declare class ParleyClient {
    * ended the session.
    */
   getUsersInfo(args: { userIDs: string[] }): Promise<User[]>;
-  /** Changes the fields that are given; resolves to the updated profile. */
-  setSelfInfo(args: { nickname?: string; faceURL?: string }): Promise<User>;
+  /**
+   * Changes the fields that are given; resolves to the updated profile.
+   * `ex` is the app's own data about the user (≤ 4096 bytes), public like
+   * the rest; `searchable: false` keeps the user out of searchUsers. The user's other devices, friends and fellow group members
+   * get `usersInfoChanged`, live or when they next connect.
+   */
+  setSelfInfo(args: { nickname?: string; faceURL?: string; ex?: string; searchable?: boolean }): Promise<User>;
+  /**
+   * Finds users whose username starts with `keyword` or whose nickname
+   * contains it (from three characters), case-insensitively: username
+   * matches first. `count` ≤ 50 (default 20), `offset` ≤ 500; users who
+   * set `searchable: false` are never found. Searches are rate-limited per
+   * user (`rate_limited`).
+   */
+  searchUsers(args: { keyword: string; offset?: number; count?: number }): Promise<User[]>;
   /** Looks a user up by username (case-insensitive); rejects with `not_found`. */
   findUserByUsername(args: { username: string }): Promise<User>;
 
@@ -712,8 +745,26 @@ export declare class ParleyClient {
   /** Accepts a pending friend request from userID. */
   acceptFriendRequest(args: { userID: string }): Promise<void>;
   getFriendList(): Promise<User[]>;
-  /** Friend requests to and from the user. */
+  /**
+   * Friend requests to and from the user in every state, the latest
+   * created or handled first; stored, so they are readable offline. A
+   * request fires friendRequestReceived once, however often it is pushed.
+   */
   getFriendRequests(): Promise<FriendRequest[]>;
+  /** Refuses userID's pending request; the requester gets friendRequestRefused. */
+  refuseFriendRequest(args: { userID: string }): Promise<void>;
+  /** Ends the friendship for both sides; both get friendDeleted. */
+  deleteFriend(args: { userID: string }): Promise<void>;
+  /** Sets the user's own name for a friend ('' clears it): `remark` on getFriendList, on every device of the user. */
+  setFriendRemark(args: { userID: string; remark: string }): Promise<void>;
+  /** How many stored requests to the user are still pending. */
+  getFriendRequestUnhandledCount(): Promise<number>;
+  /** Blocks userID: their one-to-one messages and friend requests to the user are refused (`permission_denied`). */
+  addBlack(args: { userID: string }): Promise<void>;
+  /** Lifts the block on userID. */
+  removeBlack(args: { userID: string }): Promise<void>;
+  /** The users the user blocks, ordered by userID; stored, so readable offline. */
+  getBlackList(): Promise<User[]>;
 
   /** Creates a group with the user as owner and the given members. */
   createGroup(args: { name: string; memberUserIDs: string[] }): Promise<Group>;

@@ -99,6 +99,15 @@ var jsMethods = []jsMethod{
 	{"acceptFriendRequest", argObject},
 	{"getFriendList", argNone},
 	{"getFriendRequests", argNone},
+	// The friend lifecycle (contract §5).
+	{"refuseFriendRequest", argObject},
+	{"deleteFriend", argObject},
+	{"setFriendRemark", argObject},
+	{"getFriendRequestUnhandledCount", argNone},
+	{"searchUsers", argObject},
+	{"addBlack", argObject},
+	{"removeBlack", argObject},
+	{"getBlackList", argNone},
 
 	{"createGroup", argObject},
 	{"getJoinedGroupList", argNone},
@@ -150,6 +159,11 @@ var jsEvents = []string{
 	"messageProgress",
 	"messagesChanged",
 	"typingChanged",
+	// The friend lifecycle (contract §5).
+	"friendRequestRefused",
+	"friendDeleted",
+	"friendInfoChanged",
+	"blackListChanged",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

@@ -299,3 +299,12 @@ func StringArg(method, name string, args []js.Value, i int) (string, error) {
 	}
 	return args[i].String(), nil
 }
+
+// OptionalBool returns an optional boolean field (nil when absent).
+func (a *Args) OptionalBool(field string) *bool {
+	if _, ok := a.get(field); !ok {
+		return nil
+	}
+	b := a.Bool(field, false)
+	return &b
+}

@@ -13,17 +13,22 @@ import (
 
 // data is the content shared by every handle opened on it.
 type data struct {
-	mu        sync.RWMutex
-	users     map[string]core.User
-	friends   map[string]core.User
-	groups    map[string]core.Group
-	convs     map[string]core.Conversation
-	msgs      map[string]core.Message     // by ClientMsgID
-	bySeq     map[string]map[int64]string // conversationID -> seq -> ClientMsgID
-	outbox    map[string]core.OutboxEntry
-	chunks    map[chunkKey]core.Bytes
-	cursor    int64
-	hasCursor bool
+	mu            sync.RWMutex
+	users         map[string]core.User
+	friends       map[string]core.User
+	requests      map[[2]string]core.FriendRequest
+	black         map[string]core.User
+	profileCursor int64
+	social        int64
+	hasSocial     bool
+	groups        map[string]core.Group
+	convs         map[string]core.Conversation
+	msgs          map[string]core.Message     // by ClientMsgID
+	bySeq         map[string]map[int64]string // conversationID -> seq -> ClientMsgID
+	outbox        map[string]core.OutboxEntry
+	chunks        map[chunkKey]core.Bytes
+	cursor        int64
+	hasCursor     bool
 }
 
 // chunkKey keys a stored file chunk.
@@ -44,14 +49,16 @@ var _ core.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	return &Store{d: &data{
-		users:   make(map[string]core.User),
-		friends: make(map[string]core.User),
-		groups:  make(map[string]core.Group),
-		convs:   make(map[string]core.Conversation),
-		msgs:    make(map[string]core.Message),
-		bySeq:   make(map[string]map[int64]string),
-		outbox:  make(map[string]core.OutboxEntry),
-		chunks:  make(map[chunkKey]core.Bytes),
+		users:    make(map[string]core.User),
+		friends:  make(map[string]core.User),
+		requests: make(map[[2]string]core.FriendRequest),
+		black:    make(map[string]core.User),
+		groups:   make(map[string]core.Group),
+		convs:    make(map[string]core.Conversation),
+		msgs:     make(map[string]core.Message),
+		bySeq:    make(map[string]map[int64]string),
+		outbox:   make(map[string]core.OutboxEntry),
+		chunks:   make(map[chunkKey]core.Bytes),
 	}}
 }
 
@@ -119,6 +126,36 @@ func (s *Store) Users(ctx context.Context, ids []string) ([]core.User, error) {
 			out = append(out, u)
 		}
 	}
+	return out, nil
+}
+
+// BlackList implements core.BlackListReader.
+func (s *Store) BlackList(ctx context.Context) ([]core.User, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.User, 0, len(s.d.black))
+	for _, u := range s.d.black {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
+	return out, nil
+}
+
+// FriendRequests implements core.FriendRequestReader.
+func (s *Store) FriendRequests(ctx context.Context) ([]core.FriendRequest, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.FriendRequest, 0, len(s.d.requests))
+	for _, r := range s.d.requests {
+		out = append(out, r)
+	}
+	core.SortFriendRequests(out)
 	return out, nil
 }
 
@@ -315,6 +352,26 @@ func (s *Store) Chunks(ctx context.Context, id string, slot, from, to int) ([]co
 	return out, nil
 }
 
+// SocialVersion implements core.SocialVersionReader.
+func (s *Store) SocialVersion(ctx context.Context) (int64, bool, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, false, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	return s.d.social, s.d.hasSocial, nil
+}
+
+// ProfileCursor implements core.ProfileCursorReader.
+func (s *Store) ProfileCursor(ctx context.Context) (int64, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	return s.d.profileCursor, nil
+}
+
 // SyncCursor implements core.CursorReader.
 func (s *Store) SyncCursor(ctx context.Context) (int64, bool, error) {
 	if err := s.check(ctx); err != nil {
@@ -343,6 +400,12 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	for _, u := range ch.Friends {
 		d.friends[u.UserID] = u
 	}
+	for _, r := range ch.FriendRequests {
+		d.requests[[2]string{r.FromUserID, r.ToUserID}] = r
+	}
+	for _, u := range ch.Black {
+		d.black[u.UserID] = u
+	}
 	for _, g := range ch.Groups {
 		d.groups[g.GroupID] = g
 	}
@@ -370,6 +433,12 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	}
 	for _, id := range ch.RemovedFriends {
 		delete(d.friends, id)
+	}
+	for _, r := range ch.RemovedFriendRequests {
+		delete(d.requests, [2]string{r.FromUserID, r.ToUserID})
+	}
+	for _, id := range ch.RemovedBlack {
+		delete(d.black, id)
 	}
 	for _, id := range ch.RemovedGroups {
 		delete(d.groups, id)
@@ -401,6 +470,12 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	}
 	if ch.Cursor != nil {
 		d.cursor, d.hasCursor = *ch.Cursor, true
+	}
+	if ch.ProfileCursor != nil {
+		d.profileCursor = *ch.ProfileCursor
+	}
+	if ch.SocialVersion != nil {
+		d.social, d.hasSocial = *ch.SocialVersion, true
 	}
 	return nil
 }

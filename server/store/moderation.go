@@ -29,10 +29,10 @@ type MessageQuery struct {
 // returns the page (from offset, at most limit) and the count of every
 // match, whatever the page.
 type Moderation interface {
-	// SearchUsers: users whose ID or username starts with keyword, or
+	// ListUsersForAdmin: users whose ID or username starts with keyword, or
 	// whose nickname contains it (case-insensitively, ASCII); every user
 	// for "". Ordered by user ID.
-	SearchUsers(ctx context.Context, keyword string, offset, limit int) (users []*User, total int, err error)
+	ListUsersForAdmin(ctx context.Context, keyword string, offset, limit int) (users []*User, total int, err error)
 	// SearchConversations: conversations whose ID contains keyword (all
 	// for ""), the latest updated first, then by ID.
 	SearchConversations(ctx context.Context, keyword string, offset, limit int) ([]ConversationInfo, int, error)

@@ -40,11 +40,22 @@ type User struct {
 	// ChangeVersion is the user's sync counter: the highest version of
 	// their conversations; 0 before any. Read-only (CreateUser ignores it).
 	ChangeVersion int64
+	// Ex is the app's own data about the user (JSON or text), public like
+	// the rest of the profile.
+	Ex string
+	// ProfileVersion is the server-wide profile counter's value at the
+	// user's last profile change (0: never changed). Read-only.
+	ProfileVersion int64
+	// Disabled: an admin disabled the account (SetDisabled). Read-only.
+	Disabled bool
+	// SocialVersion counts changes to the user's friends, friend requests
+	// and blacklist (BumpSocialVersion). Read-only.
+	SocialVersion int64
 }
 
 // Profile converts u to its public wire form.
 func (u *User) Profile() protocol.User {
-	return protocol.User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL}
+	return protocol.User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL, Ex: u.Ex}
 }
 
 // Users stores accounts. Usernames are unique case-insensitively; the
@@ -229,7 +240,7 @@ type FriendRequest struct {
 	FromUserID string
 	ToUserID   string
 	Message    string
-	State      string // protocol.FriendRequestPending or Accepted
+	State      string // protocol.FriendRequestPending, Accepted or Refused
 	CreateTime int64
 	HandleTime int64
 }
@@ -373,8 +384,14 @@ type Store interface {
 	Messages
 	Conversations
 	Friends
+	FriendLifecycle
 	Groups
 	Blocks
+	BlockList
+	Profiles
+	Search
+	Accounts
+	SocialVersions
 	GroupMembership
 	Webhooks
 	Moderation

@@ -190,6 +190,8 @@ async function loginClient(page, name, userID, token, dbName) {
       c.on('connectionStateChanged', (e) => ev.states.push(e.state));
       c.on('totalUnreadCountChanged', (n) => ev.unread.push(n));
       c.on('conversationsChanged', (cs) => (ev.convs += cs.length));
+      ev.sync = [];
+      c.on('syncProgress', (p) => ev.sync.push(p.phase));
       await c.login({ userID, token });
     },
     { name, userID, token, dbName },
@@ -1012,5 +1014,214 @@ describe('parley-sdk in Chromium against parleyd', () => {
       assert.deepEqual(await pb.evaluate((conv) => T.clients.v.getPinnedMessages({ conversationID: conv }), conv), []);
       for (const p of [pa, pb]) assert.deepEqual(p.errors, []);
       for (const p of [pa, pb]) await p.context().close();
+    }));
+
+  test('the friend lifecycle between devices: a request fires once, refused, accepted, remarked, deleted, one device away each time', () =>
+    diagnose(async () => {
+      const erin = uid('erin');
+      const frank = uid('frank');
+      for (const u of [erin, frank]) await server.user(u, u.split('-')[0]);
+      // Erin on two devices (browser contexts with their own IndexedDB), Frank on one.
+      const e1 = await openPage('erin laptop');
+      const e2 = await openPage('erin desktop');
+      const f = await openPage('frank');
+      const record = (page, name) =>
+        page.evaluate((name) => {
+          const ev = T.events[name];
+          Object.assign(ev, { received: [], refused: [], added: [], deleted: [], info: [] });
+          const c = T.clients[name];
+          c.on('friendRequestReceived', (r) => ev.received.push(r));
+          c.on('friendRequestRefused', (r) => ev.refused.push(r));
+          c.on('friendAdded', (u) => ev.added.push(u));
+          c.on('friendDeleted', (d) => ev.deleted.push(d));
+          c.on('friendInfoChanged', (u) => ev.info.push(u));
+        }, name);
+      await loginClient(e1, 'e1', erin, await server.token(erin, 'web'), 'erin1');
+      await loginClient(e2, 'e2', erin, await server.token(erin, 'desktop'), 'erin2');
+      await loginClient(f, 'f', frank, await server.token(frank), 'frank');
+      for (const [p, n] of [[e1, 'e1'], [e2, 'e2'], [f, 'f']]) {
+        await record(p, n);
+        await connected(p, n);
+        // The first catch-up lists what exists without announcing it: act after it.
+        await until(p, (n) => T.events[n].sync.includes('finish'), n);
+      }
+      const away = async () => {
+        await e2.context().setOffline(true);
+        await until(e2, () => T.events.e2.states.at(-1) === 'disconnected');
+      };
+      const back = async () => {
+        const n = await e2.evaluate(() => T.events.e2.states.length);
+        await e2.context().setOffline(false);
+        await until(e2, (n) => T.events.e2.states.slice(n).includes('connected'), n);
+      };
+      const call = (page, name, method, arg) =>
+        page.evaluate(({ name, method, arg }) => T.clients[name][method](arg), { name, method, arg });
+
+      // A request, asked twice: Frank hears of it once.
+      await call(e1, 'e1', 'addFriend', { userID: frank, message: 'hi frank' });
+      await call(e1, 'e1', 'addFriend', { userID: frank, message: 'hi frank' });
+      await until(f, () => T.events.f.received.length >= 1);
+      assert.equal(await call(f, 'f', 'getFriendRequestUnhandledCount'), 1);
+      const fr = await call(f, 'f', 'getFriendRequests');
+      assert.deepEqual(fr.map((r) => [r.fromUserID, r.toUserID, r.state, r.message, r.handleTime]), [[erin, frank, 'pending', 'hi frank', 0]]);
+
+      // Refused while Erin's desktop is away; it learns of it when back.
+      await away();
+      await call(f, 'f', 'refuseFriendRequest', { userID: erin });
+      await until(e1, () => T.events.e1.refused.length === 1);
+      assert.deepEqual(await e1.evaluate(() => T.events.e1.refused), [{ userID: frank }]);
+      assert.equal(await call(f, 'f', 'getFriendRequestUnhandledCount'), 0);
+      await back();
+      await until(e2, () => T.events.e2.refused.length === 1);
+      const e2reqs = await call(e2, 'e2', 'getFriendRequests');
+      assert.equal(e2reqs.length, 1);
+      assert.equal(e2reqs[0].state, 'refused');
+      assert.ok(e2reqs[0].handleTime > 0);
+
+      // Asked again and accepted: both of Erin's devices have Frank.
+      await call(e1, 'e1', 'addFriend', { userID: frank, message: 'please' });
+      await until(f, () => T.events.f.received.length >= 2);
+      await call(f, 'f', 'acceptFriendRequest', { userID: erin });
+      await until(e2, (frank) => T.events.e2.added.some((u) => u.userID === frank), frank);
+
+      // A remark set on the laptop while the desktop is away.
+      await away();
+      await call(e1, 'e1', 'setFriendRemark', { userID: frank, remark: 'Franky' });
+      assert.deepEqual((await call(e1, 'e1', 'getFriendList')).map((u) => [u.userID, u.remark]), [[frank, 'Franky']]);
+      await back();
+      await until(e2, () => T.events.e2.info.some((u) => u.remark === 'Franky'));
+      assert.deepEqual((await call(e2, 'e2', 'getFriendList')).map((u) => [u.userID, u.remark]), [[frank, 'Franky']]);
+      assert.equal((await call(f, 'f', 'getFriendList'))[0].remark, undefined, "Erin's remark is hers");
+
+      // Deleted by Frank while the desktop is away.
+      await away();
+      await call(f, 'f', 'deleteFriend', { userID: erin });
+      await until(e1, () => T.events.e1.deleted.length === 1);
+      await until(f, () => T.events.f.deleted.length === 1);
+      assert.deepEqual(await f.evaluate(() => T.events.f.deleted), [{ userID: erin }]);
+      await back();
+      await until(e2, () => T.events.e2.deleted.length === 1);
+      assert.deepEqual(await e2.evaluate(() => T.events.e2.deleted), [{ userID: frank }]);
+      assert.deepEqual(await call(e2, 'e2', 'getFriendList'), []);
+      // Offline, the stored requests still serve.
+      await away();
+      assert.deepEqual((await call(e2, 'e2', 'getFriendRequests')).map((r) => r.state), ['accepted']);
+      const err = await f.evaluate(async (erin) => {
+        try {
+          await T.clients.f.deleteFriend({ userID: erin });
+          return null;
+        } catch (e) {
+          return e.code;
+        }
+      }, erin);
+      assert.equal(err, 'not_found');
+      for (const p of [e1, e2, f]) assert.deepEqual(p.errors, []);
+    }));
+
+  test('the blacklist between devices: stored, enforced, announced once, reaching a device that was away', () =>
+    diagnose(async () => {
+      const gina = uid('gina');
+      const hugo = uid('hugo');
+      for (const u of [gina, hugo]) await server.user(u, u.split('-')[0]);
+      const g1 = await openPage('gina laptop');
+      const g2 = await openPage('gina desktop');
+      const h = await openPage('hugo');
+      await loginClient(g1, 'g1', gina, await server.token(gina, 'web'), 'gina1');
+      await loginClient(g2, 'g2', gina, await server.token(gina, 'desktop'), 'gina2');
+      await loginClient(h, 'h', hugo, await server.token(hugo), 'hugo');
+      for (const [p, n] of [[g1, 'g1'], [g2, 'g2'], [h, 'h']]) {
+        await p.evaluate((n) => {
+          T.events[n].black = [];
+          T.clients[n].on('blackListChanged', (us) => T.events[n].black.push(us.map((u) => u.userID)));
+        }, n);
+        await connected(p, n);
+        await until(p, (n) => T.events[n].sync.includes('finish'), n);
+      }
+      const call = (page, name, method, arg) =>
+        page.evaluate(({ name, method, arg }) => T.clients[name][method](arg), { name, method, arg });
+
+      await g2.context().setOffline(true);
+      await until(g2, () => T.events.g2.states.at(-1) === 'disconnected');
+      await call(g1, 'g1', 'addBlack', { userID: hugo });
+      const list = await call(g1, 'g1', 'getBlackList');
+      assert.deepEqual(list.map((u) => [u.userID, u.nickname]), [[hugo, 'hugo']]);
+      // Hugo's message and request are refused.
+      const codes = await h.evaluate(async (gina) => {
+        const c = T.clients.h;
+        const out = [];
+        for (const f of [
+          async () => c.sendMessage({ message: await c.createTextMessage('hello?'), recvID: gina }),
+          () => c.addFriend({ userID: gina }),
+        ]) {
+          try {
+            await f();
+            out.push('ok');
+          } catch (e) {
+            out.push(e.code);
+          }
+        }
+        return out;
+      }, gina);
+      assert.deepEqual(codes, ['permission_denied', 'permission_denied']);
+
+      await g2.context().setOffline(false);
+      await until(g2, () => T.events.g2.black.length >= 1);
+      assert.deepEqual(await g2.evaluate(() => T.events.g2.black), [[hugo]]);
+      await g2.context().setOffline(true);
+      await until(g2, () => T.events.g2.states.at(-1) === 'disconnected');
+      assert.deepEqual((await call(g2, 'g2', 'getBlackList')).map((u) => u.userID), [hugo], 'stored: readable offline');
+      await g2.context().setOffline(false);
+      await connected(g2, 'g2');
+
+      await call(g1, 'g1', 'removeBlack', { userID: hugo });
+      await until(g2, () => T.events.g2.black.length >= 2);
+      assert.deepEqual(await g2.evaluate(() => T.events.g2.black), [[hugo], []]);
+      assert.deepEqual(await g1.evaluate(() => T.events.g1.black), [[hugo], []], 'once per change on the device that made it');
+      await call(h, 'h', 'addFriend', { userID: gina });
+      for (const p of [g1, g2, h]) assert.deepEqual(p.errors, []);
+    }));
+
+  test("a profile change with ex reaches a friend's devices live and after being away, once each", () =>
+    diagnose(async () => {
+      const ivy = uid('ivy');
+      const jack = uid('jack');
+      for (const u of [ivy, jack]) await server.user(u, u.split('-')[0]);
+      const i = await openPage('ivy');
+      const j1 = await openPage('jack laptop');
+      const j2 = await openPage('jack desktop');
+      await loginClient(i, 'i', ivy, await server.token(ivy), 'ivy');
+      await loginClient(j1, 'j1', jack, await server.token(jack, 'web'), 'jack1');
+      await loginClient(j2, 'j2', jack, await server.token(jack, 'desktop'), 'jack2');
+      for (const [p, n] of [[i, 'i'], [j1, 'j1'], [j2, 'j2']]) {
+        await p.evaluate((n) => {
+          T.events[n].users = [];
+          T.clients[n].on('usersInfoChanged', (us) => T.events[n].users.push(...us));
+        }, n);
+        await connected(p, n);
+        await until(p, (n) => T.events[n].sync.includes('finish'), n);
+      }
+      await i.evaluate((jack) => T.clients.i.addFriend({ userID: jack }), jack);
+      await until(j1, async () => (await T.clients.j1.getFriendRequestUnhandledCount()) === 1);
+      await j1.evaluate((ivy) => T.clients.j1.acceptFriendRequest({ userID: ivy }), ivy);
+      await until(j2, async (ivy) => (await T.clients.j2.getFriendList()).some((u) => u.userID === ivy), ivy);
+      await j2.context().setOffline(true);
+      await until(j2, () => T.events.j2.states.at(-1) === 'disconnected');
+      const me = await i.evaluate(() => T.clients.i.setSelfInfo({ nickname: 'Ivy Q.', ex: '{"team":"blue"}' }));
+      assert.deepEqual([me.nickname, me.ex], ['Ivy Q.', '{"team":"blue"}']);
+      const renamed = (n) => T.events[n].users.filter((u) => u.nickname === 'Ivy Q.').length;
+      await until(j1, renamed, 'j1');
+      await j2.context().setOffline(false);
+      await until(j2, renamed, 'j2');
+      const seen = await j2.evaluate((ivy) => T.clients.j2.getUsersInfo({ userIDs: [ivy] }), ivy);
+      assert.deepEqual(seen.map((u) => [u.nickname, u.ex]), [['Ivy Q.', '{"team":"blue"}']]);
+      assert.equal(await j1.evaluate(renamed, 'j1'), 1, 'once, live');
+      assert.equal(await j2.evaluate(renamed, 'j2'), 1, 'once, after being away');
+      assert.equal(await i.evaluate(renamed, 'i'), 1, "once on the user's own device");
+      // Found by the new name, and no more once Ivy opts out of search.
+      const found = await j1.evaluate(() => T.clients.j1.searchUsers({ keyword: 'ivy q' }));
+      assert.deepEqual(found.map((u) => u.userID), [ivy]);
+      await i.evaluate(() => T.clients.i.setSelfInfo({ searchable: false }));
+      assert.deepEqual(await j1.evaluate(() => T.clients.j1.searchUsers({ keyword: 'ivy q' })), []);
+      for (const p of [i, j1, j2]) assert.deepEqual(p.errors, []);
     }));
 });

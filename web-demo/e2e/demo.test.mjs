@@ -1146,4 +1146,73 @@ describe('web demo', { timeout: 600_000 }, () => {
     await waitFor('the title leaves it out', async () => !/\(\d+\)/.test(await hank.page.title()));
     await finish(gail, hank, ivy);
   });
+
+  test('contacts: search, decline, ask again, rename, block and unblock, remove; profile status and search opt-out', async () => {
+    const wren = await newUser('Wren');
+    const xavi = await newUser('Xavi');
+    const friendRow = (u, name) => u.page.locator('[data-testid="friend-item"]').filter({ hasText: name });
+
+    // Wren finds Xavi by name and asks.
+    await wren.page.getByTestId('friends-button').click();
+    await wren.page.getByTestId('people-search-input').fill('xav');
+    await wren.page.getByTestId('people-search-submit').click();
+    const result = wren.page.locator('[data-testid="search-result"]').filter({ hasText: xavi.nickname });
+    await result.waitFor();
+    await result.getByTestId('search-add-button').click();
+    await wren.page.locator('[data-testid="friend-request-outgoing"]').filter({ hasText: xavi.nickname }).waitFor();
+
+    // Xavi declines; Wren's open dialog shows it, with a toast.
+    await xavi.page.getByTestId('friends-button').click();
+    const request = xavi.page.locator('[data-testid="friend-request"]').filter({ hasText: wren.nickname });
+    await request.getByTestId('refuse-friend-button').click();
+    await request.waitFor({ state: 'detached' });
+    await wren.page.locator('[data-testid="friend-request-refused"]').filter({ hasText: xavi.nickname }).waitFor();
+
+    // Asked again by username, accepted.
+    await wren.page.getByTestId('add-friend-username').fill(xavi.username);
+    await wren.page.getByTestId('add-friend-submit').click();
+    await xavi.page.locator('[data-testid="friend-request"]').filter({ hasText: wren.nickname }).getByTestId('accept-friend-button').click();
+    await friendRow(wren, xavi.nickname).waitFor();
+
+    // Wren's own name for Xavi.
+    await friendRow(wren, xavi.nickname).getByTestId('friend-remark-button').click();
+    await wren.page.getByTestId('friend-remark-input').fill('Xav the Brave');
+    await wren.page.getByTestId('friend-remark-save').click();
+    await friendRow(wren, 'Xav the Brave').waitFor();
+    assert.equal((await friendRow(wren, 'Xav the Brave').getByTestId('friend-nickname').textContent()).trim(), xavi.nickname);
+    assert.equal(await friendRow(xavi, 'Xav the Brave').count(), 0, "a remark is Wren's own");
+
+    // Blocked and unblocked.
+    await friendRow(wren, 'Xav the Brave').getByTestId('block-user-button').click();
+    const blocked = wren.page.locator('[data-testid="blocked-item"]').filter({ hasText: xavi.nickname });
+    await blocked.waitFor();
+    await blocked.getByTestId('unblock-button').click();
+    await blocked.waitFor({ state: 'detached' });
+
+    // Removed (two clicks): gone from both lists.
+    const remove = friendRow(wren, 'Xav the Brave').getByTestId('friend-delete-button');
+    await remove.click();
+    await remove.click();
+    await friendRow(wren, 'Xav the Brave').waitFor({ state: 'detached' });
+    await friendRow(xavi, wren.nickname).waitFor({ state: 'detached' });
+    await wren.page.keyboard.press('Escape');
+    await xavi.page.keyboard.press('Escape');
+
+    // Wren's status, and out of search.
+    await wren.page.getByTestId('profile-button').click();
+    await wren.page.getByTestId('profile-status').fill('Out hiking');
+    await wren.page.getByTestId('profile-searchable').uncheck();
+    await wren.page.getByTestId('profile-submit').click();
+    await wren.page.getByTestId('profile-dialog').waitFor({ state: 'hidden' });
+    await xavi.page.getByTestId('friends-button').click();
+    await xavi.page.getByTestId('people-search-input').fill('wren');
+    await xavi.page.getByTestId('people-search-submit').click();
+    await xavi.page.getByTestId('people-search-results').getByText('Nobody found').waitFor();
+    await xavi.page.keyboard.press('Escape');
+    await wren.page.getByTestId('profile-button').click();
+    assert.equal(await wren.page.getByTestId('profile-status').inputValue(), 'Out hiking');
+    await wren.page.keyboard.press('Escape');
+
+    await finish(wren, xavi);
+  });
 });

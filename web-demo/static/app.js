@@ -43,6 +43,7 @@ const users = new Users(
     members.refreshNames();
     calls.refreshNames();
     renderList();
+    if (dialogs) dialogs.refresh();
   },
 );
 const nameOf = (userID) => users.nameOf(userID);
@@ -660,6 +661,16 @@ function subscribe(client) {
   optional('callStateChanged', (c) => state.selfID && c && calls.onStateChanged(c));
   optional('callSignal', (s) => state.selfID && s && calls.onSignal(s));
   optional('selfInfoUpdated', (u) => state.selfID && u && u.userID === state.selfID && showSelf(u));
+  // The friend lifecycle and the blacklist: the contacts dialog redraws.
+  const people = () => state.selfID && reloadFriendRequests().then(() => dialogs.refresh());
+  optional('friendRequestRefused', (p) => {
+    if (!state.selfID) return;
+    toast(`${nameOf(p.userID)} declined your friend request.`);
+    people();
+  });
+  optional('friendDeleted', people);
+  optional('friendInfoChanged', people);
+  optional('blackListChanged', people);
 }
 
 // ---------- message actions ----------
@@ -893,6 +904,7 @@ async function boot() {
     canListFriendRequests,
     nameOf,
     showSelf,
+    rememberUsers: (list) => users.learned(list),
   });
   $('logout-button').addEventListener('click', logout);
   $('pin-button').addEventListener('click', togglePin);

@@ -11,11 +11,11 @@ import (
 	"parley/server/store"
 )
 
-const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, '\x'::bytea), nickname, face_url, create_time, token_generation`
+const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, '\x'::bytea), nickname, face_url, create_time, token_generation, ex, profile_version, disabled, social_version`
 
 func scanUser(row pgx.Row) (*store.User, error) {
 	var u store.User
-	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration); err != nil {
+	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration, &u.Ex, &u.ProfileVersion, &u.Disabled, &u.SocialVersion); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -88,15 +88,7 @@ func (s *Store) Users(ctx context.Context, ids []string) ([]*store.User, error) 
 
 // UpdateProfile implements store.Users.
 func (s *Store) UpdateProfile(ctx context.Context, userID string, nickname, faceURL *string) (*store.User, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `UPDATE users SET nickname = COALESCE($1, nickname), face_url = COALESCE($2, face_url)
-		WHERE user_id = $3 RETURNING `+userCols, nickname, faceURL, userID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("postgres: user %q: %w", userID, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("postgres: update profile: %w", err)
-	}
-	return u, nil
+	return s.UpdateUserProfile(ctx, userID, store.ProfileChange{Nickname: nickname, FaceURL: faceURL})
 }
 
 // RevokeToken implements store.Tokens. It also forgets revocations of

@@ -11,8 +11,8 @@ import (
 
 var _ store.Moderation = (*Store)(nil)
 
-// SearchUsers implements store.Moderation.
-func (s *Store) SearchUsers(ctx context.Context, keyword string, offset, limit int) ([]*store.User, int, error) {
+// ListUsersForAdmin implements store.Moderation.
+func (s *Store) ListUsersForAdmin(ctx context.Context, keyword string, offset, limit int) ([]*store.User, int, error) {
 	where := `1`
 	var args []any
 	if keyword != "" {

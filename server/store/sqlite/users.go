@@ -10,11 +10,11 @@ import (
 	"parley/server/store"
 )
 
-const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, x''), nickname, face_url, create_time, token_generation, change_version`
+const userCols = `user_id, COALESCE(username, ''), COALESCE(password_hash, x''), nickname, face_url, create_time, token_generation, change_version, ex, profile_version, disabled, social_version`
 
 func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
 	var u store.User
-	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration, &u.ChangeVersion); err != nil {
+	if err := row.Scan(&u.UserID, &u.Username, &u.PasswordHash, &u.Nickname, &u.FaceURL, &u.CreateTime, &u.TokenGeneration, &u.ChangeVersion, &u.Ex, &u.ProfileVersion, &u.Disabled, &u.SocialVersion); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -96,20 +96,7 @@ func (s *Store) Users(ctx context.Context, ids []string) ([]*store.User, error) 
 
 // UpdateProfile implements store.Users.
 func (s *Store) UpdateProfile(ctx context.Context, userID string, nickname, faceURL *string) (*store.User, error) {
-	var u *store.User
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET nickname = COALESCE(?, nickname), face_url = COALESCE(?, face_url) WHERE user_id = ?`,
-			nickString(nickname), nickString(faceURL), userID)
-		if err != nil {
-			return fmt.Errorf("sqlite: update profile: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("sqlite: user %q: %w", userID, store.ErrNotFound)
-		}
-		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE user_id = ?`, userID))
-		return err
-	})
-	return u, err
+	return s.UpdateUserProfile(ctx, userID, store.ProfileChange{Nickname: nickname, FaceURL: faceURL})
 }
 
 func nickString(p *string) any {

@@ -15,6 +15,16 @@ function userRow(u, ...actions) {
   );
 }
 
+/** statusOf reads the demo's status line from a profile's ex. */
+export function statusOf(u) {
+  try {
+    const ex = u && u.ex ? JSON.parse(u.ex) : null;
+    return (ex && typeof ex.status === 'string' && ex.status) || '';
+  } catch {
+    return '';
+  }
+}
+
 function closeButtons(dialog) {
   for (const b of dialog.querySelectorAll('[data-close]')) b.addEventListener('click', () => dialog.close());
 }
@@ -23,9 +33,10 @@ function closeButtons(dialog) {
  * mountDialogs wires the dialogs to the app.
  * app: {client, selfID(), lookupUser(username) -> User, openUserChat(User), openGroupChat(Group),
  *       friendRequests() -> request[], reloadFriendRequests() -> Promise, canListFriendRequests(),
- *       nameOf(userID), showSelf(User)}
+ *       nameOf(userID), showSelf(User), rememberUsers(User[])}
  */
 export function mountDialogs(app) {
+  const supports = (m) => !!app.client && typeof app.client[m] === 'function';
   // --- New chat ---
   const chatDialog = $('new-chat-dialog');
   const chatForm = $('new-chat-form');
@@ -139,6 +150,78 @@ export function mountDialogs(app) {
     friendsNotice.hidden = !text;
   }
 
+  const searchForm = $('people-search-form');
+  const searchResults = $('people-search-results');
+  const blackList = $('black-list');
+
+  /** act runs an SDK call from a button: disabled meanwhile, errors shown. */
+  async function act(button, fn, done) {
+    button.disabled = true;
+    showError(friendsError, '');
+    try {
+      await fn();
+      if (done) notice(done);
+      await app.reloadFriendRequests();
+      await renderFriends();
+    } catch (err) {
+      showError(friendsError, err.message || String(err));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function actionButton(text, testid, onclick, className = 'small') {
+    const b = el('button', { type: 'button', className, text, dataset: { testid } });
+    b.addEventListener('click', () => onclick(b));
+    return b;
+  }
+
+  function blockButton(u) {
+    return actionButton('Block', 'block-user-button', (b) =>
+      act(b, () => app.client.addBlack({ userID: u.userID }), `${userLabel(u)} is blocked: they can't message you or send requests.`),
+    'small ghost');
+  }
+
+  searchForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const keyword = searchForm.elements.keyword.value.trim();
+    if (!keyword) return;
+    showError(friendsError, '');
+    const submit = byTestID(friendsDialog, 'people-search-submit');
+    submit.disabled = true;
+    try {
+      const found = await app.client.searchUsers({ keyword, count: 20 });
+      app.rememberUsers(found);
+      const self = app.selfID();
+      const friends = new Set(((await app.client.getFriendList()) || []).map((u) => u.userID));
+      searchResults.hidden = false;
+      searchResults.replaceChildren(
+        ...(found.length
+          ? found.map((u) => {
+              const status = statusOf(u);
+              const actions = [];
+              if (u.userID === self) actions.push(el('span', { className: 'muted small', text: 'You' }));
+              else if (friends.has(u.userID)) actions.push(el('span', { className: 'muted small', text: 'Friend' }));
+              else {
+                actions.push(
+                  actionButton('Add', 'search-add-button', (b) =>
+                    act(b, () => app.client.addFriend({ userID: u.userID, message: 'Hi! Let’s chat on Parley.' }), `Request sent to ${userLabel(u)}.`),
+                  'primary small'),
+                );
+              }
+              const row = userRow(u, status ? el('span', { className: 'muted small request-message', text: status }) : null, ...actions);
+              row.dataset.testid = 'search-result';
+              return row;
+            })
+          : [el('li', { className: 'muted small', text: `Nobody found for “${keyword}”.` })]),
+      );
+    } catch (err) {
+      showError(friendsError, err.code === 'rate_limited' ? 'Too many searches at once: try again in a moment.' : err.message || String(err));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const username = addForm.elements.username.value.trim();
@@ -160,6 +243,10 @@ export function mountDialogs(app) {
       submit.disabled = false;
     }
   });
+
+  function refuse(userID, button) {
+    return act(button, () => app.client.refuseFriendRequest({ userID }), `Request from ${app.nameOf(userID)} declined.`);
+  }
 
   async function accept(userID, button) {
     button.disabled = true;
@@ -188,20 +275,25 @@ export function mountDialogs(app) {
     const self = app.selfID();
     const requests = app.friendRequests().filter((r) => r.state === 'pending');
     const incoming = requests.filter((r) => r.toUserID === self);
-    const outgoing = requests.filter((r) => r.fromUserID === self);
+    // One's own requests stay listed while pending, and once declined.
+    const outgoing = app.friendRequests().filter((r) => r.fromUserID === self && r.state !== 'accepted');
     const rows = [
       ...incoming.map((r) => {
         const u = r.fromUser || { userID: r.fromUserID, nickname: app.nameOf(r.fromUserID) };
         const button = el('button', { type: 'button', className: 'primary small', text: 'Accept', dataset: { testid: 'accept-friend-button' } });
         button.addEventListener('click', () => accept(r.fromUserID, button));
-        const row = userRow(u, r.message ? el('span', { className: 'muted small request-message', text: `“${r.message}”` }) : null, button);
+        const refuseButton = supports('refuseFriendRequest')
+          ? actionButton('Decline', 'refuse-friend-button', (b) => refuse(r.fromUserID, b), 'small ghost')
+          : null;
+        const row = userRow(u, r.message ? el('span', { className: 'muted small request-message', text: `“${r.message}”` }) : null, refuseButton, button);
         row.dataset.testid = 'friend-request';
         return row;
       }),
       ...outgoing.map((r) => {
         const u = { userID: r.toUserID, nickname: app.nameOf(r.toUserID) };
-        const row = userRow(u, el('span', { className: 'muted small', text: 'Waiting for an answer' }));
-        row.dataset.testid = 'friend-request-outgoing';
+        const refused = r.state === 'refused';
+        const row = userRow(u, el('span', { className: refused ? 'small declined' : 'muted small', text: refused ? 'Declined' : 'Waiting for an answer' }));
+        row.dataset.testid = refused ? 'friend-request-refused' : 'friend-request-outgoing';
         return row;
       }),
     ];
@@ -217,8 +309,11 @@ export function mountDialogs(app) {
     friendList.replaceChildren(
       ...(friends.length
         ? friends.map((u) => {
+            const shown = u.remark ? { ...u, nickname: u.remark } : u;
             const row = userRow(
-              u,
+              shown,
+              u.remark ? el('span', { className: 'muted small', text: userLabel(u), dataset: { testid: 'friend-nickname' } }) : null,
+              ...friendActions(u),
               el('button', {
                 type: 'button',
                 className: 'small',
@@ -235,6 +330,70 @@ export function mountDialogs(app) {
           })
         : [el('li', { className: 'muted small', text: 'No friends yet. Send a request by username.' })]),
     );
+    await renderBlocked();
+  }
+
+  /** friendActions: rename (remark), remove and block, where the SDK has them. */
+  function friendActions(u) {
+    const out = [];
+    if (supports('setFriendRemark')) {
+      out.push(
+        actionButton('Rename', 'friend-remark-button', (b) => {
+          const row = b.closest('li');
+          const input = el('input', { value: u.remark || '', attrs: { maxlength: '128', 'aria-label': `Your name for ${userLabel(u)}` }, dataset: { testid: 'friend-remark-input' } });
+          const save = actionButton('Save', 'friend-remark-save', (s2) =>
+            act(s2, () => app.client.setFriendRemark({ userID: u.userID, remark: input.value.trim() }), input.value.trim() ? `You call ${userLabel(u)} “${input.value.trim()}”.` : `Name for ${userLabel(u)} cleared.`),
+          'primary small');
+          input.addEventListener('keydown', (e) => {
+            if (e.key === 'Enter' && !e.isComposing) save.click();
+          });
+          row.replaceChildren(input, save);
+          input.focus();
+        }, 'small ghost'),
+      );
+    }
+    if (supports('deleteFriend')) {
+      out.push(
+        actionButton('Remove', 'friend-delete-button', (b) => {
+          // Two steps: the first click asks, the second removes.
+          if (b.dataset.armed !== '1') {
+            b.dataset.armed = '1';
+            b.textContent = 'Really remove?';
+            b.className = 'small danger-outline';
+            return;
+          }
+          act(b, () => app.client.deleteFriend({ userID: u.userID }), `${userLabel(u)} is no longer your friend.`);
+        }, 'small ghost'),
+      );
+    }
+    if (supports('addBlack')) out.push(blockButton(u));
+    return out;
+  }
+
+  async function renderBlocked() {
+    if (!supports('getBlackList')) {
+      blackList.replaceChildren(el('li', { className: 'muted small', text: 'This SDK build cannot block users.' }));
+      return;
+    }
+    let blocked;
+    try {
+      blocked = await app.client.getBlackList();
+    } catch (err) {
+      blackList.replaceChildren(el('li', { className: 'muted', text: `Couldn't load blocked users: ${err.message || err}` }));
+      return;
+    }
+    blackList.replaceChildren(
+      ...(blocked.length
+        ? blocked.map((u) => {
+            const row = userRow(
+              u,
+              actionButton('Unblock', 'unblock-button', (b) => act(b, () => app.client.removeBlack({ userID: u.userID }), `${userLabel(u)} is unblocked.`)),
+            );
+            row.dataset.testid = 'blocked-item';
+            return row;
+          })
+        : [el('li', { className: 'muted small', text: 'Nobody is blocked.' })]),
+    );
   }
 
   // --- Profile ---
@@ -250,7 +409,13 @@ export function mountDialogs(app) {
     submit.disabled = true;
     showError(profileError, '');
     try {
-      app.showSelf(await app.client.setSelfInfo({ nickname }));
+      const args = { nickname };
+      if (supports('searchUsers')) {
+        // The demo keeps its own profile data in ex, as JSON.
+        args.ex = JSON.stringify({ status: profileForm.elements.status.value.trim() });
+        args.searchable = profileForm.elements.searchable.checked;
+      }
+      app.showSelf(await app.client.setSelfInfo(args));
       profileDialog.close();
     } catch (err) {
       showError(profileError, err.message || String(err));
@@ -263,6 +428,7 @@ export function mountDialogs(app) {
     openProfile(self) {
       profileForm.reset();
       profileForm.elements.nickname.value = (self && self.nickname) || '';
+      profileForm.elements.status.value = statusOf(self);
       showError(profileError, '');
       profileDialog.showModal();
     },
@@ -299,6 +465,9 @@ export function mountDialogs(app) {
     },
     async openFriends() {
       addForm.reset();
+      searchForm.reset();
+      searchResults.hidden = true;
+      searchForm.hidden = !supports('searchUsers');
       showError(friendsError, '');
       notice('');
       friendsDialog.showModal();
