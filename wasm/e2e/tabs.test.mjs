@@ -440,6 +440,17 @@ describe('one SDK for all tabs', () => {
         await tab.evaluate(() => T.sdk.createClient({ serverURL: location.origin, sharing: 'sometimes' }).then(() => 'resolved', (e) => e.code)),
         'invalid_argument',
       );
+      // A parley.wasm that cannot load shows at login, with its code: here
+      // on the page, and (in a profile where worker.js loads) from the
+      // SharedWorker that reports it, after which the page tries too.
+      const badWasm = (t) => t.evaluate(async () => {
+        const c = await T.sdk.createClient({ serverURL: location.origin, dbName: 'badwasm', wasmURL: '/sdk/missing.wasm' });
+        return c.login({ userID: 'nobody', token: 'some-token' }).then(() => 'resolved', (e) => e.code);
+      });
+      assert.equal(await badWasm(tab), 'network');
+      const other = await openTab(await profile(), 'missing wasm, worker loads', { dbName: 'badwasm2' });
+      assert.equal(await badWasm(other), 'network');
+      assert.ok(other.logs.some((l) => l.includes('running on this page')), 'the worker reported it');
       await login(tab, cat, await server.token(cat));
       await connected(tab);
       assert.ok(tab.logs.some((l) => l.includes('running on this page')), 'the fallback is logged');
