@@ -422,6 +422,20 @@ describe('one SDK for all tabs', () => {
       for (const tab of [c1, c2]) assert.equal((await ev(tab)).status.length, 0, 'cat sees none of ann\'s sends');
       assert.equal(await a1.evaluate(() => T.c.getLoginUserID()), ann);
       assert.equal(await c1.evaluate(() => T.c.getLoginUserID()), cat);
+      // Arguments cross to the worker by structured clone: a Blob crosses
+      // as itself and reaches Go (which refuses it where text belongs); a
+      // function cannot cross, and the proxy says so with a code.
+      const crossing = await c2.evaluate(async (conv) => {
+        const code = (p) => p.then(() => 'resolved', (e) => ({ code: e.code, message: e.message }));
+        return {
+          blob: await code(T.c.setConversationDraft({ conversationID: conv, draftText: new Blob(['x']) })),
+          fn: await code(T.c.setConversationDraft({ conversationID: conv, draftText: () => 'x' })),
+        };
+      }, `si_${[ann, cat].sort().join('_')}`);
+      assert.equal(crossing.blob.code, 'invalid_argument');
+      assert.doesNotMatch(crossing.blob.message, /clone/i, 'the Blob reached Go');
+      assert.equal(crossing.fn.code, 'invalid_argument');
+      assert.match(crossing.fn.message, /clone/i);
       const convs = await c2.evaluate(() => T.c.getConversationList());
       assert.deepEqual(convs.map((c) => c.latestMessage && c.latestMessage.clientMsgID), [id]);
       await a1.evaluate(() => T.c.logout());
@@ -440,6 +454,17 @@ describe('one SDK for all tabs', () => {
         await tab.evaluate(() => T.sdk.createClient({ serverURL: location.origin, sharing: 'sometimes' }).then(() => 'resolved', (e) => e.code)),
         'invalid_argument',
       );
+      // A parley.wasm that cannot load shows at login, with its code: here
+      // on the page, and (in a profile where worker.js loads) from the
+      // SharedWorker that reports it, after which the page tries too.
+      const badWasm = (t) => t.evaluate(async () => {
+        const c = await T.sdk.createClient({ serverURL: location.origin, dbName: 'badwasm', wasmURL: '/sdk/missing.wasm' });
+        return c.login({ userID: 'nobody', token: 'some-token' }).then(() => 'resolved', (e) => e.code);
+      });
+      assert.equal(await badWasm(tab), 'network');
+      const other = await openTab(await profile(), 'missing wasm, worker loads', { dbName: 'badwasm2' });
+      assert.equal(await badWasm(other), 'network');
+      assert.ok(other.logs.some((l) => l.includes('running on this page')), 'the worker reported it');
       await login(tab, cat, await server.token(cat));
       await connected(tab);
       assert.ok(tab.logs.some((l) => l.includes('running on this page')), 'the fallback is logged');
