@@ -30,10 +30,9 @@ func (c *conn) armExpiry() {
 	if c.expiry != nil {
 		c.expiry.Stop()
 	}
-	d := time.Until(time.UnixMilli(c.expiresAt))
-	if d <= 0 {
-		return
-	}
+	// A token that expired between the handshake and now closes the
+	// connection at once, rather than never.
+	d := max(time.Until(time.UnixMilli(c.expiresAt)), 0)
 	c.expiry = time.AfterFunc(d, func() {
 		c.tokMu.Lock()
 		// A refresh may have raced the timer.

@@ -61,7 +61,7 @@ func TestTokenExpiryStillCloses(t *testing.T) {
 	clock := &atomicTime{}
 	now := time.Now()
 	e := newEnv(t, func(c *server.Config) { c.Clock = clock.get })
-	clock.set(now.Add(-7*24*time.Hour + 500*time.Millisecond))
+	clock.set(now.Add(-7*24*time.Hour + 2*time.Second))
 	c := e.dial(e.adminUser("alice"))
 	clock.set(now)
 	assert.Equal(t, "token_expired", decode[protocol.Kicked](t, c.push(protocol.PushKicked)).Reason)
