@@ -134,7 +134,7 @@ func CheckContent(typ string, raw []byte) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw = bytes.TrimSpace(raw)
+	raw = trimJSONSpace(raw)
 	if err := checkContentBytes(raw, true); err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func DeliverableContent(typ string, raw []byte) (content json.RawMessage, ok boo
 // would silently turn into U+FFFD, and a browser's JSON.parse into a
 // string that is not Unicode).
 func checkContentBytes(raw []byte, strict bool) error {
-	raw = bytes.TrimSpace(raw)
+	raw = trimJSONSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
 		return Errorf(CodeInvalidArgument, "content must be a JSON object")
 	}
@@ -338,3 +338,8 @@ func canonicalJSON(raw []byte) ([]byte, error) {
 	json.HTMLEscape(&out, compact.Bytes())
 	return out.Bytes(), nil
 }
+
+// trimJSONSpace trims the white space JSON allows around a value (space,
+// tab, CR, LF): bytes.TrimSpace also trims \v and \f, which would let a
+// content pass the checks and then fail to encode.
+func trimJSONSpace(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
