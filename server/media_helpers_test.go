@@ -30,6 +30,11 @@ func (e *env) req(method, path, bearer string, body []byte, hdr http.Header) (in
 	if bearer != "" {
 		r.Header.Set("Authorization", "Bearer "+bearer)
 	}
+	if body != nil && method != http.MethodPut {
+		// JSON routes take only application/json (a cross-site form
+		// cannot send it); a chunk's PUT is raw bytes.
+		r.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range hdr {
 		r.Header[k] = v
 	}
