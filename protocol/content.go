@@ -102,7 +102,7 @@ func CheckContent(typ string, raw []byte) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw = bytes.TrimSpace(raw)
+	raw = trimJSONSpace(raw)
 	if err := checkContentBytes(raw, true); err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func DeliverableContent(typ string, raw []byte) (content json.RawMessage, ok boo
 // would silently turn into U+FFFD, and a browser's JSON.parse into a
 // string that is not Unicode).
 func checkContentBytes(raw []byte, strict bool) error {
-	raw = bytes.TrimSpace(raw)
+	raw = trimJSONSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
 		return Errorf(CodeInvalidArgument, "content must be a JSON object")
 	}
@@ -302,4 +302,12 @@ func canonicalJSON(raw []byte) ([]byte, error) {
 	out.Grow(compact.Len())
 	json.HTMLEscape(&out, compact.Bytes())
 	return out.Bytes(), nil
+}
+
+// trimJSONSpace trims the white space JSON allows around a value: space,
+// tab, line feed and carriage return. bytes.TrimSpace also trims \v, \f
+// and Unicode spaces, which a JSON decoder refuses, so content passed as
+// an object would then fail to encode.
+func trimJSONSpace(b []byte) []byte {
+	return bytes.Trim(b, " \t\n\r")
 }
