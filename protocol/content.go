@@ -339,7 +339,10 @@ func canonicalJSON(raw []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// trimJSONSpace trims the white space JSON allows around a value (space,
-// tab, CR, LF): bytes.TrimSpace also trims \v and \f, which would let a
-// content pass the checks and then fail to encode.
-func trimJSONSpace(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
+// trimJSONSpace trims the white space JSON allows around a value: space,
+// tab, line feed and carriage return. bytes.TrimSpace also trims \v, \f
+// and Unicode spaces, which a JSON decoder refuses, so content passed as
+// an object would then fail to encode.
+func trimJSONSpace(b []byte) []byte {
+	return bytes.Trim(b, " \t\n\r")
+}

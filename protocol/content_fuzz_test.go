@@ -25,6 +25,7 @@ func FuzzCheckContent(f *testing.F) {
 		{ContentCustom, `{"s":"{[\"\\"}`},
 		{ContentCustom, nested(MaxContentDepth + 1)},
 		{ContentCustom, `[1]`},
+		{ContentCustom, "\v{}"}, // white space JSON does not allow
 		{ContentImage, `{"url":"x"}`},
 		{ContentImage, okImage},
 		{ContentVoice, `{"url":"https://h/f","mimeType":"audio/ogg","size":5,"duration":1.5}`},

@@ -114,9 +114,13 @@ func TestClusterDirectAndDevices(t *testing.T) {
 		t.Fatalf("alice's first device got %+v", m)
 	}
 
-	// Bob reading on node 2 is his only device: nothing to push. Alice
+	// Bob reading on node 2 is his only device: his read reaches Alice's
+	// devices as a read receipt (her state with his read seq). Alice
 	// pinning on node 1 reaches her device on node 2.
 	b.do(protocol.ReqMarkRead, protocol.MarkReadReq{ConversationID: ack.ConversationID}, nil)
+	if st := decode[protocol.ConversationState](t, a2.push(protocol.PushConversation)); st.PeerReadSeq != 3 {
+		t.Fatalf("read receipt on the other node %+v", st)
+	}
 	a1.do(protocol.ReqSetPinned, protocol.SetPinnedReq{ConversationID: ack.ConversationID, IsPinned: true}, nil)
 	st := decode[protocol.ConversationState](t, a2.push(protocol.PushConversation))
 	if !st.IsPinned || st.ReadSeq != 3 {

@@ -944,9 +944,9 @@ describe('web demo', { timeout: 600_000 }, () => {
       await m.getByTestId('message-actions').click();
       return user.page.getByTestId('message-menu');
     };
-    // Walt may copy Vera's message and delete it for himself: no edit, no revoke.
+    // Walt may copy Vera's message, pin it and delete it for himself: no edit, no revoke.
     const theirs = await actions(walt, 'meet at 5');
-    assert.deepEqual(await theirs.locator('button').evaluateAll((bs) => bs.map((b) => b.dataset.testid)), ['action-copy', 'action-delete']);
+    assert.deepEqual(await theirs.locator('button').evaluateAll((bs) => bs.map((b) => b.dataset.testid)), ['action-copy', 'action-pin', 'action-delete']);
     await walt.page.keyboard.press('Escape');
     await theirs.waitFor({ state: 'detached' });
 
