@@ -96,10 +96,16 @@ async function openClient(userID) {
       async ({ userID, token }) => {
         const sdk = await import('/sdk/index.js');
         const c = await sdk.createClient({ serverURL: location.origin, dbName: 'rich' });
-        const ev = (globalThis.E = { newMessages: [], status: [], progress: [] });
+        const ev = (globalThis.E = { newMessages: [], status: [], progress: [], order: [] });
         c.on('newMessages', (ms) => ev.newMessages.push(...ms));
-        c.on('messageStatusChanged', (m) => ev.status.push({ id: m.clientMsgID, status: m.status }));
-        c.on('messageProgress', (p) => ev.progress.push(p));
+        c.on('messageStatusChanged', (m) => {
+          ev.status.push({ id: m.clientMsgID, status: m.status });
+          ev.order.push(`${m.status}:${m.clientMsgID}`);
+        });
+        c.on('messageProgress', (p) => {
+          ev.progress.push(p);
+          ev.order.push(`progress:${p.clientMsgID}:${p.bytesSent === p.bytesTotal ? 'complete' : 'partial'}`);
+        });
         await c.login({ userID, token });
         globalThis.T = { c };
       },
@@ -290,6 +296,11 @@ describe('rich messages between two browsers', () => {
     const prog = await pa.evaluate((id) => E.progress.filter((p) => p.clientMsgID === id), id);
     assert.ok(prog.length > 0 && prog[0].bytesSent > 0, 'the upload resumed where it stopped, not from 0');
     assert.equal(prog.at(-1).bytesSent, prog.at(-1).bytesTotal);
+    for (let i = 1; i < prog.length; i++) assert.ok(prog[i].bytesSent >= prog[i - 1].bytesSent, 'progress never goes back');
+    const order = await pa.evaluate((id) => E.order.filter((e) => e.endsWith(id) || e.includes(`:${id}:`)), id);
+    const complete = order.indexOf(`progress:${id}:complete`);
+    assert.ok(complete >= 0 && complete < order.indexOf(`sent:${id}`), `the complete progress comes before sent: ${order.join(' ')}`);
+    assert.equal(order.filter((e) => e === `sent:${id}`).length, 1, 'sent is announced once');
     const got = await received(pb, id);
     assert.equal(got.content.size, 20 << 20);
     await delay(1000);
