@@ -15,7 +15,11 @@ budget=1500000 # bytes of parley.wasm after gzip -9
 rm -rf "$out"
 mkdir -p "$out"
 
-GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$out/parley.wasm" ./wasm
+# Inlining is off except in the runtime and encoding/json: it saves about
+# 90 KB gzip (the SDK's own code is I/O-bound; the runtime's and the JSON
+# decoder's hot paths keep it). docs/benchmarks.md has the measurements.
+gcflags=(-gcflags=all=-l -gcflags=runtime= -gcflags=encoding/json=)
+GOOS=js GOARCH=wasm go build -trimpath "${gcflags[@]}" -ldflags="-s -w" -o "$out/parley.wasm" ./wasm
 
 # wasm_exec.js must come from the toolchain that built the wasm: the Go
 # runtime and its JS glue change together.

@@ -41,7 +41,13 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	clock := &atomicTime{}
 	now := time.Now()
 	clock.set(now.Add(-8 * 24 * time.Hour))
-	e := newEnv(t, func(c *server.Config) { c.Clock = clock.get })
+	e := newEnv(t, func(c *server.Config) {
+		c.Clock = clock.get
+		// The matrix opens a connection per row and credential; the
+		// handshake limits have tests of their own.
+		c.HandshakeRatePerUser, c.HandshakeBurstPerUser = 1000, 1000
+		c.HandshakeRatePerIP, c.HandshakeBurstPerIP = 1000, 1000
+	})
 	w := &authzWorld{e: e, tokens: map[string]string{}}
 	for _, u := range []string{"alice", "bob", "carl", "mallory", "dave"} {
 		st, body := e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: u})

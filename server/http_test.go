@@ -283,11 +283,7 @@ func TestHealthzMetricsAndStatic(t *testing.T) {
 	c.sendText("m1", mustSelfID(t, c), "", "hello me")
 	c.wantError("no.such.type", nil, protocol.CodeUnimplemented)
 
-	st, body := e.get("/metrics", nil)
-	if st != 200 {
-		t.Fatalf("metrics: %d", st)
-	}
-	for _, want := range []string{
+	wants := []string{
 		"parley_ws_connections 1",
 		"parley_messages_in_total 1",
 		`parley_errors_total{code="unimplemented"} 1`,
@@ -295,10 +291,29 @@ func TestHealthzMetricsAndStatic(t *testing.T) {
 		"parley_commit_batch_messages_count 1",
 		`parley_http_request_duration_seconds_count{route="POST /api/v1/auth/register",status="201"} 1`,
 		`parley_http_request_duration_seconds_count{route="GET /ws",status="101"} 1`,
-	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("metrics lack %q", want)
+	}
+	// A request's duration is observed as its answer goes out: the client
+	// may read the answer first, so the scrape is repeated until it shows.
+	var missing []string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, body := e.get("/metrics", nil)
+		if st != 200 {
+			t.Fatalf("metrics: %d", st)
 		}
+		missing = missing[:0]
+		for _, want := range wants {
+			if !strings.Contains(string(body), want) {
+				missing = append(missing, want)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, want := range missing {
+		t.Errorf("metrics lack %q", want)
 	}
 
 	if st, body := e.get("/", nil); st != 200 || !strings.Contains(string(body), "demo") {
