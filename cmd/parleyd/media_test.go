@@ -62,6 +62,9 @@ func TestRunUploadsToS3(t *testing.T) {
 		req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+bearer)
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/json") // JSON routes take nothing else
+		}
 		res, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer res.Body.Close()
