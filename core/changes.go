@@ -77,6 +77,21 @@ func foldChanged(l localState, in foldInput, res *stepResult, seen map[string]bo
 			res.Changes.Messages = append(res.Changes.Messages, m)
 			res.Changes.RemovedOutbox = append(res.Changes.RemovedOutbox, m.ClientMsgID)
 			res.Sent = append(res.Sent, m)
+			// Now stored with its seq: the conversation's run moves over
+			// it as over any message that arrives, or it would stay one
+			// below a stored message until something else came.
+			if m.Seq > c.MaxSeq {
+				c.MaxSeq = m.Seq
+			}
+			if m.Seq == c.LocalMaxSeq+1 {
+				c.LocalMaxSeq = m.Seq
+			}
+			if m.Seq > c.ReadSeq {
+				c.ReadSeq = m.Seq
+			}
+			if m.Seq > c.ServerReadSeq {
+				c.ServerReadSeq = m.Seq
+			}
 		case m.Seq <= c.LocalMaxSeq || m.Seq < c.MinSeq || seen[m.ClientMsgID]:
 			// In the part of the conversation this device has not
 			// fetched (or may not read): history brings it as it is then.

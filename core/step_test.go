@@ -397,3 +397,22 @@ func TestStepProfileChanges(t *testing.T) {
 	assert.Equal(t, []User{bob}, res.Changes.Users)
 	assert.Empty(t, res.Events, "a fresh device's catch-up is quiet")
 }
+
+// An own pending message that becomes sent through a change (edited on
+// another device before its ack came here) moves the conversation's run
+// like any arrival.
+func TestFoldChangedOwnPendingMovesTheRun(t *testing.T) {
+	conv := protocol.SingleConversationID("me", "bob")
+	pending := Message{ClientMsgID: "m3", ConversationID: conv, SendID: "me", Status: StatusSending}
+	cv := &Conversation{ConversationID: conv, SessionType: protocol.SessionSingle, UserID: "bob", MinSeq: 1, MaxSeq: 2, LocalMaxSeq: 2, ReadSeq: 2, ServerReadSeq: 2}
+	l := localState{Self: "me", Convs: map[string]*Conversation{conv: cv}, Msgs: map[string]Message{"m3": pending}, Outbox: map[string]bool{"m3": true}}
+	changed := protocol.Message{ClientMsgID: "m3", ServerMsgID: "s3", ConversationID: conv, Seq: 3, SendID: "me", RecvID: "bob",
+		SessionType: protocol.SessionSingle, ContentType: protocol.ContentText, Content: []byte(`{"text":"edited"}`), SendTime: 10, Version: 1}
+	res, err := step(l, foldInput{Changed: []protocol.Message{changed}})
+	require.NoError(t, err)
+	require.Len(t, res.Sent, 1)
+	require.Len(t, res.Changes.Conversations, 1)
+	got := res.Changes.Conversations[0]
+	assert.Equal(t, int64(3), got.LocalMaxSeq, "the run moves over the now stored message")
+	assert.Equal(t, int64(3), got.MaxSeq)
+}
