@@ -14,117 +14,19 @@
 // in for the app's service worker, so a page can reload offline.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { Parleyd, delay, dist, freePort, launchChromium, parleydBinary, root } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..'));
-const dist = path.join(root, 'wasm', 'dist');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const ADMIN = 'e2e-admin-secret';
 // How long one expectation may take: generous, the machine is small and shared.
 const WAIT = 30_000;
 
-function delay(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 // ---------- parleyd ----------
 
-/** Runs parleyd on a fixed port and data folder, so it can be stopped and started again. */
-class Parleyd {
-  constructor(bin, port, dataDir) {
-    Object.assign(this, { bin, port, dataDir, url: `http://127.0.0.1:${port}`, proc: null, log: [] });
-  }
 
-  async start() {
-    const proc = spawn(
-      this.bin,
-      ['-addr', `127.0.0.1:${this.port}`, '-data', this.dataDir, '-admin-secret', ADMIN, '-sdk-dir', dist],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.proc = proc;
-    proc.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-    const keep = (chunk) => {
-      this.log.push(...String(chunk).split('\n').filter(Boolean));
-      if (this.log.length > 300) this.log.splice(0, this.log.length - 300);
-    };
-    proc.stdout.on('data', keep);
-    proc.stderr.on('data', keep);
-    let exited = null;
-    proc.exited.then((e) => (exited = e));
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (exited) throw new Error(`parleyd exited (${JSON.stringify(exited)}):\n${this.tail()}`);
-      try {
-        if ((await fetch(`${this.url}/healthz`)).status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      await delay(100);
-    }
-    throw new Error(`parleyd not healthy within 60s:\n${this.tail()}`);
-  }
-
-  async stop() {
-    const proc = this.proc;
-    if (!proc) return;
-    this.proc = null;
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    if (!(await Promise.race([proc.exited, delay(10_000).then(() => null)]))) {
-      proc.kill('SIGKILL');
-      await proc.exited;
-    }
-  }
-
-  tail() {
-    return this.log.slice(-40).join('\n');
-  }
-
-  async admin(route, body) {
-    const res = await fetch(`${this.url}/api/v1/admin/${route}`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (res.status >= 300) throw new Error(`admin ${route}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-
-  async user(userID, nickname) {
-    await this.admin('users', { userID, nickname, faceURL: '' });
-  }
-
-  async token(userID, platform = 'web') {
-    return (await this.admin('tokens', { userID, platform })).token;
-  }
-}
-
-function parleydBinary(tmp) {
-  if (process.env.PARLEYD_BIN) return path.resolve(process.env.PARLEYD_BIN);
-  const bin = path.join(tmp, 'parleyd');
-  execFileSync('go', ['build', '-o', bin, './cmd/parleyd'], { cwd: root, stdio: 'inherit', timeout: 600_000 });
-  return bin;
-}
 
 // ---------- browser pages ----------
 
@@ -260,22 +162,7 @@ describe('parley-sdk in Chromium against parleyd', () => {
     server = new Parleyd(parleydBinary(tmp), await freePort(), path.join(tmp, 'data'));
     await server.start();
     for (const u of [alice, bob, carol, dave]) await server.user(u, u.split('-')[0]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // The test page is fulfilled by playwright, so Chromium cannot tell
-        // its address space and would block its WebSocket to loopback as a
-        // public page reaching the local network.
-        '--disable-features=LocalNetworkAccessChecks',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
