@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -95,12 +96,20 @@ func FuzzDecodeFrame(f *testing.F) {
 	})
 }
 
+// jsonEqual compares two JSON texts by value. Numbers are kept as written
+// (UseNumber): 1E700 is valid JSON that no float64 holds.
 func jsonEqual(a, b []byte) bool {
 	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+	if decodeNumbers(a, &x) != nil || decodeNumbers(b, &y) != nil {
 		return false
 	}
 	xa, _ := json.Marshal(x)
 	ya, _ := json.Marshal(y)
 	return string(xa) == string(ya)
+}
+
+func decodeNumbers(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(v)
 }
