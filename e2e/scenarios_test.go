@@ -13,6 +13,8 @@ import (
 	"parley/core"
 	"parley/protocol"
 	"parley/server"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestGroupOfThree(t *testing.T) {
@@ -681,9 +683,16 @@ func TestManyConversations(t *testing.T) {
 		return true
 	})
 	list, _ := d.c.ConversationList(ctx, 0, 0)
-	// Newest first: the last message sent heads the list.
-	if list[0].LatestMessage.Text != "hello "+strconv.Itoa(n-1) {
-		t.Errorf("first conversation = %+v", list[0])
+	// Newest first: the list is ordered by its latest message's send time,
+	// and the last message sent heads it. Pipelined sends can share a
+	// millisecond, so the last one may tie with those just before it.
+	for i := 1; i < len(list); i++ {
+		assert.GreaterOrEqual(t, list[i-1].LatestMessage.SendTime, list[i].LatestMessage.SendTime, "list not newest first at %d", i)
+	}
+	for _, cv := range list {
+		if cv.LatestMessage.Text == "hello "+strconv.Itoa(n-1) {
+			assert.Equal(t, list[0].LatestMessage.SendTime, cv.LatestMessage.SendTime, "the last message sent is not the newest in the list")
+		}
 	}
 	page, err := d.c.ConversationList(ctx, n-5, 10)
 	if err != nil || len(page) != 5 {
