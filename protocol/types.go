@@ -105,6 +105,37 @@ const (
 	// ReqSetMuted mutes or unmutes a conversation for the caller.
 	// Data: SetMutedReq. Response: ConversationState.
 	ReqSetMuted = "conversation.setMuted"
+	// ReqAddReaction adds the caller's reaction (an emoji) to a message;
+	// adding it again changes nothing. Data: ReactionReq. Response: Message.
+	ReqAddReaction = "message.react"
+	// ReqRemoveReaction takes the caller's reaction away; removing a
+	// missing one changes nothing. Data: ReactionReq. Response: Message.
+	ReqRemoveReaction = "message.unreact"
+)
+
+// ReactionReq adds or removes the caller's reaction Emoji on a message.
+type ReactionReq struct {
+	ConversationID string `json:"conversationID"`
+	ClientMsgID    string `json:"clientMsgID"`
+	Emoji          string `json:"emoji"`
+}
+
+// Reaction is one emoji on a message and every user who reacted with it,
+// in the order they did.
+type Reaction struct {
+	Emoji   string   `json:"emoji"`
+	UserIDs []string `json:"userIDs"`
+}
+
+// Reaction limits (docs/limits.md): an emoji's length in bytes, the
+// distinct emojis on one message, one user's reactions on one message, and
+// all reactions on one message together (a changed message carries all
+// of them, so this bounds its frame).
+const (
+	MaxEmojiBytes       = 32
+	MaxMessageEmojis    = 20
+	MaxUserReactions    = 10
+	MaxMessageReactions = 500
 )
 
 // SetMutedReq mutes or unmutes a conversation for the caller.
@@ -247,6 +278,9 @@ type Message struct {
 	// themselves; its content is left out ({}). It keeps its seq so that
 	// a device's run of messages stays whole.
 	Deleted bool `json:"deleted,omitempty"`
+	// Reactions are the message's reactions, in the order each emoji was
+	// first used; changing them is a change like an edit (Version).
+	Reactions []Reaction `json:"reactions,omitempty"`
 }
 
 // MessageRefReq names one stored message.

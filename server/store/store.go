@@ -336,7 +336,7 @@ type MessageChanges interface {
 	// ChangeMessage finds the message of conversationID whose ClientMsgID is
 	// clientMsgID (ErrNotFound if none), hands it to change inside one
 	// transaction and stores what change made of its ContentType, Content,
-	// EditTime and pin (IsPinned, PinnedBy, PinTime); an error from change aborts the transaction and is
+	// EditTime, pin (IsPinned, PinnedBy, PinTime) and Reactions; an error from change aborts the transaction and is
 	// returned as it is. The message takes the conversation's next message
 	// version as its Version; the change version of every member is bumped
 	// and stamped on their state (as a send does), so that each one's next
