@@ -291,7 +291,7 @@ func fold(l localState, in foldInput) stepResult {
 		}
 		if lm := st.LatestMessage; lm != nil && (c.LatestMessage == nil || lm.Seq > c.LatestMessage.Seq ||
 			(lm.Seq == c.LatestMessage.Seq && lm.Version > c.LatestMessage.Version)) {
-			m := messageFromProto(lm)
+			m := messageFromProto(lm, l.Self)
 			c.LatestMessage = &m
 		}
 		if st.MessageVersion > c.MessageVersion {
@@ -338,7 +338,7 @@ func fold(l localState, in foldInput) stepResult {
 		if pm.ConversationID == "" || pm.Seq <= 0 {
 			continue // not a stored message; nothing sane to do with it
 		}
-		m := messageFromProto(pm)
+		m := messageFromProto(pm, l.Self)
 		if seen[m.ClientMsgID] {
 			continue
 		}

@@ -87,6 +87,11 @@ func messageOfJS(v js.Value) core.Message {
 		m.Content = []byte(c)
 	}
 	m.Uploads = uploadsOfJSON(jsString(v, "uploads"))
+	eachRecord(v.Get("reactions"), func(r js.Value) {
+		x := core.Reaction{Emoji: jsString(r, "emoji"), Count: int(jsInt(r, "count")), ReactedByMe: jsBool(r, "reactedByMe")}
+		eachRecord(r.Get("userIDs"), func(u js.Value) { x.UserIDs = append(x.UserIDs, u.String()) })
+		m.Reactions = append(m.Reactions, x)
+	})
 	return m
 }
 

@@ -118,6 +118,24 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	if len(m.Uploads) > 0 {
 		b = strField(b, "uploads", uploadsJSON(m.Uploads))
 	}
+	if len(m.Reactions) > 0 {
+		b = append(field(b, "reactions"), '[')
+		for i, r := range m.Reactions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strField(append(b, '{'), "emoji", r.Emoji)
+			b = append(intField(b, "count", int64(r.Count)), `,"userIDs":[`...)
+			for j, u := range r.UserIDs {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, u)
+			}
+			b = append(boolField(append(b, ']'), "reactedByMe", r.ReactedByMe), '}')
+		}
+		b = append(b, ']')
+	}
 	if withKeys {
 		if m.Seq > 0 {
 			b = append(field(b, "_cs"), '[')
