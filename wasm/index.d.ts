@@ -234,6 +234,11 @@ export interface Message {
   pinnedBy: string;
   pinTime: number;
   /**
+   * Its reactions, each emoji in the order it was first used; absent when
+   * there are none. A change is announced with `messagesChanged`.
+   */
+  reactions?: Reaction[];
+  /**
    * Only in `messagesChanged`: the user deleted the message for themselves
    * (on this or another device); take it away. Carries no content.
    */
@@ -244,6 +249,17 @@ export interface Message {
    * them); absent once sent.
    */
   uploads?: Upload[];
+}
+
+/** One emoji on a message (addReaction). */
+export interface Reaction {
+  emoji: string;
+  /** How many users reacted with it. */
+  count: number;
+  /** The first of them (at most 10), in the order they reacted. */
+  userIDs: string[];
+  /** The user is one of them. */
+  reactedByMe: boolean;
 }
 
 /** The bookkeeping of one file of an unsent message. */
@@ -852,6 +868,18 @@ export declare class ParleyClient {
    * (`invalid_argument`; a revoke unpins); at most 100 per conversation.
    */
   pinMessage(args: { conversationID: string; clientMsgID: string; isPinned?: boolean }): Promise<void>;
+  /**
+   * Adds the user's reaction `emoji` to a message of a conversation they
+   * are a member of; every member's devices get it in `messagesChanged`
+   * (`Message.reactions`). Adding it again changes nothing. Refused with
+   * `invalid_argument` on a revoked message (a revoke takes the reactions
+   * away), for an emoji over 32 bytes or with spaces, and past the limits
+   * (20 emojis per message, 10 reactions per user per message, 500 in all).
+   * Needs the connection.
+   */
+  addReaction(args: { conversationID: string; clientMsgID: string; emoji: string }): Promise<void>;
+  /** Takes the user's reaction `emoji` away; removing a missing one changes nothing. */
+  removeReaction(args: { conversationID: string; clientMsgID: string; emoji: string }): Promise<void>;
   /**
    * The conversation's pinned messages, ascending by seq: the server's
    * list while connected, the pinned messages held locally offline.

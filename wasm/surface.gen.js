@@ -65,6 +65,8 @@ export const methods = Object.freeze({
   deleteMessage: 1,
   pinMessage: 1,
   getPinnedMessages: 1,
+  addReaction: 1,
+  removeReaction: 1,
   clearConversationMessages: 1,
   setTyping: 1,
   setConversationMuted: 1,

@@ -129,6 +129,8 @@ var jsMethods = []jsMethod{
 	{"deleteMessage", argObject},
 	{"pinMessage", argObject},
 	{"getPinnedMessages", argObject},
+	{"addReaction", argObject},
+	{"removeReaction", argObject},
 	{"clearConversationMessages", argObject},
 	{"setTyping", argObject},
 	{"setConversationMuted", argObject},
