@@ -231,7 +231,9 @@ type Conversations interface {
 	// ErrNotMember, as does a removed member. changed is false when ch
 	// changed nothing. A read seq that moves in a one-to-one conversation
 	// also bumps the peer's change version and stamps it on their state:
-	// their PeerReadSeq changed (their sync reports it).
+	// their PeerReadSeq changed (their sync reports it). A read seq that
+	// moves also sets the user's read time (ReadPositions) to now, as a
+	// send that moves it (AppendMessages) sets it to the send time.
 	UpdateConversation(ctx context.Context, userID, conversationID string, ch ConversationChange, now int64) (st *protocol.ConversationState, changed bool, err error)
 }
 
@@ -398,6 +400,7 @@ type Store interface {
 	Uploads
 	MessageChanges
 	MessageDeletions
+	GroupReads
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.
 	Close() error

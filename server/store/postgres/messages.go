@@ -263,6 +263,7 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 		w.Queue(`UPDATE user_conversations uc SET
 				version = d.v,
 				read_seq = CASE WHEN d.r > 0 THEN d.r ELSE uc.read_seq END,
+				read_time = CASE WHEN d.r > 0 THEN d.t ELSE uc.read_time END,
 				update_time = d.t
 			FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(u, c, v, r, t)
 			WHERE uc.user_id = d.u AND uc.conversation_id = d.c`,

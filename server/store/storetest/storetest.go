@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PinnedMessages", testPinnedMessages},
 		{"PeerReadSeq", testPeerReadSeq},
 		{"Reactions", testReactions},
+		{"GroupReads", testGroupReads},
 		{"MuteConversation", testMuteConversation},
 	}
 	for _, tc := range tests {
