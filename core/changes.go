@@ -45,6 +45,9 @@ func foldChanged(l localState, in foldInput, res *stepResult, seen map[string]bo
 		if i, ok := written[m.ClientMsgID]; ok {
 			cur, have = res.Changes.Messages[i], true
 		}
+		if have {
+			m.ReadCount = max(m.ReadCount, cur.ReadCount)
+		}
 		switch {
 		case have && cur.Deleted:
 			continue // deleted by the user: it stays so

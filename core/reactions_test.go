@@ -110,3 +110,102 @@ func TestFoldReactions(t *testing.T) {
 		})
 	}
 }
+
+// TestFoldReadCounts: read counts of the user's own group messages only
+// grow, whatever order pushes and pulls bring them in; each raise is
+// announced once; a pull's ReceiptVersion is kept; other people's messages
+// and messages not held are left alone; a later change of the message
+// keeps its count.
+func TestFoldReadCounts(t *testing.T) {
+	const g = "sg_team"
+	gm := func(seq int64, from string) protocol.Message {
+		m := pm(g, seq, from)
+		m.SessionType, m.GroupID, m.RecvID = protocol.SessionGroup, "team", ""
+		return m
+	}
+	seen := func(p protocol.Message, readCount int) Message {
+		m := messageFromProto(&p, "alice")
+		m.ReadCount = readCount
+		return m
+	}
+	counts := func(rv int64, ns ...protocol.ReadCount) foldInput {
+		return foldInput{ReadCounts: []protocol.ReadCounts{{ConversationID: g, ReceiptVersion: rv, Counts: ns}}}
+	}
+	rc := func(p protocol.Message, n int) protocol.ReadCount {
+		return protocol.ReadCount{ClientMsgID: p.ClientMsgID, Seq: p.Seq, ReadCount: n}
+	}
+	mine, theirs := gm(1, "alice"), gm(2, "bob")
+	cases := []struct {
+		name    string
+		held    []Message
+		in      foldInput
+		wantMsg []Message
+		wantUpd []Message
+		wantRV  int64
+	}{
+		{
+			name: "a count raises the held message's and is announced as changed",
+			held: []Message{seen(mine, 0)}, in: counts(0, rc(mine, 3)),
+			wantMsg: []Message{seen(mine, 3)}, wantUpd: []Message{seen(mine, 3)},
+		},
+		{
+			name: "an older, lower count after it changes nothing",
+			held: []Message{seen(mine, 3)}, in: counts(0, rc(mine, 2)),
+		},
+		{
+			name: "the same count again changes nothing",
+			held: []Message{seen(mine, 3)}, in: counts(0, rc(mine, 3)),
+		},
+		{
+			name: "another member's message is not the user's to count",
+			held: []Message{seen(theirs, 0)}, in: counts(0, rc(theirs, 3)),
+		},
+		{
+			name: "a count of a message not held waits for its message",
+			in:   counts(0, rc(mine, 3)),
+		},
+		{
+			name: "a pull's ReceiptVersion is kept with the counts",
+			held: []Message{seen(mine, 1)}, in: counts(7, rc(mine, 2)),
+			wantMsg: []Message{seen(mine, 2)}, wantUpd: []Message{seen(mine, 2)}, wantRV: 7,
+		},
+		{
+			name: "a reaction after a count keeps the count",
+			held: []Message{seen(mine, 4)},
+			in: foldInput{Changed: []protocol.Message{func() protocol.Message {
+				m := mine
+				m.Version, m.Reactions = 1, []protocol.Reaction{{Emoji: "👍", UserIDs: []string{"bob"}}}
+				return m
+			}()}},
+			wantMsg: []Message{func() Message {
+				m := mine
+				m.Version, m.Reactions = 1, []protocol.Reaction{{Emoji: "👍", UserIDs: []string{"bob"}}}
+				return seen(m, 4)
+			}()},
+			wantUpd: []Message{func() Message {
+				m := mine
+				m.Version, m.Reactions = 1, []protocol.Reaction{{Emoji: "👍", UserIDs: []string{"bob"}}}
+				return seen(m, 4)
+			}()},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			conv := &Conversation{ConversationID: g, SessionType: protocol.SessionGroup, GroupID: "team", MinSeq: 1,
+				MaxSeq: 2, LocalMaxSeq: 2, ReadSeq: 2, ServerReadSeq: 2}
+			msgs := map[string]Message{}
+			for _, m := range c.held {
+				msgs[m.ClientMsgID] = m
+			}
+			res := fold(localState{Self: "alice", Convs: map[string]*Conversation{g: conv}, Msgs: msgs, Outbox: map[string]bool{}}, c.in)
+			assert.Equal(t, c.wantMsg, res.Changes.Messages, "written")
+			assert.Equal(t, c.wantUpd, res.Updated, "messagesChanged")
+			assert.Empty(t, res.New)
+			rv := int64(0)
+			for _, cv := range res.Changes.Conversations {
+				rv = cv.ReceiptVersion
+			}
+			assert.Equal(t, c.wantRV, rv, "ReceiptVersion written")
+		})
+	}
+}

@@ -71,6 +71,9 @@ type Message struct {
 	// Reactions on the message, each emoji in the order it was first used
 	// (absent: none).
 	Reactions []Reaction `json:"reactions,omitempty"`
+	// ReadCount, on the user's own group messages: how many of the other
+	// members who could read it have (it only grows).
+	ReadCount int `json:"readCount"`
 }
 
 // Reaction is one emoji on a message as the user sees it: how many
@@ -138,6 +141,9 @@ type Conversation struct {
 	// DeletesVersion is the user's change version of the latest deletion
 	// (delete for me) of a message of this conversation applied here.
 	DeletesVersion int64 `json:"deletesVersion"`
+	// ReceiptVersion is, in a group, the server's ReceiptVersion of the
+	// read counts of the user's own messages applied here.
+	ReceiptVersion int64 `json:"receiptVersion,omitempty"`
 	// Removed marks a group conversation whose group the user left or was
 	// removed from: it stays with its messages, and sending to it fails
 	// with permission_denied.

@@ -77,6 +77,7 @@ func messageOfJS(v js.Value) core.Message {
 		Version:        jsInt(v, "version"),
 		EditTime:       jsInt(v, "editTime"),
 		IsRead:         jsBool(v, "isRead"),
+		ReadCount:      int(jsInt(v, "readCount")),
 		IsPinned:       jsBool(v, "isPinned"),
 		PinnedBy:       jsString(v, "pinnedBy"),
 		PinTime:        jsInt(v, "pinTime"),
@@ -120,6 +121,7 @@ func conversationOfJS(v js.Value) core.Conversation {
 		ChangesVersion: jsInt(v, "changesVersion"),
 		PeerReadSeq:    jsInt(v, "peerReadSeq"),
 		DeletesVersion: jsInt(v, "deletesVersion"),
+		ReceiptVersion: jsInt(v, "receiptVersion"),
 		Removed:        jsBool(v, "removed"),
 		MentionedMe:    jsBool(v, "mentionedMe"),
 	}

@@ -111,13 +111,6 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	if m.Deleted {
 		b = boolField(b, "deleted", true)
 	}
-	// Content is kept as a string of its exact bytes (see msgRecord).
-	if len(m.Content) > 0 {
-		b = strField(b, "content", string(m.Content))
-	}
-	if len(m.Uploads) > 0 {
-		b = strField(b, "uploads", uploadsJSON(m.Uploads))
-	}
 	if len(m.Reactions) > 0 {
 		b = append(field(b, "reactions"), '[')
 		for i, r := range m.Reactions {
@@ -135,6 +128,14 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 			b = append(boolField(append(b, ']'), "reactedByMe", r.ReactedByMe), '}')
 		}
 		b = append(b, ']')
+	}
+	b = intField(b, "readCount", int64(m.ReadCount))
+	// Content is kept as a string of its exact bytes (see msgRecord).
+	if len(m.Content) > 0 {
+		b = strField(b, "content", string(m.Content))
+	}
+	if len(m.Uploads) > 0 {
+		b = strField(b, "uploads", uploadsJSON(m.Uploads))
 	}
 	if withKeys {
 		if m.Seq > 0 {
@@ -181,6 +182,9 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = intField(b, "changesVersion", c.ChangesVersion)
 	b = intField(b, "peerReadSeq", c.PeerReadSeq)
 	b = intField(b, "deletesVersion", c.DeletesVersion)
+	if c.ReceiptVersion != 0 {
+		b = intField(b, "receiptVersion", c.ReceiptVersion)
+	}
 	if c.Removed {
 		b = boolField(b, "removed", true)
 	}

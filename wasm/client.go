@@ -507,6 +507,14 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		},
 		"addReaction":    func(args []js.Value) (any, error) { return react(c, "addReaction", args, true) },
 		"removeReaction": func(args []js.Value) (any, error) { return react(c, "removeReaction", args, false) },
+		"getMessageReadInfo": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getMessageReadInfo", args, 0)
+			id, msgID := a.RequiredString("conversationID"), a.RequiredString("clientMsgID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.MessageReadInfo(bg(), id, msgID))
+		},
 		"getPinnedMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getPinnedMessages", args, 0)
 			id := a.RequiredString("conversationID")

@@ -239,6 +239,14 @@ export interface Message {
    */
   reactions?: Reaction[];
   /**
+   * On the user's own group messages: how many of the other members who
+   * could read it have (0 elsewhere). It updates live on the sender's
+   * devices with `messagesChanged` as members read, is right after a
+   * catch-up for the newest 200 own messages of a conversation, and never
+   * goes down. Who they are: `getMessageReadInfo`.
+   */
+  readCount: number;
+  /**
    * Only in `messagesChanged`: the user deleted the message for themselves
    * (on this or another device); take it away. Carries no content.
    */
@@ -260,6 +268,15 @@ export interface Reaction {
   userIDs: string[];
   /** The user is one of them. */
   reactedByMe: boolean;
+}
+
+/** Who has read one of the user's own group messages (getMessageReadInfo). */
+export interface MessageReadInfo {
+  readCount: number;
+  /** Members who could read it (they joined before it) and have not. */
+  unreadCount: number;
+  /** Latest first; `readTime` is when their read position last moved (Unix ms). */
+  readers: { userID: string; readTime: number }[];
 }
 
 /** The bookkeeping of one file of an unsent message. */
@@ -880,6 +897,14 @@ export declare class ParleyClient {
   addReaction(args: { conversationID: string; clientMsgID: string; emoji: string }): Promise<void>;
   /** Takes the user's reaction `emoji` away; removing a missing one changes nothing. */
   removeReaction(args: { conversationID: string; clientMsgID: string; emoji: string }): Promise<void>;
+  /**
+   * Who has read one of the user's own messages of a group (the members
+   * whose read seq reached it, the sender aside), from the server; the
+   * count is stored with the message (`readCount`). Another member's
+   * message is `permission_denied`, a one-to-one conversation
+   * `invalid_argument` (there: `isRead`). Needs the connection.
+   */
+  getMessageReadInfo(args: { conversationID: string; clientMsgID: string }): Promise<MessageReadInfo>;
   /**
    * The conversation's pinned messages, ascending by seq: the server's
    * list while connected, the pinned messages held locally offline.

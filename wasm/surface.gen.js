@@ -67,6 +67,7 @@ export const methods = Object.freeze({
   getPinnedMessages: 1,
   addReaction: 1,
   removeReaction: 1,
+  getMessageReadInfo: 1,
   clearConversationMessages: 1,
   setTyping: 1,
   setConversationMuted: 1,

@@ -131,6 +131,7 @@ var jsMethods = []jsMethod{
 	{"getPinnedMessages", argObject},
 	{"addReaction", argObject},
 	{"removeReaction", argObject},
+	{"getMessageReadInfo", argObject},
 	{"clearConversationMessages", argObject},
 	{"setTyping", argObject},
 	{"setConversationMuted", argObject},
