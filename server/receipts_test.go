@@ -29,9 +29,9 @@ func TestGroupReadReceipts(t *testing.T) {
 	}
 	var before protocol.SyncResp
 	a.do(protocol.ReqSync, protocol.SyncReq{}, &before)
-	a.sendText("a1", "", g.GroupID, "one")   // seq 1
-	a.sendText("a2", "", g.GroupID, "two")   // seq 2
-	b.sendText("b1", "", g.GroupID, "three") // seq 3: bob read 1 and 2 by sending
+	a.sendText("a1", "", g.GroupID, "one")                      // seq 1
+	a.sendText("a2", "", g.GroupID, "two")                      // seq 2
+	b.sendText("b1", "", g.GroupID, "three")                    // seq 3: bob read 1 and 2 by sending
 	for x, n := range map[*client]int{a: 1, b: 2, c: 3, d: 3} { // not one's own
 		for range n {
 			x.push(protocol.PushMessage)
