@@ -597,7 +597,8 @@ export interface EventMap {
    * `messageStatusChanged` `'sent'`.
    */
   messageProgress: MessageProgress;
-   * Stored messages whose content changed (revoked, edited), in their new
+   * Stored messages whose content or state changed (revoked, edited,
+   * reactions, pinned, read by the peer, `readCount`), in their new
    * state, on every device that holds them (the one that made the change
    * included), each change once; and messages the user deleted for
    * themselves, as `{…, deleted: true}` without content. A message first seen in a changed state
