@@ -1118,7 +1118,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     await finish(eve, fred);
   });
 
-  test('reactions: picked from a bubble, shown as chips with counts on every member, toggled by a click; "read by N" under own group messages lists the readers', async () => {
+  test('reactions: picked from a bubble, shown as chips with counts on every member (one after being offline), toggled by a click; "read by N" under own group messages lists the readers', async () => {
     const rita = await newUser('Rita');
     const sam = await newUser('Sam');
     const tess = await newUser('Tess');
@@ -1150,6 +1150,17 @@ describe('web demo', { timeout: 600_000 }, () => {
     await chip(tess, '👍').click();
     await waitFor('👍 1 at Rita again', async () => (await chip(rita, '👍').getAttribute('data-count').catch(() => null)) === '1');
     assert.equal(await chip(tess, '👍').getAttribute('data-mine'), 'false');
+
+    // Tess is offline while Sam adds another: she sees it on her return.
+    await tess.context.setOffline(true);
+    await tess.page.getByTestId('connection-banner').waitFor();
+    await m.hover();
+    await m.getByTestId('react-button').click();
+    await sam.page.getByTestId('emoji-picker').locator('[data-emoji="🎉"]').click();
+    await waitFor('🎉 1 at Rita', async () => (await chip(rita, '🎉').getAttribute('data-count').catch(() => null)) === '1');
+    assert.equal(await chip(tess, '🎉').count(), 0, 'offline: not yet');
+    await tess.context.setOffline(false);
+    await waitFor('🎉 1 at Tess after being offline', async () => (await chip(tess, '🎉').getAttribute('data-count').catch(() => null)) === '1');
 
     // Both read it (their chats are open): "Read by 2" under Rita's message, the readers on click.
     const readBy = message(rita, 'pizza tonight?').getByTestId('read-by');
