@@ -79,6 +79,9 @@ func (s *session) catchUp(w *wire) (groupFollowUp, error) {
 			if in.Deletions, in.DeletionsThrough, err = s.pullDeleted(ctx, w, l, resp.Conversations); err != nil {
 				return finish(err)
 			}
+			if in.ReadCounts, err = s.pullReadCounts(ctx, w, l, resp.Conversations); err != nil {
+				return finish(err)
+			}
 		}
 		next := resp.Cursor
 		if next != cursor || first {

@@ -39,11 +39,14 @@ func foldChanged(l localState, in foldInput, res *stepResult, seen map[string]bo
 		if pm.Version > 0 {
 			versions[pm.ConversationID] = append(versions[pm.ConversationID], pm.Version)
 		}
-		m := messageFromProto(pm)
+		m := messageFromProto(pm, l.Self)
 		c := get(m.ConversationID)
 		cur, have := l.Msgs[m.ClientMsgID]
 		if i, ok := written[m.ClientMsgID]; ok {
 			cur, have = res.Changes.Messages[i], true
+		}
+		if have {
+			m.ReadCount = max(m.ReadCount, cur.ReadCount)
 		}
 		switch {
 		case have && cur.Deleted:

@@ -31,7 +31,7 @@ func pinnedPM(conv string, seq int64, from string, v int64) protocol.Message {
 	return m
 }
 
-func stored(p protocol.Message) Message { return messageFromProto(&p) }
+func stored(p protocol.Message) Message { return messageFromProto(&p, "") }
 
 func TestFoldChanged(t *testing.T) {
 	conv := func(localMax, changes int64) *Conversation {

@@ -227,6 +227,9 @@ type foldInput struct {
 	// version they were pulled up to.
 	Deletions        []protocol.Deletion
 	DeletionsThrough map[string]int64
+	// ReadCounts are read counts of the user's own group messages (pushed
+	// after a read, pulled when a sync showed a newer ReceiptVersion).
+	ReadCounts []protocol.ReadCounts
 }
 
 // fold folds states and messages into local state. Whatever is already
@@ -291,7 +294,7 @@ func fold(l localState, in foldInput) stepResult {
 		}
 		if lm := st.LatestMessage; lm != nil && (c.LatestMessage == nil || lm.Seq > c.LatestMessage.Seq ||
 			(lm.Seq == c.LatestMessage.Seq && lm.Version > c.LatestMessage.Version)) {
-			m := messageFromProto(lm)
+			m := messageFromProto(lm, l.Self)
 			c.LatestMessage = &m
 		}
 		if st.MessageVersion > c.MessageVersion {
@@ -338,7 +341,7 @@ func fold(l localState, in foldInput) stepResult {
 		if pm.ConversationID == "" || pm.Seq <= 0 {
 			continue // not a stored message; nothing sane to do with it
 		}
-		m := messageFromProto(pm)
+		m := messageFromProto(pm, l.Self)
 		if seen[m.ClientMsgID] {
 			continue
 		}
@@ -355,6 +358,9 @@ func fold(l localState, in foldInput) stepResult {
 			}
 		}
 		old, stored := l.Msgs[m.ClientMsgID]
+		if stored {
+			m.ReadCount = max(m.ReadCount, old.ReadCount) // counted here, never sent with it
+		}
 		dup := false // held already: nothing about it is news
 		switch {
 		case stored && old.Deleted:
@@ -418,6 +424,7 @@ func fold(l localState, in foldInput) stepResult {
 	foldChanged(l, in, &res, seen, get)
 	foldDeletions(l, in, &res, get)
 	foldPeerRead(l, &res, work, before)
+	foldReadCounts(l, in, &res, work, get)
 
 	ids := make([]string, 0, len(work))
 	for id := range work {

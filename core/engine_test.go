@@ -131,7 +131,7 @@ func TestPackPulls(t *testing.T) {
 }
 
 func TestFold(t *testing.T) {
-	stored := func(m protocol.Message) Message { return messageFromProto(&m) }
+	stored := func(m protocol.Message) Message { return messageFromProto(&m, "") }
 	pending := func(seq int64) Message {
 		m := stored(pm(convAB, seq, "alice"))
 		m.Seq, m.ServerMsgID, m.SendTime, m.Status = 0, "", 0, StatusSending

@@ -26,7 +26,8 @@ type NewMessages struct {
 }
 
 // MessagesChanged: stored messages whose content or state changed
-// (revoked, edited), each change announced once, in their new state.
+// (revoked, edited, reacted to, pinned, read), each change announced
+// once, in their new state.
 type MessagesChanged struct {
 	Messages []Message
 }

@@ -193,7 +193,7 @@ func (c *Client) historyMessages(ctx context.Context, conversationID string, bef
 		}
 		out := make([]Message, len(resp.Messages))
 		for i := range resp.Messages {
-			out[i] = messageFromProto(&resp.Messages[i])
+			out[i] = messageFromProto(&resp.Messages[i], s.userID)
 		}
 		return History{Messages: contiguousTail(out), IsEnd: out[0].Seq <= 1}, nil
 	}

@@ -62,7 +62,7 @@ func (c *Client) changeMessage(ctx context.Context, typ, conversationID, clientM
 	}
 	// Not held here (in the part of the conversation not fetched): the
 	// server's answer is the message.
-	return messageFromProto(&m), nil
+	return messageFromProto(&m, s.userID), nil
 }
 
 // ClearConversationMessages clears a conversation for the user on all
@@ -144,7 +144,7 @@ func (c *Client) PinnedMessages(ctx context.Context, conversationID string) ([]M
 			}
 			out := make([]Message, 0, len(resp.Messages))
 			for i := range resp.Messages {
-				if m := messageFromProto(&resp.Messages[i]); !m.Deleted {
+				if m := messageFromProto(&resp.Messages[i], s.userID); !m.Deleted {
 					out = append(out, m)
 				}
 			}
@@ -169,4 +169,21 @@ func (c *Client) PinnedMessages(ctx context.Context, conversationID string) ([]M
 		}
 	}
 	return out, nil
+}
+
+// ReactMessage adds the user's reaction emoji to a message (a member's,
+// not of a revoked message); ReactMessage with add false takes it away.
+// Either is a change every member's devices get; doing it twice changes
+// nothing.
+func (c *Client) ReactMessage(ctx context.Context, conversationID, clientMsgID, emoji string, add bool) error {
+	if emoji == "" {
+		return errInvalid("empty emoji")
+	}
+	typ := protocol.ReqRemoveReaction
+	if add {
+		typ = protocol.ReqAddReaction
+	}
+	_, err := c.changeMessage(ctx, typ, conversationID, clientMsgID,
+		protocol.ReactionReq{ConversationID: conversationID, ClientMsgID: clientMsgID, Emoji: emoji})
+	return err
 }

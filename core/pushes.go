@@ -137,6 +137,16 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		}
 		_, err := s.apply(ctx, in)
 		return err
+	case protocol.PushReadCounts:
+		var rc protocol.ReadCounts
+		if err := protocol.DecodeData(f.Data, &rc); err != nil {
+			return err
+		}
+		// Only a pull moves the applied ReceiptVersion: a push says nothing
+		// of the counts of reads made while this device was away.
+		rc.ReceiptVersion = 0
+		_, err := s.apply(ctx, foldInput{ReadCounts: []protocol.ReadCounts{rc}})
+		return err
 	case protocol.PushTyping:
 		var t protocol.Typing
 		if err := protocol.DecodeData(f.Data, &t); err != nil {

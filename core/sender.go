@@ -403,7 +403,7 @@ func (o *outbox) applyAck(m Message, ack protocol.SendResp) error {
 	}
 	if len(res.Sent) == 0 {
 		// Already resolved (a pull found it first): answer any waiter.
-		o.resolve(m.ClientMsgID, messageFromProto(&pm), nil)
+		o.resolve(m.ClientMsgID, messageFromProto(&pm, s.userID), nil)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"slices"
 
 	"parley/protocol"
 )
@@ -67,7 +68,26 @@ type Message struct {
 	// themselves: its place in the conversation (seq), no content. It is
 	// never shown to the app but as the payload of messagesChanged.
 	Deleted bool `json:"deleted,omitempty"`
+	// Reactions on the message, each emoji in the order it was first used
+	// (absent: none).
+	Reactions []Reaction `json:"reactions,omitempty"`
+	// ReadCount, on the user's own group messages: how many of the other
+	// members who could read it have (it only grows).
+	ReadCount int `json:"readCount"`
 }
+
+// Reaction is one emoji on a message as the user sees it: how many
+// reacted with it, the first of them (at most maxReactionUsers), and
+// whether the user is one.
+type Reaction struct {
+	Emoji       string   `json:"emoji"`
+	Count       int      `json:"count"`
+	UserIDs     []string `json:"userIDs"`
+	ReactedByMe bool     `json:"reactedByMe"`
+}
+
+// maxReactionUsers bounds Reaction.UserIDs (contract §4.2).
+const maxReactionUsers = 10
 
 // Conversation is one conversation of the logged-in user (contract section 3),
 // plus the seq bookkeeping the SDK keeps with it.
@@ -121,6 +141,9 @@ type Conversation struct {
 	// DeletesVersion is the user's change version of the latest deletion
 	// (delete for me) of a message of this conversation applied here.
 	DeletesVersion int64 `json:"deletesVersion"`
+	// ReceiptVersion is, in a group, the server's ReceiptVersion of the
+	// read counts of the user's own messages applied here.
+	ReceiptVersion int64 `json:"receiptVersion,omitempty"`
 	// Removed marks a group conversation whose group the user left or was
 	// removed from: it stays with its messages, and sending to it fails
 	// with permission_denied.
@@ -217,8 +240,9 @@ func groupFromProto(g protocol.Group) Group {
 		MemberCount: g.MemberCount, CreateTime: g.CreateTime}
 }
 
-// messageFromProto converts a stored server message; it is always sent.
-func messageFromProto(m *protocol.Message) Message {
+// messageFromProto converts a stored server message for the user self;
+// it is always sent.
+func messageFromProto(m *protocol.Message, self string) Message {
 	out := Message{
 		ClientMsgID:    m.ClientMsgID,
 		ServerMsgID:    m.ServerMsgID,
@@ -244,6 +268,10 @@ func messageFromProto(m *protocol.Message) Message {
 	}
 	if m.Deleted {
 		return tombstone(out)
+	}
+	for _, r := range m.Reactions {
+		out.Reactions = append(out.Reactions, Reaction{Emoji: r.Emoji, Count: len(r.UserIDs),
+			UserIDs: r.UserIDs[:min(len(r.UserIDs), maxReactionUsers)], ReactedByMe: slices.Contains(r.UserIDs, self)})
 	}
 	if c, err := protocol.DecodeContent(m.ContentType, m.Content); err == nil {
 		if text, ok := protocol.TextOf(c); ok {

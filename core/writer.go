@@ -102,6 +102,13 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		for _, d := range in.Deletions {
 			convIDs = append(convIDs, d.ConversationID)
 		}
+		var counted []string
+		for _, rc := range in.ReadCounts {
+			convIDs = append(convIDs, rc.ConversationID)
+			for _, n := range rc.Counts {
+				counted = append(counted, n.ClientMsgID)
+			}
+		}
 		if err = s.loadConvs(ctx, &l, convIDs, true); err == nil {
 			err = s.loadStored(ctx, &l, append(slices.Clip(in.Messages), in.Changed...))
 		}
@@ -110,6 +117,9 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		}
 		if err == nil {
 			err = s.loadPeerRead(ctx, &l, in)
+		}
+		if err == nil && len(counted) > 0 {
+			err = s.loadMsgs(ctx, &l, counted...)
 		}
 		if err == nil && len(in.Deletions) > 0 {
 			ids := make([]string, len(in.Deletions))

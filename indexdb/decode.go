@@ -77,6 +77,7 @@ func messageOfJS(v js.Value) core.Message {
 		Version:        jsInt(v, "version"),
 		EditTime:       jsInt(v, "editTime"),
 		IsRead:         jsBool(v, "isRead"),
+		ReadCount:      int(jsInt(v, "readCount")),
 		IsPinned:       jsBool(v, "isPinned"),
 		PinnedBy:       jsString(v, "pinnedBy"),
 		PinTime:        jsInt(v, "pinTime"),
@@ -87,6 +88,11 @@ func messageOfJS(v js.Value) core.Message {
 		m.Content = []byte(c)
 	}
 	m.Uploads = uploadsOfJSON(jsString(v, "uploads"))
+	eachRecord(v.Get("reactions"), func(r js.Value) {
+		x := core.Reaction{Emoji: jsString(r, "emoji"), Count: int(jsInt(r, "count")), ReactedByMe: jsBool(r, "reactedByMe")}
+		eachRecord(r.Get("userIDs"), func(u js.Value) { x.UserIDs = append(x.UserIDs, u.String()) })
+		m.Reactions = append(m.Reactions, x)
+	})
 	return m
 }
 
@@ -115,6 +121,7 @@ func conversationOfJS(v js.Value) core.Conversation {
 		ChangesVersion: jsInt(v, "changesVersion"),
 		PeerReadSeq:    jsInt(v, "peerReadSeq"),
 		DeletesVersion: jsInt(v, "deletesVersion"),
+		ReceiptVersion: jsInt(v, "receiptVersion"),
 		Removed:        jsBool(v, "removed"),
 		MentionedMe:    jsBool(v, "mentionedMe"),
 	}

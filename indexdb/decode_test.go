@@ -36,6 +36,10 @@ func fillEvery(t *testing.T, v reflect.Value, n *int) {
 				f.Set(s)
 				continue
 			}
+			if f.Type().Elem().Kind() == reflect.String {
+				f.Set(reflect.ValueOf([]string{"v" + strconv.Itoa(*n), "w" + strconv.Itoa(*n)}))
+				continue
+			}
 			if f.Type().Elem().Kind() != reflect.Uint8 {
 				t.Fatalf("field %s: no filler for %s", v.Type().Field(i).Name, f.Type())
 			}

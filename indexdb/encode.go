@@ -111,6 +111,25 @@ func appendMessageRecord(b []byte, m *core.Message, withKeys bool) []byte {
 	if m.Deleted {
 		b = boolField(b, "deleted", true)
 	}
+	if len(m.Reactions) > 0 {
+		b = append(field(b, "reactions"), '[')
+		for i, r := range m.Reactions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strField(append(b, '{'), "emoji", r.Emoji)
+			b = append(intField(b, "count", int64(r.Count)), `,"userIDs":[`...)
+			for j, u := range r.UserIDs {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, u)
+			}
+			b = append(boolField(append(b, ']'), "reactedByMe", r.ReactedByMe), '}')
+		}
+		b = append(b, ']')
+	}
+	b = intField(b, "readCount", int64(m.ReadCount))
 	// Content is kept as a string of its exact bytes (see msgRecord).
 	if len(m.Content) > 0 {
 		b = strField(b, "content", string(m.Content))
@@ -163,6 +182,9 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	b = intField(b, "changesVersion", c.ChangesVersion)
 	b = intField(b, "peerReadSeq", c.PeerReadSeq)
 	b = intField(b, "deletesVersion", c.DeletesVersion)
+	if c.ReceiptVersion != 0 {
+		b = intField(b, "receiptVersion", c.ReceiptVersion)
+	}
 	if c.Removed {
 		b = boolField(b, "removed", true)
 	}

@@ -105,6 +105,92 @@ const (
 	// ReqSetMuted mutes or unmutes a conversation for the caller.
 	// Data: SetMutedReq. Response: ConversationState.
 	ReqSetMuted = "conversation.setMuted"
+	// ReqAddReaction adds the caller's reaction (an emoji) to a message;
+	// adding it again changes nothing. Data: ReactionReq. Response: Message.
+	ReqAddReaction = "message.react"
+	// ReqRemoveReaction takes the caller's reaction away; removing a
+	// missing one changes nothing. Data: ReactionReq. Response: Message.
+	ReqRemoveReaction = "message.unreact"
+	// ReqReadCounts reads the read counts of the caller's own messages of
+	// a group conversation with FromSeq <= seq <= ToSeq (the newest
+	// MaxReadCounts of them). Data: ReadCountsReq. Response: ReadCounts.
+	ReqReadCounts = "message.readCounts"
+	// ReqReadInfo tells who has read one of the caller's own group
+	// messages. Data: MessageRefReq. Response: ReadInfo.
+	ReqReadInfo = "message.readInfo"
+)
+
+// PushReadCounts tells a sender's connections that a read by another
+// member changed the read counts of their messages. Data: ReadCounts.
+const PushReadCounts = "push.readCounts"
+
+// MaxReadCounts bounds the counts of one ReadCounts: a read pushes those
+// of the newest messages it covers, a ReqReadCounts answers the newest.
+const MaxReadCounts = 200
+
+// ReadCountsReq asks for the read counts of the caller's messages with
+// FromSeq <= seq <= ToSeq (ToSeq 0: up to the newest).
+type ReadCountsReq struct {
+	ConversationID string `json:"conversationID"`
+	FromSeq        int64  `json:"fromSeq"`
+	ToSeq          int64  `json:"toSeq,omitempty"`
+}
+
+// ReadCounts are read counts of a user's own messages of a group
+// conversation; ReceiptVersion is their state's ReceiptVersion when they
+// were counted (0 in a push made before it was known).
+type ReadCounts struct {
+	ConversationID string      `json:"conversationID"`
+	ReceiptVersion int64       `json:"receiptVersion,omitempty"`
+	Counts         []ReadCount `json:"counts"`
+}
+
+// ReadCount is how many members other than the sender, of those who could
+// read the message, have read it (their read seq is at or above its seq).
+type ReadCount struct {
+	ClientMsgID string `json:"clientMsgID"`
+	Seq         int64  `json:"seq"`
+	ReadCount   int    `json:"readCount"`
+}
+
+// ReadInfo is who has read a message: ReadCount members have (Readers,
+// each with when their read position last moved, Unix ms), UnreadCount
+// members of those who could have not.
+type ReadInfo struct {
+	ReadCount   int      `json:"readCount"`
+	UnreadCount int      `json:"unreadCount"`
+	Readers     []Reader `json:"readers"`
+}
+
+// Reader is one member who has read a message.
+type Reader struct {
+	UserID   string `json:"userID"`
+	ReadTime int64  `json:"readTime"`
+}
+
+// ReactionReq adds or removes the caller's reaction Emoji on a message.
+type ReactionReq struct {
+	ConversationID string `json:"conversationID"`
+	ClientMsgID    string `json:"clientMsgID"`
+	Emoji          string `json:"emoji"`
+}
+
+// Reaction is one emoji on a message and every user who reacted with it,
+// in the order they did.
+type Reaction struct {
+	Emoji   string   `json:"emoji"`
+	UserIDs []string `json:"userIDs"`
+}
+
+// Reaction limits (docs/limits.md): an emoji's length in bytes, the
+// distinct emojis on one message, one user's reactions on one message, and
+// all reactions on one message together (a changed message carries all
+// of them, so this bounds its frame).
+const (
+	MaxEmojiBytes       = 32
+	MaxMessageEmojis    = 20
+	MaxUserReactions    = 10
+	MaxMessageReactions = 500
 )
 
 // SetMutedReq mutes or unmutes a conversation for the caller.
@@ -247,6 +333,9 @@ type Message struct {
 	// themselves; its content is left out ({}). It keeps its seq so that
 	// a device's run of messages stays whole.
 	Deleted bool `json:"deleted,omitempty"`
+	// Reactions are the message's reactions, in the order each emoji was
+	// first used; changing them is a change like an edit (Version).
+	Reactions []Reaction `json:"reactions,omitempty"`
 }
 
 // MessageRefReq names one stored message.
@@ -341,6 +430,10 @@ type ConversationState struct {
 	// changed as this user sees it (0: not since it was created). A device
 	// whose sync cursor is below it refreshes the group (group.info).
 	GroupVersion int64 `json:"groupVersion,omitempty"`
+	// ReceiptVersion is, in a group, the user's change version when a read
+	// by another member last changed the read counts of the user's own
+	// messages (0: never); a device below it asks for ReqReadCounts.
+	ReceiptVersion int64 `json:"receiptVersion,omitempty"`
 }
 
 // SyncReq asks for the conversations that changed after Cursor (0: all).

@@ -92,6 +92,7 @@ func (s *Server) revokeMessage(ctx context.Context, c caller, req *protocol.Mess
 		m.ContentType = protocol.ContentRevoked
 		m.Content = protocol.EncodeRevoked(c.UserID, now)
 		m.IsPinned, m.PinnedBy, m.PinTime = false, "", 0 // nothing left to pin
+		m.Reactions = nil                                // nor to react to
 		return nil
 	})
 }

@@ -22,6 +22,7 @@ import (
 func maskMessage(m *protocol.Message) {
 	m.Deleted = true
 	m.Content = json.RawMessage(`{}`)
+	m.Reactions = nil
 }
 
 // maskDeleted masks the messages of msgs (of one conversation) that userID

@@ -76,6 +76,14 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqPinnedMessages:    typed(s.pinnedMessages),
 		protocol.ReqSetTyping:         typed(s.setTyping),
 		protocol.ReqSetMuted:          typed(s.setMuted),
+		protocol.ReqAddReaction: typed(func(ctx context.Context, c caller, r *protocol.ReactionReq) (*protocol.Message, error) {
+			return s.react(ctx, c, r, true)
+		}),
+		protocol.ReqRemoveReaction: typed(func(ctx context.Context, c caller, r *protocol.ReactionReq) (*protocol.Message, error) {
+			return s.react(ctx, c, r, false)
+		}),
+		protocol.ReqReadCounts: typed(s.readCountsOf),
+		protocol.ReqReadInfo:   typed(s.readInfo),
 		// The friend lifecycle (people.go).
 		protocol.ReqRefuseFriend:    typed(s.refuseFriend),
 		protocol.ReqDeleteFriend:    typed(s.deleteFriend),

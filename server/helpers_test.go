@@ -39,7 +39,7 @@ const (
 
 // env is one parleyd behind a real HTTP server on 127.0.0.1:0.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	cfg  server.Config
 	opts envOpts
 	// dataDir holds the SQLite database; it outlives a shutdown, so that
@@ -72,7 +72,7 @@ type envOpts struct {
 }
 
 // newEnvOpts is newEnv with test-side options.
-func newEnvOpts(t *testing.T, opts envOpts, mods ...func(*server.Config)) *env {
+func newEnvOpts(t testing.TB, opts envOpts, mods ...func(*server.Config)) *env {
 	t.Helper()
 	cfg := server.Config{
 		AdminSecret: adminSecret,
@@ -212,7 +212,7 @@ func (e *env) get(path string, hdr http.Header) (int, []byte) {
 	return do(e.t, req)
 }
 
-func do(t *testing.T, req *http.Request) (int, []byte) {
+func do(t testing.TB, req *http.Request) (int, []byte) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -291,7 +291,7 @@ func (e *env) wsURL(token string) string {
 // client is a test WebSocket client: it correlates responses by ID and
 // queues pushes.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	ws     *websocket.Conn
 	nextID atomic.Int64
 
@@ -538,7 +538,7 @@ func (c *client) sendText(clientMsgID, recvID, groupID, s string) protocol.SendR
 	return r
 }
 
-func decode[T any](t *testing.T, f *protocol.Frame) T {
+func decode[T any](t testing.TB, f *protocol.Frame) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(f.Data, &v); err != nil {

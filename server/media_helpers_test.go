@@ -46,7 +46,7 @@ func (e *env) req(method, path, bearer string, body []byte, hdr http.Header) (in
 	return res.StatusCode, res.Header, b
 }
 
-func jsonBody(t *testing.T, v any) []byte {
+func jsonBody(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	require.NoError(t, err)

@@ -477,6 +477,9 @@ func (s *Server) markRead(ctx context.Context, c caller, req *protocol.MarkReadR
 		return st, err
 	}
 	s.pushPeerRead(ctx, c, st)
+	if st.SessionType == protocol.SessionGroup {
+		s.pushGroupRead(ctx, c, st.ConversationID, max(before, 0), st.ReadSeq)
+	}
 	return st, nil
 }
 

@@ -505,6 +505,16 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			}
 			return nil, c.PinMessage(bg(), id, msgID, pinned)
 		},
+		"addReaction":    func(args []js.Value) (any, error) { return react(c, "addReaction", args, true) },
+		"removeReaction": func(args []js.Value) (any, error) { return react(c, "removeReaction", args, false) },
+		"getMessageReadInfo": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getMessageReadInfo", args, 0)
+			id, msgID := a.RequiredString("conversationID"), a.RequiredString("clientMsgID")
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.MessageReadInfo(bg(), id, msgID))
+		},
 		"getPinnedMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getPinnedMessages", args, 0)
 			id := a.RequiredString("conversationID")
@@ -540,4 +550,14 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			return nil, c.ClearConversationMessages(bg(), id)
 		},
 	}
+}
+
+// react is addReaction (add) and removeReaction: same arguments.
+func react(c *core.Client, name string, args []js.Value, add bool) (any, error) {
+	a := wasmwrapper.Object(name, args, 0)
+	id, msgID, emoji := a.RequiredString("conversationID"), a.RequiredString("clientMsgID"), a.RequiredString("emoji")
+	if err := a.Err(); err != nil {
+		return nil, err
+	}
+	return nil, c.ReactMessage(context.Background(), id, msgID, emoji, add)
 }

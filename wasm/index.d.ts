@@ -234,6 +234,19 @@ export interface Message {
   pinnedBy: string;
   pinTime: number;
   /**
+   * Its reactions, each emoji in the order it was first used; absent when
+   * there are none. A change is announced with `messagesChanged`.
+   */
+  reactions?: Reaction[];
+  /**
+   * On the user's own group messages: how many of the other members who
+   * could read it have (0 elsewhere). It updates live on the sender's
+   * devices with `messagesChanged` as members read, is right after a
+   * catch-up for the newest 200 own messages of a conversation, and never
+   * goes down. Who they are: `getMessageReadInfo`.
+   */
+  readCount: number;
+  /**
    * Only in `messagesChanged`: the user deleted the message for themselves
    * (on this or another device); take it away. Carries no content.
    */
@@ -244,6 +257,26 @@ export interface Message {
    * them); absent once sent.
    */
   uploads?: Upload[];
+}
+
+/** One emoji on a message (addReaction). */
+export interface Reaction {
+  emoji: string;
+  /** How many users reacted with it. */
+  count: number;
+  /** The first of them (at most 10), in the order they reacted. */
+  userIDs: string[];
+  /** The user is one of them. */
+  reactedByMe: boolean;
+}
+
+/** Who has read one of the user's own group messages (getMessageReadInfo). */
+export interface MessageReadInfo {
+  readCount: number;
+  /** Members who could read it (they joined before it) and have not. */
+  unreadCount: number;
+  /** Latest first; `readTime` is when their read position last moved (Unix ms). */
+  readers: { userID: string; readTime: number }[];
 }
 
 /** The bookkeeping of one file of an unsent message. */
@@ -564,7 +597,8 @@ export interface EventMap {
    * `messageStatusChanged` `'sent'`.
    */
   messageProgress: MessageProgress;
-   * Stored messages whose content changed (revoked, edited), in their new
+   * Stored messages whose content or state changed (revoked, edited,
+   * reactions, pinned, read by the peer, `readCount`), in their new
    * state, on every device that holds them (the one that made the change
    * included), each change once; and messages the user deleted for
    * themselves, as `{…, deleted: true}` without content. A message first seen in a changed state
@@ -852,6 +886,26 @@ export declare class ParleyClient {
    * (`invalid_argument`; a revoke unpins); at most 100 per conversation.
    */
   pinMessage(args: { conversationID: string; clientMsgID: string; isPinned?: boolean }): Promise<void>;
+  /**
+   * Adds the user's reaction `emoji` to a message of a conversation they
+   * are a member of; every member's devices get it in `messagesChanged`
+   * (`Message.reactions`). Adding it again changes nothing. Refused with
+   * `invalid_argument` on a revoked message (a revoke takes the reactions
+   * away), for an emoji over 32 bytes or with spaces, and past the limits
+   * (20 emojis per message, 10 reactions per user per message, 500 in all).
+   * Needs the connection.
+   */
+  addReaction(args: { conversationID: string; clientMsgID: string; emoji: string }): Promise<void>;
+  /** Takes the user's reaction `emoji` away; removing a missing one changes nothing. */
+  removeReaction(args: { conversationID: string; clientMsgID: string; emoji: string }): Promise<void>;
+  /**
+   * Who has read one of the user's own messages of a group (the members
+   * whose read seq reached it, the sender aside), from the server; the
+   * count is stored with the message (`readCount`). Another member's
+   * message is `permission_denied`, a one-to-one conversation
+   * `invalid_argument` (there: `isRead`). Needs the connection.
+   */
+  getMessageReadInfo(args: { conversationID: string; clientMsgID: string }): Promise<MessageReadInfo>;
   /**
    * The conversation's pinned messages, ascending by seq: the server's
    * list while connected, the pinned messages held locally offline.

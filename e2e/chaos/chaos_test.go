@@ -128,6 +128,8 @@ func TestChaos(t *testing.T) {
 				case r < 5:
 					d.markRead(tg.conv)
 				case r < 7:
+					d.react(tg.conv, drng.IntN(2) == 0, []string{"👍", "🎉", "😂"}[drng.IntN(3)])
+				case r < 9:
 					// A burst: many sends queued at once fill the outbox's window.
 					for k := 5 + drng.IntN(20); k > 0; k-- {
 						n++
@@ -354,6 +356,10 @@ func TestChaos(t *testing.T) {
 				same = got[i].ClientMsgID == want[i].ClientMsgID && got[i].Seq == want[i].Seq && got[i].Status == core.StatusSent
 			}
 			check("device: holds every message once in seq order", same, "%s %s: holds %s, server %s", d.name, conv, seqList(got), protoSeqList(want))
+			for i := 0; same && i < len(got); i++ {
+				check("device: reactions as on the server", reactionsText(got[i].Reactions) == protoReactionsText(want[i].Reactions, d.userID),
+					"%s %s seq %d: %s, server %s", d.name, conv, got[i].Seq, reactionsText(got[i].Reactions), protoReactionsText(want[i].Reactions, d.userID))
+			}
 			d.mu.Lock()
 			for _, m := range want {
 				if d.attempts[m.ClientMsgID] != nil {
@@ -441,6 +447,9 @@ func converged(ctx context.Context, srv *parleyd, tokens map[string]string, devi
 			cv, err := s.Conversation(ctx, conv)
 			if err != nil {
 				return nil, fmt.Sprintf("%s: %s: %v", d.name, conv, err)
+			}
+			if cv.ChangesVersion < want.MessageVersion && !want.Removed {
+				return nil, fmt.Sprintf("%s: %s: changes applied up to version %d, server %d", d.name, conv, cv.ChangesVersion, want.MessageVersion)
 			}
 			if cv.MaxSeq != want.MaxSeq || cv.LocalMaxSeq != want.MaxSeq || cv.ReadSeq != want.ReadSeq {
 				held, _ := s.MessagesBySeq(ctx, conv, max(cv.LocalMaxSeq-2, 1), want.MaxSeq)
@@ -539,6 +548,25 @@ func explain(ctx context.Context, srv *parleyd, tokens map[string]string, device
 			}
 		}
 		r.close()
+	}
+	return b.String()
+}
+
+// reactionsText and protoReactionsText write a message's reactions as
+// the device holds them and as the server's copy shows them to userID,
+// for comparison.
+func reactionsText(rs []core.Reaction) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%s×%d%v%v ", r.Emoji, r.Count, r.UserIDs, r.ReactedByMe)
+	}
+	return b.String()
+}
+
+func protoReactionsText(rs []protocol.Reaction, userID string) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%s×%d%v%v ", r.Emoji, len(r.UserIDs), r.UserIDs[:min(len(r.UserIDs), 10)], contains(r.UserIDs, userID))
 	}
 	return b.String()
 }

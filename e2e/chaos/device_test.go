@@ -280,3 +280,24 @@ func (d *device) markRead(conv string) {
 		c.MarkConversationAsRead(ctx, conv) //nolint:errcheck // the end state is what is checked
 	}()
 }
+
+// react adds (add) or removes the user's emoji on the latest message the
+// device holds of conv, in the background.
+func (d *device) react(conv string, add bool, emoji string) {
+	c := d.client()
+	if c == nil {
+		return
+	}
+	cv, err := d.store.Reopen().Conversation(context.Background(), conv)
+	if err != nil || cv.LatestMessage == nil || cv.LatestMessage.Seq <= 0 {
+		return
+	}
+	id := cv.LatestMessage.ClientMsgID
+	d.sends.Add(1)
+	go func() {
+		defer d.sends.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c.ReactMessage(ctx, conv, id, emoji, add) //nolint:errcheck // the end state is what is checked
+	}()
+}

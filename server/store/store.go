@@ -231,7 +231,9 @@ type Conversations interface {
 	// ErrNotMember, as does a removed member. changed is false when ch
 	// changed nothing. A read seq that moves in a one-to-one conversation
 	// also bumps the peer's change version and stamps it on their state:
-	// their PeerReadSeq changed (their sync reports it).
+	// their PeerReadSeq changed (their sync reports it). A read seq that
+	// moves also sets the user's read time (ReadPositions) to now, as a
+	// send that moves it (AppendMessages) sets it to the send time.
 	UpdateConversation(ctx context.Context, userID, conversationID string, ch ConversationChange, now int64) (st *protocol.ConversationState, changed bool, err error)
 }
 
@@ -336,7 +338,7 @@ type MessageChanges interface {
 	// ChangeMessage finds the message of conversationID whose ClientMsgID is
 	// clientMsgID (ErrNotFound if none), hands it to change inside one
 	// transaction and stores what change made of its ContentType, Content,
-	// EditTime and pin (IsPinned, PinnedBy, PinTime); an error from change aborts the transaction and is
+	// EditTime, pin (IsPinned, PinnedBy, PinTime) and Reactions; an error from change aborts the transaction and is
 	// returned as it is. The message takes the conversation's next message
 	// version as its Version; the change version of every member is bumped
 	// and stamped on their state (as a send does), so that each one's next
@@ -398,6 +400,7 @@ type Store interface {
 	Uploads
 	MessageChanges
 	MessageDeletions
+	GroupReads
 	// Close flushes and closes the store. It must be called once, after
 	// every other call has returned.
 	Close() error

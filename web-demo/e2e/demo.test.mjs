@@ -946,7 +946,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     };
     // Walt may copy Vera's message, pin it and delete it for himself: no edit, no revoke.
     const theirs = await actions(walt, 'meet at 5');
-    assert.deepEqual(await theirs.locator('button').evaluateAll((bs) => bs.map((b) => b.dataset.testid)), ['action-copy', 'action-pin', 'action-delete']);
+    assert.deepEqual(await theirs.locator('button').evaluateAll((bs) => bs.map((b) => b.dataset.testid)), ['action-react', 'action-copy', 'action-pin', 'action-delete']);
     await walt.page.keyboard.press('Escape');
     await theirs.waitFor({ state: 'detached' });
 
@@ -1116,6 +1116,61 @@ describe('web demo', { timeout: 600_000 }, () => {
     // Fred's own messages show no ticks of Eve's reading in his view of hers.
     assert.equal(await message(fred, 'and this one?').getAttribute('data-read'), 'false');
     await finish(eve, fred);
+  });
+
+  test('reactions: picked from a bubble, shown as chips with counts on every member (one after being offline), toggled by a click; "read by N" under own group messages lists the readers', async () => {
+    const rita = await newUser('Rita');
+    const sam = await newUser('Sam');
+    const tess = await newUser('Tess');
+    const groupName = 'Reactions club';
+    await createGroup(rita, groupName, [sam, tess]);
+    await send(rita, 'pizza tonight?');
+    await message(rita, 'pizza tonight?', 'sent').waitFor();
+    for (const u of [sam, tess]) {
+      await conversationItem(u, groupName).waitFor();
+      await openConversation(u, groupName);
+      await message(u, 'pizza tonight?').waitFor();
+    }
+    const chip = (user, emoji) => message(user, 'pizza tonight?').locator(`[data-testid="reaction-chip"][data-emoji="${emoji}"]`);
+
+    // Sam reacts from the quick row's picker.
+    const m = message(sam, 'pizza tonight?');
+    await m.hover();
+    await m.getByTestId('react-button').click();
+    await sam.page.getByTestId('emoji-picker').locator('[data-emoji="👍"]').click();
+    for (const u of [rita, sam, tess]) {
+      await waitFor(`${u.nickname} sees 👍 1`, async () => (await chip(u, '👍').getAttribute('data-count').catch(() => null)) === '1');
+    }
+    assert.equal(await chip(sam, '👍').getAttribute('data-mine'), 'true');
+    assert.equal(await chip(tess, '👍').getAttribute('data-mine'), 'false');
+
+    // Tess joins in by clicking the chip; then takes it back.
+    await chip(tess, '👍').click();
+    await waitFor('👍 2 at Rita', async () => (await chip(rita, '👍').getAttribute('data-count').catch(() => null)) === '2');
+    await chip(tess, '👍').click();
+    await waitFor('👍 1 at Rita again', async () => (await chip(rita, '👍').getAttribute('data-count').catch(() => null)) === '1');
+    assert.equal(await chip(tess, '👍').getAttribute('data-mine'), 'false');
+
+    // Tess is offline while Sam adds another: she sees it on her return.
+    await tess.context.setOffline(true);
+    await tess.page.getByTestId('connection-banner').waitFor();
+    await m.hover();
+    await m.getByTestId('react-button').click();
+    await sam.page.getByTestId('emoji-picker').locator('[data-emoji="🎉"]').click();
+    await waitFor('🎉 1 at Rita', async () => (await chip(rita, '🎉').getAttribute('data-count').catch(() => null)) === '1');
+    assert.equal(await chip(tess, '🎉').count(), 0, 'offline: not yet');
+    await tess.context.setOffline(false);
+    await waitFor('🎉 1 at Tess after being offline', async () => (await chip(tess, '🎉').getAttribute('data-count').catch(() => null)) === '1');
+
+    // Both read it (their chats are open): "Read by 2" under Rita's message, the readers on click.
+    const readBy = message(rita, 'pizza tonight?').getByTestId('read-by');
+    await waitFor('read by 2', async () => (await readBy.textContent().catch(() => '')) === 'Read by 2');
+    await readBy.click();
+    const info = rita.page.getByTestId('read-info');
+    await info.waitFor();
+    const readers = await info.locator('[data-testid="reader"] span').evaluateAll((ls) => ls.map((l) => l.textContent).sort());
+    assert.deepEqual(readers, ['Sam', 'Tess']);
+    await finish(rita, sam, tess);
   });
 
   test('a muted conversation keeps its unread badge, quiet, and leaves the total in the title, on both devices of the user', async () => {

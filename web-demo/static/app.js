@@ -683,8 +683,11 @@ async function messageAction(action, m, text) {
     else if (action === 'revoke') await state.client.revokeMessage(ref);
     else if (action === 'delete') await state.client.deleteMessage(ref);
     else if (action === 'pin' || action === 'unpin') await state.client.pinMessage({ ...ref, isPinned: action === 'pin' });
+    else if (action === 'react') await state.client.addReaction({ ...ref, emoji: text });
+    else if (action === 'unreact') await state.client.removeReaction({ ...ref, emoji: text });
+    else if (action === 'readInfo') return await state.client.getMessageReadInfo(ref);
   } catch (err) {
-    const what = action;
+    const what = { react: 'react to', unreact: 'take back your reaction to', readInfo: 'see who read' }[action] || action;
     toast(err && err.code === 'permission_denied' ? `You can't ${what} this message any more.` : `Couldn't ${what} the message: ${errorText(err)}`);
   }
 }

@@ -59,18 +59,18 @@ func changeMessage(ctx context.Context, tx pgx.Tx, convID, clientMsgID string, c
 	}
 	// Only these may change; the rest of the message is as stored.
 	ct, content, editTime := m.ContentType, m.Content, m.EditTime
-	pinned, pinnedBy, pinTime := m.IsPinned, m.PinnedBy, m.PinTime
+	pinned, pinnedBy, pinTime, reactions := m.IsPinned, m.PinnedBy, m.PinTime, m.Reactions
 	m = old
 	m.ContentType, m.Content, m.EditTime = ct, content, editTime
-	m.IsPinned, m.PinnedBy, m.PinTime = pinned, pinnedBy, pinTime
+	m.IsPinned, m.PinnedBy, m.PinTime, m.Reactions = pinned, pinnedBy, pinTime, reactions
 	m.Version = version + 1
 	if _, err := tx.Exec(ctx, `UPDATE conversations SET message_version = $2 WHERE conversation_id = $1`, convID, m.Version); err != nil {
 		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE messages SET content_type = $3, content = $4, edit_time = $5, version = $6,
-		is_pinned = $7, pinned_by = $8, pin_time = $9
+		is_pinned = $7, pinned_by = $8, pin_time = $9, reactions = $10
 		WHERE conversation_id = $1 AND seq = $2`, convID, m.Seq, m.ContentType, []byte(m.Content), m.EditTime, m.Version,
-		m.IsPinned, m.PinnedBy, m.PinTime); err != nil {
+		m.IsPinned, m.PinnedBy, m.PinTime, store.EncodeReactions(m.Reactions)); err != nil {
 		return nil, err
 	}
 	// Every member's sync reports the conversation again: its

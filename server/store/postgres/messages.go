@@ -16,16 +16,20 @@ import (
 // those a message is read with (a new one has version and edit time 0).
 const msgInsertCols = `conversation_id, seq, server_msg_id, client_msg_id, send_id, recv_id, group_id, session_type, content_type, content, send_time, create_time`
 
-const msgCols = msgInsertCols + `, version, edit_time, is_pinned, pinned_by, pin_time`
+const msgCols = msgInsertCols + `, version, edit_time, is_pinned, pinned_by, pin_time, reactions`
 
 func scanMessage(row pgx.Row) (protocol.Message, error) {
 	var m protocol.Message
 	var content []byte
+	var reactions string
 	var st string
 	err := row.Scan(&m.ConversationID, &m.Seq, &m.ServerMsgID, &m.ClientMsgID, &m.SendID, &m.RecvID, &m.GroupID,
-		&st, &m.ContentType, &content, &m.SendTime, &m.CreateTime, &m.Version, &m.EditTime, &m.IsPinned, &m.PinnedBy, &m.PinTime)
+		&st, &m.ContentType, &content, &m.SendTime, &m.CreateTime, &m.Version, &m.EditTime, &m.IsPinned, &m.PinnedBy, &m.PinTime, &reactions)
 	m.SessionType = protocol.SessionType(st)
 	m.Content = content
+	if err == nil {
+		m.Reactions, err = store.DecodeReactions(reactions)
+	}
 	return m, err
 }
 
@@ -259,6 +263,7 @@ func appendBatch(ctx context.Context, tx pgx.Tx, msgs []store.NewMessage) ([]sto
 		w.Queue(`UPDATE user_conversations uc SET
 				version = d.v,
 				read_seq = CASE WHEN d.r > 0 THEN d.r ELSE uc.read_seq END,
+				read_time = CASE WHEN d.r > 0 THEN d.t ELSE uc.read_time END,
 				update_time = d.t
 			FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(u, c, v, r, t)
 			WHERE uc.user_id = d.u AND uc.conversation_id = d.c`,

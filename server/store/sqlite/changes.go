@@ -47,18 +47,18 @@ func changeMessage(ctx context.Context, tx *sql.Tx, convID, clientMsgID string, 
 	}
 	// Only these may change; the rest of the message is as stored.
 	ct, content, editTime := m.ContentType, m.Content, m.EditTime
-	pinned, pinnedBy, pinTime := m.IsPinned, m.PinnedBy, m.PinTime
+	pinned, pinnedBy, pinTime, reactions := m.IsPinned, m.PinnedBy, m.PinTime, m.Reactions
 	m = old
 	m.ContentType, m.Content, m.EditTime = ct, content, editTime
-	m.IsPinned, m.PinnedBy, m.PinTime = pinned, pinnedBy, pinTime
+	m.IsPinned, m.PinnedBy, m.PinTime, m.Reactions = pinned, pinnedBy, pinTime, reactions
 	if err := tx.QueryRowContext(ctx, `UPDATE conversations SET message_version = message_version + 1
 		WHERE conversation_id = ? RETURNING message_version`, convID).Scan(&m.Version); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE messages SET content_type = ?, content = ?, edit_time = ?, version = ?,
-		is_pinned = ?, pinned_by = ?, pin_time = ?
+		is_pinned = ?, pinned_by = ?, pin_time = ?, reactions = ?
 		WHERE conversation_id = ? AND seq = ?`, m.ContentType, []byte(m.Content), m.EditTime, m.Version,
-		boolInt(m.IsPinned), m.PinnedBy, m.PinTime, convID, m.Seq); err != nil {
+		boolInt(m.IsPinned), m.PinnedBy, m.PinTime, store.EncodeReactions(m.Reactions), convID, m.Seq); err != nil {
 		return nil, err
 	}
 	// Every member's sync reports the conversation again: its

@@ -16,15 +16,19 @@ import (
 // those a message is read with (a new one has version and edit time 0).
 const msgInsertCols = `conversation_id, seq, server_msg_id, client_msg_id, send_id, recv_id, group_id, session_type, content_type, content, send_time, create_time`
 
-const msgCols = msgInsertCols + `, version, edit_time, is_pinned, pinned_by, pin_time`
+const msgCols = msgInsertCols + `, version, edit_time, is_pinned, pinned_by, pin_time, reactions`
 
 func scanMessage(row interface{ Scan(...any) error }) (protocol.Message, error) {
 	var m protocol.Message
 	var content []byte
+	var reactions string
 	var pinned int
 	err := row.Scan(&m.ConversationID, &m.Seq, &m.ServerMsgID, &m.ClientMsgID, &m.SendID, &m.RecvID, &m.GroupID,
-		&m.SessionType, &m.ContentType, &content, &m.SendTime, &m.CreateTime, &m.Version, &m.EditTime, &pinned, &m.PinnedBy, &m.PinTime)
+		&m.SessionType, &m.ContentType, &content, &m.SendTime, &m.CreateTime, &m.Version, &m.EditTime, &pinned, &m.PinnedBy, &m.PinTime, &reactions)
 	m.Content = content
+	if err == nil {
+		m.Reactions, err = store.DecodeReactions(reactions)
+	}
 	m.IsPinned = pinned != 0
 	return m, err
 }

@@ -97,7 +97,8 @@ func stmtSQL(id stmtID) string {
 	}
 	if n, ok := run(stmtStamp); ok {
 		// v: user, conversation, version, read seq (NULL: unchanged), update time.
-		return `UPDATE user_conversations SET version = COALESCE(v.column3, version), read_seq = COALESCE(v.column4, read_seq), update_time = v.column5
+		return `UPDATE user_conversations SET version = COALESCE(v.column3, version), read_seq = COALESCE(v.column4, read_seq),
+			read_time = CASE WHEN v.column4 IS NULL THEN read_time ELSE v.column5 END, update_time = v.column5
 			FROM (VALUES ` + valueRows(n, 5) + `) AS v
 			WHERE user_conversations.user_id = v.column1 AND user_conversations.conversation_id = v.column2`
 	}

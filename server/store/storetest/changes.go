@@ -379,3 +379,50 @@ func testMuteConversation(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	assert.False(t, other.IsMuted)
 }
+
+// testReactions: reactions are stored with the message by ChangeMessage
+// and read back whole by every read of it: by seq, by version and as a
+// conversation's latest message; a change that leaves them out keeps them.
+func testReactions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b")
+	conv := protocol.SingleConversationID("a", "b")
+	append1(t, s, single("a", "b", "c0", 10))
+	rs := []protocol.Reaction{{Emoji: "👍", UserIDs: []string{"b", "a"}}, {Emoji: "👨‍👩‍👧", UserIDs: []string{"a"}}}
+	got, err := s.ChangeMessage(ctx, conv, "c0", func(m *protocol.Message) error {
+		assert.Empty(t, m.Reactions, "none before")
+		m.Reactions = rs
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, rs, got.Message.Reactions)
+	msgs, err := s.Messages(ctx, conv, 1, 0, 10, false)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	assert.Equal(t, rs, msgs[0].Reactions)
+	changed, err := s.ChangedMessages(ctx, conv, 0, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, changed, 1)
+	assert.Equal(t, rs, changed[0].Reactions)
+	st, err := s.Conversation(ctx, "b", conv)
+	require.NoError(t, err)
+	require.NotNil(t, st.LatestMessage)
+	assert.Equal(t, rs, st.LatestMessage.Reactions)
+
+	// A pin keeps them; taking the last away leaves none.
+	got, err = s.ChangeMessage(ctx, conv, "c0", func(m *protocol.Message) error {
+		assert.Equal(t, rs, m.Reactions, "change sees the stored reactions")
+		m.IsPinned = true
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, rs, got.Message.Reactions)
+	_, err = s.ChangeMessage(ctx, conv, "c0", func(m *protocol.Message) error {
+		m.Reactions = nil
+		return nil
+	})
+	require.NoError(t, err)
+	msgs, err = s.Messages(ctx, conv, 1, 0, 10, false)
+	require.NoError(t, err)
+	assert.Empty(t, msgs[0].Reactions)
+}

@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteForUser", testDeleteForUser},
 		{"PinnedMessages", testPinnedMessages},
 		{"PeerReadSeq", testPeerReadSeq},
+		{"Reactions", testReactions},
+		{"GroupReads", testGroupReads},
 		{"MuteConversation", testMuteConversation},
 	}
 	for _, tc := range tests {

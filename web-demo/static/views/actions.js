@@ -1,5 +1,6 @@
-// The menu on a message bubble (copy, edit, revoke) and the inline editor
-// an edit opens. The chat view decides what a message offers; the
+// The menu on a message bubble (copy, edit, revoke), the inline editor
+// an edit opens, the emoji picker of a reaction and a bubble's reaction
+// chips. The chat view decides what a message offers; the
 // controller carries out what is picked.
 import { el } from '../dom.js';
 
@@ -114,4 +115,62 @@ export function editor(text, onSave, onCancel) {
     input.setSelectionRange(input.value.length, input.value.length);
   });
   return box;
+}
+
+/** The emojis the picker offers. */
+export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
+
+/**
+ * emojiPicker returns a small row of emojis under a bubble; onPick(emoji)
+ * is called with the one picked, onClose when it goes (a pick, Escape, or
+ * a click elsewhere).
+ */
+export function emojiPicker(onPick, onClose) {
+  const picker = el(
+    'div',
+    { className: 'emoji-picker', attrs: { role: 'menu', 'aria-label': 'React' }, dataset: { testid: 'emoji-picker' } },
+    REACTIONS.map((e) =>
+      el('button', { type: 'button', text: e, attrs: { role: 'menuitem', 'aria-label': `React ${e}` }, dataset: { testid: 'emoji-option', emoji: e }, onclick: () => done(e) }),
+    ),
+  );
+  const outside = (ev) => !picker.contains(ev.target) && done(null);
+  const key = (ev) => ev.key === 'Escape' && done(null);
+  function done(e) {
+    document.removeEventListener('pointerdown', outside, true);
+    document.removeEventListener('keydown', key, true);
+    picker.remove();
+    if (e) onPick(e);
+    onClose();
+  }
+  queueMicrotask(() => {
+    document.addEventListener('pointerdown', outside, true);
+    document.addEventListener('keydown', key, true);
+    picker.querySelector('button')?.focus();
+  });
+  return picker;
+}
+
+/**
+ * reactionChips returns a message's reactions as chips (emoji and count;
+ * the user's own marked), each toggling the user's reaction with
+ * onToggle(emoji, add); null without reactions.
+ */
+export function reactionChips(reactions, nameOf, onToggle) {
+  if (!reactions || !reactions.length) return null;
+  return el(
+    'div',
+    { className: 'reactions', dataset: { testid: 'reactions' } },
+    reactions.map((r) => {
+      const who = r.userIDs.map(nameOf).join(', ') + (r.count > r.userIDs.length ? ` and ${r.count - r.userIDs.length} more` : '');
+      return el('button', {
+        type: 'button',
+        className: `reaction-chip${r.reactedByMe ? ' mine' : ''}`,
+        text: `${r.emoji} ${r.count}`,
+        title: who,
+        attrs: { 'aria-pressed': String(!!r.reactedByMe) },
+        dataset: { testid: 'reaction-chip', emoji: r.emoji, count: String(r.count), mine: String(!!r.reactedByMe) },
+        onclick: () => onToggle(r.emoji, !r.reactedByMe),
+      });
+    }),
+  );
 }

@@ -5,7 +5,7 @@ import { clockTime, dayLabel, fullTime, memberCountText, notSentText, paintAvata
 import { icon } from './icons.js';
 import { callLineText } from './call.js';
 import { renderContent, sizeText, summaryText } from './content.js';
-import { actionsButton, editor, REVOKE_WINDOW_MS } from './actions.js';
+import { actionsButton, editor, emojiPicker, reactionChips, REVOKE_WINDOW_MS } from './actions.js';
 
 const PAGE = 30;
 // How close to the top (px) scrolling starts loading the previous page.
@@ -521,6 +521,10 @@ export class ChatView {
       el('time', { text: clockTime(when(m)), title: fullTime(when(m)) }),
       own ? statusIcon(read ? 'read' : status) : null,
     );
+    // Group read receipts: "read by N" on own messages, the readers on click.
+    if (own && group && m.readCount > 0) {
+      meta.append(el('button', { type: 'button', className: 'link small read-by', text: `Read by ${m.readCount}`, dataset: { testid: 'read-by' }, onclick: () => this.showReaders(rec) }));
+    }
     const bubble = el(
       'div',
       { className: 'bubble' },
@@ -551,12 +555,14 @@ export class ChatView {
             el('span', { className: 'muted small', text: `${sizeText(prog.bytesSent)} of ${sizeText(prog.bytesTotal)}` }),
           )
         : null,
+      revoked ? null : reactionChips(m.reactions, this.nameOf, (emoji, add) => this.onAction(add ? 'react' : 'unreact', rec.msg, emoji)),
       meta,
       isSent(m)
         ? el(
             'span',
             { className: 'msg-quick' },
             el('button', { type: 'button', className: 'link small', text: 'Reply', dataset: { testid: 'reply-button' }, onclick: () => this.setReply(rec.msg) }),
+            revoked ? null : el('button', { type: 'button', className: 'link small', text: 'React', dataset: { testid: 'react-button' }, onclick: () => this.pick(rec, 'react') }),
             el('button', { type: 'button', className: 'link small', text: 'Forward', dataset: { testid: 'forward-button' }, onclick: () => this.onForward(rec.msg) }),
           )
         : own
@@ -600,6 +606,7 @@ export class ChatView {
   /** actionsFor lists what the bubble's menu offers for a sent message. */
   actionsFor(m, own, isText) {
     const out = [];
+    out.push({ id: 'react', label: 'React' });
     if (isText && navigator.clipboard) out.push({ id: 'copy', label: 'Copy text' });
     if (own && isText) out.push({ id: 'edit', label: 'Edit' });
     out.push(m.isPinned ? { id: 'unpin', label: 'Unpin' } : { id: 'pin', label: 'Pin for everyone' });
@@ -615,9 +622,32 @@ export class ChatView {
     } else if (id === 'edit') {
       this.editing = m.clientMsgID;
       this.renderRecord(rec);
+    } else if (id === 'react') {
+      const bubble = rec.node && rec.node.querySelector('.bubble');
+      if (!bubble || rec.node.querySelector('.emoji-picker')) return;
+      bubble.after(emojiPicker((emoji) => {
+        const mine = (rec.msg.reactions || []).some((r) => r.emoji === emoji && r.reactedByMe);
+        this.onAction(mine ? 'unreact' : 'react', rec.msg, emoji);
+      }, () => {}));
     } else if (id === 'revoke' || id === 'delete' || id === 'pin' || id === 'unpin') {
       await this.onAction(id, m);
     }
+  }
+
+  /** showReaders opens, under an own group message, who has read it. */
+  async showReaders(rec) {
+    const old = rec.node && rec.node.querySelector('.read-info');
+    if (old) return old.remove();
+    const info = await this.onAction('readInfo', rec.msg);
+    if (!info || !rec.node) return;
+    const box = el(
+      'div',
+      { className: 'read-info', attrs: { role: 'dialog', 'aria-label': 'Read by' }, dataset: { testid: 'read-info' } },
+      el('strong', { text: `Read by ${info.readCount}` + (info.unreadCount ? ` · ${info.unreadCount} not yet` : '') }),
+      el('ul', {}, info.readers.map((r) => el('li', { dataset: { testid: 'reader', userId: r.userID } }, el('span', { text: this.nameOf(r.userID) }), el('time', { className: 'muted small', text: r.readTime ? clockTime(r.readTime) : '', title: r.readTime ? fullTime(r.readTime) : '' })))),
+      el('button', { type: 'button', className: 'link small', text: 'Close', onclick: () => box.remove() }),
+    );
+    rec.node.querySelector('.bubble').after(box);
   }
 
   /** finishEdit ends an inline edit: saves text, or cancels for null. */
