@@ -112,7 +112,7 @@ func TestUploadResumesAcrossReloadAndRestart(t *testing.T) {
 	stopAfter := 4
 	resumed := map[string]bool{}   // the chunks put after the restart, by index
 	confirmed := map[string]bool{} // the chunks parleyd confirmed before it
-	held := make(chan struct{})  // closed when a PUT is held up
+	held := make(chan struct{})    // closed when a PUT is held up
 	slow := &countingHTTP{inner: core.NativeHTTP{}, onPut: func(url string) bool {
 		mu.Lock()
 		defer mu.Unlock()
