@@ -24,6 +24,12 @@ type outbox struct {
 	lastOrder int64
 	// up runs the uploads of messages with files.
 	up uploads
+	// wired are the entries whose send frame was written and whose answer
+	// has not come: the server may hold them, so they can no longer be
+	// canceled. canceling are those a DeleteUnsentMessage is removing:
+	// they are not written. Together they give a cancel racing a send
+	// one outcome (claim, cancelClaim).
+	wired, canceling map[string]bool
 	// announced are the entries whose sending this session announced:
 	// an entry resumed from an earlier session is announced when the
 	// sender first takes it up, so that every attempt starts with one.
@@ -40,6 +46,7 @@ func (o *outbox) init(s *session, entries []OutboxEntry) {
 	o.sig = make(chan struct{}, 1)
 	o.ids = make(map[string]bool)
 	o.announced = make(map[string]bool)
+	o.wired, o.canceling = make(map[string]bool), make(map[string]bool)
 	o.waiters = make(map[string][]chan sendResult)
 	for _, e := range entries {
 		o.ids[e.ClientMsgID] = true
@@ -75,6 +82,42 @@ func (o *outbox) noteWritten(ch *Changes) {
 	for _, id := range ch.RemovedOutbox {
 		delete(o.ids, id)
 		delete(o.announced, id)
+		delete(o.wired, id)
+	}
+}
+
+// claim reports whether the send of id may be written now, and marks it
+// written: false when the entry is gone or being canceled.
+func (o *outbox) claim(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.ids[id] || o.canceling[id] {
+		return false
+	}
+	o.wired[id] = true
+	return true
+}
+
+// answered ends the claim of id once its send got an answer.
+func (o *outbox) answered(id string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.wired, id)
+}
+
+// cancelClaim marks id as being canceled, so that its send is not
+// written; false when it was written already. done ends the mark.
+func (o *outbox) cancelClaim(id string) (ok bool, done func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.wired[id] {
+		return false, nil
+	}
+	o.canceling[id] = true
+	return true, func() {
+		o.mu.Lock()
+		delete(o.canceling, id)
+		o.mu.Unlock()
 	}
 }
 
@@ -346,7 +389,14 @@ func (o *outbox) prepare(entries []OutboxEntry, n int) ([]pendingSend, error) {
 func (o *outbox) sendBatch(w *wire, batch []pendingSend) []error {
 	errs := make([]error, len(batch))
 	reqs := make([]request, 0, len(batch))
+	started := make([]bool, len(batch))
 	for i, p := range batch {
+		if !o.claim(p.msg.ClientMsgID) {
+			// Canceled since prepare read it: prepare clears it next.
+			errs[i] = &Error{Code: protocol.CodeCanceled, Message: "canceled"}
+			reqs = append(reqs, request{})
+			continue
+		}
 		r, err := w.start(protocol.ReqSend, p.req)
 		if err != nil {
 			for j := i; j < len(batch); j++ {
@@ -354,15 +404,26 @@ func (o *outbox) sendBatch(w *wire, batch []pendingSend) []error {
 			}
 			break
 		}
+		started[i] = true
 		reqs = append(reqs, r)
 	}
 	for i, r := range reqs {
+		if !started[i] {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(o.s.ctx, o.s.until(batch[i].deadline))
 		var ack protocol.SendResp
 		err := w.await(ctx, r, &ack)
 		cancel()
 		if err == nil {
 			err = o.applyAck(batch[i].msg, ack)
+		}
+		if code := protocol.CodeOf(err); code != protocol.CodeNetwork && code != protocol.CodeTimeout && code != protocol.CodeCanceled {
+			// An answer came: the server holds it (sent) or refused it.
+			// Without one the claim stays until the entry goes, and the
+			// attempt recorded keeps the message from being canceled
+			// after a reload too.
+			o.answered(batch[i].msg.ClientMsgID)
 		}
 		errs[i] = err
 	}

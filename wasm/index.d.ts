@@ -705,7 +705,10 @@ export declare class ParleyClient {
   /**
    * Deletes a message that has no seq yet (`'sending'` or `'failed'`) with
    * its stored files: cancels its send and its upload. A sendMessage
-   * waiting for it rejects with `canceled`.
+   * waiting for it rejects with `canceled`. Once its send may have reached
+   * the server (being written, awaiting its answer, or its last attempt got
+   * none) it rejects with `invalid_argument` and the message is sent (or
+   * fails) as any other: a cancel racing the send has one outcome.
    */
   deleteUnsentMessage(args: { conversationID?: string; clientMsgID: string }): Promise<void>;
 
