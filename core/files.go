@@ -324,11 +324,10 @@ func (c *Client) DeleteUnsentMessage(ctx context.Context, conversationID, client
 	if clientMsgID == "" || len(clientMsgID) > protocol.MaxClientMsgIDLen {
 		return errInvalid("clientMsgID is missing or too long")
 	}
-	ok, done := s.outbox.cancelClaim(clientMsgID)
-	if !ok {
-		return errInvalid("message " + clientMsgID + " is being sent: it can no longer be canceled")
+	if !s.outbox.cancelClaim(clientMsgID) {
+		return errInvalid("the message is being sent")
 	}
-	defer done()
+	defer s.outbox.uncancel(clientMsgID)
 	s.outbox.up.stop(clientMsgID)
 	if _, err := s.apply(context.WithoutCancel(ctx), deleteUnsentInput{ConversationID: conversationID, ClientMsgID: clientMsgID}); err != nil {
 		return withCode(err)

@@ -106,19 +106,21 @@ func (o *outbox) answered(id string) {
 }
 
 // cancelClaim marks id as being canceled, so that its send is not
-// written; false when it was written already. done ends the mark.
-func (o *outbox) cancelClaim(id string) (ok bool, done func()) {
+// written, until uncancel; false when it was written already.
+func (o *outbox) cancelClaim(id string) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.wired[id] {
-		return false, nil
+		return false
 	}
 	o.canceling[id] = true
-	return true, func() {
-		o.mu.Lock()
-		delete(o.canceling, id)
-		o.mu.Unlock()
-	}
+	return true
+}
+
+func (o *outbox) uncancel(id string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.canceling, id)
 }
 
 // announce marks that m's sending was announced, and reports whether it
@@ -389,11 +391,10 @@ func (o *outbox) prepare(entries []OutboxEntry, n int) ([]pendingSend, error) {
 func (o *outbox) sendBatch(w *wire, batch []pendingSend) []error {
 	errs := make([]error, len(batch))
 	reqs := make([]request, 0, len(batch))
-	started := make([]bool, len(batch))
 	for i, p := range batch {
 		if !o.claim(p.msg.ClientMsgID) {
 			// Canceled since prepare read it: prepare clears it next.
-			errs[i] = &Error{Code: protocol.CodeCanceled, Message: "canceled"}
+			errs[i] = &Error{Code: protocol.CodeCanceled}
 			reqs = append(reqs, request{})
 			continue
 		}
@@ -404,11 +405,10 @@ func (o *outbox) sendBatch(w *wire, batch []pendingSend) []error {
 			}
 			break
 		}
-		started[i] = true
 		reqs = append(reqs, r)
 	}
 	for i, r := range reqs {
-		if !started[i] {
+		if r.ch == nil {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(o.s.ctx, o.s.until(batch[i].deadline))

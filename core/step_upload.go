@@ -86,7 +86,7 @@ func stepDeleteUnsent(l localState, in deleteUnsentInput) (stepResult, error) {
 		// Its last send got no answer: the server may hold it, and the
 		// next attempt (deduplicated) tells. Canceled now, it could
 		// still arrive.
-		return res, errInvalid("message " + in.ClientMsgID + " may have reached the server: it can no longer be canceled")
+		return res, errInvalid("the message may have reached the server")
 	}
 	res.Changes = Changes{RemovedMessages: []string{m.ClientMsgID}, RemovedOutbox: []string{m.ClientMsgID}, RemovedChunks: []string{m.ClientMsgID}}
 	res.Value = m

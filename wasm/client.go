@@ -272,7 +272,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return ok(c.ConversationList(bg(), int(offset), int(count)))
+			cs, err := c.ConversationList(bg(), int(offset), int(count))
+			return ok(h.signed(cs), err)
 		},
 		"getConversation": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getConversation", args, 0)
@@ -280,7 +281,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return ok(c.Conversation(bg(), id))
+			conv, err := c.Conversation(bg(), id)
+			return ok(h.signed(conv), err)
 		},
 		"getHistoryMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getHistoryMessages", args, 0)

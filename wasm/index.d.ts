@@ -335,6 +335,7 @@ export interface Conversation {
   /** The peer's nickname or the group's name. */
   showName: string;
   faceURL: string;
+  /** Its file URLs are signed for the user, as on every message the SDK gives. */
   latestMessage: Message | null;
   unreadCount: number;
   isPinned: boolean;

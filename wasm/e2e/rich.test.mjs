@@ -96,8 +96,9 @@ async function openClient(userID) {
       async ({ userID, token }) => {
         const sdk = await import('/sdk/index.js');
         const c = await sdk.createClient({ serverURL: location.origin, dbName: 'rich' });
-        const ev = (globalThis.E = { newMessages: [], status: [], progress: [], order: [] });
+        const ev = (globalThis.E = { newMessages: [], status: [], progress: [], order: [], conversations: [] });
         c.on('newMessages', (ms) => ev.newMessages.push(...ms));
+        c.on('conversationsChanged', (cs) => ev.conversations.push(...cs));
         c.on('messageStatusChanged', (m) => {
           ev.status.push({ id: m.clientMsgID, status: m.status });
           ev.order.push(`${m.status}:${m.clientMsgID}`);
@@ -278,6 +279,19 @@ describe('rich messages between two browsers', () => {
       if (kind === 'file') assert.equal(got.content.fileName, 'data.bin');
       const res = await pb.evaluate(async (u) => (await fetch(u)).status, got.content.url);
       assert.equal(res, 200, 'bob can download it through the URL the SDK signed for him');
+      if (kind === 'image') {
+        // The conversation's latest message, in the event and in the list,
+        // carries signed URLs too.
+        await until(pb, (id) => E.conversations.some((c) => c.latestMessage?.clientMsgID === id), got.clientMsgID);
+        const statuses = await pb.evaluate(async (id) => {
+          const ev = E.conversations.findLast((c) => c.latestMessage?.clientMsgID === id);
+          const listed = (await T.c.getConversationList()).find((c) => c.latestMessage?.clientMsgID === id);
+          const one = await T.c.getConversation({ conversationID: listed.conversationID });
+          const urls = [ev, listed, one].flatMap((c) => [c.latestMessage.content.url, c.latestMessage.content.thumbnail.url]);
+          return Promise.all(urls.map(async (u) => (await fetch(u)).status));
+        }, got.clientMsgID);
+        assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200], 'conversationsChanged, getConversationList and getConversation sign latestMessage');
+      }
     });
   }
 
