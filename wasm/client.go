@@ -252,7 +252,11 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err != nil {
 				return nil, err
 			}
-			return ok(c.CreateTextMessage(text))
+			m, err := c.CreateTextMessage(text)
+			if err == nil {
+				m = c.AddLinkPreview(bg(), m)
+			}
+			return ok(m, err)
 		},
 		"sendMessage": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("sendMessage", args, 0)

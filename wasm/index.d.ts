@@ -652,7 +652,14 @@ export declare class ParleyClient {
   /** Looks a user up by username (case-insensitive); rejects with `not_found`. */
   findUserByUsername(args: { username: string }): Promise<User>;
 
-  /** A local message, `status: 'created'`, with a fresh clientMsgID. Nothing is stored yet. */
+  /**
+   * A local message, `status: 'created'`, with a fresh clientMsgID. Nothing
+   * is stored yet. When the text holds an http(s) URL, the server's preview
+   * of the first one is asked for (at most 3 s) and, if the page has a title,
+   * description or image, the message carries it: `content: {text, preview:
+   * {url, title, description, imageURL}}` (else `content` is absent). An
+   * edit drops the preview.
+   */
   createTextMessage(text: string): Promise<Message>;
   /**
    * Sends a message to exactly one of recvID (a user) or groupID. The
