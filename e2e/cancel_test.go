@@ -13,12 +13,9 @@ import (
 	"parley/protocol"
 )
 
-// sendAsync starts SendMessage of a new text message from d to bob and
-// returns the message and where its result goes.
-func sendAsync(t *testing.T, d *device, text string) (core.Message, chan error) {
-	t.Helper()
-	m, err := d.c.CreateTextMessage(text)
-	require.NoError(t, err)
+// sendAsync starts SendMessage of m from d to bob and returns where its
+// result goes.
+func sendAsync(d *device, m core.Message) chan error {
 	done := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
@@ -26,7 +23,20 @@ func sendAsync(t *testing.T, d *device, text string) (core.Message, chan error) 
 		_, err := d.c.SendMessage(ctx, m, "bob", "")
 		done <- err
 	}()
-	return m, done
+	return done
+}
+
+// onSend makes fn see the writes of the send frame of message id on d's
+// connections: it may cut the connection as dialer.onWrite does.
+func onSend(d *device, id string, fn func() (cutBefore, cutAfter bool)) {
+	d.dial.mu.Lock()
+	defer d.dial.mu.Unlock()
+	d.dial.onWrite = func(p []byte) (bool, bool) {
+		if isSend(p, id) {
+			return fn()
+		}
+		return false, false
+	}
 }
 
 // isSend reports whether frame p is the send of message id.
@@ -52,26 +62,14 @@ func TestCancelRacingTheSend(t *testing.T) {
 
 	t.Run("while its frame is written", func(t *testing.T) {
 		writing, release := make(chan struct{}), make(chan struct{})
-		var id string
-		a.dial.mu.Lock()
-		a.dial.onWrite = func(p []byte) (bool, bool) {
-			if isSend(p, id) {
-				close(writing)
-				<-release
-			}
-			return false, false
-		}
-		a.dial.mu.Unlock()
 		m, err := a.c.CreateTextMessage("racing the cancel")
 		require.NoError(t, err)
-		a.dial.mu.Lock()
-		id = m.ClientMsgID
-		a.dial.mu.Unlock()
-		done := make(chan error, 1)
-		go func() {
-			_, err := a.c.SendMessage(ctx, m, "bob", "")
-			done <- err
-		}()
+		onSend(a, m.ClientMsgID, func() (bool, bool) {
+			close(writing)
+			<-release
+			return false, false
+		})
+		done := sendAsync(a, m)
 		<-writing
 		err = a.c.DeleteUnsentMessage(ctx, "", m.ClientMsgID)
 		close(release)
@@ -84,22 +82,13 @@ func TestCancelRacingTheSend(t *testing.T) {
 
 	t.Run("after a cut left its answer unknown, across a reload", func(t *testing.T) {
 		st := a.store
-		a.dial.mu.Lock()
-		var id string
-		a.dial.onWrite = func(p []byte) (bool, bool) {
-			if id != "" && isSend(p, id) {
-				a.dial.down.Store(true)
-				return false, true
-			}
-			return false, false
-		}
-		a.dial.mu.Unlock()
 		m, err := a.c.CreateTextMessage("the answer was lost")
 		require.NoError(t, err)
-		a.dial.mu.Lock()
-		id = m.ClientMsgID
-		a.dial.mu.Unlock()
-		go a.c.SendMessage(ctx, m, "bob", "") //nolint:errcheck // the page goes away
+		onSend(a, m.ClientMsgID, func() (bool, bool) {
+			a.dial.down.Store(true)
+			return false, true
+		})
+		sendAsync(a, m) // the page goes away before its answer
 		b.waitFor("the message parleyd stored", func() bool { return hasMsg(b.newMsgs, m.ClientMsgID) })
 		err = a.c.DeleteUnsentMessage(ctx, "", m.ClientMsgID)
 		assert.Equal(t, protocol.CodeInvalidArgument, protocol.CodeOf(err), "parleyd holds it: %v", err)
@@ -129,13 +118,16 @@ func TestCancelBeforeTheSend(t *testing.T) {
 	b := e.device("bob", deviceOpt{})
 	a := e.device("alice", deviceOpt{down: true})
 	ctx := context.Background()
-	m, done := sendAsync(t, a, "never")
+	m, err := a.c.CreateTextMessage("never")
+	require.NoError(t, err)
+	done := sendAsync(a, m)
 	require.Eventually(t, func() bool { return a.outboxLen() == 1 }, waitTimeout, 5*time.Millisecond)
 	require.NoError(t, a.c.DeleteUnsentMessage(ctx, "", m.ClientMsgID))
 	assert.Equal(t, protocol.CodeCanceled, protocol.CodeOf(<-done))
 	a.dial.down.Store(false)
-	next, done2 := sendAsync(t, a, "after")
-	require.NoError(t, <-done2)
+	next, err := a.c.CreateTextMessage("after")
+	require.NoError(t, err)
+	require.NoError(t, <-sendAsync(a, next))
 	b.waitFor("the next message", func() bool { return hasMsg(b.newMsgs, next.ClientMsgID) })
 	assert.False(t, hasMsg(b.newMessages(), m.ClientMsgID), "the canceled one never went")
 }

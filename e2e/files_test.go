@@ -25,13 +25,17 @@ import (
 
 // withFiles gives the server a local blob store and small chunks, so a
 // test file spans several.
-func withFiles(t *testing.T) func(*server.Config) {
+func withFiles(t *testing.T) func(*server.Config) { return withChunks(t, protocol.MinChunkSize) }
+
+// withChunks gives the server a local blob store and chunks of at most
+// chunk bytes (0: the default).
+func withChunks(t *testing.T, chunk int64) func(*server.Config) {
 	dir := filepath.Join(t.TempDir(), "files")
 	return func(cfg *server.Config) {
 		fs, err := files.OpenLocal(dir)
 		require.NoError(t, err)
 		cfg.Media.Files = fs
-		cfg.Media.ChunkSize = protocol.MinChunkSize
+		cfg.Media.ChunkSize = chunk
 	}
 }
 

@@ -22,22 +22,11 @@ import (
 	"parley/server/files"
 )
 
-// withDefaultFiles gives the server a local blob store with the default
-// chunk sizes.
-func withDefaultFiles(t *testing.T) func(*server.Config) {
-	dir := filepath.Join(t.TempDir(), "files")
-	return func(cfg *server.Config) {
-		fs, err := files.OpenLocal(dir)
-		require.NoError(t, err)
-		cfg.Media.Files = fs
-	}
-}
-
 // A 10 MiB file sent with parleyd's default settings reports its upload at
 // least every 5% (issue 12): 20 or more messageProgress events, never
 // going back, the last with every byte, all before its sent status.
 func TestUploadProgressEveryFivePercent(t *testing.T) {
-	e := newEnv(t, withDefaultFiles(t))
+	e := newEnv(t, withChunks(t, 0))
 	e.user("alice")
 	e.user("bob")
 	a := e.device("alice", deviceOpt{})
@@ -92,7 +81,7 @@ func TestSDKUploadThroughput(t *testing.T) {
 	}
 	const size = 100 << 20
 	e := newEnv(t, func(c *server.Config) {
-		withDefaultFiles(t)(c)
+		withChunks(t, 0)(c)
 		c.Media.QuotaBytes = 100 * size
 	})
 	e.user("alice")
