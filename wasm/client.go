@@ -286,7 +286,7 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 				return nil, err
 			}
 			conv, err := c.Conversation(bg(), id)
-			return ok(h.signed(conv), err)
+			return ok(h.signLatest(bg(), []core.Conversation{conv})[0], err)
 		},
 		"getHistoryMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getHistoryMessages", args, 0)

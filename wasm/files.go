@@ -342,8 +342,6 @@ func (h *handle) signed(v any) any {
 		return x
 	case []core.Conversation:
 		return h.signLatest(ctx, x)
-	case core.Conversation:
-		return h.signLatest(ctx, []core.Conversation{x})[0]
 	}
 	return v
 }
