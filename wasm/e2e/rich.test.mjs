@@ -295,6 +295,24 @@ describe('rich messages between two browsers', () => {
     });
   }
 
+  test('a 10 MiB file reports its upload at least every 5%, the last progress before sent', async () => {
+    const id = await pa.evaluate(async (bob) => {
+      const m = await T.c.createFileMessage({ file: new File([new Uint8Array(10 << 20).map((_, i) => i % 253)], 'ten.bin') });
+      await T.c.sendMessage({ message: m, recvID: bob });
+      return m.clientMsgID;
+    }, bob);
+    const prog = await pa.evaluate((id) => E.progress.filter((p) => p.clientMsgID === id), id);
+    assert.ok(prog.length >= 20, `${prog.length} progress events`);
+    for (let i = 1; i < prog.length; i++) {
+      assert.ok(prog[i].bytesSent >= prog[i - 1].bytesSent, 'progress never goes back');
+      assert.ok(prog[i].bytesSent - prog[i - 1].bytesSent <= (10 << 20) / 20, 'no step over 5%');
+    }
+    assert.equal(prog.at(-1).bytesSent, 10 << 20);
+    const order = await pa.evaluate((id) => E.order.filter((e) => e.includes(id)), id);
+    assert.ok(order.lastIndexOf(`progress:${id}:complete`) < order.indexOf(`sent:${id}`), order.join(' '));
+    assert.equal((await received(pb, id)).content.size, 10 << 20);
+  });
+
   test('a reload in the middle of a 20 MB upload resumes it and sends the message once', async () => {
     const id = await pa.evaluate(async (bob) => {
       const big = new Uint8Array(20 << 20);
