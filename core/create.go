@@ -7,6 +7,9 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"time"
+	"unicode"
 
 	"parley/protocol"
 )
@@ -162,24 +165,62 @@ func (c *Client) CreateLinkMessage(ctx context.Context, url, text string) (Messa
 	if err != nil {
 		return Message{}, err
 	}
-	link := protocol.LinkContent{URL: url, Text: text}
-	api := s.uploadAPI()
-	var p struct {
-		URL         string `json:"url"`
-		Title       string `json:"title"`
-		Description string `json:"description"`
-		ImageURL    string `json:"imageURL"`
-	}
-	pctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
-	err = api.call(pctx, "GET", previewPath+queryEscape(url), "", nil, &p)
-	cancel()
+	link, err := s.linkPreview(ctx, url, s.cfg.RequestTimeout)
 	switch code := protocol.CodeOf(err); {
 	case err == nil:
-		link.Title, link.Description, link.ImageURL = p.Title, p.Description, p.ImageURL
 	case code == protocol.CodeInvalidArgument, code == protocol.CodeUnauthenticated:
 		return Message{}, err
 	default:
 		s.cfg.Logger.Debug("no link preview", "err", err)
 	}
+	link.Text = text
 	return c.createContent(&link)
+}
+
+// linkPreview asks the server for the preview of url, waiting at most
+// wait; on an error it is the url alone.
+func (s *session) linkPreview(ctx context.Context, url string, wait time.Duration) (protocol.LinkContent, error) {
+	p := protocol.LinkContent{URL: url}
+	pctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	err := s.uploadAPI().call(pctx, "GET", previewPath+queryEscape(url), "", nil, &p)
+	p.URL, p.Text = url, ""
+	return p, err
+}
+
+// AddLinkPreview returns text message m with the preview card of the
+// first http or https URL in its text (Content {text, preview}), as the
+// server fetched it; m as it is when it has none, or no card came within
+// a few seconds (offline, a page that does not answer).
+func (c *Client) AddLinkPreview(ctx context.Context, m Message) Message {
+	url := firstURL(m.Text)
+	s, err := c.session()
+	if url == "" || m.ContentType != protocol.ContentText || err != nil {
+		return m
+	}
+	p, err := s.linkPreview(ctx, url, 3*time.Second)
+	if err != nil || p.Title == "" && p.Description == "" && p.ImageURL == "" {
+		return m
+	}
+	if raw, err := protocol.EncodeContent(&protocol.TextContent{Text: m.Text, Preview: &p}); err == nil {
+		m.Content = raw
+	}
+	return m
+}
+
+// firstURL is the first http or https URL in text, without the
+// punctuation that ends a sentence or closes a parenthesis after it.
+func firstURL(text string) string {
+	i := strings.Index(text, "https://")
+	if j := strings.Index(text, "http://"); j >= 0 && (i < 0 || j < i) {
+		i = j
+	}
+	if i < 0 {
+		return ""
+	}
+	u := text[i:]
+	if end := strings.IndexFunc(u, unicode.IsSpace); end >= 0 {
+		u = u[:end]
+	}
+	return strings.TrimRight(u, ".,;:!?)]}>'\"")
 }

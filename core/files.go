@@ -311,7 +311,11 @@ func uploadChunkRetrying(ctx context.Context, s *session, api uploadAPI, id stri
 // DeleteUnsentMessage removes a message that has no seq yet (sending or
 // failed) with its outbox entry and its stored files: the way to cancel
 // a send or its upload. A SendMessage waiting for it rejects with
-// canceled. conversationID may be "" (any).
+// canceled. A message whose send may have reached the server (written
+// and not answered yet, or its last attempt got no answer) is not
+// unsent any more: invalid_argument, and it is sent or fails as any
+// other, so a cancel racing a send has one outcome. conversationID may
+// be "" (any).
 func (c *Client) DeleteUnsentMessage(ctx context.Context, conversationID, clientMsgID string) error {
 	s, err := c.session()
 	if err != nil {
@@ -320,6 +324,10 @@ func (c *Client) DeleteUnsentMessage(ctx context.Context, conversationID, client
 	if clientMsgID == "" || len(clientMsgID) > protocol.MaxClientMsgIDLen {
 		return errInvalid("clientMsgID is missing or too long")
 	}
+	if !s.outbox.cancelClaim(clientMsgID) {
+		return errInvalid("the message is being sent")
+	}
+	defer s.outbox.uncancel(clientMsgID)
 	s.outbox.up.stop(clientMsgID)
 	if _, err := s.apply(context.WithoutCancel(ctx), deleteUnsentInput{ConversationID: conversationID, ClientMsgID: clientMsgID}); err != nil {
 		return withCode(err)

@@ -24,6 +24,12 @@ type outbox struct {
 	lastOrder int64
 	// up runs the uploads of messages with files.
 	up uploads
+	// wired are the entries whose send frame was written and whose answer
+	// has not come: the server may hold them, so they can no longer be
+	// canceled. canceling are those a DeleteUnsentMessage is removing:
+	// they are not written. Together they give a cancel racing a send
+	// one outcome (claim, cancelClaim).
+	wired, canceling map[string]bool
 	// announced are the entries whose sending this session announced:
 	// an entry resumed from an earlier session is announced when the
 	// sender first takes it up, so that every attempt starts with one.
@@ -40,6 +46,7 @@ func (o *outbox) init(s *session, entries []OutboxEntry) {
 	o.sig = make(chan struct{}, 1)
 	o.ids = make(map[string]bool)
 	o.announced = make(map[string]bool)
+	o.wired, o.canceling = make(map[string]bool), make(map[string]bool)
 	o.waiters = make(map[string][]chan sendResult)
 	for _, e := range entries {
 		o.ids[e.ClientMsgID] = true
@@ -75,7 +82,45 @@ func (o *outbox) noteWritten(ch *Changes) {
 	for _, id := range ch.RemovedOutbox {
 		delete(o.ids, id)
 		delete(o.announced, id)
+		delete(o.wired, id)
 	}
+}
+
+// claim reports whether the send of id may be written now, and marks it
+// written: false when the entry is gone or being canceled.
+func (o *outbox) claim(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.ids[id] || o.canceling[id] {
+		return false
+	}
+	o.wired[id] = true
+	return true
+}
+
+// answered ends the claim of id once its send got an answer.
+func (o *outbox) answered(id string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.wired, id)
+}
+
+// cancelClaim marks id as being canceled, so that its send is not
+// written, until uncancel; false when it was written already.
+func (o *outbox) cancelClaim(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.wired[id] {
+		return false
+	}
+	o.canceling[id] = true
+	return true
+}
+
+func (o *outbox) uncancel(id string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.canceling, id)
 }
 
 // announce marks that m's sending was announced, and reports whether it
@@ -347,6 +392,12 @@ func (o *outbox) sendBatch(w *wire, batch []pendingSend) []error {
 	errs := make([]error, len(batch))
 	reqs := make([]request, 0, len(batch))
 	for i, p := range batch {
+		if !o.claim(p.msg.ClientMsgID) {
+			// Canceled since prepare read it: prepare clears it next.
+			errs[i] = &Error{Code: protocol.CodeCanceled}
+			reqs = append(reqs, request{})
+			continue
+		}
 		r, err := w.start(protocol.ReqSend, p.req)
 		if err != nil {
 			for j := i; j < len(batch); j++ {
@@ -357,12 +408,22 @@ func (o *outbox) sendBatch(w *wire, batch []pendingSend) []error {
 		reqs = append(reqs, r)
 	}
 	for i, r := range reqs {
+		if r.ch == nil {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(o.s.ctx, o.s.until(batch[i].deadline))
 		var ack protocol.SendResp
 		err := w.await(ctx, r, &ack)
 		cancel()
 		if err == nil {
 			err = o.applyAck(batch[i].msg, ack)
+		}
+		if code := protocol.CodeOf(err); code != protocol.CodeNetwork && code != protocol.CodeTimeout && code != protocol.CodeCanceled {
+			// An answer came: the server holds it (sent) or refused it.
+			// Without one the claim stays until the entry goes, and the
+			// attempt recorded keeps the message from being canceled
+			// after a reload too.
+			o.answered(batch[i].msg.ClientMsgID)
 		}
 		errs[i] = err
 	}

@@ -82,6 +82,12 @@ func stepDeleteUnsent(l localState, in deleteUnsentInput) (stepResult, error) {
 	if m.Status == StatusSent || m.Seq > 0 {
 		return res, errInvalid("message " + in.ClientMsgID + " was sent: it is no longer unsent")
 	}
+	if e, ok := l.Entries[m.ClientMsgID]; ok && m.Status == StatusSending && e.LastError == string(protocol.CodeNetwork) {
+		// Its last send got no answer: the server may hold it, and the
+		// next attempt (deduplicated) tells. Canceled now, it could
+		// still arrive.
+		return res, errInvalid("the message may have reached the server")
+	}
 	res.Changes = Changes{RemovedMessages: []string{m.ClientMsgID}, RemovedOutbox: []string{m.ClientMsgID}, RemovedChunks: []string{m.ClientMsgID}}
 	res.Value = m
 	return res, nil

@@ -87,6 +87,13 @@ func TestStepDeleteUnsent(t *testing.T) {
 	assert.Equal(t, Changes{RemovedMessages: []string{"u"}, RemovedOutbox: []string{"u"}, RemovedChunks: []string{"u"}}, res.Changes)
 	_, err = stepDeleteUnsent(l, deleteUnsentInput{ClientMsgID: "s"})
 	assert.Equal(t, protocol.CodeInvalidArgument, protocol.CodeOf(err), "a sent message is not unsent")
+	l.Msgs["n"] = Message{ClientMsgID: "n", ConversationID: "si_a_b", Status: StatusSending}
+	l.Entries = map[string]OutboxEntry{"n": {ClientMsgID: "n", Attempts: 1, LastError: string(protocol.CodeNetwork)}}
+	_, err = stepDeleteUnsent(l, deleteUnsentInput{ClientMsgID: "n"})
+	assert.Equal(t, protocol.CodeInvalidArgument, protocol.CodeOf(err), "a send that got no answer may be on the server")
+	l.Entries["n"] = OutboxEntry{ClientMsgID: "n", Attempts: 1, LastError: string(protocol.CodeRateLimited)}
+	_, err = stepDeleteUnsent(l, deleteUnsentInput{ClientMsgID: "n"})
+	assert.NoError(t, err, "a refused send is not on the server")
 	_, err = stepDeleteUnsent(l, deleteUnsentInput{ClientMsgID: "x"})
 	assert.Equal(t, protocol.CodeNotFound, protocol.CodeOf(err))
 	_, err = stepDeleteUnsent(l, deleteUnsentInput{ConversationID: "si_a_c", ClientMsgID: "u"})

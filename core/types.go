@@ -276,7 +276,7 @@ func messageFromProto(m *protocol.Message, self string) Message {
 	if c, err := protocol.DecodeContent(m.ContentType, m.Content); err == nil {
 		if text, ok := protocol.TextOf(c); ok {
 			out.Text = text
-			if m.ContentType == protocol.ContentText {
+			if tc, ok := c.(*protocol.TextContent); ok && tc.Preview == nil {
 				return out
 			}
 		}
@@ -292,7 +292,13 @@ func messageFromProto(m *protocol.Message, self string) Message {
 // accepts (an error is the *Error the server would answer).
 func (m *Message) wireContent() (json.RawMessage, error) {
 	if m.ContentType == protocol.ContentText {
-		return protocol.EncodeContent(&protocol.TextContent{Text: m.Text})
+		tc := protocol.TextContent{}
+		if len(m.Content) > 0 {
+			// A link preview (AddLinkPreview).
+			_ = json.Unmarshal(m.Content, &tc)
+		}
+		tc.Text = m.Text
+		return protocol.EncodeContent(&tc)
 	}
 	return protocol.CheckContent(m.ContentType, m.Content)
 }

@@ -216,36 +216,62 @@ func (s *session) uploadSlot(ctx context.Context, api uploadAPI, m Message, slot
 			up.Sent += min(up.Size, int64(i+1)*up.ChunkSize) - int64(i)*up.ChunkSize
 		}
 	}
-	if err := s.record(ctx, m.ClientMsgID, slot, up, up.ChunkSize, started, true); err != nil {
+	if err := s.record(ctx, m.ClientMsgID, slot, up, uploadWindow*up.ChunkSize, started, true); err != nil {
 		return up, err
 	}
-	for i := range n {
-		if have[i] {
-			continue
+	// Up to uploadWindow chunks are in flight, so that the link carries
+	// the next chunk while the server stores the last one (each is
+	// durable before it is confirmed). Only this loop touches up.
+	type putDone struct {
+		n   int64
+		err error
+	}
+	done := make(chan putDone)
+	pctx, cancelPuts := context.WithCancel(ctx)
+	defer cancelPuts()
+	var failed error
+	for next, inFlight := 0, 0; ; {
+		for failed == nil && inFlight < uploadWindow && next < n {
+			i := next
+			next++
+			if have[i] {
+				continue
+			}
+			from, to := int64(i)*up.ChunkSize, min(up.Size, int64(i+1)*up.ChunkSize)
+			parts, err := s.storedRange(pctx, m.ClientMsgID, slot, from, to)
+			if err != nil {
+				failed = err
+				break
+			}
+			inFlight++
+			go func() {
+				// The chunks in flight share the link: each may take
+				// the time of all of them.
+				cctx, cancel := context.WithTimeout(pctx, s.cfg.RequestTimeout+s.chunkAllowance(uploadWindow*(to-from)))
+				defer cancel()
+				done <- putDone{to - from, api.put(cctx, up.UploadID, i, parts)}
+			}()
 		}
-		from, to := int64(i)*up.ChunkSize, min(up.Size, int64(i+1)*up.ChunkSize)
-		pieces, err := s.store.Chunks(ctx, m.ClientMsgID, slot, int(from/ChunkBytes), int((to-1)/ChunkBytes))
-		if err != nil {
-			return up, withCode(err)
+		if inFlight == 0 {
+			break
 		}
-		parts := chunkParts(pieces, from, to)
-		var got int64
-		for _, p := range parts {
-			got += p.Len()
+		d := <-done
+		inFlight--
+		switch {
+		case failed != nil:
+		case d.err != nil:
+			failed = d.err
+			cancelPuts()
+		default:
+			up.Sent += d.n
+			if err := s.record(ctx, m.ClientMsgID, slot, up, uploadWindow*up.ChunkSize, true, false); err != nil {
+				failed = err
+				cancelPuts()
+			}
 		}
-		if got != to-from {
-			return up, &Error{Code: protocol.CodeInternal, Message: "upload: the stored file is incomplete"}
-		}
-		pctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout+s.chunkAllowance(to-from))
-		err = api.put(pctx, up.UploadID, i, parts)
-		cancel()
-		if err != nil {
-			return up, err
-		}
-		up.Sent += to - from
-		if err := s.record(ctx, m.ClientMsgID, slot, up, up.ChunkSize, true, false); err != nil {
-			return up, err
-		}
+	}
+	if failed != nil {
+		return up, failed
 	}
 	r, err := api.complete(ctx, up.UploadID)
 	if err != nil {
@@ -253,6 +279,27 @@ func (s *session) uploadSlot(ctx context.Context, api uploadAPI, m Message, slot
 	}
 	up.Result = &r
 	return up, s.record(ctx, m.ClientMsgID, slot, up, 0, true, false)
+}
+
+// uploadWindow is how many chunks of one file are in flight at once.
+const uploadWindow = 3
+
+// storedRange returns the stored pieces of bytes [from, to) of slot's
+// file, checked to be all there.
+func (s *session) storedRange(ctx context.Context, id string, slot int, from, to int64) ([]Bytes, error) {
+	pieces, err := s.store.Chunks(ctx, id, slot, int(from/ChunkBytes), int((to-1)/ChunkBytes))
+	if err != nil {
+		return nil, withCode(err)
+	}
+	parts := chunkParts(pieces, from, to)
+	var got int64
+	for _, p := range parts {
+		got += p.Len()
+	}
+	if got != to-from {
+		return nil, &Error{Code: protocol.CodeInternal, Message: "upload: the stored file is incomplete"}
+	}
+	return parts, nil
 }
 
 // sleepCtx waits d or until ctx ends; it reports whether d passed.

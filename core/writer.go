@@ -137,7 +137,9 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 			err = s.loadEntries(ctx, &l)
 		}
 	case deleteUnsentInput:
-		err = s.loadMsgs(ctx, &l, in.ClientMsgID)
+		if err = s.loadMsgs(ctx, &l, in.ClientMsgID); err == nil {
+			err = s.loadEntries(ctx, &l)
+		}
 	case clearInput:
 		err = s.loadMsgs(ctx, &l, in.ClientMsgID)
 	case attemptInput:

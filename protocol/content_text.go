@@ -10,6 +10,10 @@ type TextContent struct {
 	// Text is the message: not empty, and not only white space or
 	// invisible format characters.
 	Text string `json:"text"`
+	// Preview is the card of a link in Text (url, title, description,
+	// imageURL), as the server's previews route gave it to the sender;
+	// nil for none. An edit drops it.
+	Preview *LinkContent `json:"preview,omitempty"`
 }
 
 var _ Content = (*TextContent)(nil)
@@ -24,12 +28,22 @@ func (t *TextContent) check() error {
 	if blank(t.Text) {
 		return Errorf(CodeInvalidArgument, "text content needs a \"text\" that is not empty or only white space")
 	}
+	if t.Preview != nil {
+		return t.Preview.check()
+	}
 	return nil
 }
 
-// canonical re-encodes the text alone: members other than "text" are
-// not kept.
-func (t *TextContent) canonical([]byte) ([]byte, error) { return json.Marshal(t) }
+// canonical re-encodes the text and its preview alone: other members,
+// and the preview's own text, are not kept.
+func (t *TextContent) canonical([]byte) ([]byte, error) {
+	if t.Preview != nil {
+		p := *t.Preview
+		p.Text = ""
+		t.Preview = &p
+	}
+	return json.Marshal(t)
+}
 
 func (*TextContent) placeholder() Content { return &TextContent{Text: "\uFFFD"} }
 

@@ -34,8 +34,9 @@ type MediaConfig struct {
 	// QuotaBytes bounds the bytes of one user's uploads, complete or in
 	// progress; default 10 GiB. A start past it is answered 413 too_large.
 	QuotaBytes int64
-	// ChunkSize is the chunk size given to new uploads, between
-	// protocol.MinChunkSize and protocol.MaxChunkSize; default 4 MiB.
+	// ChunkSize is the largest chunk size given to new uploads, between
+	// protocol.MinChunkSize and protocol.MaxChunkSize; default 8 MiB. A
+	// file smaller than 20 such chunks gets smaller ones (uploadChunkSize).
 	ChunkSize int64
 	// UploadTTL is how long an upload may stay incomplete before it is
 	// deleted with its chunks; default 24 h.
@@ -69,7 +70,7 @@ func (c MediaConfig) withDefaults() MediaConfig {
 		c.QuotaBytes = 10 << 30
 	}
 	if c.ChunkSize <= 0 {
-		c.ChunkSize = 4 << 20
+		c.ChunkSize = protocol.MaxChunkSize
 	}
 	c.ChunkSize = min(max(c.ChunkSize, protocol.MinChunkSize), protocol.MaxChunkSize)
 	if c.UploadTTL <= 0 {

@@ -25,7 +25,7 @@ import (
 const benchFileBytes = 100 << 20
 
 // TestUploadThroughput measures (it checks no speed) a 100 MB file sent
-// through the upload API over loopback (start, 4 MiB chunks one after the
+// through the upload API over loopback (start, 5 MiB chunks one after the
 // other, complete, which joins them) against a raw PUT of the same bytes,
 // for docs/benchmarks.md:
 //

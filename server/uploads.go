@@ -54,13 +54,28 @@ func (s *Server) handleUploadStart(w http.ResponseWriter, r *http.Request) {
 	}
 	u := &store.Upload{
 		UploadID: randomID(prefix, 16), UserID: userID, FileName: req.FileName, MIMEType: claimed,
-		Size: req.Size, ChunkSize: cfg.ChunkSize, CreateTime: s.nowMs(),
+		Size: req.Size, ChunkSize: uploadChunkSize(req.Size, cfg.ChunkSize), CreateTime: s.nowMs(),
 	}
 	if err := s.store.CreateUpload(ctx, u); err != nil {
 		s.writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, protocol.UploadStartResp{UploadID: u.UploadID, ChunkSize: u.ChunkSize})
+}
+
+// progressChunks is how many chunks a file is cut into at least, where
+// the smallest chunk allows: a client reports the bytes the server
+// confirmed, chunk by chunk, and so can report every 5% (issue 12).
+const progressChunks = 20
+
+// uploadChunkSize is the chunk size of a new upload of size bytes: a
+// twentieth of the file in whole MinChunkSize units, between MinChunkSize
+// and largest. Large files get large chunks (fewer requests, each one
+// durably stored before it is confirmed), small ones small chunks.
+func uploadChunkSize(size, largest int64) int64 {
+	per := (size + progressChunks - 1) / progressChunks
+	units := (per + protocol.MinChunkSize - 1) / protocol.MinChunkSize
+	return min(max(units*protocol.MinChunkSize, protocol.MinChunkSize), largest)
 }
 
 // ownUpload loads the caller's upload named in the path. Another user's

@@ -60,6 +60,25 @@ func chunkOf(data []byte, i int) []byte {
 	return data[i*testChunk : min(len(data), (i+1)*testChunk)]
 }
 
+// The chunk size suits the file: a twentieth of it in whole 256 KiB
+// units, so that a client can report its progress every 5%, between
+// 256 KiB and the setting (default 8 MiB) for the largest.
+func TestUploadChunkSizeSuitsTheFile(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.Media.MaxFileBytes = 1 << 30; c.Media.QuotaBytes = 4 << 30 })
+	_, tok := e.register("alice")
+	const k = protocol.MinChunkSize
+	for _, tc := range []struct {
+		size, chunk int64
+	}{
+		{0, k}, {1, k}, {20 * k, k}, {20*k + 1, 2 * k}, {10 << 20, 2 * k},
+		{100 << 20, 5 << 20}, {160 << 20, 8 << 20}, {1 << 30, 8 << 20},
+	} {
+		st, up, body := start(t, e, tok, protocol.UploadStartReq{FileName: "f.bin", Size: tc.size})
+		require.Equal(t, http.StatusCreated, st, "%s", body)
+		assert.Equal(t, tc.chunk, up.ChunkSize, "size %d", tc.size)
+	}
+}
+
 // An upload goes up in chunks in any order, each idempotent, and comes
 // back byte for byte with the type its bytes have, not the one claimed.
 func TestUploadRoundTrip(t *testing.T) {

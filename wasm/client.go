@@ -252,7 +252,11 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err != nil {
 				return nil, err
 			}
-			return ok(c.CreateTextMessage(text))
+			m, err := c.CreateTextMessage(text)
+			if err == nil {
+				m = c.AddLinkPreview(bg(), m)
+			}
+			return ok(m, err)
 		},
 		"sendMessage": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("sendMessage", args, 0)
@@ -272,7 +276,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return ok(c.ConversationList(bg(), int(offset), int(count)))
+			cs, err := c.ConversationList(bg(), int(offset), int(count))
+			return ok(h.signed(cs), err)
 		},
 		"getConversation": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getConversation", args, 0)
@@ -280,7 +285,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return ok(c.Conversation(bg(), id))
+			conv, err := c.Conversation(bg(), id)
+			return ok(h.signLatest(bg(), []core.Conversation{conv})[0], err)
 		},
 		"getHistoryMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getHistoryMessages", args, 0)

@@ -328,7 +328,8 @@ func stringify(v js.Value) (raw json.RawMessage, err error) {
 }
 
 // signed gives the app file URLs signed for the user (core.SignFileURLs)
-// in the messages of v, a method's result or an event's payload.
+// in the messages of v, a method's result or an event's payload,
+// conversations' latest messages included.
 func (h *handle) signed(v any) any {
 	ctx := context.Background()
 	switch x := v.(type) {
@@ -339,6 +340,30 @@ func (h *handle) signed(v any) any {
 	case core.History:
 		x.Messages = h.c.SignFileURLs(ctx, x.Messages)
 		return x
+	case []core.Conversation:
+		return h.signLatest(ctx, x)
 	}
 	return v
+}
+
+// signLatest signs the latest messages of cs, in one batch, on copies:
+// the conversations may be shared with core's cache.
+func (h *handle) signLatest(ctx context.Context, cs []core.Conversation) []core.Conversation {
+	var ms []core.Message
+	for _, c := range cs {
+		if c.LatestMessage != nil {
+			ms = append(ms, *c.LatestMessage)
+		}
+	}
+	if len(ms) == 0 {
+		return cs
+	}
+	ms = h.c.SignFileURLs(ctx, ms)
+	out := append([]core.Conversation(nil), cs...)
+	for i := range out {
+		if out[i].LatestMessage != nil {
+			out[i].LatestMessage, ms = &ms[0], ms[1:]
+		}
+	}
+	return out
 }

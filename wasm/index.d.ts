@@ -368,6 +368,7 @@ export interface Conversation {
   /** The peer's nickname or the group's name. */
   showName: string;
   faceURL: string;
+  /** Its file URLs are signed for the user, as on every message the SDK gives. */
   latestMessage: Message | null;
   unreadCount: number;
   isPinned: boolean;
@@ -685,7 +686,14 @@ export declare class ParleyClient {
   /** Looks a user up by username (case-insensitive); rejects with `not_found`. */
   findUserByUsername(args: { username: string }): Promise<User>;
 
-  /** A local message, `status: 'created'`, with a fresh clientMsgID. Nothing is stored yet. */
+  /**
+   * A local message, `status: 'created'`, with a fresh clientMsgID. Nothing
+   * is stored yet. When the text holds an http(s) URL, the server's preview
+   * of the first one is asked for (at most 3 s) and, if the page has a title,
+   * description or image, the message carries it: `content: {text, preview:
+   * {url, title, description, imageURL}}` (else `content` is absent). An
+   * edit drops the preview.
+   */
   createTextMessage(text: string): Promise<Message>;
   /**
    * Sends a message to exactly one of recvID (a user) or groupID. The
@@ -739,7 +747,10 @@ export declare class ParleyClient {
   /**
    * Deletes a message that has no seq yet (`'sending'` or `'failed'`) with
    * its stored files: cancels its send and its upload. A sendMessage
-   * waiting for it rejects with `canceled`.
+   * waiting for it rejects with `canceled`. Once its send may have reached
+   * the server (being written, awaiting its answer, or its last attempt got
+   * none) it rejects with `invalid_argument` and the message is sent (or
+   * fails) as any other: a cancel racing the send has one outcome.
    */
   deleteUnsentMessage(args: { conversationID?: string; clientMsgID: string }): Promise<void>;
 

@@ -96,8 +96,9 @@ async function openClient(userID) {
       async ({ userID, token }) => {
         const sdk = await import('/sdk/index.js');
         const c = await sdk.createClient({ serverURL: location.origin, dbName: 'rich' });
-        const ev = (globalThis.E = { newMessages: [], status: [], progress: [], order: [] });
+        const ev = (globalThis.E = { newMessages: [], status: [], progress: [], order: [], conversations: [] });
         c.on('newMessages', (ms) => ev.newMessages.push(...ms));
+        c.on('conversationsChanged', (cs) => ev.conversations.push(...cs));
         c.on('messageStatusChanged', (m) => {
           ev.status.push({ id: m.clientMsgID, status: m.status });
           ev.order.push(`${m.status}:${m.clientMsgID}`);
@@ -278,8 +279,39 @@ describe('rich messages between two browsers', () => {
       if (kind === 'file') assert.equal(got.content.fileName, 'data.bin');
       const res = await pb.evaluate(async (u) => (await fetch(u)).status, got.content.url);
       assert.equal(res, 200, 'bob can download it through the URL the SDK signed for him');
+      if (kind === 'image') {
+        // The conversation's latest message, in the event and in the list,
+        // carries signed URLs too.
+        await until(pb, (id) => E.conversations.some((c) => c.latestMessage?.clientMsgID === id), got.clientMsgID);
+        const statuses = await pb.evaluate(async (id) => {
+          const ev = E.conversations.findLast((c) => c.latestMessage?.clientMsgID === id);
+          const listed = (await T.c.getConversationList()).find((c) => c.latestMessage?.clientMsgID === id);
+          const one = await T.c.getConversation({ conversationID: listed.conversationID });
+          const urls = [ev, listed, one].flatMap((c) => [c.latestMessage.content.url, c.latestMessage.content.thumbnail.url]);
+          return Promise.all(urls.map(async (u) => (await fetch(u)).status));
+        }, got.clientMsgID);
+        assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200], 'conversationsChanged, getConversationList and getConversation sign latestMessage');
+      }
     });
   }
+
+  test('a 10 MiB file reports its upload at least every 5%, the last progress before sent', async () => {
+    const id = await pa.evaluate(async (bob) => {
+      const m = await T.c.createFileMessage({ file: new File([new Uint8Array(10 << 20).map((_, i) => i % 253)], 'ten.bin') });
+      await T.c.sendMessage({ message: m, recvID: bob });
+      return m.clientMsgID;
+    }, bob);
+    const prog = await pa.evaluate((id) => E.progress.filter((p) => p.clientMsgID === id), id);
+    assert.ok(prog.length >= 20, `${prog.length} progress events`);
+    for (let i = 1; i < prog.length; i++) {
+      assert.ok(prog[i].bytesSent >= prog[i - 1].bytesSent, 'progress never goes back');
+      assert.ok(prog[i].bytesSent - prog[i - 1].bytesSent <= (10 << 20) / 20, 'no step over 5%');
+    }
+    assert.equal(prog.at(-1).bytesSent, 10 << 20);
+    const order = await pa.evaluate((id) => E.order.filter((e) => e.includes(id)), id);
+    assert.ok(order.lastIndexOf(`progress:${id}:complete`) < order.indexOf(`sent:${id}`), order.join(' '));
+    assert.equal((await received(pb, id)).content.size, 10 << 20);
+  });
 
   test('a reload in the middle of a 20 MB upload resumes it and sends the message once', async () => {
     const id = await pa.evaluate(async (bob) => {

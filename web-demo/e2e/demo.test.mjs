@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,7 +58,8 @@ class Parleyd {
   }
 
   async start() {
-    const proc = spawn(this.bin, ['-addr', `127.0.0.1:${this.port}`, '-data', this.dataDir, '-admin-secret', 'x'], {
+    // -preview-allow: the link preview test serves its page on loopback.
+    const proc = spawn(this.bin, ['-addr', `127.0.0.1:${this.port}`, '-data', this.dataDir, '-admin-secret', 'x', '-preview-allow', '127.0.0.1/32'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -924,6 +926,34 @@ describe('web demo', { timeout: 600_000 }, () => {
     await openConversation(cy, 'Ann');
     await message(cy, 'a reply').waitFor();
     await finish(ann, ben, cy);
+  });
+
+  test('a URL in a text message shows the page\'s preview card under the text, for both users', async () => {
+    const page = http.createServer((req, res) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end('<html><head><meta property="og:title" content="Harbour news"><meta property="og:description" content="Boats came in"></head></html>');
+    });
+    await new Promise((r) => page.listen(0, '127.0.0.1', r));
+    const link = `http://127.0.0.1:${page.address().port}/today`;
+    try {
+      const ann = await newUser('Ann');
+      const ben = await newUser('Ben');
+      await startChat(ann, ben);
+      await send(ann, `look: ${link}`);
+      await openConversation(ben, 'Ann');
+      for (const u of [ann, ben]) {
+        const card = message(u, `look: ${link}`).getByTestId('link-preview');
+        await card.waitFor();
+        assert.match(await card.textContent(), /Harbour news.*Boats came in/);
+        assert.equal(await card.getAttribute('href'), link);
+      }
+      await send(ann, 'no link at all');
+      await message(ben, 'no link at all').waitFor();
+      assert.equal(await message(ben, 'no link at all').getByTestId('link-preview').count(), 0);
+      await finish(ann, ben);
+    } finally {
+      page.close();
+    }
   });
 
   // ---------- changes to sent messages (issue 13) ----------

@@ -73,6 +73,21 @@ function mentionText(m, nameOf) {
 }
 
 /**
+ * linkCard is a link's preview: its words, title and description. Its image
+ * is not shown: the demo's Content-Security-Policy loads images from its own
+ * origin only, and loading another site's would tell it who reads the chat.
+ */
+function linkCard(c, testid = 'link-preview') {
+  return el(
+    'a',
+    { className: 'content link-card', href: c.url, target: '_blank', rel: 'noopener noreferrer', dataset: { testid } },
+    c.text ? el('span', { className: 'text', text: c.text }) : null,
+    el('strong', { text: c.title || c.url }),
+    c.description ? el('span', { className: 'muted small', text: c.description }) : null,
+  );
+}
+
+/**
  * renderContent is the body of a bubble.
  * @param {object} m the message
  * @param {object} o
@@ -87,7 +102,8 @@ export function renderContent(m, o) {
   const pending = !c.url && m.status !== 'sent' && !m.seq;
   switch (m.contentType) {
     case 'text':
-      return text(m.text || '');
+      // A URL in the text: the preview card the SDK attached, under it.
+      return c.preview ? el('div', { className: 'content' }, text(m.text || ''), linkCard(c.preview)) : text(m.text || '');
     case 'quote':
       return el(
         'div',
@@ -182,13 +198,7 @@ export function renderContent(m, o) {
     case 'face':
       return el('p', { className: 'content face', text: FACES[c.index] || '🙂', title: c.data || 'Sticker', dataset: { testid: 'face-content' } });
     case 'link':
-      return el(
-        'a',
-        { className: 'content link-card', href: c.url, target: '_blank', rel: 'noopener noreferrer', dataset: { testid: 'link-content' } },
-        c.text ? el('span', { className: 'text', text: c.text }) : null,
-        el('strong', { text: c.title || c.url }),
-        c.description ? el('span', { className: 'muted small', text: c.description }) : null,
-      );
+      return linkCard(c, 'link-content');
     default:
       return el('p', { className: 'text unsupported', text: summaryText(m), dataset: { testid: 'message-text' } });
   }
