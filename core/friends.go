@@ -41,8 +41,8 @@ func (c *Client) AcceptFriendRequest(ctx context.Context, userID string) error {
 	return nil
 }
 
-// RefuseFriendRequest refuses userID's pending request. The stored
-// request turns refused when the server's push arrives (on every device).
+// RefuseFriendRequest refuses userID's pending request. The stored request
+// is refused when it resolves; the user's other devices learn it by push.
 func (c *Client) RefuseFriendRequest(ctx context.Context, userID string) error {
 	s, err := c.session()
 	if err != nil {
@@ -51,7 +51,15 @@ func (c *Client) RefuseFriendRequest(ctx context.Context, userID string) error {
 	if !protocol.ValidID(userID) {
 		return errInvalid("invalid userID")
 	}
-	return s.call(ctx, protocol.ReqRefuseFriend, protocol.UserIDReq{UserID: userID}, nil)
+	var r protocol.FriendRequest
+	if err := s.call(ctx, protocol.ReqRefuseFriend, protocol.UserIDReq{UserID: userID}, &r); err != nil {
+		return err
+	}
+	if r.FromUserID == "" { // a server that answers without the request
+		return nil
+	}
+	_, err = s.apply(ctx, friendRequestInput{Request: r})
+	return withCode(err)
 }
 
 // DeleteFriend ends the friendship with userID, for both sides. It is

@@ -22,14 +22,18 @@ const maxRemarkLen = 128
 // pushFriendRequest tells every connection of both users about r's
 // current state, so that each side's devices keep the request list.
 func (s *Server) pushFriendRequest(ctx context.Context, r store.FriendRequest, from *protocol.User) {
-	s.pushTo(ctx, protocol.PushFriendRequest, protocol.FriendRequest{
+	s.pushTo(ctx, protocol.PushFriendRequest, friendRequestProto(r, from), "", r.FromUserID, r.ToUserID)
+}
+
+func friendRequestProto(r store.FriendRequest, from *protocol.User) protocol.FriendRequest {
+	return protocol.FriendRequest{
 		FromUserID: r.FromUserID, ToUserID: r.ToUserID, Message: r.Message,
 		State: r.State, CreateTime: r.CreateTime, HandleTime: r.HandleTime, FromUser: from,
-	}, "", r.FromUserID, r.ToUserID)
+	}
 }
 
 // refuseFriend refuses req.UserID's pending request to the caller.
-func (s *Server) refuseFriend(ctx context.Context, c caller, req *protocol.UserIDReq) (*empty, error) {
+func (s *Server) refuseFriend(ctx context.Context, c caller, req *protocol.UserIDReq) (*protocol.FriendRequest, error) {
 	if !protocol.ValidID(req.UserID) {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid userID")
 	}
@@ -48,7 +52,10 @@ func (s *Server) refuseFriend(ctx context.Context, c caller, req *protocol.UserI
 		return nil, err
 	}
 	s.pushFriendRequest(ctx, *r, from)
-	return &empty{}, nil
+	// The answer carries the refused request so the caller's SDK stores it
+	// before the call resolves, not only when the push is handled.
+	fr := friendRequestProto(*r, from)
+	return &fr, nil
 }
 
 // deleteFriend ends a friendship for both sides and tells both.
