@@ -69,6 +69,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"GET /api/v1/admin/users", s.admin(s.handleAdminListUsers)},
 		{"GET /api/v1/admin/conversations", s.admin(s.handleAdminListConversations)},
 		{"GET /api/v1/admin/messages", s.admin(s.handleAdminListMessages)},
+		{"POST /api/v1/admin/messages/revoke", s.admin(s.handleAdminRevokeMessage)},
 		// Uploads, downloads and previews (media.go).
 		{"POST " + protocol.UploadsPath, s.handleUploadStart},
 		{"GET " + protocol.UploadsPath + "/{uploadID}", s.handleUploadStatus},
