@@ -494,6 +494,7 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 		"POST /api/v1/auth/login":            protocol.LoginReq{Username: "nobody", Password: "wrong password"},
 		"POST /api/v1/auth/logout":           nil,
 		"POST /api/v1/auth/revoke-all":       nil,
+		"POST /api/v1/auth/refresh":          nil,
 		"POST /api/v1/admin/users":           protocol.AdminCreateUserReq{UserID: "intruder"},
 		"POST /api/v1/admin/tokens":          protocol.AdminTokenReq{UserID: "alice"},
 		"POST /api/v1/admin/groups":          server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
@@ -527,7 +528,7 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 			for _, c := range []cred{none, garbage, expired, revoked, userTok} {
 				rows = append(rows, row{route, c, 401, protocol.CodeUnauthenticated})
 			}
-		case strings.HasSuffix(route, "/logout"), strings.HasSuffix(route, "/revoke-all"):
+		case strings.HasSuffix(route, "/logout"), strings.HasSuffix(route, "/revoke-all"), strings.HasSuffix(route, "/refresh"):
 			rows = append(rows,
 				row{route, none, 401, protocol.CodeUnauthenticated},
 				row{route, garbage, 401, protocol.CodeUnauthenticated},

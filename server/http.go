@@ -60,6 +60,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST /api/v1/auth/login", s.limitAuth(s.handleLogin)},
 		{"POST /api/v1/auth/logout", s.handleLogout},
 		{"POST /api/v1/auth/revoke-all", s.handleRevokeAll},
+		{"POST /api/v1/auth/refresh", s.handleRefresh},
 		{"POST /api/v1/admin/users", s.admin(s.handleAdminCreateUser)},
 		{"POST /api/v1/admin/tokens", s.admin(s.handleAdminToken)},
 		{"POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup)},
