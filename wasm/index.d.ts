@@ -102,15 +102,17 @@ export interface ClientOptions {
  *   `'sent'` of a message acknowledged in its last moment, messages that
  *   had just arrived) is announced to each remaining tab after the
  *   takeover, once: each tab compares what it was told (per conversation,
- *   the highest seq announced and the latest `updatedAt`, from its login
- *   on) with the new host's data, and gets `newMessages`,
+ *   the highest seq announced and the latest `updatedAt`, from what it
+ *   read of the list a second after its login on) with the new host's
+ *   data, and gets `newMessages`,
  *   `messageStatusChanged` (an own send's `'sent'`, an outbox entry's
  *   status), `conversationsChanged` and `totalUnreadCountChanged` for the
  *   difference before the events that follow. Its limits: up to 400
  *   messages per conversation; an own message whose `'sending'` the tab
  *   never heard comes as `newMessages`; `messagesChanged` (edits,
- *   revokes, reactions) is not replayed (reads return the change). The
- *   same holds when a SharedWorker ends.
+ *   revokes, reactions) is not replayed (reads return the change); a
+ *   takeover within that second of a tab's login tells that tab nothing.
+ *   The same holds when a SharedWorker ends.
  * - On the page itself (one instance per client, as with `'off'`) in a
  *   Worker that uses the SDK, where neither worker can run, or when the
  *   worker fails to start (its script or parley.wasm cannot be loaded).

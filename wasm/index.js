@@ -191,7 +191,9 @@ class Remote {
         if (m.ok && typeof m.joined === 'string') this.#emit('connectionStateChanged', { state: m.joined });
         if (m.ok && p.name === 'login') {
           this.#session = this.userID;
-          if (this.#kind !== 'local') this.#view.baseline((name, args) => this.call(name, args));
+          // After the app's first page of the list, which the SDK serves
+          // before any whole-list read (core's firstPage rule).
+          if (this.#kind !== 'local') setTimeout(() => this.#view.baseline((name, args) => this.call(name, args)), baselineDelay);
         }
         if (m.ok && p.name === 'logout') this.#session = '';
         if (m.ok) p.resolve(m.value);
@@ -268,6 +270,8 @@ class Remote {
   }
 }
 
+// How long after login a tab reads what it holds (View.baseline), ms.
+const baselineDelay = 1000;
 // The most messages a resync reads back per conversation.
 const resyncPages = 4;
 const resyncPage = 100;
@@ -291,6 +295,7 @@ class View {
   #snap = null; // the view when the takeover began
   #echo = new Set(); // 'id' or 'id status' a resync announced
   #gen = 0;
+  #based = false; // baseline read: without it a resync cannot tell new from old
 
   #note(name, payload) {
     const seq = (c, n) => n > (this.seq.get(c) ?? 0) && this.seq.set(c, n);
@@ -335,6 +340,7 @@ class View {
       for (const c of await call('getConversationList', [])) {
         this.#note('conversationsChanged', [{ ...c, latestMessage: { seq: Math.max(c.localMaxSeq, c.latestMessage?.seq ?? 0) } }]);
       }
+      this.#based = true;
     } catch {
       // Logged out meanwhile, or the host went away: the next login makes one.
     }
@@ -357,7 +363,9 @@ class View {
     const convs = [];
     let total = null;
     try {
-      for (const c of await call('getConversationList', [])) {
+      // Without a baseline every stored message would look new: better
+      // tell nothing (a takeover within a second of login) than double.
+      for (const c of this.#based ? await call('getConversationList', []) : []) {
         const id = c.conversationID;
         const seen = snap.seq.get(id) ?? 0;
         const latest = c.latestMessage?.seq ?? 0;
