@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
 
 	"parley/protocol"
@@ -87,4 +88,36 @@ func (s *Server) handleAdminListMessages(w http.ResponseWriter, r *http.Request)
 		ms = []protocol.Message{}
 	}
 	writeJSON(w, http.StatusOK, AdminMessagesResp{Messages: ms, TotalCount: total})
+}
+
+// AdminRevokeMessageReq is POST /api/v1/admin/messages/revoke.
+type AdminRevokeMessageReq = httpapi.AdminRevokeMessageReq
+
+// handleAdminRevokeMessage deletes a message for everyone, whoever sent it
+// and however old: the same change as a revoke (revokeMessage), so every
+// member's devices converge on it live or at their next sync. Revoking a
+// revoked message answers it unchanged.
+func (s *Server) handleAdminRevokeMessage(w http.ResponseWriter, r *http.Request) {
+	var req AdminRevokeMessageReq
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if err := httpapi.AdminRevokeMessage(&req); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	now := s.nowMs()
+	m, err := s.applyChange(r.Context(), caller{}, req.ConversationID, req.ClientMsgID, 0, func(m *protocol.Message) error {
+		if m.ContentType == protocol.ContentRevoked {
+			return errUnchanged
+		}
+		revoke(m, cmp.Or(req.OperatorUserID, m.SendID), now)
+		return nil
+	})
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
 }

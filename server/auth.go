@@ -197,6 +197,26 @@ func (s *Server) handleRevokeAll(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// handleRefresh mints a fresh token for the caller's user and platform,
+// for an app without a backend of its own (the demo) to pass to the
+// SDK's setToken on tokenWillExpire. The calling token stays valid until
+// its own expiry: revoking it would close the connection that still
+// carries it until setToken swaps the new one in.
+func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
+	cl, err := s.authenticate(r.Context(), r)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	u, err := s.store.User(r.Context(), cl.UserID)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	tok, exp := s.mintToken(u, cl.Platform)
+	writeJSON(w, http.StatusOK, protocol.AuthResp{UserID: u.UserID, Token: tok, ExpiresAt: exp})
+}
+
 func (s *Server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) {
 	var req protocol.AdminCreateUserReq
 	if err := readJSON(w, r, &req); err != nil {

@@ -503,18 +503,20 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 	expired, revoked := cred{"expired", w.expired}, cred{"revoked", w.revoked}
 	userTok := cred{"a user's token", valid}
 	bodies := map[string]any{
-		"POST /api/v1/auth/register":       protocol.RegisterReq{Username: "newbie", Password: "long enough"},
-		"POST /api/v1/auth/login":          protocol.LoginReq{Username: "nobody", Password: "wrong password"},
-		"POST /api/v1/auth/logout":         nil,
-		"POST /api/v1/auth/revoke-all":     nil,
-		"POST /api/v1/admin/users":         protocol.AdminCreateUserReq{UserID: "intruder"},
-		"POST /api/v1/admin/tokens":        protocol.AdminTokenReq{UserID: "alice"},
-		"POST /api/v1/admin/groups":        server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
-		"POST /api/v1/admin/friends":       server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
-		"POST /api/v1/admin/users/update":  server.AdminUpdateUserReq{UserID: "alice", Nickname: ptr("pwned")},
-		"POST /api/v1/admin/users/revoke":  server.AdminUserIDReq{UserID: "alice"},
-		"POST /api/v1/admin/users/disable": server.AdminDisableUserReq{UserID: "alice", Disabled: true},
-		"POST /api/v1/admin/messages":      server.AdminSendReq{SendID: "alice", SendReq: protocol.SendReq{RecvID: "bob", ContentType: protocol.ContentText, Content: json.RawMessage(`{"text":"forged"}`)}},
+		"POST /api/v1/auth/register":         protocol.RegisterReq{Username: "newbie", Password: "long enough"},
+		"POST /api/v1/auth/login":            protocol.LoginReq{Username: "nobody", Password: "wrong password"},
+		"POST /api/v1/auth/logout":           nil,
+		"POST /api/v1/auth/revoke-all":       nil,
+		"POST /api/v1/auth/refresh":          nil,
+		"POST /api/v1/admin/users":           protocol.AdminCreateUserReq{UserID: "intruder"},
+		"POST /api/v1/admin/tokens":          protocol.AdminTokenReq{UserID: "alice"},
+		"POST /api/v1/admin/groups":          server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
+		"POST /api/v1/admin/friends":         server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
+		"POST /api/v1/admin/users/update":    server.AdminUpdateUserReq{UserID: "alice", Nickname: ptr("pwned")},
+		"POST /api/v1/admin/users/revoke":    server.AdminUserIDReq{UserID: "alice"},
+		"POST /api/v1/admin/users/disable":   server.AdminDisableUserReq{UserID: "alice", Disabled: true},
+		"POST /api/v1/admin/messages":        server.AdminSendReq{SendID: "alice", SendReq: protocol.SendReq{RecvID: "bob", ContentType: protocol.ContentText, Content: json.RawMessage(`{"text":"forged"}`)}},
+		"POST /api/v1/admin/messages/revoke": server.AdminRevokeMessageReq{ConversationID: "si_alice_bob", ClientMsgID: "alice-1"},
 		// GETs take no body; their query asks for everything.
 		"GET /api/v1/admin/users":         nil,
 		"GET /api/v1/admin/conversations": nil,
@@ -539,7 +541,7 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 			for _, c := range []cred{none, garbage, expired, revoked, userTok} {
 				rows = append(rows, row{route, c, 401, protocol.CodeUnauthenticated})
 			}
-		case strings.HasSuffix(route, "/logout"), strings.HasSuffix(route, "/revoke-all"):
+		case strings.HasSuffix(route, "/logout"), strings.HasSuffix(route, "/revoke-all"), strings.HasSuffix(route, "/refresh"):
 			rows = append(rows,
 				row{route, none, 401, protocol.CodeUnauthenticated},
 				row{route, garbage, 401, protocol.CodeUnauthenticated},

@@ -31,6 +31,13 @@ func (s *Server) changeMessage(ctx context.Context, c caller, convID, clientMsgI
 	if err != nil {
 		return nil, err
 	}
+	return s.applyChange(ctx, c, convID, clientMsgID, minSeq, change)
+}
+
+// applyChange is changeMessage once the caller may change messages of the
+// conversation from minSeq on (the admin API: any, with an empty caller, its
+// arguments checked by httpapi.AdminRevokeMessage).
+func (s *Server) applyChange(ctx context.Context, c caller, convID, clientMsgID string, minSeq int64, change func(m *protocol.Message) error) (*protocol.Message, error) {
 	notFound := protocol.Errorf(protocol.CodeNotFound, "no message %q in this conversation", clientMsgID)
 	var current protocol.Message
 	res, err := s.store.ChangeMessage(ctx, convID, clientMsgID, func(m *protocol.Message) error {
@@ -89,12 +96,17 @@ func (s *Server) revokeMessage(ctx context.Context, c caller, req *protocol.Mess
 				return protocol.Errorf(protocol.CodePermissionDenied, "the message is older than the revoke window of %s", s.cfg.RevokeWindow)
 			}
 		}
-		m.ContentType = protocol.ContentRevoked
-		m.Content = protocol.EncodeRevoked(c.UserID, now)
-		m.IsPinned, m.PinnedBy, m.PinTime = false, "", 0 // nothing left to pin
-		m.Reactions = nil                                // nor to react to
+		revoke(m, c.UserID, now)
 		return nil
 	})
+}
+
+// revoke turns m into a revoked message: its content gone, unpinned.
+func revoke(m *protocol.Message, revoker string, now int64) {
+	m.ContentType = protocol.ContentRevoked
+	m.Content = protocol.EncodeRevoked(revoker, now)
+	m.IsPinned, m.PinnedBy, m.PinTime = false, "", 0 // nothing left to pin
+	m.Reactions = nil                                // nor to react to
 }
 
 // editMessage replaces the text of one of the caller's text messages.

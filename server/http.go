@@ -60,6 +60,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST /api/v1/auth/login", s.limitAuth(s.handleLogin)},
 		{"POST /api/v1/auth/logout", s.handleLogout},
 		{"POST /api/v1/auth/revoke-all", s.handleRevokeAll},
+		{"POST /api/v1/auth/refresh", s.handleRefresh},
 		{"POST /api/v1/admin/users", s.admin(s.handleAdminCreateUser)},
 		{"POST /api/v1/admin/tokens", s.admin(s.handleAdminToken)},
 		{"POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup)},
@@ -69,6 +70,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"GET /api/v1/admin/users", s.admin(s.handleAdminListUsers)},
 		{"GET /api/v1/admin/conversations", s.admin(s.handleAdminListConversations)},
 		{"GET /api/v1/admin/messages", s.admin(s.handleAdminListMessages)},
+		{"POST /api/v1/admin/messages/revoke", s.admin(s.handleAdminRevokeMessage)},
 		// Uploads, downloads and previews (media.go).
 		{"POST " + protocol.UploadsPath, s.handleUploadStart},
 		{"GET " + protocol.UploadsPath + "/{uploadID}", s.handleUploadStatus},

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -79,4 +80,44 @@ func TestTokenInfo(t *testing.T) {
 		_, _, ok := protocol.TokenInfo(bad)
 		assert.False(t, ok, bad)
 	}
+}
+
+// TestAuthRefresh: POST /api/v1/auth/refresh gives the caller a fresh
+// token of their user and platform, later than the one it carries; the
+// WebSocket takes it for auth.refreshToken; a disabled account's tokens
+// (revoked with it) get none.
+func TestAuthRefresh(t *testing.T) {
+	clock := &atomicTime{}
+	now := time.Now()
+	e := newEnv(t, func(c *server.Config) { c.Clock = clock.get })
+	clock.set(now.Add(-time.Hour))
+	e.adminUser("alice")
+	st, body := e.post("/api/v1/admin/tokens", adminSecret, protocol.AdminTokenReq{UserID: "alice", Platform: protocol.PlatformIOS})
+	require.Equal(t, http.StatusOK, st, "%s", body)
+	var minted protocol.TokenResp
+	require.NoError(t, json.Unmarshal(body, &minted))
+	old := minted.Token
+	clock.set(now)
+	c := e.dial(old)
+
+	st, body = e.post("/api/v1/auth/refresh", old, nil)
+	require.Equal(t, http.StatusOK, st, "%s", body)
+	var resp protocol.AuthResp
+	require.NoError(t, json.Unmarshal(body, &resp))
+	assert.Equal(t, "alice", resp.UserID)
+	uid, exp, ok := protocol.TokenInfo(resp.Token)
+	require.True(t, ok)
+	assert.Equal(t, "alice", uid)
+	_, oldExp, _ := protocol.TokenInfo(old)
+	assert.Equal(t, oldExp+time.Hour.Milliseconds(), exp, "valid for the token lifetime from now")
+	assert.Equal(t, exp, resp.ExpiresAt)
+	var rr protocol.RefreshTokenResp
+	c.do(protocol.ReqRefreshToken, protocol.RefreshTokenReq{Token: resp.Token}, &rr)
+	assert.Equal(t, exp, rr.ExpiresAt)
+	e.dial(resp.Token).ping()
+
+	st, _ = e.post("/api/v1/admin/users/disable", adminSecret, server.AdminDisableUserReq{UserID: "alice", Disabled: true})
+	require.Equal(t, http.StatusNoContent, st)
+	st, body = e.post("/api/v1/auth/refresh", resp.Token, nil)
+	wantHTTPError(t, st, body, http.StatusUnauthorized, protocol.CodeTokenExpired)
 }

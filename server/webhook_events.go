@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -146,16 +147,19 @@ func (s *Server) flushOfflinePush(userID string, msgs []protocol.Message, count 
 }
 
 // previewHidden reports whether a push to userID leaves out the preview
-// of conversationID's messages.
-//
-// MUTE HOOK: conversations cannot be muted yet (contract §6,
-// setConversationMuted); when they can, this answers the recipient's
-// Conversation.isMuted. Until then every preview is shown.
+// of conversationID's messages: the recipient muted the conversation.
 func (s *Server) previewHidden(ctx context.Context, userID, conversationID string) bool {
-	return false
+	st, err := s.store.Conversation(ctx, userID, conversationID)
+	if err != nil {
+		// No state yet (a first message) is not muted; a failed read
+		// hides the preview rather than show a muted one.
+		return !errors.Is(err, store.ErrNotFound)
+	}
+	return st.IsMuted
 }
 
-// badge counts userID's unread messages. It reads the user's conversation
+// badge counts userID's unread messages, muted conversations left out as
+// from the SDK's total unread count. It reads the user's conversation
 // states, so its cost grows with their conversation count (bounded by
 // maxBadgePages); it runs once per push window, not per message.
 func (s *Server) badge(ctx context.Context, userID string) int64 {
@@ -167,7 +171,7 @@ func (s *Server) badge(ctx context.Context, userID string) int64 {
 			return n
 		}
 		for _, st := range sts {
-			if !st.Removed && st.MaxSeq > st.ReadSeq {
+			if !st.Removed && !st.IsMuted && st.MaxSeq > st.ReadSeq {
 				n += st.MaxSeq - st.ReadSeq
 			}
 			cursor = st.Version

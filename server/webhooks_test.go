@@ -364,3 +364,37 @@ func TestWebhookQueueSurvivesRestart(t *testing.T) {
 }
 
 func summary(m protocol.Message) string { return protocol.ContentSummary(m.ContentType, m.Content) }
+
+// TestWebhookOfflinePushMuted: a conversation the recipient muted comes
+// in the offlinePush without a preview and out of the badge, as the SDK
+// leaves it out of the total unread count; the others keep theirs.
+func TestWebhookOfflinePushMuted(t *testing.T) {
+	rc := newReceiver(t)
+	e := webhookEnv(t, rc, func(c *server.WebhookConfig) { c.OfflinePushWindow = time.Hour })
+	aliceTok, bobTok, carlTok := e.adminUser("alice"), e.adminUser("bob"), e.adminUser("carl")
+	alice, bob, carl := e.dial(aliceTok), e.dial(bobTok), e.dial(carlTok)
+	alice.sendText("a0", "bob", "", "hello")
+	var st protocol.ConversationState
+	bob.do(protocol.ReqSetMuted, protocol.SetMutedReq{ConversationID: "si_alice_bob", IsMuted: true}, &st)
+	require.True(t, st.IsMuted)
+	bob.ws.Close()
+	rc.next(server.EventUserOffline)
+	alice.sendText("a1", "bob", "", "muted news")
+	carl.sendText("c1", "bob", "", "loud news")
+	alice.ws.Close()
+	carl.ws.Close()
+	e.shutdown() // flushes the window
+	rc.setAnswer(nil)
+	e.start()
+	var pd server.OfflinePushData
+	require.NoError(t, json.Unmarshal(rc.next(server.EventOfflinePush).Data, &pd))
+	assert.Equal(t, "bob", pd.RecipientUserID)
+	require.Len(t, pd.Messages, 2)
+	previews := map[string]string{}
+	for _, m := range pd.Messages {
+		previews[m.ConversationID] = m.Preview
+	}
+	assert.Equal(t, map[string]string{"si_alice_bob": "", "si_bob_carl": "loud news"}, previews)
+	assert.Equal(t, int64(1), pd.Badge, "carl's one message; alice's two are muted")
+	e.shutdown()
+}

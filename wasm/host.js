@@ -8,6 +8,22 @@ import { asCoded, codedError, databaseLock, holdLock, loadRuntime } from './runt
 /** The SDK version; tabs of different versions never share a host. */
 export const version = '0.1.0';
 
+/** The lock held beside the data's lock by the SDK of this version. */
+const versionLock = (lock) => `parley-version ${version} ${lock}`;
+
+/** Whether an SDK of another version than this one holds the data's lock. */
+async function otherVersionHolds(lock) {
+  try {
+    const { held } = await navigator.locks.query();
+    return held.some((l) => {
+      const [tag, v, ...rest] = l.name.split(' ');
+      return tag === 'parley-version' && v !== version && rest.join(' ') === lock;
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** What login resolves to in the host when the tab joins a session. */
 class Joined {
   constructor(state) {
@@ -26,6 +42,7 @@ export class Host {
   #post; // (msg) => void: to every tab
   #release = null; // the database lock, while logged in
   #queue = Promise.resolve(); // login and logout, one at a time
+  #waiting = null; // an AbortController while login waits for another SDK version to let go
   id = Math.random().toString(36).slice(2);
 
   constructor(opts, post) {
@@ -48,7 +65,7 @@ export class Host {
       }
     }
     for (const name of events) {
-      h.on(name, (payload) => this.#post({ t: 'event', name, payload }));
+      h.on(name, (payload) => this.#post({ t: 'event', name, payload, host: this.id }));
     }
     this.#h = h;
   }
@@ -77,6 +94,12 @@ export class Host {
       // close() ends one tab's client, which index.js does on its side.
       throw codedError('invalid_argument', `parley: no method ${name}`);
     }
+    if (name === 'logout' && this.#waiting && !this.#release) {
+      // Not logged in yet: the login under way gives up (with 'canceled')
+      // rather than keep this logout queued behind its wait.
+      this.#waiting.abort();
+      return undefined;
+    }
     if (name === 'login' || name === 'logout') {
       const run = this.#queue.then(() => (name === 'login' ? this.#login(args[0]) : this.#logout()));
       this.#queue = run.catch(() => {});
@@ -86,6 +109,16 @@ export class Host {
   }
 
   async #login(args) {
+    const wait = new AbortController();
+    this.#waiting = wait;
+    try {
+      return await this.#open(args, wait.signal);
+    } finally {
+      if (this.#waiting === wait) this.#waiting = null;
+    }
+  }
+
+  async #open(args, signal) {
     const userID = args && typeof args === 'object' ? args.userID : undefined;
     if (userID && userID === this.#opts.userID && (await this.#h.getLoginUserID()) === userID) {
       // Another tab logged in already: this one joins, and learns the
@@ -97,17 +130,35 @@ export class Host {
       // and Go's own check words the error.
       return this.#h.login(args);
     }
-    const release = await holdLock(databaseLock(this.#opts.dbName, userID), { ifAvailable: true });
-    if (!release) {
-      throw codedError('unavailable', `parley: ${userID}'s local data (dbName '${this.#opts.dbName}') is open in another instance (a client with sharing 'off', or tabs of another SDK version)`);
+    const lock = databaseLock(this.#opts.dbName, userID);
+    let release = await holdLock(lock, { ifAvailable: true });
+    if (!release && !signal.aborted && (await otherVersionHolds(lock))) {
+      // Tabs of another SDK version have the data open: wait until they
+      // let go rather than open it under them (a newer SDK may upgrade the
+      // database), or be turned away while they are about to close.
+      release = await holdLock(lock, { signal }).catch(() => null);
     }
+    if (signal.aborted) {
+      release?.();
+      throw codedError('canceled', `parley: login: logged out before ${userID}'s local data could be opened`);
+    }
+    this.#waiting = null; // from here on a logout waits for this login, and undoes it
+    if (!release) {
+      throw codedError('unavailable', `parley: ${userID}'s local data (dbName '${this.#opts.dbName}') is open in another instance (a client with sharing 'off')`);
+    }
+    // Beside the data's lock, one that says which SDK version holds it.
+    const releaseVersion = await holdLock(versionLock(lock));
+    const both = () => {
+      release();
+      releaseVersion();
+    };
     try {
       await this.#h.login(args);
     } catch (err) {
-      release();
+      both();
       throw err;
     }
-    this.#release = release;
+    this.#release = both;
     this.#post({ t: 'session', userID });
     return undefined;
   }

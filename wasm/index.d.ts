@@ -99,11 +99,20 @@ export interface ClientOptions {
  *   `createTextMessage`, `sendMessage`, which sends a clientMsgID once);
  *   any other rejects with `unavailable` (it may or may not have happened).
  *   What the host that went away had stored but not yet announced (the
- *   `'sent'` of a message acknowledged in its last moment, a message that
- *   had just arrived) is not announced again by the next one: it is stored,
- *   reads return it, and a send asked again resolves with it; an app that
- *   must not miss it reads its open views again on the `'connected'` after
- *   a takeover.
+ *   `'sent'` of a message acknowledged in its last moment, messages that
+ *   had just arrived) is announced to each remaining tab after the
+ *   takeover, once: each tab compares what it was told (per conversation,
+ *   the highest seq announced and the latest `updatedAt`, from what it
+ *   read of the list a second after its login on) with the new host's
+ *   data, and gets `newMessages`,
+ *   `messageStatusChanged` (an own send's `'sent'`, an outbox entry's
+ *   status), `conversationsChanged` and `totalUnreadCountChanged` for the
+ *   difference before the events that follow. Its limits: up to 400
+ *   messages per conversation; an own message whose `'sending'` the tab
+ *   never heard comes as `newMessages`; `messagesChanged` (edits,
+ *   revokes, reactions) is not replayed (reads return the change); a
+ *   takeover within that second of a tab's login tells that tab nothing.
+ *   The same holds when a SharedWorker ends.
  * - On the page itself (one instance per client, as with `'off'`) in a
  *   Worker that uses the SDK, where neither worker can run, or when the
  *   worker fails to start (its script or parley.wasm cannot be loaded).
@@ -119,9 +128,13 @@ export interface ClientOptions {
  * user rejects with `unavailable`. In a shared instance, a bad `wasmURL` shows at
  * `login` (code `network`), not at `createClient`. Tabs with different SDK
  * versions do not share an instance: while tabs of one version are logged
- * in as a user, a tab of another version's `login` as that user rejects
- * with `unavailable` (it may try again once they log out or close), so a
- * newer SDK never upgrades the database under an older one.
+ * in as a user, a tab of another version's `login` as that user waits, and
+ * resolves once they let go (they log out, or their last tab closes, as
+ * after a reload onto the new version); its `logout` (or `close`) ends the
+ * wait, and the login then rejects with `canceled`. So a newer SDK never
+ * upgrades the database under an older one, and the older tabs keep
+ * working until they go. An app that wants them gone sooner asks its user
+ * to reload them.
  *
  * With `'off'` the client runs its own instance on the page. Instances on
  * the same user's data coordinate with a Web Lock (held from login to
@@ -633,8 +646,9 @@ export declare class ParleyClient {
    * data is open; does not wait for the network (with the server away,
    * local data still serves and the SDK keeps reconnecting). Rejects with
    * `invalid_argument` when already logged in as another user, and with
-   * `unavailable` when another instance holds the user's local data (see
-   * "Sharing"). In a shared instance, logging in as the user the tabs are
+   * `unavailable` when another instance of this SDK version holds the
+   * user's local data; one of another version is waited for, and a logout
+   * meanwhile rejects it with `canceled` (see "Sharing"). In a shared instance, logging in as the user the tabs are
    * logged in as already joins them.
    */
   login(args: { userID: string; token: string }): Promise<void>;

@@ -111,6 +111,8 @@ class Remote {
   #unwatch = () => {};
   #name = '';
   #session = ''; // the user the host says is logged in, or ''
+  #view = new View(); // what the app was told, for a resync at a takeover
+  #served = false; // a host has answered this tab before
 
   constructor(kind, opts, login, emit) {
     this.userID = opts.userID;
@@ -163,6 +165,9 @@ class Remote {
     switch (m.t) {
       case 'host':
         if (m.host !== this.#host) {
+          const takeover = this.#served && this.#session !== '';
+          if (takeover) this.#view.hold();
+          this.#served = true;
           this.#host = m.host;
           if (this.#kind === 'shared') this.#watchHost(m.host);
           // Calls asked before, or of a host that is gone.
@@ -174,6 +179,7 @@ class Remote {
               p.reject(codedError('unavailable', `parley: ${p.name}: the tab hosting the shared SDK closed before answering; it may or may not have taken effect`));
             }
           }
+          if (takeover) this.#view.resync((name, args) => this.call(name, args), this.userID, this.#emit);
         }
         break;
       case 'reply': {
@@ -183,14 +189,22 @@ class Remote {
         this.#pending.delete(m.id);
         // A tab joining a running session hears its state as the others did.
         if (m.ok && typeof m.joined === 'string') this.#emit('connectionStateChanged', { state: m.joined });
-        if (m.ok && p.name === 'login') this.#session = this.userID;
+        if (m.ok && p.name === 'login') {
+          this.#session = this.userID;
+          // After the app's first page of the list, which the SDK serves
+          // before any whole-list read (core's firstPage rule).
+          if (this.#kind !== 'local') setTimeout(() => this.#view.baseline((name, args) => this.call(name, args)), baselineDelay);
+        }
         if (m.ok && p.name === 'logout') this.#session = '';
         if (m.ok) p.resolve(m.value);
         else p.reject(codedError(m.code || 'internal', m.message || 'parley: call failed'));
         break;
       }
       case 'event':
-        this.#emit(m.name, m.payload);
+        // An event of another host than the one that answered so far: it
+        // took over (its 'host' may come after its first events).
+        if (this.#host !== null && m.host && m.host !== this.#host && this.#session !== '') this.#view.hold();
+        this.#view.event(m.name, m.payload, this.#emit);
         break;
       case 'session':
         this.#session = m.userID;
@@ -212,6 +226,7 @@ class Remote {
     locks.request(`parley-host:${this.#name}`, { mode: 'shared' }, () => {
       if (this.#closed || this.#host !== id) return;
       console.warn('parley: the shared SDK worker ended; starting it again');
+      if (this.#session !== '') this.#view.hold();
       this.#host = null;
       this.#unwatch();
       this.#link.close();
@@ -252,6 +267,150 @@ class Remote {
     for (const p of this.#pending.values()) p.reject(codedError('closed', `parley: ${p.name} on a closed client`));
     this.#pending.clear();
     return this.#link.close();
+  }
+}
+
+// How long after login a tab reads what it holds (View.baseline), ms.
+const baselineDelay = 1000;
+// The most messages a resync reads back per conversation.
+const resyncPages = 4;
+const resyncPage = 100;
+
+/**
+ * What one tab's app was told about a shared instance's data, so that at a
+ * takeover the tab can be told what the host that went away stored but did
+ * not announce (it announces after each write; a tab closing or crashing in
+ * between takes the announcement with it). Per conversation: the highest
+ * seq announced (newMessages, 'sent', a conversationsChanged's latest
+ * message) and the latest updatedAt; per own message not sent: its last
+ * status. A resync compares that with the new host's data and announces
+ * the difference once, holding the live events meanwhile; what it
+ * announced is not announced again when the new host's own events say it.
+ */
+class View {
+  seq = new Map();
+  upd = new Map();
+  status = new Map(); // clientMsgID -> 'sending' | 'failed'
+  #held = null; // [name, payload] while a takeover is resynced
+  #snap = null; // the view when the takeover began
+  #echo = new Set(); // 'id' or 'id status' a resync announced
+  #gen = 0;
+  #based = false; // baseline read: without it a resync cannot tell new from old
+
+  #note(name, payload) {
+    const seq = (c, n) => n > (this.seq.get(c) ?? 0) && this.seq.set(c, n);
+    if (name === 'newMessages') {
+      for (const m of payload) seq(m.conversationID, m.seq);
+    } else if (name === 'messageStatusChanged') {
+      if (payload.status === 'sent') {
+        this.status.delete(payload.clientMsgID);
+        seq(payload.conversationID, payload.seq);
+      } else this.status.set(payload.clientMsgID, payload.status);
+    } else if (name === 'conversationsChanged') {
+      for (const c of payload) {
+        if (c.latestMessage) seq(c.conversationID, c.latestMessage.seq);
+        if (c.updatedAt > (this.upd.get(c.conversationID) ?? -1)) this.upd.set(c.conversationID, c.updatedAt);
+      }
+    }
+  }
+
+  /** Passes an event to the app once, or holds it during a resync. */
+  event(name, payload, emit) {
+    if (this.#held) {
+      this.#held.push([name, payload]);
+      return;
+    }
+    if (this.#echo.size) {
+      if (name === 'newMessages' && Array.isArray(payload)) {
+        payload = payload.filter((m) => !this.#echo.delete(m.clientMsgID));
+        if (!payload.length) return;
+      } else if (name === 'messageStatusChanged' && payload && this.#echo.delete(`${payload.clientMsgID} ${payload.status}`)) return;
+    }
+    try {
+      this.#note(name, payload);
+    } catch {
+      // An event of a shape this file does not know is passed on as is.
+    }
+    emit(name, payload);
+  }
+
+  /** What the tab holds at login: a conversation's messages so far were announced. */
+  async baseline(call) {
+    try {
+      for (const c of await call('getConversationList', [])) {
+        this.#note('conversationsChanged', [{ ...c, latestMessage: { seq: Math.max(c.localMaxSeq, c.latestMessage?.seq ?? 0) } }]);
+      }
+      this.#based = true;
+    } catch {
+      // Logged out meanwhile, or the host went away: the next login makes one.
+    }
+  }
+
+  /** A takeover began: live events wait for the resync. */
+  hold() {
+    if (this.#held) return;
+    this.#held = [];
+    this.#snap = { seq: new Map(this.seq), upd: new Map(this.upd), status: new Map(this.status) };
+    this.#gen++;
+  }
+
+  /** Announces what the new host holds that the app was not told, then the held events. */
+  async resync(call, me, emit) {
+    if (!this.#held) return;
+    const gen = this.#gen;
+    const snap = this.#snap;
+    const found = []; // [name, Message]
+    const convs = [];
+    let total = null;
+    try {
+      // Without a baseline every stored message would look new: better
+      // tell nothing (a takeover within a second of login) than double.
+      for (const c of this.#based ? await call('getConversationList', []) : []) {
+        const id = c.conversationID;
+        const seen = snap.seq.get(id) ?? 0;
+        const latest = c.latestMessage?.seq ?? 0;
+        if (latest <= seen && !(c.updatedAt > (snap.upd.get(id) ?? -1))) continue;
+        convs.push(c);
+        const got = [];
+        let before = 0;
+        for (let i = 0; i < resyncPages && latest > seen; i++) {
+          const h = await call('getHistoryMessages', [{ conversationID: id, count: resyncPage, ...(before ? { beforeSeq: before } : {}) }]);
+          got.unshift(...h.messages.filter((m) => m.seq > seen));
+          if (h.isEnd || !h.messages.length || h.messages[0].seq <= seen + 1) break;
+          before = h.messages[0].seq;
+        }
+        // Own messages of this browser were announced by status; any
+        // other is new to the app.
+        for (const m of got) found.push([m.sendID === me && snap.status.has(m.clientMsgID) ? 'messageStatusChanged' : 'newMessages', m]);
+        for (const m of await call('getUnsentMessages', [{ conversationID: id }])) {
+          if (snap.status.get(m.clientMsgID) !== m.status) found.push(['messageStatusChanged', m]);
+        }
+      }
+      if (convs.length) total = await call('getTotalUnreadCount', []);
+    } catch {
+      // The session ended or the host went away again: what was found is
+      // still announced, and the next takeover looks again.
+    }
+    if (gen !== this.#gen) return; // a later takeover resyncs instead
+    const held = this.#held;
+    this.#held = null;
+    // What the new host announced meanwhile comes with the held events.
+    const key = (name, m) => (name === 'newMessages' ? m.clientMsgID : `${m.clientMsgID} ${m.status}`);
+    const live = new Set();
+    for (const [name, p] of held) {
+      if (name === 'newMessages') for (const m of p) live.add(key(name, m));
+      if (name === 'messageStatusChanged') live.add(key(name, p));
+    }
+    const fresh = found.filter(([name, m]) => !live.has(key(name, m)));
+    const news = fresh.filter(([name]) => name === 'newMessages').map(([, m]) => m);
+    if (news.length) this.event('newMessages', news, emit);
+    for (const [name, m] of fresh) if (name !== 'newMessages') this.event(name, m, emit);
+    if (convs.length) this.event('conversationsChanged', convs, emit);
+    if (total !== null) this.event('totalUnreadCountChanged', total, emit);
+    // The new host may still announce what was read here (it stored it
+    // while this ran): once is enough.
+    for (const [name, m] of fresh) this.#echo.add(key(name, m));
+    for (const [name, p] of held) this.event(name, p, emit);
   }
 }
 

@@ -21,7 +21,7 @@
 //                {t:'reply', to, id, ok, value | code, message}
 //                  (a login that joined a running session adds joined:
 //                  the connection state, for the tab to announce)
-//                {t:'event', name, payload}
+//                {t:'event', name, payload, host}
 //                {t:'session', userID}        (after each login and logout)
 // Errors cross as code and message: structured clone keeps an Error's
 // message but drops its code.

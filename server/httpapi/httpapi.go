@@ -270,3 +270,26 @@ func NewGroup(name, faceURL string, members []string, maxMembers int) (string, e
 	}
 	return name, nil
 }
+
+// AdminRevokeMessageReq is POST /api/v1/admin/messages/revoke: a message
+// deleted for everyone. OperatorUserID is the revokerUserID every device
+// shows (default: the sender).
+type AdminRevokeMessageReq struct {
+	ConversationID string `json:"conversationID"`
+	ClientMsgID    string `json:"clientMsgID"`
+	OperatorUserID string `json:"operatorUserID,omitempty"`
+}
+
+// AdminRevokeMessage validates POST /api/v1/admin/messages/revoke.
+func AdminRevokeMessage(req *AdminRevokeMessageReq) error {
+	if _, _, _, ok := protocol.ParseConversationID(req.ConversationID); !ok {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "malformed conversationID %q", req.ConversationID)
+	}
+	if req.ClientMsgID == "" || len(req.ClientMsgID) > protocol.MaxClientMsgIDLen {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "clientMsgID must be 1 to %d bytes", protocol.MaxClientMsgIDLen)
+	}
+	if req.OperatorUserID != "" && !protocol.ValidID(req.OperatorUserID) {
+		return protocol.Errorf(protocol.CodeInvalidArgument, "invalid operatorUserID")
+	}
+	return nil
+}

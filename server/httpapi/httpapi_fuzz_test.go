@@ -27,6 +27,8 @@ func FuzzBodies(f *testing.F) {
 		{4, `{"ownerUserID":"o","name":" team ","memberUserIDs":["a","b","a"]}`},
 		{4, `{"ownerUserID":"o","name":"x","memberUserIDs":[null,"",5]}`},
 		{5, `{"userID":"a","friendUserID":"a"}`},
+		{6, `{"conversationID":"si_a_b","clientMsgID":"m1","operatorUserID":"mod"}`},
+		{6, `{"conversationID":"sg_","clientMsgID":""}`},
 		{0, `{} trailing`},
 		{0, ``},
 		{1, `[` + strings.Repeat(`[`, 100)},
@@ -43,7 +45,7 @@ func FuzzBodies(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		var err error
-		switch route % 6 {
+		switch route % 7 {
 		case 0:
 			var req protocol.RegisterReq
 			if err = Decode(bytes.NewReader(body), &req); err == nil {
@@ -100,6 +102,16 @@ func FuzzBodies(f *testing.F) {
 			if err = Decode(bytes.NewReader(body), &req); err == nil {
 				if err = AdminFriends(&req); err == nil && (req.UserID == req.FriendUserID || !protocol.ValidID(req.UserID)) {
 					t.Fatalf("accepted %+v", req)
+				}
+			}
+		case 6:
+			var req AdminRevokeMessageReq
+			if err = Decode(bytes.NewReader(body), &req); err == nil {
+				if err = AdminRevokeMessage(&req); err == nil {
+					_, _, _, ok := protocol.ParseConversationID(req.ConversationID)
+					if !ok || req.ClientMsgID == "" || (req.OperatorUserID != "" && !protocol.ValidID(req.OperatorUserID)) {
+						t.Fatalf("accepted %+v", req)
+					}
 				}
 			}
 		}

@@ -35,16 +35,16 @@ export function parleydBinary(tmp) {
   return bin;
 }
 
-/** parleyd serving wasm/dist at /sdk/, with a data folder of its own. */
+/** parleyd serving wasm/dist at /sdk/, with a data folder of its own and any further flags. */
 export class Parleyd {
-  constructor(bin, port, dataDir) {
-    Object.assign(this, { bin, port, dataDir, url: `http://127.0.0.1:${port}`, proc: null, log: [] });
+  constructor(bin, port, dataDir, flags = []) {
+    Object.assign(this, { bin, port, dataDir, flags, url: `http://127.0.0.1:${port}`, proc: null, log: [] });
   }
 
   async start() {
     const proc = spawn(
       this.bin,
-      ['-addr', `127.0.0.1:${this.port}`, '-data', this.dataDir, '-admin-secret', ADMIN, '-sdk-dir', dist],
+      ['-addr', `127.0.0.1:${this.port}`, '-data', this.dataDir, '-admin-secret', ADMIN, '-sdk-dir', dist, ...this.flags],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.proc = proc;
@@ -102,7 +102,12 @@ export class Parleyd {
   }
 
   async token(userID, platform = 'web') {
-    return (await this.admin('tokens', { userID, platform })).token;
+    return (await this.mint(userID, platform)).token;
+  }
+
+  /** A token of the user with its expiry: {token, expiresAt}. */
+  mint(userID, platform = 'web') {
+    return this.admin('tokens', { userID, platform });
   }
 
   /** The open WebSocket connections, as parleyd's /metrics counts them. */

@@ -67,7 +67,9 @@ async function openTab(context, label, { dbName = 'tabs', sharing, sdk = '/sdk/'
     async ({ dbName, sharing, from }) => {
       const sdk = await import(from + 'index.js');
       const c = await sdk.createClient({ serverURL: location.origin, dbName, sharing });
-      const ev = { newMessages: [], states: [], stateTimes: [], status: [] };
+      const ev = { newMessages: [], states: [], stateTimes: [], status: [], convs: [], totals: [] };
+      c.on('conversationsChanged', (cs) => ev.convs.push(...cs.map((x) => ({ conversationID: x.conversationID, latest: x.latestMessage && x.latestMessage.clientMsgID }))));
+      c.on('totalUnreadCountChanged', (n) => ev.totals.push(n));
       c.on('newMessages', (ms) => ev.newMessages.push(...ms));
       c.on('connectionStateChanged', (e) => {
         ev.states.push(e.state);
@@ -152,6 +154,7 @@ describe('one SDK for all tabs', () => {
   const cat = uid('cat');
   const dan = uid('dan');
   const eve = uid('eve');
+  const fay = uid('fay');
   let rx; // ben's page, in a profile of its own
 
   before(async () => {
@@ -159,7 +162,7 @@ describe('one SDK for all tabs', () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-tabs-e2e-'));
     server = new Parleyd(parleydBinary(tmp), await freePort(), path.join(tmp, 'data'));
     await server.start();
-    for (const u of [ann, ben, cat, dan, eve]) await server.user(u, u.split('-')[0]);
+    for (const u of [ann, ben, cat, dan, eve, fay]) await server.user(u, u.split('-')[0]);
     browser = await launchChromium();
     rx = await openTab(await profile(), 'ben', { dbName: 'rx' });
     await login(rx, ben, await server.token(ben));
@@ -356,6 +359,85 @@ describe('one SDK for all tabs', () => {
       await connectionsSettle(1);
     }));
 
+  test('a host that stored but did not announce before its tab closed: the tabs left are told once each after the takeover', () =>
+    diagnose(async () => {
+      const p = await profile({ noSharedWorker: true });
+      const t = [];
+      for (let i = 0; i < 3; i++) t.push(await openTab(p, `fay tab ${i} (no SharedWorker)`, { dbName: 'resync' }));
+      const token = await server.token(fay);
+      for (const tab of t) await login(tab, fay, token);
+      for (const tab of t) await connected(tab);
+      await connectionsSettle(2);
+      const conv = `si_${[ben, fay].sort().join('_')}`;
+
+      // The first tab's worker hosts. From now on it stores as usual but
+      // announces only 'sending': as a host does in its last moments,
+      // between its writes and their announcements, made to last.
+      const host = t[0].workers();
+      assert.equal(host.length, 1, "the first tab's worker");
+      await host[0].evaluate(() => {
+        const post = BroadcastChannel.prototype.postMessage;
+        globalThis.dropped = 0;
+        BroadcastChannel.prototype.postMessage = function (m) {
+          if (m && m.t === 'event' && !(m.name === 'messageStatusChanged' && m.payload.status === 'sending')) {
+            if (m.name === 'newMessages') globalThis.dropped += m.payload.length;
+            return;
+          }
+          return post.call(this, m);
+        };
+      });
+      // Own sends from the second tab: 'sending' heard everywhere, 'sent' not.
+      await burst(t[1], ben, 'own', 5);
+      const own = await burstResults(t[1]);
+      assert.deepEqual(own.filter((r) => r.status !== 'sent'), [], 'the sends themselves are answered');
+      for (const tab of t.slice(1)) {
+        await until(`${tab.label} heard 5 sending`, async () => (await ev(tab)).status.filter((x) => x.status === 'sending').length >= 5);
+      }
+      // ben sends 30; the host stores them and tells no tab. Then 30 more,
+      // and the hosting tab closes in the middle of them.
+      const rxSent = sentStatuses(await ev(rx)).length;
+      await burst(rx, fay, 'unannounced', 30);
+      await burstResults(rx);
+      await until('the host stored the 30', async () => (await host[0].evaluate(() => globalThis.dropped)) >= 30);
+      for (const tab of t.slice(1)) assert.equal((await ev(tab)).newMessages.length, 0, `${tab.label} was told nothing yet`);
+      await burst(rx, fay, 'mid-burst', 30);
+      await until('ben sent some of the second burst', async () => sentStatuses(await ev(rx)).length >= rxSent + 30 + 5);
+      const connects = (e) => e.states.filter((s) => s === 'connected').length;
+      const was = [connects(await ev(t[1])), connects(await ev(t[2]))];
+      await t[0].close();
+      for (const [i, tab] of t.slice(1).entries()) {
+        await until(`${tab.label} reconnected`, async () => connects(await ev(tab)) > was[i]);
+      }
+      await burstResults(rx);
+      const texts = [...Array(30).keys()].map((i) => `unannounced ${i}`).concat([...Array(30).keys()].map((i) => `mid-burst ${i}`));
+      const ownIDs = own.map((r) => r.clientMsgID).sort();
+      for (const tab of t.slice(1)) {
+        await until(`${tab.label} has all 60`, async () => (await ev(tab)).newMessages.length >= 60);
+        await until(`${tab.label} heard every own send sent`, async () => sentStatuses(await ev(tab)).length >= 5);
+      }
+      await delay(500); // a doubled announcement would be here by now
+      for (const tab of t.slice(1)) {
+        const e = await ev(tab);
+        assertOnceEach(e.newMessages, tab.label);
+        assert.deepEqual(e.newMessages.map((m) => m.text).sort(), [...texts].sort(), `${tab.label}: every message of both bursts`);
+        assert.deepEqual(sentStatuses(e).map((x) => x.clientMsgID).sort(), ownIDs, `${tab.label}: each own send's 'sent' once`);
+        const last = e.convs.filter((c) => c.conversationID === conv).at(-1);
+        const stored = await tab.evaluate(async (conv) => (await T.c.getConversation({ conversationID: conv })).latestMessage.clientMsgID, conv);
+        assert.equal(last && last.latest, stored, `${tab.label}: the conversation as it is`);
+        assert.equal(e.totals.at(-1), await tab.evaluate(() => T.c.getTotalUnreadCount()), `${tab.label}: the unread total as it is`);
+        assert.deepEqual(tab.errors, []);
+      }
+      // The new host announces as usual: the next message once in each tab.
+      const next = await rx.evaluate(async (fay) => (await T.c.sendMessage({ message: await T.c.createTextMessage('after the takeover'), recvID: fay })).clientMsgID, fay);
+      for (const tab of t.slice(1)) {
+        await until(`${tab.label} gets the next`, async () => (await ev(tab)).newMessages.some((m) => m.clientMsgID === next));
+      }
+      await delay(500);
+      for (const tab of t.slice(1)) assertOnceEach((await ev(tab)).newMessages, `${tab.label} after`);
+      await t[1].evaluate(() => T.c.logout());
+      await connectionsSettle(1);
+    }));
+
   test('the SharedWorker ending mid-burst: the tabs start the next one, logged in; nothing is lost or doubled', () =>
     diagnose(async () => {
       const before = (await ev(rx)).newMessages.length;
@@ -479,7 +561,7 @@ describe('one SDK for all tabs', () => {
       assert.deepEqual(tab.errors, []);
     }));
 
-  test('tabs of two SDK versions do not share, and the later one does not open the data under the earlier', () =>
+  test('tabs of two SDK versions do not share: the later one waits until the earlier tabs let go, then opens the data', () =>
     diagnose(async () => {
       const p = await profile();
       await serveNextVersion(p);
@@ -489,9 +571,15 @@ describe('one SDK for all tabs', () => {
       const token = await server.token(dan);
       await login(older, dan, token);
       await connected(older);
-      const tryLogin = (tab) =>
-        tab.evaluate(({ dan, token }) => T.c.login({ userID: dan, token }).then(() => 'resolved', (e) => e.code), { dan, token });
-      assert.equal(await tryLogin(newer), 'unavailable');
+      // The login of the other version waits; its state is read without
+      // waiting on it.
+      const startLogin = (tab) =>
+        tab.evaluate(({ dan, token }) => {
+          T.login = 'pending';
+          T.c.login({ userID: dan, token }).then(() => (T.login = 'resolved'), (e) => (T.login = e.code));
+        }, { dan, token });
+      const loginState = (tab) => tab.evaluate(() => T.login);
+      await startLogin(newer);
       // The older tab is not disturbed.
       const status = await older.evaluate(async (ben) => {
         const m = await T.c.sendMessage({ message: await T.c.createTextMessage('from the older SDK'), recvID: ben });
@@ -499,16 +587,33 @@ describe('one SDK for all tabs', () => {
       }, ben);
       assert.equal(status, 'sent');
       await connectionsSettle(2);
-      // Once the older lets go, the newer opens the data (and would upgrade it).
-      await older.evaluate(() => T.c.logout());
-      assert.equal(await tryLogin(newer), 'resolved');
+      assert.equal(await loginState(newer), 'pending', 'the newer SDK waits while the older has the data open');
+      // The older tab closes (its SharedWorker ends with it): the newer opens the data.
+      await older.close();
+      await until('the newer login resolved', async () => (await loginState(newer)) === 'resolved');
       await connected(newer);
       const hist = await newer.evaluate(async (conv) => (await T.c.getHistoryMessages({ conversationID: conv, count: 10 })).messages.map((m) => m.text), `si_${[ben, dan].sort().join('_')}`);
       assert.ok(hist.includes('from the older SDK'), 'the newer SDK reads what the older stored');
+      await connectionsSettle(2);
+
+      // The other way round, and a wait given up: an older tab opened now
+      // waits for the newer, and its logout ends the wait.
+      const again = await openTab(p, 'SDK 0.1.0 again', { dbName: 'versions' });
+      await startLogin(again);
+      assert.equal(await newer.evaluate(() => T.c.getLoginUserID()), dan);
+      assert.equal(await loginState(again), 'pending');
+      const loggedOut = await again.evaluate(
+        (ms) => Promise.race([T.c.logout().then(() => 'resolved', (e) => e.code), new Promise((r) => setTimeout(() => r('still pending'), ms))]),
+        WAIT,
+      );
+      assert.equal(loggedOut, 'resolved');
+      await until('the waiting login gave up', async () => (await loginState(again)) !== 'pending');
+      assert.equal(await loginState(again), 'canceled');
+      assert.equal(await again.evaluate(() => T.c.getLoginUserID()), '');
       await newer.evaluate(() => T.c.logout());
       await connectionsSettle(1);
-      assert.deepEqual(older.errors, []);
       assert.deepEqual(newer.errors, []);
+      assert.deepEqual(again.errors, []);
     }));
 
   test("sharing 'off': one instance per client; a second one on the same data is refused with a code", () =>

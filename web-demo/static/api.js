@@ -1,4 +1,5 @@
-// HTTP calls for accounts: register, log in, log out (contract section 1).
+// HTTP calls for accounts: register, log in, refresh the token, log out
+// (contract section 1).
 // Everything else goes through the SDK.
 
 /** ApiError carries the server's error code (or 'network') like SDK errors do. */
@@ -45,6 +46,11 @@ export function register({ username, password, nickname }) {
 /** login answers {userID, token, expiresAt}. */
 export function login({ username, password }) {
   return call('/api/v1/auth/login', { body: { username, password, platform: 'web' } });
+}
+
+/** refresh answers {userID, token, expiresAt}: a fresh token for the one given. */
+export function refresh(token) {
+  return call('/api/v1/auth/refresh', { token });
 }
 
 /** logout revokes the token on the server. */

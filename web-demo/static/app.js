@@ -647,6 +647,10 @@ function subscribe(client) {
   // conversation): names drawn from an ID until now get their name.
   client.on('usersInfoChanged', (list) => state.selfID && users.learned(list));
 
+  // A fresh token before this one expires, so the session goes on. (It
+  // may come during login, before selfID is set: refreshToken checks later.)
+  optional('tokenWillExpire', (e) => refreshToken(e && e.expiresAt));
+
   // Uploads of own messages' files: a progress bar on the bubble.
   optional('messageProgress', (p) => state.selfID && p && chat.setProgress(p));
 
@@ -741,8 +745,34 @@ function showSelf(me) {
   paintAvatar($('self-avatar'), name, me.userID);
 }
 
+let refreshTimer = 0;
+
+/**
+ * refreshToken asks the server for a fresh token and hands it to the SDK
+ * (setToken keeps the connection and local data), halfway through what
+ * is left of the old one, so a token shorter-lived than the SDK's warning
+ * is not refreshed in a loop. Every tab hears the warning; one refreshes,
+ * the others find the saved session already newer.
+ */
+function refreshToken(expiresAt) {
+  clearTimeout(refreshTimer);
+  const wait = Math.max(0, (expiresAt - Date.now()) / 2);
+  refreshTimer = setTimeout(() => {
+    const run = async () => {
+      const saved = session.load();
+      if (!saved || !state.selfID || saved.userID !== state.selfID || saved.expiresAt > expiresAt) return;
+      const res = await api.refresh(saved.token);
+      session.save({ ...saved, token: res.token, expiresAt: res.expiresAt });
+      await state.client.setToken({ token: res.token });
+    };
+    const locks = navigator.locks;
+    (locks ? locks.request('parley-demo-token', run) : run()).catch((err) => console.warn('token refresh', err));
+  }, wait);
+}
+
 /** teardown forgets everything about the signed-in user on this page. */
 function teardown() {
+  clearTimeout(refreshTimer);
   calls.leave();
   state.selfID = '';
   state.self = null;
