@@ -24,6 +24,7 @@ type Store interface {
 	GroupReader
 	ConversationReader
 	MessageReader
+	MessageSearcher
 	OutboxReader
 	CursorReader
 	ChunkReader

@@ -101,7 +101,13 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	for _, r := range ch.RemovedFriendRequests {
 		requestKeys = append(requestKeys, []any{r.FromUserID, r.ToUserID})
 	}
+	var searchPuts [][2]string
+	var searchDels []any
+	if s.search {
+		searchPuts, searchDels = searchChanges(ch)
+	}
 	dels := []del{
+		{storeSearch, searchDels},
 		{storeFriendRequests, requestKeys},
 		{storeBlack, strs(ch.RemovedBlack)},
 		{storeFriends, strs(ch.RemovedFriends)},
@@ -130,6 +136,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	if len(ch.Black) > 0 || len(ch.RemovedBlack) > 0 {
 		stores = append(slices.Clone(stores), storeBlack)
 	}
+	if len(searchPuts) > 0 || len(searchDels) > 0 {
+		stores = append(slices.Clone(stores), storeSearch)
+	}
 	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
 	if err != nil {
 		return wrapErr(op, err)
@@ -146,6 +155,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 					return err
 				}
 			}
+		}
+		if err := putSearch(tx, searchPuts); err != nil {
+			return err
 		}
 		for _, d := range dels {
 			if len(d.keys) == 0 {

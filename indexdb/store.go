@@ -54,6 +54,8 @@ type Store struct {
 	db     *idb.Database
 	// jsDB is the same IDBDatabase as db, for getAll (see getAll).
 	jsDB js.Value
+	// search: the schema has the search store (a test opens older ones).
+	search bool
 }
 
 var _ core.Store = (*Store)(nil)
@@ -135,7 +137,7 @@ func Open(ctx context.Context, name string, cfg Config) (_ *Store, err error) {
 		closeWhenOpen(openReq)
 		return nil, wrapErr("open "+name, err)
 	}
-	return &Store{name: name, timeout: cfg.OpTimeout, log: cfg.Logger, db: db, jsDB: openReq.Get("result")}, nil
+	return &Store{name: name, timeout: cfg.OpTimeout, log: cfg.Logger, db: db, jsDB: openReq.Get("result"), search: cfg.version >= 7}, nil
 }
 
 // closeWhenOpen closes the database an abandoned open request yields.

@@ -113,6 +113,11 @@ func TestSchemaUpgrade(t *testing.T) {
 	if c, ok, err := s.SyncCursor(ctx); c != 7 || !ok || err != nil {
 		t.Fatalf("SyncCursor after upgrade = %d %v %v", c, ok, err)
 	}
+	// Schema 7 made search records of the sent messages stored before it.
+	total, found, err := s.SearchMessages(ctx, core.SearchQuery{Keyword: "M", Count: 10})
+	if err != nil || total != 2 || len(found) != 2 {
+		t.Fatalf("SearchMessages after upgrade = %d %+v, %v", total, found, err)
+	}
 }
 
 // TestSchemaUpgradeListKeys stores conversation records as schema version
