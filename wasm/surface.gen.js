@@ -68,6 +68,7 @@ export const methods = Object.freeze({
   clearConversationMessages: 1,
   setTyping: 1,
   setConversationMuted: 1,
+  searchLocalMessages: 1,
   close: 0,
 });
 

@@ -132,6 +132,8 @@ var jsMethods = []jsMethod{
 	{"clearConversationMessages", argObject},
 	{"setTyping", argObject},
 	{"setConversationMuted", argObject},
+	// Local search and hiding conversations (contract §4.2, §6).
+	{"searchLocalMessages", argObject},
 
 	{"close", argNone},
 }
