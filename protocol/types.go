@@ -105,6 +105,14 @@ const (
 	// ReqSetMuted mutes or unmutes a conversation for the caller.
 	// Data: SetMutedReq. Response: ConversationState.
 	ReqSetMuted = "conversation.setMuted"
+	// ReqHideConversation takes a conversation off the caller's list until
+	// its next message (HiddenUntilSeq). Data: ConversationIDReq.
+	// Response: ConversationState.
+	ReqHideConversation = "conversation.hide"
+	// ReqDeleteConversation hides a conversation and clears it for the
+	// caller (ReqClearConversation): off the list and empty until its next
+	// message. Data: ConversationIDReq. Response: ConversationState.
+	ReqDeleteConversation = "conversation.delete"
 )
 
 // SetMutedReq mutes or unmutes a conversation for the caller.
@@ -341,6 +349,10 @@ type ConversationState struct {
 	// changed as this user sees it (0: not since it was created). A device
 	// whose sync cursor is below it refreshes the group (group.info).
 	GroupVersion int64 `json:"groupVersion,omitempty"`
+	// HiddenUntilSeq: the user hid (or deleted) the conversation; it is
+	// off their list while MaxSeq < HiddenUntilSeq, that is until its
+	// next message (0: never hidden).
+	HiddenUntilSeq int64 `json:"hiddenUntilSeq,omitempty"`
 }
 
 // SyncReq asks for the conversations that changed after Cursor (0: all).

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PinnedMessages", testPinnedMessages},
 		{"PeerReadSeq", testPeerReadSeq},
 		{"MuteConversation", testMuteConversation},
+		{"HideConversation", testHideConversation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
