@@ -114,6 +114,8 @@ func step(l localState, in input) (stepResult, error) {
 		return stepClear(l, in), nil
 	case markReadInput:
 		return stepMarkRead(l, in)
+	case draftInput:
+		return stepDraft(l, in)
 	case usersInput:
 		return stepUsers(in), nil
 	case friendRequestInput:
@@ -268,6 +270,30 @@ func stepMarkRead(l localState, in markReadInput) (stepResult, error) {
 	cv.UnreadCount = cv.unread()
 	cv.MentionedMe = false
 	res.Value = cv
+	if !sameConv(old, &cv) {
+		res.Changes.Conversations = []Conversation{cv}
+		res.Changed = []Conversation{cv}
+	}
+	return res, nil
+}
+
+// draftInput sets a conversation's draft here, pending until the server
+// holds it (Conversation.DraftPending).
+type draftInput struct {
+	ConversationID string
+	Text           string
+}
+
+func (draftInput) inputKind() string { return "draft" }
+
+func stepDraft(l localState, in draftInput) (stepResult, error) {
+	var res stepResult
+	old := l.Convs[in.ConversationID]
+	if old == nil {
+		return res, &Error{Code: protocol.CodeNotFound, Message: "no conversation " + in.ConversationID}
+	}
+	cv := *old
+	cv.DraftText, cv.DraftPending = in.Text, true
 	if !sameConv(old, &cv) {
 		res.Changes.Conversations = []Conversation{cv}
 		res.Changed = []Conversation{cv}

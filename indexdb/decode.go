@@ -117,6 +117,9 @@ func conversationOfJS(v js.Value) core.Conversation {
 		DeletesVersion: jsInt(v, "deletesVersion"),
 		Removed:        jsBool(v, "removed"),
 		MentionedMe:    jsBool(v, "mentionedMe"),
+		HiddenUntilSeq: jsInt(v, "hiddenUntilSeq"),
+		IsHidden:       jsBool(v, "isHidden"),
+		DraftPending:   jsBool(v, "draftPending"),
 	}
 	if lm := v.Get("latestMessage"); lm.Type() == js.TypeObject {
 		m := messageOfJS(lm)

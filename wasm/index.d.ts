@@ -367,6 +367,17 @@ export interface Conversation {
   removed?: boolean;
   /** True while a message that mentions the user (by ID or @all) is unread. */
   mentionedMe: boolean;
+  /**
+   * Hidden or deleted by the user (hideConversation, deleteConversation):
+   * left out of getConversationList and of the total unread count until
+   * its next message. A `conversationsChanged` with `isHidden: true` says
+   * to take it off the list. Absent otherwise.
+   */
+  isHidden?: boolean;
+  /** Hidden while `maxSeq` is below this seq (the next message's). */
+  hiddenUntilSeq?: number;
+  /** `draftText` was set on this device and has not reached the server yet (offline). */
+  draftPending?: boolean;
 }
 
 /** Payload of `groupMemberRemoved`. */
@@ -747,7 +758,11 @@ export declare class ParleyClient {
   markConversationAsRead(args: { conversationID: string; seq?: number }): Promise<void>;
   /** Pins (default) or unpins a conversation. */
   setConversationPinned(args: { conversationID: string; isPinned?: boolean }): Promise<void>;
-  /** Stores a draft ('' clears it). */
+  /**
+   * Stores a draft ('' clears it) on every device of the user. For a
+   * conversation stored locally it resolves from local data, offline too,
+   * and reaches the server when connected.
+   */
   setConversationDraft(args: { conversationID: string; draftText?: string }): Promise<void>;
   /** Sum of all unread counts. */
   getTotalUnreadCount(): Promise<number>;
@@ -878,6 +893,19 @@ export declare class ParleyClient {
    * the connection.
    */
   clearConversationMessages(args: { conversationID: string }): Promise<void>;
+  /**
+   * Takes a conversation off the list (`isHidden`) on every device of the
+   * user until its next message; its messages stay. Needs the connection.
+   */
+  hideConversation(args: { conversationID: string }): Promise<void>;
+  /**
+   * Hides a conversation and clears it for the user on every device: off
+   * the list, its messages removed from local data, and
+   * `getHistoryMessages` answering `{messages: [], isEnd: true}` until a new
+   * message arrives, which brings it back. The other members keep theirs.
+   * Needs the connection.
+   */
+  deleteConversation(args: { conversationID: string }): Promise<void>;
   /**
    * Searches the messages stored locally (IndexedDB), offline: sent
    * messages of every conversation the user holds here, newest first by

@@ -69,6 +69,8 @@ export const methods = Object.freeze({
   setTyping: 1,
   setConversationMuted: 1,
   searchLocalMessages: 1,
+  hideConversation: 1,
+  deleteConversation: 1,
   close: 0,
 });
 

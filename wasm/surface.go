@@ -134,6 +134,8 @@ var jsMethods = []jsMethod{
 	{"setConversationMuted", argObject},
 	// Local search and hiding conversations (contract §4.2, §6).
 	{"searchLocalMessages", argObject},
+	{"hideConversation", argObject},
+	{"deleteConversation", argObject},
 
 	{"close", argNone},
 }

@@ -228,7 +228,9 @@ func (s *Store) ConversationPage(ctx context.Context, offset, count int) ([]core
 	s.d.mu.RLock()
 	all := make([]core.Conversation, 0, len(s.d.convs))
 	for _, c := range s.d.convs {
-		all = append(all, c)
+		if !c.IsHidden {
+			all = append(all, c)
+		}
 	}
 	s.d.mu.RUnlock()
 	core.SortConversations(all)

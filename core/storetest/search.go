@@ -94,3 +94,35 @@ func testSearchMessages(t *testing.T, open Opener) {
 		t.Errorf("SearchMessages after Close: err = %v, want ErrStoreClosed", err)
 	}
 }
+
+// testHiddenConversations: ConversationPage leaves hidden conversations
+// out (and pages over the rest), the other readers keep them, and one
+// that is no longer hidden comes back in its place.
+func testHiddenConversations(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, "hidden")
+	cs := []core.Conversation{
+		{ConversationID: "si_a_1", UpdatedAt: 30},
+		{ConversationID: "si_a_2", UpdatedAt: 20, IsHidden: true, HiddenUntilSeq: 1},
+		{ConversationID: "si_a_3", UpdatedAt: 10},
+		{ConversationID: "si_a_4", UpdatedAt: 5, IsHidden: true, IsPinned: true, HiddenUntilSeq: 1},
+	}
+	apply(t, s, &core.Changes{Conversations: cs})
+	if got := convIDs(must(s.ConversationPage(ctx, 0, 0)).of(t)); !eq(got, []string{"si_a_1", "si_a_3"}) {
+		t.Errorf("ConversationPage = %v, want the two not hidden", got)
+	}
+	if got := convIDs(must(s.ConversationPage(ctx, 1, 1)).of(t)); !eq(got, []string{"si_a_3"}) {
+		t.Errorf("ConversationPage(1, 1) = %v, want si_a_3", got)
+	}
+	if got := len(must(s.Conversations(ctx)).of(t)); got != 4 {
+		t.Errorf("Conversations holds %d, want all 4", got)
+	}
+	if c := must(s.Conversation(ctx, "si_a_2")).of(t); !c.IsHidden || c.HiddenUntilSeq != 1 {
+		t.Errorf("Conversation(si_a_2) = %+v, want it hidden", c)
+	}
+	cs[1].IsHidden, cs[1].MaxSeq = false, 1
+	apply(t, s, &core.Changes{Conversations: cs[1:2]})
+	if got := convIDs(must(s.ConversationPage(ctx, 0, 0)).of(t)); !eq(got, []string{"si_a_1", "si_a_2", "si_a_3"}) {
+		t.Errorf("ConversationPage after its next message = %v", got)
+	}
+}
