@@ -476,7 +476,7 @@ func sameLatest(a, b *Message) bool {
 
 // visiblyChanged reports a change an app shows: not seq bookkeeping alone.
 func visiblyChanged(a, b *Conversation) bool {
-	return a.UnreadCount != b.UnreadCount || a.IsPinned != b.IsPinned || a.IsMuted != b.IsMuted || a.DraftText != b.DraftText || a.IsHidden != b.IsHidden ||
+	return a.UnreadCount != b.UnreadCount || a.IsPinned != b.IsPinned || a.IsMuted != b.IsMuted || a.DraftText != b.DraftText || a.DraftPending != b.DraftPending || a.IsHidden != b.IsHidden ||
 		a.UpdatedAt != b.UpdatedAt || a.SessionType != b.SessionType || a.UserID != b.UserID ||
 		a.GroupID != b.GroupID || !sameLatest(a.LatestMessage, b.LatestMessage)
 }
