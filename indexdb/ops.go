@@ -223,7 +223,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	}
 	// Let the browser commit without waiting for the last success event.
 	_ = tx.Commit()
-	return wrapErr(op, s.awaitTx(ctx, op, tx, true))
+	err = s.awaitTx(ctx, op, tx, true)
+	s.noteSearch(searchPuts, searchDels, err == nil)
+	return wrapErr(op, err)
 }
 
 // Users returns the cached profiles among userIDs, in the order asked.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -14,26 +15,29 @@ import (
 )
 
 // Local search. Every searchable message (core.Searchable) has a record
-// in the "search" store, keyed by its ClientMsgID: one string of what a
-// search looks at, its fields joined by searchSep (searchRecord). A search
-// reads the whole store with one getAll and joins it into one JS string
-// (Array.prototype.join), so 100,000 messages cross into Go as one string
-// instead of 100,000 objects, then matches in Go and reads only the page's
-// messages. A scan it is, and it has to be: totalCount counts every match.
-// docs/benchmarks.md has its cost.
+// in the "search" store, keyed by its ClientMsgID: one line of what a
+// search looks at (searchRecord). Reading 100,000 records from IndexedDB
+// costs most of a second, so the first search loads them once into a JS
+// array that Apply keeps up to date (searchCache), and a
+// search runs one JS regular expression over the lines joined into one
+// string: a prefilter on keyword, conversation, senders and content types
+// that only the matching lines leave, to be checked exactly in Go. A scan
+// it is, and has to be: totalCount counts every match. docs/benchmarks.md
+// has its cost.
 
 const (
 	storeSearch = "search"
-	searchSep   = "\x00" // between a record's fields
-	searchJoin  = "\x01" // between records in the joined string
+	searchSep   = "\x00" // between a line's fields
 )
 
-// searchRecord is m's search record: ClientMsgID, SendTime,
-// ConversationID, SendID, ContentType, SearchText. IDs hold no control
-// characters (protocol.ValidID); the text has the two separators blanked.
+// searchRecord is m's search line: ClientMsgID, SendTime, ConversationID,
+// SendID, ContentType, SearchText. IDs hold no control characters
+// (protocol.ValidID); the text has the separator and the JS line
+// terminators blanked, so that a line is one record.
 func searchRecord(m *core.Message) string {
 	t := strings.Map(func(r rune) rune {
-		if r == 0 || r == 1 {
+		switch r {
+		case 0, '\n', '\r', '\u2028', '\u2029':
 			return ' '
 		}
 		return r
@@ -42,8 +46,8 @@ func searchRecord(m *core.Message) string {
 		searchSep + m.SendID + searchSep + m.ContentType + searchSep + t
 }
 
-// searchChanges are the search records ch writes (ClientMsgID, record) and
-// the ClientMsgIDs whose records it removes.
+// searchChanges are the search lines ch writes (ClientMsgID, line) and
+// the ClientMsgIDs whose lines it removes.
 func searchChanges(ch *core.Changes) (puts [][2]string, dels []any) {
 	for i := range ch.Messages {
 		m := &ch.Messages[i]
@@ -76,28 +80,158 @@ func putSearch(tx *idb.Transaction, puts [][2]string) error {
 	return nil
 }
 
-// SearchMessages implements core.MessageSearcher.
-func (s *Store) SearchMessages(ctx context.Context, q core.SearchQuery) (int, []core.Message, error) {
-	var joined string
-	err := s.all(ctx, "searchMessages", storeSearch, "", nil, func(arr js.Value) error {
-		if arr.Length() > 0 {
-			joined = arr.Call("join", searchJoin).String()
+// searchCache is the search store in memory, loaded by the first search.
+type searchCache struct {
+	mu sync.Mutex
+	// lines is a JS array of the search lines ("" where one was removed);
+	// undefined until loaded. at maps a ClientMsgID to its line's index.
+	lines js.Value
+	at    map[string]int
+	// joined is lines joined by "\n"; undefined after a write.
+	joined js.Value
+	// gen counts writes, so that a load that raced one is not kept.
+	gen int
+}
+
+// noteSearch brings the cache up to date with a committed Apply; after a
+// failed one (which may still have committed) it is dropped.
+func (s *Store) noteSearch(puts [][2]string, dels []any, ok bool) {
+	if len(puts) == 0 && len(dels) == 0 {
+		return
+	}
+	c := &s.srch
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.joined = js.Undefined()
+	if !ok || c.lines.IsUndefined() {
+		c.lines, c.at = js.Undefined(), nil
+		return
+	}
+	for _, id := range dels {
+		if i, ok := c.at[id.(string)]; ok {
+			c.lines.SetIndex(i, "")
+			delete(c.at, id.(string))
 		}
-		return nil
-	})
-	if err != nil || joined == "" {
+	}
+	for _, p := range puts {
+		if i, ok := c.at[p[0]]; ok {
+			c.lines.SetIndex(i, p[1])
+		} else {
+			c.at[p[0]] = c.lines.Length()
+			c.lines.Call("push", p[1])
+		}
+	}
+}
+
+// strMethod calls a String.prototype method on the JS string str (a
+// primitive, which syscall/js cannot call methods on).
+func strMethod(str js.Value, name string, args ...any) js.Value {
+	return js.Global().Get("String").Get("prototype").Get(name).Call("call", append([]any{str}, args...)...)
+}
+
+// joinedLines returns every search line joined by "\n", loading the store
+// on first use.
+func (s *Store) joinedLines(ctx context.Context) (js.Value, error) {
+	c := &s.srch
+	c.mu.Lock()
+	lines, at, joined, gen := c.lines, c.at, c.joined, c.gen
+	c.mu.Unlock()
+	if !joined.IsUndefined() {
+		return joined, nil
+	}
+	if lines.IsUndefined() {
+		at = nil
+		err := s.all(ctx, "searchMessages", storeSearch, "", nil, func(arr js.Value) error {
+			lines = arr
+			return nil
+		})
+		if err != nil {
+			return js.Undefined(), err
+		}
+	}
+	joined = lines.Call("join", "\n")
+	if at == nil {
+		// Each line starts with its ClientMsgID: one string of them all
+		// crosses into Go, not one value per line.
+		ids := strMethod(joined, "match", js.Global().Get("RegExp").New(`^[^\x00\n]*`, "gm"))
+		at = make(map[string]int, lines.Length())
+		if !ids.IsNull() {
+			for i, id := range strings.Split(ids.Call("join", "\n").String(), "\n") {
+				at[id] = i
+			}
+		}
+	}
+	c.mu.Lock()
+	if c.gen == gen {
+		c.lines, c.at, c.joined = lines, at, joined
+	}
+	c.mu.Unlock()
+	return joined, nil
+}
+
+// searchPattern is the prefilter of q: a line whose fields the query's
+// keyword, conversation, senders and content types may match.
+func searchPattern(q *core.SearchQuery) string {
+	field := `[^\x00\n]*`
+	alt := func(xs []string) string {
+		if len(xs) == 0 {
+			return field
+		}
+		for i, x := range xs {
+			xs[i] = reQuote(x)
+		}
+		return "(?:" + strings.Join(xs, "|") + ")"
+	}
+	conv := field
+	if q.ConversationID != "" {
+		conv = reQuote(q.ConversationID)
+	}
+	senders := alt(append([]string(nil), q.SenderUserIDs...))
+	types := alt(append([]string(nil), q.ContentTypes...))
+	return `^` + field + `\x00` + field + `\x00` + conv + `\x00` + senders + `\x00` + types + `\x00` + field +
+		reQuote(strings.ToLower(q.Keyword)) + `[^\n]*`
+}
+
+// reQuote escapes s for a JS regular expression (no u flag).
+func reQuote(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`\^$.*+?()[]{}|/`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// SearchMessages implements core.MessageSearcher.
+func (s *Store) SearchMessages(ctx context.Context, q core.SearchQuery) (total int, _ []core.Message, err error) {
+	const op = "searchMessages"
+	defer recoverJS(op, &err)
+	// The cache is read without the store: check it is open first.
+	_, done, err := s.begin(ctx)
+	if err != nil {
 		return 0, nil, err
+	}
+	done()
+	joined, err := s.joinedLines(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	re := js.Global().Get("RegExp").New(searchPattern(&q), "gm")
+	found := strMethod(joined, "match", re)
+	if found.IsNull() {
+		return 0, nil, nil
 	}
 	sm := core.NewSearchMatcher(q)
 	var hits []core.SearchHit
-	for len(joined) > 0 {
-		rec, rest, _ := strings.Cut(joined, searchJoin)
-		joined = rest
+	for _, line := range strings.Split(found.Call("join", "\n").String(), "\n") {
 		var f [6]string
 		for i := 0; i < 5; i++ {
-			f[i], rec, _ = strings.Cut(rec, searchSep)
+			f[i], line, _ = strings.Cut(line, searchSep)
 		}
-		f[5] = rec
+		f[5] = line
 		t, _ := strconv.ParseInt(f[1], 10, 64)
 		if sm.Match(t, f[2], f[3], f[4], f[5]) {
 			hits = append(hits, core.SearchHit{SendTime: t, ClientMsgID: f[0]})

@@ -56,6 +56,7 @@ type Store struct {
 	jsDB js.Value
 	// search: the schema has the search store (a test opens older ones).
 	search bool
+	srch   searchCache
 }
 
 var _ core.Store = (*Store)(nil)
@@ -137,7 +138,7 @@ func Open(ctx context.Context, name string, cfg Config) (_ *Store, err error) {
 		closeWhenOpen(openReq)
 		return nil, wrapErr("open "+name, err)
 	}
-	return &Store{name: name, timeout: cfg.OpTimeout, log: cfg.Logger, db: db, jsDB: openReq.Get("result"), search: cfg.version >= 7}, nil
+	return &Store{name: name, timeout: cfg.OpTimeout, log: cfg.Logger, db: db, jsDB: openReq.Get("result"), search: cfg.version >= 7, srch: searchCache{lines: js.Undefined(), joined: js.Undefined()}}, nil
 }
 
 // closeWhenOpen closes the database an abandoned open request yields.

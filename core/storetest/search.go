@@ -34,9 +34,11 @@ func testSearchMessages(t *testing.T, open Opener) {
 	m5.Content = json.RawMessage(`{"url":"https://x/i","mimeType":"image/png","size":1,"width":1,"height":1,"thumbnail":{"url":"https://x/t","width":1,"height":1}}`)
 	unsent := msg(conv, 0, "u1")
 	unsent.Text, unsent.Status, unsent.SendTime = "hello unsent", core.StatusSending, 0
+	m6 := msg(conv, 5, "m6")
+	m6.Text, m6.SendTime = "Costs (approx.) $5+tax\nper [item] | a\\b", 900
 	gone := msg(conv, 3, "d1")
 	gone.Text, gone.Deleted = "hello deleted", true
-	apply(t, s, &core.Changes{Messages: []core.Message{m1, m2, m3, m4, m5, unsent, gone}})
+	apply(t, s, &core.Changes{Messages: []core.Message{m1, m2, m3, m4, m5, m6, unsent, gone}})
 
 	search := func(q core.SearchQuery) (int, []string) {
 		t.Helper()
@@ -57,7 +59,10 @@ func testSearchMessages(t *testing.T, open Opener) {
 		}
 	}
 	check("keyword any case", core.SearchQuery{Keyword: "hElLo"}, 2, "m2", "m1")
-	check("no keyword: every sent message, newest first", core.SearchQuery{}, 5, "m5", "m4", "m3", "m2", "m1")
+	check("no keyword: every sent message, newest first", core.SearchQuery{}, 6, "m5", "m4", "m3", "m2", "m1", "m6")
+	check("characters special to patterns", core.SearchQuery{Keyword: "(APPROX.) $5+"}, 1, "m6")
+	check("after a line break", core.SearchQuery{Keyword: "[item] | a\\b"}, 1, "m6")
+	check("not in the IDs", core.SearchQuery{Keyword: "si_alice"}, 0)
 	check("CJK substring", core.SearchQuery{Keyword: "明日"}, 1, "m3")
 	check("file name", core.SearchQuery{Keyword: "report.pdf"}, 1, "m4")
 	check("no words in an image", core.SearchQuery{Keyword: "image"}, 0)
@@ -65,8 +70,8 @@ func testSearchMessages(t *testing.T, open Opener) {
 	check("senders", core.SearchQuery{SenderUserIDs: []string{"bob", "nobody"}}, 1, "m2")
 	check("content types", core.SearchQuery{ContentTypes: []string{protocol.ContentImage, protocol.ContentFile}}, 2, "m5", "m4")
 	check("time range inclusive", core.SearchQuery{StartTime: 1002, EndTime: 1600}, 3, "m4", "m3", "m2")
-	check("page", core.SearchQuery{Offset: 1, Count: 2}, 5, "m4", "m3")
-	check("page past the end", core.SearchQuery{Offset: 7, Count: 2}, 5)
+	check("page", core.SearchQuery{Offset: 1, Count: 2}, 6, "m4", "m3")
+	check("page past the end", core.SearchQuery{Offset: 7, Count: 2}, 6)
 
 	// Same send time: ClientMsgID descending decides.
 	tie := msg(conv, 4, "m0")
@@ -76,7 +81,7 @@ func testSearchMessages(t *testing.T, open Opener) {
 	apply(t, s, &core.Changes{Messages: []core.Message{tie, m1}, RemovedMessages: []string{"m2"}})
 	check("rewritten and removed", core.SearchQuery{Keyword: "hello"}, 0)
 	check("rewritten text", core.SearchQuery{Keyword: "GOODBYE"}, 1, "m1")
-	check("ties", core.SearchQuery{Count: 2}, 5, "m5", "m0")
+	check("ties", core.SearchQuery{Count: 2}, 6, "m5", "m0")
 	// A message deleted for the user is left out once it is a tombstone.
 	m3.Deleted = true
 	apply(t, s, &core.Changes{Messages: []core.Message{m3}})
