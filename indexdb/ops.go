@@ -101,13 +101,11 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	for _, r := range ch.RemovedFriendRequests {
 		requestKeys = append(requestKeys, []any{r.FromUserID, r.ToUserID})
 	}
-	var searchPuts [][2]string
-	var searchDels []any
+	var seg searchSegment
 	if s.search {
-		searchPuts, searchDels = searchChanges(ch)
+		seg = searchChanges(ch)
 	}
 	dels := []del{
-		{storeSearch, searchDels},
 		{storeFriendRequests, requestKeys},
 		{storeBlack, strs(ch.RemovedBlack)},
 		{storeFriends, strs(ch.RemovedFriends)},
@@ -136,8 +134,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	if len(ch.Black) > 0 || len(ch.RemovedBlack) > 0 {
 		stores = append(slices.Clone(stores), storeBlack)
 	}
-	if len(searchPuts) > 0 || len(searchDels) > 0 {
+	if !seg.empty() {
 		stores = append(slices.Clone(stores), storeSearch)
+		s.srch.bump() // before the transaction: see compact
 	}
 	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
 	if err != nil {
@@ -156,7 +155,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 				}
 			}
 		}
-		if err := putSearch(tx, searchPuts); err != nil {
+		if err := seg.put(tx); err != nil {
 			return err
 		}
 		for _, d := range dels {
@@ -224,7 +223,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	// Let the browser commit without waiting for the last success event.
 	_ = tx.Commit()
 	err = s.awaitTx(ctx, op, tx, true)
-	s.noteSearch(searchPuts, searchDels, err == nil)
+	s.noteSearch(seg, err == nil)
 	return wrapErr(op, err)
 }
 

@@ -111,13 +111,13 @@ func rewriteListKeys(tx, os js.Value) {
 		rec.Set("_list", listKeyOfJS(rec))
 		rec.Delete("_order")
 		cur.Call("update", rec)
-	})
+	}, nil)
 }
 
-// eachStored calls fn with a cursor at every record of os, walking it
-// inside the upgrade's transaction (which stays open while the cursor has
-// requests pending).
-func eachStored(tx, os js.Value, fn func(cur js.Value)) {
+// eachStored calls fn with a cursor at every record of os, then end (when
+// not nil), walking it inside the upgrade's transaction (which stays open
+// while the cursor has requests pending).
+func eachStored(tx, os js.Value, fn func(cur js.Value), end func()) {
 	req := os.Call("openCursor")
 	var next, stop js.Func
 	release := func() {
@@ -138,6 +138,9 @@ func eachStored(tx, os js.Value, fn func(cur js.Value)) {
 		cur := req.Get("result")
 		if cur.IsNull() || cur.IsUndefined() {
 			release()
+			if end != nil {
+				end()
+			}
 			return nil
 		}
 		fn(cur)

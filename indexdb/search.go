@@ -14,16 +14,19 @@ import (
 	"parley/core"
 )
 
-// Local search. Every searchable message (core.Searchable) has a record
-// in the "search" store, keyed by its ClientMsgID: one line of what a
-// search looks at (searchRecord). Reading 100,000 records from IndexedDB
-// costs most of a second, so the first search loads them once into a JS
-// array that Apply keeps up to date (searchCache), and a
-// search runs one JS regular expression over the lines joined into one
-// string: a prefilter on keyword, conversation, senders and content types
-// that only the matching lines leave, to be checked exactly in Go. A scan
-// it is, and has to be: totalCount counts every match. docs/benchmarks.md
-// has its cost.
+// Local search. A search looks at one line per searchable message
+// (core.Searchable; searchRecord). Apply writes the lines of its batch as
+// one record of the "search" store (a segment, keys ascending), with a
+// line of just the ClientMsgID for each message it removes, so that
+// indexing costs a batch one request, not one per message. The first
+// search reads the segments in order into a JS array of the live lines
+// (a later line of a message replaces its earlier one), rewrites the store
+// as one segment when most of what it read was replaced (compact), and
+// Apply keeps the array current. A search runs one JS regular expression
+// over the lines joined into one string, a prefilter on keyword,
+// conversation, senders and content types that only the matching lines
+// leave, and checks those exactly in Go. A scan it is, and has to be:
+// totalCount counts every match. docs/benchmarks.md has its cost.
 
 const (
 	storeSearch = "search"
@@ -33,7 +36,7 @@ const (
 // searchRecord is m's search line: ClientMsgID, SendTime, ConversationID,
 // SendID, ContentType, SearchText. IDs hold no control characters
 // (protocol.ValidID); the text has the separator and the JS line
-// terminators blanked, so that a line is one record.
+// terminators blanked, so that a line is one message.
 func searchRecord(m *core.Message) string {
 	t := strings.Map(func(r rune) rune {
 		switch r {
@@ -46,57 +49,72 @@ func searchRecord(m *core.Message) string {
 		searchSep + m.SendID + searchSep + m.ContentType + searchSep + t
 }
 
-// searchChanges are the search lines ch writes (ClientMsgID, line) and
-// the ClientMsgIDs whose lines it removes.
-func searchChanges(ch *core.Changes) (puts [][2]string, dels []any) {
+// searchSegment is what one Apply changes of the search lines.
+type searchSegment struct {
+	puts [][2]string // ClientMsgID, line
+	dels []string
+}
+
+func (g *searchSegment) empty() bool { return len(g.puts) == 0 && len(g.dels) == 0 }
+
+// searchChanges is the segment of ch: upserts, then removals, as Apply
+// writes them.
+func searchChanges(ch *core.Changes) (g searchSegment) {
 	for i := range ch.Messages {
 		m := &ch.Messages[i]
 		if core.Searchable(m) {
-			puts = append(puts, [2]string{m.ClientMsgID, searchRecord(m)})
+			g.puts = append(g.puts, [2]string{m.ClientMsgID, searchRecord(m)})
 		} else {
-			dels = append(dels, m.ClientMsgID)
+			g.dels = append(g.dels, m.ClientMsgID)
 		}
 	}
-	for _, id := range ch.RemovedMessages {
-		dels = append(dels, id)
-	}
-	return puts, dels
+	g.dels = append(g.dels, ch.RemovedMessages...)
+	return g
 }
 
-// putSearch writes search records in tx.
-func putSearch(tx *idb.Transaction, puts [][2]string) error {
-	if len(puts) == 0 {
+// put adds the segment to the search store in tx.
+func (g *searchSegment) put(tx *idb.Transaction) error {
+	if g.empty() {
 		return nil
 	}
+	lines := make([]string, 0, len(g.puts)+len(g.dels))
+	for _, p := range g.puts {
+		lines = append(lines, p[1])
+	}
+	lines = append(lines, g.dels...)
 	os, err := tx.ObjectStore(storeSearch)
 	if err != nil {
 		return err
 	}
-	for _, p := range puts {
-		if _, err := os.PutKey(js.ValueOf(p[0]), js.ValueOf(p[1])); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = os.Add(js.ValueOf(strings.Join(lines, "\n")))
+	return err
 }
 
-// searchCache is the search store in memory, loaded by the first search.
+// searchCache is the live search lines in memory, loaded by the first
+// search.
 type searchCache struct {
 	mu sync.Mutex
-	// lines is a JS array of the search lines ("" where one was removed);
-	// undefined until loaded. at maps a ClientMsgID to its line's index.
+	// lines is a JS array of the lines ("" where one was replaced or
+	// removed); undefined until loaded. at maps a ClientMsgID to its index.
 	lines js.Value
 	at    map[string]int
 	// joined is lines joined by "\n"; undefined after a write.
 	joined js.Value
-	// gen counts writes, so that a load that raced one is not kept.
+	// gen counts writes to the search store, bumped before each one
+	// starts: a load that raced one is not kept, and compacts nothing.
 	gen int
+}
+
+func (c *searchCache) bump() {
+	c.mu.Lock()
+	c.gen++
+	c.mu.Unlock()
 }
 
 // noteSearch brings the cache up to date with a committed Apply; after a
 // failed one (which may still have committed) it is dropped.
-func (s *Store) noteSearch(puts [][2]string, dels []any, ok bool) {
-	if len(puts) == 0 && len(dels) == 0 {
+func (s *Store) noteSearch(g searchSegment, ok bool) {
+	if g.empty() {
 		return
 	}
 	c := &s.srch
@@ -108,18 +126,18 @@ func (s *Store) noteSearch(puts [][2]string, dels []any, ok bool) {
 		c.lines, c.at = js.Undefined(), nil
 		return
 	}
-	for _, id := range dels {
-		if i, ok := c.at[id.(string)]; ok {
-			c.lines.SetIndex(i, "")
-			delete(c.at, id.(string))
-		}
-	}
-	for _, p := range puts {
+	for _, p := range g.puts {
 		if i, ok := c.at[p[0]]; ok {
 			c.lines.SetIndex(i, p[1])
 		} else {
 			c.at[p[0]] = c.lines.Length()
 			c.lines.Call("push", p[1])
+		}
+	}
+	for _, id := range g.dels {
+		if i, ok := c.at[id]; ok {
+			c.lines.SetIndex(i, "")
+			delete(c.at, id)
 		}
 	}
 }
@@ -130,8 +148,72 @@ func strMethod(str js.Value, name string, args ...any) js.Value {
 	return js.Global().Get("String").Get("prototype").Get(name).Call("call", append([]any{str}, args...)...)
 }
 
-// joinedLines returns every search line joined by "\n", loading the store
-// on first use.
+// loadLines reads the segments into the live lines and their index.
+func (s *Store) loadLines(ctx context.Context, gen int) (lines js.Value, at map[string]int, err error) {
+	var segs js.Value
+	if err := s.all(ctx, "searchMessages", storeSearch, "", nil, func(arr js.Value) error { segs = arr; return nil }); err != nil {
+		return js.Undefined(), nil, err
+	}
+	all := segs.Call("join", "\n")
+	lines = strMethod(all, "split", "\n")
+	// Each line starts with its ClientMsgID, followed by a separator on a
+	// message's line: one string of those heads crosses into Go, not one
+	// value per line.
+	heads := strMethod(all, "match", js.Global().Get("RegExp").New(`^[^\x00\n]*\x00?`, "gm"))
+	at = make(map[string]int)
+	dead := 0
+	if !heads.IsNull() {
+		for i, h := range strings.Split(heads.Call("join", "\n").String(), "\n") {
+			id := strings.TrimSuffix(h, searchSep)
+			if prev, ok := at[id]; ok {
+				lines.SetIndex(prev, "")
+				dead++
+			}
+			if id == "" || id == h {
+				// A removal (or an empty line): the line itself says nothing.
+				lines.SetIndex(i, "")
+				delete(at, id)
+				dead++
+				continue
+			}
+			at[id] = i
+		}
+	}
+	if segs.Length() > 1 && (dead > len(at) || segs.Length() > 500) {
+		s.compact(lines, gen)
+	}
+	return lines, at, nil
+}
+
+// compact rewrites the search store as one segment of the live lines, so
+// that the next load reads no more than it keeps. It runs only when no
+// write to the store started since the load began (gen unchanged): a write
+// starting later queues behind this transaction, one already started was
+// read by the load. Failing costs nothing but the next load's time.
+func (s *Store) compact(lines js.Value, gen int) {
+	c := &s.srch
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	defer func() { _ = recover() }() // a JS exception: the transaction aborts below
+	live := strMethod(strMethod(lines.Call("join", "\n"), "replace", js.Global().Get("RegExp").New(`\n+`, "g"), "\n"), "trim")
+	tx := s.jsDB.Call("transaction", storeSearch, "readwrite")
+	defer func() {
+		if r := recover(); r != nil {
+			abortQuietly(tx) // nothing half done: the segments stay as they were
+		}
+	}()
+	os := tx.Call("objectStore", storeSearch)
+	os.Call("clear")
+	if !live.Equal(js.ValueOf("")) {
+		os.Call("add", live)
+	}
+}
+
+// joinedLines returns every search line joined by "\n", loading them on
+// first use.
 func (s *Store) joinedLines(ctx context.Context) (js.Value, error) {
 	c := &s.srch
 	c.mu.Lock()
@@ -141,27 +223,12 @@ func (s *Store) joinedLines(ctx context.Context) (js.Value, error) {
 		return joined, nil
 	}
 	if lines.IsUndefined() {
-		at = nil
-		err := s.all(ctx, "searchMessages", storeSearch, "", nil, func(arr js.Value) error {
-			lines = arr
-			return nil
-		})
-		if err != nil {
+		var err error
+		if lines, at, err = s.loadLines(ctx, gen); err != nil {
 			return js.Undefined(), err
 		}
 	}
 	joined = lines.Call("join", "\n")
-	if at == nil {
-		// Each line starts with its ClientMsgID: one string of them all
-		// crosses into Go, not one value per line.
-		ids := strMethod(joined, "match", js.Global().Get("RegExp").New(`^[^\x00\n]*`, "gm"))
-		at = make(map[string]int, lines.Length())
-		if !ids.IsNull() {
-			for i, id := range strings.Split(ids.Call("join", "\n").String(), "\n") {
-				at[id] = i
-			}
-		}
-	}
 	c.mu.Lock()
 	if c.gen == gen {
 		c.lines, c.at, c.joined = lines, at, joined
@@ -178,19 +245,18 @@ func searchPattern(q *core.SearchQuery) string {
 		if len(xs) == 0 {
 			return field
 		}
+		qs := make([]string, len(xs))
 		for i, x := range xs {
-			xs[i] = reQuote(x)
+			qs[i] = reQuote(x)
 		}
-		return "(?:" + strings.Join(xs, "|") + ")"
+		return "(?:" + strings.Join(qs, "|") + ")"
 	}
 	conv := field
 	if q.ConversationID != "" {
 		conv = reQuote(q.ConversationID)
 	}
-	senders := alt(append([]string(nil), q.SenderUserIDs...))
-	types := alt(append([]string(nil), q.ContentTypes...))
-	return `^` + field + `\x00` + field + `\x00` + conv + `\x00` + senders + `\x00` + types + `\x00` + field +
-		reQuote(strings.ToLower(q.Keyword)) + `[^\n]*`
+	return `^` + field + `\x00` + field + `\x00` + conv + `\x00` + alt(q.SenderUserIDs) + `\x00` + alt(q.ContentTypes) +
+		`\x00` + field + reQuote(strings.ToLower(q.Keyword)) + `[^\n]*`
 }
 
 // reQuote escapes s for a JS regular expression (no u flag).
@@ -219,8 +285,7 @@ func (s *Store) SearchMessages(ctx context.Context, q core.SearchQuery) (total i
 	if err != nil {
 		return 0, nil, err
 	}
-	re := js.Global().Get("RegExp").New(searchPattern(&q), "gm")
-	found := strMethod(joined, "match", re)
+	found := strMethod(joined, "match", js.Global().Get("RegExp").New(searchPattern(&q), "gm"))
 	if found.IsNull() {
 		return 0, nil, nil
 	}
@@ -241,14 +306,19 @@ func (s *Store) SearchMessages(ctx context.Context, q core.SearchQuery) (total i
 	return len(hits), ms, err
 }
 
-// indexSearch is schema step 7: the search store, filled from the
-// messages already stored by a cursor inside the upgrade's transaction.
+// indexSearch is schema step 7: the search store, its first segment made
+// of the messages already stored, by a cursor inside the upgrade's
+// transaction.
 func indexSearch(db, tx js.Value) {
-	db.Call("createObjectStore", storeSearch)
-	dst := tx.Call("objectStore", storeSearch)
+	db.Call("createObjectStore", storeSearch, map[string]any{"autoIncrement": true})
+	var lines []string
 	eachStored(tx, tx.Call("objectStore", storeMessages), func(cur js.Value) {
 		if m := messageOfJS(cur.Get("value")); core.Searchable(&m) {
-			dst.Call("put", searchRecord(&m), m.ClientMsgID)
+			lines = append(lines, searchRecord(&m))
+		}
+	}, func() {
+		if len(lines) > 0 {
+			tx.Call("objectStore", storeSearch).Call("add", strings.Join(lines, "\n"))
 		}
 	})
 }

@@ -240,3 +240,41 @@ func TestCustomContentBytes(t *testing.T) {
 		t.Fatalf("latest message content = %+v, %v", c.LatestMessage, err)
 	}
 }
+
+// TestSearchCompacts: lines replaced by later ones are dropped from the
+// search store by the search that reads them, and what it keeps searches
+// the same after a reopen.
+func TestSearchCompacts(t *testing.T) {
+	ctx := context.Background()
+	name := prefix(t)
+	s := open(t, name, Config{})
+	for i := range 5 {
+		m := msg(1, "m1", 1)
+		m.Text = "edit " + strconv.Itoa(i)
+		if err := s.Apply(ctx, &core.Changes{Messages: []core.Message{m}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Apply(ctx, &core.Changes{Messages: []core.Message{msg(2, "m2", 2)}}); err != nil {
+		t.Fatal(err)
+	}
+	total, _, err := s.SearchMessages(ctx, core.SearchQuery{Keyword: "edit", Count: 10})
+	if err != nil || total != 1 {
+		t.Fatalf("search = %d, %v", total, err)
+	}
+	segs, err := getAll(ctx, s.jsDB, storeSearch, "", js.Undefined(), 0)
+	if err != nil || segs.Length() != 1 {
+		t.Fatalf("search store after compacting holds %d records (%v), want 1", segs.Length(), err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, name, Config{})
+	total, ms, err := s.SearchMessages(ctx, core.SearchQuery{Keyword: "edit 4", Count: 10})
+	if err != nil || total != 1 || ms[0].ClientMsgID != "m1" {
+		t.Fatalf("search after reopen = %d %+v, %v", total, ms, err)
+	}
+	if total, _, _ := s.SearchMessages(ctx, core.SearchQuery{Count: 10}); total != 2 {
+		t.Fatalf("every message after reopen: %d, want 2", total)
+	}
+}

@@ -92,6 +92,9 @@ func testSearchMessages(t *testing.T, open Opener) {
 	}
 	s = open(t, "search")
 	check("after reopen", core.SearchQuery{Keyword: "quarterly"}, 1, "m4")
+	check("after reopen, rewritten", core.SearchQuery{Keyword: "GOODBYE"}, 1, "m1")
+	check("after reopen, removed and deleted", core.SearchQuery{Keyword: "hello"}, 0)
+	check("after reopen, every one", core.SearchQuery{Count: 1}, 5, "m5")
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
