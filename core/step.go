@@ -254,21 +254,29 @@ type markReadInput struct {
 func (markReadInput) inputKind() string { return "markRead" }
 
 func stepMarkRead(l localState, in markReadInput) (stepResult, error) {
+	return changeConv(l, in.ConversationID, func(cv *Conversation) {
+		upTo := cv.MaxSeq
+		if in.Seq > 0 && in.Seq < upTo {
+			upTo = in.Seq
+		}
+		if upTo > cv.ReadSeq {
+			cv.ReadSeq = upTo
+		}
+		cv.UnreadCount = cv.unread()
+		cv.MentionedMe = false
+	})
+}
+
+// changeConv is the step that changes one stored conversation with
+// change; its Value is the conversation as changed.
+func changeConv(l localState, conversationID string, change func(*Conversation)) (stepResult, error) {
 	var res stepResult
-	old := l.Convs[in.ConversationID]
+	old := l.Convs[conversationID]
 	if old == nil {
-		return res, &Error{Code: protocol.CodeNotFound, Message: "no conversation " + in.ConversationID}
+		return res, &Error{Code: protocol.CodeNotFound, Message: "no conversation " + conversationID}
 	}
 	cv := *old
-	upTo := cv.MaxSeq
-	if in.Seq > 0 && in.Seq < upTo {
-		upTo = in.Seq
-	}
-	if upTo > cv.ReadSeq {
-		cv.ReadSeq = upTo
-	}
-	cv.UnreadCount = cv.unread()
-	cv.MentionedMe = false
+	change(&cv)
 	res.Value = cv
 	if !sameConv(old, &cv) {
 		res.Changes.Conversations = []Conversation{cv}
@@ -287,18 +295,7 @@ type draftInput struct {
 func (draftInput) inputKind() string { return "draft" }
 
 func stepDraft(l localState, in draftInput) (stepResult, error) {
-	var res stepResult
-	old := l.Convs[in.ConversationID]
-	if old == nil {
-		return res, &Error{Code: protocol.CodeNotFound, Message: "no conversation " + in.ConversationID}
-	}
-	cv := *old
-	cv.DraftText, cv.DraftPending = in.Text, true
-	if !sameConv(old, &cv) {
-		res.Changes.Conversations = []Conversation{cv}
-		res.Changed = []Conversation{cv}
-	}
-	return res, nil
+	return changeConv(l, in.ConversationID, func(cv *Conversation) { cv.DraftText, cv.DraftPending = in.Text, true })
 }
 
 // usersInput stores profiles the server gave; Self announces the user's

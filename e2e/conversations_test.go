@@ -27,24 +27,31 @@ func storedHidden(d *device, conv string) bool {
 	return err == nil && cv.IsHidden
 }
 
+// aliceAndBob starts a server where alice sent "one" and "two" to bob,
+// who has two devices (b and b2) holding them.
+func aliceAndBob(t *testing.T) (e *env, a, b, b2 *device, conv string) {
+	e = newEnv(t, nil)
+	e.user("alice")
+	e.user("bob")
+	a = e.device("alice", deviceOpt{})
+	b = e.device("bob", deviceOpt{})
+	b2 = e.device("bob", deviceOpt{platform: protocol.PlatformDesktop})
+	conv = protocol.SingleConversationID("alice", "bob")
+	a.send("bob", "", "one")
+	a.send("bob", "", "two")
+	b.waitNew(2)
+	b2.waitNew(2)
+	return e, a, b, b2, conv
+}
+
 // TestHideAndDeleteConversation: bob hides a conversation on one device;
 // his other device, offline meanwhile, hides it on its catch-up; the next
 // message brings it back on both. Then he deletes it with both online: the
 // other device follows live, history empty, messages gone; alice keeps
 // hers, and her next message is all bob sees.
 func TestHideAndDeleteConversation(t *testing.T) {
-	e := newEnv(t, nil)
-	e.user("alice")
-	e.user("bob")
-	a := e.device("alice", deviceOpt{})
-	b := e.device("bob", deviceOpt{})
-	b2 := e.device("bob", deviceOpt{platform: protocol.PlatformDesktop})
-	conv := protocol.SingleConversationID("alice", "bob")
+	_, a, b, b2, conv := aliceAndBob(t)
 	ctx := context.Background()
-	a.send("bob", "", "one")
-	a.send("bob", "", "two")
-	b.waitNew(2)
-	b2.waitNew(2)
 
 	b2.dial.down.Store(true)
 	b2.dial.cut()
@@ -92,17 +99,7 @@ func TestHideAndDeleteConversation(t *testing.T) {
 // and markConversationAsRead resolve from local data; once the server is
 // back the device sends both, and bob's other device gets them.
 func TestOfflineDraftAndReadMark(t *testing.T) {
-	e := newEnv(t, nil)
-	e.user("alice")
-	e.user("bob")
-	a := e.device("alice", deviceOpt{})
-	b := e.device("bob", deviceOpt{})
-	b2 := e.device("bob", deviceOpt{platform: protocol.PlatformDesktop})
-	conv := protocol.SingleConversationID("alice", "bob")
-	a.send("bob", "", "one")
-	a.send("bob", "", "two")
-	b.waitNew(2)
-	b2.waitNew(2)
+	e, _, b, b2, conv := aliceAndBob(t)
 
 	e.stop()
 	b.waitState(core.ConnDisconnected)

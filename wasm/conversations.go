@@ -10,23 +10,26 @@ import (
 	wasmwrapper "parley/wasm_wrapper"
 )
 
+// idMethod binds a method that takes {<field>: id} and resolves to
+// undefined.
+func idMethod(name, field string, f func(ctx context.Context, id string) error) wasmwrapper.Func {
+	return func(args []js.Value) (any, error) {
+		a := wasmwrapper.Object(name, args, 0)
+		id := a.RequiredString(field)
+		if err := a.Err(); err != nil {
+			return nil, err
+		}
+		return nil, f(context.Background(), id)
+	}
+}
+
 // convMethods binds local search and hiding or deleting conversations
 // (contract §4.2, §6).
 func (h *handle) convMethods() map[string]wasmwrapper.Func {
 	c := h.c
-	byID := func(name string, f func(ctx context.Context, conversationID string) error) wasmwrapper.Func {
-		return func(args []js.Value) (any, error) {
-			a := wasmwrapper.Object(name, args, 0)
-			id := a.RequiredString("conversationID")
-			if err := a.Err(); err != nil {
-				return nil, err
-			}
-			return nil, f(context.Background(), id)
-		}
-	}
 	return map[string]wasmwrapper.Func{
-		"hideConversation":   byID("hideConversation", c.HideConversation),
-		"deleteConversation": byID("deleteConversation", c.DeleteConversation),
+		"hideConversation":   idMethod("hideConversation", "conversationID", c.HideConversation),
+		"deleteConversation": idMethod("deleteConversation", "conversationID", c.DeleteConversation),
 		"searchLocalMessages": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("searchLocalMessages", args, 0)
 			q := core.SearchQuery{
