@@ -134,9 +134,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	if len(ch.Black) > 0 || len(ch.RemovedBlack) > 0 {
 		stores = append(slices.Clone(stores), storeBlack)
 	}
+	var segN int64
 	if !seg.empty() {
-		stores = append(slices.Clone(stores), storeSearch)
-		s.srch.bump() // before the transaction: see compact
+		segN = s.srch.take() // before the transaction: see compact
 	}
 	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
 	if err != nil {
@@ -155,7 +155,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 				}
 			}
 		}
-		if err := seg.put(tx); err != nil {
+		if err := seg.put(tx, segN); err != nil {
 			return err
 		}
 		for _, d := range dels {

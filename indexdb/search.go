@@ -16,9 +16,11 @@ import (
 
 // Local search. A search looks at one line per searchable message
 // (core.Searchable; searchRecord). Apply writes the lines of its batch as
-// one record of the "search" store (a segment, keys ascending), with a
-// line of just the ClientMsgID for each message it removes, so that
-// indexing costs a batch one request, not one per message. The first
+// one record (a segment) of the meta store, keyed ["search", n] with n
+// ascending (metaSearchNext), with a line of just the ClientMsgID for each
+// message it removes: indexing costs a batch one request in a store it
+// writes anyway (a store of its own in the transaction measured a third
+// slower, docs/benchmarks.md). The first
 // search reads the segments in order into a JS array of the live lines
 // (a later line of a message replaces its earlier one), rewrites the store
 // as one segment when most of what it read was replaced (compact), and
@@ -29,9 +31,17 @@ import (
 // totalCount counts every match. docs/benchmarks.md has its cost.
 
 const (
-	storeSearch = "search"
-	searchSep   = "\x00" // between a line's fields
+	searchSep = "\x00" // between a line's fields
+	// metaSearchNext is the n of the next segment's key.
+	metaSearchNext = "searchNext"
 )
+
+// segmentKey is the key of segment n in the meta store.
+func segmentKey(n int64) js.Value { return js.ValueOf([]any{"search", float64(n)}) }
+
+// segmentRange is every segment's key: ["search"] sorts before them,
+// ["search", []] after (arrays sort after numbers).
+func segmentRange() (js.Value, error) { return bound([]any{"search"}, []any{"search", []any{}}) }
 
 // searchRecord is m's search line: ClientMsgID, SendTime, ConversationID,
 // SendID, ContentType, SearchText. IDs hold no control characters
@@ -72,8 +82,8 @@ func searchChanges(ch *core.Changes) (g searchSegment) {
 	return g
 }
 
-// put adds the segment to the search store in tx.
-func (g *searchSegment) put(tx *idb.Transaction) error {
+// put adds the segment to the meta store in tx as segment n.
+func (g *searchSegment) put(tx *idb.Transaction, n int64) error {
 	if g.empty() {
 		return nil
 	}
@@ -82,11 +92,14 @@ func (g *searchSegment) put(tx *idb.Transaction) error {
 		lines = append(lines, p[1])
 	}
 	lines = append(lines, g.dels...)
-	os, err := tx.ObjectStore(storeSearch)
+	os, err := tx.ObjectStore(storeMeta)
 	if err != nil {
 		return err
 	}
-	_, err = os.Add(js.ValueOf(strings.Join(lines, "\n")))
+	if _, err := os.PutKey(segmentKey(n), js.ValueOf(strings.Join(lines, "\n"))); err != nil {
+		return err
+	}
+	_, err = os.PutKey(js.ValueOf(metaSearchNext), js.ValueOf(float64(n+1)))
 	return err
 }
 
@@ -100,15 +113,20 @@ type searchCache struct {
 	at    map[string]int
 	// joined is lines joined by "\n"; undefined after a write.
 	joined js.Value
-	// gen counts writes to the search store, bumped before each one
-	// starts: a load that raced one is not kept, and compacts nothing.
+	// gen counts writes of segments, bumped before each one starts: a
+	// load that raced one is not kept, and compacts nothing.
 	gen int
+	// next is the n of the next segment (read at Open).
+	next int64
 }
 
-func (c *searchCache) bump() {
+// take bumps gen and returns the n of a new segment.
+func (c *searchCache) take() int64 {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen++
-	c.mu.Unlock()
+	c.next++
+	return c.next - 1
 }
 
 // noteSearch brings the cache up to date with a committed Apply; after a
@@ -148,10 +166,19 @@ func strMethod(str js.Value, name string, args ...any) js.Value {
 	return js.Global().Get("String").Get("prototype").Get(name).Call("call", append([]any{str}, args...)...)
 }
 
+// readSearchNext reads the n of the next segment, at Open.
+func readSearchNext(ctx context.Context, db js.Value) (int64, error) {
+	arr, err := getAll(ctx, db, storeMeta, "", js.ValueOf(metaSearchNext), 1)
+	if err != nil || arr.Length() == 0 || arr.Index(0).Type() != js.TypeNumber {
+		return 0, err
+	}
+	return int64(arr.Index(0).Float()), nil
+}
+
 // loadLines reads the segments into the live lines and their index.
 func (s *Store) loadLines(ctx context.Context, gen int) (lines js.Value, at map[string]int, err error) {
 	var segs js.Value
-	if err := s.all(ctx, "searchMessages", storeSearch, "", nil, func(arr js.Value) error { segs = arr; return nil }); err != nil {
+	if err := s.all(ctx, "searchMessages", storeMeta, "", segmentRange, func(arr js.Value) error { segs = arr; return nil }); err != nil {
 		return js.Undefined(), nil, err
 	}
 	all := segs.Call("join", "\n")
@@ -185,7 +212,7 @@ func (s *Store) loadLines(ctx context.Context, gen int) (lines js.Value, at map[
 	return lines, at, nil
 }
 
-// compact rewrites the search store as one segment of the live lines, so
+// compact rewrites the segments as one segment of the live lines, so
 // that the next load reads no more than it keeps. It runs only when no
 // write to the store started since the load began (gen unchanged): a write
 // starting later queues behind this transaction, one already started was
@@ -199,16 +226,22 @@ func (s *Store) compact(lines js.Value, gen int) {
 	}
 	defer func() { _ = recover() }() // a JS exception: the transaction aborts below
 	live := strMethod(strMethod(lines.Call("join", "\n"), "replace", js.Global().Get("RegExp").New(`\n+`, "g"), "\n"), "trim")
-	tx := s.jsDB.Call("transaction", storeSearch, "readwrite")
+	all, err := segmentRange()
+	if err != nil {
+		return
+	}
+	tx := s.jsDB.Call("transaction", storeMeta, "readwrite")
 	defer func() {
 		if r := recover(); r != nil {
 			abortQuietly(tx) // nothing half done: the segments stay as they were
 		}
 	}()
-	os := tx.Call("objectStore", storeSearch)
-	os.Call("clear")
+	os := tx.Call("objectStore", storeMeta)
+	os.Call("delete", all)
 	if !live.Equal(js.ValueOf("")) {
-		os.Call("add", live)
+		c.next++
+		os.Call("put", live, segmentKey(c.next-1))
+		os.Call("put", float64(c.next), metaSearchNext)
 	}
 }
 
@@ -306,11 +339,9 @@ func (s *Store) SearchMessages(ctx context.Context, q core.SearchQuery) (total i
 	return len(hits), ms, err
 }
 
-// indexSearch is schema step 7: the search store, its first segment made
-// of the messages already stored, by a cursor inside the upgrade's
-// transaction.
+// indexSearch is schema step 7: the first segment, made of the messages
+// already stored, by a cursor inside the upgrade's transaction.
 func indexSearch(db, tx js.Value) {
-	db.Call("createObjectStore", storeSearch, map[string]any{"autoIncrement": true})
 	var lines []string
 	eachStored(tx, tx.Call("objectStore", storeMessages), func(cur js.Value) {
 		if m := messageOfJS(cur.Get("value")); core.Searchable(&m) {
@@ -318,7 +349,9 @@ func indexSearch(db, tx js.Value) {
 		}
 	}, func() {
 		if len(lines) > 0 {
-			tx.Call("objectStore", storeSearch).Call("add", strings.Join(lines, "\n"))
+			meta := tx.Call("objectStore", storeMeta)
+			meta.Call("put", strings.Join(lines, "\n"), segmentKey(0))
+			meta.Call("put", 1, metaSearchNext)
 		}
 	})
 }

@@ -242,7 +242,7 @@ func TestCustomContentBytes(t *testing.T) {
 }
 
 // TestSearchCompacts: lines replaced by later ones are dropped from the
-// search store by the search that reads them, and what it keeps searches
+// stored segments by the search that reads them, and what it keeps searches
 // the same after a reopen.
 func TestSearchCompacts(t *testing.T) {
 	ctx := context.Background()
@@ -262,9 +262,13 @@ func TestSearchCompacts(t *testing.T) {
 	if err != nil || total != 1 {
 		t.Fatalf("search = %d, %v", total, err)
 	}
-	segs, err := getAll(ctx, s.jsDB, storeSearch, "", js.Undefined(), 0)
+	r, err := segmentRange()
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, err := getAll(ctx, s.jsDB, storeMeta, "", r, 0)
 	if err != nil || segs.Length() != 1 {
-		t.Fatalf("search store after compacting holds %d records (%v), want 1", segs.Length(), err)
+		t.Fatalf("the store holds %d segments after compacting (%v), want 1", segs.Length(), err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
