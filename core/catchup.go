@@ -182,22 +182,32 @@ func (s *session) pullBatch(ctx context.Context, w *wire, reqs []protocol.PullRe
 }
 
 // sendReads tells the server (and so the user's other devices) the read
-// seqs marked here while offline.
+// seqs and drafts set here while offline.
 func (s *session) sendReads(w *wire) error {
 	convs, err := s.store.Conversations(w.ctx)
 	if err != nil {
 		return err
 	}
-	for _, req := range unsentReads(convs) {
+	reads, drafts := unsentReads(convs)
+	send := func(typ, convID string, req any) error {
 		var st protocol.ConversationState
-		if err := w.call(w.ctx, protocol.ReqMarkRead, req, &st); err != nil {
+		if err := w.call(w.ctx, typ, req, &st); err != nil {
 			if protocol.CodeOf(err) == protocol.CodeNetwork {
 				return err
 			}
-			s.cfg.Logger.Warn("sending read seq refused", "conversation", req.ConversationID, "err", err)
-			continue
+			s.cfg.Logger.Warn("sending a state set offline refused", "request", typ, "conversation", convID, "err", err)
+			return nil
 		}
-		if _, err := s.apply(w.ctx, foldInput{States: []protocol.ConversationState{st}}); err != nil {
+		_, err := s.apply(w.ctx, foldInput{States: []protocol.ConversationState{st}})
+		return err
+	}
+	for _, req := range reads {
+		if err := send(protocol.ReqMarkRead, req.ConversationID, req); err != nil {
+			return err
+		}
+	}
+	for _, req := range drafts {
+		if err := send(protocol.ReqSetDraft, req.ConversationID, req); err != nil {
 			return err
 		}
 	}

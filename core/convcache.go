@@ -204,7 +204,9 @@ func (c *convCache) ConversationPage(ctx context.Context, offset, count int) ([]
 	// the sort.
 	all := make([]*Conversation, 0, len(m))
 	for _, cv := range m {
-		all = append(all, cv)
+		if !cv.IsHidden {
+			all = append(all, cv)
+		}
 	}
 	sort.Slice(all, func(i, j int) bool { return listsBefore(all[i], all[j]) })
 	if offset < 0 {

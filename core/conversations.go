@@ -102,18 +102,24 @@ func (c *Client) MarkConversationAsReadUpTo(ctx context.Context, conversationID 
 		return withCode(err)
 	}
 	cv := res.Value.(Conversation)
+	return s.sendLocalState(ctx, protocol.ReqMarkRead, protocol.MarkReadReq{ConversationID: conversationID, ReadSeq: cv.ReadSeq})
+}
+
+// sendLocalState tells the server of a state change already made here
+// (a read mark, a draft): at once while connected; offline, or when the
+// connection fails on the way, sendReads sends it after reconnecting.
+func (s *session) sendLocalState(ctx context.Context, typ string, req any) error {
 	if s.liveWire() == nil {
 		return nil
 	}
 	var st protocol.ConversationState
-	err = s.call(ctx, protocol.ReqMarkRead, protocol.MarkReadReq{ConversationID: conversationID, ReadSeq: cv.ReadSeq}, &st)
-	if err != nil {
+	if err := s.call(ctx, typ, req, &st); err != nil {
 		if protocol.CodeOf(err) == protocol.CodeNetwork {
 			return nil
 		}
 		return err
 	}
-	_, err = s.apply(ctx, foldInput{States: []protocol.ConversationState{st}})
+	_, err := s.apply(ctx, foldInput{States: []protocol.ConversationState{st}})
 	return withCode(err)
 }
 
@@ -128,9 +134,40 @@ func (c *Client) SetConversationMuted(ctx context.Context, conversationID string
 	return c.conversationRequest(ctx, protocol.ReqSetMuted, protocol.SetMutedReq{ConversationID: conversationID, IsMuted: muted})
 }
 
-// SetConversationDraft stores a draft on all the user's devices.
+// maxDraftLen is the server's bound on a draft, in bytes.
+const maxDraftLen = 16 << 10
+
+// SetConversationDraft stores a draft on all the user's devices. For a
+// conversation held here it is stored here at once, offline too, and
+// reaches the server when connected; another needs the server.
 func (c *Client) SetConversationDraft(ctx context.Context, conversationID, draft string) error {
-	return c.conversationRequest(ctx, protocol.ReqSetDraft, protocol.SetDraftReq{ConversationID: conversationID, DraftText: draft})
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	if len(draft) > maxDraftLen {
+		return errInvalid("draft is longer than 16 KiB")
+	}
+	req := protocol.SetDraftReq{ConversationID: conversationID, DraftText: draft}
+	if _, err := s.apply(ctx, draftInput{ConversationID: conversationID, Text: draft}); protocol.CodeOf(err) == protocol.CodeNotFound {
+		return c.conversationRequest(ctx, protocol.ReqSetDraft, req)
+	} else if err != nil {
+		return withCode(err)
+	}
+	return s.sendLocalState(ctx, protocol.ReqSetDraft, req)
+}
+
+// HideConversation takes a conversation off the list on all the user's
+// devices until its next message. Needs the connection.
+func (c *Client) HideConversation(ctx context.Context, conversationID string) error {
+	return c.conversationRequest(ctx, protocol.ReqHideConversation, protocol.ConversationIDReq{ConversationID: conversationID})
+}
+
+// DeleteConversation hides a conversation and clears it for the user on
+// all their devices: off the list, its messages removed here, and its
+// history empty until a new message arrives. Needs the connection.
+func (c *Client) DeleteConversation(ctx context.Context, conversationID string) error {
+	return c.conversationRequest(ctx, protocol.ReqDeleteConversation, protocol.ConversationIDReq{ConversationID: conversationID})
 }
 
 func (c *Client) conversationRequest(ctx context.Context, typ string, req any) error {

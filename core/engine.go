@@ -286,7 +286,11 @@ func fold(l localState, in foldInput) stepResult {
 		if st.Version >= c.Version {
 			c.IsPinned = st.IsPinned
 			c.IsMuted = st.IsMuted
-			c.DraftText = st.DraftText
+			c.HiddenUntilSeq = st.HiddenUntilSeq
+			if !c.DraftPending || st.DraftText == c.DraftText {
+				// A draft set here and not sent yet wins until it is.
+				c.DraftText, c.DraftPending = st.DraftText, false
+			}
 			c.Version = st.Version
 		}
 		if st.UpdatedAt > c.UpdatedAt {
@@ -442,6 +446,7 @@ func fold(l localState, in foldInput) stepResult {
 			}
 		}
 		c.UnreadCount = c.unread()
+		c.IsHidden = c.MaxSeq < c.HiddenUntilSeq
 		old := before[id]
 		if old != nil && sameConv(old, c) {
 			continue
@@ -478,7 +483,7 @@ func sameLatest(a, b *Message) bool {
 
 // visiblyChanged reports a change an app shows: not seq bookkeeping alone.
 func visiblyChanged(a, b *Conversation) bool {
-	return a.UnreadCount != b.UnreadCount || a.IsPinned != b.IsPinned || a.IsMuted != b.IsMuted || a.DraftText != b.DraftText ||
+	return a.UnreadCount != b.UnreadCount || a.IsPinned != b.IsPinned || a.IsMuted != b.IsMuted || a.DraftText != b.DraftText || a.DraftPending != b.DraftPending || a.IsHidden != b.IsHidden ||
 		a.UpdatedAt != b.UpdatedAt || a.SessionType != b.SessionType || a.UserID != b.UserID ||
 		a.GroupID != b.GroupID || !sameLatest(a.LatestMessage, b.LatestMessage)
 }
@@ -526,13 +531,16 @@ func totalUnread(unread map[string]int64) int64 {
 }
 
 // unsentReads picks the conversations read further here than the server
-// knows (marked while offline): their read seq is to be sent.
-func unsentReads(convs []Conversation) []protocol.MarkReadReq {
-	var out []protocol.MarkReadReq
+// knows (marked while offline): their read seq is to be sent; and those
+// whose draft was set here and not yet sent.
+func unsentReads(convs []Conversation) (reads []protocol.MarkReadReq, drafts []protocol.SetDraftReq) {
 	for _, c := range convs {
 		if c.ReadSeq > c.ServerReadSeq {
-			out = append(out, protocol.MarkReadReq{ConversationID: c.ConversationID, ReadSeq: c.ReadSeq})
+			reads = append(reads, protocol.MarkReadReq{ConversationID: c.ConversationID, ReadSeq: c.ReadSeq})
+		}
+		if c.DraftPending {
+			drafts = append(drafts, protocol.SetDraftReq{ConversationID: c.ConversationID, DraftText: c.DraftText})
 		}
 	}
-	return out
+	return reads, drafts
 }

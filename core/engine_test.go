@@ -429,10 +429,16 @@ func TestUnsentReads(t *testing.T) {
 		{ConversationID: "b", ReadSeq: 7, ServerReadSeq: 3},
 		{ConversationID: "c", ReadSeq: 0, ServerReadSeq: 0},
 		{ConversationID: "d", ReadSeq: 2, ServerReadSeq: 4},
+		{ConversationID: "e", DraftText: "later", DraftPending: true},
+		{ConversationID: "f", DraftText: "sent"},
 	}
-	got := unsentReads(convs)
+	got, drafts := unsentReads(convs)
 	want := []protocol.MarkReadReq{{ConversationID: "b", ReadSeq: 7}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("unsentReads = %+v, want %+v", got, want)
+	}
+	wantDrafts := []protocol.SetDraftReq{{ConversationID: "e", DraftText: "later"}}
+	if !reflect.DeepEqual(drafts, wantDrafts) {
+		t.Errorf("unsentReads drafts = %+v, want %+v", drafts, wantDrafts)
 	}
 }

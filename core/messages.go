@@ -201,31 +201,12 @@ func (c *Client) historyMessages(ctx context.Context, conversationID string, bef
 		return History{Messages: []Message{}, IsEnd: true}, nil
 	}
 	from := max(top-int64(count)+1, minSeq)
-	local, err := s.store.MessagesBySeq(ctx, conversationID, from, top)
+	local, whole, err := s.messageRange(ctx, conversationID, from, top)
 	if err != nil {
-		return History{}, withCode(err)
+		return History{}, err
 	}
-	if int64(len(local)) == top-from+1 {
+	if whole {
 		return History{Messages: local, IsEnd: from == minSeq}, nil
-	}
-	if w := s.liveWire(); w != nil {
-		pctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
-		msgs, err := s.pull(pctx, w, []protocol.SeqRange{{ConversationID: conversationID, FromSeq: from, ToSeq: top, Limit: int(top - from + 1)}})
-		cancel()
-		if err != nil && protocol.CodeOf(err) != protocol.CodeNetwork {
-			return History{}, err
-		}
-		if err == nil && len(msgs) > 0 {
-			if _, err := s.apply(ctx, foldInput{Messages: msgs, Quiet: true}); err != nil {
-				return History{}, withCode(err)
-			}
-			if local, err = s.store.MessagesBySeq(ctx, conversationID, from, top); err != nil {
-				return History{}, withCode(err)
-			}
-		}
-		if err == nil && int64(len(local)) == top-from+1 {
-			return History{Messages: local, IsEnd: from == minSeq}, nil
-		}
 	}
 	out := contiguousTail(local)
 	if beforeSeq > 0 && len(out) > 0 && out[len(out)-1].Seq != top {
@@ -234,6 +215,82 @@ func (c *Client) historyMessages(ctx context.Context, conversationID string, bef
 		out = []Message{}
 	}
 	return History{Messages: out, IsEnd: false}, nil
+}
+
+// messageRange returns the conversation's messages from..top held here,
+// pulling from the server what is missing while connected; whole says
+// none is missing.
+func (s *session) messageRange(ctx context.Context, conversationID string, from, top int64) ([]Message, bool, error) {
+	local, err := s.store.MessagesBySeq(ctx, conversationID, from, top)
+	if err != nil {
+		return nil, false, withCode(err)
+	}
+	if int64(len(local)) == top-from+1 {
+		return local, true, nil
+	}
+	w := s.liveWire()
+	if w == nil {
+		return local, false, nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	msgs, err := s.pull(pctx, w, []protocol.SeqRange{{ConversationID: conversationID, FromSeq: from, ToSeq: top, Limit: int(top - from + 1)}})
+	cancel()
+	if err != nil && protocol.CodeOf(err) != protocol.CodeNetwork {
+		return nil, false, err
+	}
+	if err == nil && len(msgs) > 0 {
+		if _, err := s.apply(ctx, foldInput{Messages: msgs, Quiet: true}); err != nil {
+			return nil, false, withCode(err)
+		}
+		if local, err = s.store.MessagesBySeq(ctx, conversationID, from, top); err != nil {
+			return nil, false, withCode(err)
+		}
+	}
+	return local, err == nil && int64(len(local)) == top-from+1, nil
+}
+
+// HistoryMessagesAfter returns up to count messages of a conversation
+// with seq above afterSeq, the oldest of them, ascending and without gaps:
+// the page that opens a search hit in place (afterSeq its seq - 1), read
+// and pulled as HistoryMessages does. IsEnd says the page reaches the
+// newest message. Offline it returns the gap-free part from afterSeq+1
+// it holds.
+func (c *Client) HistoryMessagesAfter(ctx context.Context, conversationID string, afterSeq int64, count int) (History, error) {
+	s, err := c.session()
+	if err != nil {
+		return History{}, err
+	}
+	if _, _, _, ok := protocol.ParseConversationID(conversationID); !ok {
+		return History{}, errInvalid("invalid conversationID")
+	}
+	if count <= 0 || afterSeq < 0 {
+		return History{}, errInvalid("count must be positive and afterSeq not negative")
+	}
+	count = min(count, protocol.MaxPullLimit)
+	cv, err := s.store.Conversation(ctx, conversationID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return History{}, withCode(err)
+	}
+	from, last := max(afterSeq+1, cv.MinSeq, 1), max(cv.MaxSeq, cv.LocalMaxSeq)
+	if from > last {
+		return History{Messages: []Message{}, IsEnd: true}, nil
+	}
+	top := min(from+int64(count)-1, last)
+	local, whole, err := s.messageRange(ctx, conversationID, from, top)
+	if err != nil {
+		return History{}, err
+	}
+	h := History{Messages: local, IsEnd: whole && top == last}
+	if !whole {
+		// The page must start at from: only the run from there joins.
+		n := 0
+		for n < len(local) && local[n].Seq == from+int64(n) {
+			n++
+		}
+		h.Messages = local[:n]
+	}
+	h.Messages = slices.DeleteFunc(h.Messages, func(m Message) bool { return m.Deleted })
+	return h, nil
 }
 
 // UnsentMessages returns the conversation's messages that have no seq yet:

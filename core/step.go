@@ -114,6 +114,8 @@ func step(l localState, in input) (stepResult, error) {
 		return stepClear(l, in), nil
 	case markReadInput:
 		return stepMarkRead(l, in)
+	case draftInput:
+		return stepDraft(l, in)
 	case usersInput:
 		return stepUsers(in), nil
 	case friendRequestInput:
@@ -252,27 +254,48 @@ type markReadInput struct {
 func (markReadInput) inputKind() string { return "markRead" }
 
 func stepMarkRead(l localState, in markReadInput) (stepResult, error) {
+	return changeConv(l, in.ConversationID, func(cv *Conversation) {
+		upTo := cv.MaxSeq
+		if in.Seq > 0 && in.Seq < upTo {
+			upTo = in.Seq
+		}
+		if upTo > cv.ReadSeq {
+			cv.ReadSeq = upTo
+		}
+		cv.UnreadCount = cv.unread()
+		cv.MentionedMe = false
+	})
+}
+
+// changeConv is the step that changes one stored conversation with
+// change; its Value is the conversation as changed.
+func changeConv(l localState, conversationID string, change func(*Conversation)) (stepResult, error) {
 	var res stepResult
-	old := l.Convs[in.ConversationID]
+	old := l.Convs[conversationID]
 	if old == nil {
-		return res, &Error{Code: protocol.CodeNotFound, Message: "no conversation " + in.ConversationID}
+		return res, &Error{Code: protocol.CodeNotFound, Message: "no conversation " + conversationID}
 	}
 	cv := *old
-	upTo := cv.MaxSeq
-	if in.Seq > 0 && in.Seq < upTo {
-		upTo = in.Seq
-	}
-	if upTo > cv.ReadSeq {
-		cv.ReadSeq = upTo
-	}
-	cv.UnreadCount = cv.unread()
-	cv.MentionedMe = false
+	change(&cv)
 	res.Value = cv
 	if !sameConv(old, &cv) {
 		res.Changes.Conversations = []Conversation{cv}
 		res.Changed = []Conversation{cv}
 	}
 	return res, nil
+}
+
+// draftInput sets a conversation's draft here, pending until the server
+// holds it (Conversation.DraftPending).
+type draftInput struct {
+	ConversationID string
+	Text           string
+}
+
+func (draftInput) inputKind() string { return "draft" }
+
+func stepDraft(l localState, in draftInput) (stepResult, error) {
+	return changeConv(l, in.ConversationID, func(cv *Conversation) { cv.DraftText, cv.DraftPending = in.Text, true })
 }
 
 // usersInput stores profiles the server gave; Self announces the user's

@@ -24,6 +24,7 @@ type Store interface {
 	GroupReader
 	ConversationReader
 	MessageReader
+	MessageSearcher
 	OutboxReader
 	CursorReader
 	ChunkReader
@@ -111,7 +112,8 @@ type ConversationReader interface {
 	Conversations(ctx context.Context) ([]Conversation, error)
 	// ConversationPage returns up to count conversations (count <= 0: all)
 	// from offset in the list's order (SortConversations: pinned first,
-	// then Activity descending, then ConversationID ascending). A store
+	// then Activity descending, then ConversationID ascending), leaving out
+	// hidden ones (IsHidden). A store
 	// should read no more than offset+count records for it: it serves the
 	// first screen of the list at start-up, before anything else is read.
 	ConversationPage(ctx context.Context, offset, count int) ([]Conversation, error)

@@ -148,12 +148,24 @@ type Conversation struct {
 	// removed from: it stays with its messages, and sending to it fails
 	// with permission_denied.
 	Removed bool `json:"removed,omitempty"`
+	// HiddenUntilSeq: the user hid or deleted the conversation; it is off
+	// the list (IsHidden) while MaxSeq is below it, that is until its next
+	// message (0: never hidden).
+	HiddenUntilSeq int64 `json:"hiddenUntilSeq,omitempty"`
+	// IsHidden is MaxSeq < HiddenUntilSeq, kept by fold: ConversationPage
+	// leaves such a conversation out, and its unread count is out of the
+	// total.
+	IsHidden bool `json:"isHidden,omitempty"`
+	// DraftPending: DraftText was set here and the server does not hold it
+	// yet (set offline); it is sent after reconnecting, and a server state
+	// with another draft does not replace it meanwhile.
+	DraftPending bool `json:"draftPending,omitempty"`
 }
 
 // totalShare is what the conversation adds to the total unread count:
 // nothing while muted.
 func (c *Conversation) totalShare() int64 {
-	if c.IsMuted {
+	if c.IsMuted || c.IsHidden {
 		return 0
 	}
 	return c.UnreadCount

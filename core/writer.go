@@ -71,7 +71,7 @@ func touchesConversations(in input) bool {
 		// A cursor alone does not.
 		return len(in.States) > 0 || len(in.Messages) > 0 || len(in.Tails) > 0 || len(in.Changed) > 0 || len(in.ChangesThrough) > 0 ||
 			len(in.Deletions) > 0 || len(in.DeletionsThrough) > 0
-	case markReadInput, groupInput, groupRemovedInput, groupListInput:
+	case markReadInput, draftInput, groupInput, groupRemovedInput, groupListInput:
 		return true
 	}
 	return false
@@ -145,6 +145,8 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 	case attemptInput:
 		err = s.loadEntries(ctx, &l)
 	case markReadInput:
+		err = s.loadConvs(ctx, &l, []string{in.ConversationID}, false)
+	case draftInput:
 		err = s.loadConvs(ctx, &l, []string{in.ConversationID}, false)
 	case friendListInput, friendDeletedInput, friendChangedInput:
 		err = s.loadFriends(ctx, &l)

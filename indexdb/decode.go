@@ -124,6 +124,9 @@ func conversationOfJS(v js.Value) core.Conversation {
 		ReceiptVersion: jsInt(v, "receiptVersion"),
 		Removed:        jsBool(v, "removed"),
 		MentionedMe:    jsBool(v, "mentionedMe"),
+		HiddenUntilSeq: jsInt(v, "hiddenUntilSeq"),
+		IsHidden:       jsBool(v, "isHidden"),
+		DraftPending:   jsBool(v, "draftPending"),
 	}
 	if lm := v.Get("latestMessage"); lm.Type() == js.TypeObject {
 		m := messageOfJS(lm)

@@ -188,11 +188,23 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	if c.Removed {
 		b = boolField(b, "removed", true)
 	}
+	if c.HiddenUntilSeq != 0 {
+		b = intField(b, "hiddenUntilSeq", c.HiddenUntilSeq)
+	}
+	if c.IsHidden {
+		b = boolField(b, "isHidden", true)
+	}
+	if c.DraftPending {
+		b = boolField(b, "draftPending", true)
+	}
 	b = field(b, "latestMessage")
 	if c.LatestMessage != nil {
 		b = appendMessageRecord(b, c.LatestMessage, false)
 	} else {
 		b = append(b, "null"...)
+	}
+	if c.IsHidden {
+		return append(b, '}') // no _list: off the list index
 	}
 	pinned, negActivity, _ := listKeyParts(c)
 	b = append(field(b, "_list"), '[')

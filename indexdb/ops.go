@@ -101,6 +101,10 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	for _, r := range ch.RemovedFriendRequests {
 		requestKeys = append(requestKeys, []any{r.FromUserID, r.ToUserID})
 	}
+	var seg searchSegment
+	if s.search {
+		seg = searchChanges(ch)
+	}
 	dels := []del{
 		{storeFriendRequests, requestKeys},
 		{storeBlack, strs(ch.RemovedBlack)},
@@ -130,6 +134,10 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	if len(ch.Black) > 0 || len(ch.RemovedBlack) > 0 {
 		stores = append(slices.Clone(stores), storeBlack)
 	}
+	var segN int64
+	if !seg.empty() {
+		segN = s.srch.take() // before the transaction: see compact
+	}
 	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
 	if err != nil {
 		return wrapErr(op, err)
@@ -146,6 +154,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 					return err
 				}
 			}
+		}
+		if err := seg.put(tx, segN); err != nil {
+			return err
 		}
 		for _, d := range dels {
 			if len(d.keys) == 0 {
@@ -211,7 +222,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	}
 	// Let the browser commit without waiting for the last success event.
 	_ = tx.Commit()
-	return wrapErr(op, s.awaitTx(ctx, op, tx, true))
+	err = s.awaitTx(ctx, op, tx, true)
+	s.noteSearch(seg, err == nil)
+	return wrapErr(op, err)
 }
 
 // Users returns the cached profiles among userIDs, in the order asked.

@@ -45,8 +45,9 @@ func (r *msgRecord) message() core.Message {
 type convRecord struct {
 	core.Conversation
 	LatestMessage *msgRecord `json:"latestMessage"`
-	// List is listKey (index list).
-	List []any `json:"_list"`
+	// List is listKey (index list); nil for a hidden conversation, which
+	// the index then leaves out.
+	List []any `json:"_list,omitempty"`
 }
 
 // listKey orders conversations ascending as the list shows them
@@ -74,7 +75,9 @@ func newConvRecord(c *core.Conversation) *convRecord {
 		// The latest message is not a row of its own: keep no index keys.
 		r.LatestMessage.CS, r.LatestMessage.US = nil, nil
 	}
-	r.List = listKey(c)
+	if !c.IsHidden {
+		r.List = listKey(c)
+	}
 	return r
 }
 

@@ -46,7 +46,7 @@ type upgradeStep func(db, tx js.Value)
 
 // SchemaVersion is the IndexedDB version this package opens: the number of
 // upgrade steps.
-const SchemaVersion = 5
+const SchemaVersion = 7
 
 // upgradeSteps is the schema history, len SchemaVersion. A step reports
 // failure by panicking (syscall/js does so on a JS exception); the upgrade
@@ -96,13 +96,28 @@ func upgradeSteps() []upgradeStep {
 			db.Call("createObjectStore", storeFriendRequests, map[string]any{"keyPath": []any{"fromUserID", "toUserID"}})
 			db.Call("createObjectStore", storeBlack, map[string]any{"keyPath": "userID"})
 		},
+		// 6: kept for another change of the schema.
+		func(db, tx js.Value) {},
+		// 7: the search records of the stored messages (search.go).
+		indexSearch,
 	}
 }
 
 // rewriteListKeys gives every stored conversation its _list key and drops
-// _order, walking a cursor inside the upgrade's transaction (which stays
-// open while the cursor has requests pending).
+// _order.
 func rewriteListKeys(tx, os js.Value) {
+	eachStored(tx, os, func(cur js.Value) {
+		rec := cur.Get("value")
+		rec.Set("_list", listKeyOfJS(rec))
+		rec.Delete("_order")
+		cur.Call("update", rec)
+	}, nil)
+}
+
+// eachStored calls fn with a cursor at every record of os, then end (when
+// not nil), walking it inside the upgrade's transaction (which stays open
+// while the cursor has requests pending).
+func eachStored(tx, os js.Value, fn func(cur js.Value), end func()) {
 	req := os.Call("openCursor")
 	var next, stop js.Func
 	release := func() {
@@ -123,12 +138,12 @@ func rewriteListKeys(tx, os js.Value) {
 		cur := req.Get("result")
 		if cur.IsNull() || cur.IsUndefined() {
 			release()
+			if end != nil {
+				end()
+			}
 			return nil
 		}
-		rec := cur.Get("value")
-		rec.Set("_list", listKeyOfJS(rec))
-		rec.Delete("_order")
-		cur.Call("update", rec)
+		fn(cur)
 		cur.Call("continue")
 		return nil
 	})

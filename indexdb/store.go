@@ -54,6 +54,9 @@ type Store struct {
 	db     *idb.Database
 	// jsDB is the same IDBDatabase as db, for getAll (see getAll).
 	jsDB js.Value
+	// search: the schema has the search store (a test opens older ones).
+	search bool
+	srch   searchCache
 }
 
 var _ core.Store = (*Store)(nil)
@@ -135,7 +138,15 @@ func Open(ctx context.Context, name string, cfg Config) (_ *Store, err error) {
 		closeWhenOpen(openReq)
 		return nil, wrapErr("open "+name, err)
 	}
-	return &Store{name: name, timeout: cfg.OpTimeout, log: cfg.Logger, db: db, jsDB: openReq.Get("result")}, nil
+	s := &Store{name: name, timeout: cfg.OpTimeout, log: cfg.Logger, db: db, jsDB: openReq.Get("result"), search: cfg.version >= 7,
+		srch: searchCache{lines: js.Undefined(), joined: js.Undefined()}}
+	if s.search {
+		if s.srch.next, err = readSearchNext(ctx, s.jsDB); err != nil {
+			db.Close()
+			return nil, wrapErr("open "+name, err)
+		}
+	}
+	return s, nil
 }
 
 // closeWhenOpen closes the database an abandoned open request yields.

@@ -113,6 +113,11 @@ func TestSchemaUpgrade(t *testing.T) {
 	if c, ok, err := s.SyncCursor(ctx); c != 7 || !ok || err != nil {
 		t.Fatalf("SyncCursor after upgrade = %d %v %v", c, ok, err)
 	}
+	// Schema 7 made search records of the sent messages stored before it.
+	total, found, err := s.SearchMessages(ctx, core.SearchQuery{Keyword: "M", Count: 10})
+	if err != nil || total != 2 || len(found) != 2 {
+		t.Fatalf("SearchMessages after upgrade = %d %+v, %v", total, found, err)
+	}
 }
 
 // TestSchemaUpgradeListKeys stores conversation records as schema version
@@ -233,5 +238,47 @@ func TestCustomContentBytes(t *testing.T) {
 	c, err := s.Conversation(ctx, "si_a_b")
 	if err != nil || c.LatestMessage == nil || string(c.LatestMessage.Content) != string(m.Content) {
 		t.Fatalf("latest message content = %+v, %v", c.LatestMessage, err)
+	}
+}
+
+// TestSearchCompacts: lines replaced by later ones are dropped from the
+// stored segments by the search that reads them, and what it keeps searches
+// the same after a reopen.
+func TestSearchCompacts(t *testing.T) {
+	ctx := context.Background()
+	name := prefix(t)
+	s := open(t, name, Config{})
+	for i := range 5 {
+		m := msg(1, "m1", 1)
+		m.Text = "edit " + strconv.Itoa(i)
+		if err := s.Apply(ctx, &core.Changes{Messages: []core.Message{m}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Apply(ctx, &core.Changes{Messages: []core.Message{msg(2, "m2", 2)}}); err != nil {
+		t.Fatal(err)
+	}
+	total, _, err := s.SearchMessages(ctx, core.SearchQuery{Keyword: "edit", Count: 10})
+	if err != nil || total != 1 {
+		t.Fatalf("search = %d, %v", total, err)
+	}
+	r, err := segmentRange()
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, err := getAll(ctx, s.jsDB, storeMeta, "", r, 0)
+	if err != nil || segs.Length() != 1 {
+		t.Fatalf("the store holds %d segments after compacting (%v), want 1", segs.Length(), err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, name, Config{})
+	total, ms, err := s.SearchMessages(ctx, core.SearchQuery{Keyword: "edit 4", Count: 10})
+	if err != nil || total != 1 || ms[0].ClientMsgID != "m1" {
+		t.Fatalf("search after reopen = %d %+v, %v", total, ms, err)
+	}
+	if total, _, _ := s.SearchMessages(ctx, core.SearchQuery{Count: 10}); total != 2 {
+		t.Fatalf("every message after reopen: %d, want 2", total)
 	}
 }

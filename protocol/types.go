@@ -118,6 +118,14 @@ const (
 	// ReqReadInfo tells who has read one of the caller's own group
 	// messages. Data: MessageRefReq. Response: ReadInfo.
 	ReqReadInfo = "message.readInfo"
+	// ReqHideConversation takes a conversation off the caller's list until
+	// its next message (HiddenUntilSeq). Data: ConversationIDReq.
+	// Response: ConversationState.
+	ReqHideConversation = "conversation.hide"
+	// ReqDeleteConversation hides a conversation and clears it for the
+	// caller (ReqClearConversation): off the list and empty until its next
+	// message. Data: ConversationIDReq. Response: ConversationState.
+	ReqDeleteConversation = "conversation.delete"
 )
 
 // PushReadCounts tells a sender's connections that a read by another
@@ -434,6 +442,10 @@ type ConversationState struct {
 	// by another member last changed the read counts of the user's own
 	// messages (0: never); a device below it asks for ReqReadCounts.
 	ReceiptVersion int64 `json:"receiptVersion,omitempty"`
+	// HiddenUntilSeq: the user hid (or deleted) the conversation; it is
+	// off their list while MaxSeq < HiddenUntilSeq, that is until its
+	// next message (0: never hidden).
+	HiddenUntilSeq int64 `json:"hiddenUntilSeq,omitempty"`
 }
 
 // SyncReq asks for the conversations that changed after Cursor (0: all).

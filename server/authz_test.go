@@ -316,6 +316,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "mute a missing group", as: "mallory", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: sgGhost, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "mute a group as kicked member", as: "carl", typ: protocol.ReqSetMuted, data: protocol.SetMutedReq{ConversationID: sg, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
 
+		{name: "hide others' one-to-one", as: "mallory", typ: protocol.ReqHideConversation, data: protocol.ConversationIDReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "hide a group as non-member", as: "mallory", typ: protocol.ReqHideConversation, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "hide a missing group", as: "mallory", typ: protocol.ReqHideConversation, data: protocol.ConversationIDReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "hide a group as kicked member", as: "carl", typ: protocol.ReqHideConversation, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "delete others' one-to-one", as: "mallory", typ: protocol.ReqDeleteConversation, data: protocol.ConversationIDReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
+		{name: "delete a group as non-member", as: "mallory", typ: protocol.ReqDeleteConversation, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "delete a missing group", as: "mallory", typ: protocol.ReqDeleteConversation, data: protocol.ConversationIDReq{ConversationID: sgGhost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "delete a group as kicked member", as: "carl", typ: protocol.ReqDeleteConversation, data: protocol.ConversationIDReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
+
 		{name: "user.block blocks for the caller only", as: "mallory", typ: protocol.ReqBlockUser, data: protocol.UserIDReq{UserID: "bob"}},
 		{name: "user.changed lists only related profiles", as: "mallory", typ: protocol.ReqChangedProfiles, data: protocol.ChangedProfilesReq{}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
 			var r protocol.ChangedProfilesResp

@@ -177,6 +177,20 @@ func (s *Server) clearConversation(ctx context.Context, c caller, req *protocol.
 	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{ClearSeq: &upTo})
 }
 
+// hideConversation takes a conversation off the caller's list until its
+// next message (HiddenUntilSeq); their other devices follow by push and
+// sync.
+func (s *Server) hideConversation(ctx context.Context, c caller, req *protocol.ConversationIDReq) (*protocol.ConversationState, error) {
+	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{Hide: true})
+}
+
+// deleteConversation hides a conversation and clears it for the caller,
+// in one change: off the list and empty until its next message.
+func (s *Server) deleteConversation(ctx context.Context, c caller, req *protocol.ConversationIDReq) (*protocol.ConversationState, error) {
+	upTo := int64(0) // the conversation's MaxSeq
+	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{Hide: true, ClearSeq: &upTo})
+}
+
 // maxPinnedMessages bounds a conversation's pinned messages.
 const maxPinnedMessages = 100
 

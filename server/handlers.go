@@ -66,16 +66,18 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqUnblockUser:        typed(s.unblockUser),
 
 		// Changes to stored messages (changes.go).
-		protocol.ReqRevokeMessage:     typed(s.revokeMessage),
-		protocol.ReqEditMessage:       typed(s.editMessage),
-		protocol.ReqPullChanges:       typed(s.pullChanges),
-		protocol.ReqClearConversation: typed(s.clearConversation),
-		protocol.ReqDeleteMessage:     typed(s.deleteMessage),
-		protocol.ReqPullDeletions:     typed(s.pullDeletions),
-		protocol.ReqPinMessage:        typed(s.pinMessage),
-		protocol.ReqPinnedMessages:    typed(s.pinnedMessages),
-		protocol.ReqSetTyping:         typed(s.setTyping),
-		protocol.ReqSetMuted:          typed(s.setMuted),
+		protocol.ReqRevokeMessage:      typed(s.revokeMessage),
+		protocol.ReqEditMessage:        typed(s.editMessage),
+		protocol.ReqPullChanges:        typed(s.pullChanges),
+		protocol.ReqClearConversation:  typed(s.clearConversation),
+		protocol.ReqDeleteMessage:      typed(s.deleteMessage),
+		protocol.ReqPullDeletions:      typed(s.pullDeletions),
+		protocol.ReqPinMessage:         typed(s.pinMessage),
+		protocol.ReqPinnedMessages:     typed(s.pinnedMessages),
+		protocol.ReqSetTyping:          typed(s.setTyping),
+		protocol.ReqSetMuted:           typed(s.setMuted),
+		protocol.ReqHideConversation:   typed(s.hideConversation),
+		protocol.ReqDeleteConversation: typed(s.deleteConversation),
 		protocol.ReqAddReaction: typed(func(ctx context.Context, c caller, r *protocol.ReactionReq) (*protocol.Message, error) {
 			return s.react(ctx, c, r, true)
 		}),

@@ -67,6 +67,9 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 	for name, fn := range h.fileMethods() {
 		h.obj.Set(name, h.funcs.Add(wasmwrapper.Promise(log, fn)))
 	}
+	for name, fn := range h.convMethods() {
+		h.obj.Set(name, h.funcs.Add(wasmwrapper.Promise(log, fn)))
+	}
 	h.obj.Set("on", h.funcs.Add(js.FuncOf(h.on)))
 	h.unwatch = h.watchNetwork()
 	return h, nil
@@ -292,11 +295,21 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 			a := wasmwrapper.Object("getHistoryMessages", args, 0)
 			id := a.RequiredString("conversationID")
 			before := a.Int("beforeSeq", 0, 0, 1<<53)
+			after := a.Int("afterSeq", -1, 0, 1<<53)
 			count := a.RequiredInt("count", 1, protocol.MaxPullLimit)
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			hist, err := c.HistoryMessages(bg(), id, before, int(count))
+			var hist core.History
+			var err error
+			switch {
+			case after >= 0 && before > 0:
+				return nil, protocol.Errorf(protocol.CodeInvalidArgument, "getHistoryMessages: beforeSeq and afterSeq exclude each other")
+			case after >= 0:
+				hist, err = c.HistoryMessagesAfter(bg(), id, after, int(count))
+			default:
+				hist, err = c.HistoryMessages(bg(), id, before, int(count))
+			}
 			return ok(h.signed(hist), err)
 		},
 		"getUnsentMessages": func(args []js.Value) (any, error) {

@@ -414,6 +414,17 @@ export interface Conversation {
   removed?: boolean;
   /** True while a message that mentions the user (by ID or @all) is unread. */
   mentionedMe: boolean;
+  /**
+   * Hidden or deleted by the user (hideConversation, deleteConversation):
+   * left out of getConversationList and of the total unread count until
+   * its next message. A `conversationsChanged` with `isHidden: true` says
+   * to take it off the list. Absent otherwise.
+   */
+  isHidden?: boolean;
+  /** Hidden while `maxSeq` is below this seq (the next message's). */
+  hiddenUntilSeq?: number;
+  /** `draftText` was set on this device and has not reached the server yet (offline). */
+  draftPending?: boolean;
 }
 
 /** Payload of `groupMemberRemoved`. */
@@ -445,8 +456,18 @@ export interface FriendRequest {
 export interface HistoryPage {
   /** Ascending by seq, without gaps. */
   messages: Message[];
-  /** True when the page reaches the conversation's first message. */
+  /**
+   * True when the page reaches the conversation's first message (with
+   * `afterSeq`: its newest).
+   */
   isEnd: boolean;
+}
+
+export interface SearchLocalMessagesResult {
+  /** Every match, whatever `offset` and `count`. */
+  totalCount: number;
+  /** The page: newest first by `sendTime` across conversations. */
+  messages: Message[];
 }
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'kickedOffline' | 'tokenExpired';
@@ -774,9 +795,11 @@ export declare class ParleyClient {
   getConversation(args: { conversationID: string }): Promise<Conversation>;
   /**
    * The newest `count` (1…500) messages before `beforeSeq` (default: the
-   * latest), ascending by seq. Offline it serves what is stored locally.
+   * latest), ascending by seq; with `afterSeq` instead, the oldest `count`
+   * after it (open a search hit in place with `afterSeq: hit.seq - 1`).
+   * Offline it serves what is stored locally.
    */
-  getHistoryMessages(args: { conversationID: string; beforeSeq?: number; count: number }): Promise<HistoryPage>;
+  getHistoryMessages(args: { conversationID: string; beforeSeq?: number; afterSeq?: number; count: number }): Promise<HistoryPage>;
   /**
    * The conversation's messages that have no seq yet: waiting to be sent
    * ('sending') or given up on ('failed'), oldest first. Show them after the
@@ -794,7 +817,11 @@ export declare class ParleyClient {
   markConversationAsRead(args: { conversationID: string; seq?: number }): Promise<void>;
   /** Pins (default) or unpins a conversation. */
   setConversationPinned(args: { conversationID: string; isPinned?: boolean }): Promise<void>;
-  /** Stores a draft ('' clears it). */
+  /**
+   * Stores a draft ('' clears it) on every device of the user. For a
+   * conversation stored locally it resolves from local data, offline too,
+   * and reaches the server when connected.
+   */
   setConversationDraft(args: { conversationID: string; draftText?: string }): Promise<void>;
   /** Sum of all unread counts. */
   getTotalUnreadCount(): Promise<number>;
@@ -945,6 +972,32 @@ export declare class ParleyClient {
    * the connection.
    */
   clearConversationMessages(args: { conversationID: string }): Promise<void>;
+  /**
+   * Takes a conversation off the list (`isHidden`) on every device of the
+   * user until its next message; its messages stay. Needs the connection.
+   */
+  hideConversation(args: { conversationID: string }): Promise<void>;
+  /**
+   * Hides a conversation and clears it for the user on every device: off
+   * the list, its messages removed from local data, and
+   * `getHistoryMessages` answering `{messages: [], isEnd: true}` until a new
+   * message arrives, which brings it back. The other members keep theirs.
+   * Needs the connection.
+   */
+  deleteConversation(args: { conversationID: string }): Promise<void>;
+  /**
+   * Searches the messages stored locally (IndexedDB), offline: sent
+   * messages of every conversation the user holds here, newest first by
+   * `sendTime`; messages never fetched to this device are not searched.
+   * `keyword` (up to 200 bytes; default: every message) is matched
+   * case-insensitively as a substring, with no word splitting, so any
+   * language works, against a message's text or the words its content
+   * carries (a file's name, a custom message's or a location's description,
+   * a link's title, a card's name, a merger's title). `startTime` and
+   * `endTime` bound `sendTime` (Unix ms, inclusive); `offset` and `count`
+   * (1…100, default 20) page the matches.
+   */
+  searchLocalMessages(args: { keyword?: string; conversationID?: string; senderUserIDs?: string[]; contentTypes?: ContentType[]; startTime?: number; endTime?: number; offset?: number; count?: number }): Promise<SearchLocalMessagesResult>;
   /**
    * Tells the conversation's other members that the user is typing
    * (`typing: true`, the default) or stopped. Call it on every keystroke:

@@ -71,6 +71,9 @@ export const methods = Object.freeze({
   clearConversationMessages: 1,
   setTyping: 1,
   setConversationMuted: 1,
+  searchLocalMessages: 1,
+  hideConversation: 1,
+  deleteConversation: 1,
   close: 0,
 });
 

@@ -135,6 +135,10 @@ var jsMethods = []jsMethod{
 	{"clearConversationMessages", argObject},
 	{"setTyping", argObject},
 	{"setConversationMuted", argObject},
+	// Local search and hiding conversations (contract §4.2, §6).
+	{"searchLocalMessages", argObject},
+	{"hideConversation", argObject},
+	{"deleteConversation", argObject},
 
 	{"close", argNone},
 }

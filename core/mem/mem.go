@@ -24,6 +24,7 @@ type data struct {
 	groups        map[string]core.Group
 	convs         map[string]core.Conversation
 	msgs          map[string]core.Message     // by ClientMsgID
+	texts         map[string]string           // ClientMsgID -> core.SearchText, of the searchable
 	bySeq         map[string]map[int64]string // conversationID -> seq -> ClientMsgID
 	outbox        map[string]core.OutboxEntry
 	chunks        map[chunkKey]core.Bytes
@@ -56,6 +57,7 @@ func New() *Store {
 		groups:   make(map[string]core.Group),
 		convs:    make(map[string]core.Conversation),
 		msgs:     make(map[string]core.Message),
+		texts:    make(map[string]string),
 		bySeq:    make(map[string]map[int64]string),
 		outbox:   make(map[string]core.OutboxEntry),
 		chunks:   make(map[chunkKey]core.Bytes),
@@ -226,7 +228,9 @@ func (s *Store) ConversationPage(ctx context.Context, offset, count int) ([]core
 	s.d.mu.RLock()
 	all := make([]core.Conversation, 0, len(s.d.convs))
 	for _, c := range s.d.convs {
-		all = append(all, c)
+		if !c.IsHidden {
+			all = append(all, c)
+		}
 	}
 	s.d.mu.RUnlock()
 	core.SortConversations(all)
@@ -292,6 +296,30 @@ func (s *Store) Messages(ctx context.Context, ids []string) ([]core.Message, err
 		}
 	}
 	return out, nil
+}
+
+// SearchMessages implements core.MessageSearcher by a scan of the
+// searchable messages' stored texts.
+func (s *Store) SearchMessages(ctx context.Context, q core.SearchQuery) (int, []core.Message, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	sm := core.NewSearchMatcher(q)
+	var hits []core.SearchHit
+	for id, text := range s.d.texts {
+		m := s.d.msgs[id]
+		if sm.Match(m.SendTime, m.ConversationID, m.SendID, m.ContentType, text) {
+			hits = append(hits, core.SearchHit{SendTime: m.SendTime, ClientMsgID: id})
+		}
+	}
+	ids := core.SearchPage(hits, q.Offset, q.Count)
+	out := make([]core.Message, len(ids))
+	for i, id := range ids {
+		out[i] = cloneMsg(s.d.msgs[id])
+	}
+	return len(hits), out, nil
 }
 
 // UnsentMessages implements core.MessageReader.
@@ -419,6 +447,10 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 			}
 		}
 		d.msgs[m.ClientMsgID] = cloneMsg(m)
+		delete(d.texts, m.ClientMsgID)
+		if core.Searchable(&m) {
+			d.texts[m.ClientMsgID] = core.SearchText(&m)
+		}
 		if m.Seq != 0 {
 			idx := d.bySeq[m.ConversationID]
 			if idx == nil {
@@ -455,6 +487,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 				delete(idx, old.Seq)
 			}
 			delete(d.msgs, id)
+			delete(d.texts, id)
 		}
 	}
 	if len(ch.RemovedChunks) > 0 {

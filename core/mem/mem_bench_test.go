@@ -38,3 +38,34 @@ func BenchmarkApply500(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// BenchmarkSearch100kKeyword: a keyword matching 1,000 of 100,000
+// messages, first page of 20, every match counted (the floor under the
+// IndexedDB store's search).
+func BenchmarkSearch100kKeyword(b *testing.B) {
+	s := New()
+	defer s.Close()
+	ctx := context.Background()
+	ch := &core.Changes{}
+	for i := range 100_000 {
+		text := "message " + strconv.Itoa(i) + " about the weekly plan, 会議の議事録"
+		if i%100 == 7 {
+			text += " Needle"
+		}
+		ch.Messages = append(ch.Messages, core.Message{
+			ClientMsgID: "s" + strconv.Itoa(i), ConversationID: "si_a_u" + strconv.Itoa(i%100), Seq: int64(i/100 + 1),
+			SendID: "a", RecvID: "u", SessionType: protocol.SessionSingle, ContentType: protocol.ContentText,
+			Text: text, SendTime: int64(1_700_000_000_000 + i), Status: core.StatusSent,
+		})
+	}
+	if err := s.Apply(ctx, ch); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		total, ms, err := s.SearchMessages(ctx, core.SearchQuery{Keyword: "needle", Count: 20})
+		if err != nil || total != 1000 || len(ms) != 20 {
+			b.Fatal(total, len(ms), err)
+		}
+	}
+}

@@ -51,6 +51,8 @@ func Run(t *testing.T, open Opener) {
 		{"Concurrent", testConcurrent},
 		{"Chunks", testChunks},
 		{"RemovedUnsent", testRemovedUnsent},
+		{"SearchMessages", testSearchMessages},
+		{"HiddenConversations", testHiddenConversations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

@@ -176,6 +176,9 @@ type ConversationChange struct {
 	// past MaxSeq: up to MaxSeq) by moving MinSeq past it, never back: the
 	// messages up to it are no longer theirs to read.
 	ClearSeq *int64
+	// Hide takes the conversation off the list until its next message:
+	// HiddenUntilSeq becomes MaxSeq+1.
+	Hide bool
 }
 
 // ApplyTo applies ch to st and reports whether st changed. Both stores
@@ -198,6 +201,9 @@ func (ch ConversationChange) ApplyTo(st *protocol.ConversationState) (changed bo
 	}
 	if ch.IsMuted != nil && *ch.IsMuted != st.IsMuted {
 		st.IsMuted, changed = *ch.IsMuted, true
+	}
+	if ch.Hide && st.HiddenUntilSeq != st.MaxSeq+1 {
+		st.HiddenUntilSeq, changed = st.MaxSeq+1, true
 	}
 	if ch.ClearSeq != nil {
 		cs := *ch.ClearSeq

@@ -1300,4 +1300,58 @@ describe('web demo', { timeout: 600_000 }, () => {
 
     await finish(wren, xavi);
   });
+
+  test('message search across chats and in one opens the hit in place; hide and delete take a chat off the list until a new message', async () => {
+    const ann = await newUser('Ann');
+    const ben = await newUser('Ben');
+    await startChat(ann, ben);
+    await send(ann, 'the Quarterly plan, 会議は明日');
+    // More than a page after the hit, so that opening it is a jump.
+    for (let i = 1; i <= 35; i++) await send(ann, `line ${i}`);
+    await message(ann, 'line 35', 'sent').waitFor();
+    await openConversation(ben, ann.nickname);
+    await message(ben, 'line 35').waitFor();
+
+    const input = ben.page.getByTestId('message-search-input');
+    await input.fill('QUARTERLY');
+    const hit = ben.page.getByTestId('search-hit');
+    await hit.first().waitFor();
+    assert.equal(await hit.count(), 1);
+    assert.equal(await hit.locator('mark').first().textContent(), 'Quarterly');
+    await waitText(ben, 'message-search-status', '1 message found.');
+    await input.fill('明日');
+    await waitText(ben, 'message-search-status', '1 message found.');
+    await hit.first().click();
+    await waitText(ben, 'chat-title', ann.nickname);
+    const shown = ben.page.locator('[data-testid="message"][data-hit="true"]');
+    await shown.waitFor();
+    assert.match(await shown.textContent(), /the Quarterly plan/);
+    assert.ok(await shown.isVisible(), 'the hit is in view');
+    assert.equal(await message(ben, 'line 35').count(), 0, 'opened at the hit, not at the newest');
+    // Within the open chat only.
+    await input.fill('line 3');
+    await ben.page.getByTestId('message-search-scope').check();
+    await waitText(ben, 'message-search-status', '7 messages found.'); // 3, 30…35
+    await input.fill('');
+
+    await ben.page.getByTestId('hide-conversation-button').click();
+    await conversationItem(ben, ann.nickname).waitFor({ state: 'detached' });
+    await send(ann, 'are you there?');
+    await conversationItem(ben, ann.nickname).waitFor();
+
+    await openConversation(ben, ann.nickname);
+    await ben.page.getByTestId('delete-conversation-button').click();
+    await confirmAction(ben, 'Delete this conversation?');
+    await conversationItem(ben, ann.nickname).waitFor({ state: 'detached' });
+    await input.fill('quarterly');
+    await waitText(ben, 'message-search-status', 'No messages found.');
+    await input.fill('');
+    assert.equal(await message(ann, 'the Quarterly plan, 会議は明日').count(), 1, 'the peer keeps hers');
+    await send(ann, 'hello again');
+    await conversationItem(ben, ann.nickname).waitFor();
+    await openConversation(ben, ann.nickname);
+    await message(ben, 'hello again').waitFor();
+    assert.equal(await ben.page.locator('[data-testid="message"]').count(), 1, 'only the new message after the delete');
+    await finish(ann, ben);
+  });
 });

@@ -15,6 +15,7 @@ import { Sending } from './sending.js';
 import { Calls } from './views/call.js';
 import { Rich } from './rich.js';
 import { conversationName } from './views/conversations.js';
+import { renderSearch } from './views/search.js';
 
 const SCREENS = ['boot-screen', 'auth-screen', 'ended-screen', 'main-screen'];
 const LIST_PAGE = 500;
@@ -103,7 +104,8 @@ function updateBanner() {
 
 function renderList() {
   if (!state.selfID) return;
-  renderConversations($('conversation-list'), $('empty-conversations'), [...state.conversations.values()], {
+  // Hidden or deleted (isHidden) until its next message.
+  renderConversations($('conversation-list'), $('empty-conversations'), [...state.conversations.values()].filter((c) => !c.isHidden), {
     selfID: state.selfID,
     openID: chat.conv ? chat.conv.conversationID : '',
     onOpen: openConversation,
@@ -160,14 +162,14 @@ async function refreshTotalUnread() {
  * browser's back button returns to the list (on a phone, the other pane).
  * fromHistory: the browser already moved (back/forward, or a reload).
  */
-function openConversation(conv, { fromHistory = false } = {}) {
-  if (chat.conv && chat.conv.conversationID === conv.conversationID) {
+function openConversation(conv, { fromHistory = false, at = null } = {}) {
+  if (chat.conv && chat.conv.conversationID === conv.conversationID && !at) {
     setView('chat'); // already open: keep its scroll position and composer
     return;
   }
   const wasOpen = !!chat.conv;
   saveDraft();
-  chat.open(conv);
+  chat.open(conv, at);
   setView('chat');
   // After the pane shows, so the composer can measure the draft.
   chat.setDraft((state.conversations.get(conv.conversationID) || conv).draftText);
@@ -270,6 +272,8 @@ function renderClear() {
   const open = chat.conv;
   const c = open && state.conversations.get(open.conversationID);
   $('clear-button').hidden = !c || chat.removed || typeof state.client.clearConversationMessages !== 'function';
+  $('hide-button').hidden = !c || chat.removed || typeof state.client.hideConversation !== 'function';
+  $('delete-conv-button').hidden = !c || chat.removed || typeof state.client.deleteConversation !== 'function';
   const mute = $('mute-button');
   mute.hidden = !c || chat.removed || typeof state.client.setConversationMuted !== 'function';
   if (mute.hidden) return;
@@ -333,6 +337,106 @@ function clearHistory() {
       if (chat.conv && chat.conv.conversationID === open.conversationID) chat.open(chat.conv);
     },
   });
+}
+
+/** hideChat takes the open conversation off the list (on every device) until its next message. */
+async function hideChat() {
+  const open = chat.conv;
+  if (!open) return;
+  try {
+    await state.client.hideConversation({ conversationID: open.conversationID });
+    const c = state.conversations.get(open.conversationID);
+    if (c) state.conversations.set(c.conversationID, { ...c, isHidden: true });
+    closeConversation();
+  } catch (err) {
+    toast(`Couldn't hide the conversation: ${errorText(err)}`);
+  }
+}
+
+function deleteChat() {
+  const open = chat.conv;
+  if (!open) return;
+  members.confirm({
+    heading: 'Delete this conversation?',
+    text: 'It leaves your list and its messages leave all your devices, until someone writes again. The others keep theirs.',
+    action: 'Delete',
+    run: async () => {
+      await state.client.deleteConversation({ conversationID: open.conversationID });
+      const c = state.conversations.get(open.conversationID);
+      if (c) state.conversations.set(c.conversationID, { ...c, isHidden: true, latestMessage: null, unreadCount: 0 });
+      if (chat.conv && chat.conv.conversationID === open.conversationID) closeConversation();
+      else renderList();
+    },
+  });
+}
+
+/**
+ * The message search (views/search.js): while the box holds a keyword, the
+ * hits stand in place of the conversation list; "In this chat only" shows
+ * while a chat is open. The first focus warms the SDK's search (its first
+ * search reads what is stored).
+ */
+let searchGen = 0;
+let searchTimer = 0;
+
+function searchScope() {
+  const label = $('message-search-scope-label');
+  label.hidden = !chat.conv;
+  return chat.conv && $('message-search-scope').checked ? chat.conv.conversationID : '';
+}
+
+async function runSearch() {
+  const keyword = $('message-search-input').value.trim();
+  const conversationID = searchScope();
+  const list = $('message-search-results');
+  const status = $('message-search-status');
+  const searching = keyword !== '';
+  list.hidden = status.hidden = !searching;
+  $('conversation-list').hidden = searching;
+  if (searching) $('empty-conversations').hidden = true;
+  else renderList();
+  const gen = ++searchGen;
+  if (!searching) return;
+  try {
+    const q = { keyword, count: 50 };
+    if (conversationID) q.conversationID = conversationID;
+    const result = await state.client.searchLocalMessages(q);
+    if (gen !== searchGen) return;
+    await users.ensure([...new Set(result.messages.map((m) => m.sendID))]);
+    if (gen !== searchGen) return;
+    renderSearch(list, status, {
+      result,
+      keyword,
+      nameOf,
+      convName: (id) => {
+        const c = state.conversations.get(id);
+        return c ? conversationName(c, nameOf) : id;
+      },
+      onOpen: (m) => {
+        const c = state.conversations.get(m.conversationID) || { conversationID: m.conversationID, sessionType: m.sessionType, userID: m.sendID === state.selfID ? m.recvID : m.sendID, groupID: m.groupID };
+        openConversation(c, { at: m });
+      },
+    });
+  } catch (err) {
+    if (gen === searchGen) status.textContent = `Couldn't search: ${errorText(err)}`;
+  }
+}
+
+function mountSearch() {
+  const input = $('message-search-input');
+  $('message-search-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    runSearch();
+  });
+  input.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, 150);
+  });
+  input.addEventListener('focus', () => {
+    searchScope();
+    if (state.client && typeof state.client.searchLocalMessages === 'function') state.client.searchLocalMessages({ count: 1 }).catch(() => {});
+  });
+  $('message-search-scope').addEventListener('change', runSearch);
 }
 
 /** renderPin shows the pin toggle for a stored conversation when the SDK can pin (an extra). */
@@ -607,7 +711,7 @@ function subscribe(client) {
       const before = state.conversations.get(c.conversationID);
       if (open && c.conversationID === open.conversationID && before && c.minSeq > (before.minSeq || 0)) chat.open(chat.conv);
       // removed is left out when false: say so, or a group joined again would stay removed here.
-      const now = { ...state.conversations.get(c.conversationID), ...c, removed: !!c.removed };
+      const now = { ...state.conversations.get(c.conversationID), ...c, removed: !!c.removed, isHidden: !!c.isHidden };
       state.conversations.set(c.conversationID, now);
       if (c.removed) members.closeFor(c.groupID);
       if (!open || c.conversationID !== open.conversationID) continue;
@@ -943,6 +1047,9 @@ async function boot() {
   $('pin-button').addEventListener('click', togglePin);
   $('clear-button').addEventListener('click', clearHistory);
   $('mute-button').addEventListener('click', toggleMute);
+  $('hide-button').addEventListener('click', hideChat);
+  $('delete-conv-button').addEventListener('click', deleteChat);
+  mountSearch();
   $('self').addEventListener('click', () => dialogs.openProfile(state.self));
   $('new-chat-button').addEventListener('click', () => dialogs.openNewChat());
   $('new-group-button').addEventListener('click', () => dialogs.openNewGroup());

@@ -17,7 +17,7 @@ import (
 // message: no content from the group any more.
 const convSelect = `SELECT uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
 	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, COALESCE(uc.removed_seq, c.max_seq),
-	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version, uc.delete_version, COALESCE(pr.read_seq, 0), uc.is_muted, uc.receipt_version,
+	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version, uc.delete_version, COALESCE(pr.read_seq, 0), uc.is_muted, uc.receipt_version, uc.hidden_until_seq,
 	m.seq, m.server_msg_id, m.client_msg_id, m.send_id, m.recv_id, m.group_id, m.session_type, m.content_type,
 	m.content, m.send_time, m.create_time, m.version, m.edit_time, m.is_pinned, m.pinned_by, m.pin_time, m.reactions
 	FROM user_conversations uc
@@ -39,7 +39,7 @@ func scanConv(row pgx.Row) (protocol.ConversationState, error) {
 		reactions                                                 *string
 	)
 	err := row.Scan(&st.ConversationID, &sessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
-		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &st.Removed, &st.GroupVersion, &st.MessageVersion, &st.DeleteVersion, &st.PeerReadSeq, &st.IsMuted, &st.ReceiptVersion,
+		&st.IsPinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &st.Removed, &st.GroupVersion, &st.MessageVersion, &st.DeleteVersion, &st.PeerReadSeq, &st.IsMuted, &st.ReceiptVersion, &st.HiddenUntilSeq,
 		&seq, &serverID, &clientID, &sendID, &recvID, &groupID, &mType, &cType, &content, &sendTime, &createTime, &version, &editTime, &isPinned, &pinnedBy, &pinTime, &reactions)
 	if err != nil {
 		return st, err
@@ -166,10 +166,10 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 			return err
 		}
 		st.UpdatedAt = now
-		_, err = tx.Exec(ctx, `UPDATE user_conversations SET read_seq = $1, is_pinned = $2, draft_text = $3, version = $4, update_time = $5, min_seq = $8, is_muted = $9,
+		_, err = tx.Exec(ctx, `UPDATE user_conversations SET read_seq = $1, is_pinned = $2, draft_text = $3, version = $4, update_time = $5, min_seq = $8, is_muted = $9, hidden_until_seq = $10,
 			read_time = CASE WHEN read_seq = $1 THEN read_time ELSE $5 END
 			WHERE user_id = $6 AND conversation_id = $7`,
-			st.ReadSeq, st.IsPinned, st.DraftText, st.Version, st.UpdatedAt, userID, conversationID, st.MinSeq, st.IsMuted)
+			st.ReadSeq, st.IsPinned, st.DraftText, st.Version, st.UpdatedAt, userID, conversationID, st.MinSeq, st.IsMuted, st.HiddenUntilSeq)
 		return err
 	})
 	if err != nil {

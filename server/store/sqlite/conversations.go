@@ -14,7 +14,7 @@ import (
 const convCols = `uc.conversation_id, uc.session_type, uc.peer_user_id, uc.group_id, uc.min_seq, uc.read_seq,
 	uc.is_pinned, uc.draft_text, uc.version, uc.update_time, COALESCE(uc.removed_seq, c.max_seq),
 	uc.removed_seq IS NOT NULL, uc.group_version, c.message_version, uc.delete_version,
-	COALESCE(pr.read_seq, 0), uc.is_muted, uc.receipt_version`
+	COALESCE(pr.read_seq, 0), uc.is_muted, uc.receipt_version, uc.hidden_until_seq`
 
 // convFrom joins, for a one-to-one conversation, the peer's state: its
 // read seq is the state's PeerReadSeq.
@@ -25,7 +25,7 @@ func scanConv(row interface{ Scan(...any) error }) (protocol.ConversationState, 
 	var st protocol.ConversationState
 	var pinned, removed, muted int
 	err := row.Scan(&st.ConversationID, &st.SessionType, &st.PeerUserID, &st.GroupID, &st.MinSeq, &st.ReadSeq,
-		&pinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &removed, &st.GroupVersion, &st.MessageVersion, &st.DeleteVersion, &st.PeerReadSeq, &muted, &st.ReceiptVersion)
+		&pinned, &st.DraftText, &st.Version, &st.UpdatedAt, &st.MaxSeq, &removed, &st.GroupVersion, &st.MessageVersion, &st.DeleteVersion, &st.PeerReadSeq, &muted, &st.ReceiptVersion, &st.HiddenUntilSeq)
 	st.IsMuted = muted != 0
 	st.IsPinned, st.Removed = pinned != 0, removed != 0
 	return st, err
@@ -170,10 +170,10 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, conversationID s
 				return err
 			}
 			st.UpdatedAt = now
-			_, err = tx.ExecContext(ctx, `UPDATE user_conversations SET read_seq = ?, is_pinned = ?, draft_text = ?, version = ?, update_time = ?, min_seq = ?, is_muted = ?,
+			_, err = tx.ExecContext(ctx, `UPDATE user_conversations SET read_seq = ?, is_pinned = ?, draft_text = ?, version = ?, update_time = ?, min_seq = ?, is_muted = ?, hidden_until_seq = ?,
 				read_time = CASE WHEN read_seq = ? THEN read_time ELSE ? END
 				WHERE user_id = ? AND conversation_id = ?`,
-				st.ReadSeq, boolInt(st.IsPinned), st.DraftText, st.Version, st.UpdatedAt, st.MinSeq, boolInt(st.IsMuted), st.ReadSeq, now, userID, conversationID)
+				st.ReadSeq, boolInt(st.IsPinned), st.DraftText, st.Version, st.UpdatedAt, st.MinSeq, boolInt(st.IsMuted), st.HiddenUntilSeq, st.ReadSeq, now, userID, conversationID)
 			if err != nil {
 				return err
 			}

@@ -90,7 +90,10 @@ export class ChatView {
     this.membersButton.addEventListener('click', onMembers);
     this.scroller.addEventListener('scroll', () => {
       if (this.scroller.scrollTop < LOAD_MARGIN) this.loadOlder();
-      if (this.atBottom()) this.jump.hidden = true;
+      if (this.atBottom()) {
+        this.jump.hidden = true;
+        this.loadNewer();
+      }
     });
     this.jump.addEventListener('click', () => this.scrollToBottom());
     this.form.addEventListener('submit', (e) => {
@@ -126,10 +129,16 @@ export class ChatView {
     this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
   }
 
-  /** open shows a conversation and loads its newest page. */
-  open(conv) {
+  /**
+   * open shows a conversation and loads its newest page; with at (a
+   * message, a search hit), the page from it on, with it highlighted.
+   */
+  open(conv, at = null) {
     this.gen++;
     this.conv = conv;
+    this.at = at && at.seq > 0 ? at : null;
+    // With at, newer pages load as the user scrolls down to the last shown.
+    this.newestEnd = !this.at;
     this.editing = '';
     this.pinned.clear();
     this.renderPinnedBar();
@@ -249,16 +258,26 @@ export class ChatView {
     let filled = false;
     try {
       const q = { conversationID: this.conv.conversationID, count: PAGE };
-      if (before > 0) q.beforeSeq = before;
+      const at = first && this.at;
+      if (at) q.afterSeq = at.seq - 1;
+      else if (before > 0) q.beforeSeq = before;
       const res = await this.loadHistory(q);
       if (gen !== this.gen) return;
       const messages = (res && res.messages) || [];
       const prevHeight = this.scroller.scrollHeight;
       const prevTop = this.scroller.scrollTop;
       this.upsertMany(messages, { keepScroll: true });
-      this.isEnd = !!(res && res.isEnd) || messages.length === 0;
-      if (first) this.scrollToBottom();
-      else this.scroller.scrollTop = prevTop + (this.scroller.scrollHeight - prevHeight);
+      if (at) {
+        // isEnd of an afterSeq page says it reached the newest message.
+        this.newestEnd = !!(res && res.isEnd);
+        this.isEnd = at.seq <= 1;
+        this.showHit(at.clientMsgID);
+      } else {
+        this.isEnd = !!(res && res.isEnd) || messages.length === 0;
+      }
+      // Opened at a hit, the view stays where showHit put it.
+      if (first && !at) this.scrollToBottom();
+      else if (!at) this.scroller.scrollTop = prevTop + (this.scroller.scrollHeight - prevHeight);
       filled = true;
     } catch (err) {
       if (gen !== this.gen) return;
@@ -278,6 +297,39 @@ export class ChatView {
     if (filled && gen === this.gen && !this.isEnd && this.scroller.scrollHeight <= this.scroller.clientHeight + LOAD_MARGIN) {
       this.loadOlder();
     }
+  }
+
+  /** loadNewer fetches the page after the newest message shown (opened at a search hit). */
+  async loadNewer() {
+    if (!this.conv || this.loading || this.newestEnd || this.loadError) return;
+    let top = 0;
+    for (const { msg } of this.records.values()) if (msg.seq > top) top = msg.seq;
+    const gen = this.gen;
+    this.loading = true;
+    try {
+      const res = await this.loadHistory({ conversationID: this.conv.conversationID, afterSeq: top, count: PAGE });
+      if (gen !== this.gen) return;
+      const messages = (res && res.messages) || [];
+      this.newestEnd = !!(res && res.isEnd) || messages.length === 0;
+      this.upsertMany(messages, { keepScroll: true });
+    } catch (err) {
+      if (gen === this.gen) this.loadError = err;
+    } finally {
+      if (gen === this.gen) {
+        this.loading = false;
+        this.renderHistoryStatus();
+      }
+    }
+  }
+
+  /** showHit scrolls a shown message into view and marks it for a moment. */
+  showHit(clientMsgID) {
+    const rec = this.records.get(clientMsgID);
+    if (!rec || !rec.node) return;
+    rec.hit = true;
+    rec.node.classList.add('hit');
+    rec.node.dataset.hit = 'true';
+    rec.node.scrollIntoView({ block: 'center' });
   }
 
   renderHistoryStatus() {
@@ -592,6 +644,10 @@ export class ChatView {
           )
         : null,
     );
+    if (rec.hit) {
+      node.classList.add('hit');
+      node.dataset.hit = 'true';
+    }
     if (rec.node) rec.node.replaceWith(node);
     rec.node = node;
   }
