@@ -393,6 +393,7 @@ type Store interface {
 	Accounts
 	SocialVersions
 	GroupMembership
+	GroupAdmin
 	Webhooks
 	Moderation
 	Uploads
