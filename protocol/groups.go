@@ -46,6 +46,9 @@ const (
 	// PushGroupApplication carries a GroupApplication to the group's
 	// owner and admins when it is made, and to the applicant when decided.
 	PushGroupApplication = "push.groupApplication"
+	// PushGroupMember carries a GroupMember whose nickname changed to the
+	// group's members (a change without a notification message).
+	PushGroupMember = "push.groupMember"
 )
 
 // Join policies (Group.JoinPolicy).
