@@ -76,8 +76,8 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqMuteGroup:              typed(s.muteGroup),
 		protocol.ReqMuteGroupMember:        typed(s.muteGroupMember),
 		protocol.ReqSetGroupMemberNickname: typed(s.setGroupMemberNickname),
-		protocol.ReqBlockUser:          typed(s.blockUser),
-		protocol.ReqUnblockUser:        typed(s.unblockUser),
+		protocol.ReqBlockUser:              typed(s.blockUser),
+		protocol.ReqUnblockUser:            typed(s.unblockUser),
 
 		// Changes to stored messages (changes.go).
 		protocol.ReqRevokeMessage:     typed(s.revokeMessage),
