@@ -24,7 +24,7 @@ func (c *Client) CreateGroup(ctx context.Context, name string, memberUserIDs []s
 	if err := s.call(ctx, protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: name, MemberUserIDs: memberUserIDs}, &g); err != nil {
 		return Group{}, err
 	}
-	cg := groupFromProto(g)
+	cg := g
 	if _, err := s.apply(ctx, groupInput{Group: cg, Quiet: true}); err != nil {
 		return Group{}, withCode(err)
 	}
@@ -46,11 +46,7 @@ func (c *Client) JoinedGroupList(ctx context.Context) ([]Group, error) {
 		}
 		var resp protocol.GroupsResp
 		if err := s.call(ctx, protocol.ReqListGroups, nil, &resp); err == nil {
-			list := make([]Group, len(resp.Groups))
-			for i, g := range resp.Groups {
-				list[i] = groupFromProto(g)
-			}
-			res, err := s.apply(ctx, groupListInput{List: list, Known: known})
+			res, err := s.apply(ctx, groupListInput{List: resp.Groups, Known: known})
 			if err != nil {
 				return nil, withCode(err)
 			}
@@ -263,7 +259,7 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.apply(ctx, groupInput{Group: groupFromProto(g)}); err != nil {
+		if _, err := s.apply(ctx, groupInput{Group: g}); err != nil {
 			return err
 		}
 	}

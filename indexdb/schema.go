@@ -22,6 +22,9 @@ const (
 	// storeFriendRequests is keyed by [fromUserID, toUserID].
 	storeFriendRequests = "friendRequests"
 	storeBlack          = "blacklist"
+	// storeGroupMembers is keyed by [groupID, userID]: a group's members
+	// are one key range.
+	storeGroupMembers = "groupMembers"
 
 	indexConvSeq   = "convSeq"
 	indexUnsent    = "unsent"
@@ -46,7 +49,7 @@ type upgradeStep func(db, tx js.Value)
 
 // SchemaVersion is the IndexedDB version this package opens: the number of
 // upgrade steps.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // upgradeSteps is the schema history, len SchemaVersion. A step reports
 // failure by panicking (syscall/js does so on a JS exception); the upgrade
@@ -95,6 +98,10 @@ func upgradeSteps() []upgradeStep {
 		func(db, tx js.Value) {
 			db.Call("createObjectStore", storeFriendRequests, map[string]any{"keyPath": []any{"fromUserID", "toUserID"}})
 			db.Call("createObjectStore", storeBlack, map[string]any{"keyPath": "userID"})
+		},
+		// 6: the members of the joined groups.
+		func(db, tx js.Value) {
+			db.Call("createObjectStore", storeGroupMembers, map[string]any{"keyPath": []any{"groupID", "userID"}})
 		},
 	}
 }

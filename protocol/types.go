@@ -495,7 +495,7 @@ type Group struct {
 	// IsMuted: only the owner and admins may send.
 	IsMuted bool `json:"isMuted"`
 	// MyRole is the asking user's role; "" outside answers to a member.
-	MyRole string `json:"myRole,omitempty"`
+	MyRole string `json:"myRole"`
 	// Dismissed: the owner dismissed the group; it has no members.
 	Dismissed bool `json:"dismissed,omitempty"`
 }
