@@ -59,20 +59,9 @@ func (c *Client) JoinedGroupList(ctx context.Context) ([]Group, error) {
 	return gs, withCode(err)
 }
 
-// GroupMembers lists a group's members (server only).
+// GroupMembers lists a group's members: GroupMembersPage of all of them.
 func (c *Client) GroupMembers(ctx context.Context, groupID string) ([]GroupMember, error) {
-	s, err := c.session()
-	if err != nil {
-		return nil, err
-	}
-	var resp protocol.GroupMembersResp
-	if err := s.call(ctx, protocol.ReqGetGroupMembers, protocol.GroupIDReq{GroupID: groupID}, &resp); err != nil {
-		return nil, err
-	}
-	if resp.Members == nil {
-		resp.Members = []GroupMember{}
-	}
-	return resp.Members, nil
+	return c.GroupMembersPage(ctx, groupID, 0, 0)
 }
 
 // GroupMemberRemoved: a member left a group of the user, or was removed
@@ -264,4 +253,168 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 		}
 	}
 	return nil
+}
+
+// refreshGroup fetches a group and its members again after a notification
+// said it changed, stores them and announces what changed. A group the
+// user is no longer in is left to the removal's own push or sync.
+func (s *session) refreshGroup(w *wire, groupID string) {
+	ctx := w.ctx
+	var g protocol.Group
+	err := w.call(ctx, protocol.ReqGetGroupInfo, protocol.GroupIDReq{GroupID: groupID}, &g)
+	if err == nil {
+		_, err = s.apply(ctx, groupInput{Group: g})
+	}
+	if err == nil {
+		err = s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: groupID}, true, nil)
+	}
+	if err != nil && protocol.CodeOf(err) != protocol.CodePermissionDenied {
+		s.cfg.Logger.Debug("group refresh", "group", groupID, "err", err)
+	}
+}
+
+// fetchMembers asks for a page of members and stores it; out, when set,
+// receives the page.
+func (s *session) fetchMembers(ctx context.Context, w *wire, req protocol.GroupMembersReq, announce bool, out *[]GroupMember) error {
+	var resp protocol.GroupMembersResp
+	if err := w.call(ctx, protocol.ReqGetGroupMembers, req, &resp); err != nil {
+		return err
+	}
+	count := req.Count
+	if count == 0 {
+		count = protocol.MaxGroupMembersPage
+	}
+	if out != nil {
+		*out = resp.Members
+	}
+	_, err := s.apply(ctx, groupMembersInput{GroupID: req.GroupID, Members: resp.Members,
+		Full: req.Offset == 0 && len(resp.Members) < count, Announce: announce})
+	return err
+}
+
+// GroupsInfo returns the user's groups among groupIDs: from the server
+// when connected (and stored), else the stored ones.
+func (c *Client) GroupsInfo(ctx context.Context, groupIDs []string) ([]Group, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	if len(groupIDs) > protocol.MaxGroupsInfo {
+		return nil, errInvalid("too many groupIDs")
+	}
+	var resp protocol.GroupsResp
+	err = s.call(ctx, protocol.ReqGetGroupsInfo, protocol.GroupIDsReq{GroupIDs: groupIDs}, &resp)
+	if err == nil {
+		for _, g := range resp.Groups {
+			if _, err := s.apply(ctx, groupInput{Group: g}); err != nil {
+				return nil, withCode(err)
+			}
+		}
+		return resp.Groups, nil
+	}
+	if protocol.CodeOf(err) != protocol.CodeNetwork {
+		return nil, err
+	}
+	gs, err := s.store.Groups(ctx)
+	if err != nil {
+		return nil, withCode(err)
+	}
+	return slices.DeleteFunc(gs, func(g Group) bool { return !slices.Contains(groupIDs, g.GroupID) }), nil
+}
+
+// SetGroupInfo changes a group's set fields (owner and admins) and
+// returns it as changed.
+func (c *Client) SetGroupInfo(ctx context.Context, req protocol.SetGroupInfoReq) (Group, error) {
+	s, err := c.session()
+	if err != nil {
+		return Group{}, err
+	}
+	var g protocol.Group
+	if err := s.call(ctx, protocol.ReqSetGroupInfo, req, &g); err != nil {
+		return Group{}, err
+	}
+	_, err = s.apply(ctx, groupInput{Group: g})
+	return g, withCode(err)
+}
+
+// GroupRequest sends one of the group administration requests that
+// answer nothing (setRole, transfer, invite, mute, …): what they change
+// reaches this device, like every member's, as the group's notification
+// message, after which the group and its members are fetched again.
+func (c *Client) GroupRequest(ctx context.Context, typ string, req any) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	return s.call(ctx, typ, req, nil)
+}
+
+// DismissGroup ends a group (owner only); it leaves the joined list at
+// once, announced with groupDismissed.
+func (c *Client) DismissGroup(ctx context.Context, groupID string) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	if err := s.call(ctx, protocol.ReqDismissGroup, protocol.GroupIDReq{GroupID: groupID}, nil); err != nil {
+		return err
+	}
+	_, err = s.apply(ctx, groupInput{Group: Group{GroupID: groupID, Dismissed: true}})
+	return withCode(err)
+}
+
+// JoinGroup joins an open group or applies to one under approval.
+func (c *Client) JoinGroup(ctx context.Context, groupID, message string) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	var resp protocol.JoinGroupResp
+	return s.call(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: groupID, Message: message}, &resp)
+}
+
+// GroupApplications lists the applications the user may decide and those
+// they made (server only).
+func (c *Client) GroupApplications(ctx context.Context) ([]GroupApplication, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	var resp protocol.GroupApplicationsResp
+	if err := s.call(ctx, protocol.ReqGroupApplications, nil, &resp); err != nil {
+		return nil, err
+	}
+	return resp.Applications, nil
+}
+
+// GroupMembersPage returns count members of a group from offset (count 0:
+// all), owner first then by join time: from the server when connected
+// (and stored), else the stored ones.
+func (c *Client) GroupMembersPage(ctx context.Context, groupID string, offset, count int) ([]GroupMember, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	if !protocol.ValidID(groupID) || offset < 0 || count < 0 || count > protocol.MaxGroupMembersPage {
+		return nil, errInvalid("invalid groupID, offset or count")
+	}
+	var page []GroupMember
+	if w := s.liveWire(); w != nil {
+		err := s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: groupID, Offset: offset, Count: count}, false, &page)
+		if err == nil || protocol.CodeOf(err) != protocol.CodeNetwork {
+			if page == nil {
+				page = []GroupMember{}
+			}
+			return page, withCode(err)
+		}
+	}
+	ms, err := s.store.GroupMembers(ctx, groupID)
+	if err != nil {
+		return nil, withCode(err)
+	}
+	ms = ms[min(offset, len(ms)):]
+	if count > 0 {
+		ms = ms[:min(count, len(ms))]
+	}
+	return ms, nil
 }

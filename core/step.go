@@ -52,6 +52,9 @@ type stepResult struct {
 	// Named marks Changed as announced with freshly fetched names: they
 	// are not fetched again.
 	Named bool
+	// RefreshGroups are groups a new notification says changed: their
+	// info and members are fetched again (refreshGroup).
+	RefreshGroups []string
 }
 
 // localState is the part of the local store one input needs. Maps a load
@@ -74,6 +77,8 @@ type localState struct {
 	Held map[string][]int64
 	// Groups: the stored groups (group inputs).
 	Groups map[string]Group
+	// Members: the stored members of the input's group, by UserID.
+	Members map[string]GroupMember
 	// Friends: the stored friends (friend inputs).
 	Friends map[string]User
 	// PeerRead lists, per one-to-one conversation whose peer read seq the
@@ -99,6 +104,7 @@ func step(l localState, in input) (stepResult, error) {
 		res := fold(l, in)
 		dropSentChunks(&res)
 		markMentions(l.Self, &res)
+		planGroupRefresh(&res)
 		return res, nil
 	case uploadInput:
 		return stepUpload(l, in), nil
@@ -140,6 +146,10 @@ func step(l localState, in input) (stepResult, error) {
 		return stepGroupRemoved(l, in), nil
 	case groupListInput:
 		return stepGroupList(l, in), nil
+	case groupMembersInput:
+		return stepGroupMembers(l, in), nil
+	case groupApplicationInput:
+		return stepGroupApplication(l, in), nil
 	case profilesInput:
 		return stepProfiles(l, in), nil
 	}
@@ -623,6 +633,10 @@ type groupInput struct {
 func (groupInput) inputKind() string { return "group" }
 
 func stepGroup(l localState, in groupInput) stepResult {
+	if in.Group.Dismissed {
+		return dismissed(l, in.Group)
+	}
+	in.Group = keepRole(l, in.Group)
 	res := stepResult{Changes: Changes{Groups: []Group{in.Group}}, Value: in.Group}
 	if cv := l.Convs[protocol.GroupConversationID(in.Group.GroupID)]; cv != nil && cv.Removed {
 		c := *cv
@@ -643,7 +657,9 @@ func (groupRemovedInput) inputKind() string { return "groupRemoved" }
 func stepGroupRemoved(l localState, in groupRemovedInput) stepResult {
 	ev := in.Event
 	if ev.UserID != l.Self {
-		return stepResult{Changes: Changes{Groups: []Group{ev.Group}}, Events: []Event{GroupChanged{Group: ev.Group}, ev}}
+		ev.Group = keepRole(l, ev.Group)
+		return stepResult{Changes: Changes{Groups: []Group{ev.Group}, RemovedGroupMembers: []GroupMember{{GroupID: ev.GroupID, UserID: ev.UserID}}},
+			Events: []Event{GroupChanged{Group: ev.Group}, ev}}
 	}
 	return removedFromGroup(l, ev)
 }

@@ -200,18 +200,18 @@ type Changes struct {
 	RemovedFriendRequests []FriendRequest
 	// Black are users the user blocks, upserted by UserID; RemovedBlack
 	// are UserIDs no longer blocked.
-	Black         []User
-	RemovedBlack  []string
-	Groups []Group
+	Black        []User
+	RemovedBlack []string
+	Groups       []Group
 	// RemovedGroups are removed with their stored members.
 	RemovedGroups []string
 	// GroupMembers are upserted by (GroupID, UserID); RemovedGroupMembers
 	// are removed by the same key.
 	GroupMembers        []GroupMember
 	RemovedGroupMembers []GroupMember
-	Conversations []Conversation
-	Messages      []Message
-	Outbox        []OutboxEntry
+	Conversations       []Conversation
+	Messages            []Message
+	Outbox              []OutboxEntry
 	// RemovedOutbox lists ClientMsgIDs to remove from the outbox.
 	RemovedOutbox []string
 	// RemovedMessages lists ClientMsgIDs of messages to remove (unsent

@@ -145,11 +145,19 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 			err = s.loadProfiles(ctx, &l, in.Users)
 		}
 	case groupInput:
-		err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Group.GroupID)}, false)
+		if err = s.loadGroups(ctx, &l); err == nil {
+			err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Group.GroupID)}, false)
+		}
 	case groupRemovedInput:
-		if in.Event.UserID == s.userID {
-			if err = s.loadGroups(ctx, &l); err == nil {
-				err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Event.GroupID)}, false)
+		if err = s.loadGroups(ctx, &l); err == nil && in.Event.UserID == s.userID {
+			err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Event.GroupID)}, false)
+		}
+	case groupMembersInput:
+		var ms []GroupMember
+		if ms, err = s.store.GroupMembers(ctx, in.GroupID); err == nil {
+			l.Members = make(map[string]GroupMember, len(ms))
+			for _, m := range ms {
+				l.Members[m.UserID] = m
 			}
 		}
 	case groupListInput:
@@ -414,6 +422,11 @@ func (s *session) runEffects(res stepResult) {
 	}
 	if len(res.Changed) > 0 && !res.Named {
 		s.fetchProfiles(res.Changed)
+	}
+	if w := s.liveWire(); w != nil {
+		for _, id := range res.RefreshGroups {
+			s.goBackground(func() { s.refreshGroup(w, id) })
+		}
 	}
 }
 
