@@ -227,6 +227,9 @@ type foldInput struct {
 	// version they were pulled up to.
 	Deletions        []protocol.Deletion
 	DeletionsThrough map[string]int64
+	// CatchUp: a sync page. The groups its notifications ask to refresh
+	// are left to the catch-up's follow-up (once each, after it).
+	CatchUp bool
 }
 
 // fold folds states and messages into local state. Whatever is already

@@ -186,6 +186,10 @@ func (s *session) joinedGroups(ctx context.Context) (groupSnapshot, error) {
 type groupFollowUp struct {
 	Removed []string
 	Refresh []string
+	// Notified are the groups whose notifications the catch-up folded
+	// (stepResult.RefreshGroups): asked for again with their members, once
+	// each, after it.
+	Notified []string
 }
 
 // planGroupFollowUp adds to f what one sync page's states ask for. cursor
@@ -218,13 +222,19 @@ func planGroupFollowUp(f groupFollowUp, cursor int64, states []protocol.Conversa
 // the joined list (announced with groupMemberRemoved, reason empty: sync
 // does not say who removed the user), and each stored group whose
 // membership changed is asked for again (group.info) and announced with
-// groupChanged. A group not stored has no count to refresh: the next
+// groupChanged, with its members too when a notification said it changed.
+// A group not stored and not notified has no count to refresh: the next
 // group list brings it.
 func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 	ctx := w.ctx
 	for _, id := range f.Removed {
 		if _, err := s.apply(ctx, groupRemovedInput{Event: GroupMemberRemoved{GroupID: id, UserID: s.userID}}); err != nil {
 			return err
+		}
+	}
+	for _, id := range f.Notified {
+		if !slices.Contains(f.Refresh, id) {
+			f.Refresh = append(f.Refresh, id)
 		}
 	}
 	if len(f.Refresh) == 0 {
@@ -235,7 +245,8 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 		return err
 	}
 	for _, id := range f.Refresh {
-		if !slices.ContainsFunc(gs, func(g Group) bool { return g.GroupID == id }) {
+		notified := slices.Contains(f.Notified, id)
+		if !notified && !slices.ContainsFunc(gs, func(g Group) bool { return g.GroupID == id }) {
 			continue
 		}
 		var g protocol.Group
@@ -250,6 +261,11 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 		}
 		if _, err := s.apply(ctx, groupInput{Group: g}); err != nil {
 			return err
+		}
+		if notified {
+			if err := s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: id}, true, nil); err != nil && protocol.CodeOf(err) != protocol.CodePermissionDenied {
+				return err
+			}
 		}
 	}
 	return nil

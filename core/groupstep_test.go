@@ -117,10 +117,20 @@ func TestStepGroupAdministration(t *testing.T) {
 	})
 	t.Run("another member removed: the member leaves the stored list", func(t *testing.T) {
 		ev := GroupMemberRemoved{GroupID: "g", UserID: "x", Group: Group{GroupID: "g", Name: "G", MemberCount: 2}}
-		res, err := step(l(), groupRemovedInput{Event: ev})
+		me, x := GroupMember{GroupID: "g", UserID: "me", Role: protocol.RoleAdmin}, GroupMember{GroupID: "g", UserID: "x", Role: protocol.RoleMember}
+		st := l()
+		st.Members = map[string]GroupMember{"me": me, "x": x}
+		res, err := step(st, groupRemovedInput{Event: ev})
 		require.NoError(t, err)
-		assert.Equal(t, []GroupMember{{GroupID: "g", UserID: "x"}}, res.Changes.RemovedGroupMembers)
+		assert.Equal(t, []GroupMember{x}, res.Changes.RemovedGroupMembers)
 		assert.Equal(t, protocol.RoleAdmin, res.Changes.Groups[0].MyRole)
+		assert.Equal(t, GroupMembersChanged{GroupID: "g", Members: []GroupMember{me}}, res.Events[len(res.Events)-1])
+
+		st.Members = map[string]GroupMember{"me": me}
+		res, err = step(st, groupRemovedInput{Event: ev})
+		require.NoError(t, err)
+		assert.Empty(t, res.Changes.RemovedGroupMembers, "not stored: nothing to remove")
+		assert.Len(t, res.Events, 2)
 	})
 	for _, c := range []struct {
 		name string

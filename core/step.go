@@ -53,8 +53,10 @@ type stepResult struct {
 	// are not fetched again.
 	Named bool
 	// RefreshGroups are groups a new notification says changed: their
-	// info and members are fetched again (refreshGroup).
+	// info and members are fetched again (refreshGroup), at once unless
+	// RefreshLater (a catch-up does it after its last page).
 	RefreshGroups []string
+	RefreshLater  bool
 }
 
 // localState is the part of the local store one input needs. Maps a load
@@ -105,6 +107,7 @@ func step(l localState, in input) (stepResult, error) {
 		dropSentChunks(&res)
 		markMentions(l.Self, &res)
 		planGroupRefresh(&res)
+		res.RefreshLater = in.CatchUp
 		return res, nil
 	case uploadInput:
 		return stepUpload(l, in), nil
@@ -658,8 +661,20 @@ func stepGroupRemoved(l localState, in groupRemovedInput) stepResult {
 	ev := in.Event
 	if ev.UserID != l.Self {
 		ev.Group = keepRole(l, ev.Group)
-		return stepResult{Changes: Changes{Groups: []Group{ev.Group}, RemovedGroupMembers: []GroupMember{{GroupID: ev.GroupID, UserID: ev.UserID}}},
-			Events: []Event{GroupChanged{Group: ev.Group}, ev}}
+		res := stepResult{Changes: Changes{Groups: []Group{ev.Group}}, Events: []Event{GroupChanged{Group: ev.Group}, ev}}
+		if _, ok := l.Members[ev.UserID]; ok {
+			// The stored list without them, announced: the notification's
+			// refresh may have read the members before the removal.
+			rest := make([]GroupMember, 0, len(l.Members))
+			for id, m := range l.Members {
+				if id != ev.UserID {
+					rest = append(rest, m)
+				}
+			}
+			ms := stepGroupMembers(l, groupMembersInput{GroupID: ev.GroupID, Members: rest, Full: true, Announce: true})
+			res.Changes.RemovedGroupMembers, res.Events = ms.Changes.RemovedGroupMembers, append(res.Events, ms.Events...)
+		}
+		return res
 	}
 	return removedFromGroup(l, ev)
 }
