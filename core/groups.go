@@ -332,10 +332,13 @@ func (c *Client) GroupsInfo(ctx context.Context, groupIDs []string) ([]Group, er
 		return nil, err
 	}
 	gs, err := s.store.Groups(ctx)
-	if err != nil {
-		return nil, withCode(err)
+	var out []Group
+	for _, g := range gs {
+		if slices.Contains(groupIDs, g.GroupID) {
+			out = append(out, g)
+		}
 	}
-	return slices.DeleteFunc(gs, func(g Group) bool { return !slices.Contains(groupIDs, g.GroupID) }), nil
+	return out, withCode(err)
 }
 
 // SetGroupInfo changes a group's set fields (owner and admins) and
@@ -353,40 +356,17 @@ func (c *Client) SetGroupInfo(ctx context.Context, req protocol.SetGroupInfoReq)
 	return g, withCode(err)
 }
 
-// GroupRequest sends one of the group administration requests that
-// answer nothing (setRole, transfer, invite, mute, …): what they change
-// reaches this device, like every member's, as the group's notification
-// message, after which the group and its members are fetched again.
+// GroupRequest sends one of the group administration requests whose
+// answer the app does not need (setRole, transfer, dismiss, invite, join,
+// mute, …): what they change reaches this device, like every member's, as
+// the group's notification message, after which the group and its
+// members are fetched again (a dismissal as push.group, dismissed).
 func (c *Client) GroupRequest(ctx context.Context, typ string, req any) error {
 	s, err := c.session()
 	if err != nil {
 		return err
 	}
 	return s.call(ctx, typ, req, nil)
-}
-
-// DismissGroup ends a group (owner only); it leaves the joined list at
-// once, announced with groupDismissed.
-func (c *Client) DismissGroup(ctx context.Context, groupID string) error {
-	s, err := c.session()
-	if err != nil {
-		return err
-	}
-	if err := s.call(ctx, protocol.ReqDismissGroup, protocol.GroupIDReq{GroupID: groupID}, nil); err != nil {
-		return err
-	}
-	_, err = s.apply(ctx, groupInput{Group: Group{GroupID: groupID, Dismissed: true}})
-	return withCode(err)
-}
-
-// JoinGroup joins an open group or applies to one under approval.
-func (c *Client) JoinGroup(ctx context.Context, groupID, message string) error {
-	s, err := c.session()
-	if err != nil {
-		return err
-	}
-	var resp protocol.JoinGroupResp
-	return s.call(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: groupID, Message: message}, &resp)
 }
 
 // GroupApplications lists the applications the user may decide and those

@@ -98,7 +98,7 @@ func TestGroupAdministration(t *testing.T) {
 
 	// Carol joins the open group; everyone's list has her.
 	c := e.device("carol", deviceOpt{})
-	require.NoError(t, c.c.JoinGroup(ctx, g.GroupID, ""))
+	require.NoError(t, c.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: g.GroupID}))
 	for _, d := range []*device{a, b, c} {
 		d.waitMembers(g.GroupID, "carol in", func(ms []core.GroupMember) bool { _, ok := member(ms, "carol"); return ok && len(ms) == 3 })
 	}
@@ -154,7 +154,7 @@ func TestGroupAdministration(t *testing.T) {
 	})
 
 	// Bob dismisses it: carol's device hears it and the group is gone.
-	require.NoError(t, b.c.DismissGroup(ctx, g.GroupID))
+	require.NoError(t, b.c.GroupRequest(ctx, protocol.ReqDismissGroup, protocol.GroupIDReq{GroupID: g.GroupID}))
 	c2.waitFor("groupDismissed", func() bool {
 		return slices.ContainsFunc(c2.events, func(ev core.Event) bool { d, ok := ev.(core.GroupDismissed); return ok && d.GroupID == g.GroupID })
 	})

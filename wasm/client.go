@@ -498,22 +498,8 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		"muteGroup":              groupRequest(c, "muteGroup", protocol.ReqMuteGroup, func() any { return new(protocol.MuteGroupReq) }, "groupID"),
 		"muteGroupMember":        groupRequest(c, "muteGroupMember", protocol.ReqMuteGroupMember, func() any { return new(protocol.MuteGroupMemberReq) }, "groupID", "userID"),
 		"setGroupMemberNickname": groupRequest(c, "setGroupMemberNickname", protocol.ReqSetGroupMemberNickname, func() any { return new(protocol.GroupMemberNicknameReq) }, "groupID", "userID"),
-		"dismissGroup": func(args []js.Value) (any, error) {
-			a := wasmwrapper.Object("dismissGroup", args, 0)
-			id := a.RequiredString("groupID")
-			if err := a.Err(); err != nil {
-				return nil, err
-			}
-			return nil, c.DismissGroup(bg(), id)
-		},
-		"joinGroup": func(args []js.Value) (any, error) {
-			a := wasmwrapper.Object("joinGroup", args, 0)
-			id, msg := a.RequiredString("groupID"), a.String("message")
-			if err := a.Err(); err != nil {
-				return nil, err
-			}
-			return nil, c.JoinGroup(bg(), id, msg)
-		},
+		"dismissGroup":           groupRequest(c, "dismissGroup", protocol.ReqDismissGroup, func() any { return new(protocol.GroupIDReq) }, "groupID"),
+		"joinGroup":              groupRequest(c, "joinGroup", protocol.ReqJoinGroup, func() any { return new(protocol.JoinGroupReq) }, "groupID"),
 		"getGroupApplications": func([]js.Value) (any, error) {
 			return ok(c.GroupApplications(bg()))
 		},
