@@ -94,6 +94,13 @@ func TestStepGroupAdministration(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []Group{{GroupID: "g", Name: "G2", MemberCount: 4, MyRole: protocol.RoleAdmin}}, res.Changes.Groups)
 	})
+	t.Run("the same group again: nothing written or announced", func(t *testing.T) {
+		res, err := step(l(), groupInput{Group: Group{GroupID: "g", Name: "G", MemberCount: 3}})
+		require.NoError(t, err)
+		assert.True(t, res.Changes.Empty())
+		assert.Empty(t, res.Events)
+		assert.Equal(t, stored, res.Value)
+	})
 	t.Run("a role in the answer wins", func(t *testing.T) {
 		res, err := step(l(), groupInput{Group: Group{GroupID: "g", Name: "G", MyRole: protocol.RoleOwner}})
 		require.NoError(t, err)

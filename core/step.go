@@ -641,6 +641,11 @@ func stepGroup(l localState, in groupInput) stepResult {
 	}
 	in.Group = keepRole(l, in.Group)
 	res := stepResult{Changes: Changes{Groups: []Group{in.Group}}, Value: in.Group}
+	if stored, ok := l.Groups[in.Group.GroupID]; ok && stored == in.Group {
+		// Asked for again (getGroupsInfo, a refresh) and unchanged: nothing
+		// to write or announce.
+		res.Changes.Groups, in.Quiet = nil, true
+	}
 	if cv := l.Convs[protocol.GroupConversationID(in.Group.GroupID)]; cv != nil && cv.Removed {
 		c := *cv
 		c.Removed = false
