@@ -233,6 +233,7 @@ func groupOfJS(v js.Value) core.Group {
 		JoinPolicy:   jsString(v, "joinPolicy"),
 		IsMuted:      jsBool(v, "isMuted"),
 		MyRole:       jsString(v, "myRole"),
+		Dismissed:    jsBool(v, "dismissed"),
 	}
 }
 
