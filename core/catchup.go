@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"slices"
 
 	"parley/protocol"
 )
@@ -87,10 +88,17 @@ func (s *session) catchUp(w *wire) (groupFollowUp, error) {
 		if next != cursor || first {
 			in.Cursor = &next
 		}
-		if _, err := s.apply(ctx, in); err != nil {
+		in.CatchUp = true
+		res, err := s.apply(ctx, in)
+		if err != nil {
 			return finish(err)
 		}
 		groups = planGroupFollowUp(groups, start, resp.Conversations)
+		for _, id := range res.RefreshGroups {
+			if !slices.Contains(groups.Notified, id) {
+				groups.Notified = append(groups.Notified, id)
+			}
+		}
 		nConv += len(resp.Conversations)
 		nMsg += len(in.Messages)
 		if len(resp.Conversations) > 0 {

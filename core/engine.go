@@ -230,6 +230,9 @@ type foldInput struct {
 	// ReadCounts are read counts of the user's own group messages (pushed
 	// after a read, pulled when a sync showed a newer ReceiptVersion).
 	ReadCounts []protocol.ReadCounts
+	// CatchUp: a sync page. The groups its notifications ask to refresh
+	// are left to the catch-up's follow-up (once each, after it).
+	CatchUp bool
 }
 
 // fold folds states and messages into local state. Whatever is already

@@ -24,7 +24,7 @@ func (c *Client) CreateGroup(ctx context.Context, name string, memberUserIDs []s
 	if err := s.call(ctx, protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: name, MemberUserIDs: memberUserIDs}, &g); err != nil {
 		return Group{}, err
 	}
-	cg := groupFromProto(g)
+	cg := g
 	if _, err := s.apply(ctx, groupInput{Group: cg, Quiet: true}); err != nil {
 		return Group{}, withCode(err)
 	}
@@ -46,11 +46,7 @@ func (c *Client) JoinedGroupList(ctx context.Context) ([]Group, error) {
 		}
 		var resp protocol.GroupsResp
 		if err := s.call(ctx, protocol.ReqListGroups, nil, &resp); err == nil {
-			list := make([]Group, len(resp.Groups))
-			for i, g := range resp.Groups {
-				list[i] = groupFromProto(g)
-			}
-			res, err := s.apply(ctx, groupListInput{List: list, Known: known})
+			res, err := s.apply(ctx, groupListInput{List: resp.Groups, Known: known})
 			if err != nil {
 				return nil, withCode(err)
 			}
@@ -63,20 +59,9 @@ func (c *Client) JoinedGroupList(ctx context.Context) ([]Group, error) {
 	return gs, withCode(err)
 }
 
-// GroupMembers lists a group's members (server only).
+// GroupMembers lists a group's members: GroupMembersPage of all of them.
 func (c *Client) GroupMembers(ctx context.Context, groupID string) ([]GroupMember, error) {
-	s, err := c.session()
-	if err != nil {
-		return nil, err
-	}
-	var resp protocol.GroupMembersResp
-	if err := s.call(ctx, protocol.ReqGetGroupMembers, protocol.GroupIDReq{GroupID: groupID}, &resp); err != nil {
-		return nil, err
-	}
-	if resp.Members == nil {
-		resp.Members = []GroupMember{}
-	}
-	return resp.Members, nil
+	return c.GroupMembersPage(ctx, groupID, 0, 0)
 }
 
 // GroupMemberRemoved: a member left a group of the user, or was removed
@@ -201,6 +186,10 @@ func (s *session) joinedGroups(ctx context.Context) (groupSnapshot, error) {
 type groupFollowUp struct {
 	Removed []string
 	Refresh []string
+	// Notified are the groups whose notifications the catch-up folded
+	// (stepResult.RefreshGroups): asked for again with their members, once
+	// each, after it.
+	Notified []string
 }
 
 // planGroupFollowUp adds to f what one sync page's states ask for. cursor
@@ -233,13 +222,19 @@ func planGroupFollowUp(f groupFollowUp, cursor int64, states []protocol.Conversa
 // the joined list (announced with groupMemberRemoved, reason empty: sync
 // does not say who removed the user), and each stored group whose
 // membership changed is asked for again (group.info) and announced with
-// groupChanged. A group not stored has no count to refresh: the next
+// groupChanged, with its members too when a notification said it changed.
+// A group not stored and not notified has no count to refresh: the next
 // group list brings it.
 func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 	ctx := w.ctx
 	for _, id := range f.Removed {
 		if _, err := s.apply(ctx, groupRemovedInput{Event: GroupMemberRemoved{GroupID: id, UserID: s.userID}}); err != nil {
 			return err
+		}
+	}
+	for _, id := range f.Notified {
+		if !slices.Contains(f.Refresh, id) {
+			f.Refresh = append(f.Refresh, id)
 		}
 	}
 	if len(f.Refresh) == 0 {
@@ -250,7 +245,8 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 		return err
 	}
 	for _, id := range f.Refresh {
-		if !slices.ContainsFunc(gs, func(g Group) bool { return g.GroupID == id }) {
+		notified := slices.Contains(f.Notified, id)
+		if !notified && !slices.ContainsFunc(gs, func(g Group) bool { return g.GroupID == id }) {
 			continue
 		}
 		var g protocol.Group
@@ -263,9 +259,158 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.apply(ctx, groupInput{Group: groupFromProto(g)}); err != nil {
+		if _, err := s.apply(ctx, groupInput{Group: g}); err != nil {
 			return err
+		}
+		if notified {
+			if err := s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: id}, true, nil); err != nil && protocol.CodeOf(err) != protocol.CodePermissionDenied {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// refreshGroup fetches a group and its members again after a notification
+// said it changed, stores them and announces what changed. A group the
+// user is no longer in is left to the removal's own push or sync.
+func (s *session) refreshGroup(w *wire, groupID string) {
+	ctx := w.ctx
+	var g protocol.Group
+	err := w.call(ctx, protocol.ReqGetGroupInfo, protocol.GroupIDReq{GroupID: groupID}, &g)
+	if err == nil {
+		_, err = s.apply(ctx, groupInput{Group: g})
+	}
+	if err == nil {
+		err = s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: groupID}, true, nil)
+	}
+	if err != nil && protocol.CodeOf(err) != protocol.CodePermissionDenied {
+		s.cfg.Logger.Debug("group refresh", "group", groupID, "err", err)
+	}
+}
+
+// fetchMembers asks for a page of members and stores it; out, when set,
+// receives the page.
+func (s *session) fetchMembers(ctx context.Context, w *wire, req protocol.GroupMembersReq, announce bool, out *[]GroupMember) error {
+	var resp protocol.GroupMembersResp
+	if err := w.call(ctx, protocol.ReqGetGroupMembers, req, &resp); err != nil {
+		return err
+	}
+	count := req.Count
+	if count == 0 {
+		count = protocol.MaxGroupMembersPage
+	}
+	if out != nil {
+		*out = resp.Members
+	}
+	_, err := s.apply(ctx, groupMembersInput{GroupID: req.GroupID, Members: resp.Members,
+		Full: req.Offset == 0 && len(resp.Members) < count, Announce: announce})
+	return err
+}
+
+// GroupsInfo returns the user's groups among groupIDs: from the server
+// when connected (and stored), else the stored ones.
+func (c *Client) GroupsInfo(ctx context.Context, groupIDs []string) ([]Group, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	if len(groupIDs) > protocol.MaxGroupsInfo {
+		return nil, errInvalid("too many groupIDs")
+	}
+	var resp protocol.GroupsResp
+	err = s.call(ctx, protocol.ReqGetGroupsInfo, protocol.GroupIDsReq{GroupIDs: groupIDs}, &resp)
+	if err == nil {
+		for _, g := range resp.Groups {
+			if _, err := s.apply(ctx, groupInput{Group: g}); err != nil {
+				return nil, withCode(err)
+			}
+		}
+		return resp.Groups, nil
+	}
+	if protocol.CodeOf(err) != protocol.CodeNetwork {
+		return nil, err
+	}
+	gs, err := s.store.Groups(ctx)
+	var out []Group
+	for _, g := range gs {
+		if slices.Contains(groupIDs, g.GroupID) {
+			out = append(out, g)
+		}
+	}
+	return out, withCode(err)
+}
+
+// SetGroupInfo changes a group's set fields (owner and admins) and
+// returns it as changed.
+func (c *Client) SetGroupInfo(ctx context.Context, req protocol.SetGroupInfoReq) (Group, error) {
+	s, err := c.session()
+	if err != nil {
+		return Group{}, err
+	}
+	var g protocol.Group
+	if err := s.call(ctx, protocol.ReqSetGroupInfo, req, &g); err != nil {
+		return Group{}, err
+	}
+	_, err = s.apply(ctx, groupInput{Group: g})
+	return g, withCode(err)
+}
+
+// GroupRequest sends one of the group administration requests whose
+// answer the app does not need (setRole, transfer, dismiss, invite, join,
+// mute, …): what they change reaches this device, like every member's, as
+// the group's notification message, after which the group and its
+// members are fetched again (a dismissal as push.group, dismissed).
+func (c *Client) GroupRequest(ctx context.Context, typ string, req any) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	return s.call(ctx, typ, req, nil)
+}
+
+// GroupApplications lists the applications the user may decide and those
+// they made (server only).
+func (c *Client) GroupApplications(ctx context.Context) ([]GroupApplication, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	var resp protocol.GroupApplicationsResp
+	if err := s.call(ctx, protocol.ReqGroupApplications, nil, &resp); err != nil {
+		return nil, err
+	}
+	return resp.Applications, nil
+}
+
+// GroupMembersPage returns count members of a group from offset (count 0:
+// all), owner first then by join time: from the server when connected
+// (and stored), else the stored ones.
+func (c *Client) GroupMembersPage(ctx context.Context, groupID string, offset, count int) ([]GroupMember, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	if !protocol.ValidID(groupID) || offset < 0 || count < 0 || count > protocol.MaxGroupMembersPage {
+		return nil, errInvalid("invalid groupID, offset or count")
+	}
+	var page []GroupMember
+	if w := s.liveWire(); w != nil {
+		err := s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: groupID, Offset: offset, Count: count}, false, &page)
+		if err == nil || protocol.CodeOf(err) != protocol.CodeNetwork {
+			if page == nil {
+				page = []GroupMember{}
+			}
+			return page, withCode(err)
+		}
+	}
+	ms, err := s.store.GroupMembers(ctx, groupID)
+	if err != nil {
+		return nil, withCode(err)
+	}
+	ms = ms[min(offset, len(ms)):]
+	if count > 0 {
+		ms = ms[:min(count, len(ms))]
+	}
+	return ms, nil
 }

@@ -145,7 +145,7 @@ func (s *session) fetchProfiles(convs []Conversation) {
 				return
 			}
 			for _, g := range resp.Groups {
-				ch.Groups = append(ch.Groups, groupFromProto(g))
+				ch.Groups = append(ch.Groups, g)
 			}
 		}
 		ids = make([]string, len(missing))

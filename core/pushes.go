@@ -203,15 +203,29 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		if err := protocol.DecodeData(f.Data, &g); err != nil {
 			return err
 		}
-		_, err := s.apply(ctx, groupInput{Group: groupFromProto(g)})
+		_, err := s.apply(ctx, groupInput{Group: g})
 		return err
 	case protocol.PushGroupMemberRemoved:
 		var r protocol.GroupMemberRemoved
 		if err := protocol.DecodeData(f.Data, &r); err != nil {
 			return err
 		}
-		ev := GroupMemberRemoved{GroupID: r.GroupID, UserID: r.UserID, OperatorUserID: r.OperatorUserID, Reason: r.Reason, Group: groupFromProto(r.Group)}
+		ev := GroupMemberRemoved{GroupID: r.GroupID, UserID: r.UserID, OperatorUserID: r.OperatorUserID, Reason: r.Reason, Group: r.Group}
 		_, err := s.apply(ctx, groupRemovedInput{Event: ev})
+		return err
+	case protocol.PushGroupApplication:
+		var a protocol.GroupApplication
+		if err := protocol.DecodeData(f.Data, &a); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, groupApplicationInput{Application: a})
+		return err
+	case protocol.PushGroupMember:
+		var m protocol.GroupMember
+		if err := protocol.DecodeData(f.Data, &m); err != nil {
+			return err
+		}
+		_, err := s.apply(ctx, groupMembersInput{GroupID: m.GroupID, Members: []GroupMember{m}, Announce: true})
 		return err
 	case protocol.PushCallInvited, protocol.PushCallState, protocol.PushCallSignal:
 		return s.applyCallPush(f)

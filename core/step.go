@@ -52,6 +52,11 @@ type stepResult struct {
 	// Named marks Changed as announced with freshly fetched names: they
 	// are not fetched again.
 	Named bool
+	// RefreshGroups are groups a new notification says changed: their
+	// info and members are fetched again (refreshGroup), at once unless
+	// RefreshLater (a catch-up does it after its last page).
+	RefreshGroups []string
+	RefreshLater  bool
 }
 
 // localState is the part of the local store one input needs. Maps a load
@@ -74,6 +79,8 @@ type localState struct {
 	Held map[string][]int64
 	// Groups: the stored groups (group inputs).
 	Groups map[string]Group
+	// Members: the stored members of the input's group, by UserID.
+	Members map[string]GroupMember
 	// Friends: the stored friends (friend inputs).
 	Friends map[string]User
 	// PeerRead lists, per one-to-one conversation whose peer read seq the
@@ -99,6 +106,8 @@ func step(l localState, in input) (stepResult, error) {
 		res := fold(l, in)
 		dropSentChunks(&res)
 		markMentions(l.Self, &res)
+		planGroupRefresh(&res)
+		res.RefreshLater = in.CatchUp
 		return res, nil
 	case uploadInput:
 		return stepUpload(l, in), nil
@@ -142,6 +151,10 @@ func step(l localState, in input) (stepResult, error) {
 		return stepGroupRemoved(l, in), nil
 	case groupListInput:
 		return stepGroupList(l, in), nil
+	case groupMembersInput:
+		return stepGroupMembers(l, in), nil
+	case groupApplicationInput:
+		return stepGroupApplication(l, in), nil
 	case profilesInput:
 		return stepProfiles(l, in), nil
 	}
@@ -646,7 +659,16 @@ type groupInput struct {
 func (groupInput) inputKind() string { return "group" }
 
 func stepGroup(l localState, in groupInput) stepResult {
+	if in.Group.Dismissed {
+		return dismissed(l, in.Group)
+	}
+	in.Group = keepRole(l, in.Group)
 	res := stepResult{Changes: Changes{Groups: []Group{in.Group}}, Value: in.Group}
+	if stored, ok := l.Groups[in.Group.GroupID]; ok && stored == in.Group {
+		// Asked for again (getGroupsInfo, a refresh) and unchanged: nothing
+		// to write or announce.
+		res.Changes.Groups, in.Quiet = nil, true
+	}
 	if cv := l.Convs[protocol.GroupConversationID(in.Group.GroupID)]; cv != nil && cv.Removed {
 		c := *cv
 		c.Removed = false
@@ -666,7 +688,21 @@ func (groupRemovedInput) inputKind() string { return "groupRemoved" }
 func stepGroupRemoved(l localState, in groupRemovedInput) stepResult {
 	ev := in.Event
 	if ev.UserID != l.Self {
-		return stepResult{Changes: Changes{Groups: []Group{ev.Group}}, Events: []Event{GroupChanged{Group: ev.Group}, ev}}
+		ev.Group = keepRole(l, ev.Group)
+		res := stepResult{Changes: Changes{Groups: []Group{ev.Group}}, Events: []Event{GroupChanged{Group: ev.Group}, ev}}
+		if _, ok := l.Members[ev.UserID]; ok {
+			// The stored list without them, announced: the notification's
+			// refresh may have read the members before the removal.
+			rest := make([]GroupMember, 0, len(l.Members))
+			for id, m := range l.Members {
+				if id != ev.UserID {
+					rest = append(rest, m)
+				}
+			}
+			ms := stepGroupMembers(l, groupMembersInput{GroupID: ev.GroupID, Members: rest, Full: true, Announce: true})
+			res.Changes.RemovedGroupMembers, res.Events = ms.Changes.RemovedGroupMembers, append(res.Events, ms.Events...)
+		}
+		return res
 	}
 	return removedFromGroup(l, ev)
 }

@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"sort"
+
+	"parley/protocol"
 )
 
 // Store is everything the client keeps locally for one user. It is composed
@@ -22,6 +24,7 @@ type Store interface {
 	ProfileCursorReader
 	SocialVersionReader
 	GroupReader
+	GroupMemberReader
 	ConversationReader
 	MessageReader
 	MessageSearcher
@@ -104,6 +107,28 @@ type GroupReader interface {
 	Groups(ctx context.Context) ([]Group, error)
 }
 
+// GroupMemberReader reads the stored members of the joined groups.
+type GroupMemberReader interface {
+	// GroupMembers returns the stored members of a group in
+	// SortGroupMembers' order.
+	GroupMembers(ctx context.Context, groupID string) ([]GroupMember, error)
+}
+
+// SortGroupMembers orders ms as the server lists them: the owner first,
+// then by JoinTime, then by UserID.
+func SortGroupMembers(ms []GroupMember) {
+	sort.Slice(ms, func(i, j int) bool {
+		a, b := ms[i], ms[j]
+		if ao, bo := a.Role == protocol.RoleOwner, b.Role == protocol.RoleOwner; ao != bo {
+			return ao
+		}
+		if a.JoinTime != b.JoinTime {
+			return a.JoinTime < b.JoinTime
+		}
+		return a.UserID < b.UserID
+	})
+}
+
 // ConversationReader reads conversations.
 type ConversationReader interface {
 	// Conversation returns one conversation or an error wrapping ErrNotFound.
@@ -177,13 +202,18 @@ type Changes struct {
 	RemovedFriendRequests []FriendRequest
 	// Black are users the user blocks, upserted by UserID; RemovedBlack
 	// are UserIDs no longer blocked.
-	Black         []User
-	RemovedBlack  []string
-	Groups        []Group
+	Black        []User
+	RemovedBlack []string
+	Groups       []Group
+	// RemovedGroups are removed with their stored members.
 	RemovedGroups []string
-	Conversations []Conversation
-	Messages      []Message
-	Outbox        []OutboxEntry
+	// GroupMembers are upserted by (GroupID, UserID); RemovedGroupMembers
+	// are removed by the same key.
+	GroupMembers        []GroupMember
+	RemovedGroupMembers []GroupMember
+	Conversations       []Conversation
+	Messages            []Message
+	Outbox              []OutboxEntry
 	// RemovedOutbox lists ClientMsgIDs to remove from the outbox.
 	RemovedOutbox []string
 	// RemovedMessages lists ClientMsgIDs of messages to remove (unsent
@@ -209,6 +239,7 @@ func (ch *Changes) Empty() bool {
 		len(ch.FriendRequests) == 0 && len(ch.RemovedFriendRequests) == 0 &&
 		len(ch.Black) == 0 && len(ch.RemovedBlack) == 0 && ch.ProfileCursor == nil && ch.SocialVersion == nil &&
 		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
+		len(ch.GroupMembers) == 0 && len(ch.RemovedGroupMembers) == 0 &&
 		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil &&
 		len(ch.RemovedMessages) == 0 && len(ch.Chunks) == 0 && len(ch.RemovedChunks) == 0)
 }

@@ -197,15 +197,9 @@ type User struct {
 	Ex string `json:"ex,omitempty"`
 }
 
-// Group is a group the user belongs to.
-type Group struct {
-	GroupID     string `json:"groupID"`
-	Name        string `json:"name"`
-	FaceURL     string `json:"faceURL"`
-	OwnerUserID string `json:"ownerUserID"`
-	MemberCount int    `json:"memberCount"`
-	CreateTime  int64  `json:"createTime"`
-}
+// Group is a group the user belongs to: its description and MyRole, the
+// user's role in it.
+type Group = protocol.Group
 
 // FriendRequest is a friend request to or from the user.
 type FriendRequest = protocol.FriendRequest
@@ -245,11 +239,6 @@ const (
 
 func userFromProto(u protocol.User) User {
 	return User{UserID: u.UserID, Username: u.Username, Nickname: u.Nickname, FaceURL: u.FaceURL, Remark: u.Remark, Ex: u.Ex}
-}
-
-func groupFromProto(g protocol.Group) Group {
-	return Group{GroupID: g.GroupID, Name: g.Name, FaceURL: g.FaceURL, OwnerUserID: g.OwnerUserID,
-		MemberCount: g.MemberCount, CreateTime: g.CreateTime}
 }
 
 // messageFromProto converts a stored server message for the user self;

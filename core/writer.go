@@ -159,13 +159,17 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 			err = s.loadProfiles(ctx, &l, in.Users)
 		}
 	case groupInput:
-		err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Group.GroupID)}, false)
-	case groupRemovedInput:
-		if in.Event.UserID == s.userID {
-			if err = s.loadGroups(ctx, &l); err == nil {
-				err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Event.GroupID)}, false)
-			}
+		if err = s.loadGroups(ctx, &l); err == nil {
+			err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Group.GroupID)}, false)
 		}
+	case groupRemovedInput:
+		if err = s.loadGroups(ctx, &l); err == nil && in.Event.UserID == s.userID {
+			err = s.loadConvs(ctx, &l, []string{protocol.GroupConversationID(in.Event.GroupID)}, false)
+		} else if err == nil {
+			err = s.loadMembers(ctx, &l, in.Event.GroupID)
+		}
+	case groupMembersInput:
+		err = s.loadMembers(ctx, &l, in.GroupID)
 	case groupListInput:
 		if err = s.loadGroups(ctx, &l); err == nil {
 			var ids []string
@@ -306,6 +310,15 @@ func (s *session) loadRequests(ctx context.Context, l *localState) error {
 	return nil
 }
 
+func (s *session) loadMembers(ctx context.Context, l *localState, groupID string) error {
+	ms, err := s.store.GroupMembers(ctx, groupID)
+	l.Members = make(map[string]GroupMember, len(ms))
+	for _, m := range ms {
+		l.Members[m.UserID] = m
+	}
+	return err
+}
+
 func (s *session) loadGroups(ctx context.Context, l *localState) error {
 	gs, err := s.store.Groups(ctx)
 	if err != nil {
@@ -428,6 +441,11 @@ func (s *session) runEffects(res stepResult) {
 	}
 	if len(res.Changed) > 0 && !res.Named {
 		s.fetchProfiles(res.Changed)
+	}
+	if w := s.liveWire(); w != nil && !res.RefreshLater {
+		for _, id := range res.RefreshGroups {
+			s.goBackground(func() { s.refreshGroup(w, id) })
+		}
 	}
 }
 

@@ -128,7 +128,9 @@ func TestGroupRemoval(t *testing.T) {
 		t.Fatalf("dave's event after reconnecting: %+v", r)
 	}
 	// Both learned it from sync: no group list, one group.info (Carol's
-	// count), whatever the number of groups they hold.
+	// count; the memberRemoved notification her catch-up folded asks for
+	// the same group, once, with its members), whatever the number of
+	// groups they hold.
 	if n := e.requests(protocol.ReqListGroups) - lists; n != 0 {
 		t.Errorf("%d group.list requests during the catch-ups, want 0", n)
 	}

@@ -232,12 +232,30 @@ func usersOfJS(arr js.Value) ([]core.User, error) {
 // groupOfJS decodes a stored group.
 func groupOfJS(v js.Value) core.Group {
 	return core.Group{
+		GroupID:      jsString(v, "groupID"),
+		Name:         jsString(v, "name"),
+		FaceURL:      jsString(v, "faceURL"),
+		OwnerUserID:  jsString(v, "ownerUserID"),
+		MemberCount:  int(jsInt(v, "memberCount")),
+		CreateTime:   jsInt(v, "createTime"),
+		Introduction: jsString(v, "introduction"),
+		Notification: jsString(v, "notification"),
+		JoinPolicy:   jsString(v, "joinPolicy"),
+		IsMuted:      jsBool(v, "isMuted"),
+		MyRole:       jsString(v, "myRole"),
+		Dismissed:    jsBool(v, "dismissed"),
+	}
+}
+
+// groupMemberOfJS decodes a stored group member.
+func groupMemberOfJS(v js.Value) core.GroupMember {
+	return core.GroupMember{
 		GroupID:     jsString(v, "groupID"),
-		Name:        jsString(v, "name"),
-		FaceURL:     jsString(v, "faceURL"),
-		OwnerUserID: jsString(v, "ownerUserID"),
-		MemberCount: int(jsInt(v, "memberCount")),
-		CreateTime:  jsInt(v, "createTime"),
+		UserID:      jsString(v, "userID"),
+		Role:        jsString(v, "role"),
+		JoinTime:    jsInt(v, "joinTime"),
+		Nickname:    jsString(v, "nickname"),
+		MuteEndTime: jsInt(v, "muteEndTime"),
 	}
 }
 

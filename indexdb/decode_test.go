@@ -76,8 +76,10 @@ func TestRecordDecodersCoverEveryField(t *testing.T) {
 	fillEvery(t, reflect.ValueOf(&e).Elem(), &n)
 	var fr core.FriendRequest
 	fillEvery(t, reflect.ValueOf(&fr).Elem(), &n)
+	var gm core.GroupMember
+	fillEvery(t, reflect.ValueOf(&gm).Elem(), &n)
 	ch := &core.Changes{Messages: []core.Message{m}, Conversations: []core.Conversation{cv}, Users: []core.User{u}, Friends: []core.User{u}, Groups: []core.Group{g}, Outbox: []core.OutboxEntry{e},
-		FriendRequests: []core.FriendRequest{fr}, Black: []core.User{u}}
+		FriendRequests: []core.FriendRequest{fr}, Black: []core.User{u}, GroupMembers: []core.GroupMember{gm}}
 	if err := s.Apply(ctx, ch); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -129,6 +131,11 @@ func TestRecordDecodersCoverEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("Groups", gotGroups, []core.Group{g})
+	gotMembers, err := s.GroupMembers(ctx, gm.GroupID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("GroupMembers", gotMembers, []core.GroupMember{gm})
 	gotOutbox, err := s.Outbox(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,7 @@
 // github.com/hack-pad/go-indexeddb. One database holds one user's data; it
 // is named DBName(prefix, userID), e.g. "parley_alice".
 //
-// Layout (schema version 4):
+// Layout (schema version 6):
 //
 //	users          key userID
 //	friends        key userID
@@ -19,6 +19,7 @@
 //	meta           out-of-line keys: "syncCursor"
 //	friendRequests key [fromUserID, toUserID]
 //	blacklist      key userID
+//	groupMembers   key [groupID, userID] (a group's members: one key range)
 //
 // Records are the core types' JSON, parsed into JS objects, plus the
 // derived index fields (prefixed "_"). A message's custom content is kept

@@ -80,6 +80,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		{storeGroups, len(ch.Groups), ch.Groups},
 		{storeFriendRequests, len(ch.FriendRequests), ch.FriendRequests},
 		{storeBlack, len(ch.Black), ch.Black},
+		{storeGroupMembers, len(ch.GroupMembers), ch.GroupMembers},
 		{storeOutbox, len(outbox), outbox},
 	} {
 		if err := add(p.store, p.n, p.v); err != nil {
@@ -97,7 +98,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		}
 		return out
 	}
-	var requestKeys []any
+	var requestKeys, memberKeys []any
 	for _, r := range ch.RemovedFriendRequests {
 		requestKeys = append(requestKeys, []any{r.FromUserID, r.ToUserID})
 	}
@@ -105,7 +106,18 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	if s.search {
 		seg = searchChanges(ch)
 	}
+	for _, m := range ch.RemovedGroupMembers {
+		memberKeys = append(memberKeys, []any{m.GroupID, m.UserID})
+	}
+	for _, id := range ch.RemovedGroups {
+		r, err := bound([]any{id}, []any{id, []any{}})
+		if err != nil {
+			return wrapErr(op, err)
+		}
+		memberKeys = append(memberKeys, r)
+	}
 	dels := []del{
+		{storeGroupMembers, memberKeys},
 		{storeFriendRequests, requestKeys},
 		{storeBlack, strs(ch.RemovedBlack)},
 		{storeFriends, strs(ch.RemovedFriends)},
@@ -121,7 +133,7 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		puts = append(puts, put{storeChunks, vals})
 	}
 
-	// The stores of schemas 4 and 5 join the transaction only when the
+	// The stores of schemas 4, 5 and 6 join the transaction only when the
 	// batch writes them, so that a batch without them also runs on an
 	// older schema.
 	stores := allStores[1:]
@@ -137,6 +149,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	var segN int64
 	if !seg.empty() {
 		segN = s.srch.take() // before the transaction: see compact
+	}
+	if len(ch.GroupMembers) > 0 || len(memberKeys) > 0 {
+		stores = append(slices.Clone(stores), storeGroupMembers)
 	}
 	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
 	if err != nil {
@@ -414,6 +429,20 @@ func (s *Store) FriendRequests(ctx context.Context) ([]core.FriendRequest, error
 		return err
 	})
 	core.SortFriendRequests(out)
+	return out, err
+}
+
+// GroupMembers returns a group's stored members, owner first then by join
+// time.
+func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]core.GroupMember, error) {
+	var out []core.GroupMember
+	err := s.all(ctx, "groupMembers", storeGroupMembers, "", func() (js.Value, error) {
+		return bound([]any{groupID}, []any{groupID, []any{}})
+	}, func(arr js.Value) (err error) {
+		out, err = decodeAll(arr, 0, groupMemberOfJS, func(m *core.GroupMember) core.GroupMember { return *m })
+		return err
+	})
+	core.SortGroupMembers(out)
 	return out, err
 }
 

@@ -22,6 +22,9 @@ const (
 	// storeFriendRequests is keyed by [fromUserID, toUserID].
 	storeFriendRequests = "friendRequests"
 	storeBlack          = "blacklist"
+	// storeGroupMembers is keyed by [groupID, userID]: a group's members
+	// are one key range.
+	storeGroupMembers = "groupMembers"
 
 	indexConvSeq   = "convSeq"
 	indexUnsent    = "unsent"
@@ -96,8 +99,10 @@ func upgradeSteps() []upgradeStep {
 			db.Call("createObjectStore", storeFriendRequests, map[string]any{"keyPath": []any{"fromUserID", "toUserID"}})
 			db.Call("createObjectStore", storeBlack, map[string]any{"keyPath": "userID"})
 		},
-		// 6: kept for another change of the schema.
-		func(db, tx js.Value) {},
+		// 6: the members of the joined groups.
+		func(db, tx js.Value) {
+			db.Call("createObjectStore", storeGroupMembers, map[string]any{"keyPath": []any{"groupID", "userID"}})
+		},
 		// 7: the search records of the stored messages (search.go).
 		indexSearch,
 	}

@@ -591,6 +591,18 @@ type Group struct {
 	OwnerUserID string `json:"ownerUserID"`
 	MemberCount int    `json:"memberCount"`
 	CreateTime  int64  `json:"createTime"`
+	// Introduction and Notification (the announcement) are free text set
+	// by the owner and admins.
+	Introduction string `json:"introduction"`
+	Notification string `json:"notification"`
+	// JoinPolicy is one of the JoinPolicy* values.
+	JoinPolicy string `json:"joinPolicy"`
+	// IsMuted: only the owner and admins may send.
+	IsMuted bool `json:"isMuted"`
+	// MyRole is the asking user's role; "" outside answers to a member.
+	MyRole string `json:"myRole"`
+	// Dismissed: the owner dismissed the group; it has no members.
+	Dismissed bool `json:"dismissed,omitempty"`
 }
 
 // CreateGroupReq creates a group; the caller is its owner and a member.
@@ -622,6 +634,10 @@ type GroupMember struct {
 	UserID   string `json:"userID"`
 	Role     string `json:"role"`
 	JoinTime int64  `json:"joinTime"`
+	// Nickname is the member's name in this group ("" for none).
+	Nickname string `json:"nickname"`
+	// MuteEndTime is when the member's mute ends, Unix ms (0: not muted).
+	MuteEndTime int64 `json:"muteEndTime"`
 }
 
 // Reasons a member left a group (GroupMemberRemoved.Reason).

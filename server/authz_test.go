@@ -49,7 +49,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		c.HandshakeRatePerIP, c.HandshakeBurstPerIP = 1000, 1000
 	})
 	w := &authzWorld{e: e, tokens: map[string]string{}}
-	for _, u := range []string{"alice", "bob", "carl", "mallory", "dave"} {
+	for _, u := range []string{"alice", "bob", "carl", "mallory", "dave", "erin", "frank"} {
 		st, body := e.post("/api/v1/admin/users", adminSecret, protocol.AdminCreateUserReq{UserID: u})
 		if st != http.StatusCreated {
 			t.Fatalf("create %s: %d %s", u, st, body)
@@ -58,7 +58,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	// A token minted eight days ago has expired (TokenTTL is 7 days).
 	w.expired = e.token("mallory")
 	clock.set(now)
-	for _, u := range []string{"alice", "bob", "carl", "mallory", "dave"} {
+	for _, u := range []string{"alice", "bob", "carl", "mallory", "dave", "erin", "frank"} {
 		w.tokens[u] = e.token(u)
 	}
 	w.revoked = e.token("mallory")
@@ -85,6 +85,11 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	alice.do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: "dave"}, nil)
 	alice.do(protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: w.group, UserID: "carl"}, nil)
 	alice.sendText("g2", "", w.group, secretAfter)
+	// erin blocks alice (alice cannot invite her); frank is banned.
+	e.dial(w.tokens["erin"]).do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: "alice"}, nil)
+	if st, body := e.post("/api/v1/admin/groups/ban", adminSecret, server.AdminGroupBanReq{GroupID: w.group, UserID: "frank", Banned: true}); st != http.StatusNoContent {
+		t.Fatalf("ban: %d %s", st, body)
+	}
 	var call protocol.Call
 	alice.do(protocol.ReqCallStart, protocol.CallStartReq{ConversationID: w.dm, Media: protocol.CallAudio}, &call)
 	w.call = call.CallID
@@ -161,6 +166,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 
+	newName, badPolicy := "renamed", "everyone"
 	cases := []wsCase{
 		{name: "ping", as: "mallory", typ: protocol.ReqPing},
 
@@ -250,6 +256,60 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "group.quit of a missing group", as: "mallory", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: ghost}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "group.quit as kicked member", as: "carl", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "group.quit as owner", as: "alice", typ: protocol.ReqQuitGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied},
+		{name: "group.setInfo as non-member", as: "mallory", typ: protocol.ReqSetGroupInfo, data: protocol.SetGroupInfoReq{GroupID: w.group, Name: &newName}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.setInfo in a missing group", as: "mallory", typ: protocol.ReqSetGroupInfo, data: protocol.SetGroupInfoReq{GroupID: ghost, Name: &newName}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.setInfo as kicked member", as: "carl", typ: protocol.ReqSetGroupInfo, data: protocol.SetGroupInfoReq{GroupID: w.group, Name: &newName}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.setRole as non-member", as: "mallory", typ: protocol.ReqSetGroupMemberRole, data: protocol.GroupMemberRoleReq{GroupID: w.group, UserID: "bob", Role: protocol.RoleAdmin}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.setRole in a missing group", as: "mallory", typ: protocol.ReqSetGroupMemberRole, data: protocol.GroupMemberRoleReq{GroupID: ghost, UserID: "bob", Role: protocol.RoleAdmin}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.setRole as kicked member", as: "carl", typ: protocol.ReqSetGroupMemberRole, data: protocol.GroupMemberRoleReq{GroupID: w.group, UserID: "bob", Role: protocol.RoleAdmin}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.transfer as non-member", as: "mallory", typ: protocol.ReqTransferGroupOwner, data: protocol.TransferGroupOwnerReq{GroupID: w.group, NewOwnerUserID: "bob"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.transfer in a missing group", as: "mallory", typ: protocol.ReqTransferGroupOwner, data: protocol.TransferGroupOwnerReq{GroupID: ghost, NewOwnerUserID: "bob"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.transfer as kicked member", as: "carl", typ: protocol.ReqTransferGroupOwner, data: protocol.TransferGroupOwnerReq{GroupID: w.group, NewOwnerUserID: "bob"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.dismiss as non-member", as: "mallory", typ: protocol.ReqDismissGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.dismiss in a missing group", as: "mallory", typ: protocol.ReqDismissGroup, data: protocol.GroupIDReq{GroupID: ghost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.dismiss as kicked member", as: "carl", typ: protocol.ReqDismissGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.invite as non-member", as: "mallory", typ: protocol.ReqInviteToGroup, data: protocol.GroupUsersReq{GroupID: w.group, UserIDs: []string{"mallory"}}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.invite in a missing group", as: "mallory", typ: protocol.ReqInviteToGroup, data: protocol.GroupUsersReq{GroupID: ghost, UserIDs: []string{"mallory"}}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.invite as kicked member", as: "carl", typ: protocol.ReqInviteToGroup, data: protocol.GroupUsersReq{GroupID: w.group, UserIDs: []string{"mallory"}}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.acceptApplication as non-member", as: "mallory", typ: protocol.ReqAcceptGroupApplication, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "mallory"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.acceptApplication in a missing group", as: "mallory", typ: protocol.ReqAcceptGroupApplication, data: protocol.GroupMemberReq{GroupID: ghost, UserID: "mallory"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.acceptApplication as kicked member", as: "carl", typ: protocol.ReqAcceptGroupApplication, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "mallory"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.refuseApplication as non-member", as: "mallory", typ: protocol.ReqRefuseGroupApplication, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "mallory"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.refuseApplication in a missing group", as: "mallory", typ: protocol.ReqRefuseGroupApplication, data: protocol.GroupMemberReq{GroupID: ghost, UserID: "mallory"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.refuseApplication as kicked member", as: "carl", typ: protocol.ReqRefuseGroupApplication, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "mallory"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.mute as non-member", as: "mallory", typ: protocol.ReqMuteGroup, data: protocol.MuteGroupReq{GroupID: w.group, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.mute in a missing group", as: "mallory", typ: protocol.ReqMuteGroup, data: protocol.MuteGroupReq{GroupID: ghost, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.mute as kicked member", as: "carl", typ: protocol.ReqMuteGroup, data: protocol.MuteGroupReq{GroupID: w.group, IsMuted: true}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.muteMember as non-member", as: "mallory", typ: protocol.ReqMuteGroupMember, data: protocol.MuteGroupMemberReq{GroupID: w.group, UserID: "bob", Seconds: 60}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.muteMember in a missing group", as: "mallory", typ: protocol.ReqMuteGroupMember, data: protocol.MuteGroupMemberReq{GroupID: ghost, UserID: "bob", Seconds: 60}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.muteMember as kicked member", as: "carl", typ: protocol.ReqMuteGroupMember, data: protocol.MuteGroupMemberReq{GroupID: w.group, UserID: "bob", Seconds: 60}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.setMemberNickname as non-member", as: "mallory", typ: protocol.ReqSetGroupMemberNickname, data: protocol.GroupMemberNicknameReq{GroupID: w.group, UserID: "bob", Nickname: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.setMemberNickname in a missing group", as: "mallory", typ: protocol.ReqSetGroupMemberNickname, data: protocol.GroupMemberNicknameReq{GroupID: ghost, UserID: "bob", Nickname: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.setMemberNickname as kicked member", as: "carl", typ: protocol.ReqSetGroupMemberNickname, data: protocol.GroupMemberNicknameReq{GroupID: w.group, UserID: "bob", Nickname: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.setInfo as plain member", as: "bob", typ: protocol.ReqSetGroupInfo, data: protocol.SetGroupInfoReq{GroupID: w.group, Name: &newName}, want: protocol.CodePermissionDenied},
+		{name: "group.setRole as plain member", as: "bob", typ: protocol.ReqSetGroupMemberRole, data: protocol.GroupMemberRoleReq{GroupID: w.group, UserID: "bob", Role: protocol.RoleAdmin}, want: protocol.CodePermissionDenied},
+		{name: "group.transfer as plain member", as: "bob", typ: protocol.ReqTransferGroupOwner, data: protocol.TransferGroupOwnerReq{GroupID: w.group, NewOwnerUserID: "bob"}, want: protocol.CodePermissionDenied},
+		{name: "group.dismiss as plain member", as: "bob", typ: protocol.ReqDismissGroup, data: protocol.GroupIDReq{GroupID: w.group}, want: protocol.CodePermissionDenied},
+		{name: "group.invite as plain member under approval", as: "bob", typ: protocol.ReqInviteToGroup, data: protocol.GroupUsersReq{GroupID: w.group, UserIDs: []string{"mallory"}}, want: protocol.CodePermissionDenied},
+		{name: "group.invite of a user who blocked the inviter", as: "alice", typ: protocol.ReqInviteToGroup, data: protocol.GroupUsersReq{GroupID: w.group, UserIDs: []string{"erin"}}, want: protocol.CodePermissionDenied},
+		{name: "group.invite of nobody", as: "alice", typ: protocol.ReqInviteToGroup, data: protocol.GroupUsersReq{GroupID: w.group}, want: protocol.CodeInvalidArgument},
+		{name: "group.acceptApplication as plain member", as: "bob", typ: protocol.ReqAcceptGroupApplication, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "mallory"}, want: protocol.CodePermissionDenied},
+		{name: "group.refuseApplication as plain member", as: "bob", typ: protocol.ReqRefuseGroupApplication, data: protocol.GroupMemberReq{GroupID: w.group, UserID: "mallory"}, want: protocol.CodePermissionDenied},
+		{name: "group.mute as plain member", as: "bob", typ: protocol.ReqMuteGroup, data: protocol.MuteGroupReq{GroupID: w.group, IsMuted: true}, want: protocol.CodePermissionDenied},
+		{name: "group.muteMember as plain member", as: "bob", typ: protocol.ReqMuteGroupMember, data: protocol.MuteGroupMemberReq{GroupID: w.group, UserID: "alice", Seconds: 60}, want: protocol.CodePermissionDenied},
+		{name: "group.muteMember of the owner by the owner", as: "alice", typ: protocol.ReqMuteGroupMember, data: protocol.MuteGroupMemberReq{GroupID: w.group, UserID: "alice", Seconds: 60}, want: protocol.CodeInvalidArgument},
+		{name: "group.muteMember for a negative time", as: "alice", typ: protocol.ReqMuteGroupMember, data: protocol.MuteGroupMemberReq{GroupID: w.group, UserID: "bob", Seconds: -1}, want: protocol.CodeInvalidArgument},
+		{name: "group.setMemberNickname of the owner by a plain member", as: "bob", typ: protocol.ReqSetGroupMemberNickname, data: protocol.GroupMemberNicknameReq{GroupID: w.group, UserID: "alice", Nickname: "x"}, want: protocol.CodePermissionDenied},
+		{name: "group.setMemberNickname of oneself", as: "bob", typ: protocol.ReqSetGroupMemberNickname, data: protocol.GroupMemberNicknameReq{GroupID: w.group, UserID: "bob", Nickname: "Bobby"}},
+		{name: "group.setRole to owner", as: "alice", typ: protocol.ReqSetGroupMemberRole, data: protocol.GroupMemberRoleReq{GroupID: w.group, UserID: "bob", Role: protocol.RoleOwner}, want: protocol.CodeInvalidArgument},
+		{name: "group.setInfo with a bad join policy", as: "alice", typ: protocol.ReqSetGroupInfo, data: protocol.SetGroupInfoReq{GroupID: w.group, JoinPolicy: &badPolicy}, want: protocol.CodeInvalidArgument},
+		{name: "group.infos leaves out groups of others", as: "mallory", typ: protocol.ReqGetGroupsInfo, data: protocol.GroupIDsReq{GroupIDs: []string{w.group, ghost}}, check: ownOnly},
+		{name: "group.infos of a kicked member", as: "carl", typ: protocol.ReqGetGroupsInfo, data: protocol.GroupIDsReq{GroupIDs: []string{w.group}}, check: ownOnly},
+		{name: "group.join of a missing group", as: "mallory", typ: protocol.ReqJoinGroup, data: protocol.JoinGroupReq{GroupID: ghost}, want: protocol.CodeNotFound},
+		{name: "group.join as a banned user", as: "frank", typ: protocol.ReqJoinGroup, data: protocol.JoinGroupReq{GroupID: w.group}, want: protocol.CodePermissionDenied},
+		{name: "group.join with an overlong message", as: "mallory", typ: protocol.ReqJoinGroup, data: protocol.JoinGroupReq{GroupID: w.group, Message: strings.Repeat("x", 300)}, want: protocol.CodeInvalidArgument},
+		{name: "group.join as a member", as: "bob", typ: protocol.ReqJoinGroup, data: protocol.JoinGroupReq{GroupID: w.group}, want: protocol.CodeAlreadyExists},
+		{name: "group.applications are the caller's", as: "mallory", typ: protocol.ReqGroupApplications, data: nil, check: ownOnly},
 
 		// Changes to stored messages: only who may read the conversation,
 		// edits only by the sender, revokes by the sender or a moderator.
@@ -461,11 +521,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	alice := conn("alice")
 	var pr protocol.PullResp
 	alice.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: w.dm, FromSeq: 1}, {ConversationID: sg, FromSeq: 1}}}, &pr)
-	if len(pr.Messages) != 3 {
+	if len(pr.Messages) != 4 { // with the notification of carl's removal
 		t.Fatalf("alice's messages: %+v", pr.Messages)
 	}
 	for _, m := range pr.Messages {
-		if m.Version != 0 || m.ContentType != protocol.ContentText {
+		if m.Version != 0 || (m.ContentType != protocol.ContentText && m.ContentType != protocol.ContentNotification) {
 			t.Errorf("an attack changed a message: %+v", m)
 		}
 	}
@@ -512,20 +572,24 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 	expired, revoked := cred{"expired", w.expired}, cred{"revoked", w.revoked}
 	userTok := cred{"a user's token", valid}
 	bodies := map[string]any{
-		"POST /api/v1/auth/register":         protocol.RegisterReq{Username: "newbie", Password: "long enough"},
-		"POST /api/v1/auth/login":            protocol.LoginReq{Username: "nobody", Password: "wrong password"},
-		"POST /api/v1/auth/logout":           nil,
-		"POST /api/v1/auth/revoke-all":       nil,
-		"POST /api/v1/auth/refresh":          nil,
-		"POST /api/v1/admin/users":           protocol.AdminCreateUserReq{UserID: "intruder"},
-		"POST /api/v1/admin/tokens":          protocol.AdminTokenReq{UserID: "alice"},
-		"POST /api/v1/admin/groups":          server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
-		"POST /api/v1/admin/friends":         server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
-		"POST /api/v1/admin/users/update":    server.AdminUpdateUserReq{UserID: "alice", Nickname: ptr("pwned")},
-		"POST /api/v1/admin/users/revoke":    server.AdminUserIDReq{UserID: "alice"},
-		"POST /api/v1/admin/users/disable":   server.AdminDisableUserReq{UserID: "alice", Disabled: true},
-		"POST /api/v1/admin/messages":        server.AdminSendReq{SendID: "alice", SendReq: protocol.SendReq{RecvID: "bob", ContentType: protocol.ContentText, Content: json.RawMessage(`{"text":"forged"}`)}},
-		"POST /api/v1/admin/messages/revoke": server.AdminRevokeMessageReq{ConversationID: "si_alice_bob", ClientMsgID: "alice-1"},
+		"POST /api/v1/auth/register":               protocol.RegisterReq{Username: "newbie", Password: "long enough"},
+		"POST /api/v1/auth/login":                  protocol.LoginReq{Username: "nobody", Password: "wrong password"},
+		"POST /api/v1/auth/logout":                 nil,
+		"POST /api/v1/auth/revoke-all":             nil,
+		"POST /api/v1/auth/refresh":                nil,
+		"POST /api/v1/admin/users":                 protocol.AdminCreateUserReq{UserID: "intruder"},
+		"POST /api/v1/admin/tokens":                protocol.AdminTokenReq{UserID: "alice"},
+		"POST /api/v1/admin/groups":                server.AdminCreateGroupReq{OwnerUserID: "mallory", Name: "x", MemberUserIDs: []string{"alice"}},
+		"POST /api/v1/admin/friends":               server.AdminFriendsReq{UserID: "mallory", FriendUserID: "alice"},
+		"POST /api/v1/admin/users/update":          server.AdminUpdateUserReq{UserID: "alice", Nickname: ptr("pwned")},
+		"POST /api/v1/admin/users/revoke":          server.AdminUserIDReq{UserID: "alice"},
+		"POST /api/v1/admin/users/disable":         server.AdminDisableUserReq{UserID: "alice", Disabled: true},
+		"POST /api/v1/admin/messages":              server.AdminSendReq{SendID: "alice", SendReq: protocol.SendReq{RecvID: "bob", ContentType: protocol.ContentText, Content: json.RawMessage(`{"text":"forged"}`)}},
+		"POST /api/v1/admin/messages/revoke":       server.AdminRevokeMessageReq{ConversationID: "si_alice_bob", ClientMsgID: "alice-1"},
+		"POST /api/v1/admin/groups/update":         server.AdminUpdateGroupReq{SetGroupInfoReq: protocol.SetGroupInfoReq{GroupID: w.group, Name: ptr("pwned")}},
+		"POST /api/v1/admin/groups/members/add":    server.AdminGroupMembersReq{GroupID: w.group, UserIDs: []string{"mallory"}},
+		"POST /api/v1/admin/groups/members/remove": server.AdminGroupMembersReq{GroupID: w.group, UserIDs: []string{"bob"}},
+		"POST /api/v1/admin/groups/ban":            server.AdminGroupBanReq{GroupID: w.group, UserID: "bob", Banned: true},
 		// GETs take no body; their query asks for everything.
 		"GET /api/v1/admin/users":         nil,
 		"GET /api/v1/admin/conversations": nil,

@@ -62,8 +62,22 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqGetGroupMembers:    typed(s.groupMembers),
 		protocol.ReqKickGroupMember:    typed(s.kickGroupMember),
 		protocol.ReqQuitGroup:          typed(s.quitGroup),
-		protocol.ReqBlockUser:          typed(s.blockUser),
-		protocol.ReqUnblockUser:        typed(s.unblockUser),
+		// Group administration (groups.go).
+		protocol.ReqGetGroupsInfo:          typed(s.groupsInfo),
+		protocol.ReqSetGroupInfo:           typed(s.setGroupInfo),
+		protocol.ReqSetGroupMemberRole:     typed(s.setGroupMemberRole),
+		protocol.ReqTransferGroupOwner:     typed(s.transferGroupOwner),
+		protocol.ReqDismissGroup:           typed(s.dismissGroup),
+		protocol.ReqInviteToGroup:          typed(s.inviteToGroup),
+		protocol.ReqJoinGroup:              typed(s.joinGroup),
+		protocol.ReqGroupApplications:      typed(s.groupApplications),
+		protocol.ReqAcceptGroupApplication: typed(s.acceptGroupApplication),
+		protocol.ReqRefuseGroupApplication: typed(s.refuseGroupApplication),
+		protocol.ReqMuteGroup:              typed(s.muteGroup),
+		protocol.ReqMuteGroupMember:        typed(s.muteGroupMember),
+		protocol.ReqSetGroupMemberNickname: typed(s.setGroupMemberNickname),
+		protocol.ReqBlockUser:              typed(s.blockUser),
+		protocol.ReqUnblockUser:            typed(s.unblockUser),
 
 		// Changes to stored messages (changes.go).
 		protocol.ReqRevokeMessage:      typed(s.revokeMessage),
@@ -371,7 +385,9 @@ func (s *Server) createGroup(ctx context.Context, c caller, req *protocol.Create
 	members := slices.Compact(slices.Sorted(slices.Values(append([]string{c.UserID}, req.MemberUserIDs...))))
 	s.pushTo(ctx, protocol.PushGroup, g, "", members...)
 	s.webhooks.send(ctx, EventGroupChanged, GroupChangedData{Kind: "created", GroupID: g.GroupID, OperatorUserID: c.UserID, UserIDs: members, Group: g})
-	return g, nil
+	mine := *g
+	mine.MyRole = protocol.RoleOwner
+	return &mine, nil
 }
 
 func (s *Server) listGroups(ctx context.Context, c caller, _ *empty) (*protocol.GroupsResp, error) {
@@ -402,15 +418,21 @@ func (s *Server) groupInfo(ctx context.Context, c caller, req *protocol.GroupIDR
 	if !protocol.ValidID(req.GroupID) {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
 	}
-	if _, err := s.groupMember(ctx, req.GroupID, c.UserID); err != nil {
+	m, err := s.groupMember(ctx, req.GroupID, c.UserID)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.Group(ctx, req.GroupID)
+	return s.groupFor(ctx, req.GroupID, m.Role)
 }
 
-func (s *Server) groupMembers(ctx context.Context, c caller, req *protocol.GroupIDReq) (*protocol.GroupMembersResp, error) {
+// groupMembers answers a page of a group's members (Count 0: up to
+// MaxGroupMembersPage).
+func (s *Server) groupMembers(ctx context.Context, c caller, req *protocol.GroupMembersReq) (*protocol.GroupMembersResp, error) {
 	if !protocol.ValidID(req.GroupID) {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
+	}
+	if req.Offset < 0 || req.Count < 0 || req.Count > protocol.MaxGroupMembersPage {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "offset must be >= 0 and count 0 to %d", protocol.MaxGroupMembersPage)
 	}
 	if _, err := s.groupMember(ctx, req.GroupID, c.UserID); err != nil {
 		return nil, err
@@ -418,6 +440,15 @@ func (s *Server) groupMembers(ctx context.Context, c caller, req *protocol.Group
 	ms, err := s.store.GroupMembers(ctx, req.GroupID)
 	if err != nil {
 		return nil, err
+	}
+	count := req.Count
+	if count == 0 {
+		count = protocol.MaxGroupMembersPage
+	}
+	ms = ms[min(req.Offset, len(ms)):]
+	ms = ms[:min(count, len(ms))]
+	if ms == nil {
+		ms = []protocol.GroupMember{}
 	}
 	return &protocol.GroupMembersResp{Members: ms}, nil
 }

@@ -65,6 +65,11 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST /api/v1/admin/tokens", s.admin(s.handleAdminToken)},
 		{"POST /api/v1/admin/groups", s.admin(s.handleAdminCreateGroup)},
 		{"POST /api/v1/admin/friends", s.admin(s.handleAdminFriends)},
+		// Groups (admin_groups.go).
+		{"POST /api/v1/admin/groups/update", s.admin(s.handleAdminUpdateGroup)},
+		{"POST /api/v1/admin/groups/members/add", s.admin(s.handleAdminAddGroupMembers)},
+		{"POST /api/v1/admin/groups/members/remove", s.admin(s.handleAdminRemoveGroupMembers)},
+		{"POST /api/v1/admin/groups/ban", s.admin(s.handleAdminBanGroupUser)},
 
 		// Moderation listings (admin_moderation.go).
 		{"GET /api/v1/admin/users", s.admin(s.handleAdminListUsers)},

@@ -152,6 +152,8 @@ func (s *Server) prepareSend(ctx context.Context, from string, req *protocol.Sen
 		}
 	} else if !protocol.ValidID(req.GroupID) {
 		return store.NewMessage{}, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
+	} else if err := s.checkGroupMute(ctx, req.GroupID, from); err != nil {
+		return store.NewMessage{}, err
 	}
 	return store.NewMessage{
 		ClientMsgID: req.ClientMsgID,

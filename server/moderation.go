@@ -82,8 +82,8 @@ func (s *Server) kickGroupMember(ctx context.Context, c caller, req *protocol.Gr
 	return &empty{}, nil
 }
 
-// quitGroup removes the caller from a group. The owner cannot leave: a
-// group always has one, and ownership cannot be handed over yet.
+// quitGroup removes the caller from a group. The owner cannot leave (a
+// group always has one): they transfer it first, or dismiss it.
 func (s *Server) quitGroup(ctx context.Context, c caller, req *protocol.GroupIDReq) (*empty, error) {
 	if !protocol.ValidID(req.GroupID) {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "invalid groupID")
@@ -107,7 +107,18 @@ func (s *Server) quitGroup(ctx context.Context, c caller, req *protocol.GroupIDR
 // joined) and to every remaining member's. A device offline now learns of
 // it from its next sync: the store marks the removed user's state Removed
 // and stamps every member's state with a new GroupVersion.
+//
+// The memberRemoved notification is written first, as the operator's (a
+// member until then), so the removed member's timeline ends with it too.
 func (s *Server) removeMember(ctx context.Context, groupID, userID, operator, reason string) error {
+	sendID := operator
+	if sendID == "" {
+		sendID = userID
+	}
+	if err := s.groupNotice(ctx, groupID, sendID, groupNoticeContent{Kind: protocol.NotificationMemberRemoved,
+		OperatorUserID: operator, UserIDs: []string{userID}, Reason: reason}); err != nil {
+		return err
+	}
 	if err := s.store.RemoveGroupMember(ctx, groupID, userID); err != nil {
 		if errors.Is(err, store.ErrNotMember) {
 			err = protocol.Errorf(protocol.CodeNotFound, "no such member")

@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -97,6 +98,11 @@ func TestGroupKick(t *testing.T) {
 	// The removed member and the remaining ones all learn it, with the new
 	// count.
 	for _, c := range []*client{own, mem, out} {
+		// The notification first: the removed member's timeline ends with it.
+		n := decode[protocol.Message](t, c.push(protocol.PushMessage))
+		if n.ContentType != protocol.ContentNotification || !strings.Contains(string(n.Content), `"kind":"memberRemoved"`) {
+			t.Fatalf("notification %+v", n)
+		}
 		r := decode[protocol.GroupMemberRemoved](t, c.push(protocol.PushGroupMemberRemoved))
 		if r.GroupID != g.GroupID || r.UserID != "out" || r.OperatorUserID != "own" || r.Reason != protocol.RemovedKicked || r.Group.MemberCount != 2 {
 			t.Fatalf("push.groupMemberRemoved %+v", r)
@@ -115,6 +121,7 @@ func TestGroupKick(t *testing.T) {
 	out.wantError(protocol.ReqQuitGroup, protocol.GroupIDReq{GroupID: g.GroupID}, protocol.CodePermissionDenied)
 	mem.do(protocol.ReqQuitGroup, protocol.GroupIDReq{GroupID: g.GroupID}, nil)
 	for _, c := range []*client{own, mem} {
+		c.push(protocol.PushMessage) // the notification
 		r := decode[protocol.GroupMemberRemoved](t, c.push(protocol.PushGroupMemberRemoved))
 		if r.UserID != "mem" || r.OperatorUserID != "mem" || r.Reason != protocol.RemovedQuit || r.Group.MemberCount != 1 {
 			t.Fatalf("push.groupMemberRemoved %+v", r)

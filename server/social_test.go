@@ -89,12 +89,18 @@ func TestGroups(t *testing.T) {
 	if !protocol.ValidID(g.GroupID) || g.Name != "Team" || g.OwnerUserID != alice || g.MemberCount != 2 {
 		t.Fatalf("group %+v", g)
 	}
-	for _, c := range []*client{a, b} {
+	if g.MyRole != protocol.RoleOwner {
+		t.Fatalf("the creator's role %q", g.MyRole)
+	}
+	for i, c := range []*client{a, b} {
 		if pg := decode[protocol.Group](t, c.push(protocol.PushGroup)); pg.GroupID != g.GroupID {
 			t.Fatalf("push.group %+v", pg)
 		}
 		var gl protocol.GroupsResp
 		c.do(protocol.ReqListGroups, nil, &gl)
+		if i == 1 {
+			g.MyRole = protocol.RoleMember
+		}
 		if len(gl.Groups) != 1 || gl.Groups[0] != g {
 			t.Fatalf("groups %+v, want %+v", gl, g)
 		}

@@ -126,6 +126,10 @@ func TestArgumentErrors(t *testing.T) {
 		{"getGroupMembers", `{groupID: null}`, "getGroupMembers: groupID is required"},
 		{"kickGroupMember", `{groupID: "g"}`, "kickGroupMember: userID is required"},
 		{"quitGroup", `{}`, "quitGroup: groupID is required"},
+		{"setGroupMemberRole", `{groupID: "g", userID: "u"}`, "setGroupMemberRole: role is required"},
+		{"muteGroupMember", `{groupID: "g", userID: "u", seconds: "60"}`, "muteGroupMember: seconds must be a number"},
+		{"setGroupInfo", `{name: "x"}`, "setGroupInfo: groupID is required"},
+		{"getGroupMembers", `{groupID: "g", count: 501}`, "getGroupMembers: count must be between 0 and 500"},
 		{"getConversation", `{conversationID: {}}`, "getConversation: conversationID must be a string"},
 	}
 	for _, tc := range cases {

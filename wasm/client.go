@@ -484,10 +484,43 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		"getGroupMembers": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("getGroupMembers", args, 0)
 			id := a.RequiredString("groupID")
+			offset := a.Int("offset", 0, 0, 1<<30)
+			count := a.Int("count", 0, 0, protocol.MaxGroupMembersPage)
 			if err := a.Err(); err != nil {
 				return nil, err
 			}
-			return ok(c.GroupMembers(bg(), id))
+			return ok(c.GroupMembersPage(bg(), id, int(offset), int(count)))
+		},
+		// Group administration (contract §5): the requests that answer
+		// nothing share one binding (groupRequest).
+		"getGroupsInfo": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("getGroupsInfo", args, 0)
+			ids := a.Strings("groupIDs", true, protocol.MaxGroupsInfo)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.GroupsInfo(bg(), ids))
+		},
+		"setGroupInfo": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("setGroupInfo", args, 0)
+			var req protocol.SetGroupInfoReq
+			if a.Decode(&req, "groupID"); a.Err() != nil {
+				return nil, a.Err()
+			}
+			return ok(c.SetGroupInfo(bg(), req))
+		},
+		"setGroupMemberRole":     groupRequest(c, "setGroupMemberRole", protocol.ReqSetGroupMemberRole, func() any { return new(protocol.GroupMemberRoleReq) }, "groupID", "userID", "role"),
+		"transferGroupOwner":     groupRequest(c, "transferGroupOwner", protocol.ReqTransferGroupOwner, func() any { return new(protocol.TransferGroupOwnerReq) }, "groupID", "newOwnerUserID"),
+		"inviteUserToGroup":      groupRequest(c, "inviteUserToGroup", protocol.ReqInviteToGroup, func() any { return new(protocol.GroupUsersReq) }, "groupID"),
+		"acceptGroupApplication": groupRequest(c, "acceptGroupApplication", protocol.ReqAcceptGroupApplication, func() any { return new(protocol.GroupMemberReq) }, "groupID", "userID"),
+		"refuseGroupApplication": groupRequest(c, "refuseGroupApplication", protocol.ReqRefuseGroupApplication, func() any { return new(protocol.GroupMemberReq) }, "groupID", "userID"),
+		"muteGroup":              groupRequest(c, "muteGroup", protocol.ReqMuteGroup, func() any { return new(protocol.MuteGroupReq) }, "groupID"),
+		"muteGroupMember":        groupRequest(c, "muteGroupMember", protocol.ReqMuteGroupMember, func() any { return new(protocol.MuteGroupMemberReq) }, "groupID", "userID"),
+		"setGroupMemberNickname": groupRequest(c, "setGroupMemberNickname", protocol.ReqSetGroupMemberNickname, func() any { return new(protocol.GroupMemberNicknameReq) }, "groupID", "userID"),
+		"dismissGroup":           groupRequest(c, "dismissGroup", protocol.ReqDismissGroup, func() any { return new(protocol.GroupIDReq) }, "groupID"),
+		"joinGroup":              groupRequest(c, "joinGroup", protocol.ReqJoinGroup, func() any { return new(protocol.JoinGroupReq) }, "groupID"),
+		"getGroupApplications": func([]js.Value) (any, error) {
+			return ok(c.GroupApplications(bg()))
 		},
 
 		// Changes to stored messages (issue 13).

@@ -177,14 +177,44 @@ export interface Group {
   memberCount: number;
   /** Unix ms. */
   createTime: number;
+  introduction: string;
+  /** The announcement. */
+  notification: string;
+  /** open: anyone joins, any member invites; approval: joinGroup applies; invite: only the owner and admins bring people in. */
+  joinPolicy: JoinPolicy;
+  /** Only the owner and admins may send. */
+  isMuted: boolean;
+  /** The user's role in it ('' when not known). */
+  myRole: GroupRole | '';
+  /** Set on the group of a `groupChanged` after its dismissal. */
+  dismissed?: boolean;
 }
+
+export type JoinPolicy = 'open' | 'approval' | 'invite';
+export type GroupRole = 'owner' | 'admin' | 'member';
 
 export interface GroupMember {
   groupID: string;
   userID: string;
-  role: 'owner' | 'admin' | 'member';
+  role: GroupRole;
   /** Unix ms. */
   joinTime: number;
+  /** The member's name in this group ('' for none). */
+  nickname: string;
+  /** When the member's mute ends, Unix ms (0: not muted). */
+  muteEndTime: number;
+}
+
+/** An application to join a group under the `approval` policy. */
+export interface GroupApplication {
+  groupID: string;
+  userID: string;
+  message: string;
+  state: 'pending' | 'accepted' | 'refused';
+  /** Unix ms. */
+  createTime: number;
+  /** When it was decided, Unix ms (0: pending). */
+  handleTime: number;
 }
 
 export type SessionType = 'single' | 'group';
@@ -587,6 +617,16 @@ export interface EventMap {
    * groupChanged with the new memberCount comes with it.
    */
   groupMemberRemoved: GroupMemberRemoved;
+  /**
+   * The stored members of a group changed (joined, left, role, mute or
+   * nickname): `members` is the whole stored list. Comes after the
+   * change's notification message (live, or caught up after being away).
+   */
+  groupMembersChanged: { groupID: string; members: GroupMember[] };
+  /** A group of the user was dismissed: it left getJoinedGroupList, its conversation is kept marked `removed`. */
+  groupDismissed: { groupID: string };
+  /** Someone applied to join a group the user owns or administers. */
+  groupApplicationReceived: GroupApplication;
   /** The user's own profile changed (on this or another device). */
   selfInfoUpdated: User;
   /**
@@ -855,12 +895,49 @@ export declare class ParleyClient {
   /** Creates a group with the user as owner and the given members. */
   createGroup(args: { name: string; memberUserIDs: string[] }): Promise<Group>;
   getJoinedGroupList(): Promise<Group[]>;
-  /** Members of a group the user belongs to. */
-  getGroupMembers(args: { groupID: string }): Promise<GroupMember[]>;
+  /**
+   * `count` members (default and at most 500) of a group the user belongs
+   * to from `offset`, the owner first then by join time; stored, so
+   * readable offline.
+   */
+  getGroupMembers(args: { groupID: string; offset?: number; count?: number }): Promise<GroupMember[]>;
   /** Removes a member: the owner may remove anyone else, an admin only plain members (else `permission_denied`). */
   kickGroupMember(args: { groupID: string; userID: string }): Promise<void>;
-  /** Leaves a group (the owner cannot: `permission_denied`). The group leaves getJoinedGroupList. */
+  /** Leaves a group (the owner cannot: `permission_denied`; transfer it first). The group leaves getJoinedGroupList. */
   quitGroup(args: { groupID: string }): Promise<void>;
+  /**
+   * The user's groups among `groupIDs` (at most 100; others are left out):
+   * from the server when connected (and stored), else the stored ones.
+   */
+  getGroupsInfo(args: { groupIDs: string[] }): Promise<Group[]>;
+  /** Changes the given fields (owner and admins; else `permission_denied`). Each change is an `infoChanged` notification in the group's conversation. */
+  setGroupInfo(args: { groupID: string; name?: string; faceURL?: string; introduction?: string; notification?: string; joinPolicy?: JoinPolicy }): Promise<Group>;
+  /** Makes a member admin or member (owner only). */
+  setGroupMemberRole(args: { groupID: string; userID: string; role: 'admin' | 'member' }): Promise<void>;
+  /** Hands the group to another member (owner only); the old owner becomes a member and may then quitGroup. */
+  transferGroupOwner(args: { groupID: string; newOwnerUserID: string }): Promise<void>;
+  /** Ends the group (owner only): every member is removed; `groupDismissed` on every device of every member. */
+  dismissGroup(args: { groupID: string }): Promise<void>;
+  /**
+   * Adds users (at most 100): the owner and admins always, any member
+   * under `open`. A user who blocked the inviter, or is banned from the
+   * group, is refused (`permission_denied`).
+   */
+  inviteUserToGroup(args: { groupID: string; userIDs: string[] }): Promise<void>;
+  /** Joins an `open` group, or applies to an `approval` one (`permission_denied` under `invite`; `not_found` for no such group). */
+  joinGroup(args: { groupID: string; message?: string }): Promise<void>;
+  /** The applications the user may decide (groups they own or administer) and those they made, newest first. */
+  getGroupApplications(): Promise<GroupApplication[]>;
+  /** Accepts a pending application (owner and admins): the applicant joins. */
+  acceptGroupApplication(args: { groupID: string; userID: string }): Promise<void>;
+  /** Refuses a pending application (owner and admins). */
+  refuseGroupApplication(args: { groupID: string; userID: string }): Promise<void>;
+  /** Mutes or unmutes the whole group (owner and admins): plain members' sends fail with `permission_denied`. */
+  muteGroup(args: { groupID: string; isMuted: boolean }): Promise<void>;
+  /** Mutes a member below the caller for `seconds` (0 unmutes; at most a year). */
+  muteGroupMember(args: { groupID: string; userID: string; seconds: number }): Promise<void>;
+  /** Sets a member's nickname in the group: the member itself, or the owner or an admin above them. No notification message. */
+  setGroupMemberNickname(args: { groupID: string; userID: string; nickname: string }): Promise<void>;
 
   /**
    * Starts a call: every device of each invitee rings (`callInvited`). In a

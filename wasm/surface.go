@@ -114,6 +114,20 @@ var jsMethods = []jsMethod{
 	{"getGroupMembers", argObject},
 	{"kickGroupMember", argObject},
 	{"quitGroup", argObject},
+	// Group administration (contract §5).
+	{"getGroupsInfo", argObject},
+	{"setGroupInfo", argObject},
+	{"setGroupMemberRole", argObject},
+	{"transferGroupOwner", argObject},
+	{"dismissGroup", argObject},
+	{"inviteUserToGroup", argObject},
+	{"joinGroup", argObject},
+	{"getGroupApplications", argNone},
+	{"acceptGroupApplication", argObject},
+	{"refuseGroupApplication", argObject},
+	{"muteGroup", argObject},
+	{"muteGroupMember", argObject},
+	{"setGroupMemberNickname", argObject},
 
 	// Calls (contract §9).
 	{"startCall", argObject},
@@ -171,6 +185,10 @@ var jsEvents = []string{
 	"friendDeleted",
 	"friendInfoChanged",
 	"blackListChanged",
+	// Group administration (contract §5).
+	"groupMembersChanged",
+	"groupDismissed",
+	"groupApplicationReceived",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

@@ -222,6 +222,20 @@ func (a *Args) JSON(field string, required bool, v any) bool {
 	return true
 }
 
+// Decode decodes the whole object into v (a pointer) through JSON, after
+// checking that each of required is a non-empty string.
+func (a *Args) Decode(v any, required ...string) {
+	for _, f := range required {
+		a.RequiredString(f)
+	}
+	if a.err != nil || a.v.IsUndefined() {
+		return
+	}
+	if sub, msg := decodeJSON(a.v, v); msg != "" {
+		a.fail(sub, msg)
+	}
+}
+
 // decodeJSON converts a JS object to a Go value through JSON.stringify. On
 // failure it returns the offending subfield (if known) and what is wrong.
 func decodeJSON(jv js.Value, v any) (sub, msg string) {

@@ -22,6 +22,7 @@ type data struct {
 	social        int64
 	hasSocial     bool
 	groups        map[string]core.Group
+	members       map[string]map[string]core.GroupMember // groupID -> userID ->
 	convs         map[string]core.Conversation
 	msgs          map[string]core.Message     // by ClientMsgID
 	texts         map[string]string           // ClientMsgID -> core.SearchText, of the searchable
@@ -55,6 +56,7 @@ func New() *Store {
 		requests: make(map[[2]string]core.FriendRequest),
 		black:    make(map[string]core.User),
 		groups:   make(map[string]core.Group),
+		members:  make(map[string]map[string]core.GroupMember),
 		convs:    make(map[string]core.Conversation),
 		msgs:     make(map[string]core.Message),
 		texts:    make(map[string]string),
@@ -173,6 +175,21 @@ func (s *Store) Friends(ctx context.Context) ([]core.User, error) {
 		out = append(out, u)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
+	return out, nil
+}
+
+// GroupMembers implements core.GroupMemberReader.
+func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]core.GroupMember, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.GroupMember, 0, len(s.d.members[groupID]))
+	for _, m := range s.d.members[groupID] {
+		out = append(out, m)
+	}
+	core.SortGroupMembers(out)
 	return out, nil
 }
 
@@ -437,6 +454,12 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	for _, g := range ch.Groups {
 		d.groups[g.GroupID] = g
 	}
+	for _, m := range ch.GroupMembers {
+		if d.members[m.GroupID] == nil {
+			d.members[m.GroupID] = make(map[string]core.GroupMember)
+		}
+		d.members[m.GroupID][m.UserID] = m
+	}
 	for _, c := range ch.Conversations {
 		d.convs[c.ConversationID] = cloneConv(c)
 	}
@@ -472,8 +495,12 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	for _, id := range ch.RemovedBlack {
 		delete(d.black, id)
 	}
+	for _, m := range ch.RemovedGroupMembers {
+		delete(d.members[m.GroupID], m.UserID)
+	}
 	for _, id := range ch.RemovedGroups {
 		delete(d.groups, id)
+		delete(d.members, id)
 	}
 	for _, c := range ch.Chunks {
 		d.chunks[chunkKey{c.ClientMsgID, c.Slot, c.Index}] = c.Data

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"BlackList", testBlackList},
 		{"ProfileCursor", testProfileCursor},
 		{"Groups", testGroups},
+		{"GroupMembers", testGroupMembers},
 		{"Conversations", testConversations},
 		{"ConversationPage", testConversationPage},
 		{"MessagesBySeq", testMessagesBySeq},
@@ -215,17 +216,59 @@ func testGroups(t *testing.T, open Opener) {
 	defer s.Close()
 	apply(t, s, &core.Changes{Groups: []core.Group{
 		{GroupID: "g2", Name: "Two", MemberCount: 2},
-		{GroupID: "g1", Name: "One", OwnerUserID: "alice", MemberCount: 3, FaceURL: "f", CreateTime: 5},
+		{GroupID: "g1", Name: "One", OwnerUserID: "alice", MemberCount: 3, FaceURL: "f", CreateTime: 5,
+			Introduction: "intro", Notification: "news", JoinPolicy: protocol.JoinPolicyOpen, IsMuted: true, MyRole: protocol.RoleAdmin},
 		{GroupID: "g3"},
 	}})
 	apply(t, s, &core.Changes{Groups: []core.Group{{GroupID: "g2", Name: "Deux", MemberCount: 4}}, RemovedGroups: []string{"g3"}})
 	gs := must(s.Groups(ctx)).of(t)
 	want := []core.Group{
-		{GroupID: "g1", Name: "One", OwnerUserID: "alice", MemberCount: 3, FaceURL: "f", CreateTime: 5},
+		{GroupID: "g1", Name: "One", OwnerUserID: "alice", MemberCount: 3, FaceURL: "f", CreateTime: 5,
+			Introduction: "intro", Notification: "news", JoinPolicy: protocol.JoinPolicyOpen, IsMuted: true, MyRole: protocol.RoleAdmin},
 		{GroupID: "g2", Name: "Deux", MemberCount: 4},
 	}
 	if !eq(gs, want) {
 		t.Errorf("Groups = %+v, want %+v", gs, want)
+	}
+}
+
+// testGroupMembers: members are kept per group by (GroupID, UserID), read
+// back owner first then by join time, removed by key or with their group,
+// and kept across a reopen.
+func testGroupMembers(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, "groupMembers")
+	apply(t, s, &core.Changes{GroupMembers: []core.GroupMember{
+		{GroupID: "g1", UserID: "b", Role: protocol.RoleMember, JoinTime: 5, Nickname: "Bee", MuteEndTime: 99},
+		{GroupID: "g1", UserID: "a", Role: protocol.RoleAdmin, JoinTime: 5},
+		{GroupID: "g1", UserID: "o", Role: protocol.RoleOwner, JoinTime: 7},
+		{GroupID: "g1", UserID: "x", Role: protocol.RoleMember, JoinTime: 1},
+		{GroupID: "g2", UserID: "a", Role: protocol.RoleOwner, JoinTime: 1},
+		{GroupID: "g10", UserID: "z", Role: protocol.RoleOwner, JoinTime: 1},
+	}})
+	apply(t, s, &core.Changes{
+		GroupMembers:        []core.GroupMember{{GroupID: "g1", UserID: "b", Role: protocol.RoleAdmin, JoinTime: 5, Nickname: "B"}},
+		RemovedGroupMembers: []core.GroupMember{{GroupID: "g1", UserID: "x"}, {GroupID: "g1", UserID: "nobody"}},
+	})
+	want := []core.GroupMember{
+		{GroupID: "g1", UserID: "o", Role: protocol.RoleOwner, JoinTime: 7},
+		{GroupID: "g1", UserID: "a", Role: protocol.RoleAdmin, JoinTime: 5},
+		{GroupID: "g1", UserID: "b", Role: protocol.RoleAdmin, JoinTime: 5, Nickname: "B"},
+	}
+	if got := must(s.GroupMembers(ctx, "g1")).of(t); !eq(got, want) {
+		t.Errorf("GroupMembers(g1) = %+v, want %+v", got, want)
+	}
+	apply(t, s, &core.Changes{RemovedGroups: []string{"g1"}})
+	if got := must(s.GroupMembers(ctx, "g1")).of(t); len(got) != 0 {
+		t.Errorf("members of a removed group: %+v", got)
+	}
+	s.Close()
+	s = open(t, "groupMembers")
+	defer s.Close()
+	for g, n := range map[string]int{"g2": 1, "g10": 1, "g": 0} {
+		if got := must(s.GroupMembers(ctx, g)).of(t); len(got) != n {
+			t.Errorf("GroupMembers(%s) after reopen = %+v", g, got)
+		}
 	}
 }
 

@@ -401,6 +401,7 @@ type Store interface {
 	Accounts
 	SocialVersions
 	GroupMembership
+	GroupAdmin
 	Webhooks
 	Moderation
 	Uploads

@@ -628,6 +628,77 @@ describe('web demo', { timeout: 600_000 }, () => {
     await finish(sue, tom, una);
   });
 
+  test('the group panel: info and join policy, an application accepted, roles, a mute, a handover, leaving and dismissal; each change a line in every timeline', async () => {
+    const vera = await newUser('Vera');
+    const walt = await newUser('Walt');
+    const xena = await newUser('Xena');
+    const groupName = 'Harbor';
+    await createGroup(vera, groupName, [walt]);
+    await send(vera, 'Welcome aboard');
+    await conversationItem(walt, groupName).waitFor();
+    await openConversation(walt, groupName);
+    await message(walt, 'Welcome aboard').waitFor();
+    const line = (u, kind) => u.page.locator(`[data-testid="notice-line"][data-kind="${kind}"]`);
+
+    // The owner edits the info; the member sees the change as a line in the timeline.
+    await openMembers(vera);
+    const groupID = (await vera.page.getByTestId('group-id-text').textContent()).trim();
+    assert.match(groupID, /^g/);
+    await vera.page.getByTestId('group-intro-input').fill('Boats and more');
+    await vera.page.getByTestId('group-policy-select').selectOption('approval');
+    await vera.page.getByTestId('group-info-save').click();
+    await line(walt, 'infoChanged').waitFor();
+    await line(vera, 'infoChanged').waitFor();
+    // A plain member sees the info but cannot edit it.
+    await openMembers(walt);
+    assert.equal(await walt.page.getByTestId('group-intro-input').inputValue(), 'Boats and more');
+    assert.equal(await walt.page.getByTestId('group-intro-input').isDisabled(), true);
+    assert.equal(await walt.page.getByTestId('role-button').count(), 0);
+    await walt.page.keyboard.press('Escape');
+
+    // Xena applies by ID; the owner accepts from the panel; Xena is in.
+    await xena.page.getByTestId('join-group-input').fill(groupID);
+    await xena.page.getByTestId('join-group-button').click();
+    await waitText(xena, 'join-group-status', 'Application sent: waiting for an admin to accept it.');
+    await vera.page.getByTestId('application-item').waitFor();
+    await vera.page.getByTestId('accept-application').click();
+    await conversationItem(xena, groupName).waitFor();
+    await line(walt, 'memberAdded').waitFor();
+
+    // Roles: the owner makes Walt an admin; Walt's panel says so and lets him mute Xena.
+    await memberItem(vera, walt.nickname).getByTestId('role-button').click();
+    await line(walt, 'roleChanged').waitFor();
+    await openMembers(walt);
+    await waitFor('walt is admin', async () => (await memberItem(walt, 'You').getAttribute('data-role')) === 'admin');
+    await memberItem(walt, xena.nickname).getByTestId('mute-member-button').click();
+    await waitFor('xena muted', async () => (await memberItem(walt, xena.nickname).getAttribute('data-muted')) === 'true');
+    assert.equal(await memberItem(walt, vera.nickname).getByTestId('mute-member-button').count(), 0, 'an admin may not mute the owner');
+    await walt.page.keyboard.press('Escape');
+    await openConversation(xena, groupName);
+    await line(xena, 'muted').waitFor();
+    const input = xena.page.getByTestId('composer-input');
+    await input.fill('Can I talk?');
+    await input.press('Enter');
+    await message(xena, 'Can I talk?', 'failed').waitFor();
+
+    // The owner hands the group to Walt, then may leave; Walt dismisses it.
+    await memberItem(vera, walt.nickname).getByTestId('transfer-button').click();
+    await line(vera, 'ownerTransferred').waitFor();
+    await vera.page.getByTestId('leave-group-button').waitFor();
+    await vera.page.getByTestId('leave-group-button').click();
+    await confirmAction(vera, `Leave ${groupName}?`);
+    await expectRemoved(vera);
+    await openMembers(walt);
+    await waitFor('walt is owner', async () => (await memberItem(walt, 'You').getAttribute('data-role')) === 'owner');
+    await walt.page.getByTestId('dismiss-group-button').click();
+    await confirmAction(walt, `Dismiss ${groupName}?`);
+    await line(xena, 'dismissed').waitFor();
+    await expectRemoved(xena);
+    await expectRemoved(walt);
+
+    await finish(vera, walt, xena);
+  });
+
   test('message text is shown as text, never run as HTML', async () => {
     const mallory = await newUser('Mallory');
     const victim = await newUser('Victor');

@@ -588,6 +588,28 @@ function onGroupMemberRemoved(p) {
   });
 }
 
+/** joinGroup joins by ID: at once under `open`, else the application waits for an admin (the pending state). */
+async function joinGroup(groupID) {
+  const status = $('join-group-status');
+  if (!groupID) return;
+  status.hidden = false;
+  status.textContent = 'Joining…';
+  try {
+    await state.client.joinGroup({ groupID });
+    const g = ((await state.client.getJoinedGroupList()) || []).find((x) => x.groupID === groupID);
+    if (g) {
+      status.textContent = `Joined ${g.name}.`;
+      openGroupChat(g);
+    } else {
+      status.textContent = 'Application sent: waiting for an admin to accept it.';
+      status.dataset.state = 'pending';
+    }
+    $('join-group-input').value = '';
+  } catch (err) {
+    status.textContent = `Couldn't join: ${(err && err.message) || err}`;
+  }
+}
+
 // Groups this page is leaving (quitGroup under way or done), so it does not announce it to itself.
 const leaving = new Set();
 
@@ -764,6 +786,13 @@ function subscribe(client) {
   optional('groupJoined', () => state.selfID && scheduleListRefresh());
   optional('groupChanged', (g) => state.selfID && onGroupChanged(g));
   optional('groupMemberRemoved', (p) => state.selfID && onGroupMemberRemoved(p));
+  optional('groupMembersChanged', (p) => state.selfID && p && members.refresh(p.groupID));
+  optional('groupDismissed', (p) => state.selfID && p && markRemoved(p.groupID, 'This group was dismissed.'));
+  optional('groupApplicationReceived', (a) => {
+    if (!state.selfID || !a) return;
+    toast(`${nameOf(a.userID)} asks to join a group`);
+    members.applicationsChanged();
+  });
   // Calls: the incoming dialog, the call view and its peer connection.
   optional('callInvited', (c) => state.selfID && c && calls.onInvited(c));
   optional('callStateChanged', (c) => state.selfID && c && calls.onStateChanged(c));
@@ -1054,6 +1083,10 @@ async function boot() {
   $('new-chat-button').addEventListener('click', () => dialogs.openNewChat());
   $('new-group-button').addEventListener('click', () => dialogs.openNewGroup());
   $('friends-button').addEventListener('click', () => dialogs.openFriends());
+  $('join-group-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    joinGroup($('join-group-input').value.trim());
+  });
   $('ended-back').addEventListener('click', () => {
     showScreen('auth-screen');
     auth.show({ username: endedUsername });

@@ -91,3 +91,32 @@ export function notSentText(code) {
   if (why) return `Not sent: ${why}.`;
   return code ? `Not sent (${code}).` : 'Not sent.';
 }
+
+/**
+ * groupNoticeText is the timeline's line for a group notification's
+ * content {kind, operatorUserID, userIDs, role, reason, muteEndTime, fields}.
+ */
+export function groupNoticeText(c, nameOf, selfID) {
+  const who = (id) => (id === selfID ? 'You' : nameOf(id));
+  const op = c.operatorUserID ? who(c.operatorUserID) : 'The server';
+  const them = (c.userIDs || []).map(who).join(', ');
+  switch (c.kind) {
+    case 'memberAdded':
+      return c.userIDs && c.userIDs.length === 1 && c.userIDs[0] === c.operatorUserID ? `${them} joined` : `${op} added ${them}`;
+    case 'memberRemoved':
+      return c.reason === 'quit' ? `${them} left` : `${op} removed ${them}`;
+    case 'roleChanged':
+      return `${op} made ${them} ${c.role === 'admin' ? 'an admin' : 'a member'}`;
+    case 'infoChanged':
+      return `${op} changed the group's ${(c.fields || ['info']).join(', ')}`;
+    case 'ownerTransferred':
+      return `${op} handed the group to ${them}`;
+    case 'muted':
+      return them ? `${op} muted ${them}` : `${op} muted the group`;
+    case 'unmuted':
+      return them ? `${op} unmuted ${them}` : `${op} unmuted the group`;
+    case 'dismissed':
+      return `${op} dismissed the group`;
+  }
+  return 'The group changed';
+}

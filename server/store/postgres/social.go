@@ -196,17 +196,21 @@ func (s *Store) CreateGroup(ctx context.Context, g store.NewGroup) (*protocol.Gr
 		return nil, fmt.Errorf("postgres: create group: %w", err)
 	}
 	return &protocol.Group{GroupID: g.GroupID, Name: g.Name, FaceURL: g.FaceURL, OwnerUserID: g.OwnerUserID,
-		MemberCount: len(members), CreateTime: g.CreateTime}, nil
+		MemberCount: len(members), CreateTime: g.CreateTime, JoinPolicy: protocol.JoinPolicyApproval}, nil
 }
 
 const groupCols = `g.group_id, g.name, g.face_url, g.owner_user_id, g.create_time,
-	(SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.group_id)`
+	(SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.group_id),
+	g.introduction, g.notification, g.join_policy, g.is_muted, g.status`
 
-func scanGroup(row pgx.Row) (protocol.Group, error) {
+func scanGroup(row pgx.Row, extra ...any) (protocol.Group, error) {
 	var g protocol.Group
 	var n int64
-	err := row.Scan(&g.GroupID, &g.Name, &g.FaceURL, &g.OwnerUserID, &g.CreateTime, &n)
+	var status int32
+	err := row.Scan(append([]any{&g.GroupID, &g.Name, &g.FaceURL, &g.OwnerUserID, &g.CreateTime, &n,
+		&g.Introduction, &g.Notification, &g.JoinPolicy, &g.IsMuted, &status}, extra...)...)
 	g.MemberCount = int(n)
+	g.Dismissed = status == 1
 	return g, err
 }
 
@@ -224,27 +228,34 @@ func (s *Store) Group(ctx context.Context, groupID string) (*protocol.Group, err
 
 // UserGroups implements store.Groups.
 func (s *Store) UserGroups(ctx context.Context, userID string) ([]protocol.Group, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+groupCols+` FROM group_members gm JOIN groups g ON g.group_id = gm.group_id
+	rows, err := s.pool.Query(ctx, `SELECT `+groupCols+`, gm.role FROM group_members gm JOIN groups g ON g.group_id = gm.group_id
 		WHERE gm.user_id = $1 ORDER BY g.create_time, g.group_id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: user groups: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (protocol.Group, error) { return scanGroup(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (protocol.Group, error) {
+		var role string
+		g, err := scanGroup(r, &role)
+		g.MyRole = role
+		return g, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: user groups: %w", err)
 	}
 	return out, nil
 }
 
+const memberCols = `group_id, user_id, role, join_time, nickname, mute_end_time`
+
 func scanMember(row pgx.Row) (protocol.GroupMember, error) {
 	var m protocol.GroupMember
-	err := row.Scan(&m.GroupID, &m.UserID, &m.Role, &m.JoinTime)
+	err := row.Scan(&m.GroupID, &m.UserID, &m.Role, &m.JoinTime, &m.Nickname, &m.MuteEndTime)
 	return m, err
 }
 
 // GroupMembers implements store.Groups.
 func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]protocol.GroupMember, error) {
-	rows, err := s.pool.Query(ctx, `SELECT group_id, user_id, role, join_time FROM group_members
+	rows, err := s.pool.Query(ctx, `SELECT `+memberCols+` FROM group_members
 		WHERE group_id = $1 ORDER BY role = 'owner' DESC, join_time, user_id`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: group members: %w", err)
@@ -258,7 +269,7 @@ func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]protocol.Gr
 
 // GroupMember implements store.Groups.
 func (s *Store) GroupMember(ctx context.Context, groupID, userID string) (*protocol.GroupMember, error) {
-	m, err := scanMember(s.pool.QueryRow(ctx, `SELECT group_id, user_id, role, join_time FROM group_members
+	m, err := scanMember(s.pool.QueryRow(ctx, `SELECT `+memberCols+` FROM group_members
 		WHERE group_id = $1 AND user_id = $2`, groupID, userID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("postgres: %q in group %q: %w", userID, groupID, store.ErrNotMember)

@@ -201,15 +201,19 @@ func (s *Store) CreateGroup(ctx context.Context, g store.NewGroup) (*protocol.Gr
 		return nil, fmt.Errorf("sqlite: create group: %w", err)
 	}
 	return &protocol.Group{GroupID: g.GroupID, Name: g.Name, FaceURL: g.FaceURL, OwnerUserID: g.OwnerUserID,
-		MemberCount: len(members), CreateTime: g.CreateTime}, nil
+		MemberCount: len(members), CreateTime: g.CreateTime, JoinPolicy: protocol.JoinPolicyApproval}, nil
 }
 
 const groupCols = `g.group_id, g.name, g.face_url, g.owner_user_id, g.create_time,
-	(SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.group_id)`
+	(SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.group_id),
+	g.introduction, g.notification, g.join_policy, g.is_muted, g.status`
 
-func scanGroup(row interface{ Scan(...any) error }) (protocol.Group, error) {
+func scanGroup(row interface{ Scan(...any) error }, extra ...any) (protocol.Group, error) {
 	var g protocol.Group
-	err := row.Scan(&g.GroupID, &g.Name, &g.FaceURL, &g.OwnerUserID, &g.CreateTime, &g.MemberCount)
+	var status int
+	err := row.Scan(append([]any{&g.GroupID, &g.Name, &g.FaceURL, &g.OwnerUserID, &g.CreateTime, &g.MemberCount,
+		&g.Introduction, &g.Notification, &g.JoinPolicy, &g.IsMuted, &status}, extra...)...)
+	g.Dismissed = status == 1
 	return g, err
 }
 
@@ -227,7 +231,7 @@ func (s *Store) Group(ctx context.Context, groupID string) (*protocol.Group, err
 
 // UserGroups implements store.Groups.
 func (s *Store) UserGroups(ctx context.Context, userID string) ([]protocol.Group, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+groupCols+` FROM group_members gm JOIN groups g ON g.group_id = gm.group_id
+	rows, err := s.r.QueryContext(ctx, `SELECT `+groupCols+`, gm.role FROM group_members gm JOIN groups g ON g.group_id = gm.group_id
 		WHERE gm.user_id = ? ORDER BY g.create_time, g.group_id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: user groups: %w", err)
@@ -235,7 +239,9 @@ func (s *Store) UserGroups(ctx context.Context, userID string) ([]protocol.Group
 	defer rows.Close()
 	var out []protocol.Group
 	for rows.Next() {
-		g, err := scanGroup(rows)
+		var role string
+		g, err := scanGroup(rows, &role)
+		g.MyRole = role
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: user groups: %w", err)
 		}
@@ -244,9 +250,11 @@ func (s *Store) UserGroups(ctx context.Context, userID string) ([]protocol.Group
 	return out, rows.Err()
 }
 
+const memberCols = `group_id, user_id, role, join_time, nickname, mute_end_time`
+
 // GroupMembers implements store.Groups.
 func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]protocol.GroupMember, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT group_id, user_id, role, join_time FROM group_members
+	rows, err := s.r.QueryContext(ctx, `SELECT `+memberCols+` FROM group_members
 		WHERE group_id = ? ORDER BY role = 'owner' DESC, join_time, user_id`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: group members: %w", err)
@@ -255,7 +263,7 @@ func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]protocol.Gr
 	var out []protocol.GroupMember
 	for rows.Next() {
 		var m protocol.GroupMember
-		if err := rows.Scan(&m.GroupID, &m.UserID, &m.Role, &m.JoinTime); err != nil {
+		if err := rows.Scan(&m.GroupID, &m.UserID, &m.Role, &m.JoinTime, &m.Nickname, &m.MuteEndTime); err != nil {
 			return nil, fmt.Errorf("sqlite: group members: %w", err)
 		}
 		out = append(out, m)
@@ -266,8 +274,8 @@ func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]protocol.Gr
 // GroupMember implements store.Groups.
 func (s *Store) GroupMember(ctx context.Context, groupID, userID string) (*protocol.GroupMember, error) {
 	var m protocol.GroupMember
-	err := s.r.QueryRowContext(ctx, `SELECT group_id, user_id, role, join_time FROM group_members WHERE group_id = ? AND user_id = ?`,
-		groupID, userID).Scan(&m.GroupID, &m.UserID, &m.Role, &m.JoinTime)
+	err := s.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM group_members WHERE group_id = ? AND user_id = ?`,
+		groupID, userID).Scan(&m.GroupID, &m.UserID, &m.Role, &m.JoinTime, &m.Nickname, &m.MuteEndTime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlite: %q in group %q: %w", userID, groupID, store.ErrNotMember)
 	}

@@ -47,6 +47,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"Blocks", testBlocks},
 		{"RemoveGroupMember", testRemoveGroupMember},
+		{"GroupAdmin", testGroupAdmin},
+		{"AddGroupMembers", testAddGroupMembers},
+		{"DismissGroup", testDismissGroup},
+		{"GroupApplications", testGroupApplications},
 		{"Webhooks", testWebhooks},
 		{"Moderation", testModeration},
 		{"Uploads", testUploads},
@@ -663,7 +667,7 @@ func testGroups(t *testing.T, s store.Store) {
 	g, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "G", FaceURL: "f", OwnerUserID: "o",
 		MemberUserIDs: []string{"m2", "m1", "m1", "o"}, CreateTime: 9})
 	must(t, err)
-	want := protocol.Group{GroupID: "g1", Name: "G", FaceURL: "f", OwnerUserID: "o", MemberCount: 3, CreateTime: 9}
+	want := protocol.Group{GroupID: "g1", Name: "G", FaceURL: "f", OwnerUserID: "o", MemberCount: 3, CreateTime: 9, JoinPolicy: protocol.JoinPolicyApproval}
 	if *g != want {
 		t.Fatalf("created %+v", g)
 	}
@@ -697,7 +701,7 @@ func testGroups(t *testing.T, s store.Store) {
 
 	gs, err := s.UserGroups(ctx, "m1")
 	must(t, err)
-	if len(gs) != 1 || gs[0] != want {
+	if want.MyRole = protocol.RoleMember; len(gs) != 1 || gs[0] != want {
 		t.Fatalf("groups of m1 %+v", gs)
 	}
 	gs, err = s.UserGroups(ctx, "x")

@@ -1,7 +1,7 @@
 // The chat view: history that pages in older messages as you scroll up, the
 // composer, and own messages with their sending / sent / failed state.
 import { el, $ } from '../dom.js';
-import { clockTime, dayLabel, fullTime, memberCountText, notSentText, paintAvatar } from '../format.js';
+import { clockTime, dayLabel, fullTime, groupNoticeText, memberCountText, notSentText, paintAvatar } from '../format.js';
 import { icon } from './icons.js';
 import { callLineText } from './call.js';
 import { renderContent, sizeText, summaryText } from './content.js';
@@ -549,10 +549,26 @@ export class ChatView {
     rec.node = node;
   }
 
+  /** renderNoticeLine shows a group change (member added, role, info…) as a line across the timeline. */
+  renderNoticeLine(rec, c) {
+    const m = rec.msg;
+    const node = el(
+      'li',
+      { className: 'call-line notice-line', dataset: { testid: 'notice-line', clientMsgId: m.clientMsgID, seq: String(m.seq || 0), kind: c.kind } },
+      el('span', { text: `${groupNoticeText(c, this.nameOf, this.selfID)} · ${clockTime(when(m))}`, title: fullTime(when(m)) }),
+    );
+    if (rec.node) rec.node.replaceWith(node);
+    rec.node = node;
+  }
+
   renderRecord(rec) {
     const m = rec.msg;
     if (m.contentType === 'notification' && m.content && m.content.kind === 'call') {
       this.renderCallLine(rec, m.content);
+      return;
+    }
+    if (m.contentType === 'notification' && m.content && m.content.kind) {
+      this.renderNoticeLine(rec, m.content);
       return;
     }
     const own = m.sendID === this.selfID;

@@ -1,6 +1,6 @@
 // The conversation list: names, latest message, time, unread badges, pinned first.
 import { el } from '../dom.js';
-import { paintAvatar, shortTime, fullTime } from '../format.js';
+import { groupNoticeText, paintAvatar, shortTime, fullTime } from '../format.js';
 import { icon } from './icons.js';
 import { callLineText } from './call.js';
 import { summaryText } from './content.js';
@@ -30,6 +30,9 @@ function preview(c, selfID, nameOf) {
   if (!m) return { prefix: '', text: '' };
   if (m.contentType === 'notification' && m.content && m.content.kind === 'call') {
     return { prefix: '', text: callLineText(m.content, m.sendID === selfID) };
+  }
+  if (m.contentType === 'notification' && m.content && m.content.kind) {
+    return { prefix: '', text: groupNoticeText(m.content, nameOf, selfID) };
   }
   const text = summaryText(m);
   if (m.sendID === selfID) return { prefix: 'You: ', text };
