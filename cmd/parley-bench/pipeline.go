@@ -37,12 +37,10 @@ func runPipeline(ctx context.Context, c *config, r *result) error {
 		}
 	}
 	s := sender{cl: clients[0], rec: recs[0], recvID: ids[1]}
-	before, _ := a.scrape(ctx, c.pid)
 	c.log("sending %d messages, %d in flight", c.count, window)
-	start, toolStart := time.Now(), cpuTime()
-	// The profile covers the expected length of the run, at most 30 s.
-	profWait := c.profiler().cpuDuring(ctx, c.duration, r)
-	l.startNs = l.since(start)
+	// The profile covers -duration of the run, at most 30 s.
+	p := l.begin(ctx, c, r, a)
+	l.startNs = l.since(p.start)
 	slots := make(chan struct{}, min(max(window, 1), maxInFlight))
 	for n := 0; n < c.count && ctx.Err() == nil; n++ {
 		select {
@@ -54,17 +52,6 @@ func runPipeline(ctx context.Context, c *config, r *result) error {
 		}
 		l.sendOne(&s, msgID(0, n, l.since(time.Now())), func() { <-slots })
 	}
-	sendFor := time.Since(start)
-	if !l.drain(ctx, func() int64 { return l.acked.Load() - l.dup.Load() }, 15*time.Second) {
-		r.note("not every send was answered or delivered within 15 s of the end of sending")
-	}
-	after, _ := a.scrape(ctx, c.pid)
-	toolCPU := cpuTime() - toolStart
-	profWait()
-	noteUnexpectedCloses(r, clients)
-	closeAll(clients)
-	l.report(r, recs, 1, sendFor)
-	serverCPU(r, before, after)
-	r.add("tool CPU time during run", round1(toolCPU.Seconds()), "s")
+	l.finish(ctx, c, r, a, p, time.Since(p.start), func() int64 { return l.acked.Load() - l.dup.Load() }, clients, recs, 1)
 	return nil
 }
