@@ -4,7 +4,8 @@
 # worker.js (the Go runtime's loader, the host of an instance and the worker
 # running it for all tabs),
 # surface.gen.js (the client's methods and events, generated from
-# wasm/surface.go), index.d.ts, package.json and README.md. Prints parley.wasm's raw and gzip -9 sizes
+# wasm/surface.go), index.d.ts, package.json and README.md, with a gzip and a
+# brotli copy of the wasm, the scripts and index.d.ts (name.gz, name.br). Prints parley.wasm's raw and gzip -9 sizes
 # and fails when the gzip size is over the budget (1.5 MB).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,6 +31,12 @@ if [ ! -f "$execjs" ]; then
 fi
 cp "$execjs" "$out/wasm_exec.js"
 cp wasm/package.json wasm/index.js wasm/runtime.js wasm/host.js wasm/worker.js wasm/surface.gen.js wasm/index.d.ts wasm/README.md "$out/"
+
+# Compressed copies beside the files (name.gz, name.br), made once here:
+# parleyd serves them from its first request on instead of compressing at
+# start (docs/limits.md, "Static files"). Not README.md: npm packs every
+# README* file, and the copies are for parleyd, not the npm package.
+go run ./cmd/precompress "$out"/parley.wasm "$out"/*.js "$out"/index.d.ts
 
 raw=$(wc -c <"$out/parley.wasm")
 gz=$(gzip -9 -c "$out/parley.wasm" | wc -c)

@@ -43,16 +43,44 @@ func DecodeFrame(b []byte) (*Frame, error) {
 }
 
 // EncodeFrame marshals a frame whose Data is built from v (nil for none).
+// The envelope is written by hand: json.Marshal of a Frame would check and
+// compact Data, just made by json.Marshal, a second time, which was a
+// tenth of the server's CPU per message. The bytes are those json.Marshal
+// makes (TestEncodeFrameMatchesMarshal).
 func EncodeFrame(id, typ string, v any) ([]byte, error) {
-	f := Frame{ID: id, Type: typ}
+	var data []byte
 	if v != nil {
-		data, err := json.Marshal(v)
-		if err != nil {
+		var err error
+		if data, err = json.Marshal(v); err != nil {
 			return nil, fmt.Errorf("protocol: encode %s: %w", typ, err)
 		}
-		f.Data = data
 	}
-	return json.Marshal(&f)
+	b := make([]byte, 0, len(data)+len(id)+len(typ)+24)
+	b = append(b, '{')
+	if id != "" {
+		b = appendJSONString(append(b, `"id":`...), id)
+		b = append(b, ',')
+	}
+	b = appendJSONString(append(b, `"type":`...), typ)
+	if len(data) > 0 {
+		b = append(append(b, `,"data":`...), data...)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as json.Marshal writes a string: as it is
+// when every byte is printable ASCII needing no escape, else through
+// json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // EncodeError marshals an error response to request id of type typ.

@@ -105,3 +105,38 @@ func BenchmarkEncodeFramePullResp500(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// EncodeFrame writes its envelope by hand: the bytes must be json.Marshal's.
+func TestEncodeFrameMatchesMarshal(t *testing.T) {
+	m := benchMessage(3)
+	for _, c := range []struct {
+		id, typ string
+		v       any
+	}{
+		{"", PushMessage, &m},
+		{"42", ReqSend, SendReq{ClientMsgID: "c1", RecvID: "bob", ContentType: ContentText, Content: json.RawMessage(`{"text":"<b>&\"é\u2028"}`)}},
+		{"a\"b\\c<d>&e\x01é\u2028", "type\twith\nodd <bytes>", map[string]int{"n": 1}},
+		{"7", ReqPing, nil},
+		{"", "", nil},
+		{"8", ReqPull, (*PullResp)(nil)},
+	} {
+		got, err := EncodeFrame(c.id, c.typ, c.v)
+		if err != nil {
+			t.Fatalf("EncodeFrame(%q, %q): %v", c.id, c.typ, err)
+		}
+		f := Frame{ID: c.id, Type: c.typ}
+		if c.v != nil {
+			f.Data, _ = json.Marshal(c.v)
+		}
+		want, err := json.Marshal(&f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("EncodeFrame(%q, %q) = %s, json.Marshal makes %s", c.id, c.typ, got, want)
+		}
+	}
+	if _, err := EncodeFrame("1", PushMessage, &Message{Content: json.RawMessage(`{bad`)}); err == nil {
+		t.Error("invalid content encoded")
+	}
+}

@@ -38,23 +38,10 @@ func runDirect(ctx context.Context, c *config, r *result) error {
 	for i := range ids {
 		senders[i] = sender{cl: clients[i], rec: recs[i], recvID: ids[i^1]}
 	}
-	before, _ := a.scrape(ctx, c.pid)
 	c.log("sending for %s (rate %v/s, 0 = flat out)", c.duration, c.rate)
-	start, toolStart := time.Now(), cpuTime()
-	profWait := c.profiler().cpuDuring(ctx, c.duration, r)
+	p := l.begin(ctx, c, r, a)
 	l.send(ctx, senders, c.rate, c.duration, c.window)
-	sendFor := time.Since(start)
-	if !l.drain(ctx, func() int64 { return l.acked.Load() - l.dup.Load() }, 15*time.Second) {
-		r.note("not every send was answered or delivered within 15 s of the end of sending")
-	}
-	after, _ := a.scrape(ctx, c.pid)
-	toolCPU := cpuTime() - toolStart
-	profWait()
-	noteUnexpectedCloses(r, clients)
-	closeAll(clients) // the recorders are read below, once their readers have stopped
-	l.report(r, recs, 1, sendFor)
-	serverCPU(r, before, after)
-	r.add("tool CPU time during run", round1(toolCPU.Seconds()), "s")
+	l.finish(ctx, c, r, a, p, time.Since(p.start), func() int64 { return l.acked.Load() - l.dup.Load() }, clients, recs, 1)
 	return nil
 }
 

@@ -49,24 +49,11 @@ func runGroup(ctx context.Context, c *config, r *result) error {
 	for i := range senders {
 		senders[i] = sender{cl: clients[i], rec: recs[i], groupID: g.GroupID}
 	}
-	before, _ := a.scrape(ctx, c.pid)
 	c.log("sending for %s from %d members (rate %v/s, 0 = flat out)", c.duration, c.senders, c.rate)
-	start, toolStart := time.Now(), cpuTime()
-	profWait := c.profiler().cpuDuring(ctx, c.duration, r)
+	p := l.begin(ctx, c, r, a)
 	l.send(ctx, senders, c.rate, c.duration, c.window)
-	sendFor := time.Since(start)
 	fan := int64(c.members - 1)
-	if !l.drain(ctx, func() int64 { return (l.acked.Load() - l.dup.Load()) * fan }, 15*time.Second) {
-		r.note("not every send was answered or delivered within 15 s of the end of sending")
-	}
-	after, _ := a.scrape(ctx, c.pid)
-	toolCPU := cpuTime() - toolStart
-	profWait()
-	noteUnexpectedCloses(r, clients)
-	closeAll(clients)
-	l.report(r, recs, c.members-1, sendFor)
-	serverCPU(r, before, after)
-	r.add("tool CPU time during run", round1(toolCPU.Seconds()), "s")
+	l.finish(ctx, c, r, a, p, time.Since(p.start), func() int64 { return (l.acked.Load() - l.dup.Load()) * fan }, clients, recs, c.members-1)
 
 	// Fan-out completion: per message, the time until its last member had it.
 	last := map[string]time.Duration{}

@@ -263,3 +263,36 @@ func (l *loadRun) report(r *result, recs []*recorder, deliveriesPer int, sendFor
 }
 
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
+
+// phase is what a scenario notes as its sending starts, for finish.
+type phase struct {
+	start     time.Time
+	toolStart time.Duration
+	before    serverStats
+	profWait  func()
+}
+
+// begin scrapes the server and starts the CPU profile of the send phase.
+func (l *loadRun) begin(ctx context.Context, c *config, r *result, a *admin) *phase {
+	before, _ := a.scrape(ctx, c.pid)
+	p := &phase{start: time.Now(), toolStart: cpuTime(), before: before}
+	p.profWait = c.profiler().cpuDuring(ctx, c.duration, r)
+	return p
+}
+
+// finish waits for the acks and want() deliveries, closes the clients and
+// reports the run: deliveriesPer pushes per stored message.
+func (l *loadRun) finish(ctx context.Context, c *config, r *result, a *admin, p *phase, sendFor time.Duration,
+	want func() int64, clients []*client, recs []*recorder, deliveriesPer int) {
+	if !l.drain(ctx, want, 15*time.Second) {
+		r.note("not every send was answered or delivered within 15 s of the end of sending")
+	}
+	after, _ := a.scrape(ctx, c.pid)
+	toolCPU := cpuTime() - p.toolStart
+	p.profWait()
+	noteUnexpectedCloses(r, clients)
+	closeAll(clients) // the recorders are read below, once their readers have stopped
+	l.report(r, recs, deliveriesPer, sendFor)
+	serverCPU(r, p.before, after)
+	r.add("tool CPU time during run", round1(toolCPU.Seconds()), "s")
+}

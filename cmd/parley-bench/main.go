@@ -8,6 +8,9 @@
 //	         connection and the time to connect them all.
 //	direct   P pairs exchanging one-to-one messages at -rate or flat out:
 //	         messages stored and delivered per second, end-to-end latency.
+//	pipeline one sender connection with -window sends in flight, -count
+//	         messages to one receiver: stored/s, delivered/s, send→push.
+//	sequential  the same with one send at a time (window 1).
 //	group    a group of G members with S senders: deliveries per second,
 //	         fan-out latency.
 //	catchup  a user with C conversations of which K changed while away:
@@ -67,6 +70,9 @@ type config struct {
 	duration time.Duration
 	window   int
 
+	// pipeline and sequential
+	count int
+
 	// group
 	members int
 	senders int
@@ -85,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	var c config
 	fs := flag.NewFlagSet("parley-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.scenario, "scenario", "", "idle, direct, group, catchup or seed (required)")
+	fs.StringVar(&c.scenario, "scenario", "", "idle, direct, pipeline, sequential, group, catchup or seed (required)")
 	fs.StringVar(&c.server, "server", "http://127.0.0.1:8080", "parleyd base URL")
 	fs.StringVar(&c.adminSecret, "admin-secret", os.Getenv("PARLEY_ADMIN_SECRET"), "parleyd admin secret (PARLEY_ADMIN_SECRET)")
 	fs.StringVar(&c.prefix, "prefix", "", "user ID prefix; default a fresh one per run (reuse one to reuse its users)")
@@ -104,7 +110,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.pairs, "pairs", 100, "direct: pairs of users; both of a pair send")
 	fs.Float64Var(&c.rate, "rate", 0, "direct, group: total messages per second sent; 0 = flat out")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "direct, group: how long to send")
-	fs.IntVar(&c.window, "window", 8, "direct, group: sends in flight per sender when flat out")
+	fs.IntVar(&c.window, "window", 0, "direct, group, pipeline: sends in flight per sender when flat out (default 8; pipeline 32)")
+
+	fs.IntVar(&c.count, "count", 0, "pipeline, sequential: messages to send (default 10000; sequential 500)")
 
 	fs.IntVar(&c.members, "members", 100, "group: members")
 	fs.IntVar(&c.senders, "senders", 1, "group: members that send")
@@ -125,6 +133,18 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.prefix == "" {
 		c.prefix = "b" + strconv.FormatInt(time.Now().Unix()%1_000_000_000, 36)
 	}
+	if c.window == 0 {
+		c.window = 8
+		if c.scenario == "pipeline" {
+			c.window = 32
+		}
+	}
+	if c.count == 0 {
+		c.count = 10000
+		if c.scenario == "sequential" {
+			c.count = 500
+		}
+	}
 	if c.size < 1 || c.size > 32<<10 {
 		return nil, errors.New("-size must be 1 to 32768")
 	}
@@ -134,11 +154,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 type scenarioFunc func(ctx context.Context, c *config, r *result) error
 
 var scenarios = map[string]scenarioFunc{
-	"idle":    runIdle,
-	"direct":  runDirect,
-	"group":   runGroup,
-	"catchup": runCatchup,
-	"seed":    runSeed,
+	"idle":       runIdle,
+	"direct":     runDirect,
+	"group":      runGroup,
+	"pipeline":   runPipeline,
+	"sequential": runPipeline,
+	"catchup":    runCatchup,
+	"seed":       runSeed,
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -148,7 +170,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fn, ok := scenarios[c.scenario]
 	if !ok {
-		return fmt.Errorf("unknown -scenario %q; one of idle, direct, group, catchup, seed", c.scenario)
+		return fmt.Errorf("unknown -scenario %q; one of idle, direct, pipeline, sequential, group, catchup, seed", c.scenario)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -113,6 +113,15 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
+	for _, sc := range []string{"pipeline", "sequential"} {
+		t.Run(sc, func(t *testing.T) {
+			r := runJSON(t, "-scenario", sc, "-count", "150")
+			assert.Equal(t, 150.0, metric(t, r, "messages stored (acked)"))
+			assert.Equal(t, 150.0, metric(t, r, "deliveries received"))
+			assert.Zero(t, metric(t, r, "failed sends"))
+			assert.Equal(t, 150, r.Latencies["send→receipt"].Count)
+		})
+	}
 	t.Run("group", func(t *testing.T) {
 		r := runJSON(t, "-scenario", "group", "-members", "5", "-senders", "2", "-duration", "300ms")
 		stored, recv := metric(t, r, "messages stored (acked)"), metric(t, r, "deliveries received")
