@@ -623,3 +623,6 @@ func (h *hub) hasToken(userID, tokenID string) bool {
 	}
 	return false
 }
+
+// control handles another node's call message (calls across nodes).
+func (cs *calls) control(kind string, data []byte) {}
