@@ -380,8 +380,8 @@ func (s *Server) subscribeStatus(ctx context.Context, c caller, req *protocol.Ge
 	for _, st := range sts {
 		byUser[st.UserID] = st
 	}
-	resp := &protocol.UserStatusesResp{Statuses: make([]protocol.UserStatus, 0, len(req.UserIDs))}
-	for _, u := range req.UserIDs {
+	resp := &protocol.UserStatusesResp{Statuses: make([]protocol.UserStatus, 0, len(users))}
+	for _, u := range users {
 		st, ok := byUser[u]
 		if !ok {
 			st = protocol.UserStatus{UserID: u, Platforms: []string{}}

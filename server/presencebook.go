@@ -40,6 +40,9 @@ type presenceBook struct {
 	published map[string]string
 	// nodes: other node -> when it was last heard from, Unix ms.
 	nodes map[string]int64
+	// asking: users whose first subscription waits for the other nodes'
+	// answers; what they answer goes into it, not into pushes.
+	asking map[string]bool
 }
 
 func newPresenceBook() *presenceBook {
@@ -47,6 +50,7 @@ func newPresenceBook() *presenceBook {
 		watchers: map[string]map[string]struct{}{}, byConn: map[string]map[string]struct{}{},
 		interest: map[string]map[string]struct{}{}, remote: map[string]map[string][]string{},
 		told: map[string]string{}, published: map[string]string{}, nodes: map[string]int64{},
+		asking: map[string]bool{},
 	}
 }
 
@@ -80,6 +84,7 @@ func (b *presenceBook) subscribe(conn string, users []string, max int) (fresh []
 		if w == nil {
 			w = map[string]struct{}{}
 			b.watchers[u] = w
+			b.asking[u] = true
 			fresh = append(fresh, u)
 		}
 		w[conn] = struct{}{}
@@ -108,6 +113,7 @@ func (b *presenceBook) unsubscribe(conn string, users []string) (gone []string) 
 			delete(b.watchers, u)
 			delete(b.remote, u)
 			delete(b.told, u)
+			delete(b.asking, u)
 			if len(b.interest[u]) == 0 {
 				delete(b.published, u)
 			}
@@ -139,6 +145,7 @@ func (b *presenceBook) status(user string, local []string) protocol.UserStatus {
 // its watchers were told.
 func (b *presenceBook) answer(user string, local []string) protocol.UserStatus {
 	st := b.status(user, local)
+	delete(b.asking, user)
 	if _, ok := b.watchers[user]; ok {
 		b.told[user] = strings.Join(st.Platforms, ",")
 	}
@@ -148,7 +155,7 @@ func (b *presenceBook) answer(user string, local []string) protocol.UserStatus {
 // retell says whom to tell of user's status when it may have changed.
 func (b *presenceBook) retell(user string, local []string) []statusNote {
 	w := b.watchers[user]
-	if len(w) == 0 {
+	if len(w) == 0 || b.asking[user] {
 		return nil
 	}
 	st := b.status(user, local)

@@ -110,7 +110,11 @@ func TestPresenceBook(t *testing.T) {
 		}},
 		{"remote statuses merge with local ones", []step{
 			{"c1 watches bob", func(b *presenceBook, h onlineHere) any { f, _ := b.subscribe("c1", []string{"bob"}, 10); return f }, []string{"bob"}},
-			{"n2 reports bob on android", func(b *presenceBook, h onlineHere) any {
+			{"n2's answer goes into the subscription's answer", func(b *presenceBook, h onlineHere) any {
+				n := b.onStatus("n2", []protocol.UserStatus{st("bob", "ios")}, h.local)
+				return []any{n, b.answer("bob", h.local("bob"))}
+			}, []any{none, st("bob", "ios")}},
+			{"n2 reports bob on android instead", func(b *presenceBook, h onlineHere) any {
 				return b.onStatus("n2", []protocol.UserStatus{st("bob", "android"), st("stranger", "web")}, h.local)
 			}, notes(st("bob", "android"), "c1")},
 			{"bob also on web here", func(b *presenceBook, h onlineHere) any {
@@ -131,6 +135,7 @@ func TestPresenceBook(t *testing.T) {
 			{"hear n3", func(b *presenceBook, h onlineHere) any { return b.heard("n3", 5000) }, true},
 			{"c1 watches bob; n2 has him; n2 watches carl", func(b *presenceBook, h onlineHere) any {
 				b.subscribe("c1", []string{"bob"}, 10)
+				b.answer("bob", nil)
 				b.onWatch("n2", []string{"carl"}, h.local)
 				return b.onStatus("n2", []protocol.UserStatus{st("bob", "web")}, h.local)
 			}, notes(st("bob", "web"), "c1")},
@@ -148,6 +153,7 @@ func TestPresenceBook(t *testing.T) {
 			{"setup", func(b *presenceBook, h onlineHere) any {
 				b.heard("n2", 1)
 				b.subscribe("c1", []string{"bob"}, 10)
+				b.answer("bob", nil)
 				return b.onStatus("n2", []protocol.UserStatus{st("bob", "ios")}, h.local)
 			}, notes(st("bob", "ios"), "c1")},
 			{"n2 says bye", func(b *presenceBook, h onlineHere) any { return b.dropNode("n2", h.local) }, notes(st("bob"), "c1")},
