@@ -48,6 +48,8 @@ export const methods = Object.freeze({
   addBlack: 1,
   removeBlack: 1,
   getBlackList: 0,
+  subscribeUsersStatus: 1,
+  unsubscribeUsersStatus: 1,
   createGroup: 1,
   getJoinedGroupList: 0,
   getGroupMembers: 1,
@@ -96,4 +98,5 @@ export const events = Object.freeze([
   'friendDeleted',
   'friendInfoChanged',
   'blackListChanged',
+  'userStatusChanged',
 ]);

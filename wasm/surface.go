@@ -108,6 +108,9 @@ var jsMethods = []jsMethod{
 	{"addBlack", argObject},
 	{"removeBlack", argObject},
 	{"getBlackList", argNone},
+	// Presence (contract §5).
+	{"subscribeUsersStatus", argObject},
+	{"unsubscribeUsersStatus", argObject},
 
 	{"createGroup", argObject},
 	{"getJoinedGroupList", argNone},
@@ -164,6 +167,7 @@ var jsEvents = []string{
 	"friendDeleted",
 	"friendInfoChanged",
 	"blackListChanged",
+	"userStatusChanged",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.
