@@ -100,6 +100,7 @@ func (p *presence) run() {
 		p.mu.Unlock()
 		for _, n := range dead {
 			p.s.log.Warn("presence: node not heard from; its users count as offline", "node", n)
+			p.s.calls.nodeGone(n)
 		}
 		p.tell(notes)
 	}
@@ -121,6 +122,14 @@ func (p *presence) publish(kind string, m presenceMsg) {
 		return
 	}
 	p.s.publish(context.Background(), bus.Event{Control: kind, Type: kind, Frame: b})
+}
+
+// knows reports whether node is another node heard from.
+func (p *presence) knows(node string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.book.nodes[node]
+	return ok
 }
 
 // local returns user's platforms on this node; called with p.mu held.
@@ -281,6 +290,9 @@ func (p *presence) control(kind string, data []byte) {
 		watching = p.book.watching()
 	}
 	p.mu.Unlock()
+	if kind == ctlBye {
+		p.s.calls.nodeGone(m.Node)
+	}
 	for _, f := range reply {
 		f()
 	}
