@@ -34,14 +34,11 @@ type statusWatch struct {
 // SubscribeUsersStatus watches users' status: it answers their status now
 // and announces every change with UserStatusChanged, across reconnects,
 // until UnsubscribeUsersStatus. It waits for the connection; a rejected
-// call subscribes nobody.
+// call subscribes nobody (the server checks the IDs and the limits).
 func (c *Client) SubscribeUsersStatus(ctx context.Context, userIDs []string) ([]UserStatus, error) {
 	s, err := c.session()
 	if err != nil {
 		return nil, err
-	}
-	if len(userIDs) > protocol.MaxGetUsers {
-		return nil, errInvalid("too many userIDs")
 	}
 	p := &s.presence
 	p.mu.Lock()
@@ -50,20 +47,10 @@ func (c *Client) SubscribeUsersStatus(ctx context.Context, userIDs []string) ([]
 	}
 	var added []string
 	for _, u := range userIDs {
-		if !protocol.ValidID(u) {
-			p.mu.Unlock()
-			return nil, errInvalid("invalid userID")
-		}
-		if _, ok := p.subs[u]; !ok && !slices.Contains(added, u) {
+		if _, ok := p.subs[u]; !ok {
+			p.subs[u] = UserStatus{}
 			added = append(added, u)
 		}
-	}
-	if len(p.subs)+len(added) > protocol.MaxStatusSubscriptions {
-		p.mu.Unlock()
-		return nil, errInvalid("too many users watched")
-	}
-	for _, u := range added {
-		p.subs[u] = UserStatus{}
 	}
 	p.mu.Unlock()
 	var resp protocol.UserStatusesResp
@@ -84,9 +71,6 @@ func (c *Client) UnsubscribeUsersStatus(ctx context.Context, userIDs []string) e
 	s, err := c.session()
 	if err != nil {
 		return err
-	}
-	if len(userIDs) > protocol.MaxGetUsers {
-		return errInvalid("too many userIDs")
 	}
 	p := &s.presence
 	p.mu.Lock()
