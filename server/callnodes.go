@@ -57,7 +57,7 @@ type callMsg struct {
 	// Rec is the call of a call.mirror.
 	Rec *callRec `json:"rec,omitempty"`
 	// Call and Err are a call.resp's answer.
-	Call *protocol.Call `json:"call,omitempty"`
+	Call *protocol.Call  `json:"call,omitempty"`
 	Err  *protocol.Error `json:"err,omitempty"`
 }
 

@@ -73,15 +73,24 @@ func TestPresenceBook(t *testing.T) {
 			}, []any{[]string{"bob"}, false}},
 		}},
 		{"a second watcher is not fresh; the last to go is", []step{
-			{"c1", func(b *presenceBook, h onlineHere) any { f, _ := b.subscribe("c1", []string{"bob", "carl"}, 10); return f }, []string{"bob", "carl"}},
+			{"c1", func(b *presenceBook, h onlineHere) any {
+				f, _ := b.subscribe("c1", []string{"bob", "carl"}, 10)
+				return f
+			}, []string{"bob", "carl"}},
 			{"c2", func(b *presenceBook, h onlineHere) any { f, _ := b.subscribe("c2", []string{"bob"}, 10); return f }, []string(nil)},
 			{"c1 drops bob", func(b *presenceBook, h onlineHere) any { return b.unsubscribe("c1", []string{"bob"}) }, []string(nil)},
 			{"c2 closes", func(b *presenceBook, h onlineHere) any { return b.unsubscribe("c2", nil) }, []string{"bob"}},
 			{"an unknown unsubscribe", func(b *presenceBook, h onlineHere) any { return b.unsubscribe("c9", []string{"x"}) }, []string(nil)},
 		}},
 		{"the per-connection limit counts distinct users", []step{
-			{"two", func(b *presenceBook, h onlineHere) any { _, err := b.subscribe("c1", []string{"a", "b"}, 2); return err == nil }, true},
-			{"the same again", func(b *presenceBook, h onlineHere) any { _, err := b.subscribe("c1", []string{"b"}, 2); return err == nil }, true},
+			{"two", func(b *presenceBook, h onlineHere) any {
+				_, err := b.subscribe("c1", []string{"a", "b"}, 2)
+				return err == nil
+			}, true},
+			{"the same again", func(b *presenceBook, h onlineHere) any {
+				_, err := b.subscribe("c1", []string{"b"}, 2)
+				return err == nil
+			}, true},
 			{"a third", func(b *presenceBook, h onlineHere) any {
 				_, err := b.subscribe("c1", []string{"c"}, 2)
 				return protocol.CodeOf(err)
