@@ -54,6 +54,8 @@ type callMsg struct {
 	ToUser string          `json:"toUser,omitempty"`
 	Signal json.RawMessage `json:"signal,omitempty"`
 	Held   bool            `json:"held,omitempty"`
+	// Opened: the report is of a connection that opened.
+	Opened bool `json:"opened,omitempty"`
 	// Rec is the call of a call.mirror.
 	Rec *callRec `json:"rec,omitempty"`
 	// Call and Err are a call.resp's answer.
@@ -125,8 +127,8 @@ func (cs *calls) forward(ctx context.Context, owner string, m callMsg) (*protoco
 
 // report tells the holder of call id whether this node holds a
 // connection of c's device. Called with cs.mu held.
-func (cs *calls) report(id string, c *conn, held bool) {
-	cs.publishCtl(ctlCallReq, callMsg{To: callOwner(id), Op: opDevice, User: c.userID, Device: c.tokenID, CallID: id, Held: held})
+func (cs *calls) report(id string, c *conn, held, opened bool) {
+	cs.publishCtl(ctlCallReq, callMsg{To: callOwner(id), Op: opDevice, User: c.userID, Device: c.tokenID, CallID: id, Held: held, Opened: opened})
 }
 
 // control handles another node's call message; from the bus's delivery,
@@ -162,7 +164,7 @@ func (cs *calls) control(kind string, data []byte) {
 		if m.Op == opDevice {
 			cs.mu.Lock()
 			if e := cs.byID[m.CallID]; e != nil && e.rec.Devices[m.User] == m.Device {
-				cs.deviceSeen(e, m.User, m.Node, m.Held, nil)
+				cs.deviceSeen(e, m.User, m.Node, m.Held, m.Opened, nil)
 			}
 			cs.mu.Unlock()
 			return
@@ -225,12 +227,20 @@ func callEventKindOf(name string) (callEventKind, bool) {
 // nodeGone ends, for this node's connections, the calls of a node that
 // stopped being heard without ending them (it crashed, or is cut off):
 // as a restart would, and with the call's notification, which the
-// conversation stores once whichever nodes write it.
+// conversation stores once whichever nodes write it. The call devices
+// the node held for this node's calls count as disconnected.
 func (cs *calls) nodeGone(node string) {
 	ctx := context.Background()
 	now := cs.s.nowMs()
 	var ended []*callRec
 	cs.mu.Lock()
+	for _, e := range cs.byID {
+		for user, h := range e.held {
+			if h[node] {
+				cs.deviceSeen(e, user, node, false, false, nil)
+			}
+		}
+	}
 	for id, r := range cs.mirrors {
 		if callOwner(id) != node {
 			continue

@@ -612,14 +612,14 @@ func (cs *calls) connected(c *conn) {
 	for _, e := range cs.byID {
 		r := &e.rec
 		if r.Devices[c.userID] == c.tokenID {
-			cs.deviceSeen(e, c.userID, self, true, c)
+			cs.deviceSeen(e, c.userID, self, true, true, c)
 			continue
 		}
 		cs.ringAgain(r, c)
 	}
 	for id, r := range cs.mirrors {
 		if r.Devices[c.userID] == c.tokenID {
-			cs.report(id, c, true)
+			cs.report(id, c, true, true)
 			continue
 		}
 		cs.ringAgain(r, c)
@@ -647,21 +647,21 @@ func (cs *calls) disconnected(c *conn) {
 	}
 	for _, e := range cs.byID {
 		if e.rec.Devices[c.userID] == c.tokenID {
-			cs.deviceSeen(e, c.userID, cs.s.presence.node, held, nil)
+			cs.deviceSeen(e, c.userID, cs.s.presence.node, held, false, nil)
 		}
 	}
 	for id, r := range cs.mirrors {
 		if r.Devices[c.userID] == c.tokenID {
-			cs.report(id, c, held)
+			cs.report(id, c, held, false)
 		}
 	}
 }
 
 // deviceSeen records whether node holds a connection of user's call
 // device. Once no node does, the device has the grace to come back; a
-// connection that appears gets the call's state and its signals (c when
+// connection that opened gets the call's state and its signals (c when
 // it is on this node, else through the bus). Called with cs.mu held.
-func (cs *calls) deviceSeen(e *callEntry, user, node string, held bool, c *conn) {
+func (cs *calls) deviceSeen(e *callEntry, user, node string, held, opened bool, c *conn) {
 	h := e.held[user]
 	if h == nil {
 		h = map[string]bool{}
@@ -677,7 +677,7 @@ func (cs *calls) deviceSeen(e *callEntry, user, node string, held bool, c *conn)
 			t.Stop()
 			delete(e.away, user)
 		}
-		if held {
+		if opened {
 			cs.replay(e, user, c)
 		}
 		return

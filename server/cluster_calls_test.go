@@ -132,3 +132,36 @@ func TestClusterCallNodeLost(t *testing.T) {
 	assert.Equal(t, protocol.CallEnded, got.State, "how it ended is known on the node that ended it")
 	p.SetDown(false)
 }
+
+// TestClusterCallDeviceNodeLost: when the node holding the answering
+// device is lost, the call's node counts the device as disconnected: the
+// call ends after the reconnect grace unless it comes back.
+func TestClusterCallDeviceNodeLost(t *testing.T) {
+	t.Parallel()
+	var p *tcpproxy.Proxy
+	nodes := newClusterVia(t, 2, func(node int, busURL string) string {
+		if node == 0 {
+			return busURL
+		}
+		host, rest, _ := strings.Cut(strings.TrimPrefix(busURL, "nats://"), "?")
+		p = tcpproxy.New(t, strings.SplitN(host, ",", 2)[0])
+		return "nats://" + p.Addr() + "?" + rest
+	}, func(c *server.Config) {
+		c.PresenceHeartbeat = 200 * time.Millisecond
+		c.CallReconnectGrace = 300 * time.Millisecond
+	})
+	held, lost := nodes[0], nodes[1]
+	a := held.dial(held.adminUser("alice"))
+	b := lost.dial(lost.adminUser("bob"))
+	var call protocol.Call
+	a.do(protocol.ReqCallStart, protocol.CallStartReq{ConversationID: protocol.SingleConversationID("alice", "bob"), Media: protocol.CallAudio}, &call)
+	b.callPush(protocol.PushCallInvited)
+	b.do(protocol.ReqCallAccept, protocol.CallIDReq{CallID: call.CallID}, nil)
+	require.Equal(t, protocol.CallAccepted, a.callState().State)
+
+	p.SetDown(true)
+	st := a.callState()
+	assert.Equal(t, protocol.CallEnded, st.State)
+	assert.Equal(t, "connectionLost", st.Reason)
+	p.SetDown(false)
+}
