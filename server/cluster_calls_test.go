@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 
 	"parley/protocol"
 	"parley/server"
-	"parley/server/internal/tcpproxy"
 )
 
 // TestClusterCall: a call started on node 1 is answered on node 2, its
@@ -102,15 +100,7 @@ func TestClusterCallRingTimeout(t *testing.T) {
 // for its devices within three heartbeats, and stores its notification.
 func TestClusterCallNodeLost(t *testing.T) {
 	t.Parallel()
-	var p *tcpproxy.Proxy
-	nodes := newClusterVia(t, 2, func(node int, busURL string) string {
-		if node == 0 {
-			return busURL
-		}
-		host, rest, _ := strings.Cut(strings.TrimPrefix(busURL, "nats://"), "?")
-		p = tcpproxy.New(t, strings.SplitN(host, ",", 2)[0])
-		return "nats://" + p.Addr() + "?" + rest
-	}, func(c *server.Config) { c.PresenceHeartbeat = 200 * time.Millisecond })
+	nodes, p := newClusterCutOff(t, func(c *server.Config) { c.PresenceHeartbeat = 200 * time.Millisecond })
 	held, other := nodes[1], nodes[0] // the call is held by the node behind the proxy
 	a := held.dial(held.adminUser("alice"))
 	b := other.dial(other.adminUser("bob"))
@@ -138,15 +128,7 @@ func TestClusterCallNodeLost(t *testing.T) {
 // call ends after the reconnect grace unless it comes back.
 func TestClusterCallDeviceNodeLost(t *testing.T) {
 	t.Parallel()
-	var p *tcpproxy.Proxy
-	nodes := newClusterVia(t, 2, func(node int, busURL string) string {
-		if node == 0 {
-			return busURL
-		}
-		host, rest, _ := strings.Cut(strings.TrimPrefix(busURL, "nats://"), "?")
-		p = tcpproxy.New(t, strings.SplitN(host, ",", 2)[0])
-		return "nats://" + p.Addr() + "?" + rest
-	}, func(c *server.Config) {
+	nodes, p := newClusterCutOff(t, func(c *server.Config) {
 		c.PresenceHeartbeat = 200 * time.Millisecond
 		c.CallReconnectGrace = 300 * time.Millisecond
 	})

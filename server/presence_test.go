@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 
 	"parley/protocol"
 	"parley/server"
-	"parley/server/internal/tcpproxy"
 )
 
 func (c *client) subscribeStatus(users ...string) []protocol.UserStatus {
@@ -89,16 +87,8 @@ func TestPresenceStrangers(t *testing.T) {
 // back when it does.
 func TestClusterPresence(t *testing.T) {
 	t.Parallel()
-	var p *tcpproxy.Proxy
 	const beat = 200 * time.Millisecond
-	nodes := newClusterVia(t, 2, func(node int, busURL string) string {
-		if node == 0 {
-			return busURL
-		}
-		host, rest, _ := strings.Cut(strings.TrimPrefix(busURL, "nats://"), "?")
-		p = tcpproxy.New(t, strings.SplitN(host, ",", 2)[0])
-		return "nats://" + p.Addr() + "?" + rest
-	}, func(c *server.Config) { c.PresenceHeartbeat = beat })
+	nodes, p := newClusterCutOff(t, func(c *server.Config) { c.PresenceHeartbeat = beat })
 	n1, n2 := nodes[0], nodes[1]
 	a := n1.dial(n1.adminUser("alice"))
 	tokB := n2.adminUser("bob")
