@@ -15,6 +15,9 @@
 // reconnect to NATS, or when NATS dropped events because the node fell
 // behind. The server then closes the node's WebSocket connections; their
 // clients reconnect and sync.
+//
+// Events for the servers themselves (bus.Event.Control: presence, calls
+// across nodes) travel on the same subject, one NATS message each.
 package natsbus
 
 import (
