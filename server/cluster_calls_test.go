@@ -101,15 +101,8 @@ func TestClusterCallRingTimeout(t *testing.T) {
 func TestClusterCallNodeLost(t *testing.T) {
 	t.Parallel()
 	nodes, p := newClusterCutOff(t, func(c *server.Config) { c.PresenceHeartbeat = 200 * time.Millisecond })
-	held, other := nodes[1], nodes[0] // the call is held by the node behind the proxy
-	a := held.dial(held.adminUser("alice"))
-	b := other.dial(other.adminUser("bob"))
-	var call protocol.Call
-	a.do(protocol.ReqCallStart, protocol.CallStartReq{ConversationID: protocol.SingleConversationID("alice", "bob"), Media: protocol.CallAudio}, &call)
-	b.callPush(protocol.PushCallInvited)
-	b.do(protocol.ReqCallAccept, protocol.CallIDReq{CallID: call.CallID}, nil)
-	require.Equal(t, protocol.CallAccepted, a.callState().State)
-	require.Equal(t, protocol.CallAccepted, b.callState().State)
+	// The call is held by the node behind the proxy.
+	_, b, call := acceptedCall(t, nodes[1], nodes[0])
 
 	p.SetDown(true)
 	st := b.callState()
@@ -132,18 +125,24 @@ func TestClusterCallDeviceNodeLost(t *testing.T) {
 		c.PresenceHeartbeat = 200 * time.Millisecond
 		c.CallReconnectGrace = 300 * time.Millisecond
 	})
-	held, lost := nodes[0], nodes[1]
-	a := held.dial(held.adminUser("alice"))
-	b := lost.dial(lost.adminUser("bob"))
-	var call protocol.Call
-	a.do(protocol.ReqCallStart, protocol.CallStartReq{ConversationID: protocol.SingleConversationID("alice", "bob"), Media: protocol.CallAudio}, &call)
-	b.callPush(protocol.PushCallInvited)
-	b.do(protocol.ReqCallAccept, protocol.CallIDReq{CallID: call.CallID}, nil)
-	require.Equal(t, protocol.CallAccepted, a.callState().State)
+	a, _, _ := acceptedCall(t, nodes[0], nodes[1])
 
 	p.SetDown(true)
 	st := a.callState()
 	assert.Equal(t, protocol.CallEnded, st.State)
 	assert.Equal(t, "connectionLost", st.Reason)
 	p.SetDown(false)
+}
+
+// acceptedCall has alice on node from call bob on node to, who accepts.
+func acceptedCall(t *testing.T, from, to *env) (a, b *client, call protocol.Call) {
+	t.Helper()
+	a = from.dial(from.adminUser("alice"))
+	b = to.dial(to.adminUser("bob"))
+	a.do(protocol.ReqCallStart, protocol.CallStartReq{ConversationID: protocol.SingleConversationID("alice", "bob"), Media: protocol.CallAudio}, &call)
+	b.callPush(protocol.PushCallInvited)
+	b.do(protocol.ReqCallAccept, protocol.CallIDReq{CallID: call.CallID}, nil)
+	require.Equal(t, protocol.CallAccepted, a.callState().State)
+	require.Equal(t, protocol.CallAccepted, b.callState().State)
+	return a, b, call
 }
