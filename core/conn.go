@@ -69,6 +69,8 @@ type session struct {
 	calls callBook
 	// typing is who types where, and what this device told (typing.go).
 	typing typingState
+	// presence is the users watched (presence.go).
+	presence statusWatch
 }
 
 func (s *session) now() int64 { return s.cfg.Now().UnixMilli() }
@@ -329,6 +331,7 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 		}
 		caughtUp = true
 		go s.recheckCalls(w)
+		go s.resubscribe(w)
 		// What follows reads the whole conversation list: after the app's
 		// first page.
 		if !s.firstPage.wait(w.ctx) {

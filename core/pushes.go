@@ -229,6 +229,13 @@ func (s *session) applyPush(w *wire, f *protocol.Frame) error {
 		return err
 	case protocol.PushCallInvited, protocol.PushCallState, protocol.PushCallSignal:
 		return s.applyCallPush(f)
+	case protocol.PushUserStatus:
+		var st UserStatus
+		if err := protocol.DecodeData(f.Data, &st); err != nil {
+			return err
+		}
+		s.statusesKnown([]UserStatus{st}, true)
+		return nil
 	default:
 		s.cfg.Logger.Debug("ignoring push", "type", f.Type)
 	}

@@ -426,6 +426,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "call.signal into others' call", as: "mallory", typ: protocol.ReqCallSignal, data: protocol.CallSignalReq{CallID: w.call, ToUserID: "bob", Signal: json.RawMessage(`{}`)}, want: protocol.CodePermissionDenied},
 		{name: "call.signal before the answer", as: "alice", typ: protocol.ReqCallSignal, data: protocol.CallSignalReq{CallID: w.call, ToUserID: "bob", Signal: json.RawMessage(`{}`)}, want: protocol.CodeInvalidArgument},
 		{name: "call.get of others' call", as: "mallory", typ: protocol.ReqCallGet, data: protocol.CallIDReq{CallID: w.call}, want: protocol.CodePermissionDenied},
+		{name: "user.subscribeStatus of a user who blocks the caller answers offline", as: "dave", typ: protocol.ReqSubscribeStatus, data: protocol.GetUsersReq{UserIDs: []string{"alice"}}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			var r protocol.UserStatusesResp
+			if err := json.Unmarshal(d, &r); err != nil || len(r.Statuses) != 1 || r.Statuses[0].Online {
+				t.Errorf("dave sees the status of alice, who blocks him: %s", d)
+			}
+		}},
+		{name: "user.subscribeStatus of a user the caller may message", as: "mallory", typ: protocol.ReqSubscribeStatus, data: protocol.GetUsersReq{UserIDs: []string{"alice"}}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			var r protocol.UserStatusesResp
+			if err := json.Unmarshal(d, &r); err != nil || len(r.Statuses) != 1 || !r.Statuses[0].Online {
+				t.Errorf("mallory does not see alice online: %s", d)
+			}
+		}},
+		{name: "user.unsubscribeStatus ends the connection's own", as: "mallory", typ: protocol.ReqUnsubscribeStatus, data: protocol.GetUsersReq{UserIDs: []string{"alice"}}},
 		{name: "call.config is anyone's", as: "mallory", typ: protocol.ReqCallConfig, data: protocol.CallIDReq{}},
 	}
 

@@ -54,6 +54,13 @@ type calls struct {
 	// is still on its way.
 	ended     map[string]*callRec
 	endedList []string
+	// mirrors are the calls of other nodes in progress, as their nodes
+	// last told (callnodes.go).
+	mirrors map[string]*callRec
+
+	// pmu guards pending: requests passed on to other nodes, by ID.
+	pmu     sync.Mutex
+	pending map[string]chan callMsg
 }
 
 // maxEndedCalls bounds calls.ended.
@@ -73,10 +80,14 @@ type callEntry struct {
 	sent     map[string][][]byte
 	sentSize int
 	limits   map[string]*rate.Limiter
+	// held: per participant in the call, the nodes holding a connection
+	// of their call device.
+	held map[string]map[string]bool
 }
 
 func newCalls(s *Server) *calls {
-	return &calls{s: s, byID: make(map[string]*callEntry), ended: make(map[string]*callRec)}
+	return &calls{s: s, byID: make(map[string]*callEntry), ended: make(map[string]*callRec),
+		mirrors: make(map[string]*callRec), pending: make(map[string]chan callMsg)}
 }
 
 func (s *Server) callHandlers() map[string]handlerFunc {
@@ -93,15 +104,26 @@ func (s *Server) callHandlers() map[string]handlerFunc {
 }
 
 // callGet answers a call to its inviter and invitees: one in progress,
-// or one of the last that ended on this node.
-func (s *Server) callGet(_ context.Context, c caller, req *protocol.CallIDReq) (*protocol.Call, error) {
-	cs := s.calls
+// or one of the last that ended. A call of another node is asked of it.
+func (s *Server) callGet(ctx context.Context, c caller, req *protocol.CallIDReq) (*protocol.Call, error) {
+	if owner := callOwner(req.CallID); owner != s.presence.node {
+		call, err := s.calls.forward(ctx, owner, callMsg{Op: opGet, User: c.UserID, Device: c.TokenID, CallID: req.CallID})
+		if protocol.CodeOf(err) == protocol.CodeNotFound {
+			// Its node is gone: how the call ended may be known here.
+			return s.calls.get(c, req.CallID)
+		}
+		return call, err
+	}
+	return s.calls.get(c, req.CallID)
+}
+
+func (cs *calls) get(c caller, callID string) (*protocol.Call, error) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	var rec *callRec
-	if e, err := cs.find(req.CallID); err == nil {
+	if e, err := cs.find(callID); err == nil {
 		rec = &e.rec
-	} else if r := cs.ended[req.CallID]; r != nil {
+	} else if r := cs.ended[callID]; r != nil {
 		rec = r
 	} else {
 		return nil, err
@@ -181,7 +203,9 @@ func (s *Server) callStart(ctx context.Context, c caller, req *protocol.CallStar
 	now := s.nowMs()
 	rec := callRec{
 		Call: protocol.Call{
-			CallID:          randomID("call", 12),
+			// The node that holds the call is named in its ID, so that
+			// any node can pass requests about it on.
+			CallID:          randomID("call", 12) + "." + s.presence.node,
 			ConversationID:  req.ConversationID,
 			Media:           req.Media,
 			InviterUserID:   c.UserID,
@@ -205,24 +229,32 @@ func (cs *calls) start(ctx context.Context, rec callRec) (*protocol.Call, error)
 	if n := cs.activeCount(rec.InviterUserID); n >= maxCallsPerUser {
 		return nil, protocol.Errorf(protocol.CodeRateLimited, "at most %d calls at once", maxCallsPerUser)
 	}
-	e := &callEntry{rec: rec, away: map[string]*time.Timer{}, sent: map[string][][]byte{}, limits: map[string]*rate.Limiter{}}
+	e := &callEntry{rec: rec, away: map[string]*time.Timer{}, sent: map[string][][]byte{}, limits: map[string]*rate.Limiter{},
+		held: map[string]map[string]bool{rec.InviterUserID: {cs.s.presence.node: true}}}
 	cs.byID[rec.CallID] = e
 	id := rec.CallID
 	e.ring = time.AfterFunc(cs.s.cfg.CallTimeout, func() {
 		cs.event(context.Background(), id, callEvent{Kind: evTimeout})
 	})
 	call := rec.Call
+	cs.mirror(&e.rec)
 	cs.s.pushTo(ctx, protocol.PushCallInvited, &call, "", rec.InviteeUserIDs...)
 	cs.s.publishCall(ctx, protocol.PushCallInvited, &call, bus.Event{UserIDs: []string{rec.InviterUserID}, SkipToken: rec.InviterDevice})
 	call.AnsweredHere = true
 	return &call, nil
 }
 
-// activeCount counts the calls user takes part in (or is rung for).
+// activeCount counts the calls user takes part in (or is rung for), on
+// this node and, as far as it knows, on the others.
 func (cs *calls) activeCount(user string) int {
 	n := 0
 	for _, e := range cs.byID {
 		if e.rec.InviterUserID == user || e.rec.isInvitee(user) {
+			n++
+		}
+	}
+	for _, r := range cs.mirrors {
+		if r.InviterUserID == user || r.isInvitee(user) {
 			n++
 		}
 	}
@@ -232,13 +264,17 @@ func (cs *calls) activeCount(user string) int {
 // callAct returns the handler of a request that steps a call.
 func (s *Server) callAct(kind callEventKind) func(ctx context.Context, c caller, req *protocol.CallIDReq) (*protocol.Call, error) {
 	return func(ctx context.Context, c caller, req *protocol.CallIDReq) (*protocol.Call, error) {
-		return s.calls.act(ctx, req.CallID, callEvent{Kind: kind, User: c.UserID, Device: c.TokenID})
+		if owner := callOwner(req.CallID); owner != s.presence.node {
+			return s.calls.forward(ctx, owner, callMsg{Op: kind.String(), User: c.UserID, Device: c.TokenID, CallID: req.CallID})
+		}
+		return s.calls.act(ctx, req.CallID, callEvent{Kind: kind, User: c.UserID, Device: c.TokenID}, s.presence.node)
 	}
 }
 
-// act steps the call callID with a participant's request and answers the
-// call as it is afterwards, as the acting device sees it.
-func (cs *calls) act(ctx context.Context, callID string, ev callEvent) (*protocol.Call, error) {
+// act steps the call callID with a participant's request, made through
+// node, and answers the call as it is afterwards, as the acting device
+// sees it.
+func (cs *calls) act(ctx context.Context, callID string, ev callEvent, node string) (*protocol.Call, error) {
 	var notify *callRec
 	defer func() {
 		if notify != nil {
@@ -255,6 +291,9 @@ func (cs *calls) act(ctx context.Context, callID string, ev callEvent) (*protoco
 	step, err := stepCall(e.rec, ev)
 	if err != nil {
 		return nil, err
+	}
+	if ev.Kind == evAccept && step.Changed {
+		e.held[ev.User] = map[string]bool{node: true}
 	}
 	notify = cs.commit(ctx, e, step)
 	call := step.Next.Call
@@ -316,25 +355,35 @@ func (cs *calls) commit(ctx context.Context, e *callEntry, step callStep) *callR
 			delete(e.away, u)
 		}
 	}
-	cs.s.pushCallState(ctx, &e.rec)
+	cs.s.pushCallState(ctx, &e.rec, cs.s.publish)
+	cs.mirror(&e.rec)
 	if step.Result == "" {
 		return nil
 	}
 	delete(cs.byID, e.rec.CallID)
 	rec := e.rec
-	cs.ended[rec.CallID] = &rec
-	cs.endedList = append(cs.endedList, rec.CallID)
+	cs.remember(&rec)
+	return &rec
+}
+
+// remember keeps rec, a call that ended, for call.get. Called with cs.mu
+// held.
+func (cs *calls) remember(rec *callRec) {
+	if cs.ended[rec.CallID] == nil {
+		cs.endedList = append(cs.endedList, rec.CallID)
+	}
+	cs.ended[rec.CallID] = rec
 	if len(cs.endedList) > maxEndedCalls {
 		delete(cs.ended, cs.endedList[0])
 		cs.endedList = cs.endedList[1:]
 	}
-	return &rec
 }
 
 // pushCallState tells every device of the call's users its state: the
 // device in the call sees AnsweredHere, an invitee's other devices see an
 // answered call as answeredElsewhere.
-func (s *Server) pushCallState(ctx context.Context, rec *callRec) {
+// Every event goes through send: the bus, or this node's connections only.
+func (s *Server) pushCallState(ctx context.Context, rec *callRec, send func(context.Context, bus.Event)) {
 	users := append([]string{rec.InviterUserID}, rec.InviteeUserIDs...)
 	for _, u := range users {
 		call := rec.Call
@@ -345,28 +394,33 @@ func (s *Server) pushCallState(ctx context.Context, rec *callRec) {
 			}
 		}
 		if dev == "" {
-			s.publishCall(ctx, protocol.PushCallState, &call, bus.Event{UserIDs: []string{u}})
+			s.sendCall(ctx, send, protocol.PushCallState, &call, bus.Event{UserIDs: []string{u}})
 			continue
 		}
 		here := call
 		here.AnsweredHere = in
-		s.publishCall(ctx, protocol.PushCallState, &here, bus.Event{UserIDs: []string{u}, OnlyToken: dev})
+		s.sendCall(ctx, send, protocol.PushCallState, &here, bus.Event{UserIDs: []string{u}, OnlyToken: dev})
 		if call.State == protocol.CallAccepted && u != rec.InviterUserID {
 			call.State = protocol.CallAnsweredElsewhere
 		}
-		s.publishCall(ctx, protocol.PushCallState, &call, bus.Event{UserIDs: []string{u}, SkipToken: dev})
+		s.sendCall(ctx, send, protocol.PushCallState, &call, bus.Event{UserIDs: []string{u}, SkipToken: dev})
 	}
 }
 
 // publishCall encodes v as a push of type typ and publishes it as ev.
 func (s *Server) publishCall(ctx context.Context, typ string, v any, ev bus.Event) {
+	s.sendCall(ctx, s.publish, typ, v, ev)
+}
+
+// sendCall encodes v as a push of type typ and sends it as ev.
+func (s *Server) sendCall(ctx context.Context, send func(context.Context, bus.Event), typ string, v any, ev bus.Event) {
 	b, err := protocol.EncodeFrame("", typ, v)
 	if err != nil {
 		s.log.Error("encode push", "type", typ, "err", err)
 		return
 	}
 	ev.Type, ev.Frame = typ, b
-	s.publish(ctx, ev)
+	send(ctx, ev)
 }
 
 // writeCallNotification stores the call's one notification message in
@@ -424,7 +478,19 @@ func (s *Server) callSignal(ctx context.Context, c caller, req *protocol.CallSig
 	if len(req.Signal) > protocol.MaxCallSignalBytes {
 		return nil, protocol.Errorf(protocol.CodeTooLarge, "signal is %d bytes, over the limit of %d", len(req.Signal), protocol.MaxCallSignalBytes)
 	}
-	cs := s.calls
+	if owner := callOwner(req.CallID); owner != s.presence.node {
+		_, err := s.calls.forward(ctx, owner, callMsg{Op: opSignal, User: c.UserID, Device: c.TokenID, CallID: req.CallID, ToUser: req.ToUserID, Signal: req.Signal})
+		if err != nil {
+			return nil, err
+		}
+		return &empty{}, nil
+	}
+	return s.calls.signal(ctx, c, req)
+}
+
+// signal relays a signal of a call of this node.
+func (cs *calls) signal(ctx context.Context, c caller, req *protocol.CallSignalReq) (*empty, error) {
+	s := cs.s
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	e, err := cs.find(req.CallID)
@@ -537,56 +603,110 @@ func ParseICEServers(s string) ([]protocol.ICEServer, error) {
 }
 
 // connected is told of every new connection: a device coming back to a
-// call gets the call's state and every signal relayed to it, and an
-// invitee's device gets the invitations still ringing.
+// call gets the call's state and every signal relayed to it (from the
+// call's node), and an invitee's device gets the invitations still ringing.
 func (cs *calls) connected(c *conn) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	self := cs.s.presence.node
 	for _, e := range cs.byID {
 		r := &e.rec
 		if r.Devices[c.userID] == c.tokenID {
-			if t := e.away[c.userID]; t != nil {
-				t.Stop()
-				delete(e.away, c.userID)
-			}
-			here := r.Call
-			here.AnsweredHere = true
-			if f, err := protocol.EncodeFrame("", protocol.PushCallState, &here); err == nil {
-				c.send(f)
-			}
-			for _, f := range e.sent[c.userID] {
-				c.send(f)
-			}
+			cs.deviceSeen(e, c.userID, self, true, true, c)
 			continue
 		}
-		if r.State == protocol.CallRinging && r.isInvitee(c.userID) && !slices.Contains(r.Rejected, c.userID) {
-			if f, err := protocol.EncodeFrame("", protocol.PushCallInvited, &r.Call); err == nil {
-				c.send(f)
-			}
+		cs.ringAgain(r, c)
+	}
+	for id, r := range cs.mirrors {
+		if r.Devices[c.userID] == c.tokenID {
+			cs.report(id, c, true, true)
+			continue
+		}
+		cs.ringAgain(r, c)
+	}
+}
+
+// ringAgain sends c the invitation of r if it rings for c's user.
+func (cs *calls) ringAgain(r *callRec, c *conn) {
+	if r.State == protocol.CallRinging && r.isInvitee(c.userID) && !slices.Contains(r.Rejected, c.userID) {
+		if f, err := protocol.EncodeFrame("", protocol.PushCallInvited, &r.Call); err == nil {
+			c.send(f)
 		}
 	}
 }
 
 // disconnected is told of every closed connection: when it was the last
-// of a call device on this node, the device has the grace to come back
-// before its part of the call ends.
+// of a call device on this node, and no other node holds one, the device
+// has the grace to come back before its part of the call ends.
 func (cs *calls) disconnected(c *conn) {
-	if cs.s.hub.hasToken(c.userID, c.tokenID) {
-		return
-	}
+	held := cs.s.hub.hasToken(c.userID, c.tokenID)
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if cs.closed {
 		return
 	}
-	for id, e := range cs.byID {
-		if e.rec.Devices[c.userID] != c.tokenID || e.away[c.userID] != nil {
+	for _, e := range cs.byID {
+		if e.rec.Devices[c.userID] == c.tokenID {
+			cs.deviceSeen(e, c.userID, cs.s.presence.node, held, false, nil)
+		}
+	}
+	for id, r := range cs.mirrors {
+		if r.Devices[c.userID] == c.tokenID {
+			cs.report(id, c, held, false)
+		}
+	}
+}
+
+// deviceSeen records whether node holds a connection of user's call
+// device. Once no node does, the device has the grace to come back; a
+// connection that opened gets the call's state and its signals (c when
+// it is on this node, else through the bus). Called with cs.mu held.
+func (cs *calls) deviceSeen(e *callEntry, user, node string, held, opened bool, c *conn) {
+	h := e.held[user]
+	if h == nil {
+		h = map[string]bool{}
+		e.held[user] = h
+	}
+	if held {
+		h[node] = true
+	} else {
+		delete(h, node)
+	}
+	if len(h) > 0 {
+		if t := e.away[user]; t != nil {
+			t.Stop()
+			delete(e.away, user)
+		}
+		if opened {
+			cs.replay(e, user, c)
+		}
+		return
+	}
+	if e.away[user] != nil || cs.closed {
+		return
+	}
+	id := e.rec.CallID
+	e.away[user] = time.AfterFunc(cs.s.cfg.CallReconnectGrace, func() {
+		cs.event(context.Background(), id, callEvent{Kind: evDeviceLost, User: user})
+	})
+}
+
+// replay sends user's call device the call's state and every signal
+// relayed to it: to c, or to the device wherever it is.
+func (cs *calls) replay(e *callEntry, user string, c *conn) {
+	here := e.rec.Call
+	here.AnsweredHere = true
+	f, err := protocol.EncodeFrame("", protocol.PushCallState, &here)
+	if err != nil {
+		return
+	}
+	frames := append([][]byte{f}, e.sent[user]...)
+	for _, f := range frames {
+		if c != nil {
+			c.send(f)
 			continue
 		}
-		user := c.userID
-		e.away[user] = time.AfterFunc(cs.s.cfg.CallReconnectGrace, func() {
-			cs.event(context.Background(), id, callEvent{Kind: evDeviceLost, User: user})
-		})
+		cs.s.publish(context.Background(), bus.Event{UserIDs: []string{user}, OnlyToken: e.rec.Devices[user], Type: protocol.PushCallState, Frame: f})
 	}
 }
 

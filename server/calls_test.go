@@ -340,3 +340,32 @@ func TestCallConfig(t *testing.T) {
 	w2.a.do(protocol.ReqCallConfig, nil, &cfg)
 	assert.Equal(t, []protocol.ICEServer{}, cfg.ICEServers)
 }
+
+// TestCallDeviceOnTwoConnections: a call device with a second connection
+// gets the call's state and signals on it; when one of the two closes,
+// the other is not sent them again.
+func TestCallDeviceOnTwoConnections(t *testing.T) {
+	w := newCallWorld(t)
+	call := w.start(protocol.CallAudio)
+	w.b1.callPush(protocol.PushCallInvited)
+	w.b1.do(protocol.ReqCallAccept, protocol.CallIDReq{CallID: call.CallID}, nil)
+	require.True(t, w.b1.callState().AnsweredHere)
+	w.a.do(protocol.ReqCallSignal, protocol.CallSignalReq{CallID: call.CallID, ToUserID: "bob", Signal: json.RawMessage(`1`)}, nil)
+	w.b1.callPush(protocol.PushCallSignal)
+
+	second := w.e.dial(w.b1Tok)
+	assert.True(t, second.callState().AnsweredHere)
+	assert.Equal(t, int64(1), decode[protocol.CallSignal](t, second.callPush(protocol.PushCallSignal)).Seq)
+	second.ws.Close()
+	second.waitClosed()
+	w.b1.ping()
+	for {
+		select {
+		case f := <-w.b1.pushes:
+			require.False(t, strings.HasPrefix(f.Type, "push.call"), "sent again on a close: %s %s", f.Type, f.Data)
+			continue
+		default:
+		}
+		break
+	}
+}

@@ -53,6 +53,22 @@ func newClusterVia(t *testing.T, n int, via func(node int, busURL string) string
 	return nodes
 }
 
+// newClusterCutOff is newCluster of two nodes whose second reaches NATS
+// through a proxy, to cut it off.
+func newClusterCutOff(t *testing.T, mods ...func(*server.Config)) ([]*env, *tcpproxy.Proxy) {
+	t.Helper()
+	var p *tcpproxy.Proxy
+	nodes := newClusterVia(t, 2, func(node int, busURL string) string {
+		if node == 0 {
+			return busURL
+		}
+		host, rest, _ := strings.Cut(strings.TrimPrefix(busURL, "nats://"), "?")
+		p = tcpproxy.New(t, strings.SplitN(host, ",", 2)[0])
+		return "nats://" + p.Addr() + "?" + rest
+	}, mods...)
+	return nodes, p
+}
+
 // nextMessage waits for c's next push, which must be a push.message.
 func nextMessage(c *client) protocol.Message {
 	c.t.Helper()
@@ -252,15 +268,7 @@ func TestClusterGroupSeqs(t *testing.T) {
 // message by syncing after reconnecting.
 func TestClusterResyncAfterBusOutage(t *testing.T) {
 	t.Parallel()
-	var p *tcpproxy.Proxy
-	nodes := newClusterVia(t, 2, func(node int, busURL string) string {
-		if node == 0 {
-			return busURL
-		}
-		host, rest, _ := strings.Cut(strings.TrimPrefix(busURL, "nats://"), "?")
-		p = tcpproxy.New(t, strings.SplitN(host, ",", 2)[0])
-		return "nats://" + p.Addr() + "?" + rest
-	})
+	nodes, p := newClusterCutOff(t)
 	n1, n2 := nodes[0], nodes[1]
 	a := n1.dial(n1.adminUser("alice"))
 	tokB := n2.adminUser("bob")

@@ -86,6 +86,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	if s.hub.add(c) {
 		s.presenceChanged(c.userID, c.platform, true)
 	}
+	s.presence.connChanged(c, false)
 	s.calls.connected(c)
 	if s.isClosing() {
 		// Shutdown may have listed the hub before add.
@@ -114,6 +115,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		if s.hub.remove(c) {
 			s.presenceChanged(c.userID, c.platform, false)
 		}
+		s.presence.connChanged(c, true)
 		s.calls.disconnected(c)
 		s.log.Debug("disconnected", "conn", c.id, "user", c.userID)
 	}()

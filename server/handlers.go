@@ -108,6 +108,9 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqChangedProfiles: typed(s.changedProfiles),
 		protocol.ReqSearchUsers:     typed(s.searchUsers),
 		protocol.ReqSocialVersion:   typed(s.socialVersion),
+		// Presence (presence.go).
+		protocol.ReqSubscribeStatus:   typed(s.subscribeStatus),
+		protocol.ReqUnsubscribeStatus: typed(s.unsubscribeStatus),
 	}
 	for typ, h := range s.callHandlers() {
 		hs[typ] = h

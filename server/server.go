@@ -184,6 +184,10 @@ type Config struct {
 	// before its part of the call ends (connectionLost); signals to it
 	// wait meanwhile. Default 20s.
 	CallReconnectGrace time.Duration
+	// PresenceHeartbeat is how often this node tells the others it is
+	// alive; a node not heard from for three of them is given up and its
+	// users count as offline there (docs/scaling.md). Default 5 s.
+	PresenceHeartbeat time.Duration
 	// ICEServers are what call.config answers (-ice-servers).
 	ICEServers []protocol.ICEServer
 	// TURNSecret, when set, is the shared secret of the TURN servers among
@@ -311,6 +315,9 @@ func (c Config) withDefaults() Config {
 	if c.CallTimeout <= 0 {
 		c.CallTimeout = defaultCallTimeout
 	}
+	if c.PresenceHeartbeat <= 0 {
+		c.PresenceHeartbeat = defaultPresenceHeartbeat
+	}
 	if c.CallReconnectGrace <= 0 {
 		c.CallReconnectGrace = defaultCallReconnectGrace
 	}
@@ -381,6 +388,8 @@ type Server struct {
 	calls *calls
 	// media serves uploads, downloads and link previews.
 	media *media
+	// presence tells watchers who is online, on every node.
+	presence *presence
 }
 
 // New returns a Server ready to serve Handler, on cfg.Store (whose
@@ -435,14 +444,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(s.metrics)
 	s.calls = newCalls(s)
+	s.presence = newPresence(s, randomID("n", 10))
 	if s.media, err = newMedia(ctx, s); err != nil {
 		return nil, err
 	}
 	// The last step that can fail: once subscribed, the bus delivers to
 	// this server's hub.
-	if err := s.bus.Subscribe(ctx, s.hub); err != nil {
+	if err := s.bus.Subscribe(ctx, busHandler{s}); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
+	s.presence.start()
 	s.webhooks = s.newWebhooks()
 	s.commit = newCommitter(st, cfg.MaxBatch, s.afterCommit, s.metrics, s.log)
 	// Set before any send can reach the committer (none can before New returns).
@@ -498,6 +509,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = fmt.Errorf("server: shutdown: %w", ctx.Err())
 		s.hub.abortAll()
 	}
+	s.presence.shutdown()
 	s.commit.stop()
 	s.webhooks.stop()
 	s.media.stop()

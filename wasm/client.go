@@ -428,6 +428,22 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		"getBlackList": func([]js.Value) (any, error) {
 			return ok(c.BlackList(bg()))
 		},
+		"subscribeUsersStatus": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("subscribeUsersStatus", args, 0)
+			ids := a.Strings("userIDs", true, protocol.MaxGetUsers)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return ok(c.SubscribeUsersStatus(bg(), ids))
+		},
+		"unsubscribeUsersStatus": func(args []js.Value) (any, error) {
+			a := wasmwrapper.Object("unsubscribeUsersStatus", args, 0)
+			ids := a.Strings("userIDs", true, protocol.MaxGetUsers)
+			if err := a.Err(); err != nil {
+				return nil, err
+			}
+			return nil, c.UnsubscribeUsersStatus(bg(), ids)
+		},
 		"createGroup": func(args []js.Value) (any, error) {
 			a := wasmwrapper.Object("createGroup", args, 0)
 			name := a.RequiredString("name")

@@ -157,6 +157,14 @@ export function createClient(options: ClientOptions): Promise<ParleyClient>;
 export const version: string;
 
 /** A public profile. */
+/** Whether a user is online, and on which platforms (sorted; empty when offline). */
+export interface UserStatus {
+  userID: string;
+  online: boolean;
+  /** `web`, `ios`, `android`, `desktop`, `other`. */
+  platforms: string[];
+}
+
 export interface User {
   userID: string;
   /** Present for users who registered with a username. */
@@ -695,6 +703,11 @@ export interface EventMap {
   friendInfoChanged: User;
   /** The users the user blocks changed, on any of their devices: the whole list, ordered by userID. */
   blackListChanged: User[];
+  /**
+   * A user watched with subscribeUsersStatus came online, went offline or
+   * changed platforms (on any server node). Not stored.
+   */
+  userStatusChanged: UserStatus;
 }
 
 export type EventName = keyof EventMap;
@@ -891,6 +904,18 @@ export declare class ParleyClient {
   removeBlack(args: { userID: string }): Promise<void>;
   /** The users the user blocks, ordered by userID; stored, so readable offline. */
   getBlackList(): Promise<User[]>;
+  /**
+   * Watches users' online status: resolves to their status now, one entry
+   * per distinct user in request order (at most 200 per call, 1,000 watched
+   * in all), then announces every change with userStatusChanged, across
+   * reconnects, until unsubscribeUsersStatus or logout. A user the caller
+   * may not watch (one who blocks them; with the server's deny-strangers
+   * setting, a non-friend) or who does not exist is answered offline.
+   * Waits for the connection; a rejection subscribes nobody.
+   */
+  subscribeUsersStatus(args: { userIDs: string[] }): Promise<UserStatus[]>;
+  /** Stops watching users. */
+  unsubscribeUsersStatus(args: { userIDs: string[] }): Promise<void>;
 
   /** Creates a group with the user as owner and the given members. */
   createGroup(args: { name: string; memberUserIDs: string[] }): Promise<Group>;

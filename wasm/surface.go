@@ -108,6 +108,9 @@ var jsMethods = []jsMethod{
 	{"addBlack", argObject},
 	{"removeBlack", argObject},
 	{"getBlackList", argNone},
+	// Presence (contract §5).
+	{"subscribeUsersStatus", argObject},
+	{"unsubscribeUsersStatus", argObject},
 
 	{"createGroup", argObject},
 	{"getJoinedGroupList", argNone},
@@ -185,6 +188,7 @@ var jsEvents = []string{
 	"friendDeleted",
 	"friendInfoChanged",
 	"blackListChanged",
+	"userStatusChanged",
 	// Group administration (contract §5).
 	"groupMembersChanged",
 	"groupDismissed",

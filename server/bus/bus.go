@@ -29,6 +29,11 @@ type Event struct {
 	// Kick, when set, restricts delivery to the connections it matches and
 	// closes them after Frame is written.
 	Kick *Kick
+	// Control, when set, makes the event one for the servers rather than
+	// for connections: it names the kind, Frame is its payload, UserIDs
+	// and the connection filters are unused. Presence and calls that span
+	// nodes travel this way; each node's Handler reads them.
+	Control string
 }
 
 // Kick selects connections to close: those authenticated with TokenID,

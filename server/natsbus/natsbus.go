@@ -15,6 +15,9 @@
 // reconnect to NATS, or when NATS dropped events because the node fell
 // behind. The server then closes the node's WebSocket connections; their
 // clients reconnect and sync.
+//
+// Events for the servers themselves (bus.Event.Control: presence, calls
+// across nodes) travel on the same subject, one NATS message each.
 package natsbus
 
 import (
@@ -83,6 +86,8 @@ type header struct {
 	// Kick is encoded with its Go field names, so that fields added to
 	// bus.Kick travel without changes here.
 	Kick *bus.Kick `json:"kick,omitempty"`
+	// Control names a servers' event (bus.Event.Control).
+	Control string `json:"ctl,omitempty"`
 }
 
 // Connect connects to NATS. The bus receives nothing until Subscribe;
@@ -216,7 +221,18 @@ func (b *Bus) Publish(_ context.Context, ev bus.Event) error {
 		return bus.ErrNotSubscribed
 	}
 	(*hd).Deliver(ev)
-	h := header{Node: b.cfg.NodeID, SkipConn: ev.SkipConn, OnlyToken: ev.OnlyToken, SkipToken: ev.SkipToken, Type: ev.Type, Kick: ev.Kick}
+	h := header{Node: b.cfg.NodeID, SkipConn: ev.SkipConn, OnlyToken: ev.OnlyToken, SkipToken: ev.SkipToken, Type: ev.Type, Kick: ev.Kick, Control: ev.Control}
+	if ev.Control != "" {
+		// For the servers: one message, whatever its users.
+		data, err := encode(&h, ev.Frame)
+		if err != nil {
+			return err
+		}
+		if err := b.nc.Publish(b.cfg.Subject, data); err != nil {
+			return fmt.Errorf("natsbus: publish %s: %w", ev.Control, err)
+		}
+		return nil
+	}
 	// Room for the user IDs: the payload limit less the frame and the
 	// rest of the header, with some slack.
 	room := int(b.nc.MaxPayload()) - len(ev.Frame) - 1024 - len(ev.SkipConn) - len(ev.Type) - len(h.Node)
@@ -269,7 +285,7 @@ func decode(data []byte) (bus.Event, string, error) {
 	if err := json.Unmarshal(head, &h); err != nil {
 		return bus.Event{}, "", err
 	}
-	return bus.Event{UserIDs: h.UserIDs, SkipConn: h.SkipConn, OnlyToken: h.OnlyToken, SkipToken: h.SkipToken, Type: h.Type, Frame: frame, Kick: h.Kick}, h.Node, nil
+	return bus.Event{UserIDs: h.UserIDs, SkipConn: h.SkipConn, OnlyToken: h.OnlyToken, SkipToken: h.SkipToken, Type: h.Type, Frame: frame, Kick: h.Kick, Control: h.Control}, h.Node, nil
 }
 
 // receive delivers another node's event. NATS calls it from one goroutine

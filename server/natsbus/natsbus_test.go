@@ -148,6 +148,25 @@ func TestCrossNode(t *testing.T) {
 	}
 }
 
+// TestControl: an event for the servers (presence, calls) has no users,
+// yet reaches every node once, its kind and payload intact.
+func TestControl(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	subject := uniqueSubject()
+	sa, sb := make(sink, 10), make(sink, 10)
+	a := connect(t, Config{URL: url, Subject: subject}, sa)
+	connect(t, Config{URL: url, Subject: subject}, sb)
+	ev := bus.Event{Control: "presence.heartbeat", Frame: []byte(`{"node":"n1"}`)}
+	require.NoError(t, a.Publish(context.Background(), ev))
+	for name, s := range map[string]sink{"local": sa, "remote": sb} {
+		got := s.next(t)
+		assert.Equal(t, ev.Control, got.Control, name)
+		assert.Equal(t, string(ev.Frame), string(got.Frame), name)
+		assert.Empty(t, got.UserIDs, name)
+	}
+}
+
 func TestOrder(t *testing.T) {
 	url := testURL(t)
 	t.Parallel()

@@ -1190,6 +1190,18 @@ describe('web demo', { timeout: 600_000 }, () => {
     await finish(cleo, dan);
   });
 
+  test('the open chat shows whether its peer is online: green while signed in, grey once signed out', async () => {
+    const gus = await newUser('Gus');
+    const hal = await newUser('Hal');
+    await startChat(gus, hal);
+    const dot = gus.page.getByTestId('chat-presence');
+    await dot.waitFor();
+    await waitFor('Hal online', async () => (await dot.getAttribute('data-online')) === 'true');
+    await hal.page.getByTestId('logout-button').click();
+    await waitFor('Hal offline', async () => (await dot.getAttribute('data-online')) === 'false');
+    await finish(gus, hal);
+  });
+
   test('read receipts: one tick when sent, two once the other user read it, also after being offline meanwhile', async () => {
     const eve = await newUser('Eve');
     const fred = await newUser('Fred');

@@ -28,6 +28,8 @@ const state = {
   friendRequests: [],
   connection: '', // the last state the SDK reported
   lostConnection: false, // true from a disconnect until connected again
+  watched: '', // the peer whose online status the open chat shows
+  status: new Map(), // userID -> {online, platforms}, of watched peers
 };
 
 let auth;
@@ -182,6 +184,7 @@ function openConversation(conv, { fromHistory = false, at = null } = {}) {
   renderList();
   loadUnsent(conv.conversationID);
   loadPinned(conv.conversationID);
+  watchPeer(conv);
   if (conv.sessionType === 'group' && !conv.removed) loadGroupInfo(conv.groupID);
   markOpenRead();
   if (window.matchMedia('(min-width: 761px)').matches) chat.focusComposer();
@@ -755,6 +758,13 @@ function subscribe(client) {
     if (state.selfID && m) sending.onStatus(m);
   });
 
+  // The open chat's peer came online or went offline.
+  optional('userStatusChanged', (st) => {
+    if (!state.selfID || !st) return;
+    state.status.set(st.userID, st);
+    paintPresence();
+  });
+
   // Who is typing in the open chat.
   optional('typingChanged', (e) => {
     if (state.selfID && e && chat.conv && e.conversationID === chat.conv.conversationID) chat.setTyping(e.userIDs || []);
@@ -808,6 +818,39 @@ function subscribe(client) {
   optional('friendDeleted', people);
   optional('friendInfoChanged', people);
   optional('blackListChanged', people);
+}
+
+// ---------- presence ----------
+
+/**
+ * watchPeer shows the online dot of a one-to-one chat's peer: it watches
+ * the peer (the SDK keeps the subscription across reconnects) and stops
+ * watching the previous one.
+ */
+async function watchPeer(conv) {
+  const peer = conv.sessionType !== 'group' && conv.userID !== state.selfID ? conv.userID || '' : '';
+  const client = state.client;
+  if (typeof client.subscribeUsersStatus !== 'function' || peer === state.watched) return paintPresence();
+  const before = state.watched;
+  state.watched = peer;
+  paintPresence();
+  try {
+    if (before) await client.unsubscribeUsersStatus({ userIDs: [before] });
+    if (!peer) return;
+    for (const st of await client.subscribeUsersStatus({ userIDs: [peer] })) state.status.set(st.userID, st);
+  } catch {
+    // Offline or refused: the dot stays grey, and comes with userStatusChanged.
+  }
+  paintPresence();
+}
+
+function paintPresence() {
+  const dot = $('chat-presence');
+  const st = state.status.get(state.watched);
+  dot.hidden = !state.watched;
+  dot.classList.toggle('online', !!(st && st.online));
+  dot.title = st && st.online ? `Online (${st.platforms.join(', ')})` : 'Offline';
+  dot.dataset.online = st && st.online ? 'true' : 'false';
 }
 
 // ---------- message actions ----------
@@ -910,6 +953,8 @@ function teardown() {
   state.selfID = '';
   state.self = null;
   state.conversations.clear();
+  state.watched = '';
+  state.status.clear();
   users.reset('');
   state.friendRequests = [];
   chat.close();

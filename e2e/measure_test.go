@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"parley/core"
+	"parley/protocol"
+	"parley/server/store"
+)
+
+// countDialer counts the bytes of the frames its connections read and
+// write (after WebSocket decompression: what the SDK handles).
+type countDialer struct {
+	inner       core.Dialer
+	read, wrote atomic.Int64
+}
+
+func (d *countDialer) Dial(ctx context.Context, url string) (core.Conn, error) {
+	c, err := d.inner.Dial(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	return &countConn{Conn: c, d: d}, nil
+}
+
+type countConn struct {
+	core.Conn
+	d *countDialer
+}
+
+func (c *countConn) Read(ctx context.Context) ([]byte, error) {
+	p, err := c.Conn.Read(ctx)
+	c.d.read.Add(int64(len(p)))
+	return p, err
+}
+
+func (c *countConn) Write(ctx context.Context, p []byte) error {
+	c.d.wrote.Add(int64(len(p)))
+	return c.Conn.Write(ctx, p)
+}
+
+// TestMeasureSocialCatchUp measures issue 14's catch-up of a large social
+// graph (docs/benchmarks.md, "Social catch-up"): a user with 5,000
+// friends and 500 groups, one of 2,000 members; a device away during 3
+// changes, and a fresh device's first sync. A measurement, not a check:
+// it runs with PARLEY_MEASURE=1 only, and logs its numbers.
+func TestMeasureSocialCatchUp(t *testing.T) {
+	if os.Getenv("PARLEY_MEASURE") == "" {
+		t.Skip("a measurement; set PARLEY_MEASURE=1 to run it")
+	}
+	const friends, groups, bigGroup = 5000, 500, 2000
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	e.user("alice")
+	now := time.Now().UnixMilli()
+	seedStart := time.Now()
+	ids := make([]string, friends)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("f%05d", i)
+		require.NoError(t, e.st.CreateUser(ctx, &store.User{UserID: ids[i], Nickname: "Friend " + ids[i], CreateTime: now}))
+		require.NoError(t, e.st.PutFriendRequest(ctx, store.FriendRequest{FromUserID: ids[i], ToUserID: "alice", State: protocol.FriendRequestPending, CreateTime: now}))
+		require.NoError(t, e.st.AcceptFriendRequest(ctx, ids[i], "alice", now))
+	}
+	_, err := e.st.CreateGroup(ctx, store.NewGroup{GroupID: "big", Name: "Big", OwnerUserID: "alice", MemberUserIDs: ids[:bigGroup-1], CreateTime: now})
+	require.NoError(t, err)
+	for i := 1; i < groups; i++ {
+		_, err := e.st.CreateGroup(ctx, store.NewGroup{GroupID: fmt.Sprintf("g%03d", i), Name: fmt.Sprintf("Group %d", i), OwnerUserID: "alice", MemberUserIDs: ids[i : i+2], CreateTime: now})
+		require.NoError(t, err)
+	}
+	t.Logf("seeded %d friends, %d groups in %v", friends, groups, time.Since(seedStart))
+
+	measure := func(what string, o deviceOpt) *device {
+		cd := &countDialer{}
+		o.cfg = func(c *core.Config) { cd.inner = c.Dialer; c.Dialer = cd }
+		start := time.Now()
+		d := e.device("alice", o)
+		t.Logf("%s: caught up in %v; %d bytes read, %d written", what, time.Since(start).Round(time.Millisecond), cd.read.Load(), cd.wrote.Load())
+		return d
+	}
+	first := measure("fresh device, first sync", deviceOpt{})
+	first.logout()
+
+	// Away: a friend renames themselves, a friend leaves, a member joins
+	// the big group... three changes, made on the server directly.
+	nick := "Renamed"
+	_, err = e.st.UpdateProfile(ctx, ids[10], &nick, nil)
+	require.NoError(t, err)
+	e.user("newcomer")
+	require.NoError(t, e.post("/api/v1/admin/friends", adminSecret, map[string]string{"userID": "newcomer", "friendUserID": "alice"}, nil))
+	require.NoError(t, e.st.RemoveGroupMember(ctx, "g001", ids[1]))
+	measure("the same device back after 3 changes", deviceOpt{store: first.store})
+}
