@@ -396,9 +396,8 @@ func (s *Store) BlackList(ctx context.Context) ([]core.User, error) {
 // first.
 func (s *Store) FriendRequests(ctx context.Context) ([]core.FriendRequest, error) {
 	var out []core.FriendRequest
-	err := s.all(ctx, "friendRequests", storeFriendRequests, "", nil, func(arr js.Value) (err error) {
-		out, err = decodeAll(arr, 0, friendRequestOfJS, func(r *core.FriendRequest) core.FriendRequest { return *r })
-		return err
+	err := s.all(ctx, "friendRequests", storeFriendRequests, "", nil, func(arr js.Value) error {
+		return readAll(arr, 0, func(r *jsonReader) { out = append(out, readFriendRequest(r)) })
 	})
 	core.SortFriendRequests(out)
 	return out, err
@@ -407,9 +406,8 @@ func (s *Store) FriendRequests(ctx context.Context) ([]core.FriendRequest, error
 // Groups returns the joined groups ordered by GroupID.
 func (s *Store) Groups(ctx context.Context) ([]core.Group, error) {
 	var out []core.Group
-	err := s.all(ctx, "groups", storeGroups, "", nil, func(arr js.Value) (err error) {
-		out, err = decodeAll(arr, 0, groupOfJS, func(g *core.Group) core.Group { return *g })
-		return err
+	err := s.all(ctx, "groups", storeGroups, "", nil, func(arr js.Value) error {
+		return readAll(arr, 0, func(r *jsonReader) { out = append(out, readGroup(r)) })
 	})
 	return out, err
 }
@@ -514,8 +512,7 @@ func bound(lower, upper []any) (js.Value, error) {
 func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
 	var out []core.OutboxEntry
 	err := s.all(ctx, "outbox", storeOutbox, indexOrder, nil, func(arr js.Value) error {
-		eachRecord(arr, func(v js.Value) { out = append(out, outboxEntryOfJS(v)) })
-		return nil
+		return readAll(arr, 0, func(r *jsonReader) { out = append(out, readOutboxEntry(r)) })
 	})
 	return out, err
 }
