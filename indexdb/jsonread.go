@@ -71,56 +71,42 @@ func (r *jsonReader) literal(lit string) {
 // object calls field with each key of the object at the reader; field
 // must read the key's value (or skip it). null is an object without keys.
 func (r *jsonReader) object(field func(key string)) {
-	if r.peek() == 'n' {
-		r.literal("null")
-		return
-	}
-	r.expect('{')
-	r.nest(func() {
-		if r.peek() == '}' {
-			r.i++
+	r.items('{', '}', func() {
+		if r.peek() != '"' {
+			r.fail()
 			return
 		}
-		for r.err == nil {
-			if r.peek() != '"' {
-				r.fail()
-				return
-			}
-			key := r.str()
-			r.expect(':')
+		key := r.str()
+		r.expect(':')
+		if r.err == nil {
 			field(key)
-			switch r.peek() {
-			case ',':
-				r.i++
-			case '}':
-				r.i++
-				return
-			default:
-				r.fail()
-			}
 		}
 	})
 }
 
 // array calls elem for each element of the array at the reader; elem must
 // read it. null is an empty array.
-func (r *jsonReader) array(elem func()) {
+func (r *jsonReader) array(elem func()) { r.items('[', ']', elem) }
+
+// items reads a list from open to close, separated by commas, calling
+// item for each; null is an empty list.
+func (r *jsonReader) items(open, close byte, item func()) {
 	if r.peek() == 'n' {
 		r.literal("null")
 		return
 	}
-	r.expect('[')
+	r.expect(open)
 	r.nest(func() {
-		if r.peek() == ']' {
+		if r.peek() == close {
 			r.i++
 			return
 		}
 		for r.err == nil {
-			elem()
+			item()
 			switch r.peek() {
 			case ',':
 				r.i++
-			case ']':
+			case close:
 				r.i++
 				return
 			default:
