@@ -198,3 +198,26 @@ func BenchmarkSearch100kConversation(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUsers1000 reads 1,000 cached profiles by ID (the peers of a
+// whole conversation list).
+func BenchmarkUsers1000(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	ch := &core.Changes{}
+	ids := make([]string, 1000)
+	for i := range ids {
+		ids[i] = "u" + strconv.Itoa(i)
+		ch.Users = append(ch.Users, core.User{UserID: ids[i], Nickname: "User " + strconv.Itoa(i), FaceURL: "https://example.com/" + ids[i]})
+	}
+	if err := s.Apply(ctx, ch); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		us, err := s.Users(ctx, ids)
+		if err != nil || len(us) != 1000 {
+			b.Fatal(len(us), err)
+		}
+	}
+}

@@ -16,7 +16,8 @@ import (
 // IndexedDB copies into its own storage), so the bytes never pass through
 // Go.
 
-// chunkRecords builds the records of cs as JS objects.
+// chunkRecords builds the records of cs as JS objects, each in a
+// one-argument list (see Store.Apply).
 func chunkRecords(ctx context.Context, cs []core.Chunk) (js.Value, error) {
 	arr := js.Global().Get("Array").New(len(cs))
 	for i, c := range cs {
@@ -29,7 +30,7 @@ func chunkRecords(ctx context.Context, cs []core.Chunk) (js.Value, error) {
 		rec.Set("slot", c.Slot)
 		rec.Set("index", c.Index)
 		rec.Set("data", data)
-		arr.SetIndex(i, rec)
+		arr.SetIndex(i, js.ValueOf([]any{rec}))
 	}
 	return arr, nil
 }

@@ -9,41 +9,16 @@ import (
 	"parley/protocol"
 )
 
-// The record decoders below read a stored record's fields straight from
-// the JS object instead of JSON.stringify then json.Unmarshal, for reads of
-// up to directDecodeLimit records (a page of the list, its peers'
-// profiles, messages). That skips encoding/json's reflection: in a Go
-// runtime a few hundred milliseconds old, building json's decoders for
-// these types cost the first page of the conversation list about 150 ms
-// (docs/benchmarks.md).
-// They read the fields the JSON encoding of the record writes (newMsgRecord,
-// newConvRecord and core's json tags); TestRecordDecodersCoverEveryField
-// fails when core gains a field they do not read.
-
-// jsString is a string field, "" when absent or not a string.
-func jsString(v js.Value, key string) string {
-	f := v.Get(key)
-	if f.Type() != js.TypeString {
-		return ""
-	}
-	return f.String()
-}
-
-// jsInt is an integer field, 0 when absent or not a number. Stored numbers
-// came from int64s that JSON.parse made doubles; all fit in 2^53.
-func jsInt(v js.Value, key string) int64 {
-	f := v.Get(key)
-	if f.Type() != js.TypeNumber {
-		return 0
-	}
-	return int64(f.Float())
-}
-
-// jsBool is a boolean field, false when absent or not a boolean.
-func jsBool(v js.Value, key string) bool {
-	f := v.Get(key)
-	return f.Type() == js.TypeBoolean && f.Bool()
-}
+// The record decoders below read the JSON that JSON.stringify makes of
+// the records a read returned (one crossing out of JavaScript per read)
+// with the hand-made jsonReader: neither encoding/json's reflection (0.3
+// ms per conversation record, 0.3 s for a list of 1,000) nor one crossing
+// per field (0.5 ms per record) (docs/benchmarks.md).
+//
+// They read the fields the JSON encoding of the record writes
+// (appendMessageRecord, appendConversationRecord and core's json tags);
+// TestRecordDecodersCoverEveryField fails when core gains a field they do
+// not read. A new field is one more case in the record's switch.
 
 // eachRecord calls fn with every element of the JS array arr (nothing
 // when arr is undefined or null).
@@ -57,219 +32,349 @@ func eachRecord(arr js.Value, fn func(js.Value)) {
 	}
 }
 
-// messageOfJS decodes a stored message record (msgRecord's JSON).
-func messageOfJS(v js.Value) core.Message {
-	m := core.Message{
-		ClientMsgID:    jsString(v, "clientMsgID"),
-		ServerMsgID:    jsString(v, "serverMsgID"),
-		ConversationID: jsString(v, "conversationID"),
-		Seq:            jsInt(v, "seq"),
-		SendID:         jsString(v, "sendID"),
-		RecvID:         jsString(v, "recvID"),
-		GroupID:        jsString(v, "groupID"),
-		SessionType:    protocol.SessionType(jsString(v, "sessionType")),
-		ContentType:    jsString(v, "contentType"),
-		Text:           jsString(v, "text"),
-		SendTime:       jsInt(v, "sendTime"),
-		CreateTime:     jsInt(v, "createTime"),
-		Status:         core.MessageStatus(jsString(v, "status")),
-		ErrorCode:      protocol.Code(jsString(v, "errorCode")),
-		Version:        jsInt(v, "version"),
-		EditTime:       jsInt(v, "editTime"),
-		IsRead:         jsBool(v, "isRead"),
-		ReadCount:      int(jsInt(v, "readCount")),
-		IsPinned:       jsBool(v, "isPinned"),
-		PinnedBy:       jsString(v, "pinnedBy"),
-		PinTime:        jsInt(v, "pinTime"),
-		Deleted:        jsBool(v, "deleted"),
+// readAll reads the records of the JS array arr from offset on, calling
+// read for each. It is not generic on purpose: one copy of it in the
+// module instead of one per record type.
+func readAll(arr js.Value, offset int, read func(*jsonReader)) error {
+	if arr.IsUndefined() || arr.IsNull() {
+		return nil
 	}
-	// Content is stored as a string holding the raw JSON (msgRecord).
-	if c := jsString(v, "content"); c != "" {
-		m.Content = []byte(c)
+	if offset > 0 {
+		if offset >= arr.Length() {
+			return nil
+		}
+		arr = arr.Call("slice", offset)
 	}
-	m.Uploads = uploadsOfJSON(jsString(v, "uploads"))
-	eachRecord(v.Get("reactions"), func(r js.Value) {
-		x := core.Reaction{Emoji: jsString(r, "emoji"), Count: int(jsInt(r, "count")), ReactedByMe: jsBool(r, "reactedByMe")}
-		eachRecord(r.Get("userIDs"), func(u js.Value) { x.UserIDs = append(x.UserIDs, u.String()) })
-		m.Reactions = append(m.Reactions, x)
+	r := &jsonReader{s: js.Global().Get("JSON").Call("stringify", arr).String()}
+	r.array(func() { read(r) })
+	return r.err
+}
+
+// readMessage reads a stored message record.
+func readMessage(r *jsonReader) core.Message {
+	var m core.Message
+	r.object(func(key string) {
+		switch key {
+		case "clientMsgID":
+			m.ClientMsgID = r.str()
+		case "serverMsgID":
+			m.ServerMsgID = r.str()
+		case "conversationID":
+			m.ConversationID = r.str()
+		case "seq":
+			m.Seq = r.int()
+		case "sendID":
+			m.SendID = r.str()
+		case "recvID":
+			m.RecvID = r.str()
+		case "groupID":
+			m.GroupID = r.str()
+		case "sessionType":
+			m.SessionType = protocol.SessionType(r.str())
+		case "contentType":
+			m.ContentType = r.str()
+		case "text":
+			m.Text = r.str()
+		case "sendTime":
+			m.SendTime = r.int()
+		case "createTime":
+			m.CreateTime = r.int()
+		case "status":
+			m.Status = core.MessageStatus(r.str())
+		case "errorCode":
+			m.ErrorCode = protocol.Code(r.str())
+		case "version":
+			m.Version = r.int()
+		case "editTime":
+			m.EditTime = r.int()
+		case "isRead":
+			m.IsRead = r.bool()
+		case "readCount":
+			m.ReadCount = int(r.int())
+		case "reactions":
+			m.Reactions = readReactions(r)
+		case "isPinned":
+			m.IsPinned = r.bool()
+		case "pinnedBy":
+			m.PinnedBy = r.str()
+		case "pinTime":
+			m.PinTime = r.int()
+		case "deleted":
+			m.Deleted = r.bool()
+		case "content":
+			// Stored as a string holding the raw JSON (msgRecord).
+			if c := r.str(); c != "" {
+				m.Content = []byte(c)
+			}
+		case "uploads":
+			m.Uploads = uploadsOfJSON(r.str())
+		default:
+			r.skip()
+		}
 	})
 	return m
 }
 
-// conversationOfJS decodes a stored conversation record (convRecord's
-// JSON).
-func conversationOfJS(v js.Value) core.Conversation {
-	c := core.Conversation{
-		ConversationID: jsString(v, "conversationID"),
-		SessionType:    protocol.SessionType(jsString(v, "sessionType")),
-		UserID:         jsString(v, "userID"),
-		GroupID:        jsString(v, "groupID"),
-		ShowName:       jsString(v, "showName"),
-		FaceURL:        jsString(v, "faceURL"),
-		UnreadCount:    jsInt(v, "unreadCount"),
-		IsPinned:       jsBool(v, "isPinned"),
-		IsMuted:        jsBool(v, "isMuted"),
-		DraftText:      jsString(v, "draftText"),
-		UpdatedAt:      jsInt(v, "updatedAt"),
-		MaxSeq:         jsInt(v, "maxSeq"),
-		MinSeq:         jsInt(v, "minSeq"),
-		ReadSeq:        jsInt(v, "readSeq"),
-		ServerReadSeq:  jsInt(v, "serverReadSeq"),
-		LocalMaxSeq:    jsInt(v, "localMaxSeq"),
-		Version:        jsInt(v, "version"),
-		MessageVersion: jsInt(v, "messageVersion"),
-		ChangesVersion: jsInt(v, "changesVersion"),
-		PeerReadSeq:    jsInt(v, "peerReadSeq"),
-		DeletesVersion: jsInt(v, "deletesVersion"),
-		ReceiptVersion: jsInt(v, "receiptVersion"),
-		Removed:        jsBool(v, "removed"),
-		MentionedMe:    jsBool(v, "mentionedMe"),
-		HiddenUntilSeq: jsInt(v, "hiddenUntilSeq"),
-		IsHidden:       jsBool(v, "isHidden"),
-		DraftPending:   jsBool(v, "draftPending"),
-	}
-	if lm := v.Get("latestMessage"); lm.Type() == js.TypeObject {
-		m := messageOfJS(lm)
-		c.LatestMessage = &m
-	}
+// readConversation reads a stored conversation record.
+func readConversation(r *jsonReader) core.Conversation {
+	var c core.Conversation
+	r.object(func(key string) {
+		switch key {
+		case "conversationID":
+			c.ConversationID = r.str()
+		case "sessionType":
+			c.SessionType = protocol.SessionType(r.str())
+		case "userID":
+			c.UserID = r.str()
+		case "groupID":
+			c.GroupID = r.str()
+		case "showName":
+			c.ShowName = r.str()
+		case "faceURL":
+			c.FaceURL = r.str()
+		case "unreadCount":
+			c.UnreadCount = r.int()
+		case "isPinned":
+			c.IsPinned = r.bool()
+		case "isMuted":
+			c.IsMuted = r.bool()
+		case "draftText":
+			c.DraftText = r.str()
+		case "updatedAt":
+			c.UpdatedAt = r.int()
+		case "maxSeq":
+			c.MaxSeq = r.int()
+		case "minSeq":
+			c.MinSeq = r.int()
+		case "readSeq":
+			c.ReadSeq = r.int()
+		case "serverReadSeq":
+			c.ServerReadSeq = r.int()
+		case "localMaxSeq":
+			c.LocalMaxSeq = r.int()
+		case "version":
+			c.Version = r.int()
+		case "messageVersion":
+			c.MessageVersion = r.int()
+		case "changesVersion":
+			c.ChangesVersion = r.int()
+		case "peerReadSeq":
+			c.PeerReadSeq = r.int()
+		case "deletesVersion":
+			c.DeletesVersion = r.int()
+		case "removed":
+			c.Removed = r.bool()
+		case "mentionedMe":
+			c.MentionedMe = r.bool()
+		case "receiptVersion":
+			c.ReceiptVersion = r.int()
+		case "hiddenUntilSeq":
+			c.HiddenUntilSeq = r.int()
+		case "isHidden":
+			c.IsHidden = r.bool()
+		case "draftPending":
+			c.DraftPending = r.bool()
+		case "latestMessage":
+			if r.peek() == '{' {
+				m := readMessage(r)
+				c.LatestMessage = &m
+			} else {
+				r.skip()
+			}
+		default:
+			r.skip()
+		}
+	})
 	return c
 }
 
-// userOfJS decodes a stored profile.
-func userOfJS(v js.Value) core.User {
-	return core.User{
-		UserID:   jsString(v, "userID"),
-		Username: jsString(v, "username"),
-		Nickname: jsString(v, "nickname"),
-		FaceURL:  jsString(v, "faceURL"),
-		Remark:   jsString(v, "remark"),
-		Ex:       jsString(v, "ex"),
-	}
-}
-
-// friendRequestOfJS decodes a stored friend request.
-func friendRequestOfJS(v js.Value) core.FriendRequest {
-	r := core.FriendRequest{
-		FromUserID: jsString(v, "fromUserID"),
-		ToUserID:   jsString(v, "toUserID"),
-		Message:    jsString(v, "message"),
-		State:      jsString(v, "state"),
-		CreateTime: jsInt(v, "createTime"),
-		HandleTime: jsInt(v, "handleTime"),
-	}
-	if fu := v.Get("fromUser"); fu.Type() == js.TypeObject {
-		u := protocol.User{
-			UserID:   jsString(fu, "userID"),
-			Username: jsString(fu, "username"),
-			Nickname: jsString(fu, "nickname"),
-			FaceURL:  jsString(fu, "faceURL"),
-			Remark:   jsString(fu, "remark"),
-			Ex:       jsString(fu, "ex"),
+// readUser reads a stored profile.
+func readUser(r *jsonReader) core.User {
+	var u core.User
+	r.object(func(key string) {
+		switch key {
+		case "userID":
+			u.UserID = r.str()
+		case "username":
+			u.Username = r.str()
+		case "nickname":
+			u.Nickname = r.str()
+		case "faceURL":
+			u.FaceURL = r.str()
+		case "remark":
+			u.Remark = r.str()
+		case "ex":
+			u.Ex = r.str()
+		default:
+			r.skip()
 		}
-		r.FromUser = &u
-	}
-	return r
+	})
+	return u
 }
 
-// directDecodeLimit is the most records decoded field by field. Each
-// string field read is a crossing into JavaScript and a copy (about
-// 0.2-0.4 ms per conversation record profiled under load), which beats
-// JSON.stringify and json.Unmarshal for a page (no reflection to set up)
-// but not for the whole list of 1,000 conversations, read after the first
-// page, when json's decoders are worth building.
-const directDecodeLimit = 100
-
-// viaJSON decodes the JS array arr into a slice of R with one
-// JSON.stringify and json.Unmarshal, converting each with conv.
-func viaJSON[R, T any](arr js.Value, conv func(*R) T) ([]T, error) {
-	var recs []R
-	if err := fromJS(arr, &recs); err != nil {
-		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, nil
-	}
-	out := make([]T, len(recs))
-	for i := range recs {
-		out[i] = conv(&recs[i])
-	}
-	return out, nil
-}
-
-// decodeAll decodes the records of the JS array arr from offset on:
-// field by field up to directDecodeLimit records, through JSON beyond.
-func decodeAll[R, T any](arr js.Value, offset int, direct func(js.Value) T, conv func(*R) T) ([]T, error) {
-	if arr.IsUndefined() || arr.IsNull() {
-		return nil, nil
-	}
-	n := arr.Length()
-	if n-offset > directDecodeLimit {
-		out, err := viaJSON(arr, conv)
-		if err != nil || offset >= len(out) {
-			return nil, err
+// readFriendRequest reads a stored friend request.
+func readFriendRequest(r *jsonReader) core.FriendRequest {
+	var fr core.FriendRequest
+	r.object(func(key string) {
+		switch key {
+		case "fromUserID":
+			fr.FromUserID = r.str()
+		case "toUserID":
+			fr.ToUserID = r.str()
+		case "message":
+			fr.Message = r.str()
+		case "state":
+			fr.State = r.str()
+		case "createTime":
+			fr.CreateTime = r.int()
+		case "handleTime":
+			fr.HandleTime = r.int()
+		case "fromUser":
+			if r.peek() == '{' {
+				u := protocol.User(readUser(r))
+				fr.FromUser = &u
+			} else {
+				r.skip()
+			}
+		default:
+			r.skip()
 		}
-		return out[offset:], nil
-	}
-	var out []T
-	for i := offset; i < n; i++ {
-		out = append(out, direct(arr.Index(i)))
-	}
-	return out, nil
+	})
+	return fr
 }
 
-func messagesOfJS(arr js.Value) ([]core.Message, error) {
-	return decodeAll(arr, 0, messageOfJS, (*msgRecord).message)
+// readGroup reads a stored group.
+func readGroup(r *jsonReader) core.Group {
+	var g core.Group
+	r.object(func(key string) {
+		switch key {
+		case "groupID":
+			g.GroupID = r.str()
+		case "name":
+			g.Name = r.str()
+		case "faceURL":
+			g.FaceURL = r.str()
+		case "ownerUserID":
+			g.OwnerUserID = r.str()
+		case "memberCount":
+			g.MemberCount = int(r.int())
+		case "createTime":
+			g.CreateTime = r.int()
+		case "introduction":
+			g.Introduction = r.str()
+		case "notification":
+			g.Notification = r.str()
+		case "joinPolicy":
+			g.JoinPolicy = r.str()
+		case "isMuted":
+			g.IsMuted = r.bool()
+		case "myRole":
+			g.MyRole = r.str()
+		case "dismissed":
+			g.Dismissed = r.bool()
+		default:
+			r.skip()
+		}
+	})
+	return g
 }
 
-func conversationsOfJS(arr js.Value, offset int) ([]core.Conversation, error) {
-	return decodeAll(arr, offset, conversationOfJS, (*convRecord).conversation)
+// readGroupMember reads a stored group member.
+func readGroupMember(r *jsonReader) core.GroupMember {
+	var m core.GroupMember
+	r.object(func(key string) {
+		switch key {
+		case "groupID":
+			m.GroupID = r.str()
+		case "userID":
+			m.UserID = r.str()
+		case "role":
+			m.Role = r.str()
+		case "joinTime":
+			m.JoinTime = r.int()
+		case "nickname":
+			m.Nickname = r.str()
+		case "muteEndTime":
+			m.MuteEndTime = r.int()
+		default:
+			r.skip()
+		}
+	})
+	return m
 }
 
-func usersOfJS(arr js.Value) ([]core.User, error) {
-	return decodeAll(arr, 0, userOfJS, func(u *core.User) core.User { return *u })
+// readReactions reads a message's reactions ([{emoji, count, userIDs,
+// reactedByMe}]); null is none.
+func readReactions(r *jsonReader) []core.Reaction {
+	var out []core.Reaction
+	r.array(func() {
+		var x core.Reaction
+		r.object(func(key string) {
+			switch key {
+			case "emoji":
+				x.Emoji = r.str()
+			case "count":
+				x.Count = int(r.int())
+			case "reactedByMe":
+				x.ReactedByMe = r.bool()
+			case "userIDs":
+				r.array(func() { x.UserIDs = append(x.UserIDs, r.str()) })
+			default:
+				r.skip()
+			}
+		})
+		out = append(out, x)
+	})
+	return out
 }
 
-// groupOfJS decodes a stored group.
-func groupOfJS(v js.Value) core.Group {
-	return core.Group{
-		GroupID:      jsString(v, "groupID"),
-		Name:         jsString(v, "name"),
-		FaceURL:      jsString(v, "faceURL"),
-		OwnerUserID:  jsString(v, "ownerUserID"),
-		MemberCount:  int(jsInt(v, "memberCount")),
-		CreateTime:   jsInt(v, "createTime"),
-		Introduction: jsString(v, "introduction"),
-		Notification: jsString(v, "notification"),
-		JoinPolicy:   jsString(v, "joinPolicy"),
-		IsMuted:      jsBool(v, "isMuted"),
-		MyRole:       jsString(v, "myRole"),
-		Dismissed:    jsBool(v, "dismissed"),
-	}
+// readOutboxEntry reads a stored outbox entry (outboxRecord).
+func readOutboxEntry(r *jsonReader) core.OutboxEntry {
+	var e core.OutboxEntry
+	r.object(func(key string) {
+		switch key {
+		case "clientMsgID":
+			e.ClientMsgID = r.str()
+		case "conversationID":
+			e.ConversationID = r.str()
+		case "recvID":
+			e.RecvID = r.str()
+		case "groupID":
+			e.GroupID = r.str()
+		case "order":
+			e.Order = r.int()
+		case "enqueuedAt":
+			e.EnqueuedAt = r.int()
+		case "deadline":
+			e.Deadline = r.int()
+		case "attempts":
+			e.Attempts = int(r.int())
+		case "lastError":
+			e.LastError = r.str()
+		default:
+			r.skip()
+		}
+	})
+	return e
 }
 
-// groupMemberOfJS decodes a stored group member.
-func groupMemberOfJS(v js.Value) core.GroupMember {
-	return core.GroupMember{
-		GroupID:     jsString(v, "groupID"),
-		UserID:      jsString(v, "userID"),
-		Role:        jsString(v, "role"),
-		JoinTime:    jsInt(v, "joinTime"),
-		Nickname:    jsString(v, "nickname"),
-		MuteEndTime: jsInt(v, "muteEndTime"),
-	}
+func messagesOfJS(arr js.Value) (out []core.Message, err error) {
+	err = readAll(arr, 0, func(r *jsonReader) { out = append(out, readMessage(r)) })
+	return out, err
 }
 
-// outboxEntryOfJS decodes a stored outbox entry (outboxRecord's JSON).
-func outboxEntryOfJS(v js.Value) core.OutboxEntry {
-	return core.OutboxEntry{
-		ClientMsgID:    jsString(v, "clientMsgID"),
-		ConversationID: jsString(v, "conversationID"),
-		RecvID:         jsString(v, "recvID"),
-		GroupID:        jsString(v, "groupID"),
-		Order:          jsInt(v, "order"),
-		EnqueuedAt:     jsInt(v, "enqueuedAt"),
-		Deadline:       jsInt(v, "deadline"),
-		Attempts:       int(jsInt(v, "attempts")),
-		LastError:      jsString(v, "lastError"),
-	}
+func conversationsOfJS(arr js.Value, offset int) (out []core.Conversation, err error) {
+	err = readAll(arr, offset, func(r *jsonReader) { out = append(out, readConversation(r)) })
+	return out, err
+}
+
+func usersOfJS(arr js.Value) (out []core.User, err error) {
+	err = readAll(arr, 0, func(r *jsonReader) { out = append(out, readUser(r)) })
+	return out, err
+}
+
+// messageOfJS decodes one stored message record (a schema upgrade reads
+// them one at a time, by cursor).
+func messageOfJS(v js.Value) core.Message {
+	return readMessage(&jsonReader{s: js.Global().Get("JSON").Call("stringify", v).String()})
 }

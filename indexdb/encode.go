@@ -216,15 +216,18 @@ func appendConversationRecord(b []byte, c *core.Conversation) []byte {
 	return append(b, ']', '}')
 }
 
-// appendArray appends the JSON array of the records in rs, each written by
-// appendRec.
-func appendArray[T any](b []byte, rs []T, appendRec func([]byte, *T) []byte) []byte {
+// appendArgLists appends the JSON array of one-argument lists
+// [[r0],[r1],…] of the records in rs, each written by appendRec (see
+// Store.Apply).
+func appendArgLists[T any](b []byte, rs []T, appendRec func([]byte, *T) []byte) []byte {
 	b = append(b, '[')
 	for i := range rs {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		b = append(b, '[')
 		b = appendRec(b, &rs[i])
+		b = append(b, ']')
 	}
 	return append(b, ']')
 }

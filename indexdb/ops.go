@@ -5,7 +5,6 @@ package indexdb
 import (
 	"context"
 	"errors"
-	"slices"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -15,6 +14,14 @@ import (
 
 // Apply writes ch in one readwrite transaction: upserts first, then
 // removals, then the cursor.
+//
+// The requests are made in JavaScript, one crossing per store: the
+// records (or keys) of a store cross as one array of argument lists
+// [[r0],[r1],…], and lists.forEach(Reflect.apply.bind(null, store.put,
+// store)) calls store.put(r0), store.put(r1)… (Reflect.apply takes the
+// list as the arguments and ignores forEach's index and array). Making
+// each request from Go cost three crossings and two finalized js.Values
+// per record, most of a catch-up's time in the SDK (docs/benchmarks.md).
 func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	const op = "apply"
 	if ch.Empty() {
@@ -38,208 +45,173 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	// Encode everything before the transaction starts: a transaction
 	// commits as soon as it has no pending request at the end of a task,
 	// so nothing slow may run between its requests.
-	type put struct {
-		store string
-		vals  js.Value
+	type call struct {
+		store, method string
+		lists         js.Value // the argument lists, a JS array of arrays
 	}
-	var puts []put
-	add := func(store string, n int, v any) error {
-		if n == 0 {
-			return nil
-		}
-		jv, err := toJS(v)
-		if err != nil {
-			return err
-		}
-		puts = append(puts, put{store, jv})
-		return nil
-	}
+	var calls []call
 	// Messages and conversations (nearly all of a catch-up) are written
 	// by hand-made appenders (encode.go), without json's reflection.
 	if len(ch.Conversations) > 0 {
-		b := appendArray(nil, ch.Conversations, appendConversationRecord)
-		puts = append(puts, put{storeConversations, parseJSON(b)})
+		b := appendArgLists(nil, ch.Conversations, appendConversationRecord)
+		calls = append(calls, call{storeConversations, "put", parseJSON(b)})
 	}
 	if len(ch.Messages) > 0 {
-		b := appendArray(make([]byte, 0, 400*len(ch.Messages)), ch.Messages, func(b []byte, m *core.Message) []byte {
+		b := appendArgLists(make([]byte, 0, 400*len(ch.Messages)), ch.Messages, func(b []byte, m *core.Message) []byte {
 			return appendMessageRecord(b, m, true)
 		})
-		puts = append(puts, put{storeMessages, parseJSON(b)})
+		calls = append(calls, call{storeMessages, "put", parseJSON(b)})
 	}
-	outbox := make([]*outboxRecord, len(ch.Outbox))
-	for i := range ch.Outbox {
-		outbox[i] = newOutboxRecord(&ch.Outbox[i])
+	// add queues a call whose argument lists are n one-argument lists,
+	// arg(i) in JSON.
+	add := func(store, method string, n int, arg func(i int) any) error {
+		if n == 0 {
+			return nil
+		}
+		lists := make([][1]any, n)
+		for i := range lists {
+			lists[i][0] = arg(i)
+		}
+		jv, err := toJS(lists)
+		if err != nil {
+			return err
+		}
+		calls = append(calls, call{store, method, jv})
+		return nil
 	}
-	for _, p := range []struct {
-		store string
-		n     int
-		v     any
+	keys := func(ks []string) func(int) any { return func(i int) any { return ks[i] } }
+	for _, c := range []struct {
+		store, method string
+		n             int
+		arg           func(int) any
 	}{
-		{storeUsers, len(ch.Users), ch.Users},
-		{storeFriends, len(ch.Friends), ch.Friends},
-		{storeGroups, len(ch.Groups), ch.Groups},
-		{storeFriendRequests, len(ch.FriendRequests), ch.FriendRequests},
-		{storeBlack, len(ch.Black), ch.Black},
-		{storeGroupMembers, len(ch.GroupMembers), ch.GroupMembers},
-		{storeOutbox, len(outbox), outbox},
+		{storeUsers, "put", len(ch.Users), func(i int) any { return &ch.Users[i] }},
+		{storeFriends, "put", len(ch.Friends), func(i int) any { return &ch.Friends[i] }},
+		{storeGroups, "put", len(ch.Groups), func(i int) any { return &ch.Groups[i] }},
+		{storeFriendRequests, "put", len(ch.FriendRequests), func(i int) any { return &ch.FriendRequests[i] }},
+		{storeBlack, "put", len(ch.Black), func(i int) any { return &ch.Black[i] }},
+		{storeGroupMembers, "put", len(ch.GroupMembers), func(i int) any { return &ch.GroupMembers[i] }},
+		{storeOutbox, "put", len(ch.Outbox), func(i int) any { return newOutboxRecord(&ch.Outbox[i]) }},
+		{storeFriendRequests, "delete", len(ch.RemovedFriendRequests), func(i int) any {
+			return []string{ch.RemovedFriendRequests[i].FromUserID, ch.RemovedFriendRequests[i].ToUserID}
+		}},
+		{storeGroupMembers, "delete", len(ch.RemovedGroupMembers), func(i int) any {
+			return []string{ch.RemovedGroupMembers[i].GroupID, ch.RemovedGroupMembers[i].UserID}
+		}},
+		{storeBlack, "delete", len(ch.RemovedBlack), keys(ch.RemovedBlack)},
+		{storeFriends, "delete", len(ch.RemovedFriends), keys(ch.RemovedFriends)},
+		{storeGroups, "delete", len(ch.RemovedGroups), keys(ch.RemovedGroups)},
+		{storeOutbox, "delete", len(ch.RemovedOutbox), keys(ch.RemovedOutbox)},
+		{storeMessages, "delete", len(ch.RemovedMessages), keys(ch.RemovedMessages)},
 	} {
-		if err := add(p.store, p.n, p.v); err != nil {
+		if err := add(c.store, c.method, c.n, c.arg); err != nil {
 			return wrapErr(op, err)
 		}
 	}
-	type del struct {
-		store string
-		keys  []any
-	}
-	strs := func(ks []string) []any {
-		out := make([]any, len(ks))
-		for i, k := range ks {
-			out[i] = k
+	if len(ch.Chunks) > 0 {
+		lists, err := chunkRecords(ctx, ch.Chunks)
+		if err != nil {
+			return wrapErr(op, err)
 		}
-		return out
+		calls = append(calls, call{storeChunks, "put", lists})
 	}
-	var requestKeys, memberKeys []any
-	for _, r := range ch.RemovedFriendRequests {
-		requestKeys = append(requestKeys, []any{r.FromUserID, r.ToUserID})
+	if len(ch.RemovedChunks) > 0 {
+		lists := js.Global().Get("Array").New(len(ch.RemovedChunks))
+		for i, id := range ch.RemovedChunks {
+			r, err := chunkRange(id)
+			if err != nil {
+				return wrapErr(op, err)
+			}
+			lists.SetIndex(i, js.ValueOf([]any{r}))
+		}
+		calls = append(calls, call{storeChunks, "delete", lists})
 	}
+	if len(ch.RemovedGroups) > 0 {
+		// A group gone takes its stored members with it.
+		lists := js.Global().Get("Array").New(len(ch.RemovedGroups))
+		for i, id := range ch.RemovedGroups {
+			r, err := bound([]any{id}, []any{id, []any{}})
+			if err != nil {
+				return wrapErr(op, err)
+			}
+			lists.SetIndex(i, js.ValueOf([]any{r}))
+		}
+		calls = append(calls, call{storeGroupMembers, "delete", lists})
+	}
+	var meta [][2]any // put(value, key)
 	var seg searchSegment
 	if s.search {
 		seg = searchChanges(ch)
 	}
-	for _, m := range ch.RemovedGroupMembers {
-		memberKeys = append(memberKeys, []any{m.GroupID, m.UserID})
+	if !seg.empty() {
+		meta = append(meta, seg.metaPuts(s.srch.take())...) // take before the transaction: see compact
 	}
-	for _, id := range ch.RemovedGroups {
-		r, err := bound([]any{id}, []any{id, []any{}})
+	for _, m := range []struct {
+		key string
+		v   *int64
+	}{{metaSyncCursor, ch.Cursor}, {metaProfileCursor, ch.ProfileCursor}, {metaSocialVersion, ch.SocialVersion}} {
+		if m.v != nil {
+			meta = append(meta, [2]any{*m.v, m.key})
+		}
+	}
+	if len(meta) > 0 {
+		jv, err := toJS(meta)
 		if err != nil {
 			return wrapErr(op, err)
 		}
-		memberKeys = append(memberKeys, r)
-	}
-	dels := []del{
-		{storeGroupMembers, memberKeys},
-		{storeFriendRequests, requestKeys},
-		{storeBlack, strs(ch.RemovedBlack)},
-		{storeFriends, strs(ch.RemovedFriends)},
-		{storeGroups, strs(ch.RemovedGroups)},
-		{storeOutbox, strs(ch.RemovedOutbox)},
-		{storeMessages, strs(ch.RemovedMessages)},
-	}
-	if len(ch.Chunks) > 0 {
-		vals, err := chunkRecords(ctx, ch.Chunks)
-		if err != nil {
-			return wrapErr(op, err)
-		}
-		puts = append(puts, put{storeChunks, vals})
+		calls = append(calls, call{storeMeta, "put", jv})
 	}
 
 	// The stores of schemas 4, 5 and 6 join the transaction only when the
 	// batch writes them, so that a batch without them also runs on an
 	// older schema.
-	stores := allStores[1:]
+	stores := []any{storeUsers}
+	for _, st := range allStores[1:] {
+		stores = append(stores, st)
+	}
 	if len(ch.Chunks) > 0 || len(ch.RemovedChunks) > 0 {
-		stores = append(slices.Clone(stores), storeChunks)
+		stores = append(stores, storeChunks)
 	}
 	if len(ch.FriendRequests) > 0 || len(ch.RemovedFriendRequests) > 0 {
-		stores = append(slices.Clone(stores), storeFriendRequests)
+		stores = append(stores, storeFriendRequests)
 	}
 	if len(ch.Black) > 0 || len(ch.RemovedBlack) > 0 {
-		stores = append(slices.Clone(stores), storeBlack)
+		stores = append(stores, storeBlack)
 	}
-	var segN int64
-	if !seg.empty() {
-		segN = s.srch.take() // before the transaction: see compact
+	if len(ch.GroupMembers) > 0 || len(ch.RemovedGroupMembers) > 0 || len(ch.RemovedGroups) > 0 {
+		stores = append(stores, storeGroupMembers)
 	}
-	if len(ch.GroupMembers) > 0 || len(memberKeys) > 0 {
-		stores = append(slices.Clone(stores), storeGroupMembers)
-	}
-	tx, err := s.db.Transaction(idb.TransactionReadWrite, storeUsers, stores...)
-	if err != nil {
-		return wrapErr(op, err)
-	}
-	issue := func() error {
-		for _, p := range puts {
-			os, err := tx.ObjectStore(p.store)
-			if err != nil {
-				return err
-			}
-			n := p.vals.Length()
-			for i := 0; i < n; i++ {
-				if _, err := os.Put(p.vals.Index(i)); err != nil {
-					return err
-				}
-			}
-		}
-		if err := seg.put(tx, segN); err != nil {
-			return err
-		}
-		for _, d := range dels {
-			if len(d.keys) == 0 {
-				continue
-			}
-			os, err := tx.ObjectStore(d.store)
-			if err != nil {
-				return err
-			}
-			for _, k := range d.keys {
-				if _, err := os.Delete(js.ValueOf(k)); err != nil {
-					return err
-				}
-			}
-		}
-		if len(ch.RemovedChunks) > 0 {
-			os, err := tx.ObjectStore(storeChunks)
-			if err != nil {
-				return err
-			}
-			for _, id := range ch.RemovedChunks {
-				r, err := chunkRange(id)
-				if err != nil {
-					return err
-				}
-				if _, err := os.Delete(r); err != nil {
-					return err
-				}
-			}
-		}
-		if ch.Cursor != nil {
-			os, err := tx.ObjectStore(storeMeta)
-			if err != nil {
-				return err
-			}
-			if _, err := os.PutKey(js.ValueOf(metaSyncCursor), js.ValueOf(float64(*ch.Cursor))); err != nil {
-				return err
-			}
-		}
-		if ch.ProfileCursor != nil {
-			os, err := tx.ObjectStore(storeMeta)
-			if err != nil {
-				return err
-			}
-			if _, err := os.PutKey(js.ValueOf(metaProfileCursor), js.ValueOf(float64(*ch.ProfileCursor))); err != nil {
-				return err
-			}
-		}
-		if ch.SocialVersion != nil {
-			os, err := tx.ObjectStore(storeMeta)
-			if err != nil {
-				return err
-			}
-			if _, err := os.PutKey(js.ValueOf(metaSocialVersion), js.ValueOf(float64(*ch.SocialVersion))); err != nil {
-				return err
-			}
+	tx := s.jsDB.Call("transaction", stores, "readwrite")
+	w := watch(tx, tx, "complete")
+	defer w.release()
+	issue := func() (err error) {
+		defer recoverJS(op, &err)
+		for _, c := range calls {
+			c.lists.Call("forEach", storeCalls(tx.Call("objectStore", c.store), c.method))
 		}
 		return nil
 	}
 	if err := issue(); err != nil {
-		_ = tx.Abort()
-		return wrapErr(op, err)
+		abortTx(tx)
+		s.noteSearch(seg, false)
+		return err
 	}
 	// Let the browser commit without waiting for the last success event.
-	_ = tx.Commit()
-	err = s.awaitTx(ctx, op, tx, true)
+	if tx.Get("commit").Type() == js.TypeFunction {
+		tx.Call("commit")
+	}
+	err = w.wait(ctx)
 	s.noteSearch(seg, err == nil)
-	return wrapErr(op, err)
+	if err != nil {
+		if ctx.Err() != nil && !abortTx(tx) && s.log != nil {
+			// tx finished as the deadline passed: it may have committed.
+			// The caller sees an error and applies the batch again, which
+			// the Store contract makes harmless.
+			s.log.Warn("indexdb: transaction outcome unknown after deadline", "db", s.name, "op", op, "err", err)
+		}
+		return wrapErr(op, err)
+	}
+	return nil
 }
 
 // Users returns the cached profiles among userIDs, in the order asked.
@@ -264,43 +236,55 @@ func (s *Store) Messages(ctx context.Context, clientMsgIDs []string) ([]core.Mes
 }
 
 // getByKeys gets records by primary key and hands those found, in the
-// order of keys, to decode as one JS array (one crossing per record cost a
-// list of 1,000 conversations a quarter of a second for its peers'
-// profiles).
-func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, decode func(js.Value) error) error {
+// order of keys, to decode as one JS array. The gets are made in
+// JavaScript like Apply's requests (lists.map(Reflect.apply.bind(null,
+// store.get, store)) gives the requests; mapping them through the
+// IDBRequest result getter gives the records): one crossing per record
+// cost the whole list of 1,000 conversations a quarter of a second for
+// its peers' profiles.
+func (s *Store) getByKeys(ctx context.Context, op, store string, keys []string, decode func(js.Value) error) (err error) {
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if len(keys) == 0 {
-		_, done, err := s.begin(ctx)
-		if err != nil {
-			return err
-		}
-		done()
 		return nil
 	}
-	return s.read(ctx, op, []string{store}, func(_ context.Context, tx *idb.Transaction) (func() error, error) {
-		os, err := tx.ObjectStore(store)
-		if err != nil {
-			return nil, err
+	defer recoverJS(op, &err)
+	if err := ctx.Err(); err != nil {
+		return wrapErr(op, err)
+	}
+	lists := make([][1]string, len(keys))
+	for i, k := range keys {
+		lists[i][0] = k
+	}
+	jl, err := toJS(lists)
+	if err != nil {
+		return wrapErr(op, err)
+	}
+	tx := s.jsDB.Call("transaction", store, "readonly")
+	w := watch(tx, tx, "complete")
+	defer w.release()
+	reqs := jl.Call("map", storeCalls(tx.Call("objectStore", store), "get"))
+	if err := w.wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			abortTx(tx)
 		}
-		reqs := make([]*idb.Request, len(keys))
-		for i, k := range keys {
-			if reqs[i], err = os.Get(js.ValueOf(k)); err != nil {
-				return nil, err
-			}
-		}
-		return func() error {
-			found := js.Global().Get("Array").New()
-			for _, r := range reqs {
-				v, err := r.Result()
-				if err != nil {
-					return err
-				}
-				if !v.IsUndefined() {
-					found.Call("push", v)
-				}
-			}
-			return decode(found)
-		}, nil
-	})
+		return wrapErr(op, err)
+	}
+	g := js.Global()
+	result := g.Get("Object").Call("getOwnPropertyDescriptor", g.Get("IDBRequest").Get("prototype"), "result").Get("get")
+	found := reqs.Call("map", g.Get("Function").Get("prototype").Get("call").Call("bind", result)).Call("filter", g.Get("Boolean"))
+	return wrapErr(op, decode(found))
+}
+
+// storeCalls is the JS function that calls the object store os's method
+// with the argument list it is given first: a callback for
+// lists.forEach or lists.map (Reflect.apply ignores their index and
+// array arguments).
+func storeCalls(os js.Value, method string) js.Value {
+	return js.Global().Get("Reflect").Get("apply").Call("bind", js.Null(), os.Get(method), os)
 }
 
 // all reads the records of a store in primary key order, or of an index
@@ -357,47 +341,91 @@ func getAll(ctx context.Context, db js.Value, store, index string, query js.Valu
 	} else {
 		req = src.Call("getAll", query)
 	}
-	// Listeners go on before this goroutine yields, so no event is missed.
-	result := make(chan error, 1)
+	w := watch(req, tx, "success")
+	defer w.release()
+	if err := w.wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			abortTx(tx)
+		}
+		return js.Undefined(), err
+	}
+	return req.Get("result"), nil
+}
+
+// txWatch waits for one event of a request or transaction, or its
+// failure: an error event of it or an abort of its transaction.
+type txWatch struct {
+	result       chan error
+	target, tx   js.Value
+	okEvent      string
+	onOK, onFail js.Func
+}
+
+// watch starts listening at once: the listeners must be on before the
+// goroutine yields, so that no event is missed.
+func watch(target, tx js.Value, okEvent string) *txWatch {
+	w := &txWatch{result: make(chan error, 1), target: target, tx: tx, okEvent: okEvent}
 	send := func(err error) {
 		select {
-		case result <- err:
+		case w.result <- err:
 		default:
 		}
 	}
-	onSuccess := js.FuncOf(func(js.Value, []js.Value) any { send(nil); return nil })
-	onError := js.FuncOf(func(js.Value, []js.Value) any {
+	w.onOK = js.FuncOf(func(js.Value, []js.Value) any { send(nil); return nil })
+	w.onFail = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		// The event's target is the failed request (an error event
+		// bubbles up to the transaction) or the aborted transaction.
 		msg := "request failed"
-		if e := req.Get("error"); e.Truthy() {
-			msg = e.Get("name").String() + ": " + e.Get("message").String()
-		} else if e := tx.Get("error"); e.Truthy() {
+		e := js.Undefined()
+		if len(args) > 0 {
+			e = args[0].Get("target").Get("error")
+		}
+		if !e.Truthy() {
+			e = tx.Get("error")
+		}
+		if e.Truthy() {
 			msg = e.Get("name").String() + ": " + e.Get("message").String()
 		}
 		send(errors.New(msg))
 		return nil
 	})
-	req.Call("addEventListener", "success", onSuccess)
-	req.Call("addEventListener", "error", onError)
-	tx.Call("addEventListener", "abort", onError)
-	defer func() {
-		// Remove before releasing, so a late event never calls a released
-		// function.
-		req.Call("removeEventListener", "success", onSuccess)
-		req.Call("removeEventListener", "error", onError)
-		tx.Call("removeEventListener", "abort", onError)
-		onSuccess.Release()
-		onError.Release()
-	}()
+	target.Call("addEventListener", okEvent, w.onOK)
+	target.Call("addEventListener", "error", w.onFail)
+	tx.Call("addEventListener", "abort", w.onFail)
+	return w
+}
+
+// wait returns nil once the event came, the failure otherwise, or ctx's
+// error when it ends first.
+func (w *txWatch) wait(ctx context.Context) error {
 	select {
-	case err := <-result:
-		if err != nil {
-			return js.Undefined(), err
-		}
-		return req.Get("result"), nil
+	case err := <-w.result:
+		return err
 	case <-ctx.Done():
-		abortQuietly(tx)
-		return js.Undefined(), ctx.Err()
+		return ctx.Err()
 	}
+}
+
+// release removes the listeners before releasing them, so that a late
+// event never calls a released function.
+func (w *txWatch) release() {
+	w.target.Call("removeEventListener", w.okEvent, w.onOK)
+	w.target.Call("removeEventListener", "error", w.onFail)
+	w.tx.Call("removeEventListener", "abort", w.onFail)
+	w.onOK.Release()
+	w.onFail.Release()
+}
+
+// abortTx aborts tx and reports whether it could (not when it had
+// finished already).
+func abortTx(tx js.Value) (aborted bool) {
+	defer func() {
+		if recover() != nil {
+			aborted = false
+		}
+	}()
+	tx.Call("abort")
+	return true
 }
 
 // Friends returns the friend list ordered by UserID.
@@ -424,9 +452,8 @@ func (s *Store) BlackList(ctx context.Context) ([]core.User, error) {
 // first.
 func (s *Store) FriendRequests(ctx context.Context) ([]core.FriendRequest, error) {
 	var out []core.FriendRequest
-	err := s.all(ctx, "friendRequests", storeFriendRequests, "", nil, func(arr js.Value) (err error) {
-		out, err = decodeAll(arr, 0, friendRequestOfJS, func(r *core.FriendRequest) core.FriendRequest { return *r })
-		return err
+	err := s.all(ctx, "friendRequests", storeFriendRequests, "", nil, func(arr js.Value) error {
+		return readAll(arr, 0, func(r *jsonReader) { out = append(out, readFriendRequest(r)) })
 	})
 	core.SortFriendRequests(out)
 	return out, err
@@ -439,8 +466,7 @@ func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]core.GroupM
 	err := s.all(ctx, "groupMembers", storeGroupMembers, "", func() (js.Value, error) {
 		return bound([]any{groupID}, []any{groupID, []any{}})
 	}, func(arr js.Value) (err error) {
-		out, err = decodeAll(arr, 0, groupMemberOfJS, func(m *core.GroupMember) core.GroupMember { return *m })
-		return err
+		return readAll(arr, 0, func(r *jsonReader) { out = append(out, readGroupMember(r)) })
 	})
 	core.SortGroupMembers(out)
 	return out, err
@@ -449,9 +475,8 @@ func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]core.GroupM
 // Groups returns the joined groups ordered by GroupID.
 func (s *Store) Groups(ctx context.Context) ([]core.Group, error) {
 	var out []core.Group
-	err := s.all(ctx, "groups", storeGroups, "", nil, func(arr js.Value) (err error) {
-		out, err = decodeAll(arr, 0, groupOfJS, func(g *core.Group) core.Group { return *g })
-		return err
+	err := s.all(ctx, "groups", storeGroups, "", nil, func(arr js.Value) error {
+		return readAll(arr, 0, func(r *jsonReader) { out = append(out, readGroup(r)) })
 	})
 	return out, err
 }
@@ -556,8 +581,7 @@ func bound(lower, upper []any) (js.Value, error) {
 func (s *Store) Outbox(ctx context.Context) ([]core.OutboxEntry, error) {
 	var out []core.OutboxEntry
 	err := s.all(ctx, "outbox", storeOutbox, indexOrder, nil, func(arr js.Value) error {
-		eachRecord(arr, func(v js.Value) { out = append(out, outboxEntryOfJS(v)) })
-		return nil
+		return readAll(arr, 0, func(r *jsonReader) { out = append(out, readOutboxEntry(r)) })
 	})
 	return out, err
 }

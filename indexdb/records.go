@@ -32,15 +32,6 @@ func newMsgRecord(m *core.Message) *msgRecord {
 	return r
 }
 
-func (r *msgRecord) message() core.Message {
-	m := r.Message
-	if r.Content != "" {
-		m.Content = []byte(r.Content)
-	}
-	m.Uploads = uploadsOfJSON(r.Uploads)
-	return m
-}
-
 // convRecord is a stored conversation.
 type convRecord struct {
 	core.Conversation
@@ -79,15 +70,6 @@ func newConvRecord(c *core.Conversation) *convRecord {
 		r.List = listKey(c)
 	}
 	return r
-}
-
-func (r *convRecord) conversation() core.Conversation {
-	c := r.Conversation
-	if r.LatestMessage != nil {
-		m := r.LatestMessage.message()
-		c.LatestMessage = &m
-	}
-	return c
 }
 
 // outboxRecord is a stored outbox entry.

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"syscall/js"
 
-	"github.com/hack-pad/go-indexeddb/idb"
-
 	"parley/core"
 )
 
@@ -82,25 +80,18 @@ func searchChanges(ch *core.Changes) (g searchSegment) {
 	return g
 }
 
-// put adds the segment to the meta store in tx as segment n.
-func (g *searchSegment) put(tx *idb.Transaction, n int64) error {
-	if g.empty() {
-		return nil
-	}
+// metaPuts are the meta store puts ([value, key]) that store the segment
+// as segment n.
+func (g *searchSegment) metaPuts(n int64) [][2]any {
 	lines := make([]string, 0, len(g.puts)+len(g.dels))
 	for _, p := range g.puts {
 		lines = append(lines, p[1])
 	}
 	lines = append(lines, g.dels...)
-	os, err := tx.ObjectStore(storeMeta)
-	if err != nil {
-		return err
+	return [][2]any{
+		{strings.Join(lines, "\n"), []any{"search", n}},
+		{n + 1, metaSearchNext},
 	}
-	if _, err := os.PutKey(segmentKey(n), js.ValueOf(strings.Join(lines, "\n"))); err != nil {
-		return err
-	}
-	_, err = os.PutKey(js.ValueOf(metaSearchNext), js.ValueOf(float64(n+1)))
-	return err
 }
 
 // searchCache is the live search lines in memory, loaded by the first

@@ -322,15 +322,6 @@ func toJS(v any) (js.Value, error) {
 	return js.Global().Get("JSON").Call("parse", string(b)), nil
 }
 
-// fromJS decodes a JS value (an object or an array of them) into v with one
-// JSON.stringify.
-func fromJS(jv js.Value, v any) error {
-	if jv.IsUndefined() || jv.IsNull() {
-		return nil
-	}
-	return json.Unmarshal([]byte(js.Global().Get("JSON").Call("stringify", jv).String()), v)
-}
-
 // parseJSON turns JSON text into a JS value with one JSON.parse.
 func parseJSON(b []byte) js.Value {
 	return js.Global().Get("JSON").Call("parse", string(b))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall/js"
 	"testing"
 	"time"
@@ -280,5 +281,30 @@ func TestSearchCompacts(t *testing.T) {
 	}
 	if total, _, _ := s.SearchMessages(ctx, core.SearchQuery{Count: 10}); total != 2 {
 		t.Fatalf("every message after reopen: %d, want 2", total)
+	}
+}
+
+// TestApplyFailureWritesNothing: a request that fails (two messages with
+// one seq, refused by the unique convSeq index) aborts the whole batch,
+// cursor included, and Apply reports it.
+func TestApplyFailureWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, DBName(prefix(t), "u"), Config{})
+	cur := int64(9)
+	ch := &core.Changes{Messages: []core.Message{msg(1, "m1", 1), msg(1, "m2", 2)}, Users: []core.User{{UserID: "b"}}, Cursor: &cur}
+	err := s.Apply(ctx, ch)
+	if err == nil || !strings.Contains(err.Error(), "ConstraintError") {
+		t.Fatalf("Apply = %v, want a ConstraintError", err)
+	}
+	got, err := s.Messages(ctx, []string{"m1", "m2"})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("Messages = %v, %v; want none", got, err)
+	}
+	users, err := s.Users(ctx, []string{"b"})
+	if err != nil || len(users) != 0 {
+		t.Fatalf("Users = %v, %v; want none", users, err)
+	}
+	if _, ok, err := s.SyncCursor(ctx); err != nil || ok {
+		t.Fatalf("SyncCursor ok = %v, %v; want no cursor", ok, err)
 	}
 }

@@ -24,7 +24,9 @@
 // CHROMIUM_BIN (default /usr/bin/chromium), PARLEY_ROOT (default ../..),
 // BENCH_LONG_TASKS_ONLY (when set, phases 2 and 3 are skipped: a first sync
 // of the 100 conversations, then the two catch-ups of phase 4),
-// BENCH_REPEAT (cold starts to time, default 5), BENCH_BUILD_WASM (when
+// BENCH_REPEAT (cold starts to time, default 5), BENCH_DIST (the SDK
+// package to serve instead of wasm/dist, e.g. one built another way, for
+// an alternating comparison), BENCH_BUILD_WASM (when
 // set, parley.wasm is built from the current source into the copy, as
 // ./build.sh would, instead of taken from wasm/dist), BENCH_PROFILE_DIR (when
 // set, the first cold start and the 10,000-message catch-up are profiled
@@ -44,6 +46,9 @@ const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..')
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const REPEAT = Number(process.env.BENCH_REPEAT || 5);
 const CONVERSATIONS = 1000;
+// build.sh's compiler flags (inlining off outside the runtime and
+// encoding/json), so that a build here is the release's code.
+const buildShGcflags = ['-gcflags=all=-l', '-gcflags=runtime=', '-gcflags=encoding/json='];
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 function freePort() {
@@ -71,6 +76,15 @@ function build(tmp, envName, pkg, name) {
 async function startParleyd(bin, port, dataDir, sdkDir, secret) {
   const proc = spawn(bin, ['-addr', `127.0.0.1:${port}`, '-data', dataDir, '-sdk-dir', sdkDir, '-admin-secret', secret, '-log-level', 'warn'], {
     cwd: root,
+    // The seeding dials 1,000 peers from one IP as fast as it can: the
+    // per-IP and per-connection limits would refuse it (429).
+    env: {
+      ...process.env,
+      PARLEY_HANDSHAKE_RATE_PER_IP: '100000',
+      PARLEY_MAX_CONNS_PER_IP: '100000',
+      PARLEY_RATE_LIMIT: '100000',
+      PARLEY_USER_RATE_LIMIT: '100000',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs = [];
@@ -175,7 +189,7 @@ const median = (xs) => {
 };
 
 async function main() {
-  const dist = path.join(root, 'wasm', 'dist');
+  const dist = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(root, 'wasm', 'dist');
   if (!existsSync(path.join(dist, 'index.js')) || !existsSync(path.join(dist, 'parley.wasm'))) {
     throw new Error('wasm/dist is missing: run ./build.sh first');
   }
@@ -190,9 +204,10 @@ async function main() {
       // Measure the SDK as the source is now, without touching wasm/dist:
       // the same build as ./build.sh, into the copy.
       log('building parley.wasm from source (as ./build.sh does)');
-      execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(sdkDir, 'parley.wasm'), './wasm'], {
+      execFileSync('go', ['build', '-trimpath', ...buildShGcflags, '-ldflags=-s -w', '-o', path.join(sdkDir, 'parley.wasm'), './wasm'], {
         cwd: root, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000,
       });
+      execFileSync('go', ['run', './cmd/wasmpack', path.join(sdkDir, 'parley.wasm')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
       for (const f of ['index.js', 'runtime.js', 'host.js', 'worker.js', 'surface.gen.js', 'index.d.ts', 'package.json']) cpSync(path.join(root, 'wasm', f), path.join(sdkDir, f));
       const goroot = execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
       cpSync(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'), path.join(sdkDir, 'wasm_exec.js'));
@@ -202,7 +217,7 @@ async function main() {
       // the release build strips: profile an unstripped build of the same
       // source (larger, so its load times are not the release's).
       log('building an unstripped parley.wasm for profiling');
-      execFileSync('go', ['build', '-trimpath', '-o', path.join(sdkDir, 'parley.wasm'), './wasm'], {
+      execFileSync('go', ['build', '-trimpath', ...buildShGcflags, '-o', path.join(sdkDir, 'parley.wasm'), './wasm'], {
         cwd: root, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000,
       });
     }
