@@ -132,6 +132,36 @@ const (
 	maxBadgePages = 20
 )
 
+// flushOfflinePushes queues the offlinePush of each due batch whose
+// recipient is still offline on every node; the others' batches end
+// unsent, their messages having reached a connection (or sync) meanwhile.
+func (s *Server) flushOfflinePushes(ctx context.Context, w *webhooks, bs []store.OfflinePushBatch) {
+	users := make([]string, len(bs))
+	for i, b := range bs {
+		users[i] = b.UserID
+	}
+	sts, err := s.presence.statuses(users)
+	if err != nil {
+		// Unknown: a push too many rather than one missing.
+		s.log.Warn("webhook: offline push presence", "err", err)
+	}
+	online := map[string]bool{}
+	for _, st := range sts {
+		online[st.UserID] = st.Online
+	}
+	for _, b := range bs {
+		if !online[b.UserID] {
+			s.flushOfflinePush(ctx, w, b)
+			continue
+		}
+		if err := w.st.FinishOfflinePush(ctx, b.UserID, b.PushID, time.Now().Add(w.window).UnixMilli()); err != nil {
+			s.log.Warn("webhook: offline push of an online user", "user", b.UserID, "push", b.PushID, "err", err)
+			continue
+		}
+		w.m.pushOnline.Inc()
+	}
+}
+
 // flushOfflinePush queues the offlinePush of a due batch, under the
 // batch's ID, then finishes the batch. Stopped in between (or failing),
 // the batch is leased again after its lease and queued again under the

@@ -149,6 +149,9 @@ type webhookMetrics struct {
 	dropped    *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
 	beforeSend *prometheus.CounterVec
+	// pushOnline counts offline-push batches ended unsent: the recipient
+	// was online on a node when the window ended.
+	pushOnline prometheus.Counter
 }
 
 func newWebhookMetrics(reg *prometheus.Registry) *webhookMetrics {
@@ -171,8 +174,12 @@ func newWebhookMetrics(reg *prometheus.Registry) *webhookMetrics {
 			Name: "parley_webhook_before_send_total",
 			Help: "beforeSendMessage decisions: allow, reject, replace, or policy_allow / policy_reject when the backend failed.",
 		}, []string{"decision"}),
+		pushOnline: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_webhook_offline_push_online_total",
+			Help: "Offline-push batches not sent: the recipient was online on a node when the window ended.",
+		}),
 	}
-	reg.MustRegister(m.sent, m.failed, m.dropped, m.latency, m.beforeSend)
+	reg.MustRegister(m.sent, m.failed, m.dropped, m.latency, m.beforeSend, m.pushOnline)
 	return m
 }
 
@@ -189,9 +196,9 @@ type webhooks struct {
 	log   *slog.Logger
 	m     *webhookMetrics
 	nowMs func() int64
-	// offline turns a due offline-push batch into its offlinePush; nil
+	// offline turns due offline-push batches into their offlinePush; nil
 	// when offlinePush is not sent.
-	offline func(context.Context, store.OfflinePushBatch)
+	offline func(context.Context, []store.OfflinePushBatch)
 	window  time.Duration
 
 	wake   chan struct{}
@@ -216,7 +223,7 @@ func (s *Server) newWebhooks() *webhooks {
 	}
 	if w.on(EventOfflinePush) {
 		// w, not s.webhooks: the sender starts before New sets that.
-		w.offline = func(ctx context.Context, b store.OfflinePushBatch) { s.flushOfflinePush(ctx, w, b) }
+		w.offline = func(ctx context.Context, bs []store.OfflinePushBatch) { s.flushOfflinePushes(ctx, w, bs) }
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
@@ -337,8 +344,8 @@ func (w *webhooks) pushDue(ctx context.Context) {
 			}
 			return
 		}
-		for _, b := range batches {
-			w.offline(ctx, b)
+		if len(batches) > 0 {
+			w.offline(ctx, batches)
 		}
 		if len(batches) < webhookBatch {
 			return

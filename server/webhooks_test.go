@@ -413,6 +413,43 @@ func TestWebhookOfflinePushSurvivesRestart(t *testing.T) {
 	assert.Empty(t, rc.got, "one push for the three messages")
 }
 
+// TestClusterOfflinePushOnlineElsewhere: a message to a user connected to
+// another node is not pushed; once they left, the next one is, alone.
+func TestClusterOfflinePushOnlineElsewhere(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	nodes := newCluster(t, 2, func(c *server.Config) {
+		c.Webhook = server.WebhookConfig{URL: rc.srv.URL, Secret: hookSecret, Timeout: 300 * time.Millisecond,
+			Events: []string{server.EventOfflinePush}, OfflinePushWindow: 200 * time.Millisecond}
+	})
+	n1, n2 := nodes[0], nodes[1]
+	a := n1.dial(n1.adminUser("alice"))
+	b := n2.dial(n2.adminUser("bob"))
+	// Node 1 knows bob is on node 2 (its hello came at its start).
+	if got := a.subscribeStatus("bob"); !got[0].Online {
+		assert.Equal(t, userStatus("bob", "web"), a.nextStatus())
+	}
+	pushOnline := func() float64 {
+		const m = "parley_webhook_offline_push_online_total"
+		return n1.metric(m) + n2.metric(m)
+	}
+
+	a.sendText("c1", "bob", "", "while bob is on node 2")
+	assert.Equal(t, "while bob is on node 2", summary(nextMessage(b)))
+	require.Eventually(t, func() bool { return pushOnline() == 1 }, waitFor, 20*time.Millisecond,
+		"the batch ends unsent, on whichever node took it")
+
+	b.ws.Close()
+	assert.Equal(t, userStatus("bob"), a.nextStatus())
+	a.sendText("c2", "bob", "", "after bob left")
+	var pd server.OfflinePushData
+	require.NoError(t, json.Unmarshal(rc.next(server.EventOfflinePush).Data, &pd))
+	assert.Equal(t, 1, pd.Count)
+	require.Len(t, pd.Messages, 1)
+	assert.Equal(t, "after bob left", pd.Messages[0].Preview)
+	assert.Empty(t, rc.got, "no push for the message bob received")
+}
+
 // crash stops the server as a kill would, for what it keeps: the store
 // is closed under it first, so nothing the server holds in memory reaches
 // the store or the network any more.
