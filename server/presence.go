@@ -186,13 +186,28 @@ func (p *presence) connChanged(c *conn, closed bool) {
 // subscribe adds users to c's subscriptions and answers their statuses,
 // after the other nodes answered for those this node did not watch yet.
 func (p *presence) subscribe(c *conn, users []string) ([]protocol.UserStatus, error) {
+	return p.watch(c.id, c, users)
+}
+
+// statuses answers users' statuses across the nodes, as a subscription's
+// first answer, without staying subscribed (offline push asks it).
+func (p *presence) statuses(users []string) ([]protocol.UserStatus, error) {
+	id := randomID("pq", 8) // a watcher of its own, pushed nothing
+	defer p.unsubscribe(id, nil)
+	return p.watch(id, nil, users)
+}
+
+// watch subscribes watcher id to users, c its connection (nil for none).
+func (p *presence) watch(id string, c *conn, users []string) ([]protocol.UserStatus, error) {
 	p.mu.Lock()
-	fresh, err := p.book.subscribe(c.id, users, protocol.MaxStatusSubscriptions)
+	fresh, err := p.book.subscribe(id, users, protocol.MaxStatusSubscriptions)
 	if err != nil {
 		p.mu.Unlock()
 		return nil, err
 	}
-	p.conns[c.id] = c
+	if c != nil {
+		p.conns[id] = c
+	}
 	var w *presenceWait
 	req := ""
 	if nodes := p.book.liveNodes(); len(fresh) > 0 && len(nodes) > 0 {
@@ -227,9 +242,9 @@ func (p *presence) subscribe(c *conn, users []string) ([]protocol.UserStatus, er
 	return out, nil
 }
 
-func (p *presence) unsubscribe(c *conn, users []string) {
+func (p *presence) unsubscribe(id string, users []string) {
 	p.mu.Lock()
-	gone := p.book.unsubscribe(c.id, users)
+	gone := p.book.unsubscribe(id, users)
 	p.mu.Unlock()
 	if len(gone) > 0 {
 		p.publish(ctlUnwatch, presenceMsg{Users: gone})
@@ -409,7 +424,7 @@ func (s *Server) unsubscribeStatus(_ context.Context, c caller, req *protocol.Ge
 		return nil, err
 	}
 	if cn := s.hub.conn(c.UserID, c.ConnID); cn != nil {
-		s.presence.unsubscribe(cn, users)
+		s.presence.unsubscribe(cn.id, users)
 	}
 	return &empty{}, nil
 }

@@ -2,8 +2,8 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"sync"
 	"time"
 
 	"parley/protocol"
@@ -64,25 +64,37 @@ func (s *Server) afterCommitBatch(ctx context.Context, res []store.AppendResult)
 		return
 	}
 	var jobs []store.WebhookJob
+	var pushes []store.PendingPush
 	for i := range res {
 		r := &res[i]
 		if r.Err != nil || r.Duplicate {
 			continue
 		}
 		if w.on(EventAfterSendMessage) {
-			if j, err := w.job(EventAfterSendMessage, &r.Message); err == nil {
+			if j, err := w.job(EventAfterSendMessage, randomID("wh", 12), &r.Message); err == nil {
 				jobs = append(jobs, j)
 			}
 		}
-		if w.offline != nil {
-			for _, uid := range r.Recipients {
-				if uid != r.Message.SendID && !s.hub.online(uid) {
-					w.offline.add(uid, r.Message)
+		if w.offline == nil {
+			continue
+		}
+		var body []byte
+		for _, uid := range r.Recipients {
+			if uid == r.Message.SendID || s.hub.online(uid) {
+				continue
+			}
+			if body == nil {
+				var err error
+				if body, err = json.Marshal(&r.Message); err != nil {
+					s.log.Error("webhook: encode offline push", "err", err)
+					break
 				}
 			}
+			pushes = append(pushes, store.PendingPush{UserID: uid, Body: body})
 		}
 	}
 	w.enqueue(ctx, jobs...)
+	w.gather(ctx, pushes)
 }
 
 // OfflinePushData is the data of offlinePush: what a push notification to
@@ -120,13 +132,52 @@ const (
 	maxBadgePages = 20
 )
 
-// flushOfflinePush queues one offlinePush for a user's gathered messages.
-func (s *Server) flushOfflinePush(userID string, msgs []protocol.Message, count int) {
-	ctx, cancel := context.WithTimeout(context.Background(), webhookTimeout)
+// flushOfflinePushes queues the offlinePush of each due batch whose
+// recipient is still offline on every node; the others' batches end
+// unsent, their messages having reached a connection (or sync) meanwhile.
+func (s *Server) flushOfflinePushes(ctx context.Context, w *webhooks, bs []store.OfflinePushBatch) {
+	users := make([]string, len(bs))
+	for i, b := range bs {
+		users[i] = b.UserID
+	}
+	sts, err := s.presence.statuses(users)
+	if err != nil {
+		// Unknown: a push too many rather than one missing.
+		s.log.Warn("webhook: offline push presence", "err", err)
+	}
+	online := map[string]bool{}
+	for _, st := range sts {
+		online[st.UserID] = st.Online
+	}
+	for _, b := range bs {
+		if !online[b.UserID] {
+			s.flushOfflinePush(ctx, w, b)
+			continue
+		}
+		if err := w.st.FinishOfflinePush(ctx, b.UserID, b.PushID, time.Now().Add(w.window).UnixMilli()); err != nil {
+			s.log.Warn("webhook: offline push of an online user", "user", b.UserID, "push", b.PushID, "err", err)
+			continue
+		}
+		w.m.pushOnline.Inc()
+	}
+}
+
+// flushOfflinePush queues the offlinePush of a due batch, under the
+// batch's ID, then finishes the batch. Stopped in between (or failing),
+// the batch is leased again after its lease and queued again under the
+// same ID: the receiver drops the repeat.
+func (s *Server) flushOfflinePush(ctx context.Context, w *webhooks, b store.OfflinePushBatch) {
+	ctx, cancel := context.WithTimeout(ctx, webhookTimeout)
 	defer cancel()
-	d := OfflinePushData{RecipientUserID: userID, Count: count, Badge: s.badge(ctx, userID)}
+	userID := b.UserID
+	d := OfflinePushData{RecipientUserID: userID, Count: b.Count, Badge: s.badge(ctx, userID)}
 	names := map[string]string{}
-	for _, m := range msgs {
+	for _, raw := range b.Bodies {
+		var m protocol.Message
+		if err := json.Unmarshal(raw, &m); err != nil {
+			s.log.Error("webhook: decode offline push", "user", userID, "err", err)
+			continue
+		}
 		name, ok := names[m.SendID]
 		if !ok {
 			if p, err := s.profile(ctx, m.SendID); err == nil {
@@ -143,7 +194,16 @@ func (s *Server) flushOfflinePush(userID string, msgs []protocol.Message, count 
 		}
 		d.Messages = append(d.Messages, pm)
 	}
-	s.webhooks.send(ctx, EventOfflinePush, d)
+	j, err := w.job(EventOfflinePush, b.PushID, d)
+	if err == nil {
+		err = w.st.EnqueueWebhooks(ctx, []store.WebhookJob{j})
+	}
+	if err == nil {
+		err = w.st.FinishOfflinePush(ctx, userID, b.PushID, time.Now().Add(w.window).UnixMilli())
+	}
+	if err != nil {
+		s.log.Warn("webhook: offline push deferred", "user", userID, "push", b.PushID, "err", err)
+	}
 }
 
 // previewHidden reports whether a push to userID leaves out the preview
@@ -181,77 +241,4 @@ func (s *Server) badge(ctx context.Context, userID string) int64 {
 		}
 	}
 	return n
-}
-
-// offlinePusher gathers the messages to each offline user for a window,
-// then flushes them as one push.
-type offlinePusher struct {
-	window time.Duration
-	flush  func(userID string, msgs []protocol.Message, count int)
-
-	mu      sync.Mutex
-	pending map[string]*pendingPush
-	stopped bool
-	wg      sync.WaitGroup
-}
-
-type pendingPush struct {
-	msgs  []protocol.Message
-	count int
-	timer *time.Timer
-}
-
-func newOfflinePusher(window time.Duration, flush func(string, []protocol.Message, int)) *offlinePusher {
-	return &offlinePusher{window: window, flush: flush, pending: map[string]*pendingPush{}}
-}
-
-// add gathers m for userID; the first message of a window starts it.
-func (p *offlinePusher) add(userID string, m protocol.Message) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stopped {
-		return
-	}
-	pp := p.pending[userID]
-	if pp == nil {
-		pp = &pendingPush{}
-		p.pending[userID] = pp
-		p.wg.Add(1)
-		pp.timer = time.AfterFunc(p.window, func() {
-			defer p.wg.Done()
-			if pp := p.take(userID); pp != nil {
-				p.flush(userID, pp.msgs, pp.count)
-			}
-		})
-	}
-	pp.count++
-	pp.msgs = append(pp.msgs, m)
-	if len(pp.msgs) > maxPushMessages {
-		pp.msgs = pp.msgs[1:]
-	}
-}
-
-func (p *offlinePusher) take(userID string) *pendingPush {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	pp := p.pending[userID]
-	delete(p.pending, userID)
-	return pp
-}
-
-// stop flushes every window still open, at once, and waits for flushes
-// in progress.
-func (p *offlinePusher) stop() {
-	p.mu.Lock()
-	p.stopped = true
-	pending := p.pending
-	p.pending = map[string]*pendingPush{}
-	p.mu.Unlock()
-	for userID, pp := range pending {
-		if pp.timer.Stop() {
-			p.wg.Done()
-		}
-		p.flush(userID, pp.msgs, pp.count)
-	}
-	p.wg.Wait()
 }

@@ -70,7 +70,8 @@ type WebhookConfig struct {
 	// given up (logged and counted); default 15, about 9 hours of backoff.
 	MaxAttempts int
 	// OfflinePushWindow gathers the messages to one offline user within
-	// it into one offlinePush; default 2s.
+	// it into one offlinePush; default 2s. The window's messages wait in
+	// the store (store.OfflinePushes), so a restart inside it loses none.
 	OfflinePushWindow time.Duration
 	// Client sends the requests; nil is a client of the server's own.
 	Client *http.Client
@@ -148,6 +149,9 @@ type webhookMetrics struct {
 	dropped    *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
 	beforeSend *prometheus.CounterVec
+	// pushOnline counts offline-push batches ended unsent: the recipient
+	// was online on a node when the window ended.
+	pushOnline prometheus.Counter
 }
 
 func newWebhookMetrics(reg *prometheus.Registry) *webhookMetrics {
@@ -170,8 +174,12 @@ func newWebhookMetrics(reg *prometheus.Registry) *webhookMetrics {
 			Name: "parley_webhook_before_send_total",
 			Help: "beforeSendMessage decisions: allow, reject, replace, or policy_allow / policy_reject when the backend failed.",
 		}, []string{"decision"}),
+		pushOnline: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_webhook_offline_push_online_total",
+			Help: "Offline-push batches not sent: the recipient was online on a node when the window ended.",
+		}),
 	}
-	reg.MustRegister(m.sent, m.failed, m.dropped, m.latency, m.beforeSend)
+	reg.MustRegister(m.sent, m.failed, m.dropped, m.latency, m.beforeSend, m.pushOnline)
 	return m
 }
 
@@ -181,11 +189,17 @@ type webhooks struct {
 	cfg     WebhookConfig
 	secret  []byte
 	enabled map[string]bool
-	st      store.Webhooks
-	log     *slog.Logger
-	m       *webhookMetrics
-	nowMs   func() int64
-	offline *offlinePusher
+	st      interface {
+		store.Webhooks
+		store.OfflinePushes
+	}
+	log   *slog.Logger
+	m     *webhookMetrics
+	nowMs func() int64
+	// offline turns due offline-push batches into their offlinePush; nil
+	// when offlinePush is not sent.
+	offline func(context.Context, []store.OfflinePushBatch)
+	window  time.Duration
 
 	wake   chan struct{}
 	cancel context.CancelFunc
@@ -201,14 +215,15 @@ func (s *Server) newWebhooks() *webhooks {
 	}
 	w := &webhooks{
 		cfg: cfg, secret: []byte(cfg.Secret), enabled: map[string]bool{},
-		st: s.store, log: s.log, m: newWebhookMetrics(s.metrics.reg), nowMs: s.nowMs,
+		st: s.store, log: s.log, m: newWebhookMetrics(s.metrics.reg), nowMs: s.nowMs, window: cfg.OfflinePushWindow,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	for _, ev := range cmpOr(cfg.Events, WebhookEvents) {
 		w.enabled[ev] = true
 	}
 	if w.on(EventOfflinePush) {
-		w.offline = newOfflinePusher(cfg.OfflinePushWindow, s.flushOfflinePush)
+		// w, not s.webhooks: the sender starts before New sets that.
+		w.offline = func(ctx context.Context, bs []store.OfflinePushBatch) { s.flushOfflinePushes(ctx, w, bs) }
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
@@ -226,24 +241,20 @@ func cmpOr[T any](a, b []T) []T {
 // on reports whether ev is sent; false on a nil webhooks (none configured).
 func (w *webhooks) on(ev string) bool { return w != nil && w.enabled[ev] }
 
-// stop sends the offline pushes still gathering to the queue and stops
-// the sender; deliveries in flight are abandoned and, leased, retried
-// after their lease (at least once).
+// stop stops the sender; deliveries in flight are abandoned and retried
+// by the next start or another node (at least once). Offline pushes still
+// gathering wait in the store for the end of their window.
 func (w *webhooks) stop() {
 	if w == nil {
 		return
-	}
-	if w.offline != nil {
-		w.offline.stop()
 	}
 	w.cancel()
 	<-w.done
 }
 
-// job builds a queued delivery of ev.
-func (w *webhooks) job(ev string, data any) (store.WebhookJob, error) {
+// job builds a queued delivery of ev; id is its idempotency key.
+func (w *webhooks) job(ev, id string, data any) (store.WebhookJob, error) {
 	now := w.nowMs()
-	id := randomID("wh", 12)
 	body, err := json.Marshal(webhookBody{ID: id, Event: ev, CreateTime: now, Data: data})
 	if err != nil {
 		return store.WebhookJob{}, fmt.Errorf("webhook %s: %w", ev, err)
@@ -261,10 +272,7 @@ func (w *webhooks) enqueue(ctx context.Context, jobs ...store.WebhookJob) {
 		w.log.Error("webhook: enqueue failed", "event", jobs[0].Event, "jobs", len(jobs), "err", err)
 		return
 	}
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	w.poke()
 }
 
 // send queues one event if it is enabled.
@@ -272,7 +280,7 @@ func (w *webhooks) send(ctx context.Context, ev string, data any) {
 	if !w.on(ev) {
 		return
 	}
-	j, err := w.job(ev, data)
+	j, err := w.job(ev, randomID("wh", 12), data)
 	if err != nil {
 		w.log.Error("webhook: encode", "event", ev, "err", err)
 		return
@@ -290,6 +298,7 @@ func (w *webhooks) run(ctx context.Context) {
 	tick := time.NewTicker(webhookPoll)
 	defer tick.Stop()
 	for {
+		w.pushDue(ctx)
 		now := time.Now()
 		jobs, err := w.st.LeaseWebhooks(ctx, now.UnixMilli(), now.Add(w.cfg.Timeout+webhookLeaseSlack).UnixMilli(), webhookBatch)
 		if err != nil && ctx.Err() == nil {
@@ -317,6 +326,53 @@ func (w *webhooks) run(ctx context.Context) {
 		case <-w.wake:
 		case <-tick.C:
 		}
+	}
+}
+
+// pushDue turns the offline-push batches whose window ended into
+// offlinePush jobs.
+func (w *webhooks) pushDue(ctx context.Context) {
+	if w.offline == nil {
+		return
+	}
+	for ctx.Err() == nil {
+		now := time.Now()
+		batches, err := w.st.LeaseOfflinePushes(ctx, now.UnixMilli(), now.Add(webhookLeaseSlack).UnixMilli(), webhookBatch, maxPushMessages)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("webhook: lease offline pushes failed", "err", err)
+			}
+			return
+		}
+		if len(batches) > 0 {
+			w.offline(ctx, batches)
+		}
+		if len(batches) < webhookBatch {
+			return
+		}
+	}
+}
+
+// gather records messages to offline recipients in the store and wakes
+// the sender when their window ends. A failure is logged: the messages
+// are stored, only their push is lost.
+func (w *webhooks) gather(ctx context.Context, pushes []store.PendingPush) {
+	if len(pushes) == 0 {
+		return
+	}
+	// The wall clock, as the sender's: see run.
+	if err := w.st.AddOfflinePushes(ctx, pushes, time.Now().Add(w.window).UnixMilli()); err != nil {
+		w.log.Error("webhook: recording offline pushes failed", "pushes", len(pushes), "err", err)
+		return
+	}
+	time.AfterFunc(w.window, w.poke)
+}
+
+// poke wakes the sender.
+func (w *webhooks) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
 	}
 }
 

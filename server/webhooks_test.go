@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -234,8 +235,8 @@ func textContent(s string) json.RawMessage {
 
 func TestWebhookEvents(t *testing.T) {
 	rc := newReceiver(t)
-	// A window longer than the test: the burst is flushed by the shutdown.
-	e := webhookEnv(t, rc, func(c *server.WebhookConfig) { c.OfflinePushWindow = time.Hour })
+	// A window the burst and the restart fall into.
+	e := webhookEnv(t, rc, func(c *server.WebhookConfig) { c.OfflinePushWindow = 2 * time.Second })
 	aliceTok, bobTok := e.adminUser("alice"), e.adminUser("bob")
 	alice := e.dial(aliceTok)
 	on := rc.next(server.EventUserOnline)
@@ -363,6 +364,107 @@ func TestWebhookQueueSurvivesRestart(t *testing.T) {
 	assert.True(t, strings.Contains(string(again.Body), "survive"))
 }
 
+// TestWebhookOfflinePushSurvivesRestart: messages to an offline user
+// gathered when the server stops inside the batching window come, after
+// the next start, as one offlinePush with all of them; a redelivery
+// keeps its idempotency key, and nothing more is sent.
+func TestWebhookOfflinePushSurvivesRestart(t *testing.T) {
+	rc := newReceiver(t)
+	e := webhookEnv(t, rc, func(c *server.WebhookConfig) {
+		c.Events = []string{server.EventOfflinePush}
+		c.OfflinePushWindow = 4 * time.Second
+	})
+	alice := e.dial(e.adminUser("alice"))
+	e.adminUser("bob") // never connects
+	for i := range 3 {
+		alice.sendText("o"+strconv.Itoa(i), "bob", "", "while away "+strconv.Itoa(i))
+	}
+	alice.ws.Close()
+	e.crash()
+	require.Empty(t, rc.got, "the window had not ended: nothing was sent before the crash")
+
+	var mu sync.Mutex
+	refused := false
+	rc.setAnswer(func(h hook) (int, string, time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !refused {
+			refused = true
+			return http.StatusServiceUnavailable, "", 0
+		}
+		return http.StatusOK, "", 0
+	})
+	e.start()
+	first := rc.next(server.EventOfflinePush)
+	again := rc.next(server.EventOfflinePush)
+	assert.Equal(t, first.Delivery, again.Delivery, "the redelivery keeps its idempotency key")
+	var pd server.OfflinePushData
+	require.NoError(t, json.Unmarshal(again.Data, &pd))
+	assert.Equal(t, "bob", pd.RecipientUserID)
+	assert.Equal(t, 3, pd.Count)
+	require.Len(t, pd.Messages, 3)
+	for i, pm := range pd.Messages {
+		assert.Equal(t, "while away "+strconv.Itoa(i), pm.Preview)
+	}
+	require.Eventually(t, func() bool {
+		return e.metric(`parley_webhook_sent_total{event="offlinePush"}`) == 1
+	}, waitFor, 20*time.Millisecond)
+	e.shutdown()
+	assert.Empty(t, rc.got, "one push for the three messages")
+}
+
+// TestClusterOfflinePushOnlineElsewhere: a message to a user connected to
+// another node is not pushed; once they left, the next one is, alone.
+func TestClusterOfflinePushOnlineElsewhere(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	nodes := newCluster(t, 2, func(c *server.Config) {
+		c.Webhook = server.WebhookConfig{URL: rc.srv.URL, Secret: hookSecret, Timeout: 300 * time.Millisecond,
+			Events: []string{server.EventOfflinePush}, OfflinePushWindow: 200 * time.Millisecond}
+	})
+	n1, n2 := nodes[0], nodes[1]
+	a := n1.dial(n1.adminUser("alice"))
+	b := n2.dial(n2.adminUser("bob"))
+	// Node 1 knows bob is on node 2 (its hello came at its start).
+	if got := a.subscribeStatus("bob"); !got[0].Online {
+		assert.Equal(t, userStatus("bob", "web"), a.nextStatus())
+	}
+	pushOnline := func() float64 {
+		const m = "parley_webhook_offline_push_online_total"
+		return n1.metric(m) + n2.metric(m)
+	}
+
+	a.sendText("c1", "bob", "", "while bob is on node 2")
+	assert.Equal(t, "while bob is on node 2", summary(nextMessage(b)))
+	require.Eventually(t, func() bool { return pushOnline() == 1 }, waitFor, 20*time.Millisecond,
+		"the batch ends unsent, on whichever node took it")
+
+	b.ws.Close()
+	assert.Equal(t, userStatus("bob"), a.nextStatus())
+	a.sendText("c2", "bob", "", "after bob left")
+	var pd server.OfflinePushData
+	require.NoError(t, json.Unmarshal(rc.next(server.EventOfflinePush).Data, &pd))
+	assert.Equal(t, 1, pd.Count)
+	require.Len(t, pd.Messages, 1)
+	assert.Equal(t, "after bob left", pd.Messages[0].Preview)
+	assert.Empty(t, rc.got, "no push for the message bob received")
+}
+
+// crash stops the server as a kill would, for what it keeps: the store
+// is closed under it first, so nothing the server holds in memory reaches
+// the store or the network any more.
+func (e *env) crash() {
+	e.t.Helper()
+	e.hs.CloseClientConnections()
+	e.hs.Close()
+	require.NoError(e.t, closeBackends(e.cfg))
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	_ = e.srv.Shutdown(ctx) // fails on the closed store: as a kill, it saves nothing
+	e.cfg.Store, e.cfg.Bus = nil, nil
+	e.down.Store(true)
+}
+
 func summary(m protocol.Message) string { return protocol.ContentSummary(m.ContentType, m.Content) }
 
 // TestWebhookOfflinePushMuted: a conversation the recipient muted comes
@@ -370,7 +472,7 @@ func summary(m protocol.Message) string { return protocol.ContentSummary(m.Conte
 // leaves it out of the total unread count; the others keep theirs.
 func TestWebhookOfflinePushMuted(t *testing.T) {
 	rc := newReceiver(t)
-	e := webhookEnv(t, rc, func(c *server.WebhookConfig) { c.OfflinePushWindow = time.Hour })
+	e := webhookEnv(t, rc, func(c *server.WebhookConfig) { c.OfflinePushWindow = 2 * time.Second })
 	aliceTok, bobTok, carlTok := e.adminUser("alice"), e.adminUser("bob"), e.adminUser("carl")
 	alice, bob, carl := e.dial(aliceTok), e.dial(bobTok), e.dial(carlTok)
 	alice.sendText("a0", "bob", "", "hello")
@@ -383,7 +485,7 @@ func TestWebhookOfflinePushMuted(t *testing.T) {
 	carl.sendText("c1", "bob", "", "loud news")
 	alice.ws.Close()
 	carl.ws.Close()
-	e.shutdown() // flushes the window
+	e.shutdown() // inside the window: the batch waits in the store
 	rc.setAnswer(nil)
 	e.start()
 	var pd server.OfflinePushData

@@ -403,6 +403,7 @@ type Store interface {
 	GroupMembership
 	GroupAdmin
 	Webhooks
+	OfflinePushes
 	Moderation
 	Uploads
 	MessageChanges

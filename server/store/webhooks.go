@@ -38,3 +38,44 @@ type Webhooks interface {
 	// job is next due and the error. ErrNotFound if the job is not queued.
 	RetryWebhook(ctx context.Context, id string, attempts int, nextAttempt int64, lastError string) error
 }
+
+// PendingPush is one message waiting for an offlinePush to its recipient.
+type PendingPush struct {
+	UserID string
+	// Body is the message, as the server encoded it.
+	Body []byte
+}
+
+// OfflinePushBatch is the messages gathered for one recipient's offlinePush.
+type OfflinePushBatch struct {
+	UserID string
+	// PushID names the batch; it stays the same until FinishOfflinePush,
+	// however often the batch is leased, so that it can be the push's
+	// idempotency key.
+	PushID string
+	// Count is how many messages the batch holds; Bodies the latest of
+	// them (LeaseOfflinePushes' maxBodies), oldest first.
+	Count  int
+	Bodies [][]byte
+}
+
+// OfflinePushes gathers the messages to offline users into one batch per
+// recipient, in the store so that a restart inside the batching window
+// loses none: a batch stays until the push it became is queued
+// (FinishOfflinePush).
+type OfflinePushes interface {
+	// AddOfflinePushes records pushes in one transaction. A recipient with
+	// no batch open gets one, due at due; one with a batch open (leased
+	// or not) keeps its due time.
+	AddOfflinePushes(ctx context.Context, pushes []PendingPush, due int64) error
+	// LeaseOfflinePushes returns up to limit batches due at now, the
+	// earliest due first, and moves their due time to leaseUntil (no
+	// caller, on any node, gets them again before then). A batch leased
+	// before keeps its PushID and its messages; messages added since wait
+	// for the next batch.
+	LeaseOfflinePushes(ctx context.Context, now, leaseUntil int64, limit, maxBodies int) ([]OfflinePushBatch, error)
+	// FinishOfflinePush removes batch pushID of userID; messages added
+	// since it was leased open the next batch, due at due. Finishing a
+	// missing batch is not an error.
+	FinishOfflinePush(ctx context.Context, userID, pushID string, due int64) error
+}

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DismissGroup", testDismissGroup},
 		{"GroupApplications", testGroupApplications},
 		{"Webhooks", testWebhooks},
+		{"OfflinePushes", testOfflinePushes},
 		{"Moderation", testModeration},
 		{"Uploads", testUploads},
 		{"ChangeMessage", testChangeMessage},
