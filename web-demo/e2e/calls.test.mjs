@@ -309,6 +309,11 @@ describe('calls in the web demo', { timeout: 600_000 }, () => {
     const groupName = `Calls ${runID}`;
     await createGroup(alice, groupName, [bob, carl]);
     await alice.page.getByTestId('call-video-button').click();
+    // Whom to call: the other two, both checked.
+    await alice.page.getByTestId('call-pick-dialog').waitFor();
+    await waitFor('the members to call', async () => (await alice.page.getByTestId('call-pick-member').filter({ hasText: /^(Bob|Carl)$/ }).count()) === 2);
+    assert.equal(await alice.page.locator('[data-testid="call-pick-member"] input:checked').count(), 2);
+    await alice.page.getByTestId('call-pick-submit').click();
     await alice.page.getByTestId('call-view').waitFor();
     for (const dev of [bob, carl]) {
       const incoming = dev.page.getByTestId('incoming-call-dialog');
@@ -347,6 +352,28 @@ describe('calls in the web demo', { timeout: 600_000 }, () => {
       await callLine(dev, 'ended').waitFor();
       assert.match(await callLine(dev, 'ended').textContent(), /^Video call · \d+:\d\d · /);
     }
+    await finish(alice, bob, carl);
+  });
+
+  test('a group call to a chosen member: only they ring', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const carl = await newUser('Carl');
+    const groupName = `Pick ${runID}`;
+    await createGroup(alice, groupName, [bob, carl]);
+    await alice.page.getByTestId('call-audio-button').click();
+    await alice.page.getByTestId('call-pick-member').filter({ hasText: /^Carl$/ }).locator('input').uncheck();
+    await alice.page.getByTestId('call-pick-submit').click();
+    await bob.page.getByTestId('incoming-call-dialog').waitFor();
+    await bob.page.getByTestId('incoming-accept').click();
+    await waitFor("Bob's call timer", async () => /^\d+:\d\d$/.test(await bob.page.getByTestId('call-status').textContent()));
+    // Bob's invitation came and was answered: Carl's, had there been one, came with it.
+    assert.equal(await carl.page.evaluate(() => document.querySelector('[data-testid="incoming-call-dialog"]').open), false);
+    await bob.page.getByTestId('call-hangup').click();
+    for (const dev of [alice, bob]) await dev.page.getByTestId('call-view').waitFor({ state: 'hidden' });
+    await openChat(carl, groupName);
+    await callLine(carl, 'ended').waitFor();
+    assert.match(await callLine(carl, 'ended').textContent(), /^Voice call · \d+:\d\d · /);
     await finish(alice, bob, carl);
   });
 

@@ -82,6 +82,8 @@ export class Calls {
     this.timer = 0;
 
     this.dialog = $('incoming-call-dialog');
+    this.pickDialog = $('call-pick-dialog');
+    this.pickList = byTestID(this.pickDialog, 'call-pick-list');
     this.view = $('call-view');
     this.tiles = $('remote-tiles');
     this.localVideo = $('local-video');
@@ -121,6 +123,12 @@ export class Calls {
         this.toast('Nobody else is in this group.');
         return;
       }
+      inviteeUserIDs = await this.pick(inviteeUserIDs, media);
+      if (!inviteeUserIDs) return; // canceled
+      if (!inviteeUserIDs.length) {
+        this.toast('Choose whom to call.');
+        return;
+      }
       if (inviteeUserIDs.length > MAX_INVITEES) {
         this.toast(`A group call rings at most ${MAX_INVITEES} members: calling the first ${MAX_INVITEES}.`);
         inviteeUserIDs = inviteeUserIDs.slice(0, MAX_INVITEES);
@@ -142,6 +150,32 @@ export class Calls {
     }
   }
 
+  /** pick asks whom of userIDs to call (the first MAX_INVITEES checked): the chosen, or null when canceled. */
+  pick(userIDs, media) {
+    const d = this.pickDialog;
+    this.ensureNames(userIDs);
+    this.pickList.replaceChildren(
+      ...userIDs.map((u, i) =>
+        el(
+          'label',
+          { dataset: { testid: 'call-pick-member', userId: u } },
+          el('input', { type: 'checkbox', value: u, checked: i < MAX_INVITEES }),
+          el('span', { text: this.nameOf(u) }),
+        ),
+      ),
+    );
+    byTestID(d, 'call-pick-title').textContent = media === 'video' ? 'Video call' : 'Voice call';
+    d.returnValue = ''; // Escape keeps the last value
+    d.showModal();
+    return new Promise((resolve) => {
+      d.addEventListener(
+        'close',
+        () => resolve(d.returnValue === 'call' ? [...this.pickList.querySelectorAll('input:checked')].map((i) => i.value) : null),
+        { once: true },
+      );
+    });
+  }
+
   onInvited(call) {
     if (call.inviterUserID === this.selfID()) return; // placed from another device of ours
     if (this.call || this.ringing) return; // busy: the caller hears it ring on until it ends
@@ -159,6 +193,7 @@ export class Calls {
       const group = isGroupCall(this.ringing) ? ' the group' : '';
       byTestID(this.dialog, 'incoming-title').textContent = this.ringing.media === 'video' ? `${who} is video calling${group}` : `${who} is calling${group}`;
     }
+    for (const l of this.pickList.children) l.lastChild.textContent = this.nameOf(l.dataset.userId);
     if (!this.call) return;
     if (!this.group && this.peerUserID) this.peerName.textContent = this.nameOf(this.peerUserID);
     for (const p of this.peers.values()) byTestID(p.tile, 'remote-name').textContent = this.nameOf(p.userID);
