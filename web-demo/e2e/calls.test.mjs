@@ -180,6 +180,13 @@ async function createGroup(owner, name, members) {
   await owner.page.getByTestId('call-video-button').waitFor();
 }
 
+/** groupOfThree registers Alice, Bob and Carl; Alice makes the group and keeps it open. */
+async function groupOfThree(name) {
+  const users = [await newUser('Alice'), await newUser('Bob'), await newUser('Carl')];
+  await createGroup(users[0], name, users.slice(1));
+  return users;
+}
+
 /**
  * inboundVideoFrom reads the video bytes received from the participant
  * whose tile is named name: from the peer connection whose receivers feed
@@ -303,11 +310,8 @@ describe('calls in the web demo', { timeout: 600_000 }, () => {
   });
 
   test('a group video call: a mesh of three, video from both others, leaving drops a tile, a call line in every timeline', async () => {
-    const alice = await newUser('Alice');
-    const bob = await newUser('Bob');
-    const carl = await newUser('Carl');
     const groupName = `Calls ${runID}`;
-    await createGroup(alice, groupName, [bob, carl]);
+    const [alice, bob, carl] = await groupOfThree(groupName);
     await alice.page.getByTestId('call-video-button').click();
     // Whom to call: the other two, both checked.
     await alice.page.getByTestId('call-pick-dialog').waitFor();
@@ -356,11 +360,8 @@ describe('calls in the web demo', { timeout: 600_000 }, () => {
   });
 
   test('a group call to a chosen member: only they ring', async () => {
-    const alice = await newUser('Alice');
-    const bob = await newUser('Bob');
-    const carl = await newUser('Carl');
     const groupName = `Pick ${runID}`;
-    await createGroup(alice, groupName, [bob, carl]);
+    const [alice, bob, carl] = await groupOfThree(groupName);
     await alice.page.getByTestId('call-audio-button').click();
     await alice.page.getByTestId('call-pick-member').filter({ hasText: /^Carl$/ }).locator('input').uncheck();
     await alice.page.getByTestId('call-pick-submit').click();
