@@ -369,3 +369,44 @@ func TestCallDeviceOnTwoConnections(t *testing.T) {
 		break
 	}
 }
+
+// In a group call every two participants signal each other directly
+// (the demo's mesh), not only the inviter and one answerer.
+func TestCallGroupMeshSignals(t *testing.T) {
+	w := newCallWorld(t)
+	carl := w.e.dial(w.e.adminUser("carl"))
+	var g protocol.Group
+	w.a.do(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "g", MemberUserIDs: []string{"bob", "carl", "mallory"}}, &g)
+	var call protocol.Call
+	w.a.do(protocol.ReqCallStart, protocol.CallStartReq{ConversationID: protocol.GroupConversationID(g.GroupID), Media: protocol.CallVideo, InviteeUserIDs: []string{"bob", "carl"}}, &call)
+	w.b1.do(protocol.ReqCallAccept, protocol.CallIDReq{CallID: call.CallID}, nil)
+	carl.do(protocol.ReqCallAccept, protocol.CallIDReq{CallID: call.CallID}, nil)
+
+	// signalFrom waits for c's next signal, past the state pushes.
+	signalFrom := func(c *client) protocol.CallSignal {
+		t.Helper()
+		deadline := time.After(waitFor)
+		for {
+			select {
+			case f := <-c.pushes:
+				if f.Type == protocol.PushCallSignal {
+					return decode[protocol.CallSignal](t, f)
+				}
+			case <-deadline:
+				t.Fatal("no signal")
+			}
+		}
+	}
+	sig := json.RawMessage(`{"kind":"sdp"}`)
+	carl.do(protocol.ReqCallSignal, protocol.CallSignalReq{CallID: call.CallID, ToUserID: "bob", Signal: sig}, nil)
+	got := signalFrom(w.b1)
+	assert.Equal(t, "carl", got.FromUserID)
+	assert.JSONEq(t, string(sig), string(got.Signal))
+	w.b1.do(protocol.ReqCallSignal, protocol.CallSignalReq{CallID: call.CallID, ToUserID: "carl", Signal: sig}, nil)
+	assert.Equal(t, "bob", signalFrom(carl).FromUserID)
+
+	// A member of the group who is not in the call, and bob's other device.
+	w.m.wantError(protocol.ReqCallSignal, protocol.CallSignalReq{CallID: call.CallID, ToUserID: "bob", Signal: sig}, protocol.CodePermissionDenied)
+	carl.wantError(protocol.ReqCallSignal, protocol.CallSignalReq{CallID: call.CallID, ToUserID: "mallory", Signal: sig}, protocol.CodePermissionDenied)
+	w.b2.wantError(protocol.ReqCallSignal, protocol.CallSignalReq{CallID: call.CallID, ToUserID: "carl", Signal: sig}, protocol.CodePermissionDenied)
+}

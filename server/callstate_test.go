@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -199,4 +200,51 @@ func TestStepCallGroup(t *testing.T) {
 		assert.Equal(t, protocol.CallAccepted, s.Next.State)
 		assert.Equal(t, []string{"carl"}, s.Next.Rejected)
 	})
+}
+
+// TestStepCallGroupSignals is the mesh rule of a group call: every two
+// participants in the call may signal each other, whoever invited whom;
+// nobody else may send or receive a signal.
+func TestStepCallGroupSignals(t *testing.T) {
+	// alice invites bob, carl, dave, erin and frank; bob, carl and frank
+	// answer, frank leaves again, erin declines, dave still rings.
+	r := groupCall()
+	r.InviteeUserIDs = []string{"bob", "carl", "dave", "erin", "frank"}
+	steps := []callEvent{
+		{Kind: evAccept, User: "bob", Device: "b1", Now: 1},
+		{Kind: evAccept, User: "carl", Device: "c1", Now: 2},
+		{Kind: evAccept, User: "frank", Device: "f1", Now: 3},
+		{Kind: evHangUp, User: "frank", Now: 4},
+		{Kind: evReject, User: "erin", Now: 5},
+	}
+	for _, ev := range steps {
+		s, err := stepCall(r, ev)
+		require.NoError(t, err, "%s by %s", ev.Kind, ev.User)
+		r = s.Next
+	}
+	require.Equal(t, protocol.CallAccepted, r.State)
+	const (
+		ok     = protocol.Code("")
+		denied = protocol.CodePermissionDenied
+		self   = protocol.CodeInvalidArgument
+	)
+	in := []string{"alice", "bob", "carl"}
+	// Out of the call: still ringing, declined, left, never invited.
+	out := []string{"dave", "erin", "frank", "mallory"}
+	for _, from := range append(slices.Clone(in), out...) {
+		for _, to := range append(slices.Clone(in), out...) {
+			want := ok
+			switch {
+			case !slices.Contains(in, from), !slices.Contains(in, to):
+				want = denied
+			case from == to:
+				want = self
+			}
+			t.Run(from+"→"+to, func(t *testing.T) {
+				s, err := stepCall(r, callEvent{Kind: evSignal, User: from, Device: r.Devices[from], To: to, Now: 6})
+				assert.Equal(t, want, protocol.CodeOf(err), "%v", err)
+				assert.False(t, s.Changed, "a signal changes nothing in the call")
+			})
+		}
+	}
 }

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { fillGroupDialog } from './groupdialog.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..'));
@@ -172,6 +173,46 @@ async function inboundVideoBytes(dev) {
   });
 }
 
+/** createGroup makes a group through the demo's dialog, adding members by username. */
+async function createGroup(owner, name, members) {
+  await fillGroupDialog(owner, name, members);
+  await waitFor(`${name} open`, async () => (await owner.page.getByTestId('chat-title').textContent()) === name);
+  await owner.page.getByTestId('call-video-button').waitFor();
+}
+
+/** groupOfThree registers Alice, Bob and Carl; Alice makes the group and keeps it open. */
+async function groupOfThree(name) {
+  const users = [await newUser('Alice'), await newUser('Bob'), await newUser('Carl')];
+  await createGroup(users[0], name, users.slice(1));
+  return users;
+}
+
+/**
+ * inboundVideoFrom reads the video bytes received from the participant
+ * whose tile is named name: from the peer connection whose receivers feed
+ * that tile's video.
+ */
+async function inboundVideoFrom(dev, name) {
+  return dev.page.evaluate(async (name) => {
+    const tile = [...document.querySelectorAll('[data-testid="remote-tile"]')].find((t) => t.querySelector('[data-testid="remote-name"]').textContent === name);
+    const stream = tile && tile.querySelector('[data-testid="remote-video"]').srcObject;
+    if (!stream) return 0;
+    const tracks = stream.getTracks();
+    const pc = window.__peerConnections.find((p) => p.connectionState !== 'closed' && p.getReceivers().some((r) => tracks.includes(r.track)));
+    if (!pc) return 0;
+    let bytes = 0;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') bytes += r.bytesReceived || 0;
+    });
+    return bytes;
+  }, name);
+}
+
+/** tileNames lists the names on the call view's remote tiles. */
+function tileNames(dev) {
+  return dev.page.evaluate(() => [...document.querySelectorAll('[data-testid="remote-tile"] [data-testid="remote-name"]')].map((n) => n.textContent).sort());
+}
+
 /** waitFor polls a condition in Node with a deadline. */
 async function waitFor(what, fn, timeout = WAIT) {
   const deadline = Date.now() + timeout;
@@ -266,6 +307,75 @@ describe('calls in the web demo', { timeout: 600_000 }, () => {
       assert.match(await callLine(dev, 'ended').textContent(), /^Video call · \d+:\d\d · /);
     }
     await finish(alice, bob);
+  });
+
+  test('a group video call: a mesh of three, video from both others, leaving drops a tile, a call line in every timeline', async () => {
+    const groupName = `Calls ${runID}`;
+    const [alice, bob, carl] = await groupOfThree(groupName);
+    await alice.page.getByTestId('call-video-button').click();
+    // Whom to call: the other two, both checked.
+    await alice.page.getByTestId('call-pick-dialog').waitFor();
+    await waitFor('the members to call', async () => (await alice.page.getByTestId('call-pick-member').filter({ hasText: /^(Bob|Carl)$/ }).count()) === 2);
+    assert.equal(await alice.page.locator('[data-testid="call-pick-member"] input:checked').count(), 2);
+    await alice.page.getByTestId('call-pick-submit').click();
+    await alice.page.getByTestId('call-view').waitFor();
+    for (const dev of [bob, carl]) {
+      const incoming = dev.page.getByTestId('incoming-call-dialog');
+      await incoming.waitFor();
+      await waitFor(`${dev.label}'s invitation`, async () => (await dev.page.getByTestId('incoming-title').textContent()) === 'Alice is video calling the group');
+      await dev.page.getByTestId('incoming-accept').click();
+      await incoming.waitFor({ state: 'hidden' });
+      await dev.page.getByTestId('call-view').waitFor();
+    }
+
+    // Each of the three receives growing video from each of the other two.
+    const all = [alice, bob, carl];
+    for (const dev of all) {
+      const others = all.filter((d) => d !== dev).map((d) => d.nickname);
+      await waitFor(`${dev.label}'s tiles`, async () => JSON.stringify(await tileNames(dev)) === JSON.stringify(others));
+      for (const name of others) {
+        const first = await waitFor(`${dev.label}'s video from ${name}`, () => inboundVideoFrom(dev, name));
+        await waitFor(`${dev.label}'s video from ${name} to grow`, async () => (await inboundVideoFrom(dev, name)) > first);
+      }
+      await waitFor(`${dev.label}'s call timer`, async () => /^\d+:\d\d$/.test(await dev.page.getByTestId('call-status').textContent()));
+    }
+
+    // Alice leaves: the call goes on between Bob and Carl, without her tile.
+    await alice.page.getByTestId('call-hangup').click();
+    await alice.page.getByTestId('call-view').waitFor({ state: 'hidden' });
+    await waitFor("Bob's tiles without Alice", async () => JSON.stringify(await tileNames(bob)) === '["Carl"]');
+    await waitFor("Carl's tiles without Alice", async () => JSON.stringify(await tileNames(carl)) === '["Bob"]');
+    const first = await inboundVideoFrom(carl, 'Bob');
+    await waitFor("Carl's video from Bob to grow after Alice left", async () => (await inboundVideoFrom(carl, 'Bob')) > first);
+
+    // Bob leaves too: fewer than two are left, the call ends for Carl.
+    await bob.page.getByTestId('call-hangup').click();
+    for (const dev of [bob, carl]) await dev.page.getByTestId('call-view').waitFor({ state: 'hidden' });
+    for (const dev of [bob, carl]) await openChat(dev, groupName);
+    for (const dev of all) {
+      await callLine(dev, 'ended').waitFor();
+      assert.match(await callLine(dev, 'ended').textContent(), /^Video call · \d+:\d\d · /);
+    }
+    await finish(alice, bob, carl);
+  });
+
+  test('a group call to a chosen member: only they ring', async () => {
+    const groupName = `Pick ${runID}`;
+    const [alice, bob, carl] = await groupOfThree(groupName);
+    await alice.page.getByTestId('call-audio-button').click();
+    await alice.page.getByTestId('call-pick-member').filter({ hasText: /^Carl$/ }).locator('input').uncheck();
+    await alice.page.getByTestId('call-pick-submit').click();
+    await bob.page.getByTestId('incoming-call-dialog').waitFor();
+    await bob.page.getByTestId('incoming-accept').click();
+    await waitFor("Bob's call timer", async () => /^\d+:\d\d$/.test(await bob.page.getByTestId('call-status').textContent()));
+    // Bob's invitation came and was answered: Carl's, had there been one, came with it.
+    assert.equal(await carl.page.evaluate(() => document.querySelector('[data-testid="incoming-call-dialog"]').open), false);
+    await bob.page.getByTestId('call-hangup').click();
+    for (const dev of [alice, bob]) await dev.page.getByTestId('call-view').waitFor({ state: 'hidden' });
+    await openChat(carl, groupName);
+    await callLine(carl, 'ended').waitFor();
+    assert.match(await callLine(carl, 'ended').textContent(), /^Voice call · \d+:\d\d · /);
+    await finish(alice, bob, carl);
   });
 
   test('a missed call, and a call declined on one of two devices', async () => {

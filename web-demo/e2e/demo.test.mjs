@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { fillGroupDialog } from './groupdialog.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..'));
@@ -207,14 +208,7 @@ async function send(user, text) {
 
 /** createGroup makes a group through the demo's dialog, adding members by username. */
 async function createGroup(owner, name, members) {
-  await owner.page.getByTestId('new-group-button').click();
-  await owner.page.getByTestId('group-name').fill(name);
-  for (const member of members) {
-    await owner.page.getByTestId('group-member-username').fill(member.username);
-    await owner.page.getByTestId('group-member-add').click();
-    await owner.page.locator('[data-testid="group-member-chip"]').filter({ hasText: member.nickname }).waitFor();
-  }
-  await owner.page.getByTestId('group-submit').click();
+  await fillGroupDialog(owner, name, members);
   await waitText(owner, 'chat-title', name);
 }
 

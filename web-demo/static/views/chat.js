@@ -206,8 +206,8 @@ export class ChatView {
       this.subtitle.textContent = c.username ? `@${c.username}` : 'Direct message';
     }
     this.membersButton.hidden = !group || removed;
-    // Calls are one-to-one in the demo (and never with oneself).
-    const callable = !group && !!c.userID && c.userID !== this.selfID;
+    // A one-to-one call (never with oneself), or a group call of a group we are in.
+    const callable = group ? !removed && !!c.groupID : !!c.userID && c.userID !== this.selfID;
     $('call-audio-button').hidden = !callable;
     $('call-video-button').hidden = !callable;
     this.renderComposer(removed, c.removedNote || '');
