@@ -30,6 +30,7 @@ const SHELL = [
   'views/icons.js',
   'views/members.js',
   'views/call.js',
+  'views/search.js',
   // The SDK's usual files; whatever else it loads is cached when first fetched.
   '/sdk/index.js',
   '/sdk/surface.gen.js',
