@@ -108,6 +108,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqChangedProfiles: typed(s.changedProfiles),
 		protocol.ReqSearchUsers:     typed(s.searchUsers),
 		protocol.ReqSocialVersion:   typed(s.socialVersion),
+		protocol.ReqSocialChanges:   typed(s.socialChanges),
 		// Presence (presence.go).
 		protocol.ReqSubscribeStatus:   typed(s.subscribeStatus),
 		protocol.ReqUnsubscribeStatus: typed(s.unsubscribeStatus),
@@ -260,7 +261,7 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 		}
 		return nil, err
 	}
-	if err := s.socialChanged(ctx, c.UserID, target.UserID); err != nil {
+	if err := s.socialChanged(ctx, c.UserID, target.UserID, true); err != nil {
 		return nil, err
 	}
 	me, err := s.profile(ctx, c.UserID)
@@ -283,7 +284,7 @@ func (s *Server) acceptFriend(ctx context.Context, c caller, req *protocol.UserI
 		}
 		return nil, err
 	}
-	if err := s.socialChanged(ctx, c.UserID, req.UserID); err != nil {
+	if err := s.socialChanged(ctx, c.UserID, req.UserID, true); err != nil {
 		return nil, err
 	}
 	them, err := s.profile(ctx, req.UserID)
