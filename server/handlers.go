@@ -144,6 +144,19 @@ func (s *Server) getUsers(ctx context.Context, _ caller, req *protocol.GetUsersR
 	return s.usersInOrder(ctx, req.UserIDs)
 }
 
+// usersByID looks up the profiles of ids, those that exist, by ID.
+func (s *Server) usersByID(ctx context.Context, ids []string) (map[string]protocol.User, error) {
+	users, err := s.usersInOrder(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]protocol.User, len(users.Users))
+	for _, u := range users.Users {
+		byID[u.UserID] = u
+	}
+	return byID, nil
+}
+
 func (s *Server) usersInOrder(ctx context.Context, ids []string) (*protocol.UsersResp, error) {
 	us, err := s.store.Users(ctx, ids)
 	if err != nil {
@@ -348,13 +361,9 @@ func (s *Server) listFriendRequests(ctx context.Context, c caller, _ *empty) (*p
 	for _, r := range reqs {
 		ids = append(ids, r.FromUserID)
 	}
-	users, err := s.usersInOrder(ctx, ids)
+	byID, err := s.usersByID(ctx, ids)
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[string]protocol.User, len(users.Users))
-	for _, u := range users.Users {
-		byID[u.UserID] = u
 	}
 	resp := &protocol.FriendRequestsResp{Requests: []protocol.FriendRequest{}}
 	for _, r := range reqs {

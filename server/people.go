@@ -291,13 +291,9 @@ func (s *Server) socialChanges(ctx context.Context, c caller, req *protocol.Soci
 			ids = append(ids, ch.OtherUserID)
 		}
 	}
-	users, err := s.usersInOrder(ctx, ids)
+	byID, err := s.usersByID(ctx, ids)
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[string]protocol.User, len(users.Users))
-	for _, u := range users.Users {
-		byID[u.UserID] = u
 	}
 	me, err := s.profile(ctx, c.UserID)
 	if err != nil {
