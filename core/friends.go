@@ -193,13 +193,14 @@ func (s *session) fetchRequests(ctx context.Context, call caller) ([]FriendReque
 	return resp.Requests, nil
 }
 
-// refreshFriends ends a catch-up: the friend list, the requests and the
-// blacklist are read again, and the profiles changed since the profile
-// cursor, so that a device that was away learns of
-// requests made, accepted and refused, friends deleted, remarks and blocks
-// changed meanwhile (announced when announce is set). They are whole
-// lists, bounded (the server lists at most 200 requests and 1000 blocked
-// users), read only when the social version moved; not yet incremental.
+// refreshFriends ends a catch-up: the profiles changed since the profile
+// cursor, then the friends, requests and blacklist changed since the
+// stored social version (announced when announce is set), so that a
+// device that was away learns of requests made, accepted and refused,
+// friends deleted, remarks and blocks changed meanwhile. The lists are
+// read whole (bounded: at most 200 requests and 1000 blocked users) only
+// by a fresh store or when the server's change log no longer reaches the
+// stored version.
 func (s *session) refreshFriends(w *wire, announce bool) error {
 	ctx := w.ctx
 	// Profiles first: a friend's new name is announced as a profile
@@ -207,18 +208,42 @@ func (s *session) refreshFriends(w *wire, announce bool) error {
 	if err := s.catchUpProfiles(w, announce); err != nil {
 		return err
 	}
-	// The lists are read again only when the server's social version
-	// moved since they were stored: a reconnect without changes costs one
-	// small answer, not the lists.
-	var sv protocol.SocialVersionResp
-	if err := w.call(ctx, protocol.ReqSocialVersion, nil, &sv); err != nil {
-		return err
-	}
+	var version int64
 	if stored, ok, err := s.store.SocialVersion(ctx); err != nil {
 		return err
-	} else if ok && stored == sv.Version {
-		return nil
+	} else if ok {
+		for {
+			var resp protocol.SocialChangesResp
+			if err := w.call(ctx, protocol.ReqSocialChanges, protocol.SocialChangesReq{Since: stored}, &resp); err != nil {
+				return err
+			}
+			if resp.TooOld {
+				version = resp.Version
+				break
+			}
+			if resp.Version == stored && !resp.HasMore {
+				return nil // nothing changed: one small answer
+			}
+			if _, err := s.apply(ctx, socialChangesInput{Resp: resp}); err != nil {
+				return err
+			}
+			if !resp.HasMore {
+				return nil
+			}
+			if resp.Version <= stored {
+				return &Error{Code: protocol.CodeInternal, Message: "socialChanges: hasMore without a new version"}
+			}
+			stored = resp.Version
+		}
+	} else {
+		var sv protocol.SocialVersionResp
+		if err := w.call(ctx, protocol.ReqSocialVersion, nil, &sv); err != nil {
+			return err
+		}
+		version = sv.Version
 	}
+	// The version is read before the lists: lists newer than it are read
+	// again next time, never older ones kept.
 	list, err := s.fetchFriends(ctx, w.call)
 	if err != nil {
 		return err
@@ -237,7 +262,7 @@ func (s *session) refreshFriends(w *wire, announce bool) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.apply(ctx, blackListInput{Users: black, Announce: announce, Version: &sv.Version})
+	_, err = s.apply(ctx, blackListInput{Users: black, Announce: announce, Version: &version})
 	return err
 }
 

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 )
 
 // A reconnect reads the friend list, requests and blacklist again only
-// when the server's social version moved since they were stored.
+// when the server's social version moved since they were stored and its
+// change log does not reach back there.
 func TestFriendListsReadOnlyWhenTheSocialVersionMoved(t *testing.T) {
 	ctx := context.Background()
 	var mu sync.Mutex
@@ -27,6 +29,13 @@ func TestFriendListsReadOnlyWhenTheSocialVersionMoved(t *testing.T) {
 		switch f.Type {
 		case protocol.ReqSocialVersion:
 			return protocol.SocialVersionResp{Version: version}, nil, true
+		case protocol.ReqSocialChanges:
+			// A server whose change log does not reach the stored version.
+			var req protocol.SocialChangesReq
+			if err := json.Unmarshal(f.Data, &req); err != nil {
+				return nil, &protocol.Error{Code: protocol.CodeInvalidArgument}, true
+			}
+			return protocol.SocialChangesResp{Version: version, TooOld: req.Since < version}, nil, true
 		case protocol.ReqListFriends:
 			lists++
 			return protocol.UsersResp{Users: []protocol.User{{UserID: "bob", Nickname: "Bob"}}}, nil, true

@@ -145,6 +145,8 @@ func step(l localState, in input) (stepResult, error) {
 		return stepProfileChanges(l, in), nil
 	case blackListInput:
 		return stepBlackList(l, in), nil
+	case socialChangesInput:
+		return stepSocialChanges(l, in), nil
 	case groupInput:
 		return stepGroup(l, in), nil
 	case groupRemovedInput:
@@ -644,6 +646,60 @@ func stepBlackList(l localState, in blackListInput) stepResult {
 	if in.Announce && !res.Changes.Empty() {
 		res.Events = []Event{BlackListChanged{Users: list}}
 	}
+	return res
+}
+
+// socialChangesInput is a page of user.socialChanges: the friends,
+// blocks and requests changed since the stored social version, stored with
+// the page's version and announced as the pushes would have.
+type socialChangesInput struct{ Resp protocol.SocialChangesResp }
+
+func (socialChangesInput) inputKind() string { return "socialChanges" }
+
+func stepSocialChanges(l localState, in socialChangesInput) stepResult {
+	var res stepResult
+	r := in.Resp
+	for _, pu := range r.Friends {
+		u := userFromProto(pu)
+		old, ok := l.Friends[u.UserID]
+		if ok && old == u {
+			continue
+		}
+		res.Changes.Friends = append(res.Changes.Friends, u)
+		res.Changes.Users = append(res.Changes.Users, profileOf(u))
+		if ok {
+			res.Events = append(res.Events, FriendInfoChanged{User: u})
+		} else {
+			res.Events = append(res.Events, FriendAdded{User: u})
+		}
+	}
+	for _, id := range r.RemovedFriends {
+		if _, ok := l.Friends[id]; ok {
+			res.Changes.RemovedFriends = append(res.Changes.RemovedFriends, id)
+			res.Events = append(res.Events, FriendDeleted{UserID: id})
+		}
+	}
+	for _, pu := range r.Black {
+		if u := profileOf(userFromProto(pu)); l.Black[u.UserID] != u {
+			res.Changes.Black = append(res.Changes.Black, u)
+		}
+	}
+	for _, id := range r.RemovedBlack {
+		if _, ok := l.Black[id]; ok {
+			res.Changes.RemovedBlack = append(res.Changes.RemovedBlack, id)
+		}
+	}
+	if len(res.Changes.Black)+len(res.Changes.RemovedBlack) > 0 {
+		res.Events = append(res.Events, BlackListChanged{Users: blackListOf(l.Black, res.Changes)})
+	}
+	for _, fr := range r.Requests {
+		rr := stepFriendRequest(l, friendRequestInput{Request: fr})
+		res.Changes.FriendRequests = append(res.Changes.FriendRequests, rr.Changes.FriendRequests...)
+		res.Changes.Users = append(res.Changes.Users, rr.Changes.Users...)
+		res.Events = append(res.Events, rr.Events...)
+	}
+	v := r.Version
+	res.Changes.SocialVersion = &v
 	return res
 }
 

@@ -115,6 +115,45 @@ func TestStepFriends(t *testing.T) {
 
 }
 
+// TestStepSocialChanges: a page of user.socialChanges changes only the
+// rows it names, announces what is new and stores its version.
+func TestStepSocialChanges(t *testing.T) {
+	bob, carol, dave := User{UserID: "bob", Nickname: "Bob"}, User{UserID: "carol"}, User{UserID: "dave"}
+	erin := protocol.User{UserID: "erin", Nickname: "Erin"}
+	req := protocol.FriendRequest{FromUserID: "erin", ToUserID: "me", State: protocol.FriendRequestPending, CreateTime: 5, FromUser: &erin}
+	l := localState{Self: "me", Friends: map[string]User{"bob": bob, "carol": carol}, Black: map[string]User{}, Requests: map[[2]string]FriendRequest{}}
+	renamed := protocol.User{UserID: "bob", Nickname: "Bob", Remark: "B"}
+	res, err := step(l, socialChangesInput{Resp: protocol.SocialChangesResp{
+		Version: 7, Friends: []protocol.User{renamed, {UserID: "dave"}}, RemovedFriends: []string{"carol", "nobody"},
+		Black: []protocol.User{{UserID: "carol"}}, RemovedBlack: []string{"bob"}, Requests: []protocol.FriendRequest{req},
+	}})
+	require.NoError(t, err)
+	withRemark := bob
+	withRemark.Remark = "B"
+	assert.Equal(t, []User{withRemark, dave}, res.Changes.Friends, "bob's changed entry and a new friend")
+	assert.Equal(t, []string{"carol"}, res.Changes.RemovedFriends, "one not stored is not removed")
+	assert.Equal(t, []User{carol}, res.Changes.Black)
+	assert.Empty(t, res.Changes.RemovedBlack, "bob was not blocked")
+	assert.Equal(t, []FriendRequest{req}, res.Changes.FriendRequests)
+	require.NotNil(t, res.Changes.SocialVersion)
+	assert.Equal(t, int64(7), *res.Changes.SocialVersion)
+	assert.Equal(t, []Event{
+		FriendInfoChanged{User: withRemark}, FriendAdded{User: dave}, FriendDeleted{UserID: "carol"},
+		BlackListChanged{Users: []User{carol}}, FriendRequestReceived{Request: req},
+	}, res.Events)
+
+	// The same rows again change nothing but the version.
+	l.Friends = map[string]User{"bob": withRemark, "dave": dave}
+	l.Black = map[string]User{"carol": carol}
+	l.Requests[requestKey(req)] = req
+	res, err = step(l, socialChangesInput{Resp: protocol.SocialChangesResp{Version: 8, Friends: []protocol.User{renamed}, Black: []protocol.User{{UserID: "carol"}}, Requests: []protocol.FriendRequest{req}}})
+	require.NoError(t, err)
+	assert.Empty(t, res.Events)
+	assert.Empty(t, res.Changes.Friends)
+	assert.Empty(t, res.Changes.Black)
+	assert.Empty(t, res.Changes.FriendRequests)
+}
+
 func TestStepFriendRequest(t *testing.T) {
 	pu := protocol.User{UserID: "erin", Nickname: "Erin"}
 	pending := protocol.FriendRequest{FromUserID: "erin", ToUserID: "me", Message: "hi", State: protocol.FriendRequestPending, CreateTime: 5, FromUser: &pu}

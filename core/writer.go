@@ -154,6 +154,12 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		err = s.loadRequests(ctx, &l)
 	case blockChangedInput, blackListInput:
 		err = s.loadBlack(ctx, &l)
+	case socialChangesInput:
+		if err = s.loadFriends(ctx, &l); err == nil {
+			if err = s.loadBlack(ctx, &l); err == nil {
+				err = s.loadRequests(ctx, &l)
+			}
+		}
 	case profileChangesInput:
 		if err = s.loadFriends(ctx, &l); err == nil {
 			err = s.loadProfiles(ctx, &l, in.Users)

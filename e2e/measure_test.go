@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,10 +17,20 @@ import (
 )
 
 // countDialer counts the bytes of the frames its connections read and
-// write (after WebSocket decompression: what the SDK handles).
+// write (after WebSocket decompression: what the SDK handles), and the
+// bytes read by frame type (a response repeats its request's type).
 type countDialer struct {
 	inner       core.Dialer
 	read, wrote atomic.Int64
+	mu          sync.Mutex
+	byType      map[string]int64
+}
+
+// readOf returns the bytes read so far in frames of type typ.
+func (d *countDialer) readOf(typ string) int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.byType[typ]
 }
 
 func (d *countDialer) Dial(ctx context.Context, url string) (core.Conn, error) {
@@ -38,6 +49,14 @@ type countConn struct {
 func (c *countConn) Read(ctx context.Context) ([]byte, error) {
 	p, err := c.Conn.Read(ctx)
 	c.d.read.Add(int64(len(p)))
+	if f, ferr := protocol.DecodeFrame(p); err == nil && ferr == nil {
+		c.d.mu.Lock()
+		if c.d.byType == nil {
+			c.d.byType = map[string]int64{}
+		}
+		c.d.byType[f.Type] += int64(len(p))
+		c.d.mu.Unlock()
+	}
 	return p, err
 }
 

@@ -116,3 +116,31 @@ const ReqSocialVersion = "user.socialVersion"
 type SocialVersionResp struct {
 	Version int64 `json:"version"`
 }
+
+// ReqSocialChanges returns how the caller's friends, friend requests and
+// blacklist changed after version Since: for each user a change was about,
+// the rows as they are now (a friendship or block that is gone is listed
+// as removed). TooOld says the server no longer logs back to Since: read
+// the lists whole. Data: SocialChangesReq. Response: SocialChangesResp.
+const ReqSocialChanges = "user.socialChanges"
+
+// MaxSocialChanges is the most changes one user.socialChanges answer covers.
+const MaxSocialChanges = 100
+
+// SocialChangesReq asks for the changes after version Since.
+type SocialChangesReq struct {
+	Since int64 `json:"since"`
+}
+
+// SocialChangesResp is one page of changes, as of Version; HasMore asks
+// again from Version.
+type SocialChangesResp struct {
+	Version        int64           `json:"version"`
+	TooOld         bool            `json:"tooOld,omitempty"`
+	HasMore        bool            `json:"hasMore,omitempty"`
+	Friends        []User          `json:"friends,omitempty"`
+	RemovedFriends []string        `json:"removedFriends,omitempty"`
+	Black          []User          `json:"black,omitempty"`
+	RemovedBlack   []string        `json:"removedBlack,omitempty"`
+	Requests       []FriendRequest `json:"requests,omitempty"`
+}

@@ -400,6 +400,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "user.changed with a bad cursor", as: "mallory", typ: protocol.ReqChangedProfiles, data: protocol.ChangedProfilesReq{Cursor: -1}, want: protocol.CodeInvalidArgument},
 		{name: "user.search shows public profiles only", as: "mallory", typ: protocol.ReqSearchUsers, data: protocol.SearchUsersReq{Keyword: "al"}, check: profileOnly},
 		{name: "user.socialVersion is the caller's", as: "mallory", typ: protocol.ReqSocialVersion},
+		{name: "user.socialChanges are the caller's", as: "mallory", typ: protocol.ReqSocialChanges, data: protocol.SocialChangesReq{}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			var r protocol.SocialChangesResp
+			if err := json.Unmarshal(d, &r); err != nil || slices.ContainsFunc(r.Black, func(u protocol.User) bool { return u.UserID == "dave" }) || slices.Contains(r.RemovedBlack, "dave") {
+				t.Errorf("mallory sees alice's social changes: %s", d)
+			}
+		}},
+		{name: "user.socialChanges with a bad version", as: "mallory", typ: protocol.ReqSocialChanges, data: protocol.SocialChangesReq{Since: -1}, want: protocol.CodeInvalidArgument},
 		{name: "user.blockList is the caller's", as: "mallory", typ: protocol.ReqListBlocked, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
 			var r protocol.UsersResp
 			if err := json.Unmarshal(d, &r); err != nil || slices.ContainsFunc(r.Users, func(u protocol.User) bool { return u.UserID == "dave" }) {

@@ -108,6 +108,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqChangedProfiles: typed(s.changedProfiles),
 		protocol.ReqSearchUsers:     typed(s.searchUsers),
 		protocol.ReqSocialVersion:   typed(s.socialVersion),
+		protocol.ReqSocialChanges:   typed(s.socialChanges),
 		// Presence (presence.go).
 		protocol.ReqSubscribeStatus:   typed(s.subscribeStatus),
 		protocol.ReqUnsubscribeStatus: typed(s.unsubscribeStatus),
@@ -141,6 +142,19 @@ func (s *Server) getUsers(ctx context.Context, _ caller, req *protocol.GetUsersR
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "at most %d userIDs", protocol.MaxGetUsers)
 	}
 	return s.usersInOrder(ctx, req.UserIDs)
+}
+
+// usersByID looks up the profiles of ids, those that exist, by ID.
+func (s *Server) usersByID(ctx context.Context, ids []string) (map[string]protocol.User, error) {
+	users, err := s.usersInOrder(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]protocol.User, len(users.Users))
+	for _, u := range users.Users {
+		byID[u.UserID] = u
+	}
+	return byID, nil
 }
 
 func (s *Server) usersInOrder(ctx context.Context, ids []string) (*protocol.UsersResp, error) {
@@ -260,7 +274,7 @@ func (s *Server) addFriend(ctx context.Context, c caller, req *protocol.AddFrien
 		}
 		return nil, err
 	}
-	if err := s.socialChanged(ctx, c.UserID, target.UserID); err != nil {
+	if err := s.socialChanged(ctx, c.UserID, target.UserID, true); err != nil {
 		return nil, err
 	}
 	me, err := s.profile(ctx, c.UserID)
@@ -283,7 +297,7 @@ func (s *Server) acceptFriend(ctx context.Context, c caller, req *protocol.UserI
 		}
 		return nil, err
 	}
-	if err := s.socialChanged(ctx, c.UserID, req.UserID); err != nil {
+	if err := s.socialChanged(ctx, c.UserID, req.UserID, true); err != nil {
 		return nil, err
 	}
 	them, err := s.profile(ctx, req.UserID)
@@ -347,13 +361,9 @@ func (s *Server) listFriendRequests(ctx context.Context, c caller, _ *empty) (*p
 	for _, r := range reqs {
 		ids = append(ids, r.FromUserID)
 	}
-	users, err := s.usersInOrder(ctx, ids)
+	byID, err := s.usersByID(ctx, ids)
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[string]protocol.User, len(users.Users))
-	for _, u := range users.Users {
-		byID[u.UserID] = u
 	}
 	resp := &protocol.FriendRequestsResp{Requests: []protocol.FriendRequest{}}
 	for _, r := range reqs {

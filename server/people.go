@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -44,7 +45,7 @@ func (s *Server) refuseFriend(ctx context.Context, c caller, req *protocol.UserI
 		}
 		return nil, err
 	}
-	if err := s.socialChanged(ctx, c.UserID, req.UserID); err != nil {
+	if err := s.socialChanged(ctx, c.UserID, req.UserID, true); err != nil {
 		return nil, err
 	}
 	from, err := s.profile(ctx, req.UserID)
@@ -69,7 +70,7 @@ func (s *Server) deleteFriend(ctx context.Context, c caller, req *protocol.UserI
 		}
 		return nil, err
 	}
-	if err := s.socialChanged(ctx, c.UserID, req.UserID); err != nil {
+	if err := s.socialChanged(ctx, c.UserID, req.UserID, true); err != nil {
 		return nil, err
 	}
 	s.pushTo(ctx, protocol.PushFriendDeleted, protocol.UserIDReq{UserID: req.UserID}, "", c.UserID)
@@ -92,7 +93,7 @@ func (s *Server) setFriendRemark(ctx context.Context, c caller, req *protocol.Se
 		}
 		return nil, err
 	}
-	if err := s.socialChanged(ctx, c.UserID); err != nil {
+	if err := s.socialChanged(ctx, c.UserID, req.UserID, false); err != nil {
 		return nil, err
 	}
 	u, err := s.profile(ctx, req.UserID)
@@ -109,7 +110,7 @@ const maxListedBlocked = 1000
 
 // pushBlockChanged tells every device of owner that they (un)block userID.
 func (s *Server) pushBlockChanged(ctx context.Context, owner, userID string, blocked bool) error {
-	if err := s.socialChanged(ctx, owner); err != nil {
+	if err := s.socialChanged(ctx, owner, userID, false); err != nil {
 		return err
 	}
 	u, err := s.profile(ctx, userID)
@@ -232,12 +233,17 @@ func (s *Server) searchUsers(ctx context.Context, c caller, req *protocol.Search
 	return resp, nil
 }
 
-// socialChanged moves the social version of the users whose friends,
-// requests or blacklist just changed. It runs after the change has
-// committed: a device that reads the old version meanwhile reads the lists
-// again next time, and none reads the new one with lists that lack it.
-func (s *Server) socialChanged(ctx context.Context, userIDs ...string) error {
-	return s.store.BumpSocialVersion(ctx, userIDs...)
+// socialChanged moves the social version of owner, logging that its
+// friendship with, requests with or block of other changed; both, when
+// set, does the same for other about owner. It runs after the change has
+// committed: a device that reads the old version meanwhile is told of the
+// change next time, and none reads the new one with lists that lack it.
+func (s *Server) socialChanged(ctx context.Context, owner, other string, both bool) error {
+	chs := []store.SocialChange{{UserID: owner, OtherUserID: other}}
+	if both {
+		chs = append(chs, store.SocialChange{UserID: other, OtherUserID: owner})
+	}
+	return s.store.RecordSocialChanges(ctx, chs...)
 }
 
 // socialVersion answers user.socialVersion.
@@ -247,4 +253,89 @@ func (s *Server) socialVersion(ctx context.Context, c caller, _ *empty) (*protoc
 		return nil, err
 	}
 	return &protocol.SocialVersionResp{Version: u.SocialVersion}, nil
+}
+
+// socialChanges answers user.socialChanges: the caller's own log only,
+// each user it names looked up as the rows are now, so removals need no
+// tombstones.
+func (s *Server) socialChanges(ctx context.Context, c caller, req *protocol.SocialChangesReq) (*protocol.SocialChangesResp, error) {
+	if req.Since < 0 {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "since must not be negative")
+	}
+	u, err := s.store.User(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	resp := &protocol.SocialChangesResp{Version: u.SocialVersion}
+	if req.Since >= u.SocialVersion {
+		// Nothing new, or a version this server never gave (another
+		// deployment's): only the latter needs the lists.
+		resp.TooOld = req.Since > u.SocialVersion
+		return resp, nil
+	}
+	chs, err := s.store.SocialChanges(ctx, c.UserID, req.Since, protocol.MaxSocialChanges+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(chs) == 0 || chs[0].Version != req.Since+1 {
+		resp.TooOld = true // pruned, or changed before the log existed
+		return resp, nil
+	}
+	if len(chs) > protocol.MaxSocialChanges {
+		chs, resp.HasMore = chs[:protocol.MaxSocialChanges], true
+		resp.Version = chs[len(chs)-1].Version
+	}
+	var ids []string
+	for _, ch := range chs {
+		if !slices.Contains(ids, ch.OtherUserID) {
+			ids = append(ids, ch.OtherUserID)
+		}
+	}
+	byID, err := s.usersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	me, err := s.profile(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		them, ok := byID[id]
+		if !ok {
+			continue // the user is gone
+		}
+		switch f, err := s.store.Friend(ctx, c.UserID, id); {
+		case err == nil:
+			fu := them
+			fu.Remark = f.Remark
+			resp.Friends = append(resp.Friends, fu)
+		case errors.Is(err, store.ErrNotFound):
+			resp.RemovedFriends = append(resp.RemovedFriends, id)
+		default:
+			return nil, err
+		}
+		switch blocked, err := s.store.Blocked(ctx, c.UserID, id); {
+		case err != nil:
+			return nil, err
+		case blocked:
+			resp.Black = append(resp.Black, them)
+		default:
+			resp.RemovedBlack = append(resp.RemovedBlack, id)
+		}
+		for _, pair := range [][2]string{{id, c.UserID}, {c.UserID, id}} {
+			r, err := s.store.FriendRequest(ctx, pair[0], pair[1])
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			from := &them
+			if pair[0] == c.UserID {
+				from = me
+			}
+			resp.Requests = append(resp.Requests, friendRequestProto(*r, from))
+		}
+	}
+	return resp, nil
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -357,4 +358,86 @@ func TestSocialVersionMovesWithEveryChange(t *testing.T) {
 	va := version(a)
 	a.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: bob}, nil)
 	assert.Equal(t, va, version(a))
+}
+
+// TestSocialChangesSince: user.socialChanges answers only the rows the
+// changes after a version were about, as they are now, removals included;
+// a version the log does not reach is TooOld.
+func TestSocialChangesSince(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	carol, cTok := e.register("carol")
+	dave, _ := e.register("dave")
+	a, b, c := e.dial(aTok), e.dial(bTok), e.dial(cTok)
+	changes := func(since int64) protocol.SocialChangesResp {
+		var r protocol.SocialChangesResp
+		a.do(protocol.ReqSocialChanges, protocol.SocialChangesReq{Since: since}, &r)
+		return r
+	}
+	// Carol is a friend before the version the device holds.
+	c.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: alice}, nil)
+	a.do(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: carol}, nil)
+	held := changes(0)
+	require.False(t, held.TooOld, "the log reaches back to the first change")
+	since := held.Version
+
+	b.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: alice}, nil)
+	a.do(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: bob}, nil)
+	a.do(protocol.ReqSetFriendRemark, protocol.SetFriendRemarkReq{UserID: bob, Remark: "B"}, nil)
+	a.do(protocol.ReqDeleteFriend, protocol.UserIDReq{UserID: carol}, nil)
+	a.do(protocol.ReqBlockUser, protocol.UserIDReq{UserID: dave}, nil)
+
+	r := changes(since)
+	require.False(t, r.TooOld)
+	assert.False(t, r.HasMore)
+	assert.Equal(t, since+5, r.Version)
+	require.Len(t, r.Friends, 1)
+	assert.Equal(t, bob, r.Friends[0].UserID)
+	assert.Equal(t, "B", r.Friends[0].Remark)
+	assert.ElementsMatch(t, []string{carol, dave}, r.RemovedFriends)
+	require.Len(t, r.Black, 1)
+	assert.Equal(t, dave, r.Black[0].UserID)
+	assert.ElementsMatch(t, []string{bob, carol}, r.RemovedBlack)
+	require.Len(t, r.Requests, 2, "bob's accepted request and carol's")
+	for _, fr := range r.Requests {
+		assert.Equal(t, protocol.FriendRequestAccepted, fr.State)
+		require.NotNil(t, fr.FromUser)
+		assert.Equal(t, fr.FromUserID, fr.FromUser.UserID)
+	}
+
+	// Paged from the last version answered: nothing more.
+	none := changes(r.Version)
+	assert.False(t, none.TooOld)
+	assert.Equal(t, r.Version, none.Version)
+	assert.Empty(t, none.Friends)
+	assert.Empty(t, none.RemovedFriends)
+	// A version never given is too old (another deployment's); so is a
+	// negative one refused.
+	assert.True(t, changes(r.Version+10).TooOld)
+	a.wantError(protocol.ReqSocialChanges, protocol.SocialChangesReq{Since: -1}, protocol.CodeInvalidArgument)
+}
+
+// TestSocialChangesPaged: more than MaxSocialChanges changes come in pages
+// that end where the next begins.
+func TestSocialChangesPaged(t *testing.T) {
+	e := newEnv(t)
+	alice, aTok := e.register("alice")
+	bob, bTok := e.register("bob")
+	a, b := e.dial(aTok), e.dial(bTok)
+	b.do(protocol.ReqAddFriend, protocol.AddFriendReq{UserID: alice}, nil)
+	a.do(protocol.ReqAcceptFriend, protocol.UserIDReq{UserID: bob}, nil)
+	for i := 0; i < protocol.MaxSocialChanges; i++ {
+		a.do(protocol.ReqSetFriendRemark, protocol.SetFriendRemarkReq{UserID: bob, Remark: fmt.Sprint(i)}, nil)
+	}
+	var first protocol.SocialChangesResp
+	a.do(protocol.ReqSocialChanges, protocol.SocialChangesReq{}, &first)
+	require.True(t, first.HasMore)
+	assert.Equal(t, int64(protocol.MaxSocialChanges), first.Version)
+	var rest protocol.SocialChangesResp
+	a.do(protocol.ReqSocialChanges, protocol.SocialChangesReq{Since: first.Version}, &rest)
+	assert.False(t, rest.HasMore)
+	assert.Equal(t, int64(protocol.MaxSocialChanges+2), rest.Version)
+	require.Len(t, rest.Friends, 1)
+	assert.Equal(t, fmt.Sprint(protocol.MaxSocialChanges-1), rest.Friends[0].Remark)
 }

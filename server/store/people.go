@@ -82,10 +82,29 @@ type Accounts interface {
 	SetDisabled(ctx context.Context, userID string, disabled bool) error
 }
 
+// SocialChange is one step of a user's social version: UserID's
+// friendship with, request to or from, or block of OtherUserID changed.
+type SocialChange struct {
+	UserID      string
+	OtherUserID string
+	Version     int64 // set by the store
+}
+
+// SocialChangeLog bounds the changes kept per user; a device further
+// behind reads the lists whole. docs/limits.md lists it.
+const SocialChangeLog = 1000
+
 // SocialVersions counts changes to each user's friends, requests and
-// blacklist.
+// blacklist, and logs what each change was about.
 type SocialVersions interface {
-	// BumpSocialVersion adds one to the SocialVersion of each of userIDs
-	// that exists, in one transaction.
-	BumpSocialVersion(ctx context.Context, userIDs ...string) error
+	// RecordSocialChanges adds one to the SocialVersion of the UserID of
+	// each change (users that do not exist are skipped) and logs the
+	// change under that version, keeping the last SocialChangeLog of the
+	// user's changes, in one transaction.
+	RecordSocialChanges(ctx context.Context, changes ...SocialChange) error
+	// SocialChanges returns userID's logged changes above since, ascending
+	// by Version, at most limit.
+	SocialChanges(ctx context.Context, userID string, since int64, limit int) ([]SocialChange, error)
+	// Friend returns userID's friendship with friendID, or ErrNotFound.
+	Friend(ctx context.Context, userID, friendID string) (*Friend, error)
 }

@@ -214,16 +214,62 @@ func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) e
 
 var _ store.SocialVersions = (*Store)(nil)
 
-// BumpSocialVersion implements store.SocialVersions. Rows are updated in
-// key order, so that concurrent bumps of the same pair cannot deadlock.
-func (s *Store) BumpSocialVersion(ctx context.Context, userIDs ...string) error {
-	ids := slices.Sorted(slices.Values(userIDs))
+// RecordSocialChanges implements store.SocialVersions. Users are updated
+// in key order, so that concurrent changes of the same pair cannot
+// deadlock.
+func (s *Store) RecordSocialChanges(ctx context.Context, changes ...store.SocialChange) error {
+	changes = slices.Clone(changes)
+	slices.SortStableFunc(changes, func(a, b store.SocialChange) int { return strings.Compare(a.UserID, b.UserID) })
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		for _, id := range slices.Compact(ids) {
-			if _, err := tx.Exec(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = $1`, id); err != nil {
-				return fmt.Errorf("postgres: social version: %w", err)
+		for _, ch := range changes {
+			var v int64
+			err := tx.QueryRow(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = $1 RETURNING social_version`, ch.UserID).Scan(&v)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err == nil {
+				_, err = tx.Exec(ctx, `INSERT INTO social_changes (user_id, version, other_user_id) VALUES ($1, $2, $3)`, ch.UserID, v, ch.OtherUserID)
+			}
+			if err == nil {
+				_, err = tx.Exec(ctx, `DELETE FROM social_changes WHERE user_id = $1 AND version <= $2`, ch.UserID, v-store.SocialChangeLog)
+			}
+			if err != nil {
+				return fmt.Errorf("postgres: social change: %w", err)
 			}
 		}
 		return nil
 	})
+}
+
+// SocialChanges implements store.SocialVersions.
+func (s *Store) SocialChanges(ctx context.Context, userID string, since int64, limit int) ([]store.SocialChange, error) {
+	rows, err := s.pool.Query(ctx, `SELECT version, other_user_id FROM social_changes
+		WHERE user_id = $1 AND version > $2 ORDER BY version LIMIT $3`, userID, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: social changes: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SocialChange
+	for rows.Next() {
+		ch := store.SocialChange{UserID: userID}
+		if err := rows.Scan(&ch.Version, &ch.OtherUserID); err != nil {
+			return nil, fmt.Errorf("postgres: social changes: %w", err)
+		}
+		out = append(out, ch)
+	}
+	return out, rows.Err()
+}
+
+// Friend implements store.SocialVersions.
+func (s *Store) Friend(ctx context.Context, userID, friendID string) (*store.Friend, error) {
+	f := store.Friend{FriendUserID: friendID}
+	err := s.pool.QueryRow(ctx, `SELECT remark, create_time FROM friends WHERE user_id = $1 AND friend_user_id = $2`,
+		userID, friendID).Scan(&f.Remark, &f.CreateTime)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgres: friend %q of %q: %w", friendID, userID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: friend: %w", err)
+	}
+	return &f, nil
 }

@@ -257,14 +257,58 @@ func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) e
 
 var _ store.SocialVersions = (*Store)(nil)
 
-// BumpSocialVersion implements store.SocialVersions.
-func (s *Store) BumpSocialVersion(ctx context.Context, userIDs ...string) error {
+// RecordSocialChanges implements store.SocialVersions.
+func (s *Store) RecordSocialChanges(ctx context.Context, changes ...store.SocialChange) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, id := range userIDs {
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = ?`, id); err != nil {
-				return fmt.Errorf("sqlite: social version: %w", err)
+		for _, ch := range changes {
+			var v int64
+			err := tx.QueryRowContext(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = ? RETURNING social_version`, ch.UserID).Scan(&v)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `INSERT INTO social_changes (user_id, version, other_user_id) VALUES (?, ?, ?)`, ch.UserID, v, ch.OtherUserID)
+			}
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `DELETE FROM social_changes WHERE user_id = ? AND version <= ?`, ch.UserID, v-store.SocialChangeLog)
+			}
+			if err != nil {
+				return fmt.Errorf("sqlite: social change: %w", err)
 			}
 		}
 		return nil
 	})
+}
+
+// SocialChanges implements store.SocialVersions.
+func (s *Store) SocialChanges(ctx context.Context, userID string, since int64, limit int) ([]store.SocialChange, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT version, other_user_id FROM social_changes
+		WHERE user_id = ? AND version > ? ORDER BY version LIMIT ?`, userID, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: social changes: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SocialChange
+	for rows.Next() {
+		ch := store.SocialChange{UserID: userID}
+		if err := rows.Scan(&ch.Version, &ch.OtherUserID); err != nil {
+			return nil, fmt.Errorf("sqlite: social changes: %w", err)
+		}
+		out = append(out, ch)
+	}
+	return out, rows.Err()
+}
+
+// Friend implements store.SocialVersions.
+func (s *Store) Friend(ctx context.Context, userID, friendID string) (*store.Friend, error) {
+	f := store.Friend{FriendUserID: friendID}
+	err := s.r.QueryRowContext(ctx, `SELECT remark, create_time FROM friends WHERE user_id = ? AND friend_user_id = ?`,
+		userID, friendID).Scan(&f.Remark, &f.CreateTime)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: friend %q of %q: %w", friendID, userID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: friend: %w", err)
+	}
+	return &f, nil
 }

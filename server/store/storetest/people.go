@@ -236,15 +236,58 @@ func testAccounts(t *testing.T, s store.Store) {
 
 func testSocialVersions(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	addUsers(t, s, "a", "b")
+	addUsers(t, s, "a", "b", "c")
 	version := func(id string) int64 {
 		u, err := s.User(ctx, id)
 		require.NoError(t, err)
 		return u.SocialVersion
 	}
 	assert.Zero(t, version("a"))
-	require.NoError(t, s.BumpSocialVersion(ctx, "a", "b"))
-	require.NoError(t, s.BumpSocialVersion(ctx, "b", "ghost"))
+	require.NoError(t, s.RecordSocialChanges(ctx, store.SocialChange{UserID: "a", OtherUserID: "b"}, store.SocialChange{UserID: "b", OtherUserID: "a"}))
+	require.NoError(t, s.RecordSocialChanges(ctx, store.SocialChange{UserID: "b", OtherUserID: "c"}, store.SocialChange{UserID: "ghost", OtherUserID: "b"}))
 	assert.Equal(t, int64(1), version("a"))
 	assert.Equal(t, int64(2), version("b"))
+
+	chs, err := s.SocialChanges(ctx, "b", 0, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []store.SocialChange{{UserID: "b", OtherUserID: "a", Version: 1}, {UserID: "b", OtherUserID: "c", Version: 2}}, chs)
+	chs, err = s.SocialChanges(ctx, "b", 1, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []store.SocialChange{{UserID: "b", OtherUserID: "c", Version: 2}}, chs)
+	chs, err = s.SocialChanges(ctx, "b", 0, 1)
+	require.NoError(t, err)
+	assert.Len(t, chs, 1, "limit")
+	chs, err = s.SocialChanges(ctx, "ghost", 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, chs)
+
+	// The log keeps the last SocialChangeLog changes of each user.
+	many := make([]store.SocialChange, store.SocialChangeLog+1)
+	for i := range many {
+		many[i] = store.SocialChange{UserID: "c", OtherUserID: "b"}
+	}
+	require.NoError(t, s.RecordSocialChanges(ctx, many...))
+	chs, err = s.SocialChanges(ctx, "c", 0, store.SocialChangeLog+5)
+	require.NoError(t, err)
+	require.Len(t, chs, store.SocialChangeLog)
+	assert.Equal(t, int64(2), chs[0].Version, "the oldest change pruned")
+	assert.Equal(t, version("c"), chs[len(chs)-1].Version)
+}
+
+func testFriend(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "a", "b", "c")
+	require.NoError(t, s.PutFriendRequest(ctx, store.FriendRequest{FromUserID: "a", ToUserID: "b", State: protocol.FriendRequestPending, CreateTime: 5}))
+	require.NoError(t, s.AcceptFriendRequest(ctx, "a", "b", 7))
+	require.NoError(t, s.SetFriendRemark(ctx, "a", "b", "Bee"))
+	f, err := s.Friend(ctx, "a", "b")
+	require.NoError(t, err)
+	assert.Equal(t, "b", f.FriendUserID)
+	assert.Equal(t, "Bee", f.Remark)
+	assert.NotZero(t, f.CreateTime)
+	f, err = s.Friend(ctx, "b", "a")
+	require.NoError(t, err)
+	assert.Empty(t, f.Remark, "a remark is one side's")
+	_, err = s.Friend(ctx, "a", "c")
+	assert.ErrorIs(t, err, store.ErrNotFound)
 }
