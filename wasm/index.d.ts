@@ -91,9 +91,11 @@ export interface ClientOptions {
  * - Where `SharedWorker` is missing (Chrome on Android, some webviews):
  *   each tab starts a dedicated Worker; the tabs elect one with the Web
  *   Locks API and reach it over a `BroadcastChannel`. When the elected tab
- *   closes or crashes, another tab's worker takes over: it loads
- *   parley.wasm, logs in and reconnects (contract: within 2 s; see
- *   docs/benchmarks.md for what it measures). The outbox is durable, so
+ *   closes or crashes, another tab's worker takes over: each standby
+ *   worker has parley.wasm compiled and its Go runtime started ahead (the
+ *   memory of one idle runtime per tab), so it only logs in and reconnects
+ *   (contract: within 2 s; see docs/benchmarks.md for what it measures),
+ *   and the tabs hear `connectionStateChanged` at once. The outbox is durable, so
  *   nothing in it is lost or sent twice. Calls in flight to the closed tab
  *   are asked again of the new host when that is safe (reads, `login`,
  *   `createTextMessage`, `sendMessage`, which sends a clientMsgID once);
@@ -107,7 +109,8 @@ export interface ClientOptions {
  *   data, and gets `newMessages`,
  *   `messageStatusChanged` (an own send's `'sent'`, an outbox entry's
  *   status), `conversationsChanged` and `totalUnreadCountChanged` for the
- *   difference before the events that follow. Its limits: up to 400
+ *   difference before the events that follow (but
+ *   `connectionStateChanged`, which is not held). Its limits: up to 400
  *   messages per conversation; an own message whose `'sending'` the tab
  *   never heard comes as `newMessages`; `messagesChanged` (edits,
  *   revokes, reactions) is not replayed (reads return the change); a
@@ -116,6 +119,13 @@ export interface ClientOptions {
  * - On the page itself (one instance per client, as with `'off'`) in a
  *   Worker that uses the SDK, where neither worker can run, or when the
  *   worker fails to start (its script or parley.wasm cannot be loaded).
+ *
+ * A dedicated Worker of the app that calls `createClient` does not join the
+ * tabs' shared instance yet (contract §7 asks that it does): it runs an
+ * instance of its own, with its own WebSocket, and while the tabs are
+ * logged in as a user its `login` as that user rejects with `unavailable`
+ * (and theirs while it is). Use the SDK from the pages, or give the Worker
+ * its own `dbName`.
  *
  * Limits: arguments and results cross to the worker by structured clone
  * (a `Blob` or `File` crosses as itself, without copying its bytes); an

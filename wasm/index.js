@@ -316,7 +316,9 @@ class View {
 
   /** Passes an event to the app once, or holds it during a resync. */
   event(name, payload, emit) {
-    if (this.#held) {
+    // The connection's state says nothing of the data: a takeover's
+    // reconnect is told at once, not after the resync's reads.
+    if (this.#held && name !== 'connectionStateChanged') {
       this.#held.push([name, payload]);
       return;
     }

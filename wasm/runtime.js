@@ -38,9 +38,8 @@ export function loadRuntime(wasmURL) {
 const modules = new Map();
 
 /**
- * Resolves to parley.wasm compiled, fetching and compiling it on first use.
- * A worker standing by to host a shared instance calls it early, so that
- * taking over costs no compile.
+ * Resolves to parley.wasm compiled, fetching and compiling it on first use:
+ * a runtime started again for the same URL (after Go exited) reuses it.
  */
 export function compileModule(wasmURL) {
   let p = modules.get(wasmURL);

@@ -26,7 +26,7 @@
 // Errors cross as code and message: structured clone keeps an Error's
 // message but drops its code.
 import { Host, version } from './host.js';
-import { asCoded, compileModule, holdLock } from './runtime.js';
+import { asCoded, holdLock } from './runtime.js';
 
 // ---------- SharedWorker ----------
 
@@ -100,13 +100,18 @@ if (typeof globalThis.DedicatedWorkerGlobalScope === 'function' && globalThis in
       }
       host?.handle(m, (r) => channel.postMessage(r));
     });
-    // Compiled ahead, so that taking over costs no compile (what fails
-    // here fails again, and is reported, when this worker hosts).
-    compileModule(options.wasmURL).catch(() => {});
+    // Started ahead (parley.wasm compiled, the Go runtime running, its
+    // client made but not logged in), so that taking over costs only the
+    // login: 150-300 ms less at load 8 (docs/benchmarks.md), for the
+    // memory of one idle Go runtime per standby tab.
+    const post = (m) => channel.postMessage(m);
+    const early = new Host(options, post);
+    early.ready().catch(() => {});
     // Until the lock is ours another tab's worker is the host; the browser
     // frees it when that tab closes or crashes.
     holdLock(`parley-host:${name}`).then(async () => {
-      const h = new Host(options, (m) => channel.postMessage(m));
+      // What failed ahead is tried once more, and reported if it fails again.
+      const h = await early.ready().then(() => early, () => new Host(options, post));
       try {
         await h.ready();
         if (wanted) await h.resume(wanted);
