@@ -105,7 +105,7 @@ export interface ClientOptions {
  *   had just arrived) is announced to each remaining tab after the
  *   takeover, once: each tab compares what it was told (per conversation,
  *   the highest seq announced and the latest `updatedAt`, from what it
- *   read of the list a second after its login on) with the new host's
+ *   read of the list right after its login on) with the new host's
  *   data, and gets `newMessages`,
  *   `messageStatusChanged` (an own send's `'sent'`, an outbox entry's
  *   status), `conversationsChanged` and `totalUnreadCountChanged` for the
@@ -114,7 +114,7 @@ export interface ClientOptions {
  *   messages per conversation; an own message whose `'sending'` the tab
  *   never heard comes as `newMessages`; `messagesChanged` (edits,
  *   revokes, reactions) is not replayed (reads return the change); a
- *   takeover within that second of a tab's login tells that tab nothing.
+ *   takeover before that first read of a tab's list tells that tab nothing.
  *   The same holds when a SharedWorker ends.
  * - On the page itself (one instance per client, as with `'off'`) in a
  *   Worker that uses the SDK, where neither worker can run, or when the

@@ -191,9 +191,12 @@ class Remote {
         if (m.ok && typeof m.joined === 'string') this.#emit('connectionStateChanged', { state: m.joined });
         if (m.ok && p.name === 'login') {
           this.#session = this.userID;
-          // After the app's first page of the list, which the SDK serves
-          // before any whole-list read (core's firstPage rule).
-          if (this.#kind !== 'local') setTimeout(() => this.#view.baseline((name, args) => this.call(name, args)), baselineDelay);
+          // At once: what a host stores after the baseline but before it
+          // announces is what a takeover resyncs, so a late baseline
+          // would count such messages as told. The SDK still serves the
+          // app's first page of the list before this whole-list read
+          // (core's firstPage rule).
+          if (this.#kind !== 'local') this.#view.baseline((name, args) => this.call(name, args));
         }
         if (m.ok && p.name === 'logout') this.#session = '';
         if (m.ok) p.resolve(m.value);
@@ -270,8 +273,6 @@ class Remote {
   }
 }
 
-// How long after login a tab reads what it holds (View.baseline), ms.
-const baselineDelay = 1000;
 // The most messages a resync reads back per conversation.
 const resyncPages = 4;
 const resyncPage = 100;
@@ -366,7 +367,7 @@ class View {
     let total = null;
     try {
       // Without a baseline every stored message would look new: better
-      // tell nothing (a takeover within a second of login) than double.
+      // tell nothing (a takeover before the baseline was read) than double.
       for (const c of this.#based ? await call('getConversationList', []) : []) {
         const id = c.conversationID;
         const seen = snap.seq.get(id) ?? 0;
