@@ -185,7 +185,9 @@ func (s *session) joinedGroups(ctx context.Context) (groupSnapshot, error) {
 // Its size is that of what changed, not of the user's groups.
 type groupFollowUp struct {
 	Removed []string
-	Refresh []string
+	// Dismissed are the groups of Removed that were dismissed.
+	Dismissed []string
+	Refresh   []string
 	// Notified are the groups whose notifications the catch-up folded
 	// (stepResult.RefreshGroups): asked for again with their members, once
 	// each, after it.
@@ -208,8 +210,12 @@ func planGroupFollowUp(f groupFollowUp, cursor int64, states []protocol.Conversa
 			if !slices.Contains(f.Removed, st.GroupID) {
 				f.Removed = append(f.Removed, st.GroupID)
 			}
+			if st.GroupDismissed && !slices.Contains(f.Dismissed, st.GroupID) {
+				f.Dismissed = append(f.Dismissed, st.GroupID)
+			}
 		case st.GroupVersion > cursor:
 			f.Removed = slices.DeleteFunc(f.Removed, is)
+			f.Dismissed = slices.DeleteFunc(f.Dismissed, is)
 			if !slices.Contains(f.Refresh, st.GroupID) {
 				f.Refresh = append(f.Refresh, st.GroupID)
 			}
@@ -228,7 +234,11 @@ func planGroupFollowUp(f groupFollowUp, cursor int64, states []protocol.Conversa
 func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 	ctx := w.ctx
 	for _, id := range f.Removed {
-		if _, err := s.apply(ctx, groupRemovedInput{Event: GroupMemberRemoved{GroupID: id, UserID: s.userID}}); err != nil {
+		var in input = groupRemovedInput{Event: GroupMemberRemoved{GroupID: id, UserID: s.userID}}
+		if slices.Contains(f.Dismissed, id) {
+			in = groupInput{Group: Group{GroupID: id, Dismissed: true}}
+		}
+		if _, err := s.apply(ctx, in); err != nil {
 			return err
 		}
 	}

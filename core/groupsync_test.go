@@ -12,6 +12,10 @@ func TestPlanGroupFollowUp(t *testing.T) {
 		return protocol.ConversationState{ConversationID: protocol.GroupConversationID(id), SessionType: protocol.SessionGroup,
 			GroupID: id, Version: version, GroupVersion: groupVersion, Removed: removed}
 	}
+	dismissed := func(st protocol.ConversationState) protocol.ConversationState {
+		st.GroupDismissed = true
+		return st
+	}
 	single := protocol.ConversationState{ConversationID: "si_a_b", SessionType: protocol.SessionSingle, PeerUserID: "b", Version: 9, GroupVersion: 9}
 	tests := []struct {
 		name   string
@@ -36,6 +40,10 @@ func TestPlanGroupFollowUp(t *testing.T) {
 			[]protocol.ConversationState{gst("g1", 9, 9, true)}, groupFollowUp{Refresh: []string{}, Removed: []string{"g1"}}},
 		{"back after a removal", groupFollowUp{Removed: []string{"g1"}}, 5,
 			[]protocol.ConversationState{gst("g1", 9, 9, false)}, groupFollowUp{Removed: []string{}, Refresh: []string{"g1"}}},
+		{"dismissed while away", groupFollowUp{}, 5, []protocol.ConversationState{dismissed(gst("g1", 6, 6, true)), gst("g2", 7, 7, true)},
+			groupFollowUp{Removed: []string{"g1", "g2"}, Dismissed: []string{"g1"}}},
+		{"back after a dismissal (a group of that ID again)", groupFollowUp{Removed: []string{"g1"}, Dismissed: []string{"g1"}}, 5,
+			[]protocol.ConversationState{gst("g1", 9, 9, false)}, groupFollowUp{Removed: []string{}, Dismissed: []string{}, Refresh: []string{"g1"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

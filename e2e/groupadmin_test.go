@@ -169,3 +169,35 @@ func TestGroupAdministration(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, gs)
 }
+
+// TestGroupDismissedWhileAway: a member whose device is away when the owner
+// dismisses the group hears groupDismissed once when it is back, not a
+// plain removal, and the group is gone from its list.
+func TestGroupDismissedWhileAway(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob"} {
+		e.user(u)
+	}
+	ctx := context.Background()
+	a := e.device("alice", deviceOpt{})
+	b := e.device("bob", deviceOpt{})
+	g, err := a.c.CreateGroup(ctx, "Short-lived", []string{"bob"})
+	require.NoError(t, err)
+	b.waitFor("the group listed", func() bool {
+		gs, err := b.c.JoinedGroupList(ctx)
+		return err == nil && len(gs) == 1
+	})
+
+	back := b.away()
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqDismissGroup, protocol.GroupIDReq{GroupID: g.GroupID}))
+	back()
+	dismissedEv := func(ev core.Event) bool { d, ok := ev.(core.GroupDismissed); return ok && d.GroupID == g.GroupID }
+	b.waitEvents("groupDismissed after being away", 1, dismissedEv)
+	b.c.WaitEvents()
+	assert.Equal(t, 1, count(b, dismissedEv), "groupDismissed fires once")
+	assert.Zero(t, count(b, func(ev core.Event) bool { _, ok := ev.(core.GroupMemberRemoved); return ok }), "a dismissal is not announced as a removal")
+	gs, err := b.c.JoinedGroupList(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, gs)
+	assert.True(t, conversation(t, b, protocol.GroupConversationID(g.GroupID)).Removed)
+}

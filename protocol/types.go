@@ -422,6 +422,9 @@ type ConversationState struct {
 	// removal, LatestMessage is never set, and pull, send and state
 	// changes are refused.
 	Removed bool `json:"removed,omitempty"`
+	// GroupDismissed: Removed because the owner dismissed the group, so a
+	// device that was away announces the dismissal, not a removal.
+	GroupDismissed bool `json:"groupDismissed,omitempty"`
 	// MessageVersion is the conversation's change counter for its stored
 	// messages: the highest Version of a changed message (0: none changed).
 	MessageVersion int64 `json:"messageVersion,omitempty"`

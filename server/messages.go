@@ -405,6 +405,9 @@ func (s *Server) sync(ctx context.Context, c caller, req *protocol.SyncReq) (*pr
 		if err := s.maskDeletedState(ctx, c.UserID, &convs[i]); err != nil {
 			return nil, err
 		}
+		if err := s.markDismissed(ctx, &convs[i]); err != nil {
+			return nil, err
+		}
 	}
 	if len(convs) > 0 {
 		resp.Conversations = convs
@@ -514,4 +517,22 @@ func (s *Server) setDraft(ctx context.Context, c caller, req *protocol.SetDraftR
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "draft must be valid UTF-8 of at most %d bytes", maxDraftLen)
 	}
 	return s.updateConversation(ctx, c, req.ConversationID, store.ConversationChange{DraftText: &req.DraftText})
+}
+
+// markDismissed sets GroupDismissed on a removed member's state of a group
+// that was dismissed. Removed states are few in a sync page (one per group
+// left), so the lookup costs what changed.
+func (s *Server) markDismissed(ctx context.Context, st *protocol.ConversationState) error {
+	if !st.Removed || st.GroupID == "" {
+		return nil
+	}
+	g, err := s.store.Group(ctx, st.GroupID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	st.GroupDismissed = g.Dismissed
+	return nil
 }
