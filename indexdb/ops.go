@@ -143,8 +143,10 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	if s.search {
 		seg = searchChanges(ch)
 	}
+	var segN int64
 	if !seg.empty() {
-		meta = append(meta, seg.metaPuts(s.srch.take())...) // take before the transaction: see compact
+		segN = s.srch.take() // before the transaction: see compact
+		meta = append(meta, seg.metaPuts(segN)...)
 	}
 	for _, m := range []struct {
 		key string
@@ -189,6 +191,11 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		for _, c := range calls {
 			c.lists.Call("forEach", storeCalls(tx.Call("objectStore", c.store), c.method))
 		}
+		if len(seg.scrub) > 0 {
+			if err := scrubLines(tx, seg.scrub, segN); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	if err := issue(); err != nil {
@@ -196,8 +203,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		s.noteSearch(seg, false)
 		return err
 	}
-	// Let the browser commit without waiting for the last success event.
-	if tx.Get("commit").Type() == js.TypeFunction {
+	// Let the browser commit without waiting for the last success event;
+	// a scrub's cursor still makes requests from its events.
+	if len(seg.scrub) == 0 && tx.Get("commit").Type() == js.TypeFunction {
 		tx.Call("commit")
 	}
 	err = w.wait(ctx)

@@ -10,6 +10,7 @@ import (
 	"syscall/js"
 
 	"parley/core"
+	"parley/protocol"
 )
 
 // Local search. A search looks at one line per searchable message
@@ -61,6 +62,9 @@ func searchRecord(m *core.Message) string {
 type searchSegment struct {
 	puts [][2]string // ClientMsgID, line
 	dels []string
+	// scrub are the messages whose earlier lines must leave the stored
+	// segments now: removed, revoked or edited (their old text).
+	scrub []string
 }
 
 func (g *searchSegment) empty() bool { return len(g.puts) == 0 && len(g.dels) == 0 }
@@ -72,11 +76,16 @@ func searchChanges(ch *core.Changes) (g searchSegment) {
 		m := &ch.Messages[i]
 		if core.Searchable(m) {
 			g.puts = append(g.puts, [2]string{m.ClientMsgID, searchRecord(m)})
+			if m.ContentType == protocol.ContentRevoked || m.EditTime > 0 {
+				g.scrub = append(g.scrub, m.ClientMsgID)
+			}
 		} else {
 			g.dels = append(g.dels, m.ClientMsgID)
+			g.scrub = append(g.scrub, m.ClientMsgID)
 		}
 	}
 	g.dels = append(g.dels, ch.RemovedMessages...)
+	g.scrub = append(g.scrub, ch.RemovedMessages...)
 	return g
 }
 
@@ -281,6 +290,49 @@ func searchPattern(q *core.SearchQuery) string {
 	}
 	return `^` + field + `\x00` + field + `\x00` + conv + `\x00` + alt(q.SenderUserIDs) + `\x00` + alt(q.ContentTypes) +
 		`\x00` + field + reQuote(strings.ToLower(q.Keyword)) + `[^\n]*`
+}
+
+// scrubLines removes, within tx, every search line of ids (their lines and
+// removal lines) from the segments stored before segment before, so that the text of a
+// revoked or deleted message leaves IndexedDB with the message, not at a
+// later compaction. Removals are rare, and segments few (compact): a
+// cursor over them costs a removal what the lines hold.
+func scrubLines(tx js.Value, ids []string, before int64) error {
+	// The segments before this Apply's own (n before), which holds the
+	// lines that stay.
+	r := js.Global().Get("IDBKeyRange").Call("bound", js.ValueOf([]any{"search"}), segmentKey(before), false, true)
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = reQuote(id)
+	}
+	re := js.Global().Get("RegExp").New(`^(?:`+strings.Join(quoted, "|")+`)(?:\x00[^\n]*)?(?:\n|$)`, "gm")
+	req := tx.Call("objectStore", storeMeta).Call("openCursor", r)
+	var step, done js.Func
+	step = js.FuncOf(func(js.Value, []js.Value) any {
+		cur := req.Get("result")
+		if cur.IsNull() || cur.IsUndefined() {
+			return nil
+		}
+		if v := cur.Get("value"); v.Type() == js.TypeString {
+			if nv := strMethod(v, "replace", re, ""); !nv.Equal(v) {
+				cur.Call("update", nv)
+			}
+		}
+		cur.Call("continue")
+		return nil
+	})
+	// Released when the transaction ends, however it ends.
+	done = js.FuncOf(func(js.Value, []js.Value) any {
+		tx.Call("removeEventListener", "complete", done)
+		tx.Call("removeEventListener", "abort", done)
+		step.Release()
+		done.Release()
+		return nil
+	})
+	tx.Call("addEventListener", "complete", done)
+	tx.Call("addEventListener", "abort", done)
+	req.Set("onsuccess", step)
+	return nil
 }
 
 // reQuote escapes s for a JS regular expression (no u flag).

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hack-pad/go-indexeddb/idb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"parley/core"
 	"parley/core/storetest"
@@ -307,4 +309,32 @@ func TestApplyFailureWritesNothing(t *testing.T) {
 	if _, ok, err := s.SyncCursor(ctx); err != nil || ok {
 		t.Fatalf("SyncCursor ok = %v, %v; want no cursor", ok, err)
 	}
+}
+
+// TestRevokedTextLeavesTheSearchLines: the text of a message revoked, and of
+// one deleted, is gone from every stored search segment once the Apply that
+// removed it committed, not only at a later compaction; the other lines
+// stay searchable.
+func TestRevokedTextLeavesTheSearchLines(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, prefix(t), Config{})
+	a, b, c := msg(1, "m1", 1), msg(2, "m2", 2), msg(3, "m3", 3)
+	a.Text, b.Text, c.Text = "first secret", "second secret", "kept secret"
+	require.NoError(t, s.Apply(ctx, &core.Changes{Messages: []core.Message{a, b}}))
+	require.NoError(t, s.Apply(ctx, &core.Changes{Messages: []core.Message{c}}))
+	revoked := a
+	revoked.ContentType, revoked.Text, revoked.Content = protocol.ContentRevoked, "", []byte(`{"revokerUserID":"a","revokeTime":9}`)
+	require.NoError(t, s.Apply(ctx, &core.Changes{Messages: []core.Message{revoked}, RemovedMessages: []string{"m2"}}))
+	r, err := segmentRange()
+	require.NoError(t, err)
+	segs, err := getAll(ctx, s.jsDB, storeMeta, "", r, 0)
+	require.NoError(t, err)
+	all := segs.Call("join", "\n").String()
+	assert.NotContains(t, all, "first secret", "the revoked text is still stored")
+	assert.NotContains(t, all, "second secret", "the deleted text is still stored")
+	assert.Contains(t, all, "kept secret")
+	total, ms, err := s.SearchMessages(ctx, core.SearchQuery{Keyword: "secret", Count: 10})
+	require.NoError(t, err)
+	require.Equal(t, 1, total)
+	assert.Equal(t, "m3", ms[0].ClientMsgID)
 }
