@@ -42,6 +42,13 @@ const (
 	// the member itself, the owner or an admin above them.
 	// Data: GroupMemberNicknameReq.
 	ReqSetGroupMemberNickname = "group.setMemberNickname"
+	// ReqGroupMemberChanges returns how a group's members changed after
+	// member version Since: for each member a change was about, the row
+	// as it is now, or its ID in RemovedUserIDs. TooOld says the server no
+	// longer logs back to Since: read the list whole (group.members).
+	// Members only. Data: GroupMemberChangesReq. Response:
+	// GroupMemberChangesResp.
+	ReqGroupMemberChanges = "group.memberChanges"
 
 	// PushGroupApplication carries a GroupApplication to the group's
 	// owner and admins when it is made, and to the applicant when decided.
@@ -98,6 +105,23 @@ type GroupMembersReq struct {
 	GroupID string `json:"groupID"`
 	Offset  int    `json:"offset,omitempty"`
 	Count   int    `json:"count,omitempty"`
+}
+
+// GroupMemberChangesReq asks for the changes to a group's members after
+// member version Since.
+type GroupMemberChangesReq struct {
+	GroupID string `json:"groupID"`
+	Since   int64  `json:"since"`
+}
+
+// GroupMemberChangesResp is one page of member changes, as of Version;
+// HasMore asks again from Version.
+type GroupMemberChangesResp struct {
+	Version        int64         `json:"version"`
+	TooOld         bool          `json:"tooOld,omitempty"`
+	HasMore        bool          `json:"hasMore,omitempty"`
+	Members        []GroupMember `json:"members,omitempty"`
+	RemovedUserIDs []string      `json:"removedUserIDs,omitempty"`
 }
 
 // SetGroupInfoReq changes the fields that are set.
@@ -193,6 +217,9 @@ const (
 	// MaxGroupMembersPage is the largest GroupMembersReq.Count; also the
 	// default.
 	MaxGroupMembersPage = 500
+	// MaxGroupMemberChanges is the most changes one group.memberChanges
+	// answer covers.
+	MaxGroupMemberChanges = 200
 	// MaxGroupInvite bounds the users of one invite.
 	MaxGroupInvite = 100
 	// MaxGroupsInfo bounds the groups of one ReqGetGroupsInfo.

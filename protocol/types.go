@@ -606,6 +606,11 @@ type Group struct {
 	MyRole string `json:"myRole"`
 	// Dismissed: the owner dismissed the group; it has no members.
 	Dismissed bool `json:"dismissed,omitempty"`
+	// MemberVersion counts the changes to the group's members (a join, a
+	// removal, a role, nickname or mute): group.memberChanges answers what
+	// changed after one. In the SDK's store it is the version its stored
+	// members are as of (0: none stored).
+	MemberVersion int64 `json:"memberVersion,omitempty"`
 }
 
 // CreateGroupReq creates a group; the caller is its owner and a member.

@@ -17,9 +17,12 @@ type GroupUpdate struct {
 }
 
 // GroupAdmin changes groups after their creation. Role and mute changes
-// do not bump change versions: each change is also a notification
+// do not bump users' change versions: each change is also a notification
 // message in the group's conversation, and that message is what devices
-// catch up by.
+// catch up by. Every change to a member (added, removed, role, owner
+// transfer, mute, nickname) bumps the group's MemberVersion and logs the
+// member under it, in the change's transaction (GroupMemberLog); a
+// dismissal does not: no member is left to ask.
 type GroupAdmin interface {
 	// UpdateGroup changes u's set fields and returns the group after it;
 	// ErrNotFound for a missing or dismissed group.
@@ -71,4 +74,28 @@ type GroupAdmin interface {
 	UnbanGroupUser(ctx context.Context, groupID, userID string) error
 	// GroupBanned reports whether userID is banned from the group.
 	GroupBanned(ctx context.Context, groupID, userID string) (bool, error)
+}
+
+// GroupMemberChange is one step of a group's MemberVersion: UserID's
+// membership changed (joined, left, role, mute, nickname). Member is the
+// membership as it is when read, nil if they are no longer a member.
+type GroupMemberChange struct {
+	Version int64
+	UserID  string
+	Member  *protocol.GroupMember
+}
+
+// GroupMemberChangeLog bounds the changes kept per group; a device
+// further behind reads the members whole. docs/limits.md lists it.
+const GroupMemberChangeLog = 1000
+
+// GroupMemberLog reads the log of member changes each group keeps. A
+// group starts at MemberVersion 1 with an empty log (so version 0, or
+// one the log no longer reaches, is told by a first change that is not
+// since+1), and each logged change is one version.
+type GroupMemberLog interface {
+	// GroupMemberChanges returns groupID's logged changes above since,
+	// ascending by Version, at most limit, each with the member's row
+	// read in the same statement.
+	GroupMemberChanges(ctx context.Context, groupID string, since int64, limit int) ([]GroupMemberChange, error)
 }

@@ -402,6 +402,7 @@ type Store interface {
 	SocialVersions
 	GroupMembership
 	GroupAdmin
+	GroupMemberLog
 	Webhooks
 	OfflinePushes
 	Moderation

@@ -54,6 +54,15 @@ func (s *Store) UpdateGroup(ctx context.Context, groupID string, u store.GroupUp
 			add("is_muted", *u.IsMuted)
 		}
 		if u.OwnerUserID != nil {
+			rows, err := tx.Query(ctx, `SELECT user_id FROM group_members WHERE group_id = $1 AND role = $2 AND user_id <> $3`,
+				groupID, protocol.RoleOwner, *u.OwnerUserID)
+			if err != nil {
+				return err
+			}
+			from, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
 			tag, err := tx.Exec(ctx, `UPDATE group_members SET role = $1 WHERE group_id = $2 AND user_id = $3`, protocol.RoleOwner, groupID, *u.OwnerUserID)
 			if err != nil {
 				return err
@@ -63,6 +72,9 @@ func (s *Store) UpdateGroup(ctx context.Context, groupID string, u store.GroupUp
 			}
 			if _, err := tx.Exec(ctx, `UPDATE group_members SET role = $1 WHERE group_id = $2 AND role = $3 AND user_id <> $4`,
 				protocol.RoleMember, groupID, protocol.RoleOwner, *u.OwnerUserID); err != nil {
+				return err
+			}
+			if err := logMemberChanges(ctx, tx, groupID, append([]string{*u.OwnerUserID}, from...)...); err != nil {
 				return err
 			}
 			add("owner_user_id", *u.OwnerUserID)
@@ -123,6 +135,9 @@ func (s *Store) AddGroupMembers(ctx context.Context, groupID string, userIDs []s
 		if len(added) == 0 {
 			return nil
 		}
+		if err := logMemberChanges(ctx, tx, groupID, added...); err != nil {
+			return err
+		}
 		// Users are locked in user_id order, as AppendMessages does.
 		stmts := []struct {
 			q    string
@@ -170,15 +185,83 @@ func dedupe(ids []string) []string {
 	return out
 }
 
+// setMember runs one UPDATE of a membership and logs it; ErrNotMember
+// when none. It locks the group's conversation row first, as every other
+// change of members does, so that their locks come in one order.
 func (s *Store) setMember(ctx context.Context, groupID, userID, col string, v any) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE group_members SET `+col+` = $1 WHERE group_id = $2 AND user_id = $3`, v, groupID, userID)
-	if err != nil {
-		return fmt.Errorf("postgres: set member %s: %w", col, err)
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM conversations WHERE conversation_id = $1 FOR UPDATE`, protocol.GroupConversationID(groupID)); err != nil {
+			return fmt.Errorf("postgres: set member %s: %w", col, err)
+		}
+		tag, err := tx.Exec(ctx, `UPDATE group_members SET `+col+` = $1 WHERE group_id = $2 AND user_id = $3`, v, groupID, userID)
+		if err != nil {
+			return fmt.Errorf("postgres: set member %s: %w", col, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("postgres: %q in group %q: %w", userID, groupID, store.ErrNotMember)
+		}
+		return logMemberChanges(ctx, tx, groupID, userID)
+	})
+}
+
+// logMemberChanges bumps the group's member version once for each of
+// userIDs and logs each under its version, keeping the last
+// store.GroupMemberChangeLog (store.GroupMemberLog).
+func logMemberChanges(ctx context.Context, tx pgx.Tx, groupID string, userIDs ...string) error {
+	if len(userIDs) == 0 {
+		return nil
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: %q in group %q: %w", userID, groupID, store.ErrNotMember)
+	var v int64
+	for _, id := range userIDs {
+		if err := tx.QueryRow(ctx, `UPDATE groups SET member_version = member_version + 1 WHERE group_id = $1 RETURNING member_version`,
+			groupID).Scan(&v); err != nil {
+			return fmt.Errorf("postgres: member version: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO group_member_changes (group_id, version, user_id) VALUES ($1, $2, $3)`, groupID, v, id); err != nil {
+			return fmt.Errorf("postgres: member change: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM group_member_changes WHERE group_id = $1 AND version <= $2`, groupID, v-store.GroupMemberChangeLog); err != nil {
+		return fmt.Errorf("postgres: member changes: %w", err)
 	}
 	return nil
+}
+
+var _ store.GroupMemberLog = (*Store)(nil)
+
+// GroupMemberChanges implements store.GroupMemberLog.
+func (s *Store) GroupMemberChanges(ctx context.Context, groupID string, since int64, limit int) ([]store.GroupMemberChange, error) {
+	rows, err := s.pool.Query(ctx, `SELECT c.version, c.user_id, m.role, m.join_time, m.nickname, m.mute_end_time
+		FROM group_member_changes c LEFT JOIN group_members m ON m.group_id = c.group_id AND m.user_id = c.user_id
+		WHERE c.group_id = $1 AND c.version > $2 ORDER BY c.version LIMIT $3`, groupID, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: member changes: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.GroupMemberChange, error) {
+		var ch store.GroupMemberChange
+		var role, nickname *string
+		var joinTime, muteEnd *int64
+		if err := r.Scan(&ch.Version, &ch.UserID, &role, &joinTime, &nickname, &muteEnd); err != nil {
+			return ch, err
+		}
+		if role != nil {
+			ch.Member = &protocol.GroupMember{GroupID: groupID, UserID: ch.UserID, Role: *role, JoinTime: deref(joinTime),
+				Nickname: deref(nickname), MuteEndTime: deref(muteEnd)}
+		}
+		return ch, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: member changes: %w", err)
+	}
+	return out, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 // SetGroupMemberRole implements store.GroupAdmin.
@@ -236,6 +319,7 @@ func (s *Store) DismissGroup(ctx context.Context, groupID string) ([]string, err
 				FROM users u JOIN group_members gm ON gm.user_id = u.user_id AND gm.group_id = $1
 				WHERE uc.user_id = u.user_id AND uc.conversation_id = $2`,
 			`DELETE FROM group_members WHERE group_id = $1`,
+			`DELETE FROM group_member_changes WHERE group_id = $1`,
 			`DELETE FROM group_applications WHERE group_id = $1 AND state = 'pending'`,
 		} {
 			args := []any{groupID}

@@ -196,19 +196,19 @@ func (s *Store) CreateGroup(ctx context.Context, g store.NewGroup) (*protocol.Gr
 		return nil, fmt.Errorf("postgres: create group: %w", err)
 	}
 	return &protocol.Group{GroupID: g.GroupID, Name: g.Name, FaceURL: g.FaceURL, OwnerUserID: g.OwnerUserID,
-		MemberCount: len(members), CreateTime: g.CreateTime, JoinPolicy: protocol.JoinPolicyApproval}, nil
+		MemberCount: len(members), CreateTime: g.CreateTime, JoinPolicy: protocol.JoinPolicyApproval, MemberVersion: 1}, nil
 }
 
 const groupCols = `g.group_id, g.name, g.face_url, g.owner_user_id, g.create_time,
 	(SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.group_id),
-	g.introduction, g.notification, g.join_policy, g.is_muted, g.status`
+	g.introduction, g.notification, g.join_policy, g.is_muted, g.status, g.member_version`
 
 func scanGroup(row pgx.Row, extra ...any) (protocol.Group, error) {
 	var g protocol.Group
 	var n int64
 	var status int32
 	err := row.Scan(append([]any{&g.GroupID, &g.Name, &g.FaceURL, &g.OwnerUserID, &g.CreateTime, &n,
-		&g.Introduction, &g.Notification, &g.JoinPolicy, &g.IsMuted, &status}, extra...)...)
+		&g.Introduction, &g.Notification, &g.JoinPolicy, &g.IsMuted, &status, &g.MemberVersion}, extra...)...)
 	g.MemberCount = int(n)
 	g.Dismissed = status == 1
 	return g, err

@@ -143,6 +143,6 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID string) e
 				return fmt.Errorf("sqlite: remove member: %w", err)
 			}
 		}
-		return nil
+		return logMemberChanges(ctx, tx, groupID, userID)
 	})
 }

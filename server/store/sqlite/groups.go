@@ -59,6 +59,23 @@ func (s *Store) UpdateGroup(ctx context.Context, groupID string, u store.GroupUp
 }
 
 func transferOwner(ctx context.Context, tx *sql.Tx, groupID, to string) error {
+	var from []string
+	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM group_members WHERE group_id = ? AND role = ? AND user_id <> ?`, groupID, protocol.RoleOwner, to)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		from = append(from, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE group_members SET role = ? WHERE group_id = ? AND user_id = ?`, protocol.RoleOwner, groupID, to)
 	if err != nil {
 		return err
@@ -66,9 +83,62 @@ func transferOwner(ctx context.Context, tx *sql.Tx, groupID, to string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("sqlite: %q in group %q: %w", to, groupID, store.ErrNotMember)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE group_members SET role = ? WHERE group_id = ? AND role = ? AND user_id <> ?`,
-		protocol.RoleMember, groupID, protocol.RoleOwner, to)
-	return err
+	if _, err = tx.ExecContext(ctx, `UPDATE group_members SET role = ? WHERE group_id = ? AND role = ? AND user_id <> ?`,
+		protocol.RoleMember, groupID, protocol.RoleOwner, to); err != nil {
+		return err
+	}
+	return logMemberChanges(ctx, tx, groupID, append([]string{to}, from...)...)
+}
+
+// logMemberChanges bumps the group's member version once for each of
+// userIDs and logs each under its version, keeping the last
+// store.GroupMemberChangeLog (store.GroupMemberLog).
+func logMemberChanges(ctx context.Context, tx *sql.Tx, groupID string, userIDs ...string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	var v int64
+	for _, id := range userIDs {
+		if err := tx.QueryRowContext(ctx, `UPDATE groups SET member_version = member_version + 1 WHERE group_id = ? RETURNING member_version`,
+			groupID).Scan(&v); err != nil {
+			return fmt.Errorf("sqlite: member version: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO group_member_changes (group_id, version, user_id) VALUES (?, ?, ?)`, groupID, v, id); err != nil {
+			return fmt.Errorf("sqlite: member change: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM group_member_changes WHERE group_id = ? AND version <= ?`, groupID, v-store.GroupMemberChangeLog); err != nil {
+		return fmt.Errorf("sqlite: member changes: %w", err)
+	}
+	return nil
+}
+
+var _ store.GroupMemberLog = (*Store)(nil)
+
+// GroupMemberChanges implements store.GroupMemberLog.
+func (s *Store) GroupMemberChanges(ctx context.Context, groupID string, since int64, limit int) ([]store.GroupMemberChange, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT c.version, c.user_id, m.role, m.join_time, m.nickname, m.mute_end_time
+		FROM group_member_changes c LEFT JOIN group_members m ON m.group_id = c.group_id AND m.user_id = c.user_id
+		WHERE c.group_id = ? AND c.version > ? ORDER BY c.version LIMIT ?`, groupID, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: member changes: %w", err)
+	}
+	defer rows.Close()
+	var out []store.GroupMemberChange
+	for rows.Next() {
+		var ch store.GroupMemberChange
+		var role, nickname sql.NullString
+		var joinTime, muteEnd sql.NullInt64
+		if err := rows.Scan(&ch.Version, &ch.UserID, &role, &joinTime, &nickname, &muteEnd); err != nil {
+			return nil, fmt.Errorf("sqlite: member changes: %w", err)
+		}
+		if role.Valid {
+			ch.Member = &protocol.GroupMember{GroupID: groupID, UserID: ch.UserID, Role: role.String, JoinTime: joinTime.Int64,
+				Nickname: nickname.String, MuteEndTime: muteEnd.Int64}
+		}
+		out = append(out, ch)
+	}
+	return out, rows.Err()
 }
 
 // AddGroupMembers implements store.GroupAdmin.
@@ -117,6 +187,9 @@ func (s *Store) AddGroupMembers(ctx context.Context, groupID string, userIDs []s
 		if len(added) == 0 {
 			return nil
 		}
+		if err := logMemberChanges(ctx, tx, groupID, added...); err != nil {
+			return err
+		}
 		for _, q := range []string{
 			`UPDATE users SET change_version = change_version + 1
 				WHERE user_id IN (SELECT user_id FROM group_members WHERE group_id = ?)`,
@@ -144,16 +217,19 @@ func (s *Store) AddGroupMembers(ctx context.Context, groupID string, userIDs []s
 	return added, nil
 }
 
-// setMember runs one UPDATE of a membership; ErrNotMember when none.
+// setMember runs one UPDATE of a membership and logs it; ErrNotMember
+// when none.
 func (s *Store) setMember(ctx context.Context, groupID, userID, set string, v any) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE group_members SET `+set+` = ? WHERE group_id = ? AND user_id = ?`, v, groupID, userID)
-	if err != nil {
-		return fmt.Errorf("sqlite: set member %s: %w", set, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("sqlite: %q in group %q: %w", userID, groupID, store.ErrNotMember)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE group_members SET `+set+` = ? WHERE group_id = ? AND user_id = ?`, v, groupID, userID)
+		if err != nil {
+			return fmt.Errorf("sqlite: set member %s: %w", set, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("sqlite: %q in group %q: %w", userID, groupID, store.ErrNotMember)
+		}
+		return logMemberChanges(ctx, tx, groupID, userID)
+	})
 }
 
 // SetGroupMemberRole implements store.GroupAdmin.
@@ -210,6 +286,7 @@ func (s *Store) DismissGroup(ctx context.Context, groupID string) ([]string, err
 				removed_seq = (SELECT max_seq FROM conversations WHERE conversation_id = ?1)
 				WHERE conversation_id = ?1 AND user_id IN (SELECT user_id FROM group_members WHERE group_id = ?2)`,
 			`DELETE FROM group_members WHERE group_id = ?2`,
+			`DELETE FROM group_member_changes WHERE group_id = ?2`,
 			`DELETE FROM group_applications WHERE group_id = ?2 AND state = 'pending'`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, convID, groupID); err != nil {

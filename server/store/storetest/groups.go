@@ -221,3 +221,87 @@ func testGroupApplications(t *testing.T, s store.Store) {
 		assert.Equal(t, step.want, b)
 	}
 }
+
+func testGroupMemberChanges(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "o", "a", "m", "n", "p")
+	g, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "G", OwnerUserID: "o", MemberUserIDs: []string{"a", "m"}, CreateTime: 1})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), g.MemberVersion, "a new group starts at 1")
+	g, err = s.Group(ctx, "g1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), g.MemberVersion)
+	chs, err := s.GroupMemberChanges(ctx, "g1", 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, chs, "creation is not logged: version 1 is the start")
+
+	// Every change of a member is one version, logged with that member.
+	_, err = s.AddGroupMembers(ctx, "g1", []string{"n", "p", "m"}, 5)
+	require.NoError(t, err)
+	require.NoError(t, s.SetGroupMemberRole(ctx, "g1", "a", protocol.RoleAdmin))
+	require.NoError(t, s.SetGroupMemberMute(ctx, "g1", "m", 500))
+	require.NoError(t, s.SetGroupMemberNickname(ctx, "g1", "n", "En"))
+	require.NoError(t, s.RemoveGroupMember(ctx, "g1", "p"))
+	_, err = s.UpdateGroup(ctx, "g1", store.GroupUpdate{OwnerUserID: ptr("a")})
+	require.NoError(t, err)
+	_, err = s.UpdateGroup(ctx, "g1", store.GroupUpdate{Name: ptr("G2")})
+	require.NoError(t, err)
+	require.ErrorIs(t, s.SetGroupMemberRole(ctx, "g1", "ghost", protocol.RoleAdmin), store.ErrNotMember)
+
+	g, err = s.Group(ctx, "g1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(9), g.MemberVersion, "2 added, role, mute, nickname, removal, transfer (2); not the name nor a failed change")
+	ugs, err := s.UserGroups(ctx, "o")
+	require.NoError(t, err)
+	require.Len(t, ugs, 1)
+	assert.Equal(t, int64(9), ugs[0].MemberVersion)
+
+	chs, err = s.GroupMemberChanges(ctx, "g1", 1, 100)
+	require.NoError(t, err)
+	var users []string
+	for i, ch := range chs {
+		assert.Equal(t, int64(i+2), ch.Version, "ascending, one version each")
+		users = append(users, ch.UserID)
+	}
+	assert.Equal(t, []string{"n", "p", "a", "m", "n", "p", "a", "o"}, users)
+	byUser := map[string]*protocol.GroupMember{}
+	for _, ch := range chs {
+		byUser[ch.UserID] = ch.Member
+	}
+	require.NotNil(t, byUser["a"])
+	assert.Equal(t, protocol.GroupMember{GroupID: "g1", UserID: "a", Role: protocol.RoleOwner, JoinTime: 1}, *byUser["a"], "the row as it is now")
+	require.NotNil(t, byUser["m"])
+	assert.Equal(t, int64(500), byUser["m"].MuteEndTime)
+	require.NotNil(t, byUser["n"])
+	assert.Equal(t, "En", byUser["n"].Nickname)
+	assert.Equal(t, int64(5), byUser["n"].JoinTime)
+	assert.Equal(t, protocol.RoleMember, byUser["o"].Role)
+	assert.Nil(t, byUser["p"], "a removed member has no row")
+
+	chs, err = s.GroupMemberChanges(ctx, "g1", 7, 1)
+	require.NoError(t, err)
+	require.Len(t, chs, 1)
+	assert.Equal(t, int64(8), chs[0].Version, "since is exclusive; limit bounds")
+	chs, err = s.GroupMemberChanges(ctx, "g1", 9, 10)
+	require.NoError(t, err)
+	assert.Empty(t, chs)
+	chs, err = s.GroupMemberChanges(ctx, "nope", 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, chs)
+
+	// The log keeps the last GroupMemberChangeLog changes.
+	for i := 0; i < store.GroupMemberChangeLog; i++ {
+		require.NoError(t, s.SetGroupMemberMute(ctx, "g1", "m", int64(i)))
+	}
+	chs, err = s.GroupMemberChanges(ctx, "g1", 0, store.GroupMemberChangeLog+5)
+	require.NoError(t, err)
+	require.Len(t, chs, store.GroupMemberChangeLog)
+	assert.Equal(t, int64(10), chs[0].Version, "the oldest are pruned")
+
+	// A dismissed group's log goes with its members.
+	_, err = s.DismissGroup(ctx, "g1")
+	require.NoError(t, err)
+	chs, err = s.GroupMemberChanges(ctx, "g1", 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, chs)
+}

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GroupAdmin", testGroupAdmin},
 		{"AddGroupMembers", testAddGroupMembers},
 		{"DismissGroup", testDismissGroup},
+		{"GroupMemberChanges", testGroupMemberChanges},
 		{"GroupApplications", testGroupApplications},
 		{"Webhooks", testWebhooks},
 		{"OfflinePushes", testOfflinePushes},
@@ -669,7 +670,7 @@ func testGroups(t *testing.T, s store.Store) {
 	g, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "G", FaceURL: "f", OwnerUserID: "o",
 		MemberUserIDs: []string{"m2", "m1", "m1", "o"}, CreateTime: 9})
 	must(t, err)
-	want := protocol.Group{GroupID: "g1", Name: "G", FaceURL: "f", OwnerUserID: "o", MemberCount: 3, CreateTime: 9, JoinPolicy: protocol.JoinPolicyApproval}
+	want := protocol.Group{GroupID: "g1", Name: "G", FaceURL: "f", OwnerUserID: "o", MemberCount: 3, CreateTime: 9, JoinPolicy: protocol.JoinPolicyApproval, MemberVersion: 1}
 	if *g != want {
 		t.Fatalf("created %+v", g)
 	}
