@@ -286,6 +286,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "group.setMemberNickname as non-member", as: "mallory", typ: protocol.ReqSetGroupMemberNickname, data: protocol.GroupMemberNicknameReq{GroupID: w.group, UserID: "bob", Nickname: "x"}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "group.setMemberNickname in a missing group", as: "mallory", typ: protocol.ReqSetGroupMemberNickname, data: protocol.GroupMemberNicknameReq{GroupID: ghost, UserID: "bob", Nickname: "x"}, want: protocol.CodePermissionDenied, groupy: true},
 		{name: "group.setMemberNickname as kicked member", as: "carl", typ: protocol.ReqSetGroupMemberNickname, data: protocol.GroupMemberNicknameReq{GroupID: w.group, UserID: "bob", Nickname: "x"}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.memberChanges as non-member", as: "mallory", typ: protocol.ReqGroupMemberChanges, data: protocol.GroupMemberChangesReq{GroupID: w.group}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.memberChanges in a missing group", as: "mallory", typ: protocol.ReqGroupMemberChanges, data: protocol.GroupMemberChangesReq{GroupID: ghost}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.memberChanges as kicked member", as: "carl", typ: protocol.ReqGroupMemberChanges, data: protocol.GroupMemberChangesReq{GroupID: w.group, Since: 1}, want: protocol.CodePermissionDenied, groupy: true},
+		{name: "group.memberChanges with a bad version", as: "bob", typ: protocol.ReqGroupMemberChanges, data: protocol.GroupMemberChangesReq{GroupID: w.group, Since: -1}, want: protocol.CodeInvalidArgument},
+		{name: "group.memberChanges as a plain member", as: "bob", typ: protocol.ReqGroupMemberChanges, data: protocol.GroupMemberChangesReq{GroupID: w.group, Since: 1}, check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+			var r protocol.GroupMemberChangesResp
+			if err := json.Unmarshal(d, &r); err != nil || r.TooOld || !slices.Contains(r.RemovedUserIDs, "carl") {
+				t.Errorf("a member is told the group's member changes (carl was kicked): %s", d)
+			}
+		}},
 		{name: "group.setInfo as plain member", as: "bob", typ: protocol.ReqSetGroupInfo, data: protocol.SetGroupInfoReq{GroupID: w.group, Name: &newName}, want: protocol.CodePermissionDenied},
 		{name: "group.setRole as plain member", as: "bob", typ: protocol.ReqSetGroupMemberRole, data: protocol.GroupMemberRoleReq{GroupID: w.group, UserID: "bob", Role: protocol.RoleAdmin}, want: protocol.CodePermissionDenied},
 		{name: "group.transfer as plain member", as: "bob", typ: protocol.ReqTransferGroupOwner, data: protocol.TransferGroupOwnerReq{GroupID: w.group, NewOwnerUserID: "bob"}, want: protocol.CodePermissionDenied},

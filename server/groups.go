@@ -582,3 +582,55 @@ func (s *Server) checkGroupMute(ctx context.Context, groupID, from string) error
 	}
 	return nil
 }
+
+// groupMemberChanges answers group.memberChanges to a member: the group's
+// logged member changes after Since, each member named once with its row
+// as it is now (one read of log and rows), a member no longer in the
+// group as removed, so that removals need no tombstones.
+func (s *Server) groupMemberChanges(ctx context.Context, c caller, req *protocol.GroupMemberChangesReq) (*protocol.GroupMemberChangesResp, error) {
+	if req.Since < 0 {
+		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "since must not be negative")
+	}
+	if _, err := s.groupActor(ctx, req.GroupID, c.UserID, protocol.RoleMember); err != nil {
+		return nil, err
+	}
+	g, err := s.store.Group(ctx, req.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	resp := &protocol.GroupMemberChangesResp{Version: g.MemberVersion}
+	if req.Since >= g.MemberVersion {
+		// Nothing new, or a version this server never gave.
+		resp.TooOld = req.Since > g.MemberVersion
+		return resp, nil
+	}
+	chs, err := s.store.GroupMemberChanges(ctx, req.GroupID, req.Since, protocol.MaxGroupMemberChanges+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(chs) == 0 || chs[0].Version != req.Since+1 {
+		resp.TooOld = true // pruned, or before the log (version 0)
+		return resp, nil
+	}
+	if len(chs) > protocol.MaxGroupMemberChanges {
+		chs, resp.HasMore = chs[:protocol.MaxGroupMemberChanges], true
+	}
+	// The rows were read after the group: the last change read is the
+	// version they are as of.
+	resp.Version = chs[len(chs)-1].Version
+	seen := make(map[string]bool, len(chs))
+	for _, ch := range slices.Backward(chs) {
+		if seen[ch.UserID] {
+			continue
+		}
+		seen[ch.UserID] = true
+		if ch.Member != nil {
+			resp.Members = append(resp.Members, *ch.Member)
+		} else {
+			resp.RemovedUserIDs = append(resp.RemovedUserIDs, ch.UserID)
+		}
+	}
+	slices.Reverse(resp.Members)
+	slices.Reverse(resp.RemovedUserIDs)
+	return resp, nil
+}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -229,4 +230,65 @@ func TestAdminGroupRoutes(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, st)
 	st, _ = e.post("/api/v1/admin/groups/update", adminSecret, server.AdminUpdateGroupReq{SetGroupInfoReq: protocol.SetGroupInfoReq{GroupID: "gnosuch", Name: &name}})
 	assert.Equal(t, http.StatusNotFound, st)
+}
+
+// TestGroupMemberChanges: group.memberChanges names each changed member
+// once, as they are now, removed ones apart; a version the log does not
+// reach is tooOld; more than MaxGroupMemberChanges come in pages that end
+// where the next begins.
+func TestGroupMemberChanges(t *testing.T) {
+	e := newEnv(t)
+	tok := map[string]string{}
+	for _, u := range []string{"own", "adm", "mem", "nu"} {
+		tok[u] = e.adminUser(u)
+	}
+	own := e.dial(tok["own"])
+	var g protocol.Group
+	own.do(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "Team", MemberUserIDs: []string{"adm", "mem"}}, &g)
+	assert.Equal(t, int64(1), g.MemberVersion)
+	gid := g.GroupID
+
+	changes := func(since int64) protocol.GroupMemberChangesResp {
+		t.Helper()
+		var r protocol.GroupMemberChangesResp
+		own.do(protocol.ReqGroupMemberChanges, protocol.GroupMemberChangesReq{GroupID: gid, Since: since}, &r)
+		return r
+	}
+	assert.Equal(t, protocol.GroupMemberChangesResp{Version: 1}, changes(1), "nothing new")
+	assert.Equal(t, protocol.GroupMemberChangesResp{Version: 1, TooOld: true}, changes(0), "before the log: read the list")
+	assert.Equal(t, protocol.GroupMemberChangesResp{Version: 1, TooOld: true}, changes(7), "a version never given")
+
+	own.do(protocol.ReqInviteToGroup, protocol.GroupUsersReq{GroupID: gid, UserIDs: []string{"nu"}}, nil)
+	own.do(protocol.ReqSetGroupMemberRole, protocol.GroupMemberRoleReq{GroupID: gid, UserID: "adm", Role: protocol.RoleAdmin}, nil)
+	own.do(protocol.ReqKickGroupMember, protocol.GroupMemberReq{GroupID: gid, UserID: "mem"}, nil)
+	own.do(protocol.ReqSetGroupMemberNickname, protocol.GroupMemberNicknameReq{GroupID: gid, UserID: "nu", Nickname: "New"}, nil)
+	var info protocol.Group
+	own.do(protocol.ReqGetGroupInfo, protocol.GroupIDReq{GroupID: gid}, &info)
+	assert.Equal(t, int64(5), info.MemberVersion, "group.info tells the version")
+
+	r := changes(1)
+	assert.Equal(t, int64(5), r.Version)
+	assert.False(t, r.HasMore || r.TooOld)
+	assert.Equal(t, []string{"mem"}, r.RemovedUserIDs)
+	require.Len(t, r.Members, 2, "nu once, as now, and adm")
+	assert.Equal(t, "adm", r.Members[0].UserID)
+	assert.Equal(t, protocol.RoleAdmin, r.Members[0].Role)
+	assert.Equal(t, "nu", r.Members[1].UserID)
+	assert.Equal(t, "New", r.Members[1].Nickname)
+	r = changes(3)
+	assert.Equal(t, []string{"mem"}, r.RemovedUserIDs)
+	require.Len(t, r.Members, 1)
+	assert.Equal(t, "nu", r.Members[0].UserID)
+
+	for i := 0; i <= protocol.MaxGroupMemberChanges; i++ {
+		own.do(protocol.ReqSetGroupMemberNickname, protocol.GroupMemberNicknameReq{GroupID: gid, UserID: "adm", Nickname: fmt.Sprint("A", i)}, nil)
+	}
+	first := changes(5)
+	require.True(t, first.HasMore)
+	assert.Equal(t, int64(5+protocol.MaxGroupMemberChanges), first.Version, "the page ends at its last change")
+	rest := changes(first.Version)
+	assert.False(t, rest.HasMore)
+	assert.Equal(t, int64(6+protocol.MaxGroupMemberChanges), rest.Version)
+	require.Len(t, rest.Members, 1)
+	assert.Equal(t, fmt.Sprint("A", protocol.MaxGroupMemberChanges), rest.Members[0].Nickname)
 }

@@ -76,6 +76,7 @@ func (s *Server) newHandlers() map[string]handlerFunc {
 		protocol.ReqMuteGroup:              typed(s.muteGroup),
 		protocol.ReqMuteGroupMember:        typed(s.muteGroupMember),
 		protocol.ReqSetGroupMemberNickname: typed(s.setGroupMemberNickname),
+		protocol.ReqGroupMemberChanges:     typed(s.groupMemberChanges),
 		protocol.ReqBlockUser:              typed(s.blockUser),
 		protocol.ReqUnblockUser:            typed(s.unblockUser),
 
