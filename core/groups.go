@@ -228,7 +228,7 @@ func planGroupFollowUp(f groupFollowUp, cursor int64, states []protocol.Conversa
 // the joined list (announced with groupMemberRemoved, reason empty: sync
 // does not say who removed the user), and each stored group whose
 // membership changed is asked for again (group.info) and announced with
-// groupChanged, with its members too when a notification said it changed.
+// groupChanged, and its stored members are caught up (catchUpMembers).
 // A group not stored and not notified has no count to refresh: the next
 // group list brings it.
 func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
@@ -269,34 +269,79 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.apply(ctx, groupInput{Group: g}); err != nil {
+		if err := s.storeGroupAndMembers(ctx, w, g, notified); err != nil && protocol.CodeOf(err) != protocol.CodePermissionDenied {
 			return err
-		}
-		if notified {
-			if err := s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: id}, true, nil); err != nil && protocol.CodeOf(err) != protocol.CodePermissionDenied {
-				return err
-			}
 		}
 	}
 	return nil
 }
 
-// refreshGroup fetches a group and its members again after a notification
-// said it changed, stores them and announces what changed. A group the
-// user is no longer in is left to the removal's own push or sync.
+// refreshGroup fetches a group again after a notification said it
+// changed, stores it, catches up its members and announces what changed.
+// A group the user is no longer in is left to the removal's own push or
+// sync.
 func (s *session) refreshGroup(w *wire, groupID string) {
 	ctx := w.ctx
 	var g protocol.Group
 	err := w.call(ctx, protocol.ReqGetGroupInfo, protocol.GroupIDReq{GroupID: groupID}, &g)
 	if err == nil {
-		_, err = s.apply(ctx, groupInput{Group: g})
-	}
-	if err == nil {
-		err = s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: groupID}, true, nil)
+		err = s.storeGroupAndMembers(ctx, w, g, true)
 	}
 	if err != nil && protocol.CodeOf(err) != protocol.CodePermissionDenied {
 		s.cfg.Logger.Debug("group refresh", "group", groupID, "err", err)
 	}
+}
+
+// storeGroupAndMembers stores g as the server just answered it and brings
+// its stored members up to g.MemberVersion as planMemberCatchUp says:
+// the changes since the stored version, page by page, or the whole list
+// when none is stored (or the server no longer logs back to it).
+func (s *session) storeGroupAndMembers(ctx context.Context, w *wire, g protocol.Group, notified bool) error {
+	res, err := s.apply(ctx, groupInput{Group: g})
+	if err != nil || g.Dismissed {
+		return err
+	}
+	stored, _ := res.Value.(Group) // as stored: its MemberVersion is the stored members'
+	plan := planMemberCatchUp(stored.MemberVersion, g.MemberVersion, notified)
+	if plan.Full {
+		return s.fetchAllMembers(ctx, w, g.GroupID, g.MemberVersion, false)
+	}
+	for since := plan.Since; plan.Changes; {
+		var page protocol.GroupMemberChangesResp
+		if err := w.call(ctx, protocol.ReqGroupMemberChanges, protocol.GroupMemberChangesReq{GroupID: g.GroupID, Since: since}, &page); err != nil {
+			return err
+		}
+		if page.TooOld {
+			return s.fetchAllMembers(ctx, w, g.GroupID, page.Version, since > page.Version)
+		}
+		res, err := s.apply(ctx, groupMemberChangesInput{GroupID: g.GroupID, Since: since, Page: page})
+		if err != nil || res.Value != true || !page.HasMore {
+			// Not applied: another catch-up of this group is past since.
+			return err
+		}
+		since = page.Version
+	}
+	return nil
+}
+
+// fetchAllMembers reads a group's whole member list, every page, and
+// stores it as of version (read before the list; 0: unknown), announcing
+// the change. reset: the server is behind the stored version.
+func (s *session) fetchAllMembers(ctx context.Context, w *wire, groupID string, version int64, reset bool) error {
+	var all []GroupMember
+	for {
+		var resp protocol.GroupMembersResp
+		req := protocol.GroupMembersReq{GroupID: groupID, Offset: len(all), Count: protocol.MaxGroupMembersPage}
+		if err := w.call(ctx, protocol.ReqGetGroupMembers, req, &resp); err != nil {
+			return err
+		}
+		all = append(all, resp.Members...)
+		if len(resp.Members) < protocol.MaxGroupMembersPage {
+			break
+		}
+	}
+	_, err := s.apply(ctx, groupMembersInput{GroupID: groupID, Members: all, Full: true, Announce: true, Version: version, Reset: reset})
+	return err
 }
 
 // fetchMembers asks for a page of members and stores it; out, when set,

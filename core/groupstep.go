@@ -70,13 +70,45 @@ func planGroupRefresh(res *stepResult) {
 	}
 }
 
-// keepRole keeps the stored MyRole of a group that arrives without one
-// (a push to every member cannot carry each one's role).
-func keepRole(l localState, g Group) Group {
-	if stored, ok := l.Groups[g.GroupID]; ok && g.MyRole == "" {
+// keepLocal keeps what the store knows of a group that an arriving copy
+// does not say: the stored MyRole when it comes without one (a push to
+// every member cannot carry each one's role), and always the stored
+// MemberVersion, which is the version of the stored members (0: none), not
+// the server's: only the members' own inputs move it.
+func keepLocal(l localState, g Group) Group {
+	stored, ok := l.Groups[g.GroupID]
+	if ok && g.MyRole == "" {
 		g.MyRole = stored.MyRole
 	}
+	g.MemberVersion = stored.MemberVersion
 	return g
+}
+
+// memberCatchUp is how a device brings a group's stored members up to the
+// server's: not at all, by group.memberChanges since a version, or by
+// reading the whole list.
+type memberCatchUp struct {
+	Changes bool
+	Full    bool
+	// Since is the stored version Changes asks from.
+	Since int64
+}
+
+// planMemberCatchUp decides how to catch up a group's members, given the
+// version of the stored members (0: none), the server's member version
+// and whether a notification said the members changed. Without stored
+// members only a notification reads them (whole); with them, any
+// difference asks for the changes (a server behind the stored version
+// answers tooOld, and the list is read whole).
+func planMemberCatchUp(stored, server int64, notified bool) memberCatchUp {
+	switch {
+	case server == 0 || stored == 0:
+		// A server that does not count, or nothing stored to start from.
+		return memberCatchUp{Full: notified}
+	case stored == server:
+		return memberCatchUp{}
+	}
+	return memberCatchUp{Changes: true, Since: stored}
 }
 
 // dismissed records a dismissal: as a removal of the user, announced with
@@ -94,18 +126,34 @@ func dismissed(l localState, g Group) stepResult {
 
 // groupMembersInput is a page of a group's members from the server. Full:
 // it is the whole list, so stored members missing from it are removed.
-// Announce: a change is announced with groupMembersChanged.
+// Announce: a change is announced with groupMembersChanged. Version, when
+// set, is the group's member version read before the list: the stored
+// group's MemberVersion becomes it, and a list older than the stored
+// members (another catch-up stored newer ones meanwhile) is dropped,
+// unless Reset (the server is behind the stored version: start again).
 type groupMembersInput struct {
 	GroupID  string
 	Members  []GroupMember
 	Full     bool
 	Announce bool
+	Version  int64
+	Reset    bool
 }
 
 func (groupMembersInput) inputKind() string { return "groupMembers" }
 
 func stepGroupMembers(l localState, in groupMembersInput) stepResult {
 	var res stepResult
+	g, stored := l.Groups[in.GroupID]
+	if in.Version > 0 && stored {
+		if in.Version < g.MemberVersion && !in.Reset {
+			return res
+		}
+		if g.MemberVersion != in.Version {
+			g.MemberVersion = in.Version
+			res.Changes.Groups = []Group{g}
+		}
+	}
 	all := make(map[string]GroupMember, len(l.Members))
 	for id, m := range l.Members {
 		all[id] = m
@@ -126,7 +174,7 @@ func stepGroupMembers(l localState, in groupMembersInput) stepResult {
 			}
 		}
 	}
-	if in.Announce && !res.Changes.Empty() {
+	if in.Announce && (len(res.Changes.GroupMembers) > 0 || len(res.Changes.RemovedGroupMembers) > 0) {
 		list := make([]GroupMember, 0, len(all))
 		for _, m := range all {
 			list = append(list, m)
@@ -134,6 +182,45 @@ func stepGroupMembers(l localState, in groupMembersInput) stepResult {
 		SortGroupMembers(list)
 		res.Events = []Event{GroupMembersChanged{GroupID: in.GroupID, Members: list}}
 	}
+	return res
+}
+
+// groupMemberChangesInput is a page of group.memberChanges asked from
+// Since.
+type groupMemberChangesInput struct {
+	GroupID string
+	Since   int64
+	Page    protocol.GroupMemberChangesResp
+}
+
+func (groupMemberChangesInput) inputKind() string { return "groupMemberChanges" }
+
+// stepGroupMemberChanges applies a page of member changes to the stored
+// members, announced as groupMembersChanged, and moves the stored group's
+// MemberVersion to the page's. A page that does not start at the stored
+// version (another catch-up went past it, or the group is not stored) or
+// that is tooOld changes nothing; Value says whether it was applied.
+func stepGroupMemberChanges(l localState, in groupMemberChangesInput) stepResult {
+	g, ok := l.Groups[in.GroupID]
+	if !ok || in.Page.TooOld || g.MemberVersion != in.Since {
+		return stepResult{Value: false}
+	}
+	next := make([]GroupMember, 0, len(l.Members)+len(in.Page.Members))
+	changed := make(map[string]bool, len(in.Page.Members)+len(in.Page.RemovedUserIDs))
+	for _, m := range in.Page.Members {
+		changed[m.UserID] = true
+		next = append(next, m)
+	}
+	for _, id := range in.Page.RemovedUserIDs {
+		changed[id] = true
+	}
+	for id, m := range l.Members {
+		if !changed[id] {
+			next = append(next, m)
+		}
+	}
+	res := stepGroupMembers(l, groupMembersInput{GroupID: in.GroupID, Members: next, Full: true, Announce: true, Version: in.Page.Version})
+	res.Value = true
 	return res
 }
 

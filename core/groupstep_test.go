@@ -160,3 +160,129 @@ func TestStepGroupAdministration(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanMemberCatchUp(t *testing.T) {
+	cases := []struct {
+		name           string
+		stored, server int64
+		notified       bool
+		want           memberCatchUp
+	}{
+		{"nothing stored, notified: the whole list", 0, 7, true, memberCatchUp{Full: true}},
+		{"nothing stored, not notified: left to the app", 0, 7, false, memberCatchUp{}},
+		{"up to date", 7, 7, true, memberCatchUp{}},
+		{"up to date, not notified", 7, 7, false, memberCatchUp{}},
+		{"behind: the changes since the stored version", 4, 7, true, memberCatchUp{Changes: true, Since: 4}},
+		{"behind, not notified: the changes too", 4, 7, false, memberCatchUp{Changes: true, Since: 4}},
+		{"ahead of the server (another deployment): its tooOld decides", 9, 7, true, memberCatchUp{Changes: true, Since: 9}},
+		{"a server without member versions, notified: the whole list", 4, 0, true, memberCatchUp{Full: true}},
+		{"a server without member versions, not notified", 4, 0, false, memberCatchUp{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, planMemberCatchUp(c.stored, c.server, c.notified))
+		})
+	}
+}
+
+func TestStepGroupMemberChanges(t *testing.T) {
+	o := GroupMember{GroupID: "g", UserID: "o", Role: protocol.RoleOwner, JoinTime: 1}
+	a := GroupMember{GroupID: "g", UserID: "a", Role: protocol.RoleMember, JoinTime: 2}
+	aAdmin := a
+	aAdmin.Role = protocol.RoleAdmin
+	b := GroupMember{GroupID: "g", UserID: "b", Role: protocol.RoleMember, JoinTime: 3}
+	n := GroupMember{GroupID: "g", UserID: "n", Role: protocol.RoleMember, JoinTime: 9}
+	g := Group{GroupID: "g", Name: "G", MemberVersion: 5}
+	at := func(v int64) []Group { h := g; h.MemberVersion = v; return []Group{h} }
+	cases := []struct {
+		name        string
+		groups      map[string]Group
+		in          groupMemberChangesInput
+		applied     bool
+		wantGroups  []Group
+		wantUpsert  []GroupMember
+		wantRemoved []GroupMember
+		wantEvent   []GroupMember // nil: no event
+	}{
+		{"added, role, kicked: only those change, announced with the whole list", map[string]Group{"g": g},
+			groupMemberChangesInput{GroupID: "g", Since: 5, Page: protocol.GroupMemberChangesResp{Version: 8,
+				Members: []GroupMember{n, aAdmin}, RemovedUserIDs: []string{"b"}}},
+			true, at(8), []GroupMember{n, aAdmin}, []GroupMember{b}, []GroupMember{o, aAdmin, n}},
+		{"a member named again unchanged, a removal already stored: only the version moves", map[string]Group{"g": g},
+			groupMemberChangesInput{GroupID: "g", Since: 5, Page: protocol.GroupMemberChangesResp{Version: 7,
+				Members: []GroupMember{a}, RemovedUserIDs: []string{"x"}}},
+			true, at(7), nil, nil, nil},
+		{"a page from another version than stored is dropped", map[string]Group{"g": g},
+			groupMemberChangesInput{GroupID: "g", Since: 4, Page: protocol.GroupMemberChangesResp{Version: 8, RemovedUserIDs: []string{"b"}}},
+			false, nil, nil, nil, nil},
+		{"tooOld changes nothing", map[string]Group{"g": g},
+			groupMemberChangesInput{GroupID: "g", Since: 5, Page: protocol.GroupMemberChangesResp{Version: 8, TooOld: true}},
+			false, nil, nil, nil, nil},
+		{"a group not stored changes nothing", map[string]Group{},
+			groupMemberChangesInput{GroupID: "g", Since: 0, Page: protocol.GroupMemberChangesResp{Version: 8, RemovedUserIDs: []string{"b"}}},
+			false, nil, nil, nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := localState{Self: "o", Groups: c.groups, Members: map[string]GroupMember{"o": o, "a": a, "b": b}}
+			res, err := step(l, c.in)
+			require.NoError(t, err)
+			assert.Equal(t, c.applied, res.Value)
+			assert.Equal(t, c.wantGroups, res.Changes.Groups)
+			assert.ElementsMatch(t, c.wantUpsert, res.Changes.GroupMembers)
+			assert.Equal(t, c.wantRemoved, res.Changes.RemovedGroupMembers)
+			if c.wantEvent == nil {
+				assert.Empty(t, res.Events)
+			} else {
+				assert.Equal(t, []Event{GroupMembersChanged{GroupID: "g", Members: c.wantEvent}}, res.Events)
+			}
+		})
+	}
+}
+
+func TestStepGroupMembersVersion(t *testing.T) {
+	o := GroupMember{GroupID: "g", UserID: "o", Role: protocol.RoleOwner, JoinTime: 1}
+	b := GroupMember{GroupID: "g", UserID: "b", Role: protocol.RoleMember, JoinTime: 3}
+	g := Group{GroupID: "g", Name: "G", MemberVersion: 5}
+	cases := []struct {
+		name        string
+		in          groupMembersInput
+		wantGroups  []Group
+		wantRemoved []GroupMember
+	}{
+		{"the whole list as of a newer version: stored with it", groupMembersInput{GroupID: "g", Members: []GroupMember{o}, Full: true, Version: 9},
+			[]Group{{GroupID: "g", Name: "G", MemberVersion: 9}}, []GroupMember{b}},
+		{"a list older than the stored members is dropped", groupMembersInput{GroupID: "g", Members: []GroupMember{o}, Full: true, Version: 4},
+			nil, nil},
+		{"unless the server is behind the stored version", groupMembersInput{GroupID: "g", Members: []GroupMember{o}, Full: true, Version: 4, Reset: true},
+			[]Group{{GroupID: "g", Name: "G", MemberVersion: 4}}, []GroupMember{b}},
+		{"an app's read without a version leaves the version", groupMembersInput{GroupID: "g", Members: []GroupMember{o}, Full: true},
+			nil, []GroupMember{b}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := localState{Self: "o", Groups: map[string]Group{"g": g}, Members: map[string]GroupMember{"o": o, "b": b}}
+			res, err := step(l, c.in)
+			require.NoError(t, err)
+			assert.Equal(t, c.wantGroups, res.Changes.Groups)
+			assert.Equal(t, c.wantRemoved, res.Changes.RemovedGroupMembers)
+		})
+	}
+}
+
+func TestGroupKeepsStoredMemberVersion(t *testing.T) {
+	l := localState{Self: "me", Groups: map[string]Group{"g": {GroupID: "g", Name: "G", MyRole: protocol.RoleMember, MemberVersion: 3}}}
+	res, err := step(l, groupInput{Group: Group{GroupID: "g", Name: "G2", MemberVersion: 8}})
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), res.Changes.Groups[0].MemberVersion, "the server's version is not the stored members'")
+	assert.Equal(t, int64(3), res.Value.(Group).MemberVersion)
+	res, err = step(l, groupInput{Group: Group{GroupID: "g", Name: "G", MyRole: protocol.RoleMember, MemberVersion: 8}})
+	require.NoError(t, err)
+	assert.True(t, res.Changes.Empty(), "only the server's version differs: nothing to write")
+	res, err = step(l, groupListInput{List: []Group{{GroupID: "g", Name: "G", MyRole: protocol.RoleMember, MemberVersion: 8}}})
+	require.NoError(t, err)
+	assert.True(t, res.Changes.Empty())
+	res, err = step(localState{Self: "me"}, groupInput{Group: Group{GroupID: "h", MemberVersion: 8}})
+	require.NoError(t, err)
+	assert.Equal(t, int64(0), res.Changes.Groups[0].MemberVersion, "a new group has no members stored")
+}

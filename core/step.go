@@ -155,6 +155,8 @@ func step(l localState, in input) (stepResult, error) {
 		return stepGroupList(l, in), nil
 	case groupMembersInput:
 		return stepGroupMembers(l, in), nil
+	case groupMemberChangesInput:
+		return stepGroupMemberChanges(l, in), nil
 	case groupApplicationInput:
 		return stepGroupApplication(l, in), nil
 	case profilesInput:
@@ -718,7 +720,7 @@ func stepGroup(l localState, in groupInput) stepResult {
 	if in.Group.Dismissed {
 		return dismissed(l, in.Group)
 	}
-	in.Group = keepRole(l, in.Group)
+	in.Group = keepLocal(l, in.Group)
 	res := stepResult{Changes: Changes{Groups: []Group{in.Group}}, Value: in.Group}
 	if stored, ok := l.Groups[in.Group.GroupID]; ok && stored == in.Group {
 		// Asked for again (getGroupsInfo, a refresh) and unchanged: nothing
@@ -744,7 +746,7 @@ func (groupRemovedInput) inputKind() string { return "groupRemoved" }
 func stepGroupRemoved(l localState, in groupRemovedInput) stepResult {
 	ev := in.Event
 	if ev.UserID != l.Self {
-		ev.Group = keepRole(l, ev.Group)
+		ev.Group = keepLocal(l, ev.Group)
 		res := stepResult{Changes: Changes{Groups: []Group{ev.Group}}, Events: []Event{GroupChanged{Group: ev.Group}, ev}}
 		if _, ok := l.Members[ev.UserID]; ok {
 			// The stored list without them, announced: the notification's
@@ -832,6 +834,7 @@ func stepGroupList(l localState, in groupListInput) stepResult {
 			c.Removed = false
 			res.Changes.Conversations = append(res.Changes.Conversations, c)
 		}
+		g = keepLocal(l, g)
 		out = append(out, g)
 		if prev, ok := l.Groups[g.GroupID]; !ok || prev != g {
 			res.Changes.Groups = append(res.Changes.Groups, g)

@@ -175,7 +175,13 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 			err = s.loadMembers(ctx, &l, in.Event.GroupID)
 		}
 	case groupMembersInput:
-		err = s.loadMembers(ctx, &l, in.GroupID)
+		if err = s.loadGroups(ctx, &l); err == nil {
+			err = s.loadMembers(ctx, &l, in.GroupID)
+		}
+	case groupMemberChangesInput:
+		if err = s.loadGroups(ctx, &l); err == nil {
+			err = s.loadMembers(ctx, &l, in.GroupID)
+		}
 	case groupListInput:
 		if err = s.loadGroups(ctx, &l); err == nil {
 			var ids []string

@@ -272,6 +272,8 @@ func readGroup(r *jsonReader) core.Group {
 			g.MyRole = r.str()
 		case "dismissed":
 			g.Dismissed = r.bool()
+		case "memberVersion":
+			g.MemberVersion = r.int()
 		default:
 			r.skip()
 		}
