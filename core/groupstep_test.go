@@ -286,3 +286,10 @@ func TestGroupKeepsStoredMemberVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(0), res.Changes.Groups[0].MemberVersion, "a new group has no members stored")
 }
+
+func TestFetchedGroupsKeepStoredMemberVersion(t *testing.T) {
+	l := localState{Self: "me", Groups: map[string]Group{"g": {GroupID: "g", Name: "G", MemberVersion: 3}}}
+	res, err := step(l, profilesInput{Groups: []Group{{GroupID: "g", Name: "G", MemberVersion: 8}, {GroupID: "h", MemberVersion: 8}}})
+	require.NoError(t, err)
+	assert.Equal(t, []Group{{GroupID: "g", Name: "G", MemberVersion: 3}, {GroupID: "h"}}, res.Changes.Groups)
+}

@@ -870,7 +870,11 @@ type profilesInput struct {
 func (profilesInput) inputKind() string { return "profiles" }
 
 func stepProfiles(l localState, in profilesInput) stepResult {
-	res := stepResult{Changes: Changes{Users: in.Users, Groups: in.Groups}, Named: true}
+	var groups []Group // as stored: the fetched copies keep the stored member version
+	for _, g := range in.Groups {
+		groups = append(groups, keepLocal(l, g))
+	}
+	res := stepResult{Changes: Changes{Users: in.Users, Groups: groups}, Named: true}
 	if len(in.Users) > 0 {
 		res.Events = []Event{UsersInfoChanged{Users: in.Users}}
 	}

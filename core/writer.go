@@ -194,7 +194,12 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 			err = s.loadConvs(ctx, &l, ids, false)
 		}
 	case profilesInput:
-		err = s.loadConvs(ctx, &l, in.ConvIDs, false)
+		if len(in.Groups) > 0 {
+			err = s.loadGroups(ctx, &l)
+		}
+		if err == nil {
+			err = s.loadConvs(ctx, &l, in.ConvIDs, false)
+		}
 	}
 	return l, err
 }

@@ -17,13 +17,15 @@ import (
 )
 
 // countDialer counts the bytes of the frames its connections read and
-// write (after WebSocket decompression: what the SDK handles), and the
-// bytes read by frame type (a response repeats its request's type).
+// write (after WebSocket decompression: what the SDK handles), the bytes
+// read by frame type (a response repeats its request's type), and the
+// frames written by type (what the SDK asked for).
 type countDialer struct {
 	inner       core.Dialer
 	read, wrote atomic.Int64
 	mu          sync.Mutex
 	byType      map[string]int64
+	asked       map[string]int
 }
 
 // readOf returns the bytes read so far in frames of type typ.
@@ -31,6 +33,22 @@ func (d *countDialer) readOf(typ string) int64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.byType[typ]
+}
+
+// askedOf returns how many frames of type typ were written so far.
+func (d *countDialer) askedOf(typ string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.asked[typ]
+}
+
+// reset forgets what was counted so far.
+func (d *countDialer) reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.read.Store(0)
+	d.wrote.Store(0)
+	d.byType, d.asked = nil, nil
 }
 
 func (d *countDialer) Dial(ctx context.Context, url string) (core.Conn, error) {
@@ -62,6 +80,14 @@ func (c *countConn) Read(ctx context.Context) ([]byte, error) {
 
 func (c *countConn) Write(ctx context.Context, p []byte) error {
 	c.d.wrote.Add(int64(len(p)))
+	if f, err := protocol.DecodeFrame(p); err == nil {
+		c.d.mu.Lock()
+		if c.d.asked == nil {
+			c.d.asked = map[string]int{}
+		}
+		c.d.asked[f.Type]++
+		c.d.mu.Unlock()
+	}
 	return c.Conn.Write(ctx, p)
 }
 
