@@ -24,11 +24,11 @@ func (c *Client) CreateGroup(ctx context.Context, name string, memberUserIDs []s
 	if err := s.call(ctx, protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: name, MemberUserIDs: memberUserIDs}, &g); err != nil {
 		return Group{}, err
 	}
-	cg := g
-	if _, err := s.apply(ctx, groupInput{Group: cg, Quiet: true}); err != nil {
+	res, err := s.apply(ctx, groupInput{Group: g, Quiet: true})
+	if err != nil {
 		return Group{}, withCode(err)
 	}
-	return cg, nil
+	return storedGroup(res, g), nil
 }
 
 // JoinedGroupList returns the user's groups: from the server when
@@ -376,12 +376,15 @@ func (c *Client) GroupsInfo(ctx context.Context, groupIDs []string) ([]Group, er
 	var resp protocol.GroupsResp
 	err = s.call(ctx, protocol.ReqGetGroupsInfo, protocol.GroupIDsReq{GroupIDs: groupIDs}, &resp)
 	if err == nil {
+		out := make([]Group, 0, len(resp.Groups))
 		for _, g := range resp.Groups {
-			if _, err := s.apply(ctx, groupInput{Group: g}); err != nil {
+			res, err := s.apply(ctx, groupInput{Group: g})
+			if err != nil {
 				return nil, withCode(err)
 			}
+			out = append(out, storedGroup(res, g))
 		}
-		return resp.Groups, nil
+		return out, nil
 	}
 	if protocol.CodeOf(err) != protocol.CodeNetwork {
 		return nil, err
@@ -407,8 +410,20 @@ func (c *Client) SetGroupInfo(ctx context.Context, req protocol.SetGroupInfoReq)
 	if err := s.call(ctx, protocol.ReqSetGroupInfo, req, &g); err != nil {
 		return Group{}, err
 	}
-	_, err = s.apply(ctx, groupInput{Group: g})
-	return g, withCode(err)
+	res, err := s.apply(ctx, groupInput{Group: g})
+	if err != nil {
+		return Group{}, withCode(err)
+	}
+	return storedGroup(res, g), nil
+}
+
+// storedGroup returns the group as a groupInput stored it (its member
+// version is the stored members'), or g when it stored none (dismissed).
+func storedGroup(res stepResult, g Group) Group {
+	if v, ok := res.Value.(Group); ok {
+		return v
+	}
+	return g
 }
 
 // GroupRequest sends one of the group administration requests whose

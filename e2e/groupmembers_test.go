@@ -27,21 +27,20 @@ func storedGroup(t *testing.T, d *device, groupID string) (core.Group, bool) {
 	return gs[i], true
 }
 
-// serverGroup returns the group and its whole member list as the server
-// has them, read by a member's live device.
+// serverGroup returns the group as the server stores it and its whole
+// member list as a member's live device reads it.
 func serverGroup(t *testing.T, d *device, groupID string) (core.Group, []core.GroupMember) {
 	t.Helper()
 	ctx := context.Background()
-	gs, err := d.c.GroupsInfo(ctx, []string{groupID})
+	g, err := d.e.st.Group(ctx, groupID)
 	require.NoError(t, err)
-	require.Len(t, gs, 1)
 	var all []core.GroupMember
 	for {
 		page, err := d.c.GroupMembersPage(ctx, groupID, len(all), protocol.MaxGroupMembersPage)
 		require.NoError(t, err)
 		all = append(all, page...)
 		if len(page) < protocol.MaxGroupMembersPage {
-			return gs[0], all
+			return *g, all
 		}
 	}
 }

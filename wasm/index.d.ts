@@ -206,6 +206,8 @@ export interface Group {
   myRole: GroupRole | '';
   /** Set on the group of a `groupChanged` after its dismissal. */
   dismissed?: boolean;
+  /** The version of the group's members the SDK has stored (absent: none); it catches up from it by itself. */
+  memberVersion?: number;
 }
 
 export type JoinPolicy = 'open' | 'approval' | 'invite';
