@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"parley/core"
 	"parley/protocol"
+	"parley/server"
 	"parley/server/store"
 )
 
@@ -141,4 +143,70 @@ func TestMeasureSocialCatchUp(t *testing.T) {
 	require.NoError(t, e.post("/api/v1/admin/friends", adminSecret, map[string]string{"userID": "newcomer", "friendUserID": "alice"}, nil))
 	require.NoError(t, e.st.RemoveGroupMember(ctx, "g001", ids[1]))
 	measure("the same device back after 3 changes", deviceOpt{store: first.store})
+}
+
+// TestMeasureGroupMembersCatchUp measures issue 14's catch-up of a large
+// group's members (docs/benchmarks.md, "Group members catch-up"): a device
+// of a member of a 2,000-member group is away while 3 members change (one
+// added, one kicked, one made admin, by the owner's requests, so each is a
+// notification); back, it catches up. It logs the bytes the device read
+// and wrote from its return until its groupMembersChanged, and the time.
+// A measurement, not a check: it runs with PARLEY_MEASURE=1 only, and
+// uses nothing newer than the code it compares with.
+func TestMeasureGroupMembersCatchUp(t *testing.T) {
+	if os.Getenv("PARLEY_MEASURE") == "" {
+		t.Skip("a measurement; set PARLEY_MEASURE=1 to run it")
+	}
+	const size = 2000
+	e := newEnv(t, func(c *server.Config) { c.MaxGroupSize = size + 10 })
+	ctx := context.Background()
+	for _, u := range []string{"alice", "bob", "newcomer"} {
+		e.user(u)
+	}
+	now := time.Now().UnixMilli()
+	ids := []string{"bob"}
+	for i := len(ids); i < size-1; i++ {
+		id := fmt.Sprintf("m%04d", i)
+		require.NoError(t, e.st.CreateUser(ctx, &store.User{UserID: id, Nickname: "Member " + id, CreateTime: now}))
+		ids = append(ids, id)
+	}
+	_, err := e.st.CreateGroup(ctx, store.NewGroup{GroupID: "big", Name: "Big", OwnerUserID: "alice", MemberUserIDs: ids, CreateTime: now})
+	require.NoError(t, err)
+	a := e.device("alice", deviceOpt{})
+	cd := &countDialer{}
+	b := e.device("bob", deviceOpt{cfg: func(c *core.Config) { cd.inner = c.Dialer; c.Dialer = cd }})
+	_, err = b.c.JoinedGroupList(ctx)
+	require.NoError(t, err)
+	changed := func(ev core.Event) bool { c, ok := ev.(core.GroupMembersChanged); return ok && c.GroupID == "big" }
+
+	// Online, a first notification: bob stores the members.
+	name := "Bigger"
+	_, err = a.c.SetGroupInfo(ctx, protocol.SetGroupInfoReq{GroupID: "big", Name: &name})
+	require.NoError(t, err)
+	b.waitEvents("the members stored", 1, changed)
+	b.c.WaitEvents()
+	stored, err := b.store.GroupMembers(ctx, "big")
+	require.NoError(t, err)
+	t.Logf("online after a notification: %d members stored; %d bytes read", len(stored), cd.read.Load())
+
+	back := b.away()
+	before := count(b, changed)
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqInviteToGroup, protocol.GroupUsersReq{GroupID: "big", UserIDs: []string{"newcomer"}}))
+	require.NoError(t, a.c.KickGroupMember(ctx, "big", "m0005"))
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqSetGroupMemberRole, protocol.GroupMemberRoleReq{GroupID: "big", UserID: "m0006", Role: protocol.RoleAdmin}))
+	cd.reset()
+	start := time.Now()
+	back()
+	b.waitEvents("the members caught up", before+1, changed)
+	took := time.Since(start)
+	b.c.WaitEvents()
+	stored, err = b.store.GroupMembers(ctx, "big")
+	require.NoError(t, err)
+	has := func(id string) bool {
+		return slices.ContainsFunc(stored, func(m core.GroupMember) bool { return m.UserID == id })
+	}
+	t.Logf("back after 3 member changes: caught up in %v; %d bytes read, %d written; group.members %d bytes in %d requests, group.memberChanges %d bytes in %d; %d members stored (newcomer %v, m0005 %v)",
+		took.Round(time.Millisecond), cd.read.Load(), cd.wrote.Load(),
+		cd.readOf(protocol.ReqGetGroupMembers), cd.askedOf(protocol.ReqGetGroupMembers),
+		cd.readOf("group.memberChanges"), cd.askedOf("group.memberChanges"), len(stored), has("newcomer"), has("m0005"))
 }
