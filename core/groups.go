@@ -306,7 +306,10 @@ func (s *session) storeGroupAndMembers(ctx context.Context, w *wire, g protocol.
 	if plan.Full {
 		return s.fetchAllMembers(ctx, w, g.GroupID, g.MemberVersion, false)
 	}
-	for since := plan.Since; plan.Changes; {
+	// A catch-up of the same group may run beside this one (a refresh per
+	// notification): a page that no longer starts at the stored version is
+	// asked again from it, a bounded number of times.
+	for since, retries := plan.Since, 0; plan.Changes && retries < maxMemberCatchUpRetries; {
 		var page protocol.GroupMemberChangesResp
 		if err := w.call(ctx, protocol.ReqGroupMemberChanges, protocol.GroupMemberChangesReq{GroupID: g.GroupID, Since: since}, &page); err != nil {
 			return err
@@ -315,14 +318,24 @@ func (s *session) storeGroupAndMembers(ctx context.Context, w *wire, g protocol.
 			return s.fetchAllMembers(ctx, w, g.GroupID, page.Version, since > page.Version)
 		}
 		res, err := s.apply(ctx, groupMemberChangesInput{GroupID: g.GroupID, Since: since, Page: page})
-		if err != nil || res.Value != true || !page.HasMore {
-			// Not applied: another catch-up of this group is past since.
+		if err != nil {
 			return err
 		}
-		since = page.Version
+		out, _ := res.Value.(memberChangesOutcome)
+		switch {
+		case out.Applied && !page.HasMore, out.Stored < 0, !out.Applied && out.Stored >= page.Version:
+			return nil // done, not stored, or another catch-up got as far
+		case !out.Applied:
+			retries++
+		}
+		since = out.Stored
 	}
 	return nil
 }
+
+// maxMemberCatchUpRetries bounds how often one catch-up of a group's
+// members starts again from a version another one stored.
+const maxMemberCatchUpRetries = 3
 
 // fetchAllMembers reads a group's whole member list, every page, and
 // stores it as of version (read before the list; 0: unknown), announcing

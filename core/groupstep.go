@@ -195,15 +195,26 @@ type groupMemberChangesInput struct {
 
 func (groupMemberChangesInput) inputKind() string { return "groupMemberChanges" }
 
+// memberChangesOutcome is stepGroupMemberChanges' Value: whether the
+// page was applied and, if not, the version the stored members are as of
+// (-1: the group is not stored), to ask again from.
+type memberChangesOutcome struct {
+	Applied bool
+	Stored  int64
+}
+
 // stepGroupMemberChanges applies a page of member changes to the stored
 // members, announced as groupMembersChanged, and moves the stored group's
 // MemberVersion to the page's. A page that does not start at the stored
-// version (another catch-up went past it, or the group is not stored) or
-// that is tooOld changes nothing; Value says whether it was applied.
+// version (another catch-up of the group moved it meanwhile, or the group
+// is not stored) or that is tooOld changes nothing.
 func stepGroupMemberChanges(l localState, in groupMemberChangesInput) stepResult {
 	g, ok := l.Groups[in.GroupID]
-	if !ok || in.Page.TooOld || g.MemberVersion != in.Since {
-		return stepResult{Value: false}
+	if !ok {
+		return stepResult{Value: memberChangesOutcome{Stored: -1}}
+	}
+	if in.Page.TooOld || g.MemberVersion != in.Since {
+		return stepResult{Value: memberChangesOutcome{Stored: g.MemberVersion}}
 	}
 	next := make([]GroupMember, 0, len(l.Members)+len(in.Page.Members))
 	changed := make(map[string]bool, len(in.Page.Members)+len(in.Page.RemovedUserIDs))
@@ -220,7 +231,7 @@ func stepGroupMemberChanges(l localState, in groupMemberChangesInput) stepResult
 		}
 	}
 	res := stepGroupMembers(l, groupMembersInput{GroupID: in.GroupID, Members: next, Full: true, Announce: true, Version: in.Page.Version})
-	res.Value = true
+	res.Value = memberChangesOutcome{Applied: true, Stored: in.Page.Version}
 	return res
 }
 

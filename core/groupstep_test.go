@@ -198,7 +198,7 @@ func TestStepGroupMemberChanges(t *testing.T) {
 		name        string
 		groups      map[string]Group
 		in          groupMemberChangesInput
-		applied     bool
+		applied     memberChangesOutcome
 		wantGroups  []Group
 		wantUpsert  []GroupMember
 		wantRemoved []GroupMember
@@ -207,20 +207,20 @@ func TestStepGroupMemberChanges(t *testing.T) {
 		{"added, role, kicked: only those change, announced with the whole list", map[string]Group{"g": g},
 			groupMemberChangesInput{GroupID: "g", Since: 5, Page: protocol.GroupMemberChangesResp{Version: 8,
 				Members: []GroupMember{n, aAdmin}, RemovedUserIDs: []string{"b"}}},
-			true, at(8), []GroupMember{n, aAdmin}, []GroupMember{b}, []GroupMember{o, aAdmin, n}},
+			memberChangesOutcome{Applied: true, Stored: 8}, at(8), []GroupMember{n, aAdmin}, []GroupMember{b}, []GroupMember{o, aAdmin, n}},
 		{"a member named again unchanged, a removal already stored: only the version moves", map[string]Group{"g": g},
 			groupMemberChangesInput{GroupID: "g", Since: 5, Page: protocol.GroupMemberChangesResp{Version: 7,
 				Members: []GroupMember{a}, RemovedUserIDs: []string{"x"}}},
-			true, at(7), nil, nil, nil},
-		{"a page from another version than stored is dropped", map[string]Group{"g": g},
+			memberChangesOutcome{Applied: true, Stored: 7}, at(7), nil, nil, nil},
+		{"a page from another version than stored is dropped, told the stored one", map[string]Group{"g": g},
 			groupMemberChangesInput{GroupID: "g", Since: 4, Page: protocol.GroupMemberChangesResp{Version: 8, RemovedUserIDs: []string{"b"}}},
-			false, nil, nil, nil, nil},
+			memberChangesOutcome{Stored: 5}, nil, nil, nil, nil},
 		{"tooOld changes nothing", map[string]Group{"g": g},
 			groupMemberChangesInput{GroupID: "g", Since: 5, Page: protocol.GroupMemberChangesResp{Version: 8, TooOld: true}},
-			false, nil, nil, nil, nil},
+			memberChangesOutcome{Stored: 5}, nil, nil, nil, nil},
 		{"a group not stored changes nothing", map[string]Group{},
 			groupMemberChangesInput{GroupID: "g", Since: 0, Page: protocol.GroupMemberChangesResp{Version: 8, RemovedUserIDs: []string{"b"}}},
-			false, nil, nil, nil, nil},
+			memberChangesOutcome{Stored: -1}, nil, nil, nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
