@@ -404,6 +404,7 @@ type Store interface {
 	GroupAdmin
 	Webhooks
 	OfflinePushes
+	PresenceNodes
 	Moderation
 	Uploads
 	MessageChanges
