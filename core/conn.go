@@ -239,7 +239,8 @@ func (s *session) connectLoop() {
 		}
 		s.setState(ConnConnecting, nil)
 		dctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
-		conn, err := s.cfg.Dialer.Dial(dctx, s.dialURL())
+		dialed := s.currentToken()
+		conn, err := s.cfg.Dialer.Dial(dctx, s.dialURL(dialed))
 		cancel()
 		if err != nil {
 			if errors.Is(err, ErrUnauthorized) {
@@ -255,7 +256,7 @@ func (s *session) connectLoop() {
 			continue
 		}
 		w := newWire(s.ctx, conn, s.cfg.RequestTimeout)
-		caughtUp := s.serve(w)
+		caughtUp := s.serve(w, dialed)
 		if caughtUp {
 			attempt = 0
 		}
@@ -308,7 +309,7 @@ func (s *session) sleepOrOnline(d time.Duration) bool {
 
 // serve runs one connection to its end and reports whether its catch-up
 // finished.
-func (s *session) serve(w *wire) (caughtUp bool) {
+func (s *session) serve(w *wire, dialed string) (caughtUp bool) {
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); w.readLoop() }()
@@ -347,6 +348,10 @@ func (s *session) serve(w *wire) (caughtUp bool) {
 		s.pushLoop(w)
 	}()
 	s.setState(ConnConnected, w)
+	// From here SetToken tells this connection itself; a swap made while it
+	// was being opened is told now.
+	wg.Add(1)
+	go func() { defer wg.Done(); s.refreshIfSwapped(w, dialed) }()
 	s.outbox.wake()
 	wg.Wait()
 	w.close(errConnClosed)

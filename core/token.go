@@ -26,11 +26,26 @@ func (TokenWillExpire) EventName() string { return "tokenWillExpire" }
 // EventPayload implements Event: {expiresAt}.
 func (e TokenWillExpire) EventPayload() any { return e }
 
-// dialURL is the WebSocket URL with the current token.
-func (s *session) dialURL() string {
-	s.tokMu.Lock()
-	defer s.tokMu.Unlock()
-	return s.url + "?" + protocol.WSTokenParam + "=" + queryEscape(s.token)
+// dialURL is the WebSocket URL with token.
+func (s *session) dialURL(token string) string {
+	return s.url + "?" + protocol.WSTokenParam + "=" + queryEscape(token)
+}
+
+// refreshIfSwapped tells a new connection the session's token when SetToken
+// swapped it while the connection was being opened with the one before: no
+// live wire took the new one then, and the server would end the
+// connection at the old token's expiry.
+func (s *session) refreshIfSwapped(w *wire, dialed string) {
+	tok := s.currentToken()
+	if tok == dialed {
+		return
+	}
+	var resp protocol.RefreshTokenResp
+	if err := w.call(w.ctx, protocol.ReqRefreshToken, protocol.RefreshTokenReq{Token: tok}, &resp); err != nil {
+		// Refused (expired, revoked): the connection keeps the token it
+		// was opened with, and ends with it.
+		s.cfg.Logger.Info("token swapped while connecting: refresh failed", "err", err)
+	}
 }
 
 // currentToken is the session's token, which also authorizes its HTTP

@@ -171,10 +171,19 @@ type dialer struct {
 	// onWrite, when set, sees every frame written and may cut the
 	// connection before (return true, false) or after (false, true) it.
 	onWrite func(p []byte) (cutBefore, cutAfter bool)
+	// beforeDial, when set, runs before each dial, with its URL already
+	// chosen: a test can hold a connection being opened.
+	beforeDial func()
 }
 
 func (d *dialer) Dial(ctx context.Context, url string) (core.Conn, error) {
 	d.dials.Add(1)
+	d.mu.Lock()
+	hold := d.beforeDial
+	d.mu.Unlock()
+	if hold != nil {
+		hold()
+	}
 	if d.down.Load() {
 		return nil, errors.New("server away (test)")
 	}

@@ -100,3 +100,54 @@ func TestSetTokenAfterExpiry(t *testing.T) {
 	alice.send("bob", "", "two")
 	checkTexts(t, "alice", alice.history("si_alice_bob"), []string{"one", "two"})
 }
+
+// TestSetTokenWhileConnecting: a token set while a connection is being
+// opened with the old one reaches that connection, which then outlives
+// the old token's expiry.
+func TestSetTokenWhileConnecting(t *testing.T) {
+	clk := &clock{}
+	clk.set(time.Now())
+	e := newEnv(t, func(c *server.Config) { c.Clock = clk.now })
+	e.user("alice")
+	e.user("bob")
+	short := clk.shortToken(e, "alice", 3*time.Second)
+	_, oldExp, ok := protocol.TokenInfo(short)
+	require.True(t, ok)
+	alice := e.device("alice", deviceOpt{token: short})
+	alice.send("bob", "", "before")
+
+	dialing := make(chan struct{}, 1)
+	release := make(chan struct{})
+	alice.dial.mu.Lock()
+	alice.dial.beforeDial = func() {
+		select {
+		case dialing <- struct{}{}:
+		default:
+		}
+		<-release
+	}
+	alice.dial.mu.Unlock()
+	alice.dial.cut()
+	select {
+	case <-dialing:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reconnect")
+	}
+	// The dial's URL holds the old token; the new one is set meanwhile.
+	require.NoError(t, alice.c.SetToken(context.Background(), e.token("alice", protocol.PlatformWeb)))
+	alice.dial.mu.Lock()
+	alice.dial.beforeDial = nil
+	alice.dial.mu.Unlock()
+	close(release)
+	alice.waitFor("reconnected", func() bool {
+		return len(alice.states) > 0 && alice.states[len(alice.states)-1] == core.ConnConnected
+	})
+	dials := alice.dial.dials.Load()
+
+	time.Sleep(time.Until(time.UnixMilli(oldExp)) + 500*time.Millisecond)
+	m := alice.send("bob", "", "after")
+	assert.Equal(t, int64(2), m.Seq)
+	assert.NotContains(t, alice.statesCopy(), core.ConnTokenExpired)
+	assert.Equal(t, core.ConnConnected, alice.c.ConnectionState())
+	assert.Equal(t, dials, alice.dial.dials.Load(), "the same connection past the old expiry")
+}

@@ -84,7 +84,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c := s.newConn(ws, cl, userLim)
 	if s.hub.add(c) {
-		s.presenceChanged(c.userID, c.platform, true)
+		s.presenceHooks.changed(c.userID, c.platform)
 	}
 	s.presence.connChanged(c, false)
 	s.calls.connected(c)
@@ -113,7 +113,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		defer func() { s.users.release(cl.UserID, time.Now()) }()
 		c.serve()
 		if s.hub.remove(c) {
-			s.presenceChanged(c.userID, c.platform, false)
+			s.presenceHooks.changed(c.userID, c.platform)
 		}
 		s.presence.connChanged(c, true)
 		s.calls.disconnected(c)

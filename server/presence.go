@@ -85,13 +85,22 @@ func (p *presence) run() {
 	every := p.s.cfg.PresenceHeartbeat
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for {
+	for beat := 1; ; beat++ {
 		select {
 		case <-p.stop:
 			return
 		case <-t.C:
 		}
 		p.publish(ctlHeartbeat, presenceMsg{})
+		if beat == 4 {
+			// Every live node has been heard from by now: the presence
+			// records of any other were left by nodes that ended without
+			// letting go.
+			p.mu.Lock()
+			live := p.book.liveNodes()
+			p.mu.Unlock()
+			p.s.presenceHooks.goSweep(live)
+		}
 		p.mu.Lock()
 		dead, notes := p.book.expire(p.s.nowMs(), 3*every.Milliseconds(), p.local)
 		for _, n := range dead {
@@ -101,6 +110,9 @@ func (p *presence) run() {
 		for _, n := range dead {
 			p.s.log.Warn("presence: node not heard from; its users count as offline", "node", n)
 			p.s.calls.nodeGone(n)
+		}
+		if len(dead) > 0 {
+			p.s.presenceHooks.goNodesGone(dead)
 		}
 		p.tell(notes)
 	}
@@ -307,6 +319,7 @@ func (p *presence) control(kind string, data []byte) {
 	p.mu.Unlock()
 	if kind == ctlBye {
 		p.s.calls.nodeGone(m.Node)
+		p.s.presenceHooks.goNodesGone([]string{m.Node})
 	}
 	for _, f := range reply {
 		f()

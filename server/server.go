@@ -390,6 +390,8 @@ type Server struct {
 	media *media
 	// presence tells watchers who is online, on every node.
 	presence *presence
+	// presenceHooks queues userOnline and userOffline once for all nodes.
+	presenceHooks *presenceHooks
 }
 
 // New returns a Server ready to serve Handler, on cfg.Store (whose
@@ -444,17 +446,21 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(s.metrics)
 	s.calls = newCalls(s)
-	s.presence = newPresence(s, randomID("n", 10))
+	node := randomID("n", 10)
+	s.presence = newPresence(s, node)
+	s.presenceHooks = newPresenceHooks(s, node)
 	if s.media, err = newMedia(ctx, s); err != nil {
 		return nil, err
 	}
+	// Before the bus and presence, which queue presence webhooks.
+	s.webhooks = s.newWebhooks()
 	// The last step that can fail: once subscribed, the bus delivers to
 	// this server's hub.
 	if err := s.bus.Subscribe(ctx, busHandler{s}); err != nil {
+		s.webhooks.stop()
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.presence.start()
-	s.webhooks = s.newWebhooks()
 	s.commit = newCommitter(st, cfg.MaxBatch, s.afterCommit, s.metrics, s.log)
 	// Set before any send can reach the committer (none can before New returns).
 	s.commit.afterBatch = s.afterCommitBatch
@@ -510,6 +516,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.hub.abortAll()
 	}
 	s.presence.shutdown()
+	s.presenceHooks.wait()
 	s.commit.stop()
 	s.webhooks.stop()
 	s.media.stop()

@@ -85,6 +85,8 @@ func compressible(ext string) bool {
 // staticFiles serves the regular files of fsys. Each is read once, hashed
 // for its ETag, and compressed with gzip and brotli, all at start in the
 // background (gzip for every file first, then brotli), and kept in memory;
+// a copy compressed at build time beside the file (name.gz, name.br) is
+// taken instead of compressing, once checked against the file;
 // a request for a file not prepared yet prepares it (gzip only) or waits
 // for the preparation under way. A file whose size or modification time
 // changes (a rebuilt SDK) is prepared again on its next request.
@@ -139,7 +141,9 @@ func (sf *staticFiles) prepareAll(ctx context.Context) {
 		if err != nil || ctx.Err() != nil {
 			return fs.SkipDir
 		}
-		if !d.Type().IsRegular() {
+		if !d.Type().IsRegular() || strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".br") {
+			// Compressed copies are read with their file; asked for
+			// by name, they are served as they are.
 			return nil
 		}
 		if e := sf.file(name); e != nil {
@@ -205,19 +209,58 @@ func (sf *staticFiles) prepare(e *staticFile) {
 		e.ctype = http.DetectContentType(raw)
 	}
 	if len(raw) >= minCompressBytes && compressible(path.Ext(e.name)) {
-		if gz := compress(raw, gzipWriter); len(gz) < len(raw) {
+		// A copy compressed at build time (./build.sh writes them beside
+		// the SDK's files) saves the compression; it is used only if it
+		// decompresses to this very file, so a stale one is ignored.
+		gz := sf.precompressed(e.name+".gz", raw, sum, func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) })
+		if gz == nil {
+			gz = compress(raw, gzipWriter)
+		}
+		if len(gz) < len(raw) {
 			e.gz = gz
 		}
 	}
 	// Give back what the gzip copy did not use of the reservation.
 	sf.release(e, 2*e.size-int64(len(e.raw)+len(e.gz)))
+	if e.gz == nil {
+		return
+	}
+	br := sf.precompressed(e.name+".br", raw, sum, func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil })
+	if br != nil && len(br) < len(e.gz) && sf.reserve(e, int64(len(br))) {
+		e.br.Store(&br)
+	}
+}
+
+// precompressed returns the file name, a compressed copy of raw (whose
+// SHA-256 is sum) that decode undoes, or nil when there is no such file
+// or it is not a copy of raw.
+func (sf *staticFiles) precompressed(name string, raw []byte, sum [sha256.Size]byte, decode func(io.Reader) (io.Reader, error)) []byte {
+	fi, err := fs.Stat(sf.fsys, name)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() >= int64(len(raw)) {
+		return nil
+	}
+	b, err := fs.ReadFile(sf.fsys, name)
+	if err != nil {
+		return nil
+	}
+	r, err := decode(bytes.NewReader(b))
+	if err != nil {
+		return nil
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(r, int64(len(raw))+1))
+	if err != nil || n != int64(len(raw)) || !bytes.Equal(h.Sum(nil), sum[:]) {
+		sf.log.Warn("ignoring a compressed copy that does not match its file", "file", name)
+		return nil
+	}
+	return b
 }
 
 // brotli adds e's brotli copy, once.
 func (e *staticFile) brotli(sf *staticFiles) {
 	<-e.ready
-	if e.gz == nil {
-		return
+	if e.gz == nil || e.br.Load() != nil {
+		return // nothing to compress, or compressed at build time
 	}
 	e.brOnce.Do(func() {
 		if !sf.reserve(e, int64(len(e.gz))) {

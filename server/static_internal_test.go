@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -101,4 +105,53 @@ func FuzzStaticPaths(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Copies compressed at build time (name.gz, name.br beside the file) are
+// served as they are, without compressing at start; one that is not a
+// copy of its file is ignored.
+func TestStaticPrecompressedCopies(t *testing.T) {
+	js := []byte(strings.Repeat("export const greeting = 'hello parley';\n", 2000))
+	other := []byte(strings.Repeat("export const greeting = 'hello world!';\n", 2000))
+	// Fast levels, so that the copies differ from what the server makes.
+	gz := compress(js, func(w io.Writer) io.WriteCloser { zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed); return zw })
+	br := compress(js, func(w io.Writer) io.WriteCloser { return brotli.NewWriterOptions(w, brotli.WriterOptions{Quality: 1}) })
+	stale := compress(other, gzipWriter)
+	tree := fstest.MapFS{
+		"index.js":    {Data: js},
+		"index.js.gz": {Data: gz},
+		"index.js.br": {Data: br},
+		"old.js":      {Data: js},
+		"old.js.gz":   {Data: stale},
+	}
+	sf := newStaticFiles(context.Background(), tree, slog.New(slog.DiscardHandler))
+	get := func(path, enc string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Accept-Encoding", enc)
+		w := httptest.NewRecorder()
+		sf.ServeHTTP(w, req)
+		require.Equal(t, http.StatusOK, w.Code, path)
+		return w
+	}
+	// The first request already gets the build's copies.
+	w := get("/index.js", "gzip, br")
+	assert.Equal(t, "br", w.Header().Get("Content-Encoding"))
+	assert.Equal(t, br, w.Body.Bytes())
+	w = get("/index.js", "gzip")
+	assert.Equal(t, "gzip", w.Header().Get("Content-Encoding"))
+	assert.Equal(t, gz, w.Body.Bytes())
+
+	w = get("/old.js", "gzip")
+	assert.Equal(t, "gzip", w.Header().Get("Content-Encoding"))
+	assert.NotEqual(t, stale, w.Body.Bytes(), "a stale copy was served")
+	zr, err := gzip.NewReader(bytes.NewReader(w.Body.Bytes()))
+	require.NoError(t, err)
+	got, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Equal(t, js, got)
+
+	// Asked for by name, a copy is a file like any other.
+	w = get("/index.js.gz", "")
+	assert.Equal(t, gz, w.Body.Bytes())
+	assert.Empty(t, w.Header().Get("Content-Encoding"))
 }

@@ -13,8 +13,8 @@ import (
 // The asynchronous webhook events, queued where they happen.
 
 // PresenceData is the data of userOnline and userOffline: the user's first
-// connection to this node opened, or their last one closed. Each node
-// reports its own connections.
+// connection on any node opened (Platform: its platform), or their last
+// one on every node closed (presencehooks.go).
 type PresenceData struct {
 	UserID   string `json:"userID"`
 	Platform string `json:"platform"`
@@ -28,7 +28,9 @@ type FriendAddedData struct {
 
 // GroupChangedData is the data of groupChanged.
 type GroupChangedData struct {
-	// Kind is "created" or "memberRemoved" (with Reason "kicked" or "quit").
+	// Kind is "created" or the kind of the notification message the change
+	// wrote (protocol.Notification*; "memberRemoved" with Reason "kicked"
+	// or "quit").
 	Kind           string          `json:"kind"`
 	GroupID        string          `json:"groupID"`
 	OperatorUserID string          `json:"operatorUserID,omitempty"`
@@ -39,20 +41,6 @@ type GroupChangedData struct {
 
 // webhookTimeout bounds queuing an event outside a request's context.
 const webhookTimeout = 5 * time.Second
-
-// presenceChanged queues userOnline or userOffline.
-func (s *Server) presenceChanged(userID, platform string, online bool) {
-	ev := EventUserOffline
-	if online {
-		ev = EventUserOnline
-	}
-	if !s.webhooks.on(ev) {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), webhookTimeout)
-	defer cancel()
-	s.webhooks.send(ctx, ev, PresenceData{UserID: userID, Platform: platform})
-}
 
 // afterCommitBatch queues afterSendMessage for every message a commit
 // stored, in one store transaction, and gathers the offline pushes. It

@@ -57,6 +57,7 @@ export class Host {
       serverURL: this.#opts.serverURL,
       dbName: this.#opts.dbName,
       logLevel: this.#opts.logLevel,
+      tokenWillExpireBefore: this.#opts.tokenWillExpireBefore,
     });
     // parley.wasm and this file ship together; a mismatch is a packaging bug.
     for (const m of [...Object.keys(methods), 'on']) {

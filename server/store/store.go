@@ -405,6 +405,7 @@ type Store interface {
 	GroupMemberLog
 	Webhooks
 	OfflinePushes
+	PresenceNodes
 	Moderation
 	Uploads
 	MessageChanges

@@ -79,3 +79,26 @@ type OfflinePushes interface {
 	// missing batch is not an error.
 	FinishOfflinePush(ctx context.Context, userID, pushID string, due int64) error
 }
+
+// PresenceNodes records which nodes hold each user's connections, so that
+// userOnline and userOffline are queued once for all the nodes: userOnline
+// when the first node gets a user's connection, userOffline when the last
+// one lets go. Each call is one transaction, serialized per user, with the
+// job it queues; a job without an ID (an event nobody wants) is not queued,
+// and the record is kept all the same.
+type PresenceNodes interface {
+	// AddPresenceNode records that node holds userID's connections (the
+	// first of them on platform). When no node did, it queues job and
+	// reports true. Adding a record that exists changes nothing.
+	AddPresenceNode(ctx context.Context, userID, node, platform string, job WebhookJob) (bool, error)
+	// RemovePresenceNode removes that record. When it was userID's last,
+	// it queues job and reports true; a missing record changes nothing.
+	RemovePresenceNode(ctx context.Context, userID, node string, job WebhookJob) (bool, error)
+	// DropPresenceNode removes every record of node (a node gone without
+	// letting go), and for each user left without one queues
+	// jobFor(userID, platform of the dropped record). It returns those
+	// users.
+	DropPresenceNode(ctx context.Context, node string, jobFor func(userID, platform string) (WebhookJob, error)) ([]string, error)
+	// PresenceNodeIDs lists the nodes that have records.
+	PresenceNodeIDs(ctx context.Context) ([]string, error)
+}

@@ -21,11 +21,8 @@ func (s *Store) EnqueueWebhooks(ctx context.Context, jobs []store.WebhookJob) er
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		for _, j := range jobs {
-			_, err := tx.Exec(ctx, `INSERT INTO webhook_jobs (id, event, body, attempts, next_attempt, create_time, last_error)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-				j.ID, j.Event, j.Body, j.Attempts, j.NextAttempt, j.CreateTime, j.LastError)
-			if err != nil {
-				return fmt.Errorf("postgres: enqueue webhook: %w", err)
+			if err := insertJob(ctx, tx, j); err != nil {
+				return err
 			}
 		}
 		return nil

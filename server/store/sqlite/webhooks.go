@@ -17,11 +17,8 @@ func (s *Store) EnqueueWebhooks(ctx context.Context, jobs []store.WebhookJob) er
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, j := range jobs {
-			_, err := tx.ExecContext(ctx, `INSERT INTO webhook_jobs (id, event, body, attempts, next_attempt, create_time, last_error)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-				j.ID, j.Event, j.Body, j.Attempts, j.NextAttempt, j.CreateTime, j.LastError)
-			if err != nil {
-				return fmt.Errorf("sqlite: enqueue webhook: %w", err)
+			if err := insertJob(ctx, tx, j); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GroupApplications", testGroupApplications},
 		{"Webhooks", testWebhooks},
 		{"OfflinePushes", testOfflinePushes},
+		{"PresenceNodes", testPresenceNodes},
 		{"Moderation", testModeration},
 		{"Uploads", testUploads},
 		{"ChangeMessage", testChangeMessage},
