@@ -370,27 +370,19 @@ func (c *Client) SetGroupInfo(ctx context.Context, req protocol.SetGroupInfoReq)
 // answer the app does not need (setRole, transfer, dismiss, invite, join,
 // mute, …): what they change reaches this device, like every member's, as
 // the group's notification message, after which the group and its
-// members are fetched again (a dismissal as push.group, dismissed).
+// members are fetched again (a dismissal as push.group, dismissed). The
+// application a join makes or a decision decides is stored from the
+// answer (applicationRequest).
 func (c *Client) GroupRequest(ctx context.Context, typ string, req any) error {
 	s, err := c.session()
 	if err != nil {
 		return err
 	}
+	switch typ {
+	case protocol.ReqJoinGroup, protocol.ReqAcceptGroupApplication, protocol.ReqRefuseGroupApplication:
+		return s.applicationRequest(ctx, typ, req)
+	}
 	return s.call(ctx, typ, req, nil)
-}
-
-// GroupApplications lists the applications the user may decide and those
-// they made (server only).
-func (c *Client) GroupApplications(ctx context.Context) ([]GroupApplication, error) {
-	s, err := c.session()
-	if err != nil {
-		return nil, err
-	}
-	var resp protocol.GroupApplicationsResp
-	if err := s.call(ctx, protocol.ReqGroupApplications, nil, &resp); err != nil {
-		return nil, err
-	}
-	return resp.Applications, nil
 }
 
 // GroupMembersPage returns count members of a group from offset (count 0:

@@ -136,17 +136,3 @@ func stepGroupMembers(l localState, in groupMembersInput) stepResult {
 	}
 	return res
 }
-
-// groupApplicationInput is an application made or decided.
-type groupApplicationInput struct{ Application GroupApplication }
-
-func (groupApplicationInput) inputKind() string { return "groupApplication" }
-
-// stepGroupApplication announces a new application to those who decide
-// it (the applicant's own devices hear of it from their own call).
-func stepGroupApplication(l localState, in groupApplicationInput) stepResult {
-	if in.Application.State != protocol.ApplicationPending || in.Application.UserID == l.Self {
-		return stepResult{}
-	}
-	return stepResult{Events: []Event{GroupApplicationReceived{Application: in.Application}}}
-}

@@ -1,0 +1,100 @@
+package core
+
+// Applications to join groups (contract §5): stored like friend requests,
+// so that the app lists them and counts the unhandled ones offline.
+
+import (
+	"context"
+
+	"parley/protocol"
+)
+
+// GroupApplications lists the applications the user may decide (to groups
+// they own or administer) and those they made, newest activity first:
+// from the server when connected (and stored), else the stored list.
+func (c *Client) GroupApplications(ctx context.Context) ([]GroupApplication, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	if s.liveWire() != nil {
+		as, err := fetchApplications(ctx, s.call)
+		if err == nil {
+			res, err := s.apply(ctx, groupApplicationListInput{Applications: as})
+			if err != nil {
+				return nil, withCode(err)
+			}
+			return res.Value.([]GroupApplication), nil
+		} else if protocol.CodeOf(err) != protocol.CodeNetwork {
+			return nil, err
+		}
+	}
+	as, err := s.store.GroupApplications(ctx)
+	if as == nil {
+		as = []GroupApplication{}
+	}
+	return as, withCode(err)
+}
+
+// GroupApplicationUnhandledCount counts the stored pending applications
+// the user may decide (not the user's own).
+func (c *Client) GroupApplicationUnhandledCount(ctx context.Context) (int, error) {
+	s, err := c.session()
+	if err != nil {
+		return 0, err
+	}
+	as, err := s.store.GroupApplications(ctx)
+	if err != nil {
+		return 0, withCode(err)
+	}
+	return unhandledApplications(s.userID, as), nil
+}
+
+// applicationRequest sends group.join or a decision and stores the
+// application its answer carries (a server that answers without one
+// leaves it to the push).
+func (s *session) applicationRequest(ctx context.Context, typ string, req any) error {
+	var a protocol.GroupApplication
+	if typ == protocol.ReqJoinGroup {
+		var resp protocol.JoinGroupResp
+		if err := s.call(ctx, typ, req, &resp); err != nil {
+			return err
+		}
+		if resp.Application == nil {
+			return nil
+		}
+		a = *resp.Application
+	} else if err := s.call(ctx, typ, req, &a); err != nil {
+		return err
+	}
+	if a.GroupID == "" {
+		return nil
+	}
+	_, err := s.apply(ctx, groupApplicationInput{Application: a})
+	return withCode(err)
+}
+
+func fetchApplications(ctx context.Context, call caller) ([]GroupApplication, error) {
+	var resp protocol.GroupApplicationsResp
+	if err := call(ctx, protocol.ReqGroupApplications, nil, &resp); err != nil {
+		return nil, err
+	}
+	if resp.Applications == nil {
+		resp.Applications = []GroupApplication{}
+	}
+	return resp.Applications, nil
+}
+
+// refreshApplications ends a catch-up: the application list is read again
+// (at most 200, bounded like the request list) and replaces the stored
+// one, so that a device that was away learns of applications made and
+// decided meanwhile; announce (a store that had synced before) announces
+// the new pending ones as their pushes would have.
+func (s *session) refreshApplications(w *wire, announce bool) error {
+	as, err := fetchApplications(w.ctx, w.call)
+	if err != nil {
+		return err
+	}
+	_, err = s.apply(w.ctx, groupApplicationListInput{Applications: as, Announce: announce})
+	return err
+}
