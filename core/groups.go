@@ -319,7 +319,8 @@ func (s *session) fetchMembers(ctx context.Context, w *wire, req protocol.GroupM
 }
 
 // GroupsInfo returns the user's groups among groupIDs: from the server
-// when connected (and stored), else the stored ones.
+// when connected (and stored), else the stored ones, without waiting for
+// a connection.
 func (c *Client) GroupsInfo(ctx context.Context, groupIDs []string) ([]Group, error) {
 	s, err := c.session()
 	if err != nil {
@@ -329,7 +330,10 @@ func (c *Client) GroupsInfo(ctx context.Context, groupIDs []string) ([]Group, er
 		return nil, errInvalid("too many groupIDs")
 	}
 	var resp protocol.GroupsResp
-	err = s.call(ctx, protocol.ReqGetGroupsInfo, protocol.GroupIDsReq{GroupIDs: groupIDs}, &resp)
+	err = errNetwork(nil)
+	if s.liveWire() != nil {
+		err = s.call(ctx, protocol.ReqGetGroupsInfo, protocol.GroupIDsReq{GroupIDs: groupIDs}, &resp)
+	}
 	if err == nil {
 		for _, g := range resp.Groups {
 			if _, err := s.apply(ctx, groupInput{Group: g}); err != nil {
