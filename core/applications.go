@@ -29,23 +29,33 @@ func (c *Client) GroupApplications(ctx context.Context) ([]GroupApplication, err
 			return nil, err
 		}
 	}
+	return s.storedApplications(ctx)
+}
+
+// storedApplications reads the stored applications the user made or may
+// decide (storedApplications, the pure one).
+func (s *session) storedApplications(ctx context.Context) ([]GroupApplication, error) {
 	as, err := s.store.GroupApplications(ctx)
-	if as == nil {
-		as = []GroupApplication{}
+	if err != nil {
+		return nil, withCode(err)
 	}
-	return as, withCode(err)
+	gs, err := s.store.Groups(ctx)
+	if err != nil {
+		return nil, withCode(err)
+	}
+	return storedApplications(s.userID, as, gs), nil
 }
 
 // GroupApplicationUnhandledCount counts the stored pending applications
-// the user may decide (not the user's own).
+// the user may decide (not the user's own; see storedApplications).
 func (c *Client) GroupApplicationUnhandledCount(ctx context.Context) (int, error) {
 	s, err := c.session()
 	if err != nil {
 		return 0, err
 	}
-	as, err := s.store.GroupApplications(ctx)
+	as, err := s.storedApplications(ctx)
 	if err != nil {
-		return 0, withCode(err)
+		return 0, err
 	}
 	return unhandledApplications(s.userID, as), nil
 }

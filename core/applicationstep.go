@@ -116,6 +116,27 @@ func stepGroupApplicationList(l localState, in groupApplicationListInput) stepRe
 	return res
 }
 
+// storedApplications is what the stored applications as offer while
+// offline: the user's own, and those of groups the user may decide, as far
+// as the store knows; one of a group whose stored role is a plain member's
+// (demoted since it was stored) is left out until the server's list
+// replaces it. A group not stored leaves its applications in.
+func storedApplications(self string, as []GroupApplication, groups []Group) []GroupApplication {
+	plain := make(map[string]bool)
+	for _, g := range groups {
+		if g.MyRole != "" && protocol.GroupRank(g.MyRole) < protocol.GroupRank(protocol.RoleAdmin) {
+			plain[g.GroupID] = true
+		}
+	}
+	out := []GroupApplication{}
+	for _, a := range as {
+		if a.UserID == self || !plain[a.GroupID] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // unhandledApplications counts the pending applications among as that
 // the user decides (not the user's own).
 func unhandledApplications(self string, as []GroupApplication) int {

@@ -127,4 +127,21 @@ func TestGroupApplicationsWhileAway(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, as, 1, "the applicant lists her own")
 	assert.Equal(t, protocol.ApplicationAccepted, as[0].State)
+
+	// Dave applies again; bob has it to decide until alice makes him a
+	// plain member: then his stored copy no longer counts.
+	require.NoError(t, d.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: g.GroupID, Message: "again"}))
+	b.waitEvents("dave's second application", 2, received("dave"))
+	assert.Equal(t, 1, unhandled(b))
+	require.NoError(t, a1.c.GroupRequest(ctx, protocol.ReqSetGroupMemberRole, protocol.GroupMemberRoleReq{GroupID: g.GroupID, UserID: "bob", Role: protocol.RoleMember}))
+	b.waitFor("bob a plain member", func() bool {
+		for _, ev := range b.events {
+			if gc, ok := ev.(core.GroupChanged); ok && gc.Group.GroupID == g.GroupID && gc.Group.MyRole == protocol.RoleMember {
+				return true
+			}
+		}
+		return false
+	})
+	assert.Zero(t, unhandled(b), "a plain member decides nothing")
+	assert.Equal(t, 1, unhandled(a1))
 }
