@@ -5,6 +5,7 @@ package core
 
 import (
 	"context"
+	"errors"
 
 	"parley/protocol"
 )
@@ -43,7 +44,18 @@ func (s *session) storedApplications(ctx context.Context) ([]GroupApplication, e
 	if err != nil {
 		return nil, withCode(err)
 	}
-	return storedApplications(s.userID, as, gs), nil
+	left := make(map[string]bool)
+	for _, a := range as {
+		if _, seen := left[a.GroupID]; seen || a.UserID == s.userID {
+			continue
+		}
+		cv, err := s.store.Conversation(ctx, protocol.GroupConversationID(a.GroupID))
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, withCode(err)
+		}
+		left[a.GroupID] = err == nil && cv.Removed
+	}
+	return storedApplications(s.userID, as, gs, left), nil
 }
 
 // GroupApplicationUnhandledCount counts the stored pending applications

@@ -119,9 +119,10 @@ func stepGroupApplicationList(l localState, in groupApplicationListInput) stepRe
 // storedApplications is what the stored applications as offer while
 // offline: the user's own, and those of groups the user may decide, as far
 // as the store knows; one of a group whose stored role is a plain member's
-// (demoted since it was stored) is left out until the server's list
+// (demoted since it was stored) or that the user left (left: its
+// conversation marked Removed) is left out until the server's list
 // replaces it. A group not stored leaves its applications in.
-func storedApplications(self string, as []GroupApplication, groups []Group) []GroupApplication {
+func storedApplications(self string, as []GroupApplication, groups []Group, left map[string]bool) []GroupApplication {
 	plain := make(map[string]bool)
 	for _, g := range groups {
 		if g.MyRole != "" && protocol.GroupRank(g.MyRole) < protocol.GroupRank(protocol.RoleAdmin) {
@@ -130,7 +131,7 @@ func storedApplications(self string, as []GroupApplication, groups []Group) []Gr
 	}
 	out := []GroupApplication{}
 	for _, a := range as {
-		if a.UserID == self || !plain[a.GroupID] {
+		if a.UserID == self || (!plain[a.GroupID] && !left[a.GroupID]) {
 			out = append(out, a)
 		}
 	}

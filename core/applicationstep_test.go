@@ -103,16 +103,17 @@ func TestStoredApplications(t *testing.T) {
 	app := func(group, user string) GroupApplication {
 		return GroupApplication{GroupID: group, UserID: user, State: protocol.ApplicationPending}
 	}
-	as := []GroupApplication{app("owned", "a"), app("administered", "b"), app("demoted", "c"), app("demoted", "me"), app("unknown", "d"), app("unrole", "e")}
+	as := []GroupApplication{app("owned", "a"), app("administered", "b"), app("demoted", "c"), app("demoted", "me"),
+		app("unknown", "d"), app("unrole", "e"), app("left", "f"), app("left", "me")}
 	groups := []Group{
 		{GroupID: "owned", MyRole: protocol.RoleOwner},
 		{GroupID: "administered", MyRole: protocol.RoleAdmin},
 		{GroupID: "demoted", MyRole: protocol.RoleMember},
 		{GroupID: "unrole"},
 	}
-	got := storedApplications("me", as, groups)
-	assert.Equal(t, []GroupApplication{app("owned", "a"), app("administered", "b"), app("demoted", "me"), app("unknown", "d"), app("unrole", "e")}, got,
-		"a group where the user is a plain member now hides others' applications, not the user's own; an unknown role hides nothing")
+	got := storedApplications("me", as, groups, map[string]bool{"left": true, "owned": false})
+	assert.Equal(t, []GroupApplication{app("owned", "a"), app("administered", "b"), app("demoted", "me"), app("unknown", "d"), app("unrole", "e"), app("left", "me")}, got,
+		"a group where the user is a plain member now, or that the user left, hides others' applications, not the user's own; an unknown role hides nothing")
 	assert.Equal(t, 4, unhandledApplications("me", got))
-	assert.Equal(t, []GroupApplication{}, storedApplications("me", nil, groups))
+	assert.Equal(t, []GroupApplication{}, storedApplications("me", nil, groups, nil))
 }

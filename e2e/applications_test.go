@@ -144,4 +144,19 @@ func TestGroupApplicationsWhileAway(t *testing.T) {
 	})
 	assert.Zero(t, unhandled(b), "a plain member decides nothing")
 	assert.Equal(t, 1, unhandled(a1))
+
+	// Admin again, then removed from the group: nothing left to decide.
+	require.NoError(t, a1.c.GroupRequest(ctx, protocol.ReqSetGroupMemberRole, protocol.GroupMemberRoleReq{GroupID: g.GroupID, UserID: "bob", Role: protocol.RoleAdmin}))
+	b.waitMembers(g.GroupID, "bob admin again", func(ms []core.GroupMember) bool { m, _ := member(ms, "bob"); return m.Role == protocol.RoleAdmin })
+	b.waitFor("bob's group admin again", func() bool {
+		gs, err := b.store.Groups(ctx)
+		return err == nil && len(gs) == 1 && gs[0].MyRole == protocol.RoleAdmin
+	})
+	assert.Equal(t, 1, unhandled(b))
+	require.NoError(t, a1.c.KickGroupMember(ctx, g.GroupID, "bob"))
+	b.waitEvents("bob removed", 1, func(ev core.Event) bool {
+		r, ok := ev.(core.GroupMemberRemoved)
+		return ok && r.GroupID == g.GroupID && r.UserID == "bob"
+	})
+	assert.Zero(t, unhandled(b), "nor does a former member")
 }

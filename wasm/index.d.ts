@@ -981,8 +981,8 @@ export declare class ParleyClient {
    * they are readable offline. The stored ones follow the pushes, the
    * answers to joinGroup and to the decisions, and a catch-up after being
    * away (which announces what changed meanwhile). Offline, the stored
-   * applications of a group where the user is now a plain member are left
-   * out (the user's own stay).
+   * applications of a group where the user is now a plain member, or that
+   * the user left, are left out (the user's own stay).
    */
   getGroupApplications(): Promise<GroupApplication[]>;
   /** How many stored applications the user may decide are still pending (not counting the user's own); works offline. */
