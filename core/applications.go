@@ -108,10 +108,11 @@ func fetchApplications(ctx context.Context, call caller) ([]GroupApplication, er
 }
 
 // refreshApplications ends a catch-up: the application list is read again
-// (at most 200, bounded like the request list) and replaces the stored
-// one, so that a device that was away learns of applications made and
-// decided meanwhile; announce (a store that had synced before) announces
-// the new pending ones as their pushes would have.
+// (at most 200, bounded like the request list; there is no change log of
+// applications to ask instead) and replaces the stored one, so that a
+// device that was away learns of applications made and decided meanwhile;
+// announce (a store that had synced before) announces what changed as the
+// pushes would have.
 func (s *session) refreshApplications(w *wire, announce bool) error {
 	as, err := fetchApplications(w.ctx, w.call)
 	if err != nil {
