@@ -118,6 +118,9 @@ func (s *session) catchUp(w *wire) (groupFollowUp, error) {
 			if err := s.refreshFriends(w, ok); err != nil {
 				s.cfg.Logger.Warn("refreshing friends failed", "err", err)
 			}
+			if err := s.refreshApplications(w, ok); err != nil {
+				s.cfg.Logger.Warn("refreshing group applications failed", "err", err)
+			}
 			return finish(nil)
 		}
 	}

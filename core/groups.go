@@ -377,7 +377,8 @@ func (s *session) fetchMembers(ctx context.Context, w *wire, req protocol.GroupM
 }
 
 // GroupsInfo returns the user's groups among groupIDs: from the server
-// when connected (and stored), else the stored ones.
+// when connected (and stored), else the stored ones, without waiting for
+// a connection.
 func (c *Client) GroupsInfo(ctx context.Context, groupIDs []string) ([]Group, error) {
 	s, err := c.session()
 	if err != nil {
@@ -387,7 +388,10 @@ func (c *Client) GroupsInfo(ctx context.Context, groupIDs []string) ([]Group, er
 		return nil, errInvalid("too many groupIDs")
 	}
 	var resp protocol.GroupsResp
-	err = s.call(ctx, protocol.ReqGetGroupsInfo, protocol.GroupIDsReq{GroupIDs: groupIDs}, &resp)
+	err = errNetwork(nil)
+	if s.liveWire() != nil {
+		err = s.call(ctx, protocol.ReqGetGroupsInfo, protocol.GroupIDsReq{GroupIDs: groupIDs}, &resp)
+	}
 	if err == nil {
 		out := make([]Group, 0, len(resp.Groups))
 		for _, g := range resp.Groups {
@@ -443,27 +447,19 @@ func storedGroup(res stepResult, g Group) Group {
 // answer the app does not need (setRole, transfer, dismiss, invite, join,
 // mute, …): what they change reaches this device, like every member's, as
 // the group's notification message, after which the group and its
-// members are fetched again (a dismissal as push.group, dismissed).
+// members are fetched again (a dismissal as push.group, dismissed). The
+// application a join makes or a decision decides is stored from the
+// answer (applicationRequest).
 func (c *Client) GroupRequest(ctx context.Context, typ string, req any) error {
 	s, err := c.session()
 	if err != nil {
 		return err
 	}
+	switch typ {
+	case protocol.ReqJoinGroup, protocol.ReqAcceptGroupApplication, protocol.ReqRefuseGroupApplication:
+		return s.applicationRequest(ctx, typ, req)
+	}
 	return s.call(ctx, typ, req, nil)
-}
-
-// GroupApplications lists the applications the user may decide and those
-// they made (server only).
-func (c *Client) GroupApplications(ctx context.Context) ([]GroupApplication, error) {
-	s, err := c.session()
-	if err != nil {
-		return nil, err
-	}
-	var resp protocol.GroupApplicationsResp
-	if err := s.call(ctx, protocol.ReqGroupApplications, nil, &resp); err != nil {
-		return nil, err
-	}
-	return resp.Applications, nil
 }
 
 // GroupMembersPage returns count members of a group from offset (count 0:

@@ -234,17 +234,3 @@ func stepGroupMemberChanges(l localState, in groupMemberChangesInput) stepResult
 	res.Value = memberChangesOutcome{Applied: true, Stored: in.Page.Version}
 	return res
 }
-
-// groupApplicationInput is an application made or decided.
-type groupApplicationInput struct{ Application GroupApplication }
-
-func (groupApplicationInput) inputKind() string { return "groupApplication" }
-
-// stepGroupApplication announces a new application to those who decide
-// it (the applicant's own devices hear of it from their own call).
-func stepGroupApplication(l localState, in groupApplicationInput) stepResult {
-	if in.Application.State != protocol.ApplicationPending || in.Application.UserID == l.Self {
-		return stepResult{}
-	}
-	return stepResult{Events: []Event{GroupApplicationReceived{Application: in.Application}}}
-}

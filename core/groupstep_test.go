@@ -139,26 +139,6 @@ func TestStepGroupAdministration(t *testing.T) {
 		assert.Empty(t, res.Changes.RemovedGroupMembers, "not stored: nothing to remove")
 		assert.Len(t, res.Events, 2)
 	})
-	for _, c := range []struct {
-		name string
-		app  GroupApplication
-		want bool
-	}{
-		{"a pending application by another is announced", GroupApplication{GroupID: "g", UserID: "x", State: protocol.ApplicationPending}, true},
-		{"one's own is not", GroupApplication{GroupID: "g", UserID: "me", State: protocol.ApplicationPending}, false},
-		{"a decided one is not", GroupApplication{GroupID: "g", UserID: "x", State: protocol.ApplicationAccepted}, false},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			res, err := step(l(), groupApplicationInput{Application: c.app})
-			require.NoError(t, err)
-			if c.want {
-				assert.Equal(t, []Event{GroupApplicationReceived{Application: c.app}}, res.Events)
-			} else {
-				assert.Empty(t, res.Events)
-			}
-			assert.True(t, res.Changes.Empty())
-		})
-	}
 }
 
 func TestPlanMemberCatchUp(t *testing.T) {

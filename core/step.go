@@ -92,6 +92,9 @@ type localState struct {
 	// Requests: the stored friend requests by (FromUserID, ToUserID)
 	// (friend request inputs).
 	Requests map[[2]string]FriendRequest
+	// Applications: the stored group applications by (GroupID, UserID)
+	// (application inputs).
+	Applications map[[2]string]GroupApplication
 	// Black: the stored blacklist (blacklist inputs).
 	Black map[string]User
 	// Profiles: the stored profiles among the input's users (profile
@@ -159,6 +162,8 @@ func step(l localState, in input) (stepResult, error) {
 		return stepGroupMemberChanges(l, in), nil
 	case groupApplicationInput:
 		return stepGroupApplication(l, in), nil
+	case groupApplicationListInput:
+		return stepGroupApplicationList(l, in), nil
 	case profilesInput:
 		return stepProfiles(l, in), nil
 	}

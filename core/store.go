@@ -25,6 +25,7 @@ type Store interface {
 	SocialVersionReader
 	GroupReader
 	GroupMemberReader
+	GroupApplicationReader
 	ConversationReader
 	MessageReader
 	MessageSearcher
@@ -112,6 +113,30 @@ type GroupMemberReader interface {
 	// GroupMembers returns the stored members of a group in
 	// SortGroupMembers' order.
 	GroupMembers(ctx context.Context, groupID string) ([]GroupMember, error)
+}
+
+// GroupApplicationReader reads the stored applications to join groups:
+// those the user may decide (to groups they own or administer) and those
+// the user made.
+type GroupApplicationReader interface {
+	// GroupApplications returns every stored application in
+	// SortGroupApplications' order.
+	GroupApplications(ctx context.Context) ([]GroupApplication, error)
+}
+
+// SortGroupApplications orders as as the server lists them: newest first
+// by max(CreateTime, HandleTime), then by GroupID and UserID.
+func SortGroupApplications(as []GroupApplication) {
+	sort.Slice(as, func(i, j int) bool {
+		a, b := as[i], as[j]
+		if ta, tb := max(a.CreateTime, a.HandleTime), max(b.CreateTime, b.HandleTime); ta != tb {
+			return ta > tb
+		}
+		if a.GroupID != b.GroupID {
+			return a.GroupID < b.GroupID
+		}
+		return a.UserID < b.UserID
+	})
 }
 
 // SortGroupMembers orders ms as the server lists them: the owner first,
@@ -211,9 +236,13 @@ type Changes struct {
 	// are removed by the same key.
 	GroupMembers        []GroupMember
 	RemovedGroupMembers []GroupMember
-	Conversations       []Conversation
-	Messages            []Message
-	Outbox              []OutboxEntry
+	// GroupApplications are upserted by (GroupID, UserID);
+	// RemovedGroupApplications are removed by the same key.
+	GroupApplications        []GroupApplication
+	RemovedGroupApplications []GroupApplication
+	Conversations            []Conversation
+	Messages                 []Message
+	Outbox                   []OutboxEntry
 	// RemovedOutbox lists ClientMsgIDs to remove from the outbox.
 	RemovedOutbox []string
 	// RemovedMessages lists ClientMsgIDs of messages to remove (unsent
@@ -240,6 +269,7 @@ func (ch *Changes) Empty() bool {
 		len(ch.Black) == 0 && len(ch.RemovedBlack) == 0 && ch.ProfileCursor == nil && ch.SocialVersion == nil &&
 		len(ch.Groups) == 0 && len(ch.RemovedGroups) == 0 && len(ch.Conversations) == 0 &&
 		len(ch.GroupMembers) == 0 && len(ch.RemovedGroupMembers) == 0 &&
+		len(ch.GroupApplications) == 0 && len(ch.RemovedGroupApplications) == 0 &&
 		len(ch.Messages) == 0 && len(ch.Outbox) == 0 && len(ch.RemovedOutbox) == 0 && ch.Cursor == nil &&
 		len(ch.RemovedMessages) == 0 && len(ch.Chunks) == 0 && len(ch.RemovedChunks) == 0)
 }

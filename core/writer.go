@@ -154,6 +154,8 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 		err = s.loadRequests(ctx, &l)
 	case blockChangedInput, blackListInput:
 		err = s.loadBlack(ctx, &l)
+	case groupApplicationInput, groupApplicationListInput:
+		err = s.loadApplications(ctx, &l)
 	case socialChangesInput:
 		if err = s.loadFriends(ctx, &l); err == nil {
 			if err = s.loadBlack(ctx, &l); err == nil {
@@ -323,6 +325,18 @@ func (s *session) loadRequests(ctx context.Context, l *localState) error {
 	l.Requests = make(map[[2]string]FriendRequest, len(rs))
 	for _, r := range rs {
 		l.Requests[requestKey(r)] = r
+	}
+	return nil
+}
+
+func (s *session) loadApplications(ctx context.Context, l *localState) error {
+	as, err := s.store.GroupApplications(ctx)
+	if err != nil {
+		return err
+	}
+	l.Applications = make(map[[2]string]GroupApplication, len(as))
+	for _, a := range as {
+		l.Applications[applicationKey(a)] = a
 	}
 	return nil
 }

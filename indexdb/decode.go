@@ -305,6 +305,30 @@ func readGroupMember(r *jsonReader) core.GroupMember {
 	return m
 }
 
+// readGroupApplication reads a stored group application.
+func readGroupApplication(r *jsonReader) core.GroupApplication {
+	var a core.GroupApplication
+	r.object(func(key string) {
+		switch key {
+		case "groupID":
+			a.GroupID = r.str()
+		case "userID":
+			a.UserID = r.str()
+		case "message":
+			a.Message = r.str()
+		case "state":
+			a.State = r.str()
+		case "createTime":
+			a.CreateTime = r.int()
+		case "handleTime":
+			a.HandleTime = r.int()
+		default:
+			r.skip()
+		}
+	})
+	return a
+}
+
 // readReactions reads a message's reactions ([{emoji, count, userIDs,
 // reactedByMe}]); null is none.
 func readReactions(r *jsonReader) []core.Reaction {

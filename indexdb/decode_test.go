@@ -78,8 +78,10 @@ func TestRecordDecodersCoverEveryField(t *testing.T) {
 	fillEvery(t, reflect.ValueOf(&fr).Elem(), &n)
 	var gm core.GroupMember
 	fillEvery(t, reflect.ValueOf(&gm).Elem(), &n)
+	var ga core.GroupApplication
+	fillEvery(t, reflect.ValueOf(&ga).Elem(), &n)
 	ch := &core.Changes{Messages: []core.Message{m}, Conversations: []core.Conversation{cv}, Users: []core.User{u}, Friends: []core.User{u}, Groups: []core.Group{g}, Outbox: []core.OutboxEntry{e},
-		FriendRequests: []core.FriendRequest{fr}, Black: []core.User{u}, GroupMembers: []core.GroupMember{gm}}
+		FriendRequests: []core.FriendRequest{fr}, Black: []core.User{u}, GroupMembers: []core.GroupMember{gm}, GroupApplications: []core.GroupApplication{ga}}
 	if err := s.Apply(ctx, ch); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -136,6 +138,11 @@ func TestRecordDecodersCoverEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("GroupMembers", gotMembers, []core.GroupMember{gm})
+	gotApplications, err := s.GroupApplications(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("GroupApplications", gotApplications, []core.GroupApplication{ga})
 	gotOutbox, err := s.Outbox(ctx)
 	if err != nil {
 		t.Fatal(err)

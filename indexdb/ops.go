@@ -91,12 +91,16 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		{storeFriendRequests, "put", len(ch.FriendRequests), func(i int) any { return &ch.FriendRequests[i] }},
 		{storeBlack, "put", len(ch.Black), func(i int) any { return &ch.Black[i] }},
 		{storeGroupMembers, "put", len(ch.GroupMembers), func(i int) any { return &ch.GroupMembers[i] }},
+		{storeGroupApplications, "put", len(ch.GroupApplications), func(i int) any { return &ch.GroupApplications[i] }},
 		{storeOutbox, "put", len(ch.Outbox), func(i int) any { return newOutboxRecord(&ch.Outbox[i]) }},
 		{storeFriendRequests, "delete", len(ch.RemovedFriendRequests), func(i int) any {
 			return []string{ch.RemovedFriendRequests[i].FromUserID, ch.RemovedFriendRequests[i].ToUserID}
 		}},
 		{storeGroupMembers, "delete", len(ch.RemovedGroupMembers), func(i int) any {
 			return []string{ch.RemovedGroupMembers[i].GroupID, ch.RemovedGroupMembers[i].UserID}
+		}},
+		{storeGroupApplications, "delete", len(ch.RemovedGroupApplications), func(i int) any {
+			return []string{ch.RemovedGroupApplications[i].GroupID, ch.RemovedGroupApplications[i].UserID}
 		}},
 		{storeBlack, "delete", len(ch.RemovedBlack), keys(ch.RemovedBlack)},
 		{storeFriends, "delete", len(ch.RemovedFriends), keys(ch.RemovedFriends)},
@@ -164,8 +168,8 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 		calls = append(calls, call{storeMeta, "put", jv})
 	}
 
-	// The stores of schemas 4, 5 and 6 join the transaction only when the
-	// batch writes them, so that a batch without them also runs on an
+	// The stores of schemas 4, 5, 6 and 8 join the transaction only when
+	// the batch writes them, so that a batch without them also runs on an
 	// older schema.
 	stores := []any{storeUsers}
 	for _, st := range allStores[1:] {
@@ -182,6 +186,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) (err error) {
 	}
 	if len(ch.GroupMembers) > 0 || len(ch.RemovedGroupMembers) > 0 || len(ch.RemovedGroups) > 0 {
 		stores = append(stores, storeGroupMembers)
+	}
+	if len(ch.GroupApplications) > 0 || len(ch.RemovedGroupApplications) > 0 {
+		stores = append(stores, storeGroupApplications)
 	}
 	tx := s.jsDB.Call("transaction", stores, "readwrite")
 	w := watch(tx, tx, "complete")
@@ -477,6 +484,17 @@ func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]core.GroupM
 		return readAll(arr, 0, func(r *jsonReader) { out = append(out, readGroupMember(r)) })
 	})
 	core.SortGroupMembers(out)
+	return out, err
+}
+
+// GroupApplications returns the stored group applications, newest
+// activity first.
+func (s *Store) GroupApplications(ctx context.Context) ([]core.GroupApplication, error) {
+	var out []core.GroupApplication
+	err := s.all(ctx, "groupApplications", storeGroupApplications, "", nil, func(arr js.Value) error {
+		return readAll(arr, 0, func(r *jsonReader) { out = append(out, readGroupApplication(r)) })
+	})
+	core.SortGroupApplications(out)
 	return out, err
 }
 

@@ -25,6 +25,8 @@ const (
 	// storeGroupMembers is keyed by [groupID, userID]: a group's members
 	// are one key range.
 	storeGroupMembers = "groupMembers"
+	// storeGroupApplications is keyed by [groupID, userID].
+	storeGroupApplications = "groupApplications"
 
 	indexConvSeq   = "convSeq"
 	indexUnsent    = "unsent"
@@ -49,7 +51,7 @@ type upgradeStep func(db, tx js.Value)
 
 // SchemaVersion is the IndexedDB version this package opens: the number of
 // upgrade steps.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // upgradeSteps is the schema history, len SchemaVersion. A step reports
 // failure by panicking (syscall/js does so on a JS exception); the upgrade
@@ -105,6 +107,10 @@ func upgradeSteps() []upgradeStep {
 		},
 		// 7: the search records of the stored messages (search.go).
 		indexSearch,
+		// 8: the applications to join groups the user may decide or made.
+		func(db, tx js.Value) {
+			db.Call("createObjectStore", storeGroupApplications, map[string]any{"keyPath": []any{"groupID", "userID"}})
+		},
 	}
 }
 

@@ -121,6 +121,14 @@ func TestSchemaUpgrade(t *testing.T) {
 	if err != nil || total != 2 || len(found) != 2 {
 		t.Fatalf("SearchMessages after upgrade = %d %+v, %v", total, found, err)
 	}
+	// Schema 8 made the store of group applications.
+	app := core.GroupApplication{GroupID: "g", UserID: "u", State: "pending", CreateTime: 3}
+	if err := s.Apply(ctx, &core.Changes{GroupApplications: []core.GroupApplication{app}}); err != nil {
+		t.Fatalf("Apply of an application after upgrade: %v", err)
+	}
+	if as, err := s.GroupApplications(ctx); err != nil || len(as) != 1 || as[0] != app {
+		t.Fatalf("GroupApplications after upgrade = %+v, %v", as, err)
+	}
 }
 
 // TestSchemaUpgradeListKeys stores conversation records as schema version

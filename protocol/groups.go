@@ -30,6 +30,7 @@ const (
 	ReqGroupApplications = "group.applications"
 	// ReqAcceptGroupApplication and ReqRefuseGroupApplication decide a
 	// pending application (owner and admins). Data: GroupMemberReq.
+	// Response: the GroupApplication as decided.
 	ReqAcceptGroupApplication = "group.acceptApplication"
 	ReqRefuseGroupApplication = "group.refuseApplication"
 	// ReqMuteGroup mutes or unmutes the whole group (owner and admins).
@@ -159,9 +160,11 @@ type JoinGroupReq struct {
 	Message string `json:"message,omitempty"`
 }
 
-// JoinGroupResp says whether the caller joined (Joined) or applied.
+// JoinGroupResp says whether the caller joined (Joined) or applied; an
+// application made is Application.
 type JoinGroupResp struct {
-	Joined bool `json:"joined"`
+	Joined      bool              `json:"joined"`
+	Application *GroupApplication `json:"application,omitempty"`
 }
 
 // MuteGroupReq mutes or unmutes a group.

@@ -420,7 +420,7 @@ func (s *Server) joinGroup(ctx context.Context, c caller, req *protocol.JoinGrou
 		return nil, err
 	}
 	s.pushTo(ctx, protocol.PushGroupApplication, a, "", append(deciders, c.UserID)...)
-	return &protocol.JoinGroupResp{}, nil
+	return &protocol.JoinGroupResp{Application: &a}, nil
 }
 
 // groupDeciders lists the owner and admins of a group.
@@ -446,15 +446,17 @@ func (s *Server) groupApplications(ctx context.Context, c caller, _ *empty) (*pr
 	return &protocol.GroupApplicationsResp{Applications: as}, nil
 }
 
-func (s *Server) acceptGroupApplication(ctx context.Context, c caller, req *protocol.GroupMemberReq) (*empty, error) {
+func (s *Server) acceptGroupApplication(ctx context.Context, c caller, req *protocol.GroupMemberReq) (*protocol.GroupApplication, error) {
 	return s.decideApplication(ctx, c, req, protocol.ApplicationAccepted)
 }
 
-func (s *Server) refuseGroupApplication(ctx context.Context, c caller, req *protocol.GroupMemberReq) (*empty, error) {
+func (s *Server) refuseGroupApplication(ctx context.Context, c caller, req *protocol.GroupMemberReq) (*protocol.GroupApplication, error) {
 	return s.decideApplication(ctx, c, req, protocol.ApplicationRefused)
 }
 
-func (s *Server) decideApplication(ctx context.Context, c caller, req *protocol.GroupMemberReq, state string) (*empty, error) {
+// decideApplication answers the application as decided, so that the
+// caller's device stores it with the answer.
+func (s *Server) decideApplication(ctx context.Context, c caller, req *protocol.GroupMemberReq, state string) (*protocol.GroupApplication, error) {
 	if _, err := s.groupActor(ctx, req.GroupID, c.UserID, protocol.RoleAdmin); err != nil {
 		return nil, err
 	}
@@ -483,9 +485,11 @@ func (s *Server) decideApplication(ctx context.Context, c caller, req *protocol.
 	}
 	s.pushTo(ctx, protocol.PushGroupApplication, a, "", append(deciders, req.UserID)...)
 	if state == protocol.ApplicationAccepted {
-		return &empty{}, s.addMembers(ctx, req.GroupID, []string{req.UserID}, c.UserID, c.UserID)
+		if err := s.addMembers(ctx, req.GroupID, []string{req.UserID}, c.UserID, c.UserID); err != nil {
+			return nil, err
+		}
 	}
-	return &empty{}, nil
+	return a, nil
 }
 
 func (s *Server) muteGroup(ctx context.Context, c caller, req *protocol.MuteGroupReq) (*empty, error) {

@@ -131,9 +131,11 @@ func TestGroupAdministration(t *testing.T) {
 	app := e.dial(tok["app"])
 	app.do(protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: gid, Message: "let me in"}, &jr)
 	assert.False(t, jr.Joined)
+	require.NotNil(t, jr.Application, "the answer carries the application made")
+	assert.Equal(t, protocol.GroupApplication{GroupID: gid, UserID: "app", Message: "let me in", State: "pending", CreateTime: jr.Application.CreateTime}, *jr.Application)
 	for _, c := range []*client{own, adm, app} {
 		a := decode[protocol.GroupApplication](t, c.push(protocol.PushGroupApplication))
-		assert.Equal(t, protocol.GroupApplication{GroupID: gid, UserID: "app", Message: "let me in", State: "pending", CreateTime: a.CreateTime}, a)
+		assert.Equal(t, *jr.Application, a)
 	}
 	mem.noPush()
 	var as protocol.GroupApplicationsResp
@@ -142,10 +144,13 @@ func TestGroupAdministration(t *testing.T) {
 	adm.do(protocol.ReqGroupApplications, nil, &as)
 	require.Len(t, as.Applications, 1)
 	mem.wantError(protocol.ReqAcceptGroupApplication, protocol.GroupMemberReq{GroupID: gid, UserID: "app"}, protocol.CodePermissionDenied)
-	adm.do(protocol.ReqAcceptGroupApplication, protocol.GroupMemberReq{GroupID: gid, UserID: "app"}, nil)
+	var decided protocol.GroupApplication
+	adm.do(protocol.ReqAcceptGroupApplication, protocol.GroupMemberReq{GroupID: gid, UserID: "app"}, &decided)
+	assert.Equal(t, protocol.ApplicationAccepted, decided.State, "the answer is the application as decided")
+	assert.NotZero(t, decided.HandleTime)
 	adm.wantError(protocol.ReqRefuseGroupApplication, protocol.GroupMemberReq{GroupID: gid, UserID: "app"}, protocol.CodeNotFound)
 	a := decode[protocol.GroupApplication](t, app.push(protocol.PushGroupApplication))
-	assert.Equal(t, protocol.ApplicationAccepted, a.State)
+	assert.Equal(t, decided, a)
 	app.push(protocol.PushGroup)
 	assert.Equal(t, "memberAdded", notice(t, app)["kind"])
 

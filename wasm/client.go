@@ -538,6 +538,9 @@ func (h *handle) methods() map[string]wasmwrapper.Func {
 		"getGroupApplications": func([]js.Value) (any, error) {
 			return ok(c.GroupApplications(bg()))
 		},
+		"getGroupApplicationUnhandledCount": func([]js.Value) (any, error) {
+			return ok(c.GroupApplicationUnhandledCount(bg()))
+		},
 
 		// Changes to stored messages (issue 13).
 		"revokeMessage": func(args []js.Value) (any, error) {

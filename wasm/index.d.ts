@@ -645,8 +645,21 @@ export interface EventMap {
   groupMembersChanged: { groupID: string; members: GroupMember[] };
   /** A group of the user was dismissed: it left getJoinedGroupList, its conversation is kept marked `removed`. */
   groupDismissed: { groupID: string };
-  /** Someone applied to join a group the user owns or administers. */
+  /**
+   * Someone applied to join a group the user owns or administers: live,
+   * or caught up after being away (once per application, however often
+   * it is pushed). The application is stored (getGroupApplications,
+   * getGroupApplicationUnhandledCount).
+   */
   groupApplicationReceived: GroupApplication;
+  /**
+   * An application the user made or may decide was accepted, on any
+   * device of any decider (this one too): live, or caught up after being
+   * away. Not in the contract; named after OpenIM's.
+   */
+  groupApplicationAccepted: GroupApplication;
+  /** An application the user made or may decide was refused (as groupApplicationAccepted). */
+  groupApplicationRefused: GroupApplication;
   /** The user's own profile changed (on this or another device). */
   selfInfoUpdated: User;
   /**
@@ -963,11 +976,22 @@ export declare class ParleyClient {
   inviteUserToGroup(args: { groupID: string; userIDs: string[] }): Promise<void>;
   /** Joins an `open` group, or applies to an `approval` one (`permission_denied` under `invite`; `not_found` for no such group). */
   joinGroup(args: { groupID: string; message?: string }): Promise<void>;
-  /** The applications the user may decide (groups they own or administer) and those they made, newest first. */
+  /**
+   * The applications the user may decide (groups they own or administer)
+   * and those they made, in every state, the latest created or handled
+   * first (at most 200): from the server when connected, and stored, so
+   * they are readable offline. The stored ones follow the pushes, the
+   * answers to joinGroup and to the decisions, and a catch-up after being
+   * away (which announces what changed meanwhile). Offline, the stored
+   * applications of a group where the user is now a plain member, or that
+   * the user left, are left out (the user's own stay).
+   */
   getGroupApplications(): Promise<GroupApplication[]>;
-  /** Accepts a pending application (owner and admins): the applicant joins. */
+  /** How many stored applications the user may decide are still pending (not counting the user's own); works offline. */
+  getGroupApplicationUnhandledCount(): Promise<number>;
+  /** Accepts a pending application (owner and admins): the applicant joins; groupApplicationAccepted on every device of the deciders and the applicant. */
   acceptGroupApplication(args: { groupID: string; userID: string }): Promise<void>;
-  /** Refuses a pending application (owner and admins). */
+  /** Refuses a pending application (owner and admins); groupApplicationRefused on every device of the deciders and the applicant. */
   refuseGroupApplication(args: { groupID: string; userID: string }): Promise<void>;
   /** Mutes or unmutes the whole group (owner and admins): plain members' sends fail with `permission_denied`. */
   muteGroup(args: { groupID: string; isMuted: boolean }): Promise<void>;

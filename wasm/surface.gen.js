@@ -63,6 +63,7 @@ export const methods = Object.freeze({
   inviteUserToGroup: 1,
   joinGroup: 1,
   getGroupApplications: 0,
+  getGroupApplicationUnhandledCount: 0,
   acceptGroupApplication: 1,
   refuseGroupApplication: 1,
   muteGroup: 1,
@@ -121,4 +122,6 @@ export const events = Object.freeze([
   'groupMembersChanged',
   'groupDismissed',
   'groupApplicationReceived',
+  'groupApplicationAccepted',
+  'groupApplicationRefused',
 ]);

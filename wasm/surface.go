@@ -126,6 +126,7 @@ var jsMethods = []jsMethod{
 	{"inviteUserToGroup", argObject},
 	{"joinGroup", argObject},
 	{"getGroupApplications", argNone},
+	{"getGroupApplicationUnhandledCount", argNone},
 	{"acceptGroupApplication", argObject},
 	{"refuseGroupApplication", argObject},
 	{"muteGroup", argObject},
@@ -193,6 +194,8 @@ var jsEvents = []string{
 	"groupMembersChanged",
 	"groupDismissed",
 	"groupApplicationReceived",
+	"groupApplicationAccepted",
+	"groupApplicationRefused",
 }
 
 // surfaceJS is the content of surface.gen.js: the table as an ES module.

@@ -23,6 +23,7 @@ type data struct {
 	hasSocial     bool
 	groups        map[string]core.Group
 	members       map[string]map[string]core.GroupMember // groupID -> userID ->
+	applications  map[[2]string]core.GroupApplication    // by (groupID, userID)
 	convs         map[string]core.Conversation
 	msgs          map[string]core.Message     // by ClientMsgID
 	texts         map[string]string           // ClientMsgID -> core.SearchText, of the searchable
@@ -51,18 +52,19 @@ var _ core.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	return &Store{d: &data{
-		users:    make(map[string]core.User),
-		friends:  make(map[string]core.User),
-		requests: make(map[[2]string]core.FriendRequest),
-		black:    make(map[string]core.User),
-		groups:   make(map[string]core.Group),
-		members:  make(map[string]map[string]core.GroupMember),
-		convs:    make(map[string]core.Conversation),
-		msgs:     make(map[string]core.Message),
-		texts:    make(map[string]string),
-		bySeq:    make(map[string]map[int64]string),
-		outbox:   make(map[string]core.OutboxEntry),
-		chunks:   make(map[chunkKey]core.Bytes),
+		users:        make(map[string]core.User),
+		friends:      make(map[string]core.User),
+		requests:     make(map[[2]string]core.FriendRequest),
+		black:        make(map[string]core.User),
+		groups:       make(map[string]core.Group),
+		members:      make(map[string]map[string]core.GroupMember),
+		applications: make(map[[2]string]core.GroupApplication),
+		convs:        make(map[string]core.Conversation),
+		msgs:         make(map[string]core.Message),
+		texts:        make(map[string]string),
+		bySeq:        make(map[string]map[int64]string),
+		outbox:       make(map[string]core.OutboxEntry),
+		chunks:       make(map[chunkKey]core.Bytes),
 	}}
 }
 
@@ -190,6 +192,21 @@ func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]core.GroupM
 		out = append(out, m)
 	}
 	core.SortGroupMembers(out)
+	return out, nil
+}
+
+// GroupApplications implements core.GroupApplicationReader.
+func (s *Store) GroupApplications(ctx context.Context) ([]core.GroupApplication, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := make([]core.GroupApplication, 0, len(s.d.applications))
+	for _, a := range s.d.applications {
+		out = append(out, a)
+	}
+	core.SortGroupApplications(out)
 	return out, nil
 }
 
@@ -460,6 +477,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 		}
 		d.members[m.GroupID][m.UserID] = m
 	}
+	for _, a := range ch.GroupApplications {
+		d.applications[[2]string{a.GroupID, a.UserID}] = a
+	}
 	for _, c := range ch.Conversations {
 		d.convs[c.ConversationID] = cloneConv(c)
 	}
@@ -497,6 +517,9 @@ func (s *Store) Apply(ctx context.Context, ch *core.Changes) error {
 	}
 	for _, m := range ch.RemovedGroupMembers {
 		delete(d.members[m.GroupID], m.UserID)
+	}
+	for _, a := range ch.RemovedGroupApplications {
+		delete(d.applications, [2]string{a.GroupID, a.UserID})
 	}
 	for _, id := range ch.RemovedGroups {
 		delete(d.groups, id)

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"ProfileCursor", testProfileCursor},
 		{"Groups", testGroups},
 		{"GroupMembers", testGroupMembers},
+		{"GroupApplications", testGroupApplications},
 		{"Conversations", testConversations},
 		{"ConversationPage", testConversationPage},
 		{"MessagesBySeq", testMessagesBySeq},
@@ -150,6 +151,9 @@ func testEmpty(t *testing.T, open Opener) {
 	}
 	if gs := must(s.Groups(ctx)).of(t); len(gs) != 0 {
 		t.Errorf("Groups = %v", gs)
+	}
+	if as := must(s.GroupApplications(ctx)).of(t); len(as) != 0 {
+		t.Errorf("GroupApplications = %v", as)
 	}
 	if cs := must(s.Conversations(ctx)).of(t); len(cs) != 0 {
 		t.Errorf("Conversations = %v", cs)

@@ -39,11 +39,17 @@ const uid = (name) => `${name}-${runID}`;
 
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.ts': 'text/plain' };
 
-/** A page on parleyd's origin with the SDK imported as T.sdk. */
-async function openPage(label) {
-  const context = await browser.newContext();
-  context.setDefaultTimeout(WAIT);
-  contexts.push(context);
+/**
+ * A page on parleyd's origin with the SDK imported as T.sdk: in a new
+ * browser context (a device of its own), or in context (a page of the same
+ * device, sharing its IndexedDB).
+ */
+async function openPage(label, context) {
+  if (!context) {
+    context = await browser.newContext();
+    context.setDefaultTimeout(WAIT);
+    contexts.push(context);
+  }
   const page = await context.newPage();
   page.label = label;
   page.errors = [];
@@ -94,6 +100,8 @@ async function loginClient(page, name, userID, token, dbName) {
       c.on('conversationsChanged', (cs) => (ev.convs += cs.length));
       ev.sync = [];
       c.on('syncProgress', (p) => ev.sync.push(p.phase));
+      ev.applications = [];
+      c.on('groupApplicationReceived', (a) => ev.applications.push(a));
       await c.login({ userID, token });
     },
     { name, userID, token, dbName },
@@ -1111,4 +1119,141 @@ describe('parley-sdk in Chromium against parleyd', () => {
       assert.deepEqual(await j1.evaluate(() => T.clients.j1.searchUsers({ keyword: 'ivy q' })), []);
       for (const p of [i, j1, j2]) assert.deepEqual(p.errors, []);
     }));
+
+  // A member's device away while the owner changes the group, in each way
+  // a device goes away: its only page closed, logged out, or offline.
+  for (const away of ['page closed', 'logged out', 'offline']) {
+    test(`group administration while a member's device is away (${away}): back, it shows the group as it is now, its timeline tells each change in order, and IndexedDB serves it all offline`, () =>
+      diagnose(async () => {
+        const tag = away.split(' ')[0];
+        const [olga, max, kim, tess, una] = ['olga', 'max', 'kim', 'tess', 'una'].map((n) => uid(`${n}${tag}`));
+        for (const u of [olga, max, kim, tess, una]) await server.user(u, u.split('-')[0]);
+        const o = await openPage(`olga (${away})`);
+        let m = await openPage(`max (${away})`);
+        await loginClient(o, 'o', olga, await server.token(olga), 'olga');
+        const maxToken = await server.token(max);
+        await loginClient(m, 'm', max, maxToken, 'max');
+        for (const [p, n] of [[o, 'o'], [m, 'm']]) {
+          await connected(p, n);
+          await until(p, (n) => T.events[n].sync.includes('finish'), n);
+        }
+        const call = (page, name, method, arg) =>
+          page.evaluate(({ name, method, arg }) => T.clients[name][method](arg), { name, method, arg });
+        const g = await call(o, 'o', 'createGroup', { name: 'Rowing', memberUserIDs: [max, kim] });
+        const conv = `sg_${g.groupID}`;
+        await until(m, async (id) => (await T.clients.m.getGroupMembers({ groupID: id })).length === 3, g.groupID);
+        const kindsOf = (msgs) => msgs.filter((x) => x.contentType === 'notification').map((x) => x.content.kind);
+        const history = (page, name) =>
+          page.evaluate(async ({ name, conv }) => (await T.clients[name].getHistoryMessages({ conversationID: conv, count: 100 })).messages, { name, conv });
+        const before = kindsOf(await history(m, 'm'));
+        const online = async () => (await call(o, 'o', 'subscribeUsersStatus', { userIDs: [max] }))[0].online;
+        assert.equal(await online(), true);
+
+        // Max goes away: no instance of his hears anything meanwhile.
+        if (away === 'offline') {
+          await m.context().setOffline(true);
+          await until(m, () => T.events.m.states.at(-1) === 'disconnected');
+        } else {
+          if (away === 'page closed') await m.close();
+          else await call(m, 'm', 'logout');
+          const deadline = Date.now() + WAIT;
+          while (await online()) {
+            if (Date.now() > deadline) throw new Error('max is still online');
+            await delay(50);
+          }
+        }
+
+        // Meanwhile Olga changes the group, and Una applies to join it.
+        const info = await call(o, 'o', 'setGroupInfo', { groupID: g.groupID, name: 'Rowing Club', notification: 'Training at 6', joinPolicy: 'approval' });
+        assert.deepEqual([info.name, info.notification, info.joinPolicy], ['Rowing Club', 'Training at 6', 'approval']);
+        await call(o, 'o', 'setGroupMemberRole', { groupID: g.groupID, userID: max, role: 'admin' });
+        await call(o, 'o', 'muteGroupMember', { groupID: g.groupID, userID: kim, seconds: 600 });
+        await call(o, 'o', 'inviteUserToGroup', { groupID: g.groupID, userIDs: [tess] });
+        await call(o, 'o', 'kickGroupMember', { groupID: g.groupID, userID: kim });
+        await call(o, 'o', 'transferGroupOwner', { groupID: g.groupID, newOwnerUserID: max });
+        const u = await openPage(`una (${away})`);
+        await loginClient(u, 'u', una, await server.token(una), 'una');
+        await call(u, 'u', 'joinGroup', { groupID: g.groupID, message: 'room for one more?' });
+        const changes = ['infoChanged', 'roleChanged', 'muted', 'memberAdded', 'memberRemoved', 'ownerTransferred'];
+        await until(o, async ({ conv, n }) => {
+          const h = (await T.clients.o.getHistoryMessages({ conversationID: conv, count: 100 })).messages;
+          return h.filter((x) => x.contentType === 'notification').length >= n;
+        }, { conv, n: before.length + changes.length });
+        const truth = await history(o, 'o');
+        assert.deepEqual(kindsOf(truth), [...before, ...changes], "the owner's timeline");
+
+        // What Max's device must show once back, and later offline.
+        const want = {
+          group: { name: 'Rowing Club', notification: 'Training at 6', joinPolicy: 'approval', ownerUserID: max, myRole: 'owner', memberCount: 3 },
+          members: [[max, 'owner'], [olga, 'member'], [tess, 'member']],
+          kinds: [...before, ...changes],
+          seqs: truth.map((x) => x.seq),
+          applications: [[una, 'pending', 'room for one more?']],
+          unhandled: 1,
+        };
+        const view = (page, name) =>
+          page.evaluate(
+            async ({ name, id, conv }) => {
+              const c = T.clients[name];
+              const [g] = (await c.getJoinedGroupList()).filter((g) => g.groupID === id);
+              const [gi] = await c.getGroupsInfo({ groupIDs: [id] });
+              const members = await c.getGroupMembers({ groupID: id });
+              const h = (await c.getHistoryMessages({ conversationID: conv, count: 100 })).messages;
+              const apps = (await c.getGroupApplications()).filter((a) => a.groupID === id);
+              const pick = (g) =>
+                g && { name: g.name, notification: g.notification, joinPolicy: g.joinPolicy, ownerUserID: g.ownerUserID, myRole: g.myRole, memberCount: g.memberCount };
+              return {
+                group: pick(g),
+                info: pick(gi),
+                members: members.map((x) => [x.userID, x.role]),
+                kinds: h.filter((x) => x.contentType === 'notification').map((x) => x.content.kind),
+                seqs: h.map((x) => x.seq),
+                notices: h.filter((x) => x.contentType === 'notification').map((x) => x.content),
+                applications: apps.map((a) => [a.userID, a.state, a.message]),
+                unhandled: await c.getGroupApplicationUnhandledCount(),
+              };
+            },
+            { name, id: g.groupID, conv },
+          );
+        const sameAsWanted = (v, what) => {
+          assert.deepEqual(v.group, want.group, `${what}: getJoinedGroupList`);
+          assert.deepEqual(v.info, want.group, `${what}: getGroupsInfo`);
+          assert.deepEqual(v.members, want.members, `${what}: getGroupMembers`);
+          assert.deepEqual(v.kinds, want.kinds, `${what}: the notifications, in order`);
+          assert.deepEqual(v.seqs, want.seqs, `${what}: the timeline's seqs`);
+          const [kicked] = v.notices.filter((n) => n.kind === 'memberRemoved');
+          assert.deepEqual([kicked.operatorUserID, kicked.userIDs], [olga, [kim]], `${what}: who was removed, by whom`);
+          assert.deepEqual(v.applications, want.applications, `${what}: getGroupApplications`);
+          assert.equal(v.unhandled, want.unhandled, `${what}: getGroupApplicationUnhandledCount`);
+        };
+
+        // Back: a new page of Max's device on the same dbName, a new login,
+        // or the network again.
+        const n = away === 'offline' ? await m.evaluate(() => T.events.m.states.length) : 0;
+        if (away === 'page closed') m = await openPage(`max back (${away})`, m.context());
+        if (away === 'offline') await m.context().setOffline(false);
+        else await loginClient(m, 'm', max, maxToken, 'max');
+        await until(m, (n) => T.events.m.states.slice(n).includes('connected'), n);
+        await until(m, async ({ id, max }) => {
+          const [g] = (await T.clients.m.getJoinedGroupList()).filter((g) => g.groupID === id);
+          const ms = await T.clients.m.getGroupMembers({ groupID: id });
+          return g && g.myRole === 'owner' && g.ownerUserID === max && ms.length === 3;
+        }, { id: g.groupID, max });
+        await until(m, (una) => T.events.m.applications.some((a) => a.userID === una), una);
+        sameAsWanted(await view(m, 'm'), `back (${away})`);
+        const announced = await m.evaluate(() => T.events.m.applications.map((a) => [a.userID, a.state]));
+        assert.deepEqual(announced, [[una, 'pending']], 'the application made while away is announced once');
+
+        // Offline: the server stops and the page reloads; IndexedDB serves it all.
+        await server.stop();
+        await until(m, () => T.events.m.states.at(-1) !== 'connected');
+        await load(m);
+        await loginClient(m, 'm', max, maxToken, 'max');
+        assert.notEqual(await m.evaluate(() => T.clients.m.getConnectionState()), 'connected');
+        sameAsWanted(await view(m, 'm'), `offline (${away})`);
+        await server.start();
+        await until(o, () => T.events.o.states.at(-1) === 'connected');
+        for (const p of [o, m, u]) assert.deepEqual(p.errors, []);
+      }));
+  }
 });
