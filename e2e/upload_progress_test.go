@@ -40,6 +40,16 @@ func TestUploadProgressEveryFivePercent(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, core.StatusSent, sent.Status)
 
+	// SendMessage resolves as the writer announces the status: the
+	// recorder may hear it a moment later.
+	a.waitFor("sent announced", func() bool {
+		for _, ev := range a.events {
+			if ev, ok := ev.(core.MessageStatusChanged); ok && ev.Message.ClientMsgID == m.ClientMsgID && ev.Message.Status == core.StatusSent {
+				return true
+			}
+		}
+		return false
+	})
 	var progress []core.MessageProgress
 	sentAt := -1
 	a.mu.Lock()
