@@ -657,6 +657,7 @@ describe('web demo', { timeout: 600_000 }, () => {
     await vera.page.getByTestId('application-item').waitFor();
     await vera.page.getByTestId('accept-application').click();
     await conversationItem(xena, groupName).waitFor();
+    await waitText(xena, 'join-group-status', 'Application accepted: you are in the group.');
     await line(walt, 'memberAdded').waitFor();
 
     // Roles: the owner makes Walt an admin; Walt's panel says so and lets him mute Xena.

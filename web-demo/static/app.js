@@ -803,6 +803,23 @@ function subscribe(client) {
     toast(`${nameOf(a.userID)} asks to join a group`);
     members.applicationsChanged();
   });
+  // A decision: the applicant's pending line says how it ended; the other
+  // deciders' lists drop the application.
+  const decided = (accepted) => (a) => {
+    if (!state.selfID || !a) return;
+    if (a.userID !== state.selfID) {
+      members.applicationsChanged();
+      return;
+    }
+    const status = $('join-group-status');
+    status.hidden = false;
+    status.textContent = accepted ? 'Application accepted: you are in the group.' : 'Application declined.';
+    status.dataset.state = accepted ? 'accepted' : 'refused';
+    toast(accepted ? 'Your application to join a group was accepted.' : 'Your application to join a group was declined.');
+    if (accepted) scheduleListRefresh();
+  };
+  optional('groupApplicationAccepted', decided(true));
+  optional('groupApplicationRefused', decided(false));
   // Calls: the incoming dialog, the call view and its peer connection.
   optional('callInvited', (c) => state.selfID && c && calls.onInvited(c));
   optional('callStateChanged', (c) => state.selfID && c && calls.onStateChanged(c));
