@@ -224,6 +224,20 @@ func planGroupFollowUp(f groupFollowUp, cursor int64, states []protocol.Conversa
 	return f
 }
 
+// refreshes are the groups to ask for again: those whose membership
+// changed and those whose notifications were folded, but not the groups
+// the user is no longer in (their own removal's notification is folded
+// too: the server would refuse them).
+func (f groupFollowUp) refreshes() []string {
+	out := slices.Clone(f.Refresh)
+	for _, id := range f.Notified {
+		if !slices.Contains(out, id) && !slices.Contains(f.Removed, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // applyGroupFollowUp runs after a catch-up: groups reported removed leave
 // the joined list (announced with groupMemberRemoved, reason empty: sync
 // does not say who removed the user), and each stored group whose
@@ -242,19 +256,15 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 			return err
 		}
 	}
-	for _, id := range f.Notified {
-		if !slices.Contains(f.Refresh, id) {
-			f.Refresh = append(f.Refresh, id)
-		}
-	}
-	if len(f.Refresh) == 0 {
+	refresh := f.refreshes()
+	if len(refresh) == 0 {
 		return nil
 	}
 	gs, err := s.store.Groups(ctx)
 	if err != nil {
 		return err
 	}
-	for _, id := range f.Refresh {
+	for _, id := range refresh {
 		notified := slices.Contains(f.Notified, id)
 		if !notified && !slices.ContainsFunc(gs, func(g Group) bool { return g.GroupID == id }) {
 			continue
