@@ -351,20 +351,41 @@ const maxMemberCatchUpRetries = 3
 // stores it as of version (read before the list; 0: unknown), announcing
 // the change. reset: the server is behind the stored version.
 func (s *session) fetchAllMembers(ctx context.Context, w *wire, groupID string, version int64, reset bool) error {
-	var all []GroupMember
+	all, err := readAllMembers(ctx, w, groupID)
+	if err != nil {
+		return err
+	}
+	_, err = s.apply(ctx, groupMembersInput{GroupID: groupID, Members: all, Full: true, Announce: true, Version: version, Reset: reset})
+	return err
+}
+
+// readAllMembers reads a group's whole member list from the server, every
+// page of group.members.
+func readAllMembers(ctx context.Context, w *wire, groupID string) ([]GroupMember, error) {
+	all := []GroupMember{}
 	for {
 		var resp protocol.GroupMembersResp
 		req := protocol.GroupMembersReq{GroupID: groupID, Offset: len(all), Count: protocol.MaxGroupMembersPage}
 		if err := w.call(ctx, protocol.ReqGetGroupMembers, req, &resp); err != nil {
-			return err
+			return nil, err
 		}
 		all = append(all, resp.Members...)
 		if len(resp.Members) < protocol.MaxGroupMembersPage {
-			break
+			return all, nil
 		}
 	}
-	_, err := s.apply(ctx, groupMembersInput{GroupID: groupID, Members: all, Full: true, Announce: true, Version: version, Reset: reset})
-	return err
+}
+
+// fetchWholeList reads a group's whole member list and stores it, without
+// announcing it (the app asked) and without a member version (none was
+// read before the list).
+func (s *session) fetchWholeList(ctx context.Context, w *wire, groupID string) ([]GroupMember, error) {
+	all, err := readAllMembers(ctx, w, groupID)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.apply(ctx, groupMembersInput{GroupID: groupID, Members: all, Full: true})
+	return all, err
 }
 
 // fetchMembers asks for a page of members and stores it; out, when set,
@@ -477,8 +498,8 @@ func (c *Client) GroupApplications(ctx context.Context) ([]GroupApplication, err
 }
 
 // GroupMembersPage returns count members of a group from offset (count 0:
-// all), owner first then by join time: from the server when connected
-// (and stored), else the stored ones.
+// all of them, read page by page), owner first then by join time: from
+// the server when connected (and stored), else the stored ones.
 func (c *Client) GroupMembersPage(ctx context.Context, groupID string, offset, count int) ([]GroupMember, error) {
 	s, err := c.session()
 	if err != nil {
@@ -489,7 +510,14 @@ func (c *Client) GroupMembersPage(ctx context.Context, groupID string, offset, c
 	}
 	var page []GroupMember
 	if w := s.liveWire(); w != nil {
-		err := s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: groupID, Offset: offset, Count: count}, false, &page)
+		var err error
+		if count == 0 {
+			// All of them: every page, stored as the whole list.
+			page, err = s.fetchWholeList(ctx, w, groupID)
+			page = page[min(offset, len(page)):]
+		} else {
+			err = s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: groupID, Offset: offset, Count: count}, false, &page)
+		}
 		if err == nil || protocol.CodeOf(err) != protocol.CodeNetwork {
 			if page == nil {
 				page = []GroupMember{}
