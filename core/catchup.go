@@ -54,9 +54,6 @@ func (s *session) catchUp(w *wire) (groupFollowUp, error) {
 			}
 			var ranges []protocol.SeqRange
 			for _, st := range resp.Conversations {
-				if st.Removed {
-					continue // the server refuses a removed member's pull
-				}
 				var localMax int64
 				if c := l.Convs[st.ConversationID]; c != nil {
 					localMax = c.LocalMaxSeq

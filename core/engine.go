@@ -275,9 +275,9 @@ func fold(l localState, in foldInput) stepResult {
 		if c.LocalMaxSeq < c.MinSeq-1 {
 			c.LocalMaxSeq = c.MinSeq - 1
 		}
-		// A removed member's state (Removed) is not pulled: its max seq
-		// would count messages the device can never fetch as unread.
-		if st.MaxSeq > c.MaxSeq && !st.Removed {
+		// A removed member's state (Removed) stops at their removal, up to
+		// which it is pulled like any other.
+		if st.MaxSeq > c.MaxSeq {
 			c.MaxSeq = st.MaxSeq
 		}
 		if st.ReadSeq > c.ReadSeq {
@@ -538,6 +538,9 @@ func totalUnread(unread map[string]int64) int64 {
 // whose draft was set here and not yet sent.
 func unsentReads(convs []Conversation) (reads []protocol.MarkReadReq, drafts []protocol.SetDraftReq) {
 	for _, c := range convs {
+		if c.Removed {
+			continue // the server refuses a former member's state changes
+		}
 		if c.ReadSeq > c.ServerReadSeq {
 			reads = append(reads, protocol.MarkReadReq{ConversationID: c.ConversationID, ReadSeq: c.ReadSeq})
 		}

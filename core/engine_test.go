@@ -166,17 +166,19 @@ func TestFold(t *testing.T) {
 			want:  want{newSeqs: []int64{1}, written: []int64{1}, unread: 1, localMax: 1, maxSeq: 1, latest: 1, changed: true, convWritten: true},
 		},
 		{
-			name: "a removed member's state does not count what it cannot pull",
+			name: "a removed member's state counts what it missed up to the removal",
 			local: localState{Self: "alice", Convs: map[string]*Conversation{convG: {ConversationID: convG, SessionType: protocol.SessionGroup, GroupID: "team",
 				MinSeq: 1, MaxSeq: 3, LocalMaxSeq: 3, ReadSeq: 3, ServerReadSeq: 3}}},
 			in:   foldInput{States: []protocol.ConversationState{{ConversationID: convG, SessionType: protocol.SessionGroup, GroupID: "team", MinSeq: 1, MaxSeq: 5, ReadSeq: 3, Version: 9, GroupVersion: 9, Removed: true}}},
-			want: want{unread: 0, localMax: 3, maxSeq: 3, readSeq: 3, convWritten: true},
+			want: want{unread: 2, localMax: 3, maxSeq: 5, readSeq: 3, changed: true, convWritten: true},
 		},
 		{
-			name:  "a removed member's state on a new device has nothing unread",
-			local: localState{Self: "alice"},
-			in:    foldInput{States: []protocol.ConversationState{{ConversationID: convG, SessionType: protocol.SessionGroup, GroupID: "team", MinSeq: 1, MaxSeq: 5, Version: 9, GroupVersion: 9, Removed: true}}},
-			want:  want{unread: 0, localMax: 0, maxSeq: 0, readSeq: 0, changed: true, convWritten: true},
+			name: "a removed member's missed messages, pulled up to the removal, are news",
+			local: localState{Self: "alice", Convs: map[string]*Conversation{convG: {ConversationID: convG, SessionType: protocol.SessionGroup, GroupID: "team",
+				MinSeq: 1, MaxSeq: 3, LocalMaxSeq: 3, ReadSeq: 3, ServerReadSeq: 3}}},
+			in: foldInput{States: []protocol.ConversationState{{ConversationID: convG, SessionType: protocol.SessionGroup, GroupID: "team", MinSeq: 1, MaxSeq: 5, ReadSeq: 3, Version: 9, GroupVersion: 9, Removed: true}},
+				Messages: []protocol.Message{pm(convG, 4, "bob"), pm(convG, 5, "bob")}},
+			want: want{newSeqs: []int64{4, 5}, written: []int64{4, 5}, unread: 2, localMax: 5, maxSeq: 5, readSeq: 3, latest: 5, changed: true, convWritten: true},
 		},
 		{
 			name:  "duplicate changes nothing",
@@ -431,6 +433,7 @@ func TestUnsentReads(t *testing.T) {
 		{ConversationID: "d", ReadSeq: 2, ServerReadSeq: 4},
 		{ConversationID: "e", DraftText: "later", DraftPending: true},
 		{ConversationID: "f", DraftText: "sent"},
+		{ConversationID: "g", ReadSeq: 9, ServerReadSeq: 2, DraftText: "x", DraftPending: true, Removed: true}, // the server refuses both
 	}
 	got, drafts := unsentReads(convs)
 	want := []protocol.MarkReadReq{{ConversationID: "b", ReadSeq: 7}}

@@ -224,6 +224,20 @@ func planGroupFollowUp(f groupFollowUp, cursor int64, states []protocol.Conversa
 	return f
 }
 
+// refreshes are the groups to ask for again: those whose membership
+// changed and those whose notifications were folded, but not the groups
+// the user is no longer in (their own removal's notification is folded
+// too: the server would refuse them).
+func (f groupFollowUp) refreshes() []string {
+	out := slices.Clone(f.Refresh)
+	for _, id := range f.Notified {
+		if !slices.Contains(out, id) && !slices.Contains(f.Removed, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // applyGroupFollowUp runs after a catch-up: groups reported removed leave
 // the joined list (announced with groupMemberRemoved, reason empty: sync
 // does not say who removed the user), and each stored group whose
@@ -242,19 +256,15 @@ func (s *session) applyGroupFollowUp(w *wire, f groupFollowUp) error {
 			return err
 		}
 	}
-	for _, id := range f.Notified {
-		if !slices.Contains(f.Refresh, id) {
-			f.Refresh = append(f.Refresh, id)
-		}
-	}
-	if len(f.Refresh) == 0 {
+	refresh := f.refreshes()
+	if len(refresh) == 0 {
 		return nil
 	}
 	gs, err := s.store.Groups(ctx)
 	if err != nil {
 		return err
 	}
-	for _, id := range f.Refresh {
+	for _, id := range refresh {
 		notified := slices.Contains(f.Notified, id)
 		if !notified && !slices.ContainsFunc(gs, func(g Group) bool { return g.GroupID == id }) {
 			continue
@@ -341,20 +351,41 @@ const maxMemberCatchUpRetries = 3
 // stores it as of version (read before the list; 0: unknown), announcing
 // the change. reset: the server is behind the stored version.
 func (s *session) fetchAllMembers(ctx context.Context, w *wire, groupID string, version int64, reset bool) error {
-	var all []GroupMember
+	all, err := readAllMembers(ctx, w, groupID)
+	if err != nil {
+		return err
+	}
+	_, err = s.apply(ctx, groupMembersInput{GroupID: groupID, Members: all, Full: true, Announce: true, Version: version, Reset: reset})
+	return err
+}
+
+// readAllMembers reads a group's whole member list from the server, every
+// page of group.members.
+func readAllMembers(ctx context.Context, w *wire, groupID string) ([]GroupMember, error) {
+	all := []GroupMember{}
 	for {
 		var resp protocol.GroupMembersResp
 		req := protocol.GroupMembersReq{GroupID: groupID, Offset: len(all), Count: protocol.MaxGroupMembersPage}
 		if err := w.call(ctx, protocol.ReqGetGroupMembers, req, &resp); err != nil {
-			return err
+			return nil, err
 		}
 		all = append(all, resp.Members...)
 		if len(resp.Members) < protocol.MaxGroupMembersPage {
-			break
+			return all, nil
 		}
 	}
-	_, err := s.apply(ctx, groupMembersInput{GroupID: groupID, Members: all, Full: true, Announce: true, Version: version, Reset: reset})
-	return err
+}
+
+// fetchWholeList reads a group's whole member list and stores it, without
+// announcing it (the app asked) and without a member version (none was
+// read before the list).
+func (s *session) fetchWholeList(ctx context.Context, w *wire, groupID string) ([]GroupMember, error) {
+	all, err := readAllMembers(ctx, w, groupID)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.apply(ctx, groupMembersInput{GroupID: groupID, Members: all, Full: true})
+	return all, err
 }
 
 // fetchMembers asks for a page of members and stores it; out, when set,
@@ -463,8 +494,8 @@ func (c *Client) GroupRequest(ctx context.Context, typ string, req any) error {
 }
 
 // GroupMembersPage returns count members of a group from offset (count 0:
-// all), owner first then by join time: from the server when connected
-// (and stored), else the stored ones.
+// all of them, read page by page), owner first then by join time: from
+// the server when connected (and stored), else the stored ones.
 func (c *Client) GroupMembersPage(ctx context.Context, groupID string, offset, count int) ([]GroupMember, error) {
 	s, err := c.session()
 	if err != nil {
@@ -475,7 +506,14 @@ func (c *Client) GroupMembersPage(ctx context.Context, groupID string, offset, c
 	}
 	var page []GroupMember
 	if w := s.liveWire(); w != nil {
-		err := s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: groupID, Offset: offset, Count: count}, false, &page)
+		var err error
+		if count == 0 {
+			// All of them: every page, stored as the whole list.
+			page, err = s.fetchWholeList(ctx, w, groupID)
+			page = page[min(offset, len(page)):]
+		} else {
+			err = s.fetchMembers(ctx, w, protocol.GroupMembersReq{GroupID: groupID, Offset: offset, Count: count}, false, &page)
+		}
 		if err == nil || protocol.CodeOf(err) != protocol.CodeNetwork {
 			if page == nil {
 				page = []GroupMember{}

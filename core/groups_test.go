@@ -3,6 +3,8 @@ package core_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -162,14 +164,15 @@ func TestRemovedFromGroupByPush(t *testing.T) {
 }
 
 // syncServer is a fake server whose sync answers states once (then
-// nothing), whose group.info answers from groups, and which refuses pulls
-// of conversations whose state is marked Removed, as the server does. It
-// records the requests' types.
+// nothing), whose group.info answers from groups, and whose pulls answer
+// from msgs, for a conversation whose state is marked Removed up to its
+// MaxSeq only, as the server does. It records the requests' types.
 type syncServer struct {
 	*fakeServer
 	mu     sync.Mutex
 	states []protocol.ConversationState
 	groups map[string]protocol.Group
+	msgs   []protocol.Message
 	types  []string
 }
 
@@ -199,13 +202,21 @@ func newSyncServer(states []protocol.ConversationState, groups ...protocol.Group
 		case protocol.ReqPull:
 			var req protocol.PullReq
 			_ = json.Unmarshal(f.Data, &req)
+			out := []protocol.Message{}
 			for _, rg := range req.Ranges {
+				to := rg.ToSeq
 				for _, st := range ss.states {
-					if st.ConversationID == rg.ConversationID && st.Removed {
-						return nil, denied, true
+					if st.ConversationID == rg.ConversationID && st.Removed && (to == 0 || to > st.MaxSeq) {
+						to = st.MaxSeq
+					}
+				}
+				for _, m := range ss.msgs {
+					if m.ConversationID == rg.ConversationID && m.Seq >= rg.FromSeq && (to == 0 || m.Seq <= to) {
+						out = append(out, m)
 					}
 				}
 			}
+			return protocol.PullResp{Messages: out}, nil, true
 		case protocol.ReqGetGroupInfo:
 			var req protocol.GroupIDReq
 			_ = json.Unmarshal(f.Data, &req)
@@ -233,11 +244,19 @@ func (ss *syncServer) asked(typ string) int {
 }
 
 // TestRemovedWhileOffline: the catch-up's sync reports the group's state
-// marked removed; the device applies it without pulling the conversation
-// and without asking for the group list.
+// marked removed, its MaxSeq the removal's notification; the device pulls
+// what it missed up to it, announces those messages, then the removal,
+// and asks neither for the group list nor for the group.
 func TestRemovedWhileOffline(t *testing.T) {
 	ss := newSyncServer([]protocol.ConversationState{{ConversationID: "sg_g1", SessionType: protocol.SessionGroup, GroupID: "g1",
 		MinSeq: 1, MaxSeq: 2, Version: 4, GroupVersion: 4, Removed: true}})
+	kick, _ := json.Marshal(protocol.NotificationContent{Kind: protocol.NotificationMemberRemoved, OperatorUserID: "boss", UserIDs: []string{"me"}})
+	gm := func(seq int64, typ string, content json.RawMessage) protocol.Message {
+		return protocol.Message{ConversationID: "sg_g1", SessionType: protocol.SessionGroup, GroupID: "g1", Seq: seq, SendID: "boss",
+			ClientMsgID: fmt.Sprint("c", seq), ServerMsgID: fmt.Sprint("s", seq), ContentType: typ, Content: content, SendTime: 1000 + seq}
+	}
+	ss.msgs = []protocol.Message{gm(1, protocol.ContentText, json.RawMessage(`{"text":"before"}`)), gm(2, protocol.ContentNotification, kick),
+		gm(3, protocol.ContentText, json.RawMessage(`{"text":"after"}`))} // seq 3: what a server must not give
 	c, rec := newTestClient(t, ss.fakeServer, groupStore(t, core.Group{GroupID: "g1", Name: "team", MemberCount: 3}), nil)
 	if err := c.Login(context.Background(), "me", "tok"); err != nil {
 		t.Fatal(err)
@@ -250,8 +269,24 @@ func TestRemovedWhileOffline(t *testing.T) {
 	wantRemoved(t, c, "g1")
 	// Logout waits for the catch-up goroutine: what it sent is recorded.
 	c.Logout(context.Background())
-	if n := ss.asked(protocol.ReqListGroups) + ss.asked(protocol.ReqPull) + ss.asked(protocol.ReqGetGroupInfo); n != 0 {
-		t.Fatalf("asked for the list, a pull or a group: %v", ss.types)
+	if n := ss.asked(protocol.ReqListGroups) + ss.asked(protocol.ReqGetGroupInfo); n != 0 {
+		t.Fatalf("asked for the list or a group: %v", ss.types)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var order []string
+	for _, ev := range rec.events {
+		switch ev := ev.(type) {
+		case core.NewMessages:
+			for _, m := range ev.Messages {
+				order = append(order, m.ClientMsgID)
+			}
+		case core.GroupMemberRemoved:
+			order = append(order, "removed")
+		}
+	}
+	if want := []string{"c1", "c2", "removed"}; !slices.Equal(order, want) {
+		t.Fatalf("announced %v, want %v", order, want)
 	}
 }
 

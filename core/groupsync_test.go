@@ -54,3 +54,27 @@ func TestPlanGroupFollowUp(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupFollowUpRefreshes: the groups asked for again after a catch-up
+// are those whose membership changed and those whose notifications were
+// folded, once each, but never one the user was removed from (the
+// notification of their own removal is folded too).
+func TestGroupFollowUpRefreshes(t *testing.T) {
+	tests := []struct {
+		name string
+		f    groupFollowUp
+		want []string
+	}{
+		{"nothing", groupFollowUp{}, nil},
+		{"changed and notified, once each", groupFollowUp{Refresh: []string{"g1"}, Notified: []string{"g2", "g1"}}, []string{"g1", "g2"}},
+		{"removed: its notifications ask for nothing", groupFollowUp{Removed: []string{"g1"}, Notified: []string{"g1", "g2"}}, []string{"g2"}},
+		{"dismissed", groupFollowUp{Removed: []string{"g1"}, Dismissed: []string{"g1"}, Notified: []string{"g1"}}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.f.refreshes(); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -154,3 +154,40 @@ func TestGroupMembersWholeListEveryPage(t *testing.T) {
 	assert.Len(t, got, n, "every page stored")
 	assert.True(t, slices.Equal(want, got), "the server's members")
 }
+
+// TestGroupMembersAllPages: GroupMembers (getGroupMembers with count 0)
+// answers every member of a group larger than one page of group.members,
+// and stores them all; from an offset, the rest of them.
+func TestGroupMembersAllPages(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("alice")
+	ctx := context.Background()
+	n := protocol.MaxGroupMembersPage + 30
+	var ids []string
+	now := time.Now().UnixMilli()
+	for i := 1; i < n; i++ {
+		id := fmt.Sprintf("m%04d", i)
+		require.NoError(t, e.st.CreateUser(ctx, &store.User{UserID: id, Nickname: id, CreateTime: now}))
+		ids = append(ids, id)
+	}
+	_, err := e.st.CreateGroup(ctx, store.NewGroup{GroupID: "big", Name: "Big", OwnerUserID: "alice", MemberUserIDs: ids, CreateTime: now})
+	require.NoError(t, err)
+	a := e.device("alice", deviceOpt{})
+
+	all, err := a.c.GroupMembers(ctx, "big")
+	require.NoError(t, err)
+	require.Equal(t, n, len(all), "every member, not the first page")
+	assert.Equal(t, "alice", all[0].UserID, "the owner first")
+	seen := map[string]bool{}
+	for _, m := range all {
+		seen[m.UserID] = true
+	}
+	assert.Len(t, seen, n, "each once")
+	stored, err := a.store.GroupMembers(ctx, "big")
+	require.NoError(t, err)
+	assert.True(t, slices.Equal(all, stored), "all stored")
+
+	rest, err := a.c.GroupMembersPage(ctx, "big", 510, 0)
+	require.NoError(t, err)
+	assert.Equal(t, all[510:], rest, "from an offset, the rest")
+}

@@ -138,8 +138,10 @@ func TestGroupRemoval(t *testing.T) {
 		t.Errorf("%d group.info requests during the catch-ups, want 1 (carol's)", n)
 	}
 	checkOut(t, d2, g.GroupID)
-	if h := d2.history(protocol.GroupConversationID(g.GroupID)); len(h) != 1 {
-		t.Errorf("dave's history of the group: %d messages, want the 1 he had", len(h))
+	// What he missed up to his removal came too: bob's kick, then his.
+	if h := d2.history(protocol.GroupConversationID(g.GroupID)); len(h) != 3 || noticeKind(h[1]) != protocol.NotificationMemberRemoved ||
+		noticeKind(h[2]) != protocol.NotificationMemberRemoved {
+		t.Errorf("dave's history of the group: %+v, want the 1 he had and the two kicks' notifications", h)
 	}
 
 	// Carol leaves; the owner cannot.

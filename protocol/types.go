@@ -419,8 +419,10 @@ type ConversationState struct {
 	LatestMessage *Message `json:"latestMessage,omitempty"`
 	// Removed: the user left or was removed from this group. The state is
 	// kept so that sync tells a device that was away; MaxSeq stops at the
-	// removal, LatestMessage is never set, and pull, send and state
-	// changes are refused.
+	// removal (its notification included), and a pull reads up to it and
+	// not beyond, so that the device's timeline ends with what happened.
+	// LatestMessage is never set; send, state changes and every other read
+	// are refused.
 	Removed bool `json:"removed,omitempty"`
 	// GroupDismissed: Removed because the owner dismissed the group, so a
 	// device that was away announces the dismissal, not a removal.

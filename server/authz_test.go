@@ -112,6 +112,9 @@ type wsCase struct {
 	groupy bool
 	// check inspects a successful answer.
 	check func(t *testing.T, w *authzWorld, data json.RawMessage)
+	// mayRead are the secrets this caller may read in a successful answer
+	// (a removed member's messages from before their removal).
+	mayRead []string
 }
 
 // noneOf fails when the answer mentions any of the forbidden strings.
@@ -194,7 +197,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "pull others' one-to-one", as: "mallory", typ: protocol.ReqPull, data: pullOf(w.dm), want: protocol.CodePermissionDenied},
 		{name: "pull a group as non-member", as: "mallory", typ: protocol.ReqPull, data: pullOf(sg), want: protocol.CodePermissionDenied, groupy: true},
 		{name: "pull a missing group", as: "mallory", typ: protocol.ReqPull, data: pullOf(sgGhost), want: protocol.CodePermissionDenied, groupy: true},
-		{name: "pull a group as kicked member", as: "carl", typ: protocol.ReqPull, data: pullOf(sg), want: protocol.CodePermissionDenied, groupy: true},
+		// A removed member reads the group up to their removal, its
+		// notification included (seq 2), and not one beyond.
+		{name: "pull a group as kicked member, up to the removal", as: "carl", typ: protocol.ReqPull, data: pullOf(sg), mayRead: []string{secretGroup},
+			check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+				wantSeqs(t, d, []int64{1, 2}, protocol.NotificationMemberRemoved)
+			}},
+		{name: "pull a group as kicked member, the latest", as: "carl", typ: protocol.ReqPull, mayRead: []string{secretGroup},
+			data: protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: sg, FromSeq: 1, Limit: 1, Latest: true}}},
+			check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+				wantSeqs(t, d, []int64{2}, protocol.NotificationMemberRemoved)
+			}},
+		{name: "pull a group as kicked member, past the removal", as: "carl", typ: protocol.ReqPull,
+			data:  protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: sg, FromSeq: 3, ToSeq: 10, Limit: 50}}},
+			check: func(t *testing.T, w *authzWorld, d json.RawMessage) { wantSeqs(t, d, nil, "") }},
+		{name: "pull a group as kicked member, a range across the removal", as: "carl", typ: protocol.ReqPull, mayRead: []string{secretGroup},
+			data: protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: sg, FromSeq: 2, ToSeq: 3, Limit: 50}}},
+			check: func(t *testing.T, w *authzWorld, d json.RawMessage) {
+				wantSeqs(t, d, []int64{2}, protocol.NotificationMemberRemoved)
+			}},
 
 		{name: "markRead others' one-to-one", as: "mallory", typ: protocol.ReqMarkRead, data: protocol.MarkReadReq{ConversationID: w.dm}, want: protocol.CodePermissionDenied},
 		{name: "markRead a group as non-member", as: "mallory", typ: protocol.ReqMarkRead, data: protocol.MarkReadReq{ConversationID: sg}, want: protocol.CodePermissionDenied, groupy: true},
@@ -539,7 +560,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if f.Error != nil {
 				t.Fatalf("unexpected error %v", f.Error)
 			}
-			noneOf(t, "answer", frame, w.forbidden)
+			noneOf(t, "answer", frame, slices.DeleteFunc(slices.Clone(w.forbidden), func(f string) bool { return slices.Contains(c.mayRead, f) }))
 			if c.check != nil {
 				c.check(t, w, f.Data)
 			}
@@ -589,6 +610,31 @@ func TestAuthorizationMatrix(t *testing.T) {
 	// Unblocking lets dave through again.
 	alice.do(protocol.ReqUnblockUser, protocol.UserIDReq{UserID: "dave"}, nil)
 	conn("dave").sendText("d1", "alice", "", "hello again")
+}
+
+// wantSeqs checks that a pull answer holds the messages at seqs, the last
+// one (if any) a notification of kind.
+func wantSeqs(t *testing.T, data json.RawMessage, seqs []int64, kind string) {
+	t.Helper()
+	var pr protocol.PullResp
+	if err := json.Unmarshal(data, &pr); err != nil {
+		t.Fatal(err)
+	}
+	got := []int64{}
+	for _, m := range pr.Messages {
+		got = append(got, m.Seq)
+	}
+	if !slices.Equal(got, append([]int64{}, seqs...)) {
+		t.Fatalf("seqs %v, want %v: %s", got, seqs, data)
+	}
+	if len(pr.Messages) == 0 {
+		return
+	}
+	last := pr.Messages[len(pr.Messages)-1]
+	var n protocol.NotificationContent
+	if last.ContentType != protocol.ContentNotification || json.Unmarshal(last.Content, &n) != nil || n.Kind != kind {
+		t.Errorf("the last message is not the %s notification: %+v", kind, last)
+	}
 }
 
 func TestAuthorizationMatrixHTTP(t *testing.T) {

@@ -314,7 +314,8 @@ func TestClusterSessionPolicy(t *testing.T) {
 // TestClusterBlockAndKick runs user.block and group.kick on PostgreSQL:
 // a block made through one node refuses the blocked user's messages and
 // friend requests on the other, and a member removed through one node can
-// no longer send to the group through the other.
+// no longer send to the group through the other, and reads it only up to
+// the removal.
 func TestClusterBlockAndKick(t *testing.T) {
 	t.Parallel()
 	nodes := newCluster(t, 2)
@@ -355,5 +356,11 @@ func TestClusterBlockAndKick(t *testing.T) {
 	// Seq 1 is the kick's notification message.
 	if ack := mem.sendText("m1", "", g.GroupID, "still here"); ack.Seq != 2 {
 		t.Fatalf("ack %+v", ack)
+	}
+	// The removed member still reads up to the kick, and no further.
+	var pr protocol.PullResp
+	out.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: protocol.GroupConversationID(g.GroupID), FromSeq: 1, Limit: 10}}}, &pr)
+	if len(pr.Messages) != 1 || pr.Messages[0].Seq != 1 || pr.Messages[0].ContentType != protocol.ContentNotification {
+		t.Fatalf("the removed member pulls %+v, want the kick's notification alone", pr.Messages)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -296,4 +297,79 @@ func TestGroupMemberChanges(t *testing.T) {
 	assert.Equal(t, int64(6+protocol.MaxGroupMemberChanges), rest.Version)
 	require.Len(t, rest.Members, 1)
 	assert.Equal(t, fmt.Sprint("A", protocol.MaxGroupMemberChanges), rest.Members[0].Nickname)
+}
+
+// TestRemovedMemberReadsUpToRemoval: a member who quit, and one whose
+// group was dismissed, pull the group's messages up to the notification
+// of what happened and nothing after it; their sends are refused.
+func TestRemovedMemberReadsUpToRemoval(t *testing.T) {
+	e := newEnv(t)
+	tok := map[string]string{}
+	for _, u := range []string{"own", "quitter", "stayer"} {
+		tok[u] = e.adminUser(u)
+	}
+	own, quitter, stayer := e.dial(tok["own"]), e.dial(tok["quitter"]), e.dial(tok["stayer"])
+	var g protocol.Group
+	own.do(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "Team", MemberUserIDs: []string{"quitter", "stayer"}}, &g)
+	conv := protocol.GroupConversationID(g.GroupID)
+	pullAll := func(c *client) []protocol.Message {
+		t.Helper()
+		var pr protocol.PullResp
+		c.do(protocol.ReqPull, protocol.PullReq{Ranges: []protocol.SeqRange{{ConversationID: conv, FromSeq: 1, Limit: 100}}}, &pr)
+		return pr.Messages
+	}
+	removedState := func(c *client) protocol.ConversationState {
+		t.Helper()
+		var sr protocol.SyncResp
+		c.do(protocol.ReqSync, protocol.SyncReq{}, &sr)
+		for _, st := range sr.Conversations {
+			if st.ConversationID == conv {
+				require.True(t, st.Removed)
+				return st
+			}
+		}
+		t.Fatalf("no state of %s", conv)
+		return protocol.ConversationState{}
+	}
+	kindOf := func(m protocol.Message) string {
+		var n protocol.NotificationContent
+		if m.ContentType != protocol.ContentNotification || json.Unmarshal(m.Content, &n) != nil {
+			return ""
+		}
+		return n.Kind
+	}
+	sendRefused := func(c *client) {
+		t.Helper()
+		c.wantError(protocol.ReqSend, protocol.SendReq{ClientMsgID: "late", GroupID: g.GroupID, ContentType: protocol.ContentText, Content: text("late")},
+			protocol.CodePermissionDenied)
+	}
+
+	own.sendText("m1", "", g.GroupID, "before")
+	quitter.do(protocol.ReqQuitGroup, protocol.GroupIDReq{GroupID: g.GroupID}, nil)
+	after := own.sendText("m2", "", g.GroupID, "after the quit")
+	ms := pullAll(quitter)
+	require.NotEmpty(t, ms)
+	last := ms[len(ms)-1]
+	assert.Equal(t, protocol.NotificationMemberRemoved, kindOf(last), "the quitter's timeline ends with the quit")
+	assert.Equal(t, last.Seq, removedState(quitter).MaxSeq)
+	assert.Less(t, last.Seq, after.Seq)
+	quitSeq := last.Seq
+	for _, m := range ms {
+		assert.NotEqual(t, "m2", m.ClientMsgID, "a message after the quit")
+	}
+	sendRefused(quitter)
+
+	own.do(protocol.ReqDismissGroup, protocol.GroupIDReq{GroupID: g.GroupID}, nil)
+	ms = pullAll(stayer)
+	require.NotEmpty(t, ms)
+	last = ms[len(ms)-1]
+	assert.Equal(t, protocol.NotificationDismissed, kindOf(last), "the timeline ends with the dismissal")
+	st := removedState(stayer)
+	assert.True(t, st.GroupDismissed)
+	assert.Equal(t, last.Seq, st.MaxSeq)
+	assert.True(t, slices.ContainsFunc(ms, func(m protocol.Message) bool { return m.ClientMsgID == "m2" }), "what was said before the dismissal")
+	sendRefused(stayer)
+	// The quitter still reads no further than the quit.
+	ms = pullAll(quitter)
+	assert.Equal(t, quitSeq, ms[len(ms)-1].Seq)
 }

@@ -271,6 +271,23 @@ type readAccessInfo struct {
 	// deleteVersion is not 0 when the caller deleted messages of it for
 	// themselves: what they read is masked (maskDeleted).
 	deleteVersion int64
+	// removed: the caller left or was removed from the group (or it was
+	// dismissed); they may read its messages up to maxSeq, their removal
+	// (historyAccess), and nothing else of it.
+	removed bool
+	maxSeq  int64
+}
+
+// upTo bounds a range's toSeq (0: no bound) to what ra allows; ok is false
+// when nothing of the range may be read.
+func (ra readAccessInfo) upTo(fromSeq, toSeq int64) (int64, bool) {
+	if !ra.removed {
+		return toSeq, true
+	}
+	if toSeq == 0 || toSeq > ra.maxSeq {
+		toSeq = ra.maxSeq
+	}
+	return toSeq, toSeq >= max(fromSeq, ra.minSeq) && toSeq > 0
 }
 
 // readAccess checks that the caller may read a conversation (see access).
@@ -312,6 +329,30 @@ func (s *Server) readAccess(ctx context.Context, userID, conversationID string) 
 	return readAccessInfo{minSeq: max(cs.MinSeq, 1), deleteVersion: cs.DeleteVersion}, nil
 }
 
+// historyAccess is readAccess for reading a conversation's messages by
+// seq, which a group's former member may still do up to the seq of their
+// removal (its notification included): a device of theirs that was away
+// then completes its timeline up to what happened. The answer to anyone
+// else who is not a member is readAccess's.
+func (s *Server) historyAccess(ctx context.Context, userID, conversationID string) (readAccessInfo, error) {
+	ra, err := s.readAccess(ctx, userID, conversationID)
+	if protocol.CodeOf(err) != protocol.CodePermissionDenied {
+		return ra, err
+	}
+	if typ, _, _, _ := protocol.ParseConversationID(conversationID); typ != protocol.SessionGroup {
+		return ra, err
+	}
+	cs, cerr := s.store.Conversation(ctx, userID, conversationID)
+	if cerr != nil && !errors.Is(cerr, store.ErrNotFound) {
+		return readAccessInfo{}, cerr
+	}
+	if cerr != nil || !cs.Removed {
+		return ra, err
+	}
+	// A removed member's state reports MaxSeq as of their removal.
+	return readAccessInfo{minSeq: max(cs.MinSeq, 1), deleteVersion: cs.DeleteVersion, removed: true, maxSeq: cs.MaxSeq}, nil
+}
+
 func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*protocol.PullResp, error) {
 	if len(req.Ranges) > protocol.MaxPullRanges {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "at most %d ranges per pull", protocol.MaxPullRanges)
@@ -322,7 +363,7 @@ func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*pr
 		if rg.FromSeq < 0 || rg.ToSeq < 0 || rg.Limit < 0 {
 			return nil, protocol.Errorf(protocol.CodeInvalidArgument, "negative seq or limit")
 		}
-		ra, err := s.readAccess(ctx, c.UserID, rg.ConversationID)
+		ra, err := s.historyAccess(ctx, c.UserID, rg.ConversationID)
 		if err != nil {
 			return nil, err
 		}
@@ -332,10 +373,11 @@ func (s *Server) pull(ctx context.Context, c caller, req *protocol.PullReq) (*pr
 			limit = defaultPullLimit
 		}
 		limit = min(limit, s.cfg.MaxPullPage)
-		if budget <= 0 {
+		toSeq, ok := ra.upTo(rg.FromSeq, rg.ToSeq)
+		if budget <= 0 || !ok {
 			continue
 		}
-		msgs, err := s.store.Messages(ctx, rg.ConversationID, max(rg.FromSeq, minSeq), rg.ToSeq, limit, rg.Latest)
+		msgs, err := s.store.Messages(ctx, rg.ConversationID, max(rg.FromSeq, minSeq), toSeq, limit, rg.Latest)
 		if err != nil {
 			return nil, err
 		}

@@ -946,9 +946,9 @@ export declare class ParleyClient {
   createGroup(args: { name: string; memberUserIDs: string[] }): Promise<Group>;
   getJoinedGroupList(): Promise<Group[]>;
   /**
-   * `count` members (default and at most 500) of a group the user belongs
-   * to from `offset`, the owner first then by join time; stored, so
-   * readable offline.
+   * `count` members (at most 500; 0 or absent: all of them, read page by
+   * page) of a group the user belongs to from `offset`, the owner first
+   * then by join time; stored, so readable offline.
    */
   getGroupMembers(args: { groupID: string; offset?: number; count?: number }): Promise<GroupMember[]>;
   /** Removes a member: the owner may remove anyone else, an admin only plain members (else `permission_denied`). */
