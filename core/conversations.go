@@ -60,22 +60,22 @@ func (c *Client) ConversationMarks(ctx context.Context) ([]ConversationMark, err
 	}
 	// Reading under applyMu sees no write half done, and every write it
 	// sees has queued its events (emitResult runs under applyMu).
+	var out []ConversationMark
 	s.applyMu.Lock()
-	convs, err := s.store.Conversations(ctx)
+	err = eachConversation(ctx, s.store, func(cv *Conversation) {
+		seq := cv.LocalMaxSeq
+		if cv.LatestMessage != nil && cv.LatestMessage.Seq > seq {
+			seq = cv.LatestMessage.Seq
+		}
+		out = append(out, ConversationMark{ConversationID: cv.ConversationID, Seq: seq, UpdatedAt: cv.UpdatedAt})
+	})
 	n := c.events.mark()
 	s.applyMu.Unlock()
 	if err != nil {
 		return nil, withCode(err)
 	}
 	c.events.waitDelivered(n)
-	out := make([]ConversationMark, len(convs))
-	for i, cv := range convs {
-		seq := cv.LocalMaxSeq
-		if cv.LatestMessage != nil && cv.LatestMessage.Seq > seq {
-			seq = cv.LatestMessage.Seq
-		}
-		out[i] = ConversationMark{ConversationID: cv.ConversationID, Seq: seq, UpdatedAt: cv.UpdatedAt}
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ConversationID < out[j].ConversationID })
 	return out, nil
 }
 
