@@ -173,6 +173,37 @@ func (c *convCache) Conversations(ctx context.Context) ([]Conversation, error) {
 	return out, nil
 }
 
+// each calls fn with every conversation of the copy, loading it first
+// when needed, without copying them: fn must not keep cv or change it,
+// and must not call the cache.
+func (c *convCache) each(ctx context.Context, fn func(cv *Conversation)) error {
+	m, err := c.load(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.mu.Unlock()
+	for _, cv := range m {
+		fn(cv)
+	}
+	return nil
+}
+
+// eachConversation calls fn with every conversation of st: from the
+// cache's copy without copying them when st is the cache.
+func eachConversation(ctx context.Context, st Store, fn func(cv *Conversation)) error {
+	if c, ok := st.(*convCache); ok {
+		return c.each(ctx, fn)
+	}
+	convs, err := st.Conversations(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range convs {
+		fn(&convs[i])
+	}
+	return nil
+}
+
 // pageReadLimit is the most records a page read from the store may cover
 // before the whole list is loaded instead.
 const pageReadLimit = 200

@@ -32,6 +32,53 @@ func (c *Client) ConversationList(ctx context.Context, offset, count int) ([]Con
 	return s.decorate(ctx, convs), nil
 }
 
+// ConversationMark is how far one conversation's data went when
+// ConversationMarks read it: the highest seq held and the latest change.
+type ConversationMark struct {
+	ConversationID string `json:"conversationID"`
+	// Seq is the highest of LocalMaxSeq and the latest message's seq.
+	Seq       int64 `json:"seq"`
+	UpdatedAt int64 `json:"updatedAt"`
+}
+
+// ConversationMarks returns the mark of every stored conversation, for a
+// host that serves several views of one session (the browser's shared
+// instance): each view takes them when it starts, as what it holds, and
+// hears of later changes by events. It returns only after every event of
+// the writes it read was delivered to the handlers, so whoever sees its
+// result after the handlers' output has been told of all of them, and a
+// write after it is announced after it. It reads the whole list, so it
+// lets a page of the list the app has asked for go first (the firstPage
+// rule), and does not hold the catch-up back.
+func (c *Client) ConversationMarks(ctx context.Context) ([]ConversationMark, error) {
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	if !s.firstPage.waitAsked(ctx) {
+		return nil, withCode(ctx.Err())
+	}
+	// Reading under applyMu sees no write half done, and every write it
+	// sees has queued its events (emitResult runs under applyMu).
+	var out []ConversationMark
+	s.applyMu.Lock()
+	err = eachConversation(ctx, s.store, func(cv *Conversation) {
+		seq := cv.LocalMaxSeq
+		if cv.LatestMessage != nil && cv.LatestMessage.Seq > seq {
+			seq = cv.LatestMessage.Seq
+		}
+		out = append(out, ConversationMark{ConversationID: cv.ConversationID, Seq: seq, UpdatedAt: cv.UpdatedAt})
+	})
+	n := c.events.mark()
+	s.applyMu.Unlock()
+	if err != nil {
+		return nil, withCode(err)
+	}
+	c.events.waitDelivered(n)
+	sort.Slice(out, func(i, j int) bool { return out[i].ConversationID < out[j].ConversationID })
+	return out, nil
+}
+
 // Activity is what the list's "newest activity first" sorts by: the
 // latest message's time, so that reading, pinning or a draft does not
 // reorder the list; UpdatedAt for a conversation without one.

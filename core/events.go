@@ -193,6 +193,10 @@ type emitter struct {
 	running  bool
 	closed   bool
 	idle     *sync.Cond
+	// emitted counts the events queued so far and delivered those whose
+	// handlers returned, so that a caller can wait for the events queued
+	// before a point (waitDelivered) without waiting for later ones.
+	emitted, delivered uint64
 }
 
 type handler struct{ fn func(Event) }
@@ -238,6 +242,7 @@ func (e *emitter) emit(evs ...Event) {
 		return
 	}
 	e.queue = append(e.queue, evs...)
+	e.emitted += uint64(len(evs))
 	if !e.running {
 		e.running = true
 		go e.drain()
@@ -262,6 +267,10 @@ func (e *emitter) drain() {
 		for _, h := range hs {
 			e.call(h, ev)
 		}
+		e.mu.Lock()
+		e.delivered++
+		e.idle.Broadcast()
+		e.mu.Unlock()
 	}
 }
 
@@ -282,6 +291,25 @@ func (e *emitter) close() {
 	e.closed = true
 	e.handlers = nil
 	e.queue = nil
+	e.idle.Broadcast()
+}
+
+// mark returns the number of events queued so far, for waitDelivered.
+func (e *emitter) mark() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.emitted
+}
+
+// waitDelivered blocks until the first n events queued were delivered (or
+// dropped by close), however many were queued since. Calling it from a
+// handler deadlocks.
+func (e *emitter) waitDelivered(n uint64) {
+	e.mu.Lock()
+	for e.delivered < n && !e.closed {
+		e.idle.Wait()
+	}
+	e.mu.Unlock()
 }
 
 // wait blocks until every event emitted so far was delivered.

@@ -501,13 +501,9 @@ func (s *session) loadUnread(ctx context.Context) error {
 	if s.unread != nil {
 		return nil
 	}
-	convs, err := s.store.Conversations(ctx)
-	if err != nil {
+	unread := make(map[string]int64)
+	if err := eachConversation(ctx, s.store, func(cv *Conversation) { unread[cv.ConversationID] = cv.totalShare() }); err != nil {
 		return err
-	}
-	unread := make(map[string]int64, len(convs))
-	for _, cv := range convs {
-		unread[cv.ConversationID] = cv.totalShare()
 	}
 	s.unread, s.total = unread, totalUnread(unread)
 	return nil

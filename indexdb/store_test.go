@@ -5,6 +5,8 @@ package indexdb
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -345,4 +347,54 @@ func TestRevokedTextLeavesTheSearchLines(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, total)
 	assert.Equal(t, "m3", ms[0].ClientMsgID)
+}
+
+// Users of many IDs reads the key range they span at once (usersInRange),
+// or by key when the range holds many more profiles: either way the
+// profiles asked for that are stored, in the order asked, duplicates
+// included, as for a few IDs.
+func TestUsersOfManyIDs(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, prefix(t), Config{})
+	var stored []core.User
+	for i := range 900 {
+		stored = append(stored, core.User{UserID: fmt.Sprintf("u%04d", i), Nickname: fmt.Sprint("name ", i), FaceURL: "f"})
+	}
+	if err := s.Apply(ctx, &core.Changes{Users: stored}); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]core.User{}
+	for _, u := range stored {
+		byID[u.UserID] = u
+	}
+	cases := map[string][]string{}
+	// 150 IDs spanning a range of 300 profiles, unordered, with IDs not
+	// stored and a duplicate: one range read.
+	var dense []string
+	for i := 299; i >= 0; i -= 2 {
+		dense = append(dense, fmt.Sprintf("u%04d", i))
+	}
+	dense = append(dense, "u0000x", "u0151", "u0298x")
+	cases["range"] = dense
+	// 120 IDs spread over all 900: more than 4 per ID in the range, by key.
+	var sparse []string
+	for i := 0; i < 900; i += 7 {
+		sparse = append(sparse, fmt.Sprintf("u%04d", i))
+	}
+	cases["by key"] = sparse
+	for name, ids := range cases {
+		got, err := s.Users(ctx, ids)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var want []core.User
+		for _, id := range ids {
+			if u, ok := byID[id]; ok {
+				want = append(want, u)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Users of %d IDs = %d profiles, want %d (first got %+v)", name, len(ids), len(got), len(want), got[:min(1, len(got))])
+		}
+	}
 }

@@ -71,8 +71,30 @@ func newHandle(ctx context.Context, opts clientOptions) (*handle, error) {
 		h.obj.Set(name, h.funcs.Add(wasmwrapper.Promise(log, fn)))
 	}
 	h.obj.Set("on", h.funcs.Add(js.FuncOf(h.on)))
+	// Not a method of the surface: host.js's, for the tabs it serves (not
+	// enumerable, so the client's own keys stay the surface's).
+	js.Global().Get("Object").Call("defineProperty", h.obj, hostMarksName, map[string]any{
+		"value": h.funcs.Add(wasmwrapper.Promise(log, h.conversationMarks)),
+	})
 	h.unwatch = h.watchNetwork()
 	return h, nil
+}
+
+// hostMarksName is the client's function that host.js calls for a tab's
+// baseline: core's ConversationMarks, [{conversationID, seq, updatedAt}].
+const hostMarksName = "conversationMarks"
+
+// conversationMarks resolves to core.ConversationMarks: a tab needs no
+// more of the list to know what it holds.
+func (h *handle) conversationMarks([]js.Value) (any, error) {
+	marks, err := h.c.ConversationMarks(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if marks == nil {
+		marks = []core.ConversationMark{}
+	}
+	return marks, nil
 }
 
 // watchNetwork passes the platform's online and offline events (a page's

@@ -8,6 +8,13 @@ import { asCoded, codedError, databaseLock, holdLock, loadRuntime } from './runt
 /** The SDK version; tabs of different versions never share a host. */
 export const version = '0.1.0';
 
+/**
+ * The name a tab calls for its baseline (index.js's View): not a method of
+ * the surface, so no app can call it. It resolves to
+ * [{conversationID, seq, updatedAt}] after the events of every write it saw.
+ */
+export const marksCall = '#marks';
+
 /** The lock held beside the data's lock by the SDK of this version. */
 const versionLock = (lock) => `parley-version ${version} ${lock}`;
 
@@ -91,6 +98,7 @@ export class Host {
   /** Runs one call of the surface and resolves to its value. */
   async call(name, args) {
     await this.#ready;
+    if (name === marksCall) return this.#h.conversationMarks();
     if (!Object.hasOwn(methods, name) || name === 'close') {
       // close() ends one tab's client, which index.js does on its side.
       throw codedError('invalid_argument', `parley: no method ${name}`);

@@ -105,7 +105,8 @@ export interface ClientOptions {
  *   had just arrived) is announced to each remaining tab after the
  *   takeover, once: each tab compares what it was told (per conversation,
  *   the highest seq announced and the latest `updatedAt`, from what it
- *   read of the list right after its login on) with the new host's
+ *   read of the list right after its login, once a first page of the list
+ *   its app asked for meanwhile was served, on) with the new host's
  *   data, and gets `newMessages`,
  *   `messageStatusChanged` (an own send's `'sent'`, an outbox entry's
  *   status), `conversationsChanged` and `totalUnreadCountChanged` for the

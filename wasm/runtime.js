@@ -73,6 +73,10 @@ async function compile(wasmURL) {
 }
 
 async function startRuntime(wasmURL) {
+  // parley.wasm's fetch and compile start before the glue's import, not
+  // after it: in a worker starting cold both are fetched then.
+  const module = compileModule(wasmURL);
+  module.catch(() => {}); // awaited below; reported there
   if (typeof globalThis.Go !== 'function') {
     await import('./wasm_exec.js');
   }
@@ -81,7 +85,7 @@ async function startRuntime(wasmURL) {
   // two runtimes (two wasm URLs) apart.
   const key = '__parley_' + Math.random().toString(36).slice(2);
   go.argv = ['parley', key];
-  const instance = await WebAssembly.instantiate(await compileModule(wasmURL), go.importObject);
+  const instance = await WebAssembly.instantiate(await module, go.importObject);
   const exited = go.run(instance); // runs main until it waits; resolves only if Go exits
   const api = globalThis[key];
   delete globalThis[key];

@@ -26,7 +26,13 @@
 // Errors cross as code and message: structured clone keeps an Error's
 // message but drops its code.
 import { Host, version } from './host.js';
-import { asCoded, holdLock } from './runtime.js';
+import { asCoded, compileModule, holdLock } from './runtime.js';
+// Imported here as well so that the browser fetches them beside host.js
+// instead of after it (surface.gen.js) or after the start (wasm_exec.js,
+// which runtime.js imports only where Go is missing): one round trip less
+// each in a worker starting cold.
+import './surface.gen.js';
+import './wasm_exec.js';
 
 // ---------- SharedWorker ----------
 
@@ -40,6 +46,8 @@ if (typeof globalThis.SharedWorkerGlobalScope === 'function' && globalThis insta
   // The tabs wait on the group's lock to learn that this worker ended (the
   // browser frees it then), as standby workers do without SharedWorker.
   const start = async (options, resume) => {
+    // parley.wasm's fetch and compile go on while the lock is asked for.
+    compileModule(options.wasmURL).catch(() => {});
     await holdLock(`parley-host:${globalThis.name}`);
     const h = new Host(options, toAll);
     await h.ready();

@@ -99,6 +99,9 @@ func ToJS(v any) (js.Value, error) {
 	case float64:
 		return js.ValueOf(x), nil
 	}
+	if b, ok := appendJSON(nil, v); ok {
+		return js.Global().Get("JSON").Call("parse", string(b)), nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return js.Undefined(), &protocol.Error{Code: protocol.CodeInternal, Message: "cannot convert result: " + err.Error()}

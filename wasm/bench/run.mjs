@@ -30,8 +30,12 @@
 // set, parley.wasm is built from the current source into the copy, as
 // ./build.sh would, instead of taken from wasm/dist), BENCH_PROFILE_DIR (when
 // set, the first cold start and the 10,000-message catch-up are profiled
-// with the DevTools CPU profiler: .cpuprofile files, loadable in Chrome's
-// Performance panel, and a summary of where the time went in the JSON).
+// with the DevTools CPU profiler, on the page and in the SharedWorker that
+// hosts the SDK (name-sharedworker.cpuprofile, from the worker's first
+// line): .cpuprofile files, loadable in Chrome's Performance panel, and a
+// summary of where the time went in the JSON), BENCH_FIRST_LIST_SHARING
+// (createClient's sharing for the cold starts, default 'auto'; 'off' runs
+// the SDK on the page, to tell the worker's cost from the SDK's).
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -39,7 +43,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+// playwright-core's WebSocket client, for a second DevTools connection that
+// reaches the SharedWorker's target (which playwright does not expose).
+const { ws: WebSocketClient } = createRequire(import.meta.url)('playwright-core/lib/utilsBundle');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(process.env.PARLEY_ROOT || path.join(here, '..', '..'));
@@ -135,23 +144,82 @@ function machine() {
   };
 }
 
-// profiled runs fn with the DevTools CPU profiler on page when
-// BENCH_PROFILE_DIR is set, saves the profile and returns fn's result with
-// a summary: self time by kind (wasm code, the Go JS glue, other JS
-// including the IndexedDB calls it makes, garbage collection, idle).
-async function profiled(page, name, fn) {
-  const dir = process.env.BENCH_PROFILE_DIR;
-  if (!dir) return fn();
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
-  await cdp.send('Profiler.start');
-  const result = await fn();
-  const { profile } = await cdp.send('Profiler.stop');
-  await cdp.detach();
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(path.resolve(dir), `${name}.cpuprofile`);
-  writeFileSync(file, JSON.stringify(profile));
+// devtools is a raw DevTools connection to the browser (its
+// --remote-debugging-port): it profiles every SharedWorker from its first
+// line, which playwright's sessions cannot reach. Each worker is held at
+// its start (waitForDebuggerOnStart) until its profiler runs.
+async function devtools(port) {
+  const { webSocketDebuggerUrl } = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
+  const sock = new WebSocketClient(webSocketDebuggerUrl, { perMessageDeflate: false, maxPayload: 1 << 30 });
+  await new Promise((resolve, reject) => {
+    sock.once('open', resolve);
+    sock.once('error', reject);
+  });
+  let next = 0;
+  const pending = new Map();
+  const workers = new Map(); // sessionId -> {url, started}
+  let profiling = false;
+  const send = (method, params = {}, sessionId) => new Promise((resolve, reject) => {
+    const id = ++next;
+    pending.set(id, { resolve, reject });
+    sock.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+  });
+  sock.on('message', async (data) => {
+    const m = JSON.parse(String(data));
+    if (m.id) {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error) p?.reject(new Error(`${m.error.message}`));
+      else p?.resolve(m.result);
+      return;
+    }
+    if (m.method === 'Target.attachedToTarget') {
+      const { sessionId, targetInfo } = m.params;
+      const w = { url: targetInfo.url, started: false };
+      workers.set(sessionId, w);
+      try {
+        if (profiling) {
+          await send('Profiler.enable', {}, sessionId);
+          await send('Profiler.setSamplingInterval', { interval: 500 }, sessionId);
+          await send('Profiler.start', {}, sessionId);
+          w.started = true;
+        }
+      } finally {
+        await send('Runtime.runIfWaitingForDebugger', {}, sessionId).catch(() => {});
+      }
+    } else if (m.method === 'Target.detachedFromTarget') {
+      workers.delete(m.params.sessionId);
+    }
+  });
+  await send('Target.setAutoAttach', {
+    autoAttach: true, waitForDebuggerOnStart: true, flatten: true,
+    filter: [{ type: 'shared_worker', exclude: false }, { exclude: true }],
+  });
+  return {
+    // Profiles the SharedWorkers started from now on.
+    start() {
+      profiling = true;
+    },
+    // Stops them and returns their profiles (before their page closes).
+    async stop() {
+      profiling = false;
+      const out = [];
+      for (const [sessionId, w] of workers) {
+        if (!w.started) continue;
+        w.started = false;
+        const { profile } = await send('Profiler.stop', {}, sessionId);
+        out.push(profile);
+      }
+      return out;
+    },
+    close: () => sock.close(),
+  };
+}
+
+// summarize is a profile's self time by kind (wasm code, the Go JS glue,
+// other JS including the IndexedDB calls it makes, garbage collection,
+// idle) and its top functions.
+function summarize(profile, file) {
   const dt = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
     dt.set(profile.samples[i], (dt.get(profile.samples[i]) || 0) + (profile.timeDeltas[i] || 0));
@@ -174,13 +242,37 @@ async function profiled(page, name, fn) {
   }
   const round1 = (x) => Math.round(x * 10) / 10;
   return {
-    ...result,
-    profile: {
-      file,
-      selfMsByKind: Object.fromEntries(Object.entries(kinds).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round1(v)])),
-      topSelfMs: [...top.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, round1(v)]),
-    },
+    file,
+    selfMsByKind: Object.fromEntries(Object.entries(kinds).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round1(v)])),
+    topSelfMs: [...top.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, round1(v)]),
   };
+}
+
+// profiled runs fn with the DevTools CPU profiler on page when
+// BENCH_PROFILE_DIR is set, saves the profile and returns fn's result with
+// a summary: self time by kind (wasm code, the Go JS glue, other JS
+// including the IndexedDB calls it makes, garbage collection, idle).
+async function profiled(page, name, fn, dt) {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  if (!dir) return fn();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+  dt?.start();
+  const result = await fn();
+  const { profile } = await cdp.send('Profiler.stop');
+  const workerProfiles = dt ? await dt.stop() : [];
+  await cdp.detach();
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(path.resolve(dir), `${name}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const workers = workerProfiles.map((p, i) => {
+    const f = path.join(path.resolve(dir), `${name}-sharedworker${i ? i + 1 : ''}.cpuprofile`);
+    writeFileSync(f, JSON.stringify(p));
+    return summarize(p, f);
+  });
+  return { ...result, profile: summarize(profile, file), ...(workers.length ? { sharedWorkerProfiles: workers } : {}) };
 }
 
 const median = (xs) => {
@@ -196,6 +288,7 @@ async function main() {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-browser-bench-'));
   let server;
   let browser;
+  let dt = null;
   try {
     const sdkDir = path.join(tmp, 'sdk');
     cpSync(dist, sdkDir, { recursive: true });
@@ -228,11 +321,16 @@ async function main() {
     const pageURL = `${server.url}/sdk/bench.html`;
     log(`parleyd at ${server.url}`);
 
+    // Profiling reaches the SharedWorker through a second DevTools
+    // connection, on a port.
+    const debugPort = process.env.BENCH_PROFILE_DIR ? await freePort() : 0;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        ...(debugPort ? [`--remote-debugging-port=${debugPort}`] : [])],
     });
+    dt = debugPort ? await devtools(debugPort) : null;
     const openPage = async (context) => {
       const page = await context.newPage();
       page.on('pageerror', (e) => log('page error:', e.message));
@@ -259,6 +357,7 @@ async function main() {
     const ctx = await browser.newContext(); // its IndexedDB lives as long as it does
     const dbName = 'bench';
     const longTasksOnly = Boolean(process.env.BENCH_LONG_TASKS_ONLY);
+    const firstListSharing = process.env.BENCH_FIRST_LIST_SHARING || undefined;
     results.longTasksOnly = longTasksOnly;
     const conversations = longTasksOnly ? 100 : CONVERSATIONS;
     let u = seed(benchBin, server.url, secret, conversations, 1);
@@ -282,12 +381,13 @@ async function main() {
         await page.close();
       }
       results.firstList = [];
+      results.firstListSharing = firstListSharing ?? 'auto';
       for (let i = 0; i < REPEAT; i++) {
         const page = await openPage(ctx);
         log(`cold start on 1,000 conversations / 50,000 messages (${i + 1}/${REPEAT})`);
         const run = () => page.evaluate((a) => window.bench.firstList(a),
-          { serverURL: server.url, userID: u.userID, token: u.token, dbName, count: 50, conversations: CONVERSATIONS });
-        results.firstList.push(i === 0 ? await profiled(page, 'first-list', run) : await run());
+          { serverURL: server.url, userID: u.userID, token: u.token, dbName, count: 50, conversations: CONVERSATIONS, sharing: firstListSharing });
+        results.firstList.push(i === 0 ? await profiled(page, 'first-list', run, dt) : await run());
         await page.close();
       }
       results.firstListMedian = {
@@ -302,7 +402,7 @@ async function main() {
       const page = await openPage(ctx);
       log('catching up 10,000 messages');
       results.catchUp10k = await profiled(page, 'catch-up-10k', () => page.evaluate((a) => window.bench.catchUp(a),
-        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 10_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: seqBefore + 100 }));
+        { serverURL: server.url, userID: u.userID, token: u.token, dbName, messages: 10_000, verifyConversationID: 'si_bb-p0_bb-u', verifySeq: seqBefore + 100 }), dt);
       await page.close();
     }
     u = seed(benchBin, server.url, secret, 100, 100);
@@ -322,6 +422,7 @@ async function main() {
     };
     process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   } finally {
+    dt?.close();
     if (browser) await browser.close().catch(() => {});
     await stopParleyd(server);
     rmSync(tmp, { recursive: true, force: true });

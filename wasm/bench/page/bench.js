@@ -82,9 +82,9 @@ function watchLongTasks() {
 }
 
 // open creates a client and logs in, timing both.
-async function open(serverURL, userID, token, dbName) {
+async function open(serverURL, userID, token, dbName, sharing) {
   const t0 = now();
-  const client = await within(60_000, 'createClient', createClient({ serverURL, dbName }));
+  const client = await within(60_000, 'createClient', createClient({ serverURL, dbName, sharing }));
   const t1 = now();
   await within(60_000, 'login', client.login({ userID, token }));
   const t2 = now();
@@ -168,10 +168,10 @@ async function catchUp({ serverURL, userID, token, dbName, messages, verifyConve
 
 // firstList is the app's cold start on a filled store: createClient,
 // login, and the first page of the conversation list read from IndexedDB;
-// then the whole list.
-async function firstList({ serverURL, userID, token, dbName, count, conversations }) {
+// then the whole list. sharing is createClient's option.
+async function firstList({ serverURL, userID, token, dbName, count, conversations, sharing }) {
   status.textContent = 'first list';
-  const o = await open(serverURL, userID, token, dbName);
+  const o = await open(serverURL, userID, token, dbName, sharing);
   const t0 = now();
   const page = await within(60_000, 'getConversationList', o.client.getConversationList({ offset: 0, count }));
   const t1 = now();
