@@ -131,7 +131,7 @@ func (cs *calls) get(c caller, callID string) (*protocol.Call, error) {
 	if rec.InviterUserID != c.UserID && !rec.isInvitee(c.UserID) {
 		return nil, protocol.Errorf(protocol.CodePermissionDenied, "you are not in this call")
 	}
-	call := rec.Call
+	call := rec.viewOf(c.UserID)
 	dev, in := rec.Devices[c.UserID]
 	call.AnsweredHere = in && dev == c.TokenID
 	if !call.AnsweredHere && call.State == protocol.CallAccepted && c.UserID != rec.InviterUserID && slices.Contains(call.AcceptedUserIDs, c.UserID) {
@@ -346,7 +346,9 @@ func (cs *calls) commit(ctx context.Context, e *callEntry, step callStep) *callR
 		return nil
 	}
 	e.rec = step.Next
-	if e.rec.State != protocol.CallRinging {
+	if step.Result != "" {
+		// Still running for an answered call: at -call-timeout it stops
+		// ringing for the invitees who have not answered (stepCall).
 		e.ring.Stop()
 	}
 	for u, t := range e.away {
@@ -386,7 +388,7 @@ func (cs *calls) remember(rec *callRec) {
 func (s *Server) pushCallState(ctx context.Context, rec *callRec, send func(context.Context, bus.Event)) {
 	users := append([]string{rec.InviterUserID}, rec.InviteeUserIDs...)
 	for _, u := range users {
-		call := rec.Call
+		call := rec.viewOf(u)
 		dev, in := rec.Devices[u]
 		if !in {
 			if u == rec.InviterUserID {
@@ -628,7 +630,7 @@ func (cs *calls) connected(c *conn) {
 
 // ringAgain sends c the invitation of r if it rings for c's user.
 func (cs *calls) ringAgain(r *callRec, c *conn) {
-	if r.State == protocol.CallRinging && r.isInvitee(c.userID) && !slices.Contains(r.Rejected, c.userID) {
+	if r.ringsFor(c.userID) {
 		if f, err := protocol.EncodeFrame("", protocol.PushCallInvited, &r.Call); err == nil {
 			c.send(f)
 		}

@@ -253,6 +253,47 @@ func TestCallGroup(t *testing.T) {
 	assert.Equal(t, protocol.CallResultEnded, cc.Result)
 }
 
+// TestCallGroupStopsRingingPerInvitee: in a group call that goes on, an
+// invitee who declines on one device stops ringing on the others, and one
+// who never answers stops ringing at the timeout.
+func TestCallGroupStopsRingingPerInvitee(t *testing.T) {
+	w := newCallWorld(t, func(c *server.Config) { c.CallTimeout = 500 * time.Millisecond })
+	carl, dave := w.e.dial(w.e.adminUser("carl")), w.e.dial(w.e.adminUser("dave"))
+	dave2 := w.e.dial(w.e.token("dave"))
+	var g protocol.Group
+	w.a.do(protocol.ReqCreateGroup, protocol.CreateGroupReq{Name: "g", MemberUserIDs: []string{"bob", "carl", "dave"}}, &g)
+	var call protocol.Call
+	w.a.do(protocol.ReqCallStart, protocol.CallStartReq{ConversationID: protocol.GroupConversationID(g.GroupID), Media: protocol.CallAudio,
+		InviteeUserIDs: []string{"bob", "carl", "dave"}}, &call)
+	for _, c := range []*client{w.b1, w.b2, carl, dave, dave2} {
+		c.callPush(protocol.PushCallInvited)
+	}
+	carl.do(protocol.ReqCallAccept, protocol.CallIDReq{CallID: call.CallID}, nil)
+	for _, c := range []*client{w.b1, w.b2, dave, dave2} {
+		assert.Equal(t, protocol.CallAccepted, c.callState().State, "still ringing")
+	}
+	dave.do(protocol.ReqCallReject, protocol.CallIDReq{CallID: call.CallID}, nil)
+	assert.Equal(t, protocol.CallRejected, dave2.callState().State, "dave's other device stops ringing")
+
+	// Bob never answers: at the timeout his devices stop ringing, and the
+	// call goes on between alice and carl.
+	for _, c := range []*client{w.b1, w.b2} {
+		assert.Equal(t, protocol.CallAccepted, c.callState().State, "dave's refusal, told to everyone")
+		st := c.callState()
+		assert.Equal(t, protocol.CallMissed, st.State)
+		assert.Equal(t, "timeout", st.Reason)
+	}
+	w.b1.wantError(protocol.ReqCallAccept, protocol.CallIDReq{CallID: call.CallID}, protocol.CodeInvalidArgument)
+	var got protocol.Call
+	carl.do(protocol.ReqCallGet, protocol.CallIDReq{CallID: call.CallID}, &got)
+	assert.Equal(t, protocol.CallAccepted, got.State)
+	w.b2.do(protocol.ReqCallGet, protocol.CallIDReq{CallID: call.CallID}, &got)
+	assert.Equal(t, protocol.CallMissed, got.State)
+	carl.do(protocol.ReqCallHangUp, protocol.CallIDReq{CallID: call.CallID}, nil)
+	_, cc := w.a.callNotification()
+	assert.Equal(t, protocol.CallResultEnded, cc.Result)
+}
+
 // A call device that reconnects gets the signals sent while it was away;
 // one that stays away ends the call with connectionLost.
 func TestCallSurvivesReconnect(t *testing.T) {

@@ -57,6 +57,34 @@ type callRec struct {
 	Devices map[string]string
 	// Rejected holds the invitees who declined.
 	Rejected []string
+	// Missed holds the invitees of an answered group call who had neither
+	// answered nor declined when it had rung for -call-timeout: it no
+	// longer rings for them.
+	Missed []string
+}
+
+// ringsFor reports whether the call still rings for invitee u: it is not
+// over, and u has neither answered, declined nor missed it.
+func (r callRec) ringsFor(u string) bool {
+	return !r.final() && r.isInvitee(u) && !slices.Contains(r.AcceptedUserIDs, u) &&
+		!slices.Contains(r.Rejected, u) && !slices.Contains(r.Missed, u)
+}
+
+// viewOf is the call as user u's devices see it: an invitee who declined
+// or missed a group call that goes on sees it rejected or missed, so that
+// their other devices stop ringing too.
+func (r callRec) viewOf(u string) protocol.Call {
+	call := r.Call
+	if r.final() || !r.isInvitee(u) || slices.Contains(r.AcceptedUserIDs, u) {
+		return call
+	}
+	switch {
+	case slices.Contains(r.Rejected, u):
+		call.State = protocol.CallRejected
+	case slices.Contains(r.Missed, u):
+		call.State, call.Reason = protocol.CallMissed, "timeout"
+	}
+	return call
 }
 
 // callStep is stepCall's answer.
@@ -85,6 +113,7 @@ func (r callRec) clone() callRec {
 	r.InviteeUserIDs = slices.Clone(r.InviteeUserIDs)
 	r.AcceptedUserIDs = slices.Clone(r.AcceptedUserIDs)
 	r.Rejected = slices.Clone(r.Rejected)
+	r.Missed = slices.Clone(r.Missed)
 	d := make(map[string]string, len(r.Devices))
 	for k, v := range r.Devices {
 		d[k] = v
@@ -126,6 +155,7 @@ func stepCall(r callRec, ev callEvent) (callStep, error) {
 	_, inCall := r.Devices[ev.User]
 	answered := slices.Contains(r.AcceptedUserIDs, ev.User)
 	declined := slices.Contains(r.Rejected, ev.User)
+	missed := slices.Contains(r.Missed, ev.User)
 
 	switch ev.Kind {
 	case evAccept:
@@ -136,6 +166,8 @@ func stepCall(r callRec, ev callEvent) (callStep, error) {
 			return same, callErr(protocol.CodeInvalidArgument, "already answered on another device")
 		case declined:
 			return same, callErr(protocol.CodeInvalidArgument, "you declined this call")
+		case missed:
+			return same, callErr(protocol.CodeInvalidArgument, "the call stopped ringing for you")
 		case ev.Device == "":
 			return same, callErr(protocol.CodeInvalidArgument, "no device")
 		}
@@ -152,7 +184,7 @@ func stepCall(r callRec, ev callEvent) (callStep, error) {
 			return same, callErr(protocol.CodeInvalidArgument, "the inviter cancels or hangs up, not rejects")
 		case answered:
 			return same, callErr(protocol.CodeInvalidArgument, "already answered: hang up instead")
-		case declined:
+		case declined, missed:
 			return same, nil
 		}
 		return decline(n, ev, end)
@@ -170,7 +202,7 @@ func stepCall(r callRec, ev callEvent) (callStep, error) {
 		switch {
 		case inviter && r.State == protocol.CallRinging:
 			return end(protocol.CallCanceled, protocol.CallResultCanceled, "")
-		case !inCall && declined:
+		case !inCall && (declined || missed):
 			return same, nil
 		case !inCall && !answered:
 			// An invitee who has not answered: hanging up declines.
@@ -195,10 +227,20 @@ func stepCall(r callRec, ev callEvent) (callStep, error) {
 		return same, nil
 
 	case evTimeout:
-		if r.State != protocol.CallRinging {
+		if r.State == protocol.CallRinging {
+			return end(protocol.CallMissed, protocol.CallResultMissed, "timeout")
+		}
+		// An answered group call stops ringing for those who have not
+		// answered it.
+		for _, u := range r.InviteeUserIDs {
+			if r.ringsFor(u) {
+				n.Missed = append(n.Missed, u)
+			}
+		}
+		if len(n.Missed) == len(r.Missed) {
 			return same, nil
 		}
-		return end(protocol.CallMissed, protocol.CallResultMissed, "timeout")
+		return callStep{Next: n, Changed: true}, nil
 
 	case evDeviceLost:
 		if !inCall {
@@ -224,7 +266,7 @@ func decline(n callRec, ev callEvent, end func(state, result, reason string) (ca
 	n.Rejected = append(n.Rejected, ev.User)
 	pending := 0
 	for _, u := range n.InviteeUserIDs {
-		if !slices.Contains(n.Rejected, u) && !slices.Contains(n.AcceptedUserIDs, u) {
+		if n.ringsFor(u) {
 			pending++
 		}
 	}
