@@ -249,8 +249,9 @@ func (s *session) connectLoop() {
 				return
 			}
 			s.cfg.Logger.Debug("dial failed", "err", err)
+			net := s.c.netChanged()
 			s.setState(ConnDisconnected, nil)
-			if !s.sleepOrOnline(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay)) {
+			if !s.sleepOrOnline(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay), net) {
 				return
 			}
 			continue
@@ -273,8 +274,9 @@ func (s *session) connectLoop() {
 		if s.ctx.Err() != nil {
 			return
 		}
+		net := s.c.netChanged()
 		s.setState(ConnDisconnected, nil)
-		if !s.sleepOrOnline(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay)) {
+		if !s.sleepOrOnline(backoff(attempt, s.cfg.ReconnectMinDelay, s.cfg.ReconnectMaxDelay), net) {
 			return
 		}
 	}
@@ -283,24 +285,32 @@ func (s *session) connectLoop() {
 // waitOnline waits until the platform reports the network back; false
 // after logout.
 func (s *session) waitOnline() bool {
-	for s.c.offline.Load() {
+	for {
+		// The channel first: a change after it closes this one, so that
+		// it cannot slip between the check and the wait.
+		ch := s.c.netChanged()
+		if !s.c.offline.Load() {
+			return true
+		}
 		select {
-		case <-s.c.netChanged():
+		case <-ch:
 		case <-s.ctx.Done():
 			return false
 		}
 	}
-	return true
 }
 
 // sleepOrOnline is sleep cut short when the network comes back: the
 // reconnect then need not wait out its backoff.
-func (s *session) sleepOrOnline(d time.Duration) bool {
+// net is the platform's network channel as it was when the connection
+// ended, before the state said so: a change the app makes on hearing
+// that state closes it.
+func (s *session) sleepOrOnline(d time.Duration, net <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-s.c.netChanged():
+	case <-net:
 	case <-s.ctx.Done():
 		return false
 	}

@@ -131,7 +131,9 @@ func TestGroupApplicationsWhileAway(t *testing.T) {
 	// Dave applies again; bob has it to decide until alice makes him a
 	// plain member: then his stored copy no longer counts.
 	require.NoError(t, d.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: g.GroupID, Message: "again"}))
-	b.waitEvents("dave's second application", 2, received("dave"))
+	for _, dv := range []*device{a1, b} {
+		dv.waitEvents("dave's second application", 2, received("dave"))
+	}
 	assert.Equal(t, 1, unhandled(b))
 	require.NoError(t, a1.c.GroupRequest(ctx, protocol.ReqSetGroupMemberRole, protocol.GroupMemberRoleReq{GroupID: g.GroupID, UserID: "bob", Role: protocol.RoleMember}))
 	b.waitFor("bob a plain member", func() bool {
