@@ -103,6 +103,11 @@ func (a *admin) usersAndTokens(ctx context.Context, ids []string, parallel int) 
 	return tokens, err
 }
 
+// users creates the users (if missing), with a few requests in parallel.
+func (a *admin) users(ctx context.Context, ids []string, parallel int) error {
+	return forEach(ctx, len(ids), parallel, func(ctx context.Context, i int) error { return a.ensureUser(ctx, ids[i]) })
+}
+
 // forEach runs fn(0..n-1) on up to parallel goroutines and returns the
 // first error, after which no new calls start.
 func forEach(ctx context.Context, n, parallel int, fn func(ctx context.Context, i int) error) error {
@@ -153,10 +158,18 @@ type serverStats struct {
 	CPUSeconds  float64
 	// Commits and CommittedMessages count the committer's batches.
 	Commits, CommittedMessages float64
+	// All holds every sample by its name with labels, e.g.
+	// parley_request_duration_seconds_sum{type="sync"}.
+	All map[string]float64
+}
+
+// delta is how much the sample name grew from s to after.
+func (s serverStats) delta(after serverStats, name string) float64 {
+	return after.All[name] - s.All[name]
 }
 
 func (a *admin) scrape(ctx context.Context, pid int) (serverStats, error) {
-	var s serverStats
+	s := serverStats{All: map[string]float64{}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/metrics", nil)
 	if err != nil {
 		return s, err
@@ -177,6 +190,7 @@ func (a *admin) scrape(ctx context.Context, pid int) (serverStats, error) {
 		if err != nil {
 			continue
 		}
+		s.All[name] = v
 		switch name {
 		case "process_resident_memory_bytes":
 			s.RSS = v
