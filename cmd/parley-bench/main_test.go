@@ -179,6 +179,9 @@ func TestScenarios(t *testing.T) {
 			if len(r.Notes) > 0 {
 				t.Errorf("notes: %v", r.Notes)
 			}
+			if got := metric(t, r, "catch-up: server time, /ws upgrade"); got <= 0 {
+				t.Errorf("server time of the upgrade %v ms", got)
+			}
 			if got := metric(t, r, "catch-up: server time, sync requests"); got <= 0 {
 				t.Errorf("server time of the sync requests %v ms", got)
 			}
