@@ -71,16 +71,18 @@ func runGroup(ctx context.Context, c *config, r *result) error {
 	if err := forEach(ctx, c.online, c.parallel, func(ctx context.Context, i int) error {
 		recs[i] = &recorder{}
 		onPush := l.onPush(recs[i])
-		// self is set once dialled, before any message of the run is sent.
-		var self atomic.Pointer[client]
+		var marks chan int64
 		if i < c.senders {
 			onPush = rd.countReadCounts(onPush)
 		} else if c.reads > 0 {
-			onPush = rd.markEvery(c.reads, conv, &self, onPush)
+			marks = make(chan int64, markQueue)
+			onPush = rd.markEvery(c.reads, conv, marks, onPush)
 		}
 		cl, err := dial(ctx, c.server, ids[i], tokens[i], dialOptions{compress: c.compress, keepAlive: true, onPush: onPush})
 		clients[i] = cl
-		self.Store(cl)
+		if err == nil && marks != nil {
+			go rd.markReads(cl, conv, marks)
+		}
 		return err
 	}); err != nil {
 		return err
@@ -172,11 +174,13 @@ type reads struct {
 	firstErr               atomic.Value // string
 }
 
+// markQueue bounds the reads a member has waiting to be written.
+const markQueue = 4096
+
 // markEvery wraps a receiving member's push handler: after every k bench
-// messages it marks the conversation read up to the last one's seq. The
-// request is written from its own goroutine, so that the reader never
-// waits on a write.
-func (rd *reads) markEvery(k int, conv string, cl *atomic.Pointer[client], next func(*protocol.Frame, time.Time)) func(*protocol.Frame, time.Time) {
+// messages it queues a read up to the last one's seq for markReads, so
+// that the reader goroutine never waits on a write.
+func (rd *reads) markEvery(k int, conv string, marks chan<- int64, next func(*protocol.Frame, time.Time)) func(*protocol.Frame, time.Time) {
 	n := 0
 	return func(f *protocol.Frame, at time.Time) {
 		next(f, at)
@@ -197,25 +201,39 @@ func (rd *reads) markEvery(k int, conv string, cl *atomic.Pointer[client], next 
 		if n++; n%k != 0 {
 			return
 		}
-		c := cl.Load()
-		if c == nil {
+		rd.sent.Add(1)
+		select {
+		case marks <- m.Seq:
+		default:
+			rd.answered.Add(1)
+			rd.failed.Add(1)
+			rd.firstErr.CompareAndSwap(nil, "read queue full")
+		}
+	}
+}
+
+// markReads writes a member's reads in the order they were queued, as a
+// client does (each one is not waited for), until the connection ends.
+func (rd *reads) markReads(cl *client, conv string, marks <-chan int64) {
+	for {
+		var seq int64
+		select {
+		case seq = <-marks:
+		case <-cl.done:
 			return
 		}
-		rd.sent.Add(1)
-		go func() {
-			err := c.start(protocol.ReqMarkRead, protocol.MarkReadReq{ConversationID: conv, ReadSeq: m.Seq}, func(f *protocol.Frame, _ time.Time) {
-				rd.answered.Add(1)
-				if f.Error != nil {
-					rd.failed.Add(1)
-					rd.firstErr.CompareAndSwap(nil, f.Error.Error())
-				}
-			})
-			if err != nil {
-				rd.answered.Add(1)
+		err := cl.start(protocol.ReqMarkRead, protocol.MarkReadReq{ConversationID: conv, ReadSeq: seq}, func(f *protocol.Frame, _ time.Time) {
+			rd.answered.Add(1)
+			if f.Error != nil {
 				rd.failed.Add(1)
-				rd.firstErr.CompareAndSwap(nil, err.Error())
+				rd.firstErr.CompareAndSwap(nil, f.Error.Error())
 			}
-		}()
+		})
+		if err != nil {
+			rd.answered.Add(1)
+			rd.failed.Add(1)
+			rd.firstErr.CompareAndSwap(nil, err.Error())
+		}
 	}
 }
 
