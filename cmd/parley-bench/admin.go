@@ -103,6 +103,11 @@ func (a *admin) usersAndTokens(ctx context.Context, ids []string, parallel int) 
 	return tokens, err
 }
 
+// users creates the users (if missing), with a few requests in parallel.
+func (a *admin) users(ctx context.Context, ids []string, parallel int) error {
+	return forEach(ctx, len(ids), parallel, func(ctx context.Context, i int) error { return a.ensureUser(ctx, ids[i]) })
+}
+
 // forEach runs fn(0..n-1) on up to parallel goroutines and returns the
 // first error, after which no new calls start.
 func forEach(ctx context.Context, n, parallel int, fn func(ctx context.Context, i int) error) error {
@@ -153,10 +158,18 @@ type serverStats struct {
 	CPUSeconds  float64
 	// Commits and CommittedMessages count the committer's batches.
 	Commits, CommittedMessages float64
+	// All holds every sample by its name with labels, e.g.
+	// parley_request_duration_seconds_sum{type="sync"}.
+	All map[string]float64
+}
+
+// delta is how much the sample name grew from s to after.
+func (s serverStats) delta(after serverStats, name string) float64 {
+	return after.All[name] - s.All[name]
 }
 
 func (a *admin) scrape(ctx context.Context, pid int) (serverStats, error) {
-	var s serverStats
+	s := serverStats{All: map[string]float64{}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/metrics", nil)
 	if err != nil {
 		return s, err
@@ -169,14 +182,19 @@ func (a *admin) scrape(ctx context.Context, pid int) (serverStats, error) {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		name, val, ok := strings.Cut(sc.Text(), " ")
-		if !ok || strings.HasPrefix(name, "#") {
+		// The value is after the last space: label values may hold spaces
+		// (route="GET /ws").
+		line := sc.Text()
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 || strings.HasPrefix(line, "#") {
 			continue
 		}
+		name, val := line[:i], line[i+1:]
 		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
 		if err != nil {
 			continue
 		}
+		s.All[name] = v
 		switch name {
 		case "process_resident_memory_bytes":
 			s.RSS = v

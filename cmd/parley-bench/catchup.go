@@ -73,6 +73,10 @@ func runCatchup(ctx context.Context, c *config, r *result) error {
 	r.add("seeding rate while away", round1(float64(stored)/time.Since(start).Seconds()), "msg/s")
 
 	c.log("user back: catching up")
+	before, err := a.scrape(ctx, c.pid)
+	if err != nil {
+		return fmt.Errorf("metrics before the catch-up: %w", err)
+	}
 	var w wire
 	t0 = time.Now()
 	cl, err = dial(ctx, c.server, user, userTok, dialOptions{compress: c.compress, wire: &w})
@@ -96,6 +100,10 @@ func runCatchup(ctx context.Context, c *config, r *result) error {
 		return err
 	}
 	total := time.Since(t0)
+	after, err := a.scrape(ctx, c.pid)
+	if err != nil {
+		return fmt.Errorf("metrics after the catch-up: %w", err)
+	}
 	r.add("catch-up: conversations changed (listed by sync)", float64(len(ranges)), "")
 	r.add("catch-up: sync pages", float64(pages), "")
 	r.add("catch-up: pull requests", float64(pulls), "")
@@ -106,6 +114,20 @@ func runCatchup(ctx context.Context, c *config, r *result) error {
 	r.add("catch-up: messages per second", round1(float64(got)/total.Seconds()), "msg/s")
 	r.add("catch-up: bytes received", float64(w.read.Load()), "B")
 	r.add("catch-up: bytes sent", float64(w.written.Load()), "B")
+	r.addTarget("catch-up: bytes on the wire (both ways)", float64(w.read.Load()+w.written.Load()), "B", "<= 20 KB (issue 17)")
+	// The server's own time: its request histograms' sums, which time each
+	// request from decoding to the answer queued (the /ws upgrade includes
+	// the token check), and its CPU (in ticks of 10 ms).
+	upgrade := before.delta(after, `parley_http_request_duration_seconds_sum{route="GET /ws",status="101"}`)
+	syncT := before.delta(after, `parley_request_duration_seconds_sum{type="sync"}`)
+	pullT := before.delta(after, `parley_request_duration_seconds_sum{type="pull"}`)
+	r.add("catch-up: server time, /ws upgrade", round3(upgrade*1000), "ms")
+	r.add("catch-up: server time, sync requests", round3(syncT*1000), "ms")
+	r.add("catch-up: server time, pull requests", round3(pullT*1000), "ms")
+	r.addTarget("catch-up: server time (upgrade + sync + pulls)", round3((upgrade+syncT+pullT)*1000), "ms", "<= 50 ms (issue 17)")
+	if after.CPUSeconds > 0 {
+		r.add("catch-up: server CPU time (metrics scrape included)", round3((after.CPUSeconds-before.CPUSeconds)*1000), "ms")
+	}
 	if got > 0 {
 		r.add("catch-up: bytes received per message", round1(float64(w.read.Load())/float64(got)), "B")
 	}

@@ -269,6 +269,7 @@ type phase struct {
 	start     time.Time
 	toolStart time.Duration
 	before    serverStats
+	after     serverStats // set by finish
 	profWait  func()
 }
 
@@ -288,6 +289,7 @@ func (l *loadRun) finish(ctx context.Context, c *config, r *result, a *admin, p 
 		r.note("not every send was answered or delivered within 15 s of the end of sending")
 	}
 	after, _ := a.scrape(ctx, c.pid)
+	p.after = after
 	toolCPU := cpuTime() - p.toolStart
 	p.profWait()
 	noteUnexpectedCloses(r, clients)

@@ -11,8 +11,9 @@
 //	pipeline one sender connection with -window sends in flight, -count
 //	         messages to one receiver: stored/s, delivered/s, send→push.
 //	sequential  the same with one send at a time (window 1).
-//	group    a group of G members with S senders: deliveries per second,
-//	         fan-out latency.
+//	group    a group of G members, O of them online, with S senders:
+//	         deliveries per second, fan-out latency; with -reads, the
+//	         cost of read receipts.
 //	catchup  a user with C conversations of which K changed while away:
 //	         catch-up time, bytes on the wire, messages per second.
 //	seed     creates a user with C conversations of M messages each and
@@ -75,7 +76,9 @@ type config struct {
 
 	// group
 	members int
+	online  int
 	senders int
+	reads   int
 
 	// catchup and seed
 	conversations int
@@ -115,7 +118,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.count, "count", 0, "pipeline, sequential: messages to send (default 10000; sequential 500)")
 
 	fs.IntVar(&c.members, "members", 100, "group: members")
+	fs.IntVar(&c.online, "online", 0, "group: members connected (the first ones; senders among them); default all")
 	fs.IntVar(&c.senders, "senders", 1, "group: members that send")
+	fs.IntVar(&c.reads, "reads", 0, "group: every online member that does not send marks the group read after every N messages it receives; 0 = no reads")
 
 	fs.IntVar(&c.conversations, "conversations", 1000, "catchup, seed: conversations of the user")
 	fs.IntVar(&c.changed, "changed", 100, "catchup: conversations that change while the user is away")

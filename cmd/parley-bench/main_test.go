@@ -132,6 +132,41 @@ func TestScenarios(t *testing.T) {
 			t.Errorf("%d messages reached every member, want %v", got, stored)
 		}
 	})
+	t.Run("group online reads", func(t *testing.T) {
+		// 130 members: the group is created with 100 and grown by invites;
+		// 6 online, 2 sending, the 4 others reading after every 2 messages.
+		r := runJSON(t, "-scenario", "group", "-members", "130", "-online", "6", "-senders", "2", "-reads", "2", "-rate", "100", "-duration", "300ms")
+		stored, recv := metric(t, r, "messages stored (acked)"), metric(t, r, "deliveries received")
+		if stored == 0 || recv != 5*stored {
+			t.Errorf("stored %v, received %v, want 5 deliveries each", stored, recv)
+		}
+		if got := r.Latencies["send→last member"].Count; float64(got) != stored {
+			t.Errorf("%d messages reached every online member, want %v", got, stored)
+		}
+		reads := metric(t, r, "reads sent (conversation.markRead)")
+		if reads == 0 || metric(t, r, "reads answered") != reads || metric(t, r, "reads failed") != 0 {
+			t.Errorf("reads sent %v, answered %v, failed %v", reads, metric(t, r, "reads answered"), metric(t, r, "reads failed"))
+		}
+		if metric(t, r, "push.readCounts received by senders") == 0 {
+			t.Error("no push.readCounts reached a sender")
+		}
+		if got := metric(t, r, "server pushes queued: push.message"); got != recv {
+			t.Errorf("server queued %v push.message, the members received %v", got, recv)
+		}
+		assert.Empty(t, r.Notes)
+	})
+	t.Run("group bad flags", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"-members", "5", "-online", "6"},
+			{"-members", "5", "-online", "3", "-senders", "4"},
+			{"-members", "5", "-reads", "-1"},
+		} {
+			args = append([]string{"-scenario", "group", "-server", hs.URL, "-admin-secret", "secret"}, args...)
+			if err := run(args, io.Discard, io.Discard); err == nil {
+				t.Errorf("%v accepted", args)
+			}
+		}
+	})
 	for _, compress := range []string{"false", "true"} {
 		t.Run("catchup compress="+compress, func(t *testing.T) {
 			r := runJSON(t, "-scenario", "catchup", "-conversations", "30", "-changed", "5", "-per-conv", "120", "-compress="+compress)
@@ -143,6 +178,18 @@ func TestScenarios(t *testing.T) {
 			}
 			if len(r.Notes) > 0 {
 				t.Errorf("notes: %v", r.Notes)
+			}
+			if got := metric(t, r, "catch-up: server time, /ws upgrade"); got <= 0 {
+				t.Errorf("server time of the upgrade %v ms", got)
+			}
+			if got := metric(t, r, "catch-up: server time, sync requests"); got <= 0 {
+				t.Errorf("server time of the sync requests %v ms", got)
+			}
+			if got := metric(t, r, "catch-up: server time, pull requests"); got <= 0 {
+				t.Errorf("server time of the pull requests %v ms", got)
+			}
+			if got, in := metric(t, r, "catch-up: bytes on the wire (both ways)"), metric(t, r, "catch-up: bytes received"); got <= in {
+				t.Errorf("bytes both ways %v, received alone %v", got, in)
 			}
 		})
 	}
