@@ -54,12 +54,16 @@ type GroupAdmin interface {
 	DismissGroup(ctx context.Context, groupID string) ([]string, error)
 
 	// PutGroupApplication stores a pending application, replacing an
-	// earlier one of the same user to the same group.
+	// earlier one of the same user to the same group. In the same
+	// transaction it records a SocialChange with the GroupID for the
+	// applicant and for each owner and admin of the group (as
+	// RecordSocialChanges does).
 	PutGroupApplication(ctx context.Context, a protocol.GroupApplication) error
 	// GroupApplication returns one application, or ErrNotFound.
 	GroupApplication(ctx context.Context, groupID, userID string) (*protocol.GroupApplication, error)
 	// DecideGroupApplication moves a pending application to state
-	// (accepted or refused) at now; ErrNotFound if none is pending.
+	// (accepted or refused) at now, recording the change as
+	// PutGroupApplication does; ErrNotFound if none is pending.
 	DecideGroupApplication(ctx context.Context, groupID, userID, state string, now int64) error
 	// GroupApplications lists, newest first, at most limit applications:
 	// those to groups where userID is owner or admin, and userID's own.

@@ -343,15 +343,17 @@ func (s *Store) DismissGroup(ctx context.Context, groupID string) ([]string, err
 
 // PutGroupApplication implements store.GroupAdmin.
 func (s *Store) PutGroupApplication(ctx context.Context, a protocol.GroupApplication) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO group_applications (group_id, user_id, message, state, create_time, handle_time)
-		VALUES ($1, $2, $3, $4, $5, 0)
-		ON CONFLICT (group_id, user_id) DO UPDATE SET message = excluded.message, state = excluded.state,
-			create_time = excluded.create_time, handle_time = 0`,
-		a.GroupID, a.UserID, a.Message, protocol.ApplicationPending, a.CreateTime)
-	if err != nil {
-		return fmt.Errorf("postgres: put application: %w", err)
-	}
-	return nil
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO group_applications (group_id, user_id, message, state, create_time, handle_time)
+			VALUES ($1, $2, $3, $4, $5, 0)
+			ON CONFLICT (group_id, user_id) DO UPDATE SET message = excluded.message, state = excluded.state,
+				create_time = excluded.create_time, handle_time = 0`,
+			a.GroupID, a.UserID, a.Message, protocol.ApplicationPending, a.CreateTime)
+		if err != nil {
+			return fmt.Errorf("postgres: put application: %w", err)
+		}
+		return applicationChanged(ctx, tx, a.GroupID, a.UserID)
+	})
 }
 
 const appCols = `a.group_id, a.user_id, a.message, a.state, a.create_time, a.handle_time`
@@ -376,15 +378,17 @@ func (s *Store) GroupApplication(ctx context.Context, groupID, userID string) (*
 
 // DecideGroupApplication implements store.GroupAdmin.
 func (s *Store) DecideGroupApplication(ctx context.Context, groupID, userID, state string, now int64) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE group_applications SET state = $1, handle_time = $2
-		WHERE group_id = $3 AND user_id = $4 AND state = $5`, state, now, groupID, userID, protocol.ApplicationPending)
-	if err != nil {
-		return fmt.Errorf("postgres: decide application: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: pending application %q to %q: %w", userID, groupID, store.ErrNotFound)
-	}
-	return nil
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE group_applications SET state = $1, handle_time = $2
+			WHERE group_id = $3 AND user_id = $4 AND state = $5`, state, now, groupID, userID, protocol.ApplicationPending)
+		if err != nil {
+			return fmt.Errorf("postgres: decide application: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("postgres: pending application %q to %q: %w", userID, groupID, store.ErrNotFound)
+		}
+		return applicationChanged(ctx, tx, groupID, userID)
+	})
 }
 
 // GroupApplications implements store.GroupAdmin.

@@ -306,15 +306,17 @@ func (s *Store) DismissGroup(ctx context.Context, groupID string) ([]string, err
 
 // PutGroupApplication implements store.GroupAdmin.
 func (s *Store) PutGroupApplication(ctx context.Context, a protocol.GroupApplication) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO group_applications (group_id, user_id, message, state, create_time, handle_time)
-		VALUES (?, ?, ?, ?, ?, 0)
-		ON CONFLICT (group_id, user_id) DO UPDATE SET message = excluded.message, state = excluded.state,
-			create_time = excluded.create_time, handle_time = 0`,
-		a.GroupID, a.UserID, a.Message, protocol.ApplicationPending, a.CreateTime)
-	if err != nil {
-		return fmt.Errorf("sqlite: put application: %w", err)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO group_applications (group_id, user_id, message, state, create_time, handle_time)
+			VALUES (?, ?, ?, ?, ?, 0)
+			ON CONFLICT (group_id, user_id) DO UPDATE SET message = excluded.message, state = excluded.state,
+				create_time = excluded.create_time, handle_time = 0`,
+			a.GroupID, a.UserID, a.Message, protocol.ApplicationPending, a.CreateTime)
+		if err != nil {
+			return fmt.Errorf("sqlite: put application: %w", err)
+		}
+		return applicationChanged(ctx, tx, a.GroupID, a.UserID)
+	})
 }
 
 const appCols = `a.group_id, a.user_id, a.message, a.state, a.create_time, a.handle_time`
@@ -339,15 +341,17 @@ func (s *Store) GroupApplication(ctx context.Context, groupID, userID string) (*
 
 // DecideGroupApplication implements store.GroupAdmin.
 func (s *Store) DecideGroupApplication(ctx context.Context, groupID, userID, state string, now int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE group_applications SET state = ?, handle_time = ?
-		WHERE group_id = ? AND user_id = ? AND state = ?`, state, now, groupID, userID, protocol.ApplicationPending)
-	if err != nil {
-		return fmt.Errorf("sqlite: decide application: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("sqlite: pending application %q to %q: %w", userID, groupID, store.ErrNotFound)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE group_applications SET state = ?, handle_time = ?
+			WHERE group_id = ? AND user_id = ? AND state = ?`, state, now, groupID, userID, protocol.ApplicationPending)
+		if err != nil {
+			return fmt.Errorf("sqlite: decide application: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("sqlite: pending application %q to %q: %w", userID, groupID, store.ErrNotFound)
+		}
+		return applicationChanged(ctx, tx, groupID, userID)
+	})
 }
 
 // GroupApplications implements store.GroupAdmin.

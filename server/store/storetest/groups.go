@@ -153,6 +153,42 @@ func testDismissGroup(t *testing.T, s store.Store) {
 	require.ErrorIs(t, err, store.ErrNotFound, "pending applications go with the group")
 }
 
+// testApplicationChanges: making and deciding an application logs a
+// social change, keyed by group and applicant, for the applicant and
+// the group's owner and admins at that moment, and no one else.
+func testApplicationChanges(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "o", "a", "m", "x")
+	_, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "g1", OwnerUserID: "o", MemberUserIDs: []string{"a", "m"}, CreateTime: 1})
+	require.NoError(t, err)
+	require.NoError(t, s.SetGroupMemberRole(ctx, "g1", "a", protocol.RoleAdmin))
+	changes := func(id string) []store.SocialChange {
+		t.Helper()
+		chs, err := s.SocialChanges(ctx, id, 0, 10)
+		require.NoError(t, err)
+		return chs
+	}
+	require.NoError(t, s.PutGroupApplication(ctx, protocol.GroupApplication{GroupID: "g1", UserID: "x", CreateTime: 5}))
+	for _, id := range []string{"o", "a", "x"} {
+		assert.Equal(t, []store.SocialChange{{UserID: id, OtherUserID: "x", GroupID: "g1", Version: 1}}, changes(id), id)
+	}
+	assert.Empty(t, changes("m"), "a plain member decides nothing")
+
+	// The admin demoted: the decision reaches the owner and the applicant.
+	require.NoError(t, s.SetGroupMemberRole(ctx, "g1", "a", protocol.RoleMember))
+	require.NoError(t, s.DecideGroupApplication(ctx, "g1", "x", protocol.ApplicationRefused, 9))
+	assert.Equal(t, []store.SocialChange{{UserID: "o", OtherUserID: "x", GroupID: "g1", Version: 1}, {UserID: "o", OtherUserID: "x", GroupID: "g1", Version: 2}}, changes("o"))
+	assert.Len(t, changes("x"), 2)
+	assert.Len(t, changes("a"), 1)
+	u, err := s.User(ctx, "x")
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), u.SocialVersion, "the version moves with the log")
+
+	// No pending application to decide: nothing logged.
+	require.ErrorIs(t, s.DecideGroupApplication(ctx, "g1", "x", protocol.ApplicationAccepted, 10), store.ErrNotFound)
+	assert.Len(t, changes("o"), 2)
+}
+
 func testGroupApplications(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	addUsers(t, s, "o", "a", "m", "x", "y")

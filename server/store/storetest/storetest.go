@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DismissGroup", testDismissGroup},
 		{"GroupMemberChanges", testGroupMemberChanges},
 		{"GroupApplications", testGroupApplications},
+		{"ApplicationChanges", testApplicationChanges},
 		{"Webhooks", testWebhooks},
 		{"OfflinePushes", testOfflinePushes},
 		{"PresenceNodes", testPresenceNodes},
