@@ -160,3 +160,75 @@ func TestGroupApplicationsWhileAway(t *testing.T) {
 	})
 	assert.Zero(t, unhandled(b), "nor does a former member")
 }
+
+// TestGroupApplicationsCatchUpByVersion: an admin's device away while
+// two users apply and one is refused finds both as they are now when it
+// is back, announced once each, from the changes since its social version
+// (user.socialChanges): it never asks for the whole list
+// (group.applications).
+func TestGroupApplicationsCatchUpByVersion(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carol", "dave"} {
+		e.user(u)
+	}
+	ctx := context.Background()
+	a := e.device("alice", deviceOpt{})
+	g, err := a.c.CreateGroup(ctx, "Club", []string{"bob"})
+	require.NoError(t, err)
+	approval := protocol.JoinPolicyApproval
+	_, err = a.c.SetGroupInfo(ctx, protocol.SetGroupInfoReq{GroupID: g.GroupID, JoinPolicy: &approval})
+	require.NoError(t, err)
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqSetGroupMemberRole, protocol.GroupMemberRoleReq{GroupID: g.GroupID, UserID: "bob", Role: protocol.RoleAdmin}))
+	cd := &countDialer{}
+	b := e.device("bob", deviceOpt{cfg: func(c *core.Config) { cd.inner = c.Dialer; c.Dialer = cd }})
+	b.waitFor("the first catch-up's social version stored", func() bool {
+		_, ok, err := b.store.SocialVersion(ctx)
+		return err == nil && ok
+	})
+	require.Positive(t, cd.askedOf(protocol.ReqGroupApplications), "a fresh store reads the list")
+
+	finished := func(ev core.Event) bool {
+		sp, ok := ev.(core.SyncProgressed)
+		return ok && sp.Phase == core.SyncFinish
+	}
+	match := func(kind string, userID string) func(core.Event) bool {
+		return func(ev core.Event) bool {
+			var ap core.GroupApplication
+			switch r := ev.(type) {
+			case core.GroupApplicationReceived:
+				ap = r.Application
+			case core.GroupApplicationRefused:
+				ap = r.Application
+			default:
+				return false
+			}
+			return ev.EventName() == kind && ap.GroupID == g.GroupID && ap.UserID == userID
+		}
+	}
+	back := b.away()
+	cd.reset()
+	c := e.device("carol", deviceOpt{})
+	require.NoError(t, c.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: g.GroupID, Message: "may I?"}))
+	d := e.device("dave", deviceOpt{})
+	require.NoError(t, d.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: g.GroupID}))
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqRefuseGroupApplication, protocol.GroupMemberReq{GroupID: g.GroupID, UserID: "dave"}))
+	want, err := a.c.GroupApplications(ctx)
+	require.NoError(t, err)
+	require.Len(t, want, 2)
+	finishes := count(b, finished)
+	back()
+
+	b.waitEvents("the catch-up after being away", finishes+1, finished)
+	b.c.WaitEvents()
+	got, err := b.store.GroupApplications(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "exactly the server's applications, as they are now")
+	assert.Equal(t, 1, count(b, match("groupApplicationReceived", "carol")), "carol's application announced once")
+	assert.Equal(t, 1, count(b, match("groupApplicationRefused", "dave")), "dave's refusal announced once")
+	assert.Zero(t, count(b, match("groupApplicationReceived", "dave")), "a decided application is not one to decide")
+	n, err := b.c.GroupApplicationUnhandledCount(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Positive(t, cd.askedOf(protocol.ReqSocialChanges), "asked for the changes")
+	assert.Zero(t, cd.askedOf(protocol.ReqGroupApplications), "never for the list")
+}
