@@ -54,6 +54,14 @@ func (s *Store) UpdateGroup(ctx context.Context, groupID string, u store.GroupUp
 			add("is_muted", *u.IsMuted)
 		}
 		if u.OwnerUserID != nil {
+			var before string
+			err := tx.QueryRow(ctx, `SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2 FOR UPDATE`, groupID, *u.OwnerUserID).Scan(&before)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("postgres: %q in group %q: %w", *u.OwnerUserID, groupID, store.ErrNotMember)
+			}
+			if err != nil {
+				return err
+			}
 			rows, err := tx.Query(ctx, `SELECT user_id FROM group_members WHERE group_id = $1 AND role = $2 AND user_id <> $3`,
 				groupID, protocol.RoleOwner, *u.OwnerUserID)
 			if err != nil {
@@ -75,6 +83,9 @@ func (s *Store) UpdateGroup(ctx context.Context, groupID string, u store.GroupUp
 				return err
 			}
 			if err := logMemberChanges(ctx, tx, groupID, append([]string{*u.OwnerUserID}, from...)...); err != nil {
+				return err
+			}
+			if err := promoted(ctx, tx, groupID, *u.OwnerUserID, before); err != nil {
 				return err
 			}
 			add("owner_user_id", *u.OwnerUserID)
@@ -266,7 +277,29 @@ func deref[T any](p *T) T {
 
 // SetGroupMemberRole implements store.GroupAdmin.
 func (s *Store) SetGroupMemberRole(ctx context.Context, groupID, userID, role string) error {
-	return s.setMember(ctx, groupID, userID, "role", role)
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM conversations WHERE conversation_id = $1 FOR UPDATE`, protocol.GroupConversationID(groupID)); err != nil {
+			return fmt.Errorf("postgres: set member role: %w", err)
+		}
+		var before string
+		err := tx.QueryRow(ctx, `SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2 FOR UPDATE`, groupID, userID).Scan(&before)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("postgres: %q in group %q: %w", userID, groupID, store.ErrNotMember)
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: member role: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE group_members SET role = $1 WHERE group_id = $2 AND user_id = $3`, role, groupID, userID); err != nil {
+			return fmt.Errorf("postgres: set member role: %w", err)
+		}
+		if err := logMemberChanges(ctx, tx, groupID, userID); err != nil {
+			return err
+		}
+		if role == protocol.RoleMember {
+			return nil
+		}
+		return promoted(ctx, tx, groupID, userID, before)
+	})
 }
 
 // SetGroupMemberMute implements store.GroupAdmin.

@@ -263,6 +263,30 @@ func applicationChanged(ctx context.Context, tx pgx.Tx, groupID, userID string) 
 	return recordSocialChanges(ctx, tx, chs)
 }
 
+// promoted records, within tx, for userID whose role in groupID was before
+// and is now a decider's, a change for each of the group's pending
+// applications (the newest store.PromotionApplicationsLogged), so that
+// their devices learn the applications made before they could decide.
+func promoted(ctx context.Context, tx pgx.Tx, groupID, userID, before string) error {
+	if before != protocol.RoleMember {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT user_id FROM group_applications WHERE group_id = $1 AND state = $2
+		ORDER BY create_time DESC, user_id LIMIT $3`, groupID, protocol.ApplicationPending, store.PromotionApplicationsLogged)
+	if err != nil {
+		return fmt.Errorf("postgres: pending applications: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: pending applications: %w", err)
+	}
+	chs := make([]store.SocialChange, 0, len(ids))
+	for _, id := range ids {
+		chs = append(chs, store.SocialChange{UserID: userID, OtherUserID: id, GroupID: groupID})
+	}
+	return recordSocialChanges(ctx, tx, chs)
+}
+
 // SocialChanges implements store.SocialVersions.
 func (s *Store) SocialChanges(ctx context.Context, userID string, since int64, limit int) ([]store.SocialChange, error) {
 	rows, err := s.pool.Query(ctx, `SELECT version, other_user_id, group_id FROM social_changes

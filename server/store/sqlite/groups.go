@@ -59,6 +59,14 @@ func (s *Store) UpdateGroup(ctx context.Context, groupID string, u store.GroupUp
 }
 
 func transferOwner(ctx context.Context, tx *sql.Tx, groupID, to string) error {
+	var before string
+	err := tx.QueryRowContext(ctx, `SELECT role FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, to).Scan(&before)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlite: %q in group %q: %w", to, groupID, store.ErrNotMember)
+	}
+	if err != nil {
+		return err
+	}
 	var from []string
 	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM group_members WHERE group_id = ? AND role = ? AND user_id <> ?`, groupID, protocol.RoleOwner, to)
 	if err != nil {
@@ -87,7 +95,10 @@ func transferOwner(ctx context.Context, tx *sql.Tx, groupID, to string) error {
 		protocol.RoleMember, groupID, protocol.RoleOwner, to); err != nil {
 		return err
 	}
-	return logMemberChanges(ctx, tx, groupID, append([]string{to}, from...)...)
+	if err := logMemberChanges(ctx, tx, groupID, append([]string{to}, from...)...); err != nil {
+		return err
+	}
+	return promoted(ctx, tx, groupID, to, before)
 }
 
 // logMemberChanges bumps the group's member version once for each of
@@ -234,7 +245,26 @@ func (s *Store) setMember(ctx context.Context, groupID, userID, set string, v an
 
 // SetGroupMemberRole implements store.GroupAdmin.
 func (s *Store) SetGroupMemberRole(ctx context.Context, groupID, userID, role string) error {
-	return s.setMember(ctx, groupID, userID, "role", role)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var before string
+		err := tx.QueryRowContext(ctx, `SELECT role FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, userID).Scan(&before)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlite: %q in group %q: %w", userID, groupID, store.ErrNotMember)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: member role: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE group_members SET role = ? WHERE group_id = ? AND user_id = ?`, role, groupID, userID); err != nil {
+			return fmt.Errorf("sqlite: set member role: %w", err)
+		}
+		if err := logMemberChanges(ctx, tx, groupID, userID); err != nil {
+			return err
+		}
+		if role == protocol.RoleMember {
+			return nil
+		}
+		return promoted(ctx, tx, groupID, userID, before)
+	})
 }
 
 // SetGroupMemberMute implements store.GroupAdmin.

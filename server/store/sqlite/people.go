@@ -308,6 +308,35 @@ func applicationChanged(ctx context.Context, tx *sql.Tx, groupID, userID string)
 	return recordSocialChanges(ctx, tx, chs)
 }
 
+// promoted records, within tx, for userID whose role in groupID was before
+// and is now a decider's, a change for each of the group's pending
+// applications (the newest store.PromotionApplicationsLogged), so that
+// their devices learn the applications made before they could decide.
+func promoted(ctx context.Context, tx *sql.Tx, groupID, userID, before string) error {
+	if before != protocol.RoleMember {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM group_applications WHERE group_id = ? AND state = ?
+		ORDER BY create_time DESC, user_id LIMIT ?`, groupID, protocol.ApplicationPending, store.PromotionApplicationsLogged)
+	if err != nil {
+		return fmt.Errorf("sqlite: pending applications: %w", err)
+	}
+	defer rows.Close()
+	var chs []store.SocialChange
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("sqlite: pending applications: %w", err)
+		}
+		chs = append(chs, store.SocialChange{UserID: userID, OtherUserID: id, GroupID: groupID})
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: pending applications: %w", err)
+	}
+	rows.Close()
+	return recordSocialChanges(ctx, tx, chs)
+}
+
 // SocialChanges implements store.SocialVersions.
 func (s *Store) SocialChanges(ctx context.Context, userID string, since int64, limit int) ([]store.SocialChange, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT version, other_user_id, group_id FROM social_changes

@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GroupMemberChanges", testGroupMemberChanges},
 		{"GroupApplications", testGroupApplications},
 		{"ApplicationChanges", testApplicationChanges},
+		{"PromotionApplications", testPromotionApplications},
 		{"Webhooks", testWebhooks},
 		{"OfflinePushes", testOfflinePushes},
 		{"PresenceNodes", testPresenceNodes},
