@@ -78,6 +78,10 @@ type GroupAdmin interface {
 	// GroupApplications lists, newest first, at most limit applications:
 	// those to groups where userID is owner or admin, and userID's own.
 	GroupApplications(ctx context.Context, userID string, limit int) ([]protocol.GroupApplication, error)
+	// GroupPendingApplications lists, newest first, at most limit pending
+	// applications to groupID (those a member made admin or owner is
+	// logged, PromotionApplicationsLogged).
+	GroupPendingApplications(ctx context.Context, groupID string, limit int) ([]protocol.GroupApplication, error)
 	// PendingApplications counts userID's own pending applications.
 	PendingApplications(ctx context.Context, userID string) (int, error)
 

@@ -442,6 +442,23 @@ func (s *Store) GroupApplications(ctx context.Context, userID string, limit int)
 	return out, nil
 }
 
+// GroupPendingApplications implements store.GroupAdmin.
+func (s *Store) GroupPendingApplications(ctx context.Context, groupID string, limit int) ([]protocol.GroupApplication, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+appCols+` FROM group_applications a WHERE a.group_id = $1 AND a.state = $2
+		ORDER BY a.create_time DESC, a.user_id LIMIT $3`, groupID, protocol.ApplicationPending, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: group pending applications: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (protocol.GroupApplication, error) { return scanApp(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: group pending applications: %w", err)
+	}
+	if out == nil {
+		out = []protocol.GroupApplication{}
+	}
+	return out, nil
+}
+
 // PendingApplications implements store.GroupAdmin.
 func (s *Store) PendingApplications(ctx context.Context, userID string) (int, error) {
 	var n int

@@ -404,6 +404,25 @@ func (s *Store) GroupApplications(ctx context.Context, userID string, limit int)
 	return out, rows.Err()
 }
 
+// GroupPendingApplications implements store.GroupAdmin.
+func (s *Store) GroupPendingApplications(ctx context.Context, groupID string, limit int) ([]protocol.GroupApplication, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+appCols+` FROM group_applications a WHERE a.group_id = ? AND a.state = ?
+		ORDER BY a.create_time DESC, a.user_id LIMIT ?`, groupID, protocol.ApplicationPending, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: group pending applications: %w", err)
+	}
+	defer rows.Close()
+	out := []protocol.GroupApplication{}
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: group pending applications: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // PendingApplications implements store.GroupAdmin.
 func (s *Store) PendingApplications(ctx context.Context, userID string) (int, error) {
 	var n int

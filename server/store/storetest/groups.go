@@ -246,6 +246,19 @@ func testPromotionApplications(t *testing.T, s store.Store) {
 
 	require.ErrorIs(t, s.SetGroupMemberRole(ctx, "g1", "x", protocol.RoleAdmin), store.ErrNotMember)
 	assert.Len(t, changes("x"), 2, "a refused promotion logs nothing")
+
+	pending, err := s.GroupPendingApplications(ctx, "g1", 10)
+	require.NoError(t, err)
+	assert.Equal(t, []protocol.GroupApplication{
+		{GroupID: "g1", UserID: "z", State: protocol.ApplicationPending, CreateTime: 7},
+		{GroupID: "g1", UserID: "x", State: protocol.ApplicationPending, CreateTime: 5},
+	}, pending, "the group's pending applications, newest first")
+	pending, err = s.GroupPendingApplications(ctx, "g1", 1)
+	require.NoError(t, err)
+	assert.Len(t, pending, 1)
+	pending, err = s.GroupPendingApplications(ctx, "nope", 10)
+	require.NoError(t, err)
+	assert.Empty(t, pending)
 }
 
 func testGroupApplications(t *testing.T, s store.Store) {
