@@ -106,18 +106,3 @@ func fetchApplications(ctx context.Context, call caller) ([]GroupApplication, er
 	}
 	return resp.Applications, nil
 }
-
-// refreshApplications ends a catch-up: the application list is read again
-// (at most 200, bounded like the request list; there is no change log of
-// applications to ask instead) and replaces the stored one, so that a
-// device that was away learns of applications made and decided meanwhile;
-// announce (a store that had synced before) announces what changed as the
-// pushes would have.
-func (s *session) refreshApplications(w *wire, announce bool) error {
-	as, err := fetchApplications(w.ctx, w.call)
-	if err != nil {
-		return err
-	}
-	_, err = s.apply(w.ctx, groupApplicationListInput{Applications: as, Announce: announce})
-	return err
-}

@@ -107,16 +107,14 @@ func (s *session) catchUp(w *wire) (groupFollowUp, error) {
 		}
 		cursor, first = next, false
 		if !resp.HasMore {
-			// Friends and requests are part of the catch-up: once it
-			// finishes, they are as the server has them. A store that had
-			// synced before announces what changed while it was away.
+			// Friends, requests and group applications are part of the
+			// catch-up: once it finishes, they are as the server has them.
+			// A store that had synced before announces what changed while
+			// it was away.
 			// Their failure costs only them (the next connect tries
 			// again), not the messages.
 			if err := s.refreshFriends(w, ok); err != nil {
 				s.cfg.Logger.Warn("refreshing friends failed", "err", err)
-			}
-			if err := s.refreshApplications(w, ok); err != nil {
-				s.cfg.Logger.Warn("refreshing group applications failed", "err", err)
 			}
 			return finish(nil)
 		}

@@ -194,11 +194,12 @@ func (s *session) fetchRequests(ctx context.Context, call caller) ([]FriendReque
 }
 
 // refreshFriends ends a catch-up: the profiles changed since the profile
-// cursor, then the friends, requests and blacklist changed since the
-// stored social version (announced when announce is set), so that a
-// device that was away learns of requests made, accepted and refused,
-// friends deleted, remarks and blocks changed meanwhile. The lists are
-// read whole (bounded: at most 200 requests and 1000 blocked users) only
+// cursor, then the friends, requests, blacklist and group applications
+// changed since the stored social version (announced when announce is
+// set), so that a device that was away learns of requests made, accepted
+// and refused, friends deleted, remarks and blocks changed, applications
+// made and decided meanwhile. The lists are read whole (bounded: at most
+// 200 requests, 200 applications and 1000 blocked users) only
 // by a fresh store or when the server's change log no longer reaches the
 // stored version.
 func (s *session) refreshFriends(w *wire, announce bool) error {
@@ -256,6 +257,15 @@ func (s *session) refreshFriends(w *wire, announce bool) error {
 		return err
 	}
 	if _, err := s.apply(ctx, friendRequestListInput{Requests: rs, Announce: announce}); err != nil {
+		return err
+	}
+	// Group applications are logged with the rest (user.socialChanges),
+	// so the whole list is read only here too.
+	as, err := fetchApplications(ctx, w.call)
+	if err != nil {
+		return err
+	}
+	if _, err := s.apply(ctx, groupApplicationListInput{Applications: as, Announce: announce}); err != nil {
 		return err
 	}
 	black, err := fetchUsers(ctx, w.call, protocol.ReqListBlocked)

@@ -14,9 +14,9 @@ import (
 	"parley/protocol"
 )
 
-// A reconnect reads the friend list, requests and blacklist again only
-// when the server's social version moved since they were stored and its
-// change log does not reach back there.
+// A reconnect reads the friend list, requests, blacklist and group
+// applications again only when the server's social version moved since
+// they were stored and its change log does not reach back there.
 func TestFriendListsReadOnlyWhenTheSocialVersionMoved(t *testing.T) {
 	ctx := context.Background()
 	var mu sync.Mutex
@@ -43,6 +43,8 @@ func TestFriendListsReadOnlyWhenTheSocialVersionMoved(t *testing.T) {
 			return protocol.FriendRequestsResp{}, nil, true
 		case protocol.ReqListBlocked:
 			return protocol.UsersResp{}, nil, true
+		case protocol.ReqGroupApplications:
+			return protocol.GroupApplicationsResp{}, nil, true
 		case protocol.ReqChangedProfiles:
 			return protocol.ChangedProfilesResp{}, nil, true
 		}

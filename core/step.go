@@ -657,8 +657,9 @@ func stepBlackList(l localState, in blackListInput) stepResult {
 }
 
 // socialChangesInput is a page of user.socialChanges: the friends,
-// blocks and requests changed since the stored social version, stored with
-// the page's version and announced as the pushes would have.
+// blocks, requests and group applications changed since the stored social
+// version, stored with the page's version and announced as the pushes
+// would have.
 type socialChangesInput struct{ Resp protocol.SocialChangesResp }
 
 func (socialChangesInput) inputKind() string { return "socialChanges" }
@@ -704,6 +705,11 @@ func stepSocialChanges(l localState, in socialChangesInput) stepResult {
 		res.Changes.FriendRequests = append(res.Changes.FriendRequests, rr.Changes.FriendRequests...)
 		res.Changes.Users = append(res.Changes.Users, rr.Changes.Users...)
 		res.Events = append(res.Events, rr.Events...)
+	}
+	for _, a := range r.Applications {
+		ar := stepGroupApplication(l, groupApplicationInput{Application: a})
+		res.Changes.GroupApplications = append(res.Changes.GroupApplications, ar.Changes.GroupApplications...)
+		res.Events = append(res.Events, ar.Events...)
 	}
 	v := r.Version
 	res.Changes.SocialVersion = &v

@@ -154,6 +154,49 @@ func TestStepSocialChanges(t *testing.T) {
 	assert.Empty(t, res.Changes.FriendRequests)
 }
 
+// TestStepSocialChangesApplications: the group applications a page of
+// user.socialChanges carries are stored and announced as their pushes
+// would have been: a new one, a decision, the same state again, an older
+// one, the user's own.
+func TestStepSocialChangesApplications(t *testing.T) {
+	pending := GroupApplication{GroupID: "g", UserID: "carol", State: protocol.ApplicationPending, CreateTime: 5}
+	refused := pending
+	refused.State, refused.HandleTime = protocol.ApplicationRefused, 9
+	mine := GroupApplication{GroupID: "h", UserID: "me", State: protocol.ApplicationPending, CreateTime: 6}
+	again := GroupApplication{GroupID: "g", UserID: "dave", State: protocol.ApplicationPending, CreateTime: 3}
+	newer := again
+	newer.CreateTime = 8
+	for _, tc := range []struct {
+		name        string
+		stored, got []GroupApplication
+		changes     []GroupApplication
+		events      []Event
+	}{
+		{"new, to decide", nil, []GroupApplication{pending}, []GroupApplication{pending}, []Event{GroupApplicationReceived{Application: pending}}},
+		{"decided while away", []GroupApplication{pending}, []GroupApplication{refused}, []GroupApplication{refused}, []Event{GroupApplicationRefused{Application: refused}}},
+		{"made and decided while away", nil, []GroupApplication{refused}, []GroupApplication{refused}, []Event{GroupApplicationRefused{Application: refused}}},
+		{"the same state", []GroupApplication{refused}, []GroupApplication{refused}, nil, nil},
+		{"older than stored", []GroupApplication{newer}, []GroupApplication{again}, nil, nil},
+		{"the user's own", nil, []GroupApplication{mine}, []GroupApplication{mine}, nil},
+		{"applied again", []GroupApplication{again}, []GroupApplication{newer}, []GroupApplication{newer}, []Event{GroupApplicationReceived{Application: newer}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := localState{Self: "me", Friends: map[string]User{}, Black: map[string]User{}, Requests: map[[2]string]FriendRequest{},
+				Applications: map[[2]string]GroupApplication{}}
+			for _, a := range tc.stored {
+				l.Applications[applicationKey(a)] = a
+			}
+			res, err := step(l, socialChangesInput{Resp: protocol.SocialChangesResp{Version: 4, Applications: tc.got}})
+			require.NoError(t, err)
+			assert.Equal(t, tc.changes, res.Changes.GroupApplications)
+			assert.Equal(t, tc.events, res.Events)
+			assert.Empty(t, res.Changes.RemovedGroupApplications, "a page removes nothing")
+			require.NotNil(t, res.Changes.SocialVersion)
+			assert.Equal(t, int64(4), *res.Changes.SocialVersion)
+		})
+	}
+}
+
 func TestStepFriendRequest(t *testing.T) {
 	pu := protocol.User{UserID: "erin", Nickname: "Erin"}
 	pending := protocol.FriendRequest{FromUserID: "erin", ToUserID: "me", Message: "hi", State: protocol.FriendRequestPending, CreateTime: 5, FromUser: &pu}

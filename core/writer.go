@@ -159,7 +159,9 @@ func (s *session) load(ctx context.Context, in input) (localState, error) {
 	case socialChangesInput:
 		if err = s.loadFriends(ctx, &l); err == nil {
 			if err = s.loadBlack(ctx, &l); err == nil {
-				err = s.loadRequests(ctx, &l)
+				if err = s.loadRequests(ctx, &l); err == nil {
+					err = s.loadApplications(ctx, &l)
+				}
 			}
 		}
 	case profileChangesInput:

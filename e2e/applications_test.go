@@ -162,3 +162,185 @@ func TestGroupApplicationsWhileAway(t *testing.T) {
 	})
 	assert.Zero(t, unhandled(b), "nor does a former member")
 }
+
+// TestGroupApplicationsCatchUpByVersion: an admin's device away while
+// two users apply and one is refused finds both as they are now when it
+// is back, announced once each, from the changes since its social version
+// (user.socialChanges): it never asks for the whole list
+// (group.applications).
+func TestGroupApplicationsCatchUpByVersion(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carol", "dave"} {
+		e.user(u)
+	}
+	ctx := context.Background()
+	a := e.device("alice", deviceOpt{})
+	g, err := a.c.CreateGroup(ctx, "Club", []string{"bob"})
+	require.NoError(t, err)
+	approval := protocol.JoinPolicyApproval
+	_, err = a.c.SetGroupInfo(ctx, protocol.SetGroupInfoReq{GroupID: g.GroupID, JoinPolicy: &approval})
+	require.NoError(t, err)
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqSetGroupMemberRole, protocol.GroupMemberRoleReq{GroupID: g.GroupID, UserID: "bob", Role: protocol.RoleAdmin}))
+	cd := &countDialer{}
+	b := e.device("bob", deviceOpt{cfg: func(c *core.Config) { cd.inner = c.Dialer; c.Dialer = cd }})
+	b.waitFor("the first catch-up's social version stored", func() bool {
+		_, ok, err := b.store.SocialVersion(ctx)
+		return err == nil && ok
+	})
+	require.Positive(t, cd.askedOf(protocol.ReqGroupApplications), "a fresh store reads the list")
+
+	finished := func(ev core.Event) bool {
+		sp, ok := ev.(core.SyncProgressed)
+		return ok && sp.Phase == core.SyncFinish
+	}
+	match := func(kind string, userID string) func(core.Event) bool {
+		return func(ev core.Event) bool {
+			var ap core.GroupApplication
+			switch r := ev.(type) {
+			case core.GroupApplicationReceived:
+				ap = r.Application
+			case core.GroupApplicationRefused:
+				ap = r.Application
+			default:
+				return false
+			}
+			return ev.EventName() == kind && ap.GroupID == g.GroupID && ap.UserID == userID
+		}
+	}
+	back := b.away()
+	cd.reset()
+	c := e.device("carol", deviceOpt{})
+	require.NoError(t, c.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: g.GroupID, Message: "may I?"}))
+	d := e.device("dave", deviceOpt{})
+	require.NoError(t, d.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: g.GroupID}))
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqRefuseGroupApplication, protocol.GroupMemberReq{GroupID: g.GroupID, UserID: "dave"}))
+	want, err := a.c.GroupApplications(ctx)
+	require.NoError(t, err)
+	require.Len(t, want, 2)
+	finishes := count(b, finished)
+	back()
+
+	b.waitEvents("the catch-up after being away", finishes+1, finished)
+	b.c.WaitEvents()
+	got, err := b.store.GroupApplications(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "exactly the server's applications, as they are now")
+	assert.Equal(t, 1, count(b, match("groupApplicationReceived", "carol")), "carol's application announced once")
+	assert.Equal(t, 1, count(b, match("groupApplicationRefused", "dave")), "dave's refusal announced once")
+	assert.Zero(t, count(b, match("groupApplicationReceived", "dave")), "a decided application is not one to decide")
+	n, err := b.c.GroupApplicationUnhandledCount(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Positive(t, cd.askedOf(protocol.ReqSocialChanges), "asked for the changes")
+	assert.Zero(t, cd.askedOf(protocol.ReqGroupApplications), "never for the list")
+}
+
+// TestGroupApplicationsAfterPromotion: carol applies while bob is a plain
+// member with a device away; made admin, bob's device finds carol's
+// application when it is back, stored and counted unhandled, from the
+// changes since its social version: it never asks group.applications.
+func TestGroupApplicationsAfterPromotion(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		e.user(u)
+	}
+	ctx := context.Background()
+	a := e.device("alice", deviceOpt{})
+	g, err := a.c.CreateGroup(ctx, "Club", []string{"bob"})
+	require.NoError(t, err)
+	approval := protocol.JoinPolicyApproval
+	_, err = a.c.SetGroupInfo(ctx, protocol.SetGroupInfoReq{GroupID: g.GroupID, JoinPolicy: &approval})
+	require.NoError(t, err)
+	cd := &countDialer{}
+	b := e.device("bob", deviceOpt{cfg: func(c *core.Config) { cd.inner = c.Dialer; c.Dialer = cd }})
+	b.waitFor("the first catch-up's social version stored", func() bool {
+		_, ok, err := b.store.SocialVersion(ctx)
+		return err == nil && ok
+	})
+	finished := func(ev core.Event) bool {
+		sp, ok := ev.(core.SyncProgressed)
+		return ok && sp.Phase == core.SyncFinish
+	}
+	back := b.away()
+	cd.reset()
+	c := e.device("carol", deviceOpt{})
+	require.NoError(t, c.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: g.GroupID, Message: "may I?"}))
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqSetGroupMemberRole, protocol.GroupMemberRoleReq{GroupID: g.GroupID, UserID: "bob", Role: protocol.RoleAdmin}))
+	want, err := a.c.GroupApplications(ctx)
+	require.NoError(t, err)
+	require.Len(t, want, 1)
+	finishes := count(b, finished)
+	back()
+
+	b.waitEvents("the catch-up after being away", finishes+1, finished)
+	b.c.WaitEvents()
+	got, err := b.store.GroupApplications(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "carol's application, made before bob could decide")
+	waitRole(t, b, g.GroupID, protocol.RoleAdmin)
+	n, err := b.c.GroupApplicationUnhandledCount(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Zero(t, cd.askedOf(protocol.ReqGroupApplications), "never asked for the list")
+}
+
+// TestGroupApplicationsPushedOnTransfer: bob, a plain member with a
+// device connected, is handed the group; the device stores the group's
+// pending application (carol's) from the push, without asking
+// group.applications and without being away.
+func TestGroupApplicationsPushedOnTransfer(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		e.user(u)
+	}
+	ctx := context.Background()
+	a := e.device("alice", deviceOpt{})
+	g, err := a.c.CreateGroup(ctx, "Club", []string{"bob"})
+	require.NoError(t, err)
+	approval := protocol.JoinPolicyApproval
+	_, err = a.c.SetGroupInfo(ctx, protocol.SetGroupInfoReq{GroupID: g.GroupID, JoinPolicy: &approval})
+	require.NoError(t, err)
+	cd := &countDialer{}
+	b := e.device("bob", deviceOpt{cfg: func(c *core.Config) { cd.inner = c.Dialer; c.Dialer = cd }})
+	b.waitFor("the first catch-up's social version stored", func() bool {
+		_, ok, err := b.store.SocialVersion(ctx)
+		return err == nil && ok
+	})
+	c := e.device("carol", deviceOpt{})
+	require.NoError(t, c.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: g.GroupID, Message: "may I?"}))
+	cd.reset()
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqTransferGroupOwner, protocol.TransferGroupOwnerReq{GroupID: g.GroupID, NewOwnerUserID: "bob"}))
+
+	b.waitEvents("carol's application", 1, func(ev core.Event) bool {
+		r, ok := ev.(core.GroupApplicationReceived)
+		return ok && r.Application.GroupID == g.GroupID && r.Application.UserID == "carol"
+	})
+	b.c.WaitEvents()
+	got, err := b.store.GroupApplications(ctx)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	waitRole(t, b, g.GroupID, protocol.RoleOwner)
+	n, err := b.c.GroupApplicationUnhandledCount(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Zero(t, cd.askedOf(protocol.ReqGroupApplications), "never asked for the list")
+}
+
+// waitRole waits until d's stored group groupID has MyRole role: the
+// role-change notification refreshes the group after the catch-up, and
+// the offline count leaves out the groups the store says d cannot decide.
+func waitRole(t *testing.T, d *device, groupID, role string) {
+	t.Helper()
+	d.waitFor("the stored role "+role, func() bool {
+		gs, err := d.store.Groups(context.Background())
+		if err != nil {
+			return false
+		}
+		for _, g := range gs {
+			if g.GroupID == groupID {
+				return g.MyRole == role
+			}
+		}
+		return false
+	})
+}

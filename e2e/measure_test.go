@@ -210,3 +210,64 @@ func TestMeasureGroupMembersCatchUp(t *testing.T) {
 		cd.readOf(protocol.ReqGetGroupMembers), cd.askedOf(protocol.ReqGetGroupMembers),
 		cd.readOf("group.memberChanges"), cd.askedOf("group.memberChanges"), len(stored), has("newcomer"), has("m0005"))
 }
+
+// TestMeasureGroupApplicationsCatchUp measures issue 14's catch-up of
+// group applications (docs/benchmarks.md, "Group applications catch-up"):
+// the owner of a group with 200 pending applications has a device away
+// while one more user applies and one application is refused; back, it
+// catches up. It logs the bytes the device read and wrote from its return
+// until the catch-up's finish, and the time. A measurement, not a check:
+// it runs with PARLEY_MEASURE=1 only, and uses nothing newer than the
+// code it compares with.
+func TestMeasureGroupApplicationsCatchUp(t *testing.T) {
+	if os.Getenv("PARLEY_MEASURE") == "" {
+		t.Skip("a measurement; set PARLEY_MEASURE=1 to run it")
+	}
+	const pending = 200
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	for _, u := range []string{"alice", "late"} {
+		e.user(u)
+	}
+	now := time.Now().UnixMilli()
+	_, err := e.st.CreateGroup(ctx, store.NewGroup{GroupID: "club", Name: "Club", OwnerUserID: "alice", CreateTime: now})
+	require.NoError(t, err)
+	for i := 0; i < pending; i++ {
+		id := fmt.Sprintf("a%03d", i)
+		require.NoError(t, e.st.CreateUser(ctx, &store.User{UserID: id, Nickname: "Applicant " + id, CreateTime: now}))
+		require.NoError(t, e.st.PutGroupApplication(ctx, protocol.GroupApplication{GroupID: "club", UserID: id, Message: "may I join?", CreateTime: now + int64(i)}))
+	}
+	a := e.device("alice", deviceOpt{})
+	approval := protocol.JoinPolicyApproval
+	_, err = a.c.SetGroupInfo(ctx, protocol.SetGroupInfoReq{GroupID: "club", JoinPolicy: &approval})
+	require.NoError(t, err)
+	cd := &countDialer{}
+	b := e.device("alice", deviceOpt{platform: protocol.PlatformDesktop, cfg: func(c *core.Config) { cd.inner = c.Dialer; c.Dialer = cd }})
+	b.waitFor("the first catch-up's social version stored", func() bool {
+		_, ok, err := b.store.SocialVersion(ctx)
+		return err == nil && ok
+	})
+	finished := func(ev core.Event) bool {
+		sp, ok := ev.(core.SyncProgressed)
+		return ok && sp.Phase == core.SyncFinish
+	}
+	b.waitEvents("the first catch-up", 1, finished)
+
+	back := b.away()
+	l := e.device("late", deviceOpt{})
+	require.NoError(t, l.c.GroupRequest(ctx, protocol.ReqJoinGroup, protocol.JoinGroupReq{GroupID: "club"}))
+	require.NoError(t, a.c.GroupRequest(ctx, protocol.ReqRefuseGroupApplication, protocol.GroupMemberReq{GroupID: "club", UserID: "a007"}))
+	before := count(b, finished)
+	cd.reset()
+	start := time.Now()
+	back()
+	b.waitEvents("the catch-up after being away", before+1, finished)
+	took := time.Since(start)
+	b.c.WaitEvents()
+	as, err := b.store.GroupApplications(ctx)
+	require.NoError(t, err)
+	t.Logf("back after 2 application changes: caught up in %v; %d bytes read, %d written; group.applications %d bytes in %d requests, user.socialChanges %d bytes in %d; %d applications stored (newest %s %s)",
+		took.Round(time.Millisecond), cd.read.Load(), cd.wrote.Load(),
+		cd.readOf(protocol.ReqGroupApplications), cd.askedOf(protocol.ReqGroupApplications),
+		cd.readOf(protocol.ReqSocialChanges), cd.askedOf(protocol.ReqSocialChanges), len(as), as[0].UserID, as[0].State)
+}

@@ -117,10 +117,12 @@ type SocialVersionResp struct {
 	Version int64 `json:"version"`
 }
 
-// ReqSocialChanges returns how the caller's friends, friend requests and
-// blacklist changed after version Since: for each user a change was about,
-// the rows as they are now (a friendship or block that is gone is listed
-// as removed). TooOld says the server no longer logs back to Since: read
+// ReqSocialChanges returns how the caller's friends, friend requests,
+// blacklist and group applications changed after version Since: for each
+// user a change was about, the rows as they are now (a friendship or block
+// that is gone is listed as removed); for each application made or decided
+// (the caller's own, or to a group the caller owned or administered then),
+// the application as it is now. TooOld says the server no longer logs back to Since: read
 // the lists whole. Data: SocialChangesReq. Response: SocialChangesResp.
 const ReqSocialChanges = "user.socialChanges"
 
@@ -143,4 +145,6 @@ type SocialChangesResp struct {
 	Black          []User          `json:"black,omitempty"`
 	RemovedBlack   []string        `json:"removedBlack,omitempty"`
 	Requests       []FriendRequest `json:"requests,omitempty"`
+	// Applications are the group applications changed, as they are now.
+	Applications []GroupApplication `json:"applications,omitempty"`
 }

@@ -243,6 +243,9 @@ func (s *Server) setGroupMemberRole(ctx context.Context, c caller, req *protocol
 	if err := s.store.SetGroupMemberRole(ctx, req.GroupID, req.UserID, req.Role); err != nil {
 		return nil, err
 	}
+	if target.Role == protocol.RoleMember {
+		s.pushPendingApplications(ctx, req.GroupID, req.UserID)
+	}
 	return &empty{}, s.groupNotice(ctx, req.GroupID, c.UserID, groupNoticeContent{Kind: protocol.NotificationRoleChanged,
 		OperatorUserID: c.UserID, UserIDs: []string{req.UserID}, Role: req.Role})
 }
@@ -256,7 +259,8 @@ func (s *Server) transferGroupOwner(ctx context.Context, c caller, req *protocol
 
 // transferOwner hands the group over; the caller checked who asks.
 func (s *Server) transferOwner(ctx context.Context, req *protocol.TransferGroupOwnerReq, operator, from string) error {
-	if _, err := s.groupTarget(ctx, req.GroupID, from, req.NewOwnerUserID, false); err != nil {
+	target, err := s.groupTarget(ctx, req.GroupID, from, req.NewOwnerUserID, false)
+	if err != nil {
 		return err
 	}
 	if _, err := s.store.UpdateGroup(ctx, req.GroupID, store.GroupUpdate{OwnerUserID: &req.NewOwnerUserID}); err != nil {
@@ -265,8 +269,27 @@ func (s *Server) transferOwner(ctx context.Context, req *protocol.TransferGroupO
 		}
 		return err
 	}
+	if target.Role == protocol.RoleMember {
+		s.pushPendingApplications(ctx, req.GroupID, req.NewOwnerUserID)
+	}
 	return s.groupNotice(ctx, req.GroupID, req.NewOwnerUserID, groupNoticeContent{Kind: protocol.NotificationOwnerTransferred,
 		OperatorUserID: operator, UserIDs: []string{req.NewOwnerUserID}})
+}
+
+// pushPendingApplications sends the group's pending applications to a
+// member just made admin or owner, whose connected devices would otherwise
+// learn them only at their next catch-up (the store logged them as social
+// changes for the devices that are away). A failed read is logged, not
+// answered: the promotion is done and the log has them.
+func (s *Server) pushPendingApplications(ctx context.Context, groupID, userID string) {
+	as, err := s.store.GroupPendingApplications(ctx, groupID, store.PromotionApplicationsLogged)
+	if err != nil {
+		s.log.Error("pending applications for a new decider", "group", groupID, "err", err)
+		return
+	}
+	for _, a := range as {
+		s.pushTo(ctx, protocol.PushGroupApplication, a, "", userID)
+	}
 }
 
 func (s *Server) dismissGroup(ctx context.Context, c caller, req *protocol.GroupIDReq) (*empty, error) {

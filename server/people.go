@@ -256,8 +256,8 @@ func (s *Server) socialVersion(ctx context.Context, c caller, _ *empty) (*protoc
 }
 
 // socialChanges answers user.socialChanges: the caller's own log only,
-// each user it names looked up as the rows are now, so removals need no
-// tombstones.
+// each user and application it names looked up as the rows are now, so
+// removals need no tombstones.
 func (s *Server) socialChanges(ctx context.Context, c caller, req *protocol.SocialChangesReq) (*protocol.SocialChangesResp, error) {
 	if req.Since < 0 {
 		return nil, protocol.Errorf(protocol.CodeInvalidArgument, "since must not be negative")
@@ -286,10 +286,25 @@ func (s *Server) socialChanges(ctx context.Context, c caller, req *protocol.Soci
 		resp.Version = chs[len(chs)-1].Version
 	}
 	var ids []string
+	var apps [][2]string
 	for _, ch := range chs {
-		if !slices.Contains(ids, ch.OtherUserID) {
+		if ch.GroupID != "" {
+			if k := [2]string{ch.GroupID, ch.OtherUserID}; !slices.Contains(apps, k) {
+				apps = append(apps, k)
+			}
+		} else if !slices.Contains(ids, ch.OtherUserID) {
 			ids = append(ids, ch.OtherUserID)
 		}
+	}
+	for _, k := range apps {
+		a, err := s.store.GroupApplication(ctx, k[0], k[1])
+		if errors.Is(err, store.ErrNotFound) {
+			continue // dropped with its group
+		}
+		if err != nil {
+			return nil, err
+		}
+		resp.Applications = append(resp.Applications, *a)
 	}
 	byID, err := s.usersByID(ctx, ids)
 	if err != nil {

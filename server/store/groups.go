@@ -12,9 +12,15 @@ type GroupUpdate struct {
 	IsMuted                                               *bool
 	// OwnerUserID, when set, hands the group to that member (who becomes
 	// RoleOwner) and makes the old owner RoleMember, in the same
-	// transaction; ErrNotMember if they are not a member.
+	// transaction; ErrNotMember if they are not a member. A plain member
+	// made owner gets the group's pending applications logged as
+	// SetGroupMemberRole does for a new admin.
 	OwnerUserID *string
 }
+
+// PromotionApplicationsLogged bounds the pending applications logged for
+// a member made admin or owner: as many as group.applications lists.
+const PromotionApplicationsLogged = 200
 
 // GroupAdmin changes groups after their creation. Role and mute changes
 // do not bump users' change versions: each change is also a notification
@@ -36,7 +42,11 @@ type GroupAdmin interface {
 	// Version and GroupVersion, as RemoveGroupMember does. ErrNotFound if
 	// the group (or a user) does not exist or the group is dismissed.
 	AddGroupMembers(ctx context.Context, groupID string, userIDs []string, now int64) ([]string, error)
-	// SetGroupMemberRole sets a member's role; ErrNotMember.
+	// SetGroupMemberRole sets a member's role; ErrNotMember. A member
+	// made admin gets, in the same transaction, a SocialChange for each of
+	// the group's pending applications (the newest
+	// PromotionApplicationsLogged), as PutGroupApplication records for
+	// the deciders of the moment.
 	SetGroupMemberRole(ctx context.Context, groupID, userID, role string) error
 	// SetGroupMemberMute sets a member's MuteEndTime (0: not muted);
 	// ErrNotMember.
@@ -54,16 +64,24 @@ type GroupAdmin interface {
 	DismissGroup(ctx context.Context, groupID string) ([]string, error)
 
 	// PutGroupApplication stores a pending application, replacing an
-	// earlier one of the same user to the same group.
+	// earlier one of the same user to the same group. In the same
+	// transaction it records a SocialChange with the GroupID for the
+	// applicant and for each owner and admin of the group (as
+	// RecordSocialChanges does).
 	PutGroupApplication(ctx context.Context, a protocol.GroupApplication) error
 	// GroupApplication returns one application, or ErrNotFound.
 	GroupApplication(ctx context.Context, groupID, userID string) (*protocol.GroupApplication, error)
 	// DecideGroupApplication moves a pending application to state
-	// (accepted or refused) at now; ErrNotFound if none is pending.
+	// (accepted or refused) at now, recording the change as
+	// PutGroupApplication does; ErrNotFound if none is pending.
 	DecideGroupApplication(ctx context.Context, groupID, userID, state string, now int64) error
 	// GroupApplications lists, newest first, at most limit applications:
 	// those to groups where userID is owner or admin, and userID's own.
 	GroupApplications(ctx context.Context, userID string, limit int) ([]protocol.GroupApplication, error)
+	// GroupPendingApplications lists, newest first, at most limit pending
+	// applications to groupID (those a member made admin or owner is
+	// logged, PromotionApplicationsLogged).
+	GroupPendingApplications(ctx context.Context, groupID string, limit int) ([]protocol.GroupApplication, error)
 	// PendingApplications counts userID's own pending applications.
 	PendingApplications(ctx context.Context, userID string) (int, error)
 

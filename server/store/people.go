@@ -83,10 +83,13 @@ type Accounts interface {
 }
 
 // SocialChange is one step of a user's social version: UserID's
-// friendship with, request to or from, or block of OtherUserID changed.
+// friendship with, request to or from, or block of OtherUserID changed;
+// or, with GroupID, the application of OtherUserID to that group (which
+// UserID made or may decide) was made or decided.
 type SocialChange struct {
 	UserID      string
 	OtherUserID string
+	GroupID     string
 	Version     int64 // set by the store
 }
 

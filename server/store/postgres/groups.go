@@ -54,6 +54,14 @@ func (s *Store) UpdateGroup(ctx context.Context, groupID string, u store.GroupUp
 			add("is_muted", *u.IsMuted)
 		}
 		if u.OwnerUserID != nil {
+			var before string
+			err := tx.QueryRow(ctx, `SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2 FOR UPDATE`, groupID, *u.OwnerUserID).Scan(&before)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("postgres: %q in group %q: %w", *u.OwnerUserID, groupID, store.ErrNotMember)
+			}
+			if err != nil {
+				return err
+			}
 			rows, err := tx.Query(ctx, `SELECT user_id FROM group_members WHERE group_id = $1 AND role = $2 AND user_id <> $3`,
 				groupID, protocol.RoleOwner, *u.OwnerUserID)
 			if err != nil {
@@ -75,6 +83,9 @@ func (s *Store) UpdateGroup(ctx context.Context, groupID string, u store.GroupUp
 				return err
 			}
 			if err := logMemberChanges(ctx, tx, groupID, append([]string{*u.OwnerUserID}, from...)...); err != nil {
+				return err
+			}
+			if err := promoted(ctx, tx, groupID, *u.OwnerUserID, before); err != nil {
 				return err
 			}
 			add("owner_user_id", *u.OwnerUserID)
@@ -266,7 +277,29 @@ func deref[T any](p *T) T {
 
 // SetGroupMemberRole implements store.GroupAdmin.
 func (s *Store) SetGroupMemberRole(ctx context.Context, groupID, userID, role string) error {
-	return s.setMember(ctx, groupID, userID, "role", role)
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM conversations WHERE conversation_id = $1 FOR UPDATE`, protocol.GroupConversationID(groupID)); err != nil {
+			return fmt.Errorf("postgres: set member role: %w", err)
+		}
+		var before string
+		err := tx.QueryRow(ctx, `SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2 FOR UPDATE`, groupID, userID).Scan(&before)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("postgres: %q in group %q: %w", userID, groupID, store.ErrNotMember)
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: member role: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE group_members SET role = $1 WHERE group_id = $2 AND user_id = $3`, role, groupID, userID); err != nil {
+			return fmt.Errorf("postgres: set member role: %w", err)
+		}
+		if err := logMemberChanges(ctx, tx, groupID, userID); err != nil {
+			return err
+		}
+		if role == protocol.RoleMember {
+			return nil
+		}
+		return promoted(ctx, tx, groupID, userID, before)
+	})
 }
 
 // SetGroupMemberMute implements store.GroupAdmin.
@@ -343,15 +376,17 @@ func (s *Store) DismissGroup(ctx context.Context, groupID string) ([]string, err
 
 // PutGroupApplication implements store.GroupAdmin.
 func (s *Store) PutGroupApplication(ctx context.Context, a protocol.GroupApplication) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO group_applications (group_id, user_id, message, state, create_time, handle_time)
-		VALUES ($1, $2, $3, $4, $5, 0)
-		ON CONFLICT (group_id, user_id) DO UPDATE SET message = excluded.message, state = excluded.state,
-			create_time = excluded.create_time, handle_time = 0`,
-		a.GroupID, a.UserID, a.Message, protocol.ApplicationPending, a.CreateTime)
-	if err != nil {
-		return fmt.Errorf("postgres: put application: %w", err)
-	}
-	return nil
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO group_applications (group_id, user_id, message, state, create_time, handle_time)
+			VALUES ($1, $2, $3, $4, $5, 0)
+			ON CONFLICT (group_id, user_id) DO UPDATE SET message = excluded.message, state = excluded.state,
+				create_time = excluded.create_time, handle_time = 0`,
+			a.GroupID, a.UserID, a.Message, protocol.ApplicationPending, a.CreateTime)
+		if err != nil {
+			return fmt.Errorf("postgres: put application: %w", err)
+		}
+		return applicationChanged(ctx, tx, a.GroupID, a.UserID)
+	})
 }
 
 const appCols = `a.group_id, a.user_id, a.message, a.state, a.create_time, a.handle_time`
@@ -376,15 +411,17 @@ func (s *Store) GroupApplication(ctx context.Context, groupID, userID string) (*
 
 // DecideGroupApplication implements store.GroupAdmin.
 func (s *Store) DecideGroupApplication(ctx context.Context, groupID, userID, state string, now int64) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE group_applications SET state = $1, handle_time = $2
-		WHERE group_id = $3 AND user_id = $4 AND state = $5`, state, now, groupID, userID, protocol.ApplicationPending)
-	if err != nil {
-		return fmt.Errorf("postgres: decide application: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: pending application %q to %q: %w", userID, groupID, store.ErrNotFound)
-	}
-	return nil
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE group_applications SET state = $1, handle_time = $2
+			WHERE group_id = $3 AND user_id = $4 AND state = $5`, state, now, groupID, userID, protocol.ApplicationPending)
+		if err != nil {
+			return fmt.Errorf("postgres: decide application: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("postgres: pending application %q to %q: %w", userID, groupID, store.ErrNotFound)
+		}
+		return applicationChanged(ctx, tx, groupID, userID)
+	})
 }
 
 // GroupApplications implements store.GroupAdmin.
@@ -398,6 +435,23 @@ func (s *Store) GroupApplications(ctx context.Context, userID string, limit int)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (protocol.GroupApplication, error) { return scanApp(r) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: applications: %w", err)
+	}
+	if out == nil {
+		out = []protocol.GroupApplication{}
+	}
+	return out, nil
+}
+
+// GroupPendingApplications implements store.GroupAdmin.
+func (s *Store) GroupPendingApplications(ctx context.Context, groupID string, limit int) ([]protocol.GroupApplication, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+appCols+` FROM group_applications a WHERE a.group_id = $1 AND a.state = $2
+		ORDER BY a.create_time DESC, a.user_id LIMIT $3`, groupID, protocol.ApplicationPending, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: group pending applications: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (protocol.GroupApplication, error) { return scanApp(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: group pending applications: %w", err)
 	}
 	if out == nil {
 		out = []protocol.GroupApplication{}

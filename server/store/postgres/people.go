@@ -214,36 +214,82 @@ func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) e
 
 var _ store.SocialVersions = (*Store)(nil)
 
-// RecordSocialChanges implements store.SocialVersions. Users are updated
-// in key order, so that concurrent changes of the same pair cannot
-// deadlock.
+// RecordSocialChanges implements store.SocialVersions.
 func (s *Store) RecordSocialChanges(ctx context.Context, changes ...store.SocialChange) error {
+	return s.tx(ctx, func(tx pgx.Tx) error { return recordSocialChanges(ctx, tx, changes) })
+}
+
+// recordSocialChanges is RecordSocialChanges within tx, so that a change
+// and its log entries commit together. Users are updated in key order, so
+// that concurrent changes of the same users cannot deadlock.
+func recordSocialChanges(ctx context.Context, tx pgx.Tx, changes []store.SocialChange) error {
 	changes = slices.Clone(changes)
 	slices.SortStableFunc(changes, func(a, b store.SocialChange) int { return strings.Compare(a.UserID, b.UserID) })
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		for _, ch := range changes {
-			var v int64
-			err := tx.QueryRow(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = $1 RETURNING social_version`, ch.UserID).Scan(&v)
-			if errors.Is(err, pgx.ErrNoRows) {
-				continue
-			}
-			if err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO social_changes (user_id, version, other_user_id) VALUES ($1, $2, $3)`, ch.UserID, v, ch.OtherUserID)
-			}
-			if err == nil {
-				_, err = tx.Exec(ctx, `DELETE FROM social_changes WHERE user_id = $1 AND version <= $2`, ch.UserID, v-store.SocialChangeLog)
-			}
-			if err != nil {
-				return fmt.Errorf("postgres: social change: %w", err)
-			}
+	for _, ch := range changes {
+		var v int64
+		err := tx.QueryRow(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = $1 RETURNING social_version`, ch.UserID).Scan(&v)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
 		}
+		if err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO social_changes (user_id, version, other_user_id, group_id) VALUES ($1, $2, $3, $4)`,
+				ch.UserID, v, ch.OtherUserID, ch.GroupID)
+		}
+		if err == nil {
+			_, err = tx.Exec(ctx, `DELETE FROM social_changes WHERE user_id = $1 AND version <= $2`, ch.UserID, v-store.SocialChangeLog)
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: social change: %w", err)
+		}
+	}
+	return nil
+}
+
+// applicationChanged records, within tx, that the application of userID
+// to groupID changed, for the applicant and the group's owner and admins.
+func applicationChanged(ctx context.Context, tx pgx.Tx, groupID, userID string) error {
+	rows, err := tx.Query(ctx, `SELECT user_id FROM group_members WHERE group_id = $1 AND role IN ('owner', 'admin') ORDER BY user_id`, groupID)
+	if err != nil {
+		return fmt.Errorf("postgres: application deciders: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: application deciders: %w", err)
+	}
+	chs := []store.SocialChange{{UserID: userID, OtherUserID: userID, GroupID: groupID}}
+	for _, id := range ids {
+		chs = append(chs, store.SocialChange{UserID: id, OtherUserID: userID, GroupID: groupID})
+	}
+	return recordSocialChanges(ctx, tx, chs)
+}
+
+// promoted records, within tx, for userID whose role in groupID was before
+// and is now a decider's, a change for each of the group's pending
+// applications (the newest store.PromotionApplicationsLogged), so that
+// their devices learn the applications made before they could decide.
+func promoted(ctx context.Context, tx pgx.Tx, groupID, userID, before string) error {
+	if before != protocol.RoleMember {
 		return nil
-	})
+	}
+	rows, err := tx.Query(ctx, `SELECT user_id FROM group_applications WHERE group_id = $1 AND state = $2
+		ORDER BY create_time DESC, user_id LIMIT $3`, groupID, protocol.ApplicationPending, store.PromotionApplicationsLogged)
+	if err != nil {
+		return fmt.Errorf("postgres: pending applications: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: pending applications: %w", err)
+	}
+	chs := make([]store.SocialChange, 0, len(ids))
+	for _, id := range ids {
+		chs = append(chs, store.SocialChange{UserID: userID, OtherUserID: id, GroupID: groupID})
+	}
+	return recordSocialChanges(ctx, tx, chs)
 }
 
 // SocialChanges implements store.SocialVersions.
 func (s *Store) SocialChanges(ctx context.Context, userID string, since int64, limit int) ([]store.SocialChange, error) {
-	rows, err := s.pool.Query(ctx, `SELECT version, other_user_id FROM social_changes
+	rows, err := s.pool.Query(ctx, `SELECT version, other_user_id, group_id FROM social_changes
 		WHERE user_id = $1 AND version > $2 ORDER BY version LIMIT $3`, userID, since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: social changes: %w", err)
@@ -252,7 +298,7 @@ func (s *Store) SocialChanges(ctx context.Context, userID string, since int64, l
 	var out []store.SocialChange
 	for rows.Next() {
 		ch := store.SocialChange{UserID: userID}
-		if err := rows.Scan(&ch.Version, &ch.OtherUserID); err != nil {
+		if err := rows.Scan(&ch.Version, &ch.OtherUserID, &ch.GroupID); err != nil {
 			return nil, fmt.Errorf("postgres: social changes: %w", err)
 		}
 		out = append(out, ch)

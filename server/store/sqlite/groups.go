@@ -59,6 +59,14 @@ func (s *Store) UpdateGroup(ctx context.Context, groupID string, u store.GroupUp
 }
 
 func transferOwner(ctx context.Context, tx *sql.Tx, groupID, to string) error {
+	var before string
+	err := tx.QueryRowContext(ctx, `SELECT role FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, to).Scan(&before)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlite: %q in group %q: %w", to, groupID, store.ErrNotMember)
+	}
+	if err != nil {
+		return err
+	}
 	var from []string
 	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM group_members WHERE group_id = ? AND role = ? AND user_id <> ?`, groupID, protocol.RoleOwner, to)
 	if err != nil {
@@ -87,7 +95,10 @@ func transferOwner(ctx context.Context, tx *sql.Tx, groupID, to string) error {
 		protocol.RoleMember, groupID, protocol.RoleOwner, to); err != nil {
 		return err
 	}
-	return logMemberChanges(ctx, tx, groupID, append([]string{to}, from...)...)
+	if err := logMemberChanges(ctx, tx, groupID, append([]string{to}, from...)...); err != nil {
+		return err
+	}
+	return promoted(ctx, tx, groupID, to, before)
 }
 
 // logMemberChanges bumps the group's member version once for each of
@@ -234,7 +245,26 @@ func (s *Store) setMember(ctx context.Context, groupID, userID, set string, v an
 
 // SetGroupMemberRole implements store.GroupAdmin.
 func (s *Store) SetGroupMemberRole(ctx context.Context, groupID, userID, role string) error {
-	return s.setMember(ctx, groupID, userID, "role", role)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var before string
+		err := tx.QueryRowContext(ctx, `SELECT role FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, userID).Scan(&before)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlite: %q in group %q: %w", userID, groupID, store.ErrNotMember)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: member role: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE group_members SET role = ? WHERE group_id = ? AND user_id = ?`, role, groupID, userID); err != nil {
+			return fmt.Errorf("sqlite: set member role: %w", err)
+		}
+		if err := logMemberChanges(ctx, tx, groupID, userID); err != nil {
+			return err
+		}
+		if role == protocol.RoleMember {
+			return nil
+		}
+		return promoted(ctx, tx, groupID, userID, before)
+	})
 }
 
 // SetGroupMemberMute implements store.GroupAdmin.
@@ -306,15 +336,17 @@ func (s *Store) DismissGroup(ctx context.Context, groupID string) ([]string, err
 
 // PutGroupApplication implements store.GroupAdmin.
 func (s *Store) PutGroupApplication(ctx context.Context, a protocol.GroupApplication) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO group_applications (group_id, user_id, message, state, create_time, handle_time)
-		VALUES (?, ?, ?, ?, ?, 0)
-		ON CONFLICT (group_id, user_id) DO UPDATE SET message = excluded.message, state = excluded.state,
-			create_time = excluded.create_time, handle_time = 0`,
-		a.GroupID, a.UserID, a.Message, protocol.ApplicationPending, a.CreateTime)
-	if err != nil {
-		return fmt.Errorf("sqlite: put application: %w", err)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO group_applications (group_id, user_id, message, state, create_time, handle_time)
+			VALUES (?, ?, ?, ?, ?, 0)
+			ON CONFLICT (group_id, user_id) DO UPDATE SET message = excluded.message, state = excluded.state,
+				create_time = excluded.create_time, handle_time = 0`,
+			a.GroupID, a.UserID, a.Message, protocol.ApplicationPending, a.CreateTime)
+		if err != nil {
+			return fmt.Errorf("sqlite: put application: %w", err)
+		}
+		return applicationChanged(ctx, tx, a.GroupID, a.UserID)
+	})
 }
 
 const appCols = `a.group_id, a.user_id, a.message, a.state, a.create_time, a.handle_time`
@@ -339,15 +371,17 @@ func (s *Store) GroupApplication(ctx context.Context, groupID, userID string) (*
 
 // DecideGroupApplication implements store.GroupAdmin.
 func (s *Store) DecideGroupApplication(ctx context.Context, groupID, userID, state string, now int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE group_applications SET state = ?, handle_time = ?
-		WHERE group_id = ? AND user_id = ? AND state = ?`, state, now, groupID, userID, protocol.ApplicationPending)
-	if err != nil {
-		return fmt.Errorf("sqlite: decide application: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("sqlite: pending application %q to %q: %w", userID, groupID, store.ErrNotFound)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE group_applications SET state = ?, handle_time = ?
+			WHERE group_id = ? AND user_id = ? AND state = ?`, state, now, groupID, userID, protocol.ApplicationPending)
+		if err != nil {
+			return fmt.Errorf("sqlite: decide application: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("sqlite: pending application %q to %q: %w", userID, groupID, store.ErrNotFound)
+		}
+		return applicationChanged(ctx, tx, groupID, userID)
+	})
 }
 
 // GroupApplications implements store.GroupAdmin.
@@ -364,6 +398,25 @@ func (s *Store) GroupApplications(ctx context.Context, userID string, limit int)
 		a, err := scanApp(rows)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: applications: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// GroupPendingApplications implements store.GroupAdmin.
+func (s *Store) GroupPendingApplications(ctx context.Context, groupID string, limit int) ([]protocol.GroupApplication, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+appCols+` FROM group_applications a WHERE a.group_id = ? AND a.state = ?
+		ORDER BY a.create_time DESC, a.user_id LIMIT ?`, groupID, protocol.ApplicationPending, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: group pending applications: %w", err)
+	}
+	defer rows.Close()
+	out := []protocol.GroupApplication{}
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: group pending applications: %w", err)
 		}
 		out = append(out, a)
 	}

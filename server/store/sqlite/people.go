@@ -259,30 +259,87 @@ var _ store.SocialVersions = (*Store)(nil)
 
 // RecordSocialChanges implements store.SocialVersions.
 func (s *Store) RecordSocialChanges(ctx context.Context, changes ...store.SocialChange) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, ch := range changes {
-			var v int64
-			err := tx.QueryRowContext(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = ? RETURNING social_version`, ch.UserID).Scan(&v)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			}
-			if err == nil {
-				_, err = tx.ExecContext(ctx, `INSERT INTO social_changes (user_id, version, other_user_id) VALUES (?, ?, ?)`, ch.UserID, v, ch.OtherUserID)
-			}
-			if err == nil {
-				_, err = tx.ExecContext(ctx, `DELETE FROM social_changes WHERE user_id = ? AND version <= ?`, ch.UserID, v-store.SocialChangeLog)
-			}
-			if err != nil {
-				return fmt.Errorf("sqlite: social change: %w", err)
-			}
+	return s.tx(ctx, func(tx *sql.Tx) error { return recordSocialChanges(ctx, tx, changes) })
+}
+
+// recordSocialChanges is RecordSocialChanges within tx, so that a change
+// and its log entries commit together.
+func recordSocialChanges(ctx context.Context, tx *sql.Tx, changes []store.SocialChange) error {
+	for _, ch := range changes {
+		var v int64
+		err := tx.QueryRowContext(ctx, `UPDATE users SET social_version = social_version + 1 WHERE user_id = ? RETURNING social_version`, ch.UserID).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
 		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO social_changes (user_id, version, other_user_id, group_id) VALUES (?, ?, ?, ?)`,
+				ch.UserID, v, ch.OtherUserID, ch.GroupID)
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `DELETE FROM social_changes WHERE user_id = ? AND version <= ?`, ch.UserID, v-store.SocialChangeLog)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: social change: %w", err)
+		}
+	}
+	return nil
+}
+
+// applicationChanged records, within tx, that the application of userID
+// to groupID changed, for the applicant and the group's owner and admins.
+func applicationChanged(ctx context.Context, tx *sql.Tx, groupID, userID string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM group_members WHERE group_id = ? AND role IN ('owner', 'admin') ORDER BY user_id`, groupID)
+	if err != nil {
+		return fmt.Errorf("sqlite: application deciders: %w", err)
+	}
+	defer rows.Close()
+	chs := []store.SocialChange{{UserID: userID, OtherUserID: userID, GroupID: groupID}}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("sqlite: application deciders: %w", err)
+		}
+		chs = append(chs, store.SocialChange{UserID: id, OtherUserID: userID, GroupID: groupID})
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: application deciders: %w", err)
+	}
+	rows.Close()
+	return recordSocialChanges(ctx, tx, chs)
+}
+
+// promoted records, within tx, for userID whose role in groupID was before
+// and is now a decider's, a change for each of the group's pending
+// applications (the newest store.PromotionApplicationsLogged), so that
+// their devices learn the applications made before they could decide.
+func promoted(ctx context.Context, tx *sql.Tx, groupID, userID, before string) error {
+	if before != protocol.RoleMember {
 		return nil
-	})
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM group_applications WHERE group_id = ? AND state = ?
+		ORDER BY create_time DESC, user_id LIMIT ?`, groupID, protocol.ApplicationPending, store.PromotionApplicationsLogged)
+	if err != nil {
+		return fmt.Errorf("sqlite: pending applications: %w", err)
+	}
+	defer rows.Close()
+	var chs []store.SocialChange
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("sqlite: pending applications: %w", err)
+		}
+		chs = append(chs, store.SocialChange{UserID: userID, OtherUserID: id, GroupID: groupID})
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: pending applications: %w", err)
+	}
+	rows.Close()
+	return recordSocialChanges(ctx, tx, chs)
 }
 
 // SocialChanges implements store.SocialVersions.
 func (s *Store) SocialChanges(ctx context.Context, userID string, since int64, limit int) ([]store.SocialChange, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT version, other_user_id FROM social_changes
+	rows, err := s.r.QueryContext(ctx, `SELECT version, other_user_id, group_id FROM social_changes
 		WHERE user_id = ? AND version > ? ORDER BY version LIMIT ?`, userID, since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: social changes: %w", err)
@@ -291,7 +348,7 @@ func (s *Store) SocialChanges(ctx context.Context, userID string, since int64, l
 	var out []store.SocialChange
 	for rows.Next() {
 		ch := store.SocialChange{UserID: userID}
-		if err := rows.Scan(&ch.Version, &ch.OtherUserID); err != nil {
+		if err := rows.Scan(&ch.Version, &ch.OtherUserID, &ch.GroupID); err != nil {
 			return nil, fmt.Errorf("sqlite: social changes: %w", err)
 		}
 		out = append(out, ch)

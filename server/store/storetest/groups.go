@@ -153,6 +153,114 @@ func testDismissGroup(t *testing.T, s store.Store) {
 	require.ErrorIs(t, err, store.ErrNotFound, "pending applications go with the group")
 }
 
+// testApplicationChanges: making and deciding an application logs a
+// social change, keyed by group and applicant, for the applicant and
+// the group's owner and admins at that moment, and no one else.
+func testApplicationChanges(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "o", "a", "m", "x")
+	_, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "g1", OwnerUserID: "o", MemberUserIDs: []string{"a", "m"}, CreateTime: 1})
+	require.NoError(t, err)
+	require.NoError(t, s.SetGroupMemberRole(ctx, "g1", "a", protocol.RoleAdmin))
+	changes := func(id string) []store.SocialChange {
+		t.Helper()
+		chs, err := s.SocialChanges(ctx, id, 0, 10)
+		require.NoError(t, err)
+		return chs
+	}
+	require.NoError(t, s.PutGroupApplication(ctx, protocol.GroupApplication{GroupID: "g1", UserID: "x", CreateTime: 5}))
+	for _, id := range []string{"o", "a", "x"} {
+		assert.Equal(t, []store.SocialChange{{UserID: id, OtherUserID: "x", GroupID: "g1", Version: 1}}, changes(id), id)
+	}
+	assert.Empty(t, changes("m"), "a plain member decides nothing")
+
+	// The admin demoted: the decision reaches the owner and the applicant.
+	require.NoError(t, s.SetGroupMemberRole(ctx, "g1", "a", protocol.RoleMember))
+	require.NoError(t, s.DecideGroupApplication(ctx, "g1", "x", protocol.ApplicationRefused, 9))
+	assert.Equal(t, []store.SocialChange{{UserID: "o", OtherUserID: "x", GroupID: "g1", Version: 1}, {UserID: "o", OtherUserID: "x", GroupID: "g1", Version: 2}}, changes("o"))
+	assert.Len(t, changes("x"), 2)
+	assert.Len(t, changes("a"), 1)
+	u, err := s.User(ctx, "x")
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), u.SocialVersion, "the version moves with the log")
+
+	// No pending application to decide: nothing logged.
+	require.ErrorIs(t, s.DecideGroupApplication(ctx, "g1", "x", protocol.ApplicationAccepted, 10), store.ErrNotFound)
+	assert.Len(t, changes("o"), 2)
+}
+
+// testPromotionApplications: a member made admin or owner gets a social
+// change for each pending application of the group (and not the decided
+// ones), in the promotion's transaction; a demotion, or a promotion of
+// one who already decided, logs nothing.
+func testPromotionApplications(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	addUsers(t, s, "o", "a", "m", "x", "y", "z")
+	_, err := s.CreateGroup(ctx, store.NewGroup{GroupID: "g1", Name: "g1", OwnerUserID: "o", MemberUserIDs: []string{"a", "m"}, CreateTime: 1})
+	require.NoError(t, err)
+	_, err = s.CreateGroup(ctx, store.NewGroup{GroupID: "g2", Name: "g2", OwnerUserID: "o", CreateTime: 1})
+	require.NoError(t, err)
+	changes := func(id string) []store.SocialChange {
+		t.Helper()
+		chs, err := s.SocialChanges(ctx, id, 0, 10)
+		require.NoError(t, err)
+		return chs
+	}
+	for i, id := range []string{"x", "y", "z"} {
+		require.NoError(t, s.PutGroupApplication(ctx, protocol.GroupApplication{GroupID: "g1", UserID: id, CreateTime: int64(5 + i)}))
+	}
+	require.NoError(t, s.PutGroupApplication(ctx, protocol.GroupApplication{GroupID: "g2", UserID: "x", CreateTime: 9}))
+	require.NoError(t, s.DecideGroupApplication(ctx, "g1", "y", protocol.ApplicationRefused, 10))
+	require.Empty(t, changes("a"))
+
+	require.NoError(t, s.SetGroupMemberRole(ctx, "g1", "a", protocol.RoleAdmin))
+	assert.Equal(t, []store.SocialChange{
+		{UserID: "a", OtherUserID: "z", GroupID: "g1", Version: 1},
+		{UserID: "a", OtherUserID: "x", GroupID: "g1", Version: 2},
+	}, changes("a"), "the pending applications of that group only, newest first")
+	u, err := s.User(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), u.SocialVersion, "the version moves with the log")
+
+	require.NoError(t, s.SetGroupMemberRole(ctx, "g1", "a", protocol.RoleAdmin))
+	assert.Len(t, changes("a"), 2, "already admin: nothing new")
+	require.NoError(t, s.SetGroupMemberRole(ctx, "g1", "a", protocol.RoleMember))
+	assert.Len(t, changes("a"), 2, "a demotion logs nothing")
+
+	// Made owner from member: the same; the old owner, now a member, gets nothing.
+	oBefore := len(changes("o"))
+	_, err = s.UpdateGroup(ctx, "g1", store.GroupUpdate{OwnerUserID: ptr("m")})
+	require.NoError(t, err)
+	assert.Equal(t, []store.SocialChange{
+		{UserID: "m", OtherUserID: "z", GroupID: "g1", Version: 1},
+		{UserID: "m", OtherUserID: "x", GroupID: "g1", Version: 2},
+	}, changes("m"))
+	assert.Len(t, changes("o"), oBefore)
+
+	// An admin made owner could decide already: nothing new.
+	require.NoError(t, s.SetGroupMemberRole(ctx, "g1", "a", protocol.RoleAdmin))
+	aBefore := len(changes("a"))
+	_, err = s.UpdateGroup(ctx, "g1", store.GroupUpdate{OwnerUserID: ptr("a")})
+	require.NoError(t, err)
+	assert.Len(t, changes("a"), aBefore)
+
+	require.ErrorIs(t, s.SetGroupMemberRole(ctx, "g1", "x", protocol.RoleAdmin), store.ErrNotMember)
+	assert.Len(t, changes("x"), 2, "a refused promotion logs nothing")
+
+	pending, err := s.GroupPendingApplications(ctx, "g1", 10)
+	require.NoError(t, err)
+	assert.Equal(t, []protocol.GroupApplication{
+		{GroupID: "g1", UserID: "z", State: protocol.ApplicationPending, CreateTime: 7},
+		{GroupID: "g1", UserID: "x", State: protocol.ApplicationPending, CreateTime: 5},
+	}, pending, "the group's pending applications, newest first")
+	pending, err = s.GroupPendingApplications(ctx, "g1", 1)
+	require.NoError(t, err)
+	assert.Len(t, pending, 1)
+	pending, err = s.GroupPendingApplications(ctx, "nope", 10)
+	require.NoError(t, err)
+	assert.Empty(t, pending)
+}
+
 func testGroupApplications(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	addUsers(t, s, "o", "a", "m", "x", "y")

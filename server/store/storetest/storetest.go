@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DismissGroup", testDismissGroup},
 		{"GroupMemberChanges", testGroupMemberChanges},
 		{"GroupApplications", testGroupApplications},
+		{"ApplicationChanges", testApplicationChanges},
+		{"PromotionApplications", testPromotionApplications},
 		{"Webhooks", testWebhooks},
 		{"OfflinePushes", testOfflinePushes},
 		{"PresenceNodes", testPresenceNodes},
