@@ -72,28 +72,22 @@ func (h *presenceHooks) changed(userID, platform string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), webhookTimeout)
 	defer cancel()
-	st := h.s.store
-	var queued bool
+	ev := EventUserOffline
 	if online {
-		j, err := h.job(EventUserOnline, userID, platform)
-		if err == nil {
-			queued, err = st.AddPresenceNode(ctx, userID, h.node, platform, j)
-		}
-		if err != nil {
-			// Unrecorded: the next change of the user's connections here
-			// tries again.
-			h.s.log.Error("webhook: presence record", "user", userID, "err", err)
-			return
-		}
-	} else {
-		j, err := h.job(EventUserOffline, userID, platform)
-		if err == nil {
-			queued, err = st.RemovePresenceNode(ctx, userID, h.node, j)
-		}
-		if err != nil {
-			h.s.log.Error("webhook: presence record", "user", userID, "err", err)
-			return
-		}
+		ev = EventUserOnline
+	}
+	j, err := h.job(ev, userID, platform)
+	var queued bool
+	if err == nil && online {
+		queued, err = h.s.store.AddPresenceNode(ctx, userID, h.node, platform, j)
+	} else if err == nil {
+		queued, err = h.s.store.RemovePresenceNode(ctx, userID, h.node, j)
+	}
+	if err != nil {
+		// Unrecorded: the next change of the user's connections here
+		// tries again.
+		h.s.log.Error("webhook: presence record", "user", userID, "err", err)
+		return
 	}
 	h.mu.Lock()
 	if online {
