@@ -655,9 +655,11 @@ describe('web demo', { timeout: 600_000 }, () => {
     await xena.page.getByTestId('join-group-button').click();
     await waitText(xena, 'join-group-status', 'Application sent: waiting for an admin to accept it.');
     await vera.page.getByTestId('application-item').waitFor();
+    await waitText(vera, 'group-applications-count', '1 join application waits for you (open the group’s members).');
     await vera.page.getByTestId('accept-application').click();
     await conversationItem(xena, groupName).waitFor();
     await waitText(xena, 'join-group-status', 'Application accepted: you are in the group.');
+    await vera.page.waitForFunction(() => document.querySelector('[data-testid="group-applications-count"]').hidden, null, { timeout: WAIT });
     await line(walt, 'memberAdded').waitFor();
 
     // Roles: the owner makes Walt an admin; Walt's panel says so and lets him mute Xena.

@@ -613,6 +613,20 @@ async function joinGroup(groupID) {
   }
 }
 
+/** renderApplicationCount shows how many join applications wait for this user's decision (stored: offline too). */
+async function renderApplicationCount() {
+  const line = $('group-applications-count');
+  if (!state.client || typeof state.client.getGroupApplicationUnhandledCount !== 'function') return;
+  let n = 0;
+  try {
+    n = await state.client.getGroupApplicationUnhandledCount();
+  } catch {
+    return;
+  }
+  line.textContent = n === 1 ? '1 join application waits for you (open the group’s members).' : `${n} join applications wait for you (open the groups’ members).`;
+  line.hidden = n === 0;
+}
+
 // Groups this page is leaving (quitGroup under way or done), so it does not announce it to itself.
 const leaving = new Set();
 
@@ -712,6 +726,7 @@ function subscribe(client) {
       // login on this browser): read it, and the requests, from the server.
       loadSelf();
       reloadFriendRequests();
+      renderApplicationCount();
     }
   });
 
@@ -802,6 +817,7 @@ function subscribe(client) {
     if (!state.selfID || !a) return;
     toast(`${nameOf(a.userID)} asks to join a group`);
     members.applicationsChanged();
+    renderApplicationCount();
   });
   // A decision: the applicant's pending line says how it ended; the other
   // deciders' lists drop the application.
@@ -809,6 +825,7 @@ function subscribe(client) {
     if (!state.selfID || !a) return;
     if (a.userID !== state.selfID) {
       members.applicationsChanged();
+      renderApplicationCount();
       return;
     }
     const status = $('join-group-status');
